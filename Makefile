@@ -1,0 +1,80 @@
+# PTX Channel Manager — every developer command. `make run` and `make test` need nothing else.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+TOOLS_VENV := .venv-tools
+BIN := $(VENV)/bin
+STAGE ?= dev
+export AWS_DEFAULT_REGION ?= ap-southeast-1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+PYTEST_ARGS ?=
+
+.PHONY: help run test test-unit test-integration test-e2e lint fmt typecheck package cfn-lint migrate bench superadmin clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+# --- environments ---------------------------------------------------------------------------------
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+# cfn-lint validates SAM templates through aws-sam-translator, which pins an older pydantic than the
+# app uses, so it lives in its own virtualenv.
+$(TOOLS_VENV)/.installed: requirements-tools.txt
+	@test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/python -m pip install --quiet -r requirements-tools.txt
+	@touch $@
+
+
+# --- the two commands a new user needs -----------------------------------------------------------
+run: $(VENV)/.installed ## start the local stack: PostgreSQL, moto, API on :8000, event runner (Ctrl-C stops)
+	$(BIN)/python -m local.stack
+
+test: $(VENV)/.installed $(TOOLS_VENV)/.installed ## lint, type-check, package + cfn-lint, then every test
+	$(MAKE) --no-print-directory lint typecheck package cfn-lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# --- pieces ---------------------------------------------------------------------------------------
+test-unit: $(VENV)/.installed ## unit tests only (sockets blocked)
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: $(VENV)/.installed ## integration tests (real PostgreSQL, moto server)
+	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+test-e2e: $(VENV)/.installed ## end-to-end tests against the local stack
+	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed ## ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check app.py chalicelib
+
+fmt: $(VENV)/.installed ## format and auto-fix
+	$(BIN)/ruff format app.py chalicelib local infra tests bench
+	$(BIN)/ruff check --fix .
+
+typecheck: $(VENV)/.installed ## mypy (strict) on the app
+	$(BIN)/mypy chalicelib app.py
+
+package: $(VENV)/.installed ## SAM template + deployment zip in build/package (chalice package --merge-template)
+	$(BIN)/python -m infra.template build/infra/merge.json
+	$(BIN)/chalice package --stage $(STAGE) --pkg-format cloudformation \
+		--merge-template build/infra/merge.json build/package
+	@echo "packaged: build/package/sam.json + deployment.zip"
+
+cfn-lint: $(TOOLS_VENV)/.installed ## validate the packaged SAM template
+	$(TOOLS_VENV)/bin/cfn-lint build/package/sam.json
+
+migrate: $(VENV)/.installed ## apply migrations to DATABASE_URL (default: the `make run` database)
+	DATABASE_URL=$${DATABASE_URL:-postgresql+pg8000://postgres@127.0.0.1:54329/ptx} $(BIN)/python -m chalicelib.db.migrate
+
+bench: $(VENV)/.installed ## run every benchmark script in bench/ (prints figures)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean: ## remove build output and virtualenvs (keeps .local data)
+	rm -rf build $(VENV) $(TOOLS_VENV) .pytest_cache .mypy_cache .ruff_cache

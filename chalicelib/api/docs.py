@@ -1,0 +1,38 @@
+"""GET /api/openapi.json and GET /api/docs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Response
+
+from chalicelib.api import openapi
+from chalicelib.api.routing import ApiBlueprint
+
+blueprint = ApiBlueprint(__name__, tag="documentation")
+
+_document_cache: dict[str, Any] = {}
+
+
+def _document() -> dict[str, Any]:
+    # Built once per container: the routes cannot change while it runs.
+    if "document" not in _document_cache:
+        _document_cache["document"] = openapi.build_openapi(blueprint.current_app)
+    document: dict[str, Any] = _document_cache["document"]
+    return document
+
+
+@blueprint.endpoint("/api/openapi.json", summary="The OpenAPI 3.1 document of this API")
+def openapi_document() -> dict[str, Any]:
+    return _document()
+
+
+@blueprint.endpoint(
+    "/api/docs", summary="Human-readable API documentation", response_content_type="text/html; charset=utf-8"
+)
+def docs_page() -> Response:
+    return Response(
+        body=openapi.render_docs_page(_document()),
+        status_code=200,
+        headers={"Content-Type": "text/html; charset=utf-8"},
+    )

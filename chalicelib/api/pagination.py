@@ -1,0 +1,44 @@
+"""Page-based pagination with totals, shared by every list route."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 200
+
+
+class PageQuery(BaseModel):
+    """``?page=1&page_size=50``; list routes extend this with their filters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    page: int = Field(default=1, ge=1, le=1_000_000, description="1-based page number")
+    page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE, description="items per page")
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="items matching the filters, across all pages")
+    page: int
+    page_size: int
+    pages: int
+
+    @classmethod
+    def of(cls, items: Sequence[T], total: int, query: PageQuery) -> Page[T]:
+        return cls(
+            items=list(items),
+            total=total,
+            page=query.page,
+            page_size=query.page_size,
+            pages=math.ceil(total / query.page_size) if total else 0,
+        )

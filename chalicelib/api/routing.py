@@ -1,0 +1,245 @@
+"""Declaring routes: one decorator that parses, validates, calls the view and shapes the answer.
+
+Every API route is declared with :meth:`ApiBlueprint.endpoint`. It registers a Chalice route
+whose handler carries the route's description and pydantic models (the OpenAPI document is
+generated from them) and which:
+
+1. reads the body (400 on malformed JSON or non-UTF-8 bytes; the middleware already refused
+   oversized bodies with 413) and validates it against ``body`` (422 naming each field);
+2. validates the query string against ``query`` and path parameters against the view's
+   annotations (422 naming each field);
+3. calls the view with typed arguments, turns its return value into JSON with ``response``;
+4. maps domain errors to their status codes, and anything unexpected to a logged 500.
+
+Views therefore stay a few lines: take typed input, call one service, return a model.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice.app import Blueprint, Chalice, Request, Response
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from chalicelib.api import context as request_context
+from chalicelib.api.errors import (
+    ApiError,
+    error_response,
+    from_api_error,
+    from_domain_error,
+    validation_failed,
+)
+from chalicelib.domain.errors import DomainError
+from chalicelib.observability import logger
+
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What the OpenAPI document says about one route."""
+
+    path: str
+    method: str
+    operation_id: str
+    summary: str
+    description: str
+    tags: tuple[str, ...]
+    body_model: type[BaseModel] | None
+    query_model: type[BaseModel] | None
+    response_model: Any  # a BaseModel subclass, list[Model], or None
+    status_code: int
+    path_params: dict[str, type]
+    security: tuple[str, ...] = ()
+    error_statuses: tuple[int, ...] = ()
+    response_content_type: str = JSON
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+ENDPOINT_ATTRIBUTE = "__ptx_endpoint__"
+
+# Hooks installed by feature modules (e.g. authentication) without routing importing them.
+# Each hook receives (request, endpoint) and may raise a DomainError or return keyword args
+# for the view (such as the authenticated principal).
+RequestHook = Callable[[Request, Endpoint], dict[str, Any]]
+_request_hooks: list[RequestHook] = []
+
+
+def add_request_hook(hook: RequestHook) -> None:
+    if hook not in _request_hooks:
+        _request_hooks.append(hook)
+
+
+class ApiBlueprint(Blueprint):
+    """A Chalice blueprint whose routes are declared with :meth:`endpoint`."""
+
+    def __init__(self, import_name: str, tag: str) -> None:
+        super().__init__(import_name)
+        self.tag = tag
+
+    def endpoint(
+        self,
+        path: str,
+        method: str = "GET",
+        *,
+        summary: str,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: Any = None,
+        status: int = 200,
+        description: str | None = None,
+        content_types: list[str] | None = None,
+        response_content_type: str = JSON,
+        **extra: Any,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            hints = typing.get_type_hints(view)
+            path_params = {name: hints.get(name, str) for name in _path_parameter_names(path)}
+            spec = Endpoint(
+                path=path,
+                method=method.upper(),
+                operation_id=view.__name__,
+                summary=summary,
+                description=description or inspect.getdoc(view) or "",
+                tags=(self.tag,),
+                body_model=body,
+                query_model=query,
+                response_model=response,
+                status_code=status,
+                path_params=path_params,
+                response_content_type=response_content_type,
+                extra=extra,
+            )
+            blueprint = self
+
+            @functools.wraps(view)
+            def handler(**raw_path_params: str) -> Response:
+                return _dispatch(blueprint.current_request, spec, view, raw_path_params)
+
+            setattr(handler, ENDPOINT_ATTRIBUTE, spec)
+            self.route(path, methods=[spec.method], content_types=content_types or [JSON])(handler)
+            return view
+
+        return decorator
+
+
+def endpoints_of(app: Chalice) -> list[Endpoint]:
+    """The declared endpoints of the routes registered on ``app``."""
+    found = []
+    for methods in app.routes.values():
+        for entry in methods.values():
+            spec = getattr(entry.view_function, ENDPOINT_ATTRIBUTE, None)
+            if isinstance(spec, Endpoint):
+                found.append(spec)
+    return found
+
+
+def _path_parameter_names(path: str) -> list[str]:
+    names = []
+    for part in path.split("/"):
+        if part.startswith("{") and part.endswith("}"):
+            names.append(part[1:-1])
+    return names
+
+
+def _dispatch(request: Request, spec: Endpoint, view: Callable[..., Any], raw_path_params: dict[str, str]) -> Response:
+    request_id = request_context.current_request_id()
+    try:
+        kwargs: dict[str, Any] = dict(_parse_path_params(spec, raw_path_params))
+        for hook in _request_hooks:
+            kwargs.update(hook(request, spec))
+        if spec.body_model is not None:
+            kwargs["body"] = parse_body(request, spec.body_model)
+        if spec.query_model is not None:
+            kwargs["query"] = parse_query(request, spec.query_model)
+        result = view(**kwargs)
+        return _to_response(result, spec)
+    except ApiError as error:
+        return from_api_error(error, request_id)
+    except DomainError as error:
+        return from_domain_error(error, request_id)
+    except Exception:  # noqa: BLE001 - the HTTP boundary: log with stack, answer 500, never leak
+        logger.exception("unhandled error", extra={"operation": spec.operation_id})
+        return error_response(
+            500,
+            "internal_error",
+            "An internal error occurred. Quote the request id when reporting it.",
+            request_id=request_id,
+        )
+
+
+def _parse_path_params(spec: Endpoint, raw: dict[str, str]) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for name, value in raw.items():
+        annotation = spec.path_params.get(name, str)
+        try:
+            parsed[name] = TypeAdapter(annotation).validate_python(value, strict=False)
+        except ValidationError as exc:
+            raise validation_failed(exc, f"path.{name}") from None
+    return parsed
+
+
+def read_json(request: Request) -> Any:
+    """The request body as JSON; 400 with a precise reason when it is not."""
+    raw = request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    if not raw.strip():
+        raise ApiError(400, "invalid_json", "The request body is empty; send a JSON object.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"The request body is not valid UTF-8 (byte {exc.start}).") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ApiError(
+            400,
+            "invalid_json",
+            f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
+        ) from None
+
+
+def parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
+    data = read_json(request)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_failed(exc, "body") from None
+
+
+def parse_query(request: Request, model: type[BaseModel]) -> BaseModel:
+    params = request.query_params
+    values: dict[str, Any] = {}
+    if params:
+        list_fields = {name for name, info in model.model_fields.items() if typing.get_origin(info.annotation) is list}
+        for key in params:
+            values[key] = params.getlist(key) if key in list_fields else params.get(key)
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise validation_failed(exc, "query") from None
+
+
+def _to_response(result: Any, spec: Endpoint) -> Response:
+    request_id = request_context.current_request_id()
+    if isinstance(result, Response):
+        return result
+    headers: dict[str, str | list[str]] = {"Content-Type": spec.response_content_type}
+    if request_id:
+        headers["X-Request-Id"] = request_id
+    if result is None:
+        return Response(body="", status_code=204 if spec.status_code == 200 else spec.status_code, headers={})
+    if isinstance(result, BaseModel):
+        body: Any = result.model_dump(mode="json", by_alias=True)
+    elif spec.response_model is not None and not isinstance(result, dict | str | bytes):
+        body = TypeAdapter(spec.response_model).dump_python(result, mode="json", by_alias=True)
+    else:
+        body = result
+    return Response(body=body, status_code=spec.status_code, headers=headers)

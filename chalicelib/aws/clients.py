@@ -1,0 +1,69 @@
+"""boto3 clients, built on first use and reused across warm invocations.
+
+``AWS_ENDPOINT_URL`` (one setting) points every client at moto server or LocalStack; in AWS it is
+unset and boto3 resolves the real endpoints. Clients are cached per (service, region, endpoint)
+so a test that switches the endpoint gets a fresh client.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config as BotoConfig
+
+from chalicelib.config import get_settings
+
+_CLIENT_CONFIG = BotoConfig(
+    connect_timeout=3,
+    read_timeout=25,  # above SQS long polling (20 s)
+    retries={"max_attempts": 3, "mode": "standard"},
+)
+
+_lock = threading.Lock()
+_clients: dict[tuple[str, str, str | None], Any] = {}
+
+
+def aws_client(service: str) -> Any:
+    settings = get_settings()
+    key = (service, settings.aws_region, settings.aws_endpoint_url)
+    client = _clients.get(key)
+    if client is None:
+        with _lock:
+            client = _clients.get(key)
+            if client is None:
+                client = boto3.session.Session().client(
+                    service,
+                    region_name=settings.aws_region,
+                    endpoint_url=settings.aws_endpoint_url,
+                    config=_CLIENT_CONFIG,
+                )
+                _clients[key] = client
+    return client
+
+
+def sqs() -> Any:
+    return aws_client("sqs")
+
+
+def sns() -> Any:
+    return aws_client("sns")
+
+
+def kms() -> Any:
+    return aws_client("kms")
+
+
+def secrets_manager() -> Any:
+    return aws_client("secretsmanager")
+
+
+def ses() -> Any:
+    return aws_client("ses")
+
+
+def reset_clients() -> None:
+    """Drop cached clients (tests switch endpoints between moto servers)."""
+    with _lock:
+        _clients.clear()

@@ -1,0 +1,119 @@
+"""Settings read from the environment, lazily.
+
+Nothing here touches the network or the environment at import time: Chalice sets the stage's
+environment variables only inside an invocation (and the test client only inside a call), so
+every reader goes through :func:`get_settings`, which parses ``os.environ`` on first use and
+caches the result for the life of the Lambda container. Tests that change the environment call
+:func:`reset_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+Stage = Literal["local", "test", "dev", "prod"]
+
+# Environment variable → settings field. Kept explicit (rather than a prefix convention) so the
+# README's configuration table and this mapping can be checked against each other by a test.
+ENVIRONMENT_VARIABLES: dict[str, str] = {
+    "STAGE": "stage",
+    "DATABASE_URL": "database_url",
+    "DATABASE_SECRET_ARN": "database_secret_arn",
+    "DB_POOL_SIZE": "db_pool_size",
+    "DB_MAX_OVERFLOW": "db_max_overflow",
+    "DB_POOL_RECYCLE_SECONDS": "db_pool_recycle_seconds",
+    "DB_STATEMENT_TIMEOUT_MS": "db_statement_timeout_ms",
+    "AWS_REGION": "aws_region",
+    "AWS_ENDPOINT_URL": "aws_endpoint_url",
+    "LOG_LEVEL": "log_level",
+    "TRACING_ENABLED": "tracing_enabled",
+    "METRICS_NAMESPACE": "metrics_namespace",
+    "MAX_REQUEST_BODY_BYTES": "max_request_body_bytes",
+    "DATABASE_SECRET_CACHE_SECONDS": "database_secret_cache_seconds",
+}
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a usable configuration."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stage: Stage = "dev"
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL, e.g. postgresql+pg8000://user@host:5432/db"
+    )
+    database_secret_arn: str | None = Field(
+        default=None,
+        description="Secrets Manager secret in the RDS JSON shape (host, port, username, ...)",
+    )
+    db_pool_size: int = Field(default=1, ge=1, le=100)
+    db_max_overflow: int = Field(default=2, ge=0, le=100)
+    db_pool_recycle_seconds: int = Field(default=300, ge=30)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=0)
+    database_secret_cache_seconds: int = Field(default=900, ge=0)
+    aws_region: str = "ap-southeast-1"
+    aws_endpoint_url: str | None = None
+    log_level: str = "INFO"
+    tracing_enabled: bool = False
+    metrics_namespace: str = "PTXChannelManager"
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+    @field_validator("database_url")
+    @classmethod
+    def _pg8000_only(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            # Accept the libpq spelling users paste, but always talk through pg8000.
+            value = "postgresql+pg8000://" + value.split("://", 1)[1]
+        if not value.startswith("postgresql+pg8000://"):
+            raise ValueError("must be a postgresql+pg8000:// (or postgresql://) URL")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+
+def settings_from_environment(environ: dict[str, str] | None = None) -> Settings:
+    """Parse settings from ``environ`` (default: ``os.environ``); raise SettingsError on bad values."""
+    env = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    for variable, field in ENVIRONMENT_VARIABLES.items():
+        raw = env.get(variable)
+        if raw is not None and raw != "":
+            values[field] = raw
+    if "aws_region" not in values and env.get("AWS_DEFAULT_REGION"):
+        values["aws_region"] = env["AWS_DEFAULT_REGION"]
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(f"{_variable_for(str(err['loc'][0]))}: {err['msg']}" for err in exc.errors())
+        raise SettingsError(f"invalid configuration: {problems}") from None
+
+
+def _variable_for(field: str) -> str:
+    for variable, name in ENVIRONMENT_VARIABLES.items():
+        if name == field:
+            return variable
+    return field
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return settings_from_environment()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local stack change the environment)."""
+    get_settings.cache_clear()

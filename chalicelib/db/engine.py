@@ -1,0 +1,185 @@
+"""The SQLAlchemy engine for Lambda, and the unit of work every service opens.
+
+The engine is built on first use, not at import, and kept for the life of the container so
+warm invocations reuse their connection. A Lambda container serves one invocation at a time,
+so the pool is small (``DB_POOL_SIZE``, default 1, plus a little overflow); ``pool_pre_ping``
+replaces connections Aurora dropped while the container was frozen, and ``pool_recycle`` retires
+them before RDS Proxy or a NAT idle timeout would.
+
+The URL comes from ``DATABASE_URL`` or, in AWS, from the Secrets Manager secret named by
+``DATABASE_SECRET_ARN`` (the JSON shape RDS writes: host, port, username, password, dbname).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from chalicelib.config import Settings, SettingsError, get_settings
+
+
+@dataclass
+class _CachedSecretUrl:
+    url: URL
+    fetched_at: float
+
+
+_lock = threading.Lock()
+_engines: dict[str, Engine] = {}
+_session_factories: dict[str, sessionmaker[Session]] = {}
+_secret_urls: dict[str, _CachedSecretUrl] = {}
+
+
+def database_url(settings: Settings | None = None) -> URL:
+    """The URL to connect with, from ``DATABASE_URL`` or the database secret."""
+    settings = settings or get_settings()
+    if settings.database_url:
+        return make_url(settings.database_url)
+    if settings.database_secret_arn:
+        return _url_from_secret(settings)
+    raise SettingsError("no database configured: set DATABASE_URL or DATABASE_SECRET_ARN")
+
+
+def _url_from_secret(settings: Settings) -> URL:
+    arn = settings.database_secret_arn
+    assert arn is not None
+    cached = _secret_urls.get(arn)
+    now = time.monotonic()
+    if cached and now - cached.fetched_at < settings.database_secret_cache_seconds:
+        return cached.url
+    from chalicelib.aws import clients  # boto3 only where the secret is used
+
+    secret = json.loads(clients.secrets_manager().get_secret_value(SecretId=arn)["SecretString"])
+    try:
+        url = URL.create(
+            "postgresql+pg8000",
+            username=secret["username"],
+            password=secret["password"],
+            host=secret["host"],
+            port=int(secret.get("port", 5432)),
+            database=secret.get("dbname") or secret.get("database") or "postgres",
+        )
+    except KeyError as missing:
+        raise SettingsError(f"database secret lacks the field {missing}") from None
+    _secret_urls[arn] = _CachedSecretUrl(url=url, fetched_at=now)
+    return url
+
+
+def get_engine() -> Engine:
+    settings = get_settings()
+    url = database_url(settings)
+    key = url.render_as_string(hide_password=False)
+    engine = _engines.get(key)
+    if engine is None:
+        with _lock:
+            engine = _engines.get(key)
+            if engine is None:
+                engine = _build_engine(url, settings)
+                _engines[key] = engine
+                _session_factories[key] = sessionmaker(engine, expire_on_commit=False)
+    return engine
+
+
+def _build_engine(url: URL, settings: Settings) -> Engine:
+    engine = create_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=True,
+        pool_recycle=settings.db_pool_recycle_seconds,
+        pool_timeout=10,
+        connect_args={"application_name": "ptx-cm"},
+    )
+    _treat_socket_errors_as_disconnects(engine)
+    timeout_ms = settings.db_statement_timeout_ms
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET TIME ZONE 'UTC'")
+        if timeout_ms:
+            cursor.execute(f"SET statement_timeout = {int(timeout_ms)}")
+        cursor.close()
+
+    return engine
+
+
+def _treat_socket_errors_as_disconnects(engine: Engine) -> None:
+    """Make pre-ping replace a connection the server dropped.
+
+    pg8000 raises a bare ``ConnectionResetError`` when the ping hits a connection Aurora closed
+    while the Lambda container was frozen; SQLAlchemy only recognises DBAPI errors as
+    disconnects, so without this the first query after a long idle would fail instead of
+    reconnecting.
+    """
+    dialect = engine.dialect
+    ping = dialect.do_ping
+    interface_error = dialect.loaded_dbapi.InterfaceError
+
+    def do_ping(dbapi_connection: Any) -> bool:
+        try:
+            return ping(dbapi_connection)
+        except OSError as exc:
+            raise interface_error("network error") from exc
+
+    setattr(dialect, "do_ping", do_ping)  # noqa: B010 - an instance override, not a class patch
+
+
+def session_factory() -> sessionmaker[Session]:
+    engine = get_engine()
+    key = engine.url.render_as_string(hide_password=False)
+    return _session_factories[key]
+
+
+AfterCommitHook = Callable[[], None]
+
+
+class UnitOfWork:
+    """One database transaction, plus work that must happen only after it commits.
+
+    Services open it with ``with unit_of_work() as uow:`` and use ``uow.session``. Leaving the
+    block normally commits; an exception rolls back and re-raises. Hooks registered with
+    :meth:`after_commit` run once the commit succeeded (outbox relays, OTA acknowledgements).
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._after_commit: list[AfterCommitHook] = []
+
+    def after_commit(self, hook: AfterCommitHook) -> None:
+        self._after_commit.append(hook)
+
+    def run_after_commit_hooks(self) -> None:
+        hooks, self._after_commit = self._after_commit, []
+        for hook in hooks:
+            hook()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[UnitOfWork]:
+    session = session_factory()()
+    uow = UnitOfWork(session)
+    try:
+        with session.begin():
+            yield uow
+    finally:
+        session.close()
+    uow.run_after_commit_hooks()
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (tests switching databases, process shutdown)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+        _session_factories.clear()
+        _secret_urls.clear()

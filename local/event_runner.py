@@ -1,0 +1,429 @@
+"""The local event runner: what EventBridge and Lambda's SQS event source mapping do in AWS.
+
+``chalice local`` serves HTTP routes only. This runner reads the app's declared event sources
+and drives them the way AWS would:
+
+* every ``@app.schedule`` handler fires on its schedule (``rate(...)`` or ``cron(...)``), with a
+  real-shaped EventBridge "Scheduled Event"; locally each one also fires once at start, so you
+  see it work without waiting for the first tick;
+* every ``@app.on_sqs_message`` handler gets its queue long-polled; each batch becomes a
+  real-shaped SQS event (distinct messageIds, receipt handles, attributes including
+  ApproximateReceiveCount, message attributes in Lambda's casing, eventSourceARN). Records the
+  handler did not list in ``batchItemFailures`` are deleted; the listed ones are left on the queue,
+  so SQS makes them visible again after the queue's visibility timeout and, once a message has
+  been received ``maxReceiveCount`` times, the queue's redrive policy moves it to the DLQ. A
+  handler that raises fails the whole batch; an unknown itemIdentifier does too (as in AWS).
+
+It prints one readable line per event. Nothing here is imported by the deployed app.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TextIO
+
+from chalice.app import Chalice, ScheduledEventConfig, ScheduleExpression, SQSEventConfig
+
+from chalicelib.aws import clients
+from chalicelib.config import get_settings
+
+ACCOUNT_ID = "123456789012"
+
+
+# --- schedules -----------------------------------------------------------------------------------
+_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
+_CRON = re.compile(r"^cron\((.+)\)$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+_DOW_NAMES = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_MONTH_NAMES = {name: number for number, name in enumerate(_MONTHS, start=1)}
+
+
+def _expand_cron_field(spec: str, low: int, high: int, names: dict[str, int] | None = None) -> set[int] | None:
+    """Values a cron field allows; None for '*' or '?' (anything)."""
+    if spec in {"*", "?"}:
+        return None
+    values: set[int] = set()
+    for part in spec.split(","):
+        step = 1
+        if "/" in part:
+            part, step_text = part.split("/", 1)
+            step = int(step_text)
+        if part in {"*", ""}:
+            start, end = low, high
+        elif "-" in part:
+            a, b = part.split("-", 1)
+            start, end = _cron_value(a, names), _cron_value(b, names)
+        else:
+            start = _cron_value(part, names)
+            end = high if "/" in spec else start
+        values.update(range(start, end + 1, step))
+    return values
+
+
+def _cron_value(text: str, names: dict[str, int] | None) -> int:
+    text = text.upper()
+    if names and text in names:
+        return names[text]
+    return int(text)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a schedule expression fires next (EventBridge semantics, UTC)."""
+
+    expression: str
+    interval: timedelta | None = None
+    cron_fields: tuple[set[int] | None, ...] = ()
+
+    @classmethod
+    def parse(cls, expression: str | ScheduleExpression) -> Schedule:
+        text = expression if isinstance(expression, str) else expression.to_string()
+        text = text.strip()
+        rate = _RATE.match(text)
+        if rate:
+            unit = rate.group(2).rstrip("s")
+            return cls(text, interval=timedelta(seconds=int(rate.group(1)) * _UNIT_SECONDS[unit]))
+        cron = _CRON.match(text)
+        if cron:
+            parts = cron.group(1).split()
+            if len(parts) != 6:
+                raise ValueError(f"cron needs 6 fields (min hour dom month dow year): {text}")
+            minutes, hours, dom, month, dow, _year = parts
+            fields = (
+                _expand_cron_field(minutes, 0, 59),
+                _expand_cron_field(hours, 0, 23),
+                _expand_cron_field(dom, 1, 31),
+                _expand_cron_field(month, 1, 12, _MONTH_NAMES),
+                _expand_cron_field(dow, 1, 7, _DOW_NAMES),
+            )
+            return cls(text, cron_fields=fields)
+        raise ValueError(f"unsupported schedule expression: {text}")
+
+    def next_after(self, moment: datetime) -> datetime:
+        if self.interval is not None:
+            return moment + self.interval
+        candidate = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        minutes, hours, dom, month, dow = self.cron_fields
+        for _ in range(366 * 24 * 60):
+            aws_dow = (candidate.isoweekday() % 7) + 1  # SUN=1 .. SAT=7
+            if (
+                (month is None or candidate.month in month)
+                and (dom is None or candidate.day in dom)
+                and (dow is None or aws_dow in dow)
+                and (hours is None or candidate.hour in hours)
+                and (minutes is None or candidate.minute in minutes)
+            ):
+                return candidate
+            candidate += timedelta(minutes=1)
+        raise ValueError(f"{self.expression} never fires")
+
+
+# --- Lambda-shaped context and events ----------------------------------------------------------
+@dataclass
+class LocalLambdaContext:
+    function_name: str
+    timeout_seconds: float = 900.0
+    memory_limit_in_mb: int = 512
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def invoked_function_arn(self) -> str:
+        region = get_settings().aws_region
+        return f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:ptx-channel-manager-local-{self.function_name}"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/ptx-channel-manager-local-{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        return "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
+
+
+def scheduled_event(rule_name: str, now: datetime | None = None) -> dict[str, Any]:
+    region = get_settings().aws_region
+    moment = (now or datetime.now(UTC)).replace(microsecond=0)
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT_ID,
+        "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:{ACCOUNT_ID}:rule/ptx-channel-manager-local-{rule_name}"],
+        "detail": {},
+    }
+
+
+def _lambda_message_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
+    converted = {}
+    for name, value in attributes.items():
+        converted[name] = {
+            "stringValue": value.get("StringValue"),
+            "binaryValue": value.get("BinaryValue"),
+            "stringListValues": value.get("StringListValues", []),
+            "binaryListValues": value.get("BinaryListValues", []),
+            "dataType": value.get("DataType", "String"),
+        }
+    return converted
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
+    """The event Lambda hands an SQS-triggered function, built from ReceiveMessage output."""
+    region = get_settings().aws_region
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": dict(message.get("Attributes", {})),
+                "messageAttributes": _lambda_message_attributes(message.get("MessageAttributes", {})),
+                "md5OfBody": message.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+            for message in messages
+        ]
+    }
+
+
+# --- outcomes ------------------------------------------------------------------------------------
+@dataclass
+class BatchOutcome:
+    handler: str
+    queue: str
+    message_ids: list[str]
+    failed_ids: list[str]
+    error: str | None
+    duration_ms: float
+
+    @property
+    def succeeded_ids(self) -> list[str]:
+        return [m for m in self.message_ids if m not in self.failed_ids]
+
+
+@dataclass
+class ScheduleOutcome:
+    handler: str
+    ok: bool
+    error: str | None
+    duration_ms: float
+
+
+@dataclass
+class _QueueSource:
+    handler_name: str
+    queue_name: str
+    batch_size: int
+    url: str = ""
+    arn: str = ""
+    dlq_name: str | None = None
+
+
+class EventRunner:
+    """Runs an app's schedules and SQS handlers locally; see the module docstring."""
+
+    def __init__(
+        self,
+        app: Chalice,
+        *,
+        wait_time_seconds: int = 1,
+        fire_schedules_at_start: bool = True,
+        out: TextIO | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.app = app
+        self.wait_time_seconds = wait_time_seconds
+        self.fire_schedules_at_start = fire_schedules_at_start
+        self.out = out or sys.stdout
+        self.clock = clock
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._print_lock = threading.Lock()
+        self._dlq_depths: dict[str, int] = {}
+        self.schedules = {
+            source.name: Schedule.parse(source.schedule_expression)
+            for source in app.event_sources
+            if isinstance(source, ScheduledEventConfig)
+        }
+        self.queues = {
+            source.name: _QueueSource(
+                handler_name=source.name,
+                queue_name=source.queue or (source.queue_arn or "").rsplit(":", 1)[-1],
+                batch_size=min(source.batch_size, 10),
+            )
+            for source in app.event_sources
+            if isinstance(source, SQSEventConfig)
+        }
+
+    # -- output ---------------------------------------------------------------------------------
+    def say(self, kind: str, name: str, text: str) -> None:
+        stamp = datetime.now().strftime("%H:%M:%S")
+        with self._print_lock:
+            print(f"{stamp} event-runner {kind:<8} {name:<22} {text}", file=self.out, flush=True)
+
+    # -- one-shot operations (tests call these directly) ----------------------------------------
+    def invoke_schedule(self, name: str) -> ScheduleOutcome:
+        handler = self.app.handler_map[name]
+        started = time.perf_counter()
+        error = None
+        try:
+            handler(scheduled_event(name, self.clock()), LocalLambdaContext(function_name=name))
+        except Exception as exc:  # noqa: BLE001 - a failed invocation is reported, like Lambda would
+            error = f"{type(exc).__name__}: {exc}"
+            traceback.print_exc(file=self.out)
+        outcome = ScheduleOutcome(name, error is None, error, round((time.perf_counter() - started) * 1000, 1))
+        self.say("schedule", name, f"{'ok' if outcome.ok else 'FAILED ' + (error or '')} ({outcome.duration_ms} ms)")
+        return outcome
+
+    def _resolve(self, source: _QueueSource) -> None:
+        if not source.url:
+            sqs = clients.sqs()
+            source.url = sqs.get_queue_url(QueueName=source.queue_name)["QueueUrl"]
+            attributes = sqs.get_queue_attributes(QueueUrl=source.url, AttributeNames=["QueueArn", "RedrivePolicy"])[
+                "Attributes"
+            ]
+            source.arn = attributes["QueueArn"]
+            if "RedrivePolicy" in attributes:
+                dlq_arn = json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"]
+                source.dlq_name = dlq_arn.rsplit(":", 1)[-1]
+
+    def poll_queue(self, name: str, wait_time_seconds: int | None = None) -> BatchOutcome | None:
+        """Receive one batch and run the handler on it; None when the queue had nothing."""
+        source = self.queues[name]
+        self._resolve(source)
+        sqs = clients.sqs()
+        response = sqs.receive_message(
+            QueueUrl=source.url,
+            MaxNumberOfMessages=source.batch_size,
+            WaitTimeSeconds=self.wait_time_seconds if wait_time_seconds is None else wait_time_seconds,
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = response.get("Messages", [])
+        if not messages:
+            return None
+        message_ids = [m["MessageId"] for m in messages]
+        handler = self.app.handler_map[name]
+        started = time.perf_counter()
+        error: str | None = None
+        failed: list[str] = []
+        try:
+            result = handler(sqs_event(messages, source.arn), LocalLambdaContext(function_name=name))
+            failed = self._failed_ids(result, message_ids)
+        except Exception as exc:  # noqa: BLE001 - the whole batch fails, as in Lambda
+            error = f"{type(exc).__name__}: {exc}"
+            failed = list(message_ids)
+        duration = round((time.perf_counter() - started) * 1000, 1)
+        succeeded = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(succeeded), 10):
+            chunk = succeeded[start : start + 10]
+            sqs.delete_message_batch(
+                QueueUrl=source.url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
+            )
+        outcome = BatchOutcome(name, source.queue_name, message_ids, failed, error, duration)
+        counts = {m["MessageId"]: m.get("Attributes", {}).get("ApproximateReceiveCount", "?") for m in messages}
+        text = f"{len(messages)} record(s): {len(succeeded)} ok, {len(failed)} failed ({duration} ms)"
+        if failed:
+            text += " — left for redelivery: " + ", ".join(f"{m[:8]}(receive #{counts[m]})" for m in failed)
+        if error:
+            text += f" — handler raised {error}"
+        self.say("sqs", name, text)
+        return outcome
+
+    @staticmethod
+    def _failed_ids(result: Any, message_ids: list[str]) -> list[str]:
+        if result is None:
+            return []
+        if not isinstance(result, dict) or not isinstance(result.get("batchItemFailures", []), list):
+            return list(message_ids)  # an invalid response fails the batch
+        failed = []
+        for item in result.get("batchItemFailures", []):
+            identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
+            if identifier not in message_ids:
+                return list(message_ids)  # unknown or empty id: the whole batch failed
+            failed.append(identifier)
+        return failed
+
+    def check_dead_letter_queues(self) -> dict[str, int]:
+        """Report DLQs whose depth grew since the last look."""
+        sqs = clients.sqs()
+        depths: dict[str, int] = {}
+        for source in self.queues.values():
+            self._resolve(source)
+            dlq_name = source.dlq_name
+            if dlq_name is None:
+                continue
+            url = sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"]
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+            depth = int(attributes["Attributes"].get("ApproximateNumberOfMessages", 0))
+            depths[dlq_name] = depth
+            if depth > self._dlq_depths.get(dlq_name, 0):
+                self.say("dlq", dlq_name, f"now holds {depth} dead-lettered message(s)")
+            self._dlq_depths[dlq_name] = depth
+        return depths
+
+    # -- background operation (make run) --------------------------------------------------------
+    def start(self) -> None:
+        for name, schedule in self.schedules.items():
+            self._spawn(f"schedule-{name}", self._schedule_loop, name, schedule)
+        for name in self.queues:
+            self._spawn(f"sqs-{name}", self._queue_loop, name)
+        self._spawn("dlq-watch", self._dlq_loop)
+        self.say("started", "", f"{len(self.schedules)} schedule(s), {len(self.queues)} queue(s)")
+
+    def _spawn(self, name: str, target: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _schedule_loop(self, name: str, schedule: Schedule) -> None:
+        if self.fire_schedules_at_start:
+            self.invoke_schedule(name)
+        next_run = schedule.next_after(self.clock())
+        while not self._stop.is_set():
+            delay = (next_run - self.clock()).total_seconds()
+            if self._stop.wait(max(0.0, delay)):
+                return
+            self.invoke_schedule(name)
+            next_run = schedule.next_after(max(next_run, self.clock() - timedelta(seconds=1)))
+
+    def _queue_loop(self, name: str) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_queue(name)
+            except Exception as exc:  # noqa: BLE001 - keep polling, as the event source mapping does
+                self.say("sqs", name, f"poll error: {type(exc).__name__}: {exc}")
+                self._stop.wait(2)
+
+    def _dlq_loop(self) -> None:
+        while not self._stop.wait(5):
+            try:
+                self.check_dead_letter_queues()
+            except Exception as exc:  # noqa: BLE001 - informational only
+                self.say("dlq", "", f"check failed: {type(exc).__name__}: {exc}")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))

@@ -1,0 +1,304 @@
+"""An embedded PostgreSQL server: the test harness's throwaway cluster and ``make run``'s database.
+
+It finds the PostgreSQL binaries (``PATH`` first, then ``/usr/lib/postgresql/*/bin`` and other
+usual places), runs ``initdb`` when the data directory is new, and starts ``postgres`` as a
+child process on 127.0.0.1. PostgreSQL refuses to run as root, so when we are root the server
+runs as an unprivileged account (``postgres`` if it exists, else ``nobody``). The child is tied
+to us with ``PR_SET_PDEATHSIG``: if this process dies, so does the server, and Ctrl-C in a
+terminal reaches both (one process tree).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+INSTALL_HINT = (
+    "PostgreSQL server binaries (initdb, postgres) were not found on PATH or under "
+    "/usr/lib/postgresql/*/bin. Install them, e.g. `sudo apt-get install -y postgresql` "
+    "(Debian/Ubuntu), `brew install postgresql@15` (macOS), or point TEST_DATABASE_URL / "
+    "DATABASE_URL at an existing server."
+)
+
+_SEARCH_GLOBS = (
+    "/usr/lib/postgresql/*/bin",
+    "/usr/pgsql-*/bin",
+    "/usr/local/pgsql/bin",
+    "/opt/homebrew/opt/postgresql@*/bin",
+    "/usr/local/opt/postgresql@*/bin",
+)
+
+
+class PostgresNotFound(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__(INSTALL_HINT)
+
+
+class PostgresStartError(RuntimeError):
+    pass
+
+
+def _version_key(path: Path) -> tuple[int, ...]:
+    numbers = re.findall(r"\d+", str(path))
+    return tuple(int(n) for n in numbers) or (0,)
+
+
+def find_pg_bin_dir(extra_candidates: Sequence[str] = ()) -> Path:
+    """Directory holding ``initdb`` and ``postgres``: PATH first, then well-known places."""
+    initdb = shutil.which("initdb")
+    if initdb and (Path(initdb).parent / "postgres").exists():
+        return Path(initdb).parent
+    candidates: list[Path] = [Path(c) for c in extra_candidates]
+    for pattern in _SEARCH_GLOBS:
+        root = Path("/")
+        candidates.extend(sorted(root.glob(pattern.lstrip("/")), key=_version_key, reverse=True))
+    for candidate in candidates:
+        if (candidate / "initdb").exists() and (candidate / "postgres").exists():
+            return candidate
+    raise PostgresNotFound()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _unprivileged_account() -> pwd.struct_passwd | None:
+    """The account to run the server as, or None when we are not root."""
+    if os.geteuid() != 0:
+        return None
+    for name in (os.environ.get("PTX_PG_USER"), "postgres", "nobody"):
+        if not name:
+            continue
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    raise PostgresStartError("running as root and found no unprivileged account (postgres, nobody)")
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+class EmbeddedPostgres:
+    """One PostgreSQL server process with its own data directory."""
+
+    superuser = "postgres"
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        *,
+        durable: bool = False,
+        max_connections: int = 200,
+        bin_dir: Path | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.port = port or free_port()
+        self.durable = durable
+        self.max_connections = max_connections
+        self.bin_dir = bin_dir or find_pg_bin_dir()
+        self.account = _unprivileged_account()
+        self.log_path = self.data_dir.parent / f"{self.data_dir.name}.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    # -- URLs -------------------------------------------------------------------------------
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+pg8000://{self.superuser}@127.0.0.1:{self.port}/{database}"
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def _as_account(self) -> dict[str, object]:
+        if self.account is None:
+            return {}
+        return {"user": self.account.pw_uid, "group": self.account.pw_gid, "extra_groups": []}
+
+    def _prepare_directory(self) -> None:
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        if self.account is not None:
+            for path in (self.data_dir.parent, self.data_dir):
+                if path.exists():
+                    os.chown(path, self.account.pw_uid, self.account.pw_gid)
+            probe = subprocess.run(
+                ["/bin/sh", "-c", 'test -w "$0"', str(self.data_dir.parent)],
+                check=False,
+                **self._as_account(),  # type: ignore[arg-type]
+            )
+            if probe.returncode != 0:
+                raise PostgresStartError(
+                    f"PostgreSQL runs as '{self.account.pw_name}' (we are root) and that account "
+                    f"cannot write {self.data_dir.parent}: a parent folder is private. Set "
+                    "PTX_PG_DATA to a folder it can reach (e.g. /var/tmp/ptx-cm-pgdata)."
+                )
+
+    def initialise(self) -> None:
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        self._prepare_directory()
+        command = [
+            str(self.bin_dir / "initdb"),
+            "-D",
+            str(self.data_dir),
+            "-U",
+            self.superuser,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ]
+        if not self.durable:
+            command.append("--no-sync")
+        result = subprocess.run(command, capture_output=True, check=False, **self._as_account())  # type: ignore[call-overload]
+        if result.returncode != 0:
+            raise PostgresStartError(f"initdb failed: {result.stderr.decode(errors='replace')[-2000:]}")
+
+    def start(self, timeout: float = 30.0) -> None:
+        self.initialise()
+        settings = {
+            "listen_addresses": "127.0.0.1",
+            "port": str(self.port),
+            "unix_socket_directories": "",
+            "max_connections": str(self.max_connections),
+            "timezone": "UTC",
+            "log_timezone": "UTC",
+            "logging_collector": "off",
+        }
+        if not self.durable:
+            settings.update(fsync="off", synchronous_commit="off", full_page_writes="off")
+        command = [str(self.bin_dir / "postgres"), "-D", str(self.data_dir)]
+        for key, value in settings.items():
+            command += ["-c", f"{key}={value}"]
+        log = open(self.log_path, "ab")  # noqa: SIM115 (the child keeps it)
+        self._process = subprocess.Popen(  # type: ignore[call-overload]
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            **self._as_account(),
+        )
+        log.close()
+        self._wait_until_ready(timeout)
+
+    def _wait_until_ready(self, timeout: float) -> None:
+        import pg8000.native
+
+        deadline = time.monotonic() + timeout
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            assert self._process is not None
+            if self._process.poll() is not None:
+                raise PostgresStartError(f"postgres exited with {self._process.returncode}; log:\n{self.log_tail()}")
+            try:
+                connection = pg8000.native.Connection(
+                    self.superuser, host="127.0.0.1", port=self.port, database="postgres", timeout=2
+                )
+                connection.close()
+                return
+            except Exception as exc:  # noqa: BLE001  (any failure means "not ready yet")
+                last_error = exc
+                time.sleep(0.1)
+        self.stop()
+        raise PostgresStartError(f"postgres not ready after {timeout}s ({last_error}); log:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Fast shutdown (SIGINT): roll back open transactions, then exit cleanly."""
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.send_signal(signal.SIGINT)
+        try:
+            self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._process.send_signal(signal.SIGQUIT)  # immediate shutdown
+            self._process.wait(5)
+
+    def __enter__(self) -> EmbeddedPostgres:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextmanager
+def admin_connection(admin_url: str) -> Iterator[Any]:
+    """A pg8000 connection outside any transaction (CREATE/DROP DATABASE need that)."""
+    import pg8000.native
+    from sqlalchemy import make_url
+
+    url = make_url(admin_url)
+    connection = pg8000.native.Connection(
+        url.username or "postgres",
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        password=url.password,
+        database=url.database or "postgres",
+    )
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def _quoted(name: str) -> str:
+    import pg8000.native
+
+    return str(pg8000.native.identifier(name))
+
+
+def create_database(admin_url: str, name: str, template: str | None = None) -> None:
+    """CREATE DATABASE, optionally as a copy of a template (how each test gets a fresh one)."""
+    with admin_connection(admin_url) as connection:
+        if template:
+            strategy = " STRATEGY FILE_COPY" if _server_version(connection) >= 150000 else ""
+            connection.run(f"CREATE DATABASE {_quoted(name)} TEMPLATE {_quoted(template)}{strategy}")
+        else:
+            connection.run(f"CREATE DATABASE {_quoted(name)}")
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    with admin_connection(admin_url) as connection:
+        force = " WITH (FORCE)" if _server_version(connection) >= 130000 else ""
+        connection.run(f"DROP DATABASE IF EXISTS {_quoted(name)}{force}")
+
+
+def database_exists(admin_url: str, name: str) -> bool:
+    with admin_connection(admin_url) as connection:
+        return bool(connection.run("SELECT 1 FROM pg_database WHERE datname = :n", n=name))
+
+
+def _server_version(connection: Any) -> int:
+    return int(connection.run("SHOW server_version_num")[0][0])

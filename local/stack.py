@@ -1,0 +1,151 @@
+"""``make run``: the whole product on one machine, in one process tree.
+
+Starts, in order: the embedded PostgreSQL (data under ``.local/pgdata``, kept across restarts),
+migrations, the idempotent demo seed, moto server (AWS stand-in), the AWS bootstrap (queues with
+DLQs, SNS topic, KMS key, secrets), the API on http://localhost:8000 and the event runner
+(schedules + SQS event source emulation). Ctrl-C (SIGINT) or SIGTERM stops all of it.
+
+Settings (environment): PTX_API_PORT (8000), PTX_LOCAL_DIR (.local), PTX_PG_DATA
+(<local dir>/pgdata), PTX_PG_PORT (54329), PTX_MOTO_PORT (free port), PTX_API_HOST (127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+LOCAL_DATABASE = "ptx"
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Run the PTX Channel Manager local stack.")
+    parser.add_argument("--api-host", default=os.environ.get("PTX_API_HOST", "127.0.0.1"))
+    parser.add_argument("--api-port", type=int, default=_env_int("PTX_API_PORT", 8000))
+    parser.add_argument("--local-dir", default=os.environ.get("PTX_LOCAL_DIR", str(PROJECT_DIR / ".local")))
+    parser.add_argument("--pg-data", default=os.environ.get("PTX_PG_DATA"))
+    parser.add_argument("--pg-port", type=int, default=_env_int("PTX_PG_PORT", 54329))
+    parser.add_argument("--moto-port", type=int, default=_env_int("PTX_MOTO_PORT", 0))
+    parser.add_argument("--no-seed", action="store_true", help="skip the demo data")
+    return parser.parse_args(argv)
+
+
+def say(text: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} stack        {text}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        say(f"received {signal.Signals(signum).name}, stopping")
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    from local.postgres import EmbeddedPostgres, PostgresNotFound, create_database, database_exists
+
+    local_dir = Path(args.local_dir).resolve()
+    local_dir.mkdir(parents=True, exist_ok=True)
+    pg_data = Path(args.pg_data).resolve() if args.pg_data else local_dir / "pgdata"
+    started = time.monotonic()
+    try:
+        postgres = EmbeddedPostgres(pg_data, args.pg_port, durable=True)
+    except PostgresNotFound as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    shutdown: list[tuple[str, object]] = []
+    try:
+        say(f"postgres: starting {postgres.bin_dir / 'postgres'} on 127.0.0.1:{postgres.port}, data in {pg_data}")
+        postgres.start()
+        shutdown.append(("postgres", postgres.stop))
+        if not database_exists(postgres.url(), LOCAL_DATABASE):
+            create_database(postgres.url(), LOCAL_DATABASE)
+
+        from local.moto_server import MotoServer
+
+        moto = MotoServer(args.moto_port or None).start()
+        shutdown.append(("moto server", moto.stop))
+        os.environ.update(
+            {
+                "STAGE": "local",
+                "DATABASE_URL": postgres.url(LOCAL_DATABASE),
+                "AWS_REGION": os.environ.get("AWS_REGION", "ap-southeast-1"),
+                "DB_POOL_SIZE": "5",
+                "DB_MAX_OVERFLOW": "10",
+                **moto.environment(),
+            }
+        )
+        from chalicelib.config import reset_settings
+
+        reset_settings()
+        say(f"moto server: {moto.endpoint_url} (SQS, SNS, KMS, Secrets Manager, SES, EventBridge)")
+
+        from chalicelib.db.engine import dispose_engines
+        from chalicelib.db.migrate import current_revision, upgrade
+
+        upgrade(postgres.url(LOCAL_DATABASE))
+        say(f"migrations: database at revision {current_revision(postgres.url(LOCAL_DATABASE))}")
+        if not args.no_seed:
+            from local.demo_seed import seed
+
+            say(f"demo seed: {seed()}")
+        shutdown.append(("database pool", dispose_engines))
+
+        from local.aws_bootstrap import bootstrap
+
+        resources = bootstrap()
+        say(
+            f"aws bootstrap: {len(resources.queue_urls)} queues, topic, KMS key, {len(resources.secret_arns)} secret(s)"
+        )
+
+        from chalice.cli.factory import CLIFactory
+        from chalice.local import HTTPServerThread, create_local_server
+
+        from app import app
+
+        config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="dev")
+        server_thread = HTTPServerThread(lambda: create_local_server(app, config, args.api_host, args.api_port))
+        server_thread.start()
+        shutdown.append(("api", server_thread.shutdown))
+
+        from local.event_runner import EventRunner
+
+        runner = EventRunner(app)
+        runner.start()
+        shutdown.append(("event runner", runner.stop))
+
+        base = f"http://localhost:{args.api_port}"
+        say(
+            f"ready in {time.monotonic() - started:.1f}s: API {base}  docs {base}/api/docs  "
+            f"readiness {base}/health/ready"
+        )
+        say(f"database: {postgres.url(LOCAL_DATABASE)}   (Ctrl-C stops everything)")
+        while not stop.wait(0.5):
+            if not postgres.running:
+                say("postgres exited unexpectedly; log tail:\n" + postgres.log_tail())
+                return 1
+        return 0
+    finally:
+        for name, stopper in reversed(shutdown):
+            try:
+                stopper()  # type: ignore[operator]
+            except Exception as exc:  # noqa: BLE001 - keep stopping the rest
+                say(f"stopping {name} failed: {exc}")
+        say("stopped")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

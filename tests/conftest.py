@@ -1,0 +1,144 @@
+"""The test harness: a real PostgreSQL and a real moto server, shared by integration and e2e tests.
+
+PostgreSQL: ``TEST_DATABASE_URL`` (a superuser/CREATEDB URL) when set; otherwise a throwaway
+cluster started here (as an unprivileged account when run as root, fsync off) and removed at the
+end. The schema is migrated once into a template database; every test that asks for
+``database_url`` gets its own database copied from that template (~60 ms), so tests are isolated
+and may commit and use many connections at once (the booking race tests do).
+
+AWS: one moto server for the session; ``aws`` resets it and bootstraps the app's resources for
+each test that asks.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chalicelib.aws.clients import reset_clients
+from chalicelib.aws.queues import reset_queue_urls
+from chalicelib.config import reset_settings
+from chalicelib.db.engine import dispose_engines
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+def _normalise(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+pg8000://" + url[len(prefix) :]
+    return url
+
+
+def _with_database(admin_url: str, database: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(admin_url).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """A URL with the right to create databases."""
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield _normalise(external)
+        return
+    from local.postgres import EmbeddedPostgres, PostgresNotFound
+
+    base = Path(tempfile.mkdtemp(prefix="ptx-test-pg-"))
+    try:
+        server = EmbeddedPostgres(base / "data", max_connections=300)
+    except PostgresNotFound as exc:
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.exit(f"cannot run database tests: {exc}", returncode=2)
+    server.start()
+    try:
+        yield server.url()
+    finally:
+        dispose_engines()
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def template_database(postgres_admin_url: str) -> Iterator[str]:
+    """A database migrated to head, copied for each test."""
+    from chalicelib.db.migrate import upgrade
+    from local.postgres import create_database, drop_database
+
+    name = f"ptx_template_{RUN_ID}"
+    create_database(postgres_admin_url, name)
+    upgrade(_with_database(postgres_admin_url, name))
+    dispose_engines()
+    yield name
+    drop_database(postgres_admin_url, name)
+
+
+@pytest.fixture
+def database_url(postgres_admin_url: str, template_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, migrated database of this test's own; DATABASE_URL points the app at it."""
+    from local.postgres import create_database, drop_database
+
+    name = f"ptx_test_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+    create_database(postgres_admin_url, name, template=template_database)
+    url = _with_database(postgres_admin_url, name)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DB_POOL_SIZE", "5")
+    monkeypatch.setenv("DB_MAX_OVERFLOW", "60")
+    reset_settings()
+    try:
+        yield url
+    finally:
+        dispose_engines()
+        reset_settings()
+        drop_database(postgres_admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[object]:
+    from local.moto_server import MotoServer
+
+    server = MotoServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """A clean moto server with the app's queues, topic, KMS key and secrets; env points at it."""
+    import urllib.request
+
+    from local.aws_bootstrap import bootstrap
+
+    for name, value in moto_server.environment().items():  # type: ignore[attr-defined]
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_REGION", "ap-southeast-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-1")
+    reset_settings()
+    reset_clients()
+    reset_queue_urls()
+    reset_request = urllib.request.Request(
+        f"{moto_server.endpoint_url}/moto-api/reset",
+        method="POST",  # type: ignore[attr-defined]
+    )
+    urllib.request.urlopen(reset_request, timeout=10).close()
+    bootstrap()
+    yield moto_server
+    reset_clients()
+    reset_queue_urls()
+    reset_settings()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by its folder, so `-m unit` / `-m integration` / `-m e2e` select them."""
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(PROJECT_DIR / "tests").parts
+        if parts and parts[0] in {"unit", "integration", "e2e"}:
+            item.add_marker(getattr(pytest.mark, parts[0]))

@@ -1,0 +1,107 @@
+"""Start the real local stack (`python -m local.stack`, what `make run` runs) for e2e tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from local.postgres import free_port
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class RunningStack:
+    process: subprocess.Popen[str]
+    base_url: str
+    local_dir: Path
+    seconds_to_ready: float
+    lines: list[str] = field(default_factory=list)
+
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for_line(self, fragment: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if fragment in line:
+                    return line
+            time.sleep(0.2)
+        raise AssertionError(f"no line containing {fragment!r} within {timeout}s:\n{self.output()[-4000:]}")
+
+
+def start_stack(extra_env: dict[str, str] | None = None) -> RunningStack:
+    local_dir = Path(tempfile.mkdtemp(prefix="ptx-e2e-"))
+    api_port = free_port()
+    env = {
+        **os.environ,
+        "PTX_API_PORT": str(api_port),
+        "PTX_LOCAL_DIR": str(local_dir),
+        "PTX_PG_PORT": str(free_port()),
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    }
+    for inherited in ("DATABASE_URL", "AWS_ENDPOINT_URL", "DATABASE_SECRET_ARN"):
+        env.pop(inherited, None)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.stack"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    stack = RunningStack(process, f"http://127.0.0.1:{api_port}", local_dir, 0.0)
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            stack.lines.append(line.rstrip("\n"))
+
+    threading.Thread(target=pump, daemon=True).start()
+    deadline = started + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"stack exited with {process.returncode}:\n{stack.output()[-4000:]}")
+        try:
+            if httpx.get(f"{stack.base_url}/health/ready", timeout=2).status_code == 200:
+                stack.seconds_to_ready = time.monotonic() - started
+                return stack
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    stop_stack(stack)
+    raise AssertionError(f"stack not ready in 90s:\n{stack.output()[-4000:]}")
+
+
+def stop_stack(stack: RunningStack, timeout: float = 30) -> int:
+    if stack.process.poll() is None:
+        stack.process.send_signal(signal.SIGINT)
+        try:
+            stack.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            stack.process.kill()
+            stack.process.wait(5)
+    shutil.rmtree(stack.local_dir, ignore_errors=True)
+    return stack.process.returncode
+
+
+@pytest.fixture(scope="session")
+def local_stack() -> Iterator[RunningStack]:
+    stack = start_stack()
+    yield stack
+    stop_stack(stack)

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import json
+
+from chalice.test import Client
+from openapi_spec_validator import validate
+
+from app import app
+from chalicelib.api.openapi import build_openapi, render_docs_page
+
+
+def test_document_is_valid_openapi_3_1_and_covers_every_route() -> None:
+    document = build_openapi(app)
+    validate(document)  # raises on any schema violation
+    assert document["openapi"] == "3.1.0"
+    documented = {(path, method.upper()) for path, ops in document["paths"].items() for method in ops}
+    routed = {(path, method) for path, methods in app.routes.items() for method in methods}
+    assert documented == routed
+
+
+def test_every_operation_documents_the_error_shape() -> None:
+    document = build_openapi(app)
+    assert "ErrorResponse" in document["components"]["schemas"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert operation["summary"], f"{method} {path} lacks a summary"
+            assert "422" in operation["responses"], f"{method} {path} does not document 422"
+
+
+def test_served_document_and_docs_page() -> None:
+    with Client(app) as client:
+        response = client.http.get("/api/openapi.json")
+        assert response.status_code == 200
+        served = json.loads(response.body)
+        assert served["paths"].keys() == build_openapi(app)["paths"].keys()
+        page = client.http.get("/api/docs")
+        assert page.status_code == 200
+        assert page.headers["Content-Type"].startswith("text/html")
+        html = page.body.decode()
+        for path in served["paths"]:
+            assert f"<code>{path}</code>" in html
+
+
+def test_docs_page_escapes_text() -> None:
+    document = {
+        "info": {"title": "<script>x</script>", "version": "1"},
+        "paths": {"/a": {"get": {"summary": "<b>", "responses": {"200": {"description": "ok"}}}}},
+        "components": {"schemas": {}},
+    }
+    html = render_docs_page(document)
+    assert "<script>x</script>" not in html
+    assert "&lt;script&gt;" in html
