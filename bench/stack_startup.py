@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from local.postgres import free_port  # noqa: E402
+from local.postgres import free_port
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
