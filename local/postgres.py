@@ -55,13 +55,13 @@ def _version_key(path: Path) -> tuple[int, ...]:
     return tuple(int(n) for n in numbers) or (0,)
 
 
-def find_pg_bin_dir(extra_candidates: Sequence[str] = ()) -> Path:
+def find_pg_bin_dir(search_globs: Sequence[str] = _SEARCH_GLOBS, path: str | None = None) -> Path:
     """Directory holding ``initdb`` and ``postgres``: PATH first, then well-known places."""
-    initdb = shutil.which("initdb")
+    initdb = shutil.which("initdb", path=path)
     if initdb and (Path(initdb).parent / "postgres").exists():
         return Path(initdb).parent
-    candidates: list[Path] = [Path(c) for c in extra_candidates]
-    for pattern in _SEARCH_GLOBS:
+    candidates: list[Path] = []
+    for pattern in search_globs:
         root = Path("/")
         candidates.extend(sorted(root.glob(pattern.lstrip("/")), key=_version_key, reverse=True))
     for candidate in candidates:
