@@ -309,7 +309,12 @@ def refresh_rate_cells(
     a changed one with its version bumped. Cells of other plans are left alone.
     """
     current = {(cell.rate_plan_id, cell.night): cell for cell in cells}
-    manual = {key: cell.amount for key, cell in current.items() if cell.manual}
+    # a plan made derived since its manual rates were set loses them (derived plans take none)
+    manual = {
+        key: cell.amount
+        for key, cell in current.items()
+        if cell.manual and cell.rate_plan_id in catalog.plans and not catalog.plans[cell.rate_plan_id].is_derived
+    }
     for key, amount in (manual_changes or {}).items():
         if amount is None:
             manual.pop(key, None)

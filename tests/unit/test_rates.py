@@ -335,3 +335,10 @@ def test_a_catalog_is_refused_exactly_when_parent_links_form_a_cycle(parents: di
         assert all("cycle" in d["message"] for d in caught.value.details)
     else:
         RateCatalog.build(plans)
+
+
+def test_a_plan_turned_derived_drops_its_manual_rates_on_refresh() -> None:
+    stale = [RateCell(2, ROOM, SUNDAY, Decimal(123000), manual=True, version=6)]
+    catalog = RateCatalog.build([base(), child(2, 1, percent("10"))])
+    (change,) = refresh_rate_cells(catalog, stale, [SUNDAY], plan_ids=[2])
+    assert (change.after.amount, change.after.manual, change.after.version) == (Decimal(1100000), False, 7)
