@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain.ari import (
+from chalicelib.domain.ari_changes import (
     AriCellKey,
     AriChange,
-    AriUpdate,
+    AriRange,
     InventoryValues,
     RateValues,
     acknowledge,
@@ -145,15 +145,15 @@ def test_coalescing_keeps_the_newest_version_and_merges_equal_consecutive_nights
     ]
     updates = coalesce(pending)
     assert updates == (
-        AriUpdate(ROOM, None, NightRange(D[0], D[4]), values(2), (5, 4, 3, 2)),
-        AriUpdate(ROOM, None, NightRange(D[5], D[6]), values(2), (2,)),
+        AriRange(ROOM, None, NightRange(D[0], D[4]), values(2), (5, 4, 3, 2)),
+        AriRange(ROOM, None, NightRange(D[5], D[6]), values(2), (2,)),
     )
 
 
 def test_coalescing_drops_what_the_connection_already_acknowledged() -> None:
     pending = [change(D[0], 3, values(1)), change(D[1], 3, values(1)), change(D[1], 6, values(0))]
     acked = {AriCellKey(ROOM, None, D[0]): 4, AriCellKey(ROOM, None, D[1]): 5}
-    assert coalesce(pending, acked) == (AriUpdate(ROOM, None, NightRange.single(D[1]), values(0), (6,)),)
+    assert coalesce(pending, acked) == (AriRange(ROOM, None, NightRange.single(D[1]), values(0), (6,)),)
     sent = coalesce(pending, acked)
     after = acknowledge(acked, sent)
     assert after[AriCellKey(ROOM, None, D[1])] == 6
@@ -175,7 +175,7 @@ def test_rate_plans_and_room_types_never_merge_into_one_update() -> None:
 
 
 def test_long_ranges_are_split_for_otas_that_cap_a_message() -> None:
-    update = AriUpdate(ROOM, None, NightRange(D[0], D[7]), values(1), (1, 2, 3, 4, 5, 6, 7))
+    update = AriRange(ROOM, None, NightRange(D[0], D[7]), values(1), (1, 2, 3, 4, 5, 6, 7))
     pieces = split_long_ranges([update], 3)
     assert [(p.nights, p.versions) for p in pieces] == [
         (NightRange(D[0], D[3]), (1, 2, 3)),

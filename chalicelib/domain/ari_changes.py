@@ -15,7 +15,7 @@ Two kinds of cells reach channels:
 
 :func:`coalesce` prepares one connection's push: it drops every change whose version is not
 newer than what the connection acknowledged, keeps the newest version of each cell, and merges
-consecutive nights with equal values into ranges (:class:`AriUpdate`). After the OTA accepted
+consecutive nights with equal values into ranges (:class:`AriRange`). After the OTA accepted
 them, :func:`acknowledge` records the versions sent. Per-channel rules (Expedia not decremented
 for its own bookings, message size limits) belong to the sync engine and adapters;
 :func:`split_long_ranges` helps with the "at most one month per request" kind of limit.
@@ -196,7 +196,7 @@ def full_snapshot(inventory: Iterable[InventoryCell] = (), rates: Iterable[RateC
 
 
 @dataclass(frozen=True, slots=True)
-class AriUpdate:
+class AriRange:
     """Equal values for consecutive nights of one cell series, ready for one OTA message element.
 
     ``versions[i]`` is the version of the night ``nights.check_in + i`` being sent.
@@ -217,7 +217,7 @@ class AriUpdate:
 
 def coalesce(
     pending: Iterable[AriChange], acknowledged: Mapping[AriCellKey, int] | None = None
-) -> tuple[AriUpdate, ...]:
+) -> tuple[AriRange, ...]:
     """The fewest updates that bring one connection up to date.
 
     Keeps, per cell, only the newest pending version, and only if it is newer than the version
@@ -234,7 +234,7 @@ def coalesce(
         kept = newest.get(key)
         if kept is None or change.version > kept.version:
             newest[key] = change
-    updates: list[AriUpdate] = []
+    updates: list[AriRange] = []
     run: list[AriChange] = []
     for key in sorted(newest, key=AriCellKey.sort_key):
         change = newest[key]
@@ -247,7 +247,7 @@ def coalesce(
     return tuple(updates)
 
 
-def acknowledge(acknowledged: Mapping[AriCellKey, int], sent: Iterable[AriUpdate]) -> dict[AriCellKey, int]:
+def acknowledge(acknowledged: Mapping[AriCellKey, int], sent: Iterable[AriRange]) -> dict[AriCellKey, int]:
     """The acknowledged versions after the OTA accepted ``sent`` (versions only ever grow)."""
     result = dict(acknowledged)
     for update in sent:
@@ -256,17 +256,17 @@ def acknowledge(acknowledged: Mapping[AriCellKey, int], sent: Iterable[AriUpdate
     return result
 
 
-def split_long_ranges(updates: Iterable[AriUpdate], max_nights: int) -> tuple[AriUpdate, ...]:
+def split_long_ranges(updates: Iterable[AriRange], max_nights: int) -> tuple[AriRange, ...]:
     """Cut updates longer than ``max_nights`` nights into pieces (for OTAs that cap a message's range)."""
     if max_nights < 1:
         raise ValueError("max_nights must be at least 1")
-    pieces: list[AriUpdate] = []
+    pieces: list[AriRange] = []
     for update in updates:
         for start in range(0, len(update.nights), max_nights):
             length = min(max_nights, len(update.nights) - start)
             first = update.nights.check_in + timedelta(days=start)
             pieces.append(
-                AriUpdate(
+                AriRange(
                     update.room_type_id,
                     update.rate_plan_id,
                     NightRange(first, first + timedelta(days=length)),
@@ -286,9 +286,9 @@ def _continues(previous: AriChange, change: AriChange) -> bool:
     )
 
 
-def _update_of(run: list[AriChange]) -> AriUpdate:
+def _update_of(run: list[AriChange]) -> AriRange:
     first, last = run[0], run[-1]
-    return AriUpdate(
+    return AriRange(
         first.room_type_id,
         first.rate_plan_id,
         NightRange(first.night, last.night + ONE_DAY),
