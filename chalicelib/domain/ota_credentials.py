@@ -29,9 +29,19 @@ def mask_secret(value: str | None) -> str:
     return value[:_VISIBLE_PREFIX] + MASK
 
 
+_SECRET_NAME_PARTS = ("pass", "secret", "key", "token")
+
+
+def is_secret_field(name: str) -> bool:
+    """Passwords, secrets, API keys and tokens show nothing at all, not even a prefix."""
+    lowered = name.lower()
+    return any(part in lowered for part in _SECRET_NAME_PARTS)
+
+
 def mask_credentials(values: Mapping[str, str]) -> dict[str, str]:
-    """Masked view of a credentials mapping, for API responses and logs: ``{"username": "ab***"}``."""
-    return {name: mask_secret(value) for name, value in sorted(values.items())}
+    """Masked view of a credentials mapping, for API responses: ``{"username": "ab***",
+    "password": "***"}`` (identifiers keep a two-character hint, secrets nothing)."""
+    return {name: MASK if is_secret_field(name) else mask_secret(value) for name, value in sorted(values.items())}
 
 
 def describe_masked(values: Mapping[str, str]) -> str:

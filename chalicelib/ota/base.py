@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import ClassVar, Protocol, runtime_checkable
 
 import httpx
@@ -48,8 +48,13 @@ CredentialsProvider = Callable[[], OtaCredentials]
 
 @runtime_checkable
 class OtaAdapter(Protocol):
-    ota: OtaCode
-    unsupported_restrictions: frozenset[Restriction]
+    @property
+    def ota(self) -> OtaCode: ...
+
+    @property
+    def unsupported_restrictions(self) -> frozenset[Restriction]:
+        """Values this OTA cannot express; pushing one gives a warning, never a silent drop."""
+        ...
 
     def test_connection(self, ota_hotel_id: str | None = None) -> ConnectionTestResult:
         """Make one real authenticated call; say in words whether it worked."""
@@ -85,7 +90,7 @@ class AdapterOptions:
     clock: Clock = field(default_factory=SystemClock)
     rng: Callable[[], float] = random.random
     transport: httpx.BaseTransport | None = None
-    today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # aware, UTC
     limits: AriLimits | None = None  # None: ARI_LIMITS[ota]
 
 
@@ -213,7 +218,7 @@ class BaseAdapter:
         batches, warnings = plan_push(
             adapted,
             self.ota,
-            today=self.options.today(),
+            today=self.options.now().date(),
             unsupported=self.unsupported_restrictions,
             limits=self.limits,
         )
