@@ -81,6 +81,8 @@ TYPE_SET_ARI_V2 = 10
 MAX_DETAILS_PER_REQUEST = 50
 MAX_LIST_WINDOW = timedelta(days=90)
 BOOKING_LOOKBACK = timedelta(days=7)
+# The window reaches a little into the future: Agoda's clock may run ahead of ours.
+CLOCK_SKEW = timedelta(minutes=5)
 # Agoda stamps bookings in ICT; our windows use the same offset so they read like Agoda's own.
 ICT_OFFSET = timedelta(hours=7)
 
@@ -182,7 +184,7 @@ class AgodaAdapter(BaseAdapter):
             hotel = self._product(ota_hotel_id, credentials)
             return f"connected to Agoda: property {hotel.ota_hotel_id} ({hotel.name}) with {len(hotel.rooms)} room(s)"
         now = self.options.now()
-        listed = self._booking_list(None, now - timedelta(hours=1), now, credentials)
+        listed = self._booking_list(None, now - timedelta(hours=1), now + CLOCK_SKEW, credentials)
         return f"connected to Agoda: API key accepted ({len(listed)} booking(s) changed in the last hour)"
 
     def _discover(self, ota_hotel_ids: tuple[str, ...]) -> Discovery:
@@ -226,7 +228,7 @@ class AgodaAdapter(BaseAdapter):
     def _pull(self, ota_hotel_id: str) -> PullResult:
         credentials = self._credentials()
         now = self.options.now()
-        listed = self._booking_list(ota_hotel_id, now - self.lookback, now, credentials)
+        listed = self._booking_list(ota_hotel_id, now - self.lookback, now + CLOCK_SKEW, credentials)
         pending: list[str] = []
         errors: list[SyncError] = []
         for index, booking in enumerate(listed):
