@@ -247,4 +247,6 @@ class OtaHttp:
                 self.ota, f"{name} answered HTTP {reply.status}", code=str(reply.status), retry_after=retry_after
             )
         if reply.status in (401, 403):
-            raise OtaAuthenticationFailed(self.ota, f"HTTP {reply.status}", code=str(reply.status))
+            raise OtaAuthenticationFailed(
+                self.ota, f"credentials refused (HTTP {reply.status})", code=str(reply.status)
+            )
