@@ -157,6 +157,42 @@ class TokenBucket:
         yield
 
 
+class SlidingWindow:
+    """At most ``max_requests`` request starts in any window of ``seconds`` (Agoda: 10 per second).
+
+    Stricter than a token bucket, whose refill lets up to twice the rate through in the first
+    second; this is what an OTA counting requests per rolling second sees.
+    """
+
+    def __init__(
+        self, max_requests: int, seconds: float = 1.0, *, clock: Clock | None = None, max_wait: float = 30.0
+    ) -> None:
+        if max_requests < 1 or seconds <= 0:
+            raise ValueError("max_requests must be ≥ 1 and seconds > 0")
+        self.max_requests = max_requests
+        self.seconds = seconds
+        self.clock = clock or SystemClock()
+        self.max_wait = max_wait
+        self._starts: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def slot(self, operation: str, key: str) -> Iterator[None]:
+        with self._lock:
+            now = self.clock.monotonic()
+            starts = [t for t in self._starts.get(key, []) if t > now - self.seconds]
+            wait = 0.0
+            if len(starts) >= self.max_requests:
+                wait = starts[-self.max_requests] + self.seconds - now
+            if wait > self.max_wait:
+                raise BudgetExceeded(f"request budget for {key} exhausted for {wait:.1f} s", retry_after=wait)
+            starts.append(now + max(wait, 0.0))  # claim the slot before sleeping
+            self._starts[key] = starts
+        if wait > 0:
+            self.clock.sleep(wait)
+        yield
+
+
 class ExclusivePerKey:
     """One request at a time per key (Expedia: one connection per hotel, processed in order)."""
 
@@ -195,8 +231,11 @@ class CompositeBudget:
 
 
 BOOKING_COM_POLL_INTERVAL_SECONDS = 20.0
-AGODA_REQUESTS_PER_SECOND = 10.0
-TRAVELOKA_REQUESTS_PER_SECOND = 5.0  # our assumption until Traveloka publishes a limit
+AGODA_REQUESTS_PER_SECOND = 10
+TRAVELOKA_REQUESTS_PER_SECOND = 5  # our assumption until Traveloka publishes a limit
+# Requests leave us and reach the OTA with varying delays; a slightly longer window keeps the
+# OTA's own count under its limit.
+WINDOW_MARGIN = 1.05
 
 
 def default_budget(ota: OtaCode, *, clock: Clock | None = None) -> RequestBudget:
@@ -206,5 +245,5 @@ def default_budget(ota: OtaCode, *, clock: Clock | None = None) -> RequestBudget
     if ota is OtaCode.EXPEDIA:
         return ExclusivePerKey()
     if ota is OtaCode.AGODA:
-        return TokenBucket(AGODA_REQUESTS_PER_SECOND, clock=clock)
-    return TokenBucket(TRAVELOKA_REQUESTS_PER_SECOND, clock=clock)
+        return SlidingWindow(AGODA_REQUESTS_PER_SECOND, WINDOW_MARGIN, clock=clock)
+    return SlidingWindow(TRAVELOKA_REQUESTS_PER_SECOND, WINDOW_MARGIN, clock=clock)

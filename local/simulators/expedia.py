@@ -265,7 +265,6 @@ class ExpediaSimulator(Simulator):
                     known = hotel.room(room_id)
                     if known is None:
                         raise EqcError(3202, f"room type {room_id} not found for hotel {hotel_id}")
-                    updates += nights
                     values: dict[str, Any] = {}
                     if room.get("closed") is not None:
                         values["stop_sell"] = room.get("closed") == "true"
@@ -273,6 +272,8 @@ class ExpediaSimulator(Simulator):
                     if inventory is not None and inventory.get("totalInventoryAvailable") is not None:
                         values["availability"] = int(inventory.get("totalInventoryAvailable", "0"))
                     if values:
+                        # An update = one night of one room type or rate plan that carries values.
+                        updates += nights
                         changes.append((room_id, None, start, end, values))
                     for plan in room.findall(q(NS_AR_REQUEST, "RatePlan")):
                         plan_id = required(plan, "id", "RatePlan")

@@ -15,6 +15,7 @@ from chalicelib.ota.budget import (
     ExclusivePerKey,
     FakeClock,
     MinimumInterval,
+    SlidingWindow,
     TokenBucket,
     default_budget,
 )
@@ -117,4 +118,28 @@ def test_each_ota_gets_the_budget_it_states() -> None:
     assert default_budget(OtaCode.BOOKING_COM).seconds == 20  # type: ignore[attr-defined]
     assert isinstance(default_budget(OtaCode.EXPEDIA), ExclusivePerKey)
     agoda = default_budget(OtaCode.AGODA)
-    assert isinstance(agoda, TokenBucket) and agoda.rate == 10
+    assert isinstance(agoda, SlidingWindow) and agoda.max_requests == 10 and agoda.seconds >= 1
+
+
+def test_sliding_window_never_lets_more_than_the_limit_start_within_any_window() -> None:
+    clock = FakeClock()
+    window = SlidingWindow(10, 1.0, clock=clock)
+    starts: list[float] = []
+    for _ in range(35):
+        with window.slot(PUSH, "account"):
+            starts.append(clock.now)
+        clock.advance(0.01)  # each request takes 10 ms
+    for index in range(len(starts) - 10):
+        assert starts[index + 10] - starts[index] >= 1.0 - 1e-9
+    assert starts[9] < 0.1, "the first ten go out at once"
+
+
+def test_a_token_bucket_alone_would_let_twenty_through_in_the_first_second() -> None:
+    # Why Agoda gets the sliding window: the bucket's refill adds to its initial burst.
+    clock = FakeClock()
+    bucket = TokenBucket(10, clock=clock)
+    starts: list[float] = []
+    for _ in range(20):
+        with bucket.slot(PUSH, "account"):
+            starts.append(clock.now)
+    assert len([t for t in starts if t < 1.0]) > 10
