@@ -396,7 +396,7 @@ class ExpediaAdapter(BaseAdapter):
                 )
                 continue
             valid.append((booking_id, booking_type, (ack.confirmation_number or f"PTX-{booking_id}")[:50]))
-        confirm_time = datetime.now(UTC).replace(microsecond=0).isoformat()
+        confirm_time = self.options.now().astimezone(UTC).replace(microsecond=0).isoformat()
         for start in range(0, len(valid), MAX_CONFIRMATIONS_PER_MESSAGE):
             chunk = valid[start : start + MAX_CONFIRMATIONS_PER_MESSAGE]
             credentials = self._credentials()
