@@ -30,7 +30,7 @@ own bookings; the sync engine must not push an Expedia booking's decrement back 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from decimal import Decimal
 from functools import partial
 
