@@ -82,9 +82,10 @@ class BookingComSimulator(Simulator):
             return self._token(request)
         if operation == "other":
             return Reply(status=404, body=b"not found", content_type="text/plain")
+        # Errors always travel in the RS form of the message (an RQ has no Errors element).
+        error_root = self.expected_root(request, operation).replace("RQ", "RS")
         if not self._authorised(request):
-            root = self.expected_root(request, operation)
-            return Reply(status=401, body=self._errors(root, "4", "497", "Authorization failed"))
+            return Reply(status=401, body=self._errors(error_root, "4", "497", "Authorization failed"))
         try:
             if operation == "reservations":
                 return self._reservations(request)
@@ -94,7 +95,7 @@ class BookingComSimulator(Simulator):
                 return self._roomrates(request)
             return self._ari(request)
         except BadMessage as exc:
-            return Reply(status=400, body=self._errors(self.expected_root(request, operation), "10", "321", str(exc)))
+            return Reply(status=400, body=self._errors(error_root, "10", "321", str(exc)))
 
     # -- auth ------------------------------------------------------------------------------------------
 

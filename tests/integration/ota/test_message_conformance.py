@@ -116,6 +116,9 @@ def test_every_booking_com_message_both_ways_validates_against_opentravel_2003b(
     assert adapter.push_ari(booking_com.hotel_id, [AriUpdate("DLX", TODAY, TODAY, availability=3)]).warnings
     booking_com.control.add_fault("ota_error", code="3", operation="ari")
     assert not adapter.push_ari(booking_com.hotel_id, [AriUpdate("DLX", TODAY, TODAY, availability=2)]).ok
+    wrong = booking_com.adapter(booking_com.case.wrong_credentials, transport=recorder)
+    assert not wrong.pull_reservations(booking_com.hotel_id).ok  # the 401 answer carries OTA Errors
+    assert not wrong.push_ari(booking_com.hotel_id, [AriUpdate("DLX", TODAY, TODAY, availability=2)]).ok
 
     checked = validate_all(recorder, ota_schemas, OPENTRAVEL_2003B, skip_roots=frozenset({"roomrates", "request"}))
     assert set(checked) == set(OPENTRAVEL_2003B), f"every Booking.com message kind was exercised: {checked}"
