@@ -8,6 +8,7 @@ Prints figures; never passes or fails on a time.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from datetime import date, timedelta
@@ -42,6 +43,7 @@ def nightly_updates(today: date) -> list[AriUpdate]:
 
 
 def main() -> None:
+    logging.getLogger("ptx-cm").setLevel(logging.WARNING)  # one line per request would drown the figures
     today = date.today()
     updates = nightly_updates(today)
     print(f"input: {len(updates)} single-night updates ({len(ROOMS)} rooms x {NIGHTS} nights, {len(PLANS)} rate plans)")

@@ -235,7 +235,7 @@ AGODA_REQUESTS_PER_SECOND = 10
 TRAVELOKA_REQUESTS_PER_SECOND = 5  # our assumption until Traveloka publishes a limit
 # Requests leave us and reach the OTA with varying delays; a slightly longer window keeps the
 # OTA's own count under its limit.
-WINDOW_MARGIN = 1.05
+WINDOW_MARGIN = 1.1
 
 
 def default_budget(ota: OtaCode, *, clock: Clock | None = None) -> RequestBudget:
