@@ -1,0 +1,736 @@
+"""Booking.com: the OpenTravel (OTA 2003B) XML interface over HTTPS.
+
+Real protocol (``../shared/OTA_PROTOCOLS.md``, schemas in ``../shared/ota-ref/opentravel-2003B``):
+
+- Auth: machine-account Basic auth, or a bearer JWT (renewed hourly) obtained by exchanging the
+  machine account's client id and secret. Credentials with ``client_id``/``client_secret`` use the
+  JWT; ``username``/``password`` use Basic.
+- Reservations: ``GET /hotels/ota/OTA_HotelResNotif`` (new) and ``GET /hotels/ota/OTA_HotelResModifyNotif``
+  (modifications and cancellations) return every reservation not yet acknowledged; we acknowledge
+  by POSTing ``OTA_HotelResNotifRS`` / ``OTA_HotelResModifyNotifRS`` listing
+  ``HotelReservationID[@ResID_Value]`` (with ``@ResID_Date`` = the revision's LastModifyDateTime,
+  so a newer revision that arrived meanwhile is not acknowledged by accident). Polls for one
+  hotel are at least 20 s apart (request budget).
+- ARI: ``POST /hotels/ota/OTA_HotelAvailNotif`` (BookingLimit ≤ 254, RestrictionStatus
+  Master/Arrival/Departure, LengthsOfStay SetMinLOS/SetMaxLOS) and ``POST /hotels/ota/OTA_HotelRateAmountNotif``
+  (BaseByGuestAmt), one hotel and one calendar month per request. Success is ``<Success/>``
+  (plus ``<Warnings>``); failure ``<Errors><Error Type Code>``.
+- Discovery: Booking.com's B.XML ``POST /hotels/xml/roomrates`` (its recommended call for mapping
+  rooms and rates; B.XML has no published schema, so this one message is not schema-validated).
+
+Where we chose, and why:
+- In 2003B ``ResStatus`` is an attribute of the message root, not of ``HotelReservation``. A
+  modification message may carry cancellations too, so a cancelled reservation is recognised per
+  item by ``UniqueID[@Type="15"]`` (OpenTravel UIT 15 = cancellation) or
+  ``HotelReservationID[@CancellationDate]``, and by a root ``ResStatus="Cancel"``.
+- 2003B types ``BookingLimit`` as positiveInteger, yet zero rooms to sell is ``BookingLimit="0"``
+  (valid from OpenTravel 2011B on, as in 2015A, and what Booking.com accepts). Messages are built
+  to validate against 2015A always and against 2003B unless they carry a zero limit.
+- Error ``Type`` follows the OpenTravel EWT list: 4 (authentication) and 6 (authorisation) mean
+  wrong credentials; 12 (processing exception) is retried; anything else is a rejection.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import partial
+
+from chalicelib.domain.ari import AriUpdate, Restriction
+from chalicelib.domain.ota_codes import OtaCode
+from chalicelib.domain.ota_credentials import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, OtaCredentials
+from chalicelib.domain.ota_reservation import (
+    Acknowledgement,
+    NightlyRate,
+    OtaGuest,
+    OtaReservation,
+    OtaRoomStay,
+    ReservationAction,
+    ReservationStatus,
+    timestamp_revision,
+)
+from chalicelib.domain.ota_results import (
+    AckResult,
+    DiscoveredHotel,
+    DiscoveredRatePlan,
+    DiscoveredRoom,
+    Discovery,
+    ErrorKind,
+    PullResult,
+    PushWarning,
+    SyncError,
+    WarningKind,
+)
+from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider
+from chalicelib.ota.budget import ACK, POLL, PUSH, READ
+from chalicelib.ota.errors import (
+    InvalidField,
+    MissingField,
+    OtaAuthenticationFailed,
+    OtaError,
+    OtaMalformedResponse,
+    OtaRejected,
+    OtaRetryRequested,
+)
+from chalicelib.ota.transport import HttpReply
+from chalicelib.ota.xml_support import Element, XmlReader, element, local_name, namespace_of, parse_untrusted, to_bytes
+
+OTA_NS = "http://www.opentravel.org/OTA/2003/05"
+OTA_VERSION = "1.0"
+
+PATH_RESERVATIONS = "/hotels/ota/OTA_HotelResNotif"
+PATH_MODIFICATIONS = "/hotels/ota/OTA_HotelResModifyNotif"
+PATH_AVAILABILITY = "/hotels/ota/OTA_HotelAvailNotif"
+PATH_RATES = "/hotels/ota/OTA_HotelRateAmountNotif"
+PATH_ROOM_RATES = "/hotels/xml/roomrates"
+PATH_TOKEN = "/token-based-authentication/exchange"  # noqa: S105 - a URL path
+
+AUTH_ERROR_TYPES = frozenset({"4", "6"})
+RETRYABLE_ERROR_TYPES = frozenset({"12"})
+UIT_CANCELLATION = "15"
+AQC_ADULT = "10"
+AQC_CHILD = "8"
+JWT_LIFETIME_SECONDS = 3600.0
+JWT_RENEW_MARGIN_SECONDS = 300.0
+
+_KIND_NEW = "new"
+_KIND_MODIFY = "modify"
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+class BookingComAdapter(BaseAdapter):
+    """Booking.com over its OTA XML interface (see the module docstring for the exact messages)."""
+
+    ota = OtaCode.BOOKING_COM
+    unsupported_restrictions = frozenset[Restriction]()
+
+    def __init__(
+        self, base_url: str, credentials: CredentialsProvider, *, options: AdapterOptions | None = None
+    ) -> None:
+        super().__init__(base_url, credentials, options=options)
+        self.reader = XmlReader(self.ota, OTA_NS)
+        # The JWT is a derived, hour-long token (not the stored secret); it lives only as long as
+        # this adapter object, i.e. one invocation.
+        self._jwt: tuple[str, float] | None = None
+
+    # -- auth -------------------------------------------------------------------------------------------
+
+    def _auth_headers(self, credentials: OtaCredentials) -> dict[str, str]:
+        if credentials.get(CLIENT_ID):
+            return {"Authorization": f"Bearer {self._bearer_token(credentials)}"}
+        user = credentials.require(USERNAME)
+        password = credentials.require(PASSWORD)
+        token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        return {"Authorization": f"Basic {token}"}
+
+    def _bearer_token(self, credentials: OtaCredentials) -> str:
+        now = self.options.clock.monotonic()
+        if self._jwt is not None and now < self._jwt[1]:
+            return self._jwt[0]
+        body = json.dumps(
+            {"client_id": credentials.require(CLIENT_ID), "client_secret": credentials.require(CLIENT_SECRET)}
+        ).encode()
+
+        def parse(reply: HttpReply) -> tuple[str, float]:
+            if reply.status in (400, 401, 403):
+                raise OtaAuthenticationFailed(self.ota, "the machine account's client id or secret was refused")
+            try:
+                payload = json.loads(reply.content)
+                token = payload["jwt"]
+                lifetime = float(payload.get("expires_in", JWT_LIFETIME_SECONDS))
+            except (ValueError, KeyError, TypeError):
+                raise OtaMalformedResponse(self.ota, "Booking.com's token exchange answered without a jwt") from None
+            if not isinstance(token, str) or not token:
+                raise OtaMalformedResponse(self.ota, "Booking.com's token exchange answered without a jwt")
+            return token, lifetime
+
+        token, lifetime = self.http.exchange(
+            "POST",
+            PATH_TOKEN,
+            operation=READ,
+            budget_key="token",
+            parse=parse,
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
+        self._jwt = (token, now + max(lifetime - JWT_RENEW_MARGIN_SECONDS, 60.0))
+        return token
+
+    def _xml_headers(self, credentials: OtaCredentials) -> dict[str, str]:
+        return {**self._auth_headers(credentials), "Content-Type": "application/xml", "Accept": "application/xml"}
+
+    # -- documents ------------------------------------------------------------------------------------------
+
+    def _document(self, reply: HttpReply, roots: set[str]) -> Element:
+        """Parse an OTA answer; raise the error it carries, if any."""
+        accepted = roots | {name.replace("RQ", "RS") for name in roots}
+        root = parse_untrusted(self.ota, reply.content, expected_roots=accepted)
+        if namespace_of(root.tag) != OTA_NS:
+            raise OtaMalformedResponse(
+                self.ota, f"Booking.com sent <{local_name(root.tag)}> outside the OpenTravel namespace"
+            )
+        self._raise_for_errors(root, status=reply.status)
+        if reply.status >= 400:
+            raise OtaRejected(self.ota, f"Booking.com answered HTTP {reply.status}", code=str(reply.status))
+        return root
+
+    def _raise_for_errors(self, root: Element, *, status: int) -> None:
+        errors = self.reader.findall(root, "Errors/Error")
+        if not errors:
+            return
+        first = errors[0]
+        error_type = (first.get("Type") or "").strip()
+        code = first.get("Code")
+        text = (first.text or first.get("ShortText") or "").strip()
+        described = "; ".join(
+            f"{(error.text or error.get('ShortText') or '').strip()} (code {error.get('Code') or '-'})"
+            for error in errors
+        )
+        if error_type in AUTH_ERROR_TYPES:
+            raise OtaAuthenticationFailed(self.ota, text or "credentials refused", code=code)
+        if error_type in RETRYABLE_ERROR_TYPES:
+            raise OtaRetryRequested(self.ota, f"Booking.com could not process the request now: {described}", code=code)
+        raise OtaRejected(self.ota, f"Booking.com refused the request: {described}", code=code)
+
+    def _warnings(self, root: Element) -> list[PushWarning]:
+        return [
+            PushWarning(
+                kind=WarningKind.OTA_WARNING,
+                message=f"Booking.com warning: {(warning.text or warning.get('ShortText') or '').strip()}",
+                code=warning.get("Code"),
+            )
+            for warning in self.reader.findall(root, "Warnings/Warning")
+        ]
+
+    # -- test connection and discovery ----------------------------------------------------------------------
+
+    def _test_connection(self, ota_hotel_id: str | None) -> str:
+        credentials = self._credentials()
+        headers = self._xml_headers(credentials)
+        del credentials
+        if ota_hotel_id:
+            hotel = self._room_rates(ota_hotel_id, headers)
+            return (
+                f"connected to Booking.com: hotel {hotel.ota_hotel_id} ({hotel.name}) "
+                f"with {len(hotel.rooms)} room type(s)"
+            )
+        root = self.http.exchange(
+            "GET",
+            PATH_RESERVATIONS,
+            operation=READ,
+            budget_key="test",
+            parse=lambda reply: self._document(reply, {"OTA_HotelResNotifRQ"}),
+            headers=headers,
+        )
+        waiting = len(self.reader.findall(root, "HotelReservations/HotelReservation"))
+        return f"connected to Booking.com: machine account accepted ({waiting} new reservation(s) waiting)"
+
+    def _discover(self, ota_hotel_ids: tuple[str, ...]) -> Discovery:
+        if not ota_hotel_ids:
+            error = SyncError(
+                ota=self.ota,
+                kind=ErrorKind.CONFIGURATION,
+                message="Booking.com cannot list the hotels of a machine account: give the hotel id(s) to discover",
+                field="ota_hotel_ids",
+            )
+            return Discovery(ota=self.ota, errors=(error,))
+        credentials = self._credentials()
+        headers = self._xml_headers(credentials)
+        del credentials
+        hotels: list[DiscoveredHotel] = []
+        errors: list[SyncError] = []
+        for hotel_id in ota_hotel_ids:
+            try:
+                hotels.append(self._room_rates(hotel_id, headers))
+            except OtaAuthenticationFailed:
+                raise
+            except OtaError as exc:
+                errors.append(exc.to_sync_error())
+        return Discovery(ota=self.ota, hotels=tuple(hotels), errors=tuple(errors))
+
+    def _room_rates(self, hotel_id: str, headers: dict[str, str]) -> DiscoveredHotel:
+        request = element("request")
+        element("hotel_id", parent=request).text = hotel_id
+
+        def parse(reply: HttpReply) -> DiscoveredHotel:
+            root = parse_untrusted(self.ota, reply.content, expected_roots={"roomrates", "errors"})
+            plain = XmlReader(self.ota, None)
+            if root.tag == "errors" or reply.status >= 400:
+                error = plain.find(root, "error")
+                text = (error.text or "").strip() if error is not None else f"HTTP {reply.status}"
+                raise OtaRejected(self.ota, f"Booking.com refused roomrates for hotel {hotel_id}: {text}")
+            rooms = []
+            for room in plain.findall(root, "room"):
+                room_id = plain.attr(room, "id", at="roomrates/room")
+                rates = tuple(
+                    DiscoveredRatePlan(
+                        ota_rate_plan_id=plain.attr(rate, "id", at="roomrates/room/rates/rate"),
+                        name=rate.get("name", ""),
+                    )
+                    for rate in plain.findall(room, "rates/rate")
+                )
+                rooms.append(DiscoveredRoom(ota_room_id=room_id, name=room.get("name", ""), rate_plans=rates))
+            return DiscoveredHotel(
+                ota_hotel_id=root.get("hotel_id", hotel_id), name=root.get("hotel_name", ""), rooms=tuple(rooms)
+            )
+
+        return self.http.exchange(
+            "POST",
+            PATH_ROOM_RATES,
+            operation=READ,
+            budget_key=hotel_id,
+            parse=parse,
+            content=to_bytes(request, namespace=None),
+            headers=headers,
+        )
+
+    # -- reservations ---------------------------------------------------------------------------------------
+
+    def _pull(self, ota_hotel_id: str) -> PullResult:
+        credentials = self._credentials()
+        headers = self._xml_headers(credentials)
+        del credentials
+        reservations: list[OtaReservation] = []
+        item_errors: list[SyncError] = []
+        failure: SyncError | None = None
+        for kind, path, root_name, items_path in (
+            (_KIND_NEW, PATH_RESERVATIONS, "OTA_HotelResNotifRQ", "HotelReservations/HotelReservation"),
+            (_KIND_MODIFY, PATH_MODIFICATIONS, "OTA_HotelResModifyNotifRQ", "HotelResModifies/HotelResModify"),
+        ):
+            try:
+                root = self.http.exchange(
+                    "GET",
+                    path,
+                    operation=POLL,
+                    budget_key=f"{ota_hotel_id}:{kind}",
+                    parse=partial(self._document, roots={root_name}),
+                    params={"hotel_ids": ota_hotel_id},
+                    headers=headers,
+                )
+            except OtaAuthenticationFailed:
+                raise
+            except OtaError as exc:
+                # Keep what the other document gave us; report this one as the pull's error.
+                failure = failure or exc.to_sync_error()
+                continue
+            root_status = root.get("ResStatus")
+            at = items_path.rsplit("/", 1)[-1]
+            for item in self.reader.findall(root, items_path):
+                try:
+                    reservations.append(self._map_reservation(item, ota_hotel_id, kind, root_status, at))
+                except (MissingField, InvalidField) as exc:
+                    item_errors.append(exc.to_sync_error())
+        return PullResult(
+            ota=self.ota,
+            ota_hotel_id=ota_hotel_id,
+            reservations=tuple(reservations),
+            item_errors=tuple(item_errors),
+            error=failure,
+        )
+
+    def _map_reservation(
+        self, item: Element, ota_hotel_id: str, kind: str, root_status: str | None, at: str
+    ) -> OtaReservation:
+        reader = self.reader
+        ids_at = f"{at}/ResGlobalInfo/HotelReservationIDs/HotelReservationID"
+        id_element = reader.require(item, "ResGlobalInfo/HotelReservationIDs/HotelReservationID", at=at)
+        reservation_id = reader.attr(id_element, "ResID_Value", at=ids_at)
+        modified_raw = item.get("LastModifyDateTime") or item.get("CreateDateTime")
+        if not modified_raw:
+            raise MissingField(
+                self.ota,
+                f"Booking.com sent reservation {reservation_id} without LastModifyDateTime or CreateDateTime",
+                field=f"{at}/@LastModifyDateTime",
+                item_id=reservation_id,
+            )
+        modified_at = reader.parse_datetime(modified_raw, at=at, name="LastModifyDateTime", item_id=reservation_id)
+        created_raw = item.get("CreateDateTime")
+        booked_at = (
+            reader.parse_datetime(created_raw, at=at, name="CreateDateTime", item_id=reservation_id)
+            if created_raw
+            else None
+        )
+        cancelled = (
+            root_status == "Cancel"
+            or any(unique.get("Type") == UIT_CANCELLATION for unique in reader.findall(item, "UniqueID"))
+            or bool(id_element.get("CancellationDate"))
+        )
+        if cancelled:
+            action = ReservationAction.CANCEL
+        elif kind == _KIND_NEW and root_status != "Modify":
+            action = ReservationAction.NEW
+        else:
+            action = ReservationAction.MODIFY
+
+        guests_by_rph = {
+            guest.get("ResGuestRPH", ""): self._person(guest, "Profiles/ProfileInfo/Profile/Customer")
+            for guest in reader.findall(item, "ResGuests/ResGuest")
+        }
+        rooms: list[OtaRoomStay] = []
+        currency: str | None = None
+        room_total = Decimal("0")
+        room_totals_known = True
+        stays = reader.findall(item, "RoomStays/RoomStay")
+        if not stays and action is not ReservationAction.CANCEL:
+            raise MissingField(
+                self.ota,
+                f"Booking.com sent reservation {reservation_id} without RoomStays/RoomStay",
+                field=f"{at}/RoomStays/RoomStay",
+                item_id=reservation_id,
+            )
+        for index, stay in enumerate(stays):
+            stay_at = f"{at}/RoomStays/RoomStay[{index + 1}]"
+            room_type = reader.require(stay, "RoomTypes/RoomType", at=stay_at, item_id=reservation_id)
+            room_id = reader.attr(room_type, "RoomTypeCode", at=f"{stay_at}/RoomTypes/RoomType", item_id=reservation_id)
+            rate_plan = reader.find(stay, "RatePlans/RatePlan")
+            rate_plan_id = rate_plan.get("RatePlanCode") if rate_plan is not None else None
+            span = reader.require(stay, "TimeSpan", at=stay_at, item_id=reservation_id)
+            check_in = reader.date_attr(span, "Start", at=f"{stay_at}/TimeSpan", item_id=reservation_id)
+            check_out = reader.date_attr(span, "End", at=f"{stay_at}/TimeSpan", item_id=reservation_id)
+            if check_out <= check_in:
+                raise InvalidField(
+                    self.ota,
+                    f"Booking.com sent reservation {reservation_id} with TimeSpan End {check_out} "
+                    f"not after Start {check_in}",
+                    field=f"{stay_at}/TimeSpan/@End",
+                    item_id=reservation_id,
+                )
+            adults = children = 0
+            for count in reader.findall(stay, "GuestCounts/GuestCount"):
+                number = reader.int_attr(count, "Count", at=f"{stay_at}/GuestCounts/GuestCount", item_id=reservation_id)
+                if count.get("AgeQualifyingCode") == AQC_CHILD:
+                    children += number
+                else:
+                    adults += number
+            nightly: list[NightlyRate] = []
+            for rate in reader.findall(stay, "RoomRates/RoomRate/Rates/Rate"):
+                rate_at = f"{stay_at}/RoomRates/RoomRate/Rates/Rate"
+                base = reader.require(rate, "Base", at=rate_at, item_id=reservation_id)
+                amount = reader.decimal_attr(base, "AmountAfterTax", at=f"{rate_at}/Base", item_id=reservation_id)
+                currency = base.get("CurrencyCode") or currency
+                first = reader.date_attr(rate, "EffectiveDate", at=rate_at, item_id=reservation_id)
+                expire_raw = rate.get("ExpireDate")
+                last = (
+                    reader.date_attr(rate, "ExpireDate", at=rate_at, item_id=reservation_id)
+                    if expire_raw
+                    else first + timedelta(days=1)
+                )
+                night = first
+                while night < max(last, first + timedelta(days=1)):
+                    nightly.append(NightlyRate(night=night, amount=amount))
+                    night += timedelta(days=1)
+            total = reader.find(stay, "Total")
+            if total is not None and total.get("AmountAfterTax"):
+                room_total += reader.decimal_attr(
+                    total, "AmountAfterTax", at=f"{stay_at}/Total", item_id=reservation_id
+                )
+                currency = total.get("CurrencyCode") or currency
+            else:
+                room_totals_known = False
+            guest_rph = reader.find(stay, "ResGuestRPHs/ResGuestRPH")
+            room_guest = guests_by_rph.get(guest_rph.get("RPH", "")) if guest_rph is not None else None
+            rooms.append(
+                OtaRoomStay(
+                    ota_room_id=room_id,
+                    ota_rate_plan_id=rate_plan_id,
+                    check_in=check_in,
+                    check_out=check_out,
+                    adults=adults,
+                    children=children,
+                    nightly_rates=tuple(nightly),
+                    guest_name=room_guest.full_name if room_guest else None,
+                )
+            )
+
+        global_total = reader.find(item, "ResGlobalInfo/Total")
+        total_amount: Decimal | None
+        if global_total is not None and global_total.get("AmountAfterTax"):
+            total_amount = reader.decimal_attr(
+                global_total, "AmountAfterTax", at=f"{at}/ResGlobalInfo/Total", item_id=reservation_id
+            )
+            currency = global_total.get("CurrencyCode") or currency
+        else:
+            total_amount = room_total if stays and room_totals_known else None
+        booker = reader.find(item, "ResGlobalInfo/Profiles/ProfileInfo/Profile/Customer")
+        guest = self._person_from_customer(booker) if booker is not None else next(iter(guests_by_rph.values()), None)
+        revision = timestamp_revision(modified_at, action)
+        return OtaReservation(
+            ota=self.ota,
+            ota_hotel_id=ota_hotel_id,
+            reservation_id=reservation_id,
+            revision=revision,
+            action=action,
+            status=ReservationStatus.CANCELLED if action is ReservationAction.CANCEL else ReservationStatus.CONFIRMED,
+            booked_at=booked_at,
+            modified_at=modified_at,
+            source=id_element.get("ResID_Source") or "Booking.com",
+            guest=guest,
+            rooms=tuple(rooms),
+            total_amount=total_amount,
+            currency=currency,
+            confirmation_numbers={"booking_com": reservation_id},
+            ota_status=root_status or ("Cancel" if cancelled else ""),
+            ack_token=f"{kind}|{reservation_id}|{modified_raw}",
+        )
+
+    def _person(self, parent: Element, path: str) -> OtaGuest | None:
+        customer = self.reader.find(parent, path)
+        return self._person_from_customer(customer) if customer is not None else None
+
+    def _person_from_customer(self, customer: Element) -> OtaGuest:
+        reader = self.reader
+        given = reader.find(customer, "PersonName/GivenName")
+        surname = reader.find(customer, "PersonName/Surname")
+        phone = reader.find(customer, "Telephone")
+        email = reader.find(customer, "Email")
+        return OtaGuest(
+            first_name=(given.text or "").strip() if given is not None else "",
+            last_name=(surname.text or "").strip() if surname is not None else "",
+            email=(email.text or "").strip() or None if email is not None else None,
+            phone=phone.get("PhoneNumber") if phone is not None else None,
+        )
+
+    def _acknowledge(self, ota_hotel_id: str, acknowledgements: tuple[Acknowledgement, ...]) -> AckResult:
+        by_kind: dict[str, list[tuple[str, str]]] = {}
+        errors: list[SyncError] = []
+        for ack in acknowledgements:
+            parts = ack.ack_token.split("|", 2)
+            if len(parts) != 3 or parts[0] not in (_KIND_NEW, _KIND_MODIFY):
+                errors.append(
+                    SyncError(
+                        ota=self.ota,
+                        kind=InvalidField.kind,
+                        message=f"cannot acknowledge Booking.com reservation {ack.reservation_id}: unknown ack token",
+                        field="ack_token",
+                        item_id=ack.reservation_id,
+                    )
+                )
+                continue
+            by_kind.setdefault(parts[0], []).append((parts[1], parts[2]))
+        credentials = self._credentials()
+        headers = self._xml_headers(credentials)
+        del credentials
+        acknowledged: list[str] = []
+        for kind, items in by_kind.items():
+            body = build_acknowledgement(kind == _KIND_NEW, items)
+            path = PATH_RESERVATIONS if kind == _KIND_NEW else PATH_MODIFICATIONS
+            root_name = "OTA_HotelResNotifRS" if kind == _KIND_NEW else "OTA_HotelResModifyNotifRS"
+            try:
+                self.http.exchange(
+                    "POST",
+                    path,
+                    operation=ACK,
+                    budget_key=ota_hotel_id,
+                    parse=partial(self._document, roots={root_name}),
+                    content=body,
+                    headers=headers,
+                )
+            except OtaAuthenticationFailed:
+                raise
+            except OtaError as exc:
+                errors.append(exc.to_sync_error())
+                continue
+            acknowledged.extend(reservation_id for reservation_id, _ in items)
+        return AckResult(
+            ota=self.ota, ota_hotel_id=ota_hotel_id, acknowledged=tuple(acknowledged), errors=tuple(errors)
+        )
+
+    # -- ARI ------------------------------------------------------------------------------------------------
+
+    def _adapt_updates(self, updates: list[AriUpdate]) -> tuple[list[AriUpdate], list[PushWarning]]:
+        # Booking.com sets rooms to sell per room type and everything else per room type + rate plan
+        # (a room-level close is the exception: it closes the room type).
+        needs_rate_plan = (
+            Restriction.CLOSED_TO_ARRIVAL,
+            Restriction.CLOSED_TO_DEPARTURE,
+            Restriction.MIN_LOS,
+            Restriction.MAX_LOS,
+            Restriction.RATE,
+        )
+        return require_rate_plan(self.ota, updates, needs_rate_plan)
+
+    def _push_batch(self, ota_hotel_id: str, batch: tuple[AriUpdate, ...], credentials: OtaCredentials) -> BatchOutcome:
+        headers = self._xml_headers(credentials)
+        outcome = BatchOutcome(sent=0)
+        for path, body, root_name in (
+            (PATH_AVAILABILITY, build_avail_notif(ota_hotel_id, batch), "OTA_HotelAvailNotifRS"),
+            (PATH_RATES, build_rate_amount_notif(ota_hotel_id, batch), "OTA_HotelRateAmountNotifRS"),
+        ):
+            if body is None:
+                continue
+            outcome.sent += 1
+            try:
+                root = self.http.exchange(
+                    "POST",
+                    path,
+                    operation=PUSH,
+                    budget_key=ota_hotel_id,
+                    parse=partial(self._document, roots={root_name}),
+                    content=body,
+                    headers=headers,
+                )
+            except OtaError as exc:
+                if outcome.accepted == 0:
+                    raise
+                # The availability message went through; report the rates message's failure.
+                outcome.errors.append(exc.to_sync_error())
+                outcome.stop = exc.kind in (ErrorKind.AUTHENTICATION, ErrorKind.PROTOCOL) or exc.retryable
+                break
+            outcome.accepted += 1
+            outcome.warnings.extend(self._warnings(root))
+        return outcome
+
+
+def require_rate_plan(
+    ota: OtaCode, updates: list[AriUpdate], restrictions: Sequence[Restriction]
+) -> tuple[list[AriUpdate], list[PushWarning]]:
+    """Values an OTA only accepts per rate plan cannot be sent at room level: warn, do not drop silently."""
+    kept: list[AriUpdate] = []
+    warnings: list[PushWarning] = []
+    for update in updates:
+        present = update.restrictions & frozenset(restrictions) if update.ota_rate_plan_id is None else frozenset()
+        for restriction in sorted(present):
+            warnings.append(
+                PushWarning(
+                    kind=WarningKind.UNSUPPORTED_RESTRICTION,
+                    message=(
+                        f"restriction {restriction.value} is not supported by {ota.display_name} without a rate plan; "
+                        f"not sent for {update.describe_target()}"
+                    ),
+                    ota_room_id=update.ota_room_id,
+                    start=update.start,
+                    end=update.end,
+                )
+            )
+        stripped = update.without(present)
+        if not stripped.is_empty:
+            kept.append(stripped)
+    return kept, warnings
+
+
+# --- message builders (pure; the conformance tests validate their output against the XSDs) ----------
+
+
+def _root(tag: str) -> Element:
+    return element(tag, {"Version": OTA_VERSION, "TimeStamp": _now(), "EchoToken": None})
+
+
+def build_avail_notif(hotel_code: str, batch: Sequence[AriUpdate]) -> bytes | None:
+    """``OTA_HotelAvailNotifRQ`` for the availability and restriction values of ``batch``."""
+    root = _root("OTA_HotelAvailNotifRQ")
+    messages = element("AvailStatusMessages", {"HotelCode": hotel_code}, parent=root)
+    count = 0
+
+    def message(update: AriUpdate, *, room_level: bool, booking_limit: int | None = None) -> Element:
+        nonlocal count
+        count += 1
+        node = element("AvailStatusMessage", {"BookingLimit": booking_limit}, parent=messages)
+        element(
+            "StatusApplicationControl",
+            {
+                "Start": update.start,
+                "End": update.end,
+                "InvTypeCode": update.ota_room_id,
+                "RatePlanCode": None if room_level else update.ota_rate_plan_id,
+            },
+            parent=node,
+        )
+        return node
+
+    for update in batch:
+        if update.availability is not None:
+            message(update, room_level=True, booking_limit=update.availability)
+        if update.min_los is not None or update.max_los is not None:
+            node = message(update, room_level=False)
+            lengths = element("LengthsOfStay", parent=node)
+            for value, kind in ((update.min_los, "SetMinLOS"), (update.max_los, "SetMaxLOS")):
+                if value is not None:
+                    element(
+                        "LengthOfStay",
+                        {"Time": value, "TimeUnit": "Day", "MinMaxMessageType": kind},
+                        parent=lengths,
+                    )
+        for flag, restriction in (
+            (update.stop_sell, "Master"),
+            (update.closed_to_arrival, "Arrival"),
+            (update.closed_to_departure, "Departure"),
+        ):
+            if flag is not None:
+                node = message(update, room_level=update.ota_rate_plan_id is None)
+                element(
+                    "RestrictionStatus",
+                    {"Restriction": restriction, "Status": "Close" if flag else "Open"},
+                    parent=node,
+                )
+    return to_bytes(root, namespace=OTA_NS) if count else None
+
+
+def build_rate_amount_notif(hotel_code: str, batch: Sequence[AriUpdate]) -> bytes | None:
+    """``OTA_HotelRateAmountNotifRQ`` for the rates of ``batch`` (one BaseByGuestAmt per range)."""
+    priced = [update for update in batch if update.rate is not None and update.ota_rate_plan_id]
+    if not priced:
+        return None
+    root = _root("OTA_HotelRateAmountNotifRQ")
+    messages = element("RateAmountMessages", {"HotelCode": hotel_code}, parent=root)
+    for update in priced:
+        node = element("RateAmountMessage", parent=messages)
+        element(
+            "StatusApplicationControl",
+            {
+                "Start": update.start,
+                "End": update.end,
+                "InvTypeCode": update.ota_room_id,
+                "RatePlanCode": update.ota_rate_plan_id,
+            },
+            parent=node,
+        )
+        rates = element("Rates", parent=node)
+        rate = element("Rate", parent=rates)
+        amounts = element("BaseByGuestAmts", parent=rate)
+        element(
+            "BaseByGuestAmt",
+            {"AmountAfterTax": update.rate, "CurrencyCode": update.currency},
+            parent=amounts,
+        )
+    return to_bytes(root, namespace=OTA_NS)
+
+
+def build_acknowledgement(new: bool, items: Sequence[tuple[str, str]]) -> bytes:
+    """``OTA_HotelResNotifRS`` (new) or ``OTA_HotelResModifyNotifRS`` (modified/cancelled) listing
+    ``HotelReservationID[@ResID_Value, @ResID_Date]`` for each processed revision."""
+    root = _root("OTA_HotelResNotifRS" if new else "OTA_HotelResModifyNotifRS")
+    element("Success", parent=root)
+    container = element("HotelReservations" if new else "HotelResModifies", parent=root)
+    for reservation_id, revision_time in items:
+        item = element("HotelReservation" if new else "HotelResModify", parent=container)
+        info = element("ResGlobalInfo", parent=item)
+        ids = element("HotelReservationIDs", parent=info)
+        element(
+            "HotelReservationID",
+            {"ResID_Type": "14", "ResID_Value": reservation_id, "ResID_Date": _as_datetime(revision_time)},
+            parent=ids,
+        )
+    return to_bytes(root, namespace=OTA_NS)
+
+
+def _as_datetime(raw: str) -> str:
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        return raw
+
+
+__all__ = [
+    "OTA_NS",
+    "BookingComAdapter",
+    "build_acknowledgement",
+    "build_avail_notif",
+    "build_rate_amount_notif",
+    "require_rate_plan",
+]

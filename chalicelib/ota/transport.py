@@ -1,0 +1,252 @@
+"""HTTP to an OTA: explicit timeouts, a bounded response size, the request budget, and retries
+with exponential backoff and full jitter on retryable failures only.
+
+Retryable: timeouts, connection errors, HTTP 5xx, HTTP 429 (waiting at least ``Retry-After``),
+and whatever the adapter's parser classes as transient by raising an error whose ``retryable`` is
+true (Expedia 4000-4099, for instance). Everything else is raised to the adapter at once.
+
+Logged per attempt: OTA, method, path (never the query string: Agoda's API key travels there),
+status, attempt and time taken. Never a header, a body or a credential.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import httpx
+
+from chalicelib.domain.ota_codes import OtaCode
+from chalicelib.observability import logger
+from chalicelib.ota.budget import BudgetExceeded, Clock, RequestBudget, SystemClock, Unlimited
+from chalicelib.ota.errors import (
+    BudgetExhausted,
+    OtaAuthenticationFailed,
+    OtaError,
+    OtaMalformedResponse,
+    OtaRateLimited,
+    OtaTimeout,
+    OtaUnavailable,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    base_delay: float = 0.5  # seconds; attempt n waits up to base x 2^n (full jitter)
+    max_delay: float = 20.0
+    max_retry_after: float = 30.0  # a longer Retry-After is reported to the caller, not slept through
+
+    def backoff(self, attempt: int, rng: Callable[[], float]) -> float:
+        """Full jitter: uniform between 0 and min(max_delay, base x 2^attempt)."""
+        return float(rng() * min(self.max_delay, self.base_delay * (2**attempt)))
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    write_timeout: float = 10.0
+    pool_timeout: float = 5.0
+    max_response_bytes: int = 10 * 1024 * 1024
+
+    def timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(
+            connect=self.connect_timeout, read=self.read_timeout, write=self.write_timeout, pool=self.pool_timeout
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HttpReply:
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date); None if absent/invalid."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class OtaHttp:
+    """One OTA endpoint's HTTP client. Build it lazily inside an adapter, close it with the adapter."""
+
+    def __init__(
+        self,
+        ota: OtaCode,
+        base_url: str,
+        *,
+        settings: HttpSettings | None = None,
+        retry: RetryPolicy | None = None,
+        budget: RequestBudget | None = None,
+        clock: Clock | None = None,
+        rng: Callable[[], float] = random.random,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.ota = ota
+        self.base_url = base_url.rstrip("/")
+        self.settings = settings or HttpSettings()
+        self.retry = retry or RetryPolicy()
+        self.budget = budget or Unlimited()
+        self.clock = clock or SystemClock()
+        self.rng = rng
+        self._transport = transport
+        self._client: httpx.Client | None = None
+        self.attempts = 0  # total HTTP attempts made (tests and metrics)
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(
+                base_url=self.base_url,
+                timeout=self.settings.timeout(),
+                follow_redirects=False,
+                trust_env=False,
+                transport=self._transport,
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        budget_key: str,
+        parse: Callable[[HttpReply], T],
+        content: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
+        """Send, check the status, parse; retry what is retryable. Raises OtaError subclasses."""
+        name = self.ota.display_name
+        for attempt in range(self.retry.max_attempts):
+            started = time.monotonic()
+            status: int | str = "-"
+            try:
+                try:
+                    with self.budget.slot(operation, budget_key):
+                        self.attempts += 1
+                        reply = self._send(method, path, content=content, params=params, headers=headers)
+                except BudgetExceeded as exc:
+                    raise BudgetExhausted(self.ota, f"{name}: {exc}", retry_after=exc.retry_after) from None
+                status = reply.status
+                self._check_status(reply)
+                result = parse(reply)
+            except OtaError as error:
+                last = attempt + 1 >= self.retry.max_attempts
+                delay = self._delay(attempt, error)
+                logger.warning(
+                    "ota request failed",
+                    extra={
+                        "ota": self.ota.value,
+                        "method": method,
+                        "path": path,
+                        "status": status,
+                        "attempt": attempt + 1,
+                        "error_kind": error.kind.value,
+                        "will_retry": bool(error.retryable and not last and delay is not None),
+                        "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
+                    },
+                )
+                if not error.retryable or last or delay is None:
+                    raise
+                self.clock.sleep(delay)
+                continue
+            logger.info(
+                "ota request",
+                extra={
+                    "ota": self.ota.value,
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "attempt": attempt + 1,
+                    "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
+                },
+            )
+            return result
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _delay(self, attempt: int, error: OtaError) -> float | None:
+        jitter = self.retry.backoff(attempt, self.rng)
+        if error.retry_after is None:
+            return jitter
+        if error.retry_after > self.retry.max_retry_after:
+            return None  # too long to wait inside this call: the caller reschedules
+        return max(error.retry_after, jitter)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+    ) -> HttpReply:
+        name = self.ota.display_name
+        try:
+            with self._http().stream(
+                method, path, content=content, params=dict(params or {}), headers=dict(headers or {})
+            ) as response:
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body.extend(chunk)
+                    if len(body) > self.settings.max_response_bytes:
+                        raise OtaMalformedResponse(
+                            self.ota, f"{name} sent a response larger than {self.settings.max_response_bytes} bytes"
+                        )
+                return HttpReply(
+                    status=response.status_code,
+                    headers={key.lower(): value for key, value in response.headers.items()},
+                    content=bytes(body),
+                )
+        except httpx.TimeoutException:
+            raise OtaTimeout(self.ota, f"{name} did not answer in time ({method} {path})") from None
+        except httpx.RemoteProtocolError:
+            # The connection dropped mid-answer (a truncated response): transient.
+            raise OtaUnavailable(self.ota, f"{name} closed the connection mid-response ({method} {path})") from None
+        except httpx.TransportError as exc:
+            raise OtaUnavailable(self.ota, f"could not reach {name} ({type(exc).__name__})") from None
+
+    def _check_status(self, reply: HttpReply) -> None:
+        name = self.ota.display_name
+        retry_after = parse_retry_after(reply.headers.get("retry-after"))
+        if reply.status == 429:
+            raise OtaRateLimited(
+                self.ota, f"{name} is rate limiting us (HTTP 429)", code="429", retry_after=retry_after
+            )
+        if reply.status >= 500:
+            raise OtaUnavailable(
+                self.ota, f"{name} answered HTTP {reply.status}", code=str(reply.status), retry_after=retry_after
+            )
+        if reply.status in (401, 403):
+            raise OtaAuthenticationFailed(
+                self.ota, f"credentials refused (HTTP {reply.status})", code=str(reply.status)
+            )

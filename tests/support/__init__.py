@@ -1,0 +1,1 @@
+"""Helpers shared by the OTA tests (new module; the foundation's conftest stays untouched)."""
