@@ -23,6 +23,7 @@ import pytest
 
 from chalicelib.aws.clients import reset_clients
 from chalicelib.aws.queues import reset_queue_urls
+from chalicelib.aws.signing_keys import reset_signing_keys
 from chalicelib.config import reset_settings
 from chalicelib.db.engine import dispose_engines
 
@@ -124,6 +125,7 @@ def aws(moto_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object
     reset_settings()
     reset_clients()
     reset_queue_urls()
+    reset_signing_keys()
     reset_request = urllib.request.Request(
         f"{moto_server.endpoint_url}/moto-api/reset",
         method="POST",  # type: ignore[attr-defined]
@@ -133,7 +135,41 @@ def aws(moto_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object
     yield moto_server
     reset_clients()
     reset_queue_urls()
+    reset_signing_keys()
     reset_settings()
+
+
+@pytest.fixture
+def identity(database_url: str, aws: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Users, roles and logins on a fresh database and clean moto (see tests/factories.py).
+
+    bcrypt runs at cost 4 here so tests stay fast; the cost-12 default is asserted by its own
+    test and measured by bench/login_latency.py.
+    """
+    from chalice.test import Client
+
+    from app import app
+    from tests.factories import Identity
+
+    monkeypatch.setenv("BCRYPT_ROUNDS", "4")
+    reset_settings()
+    with Client(app) as client:
+        yield Identity(client)
+    reset_settings()
+
+
+def sent_emails(moto_server: object, to: str | None = None) -> list[dict[str, object]]:
+    """Emails SES (moto) accepted since the last reset: [{"subject", "body", "destinations", ...}]."""
+    import json
+    import urllib.request
+
+    url = f"{moto_server.endpoint_url}/moto-api/data.json"  # type: ignore[attr-defined]
+    with urllib.request.urlopen(url, timeout=10) as response:
+        data = json.load(response)
+    messages: list[dict[str, object]] = data.get("ses", {}).get("Message", [])
+    if to is None:
+        return messages
+    return [m for m in messages if to in (m.get("destinations") or {}).get("ToAddresses", [])]  # type: ignore[union-attr]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
