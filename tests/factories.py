@@ -208,7 +208,9 @@ class Identity:
         assert response.status_code == 200, response.body
         return CookieSession(user=user, cookies=set_cookies(response))
 
-    def headers(self, role: str = "Reservations Staff", country: str | None = "VN", **user_options: Any) -> dict[str, str]:
+    def headers(
+        self, role: str = "Reservations Staff", country: str | None = "VN", **user_options: Any
+    ) -> dict[str, str]:
         """Authorization headers of a new, logged-in user of ``role`` in ``country``."""
         return self.login(self.user(role, country, **user_options)).headers
 
@@ -220,7 +222,9 @@ class Identity:
         )
         assert setup.status_code == 200, setup.body
         user.totp_secret = body_of(setup)["secret"]
-        enable = self.client.http.post("/auth/2fa/enable", headers=session.headers, body=json.dumps({"code": user.otp()}))
+        enable = self.client.http.post(
+            "/auth/2fa/enable", headers=session.headers, body=json.dumps({"code": user.otp()})
+        )
         assert enable.status_code == 200, enable.body
         user.recovery_codes = body_of(enable)["recovery_codes"]
 
@@ -242,7 +246,18 @@ RECORD_FACTORIES: dict[str, RecordFactory] = {
     "user": RecordFactory(table="users", create=_user_record),
 }
 
-# Kinds of record that belong to no country, and why (they are not country-scoped by design).
-UNSCOPED_RESOURCES: dict[str, str] = {
-    "role": "roles are global: one set of roles for every country",
+
+@dataclass(frozen=True)
+class UnscopedResource:
+    """A kind of record that belongs to no country: why, and how to make one (to fill its path id)."""
+
+    reason: str
+    create: Callable[[Identity], int | str]
+
+
+UNSCOPED_RESOURCES: dict[str, UnscopedResource] = {
+    "role": UnscopedResource(
+        reason="roles are global: one set of roles for every country",
+        create=lambda identity: identity.custom_role(Permission.BOOKINGS_READ),
+    ),
 }

@@ -23,6 +23,7 @@ from chalicelib.domain import passwords
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from chalicelib.domain.permissions import (
+    SUPER_ADMIN_ROLE,
     Permission,
     has,
     may_administer,
@@ -31,7 +32,7 @@ from chalicelib.domain.permissions import (
     requires_second_factor,
 )
 from chalicelib.services import password_service
-from chalicelib.services.audit_service import audit_snapshot, record_audit
+from chalicelib.services.audit_service import AuditActor, audit_snapshot, record_audit
 
 USER_AUDIT_FIELDS = ("email", "full_name", "role_id", "country_code", "is_active")
 
@@ -303,3 +304,39 @@ def delete_user(caller: Caller, user_id: int) -> None:
         before = audit_snapshot(user, USER_AUDIT_FIELDS)
         record_audit(session, caller, "user.deleted", "user", user.id, before, None, country_code=user.country_code)
         session.delete(user)
+
+
+def create_superadmin(email: str, full_name: str, password: str) -> int:
+    """The bootstrap account (``make superadmin``): Super Admin role, every country. Returns its id."""
+    email = email.strip()
+    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+        raise InvalidInput("That is not an email address.", details=[{"field": "email", "message": "not an email"}])
+    with unit_of_work() as uow:
+        session = uow.session
+        if user_repository.email_taken(session, email):
+            raise Conflict("An account with this email already exists.")
+        role = user_repository.role_by_name(session, SUPER_ADMIN_ROLE)
+        if role is None:
+            raise NotFound("The Super Admin role is missing: run the migrations first (make migrate).")
+        password_service.validate_new_password(password, email=email, full_name=full_name, field="password")
+        user = User(
+            email=email,
+            full_name=full_name.strip() or SUPER_ADMIN_ROLE,
+            password_hash=passwords.hash_password(password, rounds=get_settings().bcrypt_rounds),
+            role_id=role.id,
+            country_code=None,
+            is_active=True,
+        )
+        session.add(user)
+        session.flush()
+        session.refresh(user)
+        record_audit(
+            session,
+            AuditActor(user_id=None, email="cli:create_superadmin"),
+            "user.created",
+            "user",
+            user.id,
+            None,
+            audit_snapshot(user, USER_AUDIT_FIELDS),
+        )
+        return user.id

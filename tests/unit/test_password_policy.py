@@ -34,13 +34,23 @@ def test_length_is_twelve_to_128_characters() -> None:
 
 @pytest.mark.parametrize(
     "password",
-    ["password1234", "P@ssw0rd2024!", "qwertyuiop12", "adminadmin2024", "Welcome12345!", "!!Letmein2025!!", "matkhau123456"],
+    [
+        "password1234",
+        "P@ssw0rd2024!",
+        "qwertyuiop12",
+        "adminadmin2024",
+        "Welcome12345!",
+        "!!Letmein2025!!",
+        "matkhau123456",
+    ],
 )
 def test_breached_passwords_and_light_disguises_are_refused(password: str) -> None:
     assert reasons(password) == ["it is a commonly used password (found in breach lists)"]
 
 
-@pytest.mark.parametrize("password", ["aaaaaaaaaaaaaa", "abcdefghijklmn", "123456789012", "abcabcabcabc", "mnbvcxzmnbvcxz"])
+@pytest.mark.parametrize(
+    "password", ["aaaaaaaaaaaaaa", "abcdefghijklmn", "123456789012", "abcabcabcabc", "mnbvcxzmnbvcxz"]
+)
 def test_sequences_and_repetitions_are_refused(password: str) -> None:
     assert reasons(password)
 
@@ -82,6 +92,8 @@ def test_hashes_are_bcrypt_cost_12_by_default_with_a_scheme_prefix() -> None:
     assert passwords.needs_rehash(stored, rounds=13)
 
 
-@pytest.mark.parametrize("stored", ["", "!unusable", "bcrypt-sha256$garbage", "$2b$04$abcdefghijklmnopqrstuv", "bcrypt-sha256$é"])
+@pytest.mark.parametrize(
+    "stored", ["", "!unusable", "bcrypt-sha256$garbage", "$2b$04$abcdefghijklmnopqrstuv", "bcrypt-sha256$é"]
+)
 def test_verification_never_raises_on_malformed_stored_values(stored: str) -> None:
     assert passwords.verify_password("Tropical-Mango-Lagoon-42", stored) is False

@@ -161,7 +161,10 @@ def test_active_country_resolution(
     requested: str | None, session_country: str | None, may_switch: bool, expected: str | None
 ) -> None:
     resolved = resolve_active_country(
-        requested=requested, session_country=session_country, home_country="VN", may_switch=may_switch,
+        requested=requested,
+        session_country=session_country,
+        home_country="VN",
+        may_switch=may_switch,
         known_countries=KNOWN,
     )
     assert resolved == expected

@@ -40,10 +40,14 @@ def test_access_token_header_and_claims() -> None:
 
 def test_a_fresh_token_reads_back_and_an_old_one_is_expired() -> None:
     now = int(time.time())
-    claims = read_access_token(issue_access_token(KEYRING, user_id=7, session_id="s", now=now, ttl_seconds=900), KEYRING)
+    claims = read_access_token(
+        issue_access_token(KEYRING, user_id=7, session_id="s", now=now, ttl_seconds=900), KEYRING
+    )
     assert (claims.user_id, claims.session_id, claims.expires_at) == (7, "s", now + 900)
     with pytest.raises(ExpiredToken):
-        read_access_token(issue_access_token(KEYRING, user_id=7, session_id="s", now=now - 1000, ttl_seconds=900), KEYRING)
+        read_access_token(
+            issue_access_token(KEYRING, user_id=7, session_id="s", now=now - 1000, ttl_seconds=900), KEYRING
+        )
 
 
 def test_rotation_signs_with_the_new_key_and_still_reads_tokens_of_the_old_one() -> None:

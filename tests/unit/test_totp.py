@@ -29,7 +29,9 @@ def test_a_code_is_accepted_one_step_either_side_and_no_further() -> None:
             step + offset
         )
     for offset in (-2, 2):
-        assert totp.verify(secret, totp.code_for_step(secret, step + offset), unix_time=now, last_used_step=None) is None
+        assert (
+            totp.verify(secret, totp.code_for_step(secret, step + offset), unix_time=now, last_used_step=None) is None
+        )
 
 
 def test_a_used_code_cannot_be_replayed() -> None:

@@ -21,11 +21,14 @@ _HIT = text(
     INSERT INTO rate_limit_buckets AS b (bucket, hits, updated_at)
     VALUES (:bucket, ARRAY[now()], now())
     ON CONFLICT (bucket) DO UPDATE SET
-        hits = CASE
-            WHEN cardinality(ARRAY(SELECT h FROM unnest(b.hits) AS h WHERE h > now() - make_interval(secs => :window_seconds))) >= :limit
-                THEN ARRAY(SELECT h FROM unnest(b.hits) AS h WHERE h > now() - make_interval(secs => :window_seconds) ORDER BY h)
-            ELSE ARRAY(SELECT h FROM unnest(b.hits) AS h WHERE h > now() - make_interval(secs => :window_seconds) ORDER BY h) || now()
-        END,
+        hits = (
+            SELECT CASE
+                WHEN count(*) >= :limit THEN coalesce(array_agg(h ORDER BY h), '{}')
+                ELSE coalesce(array_agg(h ORDER BY h), '{}') || now()
+            END
+            FROM unnest(b.hits) AS h
+            WHERE h > now() - make_interval(secs => :window_seconds)
+        ),
         updated_at = now()
     RETURNING hits[cardinality(hits)] = now() AS allowed, hits[1] AS oldest, now() AS at
     """
