@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
-PASSWORD = "Bench-Marking-Lagoon-2026"
+PASSWORD = "Bench-Marking-Lagoon-2026"  # noqa: S105 - a throwaway account in a throwaway database
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -124,8 +124,12 @@ def issue_access_token(keyring: SigningKeyring, *, user_id: int, session_id: str
     return jwt.encode(claims, keyring.current_key, algorithm=ALGORITHM, headers=headers)
 
 
-def read_access_token(token: str, keyring: SigningKeyring) -> AccessClaims:
-    """The claims of a valid access token; InvalidToken (401) for anything else."""
+def read_access_token(token: str, keyring: SigningKeyring, *, allow_expired: bool = False) -> AccessClaims:
+    """The claims of a valid access token; InvalidToken (401) for anything else.
+
+    ``allow_expired`` (logout only) accepts a token past its ``exp`` whose signature and other
+    claims are valid: ending a session must not need a fresh token.
+    """
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError:
@@ -145,7 +149,7 @@ def read_access_token(token: str, keyring: SigningKeyring) -> AccessClaims:
             audience=AUDIENCE,
             issuer=ISSUER,
             leeway=CLOCK_SKEW_SECONDS,
-            options={"require": list(REQUIRED_CLAIMS), "strict_aud": True},
+            options={"require": list(REQUIRED_CLAIMS), "strict_aud": True, "verify_exp": not allow_expired},
         )
     except jwt.ExpiredSignatureError:
         raise ExpiredToken("The access token has expired; refresh it.") from None

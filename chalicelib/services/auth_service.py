@@ -244,7 +244,7 @@ def logout(*, refresh_token: str | None, access_token: str | None, csrf_token: s
                 session_id = found[1].id
         if session_id is None and access_token:
             try:
-                claims = _claims(access_token)
+                claims = _claims(access_token, allow_expired=True)
                 session_id = uuid.UUID(claims.session_id)
             except (AuthenticationFailed, ValueError):
                 session_id = None
@@ -258,10 +258,11 @@ def logout(*, refresh_token: str | None, access_token: str | None, csrf_token: s
         session_repository.revoke_session(uow.session, session_id, "logout", _now())
 
 
-def _claims(access_token: str) -> AccessClaims:
+def _claims(access_token: str, *, allow_expired: bool = False) -> AccessClaims:
     # A kid this container has not seen may have been added since it read the keyring (rotation):
     # signing_keyring re-reads the secret then (rate-limited) instead of refusing valid tokens.
-    return read_access_token(access_token, signing_keyring(needed_kid=unverified_key_id(access_token)))
+    keyring = signing_keyring(needed_kid=unverified_key_id(access_token))
+    return read_access_token(access_token, keyring, allow_expired=allow_expired)
 
 
 def authenticate(

@@ -30,6 +30,7 @@ from chalicelib.domain.rate_limits import REAUTHENTICATION_PER_ACCOUNT
 from chalicelib.domain.tokens import SigningKeyring
 from chalicelib.observability import logger
 from chalicelib.services import rate_limiter
+from chalicelib.services.account_emails import notify_security_change
 from chalicelib.services.audit_service import record_audit
 
 ISSUER = "PTX Channel Manager"
@@ -149,6 +150,9 @@ def confirm_enrollment(caller: Caller, code: str) -> list[str]:
         session_repository.revoke_user_sessions(
             uow.session, caller.user_id, "mfa_enabled", now, keep=uuid.UUID(caller.session_id)
         )
+        user = uow.session.get(User, caller.user_id)
+        if user is not None:
+            notify_security_change(uow, user, "Two-factor authentication was turned on for your account.")
         record_audit(
             uow.session,
             caller,
@@ -182,6 +186,7 @@ def disable(caller: Caller, password: str, code: str) -> None:
             raise Conflict("Your role requires two-factor authentication; it cannot be turned off.")
         _check_code(uow.session, caller, code, keyring)
         session_repository.remove_second_factor(uow.session, user.id)
+        notify_security_change(uow, user, "Two-factor authentication was turned off for your account.")
         record_audit(
             uow.session,
             caller,
@@ -203,6 +208,7 @@ def regenerate_recovery_codes(caller: Caller, password: str, code: str) -> list[
         _check_code(uow.session, caller, code, keyring)
         codes = totp.generate_recovery_codes()
         session_repository.replace_recovery_codes(uow.session, user.id, [totp.hash_recovery_code(c) for c in codes])
+        notify_security_change(uow, user, "New two-factor recovery codes were generated; the old ones no longer work.")
         record_audit(
             uow.session,
             caller,
@@ -235,6 +241,7 @@ def reset_for_user(caller: Caller, user_id: int) -> None:
             raise PermissionDenied("You may not administer this account.")
         had = session_repository.remove_second_factor(uow.session, user.id)
         session_repository.revoke_user_sessions(uow.session, user.id, "mfa_reset", datetime.now(UTC))
+        notify_security_change(uow, user, "An administrator removed the two-factor authentication of your account.")
         record_audit(
             uow.session,
             caller,

@@ -11,10 +11,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from botocore.exceptions import BotoCoreError, ClientError
 from sqlalchemy.orm import Session
 
-from chalicelib.aws.email import send_email
 from chalicelib.aws.signing_keys import signing_keyring
 from chalicelib.config import get_settings
 from chalicelib.db.engine import UnitOfWork, unit_of_work
@@ -31,8 +29,8 @@ from chalicelib.domain.rate_limits import (
     REAUTHENTICATION_PER_ACCOUNT,
 )
 from chalicelib.domain.tokens import hash_opaque_token, new_opaque_token
-from chalicelib.observability import logger
 from chalicelib.services import rate_limiter
+from chalicelib.services.account_emails import email_after_commit, notify_security_change
 from chalicelib.services.audit_service import AuditActor, record_audit
 from chalicelib.services.auth_service import UNKNOWN_CLIENT, IssuedSession, start_session
 
@@ -85,15 +83,7 @@ def issue_password_link(uow: UnitOfWork, user: User, *, purpose: str, requested_
             f"This link works once, for 30 minutes:\n\n{link}\n\n"
             "If you did not ask, ignore this email; your password stays as it is.\n"
         )
-    recipient, user_id = user.email, user.id
-
-    def deliver() -> None:
-        try:
-            send_email(recipient, subject, body)
-        except (ClientError, BotoCoreError):  # the request already succeeded; log, the user may ask again
-            logger.exception("password email not sent", extra={"purpose": purpose, "user_id": user_id})
-
-    uow.after_commit(deliver)
+    email_after_commit(uow, user, subject, body, kind=purpose)
 
 
 def forgot_password(email: str, *, client_ip: str | None) -> None:
@@ -132,6 +122,8 @@ def reset_password(token: str, new_password: str, *, client_ip: str | None) -> N
         validate_new_password(new_password, email=user.email, full_name=user.full_name, field="body.new_password")
         row.used_at = now
         _set_password(uow.session, user, new_password, "password_reset", now)
+        if row.purpose == "reset":
+            notify_security_change(uow, user, "Your password was reset with an emailed link; every session was ended.")
         record_audit(
             uow.session,
             AuditActor(user_id=user.id, email=user.email, client_ip=client_ip),
@@ -167,6 +159,7 @@ def change_password(
                 details=[{"field": "body.new_password", "message": "is the current password"}],
             )
         _set_password(uow.session, user, new_password, "password_changed", now)
+        notify_security_change(uow, user, "Your password was changed; your other sessions were ended.")
         record_audit(
             uow.session, caller, "user.password_changed", "user", user.id, None, None, country_code=user.country_code
         )

@@ -257,3 +257,21 @@ def test_change_password_checks_the_current_one_and_the_policy(identity: Identit
     )
     assert personal.status_code == 422
     assert identity.client.http.get("/me", headers=session.headers).status_code == 200  # nothing changed
+
+
+def test_logout_works_with_an_expired_access_token(identity: Identity) -> None:
+    import time
+
+    import jwt
+
+    from chalicelib.aws.signing_keys import signing_keyring
+
+    session = identity.login(identity.user())
+    keyring = signing_keyring()
+    claims = jwt.decode(session.access_token, options={"verify_signature": False})
+    past = int(time.time()) - 3600
+    expired = jwt.encode({**claims, "iat": past, "nbf": past, "exp": past + 900}, keyring.current_key,
+                         algorithm="HS256", headers={"kid": keyring.current_kid, "typ": "at+jwt"})  # fmt: skip
+    response = identity.client.http.post("/auth/logout", headers={"Authorization": f"Bearer {expired}"}, body=b"")
+    assert response.status_code == 204
+    assert post(identity, "/auth/refresh", {"refresh_token": session.refresh_token}).status_code == 401

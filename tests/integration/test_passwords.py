@@ -159,3 +159,14 @@ def test_non_utf8_passwords_are_refused_cleanly(identity: Identity) -> None:
     )
     assert change.status_code == 422
     assert body_of(change)["error"]["details"][0]["field"] == "body.new_password"
+
+
+def test_the_owner_is_told_by_email_when_their_password_changes(identity: Identity, aws: object) -> None:
+    user = identity.user()
+    session = identity.login(user)
+    changed = post(identity, "/auth/change-password",
+                   {"current_password": user.password, "new_password": NEW_PASSWORD}, session.headers)  # fmt: skip
+    assert changed.status_code == 200
+    notices = [m for m in sent_emails(aws, to=user.email) if "Security change" in str(m["subject"])]
+    assert len(notices) == 1 and "Your password was changed" in str(notices[0]["body"])
+    assert NEW_PASSWORD not in str(notices[0]["body"])
