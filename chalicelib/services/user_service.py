@@ -64,7 +64,7 @@ class Profile:
     recovery_codes_left: int
 
 
-def _record(session: Session, user: User, role: Role) -> UserRecord:
+def _record(session: Session, user: User, role: Role, mfa_enabled: bool | None = None) -> UserRecord:
     return UserRecord(
         id=user.id,
         email=user.email,
@@ -73,7 +73,7 @@ def _record(session: Session, user: User, role: Role) -> UserRecord:
         role_name=role.name,
         country_code=user.country_code,
         is_active=user.is_active,
-        mfa_enabled=user_repository.totp_enabled(session, user.id),
+        mfa_enabled=user_repository.totp_enabled(session, user.id) if mfa_enabled is None else mfa_enabled,
         last_login_at=user.last_login_at,
         created_at=user.created_at,
         updated_at=user.updated_at,
@@ -107,7 +107,7 @@ def list_users(
     """Users in the caller's country scope matching ``filters``, one page."""
     with unit_of_work() as uow:
         rows, total = user_repository.list_users(uow.session, caller.scope, filters, offset=offset, limit=limit)
-        return [_record(uow.session, user, role) for user, role in rows], total
+        return [_record(uow.session, user, role, mfa) for user, role, mfa in rows], total
 
 
 def get_user(caller: Caller, user_id: int) -> UserRecord:

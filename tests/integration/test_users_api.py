@@ -208,3 +208,12 @@ def test_me_and_country_switching(identity: Identity) -> None:
     refused = call(identity, "POST", "/auth/country", staff.headers, {"country_code": "ID"})
     assert refused.status_code == 403 and body_of(refused)["error"]["code"] == "country_not_allowed"
     assert body_of(call(identity, "GET", "/me", staff.headers))["visible_countries"] == ["VN"]
+
+
+def test_the_user_list_says_who_has_2fa(identity: Identity) -> None:
+    admin = identity.login(identity.user("Admin", None))
+    enrolled, plain = identity.user(enroll_totp=True), identity.user()
+    listed = body_of(call(identity, "GET", "/users", admin.headers))
+    mfa = {item["id"]: item["mfa_enabled"] for item in listed["items"]}
+    assert mfa == {admin.user.id: True, enrolled.id: True, plain.id: False}
+    assert body_of(call(identity, "GET", f"/users/{plain.id}", admin.headers))["mfa_enabled"] is False

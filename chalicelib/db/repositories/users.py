@@ -46,8 +46,15 @@ class UserFilters:
 
 def list_users(
     session: Session, scope: CountryScope, filters: UserFilters, *, offset: int, limit: int
-) -> tuple[list[tuple[User, Role]], int]:
-    statement = scoped(select(User, Role).join(Role, Role.id == User.role_id), User.country_code, scope)
+) -> tuple[list[tuple[User, Role, bool]], int]:
+    """One page of users in ``scope``, each with its role and whether 2FA is on."""
+    statement = scoped(
+        select(User, Role, UserTotp.confirmed_at.is_not(None))
+        .join(Role, Role.id == User.role_id)
+        .outerjoin(UserTotp, UserTotp.user_id == User.id),
+        User.country_code,
+        scope,
+    )
     if filters.search:
         pattern = "%" + filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         statement = statement.where(or_(User.email.ilike(pattern), User.full_name.ilike(pattern)))
@@ -58,7 +65,7 @@ def list_users(
     if filters.is_active is not None:
         statement = statement.where(User.is_active == filters.is_active)
     rows, total = paginate(session, statement.order_by(User.id), offset=offset, limit=limit)
-    return [(row[0], row[1]) for row in rows], total
+    return [(row[0], row[1], bool(row[2])) for row in rows], total
 
 
 def totp_enabled(session: Session, user_id: int) -> bool:
