@@ -6,12 +6,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from chalice.app import Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from chalicelib.api.context import RequestContext
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.db.models import ActivityLog, AuditLog
 from chalicelib.db.repositories.audit import ActivityFilters, AuditFilters
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
@@ -31,6 +30,8 @@ class AuditQuery(PageQuery):
 
 
 class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     occurred_at: datetime
     actor_user_id: int | None
@@ -41,29 +42,14 @@ class AuditOut(BaseModel):
     country_code: str | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
-    changed_fields: list[str]
     request_id: str | None
     client_ip: str | None
 
-
-def _audit_out(row: AuditLog) -> AuditOut:
-    before, after = row.before or {}, row.after or {}
-    changed = sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
-    return AuditOut(
-        id=row.id,
-        occurred_at=row.occurred_at,
-        actor_user_id=row.actor_user_id,
-        actor_email=row.actor_email,
-        action=row.action,
-        entity_type=row.entity_type,
-        entity_id=row.entity_id,
-        country_code=row.country_code,
-        before=row.before,
-        after=row.after,
-        changed_fields=changed,
-        request_id=row.request_id,
-        client_ip=row.client_ip,
-    )
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def changed_fields(self) -> list[str]:
+        before, after = self.before or {}, self.after or {}
+        return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
 
 
 class ActivityQuery(PageQuery):
@@ -77,6 +63,8 @@ class ActivityQuery(PageQuery):
 
 
 class ActivityOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     occurred_at: datetime
     user_id: int | None
@@ -89,23 +77,6 @@ class ActivityOut(BaseModel):
     client_ip: str | None
     user_agent: str | None
     duration_ms: float
-
-
-def _activity_out(row: ActivityLog) -> ActivityOut:
-    return ActivityOut(
-        id=row.id,
-        occurred_at=row.occurred_at,
-        user_id=row.user_id,
-        email=row.email,
-        country_code=row.country_code,
-        method=row.method,
-        path=row.path,
-        status_code=row.status_code,
-        request_id=row.request_id,
-        client_ip=row.client_ip,
-        user_agent=row.user_agent,
-        duration_ms=row.duration_ms,
-    )
 
 
 @blueprint.endpoint(
@@ -126,7 +97,7 @@ def list_audit(caller: Caller, query: AuditQuery) -> Page[AuditOut]:
         until=query.until,
     )
     rows, total = audit_service.list_audit(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([_audit_out(r) for r in rows], total, query)
+    return Page.of([AuditOut.model_validate(row) for row in rows], total, query)
 
 
 @blueprint.endpoint(
@@ -148,7 +119,7 @@ def list_activity(caller: Caller, query: ActivityQuery) -> Page[ActivityOut]:
         until=query.until,
     )
     rows, total = audit_service.list_activity(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([_activity_out(r) for r in rows], total, query)
+    return Page.of([ActivityOut.model_validate(row) for row in rows], total, query)
 
 
 def record_request_activity(request: Request, response: Response, context: RequestContext) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Literal
 
 from chalice.app import Response
@@ -20,6 +19,7 @@ from chalicelib.api.cookies import (
 )
 from chalicelib.api.routing import JSON, ApiBlueprint
 from chalicelib.api.schemas import CountryCode, Email, OtpCode, Password
+from chalicelib.api.users import UserOut, user_out
 from chalicelib.domain.access import Caller
 from chalicelib.services import auth_service, mfa_service, password_service, user_service
 from chalicelib.services.auth_service import IssuedSession
@@ -102,20 +102,8 @@ class CountrySelection(BaseModel):
     country_code: CountryCode | None = Field(description="null: all countries (country switchers only)")
 
 
-class MeUser(BaseModel):
-    id: int
-    email: str
-    full_name: str
-    role_id: int
-    role_name: str
-    country_code: str | None
-    is_active: bool
-    mfa_enabled: bool
-    last_login_at: datetime | None
-
-
 class MeResponse(BaseModel):
-    user: MeUser
+    user: UserOut
     permissions: list[str]
     active_country: str | None = Field(description="the country this request works in; null = all")
     may_switch_country: bool
@@ -319,19 +307,8 @@ def change_password(caller: Caller, body: ChangePasswordRequest) -> Response:
 
 
 def _me(profile: user_service.Profile) -> MeResponse:
-    user = profile.user
     return MeResponse(
-        user=MeUser(
-            id=user.id,
-            email=user.email,
-            full_name=user.full_name,
-            role_id=user.role_id,
-            role_name=user.role_name,
-            country_code=user.country_code,
-            is_active=user.is_active,
-            mfa_enabled=user.mfa_enabled,
-            last_login_at=user.last_login_at,
-        ),
+        user=user_out(profile.user),
         permissions=profile.permissions,
         active_country=profile.active_country,
         may_switch_country=profile.may_switch_country,

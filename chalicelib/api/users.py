@@ -32,7 +32,7 @@ class UserOut(BaseModel):
     updated_at: datetime
 
 
-def _out(record: user_service.UserRecord) -> UserOut:
+def user_out(record: user_service.UserRecord) -> UserOut:
     return UserOut(**record.__dict__)
 
 
@@ -95,7 +95,7 @@ def list_users(caller: Caller, query: UserQuery) -> Page[UserOut]:
         search=query.search, role_id=query.role_id, country_code=query.country_code, is_active=query.is_active
     )
     records, total = user_service.list_users(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([_out(r) for r in records], total, query)
+    return Page.of([user_out(r) for r in records], total, query)
 
 
 @blueprint.endpoint(
@@ -118,7 +118,7 @@ def create_user(caller: Caller, body: UserCreate) -> UserOut:
         country_code=body.country_code,
         password=body.password,
     )
-    return _out(user_service.create_user(caller, new))
+    return user_out(user_service.create_user(caller, new))
 
 
 @blueprint.endpoint(
@@ -129,7 +129,7 @@ def create_user(caller: Caller, body: UserCreate) -> UserOut:
     scoped_resource="user",
 )
 def get_user(caller: Caller, user_id: int) -> UserOut:
-    return _out(user_service.get_user(caller, user_id))
+    return user_out(user_service.get_user(caller, user_id))
 
 
 @blueprint.endpoint(
@@ -143,7 +143,7 @@ def get_user(caller: Caller, user_id: int) -> UserOut:
     error_statuses=(409,),
 )
 def update_user(caller: Caller, user_id: int, body: UserUpdate) -> UserOut:
-    return _out(user_service.update_user(caller, user_id, body.changes()))
+    return user_out(user_service.update_user(caller, user_id, body.changes()))
 
 
 @blueprint.endpoint(
@@ -169,7 +169,7 @@ def delete_user(caller: Caller, user_id: int) -> None:
     error_statuses=(409,),
 )
 def disable_user(caller: Caller, user_id: int) -> UserOut:
-    return _out(user_service.set_active(caller, user_id, False))
+    return user_out(user_service.set_active(caller, user_id, False))
 
 
 @blueprint.endpoint(
@@ -181,7 +181,7 @@ def disable_user(caller: Caller, user_id: int) -> UserOut:
     scoped_resource="user",
 )
 def enable_user(caller: Caller, user_id: int) -> UserOut:
-    return _out(user_service.set_active(caller, user_id, True))
+    return user_out(user_service.set_active(caller, user_id, True))
 
 
 @blueprint.endpoint(
