@@ -100,13 +100,19 @@ def bootstrap() -> BootstrapResult:
         result.queue_urls[spec.dlq_name] = dlq_url
     result.topic_arn = clients.sns().create_topic(Name=ALERTS_TOPIC_NAME)["TopicArn"]
     result.kms_key_id = ensure_kms_key()
+    result.secret_arns[JWT_SIGNING_KEYS_SECRET_NAME], result.email_sender = ensure_identity_resources()
+    return result
+
+
+def ensure_identity_resources() -> tuple[str, str]:
+    """The JWT signing-key secret and the verified SES sender; returns (secret ARN, sender)."""
     # A random local signing key; in AWS the secret is created by infra/ and rotated there.
     jwt_keys = {"current": "local-1", "keys": {"local-1": secrets.token_urlsafe(48)}}
-    result.secret_arns[JWT_SIGNING_KEYS_SECRET_NAME] = ensure_secret(JWT_SIGNING_KEYS_SECRET_NAME, json.dumps(jwt_keys))
+    arn = ensure_secret(JWT_SIGNING_KEYS_SECRET_NAME, json.dumps(jwt_keys))
     # SES refuses to send from an unverified address (moto too); in AWS the identity is verified once by hand.
-    result.email_sender = get_settings().email_sender
-    clients.ses().verify_email_identity(EmailAddress=result.email_sender)
-    return result
+    sender = get_settings().email_sender
+    clients.ses().verify_email_identity(EmailAddress=sender)
+    return arn, sender
 
 
 def main() -> int:

@@ -140,21 +140,43 @@ def aws(moto_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object
 
 
 @pytest.fixture
-def identity(database_url: str, aws: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    """Users, roles and logins on a fresh database and clean moto (see tests/factories.py).
+def identity(database_url: str, moto_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Users, roles and logins on a fresh database (see tests/factories.py).
 
-    bcrypt runs at cost 4 here so tests stay fast; the cost-12 default is asserted by its own
-    test and measured by bench/login_latency.py.
+    AWS is the session's moto server with just the JWT secret and the SES sender ensured (a full
+    reset costs about a second); a test that counts emails or edits the secret also asks for
+    ``aws``, which resets moto. bcrypt runs at cost 4 here so tests stay fast; the cost-12 default
+    is asserted by its own test and measured by bench/login_latency.py.
     """
+    import json
+    import secrets
+
     from chalice.test import Client
 
     from app import app
+    from chalicelib.aws import clients
+    from chalicelib.aws.resources import JWT_SIGNING_KEYS_SECRET_NAME
+    from local.aws_bootstrap import ensure_identity_resources
     from tests.factories import Identity
 
+    for name, value in moto_server.environment().items():  # type: ignore[attr-defined]
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_REGION", "ap-southeast-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-1")
     monkeypatch.setenv("BCRYPT_ROUNDS", "4")
     reset_settings()
+    reset_clients()
+    reset_signing_keys()
+    ensure_identity_resources()
+    # A fresh keyring per test, whatever an earlier test did to the session's secret.
+    fresh_keys = {"current": "test-1", "keys": {"test-1": secrets.token_urlsafe(48)}}
+    clients.secrets_manager().put_secret_value(
+        SecretId=JWT_SIGNING_KEYS_SECRET_NAME, SecretString=json.dumps(fresh_keys)
+    )
     with Client(app) as client:
         yield Identity(client)
+    reset_clients()
+    reset_signing_keys()
     reset_settings()
 
 

@@ -20,6 +20,7 @@ from tests.factories import Identity, body_of
 
 
 def put_keys(document: dict[str, object]) -> None:
+    """Change the secret (tests doing so ask for ``aws``: a fresh moto, so later tests keep theirs)."""
     clients.secrets_manager().put_secret_value(SecretId=JWT_SIGNING_KEYS_SECRET_NAME, SecretString=json.dumps(document))
 
 
@@ -28,7 +29,7 @@ def me_status(identity: Identity, token: str) -> int:
 
 
 def test_rotation_new_tokens_use_the_new_kid_and_old_ones_stay_valid_until_the_key_is_retired(
-    identity: Identity, monkeypatch: pytest.MonkeyPatch
+    identity: Identity, aws: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("JWT_KEYS_CACHE_SECONDS", "0")  # every read sees the secret as it is now
     reset_settings()
@@ -48,7 +49,7 @@ def test_rotation_new_tokens_use_the_new_kid_and_old_ones_stay_valid_until_the_k
     assert me_status(identity, new.access_token) == 200
 
 
-def test_a_warm_container_accepts_a_kid_added_after_it_cached_the_keys(identity: Identity) -> None:
+def test_a_warm_container_accepts_a_kid_added_after_it_cached_the_keys(identity: Identity, aws: object) -> None:
     session = identity.login(identity.user())  # caches the keyring (5 minutes by default)
     original = signing_keyring()
     rotated = {"current": "k2", "keys": {original.current_kid: original.current_key.decode(), "k2": "s" * 48}}
