@@ -73,6 +73,11 @@ cfn-lint: $(TOOLS_VENV)/.installed ## validate the packaged SAM template
 migrate: $(VENV)/.installed ## apply migrations to DATABASE_URL (default: the `make run` database)
 	DATABASE_URL=$${DATABASE_URL:-postgresql+pg8000://postgres@127.0.0.1:54329/ptx} $(BIN)/python -m chalicelib.db.migrate
 
+superadmin: $(VENV)/.installed ## create the first Super Admin: make superadmin EMAIL=you@example.com [NAME="Your Name"]
+	@test -n "$(EMAIL)" || { echo 'usage: make superadmin EMAIL=you@example.com [NAME="Your Name"] (password: prompt or SUPERADMIN_PASSWORD)'; exit 2; }
+	@DATABASE_URL=$${DATABASE_URL:-postgresql+pg8000://postgres@127.0.0.1:54329/ptx} \
+		$(BIN)/python -m chalicelib.cli.create_superadmin --email "$(EMAIL)" --name "$(or $(NAME),Super Admin)"
+
 bench: $(VENV)/.installed ## run every benchmark script in bench/ (prints figures)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 

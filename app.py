@@ -12,10 +12,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
 
-from chalicelib.api import docs, health
-from chalicelib.api.middleware import event_middleware, http_middleware
+from chalicelib.api import audit, auth, docs, health, roles, users
+from chalicelib.api.middleware import add_response_observer, event_middleware, http_middleware
 from chalicelib.aws.resources import HEARTBEAT_QUEUE
-from chalicelib.services import heartbeat_service
+from chalicelib.services import heartbeat_service, identity_housekeeping
 
 app = Chalice(app_name="ptx-channel-manager")
 
@@ -23,8 +23,14 @@ app.register_middleware(http_middleware, "http")
 for _event_type in ("scheduled", "sqs", "pure_lambda"):
     app.register_middleware(event_middleware, _event_type)
 
+add_response_observer(audit.record_request_activity)
+
 app.register_blueprint(health.blueprint)
 app.register_blueprint(docs.blueprint)
+app.register_blueprint(auth.blueprint)
+app.register_blueprint(users.blueprint)
+app.register_blueprint(roles.blueprint)
+app.register_blueprint(audit.blueprint)
 
 
 # --- the built-in heartbeat: schedule → SQS → worker ------------------------------------------
@@ -36,6 +42,12 @@ def heartbeat(event: CloudWatchEvent) -> None:
 @app.on_sqs_message(queue=HEARTBEAT_QUEUE.name, batch_size=10, name="heartbeat_worker")
 def heartbeat_worker(event: SQSEvent) -> PartialItemFailureResponse:
     return heartbeat_service.handle_heartbeat_batch(event.to_dict(), event.context)
+
+
+# --- identity: drop spent sessions, tokens and idle rate-limit buckets -------------------------
+@app.schedule(Rate(1, unit=Rate.HOURS), name="identity_housekeeping", description="Purge expired sessions and tokens")
+def purge_identity_data(event: CloudWatchEvent) -> dict[str, int]:
+    return identity_housekeeping.purge_expired()
 
 
 # --- database migrations, invoked once per deploy from inside the VPC --------------------------

@@ -13,7 +13,7 @@ import os
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 Stage = Literal["local", "test", "dev", "prod"]
 
@@ -34,6 +34,14 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "METRICS_NAMESPACE": "metrics_namespace",
     "MAX_REQUEST_BODY_BYTES": "max_request_body_bytes",
     "DATABASE_SECRET_CACHE_SECONDS": "database_secret_cache_seconds",
+    "JWT_SIGNING_KEYS": "jwt_signing_keys",
+    "JWT_KEYS_CACHE_SECONDS": "jwt_keys_cache_seconds",
+    "ACCESS_TOKEN_TTL_SECONDS": "access_token_ttl_seconds",
+    "REFRESH_TOKEN_TTL_SECONDS": "refresh_token_ttl_seconds",
+    "SESSION_MAX_LIFETIME_SECONDS": "session_max_lifetime_seconds",
+    "BCRYPT_ROUNDS": "bcrypt_rounds",
+    "EMAIL_SENDER": "email_sender",
+    "APP_BASE_URL": "app_base_url",
 }
 
 
@@ -63,6 +71,16 @@ class Settings(BaseModel):
     tracing_enabled: bool = False
     metrics_namespace: str = "PTXChannelManager"
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Identity. The JWT keyring normally comes from Secrets Manager (JWT_SIGNING_KEYS_SECRET_NAME);
+    # JWT_SIGNING_KEYS (same JSON) overrides it for tests and local runs without AWS.
+    jwt_signing_keys: SecretStr | None = None
+    jwt_keys_cache_seconds: int = Field(default=300, ge=0)
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=300, le=30 * 24 * 3600)
+    session_max_lifetime_seconds: int = Field(default=30 * 24 * 3600, ge=300, le=90 * 24 * 3600)
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    email_sender: str = Field(default="no-reply@ptx-cm.example.com", min_length=3, max_length=254)
+    app_base_url: str = Field(default="http://localhost:8000", description="dashboard URL used in emailed links")
 
     @field_validator("database_url")
     @classmethod
@@ -75,6 +93,19 @@ class Settings(BaseModel):
         if not value.startswith("postgresql+pg8000://"):
             raise ValueError("must be a postgresql+pg8000:// (or postgresql://) URL")
         return value
+
+    @field_validator("app_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not (value.startswith("https://") or value.startswith("http://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _production_strength(self) -> Settings:
+        if self.stage == "prod" and self.bcrypt_rounds < 12:
+            raise ValueError("BCRYPT_ROUNDS below 12 is for tests only, not prod")
+        return self
 
     @field_validator("log_level")
     @classmethod
@@ -98,7 +129,9 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> Settings
     try:
         return Settings.model_validate(values)
     except ValidationError as exc:
-        problems = "; ".join(f"{_variable_for(str(err['loc'][0]))}: {err['msg']}" for err in exc.errors())
+        problems = "; ".join(
+            f"{_variable_for(str(err['loc'][0])) if err['loc'] else 'settings'}: {err['msg']}" for err in exc.errors()
+        )
         raise SettingsError(f"invalid configuration: {problems}") from None
 
 

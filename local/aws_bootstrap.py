@@ -2,7 +2,7 @@
 
 The same names and settings as ``infra/`` (both read chalicelib.aws.resources): every queue with
 its dead-letter queue and redrive policy, the SNS alerts topic, the KMS key behind its alias, and
-the secrets. Run against whatever ``AWS_ENDPOINT_URL`` points at:
+the secrets, and the SES sender identity. Run against whatever ``AWS_ENDPOINT_URL`` points at:
 ``python -m local.aws_bootstrap``.
 """
 
@@ -32,6 +32,7 @@ class BootstrapResult:
     topic_arn: str = ""
     kms_key_id: str = ""
     secret_arns: dict[str, str] = field(default_factory=dict)
+    email_sender: str = ""
 
 
 def ensure_queue(spec: QueueSpec) -> tuple[str, str]:
@@ -99,10 +100,19 @@ def bootstrap() -> BootstrapResult:
         result.queue_urls[spec.dlq_name] = dlq_url
     result.topic_arn = clients.sns().create_topic(Name=ALERTS_TOPIC_NAME)["TopicArn"]
     result.kms_key_id = ensure_kms_key()
+    result.secret_arns[JWT_SIGNING_KEYS_SECRET_NAME], result.email_sender = ensure_identity_resources()
+    return result
+
+
+def ensure_identity_resources() -> tuple[str, str]:
+    """The JWT signing-key secret and the verified SES sender; returns (secret ARN, sender)."""
     # A random local signing key; in AWS the secret is created by infra/ and rotated there.
     jwt_keys = {"current": "local-1", "keys": {"local-1": secrets.token_urlsafe(48)}}
-    result.secret_arns[JWT_SIGNING_KEYS_SECRET_NAME] = ensure_secret(JWT_SIGNING_KEYS_SECRET_NAME, json.dumps(jwt_keys))
-    return result
+    arn = ensure_secret(JWT_SIGNING_KEYS_SECRET_NAME, json.dumps(jwt_keys))
+    # SES refuses to send from an unverified address (moto too); in AWS the identity is verified once by hand.
+    sender = get_settings().email_sender
+    clients.ses().verify_email_identity(EmailAddress=sender)
+    return arn, sender
 
 
 def main() -> int:
@@ -113,6 +123,7 @@ def main() -> int:
     print(f"kms key {OTA_CREDENTIALS_KEY_ALIAS} -> {result.kms_key_id}")
     for name, arn in result.secret_arns.items():
         print(f"secret  {name} -> {arn}")
+    print(f"ses     sender {result.email_sender} verified")
     return 0
 
 

@@ -1,6 +1,9 @@
-"""Demo data for the local stack: a few hotels in each country. Idempotent (upserts by code).
+"""Demo data for the local stack: a few hotels in each country and one staff account per preset
+role. Idempotent (upserts by code / email).
 
-Later features add their own demo rows here (staff accounts, OTA accounts and connections).
+LOCAL ONLY: the demo accounts share one published password (DEMO_PASSWORD, also in the README).
+This module runs only from ``local.stack`` (``make run``); nothing deploys it.
+Later features add their own demo rows here (OTA accounts and connections).
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chalicelib.config import get_settings
 from chalicelib.db.engine import unit_of_work
-from chalicelib.db.models import Property, RoomType
+from chalicelib.db.models import Property, Role, RoomType, User
+from chalicelib.domain.passwords import hash_password
 
 DEMO_PROPERTIES = [
     # code, name, country, timezone, currency, city
@@ -58,9 +63,46 @@ def seed_properties(session: Session) -> int:
     return created
 
 
+# Local demo only; never a real credential.
+DEMO_PASSWORD = "Demo-Lagoon-Sunrise-2026"  # noqa: S105
+
+DEMO_STAFF = [
+    # email, full name, preset role, country (None: sees every country)
+    ("superadmin@demo.ptx-cm.local", "Demo Super Admin", "Super Admin", None),
+    ("admin@demo.ptx-cm.local", "Demo Admin", "Admin", None),
+    ("manager.vn@demo.ptx-cm.local", "Demo Property Manager (VN)", "Property Manager", "VN"),
+    ("reservations.vn@demo.ptx-cm.local", "Demo Reservations (VN)", "Reservations Staff", "VN"),
+    ("reservations.id@demo.ptx-cm.local", "Demo Reservations (ID)", "Reservations Staff", "ID"),
+    ("finance.my@demo.ptx-cm.local", "Demo Finance (MY)", "Finance", "MY"),
+    ("ota.vn@demo.ptx-cm.local", "Demo OTA Operator (VN)", "OTA Operator", "VN"),
+    ("support.id@demo.ptx-cm.local", "Demo Customer Service (ID)", "Customer Service", "ID"),
+]
+
+
+def seed_staff(session: Session) -> int:
+    created = 0
+    roles = {role.name: role.id for role in session.scalars(select(Role))}
+    password_hash: str | None = None
+    for email, full_name, role_name, country in DEMO_STAFF:
+        if session.scalar(select(User.id).where(User.email == email)) is not None:
+            continue
+        password_hash = password_hash or hash_password(DEMO_PASSWORD, rounds=get_settings().bcrypt_rounds)
+        session.add(
+            User(
+                email=email,
+                full_name=full_name,
+                password_hash=password_hash,
+                role_id=roles[role_name],
+                country_code=country,
+            )
+        )
+        created += 1
+    return created
+
+
 def seed() -> dict[str, int]:
     with unit_of_work() as uow:
-        return {"properties_created": seed_properties(uow.session)}
+        return {"properties_created": seed_properties(uow.session), "staff_created": seed_staff(uow.session)}
 
 
 if __name__ == "__main__":

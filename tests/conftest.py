@@ -23,6 +23,7 @@ import pytest
 
 from chalicelib.aws.clients import reset_clients
 from chalicelib.aws.queues import reset_queue_urls
+from chalicelib.aws.signing_keys import reset_signing_keys
 from chalicelib.config import reset_settings
 from chalicelib.db.engine import dispose_engines
 
@@ -124,6 +125,7 @@ def aws(moto_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object
     reset_settings()
     reset_clients()
     reset_queue_urls()
+    reset_signing_keys()
     reset_request = urllib.request.Request(
         f"{moto_server.endpoint_url}/moto-api/reset",
         method="POST",  # type: ignore[attr-defined]
@@ -133,7 +135,63 @@ def aws(moto_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object
     yield moto_server
     reset_clients()
     reset_queue_urls()
+    reset_signing_keys()
     reset_settings()
+
+
+@pytest.fixture
+def identity(database_url: str, moto_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Users, roles and logins on a fresh database (see tests/factories.py).
+
+    AWS is the session's moto server with just the JWT secret and the SES sender ensured (a full
+    reset costs about a second); a test that counts emails or edits the secret also asks for
+    ``aws``, which resets moto. bcrypt runs at cost 4 here so tests stay fast; the cost-12 default
+    is asserted by its own test and measured by bench/login_latency.py.
+    """
+    import json
+    import secrets
+
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.aws import clients
+    from chalicelib.aws.resources import JWT_SIGNING_KEYS_SECRET_NAME
+    from local.aws_bootstrap import ensure_identity_resources
+    from tests.factories import Identity
+
+    for name, value in moto_server.environment().items():  # type: ignore[attr-defined]
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_REGION", "ap-southeast-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-1")
+    monkeypatch.setenv("BCRYPT_ROUNDS", "4")
+    reset_settings()
+    reset_clients()
+    reset_signing_keys()
+    ensure_identity_resources()
+    # A fresh keyring per test, whatever an earlier test did to the session's secret.
+    fresh_keys = {"current": "test-1", "keys": {"test-1": secrets.token_urlsafe(48)}}
+    clients.secrets_manager().put_secret_value(
+        SecretId=JWT_SIGNING_KEYS_SECRET_NAME, SecretString=json.dumps(fresh_keys)
+    )
+    with Client(app) as client:
+        yield Identity(client)
+    reset_clients()
+    reset_signing_keys()
+    reset_settings()
+
+
+def sent_emails(moto_server: object, to: str | None = None) -> list[dict[str, object]]:
+    """Emails SES (moto) accepted since the last reset: [{"subject", "body", "destinations", ...}]."""
+    import json
+    import urllib.request
+
+    url = f"{moto_server.endpoint_url}/moto-api/data.json"  # type: ignore[attr-defined]
+    with urllib.request.urlopen(url, timeout=10) as response:
+        data = json.load(response)
+    messages: list[dict[str, object]] = data.get("ses", {}).get("Message", [])
+    if to is None:
+        return messages
+    return [m for m in messages if to in (m.get("destinations") or {}).get("ToAddresses", [])]  # type: ignore[union-attr]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -20,7 +20,7 @@ class RequestContext:
     client_ip: str | None
     user_agent: str | None
     started_at: float = field(default_factory=time.perf_counter)
-    # Set by authentication once the caller is known (chalicelib.api.auth).
+    # Set by authentication once the caller is known (chalicelib.api.auth_guard); read by the activity log.
     principal: Any = None
 
     def elapsed_ms(self) -> float:

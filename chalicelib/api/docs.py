@@ -22,13 +22,16 @@ def _document() -> dict[str, Any]:
     return document
 
 
-@blueprint.endpoint("/api/openapi.json", summary="The OpenAPI 3.1 document of this API")
+@blueprint.endpoint("/api/openapi.json", summary="The OpenAPI 3.1 document of this API", public=True)
 def openapi_document() -> dict[str, Any]:
     return _document()
 
 
 @blueprint.endpoint(
-    "/api/docs", summary="Human-readable API documentation", response_content_type="text/html; charset=utf-8"
+    "/api/docs",
+    summary="Human-readable API documentation",
+    response_content_type="text/html; charset=utf-8",
+    public=True,
 )
 def docs_page() -> Response:
     return Response(

@@ -41,7 +41,7 @@ class Readiness(BaseModel):
     request_id: str | None = None
 
 
-@blueprint.endpoint("/health", summary="Liveness: the function answers", response=Liveness)
+@blueprint.endpoint("/health", summary="Liveness: the function answers", response=Liveness, public=True)
 def liveness() -> Liveness:
     return Liveness(status="ok", stage=get_settings().stage)
 
@@ -51,6 +51,7 @@ def liveness() -> Liveness:
     summary="Readiness: PostgreSQL, SQS and KMS reachable (503 otherwise)",
     response=Readiness,
     error_statuses=(503,),
+    public=True,
 )
 def readiness() -> Response:
     checks = health_service.check_readiness()

@@ -26,6 +26,15 @@ _COMMON_ERRORS = {
     422: "Validation failed; details name each field",
     500: "Internal error; quote the request id",
 }
+_ERROR_DESCRIPTIONS = {
+    401: "Not authenticated: missing, invalid or expired token, or the session ended",
+    403: "Authenticated, but the role lacks the permission (or the CSRF header is missing)",
+    404: "Not found, or outside your country scope",
+    409: "Conflicts with the current state",
+    429: "Too many attempts; see Retry-After",
+    503: "A dependency is unavailable",
+}
+_UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def _is_model(tp: Any) -> bool:
@@ -120,6 +129,26 @@ def _operation(endpoint: Endpoint, schemas: dict[str, Any]) -> dict[str, Any]:
             if "description" in prop:
                 parameter["description"] = prop["description"]
             parameters.append(parameter)
+    if endpoint.security:
+        parameters.append(
+            {
+                "name": "X-Country",
+                "in": "header",
+                "required": False,
+                "description": "work in this country for this request (country switchers; staff: their own only)",
+                "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+            }
+        )
+        if endpoint.method in _UNSAFE_METHODS:
+            parameters.append(
+                {
+                    "name": "X-CSRF-Token",
+                    "in": "header",
+                    "required": False,
+                    "description": "required with cookie authentication: the value of the ptx_csrf cookie",
+                    "schema": {"type": "string"},
+                }
+            )
     if endpoint.extra.get("headers"):
         for name, description in endpoint.extra["headers"].items():
             parameters.append(
@@ -135,7 +164,7 @@ def _operation(endpoint: Endpoint, schemas: dict[str, Any]) -> dict[str, Any]:
         operation["parameters"] = parameters
     if endpoint.body_model is not None:
         operation["requestBody"] = {
-            "required": True,
+            "required": endpoint.body_required,
             "content": {"application/json": {"schema": _schema_for(endpoint.body_model, "validation")}},
         }
     responses: dict[str, Any] = {}
@@ -148,7 +177,7 @@ def _operation(endpoint: Endpoint, schemas: dict[str, Any]) -> dict[str, Any]:
     error_ref = {"application/json": {"schema": {"$ref": REF.format(model="ErrorResponse")}}}
     statuses = dict(_COMMON_ERRORS)
     for status in endpoint.error_statuses:
-        statuses.setdefault(status, "Error")
+        statuses.setdefault(status, _ERROR_DESCRIPTIONS.get(status, "Error"))
     for status, description in sorted(statuses.items()):
         if status == 413 and endpoint.body_model is None:
             continue

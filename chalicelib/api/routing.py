@@ -11,6 +11,14 @@ generated from them) and which:
 3. calls the view with typed arguments, turns its return value into JSON with ``response``;
 4. maps domain errors to their status codes, and anything unexpected to a logged 500.
 
+Before any of that, every route that is not declared ``public=True`` authenticates the caller
+(``Authorization: Bearer`` or the session cookie; a cookie-borne request that changes state
+must carry the CSRF header) and checks ``permission`` (401 / 403); a view that declares a
+``caller`` parameter receives the :class:`~chalicelib.domain.access.Caller`. Routes with a path
+id name the kind of record it is with ``scoped_resource`` (``"user"``, or
+``{"property_id": "property", ...}``): the test that walks every route uses it to prove a
+record of another country answers 404.
+
 Views therefore stay a few lines: take typed input, call one service, return a model.
 """
 
@@ -20,7 +28,7 @@ import functools
 import inspect
 import json
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +36,7 @@ from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from chalicelib.api import context as request_context
+from chalicelib.api.auth_guard import authenticate_request
 from chalicelib.api.errors import (
     ApiError,
     error_response,
@@ -36,6 +45,7 @@ from chalicelib.api.errors import (
     validation_failed,
 )
 from chalicelib.domain.errors import DomainError
+from chalicelib.domain.permissions import Permission
 from chalicelib.observability import logger
 
 JSON = "application/json"
@@ -60,6 +70,15 @@ class Endpoint:
     error_statuses: tuple[int, ...] = ()
     response_content_type: str = JSON
     extra: dict[str, Any] = field(default_factory=dict)
+    # Authentication and authorization (see the module docstring).
+    public: bool = False
+    permission: Permission | None = None
+    # Path parameter -> kind of record it identifies ("user", "property", ...).
+    path_resources: dict[str, str] = field(default_factory=dict)
+    body_required: bool = True
+
+
+SECURITY_SCHEMES = ("bearer", "cookie")
 
 
 ENDPOINT_ATTRIBUTE = "__ptx_endpoint__"
@@ -96,11 +115,23 @@ class ApiBlueprint(Blueprint):
         description: str | None = None,
         content_types: list[str] | None = None,
         response_content_type: str = JSON,
+        permission: Permission | None = None,
+        public: bool = False,
+        scoped_resource: str | Mapping[str, str] | None = None,
+        body_required: bool = True,
+        error_statuses: tuple[int, ...] = (),
         **extra: Any,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             hints = typing.get_type_hints(view)
-            path_params = {name: hints.get(name, str) for name in _path_parameter_names(path)}
+            names = _path_parameter_names(path)
+            path_params = {name: hints.get(name, str) for name in names}
+            wants_caller = "caller" in inspect.signature(view).parameters
+            where = f"{method.upper()} {path}"
+            if public and permission is not None:
+                raise ValueError(f"{where}: a public route cannot require a permission")
+            if public and wants_caller:
+                raise ValueError(f"{where}: a public route has no caller to pass")
             spec = Endpoint(
                 path=path,
                 method=method.upper(),
@@ -113,14 +144,20 @@ class ApiBlueprint(Blueprint):
                 response_model=response,
                 status_code=status,
                 path_params=path_params,
+                security=() if public else SECURITY_SCHEMES,
+                error_statuses=tuple(error_statuses) + (() if public else (401, 403)),
                 response_content_type=response_content_type,
                 extra=extra,
+                public=public,
+                permission=permission,
+                path_resources=_path_resources(where, names, scoped_resource),
+                body_required=body_required,
             )
             blueprint = self
 
             @functools.wraps(view)
             def handler(**raw_path_params: str) -> Response:
-                return _dispatch(blueprint.current_request, spec, view, raw_path_params)
+                return _dispatch(blueprint.current_request, spec, view, raw_path_params, wants_caller)
 
             setattr(handler, ENDPOINT_ATTRIBUTE, spec)
             self.route(path, methods=[spec.method], content_types=content_types or [JSON])(handler)
@@ -140,6 +177,19 @@ def endpoints_of(app: Chalice) -> list[Endpoint]:
     return found
 
 
+def _path_resources(where: str, names: list[str], declared: str | Mapping[str, str] | None) -> dict[str, str]:
+    if declared is None:
+        return {}
+    if isinstance(declared, str):
+        if len(names) != 1:
+            raise ValueError(f"{where}: name the record kind of each path parameter ({names}) with a mapping")
+        return {names[0]: declared}
+    unknown = set(declared) - set(names)
+    if unknown:
+        raise ValueError(f"{where}: scoped_resource names unknown path parameters {sorted(unknown)}")
+    return dict(declared)
+
+
 def _path_parameter_names(path: str) -> list[str]:
     names = []
     for part in path.split("/"):
@@ -148,14 +198,22 @@ def _path_parameter_names(path: str) -> list[str]:
     return names
 
 
-def _dispatch(request: Request, spec: Endpoint, view: Callable[..., Any], raw_path_params: dict[str, str]) -> Response:
+def _dispatch(
+    request: Request, spec: Endpoint, view: Callable[..., Any], raw_path_params: dict[str, str], wants_caller: bool
+) -> Response:
     request_id = request_context.current_request_id()
     try:
-        kwargs: dict[str, Any] = dict(_parse_path_params(spec, raw_path_params))
+        kwargs: dict[str, Any] = {}
+        if not spec.public:
+            # First, before any input is looked at: who is calling, and may they call this?
+            caller = authenticate_request(request, spec.permission)
+            if wants_caller:
+                kwargs["caller"] = caller
+        kwargs.update(_parse_path_params(spec, raw_path_params))
         for hook in _request_hooks:
             kwargs.update(hook(request, spec))
         if spec.body_model is not None:
-            kwargs["body"] = parse_body(request, spec.body_model)
+            kwargs["body"] = parse_body(request, spec.body_model, required=spec.body_required)
         if spec.query_model is not None:
             kwargs["query"] = parse_query(request, spec.query_model)
         result = view(**kwargs)
@@ -206,8 +264,9 @@ def read_json(request: Request) -> Any:
         ) from None
 
 
-def parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
-    data = read_json(request)
+def parse_body(request: Request, model: type[BaseModel], *, required: bool = True) -> BaseModel:
+    raw = request.raw_body or b""
+    data = read_json(request) if required or raw.strip() else {}
     try:
         return model.model_validate(data)
     except ValidationError as exc:

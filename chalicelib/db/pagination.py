@@ -8,7 +8,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 
-def paginate(session: Session, statement: Select[Any], *, offset: int, limit: int) -> tuple[list[Any], int]:
+def paginate(
+    session: Session, statement: Select[*tuple[Any, ...]], *, offset: int, limit: int
+) -> tuple[list[Any], int]:
     """Rows of one page of ``statement`` and the total across all pages (two queries)."""
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     rows = list(session.execute(statement.offset(offset).limit(limit)).all()) if total else []

@@ -39,20 +39,20 @@ class StayQuery(PageQuery):
 blueprint = ApiBlueprint(__name__, tag="test")
 
 
-@blueprint.endpoint("/stays", "POST", summary="create", body=Stay, response=StayOut, status=201)
+@blueprint.endpoint("/stays", "POST", summary="create", body=Stay, response=StayOut, status=201, public=True)
 def create_stay(body: Stay) -> StayOut:
     if body.guest_name == "taken":
         raise Conflict("room gone", details=[{"night": "2026-01-01"}])
     return StayOut(**body.model_dump())
 
 
-@blueprint.endpoint("/stays", summary="list", query=StayQuery, response=Page[StayOut])
+@blueprint.endpoint("/stays", summary="list", query=StayQuery, response=Page[StayOut], public=True)
 def list_stays(query: StayQuery) -> Page[StayOut]:
     items = [StayOut(guest_name=s, check_in=date(2026, 1, 1), nights=1) for s in query.status]
     return Page.of(items, total=len(items) + 100, query=query)
 
 
-@blueprint.endpoint("/stays/{stay_id}", summary="get", response=StayOut)
+@blueprint.endpoint("/stays/{stay_id}", summary="get", response=StayOut, public=True)
 def get_stay(stay_id: int) -> StayOut:
     if stay_id == 404:
         raise NotFound("no such stay")

@@ -1,0 +1,144 @@
+"""Reading the audit trail and the activity log, and recording each request in the latter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from chalice.app import Request, Response
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from chalicelib.api.context import RequestContext
+from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.db.repositories.audit import ActivityFilters, AuditFilters
+from chalicelib.domain.access import Caller
+from chalicelib.domain.permissions import Permission
+from chalicelib.observability import logger
+from chalicelib.services import audit_service
+
+blueprint = ApiBlueprint(__name__, tag="audit")
+
+
+class AuditQuery(PageQuery):
+    entity_type: str | None = Field(default=None, max_length=60)
+    entity_id: str | None = Field(default=None, max_length=80)
+    action: str | None = Field(default=None, max_length=80)
+    actor_user_id: int | None = Field(default=None, ge=1)
+    since: datetime | None = Field(default=None, description="occurred at or after (ISO 8601)")
+    until: datetime | None = Field(default=None, description="occurred before (ISO 8601)")
+
+
+class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    occurred_at: datetime
+    actor_user_id: int | None
+    actor_email: str
+    action: str
+    entity_type: str
+    entity_id: str
+    country_code: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    request_id: str | None
+    client_ip: str | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def changed_fields(self) -> list[str]:
+        before, after = self.before or {}, self.after or {}
+        return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
+
+
+class ActivityQuery(PageQuery):
+    user_id: int | None = Field(default=None, ge=1)
+    email: str | None = Field(default=None, max_length=254)
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] | None = None
+    status_code: int | None = Field(default=None, ge=100, le=599)
+    path_prefix: str | None = Field(default=None, max_length=200)
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class ActivityOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    occurred_at: datetime
+    user_id: int | None
+    email: str | None
+    country_code: str | None
+    method: str
+    path: str
+    status_code: int
+    request_id: str | None
+    client_ip: str | None
+    user_agent: str | None
+    duration_ms: float
+
+
+@blueprint.endpoint(
+    "/audit-log",
+    summary="Changes with before/after, newest first (your country scope)",
+    query=AuditQuery,
+    response=Page[AuditOut],
+    permission=Permission.AUDIT_READ,
+)
+def list_audit(caller: Caller, query: AuditQuery) -> Page[AuditOut]:
+    """Rows of global records (roles) are visible to callers who see every country."""
+    filters = AuditFilters(
+        entity_type=query.entity_type,
+        entity_id=query.entity_id,
+        action=query.action,
+        actor_user_id=query.actor_user_id,
+        since=query.since,
+        until=query.until,
+    )
+    rows, total = audit_service.list_audit(caller, filters, offset=query.offset, limit=query.page_size)
+    return Page.of([AuditOut.model_validate(row) for row in rows], total, query)
+
+
+@blueprint.endpoint(
+    "/activity-log",
+    summary="Every HTTP request, newest first (your country scope)",
+    query=ActivityQuery,
+    response=Page[ActivityOut],
+    permission=Permission.AUDIT_READ,
+)
+def list_activity(caller: Caller, query: ActivityQuery) -> Page[ActivityOut]:
+    """Requests without a user (failed logins, health checks) are visible to callers who see every country."""
+    filters = ActivityFilters(
+        user_id=query.user_id,
+        email=query.email,
+        method=query.method,
+        status_code=query.status_code,
+        path_prefix=query.path_prefix,
+        since=query.since,
+        until=query.until,
+    )
+    rows, total = audit_service.list_activity(caller, filters, offset=query.offset, limit=query.page_size)
+    return Page.of([ActivityOut.model_validate(row) for row in rows], total, query)
+
+
+def record_request_activity(request: Request, response: Response, context: RequestContext) -> None:
+    """Response observer: one activity-log row per HTTP request. Never fails the request."""
+    principal = context.principal
+    try:
+        audit_service.record_activity(
+            audit_service.ActivityEntry(
+                method=context.method,
+                path=context.path,
+                status_code=response.status_code,
+                duration_ms=context.elapsed_ms(),
+                request_id=context.request_id,
+                client_ip=context.client_ip,
+                user_agent=context.user_agent,
+                user_id=getattr(principal, "user_id", None),
+                email=getattr(principal, "email", None),
+                country_code=getattr(principal, "active_country", None) or getattr(principal, "home_country", None),
+            )
+        )
+    except Exception:  # noqa: BLE001 - the activity log must never fail (or slow down) the request it records
+        logger.warning("activity log write failed", exc_info=True)

@@ -1,0 +1,165 @@
+"""Roles and the permission catalogue (the permission-bitmask editor)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.domain.access import Caller
+from chalicelib.domain.permissions import DESCRIPTIONS, Permission, mask_of
+from chalicelib.services import role_service
+
+blueprint = ApiBlueprint(__name__, tag="roles")
+
+
+def _known_permission(name: str) -> str:
+    if name not in Permission.__members__:
+        raise ValueError(f"unknown permission {name[:60]!r}; GET /permissions lists them")
+    return name
+
+
+PermissionName = Annotated[
+    str,
+    Field(max_length=60, json_schema_extra={"enum": list(Permission.__members__)}),
+    AfterValidator(_known_permission),
+]
+RoleName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+class PermissionOut(BaseModel):
+    name: str
+    bit: int
+    value: int
+    description: str
+
+
+class RoleOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    permissions: list[str]
+    permission_mask: int = Field(description="the bitmask stored for the role")
+    is_system: bool = Field(description="preset role: cannot be renamed or deleted")
+    user_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def _out(record: role_service.RoleRecord) -> RoleOut:
+    return RoleOut(**record.__dict__)
+
+
+class RoleCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "Night Auditor", "description": "", "permissions": ["BOOKINGS_READ"]}]
+        },
+    )
+
+    name: RoleName
+    description: str = Field(default="", max_length=500)
+    permissions: list[PermissionName] = Field(max_length=64)
+
+
+class RoleUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"permissions": ["BOOKINGS_READ", "ALERTS_READ"]}]}
+    )
+
+    name: RoleName | None = None
+    description: str | None = Field(default=None, max_length=500)
+    permissions: list[PermissionName] | None = Field(default=None, max_length=64)
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> RoleUpdate:
+        if not self.model_fields_set:
+            raise ValueError("give at least one of name, description, permissions")
+        return self
+
+
+@blueprint.endpoint(
+    "/permissions", summary="Every permission bit, with its name and meaning", response=list[PermissionOut]
+)
+def list_permissions() -> list[PermissionOut]:
+    return [
+        PermissionOut(
+            name=member.name or "",
+            bit=member.value.bit_length() - 1,
+            value=member.value,
+            description=DESCRIPTIONS[member],
+        )
+        for member in Permission
+    ]
+
+
+@blueprint.endpoint(
+    "/roles",
+    summary="List roles with their permissions",
+    query=PageQuery,
+    response=Page[RoleOut],
+    permission=Permission.USERS_READ,
+)
+def list_roles(query: PageQuery) -> Page[RoleOut]:
+    records, total = role_service.list_roles(offset=query.offset, limit=query.page_size)
+    return Page.of([_out(r) for r in records], total, query)
+
+
+@blueprint.endpoint(
+    "/roles/{role_id}",
+    summary="One role",
+    response=RoleOut,
+    permission=Permission.USERS_READ,
+    scoped_resource="role",
+)
+def get_role(role_id: int) -> RoleOut:
+    return _out(role_service.get_role(role_id))
+
+
+@blueprint.endpoint(
+    "/roles",
+    "POST",
+    summary="Create a role",
+    body=RoleCreate,
+    response=RoleOut,
+    status=201,
+    permission=Permission.ROLES_WRITE,
+    error_statuses=(409,),
+)
+def create_role(caller: Caller, body: RoleCreate) -> RoleOut:
+    return _out(role_service.create_role(caller, body.name, body.description, mask_of(body.permissions)))
+
+
+@blueprint.endpoint(
+    "/roles/{role_id}",
+    "PATCH",
+    summary="Rename a role or edit its permissions",
+    body=RoleUpdate,
+    response=RoleOut,
+    permission=Permission.ROLES_WRITE,
+    scoped_resource="role",
+    error_statuses=(409,),
+)
+def update_role(caller: Caller, role_id: int, body: RoleUpdate) -> RoleOut:
+    """Users holding the role get the new permissions on their next request."""
+    permissions = mask_of(body.permissions) if body.permissions is not None else None
+    return _out(
+        role_service.update_role(caller, role_id, name=body.name, description=body.description, permissions=permissions)
+    )
+
+
+@blueprint.endpoint(
+    "/roles/{role_id}",
+    "DELETE",
+    summary="Delete a custom role nobody holds",
+    status=204,
+    permission=Permission.ROLES_WRITE,
+    scoped_resource="role",
+    error_statuses=(409,),
+)
+def delete_role(caller: Caller, role_id: int) -> None:
+    role_service.delete_role(caller, role_id)

@@ -1,0 +1,34 @@
+"""Input types shared by the identity routes (emails, passwords, country codes)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from chalicelib.domain.passwords import password_bytes
+
+
+def _valid_utf8(value: str) -> str:
+    password_bytes(value)  # ValueError for lone surrogates ("\\ud800" in JSON): a 422, never a 500
+    return value
+
+
+def _upper_country(value: str) -> str:
+    return value.upper()
+
+
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+]
+# What a client may send as a password: capped so a huge string cannot buy CPU time; the policy
+# for new passwords (length, breached patterns) is checked by the service with the account's context.
+Password = Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_valid_utf8)]
+OtpCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=20)]
+CountryCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$"),
+    AfterValidator(_upper_country),
+]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -1,0 +1,128 @@
+"""The audit trail (changes, in the changing transaction) and the activity log (every request).
+
+Every feature that changes something that matters calls :func:`record_audit` with the session
+of its own unit of work, so the audit row commits or rolls back with the change::
+
+    with unit_of_work() as uow:
+        before = audit_snapshot(hotel, PROPERTY_FIELDS)
+        hotel.name = body.name
+        record_audit(uow.session, caller, "property.updated", "property", hotel.id,
+                     before, audit_snapshot(hotel, PROPERTY_FIELDS), country_code=hotel.country_code)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+from sqlalchemy.orm import Session
+
+from chalicelib.db.engine import unit_of_work
+from chalicelib.db.models import ActivityLog, AuditLog
+from chalicelib.db.repositories import audit as audit_repository
+from chalicelib.domain.access import Caller
+from chalicelib.observability import logger, redact
+
+
+@dataclass(frozen=True)
+class AuditActor:
+    """Who made a change when it was not an API caller (a user resetting their password, the CLI)."""
+
+    user_id: int | None
+    email: str
+    client_ip: str | None = None
+    request_id: str | None = None
+
+
+SYSTEM_ACTOR = AuditActor(user_id=None, email="system")
+
+
+def audit_snapshot(record: object, fields: Iterable[str]) -> dict[str, Any]:
+    """The named attributes of ``record`` as JSON-ready values (never pass secrets)."""
+    return {name: to_jsonable_python(getattr(record, name), fallback=str) for name in fields}
+
+
+def record_audit(
+    session: Session,
+    caller: Caller | AuditActor | None,
+    action: str,
+    entity_type: str,
+    entity_id: str | int,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    *,
+    country_code: str | None = None,
+) -> AuditLog:
+    """Add an audit row to ``session`` (the caller's unit of work commits it with the change).
+
+    ``action`` is ``<entity>.<verb>`` (``user.created``, ``role.updated``); ``country_code`` is the
+    country of the changed record (None for global things such as roles) and decides who may
+    read the row. Secret-looking keys in ``before``/``after`` are masked as a safety net.
+    """
+    actor = caller or SYSTEM_ACTOR
+    request_id = actor.request_id or logger.get_correlation_id()
+    row = AuditLog(
+        actor_user_id=actor.user_id,
+        actor_email=actor.email,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        country_code=country_code,
+        before=redact(to_jsonable_python(dict(before), fallback=str)) if before is not None else None,
+        after=redact(to_jsonable_python(dict(after), fallback=str)) if after is not None else None,
+        request_id=request_id,
+        client_ip=actor.client_ip,
+    )
+    session.add(row)
+    return row
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    method: str
+    path: str
+    status_code: int
+    duration_ms: float
+    request_id: str | None
+    client_ip: str | None
+    user_agent: str | None
+    user_id: int | None
+    email: str | None
+    country_code: str | None
+
+
+def record_activity(entry: ActivityEntry) -> None:
+    """Write one activity-log row in its own transaction. Raises on failure; the caller decides."""
+    with unit_of_work() as uow:
+        uow.session.add(
+            ActivityLog(
+                method=entry.method[:10],
+                path=entry.path[:500],
+                status_code=entry.status_code,
+                duration_ms=entry.duration_ms,
+                request_id=entry.request_id,
+                client_ip=(entry.client_ip or "")[:45] or None,
+                user_agent=(entry.user_agent or "")[:300] or None,
+                user_id=entry.user_id,
+                email=entry.email.lower() if entry.email else None,
+                country_code=entry.country_code,
+            )
+        )
+
+
+def list_audit(
+    caller: Caller, filters: audit_repository.AuditFilters, *, offset: int, limit: int
+) -> tuple[list[AuditLog], int]:
+    """Audit rows of the countries the caller sees (global rows only for an all-countries scope)."""
+    with unit_of_work() as uow:
+        return audit_repository.list_audit(uow.session, caller.scope, filters, offset=offset, limit=limit)
+
+
+def list_activity(
+    caller: Caller, filters: audit_repository.ActivityFilters, *, offset: int, limit: int
+) -> tuple[list[ActivityLog], int]:
+    """Activity rows of the countries the caller sees (anonymous requests only for all-countries)."""
+    with unit_of_work() as uow:
+        return audit_repository.list_activity(uow.session, caller.scope, filters, offset=offset, limit=limit)

@@ -1,0 +1,22 @@
+"""Hourly purge of what authentication no longer needs (the ``identity_housekeeping`` schedule)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from chalicelib.db.engine import unit_of_work
+from chalicelib.db.repositories import sessions as session_repository
+from chalicelib.db.repositories.rate_limits import purge_idle_buckets
+from chalicelib.observability import logger
+
+# Longer than the longest rate-limit window (one hour), so no live window is forgotten.
+RATE_LIMIT_IDLE = timedelta(hours=2)
+
+
+def purge_expired() -> dict[str, int]:
+    """Delete ended sessions and expired tokens (a day after they stopped working) and idle buckets."""
+    with unit_of_work() as uow:
+        counts = session_repository.purge_expired(uow.session, datetime.now(UTC))
+        counts["rate_limit_buckets"] = purge_idle_buckets(uow.session, idle_for=RATE_LIMIT_IDLE)
+    logger.info("identity housekeeping", extra=counts)
+    return counts
