@@ -7,10 +7,7 @@ from sqlalchemy import create_engine, text
 
 from chalicelib.db.base import Base
 from chalicelib.db.models import *  # noqa: F403  (registers every table for autogenerate)
-
-# Two-int advisory lock key: (namespace, id). Namespace 1 is "schema migrations"; the booking
-# locks use other namespaces (see chalicelib.domain.locks).
-MIGRATION_LOCK = (1, 1)
+from chalicelib.domain.locks import MIGRATION_LOCK  # two-int advisory lock key (namespace 1 = migrations)
 
 config = context.config
 target_metadata = Base.metadata

@@ -11,23 +11,33 @@ from chalicelib.db.models.identity import (
     User,
     UserTotp,
 )
+from chalicelib.db.models.inventory import AriChangeRecord, InventoryDay, RateDay, RatePlan, RatePlanRule
 from chalicelib.db.models.property import Property, RoomType
 from chalicelib.db.models.reference import Country
-from chalicelib.db.models.system import Heartbeat
+from chalicelib.db.models.supplier import Supplier, SupplierAllocation
+from chalicelib.db.models.system import AppSetting, Heartbeat
 
 __all__ = [
     "ActivityLog",
+    "AppSetting",
+    "AriChangeRecord",
     "AuditLog",
     "AuthSession",
     "Country",
     "Heartbeat",
+    "InventoryDay",
     "PasswordResetToken",
     "Property",
+    "RateDay",
     "RateLimitBucket",
+    "RatePlan",
+    "RatePlanRule",
     "RecoveryCode",
     "RefreshToken",
     "Role",
     "RoomType",
+    "Supplier",
+    "SupplierAllocation",
     "User",
     "UserTotp",
 ]

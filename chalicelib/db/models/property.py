@@ -1,18 +1,26 @@
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chalicelib.db.base import Base, TimestampMixin
+
+PROPERTY_STATUSES = ("active", "inactive", "archived")
+"""``inactive``: temporarily not selling, still listed and kept up to date. ``archived``: the
+soft delete — hidden from lists unless asked for, no calendar extension, no writes but restore."""
 
 
 class Property(TimestampMixin, Base):
     """A hotel."""
 
     __tablename__ = "properties"
-    __table_args__ = (CheckConstraint("status IN ('active', 'inactive')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'inactive', 'archived')", name="status"),
+        CheckConstraint("buffer_rooms IS NULL OR buffer_rooms >= 0", name="buffer_rooms_non_negative"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     code: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
@@ -20,9 +28,14 @@ class Property(TimestampMixin, Base):
     country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), nullable=False, index=True)
     timezone: Mapped[str] = mapped_column(String(64), nullable=False)  # IANA name
     currency: Mapped[str] = mapped_column(String(3), nullable=False)  # ISO 4217
-    address: Mapped[str] = mapped_column(String(500), nullable=False, server_default="")
+    address: Mapped[str] = mapped_column(String(500), nullable=False, server_default="")  # street and number
     city: Mapped[str] = mapped_column(String(120), nullable=False, server_default="")
+    region: Mapped[str] = mapped_column(String(120), nullable=False, server_default="")  # province / state
+    postal_code: Mapped[str] = mapped_column(String(20), nullable=False, server_default="")
     status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="active")
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Rooms kept back from sale on every night; NULL = the global setting (a room type may override).
+    buffer_rooms: Mapped[int | None] = mapped_column(Integer)
 
 
 class RoomType(TimestampMixin, Base):
@@ -34,6 +47,7 @@ class RoomType(TimestampMixin, Base):
         CheckConstraint("total_rooms >= 0", name="total_rooms_non_negative"),
         CheckConstraint("max_occupancy >= 1", name="max_occupancy_positive"),
         CheckConstraint("base_rate >= 0", name="base_rate_non_negative"),
+        CheckConstraint("buffer_rooms IS NULL OR buffer_rooms >= 0", name="buffer_rooms_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -45,3 +59,7 @@ class RoomType(TimestampMixin, Base):
     total_rooms: Mapped[int] = mapped_column(Integer, nullable=False)
     max_occupancy: Mapped[int] = mapped_column(Integer, nullable=False, server_default="2")
     base_rate: Mapped[Decimal] = mapped_column(Numeric(14, 3), nullable=False, server_default="0")
+    # Overrides the property's buffer (and the global one); NULL = inherit.
+    buffer_rooms: Mapped[int | None] = mapped_column(Integer)
+    # Inactive room types keep their calendar and history but are not extended or sold.
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")

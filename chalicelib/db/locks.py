@@ -1,0 +1,23 @@
+"""Taking the advisory locks of :mod:`chalicelib.domain.locks` inside the current transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from chalicelib.domain.locks import room_type_lock_keys
+
+
+def lock_room_types(session: Session, room_type_ids: Iterable[int]) -> None:
+    """Take ``pg_advisory_xact_lock(2, id)`` for every room type, in ascending id order.
+
+    Call it first in every transaction that writes ``inventory_days`` counters (calendar bulk
+    updates, total changes, bookings, holds): the locks are held until the transaction ends, so
+    two writers of the same room type's nights run one after the other and never lose an update.
+    One statement per key keeps the acquisition order explicit (a single SELECT over a set would
+    leave the order to the planner).
+    """
+    for namespace, key in room_type_lock_keys(room_type_ids):
+        session.execute(select(func.pg_advisory_xact_lock(namespace, key)))

@@ -1,0 +1,30 @@
+"""PostgreSQL advisory-lock keys: ``pg_advisory_xact_lock(namespace, id)`` in the two-int form.
+
+The namespace keeps the ids of different kinds of things from colliding (room type 1 and the
+migration lock are different locks). Only transaction-level locks are used: they end with the
+transaction, so a Lambda that dies mid-write or a pooled connection never leaks one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import IntEnum
+
+
+class LockNamespace(IntEnum):
+    MIGRATIONS = 1
+    """Schema migrations (one migrator at a time); the id is always 1."""
+    ROOM_TYPE_INVENTORY = 2
+    """The ``inventory_days`` counters of one room type; the id is the room type's id."""
+
+
+MIGRATION_LOCK: tuple[int, int] = (int(LockNamespace.MIGRATIONS), 1)
+
+
+def room_type_lock_keys(room_type_ids: Iterable[int]) -> tuple[tuple[int, int], ...]:
+    """The lock keys of the room types' inventory, de-duplicated, in ascending id order.
+
+    Every writer takes its locks in this order, so two writers needing overlapping room types
+    queue behind each other instead of deadlocking.
+    """
+    return tuple((int(LockNamespace.ROOM_TYPE_INVENTORY), room_type_id) for room_type_id in sorted(set(room_type_ids)))
