@@ -101,8 +101,9 @@ class RatePlan(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     base_rate: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
-    # A parent with children cannot be deleted (RESTRICT): re-parent or delete the children first.
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("rate_plans.id", ondelete="RESTRICT"), index=True)
+    # A parent with children cannot be deleted alone (NO ACTION, checked at the end of the statement,
+    # so deleting a whole room type with its plans works): re-parent or delete the children first.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("rate_plans.id"), index=True)
     derivation_kind: Mapped[str | None] = mapped_column(String(10))
     derivation_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))  # percent or amount, signed
     channel: Mapped[str | None] = mapped_column(String(40))

@@ -126,9 +126,7 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("base_rate IS NULL OR base_rate >= 0", name=op.f("ck_rate_plans_base_rate_non_negative")),
         sa.CheckConstraint("parent_id IS NULL OR parent_id <> id", name=op.f("ck_rate_plans_not_own_parent")),
-        sa.ForeignKeyConstraint(
-            ["parent_id"], ["rate_plans.id"], name=op.f("fk_rate_plans_parent_id_rate_plans"), ondelete="RESTRICT"
-        ),
+        sa.ForeignKeyConstraint(["parent_id"], ["rate_plans.id"], name=op.f("fk_rate_plans_parent_id_rate_plans")),
         sa.ForeignKeyConstraint(
             ["room_type_id"], ["room_types.id"], name=op.f("fk_rate_plans_room_type_id_room_types"), ondelete="CASCADE"
         ),
