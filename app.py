@@ -12,10 +12,22 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
 
-from chalicelib.api import audit, auth, docs, health, roles, users
+from chalicelib.api import (
+    audit,
+    auth,
+    calendar,
+    docs,
+    health,
+    properties,
+    rate_plans,
+    roles,
+    settings,
+    suppliers,
+    users,
+)
 from chalicelib.api.middleware import add_response_observer, event_middleware, http_middleware
 from chalicelib.aws.resources import HEARTBEAT_QUEUE
-from chalicelib.services import heartbeat_service, identity_housekeeping
+from chalicelib.services import heartbeat_service, housekeeping_service, identity_housekeeping
 
 app = Chalice(app_name="ptx-channel-manager")
 
@@ -31,6 +43,11 @@ app.register_blueprint(auth.blueprint)
 app.register_blueprint(users.blueprint)
 app.register_blueprint(roles.blueprint)
 app.register_blueprint(audit.blueprint)
+app.register_blueprint(properties.blueprint)
+app.register_blueprint(calendar.blueprint)
+app.register_blueprint(rate_plans.blueprint)
+app.register_blueprint(suppliers.blueprint)
+app.register_blueprint(settings.blueprint)
 
 
 # --- the built-in heartbeat: schedule → SQS → worker ------------------------------------------
@@ -48,6 +65,12 @@ def heartbeat_worker(event: SQSEvent) -> PartialItemFailureResponse:
 @app.schedule(Rate(1, unit=Rate.HOURS), name="identity_housekeeping", description="Purge expired sessions and tokens")
 def purge_identity_data(event: CloudWatchEvent) -> dict[str, int]:
     return identity_housekeeping.purge_expired()
+
+
+# --- housekeeping: calendar horizon (later: expire holds, outbox sweep, block release) ----------
+@app.schedule(Rate(1, unit=Rate.HOURS), name="housekeeping", description="Extend calendars and other upkeep")
+def housekeeping(event: CloudWatchEvent) -> dict[str, dict[str, Any]]:
+    return housekeeping_service.run_housekeeping()
 
 
 # --- database migrations, invoked once per deploy from inside the VPC --------------------------

@@ -25,6 +25,8 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from chalice.app import Chalice
@@ -34,7 +36,16 @@ from sqlalchemy import select
 
 from chalicelib.config import get_settings
 from chalicelib.db.engine import unit_of_work
-from chalicelib.db.models import Role, User
+from chalicelib.db.models import (
+    Property,
+    RatePlan,
+    RatePlanRule,
+    Role,
+    RoomType,
+    Supplier,
+    SupplierAllocation,
+    User,
+)
 from chalicelib.domain import passwords, totp
 from chalicelib.domain.permissions import Permission, requires_second_factor
 
@@ -242,8 +253,89 @@ def _user_record(identity: Identity, country: str) -> int:
     return identity.user("Reservations Staff", country).id
 
 
+_TIMEZONES = {"VN": ("Asia/Ho_Chi_Minh", "VND"), "ID": ("Asia/Jakarta", "IDR"), "MY": ("Asia/Kuala_Lumpur", "MYR")}
+
+
+def _property_record(identity: Identity, country: str) -> int:
+    timezone, currency = _TIMEZONES[country]
+    with unit_of_work() as uow:
+        hotel = Property(
+            code=f"P-{uuid.uuid4().hex[:10]}",
+            name=f"Factory hotel {country}",
+            country_code=country,
+            timezone=timezone,
+            currency=currency,
+            city="Factory City",
+        )
+        uow.session.add(hotel)
+        uow.session.flush()
+        return hotel.id
+
+
+def _room_type_record(identity: Identity, country: str) -> int:
+    property_id = _property_record(identity, country)
+    with unit_of_work() as uow:
+        room_type = RoomType(
+            property_id=property_id, code="STD", name="Standard", total_rooms=10, base_rate=Decimal(100)
+        )
+        uow.session.add(room_type)
+        uow.session.flush()
+        return room_type.id
+
+
+def _rate_plan_record(identity: Identity, country: str) -> int:
+    room_type_id = _room_type_record(identity, country)
+    with unit_of_work() as uow:
+        currency = _TIMEZONES[country][1]
+        plan = RatePlan(room_type_id=room_type_id, code="BAR", name="Best rate", currency=currency, base_rate=100)
+        uow.session.add(plan)
+        uow.session.flush()
+        return plan.id
+
+
+def _rate_plan_rule_record(identity: Identity, country: str) -> int:
+    plan_id = _rate_plan_record(identity, country)
+    with unit_of_work() as uow:
+        today = date.today()
+        rule = RatePlanRule(rate_plan_id=plan_id, date_from=today, date_to=today + timedelta(days=30), rate=120)
+        uow.session.add(rule)
+        uow.session.flush()
+        return rule.id
+
+
+def _supplier_record(identity: Identity, country: str) -> int:
+    with unit_of_work() as uow:
+        supplier = Supplier(country_code=country, name=f"Factory owner {country}")
+        uow.session.add(supplier)
+        uow.session.flush()
+        return supplier.id
+
+
+def _allocation_record(identity: Identity, country: str) -> int:
+    supplier_id = _supplier_record(identity, country)
+    room_type_id = _room_type_record(identity, country)
+    with unit_of_work() as uow:
+        today = date.today()
+        allocation = SupplierAllocation(
+            supplier_id=supplier_id,
+            room_type_id=room_type_id,
+            date_from=today,
+            date_to=today + timedelta(days=60),
+            rooms=2,
+        )
+        uow.session.add(allocation)
+        uow.session.flush()
+        return allocation.id
+
+
 RECORD_FACTORIES: dict[str, RecordFactory] = {
     "user": RecordFactory(table="users", create=_user_record),
+    "property": RecordFactory(table="properties", create=_property_record),
+    "room_type": RecordFactory(table="room_types", create=_room_type_record),
+    "rate_plan": RecordFactory(table="rate_plans", create=_rate_plan_record),
+    "rate_plan_rule": RecordFactory(table="rate_plan_rules", create=_rate_plan_rule_record),
+    "supplier": RecordFactory(table="suppliers", create=_supplier_record),
+    "allocation": RecordFactory(table="supplier_allocations", create=_allocation_record),
 }
 
 

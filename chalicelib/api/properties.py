@@ -1,0 +1,317 @@
+"""Properties and their room types: scoped CRUD, list with filters/search/sort, CSV export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
+
+from chalice.app import Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.patching import PatchBody
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.schemas import CountryCode, RecordCode, RecordName, Rooms, ShortText
+from chalicelib.db.repositories.properties import SORTABLE_PROPERTY_FIELDS, PropertyFilters
+from chalicelib.domain.access import Caller
+from chalicelib.domain.permissions import Permission
+from chalicelib.services import property_service, room_type_service
+
+blueprint = ApiBlueprint(__name__, tag="properties")
+
+Status = Literal["active", "inactive", "archived"]
+SortKey = Annotated[str, StringConstraints(pattern=r"^-?(" + "|".join(SORTABLE_PROPERTY_FIELDS) + r")$")]
+Timezone = str  # validated against the IANA database by the service (422 naming body.timezone)
+Currency = str  # validated against ISO 4217 by the service (422 naming body.currency)
+Buffer = Field(default=None, ge=0, le=1000, description="rooms kept back from sale; null = inherit")
+
+
+class PropertyOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    country_code: str
+    timezone: str
+    currency: str
+    address: str
+    city: str
+    region: str
+    postal_code: str
+    status: Status
+    buffer_rooms: int | None
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PropertyQuery(PageQuery):
+    country_code: CountryCode | None = None
+    status: Status | None = Field(default=None, description="default: every status but archived")
+    city: str | None = Field(default=None, max_length=120, description="exact city, any case")
+    search: str | None = Field(default=None, max_length=100, description="part of the name or code")
+    sort: SortKey = Field(default="name", description="a field name; prefix with - for descending")
+
+    def filters(self) -> PropertyFilters:
+        return PropertyFilters(
+            country_code=self.country_code, status=self.status, city=self.city, search=self.search, sort=self.sort
+        )
+
+
+class PropertyExportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    country_code: CountryCode | None = None
+    status: Status | None = None
+    city: str | None = Field(default=None, max_length=120)
+    search: str | None = Field(default=None, max_length=100)
+    sort: SortKey = "name"
+
+    def filters(self) -> PropertyFilters:
+        return PropertyFilters(
+            country_code=self.country_code, status=self.status, city=self.city, search=self.search, sort=self.sort
+        )
+
+
+_PROPERTY_EXAMPLE: dict[str, Any] = {
+    "code": "HAN-LAKE",
+    "name": "Hoan Kiem Lakeside Hotel",
+    "country_code": "VN",
+    "timezone": "Asia/Ho_Chi_Minh",
+    "currency": "VND",
+    "address": "12 Dinh Tien Hoang",
+    "city": "Hanoi",
+}
+
+
+class PropertyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_PROPERTY_EXAMPLE]})
+
+    code: RecordCode
+    name: RecordName
+    country_code: CountryCode
+    timezone: Timezone = Field(max_length=64, description="IANA timezone, e.g. Asia/Jakarta")
+    currency: Currency = Field(max_length=3, description="ISO 4217 code, e.g. IDR")
+    address: ShortText = ""
+    city: ShortText = ""
+    region: ShortText = ""
+    postal_code: str = Field(default="", max_length=20)
+    status: Literal["active", "inactive"] = "active"
+    buffer_rooms: int | None = Buffer
+
+
+class PropertyUpdate(PatchBody):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Renamed Hotel"}]})
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"buffer_rooms"})
+
+    code: RecordCode | None = None
+    name: RecordName | None = None
+    country_code: CountryCode | None = None
+    timezone: Timezone | None = Field(default=None, max_length=64)
+    currency: Currency | None = Field(default=None, max_length=3)
+    address: ShortText | None = None
+    city: ShortText | None = None
+    region: ShortText | None = None
+    postal_code: str | None = Field(default=None, max_length=20)
+    status: Status | None = Field(default=None, description="archived = soft-deleted; active restores")
+    buffer_rooms: int | None = Buffer
+
+
+@blueprint.endpoint(
+    "/properties",
+    summary="List properties in your country scope",
+    query=PropertyQuery,
+    response=Page[PropertyOut],
+    permission=Permission.PROPERTIES_READ,
+)
+def list_properties(caller: Caller, query: PropertyQuery) -> Page[PropertyOut]:
+    records, total = property_service.list_properties(
+        caller, query.filters(), offset=query.offset, limit=query.page_size
+    )
+    return Page.of([PropertyOut(**record.__dict__) for record in records], total, query)
+
+
+@blueprint.endpoint(
+    "/properties/export.csv",
+    summary="Export properties as CSV (same filters as the list)",
+    query=PropertyExportQuery,
+    response_content_type="text/csv",
+    permission=Permission.PROPERTIES_READ,
+)
+def export_properties(caller: Caller, query: PropertyExportQuery) -> Response:
+    body = property_service.export_properties_csv(caller, query.filters())
+    return Response(
+        body=body,
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="properties.csv"',
+        },
+    )
+
+
+@blueprint.endpoint(
+    "/properties",
+    "POST",
+    summary="Create a property",
+    body=PropertyCreate,
+    response=PropertyOut,
+    status=201,
+    permission=Permission.PROPERTIES_WRITE,
+    error_statuses=(409, 422),
+)
+def create_property(caller: Caller, body: PropertyCreate) -> PropertyOut:
+    record = property_service.create_property(caller, property_service.NewProperty(**body.model_dump()))
+    return PropertyOut(**record.__dict__)
+
+
+@blueprint.endpoint(
+    "/properties/{property_id}",
+    summary="One property",
+    response=PropertyOut,
+    permission=Permission.PROPERTIES_READ,
+    scoped_resource="property",
+)
+def get_property(caller: Caller, property_id: int) -> PropertyOut:
+    return PropertyOut(**property_service.get_property(caller, property_id).__dict__)
+
+
+@blueprint.endpoint(
+    "/properties/{property_id}",
+    "PATCH",
+    summary="Edit a property (status archived/active archives or restores it)",
+    body=PropertyUpdate,
+    response=PropertyOut,
+    permission=Permission.PROPERTIES_WRITE,
+    scoped_resource="property",
+    error_statuses=(409, 422),
+)
+def update_property(caller: Caller, property_id: int, body: PropertyUpdate) -> PropertyOut:
+    return PropertyOut(**property_service.update_property(caller, property_id, body.changes()).__dict__)
+
+
+@blueprint.endpoint(
+    "/properties/{property_id}",
+    "DELETE",
+    summary="Archive a property (soft delete: nothing is removed; PATCH status=active restores it)",
+    status=204,
+    permission=Permission.PROPERTIES_WRITE,
+    scoped_resource="property",
+)
+def archive_property(caller: Caller, property_id: int) -> None:
+    property_service.archive_property(caller, property_id)
+
+
+# --- room types ----------------------------------------------------------------------------------
+
+
+class RoomTypeOut(BaseModel):
+    id: int
+    property_id: int
+    code: str
+    name: str
+    total_rooms: int
+    max_occupancy: int
+    base_rate: Decimal
+    buffer_rooms: int | None
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class RoomTypeCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"code": "DLX", "name": "Deluxe King", "total_rooms": 12, "max_occupancy": 2, "base_rate": "1800000"}
+            ]
+        },
+    )
+
+    code: RecordCode
+    name: RecordName
+    total_rooms: Rooms
+    max_occupancy: int = Field(default=2, ge=1, le=50)
+    base_rate: Decimal = Field(default=Decimal(0), description="in the property's currency, at most its decimals")
+    buffer_rooms: int | None = Buffer
+
+
+class RoomTypeUpdate(PatchBody):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Deluxe King (renovated)"}]})
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"buffer_rooms"})
+
+    code: RecordCode | None = None
+    name: RecordName | None = None
+    total_rooms: Rooms | None = Field(
+        default=None, description="re-derives every night from today; 409 naming nights already sold beyond it"
+    )
+    max_occupancy: int | None = Field(default=None, ge=1, le=50)
+    base_rate: Decimal | None = None
+    buffer_rooms: int | None = Buffer
+    is_active: bool | None = None
+
+
+@blueprint.endpoint(
+    "/properties/{property_id}/room-types",
+    summary="The room types of a property",
+    response=list[RoomTypeOut],
+    permission=Permission.PROPERTIES_READ,
+    scoped_resource="property",
+)
+def list_room_types(caller: Caller, property_id: int) -> list[RoomTypeOut]:
+    return [RoomTypeOut(**record.__dict__) for record in room_type_service.list_room_types(caller, property_id)]
+
+
+@blueprint.endpoint(
+    "/properties/{property_id}/room-types",
+    "POST",
+    summary="Create a room type (and its 24 months of calendar)",
+    body=RoomTypeCreate,
+    response=RoomTypeOut,
+    status=201,
+    permission=Permission.PROPERTIES_WRITE,
+    scoped_resource="property",
+    error_statuses=(409, 422),
+)
+def create_room_type(caller: Caller, property_id: int, body: RoomTypeCreate) -> RoomTypeOut:
+    new = room_type_service.NewRoomType(**body.model_dump())
+    return RoomTypeOut(**room_type_service.create_room_type(caller, property_id, new).__dict__)
+
+
+@blueprint.endpoint(
+    "/room-types/{room_type_id}",
+    summary="One room type",
+    response=RoomTypeOut,
+    permission=Permission.PROPERTIES_READ,
+    scoped_resource="room_type",
+)
+def get_room_type(caller: Caller, room_type_id: int) -> RoomTypeOut:
+    return RoomTypeOut(**room_type_service.get_room_type(caller, room_type_id).__dict__)
+
+
+@blueprint.endpoint(
+    "/room-types/{room_type_id}",
+    "PATCH",
+    summary="Edit a room type (a new total re-derives every future night)",
+    body=RoomTypeUpdate,
+    response=RoomTypeOut,
+    permission=Permission.PROPERTIES_WRITE,
+    scoped_resource="room_type",
+    error_statuses=(409, 422),
+)
+def update_room_type(caller: Caller, room_type_id: int, body: RoomTypeUpdate) -> RoomTypeOut:
+    return RoomTypeOut(**room_type_service.update_room_type(caller, room_type_id, body.changes()).__dict__)
+
+
+@blueprint.endpoint(
+    "/room-types/{room_type_id}",
+    "DELETE",
+    summary="Delete a room type with its calendar (409 while rooms are sold, held or blocked)",
+    status=204,
+    permission=Permission.PROPERTIES_WRITE,
+    scoped_resource="room_type",
+    error_statuses=(409,),
+)
+def delete_room_type(caller: Caller, room_type_id: int) -> None:
+    room_type_service.delete_room_type(caller, room_type_id)

@@ -1,0 +1,62 @@
+"""Global settings: buffer rooms, OTA polling interval, booking expiry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import ConfigDict, Field
+
+from chalicelib.api.patching import PatchBody
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.domain.access import Caller
+from chalicelib.domain.permissions import Permission
+from chalicelib.services import settings_service
+from chalicelib.services.settings_service import AppSettings
+
+blueprint = ApiBlueprint(__name__, tag="settings")
+
+
+class SettingsOut(AppSettings):
+    updated_at: datetime | None = Field(description="when a setting last changed (null: all defaults)")
+    updated_by_user_id: int | None
+    calendars_updated: int = Field(default=0, description="room types whose calendar a new buffer changed")
+
+
+class SettingsUpdate(PatchBody):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"booking_expiry_minutes": 20}]})
+
+    inventory_buffer_rooms: int | None = Field(default=None, ge=0, le=1000)
+    sync_poll_interval_seconds: int | None = Field(default=None, ge=30, le=86400)
+    booking_expiry_minutes: int | None = Field(default=None, ge=1, le=1440)
+
+
+def settings_out(record: settings_service.SettingsRecord) -> SettingsOut:
+    return SettingsOut(
+        **record.values.model_dump(),
+        updated_at=record.updated_at,
+        updated_by_user_id=record.updated_by_user_id,
+        calendars_updated=record.calendars_updated,
+    )
+
+
+@blueprint.endpoint(
+    "/settings",
+    summary="The global settings",
+    response=SettingsOut,
+    permission=Permission.PROPERTIES_READ,
+)
+def get_settings(caller: Caller) -> SettingsOut:
+    return settings_out(settings_service.get_settings(caller))
+
+
+@blueprint.endpoint(
+    "/settings",
+    "PATCH",
+    summary="Change global settings (audited; a new buffer applies to the calendars that inherit it)",
+    body=SettingsUpdate,
+    response=SettingsOut,
+    permission=Permission.SETTINGS_WRITE,
+    error_statuses=(422,),
+)
+def update_settings(caller: Caller, body: SettingsUpdate) -> SettingsOut:
+    return settings_out(settings_service.update_settings(caller, body.changes()))

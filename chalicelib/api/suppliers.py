@@ -1,0 +1,264 @@
+"""Suppliers (room owners), with masked bank details, and their allocations of room types."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.patching import PatchBody
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.schemas import CountryCode, Email, RecordName, ShortText
+from chalicelib.domain.access import Caller
+from chalicelib.domain.permissions import Permission
+from chalicelib.services import supplier_service
+
+blueprint = ApiBlueprint(__name__, tag="suppliers")
+
+AccountNumber = str
+
+
+class SupplierOut(BaseModel):
+    id: int
+    country_code: str
+    name: str
+    contact_name: str
+    email: str
+    phone: str
+    address: str
+    bank_name: str
+    bank_account_holder: str
+    bank_swift: str
+    bank_account_masked: str | None = Field(description="the last four characters only, e.g. ****1234")
+    notes: str
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class SupplierQuery(PageQuery):
+    country_code: CountryCode | None = None
+    search: str | None = Field(default=None, max_length=100, description="part of the name, contact or email")
+    is_active: bool | None = None
+
+
+class SupplierCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "country_code": "VN",
+                    "name": "Nguyen Family Holdings",
+                    "contact_name": "Nguyen Van An",
+                    "email": "an@example.com",
+                    "bank_name": "Vietcombank",
+                    "bank_account_holder": "Nguyen Van An",
+                    "bank_account_number": "0071 0012 3456 7890",
+                }
+            ]
+        },
+    )
+
+    country_code: CountryCode
+    name: RecordName
+    contact_name: ShortText = ""
+    email: Email | None = None
+    phone: str = Field(default="", max_length=40)
+    address: str = Field(default="", max_length=500)
+    bank_name: ShortText = ""
+    bank_account_holder: ShortText = ""
+    bank_swift: str = Field(default="", max_length=11, pattern=r"^([A-Za-z0-9]{8}([A-Za-z0-9]{3})?)?$")
+    bank_account_number: AccountNumber | None = Field(
+        default=None, max_length=60, description="stored encrypted; only ever shown masked"
+    )
+    notes: str = Field(default="", max_length=2000)
+    is_active: bool = True
+
+
+class SupplierUpdate(PatchBody):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"phone": "+84 24 1234 5678"}]})
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"bank_account_number"})
+
+    country_code: CountryCode | None = None
+    name: RecordName | None = None
+    contact_name: ShortText | None = None
+    email: Email | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    address: str | None = Field(default=None, max_length=500)
+    bank_name: ShortText | None = None
+    bank_account_holder: ShortText | None = None
+    bank_swift: str | None = Field(default=None, max_length=11, pattern=r"^([A-Za-z0-9]{8}([A-Za-z0-9]{3})?)?$")
+    bank_account_number: AccountNumber | None = Field(default=None, max_length=60, description="null removes it")
+    notes: str | None = Field(default=None, max_length=2000)
+    is_active: bool | None = None
+
+
+def supplier_out(record: supplier_service.SupplierRecord) -> SupplierOut:
+    return SupplierOut(**record.__dict__)
+
+
+@blueprint.endpoint(
+    "/suppliers",
+    summary="List suppliers (room owners) in your country scope",
+    query=SupplierQuery,
+    response=Page[SupplierOut],
+    permission=Permission.SUPPLIERS_READ,
+)
+def list_suppliers(caller: Caller, query: SupplierQuery) -> Page[SupplierOut]:
+    filters = supplier_service.SupplierFilters(
+        country_code=query.country_code, search=query.search, is_active=query.is_active
+    )
+    records, total = supplier_service.list_suppliers(caller, filters, offset=query.offset, limit=query.page_size)
+    return Page.of([supplier_out(record) for record in records], total, query)
+
+
+@blueprint.endpoint(
+    "/suppliers",
+    "POST",
+    summary="Create a supplier",
+    body=SupplierCreate,
+    response=SupplierOut,
+    status=201,
+    permission=Permission.SUPPLIERS_WRITE,
+    error_statuses=(422,),
+)
+def create_supplier(caller: Caller, body: SupplierCreate) -> SupplierOut:
+    fields = body.model_dump()
+    fields["email"] = fields["email"] or ""
+    return supplier_out(supplier_service.create_supplier(caller, fields))
+
+
+@blueprint.endpoint(
+    "/suppliers/{supplier_id}",
+    summary="One supplier",
+    response=SupplierOut,
+    permission=Permission.SUPPLIERS_READ,
+    scoped_resource="supplier",
+)
+def get_supplier(caller: Caller, supplier_id: int) -> SupplierOut:
+    return supplier_out(supplier_service.get_supplier(caller, supplier_id))
+
+
+@blueprint.endpoint(
+    "/suppliers/{supplier_id}",
+    "PATCH",
+    summary="Edit a supplier (a new bank account number replaces the stored one)",
+    body=SupplierUpdate,
+    response=SupplierOut,
+    permission=Permission.SUPPLIERS_WRITE,
+    scoped_resource="supplier",
+    error_statuses=(422,),
+)
+def update_supplier(caller: Caller, supplier_id: int, body: SupplierUpdate) -> SupplierOut:
+    return supplier_out(supplier_service.update_supplier(caller, supplier_id, body.changes()))
+
+
+@blueprint.endpoint(
+    "/suppliers/{supplier_id}",
+    "DELETE",
+    summary="Delete a supplier and its allocations",
+    status=204,
+    permission=Permission.SUPPLIERS_WRITE,
+    scoped_resource="supplier",
+)
+def delete_supplier(caller: Caller, supplier_id: int) -> None:
+    supplier_service.delete_supplier(caller, supplier_id)
+
+
+# --- allocations ---------------------------------------------------------------------------------
+
+
+class AllocationOut(BaseModel):
+    id: int
+    supplier_id: int
+    room_type_id: int
+    property_id: int
+    date_from: date
+    date_to: date
+    rooms: int
+    notes: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class AllocationCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"room_type_id": 1, "date_from": "2030-01-01", "date_to": "2030-12-31", "rooms": 3}]
+        },
+    )
+
+    room_type_id: int = Field(ge=1)
+    date_from: date = Field(description="first night (inclusive)")
+    date_to: date = Field(description="last night (inclusive)")
+    rooms: int = Field(ge=1, le=100_000)
+    notes: str = Field(default="", max_length=2000)
+
+
+class AllocationUpdate(PatchBody):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"notes": "renewed for 2030"}]})
+
+    date_from: date | None = None
+    date_to: date | None = None
+    rooms: int | None = Field(default=None, ge=1, le=100_000)
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+def allocation_out(record: supplier_service.AllocationRecord) -> AllocationOut:
+    return AllocationOut(**record.__dict__)
+
+
+@blueprint.endpoint(
+    "/suppliers/{supplier_id}/allocations",
+    summary="The room-type allocations of a supplier",
+    response=list[AllocationOut],
+    permission=Permission.SUPPLIERS_READ,
+    scoped_resource="supplier",
+)
+def list_allocations(caller: Caller, supplier_id: int) -> list[AllocationOut]:
+    return [allocation_out(record) for record in supplier_service.list_allocations(caller, supplier_id)]
+
+
+@blueprint.endpoint(
+    "/suppliers/{supplier_id}/allocations",
+    "POST",
+    summary="Allocate rooms of a room type to a supplier (409 if allocations would exceed the total)",
+    body=AllocationCreate,
+    response=AllocationOut,
+    status=201,
+    permission=Permission.SUPPLIERS_WRITE,
+    scoped_resource="supplier",
+    error_statuses=(409, 422),
+)
+def create_allocation(caller: Caller, supplier_id: int, body: AllocationCreate) -> AllocationOut:
+    return allocation_out(supplier_service.create_allocation(caller, supplier_id, body.model_dump()))
+
+
+@blueprint.endpoint(
+    "/allocations/{allocation_id}",
+    "PATCH",
+    summary="Change an allocation (re-validated against the room type's total)",
+    body=AllocationUpdate,
+    response=AllocationOut,
+    permission=Permission.SUPPLIERS_WRITE,
+    scoped_resource="allocation",
+    error_statuses=(409, 422),
+)
+def update_allocation(caller: Caller, allocation_id: int, body: AllocationUpdate) -> AllocationOut:
+    return allocation_out(supplier_service.update_allocation(caller, allocation_id, body.changes()))
+
+
+@blueprint.endpoint(
+    "/allocations/{allocation_id}",
+    "DELETE",
+    summary="Remove an allocation",
+    status=204,
+    permission=Permission.SUPPLIERS_WRITE,
+    scoped_resource="allocation",
+)
+def delete_allocation(caller: Caller, allocation_id: int) -> None:
+    supplier_service.delete_allocation(caller, allocation_id)
