@@ -4,6 +4,9 @@ role. Idempotent (upserts by code / email).
 LOCAL ONLY: the demo accounts share one published password (DEMO_PASSWORD, also in the README).
 This module runs only from ``local.stack`` (``make run``); nothing deploys it.
 Later features add their own demo rows here (OTA accounts and connections).
+
+Every demo room type gets a base rate plan (``BAR``) and a derived non-refundable plan (``NRF``,
+10 % off), and every hotel its 24 months of calendar (``calendar_upkeep.sync_property``).
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from chalicelib.config import get_settings
 from chalicelib.db.engine import unit_of_work
-from chalicelib.db.models import Property, Role, RoomType, User
+from chalicelib.db.models import Property, RatePlan, Role, RoomType, User
 from chalicelib.domain.passwords import hash_password
+from chalicelib.services import calendar_upkeep
 
 DEMO_PROPERTIES = [
     # code, name, country, timezone, currency, city
@@ -34,6 +38,33 @@ DEMO_ROOM_TYPES = [
 ]
 
 
+def seed_rate_plans(session: Session, room_type: RoomType, currency: str) -> None:
+    plans = {plan.code: plan for plan in session.scalars(select(RatePlan).where(RatePlan.room_type_id == room_type.id))}
+    bar = plans.get("BAR")
+    if bar is None:
+        bar = RatePlan(
+            room_type_id=room_type.id,
+            code="BAR",
+            name="Best available rate",
+            currency=currency,
+            base_rate=room_type.base_rate,
+        )
+        session.add(bar)
+        session.flush()
+    if "NRF" not in plans:
+        session.add(
+            RatePlan(
+                room_type_id=room_type.id,
+                code="NRF",
+                name="Non-refundable (10% off)",
+                currency=currency,
+                parent_id=bar.id,
+                derivation_kind="percent",
+                derivation_value=Decimal(-10),
+            )
+        )
+
+
 def seed_properties(session: Session) -> int:
     created = 0
     for code, name, country, timezone, currency, city in DEMO_PROPERTIES:
@@ -49,17 +80,19 @@ def seed_properties(session: Session) -> int:
             exists = session.scalar(
                 select(RoomType.id).where(RoomType.property_id == hotel.id, RoomType.code == rt_code)
             )
-            if exists is None:
-                session.add(
-                    RoomType(
-                        property_id=hotel.id,
-                        code=rt_code,
-                        name=rt_name,
-                        total_rooms=rooms,
-                        max_occupancy=occupancy,
-                        base_rate=rates[currency],
-                    )
+            room_type = session.get(RoomType, exists) if exists is not None else None
+            if room_type is None:
+                room_type = RoomType(
+                    property_id=hotel.id,
+                    code=rt_code,
+                    name=rt_name,
+                    total_rooms=rooms,
+                    max_occupancy=occupancy,
+                    base_rate=rates[currency],
                 )
+                session.add(room_type)
+                session.flush()
+            seed_rate_plans(session, room_type, currency)
     return created
 
 
@@ -102,7 +135,13 @@ def seed_staff(session: Session) -> int:
 
 def seed() -> dict[str, int]:
     with unit_of_work() as uow:
-        return {"properties_created": seed_properties(uow.session), "staff_created": seed_staff(uow.session)}
+        counts = {"properties_created": seed_properties(uow.session), "staff_created": seed_staff(uow.session)}
+        property_ids = list(
+            uow.session.scalars(select(Property.id).where(Property.code.in_([p[0] for p in DEMO_PROPERTIES])))
+        )
+    # The calendars (24 months of nights and rates), each hotel in its own transaction; idempotent.
+    counts["calendars_synced"] = sum(calendar_upkeep.sync_property(property_id) for property_id in property_ids)
+    return counts
 
 
 if __name__ == "__main__":

@@ -269,3 +269,29 @@ def test_rates_need_rates_write_and_restrictions_need_inventory_write(identity: 
         f"/properties/{hotel['id']}/calendar/bulk-update", _bulk([room_type["id"]], 0, 1, stop_sell=True)
     )
     assert status == 403 and body["error"]["details"][0]["missing_permissions"] == ["INVENTORY_WRITE"]
+
+
+def test_the_outbox_reads_back_a_propertys_changes_after_a_given_id_in_order(identity: Identity) -> None:
+    from chalicelib.db.repositories.calendar import ari_changes_after
+
+    api = staff_api(identity)
+    hotel, room_type, _ = _hotel(api)
+    other, other_room_type, _ = _hotel_in(api, "HAN-2")
+    with unit_of_work() as uow:
+        last_id = max(row.id for row in ari_changes_after(uow.session, hotel["id"], 0, limit=100_000))
+    api.ok(
+        "POST", f"/properties/{other['id']}/calendar/bulk-update", _bulk([other_room_type["id"]], 0, 0, stop_sell=True)
+    )
+    api.ok("POST", f"/properties/{hotel['id']}/calendar/bulk-update", _bulk([room_type["id"]], 0, 1, stop_sell=True))
+    with unit_of_work() as uow:
+        rows = ari_changes_after(uow.session, hotel["id"], last_id)
+    assert [row.change.night for row in rows] == [property_today(), property_today() + timedelta(days=1)]
+    assert all(row.change.values.stop_sell for row in rows)  # type: ignore[union-attr]
+    assert rows[0].id < rows[1].id and rows[0].change.changed == frozenset({"stop_sell"})
+
+
+def _hotel_in(api: Api, code: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    hotel = new_property(api, code)
+    room_type = new_room_type(api, hotel["id"])
+    plan = api.ok("POST", f"/room-types/{room_type['id']}/rate-plans", {"code": "BAR", "name": "BAR"})
+    return hotel, room_type, plan

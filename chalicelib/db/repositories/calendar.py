@@ -2,18 +2,21 @@
 
 Rows are read into the domain's dataclasses (``InventoryCell``, ``RateCell``, ``RatePlan``,
 ``SeasonalRule``) and the domain's results are written back; no rule lives here. Writes are set
-based (one multi-row INSERT, or one ``UPDATE ... FROM (VALUES ...)`` per chunk) and every UPDATE
-carries the version it read, so a write that raced another (which the room-type advisory lock
-prevents) fails loudly instead of silently overwriting it.
+based: one ``INSERT ... SELECT FROM unnest(arrays)`` or ``UPDATE ... FROM unnest(arrays)`` per
+write, one bound array per column whatever the row count (a multi-row VALUES list of a year of
+cells costs more to compile than to run). Every UPDATE carries the version it read, so a write
+that raced another (which the room-type advisory lock prevents) fails loudly instead of
+silently overwriting it.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -22,14 +25,16 @@ from sqlalchemy import (
     Integer,
     Numeric,
     SmallInteger,
+    Text,
+    bindparam,
     cast,
-    column,
     func,
     insert,
+    literal,
     select,
     update,
-    values,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session
 
 from chalicelib.db.models import AriChangeRecord, InventoryDay, RateDay, RatePlan, RatePlanRule
@@ -40,11 +45,6 @@ from chalicelib.domain.money import quantum
 from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, Weekday
 from chalicelib.domain.rates import Adjustment, AdjustmentKind, RateCatalog, RateCell, RateCellChange, SeasonalRule
 from chalicelib.domain.rates import RatePlan as RatePlanSpec
-
-_T = TypeVar("_T")
-
-CHUNK_ROWS = 2000
-"""Rows per statement: keeps the bound parameters of one statement well under PostgreSQL's 65535."""
 
 _INVENTORY_COLUMN_TYPES: dict[str, Any] = {
     "total": Integer,
@@ -66,6 +66,19 @@ class ConcurrentCalendarWrite(Conflict):
     """A cell changed between reading and writing it (→ 409; retry the request)."""
 
     code = "calendar_changed"
+
+
+def unnest_rows(name: str, columns: Sequence[tuple[str, Any, Sequence[Any]]]) -> Any:
+    """``unnest(:a::type[], :b::type[], ...) AS name(a, b, ...)``: rows from one array per column.
+
+    ``columns`` are (column name, SQL type, values). The casts type every array, including one
+    holding only NULLs (a cleared ``max_los`` everywhere).
+    """
+    arrays = [
+        cast(bindparam(f"{name}_{column_name}", list(data), type_=ARRAY(sql_type)), ARRAY(sql_type))
+        for column_name, sql_type, data in columns
+    ]
+    return func.unnest(*arrays).table_valued(*(column_name for column_name, _, _ in columns)).render_derived(name)
 
 
 # --- weekday masks (how rate_plan_rules.weekdays stores a set of weekdays) ---------------------
@@ -105,75 +118,57 @@ def load_cells(
 
 def last_nights(session: Session, room_type_ids: Iterable[int]) -> dict[int, date]:
     """Room type → the last night its calendar holds (absent: no calendar). One index probe each."""
-    found: dict[int, date] = {}
-    for chunk in _chunks(sorted(set(room_type_ids))):
-        wanted = values(column("room_type_id", Integer), name="wanted").data(
-            [(room_type_id,) for room_type_id in chunk]
-        )
-        last = (
-            select(func.max(InventoryDay.night))
-            .where(InventoryDay.room_type_id == cast(wanted.c.room_type_id, Integer))
-            .scalar_subquery()
-        )
-        rows = session.execute(select(cast(wanted.c.room_type_id, Integer), last))
-        found.update({room_type_id: night for room_type_id, night in rows if night is not None})
-    return found
+    ids = sorted(set(room_type_ids))
+    if not ids:
+        return {}
+    wanted = unnest_rows("wanted", [("room_type_id", Integer, ids)])
+    last = select(func.max(InventoryDay.night)).where(InventoryDay.room_type_id == wanted.c.room_type_id)
+    rows = session.execute(select(wanted.c.room_type_id, last.scalar_subquery()))
+    return {room_type_id: night for room_type_id, night in rows if night is not None}
 
 
 def write_inventory_changes(session: Session, changes: Sequence[InventoryCellChange]) -> None:
     """Persist the domain's cell changes: new cells (``before is None``) inserted, the others updated."""
     new = [change.after for change in changes if change.before is None]
     changed = [change for change in changes if change.before is not None]
-    for chunk in _chunks(new):
-        session.execute(insert(InventoryDay).values([_cell_row(cell) for cell in chunk]))
-    for batch in _chunks(changed):
-        _update_cells(session, batch)
-
-
-def _cell_row(cell: InventoryCell) -> dict[str, Any]:
-    row = {name: getattr(cell, name) for name in INVENTORY_FIELDS}
-    return {"room_type_id": cell.room_type_id, "night": cell.night, "version": cell.version, **row}
-
-
-def _update_cells(session: Session, changes: Sequence[InventoryCellChange]) -> None:
     names = list(INVENTORY_FIELDS)
-    data = [
-        (
-            change.after.room_type_id,
-            change.after.night,
-            change.before.version if change.before is not None else 0,
-            change.after.version,
-            *(getattr(change.after, name) for name in names),
+    if new:
+        source = unnest_rows(
+            "new_cells",
+            [
+                ("room_type_id", Integer, [cell.room_type_id for cell in new]),
+                ("night", Date, [cell.night for cell in new]),
+                ("version", BigInteger, [cell.version for cell in new]),
+                *((name, _INVENTORY_COLUMN_TYPES[name], [getattr(cell, name) for cell in new]) for name in names),
+            ],
         )
-        for change in changes
-    ]
-    incoming = values(
-        column("room_type_id", Integer),
-        column("night", Date),
-        column("old_version", BigInteger),
-        column("new_version", BigInteger),
-        *(column(name, _INVENTORY_COLUMN_TYPES[name]) for name in names),
-        name="incoming",
-    ).data(data)
-    # Casts: PostgreSQL types a VALUES column from its parameters, and an all-NULL column (max_los
-    # cleared everywhere) would otherwise arrive as text.
-    statement = (
-        update(InventoryDay)
-        .where(
-            InventoryDay.room_type_id == cast(incoming.c.room_type_id, Integer),
-            InventoryDay.night == cast(incoming.c.night, Date),
-            InventoryDay.version == cast(incoming.c.old_version, BigInteger),
+        columns = ["room_type_id", "night", "version", *names]
+        session.execute(insert(InventoryDay).from_select(columns, select(*(source.c[name] for name in columns))))
+    if changed:
+        afters = [change.after for change in changed]
+        incoming = unnest_rows(
+            "incoming",
+            [
+                ("room_type_id", Integer, [cell.room_type_id for cell in afters]),
+                ("night", Date, [cell.night for cell in afters]),
+                ("old_version", BigInteger, [change.before.version for change in changed if change.before]),
+                ("new_version", BigInteger, [cell.version for cell in afters]),
+                *((name, _INVENTORY_COLUMN_TYPES[name], [getattr(cell, name) for cell in afters]) for name in names),
+            ],
         )
-        .values(
-            version=cast(incoming.c.new_version, BigInteger),
-            updated_at=func.now(),
-            **{name: cast(incoming.c[name], _INVENTORY_COLUMN_TYPES[name]) for name in names},
+        statement = (
+            update(InventoryDay)
+            .where(
+                InventoryDay.room_type_id == incoming.c.room_type_id,
+                InventoryDay.night == incoming.c.night,
+                InventoryDay.version == incoming.c.old_version,
+            )
+            .values(version=incoming.c.new_version, updated_at=func.now(), **{name: incoming.c[name] for name in names})
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
-    result = session.execute(statement)
-    if result.rowcount != len(changes):  # type: ignore[attr-defined]
-        raise ConcurrentCalendarWrite("The calendar changed while this request ran; try again.")
+        result = session.execute(statement)
+        if result.rowcount != len(changed):  # type: ignore[attr-defined]
+            raise ConcurrentCalendarWrite("The calendar changed while this request ran; try again.")
 
 
 # --- rate plans, rules and the catalog -----------------------------------------------------------
@@ -294,60 +289,50 @@ def write_rate_changes(session: Session, changes: Sequence[RateCellChange]) -> N
     """Persist the domain's rate cell changes: new cells inserted, the others updated (version-checked)."""
     new = [change.after for change in changes if change.before is None]
     changed = [change for change in changes if change.before is not None]
-    for chunk in _chunks(new):
-        session.execute(
-            insert(RateDay).values(
-                [
-                    {
-                        "rate_plan_id": cell.rate_plan_id,
-                        "room_type_id": cell.room_type_id,
-                        "night": cell.night,
-                        "amount": cell.amount,
-                        "manual": cell.manual,
-                        "version": cell.version,
-                    }
-                    for cell in chunk
-                ]
-            )
+    if new:
+        source = unnest_rows(
+            "new_rates",
+            [
+                ("rate_plan_id", Integer, [cell.rate_plan_id for cell in new]),
+                ("room_type_id", Integer, [cell.room_type_id for cell in new]),
+                ("night", Date, [cell.night for cell in new]),
+                ("amount", Numeric(14, 3), [cell.amount for cell in new]),
+                ("manual", Boolean, [cell.manual for cell in new]),
+                ("version", BigInteger, [cell.version for cell in new]),
+            ],
         )
-    for batch in _chunks(changed):
-        data = [
-            (
-                change.after.rate_plan_id,
-                change.after.night,
-                change.before.version if change.before is not None else 0,
-                change.after.version,
-                change.after.amount,
-                change.after.manual,
-            )
-            for change in batch
-        ]
-        incoming = values(
-            column("rate_plan_id", Integer),
-            column("night", Date),
-            column("old_version", BigInteger),
-            column("new_version", BigInteger),
-            column("amount", Numeric(14, 3)),
-            column("manual", Boolean),
-            name="incoming",
-        ).data(data)
+        columns = ["rate_plan_id", "room_type_id", "night", "amount", "manual", "version"]
+        session.execute(insert(RateDay).from_select(columns, select(*(source.c[name] for name in columns))))
+    if changed:
+        afters = [change.after for change in changed]
+        incoming = unnest_rows(
+            "incoming",
+            [
+                ("rate_plan_id", Integer, [cell.rate_plan_id for cell in afters]),
+                ("night", Date, [cell.night for cell in afters]),
+                ("old_version", BigInteger, [change.before.version for change in changed if change.before]),
+                ("new_version", BigInteger, [cell.version for cell in afters]),
+                ("amount", Numeric(14, 3), [cell.amount for cell in afters]),
+                ("manual", Boolean, [cell.manual for cell in afters]),
+            ],
+        )
         statement = (
             update(RateDay)
             .where(
-                RateDay.rate_plan_id == cast(incoming.c.rate_plan_id, Integer),
-                RateDay.night == cast(incoming.c.night, Date),
-                RateDay.version == cast(incoming.c.old_version, BigInteger),
+                RateDay.rate_plan_id == incoming.c.rate_plan_id,
+                RateDay.night == incoming.c.night,
+                RateDay.version == incoming.c.old_version,
             )
             .values(
-                amount=cast(incoming.c.amount, Numeric(14, 3)),
-                manual=cast(incoming.c.manual, Boolean),
-                version=cast(incoming.c.new_version, BigInteger),
+                amount=incoming.c.amount,
+                manual=incoming.c.manual,
+                version=incoming.c.new_version,
                 updated_at=func.now(),
             )
             .execution_options(synchronize_session=False)
         )
         result = session.execute(statement)
-        if result.rowcount != len(batch):  # type: ignore[attr-defined]
+        if result.rowcount != len(changed):  # type: ignore[attr-defined]
             raise ConcurrentCalendarWrite("The rates changed while this request ran; try again.")
 
 
@@ -356,22 +341,32 @@ def write_rate_changes(session: Session, changes: Sequence[RateCellChange]) -> N
 
 def add_ari_changes(session: Session, property_id: int, records: Sequence[AriChange]) -> int:
     """Append the ARI change records of a write to the outbox (same transaction); returns how many."""
-    for chunk in _chunks(records):
-        session.execute(
-            insert(AriChangeRecord).values(
-                [
-                    {
-                        "property_id": property_id,
-                        "room_type_id": record.room_type_id,
-                        "rate_plan_id": record.rate_plan_id,
-                        "night": record.night,
-                        "version": record.version,
-                        "payload": record.to_payload(),
-                    }
-                    for record in chunk
-                ]
-            )
+    if not records:
+        return 0
+    source = unnest_rows(
+        "records",
+        [
+            ("room_type_id", Integer, [record.room_type_id for record in records]),
+            ("rate_plan_id", Integer, [record.rate_plan_id for record in records]),
+            ("night", Date, [record.night for record in records]),
+            ("version", BigInteger, [record.version for record in records]),
+            # JSON text, cast by the array's type: JSONB[] element binding is not portable across drivers
+            ("payload", Text, [json.dumps(record.to_payload()) for record in records]),
+        ],
+    )
+    session.execute(
+        insert(AriChangeRecord).from_select(
+            ["property_id", "room_type_id", "rate_plan_id", "night", "version", "payload"],
+            select(
+                literal(property_id, Integer),
+                source.c.room_type_id,
+                source.c.rate_plan_id,
+                source.c.night,
+                source.c.version,
+                cast(source.c.payload, JSONB),
+            ),
         )
+    )
     return len(records)
 
 
@@ -396,49 +391,53 @@ def amount_at_scale(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(quantum(currency))
 
 
-def _chunks(items: Sequence[_T]) -> Iterable[Sequence[_T]]:
-    for start in range(0, len(items), CHUNK_ROWS):
-        yield items[start : start + CHUNK_ROWS]
-
-
 # --- housekeeping checks -------------------------------------------------------------------------
 
 
 def room_types_with_buffer_drift(session: Session, expected: dict[int, tuple[date, int]]) -> set[int]:
     """Room types with a future night (from their ``today``) whose buffer is not the expected one
     and was not fixed by hand (``manual_buffer``)."""
-    drifted: set[int] = set()
+    if not expected:
+        return set()
     items = sorted(expected.items())
-    for chunk in _chunks(items):
-        wanted = values(
-            column("room_type_id", Integer), column("today", Date), column("buffer", Integer), name="wanted"
-        ).data([(room_type_id, today, buffer) for room_type_id, (today, buffer) in chunk])
-        rows = session.scalars(
-            select(InventoryDay.room_type_id)
-            .join(wanted, InventoryDay.room_type_id == cast(wanted.c.room_type_id, Integer))
-            .where(
-                InventoryDay.night >= cast(wanted.c.today, Date),
-                InventoryDay.manual_buffer.is_(False),
-                InventoryDay.buffer != cast(wanted.c.buffer, Integer),
-            )
-            .distinct()
+    wanted = unnest_rows(
+        "wanted",
+        [
+            ("room_type_id", Integer, [room_type_id for room_type_id, _ in items]),
+            ("today", Date, [today for _, (today, _) in items]),
+            ("buffer", Integer, [buffer for _, (_, buffer) in items]),
+        ],
+    )
+    rows = session.scalars(
+        select(InventoryDay.room_type_id)
+        .join(wanted, InventoryDay.room_type_id == wanted.c.room_type_id)
+        .where(
+            InventoryDay.night >= wanted.c.today,
+            InventoryDay.manual_buffer.is_(False),
+            InventoryDay.buffer != wanted.c.buffer,
         )
-        drifted.update(rows)
-    return drifted
+        .distinct()
+    )
+    return set(rows)
 
 
 def room_types_with_short_rates(session: Session, last_needed: dict[int, date]) -> set[int]:
     """Room types having a rate plan whose rate cells stop before the room type's ``last_needed`` night."""
-    short: set[int] = set()
+    if not last_needed:
+        return set()
     items = sorted(last_needed.items())
-    for chunk in _chunks(items):
-        wanted = values(column("room_type_id", Integer), column("last_night", Date), name="wanted").data(list(chunk))
-        last_rate = select(func.max(RateDay.night)).where(RateDay.rate_plan_id == RatePlan.id).scalar_subquery()
-        rows = session.scalars(
-            select(RatePlan.room_type_id)
-            .join(wanted, RatePlan.room_type_id == cast(wanted.c.room_type_id, Integer))
-            .where((last_rate.is_(None)) | (last_rate < cast(wanted.c.last_night, Date)))
-            .distinct()
-        )
-        short.update(rows)
-    return short
+    wanted = unnest_rows(
+        "wanted",
+        [
+            ("room_type_id", Integer, [room_type_id for room_type_id, _ in items]),
+            ("last_night", Date, [night for _, night in items]),
+        ],
+    )
+    last_rate = select(func.max(RateDay.night)).where(RateDay.rate_plan_id == RatePlan.id).scalar_subquery()
+    rows = session.scalars(
+        select(RatePlan.room_type_id)
+        .join(wanted, RatePlan.room_type_id == wanted.c.room_type_id)
+        .where(last_rate.is_(None) | (last_rate < wanted.c.last_night))
+        .distinct()
+    )
+    return set(rows)
