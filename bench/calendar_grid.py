@@ -130,6 +130,8 @@ def main() -> None:
             grid = calendar_service.read_grid(caller, hotel.id, first, last)
             service_ms.append((time.perf_counter() - started) * 1000)
         service_ms = service_ms[1:]  # the first read warms caches
+        if os.environ.get("BENCH_VERBOSE"):
+            print("service reads (ms):", sorted(round(ms) for ms in service_ms))
         if os.environ.get("BENCH_PROFILE"):
             import cProfile
             import pstats
