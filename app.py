@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
 
-from chalicelib.api import audit, auth, docs, health, roles, users
+from chalicelib.api import audit, auth, docs, health, ota_accounts, ota_connections, roles, users
 from chalicelib.api.middleware import add_response_observer, event_middleware, http_middleware
 from chalicelib.aws.resources import HEARTBEAT_QUEUE
 from chalicelib.services import heartbeat_service, identity_housekeeping
@@ -31,6 +31,8 @@ app.register_blueprint(auth.blueprint)
 app.register_blueprint(users.blueprint)
 app.register_blueprint(roles.blueprint)
 app.register_blueprint(audit.blueprint)
+app.register_blueprint(ota_accounts.blueprint)
+app.register_blueprint(ota_connections.blueprint)
 
 
 # --- the built-in heartbeat: schedule → SQS → worker ------------------------------------------
