@@ -181,7 +181,9 @@ def create_account(caller: Caller, new: NewAccount) -> AccountRecord:
         )
         ota_access.seal_credentials(account, new.credentials)
         session.add(account)
-        session.flush()
+        ota_repository.flush_or_conflict(
+            session, f"There is already a {new.ota.display_name} account named {new.name!r}.", field="body.name"
+        )
         session.refresh(account)
         record_audit(
             session,

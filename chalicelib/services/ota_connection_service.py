@@ -245,7 +245,7 @@ def add_connection(
         next_poll_at=datetime.now(UTC) if is_active else None,
     )
     session.add(connection)
-    session.flush()
+    ota_repository.flush_or_conflict(session, "The property or the OTA hotel was connected meanwhile: reload.")
     session.refresh(connection)
     record_audit(
         session,

@@ -206,12 +206,6 @@ def _require_ota_rate(hotel: DiscoveredHotel, ota: OtaCode, ota_room_id: str, ot
     )
 
 
-def _connection_account(caller: Caller, connection_id: int) -> tuple[OtaAccount, str]:
-    with unit_of_work() as uow:
-        connection, _, account = scoped_connection(uow.session, caller, connection_id)
-        return account, connection.ota_hotel_id
-
-
 # --- room type mappings -----------------------------------------------------------------------------------------
 
 
@@ -248,7 +242,7 @@ def _add_room_type_mapping(
         )
     mapping = RoomTypeMapping(connection_id=connection.id, room_type_id=room_type.id, ota_room_id=ota_room_id)
     session.add(mapping)
-    session.flush()
+    ota_repository.flush_or_conflict(session, "The room type or the OTA room was mapped meanwhile: reload.")
     session.refresh(mapping)
     record_audit(
         session,
@@ -277,7 +271,11 @@ def create_room_type_mapping(
 ) -> RoomTypeMappingRecord:
     """Map a room type of the connection's property to the OTA's room id."""
     if verify_with_ota:
-        account, hotel_id = _connection_account(caller, connection_id)
+        # Our side first (no OTA call for a request we would refuse anyway), then the OTA.
+        with unit_of_work() as uow:
+            connection, hotel, account = scoped_connection(uow.session, caller, connection_id)
+            _room_type_of_property(uow.session, hotel, room_type_id, "body.room_type_id")
+            hotel_id = connection.ota_hotel_id
         _require_ota_room(_ota_hotel(account, hotel_id), OtaCode(account.ota_code), ota_room_id, "body.ota_room_id")
     with unit_of_work() as uow:
         session = uow.session
@@ -327,7 +325,8 @@ def update_room_type_mapping(
                     details=[{"field": "body.ota_room_id", "message": "already mapped"}],
                 )
             mapping.ota_room_id = ota_room_id
-            session.flush()  # ON UPDATE CASCADE moves the rate plan mappings along
+            # ON UPDATE CASCADE moves the rate plan mappings along.
+            ota_repository.flush_or_conflict(session, f"OTA room {ota_room_id!r} was mapped meanwhile: reload.")
             record_audit(
                 session,
                 caller,
@@ -412,7 +411,7 @@ def _add_rate_plan_mapping(
         ota_rate_plan_id=ota_rate_plan_id,
     )
     session.add(mapping)
-    session.flush()
+    ota_repository.flush_or_conflict(session, "The rate plan or the OTA rate plan was mapped meanwhile: reload.")
     session.refresh(mapping)
     record_audit(
         session,
@@ -459,12 +458,13 @@ def create_rate_plan_mapping(
     """Map a rate plan to the OTA's rate plan, under the OTA room its room type is mapped to
     (``ota_room_id``, when given, must be that room)."""
     if verify_with_ota:
-        account, hotel_id = _connection_account(caller, connection_id)
         with unit_of_work() as uow:
-            connection, hotel, _ = scoped_connection(uow.session, caller, connection_id)
+            connection, hotel, account = scoped_connection(uow.session, caller, connection_id)
             plan = _rate_plan_of_property(uow.session, hotel, rate_plan_id, "body.rate_plan_id")
             room_mapping = ota_repository.room_type_mapping_by_room_type(uow.session, connection.id, plan.room_type_id)
             room_for_check = ota_room_id or (room_mapping.ota_room_id if room_mapping else None)
+            hotel_id = connection.ota_hotel_id
+        # Without a room mapping the write below refuses the request: no OTA call for it.
         if room_for_check is not None:
             _require_ota_rate(
                 _ota_hotel(account, hotel_id), OtaCode(account.ota_code), room_for_check, ota_rate_plan_id
@@ -520,7 +520,9 @@ def update_rate_plan_mapping(
                     details=[{"field": "body.ota_rate_plan_id", "message": "already mapped"}],
                 )
             mapping.ota_rate_plan_id = ota_rate_plan_id
-            session.flush()
+            ota_repository.flush_or_conflict(
+                session, f"OTA rate plan {ota_rate_plan_id!r} was mapped meanwhile: reload."
+            )
             record_audit(
                 session,
                 caller,
@@ -659,7 +661,7 @@ def _store_proposals(session: Session, connection_id: int, proposed: list[Propos
             row.rate_plan_id = item.rate_plan_id
             row.match_reason = item.match_reason.value if item.match_reason else None
         stored.append(row)
-    session.flush()
+    ota_repository.flush_or_conflict(session, "Another import of this hotel ran at the same time: import again.")
     for row in stored:
         session.refresh(row)
     return stored

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chalicelib.db.models import (
@@ -27,7 +28,22 @@ from chalicelib.db.models import (
 from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.ota_mappings import ExistingMappings, LocalRatePlan, LocalRoomType, MappingIndex
+
+
+def flush_or_conflict(session: Session, message: str, *, field: str | None = None) -> None:
+    """Flush; a unique constraint hit by a concurrent request becomes a Conflict, not a 500.
+
+    The services check uniqueness first (with a precise message); this covers the race between
+    that check and the insert. The transaction is rolled back by the unit of work.
+    """
+    try:
+        session.flush()
+    except IntegrityError:
+        details = [{"field": field, "message": "already used"}] if field else []
+        raise Conflict(message, details=details) from None
+
 
 # --- accounts ---------------------------------------------------------------------------------------
 

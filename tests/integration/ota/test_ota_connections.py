@@ -7,10 +7,14 @@ from __future__ import annotations
 import threading
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import text
 
 from chalicelib.db.engine import unit_of_work
+from chalicelib.db.models import RoomTypeMapping
+from chalicelib.db.repositories import ota as ota_repository
 from chalicelib.domain.ari import AriUpdate
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_reservation import Acknowledgement
 from chalicelib.domain.ota_results import ErrorKind, SyncError
@@ -219,3 +223,17 @@ def test_the_engine_pulls_through_a_connection_and_resolves_ota_ids(
     assert ota.simulator.latest(reservation_id).acknowledged
     targets = ota_connection_service.active_connections_for_property(hotel.id)
     assert [t.connection_id for t in targets] == [connection]
+
+
+def test_a_uniqueness_race_lost_at_insert_is_a_conflict_not_a_server_error(database_url: str, aws: object) -> None:
+    hotel = make_property("VN", rooms={"DLX": "Deluxe", "STD": "Standard"})
+    connection = make_connection(hotel, make_account("VN"), "1234567")
+    map_room(connection, hotel.room_types["DLX"], "DLX")
+    # What a concurrent request does after both passed the service's "is it free?" check.
+    with pytest.raises(Conflict) as lost, unit_of_work() as uow:
+        uow.session.add(
+            RoomTypeMapping(connection_id=connection, room_type_id=hotel.room_types["STD"], ota_room_id="DLX")
+        )
+        ota_repository.flush_or_conflict(uow.session, "mapped meanwhile", field="body.ota_room_id")
+    assert lost.value.details == [{"field": "body.ota_room_id", "message": "already used"}]
+    assert row_count("room_type_mappings") == 1
