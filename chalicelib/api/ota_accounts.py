@@ -16,7 +16,7 @@ from chalicelib.domain.access import Caller
 from chalicelib.domain.ota_accounts import MAX_BASE_URL_LENGTH, MAX_CREDENTIAL_VALUE_LENGTH, AccountStatus
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.permissions import Permission
-from chalicelib.services import ota_account_service, ota_mapping_service
+from chalicelib.services import ota_account_service, ota_proposal_service
 
 blueprint = ApiBlueprint(__name__, tag="ota-accounts")
 
@@ -338,7 +338,7 @@ def import_ota_discovery(caller: Caller, account_id: int, body: DiscoveryImport)
     """Asks the OTA for the hotel's rooms and rate plans, connects the property (inactive) if it
     is not yet, and proposes a mapping for each OTA room and rate plan not mapped yet. Accept or
     reject them under ``/mapping-proposals``; activate the connection when done."""
-    result = ota_mapping_service.import_discovery(
+    result = ota_proposal_service.import_discovery(
         caller, account_id, property_id=body.property_id, ota_hotel_id=body.ota_hotel_id
     )
     return DiscoveryImportOut(

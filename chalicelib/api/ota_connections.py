@@ -15,7 +15,7 @@ from chalicelib.domain.ota_accounts import MAX_POLL_INTERVAL_SECONDS, MIN_POLL_I
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_mappings import ProposalStatus
 from chalicelib.domain.permissions import Permission
-from chalicelib.services import ota_connection_service, ota_mapping_service
+from chalicelib.services import ota_connection_service, ota_mapping_service, ota_proposal_service
 
 blueprint = ApiBlueprint(__name__, tag="ota-connections")
 
@@ -97,7 +97,7 @@ class ProposalOut(BaseModel):
     updated_at: datetime
 
 
-def proposal_out(record: ota_mapping_service.ProposalRecord) -> ProposalOut:
+def proposal_out(record: ota_proposal_service.ProposalRecord) -> ProposalOut:
     return ProposalOut(**record.__dict__)
 
 
@@ -107,7 +107,7 @@ class AcceptedProposalOut(BaseModel):
     rate_plan_mapping: RatePlanMappingOut | None
 
 
-def accepted_out(result: ota_mapping_service.AcceptedProposal) -> AcceptedProposalOut:
+def accepted_out(result: ota_proposal_service.AcceptedProposal) -> AcceptedProposalOut:
     return AcceptedProposalOut(
         proposal=proposal_out(result.proposal),
         room_type_mapping=RoomTypeMappingOut(**result.room_type_mapping.__dict__) if result.room_type_mapping else None,
@@ -509,7 +509,7 @@ def delete_rate_plan_mapping(caller: Caller, mapping_id: int) -> None:
     scoped_resource="ota_connection",
 )
 def list_mapping_proposals(caller: Caller, connection_id: int, query: ProposalQuery) -> Page[ProposalOut]:
-    records, total = ota_mapping_service.list_proposals(
+    records, total = ota_proposal_service.list_proposals(
         caller,
         connection_id,
         status=query.status.value if query.status else None,
@@ -529,7 +529,7 @@ def list_mapping_proposals(caller: Caller, connection_id: int, query: ProposalQu
 )
 def accept_all_mapping_proposals(caller: Caller, connection_id: int) -> list[AcceptedProposalOut]:
     """Proposals that cannot be accepted (no suggestion, something already mapped) stay open."""
-    return [accepted_out(r) for r in ota_mapping_service.accept_all_proposals(caller, connection_id)]
+    return [accepted_out(r) for r in ota_proposal_service.accept_all_proposals(caller, connection_id)]
 
 
 @blueprint.endpoint(
@@ -540,7 +540,7 @@ def accept_all_mapping_proposals(caller: Caller, connection_id: int) -> list[Acc
     scoped_resource="mapping_proposal",
 )
 def get_mapping_proposal(caller: Caller, proposal_id: int) -> ProposalOut:
-    return proposal_out(ota_mapping_service.get_proposal(caller, proposal_id))
+    return proposal_out(ota_proposal_service.get_proposal(caller, proposal_id))
 
 
 @blueprint.endpoint(
@@ -556,7 +556,7 @@ def get_mapping_proposal(caller: Caller, proposal_id: int) -> ProposalOut:
 )
 def accept_mapping_proposal(caller: Caller, proposal_id: int, body: ProposalAccept) -> AcceptedProposalOut:
     """A rate plan proposal needs its OTA room mapped first (accept the room proposal)."""
-    result = ota_mapping_service.accept_proposal(
+    result = ota_proposal_service.accept_proposal(
         caller, proposal_id, room_type_id=body.room_type_id, rate_plan_id=body.rate_plan_id
     )
     return accepted_out(result)
@@ -572,4 +572,4 @@ def accept_mapping_proposal(caller: Caller, proposal_id: int, body: ProposalAcce
     error_statuses=(409,),
 )
 def reject_mapping_proposal(caller: Caller, proposal_id: int) -> ProposalOut:
-    return proposal_out(ota_mapping_service.reject_proposal(caller, proposal_id))
+    return proposal_out(ota_proposal_service.reject_proposal(caller, proposal_id))

@@ -39,7 +39,7 @@ T = TypeVar("T")
 
 # httpx logs every request's full URL at INFO ("HTTP Request: POST https://.../api?apiKey=...");
 # Agoda's API key travels in that query string, and Lambda forwards INFO from every logger. Our
-# own per-attempt line above replaces it, so the HTTP client libraries may only warn.
+# own per-attempt line (OtaHttp.exchange) replaces it, so the HTTP client libraries may only warn.
 _HTTP_CLIENT_LOGGERS = ("httpx", "httpcore")
 
 
