@@ -3,7 +3,8 @@ role. Idempotent (upserts by code / email).
 
 LOCAL ONLY: the demo accounts share one published password (DEMO_PASSWORD, also in the README).
 This module runs only from ``local.stack`` (``make run``); nothing deploys it.
-Later features add their own demo rows here (OTA accounts and connections).
+Later features add their own demo rows here; the OTA accounts, connections and mappings (which need
+the simulators and KMS) are seeded by ``local.demo_ota`` once those run.
 """
 
 from __future__ import annotations

@@ -48,6 +48,7 @@ class AdapterUnavailable(Conflict):
 
 
 def envelope_of(account: OtaAccount) -> EncryptedCredentials:
+    """The vault envelope stored on an account row."""
     return EncryptedCredentials(
         key_id=account.credentials_key_id,
         encrypted_data_key=bytes(account.credentials_encrypted_data_key),
@@ -57,6 +58,7 @@ def envelope_of(account: OtaAccount) -> EncryptedCredentials:
 
 
 def store_envelope(account: OtaAccount, envelope: EncryptedCredentials) -> None:
+    """Put a (new or re-wrapped) envelope on the account row; the mask is not touched."""
     account.credentials_key_id = envelope.key_id
     account.credentials_encrypted_data_key = envelope.encrypted_data_key
     account.credentials_nonce = envelope.nonce

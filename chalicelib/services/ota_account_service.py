@@ -86,6 +86,7 @@ def _audit_view(account: OtaAccount) -> dict[str, Any]:
 
 
 def scoped_account(session: Session, caller: Caller, account_id: int, *, for_update: bool = False) -> OtaAccount:
+    """The account if it is within the caller's scope; NotFound (404) otherwise."""
     account = ota_repository.scoped_account(session, account_id, caller.scope, for_update=for_update)
     if account is None:
         raise NotFound("No such OTA account.")
@@ -145,6 +146,7 @@ def list_accounts(
 
 
 def get_account(caller: Caller, account_id: int) -> AccountRecord:
+    """One account in the caller's scope, credentials masked."""
     with unit_of_work() as uow:
         account = scoped_account(uow.session, caller, account_id)
         return _record(account, ota_repository.connection_count(uow.session, account.id))

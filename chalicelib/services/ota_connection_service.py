@@ -70,6 +70,7 @@ class ConnectionRecord:
 
 
 def connection_record(connection: OtaConnection, hotel: Property, account: OtaAccount) -> ConnectionRecord:
+    """What the API shows of a connection."""
     ota = OtaCode(account.ota_code)
     return ConnectionRecord(
         id=connection.id,
@@ -99,6 +100,7 @@ def connection_record(connection: OtaConnection, hotel: Property, account: OtaAc
 def scoped_connection(
     session: Session, caller: Caller, connection_id: int, *, for_update: bool = False
 ) -> tuple[OtaConnection, Property, OtaAccount]:
+    """The connection, its property and account, if the property is in scope; NotFound otherwise."""
     found = ota_repository.scoped_connection(session, connection_id, caller.scope, for_update=for_update)
     if found is None:
         raise NotFound("No such OTA connection.")
@@ -119,6 +121,7 @@ def body_property(session: Session, caller: Caller, property_id: int, field: str
 
 
 def body_account(session: Session, caller: Caller, account_id: int, field: str = "body.ota_account_id") -> OtaAccount:
+    """An account named in a request body: absent or out of scope is a 422 naming the field."""
     account = ota_repository.scoped_account(session, account_id, caller.scope)
     if account is None:
         raise InvalidInput("No such OTA account.", details=[{"field": field, "message": "no such OTA account"}])
@@ -184,6 +187,7 @@ def list_connections(
 
 
 def get_connection(caller: Caller, connection_id: int) -> ConnectionRecord:
+    """One connection of a property in the caller's scope, with its sync health."""
     with unit_of_work() as uow:
         return connection_record(*scoped_connection(uow.session, caller, connection_id))
 

@@ -64,6 +64,7 @@ class RoomTypeMappingRecord:
 
 
 def room_mapping_record(mapping: RoomTypeMapping, room_type: RoomType) -> RoomTypeMappingRecord:
+    """What the API shows of a room type mapping."""
     return RoomTypeMappingRecord(
         id=mapping.id,
         connection_id=mapping.connection_id,
@@ -91,6 +92,7 @@ class RatePlanMappingRecord:
 
 
 def rate_mapping_record(mapping: RatePlanMapping, plan: RatePlan) -> RatePlanMappingRecord:
+    """What the API shows of a rate plan mapping."""
     return RatePlanMappingRecord(
         id=mapping.id,
         connection_id=mapping.connection_id,
@@ -160,6 +162,7 @@ def _require_ota_rate(hotel: DiscoveredHotel, ota: OtaCode, ota_room_id: str, ot
 
 
 def room_type_of_property(session: Session, hotel: Property, room_type_id: int, field: str) -> RoomType:
+    """The room type if it belongs to the property; InvalidInput naming ``field`` otherwise."""
     room_type = session.get(RoomType, room_type_id)
     if room_type is None or room_type.property_id != hotel.id:
         raise InvalidInput(
@@ -180,6 +183,7 @@ def add_room_type_mapping(
     room_type_field: str = "body.room_type_id",
     ota_room_field: str = "body.ota_room_id",
 ) -> RoomTypeMapping:
+    """Insert a room type mapping with its audit row; Conflict (naming the field) if either side is mapped."""
     if ota_repository.room_type_mapping_by_room_type(session, connection.id, room_type.id) is not None:
         raise Conflict(
             f"Room type {room_type.code} is already mapped on this connection.",
@@ -210,6 +214,7 @@ def add_room_type_mapping(
 def list_room_type_mappings(
     caller: Caller, connection_id: int, *, offset: int, limit: int
 ) -> tuple[list[RoomTypeMappingRecord], int]:
+    """The connection's room type mappings, one page (NotFound outside the scope)."""
     with unit_of_work() as uow:
         scoped_connection(uow.session, caller, connection_id)
         rows, total = ota_repository.room_type_mappings_of(uow.session, connection_id, offset=offset, limit=limit)
@@ -245,6 +250,7 @@ def _scoped_room_mapping(
 
 
 def get_room_type_mapping(caller: Caller, mapping_id: int) -> RoomTypeMappingRecord:
+    """One room type mapping of a connection in the caller's scope."""
     with unit_of_work() as uow:
         mapping, _, _ = _scoped_room_mapping(uow.session, caller, mapping_id)
         room_type = uow.session.get(RoomType, mapping.room_type_id)
@@ -325,6 +331,7 @@ def add_rate_plan_mapping(
     ota_room_id: str | None = None,
     rate_plan_field: str = "body.rate_plan_id",
 ) -> RatePlanMapping:
+    """Insert a rate plan mapping under its room type's OTA room, with its audit row."""
     room_mapping = ota_repository.room_type_mapping_by_room_type(session, connection.id, plan.room_type_id)
     room_type = session.get(RoomType, plan.room_type_id)
     code = room_type.code if room_type else str(plan.room_type_id)
@@ -377,6 +384,7 @@ def add_rate_plan_mapping(
 
 
 def rate_plan_of_property(session: Session, hotel: Property, rate_plan_id: int, field: str) -> RatePlan:
+    """The rate plan if it belongs to the property; InvalidInput naming ``field`` otherwise."""
     plan = session.get(RatePlan, rate_plan_id)
     room_type = session.get(RoomType, plan.room_type_id) if plan else None
     if plan is None or room_type is None or room_type.property_id != hotel.id:
@@ -390,6 +398,7 @@ def rate_plan_of_property(session: Session, hotel: Property, rate_plan_id: int, 
 def list_rate_plan_mappings(
     caller: Caller, connection_id: int, *, offset: int, limit: int
 ) -> tuple[list[RatePlanMappingRecord], int]:
+    """The connection's rate plan mappings, one page (NotFound outside the scope)."""
     with unit_of_work() as uow:
         scoped_connection(uow.session, caller, connection_id)
         rows, total = ota_repository.rate_plan_mappings_of(uow.session, connection_id, offset=offset, limit=limit)
@@ -439,6 +448,7 @@ def _scoped_rate_mapping(
 
 
 def get_rate_plan_mapping(caller: Caller, mapping_id: int) -> RatePlanMappingRecord:
+    """One rate plan mapping of a connection in the caller's scope."""
     with unit_of_work() as uow:
         mapping, _, _ = _scoped_rate_mapping(uow.session, caller, mapping_id)
         plan = uow.session.get(RatePlan, mapping.rate_plan_id)
@@ -490,6 +500,7 @@ def update_rate_plan_mapping(
 
 
 def delete_rate_plan_mapping(caller: Caller, mapping_id: int) -> None:
+    """Unmap the rate plan on this connection."""
     with unit_of_work() as uow:
         session = uow.session
         mapping, _, hotel = _scoped_rate_mapping(session, caller, mapping_id, for_update=True)

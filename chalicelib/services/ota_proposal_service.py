@@ -197,6 +197,7 @@ def _store_proposals(session: Session, connection_id: int, proposed: list[Propos
 def list_proposals(
     caller: Caller, connection_id: int, *, status: str | None, offset: int, limit: int
 ) -> tuple[list[ProposalRecord], int]:
+    """The connection's proposals (optionally of one status), rooms before their rate plans."""
     with unit_of_work() as uow:
         scoped_connection(uow.session, caller, connection_id)
         rows, total = ota_repository.proposals_of(uow.session, connection_id, status=status, offset=offset, limit=limit)
@@ -213,6 +214,7 @@ def _scoped_proposal(
 
 
 def get_proposal(caller: Caller, proposal_id: int) -> ProposalRecord:
+    """One proposal of a connection in the caller's scope."""
     with unit_of_work() as uow:
         return _proposal_record(_scoped_proposal(uow.session, caller, proposal_id)[0])
 
