@@ -11,7 +11,7 @@ export AWS_DEFAULT_REGION ?= ap-southeast-1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 PYTEST_ARGS ?=
 
-.PHONY: help run test test-unit test-integration test-e2e lint fmt typecheck package cfn-lint migrate bench superadmin clean
+.PHONY: help run test test-unit test-integration test-e2e lint fmt typecheck package cfn-lint migrate bench superadmin rotate-ota-keys clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -77,6 +77,10 @@ superadmin: $(VENV)/.installed ## create the first Super Admin: make superadmin 
 	@test -n "$(EMAIL)" || { echo 'usage: make superadmin EMAIL=you@example.com [NAME="Your Name"] (password: prompt or SUPERADMIN_PASSWORD)'; exit 2; }
 	@DATABASE_URL=$${DATABASE_URL:-postgresql+pg8000://postgres@127.0.0.1:54329/ptx} \
 		$(BIN)/python -m chalicelib.cli.create_superadmin --email "$(EMAIL)" --name "$(or $(NAME),Super Admin)"
+
+rotate-ota-keys: $(VENV)/.installed ## re-wrap every OTA account's credentials under a KMS key: make rotate-ota-keys [TO_KEY=alias/...]
+	DATABASE_URL=$${DATABASE_URL:-postgresql+pg8000://postgres@127.0.0.1:54329/ptx} \
+		$(BIN)/python -m chalicelib.cli.rotate_ota_credentials $(if $(TO_KEY),--to-key "$(TO_KEY)")
 
 bench: $(VENV)/.installed ## run every benchmark script in bench/ (prints figures)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

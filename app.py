@@ -18,6 +18,8 @@ from chalicelib.api import (
     calendar,
     docs,
     health,
+    ota_accounts,
+    ota_connections,
     properties,
     rate_plans,
     roles,
@@ -48,6 +50,8 @@ app.register_blueprint(calendar.blueprint)
 app.register_blueprint(rate_plans.blueprint)
 app.register_blueprint(suppliers.blueprint)
 app.register_blueprint(settings.blueprint)
+app.register_blueprint(ota_accounts.blueprint)
+app.register_blueprint(ota_connections.blueprint)
 
 
 # --- the built-in heartbeat: schedule → SQS → worker ------------------------------------------

@@ -3,10 +3,10 @@ role. Idempotent (upserts by code / email).
 
 LOCAL ONLY: the demo accounts share one published password (DEMO_PASSWORD, also in the README).
 This module runs only from ``local.stack`` (``make run``); nothing deploys it.
-Later features add their own demo rows here (OTA accounts and connections).
-
 Every demo room type gets a base rate plan (``BAR``) and a derived non-refundable plan (``NRF``,
-10 % off), and every hotel its 24 months of calendar (``calendar_upkeep.sync_property``).
+10 % off), and every hotel its 24 months of calendar (``calendar_upkeep.sync_property``). The OTA
+accounts, connections and mappings (which need the simulators and KMS) are seeded by
+``local.demo_ota`` once those run.
 """
 
 from __future__ import annotations

@@ -2,11 +2,13 @@
 
 Starts, in order: the embedded PostgreSQL (data under ``.local/pgdata``, kept across restarts),
 migrations, the idempotent demo seed, moto server (AWS stand-in), the AWS bootstrap (queues with
-DLQs, SNS topic, KMS key, secrets), the API on http://localhost:8000 and the event runner
+DLQs, SNS topic, KMS key, secrets), the four OTA simulators with the demo OTA accounts and
+connections (``local.demo_ota``), the API on http://localhost:8000 and the event runner
 (schedules + SQS event source emulation). Ctrl-C (SIGINT) or SIGTERM stops all of it.
 
 Settings (environment): PTX_API_PORT (8000), PTX_LOCAL_DIR (.local), PTX_PG_DATA
-(<local dir>/pgdata), PTX_PG_PORT (54329), PTX_MOTO_PORT (free port), PTX_API_HOST (127.0.0.1).
+(<local dir>/pgdata), PTX_PG_PORT (54329), PTX_MOTO_PORT (free port), PTX_API_HOST (127.0.0.1),
+PTX_SIMULATOR_BASE_PORT (8100: simulators on 8101-8104; 0 = free ports).
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pg-data", default=os.environ.get("PTX_PG_DATA"))
     parser.add_argument("--pg-port", type=int, default=_env_int("PTX_PG_PORT", 54329))
     parser.add_argument("--moto-port", type=int, default=_env_int("PTX_MOTO_PORT", 0))
+    parser.add_argument(
+        "--simulator-base-port",
+        type=int,
+        default=_env_int("PTX_SIMULATOR_BASE_PORT", 8100),
+        help="OTA simulators on base+1..base+4 (Booking.com, Expedia, Agoda, Traveloka); 0 = free ports",
+    )
     parser.add_argument("--no-seed", action="store_true", help="skip the demo data")
     return parser.parse_args(argv)
 
@@ -110,6 +118,28 @@ def main(argv: list[str] | None = None) -> int:
         say(
             f"aws bootstrap: {len(resources.queue_urls)} queues, topic, KMS key, {len(resources.secret_arns)} secret(s)"
         )
+
+        from local.demo_ota import start_simulators
+
+        try:
+            simulators = start_simulators(base_port=args.simulator_base_port)
+        except OSError as exc:
+            say(
+                f"simulators: cannot listen on ports {args.simulator_base_port}+1..4 ({exc}); "
+                "choose others with PTX_SIMULATOR_BASE_PORT"
+            )
+            return 2
+        for simulator in simulators.values():
+            shutdown.append((f"{simulator.ota} simulator", simulator.stop))
+        say(
+            "simulators: "
+            + "  ".join(f"{code} {sim.url}" for code, sim in simulators.items())
+            + "  (control: <url>/_control)"
+        )
+        if not args.no_seed:
+            from local.demo_ota import seed_ota
+
+            say(f"demo OTA seed: {seed_ota({code: sim.url for code, sim in simulators.items()})}")
 
         from chalice.cli.factory import CLIFactory
         from chalice.local import HTTPServerThread, create_local_server

@@ -328,6 +328,18 @@ def _allocation_record(identity: Identity, country: str) -> int:
         return allocation.id
 
 
+def _ota_records() -> dict[str, RecordFactory]:
+    from tests import ota_factories as ota
+
+    return {
+        "ota_account": RecordFactory(table="ota_accounts", create=ota.ota_account_record),
+        "ota_connection": RecordFactory(table="ota_connections", create=ota.ota_connection_record),
+        "room_type_mapping": RecordFactory(table="room_type_mappings", create=ota.room_type_mapping_record),
+        "rate_plan_mapping": RecordFactory(table="rate_plan_mappings", create=ota.rate_plan_mapping_record),
+        "mapping_proposal": RecordFactory(table="mapping_proposals", create=ota.mapping_proposal_record),
+    }
+
+
 RECORD_FACTORIES: dict[str, RecordFactory] = {
     "user": RecordFactory(table="users", create=_user_record),
     "property": RecordFactory(table="properties", create=_property_record),
@@ -336,6 +348,7 @@ RECORD_FACTORIES: dict[str, RecordFactory] = {
     "rate_plan_rule": RecordFactory(table="rate_plan_rules", create=_rate_plan_rule_record),
     "supplier": RecordFactory(table="suppliers", create=_supplier_record),
     "allocation": RecordFactory(table="supplier_allocations", create=_allocation_record),
+    **_ota_records(),
 }
 
 

@@ -209,6 +209,17 @@ class CredentialVault:
         )
         return rewrapped
 
+    def key_arn(self, key_id: str) -> str:
+        """The ARN of a KMS key given by id, ARN or alias; CredentialsUnavailable unless it can
+        encrypt (exists and is enabled). Rotation compares stored key ids with it."""
+        try:
+            metadata = self._client().describe_key(KeyId=key_id)["KeyMetadata"]
+        except (ClientError, BotoCoreError) as exc:
+            raise CredentialsUnavailable(f"KMS key {key_id!r} cannot be used: {_aws_code(exc)}") from None
+        if metadata.get("KeyState") != "Enabled":
+            raise CredentialsUnavailable(f"KMS key {key_id!r} is {metadata.get('KeyState', 'not usable')}")
+        return str(metadata["Arn"])
+
     def credentials_provider(
         self, ota_account_id: int | str, envelope: EncryptedCredentials
     ) -> Callable[[], OtaCredentials]:

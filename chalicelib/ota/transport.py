@@ -12,6 +12,7 @@ status, attempt and time taken. Never a header, a body or a credential.
 from __future__ import annotations
 
 import email.utils
+import logging
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -35,6 +36,18 @@ from chalicelib.ota.errors import (
 )
 
 T = TypeVar("T")
+
+# httpx logs every request's full URL at INFO ("HTTP Request: POST https://.../api?apiKey=...");
+# Agoda's API key travels in that query string, and Lambda forwards INFO from every logger. Our
+# own per-attempt line (OtaHttp.exchange) replaces it, so the HTTP client libraries may only warn.
+_HTTP_CLIENT_LOGGERS = ("httpx", "httpcore")
+
+
+def _quiet_http_client_logs() -> None:
+    for name in _HTTP_CLIENT_LOGGERS:
+        library_logger = logging.getLogger(name)
+        if library_logger.level < logging.WARNING:
+            library_logger.setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +131,7 @@ class OtaHttp:
 
     def _http(self) -> httpx.Client:
         if self._client is None:
+            _quiet_http_client_logs()
             self._client = httpx.Client(
                 base_url=self.base_url,
                 timeout=self.settings.timeout(),

@@ -51,6 +51,7 @@ def start_stack(extra_env: dict[str, str] | None = None) -> RunningStack:
         "PTX_API_PORT": str(api_port),
         "PTX_LOCAL_DIR": str(local_dir),
         "PTX_PG_PORT": str(free_port()),
+        "PTX_SIMULATOR_BASE_PORT": "0",  # free ports: a `make run` may hold 8101-8104
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }

@@ -12,6 +12,7 @@ from chalicelib.db.models.identity import (
     UserTotp,
 )
 from chalicelib.db.models.inventory import AriChangeRecord, InventoryDay, RateDay, RatePlan, RatePlanRule
+from chalicelib.db.models.ota import MappingProposal, OtaAccount, OtaConnection, RatePlanMapping, RoomTypeMapping
 from chalicelib.db.models.property import Property, RoomType
 from chalicelib.db.models.reference import Country
 from chalicelib.db.models.supplier import Supplier, SupplierAllocation
@@ -26,16 +27,21 @@ __all__ = [
     "Country",
     "Heartbeat",
     "InventoryDay",
+    "MappingProposal",
+    "OtaAccount",
+    "OtaConnection",
     "PasswordResetToken",
     "Property",
     "RateDay",
     "RateLimitBucket",
     "RatePlan",
+    "RatePlanMapping",
     "RatePlanRule",
     "RecoveryCode",
     "RefreshToken",
     "Role",
     "RoomType",
+    "RoomTypeMapping",
     "Supplier",
     "SupplierAllocation",
     "User",

@@ -236,3 +236,16 @@ class RecordingTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self._inner.close()
+
+
+# --- the OTA accounts / connections API ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def ota_api(identity: Any) -> Any:
+    """An OTA Operator in Vietnam, logged in; the app's KMS key exists on the session's moto."""
+    from tests.integration.ota.api_support import OtaApi
+    from tests.ota_factories import ensure_kms_key
+
+    ensure_kms_key()
+    return OtaApi(identity, identity.headers(role="OTA Operator", country="VN"))

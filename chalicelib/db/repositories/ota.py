@@ -1,0 +1,479 @@
+"""OTA accounts, connections, mappings and proposals: scoped reads and the sync engine's queries.
+
+Accounts are scoped by their own country; connections, mappings and proposals by the country of
+the connection's property. A record outside the caller's scope is simply not found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from chalicelib.db.models import (
+    MappingProposal,
+    OtaAccount,
+    OtaConnection,
+    Property,
+    RatePlan,
+    RatePlanMapping,
+    RoomType,
+    RoomTypeMapping,
+)
+from chalicelib.db.pagination import paginate
+from chalicelib.db.scoping import scoped
+from chalicelib.domain.access import CountryScope
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.ota_mappings import ExistingMappings, LocalRatePlan, LocalRoomType, MappingIndex
+
+
+def flush_or_conflict(session: Session, message: str, *, field: str | None = None) -> None:
+    """Flush; a unique constraint hit by a concurrent request becomes a Conflict, not a 500.
+
+    The services check uniqueness first (with a precise message); this covers the race between
+    that check and the insert. The transaction is rolled back by the unit of work.
+    """
+    try:
+        session.flush()
+    except IntegrityError:
+        details = [{"field": field, "message": "already used"}] if field else []
+        raise Conflict(message, details=details) from None
+
+
+# --- accounts ---------------------------------------------------------------------------------------
+
+
+def reserve_account_id(session: Session) -> int:
+    """The id the next account will have: the credentials are sealed to it before the row exists."""
+    value = session.scalar(select(func.nextval(func.pg_get_serial_sequence("ota_accounts", "id"))))
+    assert value is not None
+    return int(value)
+
+
+def scoped_account(
+    session: Session, account_id: int, scope: CountryScope, *, for_update: bool = False
+) -> OtaAccount | None:
+    statement = scoped(select(OtaAccount).where(OtaAccount.id == account_id), OtaAccount.country_code, scope)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.scalar(statement)
+
+
+def account_name_taken(
+    session: Session, country_code: str, ota_code: str, name: str, *, except_id: int | None = None
+) -> bool:
+    statement = select(OtaAccount.id).where(
+        OtaAccount.country_code == country_code,
+        OtaAccount.ota_code == ota_code,
+        func.lower(OtaAccount.name) == name.lower(),
+    )
+    if except_id is not None:
+        statement = statement.where(OtaAccount.id != except_id)
+    return session.scalar(statement) is not None
+
+
+def connection_count(session: Session, account_id: int) -> int:
+    return int(
+        session.scalar(select(func.count(OtaConnection.id)).where(OtaConnection.ota_account_id == account_id)) or 0
+    )
+
+
+@dataclass(frozen=True)
+class AccountFilters:
+    ota_code: str | None = None
+    country_code: str | None = None
+    status: str | None = None
+    search: str | None = None
+
+
+def list_accounts(
+    session: Session, scope: CountryScope, filters: AccountFilters, *, offset: int, limit: int
+) -> tuple[list[tuple[OtaAccount, int]], int]:
+    """One page of accounts in ``scope``, each with its number of connections."""
+    connections = (
+        select(func.count(OtaConnection.id))
+        .where(OtaConnection.ota_account_id == OtaAccount.id)
+        .correlate(OtaAccount)
+        .scalar_subquery()
+    )
+    statement = scoped(select(OtaAccount, connections), OtaAccount.country_code, scope)
+    if filters.ota_code:
+        statement = statement.where(OtaAccount.ota_code == filters.ota_code)
+    if filters.country_code:
+        statement = statement.where(OtaAccount.country_code == filters.country_code)
+    if filters.status:
+        statement = statement.where(OtaAccount.status == filters.status)
+    if filters.search:
+        statement = statement.where(OtaAccount.name.ilike(_like(filters.search)))
+    rows, total = paginate(session, statement.order_by(OtaAccount.id), offset=offset, limit=limit)
+    return [(row[0], int(row[1])) for row in rows], total
+
+
+def all_account_ids(session: Session, *, not_under_key: str | None = None) -> list[int]:
+    """Every account id in id order (optionally only those whose data key another KMS key wraps)."""
+    statement = select(OtaAccount.id).order_by(OtaAccount.id)
+    if not_under_key is not None:
+        statement = statement.where(OtaAccount.credentials_key_id != not_under_key)
+    return list(session.scalars(statement))
+
+
+def account_hotel_ids(session: Session, account_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(OtaConnection.ota_hotel_id)
+            .where(OtaConnection.ota_account_id == account_id)
+            .order_by(OtaConnection.id)
+        )
+    )
+
+
+def account_connections_by_hotel(session: Session, account_id: int) -> dict[str, tuple[int, int]]:
+    """OTA hotel id → (connection id, property id) for the account's connections."""
+    rows = session.execute(
+        select(OtaConnection.ota_hotel_id, OtaConnection.id, OtaConnection.property_id).where(
+            OtaConnection.ota_account_id == account_id
+        )
+    )
+    return {hotel: (connection_id, property_id) for hotel, connection_id, property_id in rows}
+
+
+# --- properties, room types, rate plans (what mappings point at) -----------------------------------------
+
+
+def scoped_property(session: Session, property_id: int, scope: CountryScope) -> Property | None:
+    return session.scalar(scoped(select(Property).where(Property.id == property_id), Property.country_code, scope))
+
+
+def room_types_of(session: Session, property_id: int) -> list[RoomType]:
+    return list(session.scalars(select(RoomType).where(RoomType.property_id == property_id).order_by(RoomType.id)))
+
+
+def rate_plans_of(session: Session, property_id: int) -> list[RatePlan]:
+    return list(
+        session.scalars(
+            select(RatePlan)
+            .join(RoomType, RoomType.id == RatePlan.room_type_id)
+            .where(RoomType.property_id == property_id)
+            .order_by(RatePlan.id)
+        )
+    )
+
+
+def local_catalogue(session: Session, property_id: int) -> tuple[list[LocalRoomType], list[LocalRatePlan]]:
+    """The property's room types and rate plans as the matching rules see them."""
+    room_types = [LocalRoomType(rt.id, rt.code, rt.name) for rt in room_types_of(session, property_id)]
+    rate_plans = [LocalRatePlan(rp.id, rp.room_type_id, rp.code, rp.name) for rp in rate_plans_of(session, property_id)]
+    return room_types, rate_plans
+
+
+# --- connections ------------------------------------------------------------------------------------------
+
+
+def _connections() -> Select[OtaConnection, Property, OtaAccount]:
+    return (
+        select(OtaConnection, Property, OtaAccount)
+        .join(Property, Property.id == OtaConnection.property_id)
+        .join(OtaAccount, OtaAccount.id == OtaConnection.ota_account_id)
+    )
+
+
+def scoped_connection(
+    session: Session, connection_id: int, scope: CountryScope, *, for_update: bool = False
+) -> tuple[OtaConnection, Property, OtaAccount] | None:
+    """The connection, its property and its account, if the property is within ``scope``."""
+    statement = scoped(_connections().where(OtaConnection.id == connection_id), Property.country_code, scope)
+    if for_update:
+        statement = statement.with_for_update(of=OtaConnection)
+    row = session.execute(statement).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def connection_with_account(session: Session, connection_id: int) -> tuple[OtaConnection, Property, OtaAccount] | None:
+    """Unscoped (the sync engine acts for every country)."""
+    row = session.execute(_connections().where(OtaConnection.id == connection_id)).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+@dataclass(frozen=True)
+class ConnectionFilters:
+    property_id: int | None = None
+    ota_account_id: int | None = None
+    ota_code: str | None = None
+    health: str | None = None
+    is_active: bool | None = None
+
+
+def list_connections(
+    session: Session, scope: CountryScope, filters: ConnectionFilters, *, offset: int, limit: int
+) -> tuple[list[tuple[OtaConnection, Property, OtaAccount]], int]:
+    statement = scoped(_connections(), Property.country_code, scope)
+    if filters.property_id is not None:
+        statement = statement.where(OtaConnection.property_id == filters.property_id)
+    if filters.ota_account_id is not None:
+        statement = statement.where(OtaConnection.ota_account_id == filters.ota_account_id)
+    if filters.ota_code:
+        statement = statement.where(OtaAccount.ota_code == filters.ota_code)
+    if filters.health:
+        statement = statement.where(OtaConnection.health == filters.health)
+    if filters.is_active is not None:
+        statement = statement.where(OtaConnection.is_active == filters.is_active)
+    rows, total = paginate(session, statement.order_by(OtaConnection.id), offset=offset, limit=limit)
+    return [(row[0], row[1], row[2]) for row in rows], total
+
+
+def connection_for_hotel(session: Session, account_id: int, ota_hotel_id: str) -> OtaConnection | None:
+    return session.scalar(
+        select(OtaConnection).where(
+            OtaConnection.ota_account_id == account_id, OtaConnection.ota_hotel_id == ota_hotel_id
+        )
+    )
+
+
+def connection_for_property(session: Session, property_id: int, account_id: int) -> OtaConnection | None:
+    return session.scalar(
+        select(OtaConnection).where(
+            OtaConnection.property_id == property_id, OtaConnection.ota_account_id == account_id
+        )
+    )
+
+
+def property_connection_to_ota(
+    session: Session, property_id: int, ota_code: str, *, except_connection_id: int | None = None
+) -> tuple[OtaConnection, OtaAccount] | None:
+    """The property's connection to ``ota`` through any account (a property is listed once per OTA)."""
+    statement = (
+        select(OtaConnection, OtaAccount)
+        .join(OtaAccount, OtaAccount.id == OtaConnection.ota_account_id)
+        .where(OtaConnection.property_id == property_id, OtaAccount.ota_code == ota_code)
+    )
+    if except_connection_id is not None:
+        statement = statement.where(OtaConnection.id != except_connection_id)
+    row = session.execute(statement.limit(1)).first()
+    return (row[0], row[1]) if row else None
+
+
+def claim_due_connections(
+    session: Session, now: datetime, *, limit: int
+) -> list[tuple[OtaConnection, Property, OtaAccount]]:
+    """Active connections of active accounts (and not archived properties) due at ``now``,
+    locked so two dispatchers never take the same one (``SKIP LOCKED``); oldest due first."""
+    statement = (
+        _connections()
+        .where(
+            OtaConnection.is_active.is_(True),
+            OtaConnection.next_poll_at.is_not(None),
+            OtaConnection.next_poll_at <= now,
+            OtaAccount.status == "active",
+            Property.status != "archived",
+        )
+        .order_by(OtaConnection.next_poll_at, OtaConnection.id)
+        .limit(limit)
+        .with_for_update(of=OtaConnection, skip_locked=True)
+    )
+    return [(row[0], row[1], row[2]) for row in session.execute(statement)]
+
+
+def active_connections_of_property(
+    session: Session, property_id: int
+) -> list[tuple[OtaConnection, Property, OtaAccount]]:
+    statement = (
+        _connections()
+        .where(
+            OtaConnection.property_id == property_id,
+            OtaConnection.is_active.is_(True),
+            OtaAccount.status == "active",
+        )
+        .order_by(OtaConnection.id)
+    )
+    return [(row[0], row[1], row[2]) for row in session.execute(statement)]
+
+
+# --- mappings ---------------------------------------------------------------------------------------------
+
+
+def room_type_mappings_of(
+    session: Session, connection_id: int, *, offset: int = 0, limit: int | None = None
+) -> tuple[list[tuple[RoomTypeMapping, RoomType]], int]:
+    statement = (
+        select(RoomTypeMapping, RoomType)
+        .join(RoomType, RoomType.id == RoomTypeMapping.room_type_id)
+        .where(RoomTypeMapping.connection_id == connection_id)
+        .order_by(RoomTypeMapping.id)
+    )
+    if limit is None:
+        rows = [(row[0], row[1]) for row in session.execute(statement)]
+        return rows, len(rows)
+    page, total = paginate(session, statement, offset=offset, limit=limit)
+    return [(row[0], row[1]) for row in page], total
+
+
+def rate_plan_mappings_of(
+    session: Session, connection_id: int, *, offset: int = 0, limit: int | None = None
+) -> tuple[list[tuple[RatePlanMapping, RatePlan]], int]:
+    statement = (
+        select(RatePlanMapping, RatePlan)
+        .join(RatePlan, RatePlan.id == RatePlanMapping.rate_plan_id)
+        .where(RatePlanMapping.connection_id == connection_id)
+        .order_by(RatePlanMapping.id)
+    )
+    if limit is None:
+        rows = [(row[0], row[1]) for row in session.execute(statement)]
+        return rows, len(rows)
+    page, total = paginate(session, statement, offset=offset, limit=limit)
+    return [(row[0], row[1]) for row in page], total
+
+
+def _scoped_child(model: Any, record_id: int, scope: CountryScope, for_update: bool) -> Select[Any]:
+    statement = (
+        select(model, OtaConnection, Property)
+        .join(OtaConnection, OtaConnection.id == model.connection_id)
+        .join(Property, Property.id == OtaConnection.property_id)
+        .where(model.id == record_id)
+    )
+    statement = scoped(statement, Property.country_code, scope)
+    if for_update:
+        statement = statement.with_for_update(of=model)
+    return statement
+
+
+def scoped_room_type_mapping(
+    session: Session, mapping_id: int, scope: CountryScope, *, for_update: bool = False
+) -> tuple[RoomTypeMapping, OtaConnection, Property] | None:
+    row = session.execute(_scoped_child(RoomTypeMapping, mapping_id, scope, for_update)).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def scoped_rate_plan_mapping(
+    session: Session, mapping_id: int, scope: CountryScope, *, for_update: bool = False
+) -> tuple[RatePlanMapping, OtaConnection, Property] | None:
+    row = session.execute(_scoped_child(RatePlanMapping, mapping_id, scope, for_update)).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def room_type_mapping_by_ota_room(session: Session, connection_id: int, ota_room_id: str) -> RoomTypeMapping | None:
+    return session.scalar(
+        select(RoomTypeMapping).where(
+            RoomTypeMapping.connection_id == connection_id, RoomTypeMapping.ota_room_id == ota_room_id
+        )
+    )
+
+
+def room_type_mapping_by_room_type(session: Session, connection_id: int, room_type_id: int) -> RoomTypeMapping | None:
+    return session.scalar(
+        select(RoomTypeMapping).where(
+            RoomTypeMapping.connection_id == connection_id, RoomTypeMapping.room_type_id == room_type_id
+        )
+    )
+
+
+def rate_plan_mapping_by_rate_plan(session: Session, connection_id: int, rate_plan_id: int) -> RatePlanMapping | None:
+    return session.scalar(
+        select(RatePlanMapping).where(
+            RatePlanMapping.connection_id == connection_id, RatePlanMapping.rate_plan_id == rate_plan_id
+        )
+    )
+
+
+def rate_plan_mapping_by_ota_rate(
+    session: Session, connection_id: int, ota_room_id: str, ota_rate_plan_id: str
+) -> RatePlanMapping | None:
+    return session.scalar(
+        select(RatePlanMapping).where(
+            RatePlanMapping.connection_id == connection_id,
+            RatePlanMapping.ota_room_id == ota_room_id,
+            RatePlanMapping.ota_rate_plan_id == ota_rate_plan_id,
+        )
+    )
+
+
+def existing_mappings(session: Session, connection_id: int) -> ExistingMappings:
+    rooms = session.execute(
+        select(RoomTypeMapping.ota_room_id, RoomTypeMapping.room_type_id).where(
+            RoomTypeMapping.connection_id == connection_id
+        )
+    )
+    rates = session.execute(
+        select(RatePlanMapping.ota_room_id, RatePlanMapping.ota_rate_plan_id, RatePlanMapping.rate_plan_id).where(
+            RatePlanMapping.connection_id == connection_id
+        )
+    )
+    return ExistingMappings(
+        room_types_by_ota_room={ota_room: room_type for ota_room, room_type in rooms},
+        rate_plans_by_ota_rate={(ota_room, ota_rate): plan for ota_room, ota_rate, plan in rates},
+    )
+
+
+def mapping_index(session: Session, connection_id: int) -> MappingIndex:
+    rooms = session.execute(
+        select(RoomTypeMapping.ota_room_id, RoomTypeMapping.room_type_id).where(
+            RoomTypeMapping.connection_id == connection_id
+        )
+    )
+    rates = session.execute(
+        select(
+            RatePlanMapping.ota_room_id,
+            RatePlanMapping.ota_rate_plan_id,
+            RatePlanMapping.room_type_id,
+            RatePlanMapping.rate_plan_id,
+        ).where(RatePlanMapping.connection_id == connection_id)
+    )
+    return MappingIndex(
+        connection_id=connection_id,
+        room_types_by_ota_room={ota_room: room_type for ota_room, room_type in rooms},
+        rate_plans_by_ota_rate={
+            (ota_room, ota_rate): (room_type, plan) for ota_room, ota_rate, room_type, plan in rates
+        },
+    )
+
+
+# --- proposals --------------------------------------------------------------------------------------------
+
+
+def scoped_proposal(
+    session: Session, proposal_id: int, scope: CountryScope, *, for_update: bool = False
+) -> tuple[MappingProposal, OtaConnection, Property] | None:
+    row = session.execute(_scoped_child(MappingProposal, proposal_id, scope, for_update)).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def proposals_of(
+    session: Session, connection_id: int, *, status: str | None, offset: int, limit: int
+) -> tuple[list[MappingProposal], int]:
+    statement = select(MappingProposal).where(MappingProposal.connection_id == connection_id)
+    if status:
+        statement = statement.where(MappingProposal.status == status)
+    # Room proposals before the rate plans under them: they are accepted first.
+    statement = statement.order_by(
+        MappingProposal.ota_room_id, MappingProposal.ota_rate_plan_id.nulls_first(), MappingProposal.id
+    )
+    rows, total = paginate(session, statement, offset=offset, limit=limit)
+    return [row[0] for row in rows], total
+
+
+def proposals_for_items(
+    session: Session, connection_id: int, items: Sequence[tuple[str, str | None]]
+) -> dict[tuple[str, str | None], MappingProposal]:
+    """Existing proposals of the connection for (OTA room id, OTA rate plan id or None) items."""
+    if not items:
+        return {}
+    rooms = {room for room, _ in items}
+    found = session.scalars(
+        select(MappingProposal).where(
+            MappingProposal.connection_id == connection_id, MappingProposal.ota_room_id.in_(sorted(rooms))
+        )
+    )
+    wanted = set(items)
+    return {
+        (proposal.ota_room_id, proposal.ota_rate_plan_id): proposal
+        for proposal in found
+        if (proposal.ota_room_id, proposal.ota_rate_plan_id) in wanted
+    }
+
+
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
