@@ -111,7 +111,11 @@ class ChannelFreshness:
 
 @dataclass(frozen=True, slots=True)
 class BookingOnNight:
-    """One booking line holding rooms on the overbooked night."""
+    """One booking line holding rooms on the overbooked night.
+
+    ``arrived_at`` is when the booking reached us (and took the rooms); ``booked_at`` is when
+    its channel sold it (the same instant for direct and partner bookings).
+    """
 
     group_id: int
     reference: str
@@ -120,6 +124,7 @@ class BookingOnNight:
     rooms: int
     effect: str
     arrived_at: datetime
+    booked_at: datetime
 
 
 def overbooking_root_cause(
@@ -141,9 +146,9 @@ def overbooking_root_cause(
     stale: list[dict[str, Any]] = []
     unknown: list[str] = []
     if trigger is not None:
-        # The room the trigger took was gone once the last booking from *another* channel arrived
-        # before it; the trigger's channel should have heard of that before selling.
-        earlier_elsewhere = [b for b in ordered if b.channel != trigger.channel and b.arrived_at <= trigger.arrived_at]
+        # The room the trigger's channel sold was gone once the last booking from *another* channel
+        # that reached us before that sale took it; the channel should have heard of it by then.
+        earlier_elsewhere = [b for b in ordered if b.channel != trigger.channel and b.arrived_at <= trigger.booked_at]
         conflict_at = max((b.arrived_at for b in earlier_elsewhere), default=None)
         known = freshness.get(trigger.channel)
         if known is None or known.known_until is None:
@@ -168,6 +173,7 @@ def overbooking_root_cause(
         "overbooked_by": cell.overbooked_by,
         "trigger_group_id": trigger_group_id,
         "trigger_channel": trigger.channel if trigger else None,
+        "trigger_booked_at": _iso(trigger.booked_at) if trigger else None,
         "rooms_by_channel": dict(sorted(by_channel.items())),
         "bookings": [
             {
@@ -178,6 +184,7 @@ def overbooking_root_cause(
                 "rooms": b.rooms,
                 "effect": b.effect,
                 "arrived_at": _iso(b.arrived_at),
+                "booked_at": _iso(b.booked_at),
             }
             for b in ordered
         ],

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any
 
 from chalicelib.domain.alerts import ChannelFreshness
@@ -62,9 +61,6 @@ class OtaBookingLine:
         return sum((rate.amount for rate in self.nightly_amounts), Decimal(0))
 
 
-_EMPTY_FRESHNESS: Mapping[str, ChannelFreshness] = MappingProxyType({})
-
-
 @dataclass(frozen=True, slots=True)
 class OtaBookingRequest:
     """One revision of one OTA reservation, resolved to our property, room type and plan ids.
@@ -88,7 +84,7 @@ class OtaBookingRequest:
     ack_token: str = ""
     booked_at: datetime | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)
-    channel_freshness: Mapping[str, ChannelFreshness] = _EMPTY_FRESHNESS
+    channel_freshness: Mapping[str, ChannelFreshness] = field(default_factory=dict)
 
     @property
     def dedupe_key(self) -> tuple[str, str, str]:
