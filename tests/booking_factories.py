@@ -263,3 +263,22 @@ def overbooking_alert_record(country: str) -> int:
     )
     assert result.alert_ids
     return result.alert_ids[0]
+
+
+def point_at_moto(moto_server: object, monkeypatch: object) -> str:
+    """Point the app's AWS clients at the session's moto server and make sure the alerts topic exists.
+
+    Lighter than the ``aws`` fixture (no reset): for tests whose bookings may raise alerts, so the
+    relay after commit talks to moto, never to a real endpoint. Returns the topic's ARN.
+    """
+    from chalicelib.aws import clients
+    from chalicelib.aws.resources import ALERTS_TOPIC_NAME
+    from chalicelib.config import reset_settings
+
+    for name, value in moto_server.environment().items():  # type: ignore[attr-defined]
+        monkeypatch.setenv(name, value)  # type: ignore[attr-defined]
+    monkeypatch.setenv("AWS_REGION", "ap-southeast-1")  # type: ignore[attr-defined]
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-1")  # type: ignore[attr-defined]
+    reset_settings()
+    clients.reset_clients()
+    return str(clients.sns().create_topic(Name=ALERTS_TOPIC_NAME)["TopicArn"])
