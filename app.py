@@ -12,10 +12,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
 
-from chalicelib.api import audit, auth, docs, health, roles, users
+from chalicelib.api import alerts, audit, auth, booking_statuses, bookings, docs, health, roles, users
 from chalicelib.api.middleware import add_response_observer, event_middleware, http_middleware
 from chalicelib.aws.resources import HEARTBEAT_QUEUE
-from chalicelib.services import heartbeat_service, identity_housekeeping
+from chalicelib.services import heartbeat_service, housekeeping_service, identity_housekeeping
 
 app = Chalice(app_name="ptx-channel-manager")
 
@@ -31,6 +31,9 @@ app.register_blueprint(auth.blueprint)
 app.register_blueprint(users.blueprint)
 app.register_blueprint(roles.blueprint)
 app.register_blueprint(audit.blueprint)
+app.register_blueprint(bookings.blueprint)
+app.register_blueprint(booking_statuses.blueprint)
+app.register_blueprint(alerts.blueprint)
 
 
 # --- the built-in heartbeat: schedule → SQS → worker ------------------------------------------
@@ -48,6 +51,12 @@ def heartbeat_worker(event: SQSEvent) -> PartialItemFailureResponse:
 @app.schedule(Rate(1, unit=Rate.HOURS), name="identity_housekeeping", description="Purge expired sessions and tokens")
 def purge_identity_data(event: CloudWatchEvent) -> dict[str, int]:
     return identity_housekeeping.purge_expired()
+
+
+# --- housekeeping: expire holds, relay the outbox, wake snoozed alerts, purge idempotency keys -----
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="housekeeping", description="Expire holds, relay the outbox, ...")
+def housekeeping(event: CloudWatchEvent) -> dict[str, Any]:
+    return housekeeping_service.run_all()
 
 
 # --- database migrations, invoked once per deploy from inside the VPC --------------------------

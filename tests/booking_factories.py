@@ -94,18 +94,27 @@ def make_hotel(
         created = Hotel(hotel.id, country, currency, room_type_ids, today)
         if with_rate_plans:
             for room_type_id in room_type_ids:
-                plan = RatePlan(room_type_id=room_type_id, code="BAR", name="Best available", currency=currency, base_rate=base_rate)
+                plan = RatePlan(
+                    room_type_id=room_type_id, code="BAR", name="Best available", currency=currency, base_rate=base_rate
+                )
                 uow.session.add(plan)
                 uow.session.flush()
                 created.rate_plan_ids[room_type_id] = plan.id
                 uow.session.add_all(
-                    RateDay(rate_plan_id=plan.id, night=today + timedelta(days=d), room_type_id=room_type_id, amount=base_rate + d)
+                    RateDay(
+                        rate_plan_id=plan.id,
+                        night=today + timedelta(days=d),
+                        room_type_id=room_type_id,
+                        amount=base_rate + d,
+                    )
                     for d in range(nights)
                 )
     return created
 
 
-def make_caller(role: str = "Reservations Staff", country: str | None = "VN", *, permissions: Permission | None = None) -> Caller:
+def make_caller(
+    role: str = "Reservations Staff", country: str | None = "VN", *, permissions: Permission | None = None
+) -> Caller:
     """A caller backed by a real user row (bookings and idempotency keys refer to users)."""
     with unit_of_work() as uow:
         if permissions is None:
@@ -282,3 +291,28 @@ def point_at_moto(moto_server: object, monkeypatch: object) -> str:
     reset_settings()
     clients.reset_clients()
     return str(clients.sns().create_topic(Name=ALERTS_TOPIC_NAME)["TopicArn"])
+
+
+def custom_booking_status(effect: str = "none") -> int:
+    """A new, unused, non-system booking status."""
+    from chalicelib.db.models import BookingStatus
+
+    with unit_of_work() as uow:
+        status = BookingStatus(
+            code=f"custom_{uuid.uuid4().hex[:8]}", label="Custom", colour="#123456", inventory_effect=effect
+        )
+        uow.session.add(status)
+        uow.session.flush()
+        return status.id
+
+
+def custom_booking_transition() -> int:
+    """A transition between two new custom statuses."""
+    from chalicelib.db.models import BookingStatusTransition
+
+    source, target = custom_booking_status(), custom_booking_status()
+    with unit_of_work() as uow:
+        transition = BookingStatusTransition(from_status_id=source, to_status_id=target, permission="BOOKINGS_MANAGE")
+        uow.session.add(transition)
+        uow.session.flush()
+        return transition.id

@@ -242,8 +242,22 @@ def _user_record(identity: Identity, country: str) -> int:
     return identity.user("Reservations Staff", country).id
 
 
+def _booking_record(identity: Identity, country: str) -> int:
+    from tests.booking_factories import direct_booking_record
+
+    return direct_booking_record(country)
+
+
+def _alert_record(identity: Identity, country: str) -> int:
+    from tests.booking_factories import overbooking_alert_record
+
+    return overbooking_alert_record(country)
+
+
 RECORD_FACTORIES: dict[str, RecordFactory] = {
     "user": RecordFactory(table="users", create=_user_record),
+    "booking": RecordFactory(table="booking_groups", create=_booking_record),
+    "alert": RecordFactory(table="alerts", create=_alert_record),
 }
 
 
@@ -255,9 +269,27 @@ class UnscopedResource:
     create: Callable[[Identity], int | str]
 
 
+def _booking_status(identity: Identity) -> int:
+    from tests.booking_factories import custom_booking_status
+
+    return custom_booking_status()
+
+
+def _booking_transition(identity: Identity) -> int:
+    from tests.booking_factories import custom_booking_transition
+
+    return custom_booking_transition()
+
+
 UNSCOPED_RESOURCES: dict[str, UnscopedResource] = {
     "role": UnscopedResource(
         reason="roles are global: one set of roles for every country",
         create=lambda identity: identity.custom_role(Permission.BOOKINGS_READ),
+    ),
+    "booking_status": UnscopedResource(
+        reason="the booking workflow (statuses) is one for every country", create=_booking_status
+    ),
+    "booking_transition": UnscopedResource(
+        reason="the booking workflow (transitions) is one for every country", create=_booking_transition
     ),
 }

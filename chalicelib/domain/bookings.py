@@ -73,6 +73,8 @@ SYSTEM_STATUS_EFFECTS: Mapping[str, InventoryEffect] = {
 
 @dataclass(frozen=True, slots=True)
 class StatusDefinition:
+    """A status as seeded. ``terminal``: the booking's life ends there; no transition leaves it."""
+
     code: str
     label: str
     colour: str
@@ -110,7 +112,6 @@ DEFAULT_TRANSITIONS: tuple[TransitionDefinition, ...] = (
     TransitionDefinition(CONFIRMED, NO_SHOW, _P.BOOKINGS_MANAGE),
     TransitionDefinition(CHECKED_IN, CONFIRMED, _P.BOOKINGS_MANAGE),  # undo a check-in made by mistake
     TransitionDefinition(CHECKED_IN, CHECKED_OUT, _P.BOOKINGS_MANAGE),
-    TransitionDefinition(NO_SHOW, CONFIRMED, _P.BOOKINGS_MANAGE),  # the guest turned up late after all
 )
 
 

@@ -15,7 +15,7 @@ from chalicelib.domain.bookings import BookingNotPending, IdempotencyKeyReused, 
 from chalicelib.domain.errors import InvalidInput, PermissionDenied
 from chalicelib.domain.inventory import InsufficientInventory
 from chalicelib.domain.restrictions import StayNotAllowed
-from chalicelib.services import booking_service
+from chalicelib.services import booking_service, booking_status_service
 from chalicelib.services.booking_service import NewBooking, NewBookingLine
 from tests.booking_factories import Hotel, booked_nights, counters, group_status, make_caller, make_hotel
 
@@ -65,7 +65,9 @@ def test_a_new_booking_holds_its_rooms_until_confirmed(database_url: str) -> Non
     assert [event.kind for event in detail.timeline] == ["created", "status_changed"]
     assert detail.timeline[1].from_status == "pending" and detail.timeline[1].to_status == "confirmed"
     with unit_of_work() as uow:
-        versions = uow.session.scalars(select(InventoryDay.version).where(InventoryDay.room_type_id == rt, InventoryDay.night.in_(nights)))
+        versions = uow.session.scalars(
+            select(InventoryDay.version).where(InventoryDay.room_type_id == rt, InventoryDay.night.in_(nights))
+        )
         assert set(versions) == {3}  # created at 1, hold, confirm
     assert counter_mismatches_now() == []
 
@@ -110,7 +112,10 @@ def test_a_refusal_names_every_short_night_and_writes_nothing(database_url: str)
         booking_service.create_booking(caller, _booking(hotel, (1, 1, 5, 2), (0, 1, 5, 2)))
 
     short = {(d["room_type_id"], d["night"]) for d in refused.value.details}
-    assert short == {(hotel.room_type_ids[0], hotel.night(2).isoformat()), (hotel.room_type_ids[0], hotel.night(4).isoformat())}
+    assert short == {
+        (hotel.room_type_ids[0], hotel.night(2).isoformat()),
+        (hotel.room_type_ids[0], hotel.night(4).isoformat()),
+    }
     with unit_of_work() as uow:
         assert uow.session.scalar(select(func.count(BookingGroup.id))) == groups_before
     assert all(held == 0 for _, _, held in counters(hotel.room_type_ids[1]).values())
@@ -205,7 +210,9 @@ def test_an_expired_hold_is_released_and_can_no_longer_be_confirmed(database_url
 def test_a_hold_past_its_expiry_may_still_be_confirmed_until_released(database_url: str) -> None:
     hotel = make_hotel()
     caller = make_caller()
-    old = booking_service.create_booking(caller, _booking(hotel, (0, 1, 1, 1)), now=datetime.now(UTC) - timedelta(hours=1))
+    old = booking_service.create_booking(
+        caller, _booking(hotel, (0, 1, 1, 1)), now=datetime.now(UTC) - timedelta(hours=1)
+    )
     booking_service.confirm_group(caller, old.group_id)
     assert booking_service.expire_holds() == {"holds_expired": 0, "holds_skipped": 0}
     assert counters(hotel.room_type_ids[0])[hotel.night(1)] == (5, 1, 0)
@@ -228,15 +235,21 @@ def test_transitions_follow_the_configured_workflow_and_move_counters(database_u
     assert counters(rt)[hotel.night(1)] == (2, 0, 0)
     assert cancelled.timeline[-1].reason == "guest called"
 
-    # The rooms went to someone else: the cancelled booking cannot come back (no transition), and
-    # no-show → confirmed (which exists) is refused when the rooms are gone.
+    # A custom workflow: confirmed → waitlisted (takes nothing) → confirmed again, which is
+    # refused once the rooms went to someone else.
+    booking_status_service.create_status(
+        staff_admin := make_caller("Admin", None),
+        {"code": "waitlisted", "label": "Waitlisted", "colour": "#123456", "inventory_effect": "none"},
+    )
+    booking_status_service.create_transition(staff_admin, "confirmed", "waitlisted", "BOOKINGS_MANAGE")
+    booking_status_service.create_transition(staff_admin, "waitlisted", "confirmed", "BOOKINGS_MANAGE")
     other = booking_service.create_booking(staff, _booking(hotel, (0, 1, 2, 2)))
     booking_service.confirm_group(staff, other.group_id)
-    booking_service.transition(staff, other.group_id, "no_show")
+    booking_service.transition(staff, other.group_id, "waitlisted")
     third = booking_service.create_booking(staff, _booking(hotel, (0, 1, 2, 1)))
     booking_service.confirm_group(staff, third.group_id)
     with pytest.raises(InsufficientInventory):
-        booking_service.transition(staff, other.group_id, "confirmed", "guest turned up")
+        booking_service.transition(staff, other.group_id, "confirmed", "guest insists")
     assert counters(rt)[hotel.night(1)] == (2, 1, 0)
     with unit_of_work() as uow:
         actions = set(uow.session.scalars(select(AuditLog.action).where(AuditLog.entity_type == "booking")))
@@ -274,4 +287,3 @@ def test_a_refused_request_leaves_its_idempotency_key_free_for_a_retry(database_
     retried = booking_service.create_booking(caller, _booking(hotel, (0, 1, 1, 1)), "retry-me")
     assert not retried.replayed
     assert booked_nights(hotel.room_type_ids[0])[hotel.night(1)] == (0, 1)
-

@@ -62,7 +62,9 @@ def test_a_hold_confirmed_while_the_sweeper_waits_is_not_released(database_url: 
         _wait_until_someone_waits_for_a_lock()
         current = booking_service._status_by_id(uow.session, group.status_id)
         confirmed = booking_service._status(uow.session, CONFIRMED)
-        booking_service._transition_locked(uow, group, lines, current, confirmed, Actor.of(caller), "", datetime.now(UTC))
+        booking_service._transition_locked(
+            uow, group, lines, current, confirmed, Actor.of(caller), "", datetime.now(UTC)
+        )
     sweeper.join(timeout=30)
 
     assert reports == [{"holds_expired": 0, "holds_skipped": 1}]
@@ -91,7 +93,15 @@ def test_a_hold_the_sweeper_released_first_cannot_then_be_confirmed(database_url
         current = booking_service._status_by_id(uow.session, group.status_id)
         cancelled = booking_service._status(uow.session, CANCELLED)
         booking_service._transition_locked(
-            uow, group, lines, current, cancelled, booking_service.SYSTEM, "hold expired", datetime.now(UTC), kind="expired"
+            uow,
+            group,
+            lines,
+            current,
+            cancelled,
+            booking_service.SYSTEM,
+            "hold expired",
+            datetime.now(UTC),
+            kind="expired",
         )
     confirmer.join(timeout=30)
 
@@ -119,7 +129,7 @@ def test_confirmations_racing_the_sweeper_never_lose_a_confirmed_booking(databas
                 confirmed.add(group_id)
         except BookingNotPending:
             pass
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+        except Exception as exc:
             errors.append(repr(exc))
 
     def sweep() -> None:

@@ -6,7 +6,6 @@ import itertools
 import random
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -45,9 +44,8 @@ NEW, MODIFY, CANCEL = ReservationAction.NEW, ReservationAction.MODIFY, Reservati
 
 
 @pytest.fixture(autouse=True)
-def _alerts_go_to_moto(database_url: str, moto_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _alerts_go_to_moto(database_url: str, moto_server: object, monkeypatch: pytest.MonkeyPatch) -> None:
     point_at_moto(moto_server, monkeypatch)
-    yield
 
 
 def _groups(reservation_id: str) -> list[BookingGroup]:
@@ -124,7 +122,9 @@ def test_an_older_revision_arriving_late_is_recorded_as_stale_and_ignored(databa
     assert counters(rt)[hotel.night(1)] == (4, 0, 0)
     assert counters(rt)[hotel.night(5)] == (4, 1, 0)
     with unit_of_work() as uow:
-        outcomes = dict(uow.session.execute(select(OtaReservationRevision.revision, OtaReservationRevision.outcome)).all())
+        outcomes = dict(
+            uow.session.execute(select(OtaReservationRevision.revision, OtaReservationRevision.outcome)).all()
+        )
     assert outcomes == {"0002": "created", "0001": "stale"}
 
 
@@ -139,7 +139,9 @@ def test_a_cancellation_arriving_first_creates_a_cancelled_booking_that_takes_no
     assert original.booking_group_id == cancelled.booking_group_id
     assert all(sold == 0 for _, sold, _ in counters(rt).values())
     with unit_of_work() as uow:
-        lines = uow.session.scalar(select(func.count(BookingLine.id)).where(BookingLine.group_id == cancelled.booking_group_id))
+        lines = uow.session.scalar(
+            select(func.count(BookingLine.id)).where(BookingLine.group_id == cancelled.booking_group_id)
+        )
     assert lines == 1  # the cancelled room is kept on record
 
 
@@ -177,7 +179,12 @@ def test_an_ota_booking_is_never_refused_and_raises_an_overbooking_alert_with_it
     with unit_of_work() as uow:
         alert = uow.session.get(Alert, result.alert_ids[0])
         assert alert is not None
-        assert (alert.type, alert.status, alert.severity, alert.night) == ("overbooking", "new", "critical", hotel.night(3))
+        assert (alert.type, alert.status, alert.severity, alert.night) == (
+            "overbooking",
+            "new",
+            "critical",
+            hotel.night(3),
+        )
         cause = alert.details
         assert cause["overbooked_by"] == 1
         assert {b["group_id"] for b in cause["bookings"]} == {direct.group_id, result.booking_group_id}
@@ -281,7 +288,9 @@ def test_acknowledgements_are_recorded_on_the_revision(database_url: str) -> Non
 def _revisions(hotel: Hotel, reservation_id: str, with_cancel: bool) -> list[object]:
     revisions = [
         ota_request(hotel, reservation_id, "0001", NEW, first=1, nights=2),
-        ota_request(hotel, reservation_id, "0002", MODIFY, room_type_id=hotel.room_type_ids[1], first=4, nights=3, rooms=2),
+        ota_request(
+            hotel, reservation_id, "0002", MODIFY, room_type_id=hotel.room_type_ids[1], first=4, nights=3, rooms=2
+        ),
     ]
     if with_cancel:
         revisions.append(ota_request(hotel, reservation_id, "0003", CANCEL, lines=()))
@@ -349,7 +358,7 @@ def test_concurrent_redeliveries_on_many_threads_apply_each_revision_once(databa
         try:
             barrier.wait()
             outcomes.append(booking_service.ingest_ota_reservation(request).outcome)  # type: ignore[arg-type]
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=deliver, args=(request,)) for request in deliveries]

@@ -413,7 +413,6 @@ _TRANSITIONS = [
     ("confirmed", "no_show", "BOOKINGS_MANAGE"),
     ("checked_in", "confirmed", "BOOKINGS_MANAGE"),
     ("checked_in", "checked_out", "BOOKINGS_MANAGE"),
-    ("no_show", "confirmed", "BOOKINGS_MANAGE"),
 ]
 
 
