@@ -55,7 +55,11 @@ def test_an_overbooking_alert_reaches_the_sns_topic_right_after_the_commit(datab
     assert envelope["MessageAttributes"]["severity"]["Value"] == "critical"
     message = json.loads(envelope["Message"])
     assert message["alert_id"] == result.alert_ids[0]
-    assert (message["type"], message["event"], message["night"]) == ("overbooking", "created", hotel.night(2).isoformat())
+    assert (message["type"], message["event"], message["night"]) == (
+        "overbooking",
+        "created",
+        hotel.night(2).isoformat(),
+    )
     assert message["summary"]["overbooked_by"] == 1
     with unit_of_work() as uow:
         row = uow.session.scalar(select(OutboxMessage))

@@ -24,7 +24,9 @@ def _alerts_go_to_moto(identity: Identity, moto_server: object, monkeypatch: pyt
     point_at_moto(moto_server, monkeypatch)
 
 
-def _body(hotel: Hotel, *, first: int = 1, nights: int = 2, rooms: int = 1, guest: str = "Tran Thi B") -> dict[str, Any]:
+def _body(
+    hotel: Hotel, *, first: int = 1, nights: int = 2, rooms: int = 1, guest: str = "Tran Thi B"
+) -> dict[str, Any]:
     return {
         "property_id": hotel.property_id,
         "guest_name": guest,
@@ -187,7 +189,7 @@ def test_the_detail_shows_ota_modifications_with_before_and_after(identity: Iden
 def test_csv_export_has_a_row_per_booking_and_neutralises_formulas(identity: Identity) -> None:
     hotel = make_hotel(rooms=(3,))
     staff = identity.headers("Reservations Staff", "VN")
-    _post(identity, "/bookings", staff, _body(hotel, guest="=HYPERLINK(\"http://x\")"))
+    _post(identity, "/bookings", staff, _body(hotel, guest='=HYPERLINK("http://x")'))
     _post(identity, "/bookings", staff, _body(hotel, first=4, guest="Plain Guest"))
 
     assert identity.client.http.get("/bookings/export", headers=staff).status_code == 403
@@ -197,12 +199,14 @@ def test_csv_export_has_a_row_per_booking_and_neutralises_formulas(identity: Ide
     assert response.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.body.decode())))
     assert len(rows) == 2
-    assert {row["guest_name"] for row in rows} == {"'=HYPERLINK(\"http://x\")", "Plain Guest"}
+    assert {row["guest_name"] for row in rows} == {'\'=HYPERLINK("http://x")', "Plain Guest"}
     assert {row["status"] for row in rows} == {"pending"}
     assert rows[0]["room_types"] == "1x RT0"
 
     finance = identity.headers("Finance", "VN")
-    rows = list(csv.DictReader(io.StringIO(identity.client.http.get("/bookings/export", headers=finance).body.decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(identity.client.http.get("/bookings/export", headers=finance).body.decode()))
+    )
     assert {row["guest_name"] for row in rows} == {""}
 
 
