@@ -252,6 +252,14 @@ def _create_booking(
 
         hotel, room_types, plans, stays = _validated(session, caller.scope, request, moment)
         room_type_ids = {line.room_type_id for line in request.lines}
+        # Everything that does not depend on the counters is read before the lock, so the
+        # critical section (and the time the next booking of these room types waits) stays short.
+        pending = _status(session, PENDING)
+        expiry = timedelta(minutes=_expiry_minutes(session))
+        prices = [
+            _price(session, line, stay, room_types[line.room_type_id], plans, hotel.currency, index)
+            for index, (line, stay) in enumerate(zip(request.lines, stays, strict=True))
+        ]
         if take_locks:
             lock_room_types(session, room_type_ids)
         first = min(stay.check_in for stay in stays)
@@ -270,11 +278,6 @@ def _create_booking(
         ]
         after = apply_moves(cells, moves)
 
-        pending = _status(session, PENDING)
-        prices = [
-            _price(session, line, stay, room_types[line.room_type_id], plans, hotel.currency, index)
-            for index, (line, stay) in enumerate(zip(request.lines, stays, strict=True))
-        ]
         channel = request.partner_code if request.source is BookingSource.PARTNER and request.partner_code else "direct"
         group = BookingGroup(
             reference=format_reference(secrets.token_bytes(5)),
@@ -290,7 +293,7 @@ def _create_booking(
             total_amount=sum((total for total, _ in prices), Decimal(0)),
             check_in=first,
             check_out=max(stay.check_out for stay in stays),
-            hold_expires_at=moment + timedelta(minutes=_expiry_minutes(session)),
+            hold_expires_at=moment + expiry,
             booked_at=moment,
             notes=request.notes,
             created_by_user_id=caller.user_id,

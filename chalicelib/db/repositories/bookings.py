@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -168,8 +168,10 @@ def room_type_ids_of_group(session: Session, group_id: int) -> set[int]:
 
 
 def insert_nights(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert booking nights in one multi-row statement."""
     if rows:
-        session.execute(insert(BookingNight), list(rows))
+        table: Table = BookingNight.__table__  # type: ignore[assignment]
+        session.execute(insert(table).values(list(rows)))
 
 
 def set_night_effect(session: Session, line_ids: Iterable[int], effect: InventoryEffect) -> None:
