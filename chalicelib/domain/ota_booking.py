@@ -101,7 +101,8 @@ class IngestOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
-    """What ingesting one revision did.
+    """What ingesting one revision did. Every outcome is final, stale and duplicate ones included:
+    the sync engine acknowledges the revision (``ack_token``) after the commit either way.
 
     ``outcome`` is DUPLICATE for a revision seen before; ``first_outcome`` then says what its first
     delivery did. ``booking_group_id`` is None only for a stale or duplicate revision of a
@@ -118,11 +119,6 @@ class IngestResult:
     ack_token: str
     overbooked_nights: tuple[tuple[int, date], ...] = ()
     alert_ids: tuple[int, ...] = ()
-
-    @property
-    def should_acknowledge(self) -> bool:
-        """Every outcome is final (stale and duplicate revisions too): the OTA may stop resending."""
-        return True
 
 
 class RevisionDecision(StrEnum):

@@ -100,7 +100,7 @@ from chalicelib.domain.permissions import Permission
 from chalicelib.domain.restrictions import require_stay_allowed
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.services import alert_service
-from chalicelib.services.audit_service import record_audit
+from chalicelib.services.audit_service import AuditActor, record_audit
 from chalicelib.services.booking_query_service import BookingDetail, build_detail, detail_json, load_detail
 
 CREATE_OPERATION = "POST /bookings"
@@ -901,7 +901,7 @@ def _apply_ota_revision(
     _write_cells(session, hotel.id, cells, after)
     record_audit(
         session,
-        None,
+        AuditActor(user_id=None, email=actor.label),
         f"booking.ota_{outcome.value}",
         "booking",
         group.id,
