@@ -97,6 +97,8 @@ def main() -> None:
         upgrade(postgres.url("bench"))
         setup = _setup()
         print(f"PostgreSQL {_server_version()} (fsync off), {CLIENTS} clients, {seconds:.0f} s per workload")
+        latency = _single_client(setup, setup.room_type_ids[1:], DAYS - 4, min(seconds, 5.0))
+        print(f"  1 client, one booking after another: {latency:.1f} ms per booking ({1000 / latency:.0f}/s)")
         results = {}
         for name, room_types, span in (
             ("hot: 1 room type", setup.room_type_ids[:1], 30),
@@ -177,6 +179,22 @@ def _setup() -> Setup:
             may_switch_country=False, session_id="bench",
         )  # fmt: skip
         return Setup(hotel.id, room_type_ids, caller, user.id, pending, today)
+
+
+def _single_client(setup: Setup, room_types: list[int], span: int, seconds: float) -> float:
+    """Milliseconds per booking for one client alone (the latency a single request sees)."""
+    from chalicelib.services import booking_service
+    from chalicelib.services.booking_service import NewBooking, NewBookingLine
+
+    rng = random.Random(0)
+    count = 0
+    began = time.perf_counter()
+    while time.perf_counter() - began < seconds or count < 10:
+        first = setup.today + timedelta(days=1 + rng.randint(0, span - 1))  # type: ignore[operator]
+        line = NewBookingLine(rng.choice(room_types), first, first + timedelta(days=rng.randint(1, 3)))
+        booking_service.create_booking(setup.caller, NewBooking(setup.property_id, (line,), "Bench Guest"))  # type: ignore[arg-type]
+        count += 1
+    return (time.perf_counter() - began) * 1000 / count
 
 
 def _run_service(setup: Setup, room_types: list[int], span: int, seconds: float) -> tuple[float, int, int]:
