@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -287,3 +288,27 @@ def test_a_refused_request_leaves_its_idempotency_key_free_for_a_retry(database_
     retried = booking_service.create_booking(caller, _booking(hotel, (0, 1, 1, 1)), "retry-me")
     assert not retried.replayed
     assert booked_nights(hotel.room_type_ids[0])[hotel.night(1)] == (0, 1)
+
+
+def test_concurrent_retries_with_one_idempotency_key_create_one_booking(database_url: str) -> None:
+    hotel = make_hotel(rooms=(5,))
+    caller = make_caller()
+    request = _booking(hotel, (0, 1, 2, 1))
+    results: list[booking_service.CreatedBooking] = []
+    start = threading.Barrier(8)
+
+    def retry() -> None:
+        start.wait()
+        results.append(booking_service.create_booking(caller, request, "same-key-everywhere"))
+
+    threads = [threading.Thread(target=retry) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(results) == 8
+    assert sum(not result.replayed for result in results) == 1
+    assert {result.group_id for result in results} == {results[0].group_id}
+    assert all(result.response == results[0].response for result in results)
+    assert counters(hotel.room_type_ids[0])[hotel.night(1)] == (5, 0, 1)
