@@ -13,8 +13,11 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
 
 from chalicelib.api import (
+    alerts,
     audit,
     auth,
+    booking_statuses,
+    bookings,
     calendar,
     docs,
     health,
@@ -29,7 +32,7 @@ from chalicelib.api import (
 )
 from chalicelib.api.middleware import add_response_observer, event_middleware, http_middleware
 from chalicelib.aws.resources import HEARTBEAT_QUEUE
-from chalicelib.services import heartbeat_service, housekeeping_service, identity_housekeeping
+from chalicelib.services import heartbeat_service, housekeeping_service
 
 app = Chalice(app_name="ptx-channel-manager")
 
@@ -52,6 +55,9 @@ app.register_blueprint(suppliers.blueprint)
 app.register_blueprint(settings.blueprint)
 app.register_blueprint(ota_accounts.blueprint)
 app.register_blueprint(ota_connections.blueprint)
+app.register_blueprint(bookings.blueprint)
+app.register_blueprint(booking_statuses.blueprint)
+app.register_blueprint(alerts.blueprint)
 
 
 # --- the built-in heartbeat: schedule → SQS → worker ------------------------------------------
@@ -65,16 +71,17 @@ def heartbeat_worker(event: SQSEvent) -> PartialItemFailureResponse:
     return heartbeat_service.handle_heartbeat_batch(event.to_dict(), event.context)
 
 
-# --- identity: drop spent sessions, tokens and idle rate-limit buckets -------------------------
-@app.schedule(Rate(1, unit=Rate.HOURS), name="identity_housekeeping", description="Purge expired sessions and tokens")
-def purge_identity_data(event: CloudWatchEvent) -> dict[str, int]:
-    return identity_housekeeping.purge_expired()
-
-
-# --- housekeeping: calendar horizon (later: expire holds, outbox sweep, block release) ----------
-@app.schedule(Rate(1, unit=Rate.HOURS), name="housekeeping", description="Extend calendars and other upkeep")
+# --- housekeeping: prompt upkeep every minute, slow upkeep every hour ------------------------------
+@app.schedule(
+    Rate(1, unit=Rate.MINUTES), name="housekeeping", description="Expire holds, relay the outbox, wake alerts"
+)
 def housekeeping(event: CloudWatchEvent) -> dict[str, dict[str, Any]]:
-    return housekeeping_service.run_housekeeping()
+    return housekeeping_service.run_tasks(housekeeping_service.MINUTELY_TASKS)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="hourly_upkeep", description="Extend calendars, purge spent tokens")
+def hourly_upkeep(event: CloudWatchEvent) -> dict[str, dict[str, Any]]:
+    return housekeeping_service.run_tasks(housekeeping_service.HOURLY_TASKS)
 
 
 # --- database migrations, invoked once per deploy from inside the VPC --------------------------

@@ -42,6 +42,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "BCRYPT_ROUNDS": "bcrypt_rounds",
     "EMAIL_SENDER": "email_sender",
     "APP_BASE_URL": "app_base_url",
+    "BOOKING_EXPIRY_MINUTES": "booking_expiry_minutes",
+    "ALERTS_TOPIC_ARN": "alerts_topic_arn",
 }
 
 
@@ -81,6 +83,10 @@ class Settings(BaseModel):
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
     email_sender: str = Field(default="no-reply@ptx-cm.example.com", min_length=3, max_length=254)
     app_base_url: str = Field(default="http://localhost:8000", description="dashboard URL used in emailed links")
+    # Bookings. The global setting ``booking_expiry_minutes`` (app_settings), when staff set it, wins.
+    booking_expiry_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
+    # In AWS the template passes the topic's ARN; locally it is looked up by name.
+    alerts_topic_arn: str | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -12,7 +12,7 @@ app's own event sources, so the two cannot drift:
 * the SNS ``alerts`` topic, the KMS key (with rotation) behind its alias for OTA credentials,
   the JWT signing-key secret;
 * ``Globals`` that hand every function the database secret ARN (a parameter until the Aurora
-  cluster itself is added here).
+  cluster itself is added here) and the alerts topic's ARN.
 """
 
 from __future__ import annotations
@@ -158,7 +158,12 @@ def build_merge_template(app: Chalice) -> dict[str, Any]:
         },
         "Globals": {
             "Function": {
-                "Environment": {"Variables": {"DATABASE_SECRET_ARN": {"Ref": "DatabaseSecretArn"}}},
+                "Environment": {
+                    "Variables": {
+                        "DATABASE_SECRET_ARN": {"Ref": "DatabaseSecretArn"},
+                        "ALERTS_TOPIC_ARN": {"Ref": "AlertsTopic"},
+                    }
+                },
             }
         },
         "Resources": resources,

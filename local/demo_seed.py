@@ -6,11 +6,14 @@ This module runs only from ``local.stack`` (``make run``); nothing deploys it.
 Every demo room type gets a base rate plan (``BAR``) and a derived non-refundable plan (``NRF``,
 10 % off), and every hotel its 24 months of calendar (``calendar_upkeep.sync_property``). The OTA
 accounts, connections and mappings (which need the simulators and KMS) are seeded by
-``local.demo_ota`` once those run.
+``local.demo_ota`` once those run. Demo bookings (holds, confirmed direct and partner bookings,
+OTA bookings, one overbooked night with its alert) are created once, through the booking service,
+after the calendars exist.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -18,8 +21,11 @@ from sqlalchemy.orm import Session
 
 from chalicelib.config import get_settings
 from chalicelib.db.engine import unit_of_work
-from chalicelib.db.models import Property, RatePlan, Role, RoomType, User
+from chalicelib.db.models import BookingGroup, Property, RatePlan, Role, RoomType, User
+from chalicelib.domain.access import Caller
 from chalicelib.domain.passwords import hash_password
+from chalicelib.domain.permissions import as_permission
+from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.services import calendar_upkeep
 
 DEMO_PROPERTIES = [
@@ -133,6 +139,129 @@ def seed_staff(session: Session) -> int:
     return created
 
 
+DEMO_NOTE = "demo booking"
+
+
+def seed_bookings() -> int:
+    """A handful of bookings per demo hotel (once): returns how many groups were created."""
+    from chalicelib.domain.ota_booking import OtaBookingLine, OtaBookingRequest
+    from chalicelib.domain.ota_codes import OtaCode
+    from chalicelib.domain.ota_reservation import OtaGuest, ReservationAction
+    from chalicelib.services import booking_service
+
+    codes = [code for code, *_ in DEMO_PROPERTIES]
+    with unit_of_work() as uow:
+        session = uow.session
+        if session.scalar(select(BookingGroup.id).where(BookingGroup.notes == DEMO_NOTE).limit(1)) is not None:
+            return 0
+        hotels = list(session.scalars(select(Property).where(Property.code.in_(codes)).order_by(Property.id)))
+        room_types = {
+            hotel.id: {rt.code: rt for rt in session.scalars(select(RoomType).where(RoomType.property_id == hotel.id))}
+            for hotel in hotels
+        }
+        todays = {hotel.id: today_in_timezone(datetime.now(UTC), hotel.timezone) for hotel in hotels}
+        admin = session.scalar(select(User).where(User.email == "admin@demo.ptx-cm.local"))
+        role = session.get(Role, admin.role_id) if admin else None
+        if admin is None or role is None:
+            return 0
+        caller = Caller(
+            user_id=admin.id,
+            email=admin.email,
+            full_name=admin.full_name,
+            role_id=role.id,
+            role_name=role.name,
+            permissions=as_permission(role.permissions),
+            home_country=None,
+            active_country=None,
+            may_switch_country=True,
+            session_id="demo-seed",
+        )
+
+    created = 0
+    for hotel in hotels:
+        created += _seed_hotel_bookings(caller, hotel, todays[hotel.id], room_types[hotel.id])
+    # One overbooked night, so the alerts page has something to show: the Family Suites of the
+    # first hotel are sold out on Booking.com, then Agoda sells one more.
+    hotel = hotels[0]
+    family = room_types[hotel.id]["FAM"]
+    night = todays[hotel.id] + timedelta(days=14)
+    for index in range(family.total_rooms + 1):
+        booking_service.ingest_ota_reservation(
+            OtaBookingRequest(
+                ota=OtaCode.AGODA if index == family.total_rooms else OtaCode.BOOKING_COM,
+                reservation_id=f"DEMO-{hotel.code}-FULL-{index}",
+                revision="0001",
+                action=ReservationAction.NEW,
+                property_id=hotel.id,
+                lines=(OtaBookingLine(family.id, None, night, night + timedelta(days=1)),),
+                guest=OtaGuest("Guest", f"Number {index + 1}"),
+                total_amount=None,
+                currency=hotel.currency,
+                received_at=datetime.now(UTC),
+                payload={"demo": True},
+            )
+        )
+        created += 1
+    return created
+
+
+def _seed_hotel_bookings(caller: Caller, hotel: Property, today: date, rts: dict[str, RoomType]) -> int:
+    from chalicelib.domain.bookings import BookingSource
+    from chalicelib.domain.ota_booking import OtaBookingLine, OtaBookingRequest
+    from chalicelib.domain.ota_codes import OtaCode
+    from chalicelib.domain.ota_reservation import OtaGuest, ReservationAction
+    from chalicelib.services import booking_service
+    from chalicelib.services.booking_service import NewBooking, NewBookingLine
+
+    def stay(first: int, nights: int, code: str, rooms: int = 1) -> NewBookingLine:
+        check_in = today + timedelta(days=first)
+        return NewBookingLine(rts[code].id, check_in, check_in + timedelta(days=nights), rooms=rooms)
+
+    def book(guest: str, *lines: NewBookingLine, confirm: bool, partner: str | None = None) -> None:
+        request = NewBooking(
+            property_id=hotel.id,
+            guest_name=guest,
+            guest_email=f"{guest.split()[0].lower()}@guest.example.com",
+            lines=lines,
+            source=BookingSource.PARTNER if partner else BookingSource.DIRECT,
+            partner_code=partner,
+            notes=DEMO_NOTE,
+        )
+        group_id = booking_service.create_booking(caller, request).group_id
+        if confirm:
+            booking_service.confirm_group(caller, group_id)
+
+    def ota(code: OtaCode, reservation: str, revision: str, action: ReservationAction, line: NewBookingLine | None,
+            guest: str) -> None:  # fmt: skip
+        first, last = guest.split(" ", 1)
+        lines = () if line is None else (OtaBookingLine(line.room_type_id, None, line.check_in, line.check_out),)
+        booking_service.ingest_ota_reservation(
+            OtaBookingRequest(
+                ota=code,
+                reservation_id=f"DEMO-{hotel.code}-{reservation}",
+                revision=revision,
+                action=action,
+                property_id=hotel.id,
+                lines=lines,
+                guest=OtaGuest(first, last),
+                total_amount=None,
+                currency=hotel.currency,
+                received_at=datetime.now(UTC),
+                payload={"demo": True},
+            )
+        )
+
+    book("Linh Nguyen", stay(3, 2, "STD"), confirm=False)
+    book("Budi Santoso", stay(7, 3, "DLX", rooms=2), confirm=True)
+    book("Aisha Rahman", stay(10, 2, "FAM"), stay(10, 2, "STD", rooms=2), confirm=True, partner="VIETTRAVEL")
+    ota(OtaCode.BOOKING_COM, "1", "0001", ReservationAction.NEW, stay(5, 2, "STD"), "Emma Laurent")
+    ota(OtaCode.AGODA, "2", "0001", ReservationAction.NEW, stay(12, 2, "DLX"), "Kenji Sato")
+    ota(OtaCode.AGODA, "2", "0002", ReservationAction.MODIFY, stay(13, 3, "DLX"), "Kenji Sato")
+    ota(OtaCode.EXPEDIA, "3", "0001", ReservationAction.NEW, stay(20, 1, "STD"), "Maria Garcia")
+    ota(OtaCode.EXPEDIA, "3", "0002", ReservationAction.CANCEL, None, "Maria Garcia")
+    return 6
+
+
 def seed() -> dict[str, int]:
     with unit_of_work() as uow:
         counts = {"properties_created": seed_properties(uow.session), "staff_created": seed_staff(uow.session)}
@@ -141,6 +270,7 @@ def seed() -> dict[str, int]:
         )
     # The calendars (24 months of nights and rates), each hotel in its own transaction; idempotent.
     counts["calendars_synced"] = sum(calendar_upkeep.sync_property(property_id) for property_id in property_ids)
+    counts["bookings_created"] = seed_bookings()
     return counts
 
 

@@ -340,6 +340,18 @@ def _ota_records() -> dict[str, RecordFactory]:
     }
 
 
+def _booking_record(identity: Identity, country: str) -> int:
+    from tests.booking_factories import direct_booking_record
+
+    return direct_booking_record(country)
+
+
+def _alert_record(identity: Identity, country: str) -> int:
+    from tests.booking_factories import overbooking_alert_record
+
+    return overbooking_alert_record(country)
+
+
 RECORD_FACTORIES: dict[str, RecordFactory] = {
     "user": RecordFactory(table="users", create=_user_record),
     "property": RecordFactory(table="properties", create=_property_record),
@@ -349,6 +361,8 @@ RECORD_FACTORIES: dict[str, RecordFactory] = {
     "supplier": RecordFactory(table="suppliers", create=_supplier_record),
     "allocation": RecordFactory(table="supplier_allocations", create=_allocation_record),
     **_ota_records(),
+    "booking": RecordFactory(table="booking_groups", create=_booking_record),
+    "alert": RecordFactory(table="alerts", create=_alert_record),
 }
 
 
@@ -360,9 +374,27 @@ class UnscopedResource:
     create: Callable[[Identity], int | str]
 
 
+def _booking_status(identity: Identity) -> int:
+    from tests.booking_factories import custom_booking_status
+
+    return custom_booking_status()
+
+
+def _booking_transition(identity: Identity) -> int:
+    from tests.booking_factories import custom_booking_transition
+
+    return custom_booking_transition()
+
+
 UNSCOPED_RESOURCES: dict[str, UnscopedResource] = {
     "role": UnscopedResource(
         reason="roles are global: one set of roles for every country",
         create=lambda identity: identity.custom_role(Permission.BOOKINGS_READ),
+    ),
+    "booking_status": UnscopedResource(
+        reason="the booking workflow (statuses) is one for every country", create=_booking_status
+    ),
+    "booking_transition": UnscopedResource(
+        reason="the booking workflow (transitions) is one for every country", create=_booking_transition
     ),
 }

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chalicelib.domain.locks import room_type_lock_keys
+from chalicelib.domain.locks import ota_reservation_lock_key, room_type_lock_keys
 
 
 def lock_room_types(session: Session, room_type_ids: Iterable[int]) -> None:
@@ -21,3 +21,12 @@ def lock_room_types(session: Session, room_type_ids: Iterable[int]) -> None:
     """
     for namespace, key in room_type_lock_keys(room_type_ids):
         session.execute(select(func.pg_advisory_xact_lock(namespace, key)))
+
+
+def lock_ota_reservation(session: Session, ota: str, reservation_id: str) -> None:
+    """Take the transaction lock of one OTA reservation, so its redeliveries apply one at a time.
+
+    Take it before any room-type lock (:func:`lock_room_types`), never after one.
+    """
+    namespace, key = ota_reservation_lock_key(ota, reservation_id)
+    session.execute(select(func.pg_advisory_xact_lock(namespace, key)))

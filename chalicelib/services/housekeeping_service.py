@@ -1,22 +1,41 @@
-"""The ``housekeeping`` schedule: an ordered list of idempotent tasks, run one after the other.
+"""Housekeeping: small, idempotent upkeep tasks run by two schedules.
 
-Later features append their task to :data:`HOUSEKEEPING_TASKS` (expire holds, sweep the outbox,
-auto-release blocks). A task that fails is logged and does not stop the others; the run then
-fails as a whole so the Lambda error metric and its alarm see it, and the next run retries.
+``housekeeping`` (every minute) runs what must happen promptly: expire unconfirmed holds, relay
+outbox rows a crashed invocation left behind, wake snoozed alerts. ``hourly_upkeep`` runs the
+slow-moving work: extend every calendar to the 24-month horizon, purge spent sessions/tokens and
+old idempotency keys. Features append their task to one of the lists.
+
+Each task opens its own transactions and returns counts for the log. A task that fails is logged
+with its stack and does not stop the ones after it; the run then fails as a whole, so the Lambda
+error metric (and its alarm) sees it and the next run retries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chalicelib.observability import logger
-from chalicelib.services import calendar_upkeep
+from chalicelib.services import (
+    alert_service,
+    booking_service,
+    calendar_upkeep,
+    identity_housekeeping,
+    outbox_service,
+)
 
-HousekeepingTask = Callable[[], dict[str, Any]]
+HousekeepingTask = Callable[[], Mapping[str, Any]]
 
-HOUSEKEEPING_TASKS: list[tuple[str, HousekeepingTask]] = [
+MINUTELY_TASKS: list[tuple[str, HousekeepingTask]] = [
+    ("expire_holds", booking_service.expire_holds),
+    ("relay_outbox", outbox_service.sweep),
+    ("wake_snoozed_alerts", alert_service.wake_snoozed),
+]
+
+HOURLY_TASKS: list[tuple[str, HousekeepingTask]] = [
     ("extend_calendars", calendar_upkeep.extend_calendars),
+    ("purge_identity_data", identity_housekeeping.purge_expired),
+    ("purge_idempotency_keys", booking_service.purge_idempotency_keys),
 ]
 
 
@@ -24,17 +43,18 @@ class HousekeepingFailed(RuntimeError):
     """One or more tasks failed (each is logged with its stack)."""
 
 
-def run_housekeeping(tasks: list[tuple[str, HousekeepingTask]] | None = None) -> dict[str, dict[str, Any]]:
+def run_tasks(tasks: Sequence[tuple[str, HousekeepingTask]]) -> dict[str, dict[str, Any]]:
     """Run every task; returns task name → its counts (or ``{"error": ...}``)."""
     results: dict[str, dict[str, Any]] = {}
     failed: list[str] = []
-    for name, task in tasks if tasks is not None else HOUSEKEEPING_TASKS:
+    for name, task in tasks:
         try:
-            results[name] = task()
+            results[name] = dict(task())
         except Exception as error:  # noqa: BLE001 - isolate tasks; re-raised below as one failure
             logger.exception("housekeeping task failed", extra={"task": name})
             results[name] = {"error": type(error).__name__}
             failed.append(name)
+    logger.info("housekeeping", extra={"results": results})
     if failed:
         raise HousekeepingFailed(f"housekeeping tasks failed: {', '.join(failed)}")
     return results

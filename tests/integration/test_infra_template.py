@@ -94,3 +94,4 @@ def test_alerts_topic_kms_key_and_policy_files(template: dict[str, Any]) -> None
 def test_every_function_gets_the_database_secret(template: dict[str, Any]) -> None:
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["DATABASE_SECRET_ARN"] == {"Ref": "DatabaseSecretArn"}
+    assert variables["ALERTS_TOPIC_ARN"] == {"Ref": "AlertsTopic"}

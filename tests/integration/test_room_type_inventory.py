@@ -196,7 +196,7 @@ def test_the_housekeeping_schedule_runs_the_calendar_task(identity: Identity) ->
         event = client.events.generate_cw_event(
             source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
         )
-        result = client.lambda_.invoke("housekeeping", event)
+        result = client.lambda_.invoke("hourly_upkeep", event)
     assert result.payload["extend_calendars"]["room_types_checked"] == 1
     assert result.payload["extend_calendars"]["room_types_synced"] == 0
 

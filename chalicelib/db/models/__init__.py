@@ -1,6 +1,17 @@
 """ORM models, one module per area. Importing this package registers every table on Base.metadata."""
 
+from chalicelib.db.models.alert import Alert, OutboxMessage
 from chalicelib.db.models.audit import ActivityLog, AuditLog
+from chalicelib.db.models.booking import (
+    BookingEvent,
+    BookingGroup,
+    BookingLine,
+    BookingNight,
+    BookingStatus,
+    BookingStatusTransition,
+    IdempotencyKey,
+    OtaReservationRevision,
+)
 from chalicelib.db.models.identity import (
     AuthSession,
     PasswordResetToken,
@@ -20,16 +31,26 @@ from chalicelib.db.models.system import AppSetting, Heartbeat
 
 __all__ = [
     "ActivityLog",
+    "Alert",
     "AppSetting",
     "AriChangeRecord",
     "AuditLog",
     "AuthSession",
+    "BookingEvent",
+    "BookingGroup",
+    "BookingLine",
+    "BookingNight",
+    "BookingStatus",
+    "BookingStatusTransition",
     "Country",
     "Heartbeat",
+    "IdempotencyKey",
     "InventoryDay",
     "MappingProposal",
     "OtaAccount",
     "OtaConnection",
+    "OtaReservationRevision",
+    "OutboxMessage",
     "PasswordResetToken",
     "Property",
     "RateDay",

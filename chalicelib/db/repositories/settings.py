@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chalicelib.config import get_settings
 from chalicelib.db.models import AppSetting
 
 
@@ -42,6 +43,8 @@ def load_app_settings(session: Session) -> AppSettings:
         except ValidationError:
             continue  # a hand-edited row out of range must not take the product down: default it
         values[key] = value
+    # Until staff set it, the hold period comes from the deployment (BOOKING_EXPIRY_MINUTES).
+    values.setdefault("booking_expiry_minutes", get_settings().booking_expiry_minutes)
     return AppSettings.model_validate(values)
 
 

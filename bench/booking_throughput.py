@@ -1,0 +1,315 @@
+"""Bookings per second through the booking service at 16 concurrent clients, and the ceiling (pgbench).
+
+Starts a throwaway embedded PostgreSQL (fsync off, as the test harness runs it), migrates, and
+measures two workloads, each for SECONDS seconds:
+
+  (a) hot:    every booking on one room type (1-3 nights among the next 30) — all 16 clients
+              queue on the same advisory lock;
+  (b) spread: bookings spread over 100 room types x 365 nights (random room type and stay).
+
+Each booking is ``booking_service.create_booking`` exactly as ``POST /bookings`` calls it (one
+transaction: lock, read the nights, check, insert group + line + nights + event, update the
+counters, ARI rows, audit row, the response snapshot), from 16 client *processes* with one
+connection each, as 16 concurrent Lambda containers would run it (threads in one process would
+measure the GIL instead). Totals are large, so nothing is refused.
+
+The ceiling is the same SQL transaction (advisory lock, read nights, update counters, insert the
+same rows) driven by ``pgbench`` with 16 clients against the same database: what PostgreSQL
+itself sustains on this machine, without Python, the ORM or the driver. Prints both and their
+ratio. Never passes or fails on a time.
+
+    .venv/bin/python bench/booking_throughput.py [SECONDS]
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+
+CLIENTS = 16
+SPREAD_ROOM_TYPES = 100
+DAYS = 365
+
+PGBENCH_SCRIPT = """
+\\set rt random(:first_rt, :last_rt)
+\\set len random(1, 3)
+\\set d0 :base + random(0, :span)
+\\set d1 :d0 + :len
+\\set n random(1, 1000000000)
+BEGIN;
+SELECT pg_advisory_xact_lock(2, :rt);
+SELECT night, total, sold, held, blocked, buffer, version FROM inventory_days
+  WHERE room_type_id = :rt AND night >= DATE '2000-01-01' + :d0 AND night <= DATE '2000-01-01' + :d1;
+UPDATE inventory_days SET held = held + 1, version = version + 1
+  WHERE room_type_id = :rt AND night >= DATE '2000-01-01' + :d0 AND night < DATE '2000-01-01' + :d1;
+INSERT INTO booking_groups (reference, property_id, country_code, source, channel, status_id, guest_name,
+    guest_email, currency, total_amount, check_in, check_out, hold_expires_at, booked_at, created_by_user_id,
+    created_at, updated_at)
+  VALUES ('PB-' || :client_id || '-' || :n, :property, 'VN', 'direct', 'direct', :pending, 'Bench Guest',
+    'bench@example.com', 'VND', 1000000 * :len, DATE '2000-01-01' + :d0, DATE '2000-01-01' + :d1,
+    now() + interval '15 minutes', now(), :user_id, now(), now())
+  RETURNING id AS group_id \\gset
+INSERT INTO booking_lines (group_id, position, room_type_id, check_in, check_out, rooms, adults, children, amount,
+    status_id, created_at, updated_at)
+  VALUES (:group_id, 0, :rt, DATE '2000-01-01' + :d0, DATE '2000-01-01' + :d1, 1, 2, 0, 1000000 * :len,
+    :pending, now(), now())
+  RETURNING id AS line_id \\gset
+INSERT INTO booking_nights (line_id, night, room_type_id, rooms, effect, amount)
+  SELECT :line_id, d::date, :rt, 1, 'hold', 1000000
+  FROM generate_series(DATE '2000-01-01' + :d0, DATE '2000-01-01' + :d1 - 1, interval '1 day') AS d;
+INSERT INTO booking_events (group_id, kind, to_status, after, reason, source, actor_user_id, actor_label, occurred_at)
+  VALUES (:group_id, 'created', 'pending', '{"lines": []}', '', 'staff', :user_id, 'bench@example.com', now());
+INSERT INTO ari_changes (property_id, room_type_id, night, version, payload, created_at)
+  SELECT :property, :rt, night, version, '{"values": {}}'::jsonb, now() FROM inventory_days
+  WHERE room_type_id = :rt AND night >= DATE '2000-01-01' + :d0 AND night < DATE '2000-01-01' + :d1;
+INSERT INTO audit_log (actor_user_id, actor_email, action, entity_type, entity_id, country_code, after)
+  VALUES (:user_id, 'bench@example.com', 'booking.created', 'booking', :group_id, 'VN', '{}');
+COMMIT;
+"""
+
+
+def main() -> None:
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
+    base = Path(tempfile.mkdtemp(prefix="ptx-bench-booking-"))
+    from local.postgres import EmbeddedPostgres, create_database
+
+    postgres = EmbeddedPostgres(base / "data", max_connections=100)
+    postgres.start()
+    try:
+        create_database(postgres.url(), "bench")
+        os.environ.update({"DATABASE_URL": postgres.url("bench"), "DB_POOL_SIZE": "2", "DB_MAX_OVERFLOW": "2"})
+        from chalicelib.config import reset_settings
+        from chalicelib.db.migrate import upgrade
+
+        reset_settings()
+        upgrade(postgres.url("bench"))
+        setup = _setup()
+        print(f"PostgreSQL {_server_version()} (fsync off), {CLIENTS} clients, {seconds:.0f} s per workload")
+        latency = _single_client(setup, setup.room_type_ids[1:], DAYS - 4, min(seconds, 5.0))
+        print(f"  1 client, one booking after another: {latency:.1f} ms per booking ({1000 / latency:.0f}/s)")
+        results = {}
+        for name, room_types, span in (
+            ("hot: 1 room type", setup.room_type_ids[:1], 30),
+            (f"spread: {SPREAD_ROOM_TYPES} room types x {DAYS} nights", setup.room_type_ids[1:], DAYS - 4),
+        ):
+            app_rate, done, failed = _run_service(setup, room_types, span, seconds)
+            ceiling = _run_pgbench(postgres, setup, room_types, span, seconds)
+            results[name] = (app_rate, ceiling)
+            print(
+                f"  {name:42s} service {app_rate:7.1f} bookings/s ({done} booked, {failed} failed)   "
+                f"pgbench {ceiling:7.1f} tx/s   ratio {app_rate / ceiling:5.2f}"
+            )
+    finally:
+        from chalicelib.db.engine import dispose_engines
+
+        dispose_engines()
+        postgres.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+class Setup:
+    def __init__(self, property_id: int, room_type_ids: list[int], caller: object, user_id: int, pending: int,
+                 today: object) -> None:  # fmt: skip
+        self.property_id = property_id
+        self.room_type_ids = room_type_ids
+        self.caller = caller
+        self.user_id = user_id
+        self.pending = pending
+        self.today = today
+
+
+def _setup() -> Setup:
+    from sqlalchemy import select
+
+    from chalicelib.db.engine import unit_of_work
+    from chalicelib.db.models import BookingStatus, Property, Role, RoomType, User
+    from chalicelib.db.repositories import inventory_cells
+    from chalicelib.domain.access import Caller
+    from chalicelib.domain.inventory import missing_cells
+    from chalicelib.domain.nights import NightRange
+    from chalicelib.domain.permissions import as_permission
+    from chalicelib.domain.timezones import today_in_timezone
+
+    today = today_in_timezone(datetime.now(UTC), "Asia/Ho_Chi_Minh")
+    with unit_of_work() as uow:
+        session = uow.session
+        hotel = Property(
+            code="BENCH", name="Bench Hotel", country_code="VN", timezone="Asia/Ho_Chi_Minh", currency="VND"
+        )
+        session.add(hotel)
+        session.flush()
+        room_type_ids = []
+        for index in range(1 + SPREAD_ROOM_TYPES):
+            total = 1_000_000 if index == 0 else 10_000
+            room_type = RoomType(property_id=hotel.id, code=f"RT{index}", name=f"Room {index}", total_rooms=total,
+                                 base_rate=1000000)  # fmt: skip
+            session.add(room_type)
+            session.flush()
+            room_type_ids.append(room_type.id)
+            window = NightRange(today, today + timedelta(days=DAYS))
+            inventory_cells.insert_cells(session, missing_cells(room_type.id, [], window, total=total, buffer=0))
+        role = session.scalar(select(Role).where(Role.name == "Reservations Staff"))
+        assert role is not None
+        user = User(
+            email="bench@example.com",
+            full_name="Bench",
+            password_hash="!bench-cannot-log-in",  # noqa: S106 - not a password: no login matches it
+            role_id=role.id,
+            country_code="VN",
+        )
+        session.add(user)
+        session.flush()
+        pending = session.scalar(select(BookingStatus.id).where(BookingStatus.code == "pending"))
+        assert pending is not None
+        caller = Caller(
+            user_id=user.id, email=user.email, full_name=user.full_name, role_id=role.id, role_name=role.name,
+            permissions=as_permission(role.permissions), home_country="VN", active_country="VN",
+            may_switch_country=False, session_id="bench",
+        )  # fmt: skip
+        return Setup(hotel.id, room_type_ids, caller, user.id, pending, today)
+
+
+def _single_client(setup: Setup, room_types: list[int], span: int, seconds: float) -> float:
+    """Milliseconds per booking for one client alone (the latency a single request sees)."""
+    from chalicelib.services import booking_service
+    from chalicelib.services.booking_service import NewBooking, NewBookingLine
+
+    rng = random.Random(0)
+    count = 0
+    began = time.perf_counter()
+    while time.perf_counter() - began < seconds or count < 10:
+        first = setup.today + timedelta(days=1 + rng.randint(0, span - 1))  # type: ignore[operator]
+        line = NewBookingLine(rng.choice(room_types), first, first + timedelta(days=rng.randint(1, 3)))
+        booking_service.create_booking(setup.caller, NewBooking(setup.property_id, (line,), "Bench Guest"))  # type: ignore[arg-type]
+        count += 1
+    return (time.perf_counter() - began) * 1000 / count
+
+
+def _run_service(setup: Setup, room_types: list[int], span: int, seconds: float) -> tuple[float, int, int]:
+    """16 client processes (as 16 Lambda containers would be: one connection each, no shared GIL)."""
+    import multiprocessing
+
+    from chalicelib.db.engine import dispose_engines
+    from chalicelib.services import booking_service  # noqa: F401 - imported once, before the fork
+
+    dispose_engines()  # no pooled connection may cross the fork
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    start = context.Barrier(CLIENTS + 1)
+    deadline = context.Value("d", 0.0)
+    workers = [
+        context.Process(target=_client, args=(index, setup, room_types, span, start, deadline, results))
+        for index in range(CLIENTS)
+    ]
+    for worker in workers:
+        worker.start()
+    start.wait()
+    began = time.perf_counter()
+    deadline.value = time.time() + seconds
+    outcomes = [results.get(timeout=seconds + 120) for _ in workers]
+    elapsed = time.perf_counter() - began
+    for worker in workers:
+        worker.join()
+    done = sum(ok for ok, _ in outcomes)
+    return done / elapsed, done, sum(failed for _, failed in outcomes)
+
+
+def _client(index: int, setup: Setup, room_types: list[int], span: int, start: object, deadline: object,
+            results: object) -> None:  # fmt: skip
+    from chalicelib.config import reset_settings
+    from chalicelib.db.engine import dispose_engines
+    from chalicelib.services import booking_service
+    from chalicelib.services.booking_service import NewBooking, NewBookingLine
+
+    os.environ["DB_POOL_SIZE"] = "1"
+    reset_settings()
+    rng = random.Random(index)
+
+    def request() -> NewBooking:
+        first = setup.today + timedelta(days=1 + rng.randint(0, span - 1))  # type: ignore[operator]
+        return NewBooking(
+            property_id=setup.property_id,
+            guest_name="Bench Guest",
+            guest_email="bench@example.com",
+            lines=(NewBookingLine(rng.choice(room_types), first, first + timedelta(days=rng.randint(1, 3))),),
+        )
+
+    booking_service.create_booking(setup.caller, request())  # type: ignore[arg-type]  # warm: connection, caches
+    done = failed = 0
+    start.wait()  # type: ignore[attr-defined]
+    while deadline.value == 0.0:  # type: ignore[attr-defined]
+        time.sleep(0.001)
+    while time.time() < deadline.value:  # type: ignore[attr-defined]
+        try:
+            booking_service.create_booking(setup.caller, request())  # type: ignore[arg-type]
+            done += 1
+        except Exception:
+            failed += 1
+    dispose_engines()
+    results.put((done, failed))  # type: ignore[attr-defined]
+
+
+def _pgbench() -> Path:
+    """pgbench next to the server binaries, else on PATH, else in the usual install folders."""
+    from local.postgres import find_pg_bin_dir
+
+    beside = find_pg_bin_dir() / "pgbench"
+    if beside.exists():
+        return beside
+    on_path = shutil.which("pgbench")
+    if on_path:
+        return Path(on_path)
+    for candidate in sorted(Path("/").glob("usr/lib/postgresql/*/bin/pgbench"), reverse=True):
+        return candidate
+    raise SystemExit("pgbench not found: install the PostgreSQL client tools (e.g. apt-get install postgresql)")
+
+
+def _run_pgbench(postgres: object, setup: Setup, room_types: list[int], span: int, seconds: float) -> float:
+    pgbench = _pgbench()
+    script = Path(tempfile.mkdtemp(prefix="ptx-pgbench-")) / "booking.sql"
+    script.write_text(PGBENCH_SCRIPT)
+    variables = {
+        "first_rt": min(room_types),
+        "last_rt": max(room_types),
+        "span": span - 1,
+        "base": (setup.today + timedelta(days=1) - date(2000, 1, 1)).days,  # type: ignore[operator]
+        "property": setup.property_id,
+        "pending": setup.pending,
+        "user_id": setup.user_id,
+    }
+    command = [str(pgbench), "-n", "-c", str(CLIENTS), "-j", "2", "-T", str(int(seconds)), "-f", str(script),
+               "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "postgres"]  # type: ignore[attr-defined]  # fmt: skip
+    for name, value in variables.items():
+        command += ["-D", f"{name}={value}"]
+    command.append("bench")
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    shutil.rmtree(script.parent, ignore_errors=True)
+    match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
+    if result.returncode != 0 or match is None:
+        raise SystemExit(f"pgbench failed ({result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return float(match.group(1))
+
+
+def _server_version() -> str:
+    from sqlalchemy import text
+
+    from chalicelib.db.engine import unit_of_work
+
+    with unit_of_work() as uow:
+        return str(uow.session.scalar(text("SHOW server_version")))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Alerts: list and read (your country scope), acknowledge, snooze, resolve."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.db.repositories.alerts import AlertFilters
+from chalicelib.domain.access import Caller
+from chalicelib.domain.alerts import AlertAction, AlertStatus, AlertType
+from chalicelib.domain.permissions import Permission
+from chalicelib.services import alert_service
+
+blueprint = ApiBlueprint(__name__, tag="alerts")
+
+
+class AlertOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    type: AlertType
+    severity: Literal["critical", "warning", "info"]
+    status: AlertStatus
+    property_id: int | None
+    country_code: str | None
+    room_type_id: int | None
+    night: date | None
+    channel: str | None
+    booking_group_id: int | None = Field(description="the booking that raised (or last worsened) it")
+    title: str
+    message: str
+    details: dict[str, Any] = Field(
+        description="overbooking: the root cause (bookings holding the night, rooms by channel, stale channels)"
+    )
+    occurrences: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by_user_id: int | None
+    snoozed_until: datetime | None
+    resolved_at: datetime | None
+    resolved_by_user_id: int | None
+    resolution_note: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class AlertQuery(PageQuery):
+    status: list[AlertStatus] = Field(default_factory=list, description="repeat the parameter for several")
+    type: list[AlertType] = Field(default_factory=list)
+    open_only: bool = Field(default=False, description="everything not resolved")
+    property_id: int | None = Field(default=None, ge=1)
+    room_type_id: int | None = Field(default=None, ge=1)
+    night_from: date | None = None
+    night_to: date | None = None
+    since: datetime | None = Field(default=None, description="raised at or after (ISO 8601)")
+    until: datetime | None = Field(default=None, description="raised before (ISO 8601)")
+
+
+class SnoozeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"until": "2030-01-01T08:00:00Z"}]})
+
+    until: AwareDatetime = Field(description="when the alert comes back (ISO 8601 with offset)")
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"note": "moved the guest to a partner hotel"}]}
+    )
+
+    note: str = Field(default="", max_length=2000)
+
+
+@blueprint.endpoint(
+    "/alerts",
+    summary="Alerts in your country scope, newest first",
+    query=AlertQuery,
+    response=Page[AlertOut],
+    permission=Permission.ALERTS_READ,
+)
+def list_alerts(caller: Caller, query: AlertQuery) -> Page[AlertOut]:
+    filters = AlertFilters(
+        statuses=tuple(s.value for s in query.status),
+        types=tuple(t.value for t in query.type),
+        open_only=query.open_only,
+        property_id=query.property_id,
+        room_type_id=query.room_type_id,
+        night_from=query.night_from,
+        night_to=query.night_to,
+        since=query.since,
+        until=query.until,
+    )
+    alerts, total = alert_service.list_alerts(caller, filters, offset=query.offset, limit=query.page_size)
+    return Page.of([AlertOut.model_validate(alert) for alert in alerts], total, query)
+
+
+@blueprint.endpoint(
+    "/alerts/{alert_id}",
+    summary="One alert with its root cause",
+    response=AlertOut,
+    permission=Permission.ALERTS_READ,
+    scoped_resource="alert",
+)
+def get_alert(caller: Caller, alert_id: int) -> AlertOut:
+    return AlertOut.model_validate(alert_service.get_alert(caller, alert_id))
+
+
+@blueprint.endpoint(
+    "/alerts/{alert_id}/acknowledge",
+    "POST",
+    summary="Acknowledge: someone is on it",
+    response=AlertOut,
+    permission=Permission.ALERTS_MANAGE,
+    scoped_resource="alert",
+    error_statuses=(409,),
+)
+def acknowledge_alert(caller: Caller, alert_id: int) -> AlertOut:
+    return AlertOut.model_validate(alert_service.act_on_alert(caller, alert_id, AlertAction.ACKNOWLEDGE))
+
+
+@blueprint.endpoint(
+    "/alerts/{alert_id}/snooze",
+    "POST",
+    summary="Snooze until a time (it then comes back as new)",
+    body=SnoozeIn,
+    response=AlertOut,
+    permission=Permission.ALERTS_MANAGE,
+    scoped_resource="alert",
+    error_statuses=(409,),
+)
+def snooze_alert(caller: Caller, alert_id: int, body: SnoozeIn) -> AlertOut:
+    return AlertOut.model_validate(alert_service.act_on_alert(caller, alert_id, AlertAction.SNOOZE, until=body.until))
+
+
+@blueprint.endpoint(
+    "/alerts/{alert_id}/resolve",
+    "POST",
+    summary="Resolve, with a note of what was done",
+    body=ResolveIn,
+    body_required=False,
+    response=AlertOut,
+    permission=Permission.ALERTS_MANAGE,
+    scoped_resource="alert",
+    error_statuses=(409,),
+)
+def resolve_alert(caller: Caller, alert_id: int, body: ResolveIn) -> AlertOut:
+    return AlertOut.model_validate(alert_service.act_on_alert(caller, alert_id, AlertAction.RESOLVE, note=body.note))

@@ -1,0 +1,392 @@
+"""Bookings: take one (direct or partner), confirm it, move it along the workflow, list, read, export."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from chalice.app import Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.schemas import Email, PersonName
+from chalicelib.db.repositories.bookings import BookingFilters
+from chalicelib.domain.access import Caller
+from chalicelib.domain.bookings import MAX_LINES, MAX_ROOMS_PER_LINE, BookingSource, check_idempotency_key
+from chalicelib.domain.ota_codes import OtaCode
+from chalicelib.domain.permissions import Permission
+from chalicelib.services import booking_query_service, booking_service
+
+blueprint = ApiBlueprint(__name__, tag="bookings")
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+JSON = "application/json"
+
+StatusCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+
+class StatusOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    label: str
+    colour: str
+    icon: str
+    inventory_effect: Literal["hold", "sell", "none"]
+    is_terminal: bool
+
+
+class LineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    position: int
+    room_type_id: int
+    room_type_code: str
+    room_type_name: str
+    rate_plan_id: int | None
+    check_in: date
+    check_out: date
+    nights: int
+    rooms: int
+    adults: int
+    children: int
+    amount: Decimal
+    status: str
+    line_ref: str | None
+    guest_name: str | None = Field(description="null without the GUEST_DATA_VIEW permission")
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str = Field(description="created, status_changed, modified, expired, ota_revision_ignored")
+    from_status: str | None
+    to_status: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str
+    source: str = Field(description="staff, partner, ota or system")
+    actor_user_id: int | None
+    actor_label: str
+    ota_revision: str | None
+    occurred_at: datetime
+
+
+class RevisionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    revision: str
+    action: str
+    outcome: str
+    received_at: datetime
+    ack_state: str
+    acknowledged_at: datetime | None
+
+
+class BookingSummaryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    reference: str
+    property_id: int
+    property_code: str
+    property_name: str
+    country_code: str
+    source: Literal["direct", "partner", "ota"]
+    channel: str
+    ota_code: str | None
+    ota_reservation_id: str | None
+    status: StatusOut
+    guest_name: str | None = Field(description="null without the GUEST_DATA_VIEW permission")
+    currency: str
+    total_amount: Decimal
+    check_in: date | None
+    check_out: date | None
+    rooms: int
+    hold_expires_at: datetime | None
+    booked_at: datetime
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    lines: list[LineOut]
+
+
+class BookingOut(BookingSummaryOut):
+    guest_email: str | None
+    guest_phone: str | None
+    notes: str
+    created_by_user_id: int | None
+    last_ota_revision: str | None
+    timeline: list[EventOut]
+    ota_revisions: list[RevisionOut]
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+
+class BookingLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    room_type_id: int = Field(ge=1)
+    check_in: date
+    check_out: date = Field(description="the day the guest leaves (the night before is the last night)")
+    rooms: int = Field(default=1, ge=1, le=MAX_ROOMS_PER_LINE)
+    adults: int = Field(default=2, ge=1, le=20)
+    children: int = Field(default=0, ge=0, le=20)
+    rate_plan_id: int | None = Field(default=None, ge=1)
+    amount: Decimal | None = Field(
+        default=None, ge=0, description="the line's total (e.g. a partner's contract price); else priced from rates"
+    )
+    guest_name: PersonName | None = None
+
+
+class BookingCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "property_id": 1,
+                    "guest_name": "Nguyen Van A",
+                    "guest_email": "guest@example.com",
+                    "lines": [{"room_type_id": 1, "check_in": "2030-03-01", "check_out": "2030-03-03", "rooms": 1}],
+                }
+            ]
+        },
+    )
+
+    property_id: int = Field(ge=1)
+    source: Literal["direct", "partner"] = "direct"
+    partner_code: str | None = Field(
+        default=None, min_length=1, max_length=60, pattern=r"^[A-Za-z0-9._-]+$", description="required for partner"
+    )
+    guest_name: PersonName
+    guest_email: Email | None = None
+    guest_phone: str | None = Field(default=None, max_length=40)
+    notes: str = Field(default="", max_length=2000)
+    lines: list[BookingLineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+    @model_validator(mode="after")
+    def _partner_named(self) -> BookingCreate:
+        if self.source == "partner" and not self.partner_code:
+            raise ValueError("partner_code is required for a partner booking")
+        return self
+
+    def to_request(self) -> booking_service.NewBooking:
+        return booking_service.NewBooking(
+            property_id=self.property_id,
+            source=BookingSource(self.source),
+            partner_code=self.partner_code,
+            guest_name=self.guest_name,
+            guest_email=self.guest_email or "",
+            guest_phone=self.guest_phone or "",
+            notes=self.notes,
+            lines=tuple(
+                booking_service.NewBookingLine(
+                    room_type_id=line.room_type_id,
+                    check_in=line.check_in,
+                    check_out=line.check_out,
+                    rooms=line.rooms,
+                    adults=line.adults,
+                    children=line.children,
+                    rate_plan_id=line.rate_plan_id,
+                    amount=line.amount,
+                    guest_name=line.guest_name,
+                )
+                for line in self.lines
+            ),
+        )
+
+
+class BookingFilterQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stay_from: date | None = Field(default=None, description="stays with a night on or after this date")
+    stay_to: date | None = Field(default=None, description="stays with a night on or before this date")
+    created_from: datetime | None = Field(default=None, description="created at or after (ISO 8601)")
+    created_to: datetime | None = Field(default=None, description="created before (ISO 8601)")
+    status: list[StatusCode] = Field(default_factory=list, description="status codes (repeat the parameter)")
+    source: list[Literal["direct", "partner", "ota"]] = Field(default_factory=list)
+    ota: OtaCode | None = None
+    property_id: int | None = Field(default=None, ge=1)
+    room_type_id: int | None = Field(default=None, ge=1)
+    guest: str | None = Field(
+        default=None, min_length=2, max_length=100, description="part of the guest's name, the reference or OTA id"
+    )
+
+    def filters(self) -> BookingFilters:
+        return BookingFilters(
+            stay_from=self.stay_from,
+            stay_to=self.stay_to,
+            created_from=self.created_from,
+            created_to=self.created_to,
+            statuses=tuple(self.status),
+            sources=tuple(self.source),
+            ota=self.ota.value if self.ota else None,
+            property_id=self.property_id,
+            room_type_id=self.room_type_id,
+            guest=self.guest,
+        )
+
+
+class BookingQuery(PageQuery, BookingFilterQuery):
+    pass
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"to_status": "cancelled", "reason": "guest called"}]}
+    )
+
+    to_status: StatusCode
+    reason: str = Field(default="", max_length=1000)
+
+
+class TransitionOptionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    transition_id: int
+    to_status: StatusOut
+    permission: str
+
+
+class TransitionDialogOut(BaseModel):
+    current: StatusOut
+    allowed: list[TransitionOptionOut] = Field(description="the statuses you may move this booking to")
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+
+@blueprint.endpoint(
+    "/bookings",
+    "POST",
+    summary="Take a direct or partner booking (a hold until confirmed)",
+    body=BookingCreate,
+    response=BookingOut,
+    status=201,
+    permission=Permission.BOOKINGS_CREATE,
+    error_statuses=(409,),
+    headers={
+        IDEMPOTENCY_HEADER: "a unique key per booking attempt: a retry with the same key returns the first result"
+    },
+)
+def create_booking(caller: Caller, body: BookingCreate) -> Response:
+    """One transaction under the room types' advisory locks: every night of every line is checked;
+    409 ``insufficient_inventory`` names the short nights, 409 ``stay_restricted`` the restricted
+    ones. The booking holds its rooms for ``booking_expiry_minutes`` (default 15) until
+    ``PATCH /bookings/{id}/confirm``. A replay of an ``Idempotency-Key`` answers the first
+    result with ``Idempotent-Replayed: true``; the same key with another body is 422."""
+    raw_key = blueprint.current_request.headers.get(IDEMPOTENCY_HEADER.lower())
+    key = check_idempotency_key(raw_key) if raw_key is not None else None
+    created = booking_service.create_booking(caller, body.to_request(), key)
+    headers: dict[str, str] = {"Content-Type": JSON, "Location": f"/bookings/{created.group_id}"}
+    if created.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    body_out = BookingOut.model_validate(created.response).model_dump(mode="json")
+    return Response(body=body_out, status_code=201, headers=headers)  # type: ignore[arg-type]
+
+
+@blueprint.endpoint(
+    "/bookings",
+    summary="Bookings in your country scope, newest first",
+    query=BookingQuery,
+    response=Page[BookingSummaryOut],
+    permission=Permission.BOOKINGS_READ,
+)
+def list_bookings(caller: Caller, query: BookingQuery) -> Page[BookingSummaryOut]:
+    """Filters combine: stay dates (overlap), creation time, status, source / OTA, property,
+    room type, guest (name, reference or OTA reservation id; needs GUEST_DATA_VIEW)."""
+    records, total = booking_query_service.list_bookings(
+        caller, query.filters(), offset=query.offset, limit=query.page_size
+    )
+    return Page.of([BookingSummaryOut.model_validate(record) for record in records], total, query)
+
+
+@blueprint.endpoint(
+    "/bookings/export",
+    summary="Bookings as CSV (the same filters as the list)",
+    query=BookingFilterQuery,
+    permission=Permission.BOOKINGS_EXPORT,
+    response_content_type="text/csv; charset=utf-8",
+)
+def export_bookings(caller: Caller, query: BookingFilterQuery) -> Response:
+    """At most 10,000 bookings per export (422 asks to narrow the filters). Guest columns are empty
+    without GUEST_DATA_VIEW."""
+    content = booking_query_service.export_csv(caller, query.filters())
+    return Response(
+        body=content,
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="bookings.csv"',
+        },
+    )
+
+
+@blueprint.endpoint(
+    "/bookings/{group_id}",
+    summary="One booking: lines, full timeline, OTA revisions",
+    response=BookingOut,
+    permission=Permission.BOOKINGS_READ,
+    scoped_resource="booking",
+)
+def get_booking(caller: Caller, group_id: int) -> BookingOut:
+    return BookingOut.model_validate(booking_query_service.get_booking(caller, group_id))
+
+
+@blueprint.endpoint(
+    "/bookings/{group_id}/confirm",
+    "PATCH",
+    summary="Confirm a hold: it becomes a sale",
+    response=BookingOut,
+    permission=Permission.BOOKINGS_CREATE,
+    scoped_resource="booking",
+    error_statuses=(409,),
+)
+def confirm_booking(caller: Caller, group_id: int) -> BookingOut:
+    """Held nights become sold. Confirming a confirmed booking answers it unchanged; an expired
+    (released) hold is 409 ``booking_not_pending``."""
+    return BookingOut.model_validate(booking_service.confirm_group(caller, group_id))
+
+
+@blueprint.endpoint(
+    "/bookings/{group_id}/transitions",
+    summary="The transition dialog: statuses you may move this booking to",
+    response=TransitionDialogOut,
+    permission=Permission.BOOKINGS_READ,
+    scoped_resource="booking",
+)
+def booking_transitions(caller: Caller, group_id: int) -> TransitionDialogOut:
+    current, options = booking_query_service.transition_options(caller, group_id)
+    return TransitionDialogOut(
+        current=StatusOut.model_validate(current),
+        allowed=[TransitionOptionOut.model_validate(option) for option in options],
+    )
+
+
+@blueprint.endpoint(
+    "/bookings/{group_id}/transitions",
+    "POST",
+    summary="Move a booking to another status (check in, cancel, no-show, ...)",
+    body=TransitionIn,
+    response=BookingOut,
+    permission=Permission.BOOKINGS_READ,
+    scoped_resource="booking",
+    error_statuses=(409,),
+)
+def transition_booking(caller: Caller, group_id: int, body: TransitionIn) -> BookingOut:
+    """Each transition names the permission it needs (403 without it); one that is not configured
+    is 409 ``transition_not_allowed``. Inventory follows the statuses' effects; a timeline event
+    records who, when and why."""
+    return BookingOut.model_validate(booking_service.transition(caller, group_id, body.to_status, body.reason))

@@ -1,0 +1,102 @@
+"""Alerts in SQL: the open alert of a condition, scoped reads and lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from chalicelib.db.models import Alert
+from chalicelib.db.pagination import paginate
+from chalicelib.db.scoping import scoped
+from chalicelib.domain.access import CountryScope
+from chalicelib.domain.alerts import AlertStatus
+
+
+def insert_if_none_open(session: Session, values: dict[str, Any]) -> int | None:
+    """Insert an alert unless one with the same ``dedupe_key`` is open; its id, or None if one is.
+
+    The partial unique index (one open alert per key) decides, so two writers raising the same
+    condition at once end with one alert, whichever commits first.
+    """
+    statement = (
+        insert(Alert)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[Alert.dedupe_key], index_where=text("status <> 'resolved'"))
+        .returning(Alert.id)
+    )
+    return session.scalar(statement)
+
+
+def open_alert_for_update(session: Session, dedupe_key: str) -> Alert | None:
+    return session.scalar(
+        select(Alert)
+        .where(Alert.dedupe_key == dedupe_key, Alert.status != AlertStatus.RESOLVED.value)
+        .with_for_update()
+    )
+
+
+def scoped_alert(session: Session, alert_id: int, scope: CountryScope, *, for_update: bool = False) -> Alert | None:
+    statement = scoped(select(Alert).where(Alert.id == alert_id), Alert.country_code, scope)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.scalar(statement)
+
+
+@dataclass(frozen=True)
+class AlertFilters:
+    statuses: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    open_only: bool = False
+    property_id: int | None = None
+    room_type_id: int | None = None
+    night_from: date | None = None
+    night_to: date | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def list_alerts(
+    session: Session, scope: CountryScope, filters: AlertFilters, *, offset: int, limit: int
+) -> tuple[list[Alert], int]:
+    statement = scoped(select(Alert), Alert.country_code, scope)
+    conditions: list[ColumnElement[bool]] = []
+    if filters.statuses:
+        conditions.append(Alert.status.in_(filters.statuses))
+    if filters.open_only:
+        conditions.append(Alert.status != AlertStatus.RESOLVED.value)
+    if filters.types:
+        conditions.append(Alert.type.in_(filters.types))
+    if filters.property_id is not None:
+        conditions.append(Alert.property_id == filters.property_id)
+    if filters.room_type_id is not None:
+        conditions.append(Alert.room_type_id == filters.room_type_id)
+    if filters.night_from is not None:
+        conditions.append(Alert.night >= filters.night_from)
+    if filters.night_to is not None:
+        conditions.append(Alert.night <= filters.night_to)
+    if filters.since is not None:
+        conditions.append(Alert.created_at >= filters.since)
+    if filters.until is not None:
+        conditions.append(Alert.created_at < filters.until)
+    if conditions:
+        statement = statement.where(and_(*conditions))
+    rows, total = paginate(
+        session, statement.order_by(Alert.created_at.desc(), Alert.id.desc()), offset=offset, limit=limit
+    )
+    return [row[0] for row in rows], total
+
+
+def wake_snoozed(session: Session, now: datetime) -> int:
+    """Snoozed alerts whose time has come are new again; returns how many."""
+    result = session.execute(
+        update(Alert)
+        .where(Alert.status == AlertStatus.SNOOZED.value, Alert.snoozed_until <= now)
+        .values(status=AlertStatus.NEW.value, snoozed_until=None)
+        .returning(Alert.id)
+    )
+    return len(result.all())

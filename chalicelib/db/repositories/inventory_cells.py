@@ -1,0 +1,75 @@
+"""The booking path's access to ``inventory_days``: cells keyed by (room type, night), counters saved in one statement.
+
+Callers hold the room types' advisory locks (``chalicelib.db.locks.lock_room_types``) for every
+write, so the values read here cannot change before the transaction writes them back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from chalicelib.db.models import InventoryDay
+from chalicelib.db.repositories import calendar
+from chalicelib.domain.inventory import INVENTORY_FIELDS, InventoryCell, InventoryCellChange
+
+CellKey = tuple[int, date]
+
+
+def load_cells(
+    session: Session, room_type_ids: Iterable[int], first_night: date, last_night: date
+) -> dict[CellKey, InventoryCell]:
+    """The cells of the room types from ``first_night`` to ``last_night`` (both inclusive) that exist."""
+    cells = calendar.load_cells(session, room_type_ids, first_night, last_night + timedelta(days=1))
+    return {(cell.room_type_id, cell.night): cell for cell in cells}
+
+
+def insert_cells(session: Session, cells: Iterable[InventoryCell]) -> int:
+    """Create cells that do not exist yet (a concurrent creator wins silently); returns how many were new."""
+    rows = [_row(cell) for cell in cells]
+    if not rows:
+        return 0
+    statement = insert(InventoryDay).on_conflict_do_nothing(index_elements=["room_type_id", "night"])
+    result = session.execute(statement.returning(InventoryDay.night), rows)
+    return len(result.all())
+
+
+_SAVE_COUNTERS = text(
+    "UPDATE inventory_days AS d"
+    " SET sold = v.sold, held = v.held, blocked = v.blocked, version = v.version, updated_at = now()"
+    " FROM unnest(CAST(:room_type_ids AS integer[]), CAST(:nights AS date[]), CAST(:sold AS integer[]),"
+    "             CAST(:held AS integer[]), CAST(:blocked AS integer[]), CAST(:versions AS bigint[]))"
+    "   AS v(room_type_id, night, sold, held, blocked, version)"
+    " WHERE d.room_type_id = v.room_type_id AND d.night = v.night"
+)
+
+
+def save_counters(session: Session, changes: Iterable[InventoryCellChange]) -> int:
+    """Write the counters (sold, held, blocked) and version of changed cells in one statement; returns how many.
+
+    One round trip whatever the number of nights: the statement runs while the room types'
+    locks are held, so every round trip saved shortens the wait of the next booking.
+    """
+    cells = [change.after for change in changes if change.before is not None]
+    if cells:
+        session.execute(
+            _SAVE_COUNTERS,
+            {
+                "room_type_ids": [cell.room_type_id for cell in cells],
+                "nights": [cell.night for cell in cells],
+                "sold": [cell.sold for cell in cells],
+                "held": [cell.held for cell in cells],
+                "blocked": [cell.blocked for cell in cells],
+                "versions": [cell.version for cell in cells],
+            },
+        )
+    return len(cells)
+
+
+def _row(cell: InventoryCell) -> dict[str, Any]:
+    return {name: getattr(cell, name) for name in ("room_type_id", "night", *INVENTORY_FIELDS, "version")}

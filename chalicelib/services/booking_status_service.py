@@ -1,0 +1,237 @@
+"""Configuring booking statuses and the transitions between them (BOOKING_STATUS_CONFIG holders).
+
+Rules that keep counters true: a status's inventory effect cannot change while bookings are in
+it (their nights were counted by the old effect); the system statuses (pending, confirmed,
+cancelled) keep their code and effect and cannot be deleted; a status in use cannot be deleted.
+Every change is audited (as global data: no country).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from chalicelib.db.engine import unit_of_work
+from chalicelib.db.models import BookingStatus, BookingStatusTransition
+from chalicelib.db.repositories import bookings as booking_repository
+from chalicelib.domain.access import Caller
+from chalicelib.domain.bookings import SYSTEM_STATUS_EFFECTS, InventoryEffect, check_colour
+from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.permissions import Permission
+from chalicelib.services.audit_service import audit_snapshot, record_audit
+
+STATUS_FIELDS = ("code", "label", "colour", "icon", "inventory_effect", "is_terminal", "sort_order")
+TRANSITION_FIELDS = ("from_status_id", "to_status_id", "permission")
+
+
+@dataclass(frozen=True)
+class Workflow:
+    statuses: list[BookingStatus]
+    transitions: list[BookingStatusTransition]
+
+
+def workflow() -> Workflow:
+    """Every status and transition (the state-machine editor's data)."""
+    with unit_of_work() as uow:
+        return Workflow(booking_repository.statuses(uow.session), booking_repository.transitions(uow.session))
+
+
+def create_status(caller: Caller, values: dict[str, Any]) -> BookingStatus:
+    """Add a status; its code must be new."""
+    with unit_of_work() as uow:
+        if booking_repository.status_by_code(uow.session, values["code"]) is not None:
+            raise Conflict(
+                "A status with this code exists.", details=[{"field": "body.code", "message": "already used"}]
+            )
+        status = BookingStatus(
+            code=values["code"],
+            label=values["label"],
+            colour=check_colour(values["colour"], field="body.colour"),
+            icon=values.get("icon", ""),
+            inventory_effect=InventoryEffect(values["inventory_effect"]).value,
+            is_terminal=values.get("is_terminal", False),
+            is_system=False,
+            sort_order=values.get("sort_order", 100),
+        )
+        uow.session.add(status)
+        uow.session.flush()
+        record_audit(
+            uow.session,
+            caller,
+            "booking_status.created",
+            "booking_status",
+            status.id,
+            None,
+            audit_snapshot(status, STATUS_FIELDS),
+        )
+        uow.session.refresh(status)
+        return status
+
+
+def update_status(caller: Caller, status_id: int, changes: dict[str, Any]) -> BookingStatus:
+    """Change a status's look, order, terminal flag or (if no booking is in it) inventory effect."""
+    with unit_of_work() as uow:
+        status = _status(uow.session, status_id, for_update=True)
+        before = audit_snapshot(status, STATUS_FIELDS)
+        if "inventory_effect" in changes and changes["inventory_effect"] != status.inventory_effect:
+            if status.is_system:
+                raise Conflict(
+                    f"The effect of the system status {status.code} is fixed "
+                    f"({SYSTEM_STATUS_EFFECTS[status.code].value}).",
+                    details=[{"field": "body.inventory_effect", "message": "fixed for a system status"}],
+                )
+            if booking_repository.status_in_use(uow.session, status.id):
+                raise Conflict(
+                    "Bookings are in this status; their nights were counted by its current effect.",
+                    details=[{"field": "body.inventory_effect", "message": "status in use"}],
+                )
+            status.inventory_effect = InventoryEffect(changes["inventory_effect"]).value
+        if "colour" in changes:
+            status.colour = check_colour(changes["colour"], field="body.colour")
+        if changes.get("is_terminal") and booking_repository.transitions_from(uow.session, status.id):
+            raise Conflict(
+                "A terminal status has no way out: delete its outgoing transitions first.",
+                details=[{"field": "body.is_terminal", "message": "status has outgoing transitions"}],
+            )
+        for name in ("label", "icon", "is_terminal", "sort_order"):
+            if name in changes:
+                setattr(status, name, changes[name])
+        record_audit(
+            uow.session,
+            caller,
+            "booking_status.updated",
+            "booking_status",
+            status.id,
+            before,
+            audit_snapshot(status, STATUS_FIELDS),
+        )
+        uow.session.flush()
+        uow.session.refresh(status)
+        return status
+
+
+def delete_status(caller: Caller, status_id: int) -> None:
+    """Delete a status no booking uses (its transitions go with it); system statuses stay."""
+    with unit_of_work() as uow:
+        status = _status(uow.session, status_id, for_update=True)
+        if status.is_system:
+            raise Conflict(f"The system status {status.code} cannot be deleted.")
+        if booking_repository.status_in_use(uow.session, status.id):
+            raise Conflict("Bookings are in this status; move them first.")
+        record_audit(
+            uow.session,
+            caller,
+            "booking_status.deleted",
+            "booking_status",
+            status.id,
+            audit_snapshot(status, STATUS_FIELDS),
+            None,
+        )
+        uow.session.delete(status)
+
+
+def create_transition(caller: Caller, from_code: str, to_code: str, permission: str) -> BookingStatusTransition:
+    """Allow ``from_code`` → ``to_code`` for holders of ``permission``."""
+    _check_permission_name(permission)
+    with unit_of_work() as uow:
+        source = _status_by_code(uow.session, from_code, "body.from_status")
+        target = _status_by_code(uow.session, to_code, "body.to_status")
+        if source.id == target.id:
+            raise InvalidInput(
+                "A transition leads to another status.",
+                details=[{"field": "body.to_status", "message": "same as from_status"}],
+            )
+        if source.is_terminal:
+            raise InvalidInput(
+                f"{source.label} is terminal: nothing leaves it.",
+                details=[{"field": "body.from_status", "message": "terminal status"}],
+            )
+        if booking_repository.transition_between(uow.session, source.id, target.id) is not None:
+            raise Conflict(
+                "This transition exists.", details=[{"field": "body.to_status", "message": "already allowed"}]
+            )
+        transition = BookingStatusTransition(from_status_id=source.id, to_status_id=target.id, permission=permission)
+        uow.session.add(transition)
+        try:
+            uow.session.flush()
+        except IntegrityError:
+            raise Conflict("This transition exists.") from None
+        record_audit(
+            uow.session,
+            caller,
+            "booking_transition.created",
+            "booking_transition",
+            transition.id,
+            None,
+            audit_snapshot(transition, TRANSITION_FIELDS),
+        )
+        uow.session.refresh(transition)
+        return transition
+
+
+def update_transition(caller: Caller, transition_id: int, permission: str) -> BookingStatusTransition:
+    """Change the permission a transition needs."""
+    _check_permission_name(permission)
+    with unit_of_work() as uow:
+        transition = _transition(uow.session, transition_id)
+        before = audit_snapshot(transition, TRANSITION_FIELDS)
+        transition.permission = permission
+        record_audit(
+            uow.session,
+            caller,
+            "booking_transition.updated",
+            "booking_transition",
+            transition.id,
+            before,
+            audit_snapshot(transition, TRANSITION_FIELDS),
+        )
+        uow.session.flush()
+        uow.session.refresh(transition)
+        return transition
+
+
+def delete_transition(caller: Caller, transition_id: int) -> None:
+    with unit_of_work() as uow:
+        transition = _transition(uow.session, transition_id)
+        record_audit(
+            uow.session,
+            caller,
+            "booking_transition.deleted",
+            "booking_transition",
+            transition.id,
+            audit_snapshot(transition, TRANSITION_FIELDS),
+            None,
+        )
+        uow.session.delete(transition)
+
+
+def _check_permission_name(name: str) -> None:
+    if name not in Permission.__members__:
+        raise InvalidInput(
+            f"Unknown permission {name[:60]!r}.",
+            details=[{"field": "body.permission", "message": "unknown permission"}],
+        )
+
+
+def _status(session: Session, status_id: int, *, for_update: bool = False) -> BookingStatus:
+    status = booking_repository.status_by_id(session, status_id, for_update=for_update)
+    if status is None:
+        raise NotFound("No such booking status.")
+    return status
+
+
+def _status_by_code(session: Session, code: str, field: str) -> BookingStatus:
+    status = booking_repository.status_by_code(session, code)
+    if status is None:
+        raise InvalidInput(f"No booking status {code[:40]!r}.", details=[{"field": field, "message": "unknown status"}])
+    return status
+
+
+def _transition(session: Session, transition_id: int) -> BookingStatusTransition:
+    transition = booking_repository.transition_by_id(session, transition_id)
+    if transition is None:
+        raise NotFound("No such transition.")
+    return transition

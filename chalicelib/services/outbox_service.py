@@ -1,0 +1,107 @@
+"""The transactional outbox of notifications: write in the business transaction, publish after it commits.
+
+A service that must notify (an alert was raised) calls :func:`publish_after_commit` with its unit
+of work: the row is written in the same transaction (no dual write), and once that transaction
+commits the same invocation relays its own rows (:func:`relay`), so a notification leaves within
+milliseconds. A crash between the commit and the relay leaves the row unpublished; the
+housekeeping schedule's :func:`sweep` relays it. Delivery is therefore at least once.
+
+Each topic has a publisher (:data:`PUBLISHERS`); a topic without one waits (the sync engine will
+add ``ota_ack`` and friends). Failures are retried with exponential backoff up to
+:data:`MAX_ATTEMPTS` times; ``last_error`` says why (never a secret: exception class and code).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from chalicelib.aws.notifications import NotificationFailed, publish_alert
+from chalicelib.db.engine import UnitOfWork, unit_of_work
+from chalicelib.db.repositories import outbox as outbox_repository
+from chalicelib.observability import logger
+
+ALERTS_TOPIC = "alerts"
+
+Publisher = Callable[[Mapping[str, Any]], str]
+PUBLISHERS: dict[str, Publisher] = {ALERTS_TOPIC: publish_alert}
+
+MAX_ATTEMPTS = 12
+BATCH = 100
+
+_pending: weakref.WeakKeyDictionary[UnitOfWork, list[int]] = weakref.WeakKeyDictionary()
+
+
+def publish_after_commit(uow: UnitOfWork, topic: str, payload: dict[str, Any]) -> int:
+    """Write an outbox row in ``uow``'s transaction and relay it right after that commits; its id."""
+    message_id = outbox_repository.add(uow.session, topic, payload)
+    ids = _pending.get(uow)
+    if ids is None:
+        ids = _pending[uow] = []
+        uow.after_commit(lambda: _relay_quietly(list(ids)))
+    ids.append(message_id)
+    return message_id
+
+
+def _relay_quietly(ids: list[int]) -> None:
+    # The business transaction has committed: its caller must get its answer even if the relay
+    # cannot run now. The sweeper relays whatever is left.
+    try:
+        relay(ids)
+    except (SQLAlchemyError, OSError) as exc:
+        logger.warning("outbox relay after commit failed; the sweeper will retry", extra={"error": type(exc).__name__})
+
+
+@dataclass(frozen=True)
+class RelayReport:
+    published: int
+    failed: int
+
+
+def relay(ids: Iterable[int] | None = None, *, now: datetime | None = None, limit: int = BATCH) -> RelayReport:
+    """Publish unpublished, due rows (only ``ids`` if given); rows another relay holds are skipped."""
+    published = failed = 0
+    with unit_of_work() as uow:
+        rows = outbox_repository.claim_unpublished(uow.session, ids=ids, limit=limit, max_attempts=MAX_ATTEMPTS)
+        for row in rows:
+            moment = now or datetime.now(UTC)
+            publisher = PUBLISHERS.get(row.topic)
+            if publisher is None:
+                outbox_repository.mark_failed(
+                    row, f"no publisher for topic {row.topic!r}", moment, _backoff(row.attempts)
+                )
+                failed += 1
+                continue
+            try:
+                publisher(row.payload)
+            except NotificationFailed as exc:
+                outbox_repository.mark_failed(row, str(exc), moment, _backoff(row.attempts))
+                failed += 1
+                logger.warning(
+                    "outbox publish failed", extra={"outbox_id": row.id, "topic": row.topic, "error": str(exc)}
+                )
+                continue
+            outbox_repository.mark_published(row, moment)
+            published += 1
+    return RelayReport(published=published, failed=failed)
+
+
+def sweep(now: datetime | None = None) -> dict[str, int]:
+    """The housekeeping task: relay what earlier invocations left unpublished."""
+    total_published = total_failed = 0
+    while True:
+        report = relay(None, now=now)
+        total_published += report.published
+        total_failed += report.failed
+        if report.published + report.failed < BATCH or report.published == 0:
+            break
+    return {"outbox_published": total_published, "outbox_failed": total_failed}
+
+
+def _backoff(attempts_so_far: int) -> timedelta:
+    return timedelta(seconds=min(3600, 5 * 2**attempts_so_far))
