@@ -27,6 +27,7 @@ from chalicelib.db.models.ota import MappingProposal, OtaAccount, OtaConnection,
 from chalicelib.db.models.property import Property, RoomType
 from chalicelib.db.models.reference import Country
 from chalicelib.db.models.supplier import Supplier, SupplierAllocation
+from chalicelib.db.models.sync import SyncRun
 from chalicelib.db.models.system import AppSetting, Heartbeat
 
 __all__ = [
@@ -65,6 +66,7 @@ __all__ = [
     "RoomTypeMapping",
     "Supplier",
     "SupplierAllocation",
+    "SyncRun",
     "User",
     "UserTotp",
 ]
