@@ -48,7 +48,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["property_id"], ["properties.id"], name=op.f("fk_pending_ota_acks_property_id_properties"), ondelete="CASCADE"
+            ["property_id"],
+            ["properties.id"],
+            name=op.f("fk_pending_ota_acks_property_id_properties"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_ota_acks")),
         sa.UniqueConstraint("connection_id", "reservation_id", "revision", name="uq_pending_ota_acks_item"),
