@@ -88,7 +88,9 @@ class ConnectedHotel:
         return self.hotel.id
 
 
-def connect_property(sims: Sims, otas: tuple[str, ...] = OTAS, *, rooms: tuple[str, ...] = ("DLX", "STE")) -> ConnectedHotel:
+def connect_property(
+    sims: Sims, otas: tuple[str, ...] = OTAS, *, rooms: tuple[str, ...] = ("DLX", "STE")
+) -> ConnectedHotel:
     """A property with DLX and STE (BAR, NRF each), connected to each simulator's demo hotel with
     ``rooms`` mapped; every connection due now."""
     hotel = make_property(
@@ -98,7 +100,10 @@ def connect_property(sims: Sims, otas: tuple[str, ...] = OTAS, *, rooms: tuple[s
     made = ConnectedHotel(hotel)
     for ota in otas:
         account = make_account(
-            ota=ota, credentials=CASES[ota].credentials, base_url=sims.simulators[ota].url, name=f"{ota}-{uuid.uuid4().hex[:6]}"
+            ota=ota,
+            credentials=CASES[ota].credentials,
+            base_url=sims.simulators[ota].url,
+            name=f"{ota}-{uuid.uuid4().hex[:6]}",
         )
         connection = make_connection(hotel, account, DEMO_HOTEL_IDS[ota], next_poll_at=datetime.now(UTC))
         for room in rooms:
@@ -109,7 +114,7 @@ def connect_property(sims: Sims, otas: tuple[str, ...] = OTAS, *, rooms: tuple[s
     return made
 
 
-def test_options(clock: FakeClock | None = None, *, read_timeout: float = 0.5, max_attempts: int = 2) -> AdapterOptions:
+def fast_options(clock: FakeClock | None = None, *, read_timeout: float = 0.5, max_attempts: int = 2) -> AdapterOptions:
     return AdapterOptions(
         http=HttpSettings(connect_timeout=2.0, read_timeout=read_timeout),
         retry=RetryPolicy(max_attempts=max_attempts, base_delay=0.1, max_delay=0.5, max_retry_after=5.0),
@@ -124,7 +129,7 @@ AdapterPair = tuple[ota_access.ConnectionTarget, OtaAdapter]
 def adapter_source(
     options: AdapterOptions | None = None, wrap: Callable[[OtaAdapter], OtaAdapter] | None = None
 ) -> Callable[[int], AbstractContextManager[AdapterPair]]:
-    chosen = options or test_options()
+    chosen = options or fast_options()
 
     @contextmanager
     def source(connection_id: int) -> Iterator[AdapterPair]:
@@ -135,14 +140,18 @@ def adapter_source(
 
 
 def job(property_id: int, trigger: str = "schedule") -> SyncJobMessage:
-    return SyncJobMessage.model_validate({"property_id": property_id, "trigger": trigger, "enqueued_at": datetime.now(UTC)})
+    return SyncJobMessage.model_validate(
+        {"property_id": property_id, "trigger": trigger, "enqueued_at": datetime.now(UTC)}
+    )
 
 
 def stored_reservations(property_id: int) -> dict[tuple[str, str], int]:
     """(OTA, reservation id) → booking groups holding it (exactly one each when nothing doubled)."""
     with unit_of_work() as uow:
         rows = uow.session.execute(
-            select(BookingGroup.ota_code, BookingGroup.ota_reservation_id).where(BookingGroup.property_id == property_id)
+            select(BookingGroup.ota_code, BookingGroup.ota_reservation_id).where(
+                BookingGroup.property_id == property_id
+            )
         ).all()
     counts: dict[tuple[str, str], int] = {}
     for ota, reservation_id in rows:

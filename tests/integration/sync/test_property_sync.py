@@ -33,7 +33,9 @@ def runs(property_id: int) -> list[SyncRun]:
         return rows
 
 
-def test_reservations_on_every_simulator_are_stored_once_and_acknowledged(database_url: str, aws: object, sims: Sims) -> None:
+def test_reservations_on_every_simulator_are_stored_once_and_acknowledged(
+    database_url: str, aws: object, sims: Sims
+) -> None:
     # Given a property connected to all four OTAs, and a new reservation waiting at each
     hotel = connect_property(sims)
     booked = {ota: sims.book(ota) for ota in OTAS}
@@ -53,7 +55,11 @@ def test_reservations_on_every_simulator_are_stored_once_and_acknowledged(databa
     assert len(recorded) == 4
     for run in recorded:
         assert (run.kind, run.trigger, run.status) == ("pull", "schedule", "ok")
-        assert run.counts["pulled"] >= 1 and run.counts["created"] == 1 and run.counts["acknowledged"] == run.counts["pulled"]
+        assert (
+            run.counts["pulled"] >= 1
+            and run.counts["created"] == 1
+            and run.counts["acknowledged"] == run.counts["pulled"]
+        )
         assert run.duration_ms is not None and run.finished_at is not None
     with unit_of_work() as uow:
         connections = uow.session.scalars(select(OtaConnection).where(OtaConnection.property_id == hotel.id)).all()
@@ -196,9 +202,13 @@ def test_a_second_worker_skips_a_property_being_synced_and_a_webhook_job_is_retr
     skipped = property_sync_service.sync_property(job(hotel.id), adapter_source=adapter_source(), lease_wait_seconds=0)
     assert skipped.skipped and stored_reservations(hotel.id) == {}
     with pytest.raises(property_sync_service.PropertyBusy):
-        property_sync_service.sync_property(job(hotel.id, "webhook"), adapter_source=adapter_source(), lease_wait_seconds=0)
+        property_sync_service.sync_property(
+            job(hotel.id, "webhook"), adapter_source=adapter_source(), lease_wait_seconds=0
+        )
     # Negative control: once the other worker is done, the same job syncs
     with unit_of_work() as uow:
         sync_repository.release_lease(uow.session, hotel.id, "other-worker")
-    done = property_sync_service.sync_property(job(hotel.id, "webhook"), adapter_source=adapter_source(), lease_wait_seconds=0)
+    done = property_sync_service.sync_property(
+        job(hotel.id, "webhook"), adapter_source=adapter_source(), lease_wait_seconds=0
+    )
     assert not done.skipped and len(stored_reservations(hotel.id)) == 1

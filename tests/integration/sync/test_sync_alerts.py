@@ -20,7 +20,9 @@ def alerts_of(kind: str) -> list[Alert]:
         return rows
 
 
-def test_a_reservation_not_stored_within_the_window_raises_one_alert(database_url: str, aws: object, sims: Sims) -> None:
+def test_a_reservation_not_stored_within_the_window_raises_one_alert(
+    database_url: str, aws: object, sims: Sims
+) -> None:
     # Given a reservation for a room the connection does not map (it cannot be stored)
     hotel = connect_property(sims, ("booking_com",), rooms=("DLX",))
     reservation_id = sims.book("booking_com", room_id="STE")
@@ -42,10 +44,18 @@ def test_a_reservation_not_stored_within_the_window_raises_one_alert(database_ur
     sync_alert_service.alert_unacknowledged_bookings(later + timedelta(minutes=1))
     alerts = alerts_of("unacknowledged_booking")
     assert len(alerts) == 1 and alerts[0].occurrences == 2
-    assert reservation_id in alerts[0].title and alerts[0].property_id == hotel.id and alerts[0].channel == "booking_com"
+    assert (
+        reservation_id in alerts[0].title and alerts[0].property_id == hotel.id and alerts[0].channel == "booking_com"
+    )
     # When staff map the room and the next sync stores and acknowledges it
     map_room(hotel.connections["booking_com"], hotel.hotel.room_types["STE"], "STE")
-    map_rate(hotel.connections["booking_com"], hotel.hotel.room_types["STE"], hotel.hotel.rate_plans[("STE", "BAR")], "STE", "BAR")
+    map_rate(
+        hotel.connections["booking_com"],
+        hotel.hotel.room_types["STE"],
+        hotel.hotel.rate_plans[("STE", "BAR")],
+        "STE",
+        "BAR",
+    )
     property_sync_service.sync_property(job(hotel.id), adapter_source=adapter_source())
     assert stored_reservations(hotel.id) == {("booking_com", reservation_id): 1}
     # Then the pending row is gone and the alert resolves itself
@@ -59,7 +69,7 @@ def test_a_channel_without_success_for_four_intervals_is_stale(database_url: str
     now = datetime.now(UTC)
     account = make_account(ota="agoda")
     stale_hotel, fresh_hotel = make_property(), make_property()
-    # Given one connection last synced 11 minutes ago (> 4 × 150 s) and one 5 minutes ago (< 4 × 150 s)
+    # Given one connection last synced 11 minutes ago (> 4 x 150 s) and one 5 minutes ago (< 4 x 150 s)
     stale = make_connection(stale_hotel, account, last_success_at=now - timedelta(minutes=11), last_error="HTTP 503")
     make_connection(fresh_hotel, account, last_success_at=now - timedelta(minutes=5))
     # When the check runs (twice)
@@ -80,7 +90,7 @@ def test_a_channel_without_success_for_four_intervals_is_stale(database_url: str
 def test_a_per_connection_interval_sets_its_own_staleness(database_url: str, aws: object) -> None:
     now = datetime.now(UTC)
     account = make_account(ota="expedia")
-    # 11 minutes is stale at the default 150 s, but not for a connection polled every 600 s (4 × 600 s = 40 min)
+    # 11 minutes is stale at the default 150 s, but not for a connection polled every 600 s (4 x 600 s = 40 min)
     make_connection(make_property(), account, last_success_at=now - timedelta(minutes=11), poll_interval_seconds=600)
     assert sync_alert_service.alert_stale_channels(now)["alerted"] == 0
     assert sync_alert_service.alert_stale_channels(now + timedelta(minutes=30))["alerted"] == 1

@@ -1,4 +1,4 @@
-"""The property sync worker behind the real moto queue: SQS redelivers every message 1–3 times and
+"""The property sync worker behind the real moto queue: SQS redelivers every message 1-3 times and
 nothing is doubled; a poison message is redriven to the DLQ and raises one sync alert."""
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ def test_every_message_redelivered_one_to_three_times_stores_each_reservation_on
     responses = []
     for times, message in zip((1, 2, 3), messages, strict=True):
         for _ in range(times):
-            responses.append(handler(sqs_event([message], arn), LocalLambdaContext(function_name="property_sync_worker")))
+            responses.append(
+                handler(sqs_event([message], arn), LocalLambdaContext(function_name="property_sync_worker"))
+            )
     # ...and once more all together in one batch
     responses.append(handler(sqs_event(messages, arn), LocalLambdaContext(function_name="property_sync_worker")))
     # Then no record failed, each reservation is stored once and acknowledged, and the rooms counted once
