@@ -352,10 +352,8 @@ def _pull_connection(
             errors.append(item_error)
             if item_error.item_id:
                 pending.append(sync_repository.PendingItem(item_error.item_id, "", False, item_error.message))
-        if result.error is not None:
+        if result.error is not None:  # what did come (e.g. one of Booking.com's two documents) is still stored
             errors.append(result.error)
-            _note_pending(target, pending, received)
-            return result.error
         counts.pulled = len(result.reservations)
         stored: list[tuple[OtaReservation, int, str | None]] = []
         for reservation in result.reservations:
@@ -406,18 +404,7 @@ def _pull_connection(
         sync_repository.note_pending(
             uow.session, target.connection_id, target.property_id, target.ota.value, _unique(pending), received
         )
-    return None
-
-
-def _note_pending(
-    target: ota_access.ConnectionTarget, pending: list[sync_repository.PendingItem], moment: datetime
-) -> None:
-    if not pending:
-        return
-    with unit_of_work() as uow:
-        sync_repository.note_pending(
-            uow.session, target.connection_id, target.property_id, target.ota.value, _unique(pending), moment
-        )
+    return result.error
 
 
 def _unique(items: list[sync_repository.PendingItem]) -> list[sync_repository.PendingItem]:
