@@ -312,7 +312,10 @@ def dispatch_bench(args: argparse.Namespace) -> None:
             f"dispatch: {counts.connections} connections claimed in {counts.batches} batch(es), "
             f"{counts.enqueued} jobs enqueued ({counts.failed} refused)"
         )
-        print(f"dispatch wall time         {dispatch_wall * 1000:9.0f} ms")
+        print(
+            f"dispatch wall time         {dispatch_wall * 1000:9.0f} ms "
+            f"(claims {counts.claim_ms} ms, SQS sends {counts.enqueue_ms} ms)"
+        )
         print(f"dispatch CPU / property    {dispatch_cpu / n * 1000:9.3f} ms")
         print(f"dispatch SQL / property    {dispatch_sql / n:9.3f} statements ({dispatch_sql} total)")
         print(

@@ -18,6 +18,7 @@ claim moved it); the refusal is counted and logged.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -46,6 +47,8 @@ class DispatchCounts:
     enqueued: int = 0
     failed: int = 0
     batches: int = 0
+    claim_ms: int = 0  # time in the claiming transactions
+    enqueue_ms: int = 0  # time in SQS SendMessageBatch calls
 
 
 def dispatch_due(
@@ -57,10 +60,13 @@ def dispatch_due(
         default_interval = load_app_settings(uow.session).sync_poll_interval_seconds
     enqueued_properties: set[int] = set()
     connections = enqueued = failed = batches = 0
+    claim_seconds = enqueue_seconds = 0.0
     while batches < max_batches:
+        started = time.perf_counter()
         targets = ota_connection_service.claim_due_connections(
             default_interval_seconds=default_interval, now=moment, limit=limit
         )
+        claim_seconds += time.perf_counter() - started
         batches += 1
         connections += len(targets)
         shortest: dict[int, int] = {}
@@ -72,12 +78,14 @@ def dispatch_due(
             if property_id not in enqueued_properties:
                 by_spread[jitter_spread_seconds(interval)].append(property_id)
                 enqueued_properties.add(property_id)
+        started = time.perf_counter()
         for spread, property_ids in sorted(by_spread.items()):
             result = sync_jobs.enqueue_property_syncs(property_ids, "schedule", spread_seconds=spread, now=moment)
             enqueued += result.sent
             failed += len(result.failed)
             if result.failed:
                 logger.warning("sync jobs refused by SQS", extra={"failed": result.failed[:10]})
+        enqueue_seconds += time.perf_counter() - started
         if len(targets) < limit:
             break
     counts = DispatchCounts(
@@ -86,6 +94,8 @@ def dispatch_due(
         enqueued=enqueued,
         failed=failed,
         batches=batches,
+        claim_ms=int(claim_seconds * 1000),
+        enqueue_ms=int(enqueue_seconds * 1000),
     )
     logger.info("sync dispatch", extra=asdict(counts))
     return counts
