@@ -7,6 +7,7 @@ Importing it does no I/O (``chalice package`` and the test client import it).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -31,8 +32,13 @@ from chalicelib.api import (
     users,
 )
 from chalicelib.api.middleware import add_response_observer, event_middleware, http_middleware
-from chalicelib.aws.resources import HEARTBEAT_QUEUE
-from chalicelib.services import heartbeat_service, housekeeping_service
+from chalicelib.aws.resources import HEARTBEAT_QUEUE, SYNC_JOBS_QUEUE
+from chalicelib.services import (
+    heartbeat_service,
+    housekeeping_service,
+    property_sync_service,
+    sync_dispatch_service,
+)
 
 app = Chalice(app_name="ptx-channel-manager")
 
@@ -93,3 +99,14 @@ def migrate(event: dict[str, Any], context: Any) -> dict[str, Any]:
     url = database_url()
     migrations.upgrade(url, str(event.get("revision", "head")))
     return {"revision": migrations.current_revision(url), "head": migrations.head_revision()}
+
+
+# --- sync engine: dispatch and pull ---
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="sync_dispatch", description="Enqueue a sync job per property due")
+def sync_dispatch(event: CloudWatchEvent) -> dict[str, int]:
+    return asdict(sync_dispatch_service.dispatch_due())
+
+
+@app.on_sqs_message(queue=SYNC_JOBS_QUEUE.name, batch_size=5, name="property_sync_worker")
+def property_sync_worker(event: SQSEvent) -> PartialItemFailureResponse:
+    return property_sync_service.handle_sync_jobs_batch(event.to_dict(), event.context)

@@ -9,6 +9,7 @@ app's own event sources, so the two cannot drift:
 * on every ``@app.on_sqs_message`` event source: ``FunctionResponseTypes:
   [ReportBatchItemFailures]`` (Chalice does not emit it; without it a partial batch failure
   would redeliver the records that succeeded) and a ``DependsOn`` on its queue;
+* a CloudWatch alarm on each dead-letter queue's depth (> 0) → the ``alerts`` topic;
 * the SNS ``alerts`` topic, the KMS key (with rotation) behind its alias for OTA credentials,
   the JWT signing-key secret;
 * ``Globals`` that hand every function the database secret ARN (a parameter until the Aurora
@@ -76,6 +77,31 @@ def _queue_resources(spec: QueueSpec) -> dict[str, Any]:
     }
 
 
+def _dead_letter_alarm(spec: QueueSpec) -> dict[str, Any]:
+    """A message in the queue's DLQ alarms the alerts topic (the housekeeping run also raises an
+    in-app sync alert; the alarm still fires when the app itself is down)."""
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": f"{spec.dlq_name}-not-empty",
+            "AlarmDescription": f"Messages of {spec.name} failed {spec.max_receive_count} times and were dead-lettered",
+            "Namespace": "AWS/SQS",
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [
+                {"Name": "QueueName", "Value": {"Fn::GetAtt": [logical_id(spec.name, "DeadLetterQueue"), "QueueName"]}}
+            ],
+            "Statistic": "Maximum",
+            "Period": 60,
+            "EvaluationPeriods": 1,
+            "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": "AlertsTopic"}],
+            "OKActions": [{"Ref": "AlertsTopic"}],
+        },
+    }
+
+
 def build_merge_template(app: Chalice) -> dict[str, Any]:
     resources: dict[str, Any] = {}
     outputs: dict[str, Any] = {}
@@ -101,6 +127,9 @@ def build_merge_template(app: Chalice) -> dict[str, Any]:
                 }
             },
         }
+
+    for spec in QUEUES:
+        resources[logical_id(spec.name, "DeadLetterAlarm")] = _dead_letter_alarm(spec)
 
     resources["AlertsTopic"] = {
         "Type": "AWS::SNS::Topic",

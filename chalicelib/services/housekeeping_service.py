@@ -1,7 +1,8 @@
 """Housekeeping: small, idempotent upkeep tasks run by two schedules.
 
 ``housekeeping`` (every minute) runs what must happen promptly: expire unconfirmed holds, relay
-outbox rows a crashed invocation left behind, wake snoozed alerts. ``hourly_upkeep`` runs the
+outbox rows a crashed invocation left behind, wake snoozed alerts, and raise the sync alerts
+(dead letters, unacknowledged bookings, stale channels: ``sync_alert_service``). ``hourly_upkeep`` runs the
 slow-moving work: extend every calendar to the 24-month horizon, purge spent sessions/tokens and
 old idempotency keys. Features append their task to one of the lists.
 
@@ -22,6 +23,7 @@ from chalicelib.services import (
     calendar_upkeep,
     identity_housekeeping,
     outbox_service,
+    sync_alert_service,
 )
 
 HousekeepingTask = Callable[[], Mapping[str, Any]]
@@ -30,6 +32,9 @@ MINUTELY_TASKS: list[tuple[str, HousekeepingTask]] = [
     ("expire_holds", booking_service.expire_holds),
     ("relay_outbox", outbox_service.sweep),
     ("wake_snoozed_alerts", alert_service.wake_snoozed),
+    ("dead_letter_alerts", sync_alert_service.check_dead_letter_queues),
+    ("unacknowledged_booking_alerts", sync_alert_service.alert_unacknowledged_bookings),
+    ("stale_channel_alerts", sync_alert_service.alert_stale_channels),
 ]
 
 HOURLY_TASKS: list[tuple[str, HousekeepingTask]] = [

@@ -342,10 +342,21 @@ def claim_due_connections(
     moment = now or datetime.now(UTC)
     with unit_of_work() as uow:
         rows = ota_repository.claim_due_connections(uow.session, moment, limit=limit)
-        for connection, _, _ in rows:
-            interval = effective_poll_interval(connection.poll_interval_seconds, default_interval_seconds)
-            connection.next_poll_at = moment + timedelta(seconds=interval)
-        return [ota_access.ConnectionTarget.of(*row) for row in rows]
+        targets = [ota_access.ConnectionTarget.of(*row) for row in rows]
+        ota_repository.set_next_polls(
+            uow.session,
+            [
+                (
+                    connection.id,
+                    moment
+                    + timedelta(
+                        seconds=effective_poll_interval(connection.poll_interval_seconds, default_interval_seconds)
+                    ),
+                )
+                for connection, _, _ in rows
+            ],
+        )
+        return targets
 
 
 def record_poll_result(

@@ -289,7 +289,7 @@ def test_alerts_are_listed_read_and_worked_through_their_lifecycle(identity: Ide
     assert body_of(identity.client.http.get("/alerts?status=resolved", headers=staff))["total"] == 1
 
 
-def test_the_housekeeping_schedule_expires_holds(identity: Identity) -> None:
+def test_the_housekeeping_schedule_expires_holds(aws: object, identity: Identity) -> None:
     hotel = make_hotel(rooms=(2,))
     staff = identity.headers()
     booking = body_of(_post(identity, "/bookings", staff, _body(hotel)))
@@ -304,7 +304,14 @@ def test_the_housekeeping_schedule_expires_holds(identity: Identity) -> None:
     result = identity.client.lambda_.invoke("housekeeping", event)
 
     assert result.payload["expire_holds"] == {"holds_expired": 1, "holds_skipped": 0}
-    assert set(result.payload) == {"expire_holds", "relay_outbox", "wake_snoozed_alerts"}
+    assert set(result.payload) == {
+        "expire_holds",
+        "relay_outbox",
+        "wake_snoozed_alerts",
+        "dead_letter_alerts",
+        "unacknowledged_booking_alerts",
+        "stale_channel_alerts",
+    }
     assert counters(hotel.room_type_ids[0])[hotel.night(1)] == (2, 0, 0)
     detail = body_of(identity.client.http.get(f"/bookings/{booking['id']}", headers=staff))
     assert detail["status"]["code"] == "cancelled"

@@ -95,3 +95,21 @@ def test_every_function_gets_the_database_secret(template: dict[str, Any]) -> No
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["DATABASE_SECRET_ARN"] == {"Ref": "DatabaseSecretArn"}
     assert variables["ALERTS_TOPIC_ARN"] == {"Ref": "AlertsTopic"}
+
+
+def test_every_dead_letter_queue_has_a_depth_alarm_on_the_alerts_topic(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    alarms = [r["Properties"] for r in resources.values() if r.get("Type") == "AWS::CloudWatch::Alarm"]
+    for spec in QUEUES:
+        dlq_id = logical_id(spec.name, "DeadLetterQueue")
+        mine = [
+            a
+            for a in alarms
+            if a["Namespace"] == "AWS/SQS"
+            and a["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq_id, "QueueName"]}}]
+        ]
+        assert len(mine) == 1, spec.dlq_name
+        alarm = mine[0]
+        assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+        assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]

@@ -27,7 +27,7 @@ from chalicelib.db.models.ota import MappingProposal, OtaAccount, OtaConnection,
 from chalicelib.db.models.property import Property, RoomType
 from chalicelib.db.models.reference import Country
 from chalicelib.db.models.supplier import Supplier, SupplierAllocation
-from chalicelib.db.models.sync import SyncRun
+from chalicelib.db.models.sync import PendingOtaAck, SyncLease, SyncRun
 from chalicelib.db.models.system import AppSetting, Heartbeat
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "OtaReservationRevision",
     "OutboxMessage",
     "PasswordResetToken",
+    "PendingOtaAck",
     "Property",
     "RateDay",
     "RateLimitBucket",
@@ -66,6 +67,7 @@ __all__ = [
     "RoomTypeMapping",
     "Supplier",
     "SupplierAllocation",
+    "SyncLease",
     "SyncRun",
     "User",
     "UserTotp",

@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,3 +65,48 @@ class SyncRun(Base):
     error_message: Mapped[str | None] = mapped_column(String(2000))
     # The SQS message that carried the job, for following one job through the logs.
     message_id: Mapped[str | None] = mapped_column(String(100))
+
+
+class SyncLease(Base):
+    """Who is pulling a property right now: a lease row instead of a session advisory lock.
+
+    A property sync calls OTAs for seconds, and no transaction (nor a session lock, which would
+    leak through connection reuse and pin RDS Proxy) may be held across an OTA call. The lease
+    expires on its own (``expires_at``), so a worker killed mid-sync never blocks the property
+    for longer than the lease.
+    """
+
+    __tablename__ = "sync_leases"
+
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100), nullable=False)
+    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class PendingOtaAck(Base):
+    """A reservation revision pulled from an OTA and not (yet) stored and acknowledged.
+
+    Written by the property sync worker for every revision it could not store or acknowledge
+    (unmapped room, invalid content, the acknowledgement failed, the adapter could not read the
+    item) and deleted once the OTA accepted the acknowledgement; the unacknowledged-booking alert
+    reads ``first_seen_at``. ``revision`` is empty when the adapter could not read it.
+    """
+
+    __tablename__ = "pending_ota_acks"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "reservation_id", "revision", name="uq_pending_ota_acks_item"),
+        Index("ix_pending_ota_acks_first_seen", "first_seen_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("ota_connections.id", ondelete="CASCADE"), nullable=False)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"), nullable=False)
+    ota_code: Mapped[str] = mapped_column(String(20), nullable=False)
+    reservation_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    revision: Mapped[str] = mapped_column(String(64), nullable=False, server_default="")
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    stored: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    last_error: Mapped[str | None] = mapped_column(String(1000))

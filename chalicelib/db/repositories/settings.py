@@ -26,6 +26,12 @@ class AppSettings(BaseModel):
     booking_expiry_minutes: int = Field(
         default=15, ge=1, le=1440, description="how long an unconfirmed booking holds its rooms"
     )
+    stale_channel_intervals: int = Field(
+        default=4,
+        ge=2,
+        le=100,
+        description="a connection whose last successful sync is older than this many poll intervals is stale",
+    )
 
 
 SETTING_KEYS = tuple(AppSettings.model_fields)

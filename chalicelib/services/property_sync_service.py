@@ -1,0 +1,449 @@
+"""The property sync worker: pull every active connection of one property, store, then acknowledge.
+
+One ``sync-jobs`` message (:class:`~chalicelib.services.sync_jobs.SyncJobMessage`) names a
+property. For each of its active connections, in id order:
+
+1. ``adapter.pull_reservations`` (no transaction is open while the OTA is called);
+2. each revision is mapped to our ids (the connection's mappings) and stored through
+   ``booking_service.ingest_ota_reservation`` in its own transaction (dedupe, locks, modify,
+   cancel, overbooking alert);
+3. only then ``adapter.acknowledge`` for the revisions that committed (duplicates and stale ones
+   included: they are stored), and ``booking_service.record_ota_acknowledgement`` on each;
+4. ``ota_connection_service.record_poll_result`` (health, backoff, next poll) and one
+   ``sync_runs`` row (kind ``pull``) with the counts, duration and errors.
+
+Revisions not stored or not acknowledged are kept in ``pending_ota_acks`` (first seen, last
+error) for the unacknowledged-booking alert, and forgotten once acknowledged.
+
+**One worker per property.** The job takes the property's lease (``sync_leases``; a row with an
+expiry, not a session advisory lock: no transaction or session lock may be held across OTA
+calls). A second job for the same property waits up to ``LEASE_WAIT_SECONDS`` for the lease; if
+it is still held, a scheduled job is skipped (the running sync is doing the same pull) and a
+webhook, manual or retry job fails so SQS redelivers it (whatever the webhook announced is then
+pulled). A killed worker's lease expires after ``LEASE_SECONDS`` (the queue's visibility timeout).
+
+**When does a message fail?** An OTA failure (5xx, 429, timeout, malformed or unsafe payload,
+authentication) is the connection's result: recorded on the connection (which backs its next
+poll off) and in ``sync_runs``, and the other connections go on; the message succeeds, since an
+SQS retry would only bypass that backoff. The message fails (batch item failure → redelivery →
+DLQ after ``maxReceiveCount``, then a sync alert) when it cannot be parsed, or when our own side
+failed (database error, a bug) on any connection — the other connections are still synced first.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from chalicelib.aws.resources import SYNC_JOBS_QUEUE
+from chalicelib.db.engine import unit_of_work
+from chalicelib.db.repositories import sync as sync_repository
+from chalicelib.db.repositories.settings import load_app_settings
+from chalicelib.domain.alerts import ChannelFreshness
+from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.ota_booking import IngestOutcome, OtaBookingLine, OtaBookingRequest
+from chalicelib.domain.ota_mappings import MappingIndex
+from chalicelib.domain.ota_reservation import Acknowledgement, OtaReservation, ReservationAction
+from chalicelib.domain.ota_results import ErrorKind, SyncError
+from chalicelib.observability import logger
+from chalicelib.ota.base import AdapterOptions, OtaAdapter
+from chalicelib.ota.transport import HttpSettings, RetryPolicy
+from chalicelib.services import booking_service, ota_access, ota_connection_service, ota_mapping_service
+from chalicelib.services.sync_jobs import SyncJobMessage
+
+LEASE_SECONDS = SYNC_JOBS_QUEUE.visibility_timeout_seconds
+LEASE_WAIT_SECONDS = 10.0
+LEASE_POLL_SECONDS = 0.25
+MAX_RUN_ERRORS = 50
+
+
+def worker_options() -> AdapterOptions:
+    """Adapter settings for the worker: a connection's pull, with retries, stays well inside the
+    queue's 180 s visibility timeout even with four slow OTAs."""
+    return AdapterOptions(
+        http=HttpSettings(connect_timeout=5.0, read_timeout=15.0, write_timeout=10.0, pool_timeout=5.0),
+        retry=RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=5.0, max_retry_after=10.0),
+    )
+
+
+AdapterSource = Callable[[int], AbstractContextManager[tuple[ota_access.ConnectionTarget, OtaAdapter]]]
+
+
+def default_adapter_source(options: AdapterOptions | None = None) -> AdapterSource:
+    chosen = options or worker_options()
+
+    def source(connection_id: int) -> AbstractContextManager[tuple[ota_access.ConnectionTarget, OtaAdapter]]:
+        return ota_access.connection_adapter(connection_id, options=chosen)
+
+    return source
+
+
+class PropertyBusy(RuntimeError):
+    """Another worker holds the property's lease; the job is retried by SQS."""
+
+
+class PropertySyncFailed(RuntimeError):
+    """Our own side failed on at least one connection (logged with its stack); SQS retries the job."""
+
+
+@dataclass
+class PullCounts:
+    pulled: int = 0
+    created: int = 0
+    modified: int = 0
+    cancelled: int = 0
+    duplicates: int = 0
+    stale: int = 0
+    acknowledged: int = 0
+    item_errors: int = 0
+    ack_failures: int = 0
+
+
+@dataclass
+class ConnectionOutcome:
+    connection_id: int
+    ota: str
+    status: str  # ok, partial, failed
+    counts: PullCounts
+    error: SyncError | None = None
+    internal_error: str | None = None
+
+
+@dataclass
+class PropertySyncOutcome:
+    property_id: int
+    skipped: bool = False
+    connections: list[ConnectionOutcome] = field(default_factory=list)
+
+
+_OUTCOME_COUNTER = {
+    IngestOutcome.CREATED: "created",
+    IngestOutcome.UPDATED: "modified",
+    IngestOutcome.CANCELLED: "cancelled",
+    IngestOutcome.DUPLICATE: "duplicates",
+    IngestOutcome.STALE: "stale",
+}
+
+
+# --- mapping a pulled reservation to the booking service's request -------------------------------------------
+
+
+class Unmapped(InvalidInput):
+    """A room or rate plan of the reservation is not mapped on the connection."""
+
+
+def booking_request(
+    reservation: OtaReservation,
+    property_id: int,
+    index: MappingIndex,
+    *,
+    received_at: datetime,
+    freshness: dict[str, ChannelFreshness] | None = None,
+) -> OtaBookingRequest:
+    """The OTA-neutral reservation in our ids; :class:`Unmapped` names the unmapped room.
+
+    A cancellation whose rooms are not mapped is still a cancellation (it carries no lines then).
+    """
+    lines: list[OtaBookingLine] = []
+    problems: list[dict[str, Any]] = []
+    for position, room in enumerate(reservation.rooms):
+        room_type_id = index.room_type_for(room.ota_room_id)
+        if room_type_id is None:
+            problems.append({"field": f"rooms[{position}].ota_room_id", "message": f"{room.ota_room_id} is not mapped"})
+            continue
+        rate_plan_id = index.rate_plan_for(room.ota_room_id, room.ota_rate_plan_id) if room.ota_rate_plan_id else None
+        lines.append(
+            OtaBookingLine(
+                room_type_id=room_type_id,
+                rate_plan_id=rate_plan_id,
+                check_in=room.check_in,
+                check_out=room.check_out,
+                rooms=room.quantity,
+                adults=room.adults,
+                children=room.children,
+                nightly_amounts=room.nightly_rates,
+                guest_name=room.guest_name,
+            )
+        )
+    if problems:
+        if reservation.action is not ReservationAction.CANCEL:
+            raise Unmapped(
+                f"{reservation.ota.display_name} reservation {reservation.reservation_id}: "
+                + "; ".join(p["message"] for p in problems),
+                details=problems,
+            )
+        lines = []
+    return OtaBookingRequest(
+        ota=reservation.ota,
+        reservation_id=reservation.reservation_id,
+        revision=reservation.revision,
+        action=reservation.action,
+        property_id=property_id,
+        lines=tuple(lines),
+        guest=reservation.guest,
+        total_amount=reservation.total_amount,
+        currency=reservation.currency,
+        received_at=received_at,
+        ack_token=reservation.ack_token,
+        booked_at=reservation.booked_at,
+        payload=reservation_payload(reservation),
+        channel_freshness=freshness or {},
+    )
+
+
+def reservation_payload(reservation: OtaReservation) -> dict[str, Any]:
+    """The revision as received, JSON-ready, for the revision's row (the adapter's ack token left out)."""
+    data = asdict(reservation)
+    data.pop("ack_token", None)
+    loaded: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return loaded
+
+
+# --- one job ------------------------------------------------------------------------------------------
+
+
+def sync_property(
+    job: SyncJobMessage,
+    *,
+    message_id: str | None = None,
+    adapter_source: AdapterSource | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    lease_wait_seconds: float = LEASE_WAIT_SECONDS,
+) -> PropertySyncOutcome:
+    """Pull every active connection of the job's property (see the module docstring)."""
+    source = adapter_source or default_adapter_source()
+    holder = f"{message_id or 'direct'}:{uuid.uuid4().hex[:12]}"
+    if not _wait_for_lease(job.property_id, holder, now, lease_wait_seconds):
+        if job.trigger == "schedule":
+            logger.info("property sync skipped: another worker holds it", extra={"property_id": job.property_id})
+            return PropertySyncOutcome(property_id=job.property_id, skipped=True)
+        raise PropertyBusy(f"property {job.property_id} is being synced by another worker")
+    outcome = PropertySyncOutcome(property_id=job.property_id)
+    try:
+        targets = ota_connection_service.active_connections_for_property(job.property_id)
+        with unit_of_work() as uow:
+            default_interval = load_app_settings(uow.session).sync_poll_interval_seconds
+        for target in sorted(targets, key=lambda t: t.connection_id):
+            outcome.connections.append(_sync_connection(target, job, message_id, source, now, default_interval))
+    finally:
+        with unit_of_work() as uow:
+            sync_repository.release_lease(uow.session, job.property_id, holder)
+    failed = [c for c in outcome.connections if c.internal_error]
+    logger.info(
+        "property sync",
+        extra={
+            "property_id": job.property_id,
+            "trigger": job.trigger,
+            "connections": [
+                {"id": c.connection_id, "status": c.status, **asdict(c.counts)} for c in outcome.connections
+            ],
+        },
+    )
+    if failed:
+        raise PropertySyncFailed(
+            f"property {job.property_id}: {len(failed)} connection(s) failed on our side: "
+            + "; ".join(f"{c.connection_id}: {c.internal_error}" for c in failed)
+        )
+    return outcome
+
+
+def _wait_for_lease(property_id: int, holder: str, now: Callable[[], datetime], wait_seconds: float) -> bool:
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        with unit_of_work() as uow:
+            if sync_repository.take_lease(uow.session, property_id, holder, now(), LEASE_SECONDS):
+                return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(LEASE_POLL_SECONDS)
+
+
+def _channel_freshness(property_id: int) -> dict[str, ChannelFreshness]:
+    with unit_of_work() as uow:
+        known = sync_repository.last_success_by_channel(uow.session, property_id)
+    return {code: ChannelFreshness(channel=code, last_successful_sync_at=last) for code, last in known.items()}
+
+
+def _sync_connection(
+    target: ota_access.ConnectionTarget,
+    job: SyncJobMessage,
+    message_id: str | None,
+    source: AdapterSource,
+    now: Callable[[], datetime],
+    default_interval: int,
+) -> ConnectionOutcome:
+    started = now()
+    clock = time.perf_counter()
+    counts = PullCounts()
+    errors: list[SyncError] = []
+    pull_error: SyncError | None = None
+    internal: str | None = None
+    try:
+        pull_error = _pull_connection(target, source, counts, errors, now)
+    except ota_access.AdapterUnavailable as exc:
+        pull_error = SyncError(ota=target.ota, kind=ErrorKind.CONFIGURATION, message=exc.message)
+    except NotFound:  # the connection was deleted meanwhile: nothing to record
+        return ConnectionOutcome(target.connection_id, target.ota.value, "failed", counts)
+    except Exception as exc:  # noqa: BLE001 - recorded, the other connections go on; the job then fails
+        logger.exception("property sync: connection failed on our side", extra={"connection_id": target.connection_id})
+        internal = f"{type(exc).__name__}: {exc}"[:500]
+    status = "ok"
+    if pull_error is not None or internal is not None:
+        status = "failed"
+    elif counts.item_errors or counts.ack_failures:
+        status = "partial"
+    poll_error = pull_error
+    if internal is not None and poll_error is None:
+        poll_error = SyncError(
+            ota=target.ota, kind=ErrorKind.RETRYABLE, message="internal error while storing reservations"
+        )
+    finished = now()
+    ota_connection_service.record_poll_result(
+        target.connection_id, polled_at=started, error=poll_error, default_interval_seconds=default_interval
+    )
+    with unit_of_work() as uow:
+        sync_repository.add_sync_run(
+            uow.session,
+            {
+                "connection_id": target.connection_id,
+                "property_id": target.property_id,
+                "kind": "pull",
+                "trigger": job.trigger,
+                "status": status,
+                "started_at": started,
+                "finished_at": finished,
+                "duration_ms": int((time.perf_counter() - clock) * 1000),
+                "counts": asdict(counts),
+                "errors": [_error_json(error) for error in errors[:MAX_RUN_ERRORS]],
+                "error_kind": (pull_error.kind.value if pull_error else ("internal" if internal else None)),
+                "error_message": (pull_error.message if pull_error else internal),
+                "message_id": message_id,
+            },
+        )
+    return ConnectionOutcome(target.connection_id, target.ota.value, status, counts, pull_error, internal)
+
+
+def _pull_connection(
+    target: ota_access.ConnectionTarget,
+    source: AdapterSource,
+    counts: PullCounts,
+    errors: list[SyncError],
+    now: Callable[[], datetime],
+) -> SyncError | None:
+    """Pull, store, acknowledge one connection; the pull's error (None: it worked)."""
+    index = ota_mapping_service.mapping_index(target.connection_id)
+    freshness = _channel_freshness(target.property_id)
+    with source(target.connection_id) as (loaded, adapter):
+        result = adapter.pull_reservations(loaded.ota_hotel_id)
+        received = now()
+        pending: list[sync_repository.PendingItem] = []
+        for item_error in result.item_errors:
+            counts.item_errors += 1
+            errors.append(item_error)
+            if item_error.item_id:
+                pending.append(sync_repository.PendingItem(item_error.item_id, "", False, item_error.message))
+        if result.error is not None:  # what did come (e.g. one of Booking.com's two documents) is still stored
+            errors.append(result.error)
+        counts.pulled = len(result.reservations)
+        stored: list[tuple[OtaReservation, int, str | None]] = []
+        for reservation in result.reservations:
+            try:
+                request = booking_request(
+                    reservation, target.property_id, index, received_at=received, freshness=freshness
+                )
+                ingested = booking_service.ingest_ota_reservation(request)
+            except InvalidInput as exc:
+                counts.item_errors += 1
+                error = SyncError(
+                    ota=target.ota,
+                    kind=ErrorKind.INVALID_FIELD,
+                    message=exc.message,
+                    item_id=reservation.reservation_id,
+                )
+                errors.append(error)
+                pending.append(
+                    sync_repository.PendingItem(reservation.reservation_id, reservation.revision, False, exc.message)
+                )
+                continue
+            counter = _OUTCOME_COUNTER[ingested.outcome]
+            setattr(counts, counter, getattr(counts, counter) + 1)
+            stored.append((reservation, ingested.revision_record_id, ingested.booking_reference))
+        # Only now, with every stored revision committed, tell the OTA.
+        acknowledgements = [
+            Acknowledgement.for_reservation(reservation, confirmation_number=reference)
+            for reservation, _, reference in stored
+        ]
+        ack = adapter.acknowledge(loaded.ota_hotel_id, acknowledgements)
+    accepted = set(ack.acknowledged)
+    ack_error = "; ".join(error.message for error in ack.errors)[:500] or "the OTA did not confirm the acknowledgement"
+    errors.extend(ack.errors)
+    done: list[tuple[str, str]] = []
+    for reservation, record_id, _ in stored:
+        ok = reservation.reservation_id in accepted
+        booking_service.record_ota_acknowledgement(record_id, acknowledged=ok, error=None if ok else ack_error)
+        if ok:
+            counts.acknowledged += 1
+            done.append((reservation.reservation_id, reservation.revision))
+        else:
+            counts.ack_failures += 1
+            pending.append(
+                sync_repository.PendingItem(reservation.reservation_id, reservation.revision, True, ack_error)
+            )
+    with unit_of_work() as uow:
+        sync_repository.clear_pending(uow.session, target.connection_id, done)
+        sync_repository.note_pending(
+            uow.session, target.connection_id, target.property_id, target.ota.value, _unique(pending), received
+        )
+    return result.error
+
+
+def _unique(items: list[sync_repository.PendingItem]) -> list[sync_repository.PendingItem]:
+    by_key: dict[tuple[str, str], sync_repository.PendingItem] = {}
+    for item in items:
+        by_key[(item.reservation_id[:100], item.revision[:64])] = item
+    return list(by_key.values())
+
+
+def _error_json(error: SyncError) -> dict[str, Any]:
+    return {
+        "kind": error.kind.value,
+        "message": error.message[:500],
+        "code": error.code,
+        "field": error.field,
+        "item_id": error.item_id,
+    }
+
+
+# --- the SQS batch ------------------------------------------------------------------------------------------
+
+
+def handle_sync_job_record(record: SQSRecord, *, adapter_source: AdapterSource | None = None) -> PropertySyncOutcome:
+    """One ``sync-jobs`` record; raising marks it a batch item failure (SQS redelivers it)."""
+    job = SyncJobMessage.model_validate_json(record.body)
+    return sync_property(job, message_id=record.message_id, adapter_source=adapter_source)
+
+
+def handle_sync_jobs_batch(
+    event: dict[str, Any], context: Any, *, adapter_source: AdapterSource | None = None
+) -> PartialItemFailureResponse:
+    """SQS batch entry point: each job on its own; failed ones are reported, the others deleted."""
+
+    def record_handler(record: SQSRecord) -> PropertySyncOutcome:
+        return handle_sync_job_record(record, adapter_source=adapter_source)
+
+    return process_partial_response(
+        event=event,
+        record_handler=record_handler,
+        processor=BatchProcessor(event_type=EventType.SQS),
+        context=context,
+    )
