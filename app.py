@@ -31,8 +31,8 @@ from chalicelib.api import (
     users,
 )
 from chalicelib.api.middleware import add_response_observer, event_middleware, http_middleware
-from chalicelib.aws.resources import HEARTBEAT_QUEUE
-from chalicelib.services import heartbeat_service, housekeeping_service
+from chalicelib.aws.resources import ARI_PUSH_QUEUE, HEARTBEAT_QUEUE
+from chalicelib.services import ari_push_service, heartbeat_service, housekeeping_service
 
 app = Chalice(app_name="ptx-channel-manager")
 
@@ -93,3 +93,16 @@ def migrate(event: dict[str, Any], context: Any) -> dict[str, Any]:
     url = database_url()
     migrations.upgrade(url, str(event.get("revision", "head")))
     return {"revision": migrations.current_revision(url), "head": migrations.head_revision()}
+
+
+# --- sync engine: ARI push ---------------------------------------------------------------------
+@app.on_sqs_message(queue=ARI_PUSH_QUEUE.name, batch_size=10, name="ari_push_worker")
+def ari_push_worker(event: SQSEvent) -> PartialItemFailureResponse:
+    return ari_push_service.handle_ari_push_batch(event.to_dict(), event.context)
+
+
+@app.schedule(
+    Rate(15, unit=Rate.MINUTES), name="nightly_ari_resync", description="Full ARI push after each property's midnight"
+)
+def nightly_ari_resync(event: CloudWatchEvent) -> dict[str, int]:
+    return ari_push_service.enqueue_nightly_full_pushes()

@@ -78,7 +78,9 @@ class RelayReport:
         return {"ari_rows_relayed": self.rows, "ari_messages_sent": self.messages}
 
 
-def relay(property_ids: list[int] | None = None, *, now: datetime | None = None, limit: int = RELAY_BATCH) -> RelayReport:
+def relay(
+    property_ids: list[int] | None = None, *, now: datetime | None = None, limit: int = RELAY_BATCH
+) -> RelayReport:
     """Relay unrelayed outbox rows (of ``property_ids``, or of every property) in one transaction."""
     moment = now or datetime.now(UTC)
     with unit_of_work() as uow:

@@ -18,6 +18,7 @@ from typing import Any
 from chalicelib.observability import logger
 from chalicelib.services import (
     alert_service,
+    ari_relay,
     booking_service,
     calendar_upkeep,
     identity_housekeeping,
@@ -29,6 +30,7 @@ HousekeepingTask = Callable[[], Mapping[str, Any]]
 MINUTELY_TASKS: list[tuple[str, HousekeepingTask]] = [
     ("expire_holds", booking_service.expire_holds),
     ("relay_outbox", outbox_service.sweep),
+    ("relay_ari_changes", ari_relay.sweep),
     ("wake_snoozed_alerts", alert_service.wake_snoozed),
 ]
 

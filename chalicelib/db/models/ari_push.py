@@ -27,7 +27,9 @@ class AriAcknowledgedVersion(Base):
         ForeignKey("ota_connections.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
     room_type_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    rate_plan_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 0: the room type's night
+    rate_plan_id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False
+    )  # 0: the room type's night
     night: Mapped[date] = mapped_column(Date, primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, nullable=False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Integer, and_, func, or_, select, update
+from sqlalchemy import BigInteger, Date, Integer, and_, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -62,7 +62,7 @@ def active_connection_ids(session: Session, property_ids: Iterable[int]) -> dict
         return {}
     rows = session.execute(
         select(OtaConnection.property_id, OtaConnection.id)
-        .join(OtaAccount, OtaAccount.id == OtaConnection.account_id)
+        .join(OtaAccount, OtaAccount.id == OtaConnection.ota_account_id)
         .where(
             OtaConnection.property_id.in_(ids),
             OtaConnection.is_active.is_(True),
@@ -184,7 +184,7 @@ def record_acknowledged(session: Session, connection_id: int, versions: Mapping[
     statement = insert(AriAcknowledgedVersion).from_select(
         ["connection_id", "room_type_id", "rate_plan_id", "night", "version"],
         select(
-            func.cast(connection_id, Integer),
+            literal(connection_id, Integer),
             source.c.room_type_id,
             source.c.rate_plan_id,
             source.c.night,
@@ -213,7 +213,7 @@ def active_connections_with_timezones(session: Session) -> list[tuple[int, int, 
     rows = session.execute(
         select(OtaConnection.id, OtaConnection.property_id, Property.timezone, AriPushState.full_push_local_date)
         .join(Property, Property.id == OtaConnection.property_id)
-        .join(OtaAccount, OtaAccount.id == OtaConnection.account_id)
+        .join(OtaAccount, OtaAccount.id == OtaConnection.ota_account_id)
         .outerjoin(AriPushState, AriPushState.connection_id == OtaConnection.id)
         .where(OtaConnection.is_active.is_(True), OtaAccount.status == "active")
         .order_by(OtaConnection.id)
@@ -231,3 +231,10 @@ def note_full_push_enqueued(session: Session, connection_id: int, local_date: da
             set_={"full_push_local_date": local_date, "full_push_enqueued_at": moment},
         )
     )
+
+
+def property_timezone(session: Session, property_id: int) -> str:
+    found = session.scalar(select(Property.timezone).where(Property.id == property_id))
+    if found is None:
+        raise LookupError(f"property {property_id} does not exist")
+    return found
