@@ -200,20 +200,26 @@ def _sync_run(
 # --- the SQS handler -------------------------------------------------------------------------------
 
 
-def push_record(record: SQSRecord) -> PushReport:
+def push_record(record: SQSRecord, *, options: AdapterOptions | None = None) -> PushReport:
     message = AriPushMessage.model_validate_json(record.body)
-    report = push(message, message_id=record.message_id)
+    report = push(message, message_id=record.message_id, options=options)
     if report.status == "failed":
         raise AriPushFailed(f"connection {message.connection_id}: {'; '.join(report.errors)[:500]}")
     return report
 
 
-def handle_ari_push_batch(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+def handle_ari_push_batch(
+    event: dict[str, Any], context: Any, *, options: AdapterOptions | None = None
+) -> PartialItemFailureResponse:
     """FIFO batch entry point: a failed message fails the rest of its group (order is kept), other
-    connections' messages go on."""
+    connections' messages go on. ``options``: adapter settings (tests shorten timeouts)."""
+
+    def handle(record: SQSRecord) -> PushReport:
+        return push_record(record, options=options)
+
     return process_partial_response(
         event=event,
-        record_handler=push_record,
+        record_handler=handle,
         processor=SqsFifoPartialProcessor(skip_group_on_error=True),
         context=context,
     )
