@@ -202,7 +202,8 @@ def plan_currencies(session: Session, rate_plan_ids: Iterable[int]) -> dict[int,
     ids = sorted(set(rate_plan_ids))
     if not ids:
         return {}
-    return dict(session.execute(select(RatePlan.id, RatePlan.currency).where(RatePlan.id.in_(ids))).tuples())
+    rows = session.execute(select(RatePlan.id, RatePlan.currency).where(RatePlan.id.in_(ids)))
+    return {plan_id: currency for plan_id, currency in rows}
 
 
 # --- the nightly full resync ------------------------------------------------------------------------
