@@ -87,7 +87,9 @@ class PushWorld:
             cells = uow.session.scalars(
                 select(InventoryDay).where(InventoryDay.room_type_id == self.room_type_id).order_by(InventoryDay.night)
             ).all()
-            return {cell.night: max(0, cell.total - cell.sold - cell.held - cell.blocked - cell.buffer) for cell in cells}
+            return {
+                cell.night: max(0, cell.total - cell.sold - cell.held - cell.blocked - cell.buffer) for cell in cells
+            }
 
     def shown(self, ota: str) -> dict[date, int]:
         """The availability the OTA now shows for the mapped room (room-level cells)."""
@@ -130,9 +132,7 @@ def push_world(database_url: str, aws: object) -> Iterator[PushWorld]:
 
         target = TestHotel(hotel.property_id, "VN")
         for code, simulator in simulators.items():
-            account_id = make_account(
-                ota=code, credentials=dict(simulator.default_credentials), base_url=simulator.url
-            )
+            account_id = make_account(ota=code, credentials=dict(simulator.default_credentials), base_url=simulator.url)
             connection_id = make_connection(target, account_id, DEMO_HOTEL_IDS[code])
             map_room(connection_id, room_type_id, "DLX")
             map_rate(connection_id, room_type_id, hotel.rate_plan_ids[room_type_id], "DLX", "BAR")

@@ -80,7 +80,9 @@ def test_redelivered_and_out_of_order_messages_never_regress_an_ota_to_an_older_
     push_world.full_push_all()
     before = {ota: len(push_world.ari_messages(ota)) for ota in OTAS}
     # Given two bookings of the same nights, each relayed (rows A then rows B, newer versions)
-    booking_service.ingest_ota_reservation(ota_request(push_world.hotel, "O-1", "1", first=6, nights=2, ota=OtaCode.AGODA))
+    booking_service.ingest_ota_reservation(
+        ota_request(push_world.hotel, "O-1", "1", first=6, nights=2, ota=OtaCode.AGODA)
+    )
     rows_a = outbox_ids()
     booking_service.ingest_ota_reservation(
         ota_request(push_world.hotel, "O-2", "1", first=6, nights=2, ota=OtaCode.TRAVELOKA)
@@ -111,7 +113,9 @@ def test_redelivered_and_out_of_order_messages_never_regress_an_ota_to_an_older_
 
 def test_an_older_message_processed_after_a_newer_one_sends_nothing(push_world: PushWorld) -> None:
     push_world.full_push_all()
-    booking_service.ingest_ota_reservation(ota_request(push_world.hotel, "Q-1", "1", first=8, nights=1, ota=OtaCode.AGODA))
+    booking_service.ingest_ota_reservation(
+        ota_request(push_world.hotel, "Q-1", "1", first=8, nights=1, ota=OtaCode.AGODA)
+    )
     push_world.drain()  # version 1 of the night pushed: 4
     first_rows = outbox_ids()
     booking_service.ingest_ota_reservation(

@@ -14,7 +14,9 @@ def test_full_push_then_a_booking_reaches_every_simulator_with_our_numbers(push_
     for ota in OTAS:
         assert push_world.shown(ota) == push_world.calendar(), ota
     # When a 3-night Agoda booking is stored (its write relays right after commit)
-    booking_service.ingest_ota_reservation(ota_request(push_world.hotel, "AG-1", "1", first=2, nights=3, ota=OtaCode.AGODA))
+    booking_service.ingest_ota_reservation(
+        ota_request(push_world.hotel, "AG-1", "1", first=2, nights=3, ota=OtaCode.AGODA)
+    )
     push_world.drain()
     # Then the reduced availability is what every simulator shows, equal to our calendar
     calendar = push_world.calendar()
