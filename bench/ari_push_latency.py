@@ -36,7 +36,7 @@ POLLERS = 4
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -159,7 +159,9 @@ def run(changes: int) -> None:
     for simulator in simulators.values():
         simulator.stop()
 
-    print(f"ARI push latency, commit -> simulator shows the value ({changes} changes, one at a time, {POLLERS} pollers)")
+    print(
+        f"ARI push latency, commit -> simulator shows the value ({changes} changes, one at a time, {POLLERS} pollers)"
+    )
     everything: list[float] = []
     for code in OTAS:
         values = latencies[code]

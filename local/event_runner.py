@@ -13,10 +13,11 @@ and drives them the way AWS would:
   so SQS makes them visible again after the queue's visibility timeout and, once a message has
   been received ``maxReceiveCount`` times, the queue's redrive policy moves it to the DLQ. A
   handler that raises fails the whole batch; an unknown itemIdentifier does too (as in AWS).
-* FIFO queues (``.fifo``): each batch is handed over group by group in sequence order, and once a
-  message of a group failed, the later messages of that group in the batch are left on the queue
-  too (as Lambda does), so a group's order survives failures; SQS (moto) holds a group back while
-  any of its messages is in flight.
+* FIFO queues (``.fifo``): each group's messages are handed over in the order they were first
+  received (SQS keeps it on redelivery; moto may not, and its SequenceNumbers are random), and once
+  a message of a group failed, the later messages of that group in the batch are left on the queue too (as Lambda
+  does), so a group's order survives failures; SQS (moto) holds a group back while any of its
+  messages is in flight.
 
 It prints one readable line per event. Nothing here is imported by the deployed app.
 """
@@ -214,21 +215,6 @@ def _group_of(message: dict[str, Any]) -> str:
     return str(message.get("Attributes", {}).get("MessageGroupId", ""))
 
 
-def fifo_order(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A FIFO batch as Lambda hands it over: each message group's messages in sequence order
-    (groups keep the order of their first message)."""
-    first_seen: dict[str, int] = {}
-    for position, message in enumerate(messages):
-        first_seen.setdefault(_group_of(message), position)
-
-    def key(item: tuple[int, dict[str, Any]]) -> tuple[int, int, int]:
-        position, message = item
-        sequence = int(message.get("Attributes", {}).get("SequenceNumber", 0) or 0)
-        return (first_seen[_group_of(message)], sequence, position)
-
-    return [message for _, message in sorted(enumerate(messages), key=key)]
-
-
 def fifo_blocked(messages: list[dict[str, Any]], failed_ids: list[str]) -> list[str]:
     """The failed ids of a FIFO batch as Lambda treats them: once a message of a group failed, every
     later message of that group in the batch is failed too (it must not be deleted ahead of the
@@ -301,6 +287,7 @@ class EventRunner:
         self._threads: list[threading.Thread] = []
         self._print_lock = threading.Lock()
         self._dlq_depths: dict[str, int] = {}
+        self._fifo_seen: dict[str, int] = {}  # FIFO message id → order of first receipt
         self.schedules = {
             source.name: Schedule.parse(source.schedule_expression)
             for source in app.event_sources
@@ -370,7 +357,7 @@ class EventRunner:
         failed: list[str] = []
         fifo = source.queue_name.endswith(".fifo")
         if fifo:
-            messages = fifo_order(messages)
+            messages = self._fifo_order(messages)
             message_ids = [m["MessageId"] for m in messages]
         try:
             result = handler(sqs_event(messages, source.arn), LocalLambdaContext(function_name=name))
@@ -397,6 +384,15 @@ class EventRunner:
             text += f" — handler raised {error}"
         self.say("sqs", name, text)
         return outcome
+
+    def _fifo_order(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Messages in the order this runner first received them. SQS redelivers a group's messages
+        in their original order; moto may not (and its SequenceNumbers are random), so the runner
+        remembers the order of first receipt and restores it."""
+        with self._print_lock:
+            for message in messages:
+                self._fifo_seen.setdefault(message["MessageId"], len(self._fifo_seen))
+            return sorted(messages, key=lambda message: self._fifo_seen[message["MessageId"]])
 
     @staticmethod
     def _failed_ids(result: Any, message_ids: list[str]) -> list[str]:

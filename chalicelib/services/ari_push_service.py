@@ -43,6 +43,7 @@ from chalicelib.db.locks import lock_ari_push_connection
 from chalicelib.db.models import SyncRun
 from chalicelib.db.repositories import ari_push as ari_push_repository
 from chalicelib.db.repositories import calendar as calendar_repository
+from chalicelib.domain.alerts import AlertSeverity, AlertType
 from chalicelib.domain.ari_changes import AriRange, acknowledge, coalesce, full_snapshot
 from chalicelib.domain.ari_push import OwnChangeSplit, PendingChange, ota_updates, split_own_changes
 from chalicelib.domain.errors import NotFound
@@ -51,7 +52,7 @@ from chalicelib.domain.ota_results import PushResult
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.observability import logger
 from chalicelib.ota.base import AdapterOptions
-from chalicelib.services import ota_access, ota_mapping_service
+from chalicelib.services import alert_service, ota_access, ota_mapping_service
 from chalicelib.services.ari_relay import AriPushMessage
 
 NIGHTLY_WINDOW = timedelta(hours=3)  # a connection missed by an outage is still resynced that night
@@ -92,8 +93,13 @@ def push(
     message_id: str | None = None,
     options: AdapterOptions | None = None,
     now: datetime | None = None,
+    final_attempt: bool = False,
 ) -> PushReport:
-    """Bring one connection up to date with the message's changes (or its full calendar)."""
+    """Bring one connection up to date with the message's changes (or its full calendar).
+
+    ``final_attempt``: SQS will not deliver the message again (it goes to the DLQ if this fails),
+    so a failure raises a sync-failure alert for the channel.
+    """
     kind = "full_push" if message.kind == "full_push" else "push"
     try:
         target = ota_access.load_connection_target(message.connection_id)
@@ -133,10 +139,31 @@ def push(
                 versions = acknowledge(split.already_applied, built.sent)
                 ari_push_repository.record_acknowledged(session, target.connection_id, versions)
             session.add(_sync_run(message, kind, report, result, started_at, started, message_id))
+            if report.status == "failed" and final_attempt:
+                alert_service.raise_alert(uow, _push_failure_alert(target, report))
     finally:
         adapter.close()
     logger.info("ARI push", extra={"connection_id": target.connection_id, "status": report.status, **report.counts()})
     return report
+
+
+def _push_failure_alert(target: ota_access.ConnectionTarget, report: PushReport) -> alert_service.NewAlert:
+    name = target.ota.display_name
+    return alert_service.NewAlert(
+        type=AlertType.SYNC_FAILURE,
+        severity=AlertSeverity.WARNING,
+        dedupe_key=f"ari-push:{target.connection_id}",
+        title=f"Availability and rates could not be sent to {name}",
+        message=(
+            f"{name} refused or did not answer every attempt to update hotel {target.ota_hotel_id}; "
+            f"the update went to the dead-letter queue and the nightly full resync will retry. "
+            f"Last error: {(report.errors or ['unknown'])[0][:300]}"
+        ),
+        details={"connection_id": target.connection_id, "kind": report.kind, **report.counts()},
+        property_id=target.property_id,
+        country_code=target.country_code,
+        channel=target.ota.value,
+    )
 
 
 def _pending_changes(
@@ -202,7 +229,13 @@ def _sync_run(
 
 def push_record(record: SQSRecord, *, options: AdapterOptions | None = None) -> PushReport:
     message = AriPushMessage.model_validate_json(record.body)
-    report = push(message, message_id=record.message_id, options=options)
+    receive_count = int(record.attributes.approximate_receive_count or 1)
+    report = push(
+        message,
+        message_id=record.message_id,
+        options=options,
+        final_attempt=receive_count >= ARI_PUSH_QUEUE.max_receive_count,
+    )
     if report.status == "failed":
         raise AriPushFailed(f"connection {message.connection_id}: {'; '.join(report.errors)[:500]}")
     return report
