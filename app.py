@@ -32,8 +32,9 @@ from chalicelib.api import (
     users,
 )
 from chalicelib.api.middleware import add_response_observer, event_middleware, http_middleware
-from chalicelib.aws.resources import HEARTBEAT_QUEUE, SYNC_JOBS_QUEUE
+from chalicelib.aws.resources import ARI_PUSH_QUEUE, HEARTBEAT_QUEUE, SYNC_JOBS_QUEUE
 from chalicelib.services import (
+    ari_push_service,
     heartbeat_service,
     housekeeping_service,
     property_sync_service,
@@ -101,7 +102,7 @@ def migrate(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"revision": migrations.current_revision(url), "head": migrations.head_revision()}
 
 
-# --- sync engine: dispatch and pull ---
+# --- sync engine: dispatch and pull ---------------------------------------------------------------
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sync_dispatch", description="Enqueue a sync job per property due")
 def sync_dispatch(event: CloudWatchEvent) -> dict[str, int]:
     return asdict(sync_dispatch_service.dispatch_due())
@@ -110,3 +111,16 @@ def sync_dispatch(event: CloudWatchEvent) -> dict[str, int]:
 @app.on_sqs_message(queue=SYNC_JOBS_QUEUE.name, batch_size=5, name="property_sync_worker")
 def property_sync_worker(event: SQSEvent) -> PartialItemFailureResponse:
     return property_sync_service.handle_sync_jobs_batch(event.to_dict(), event.context)
+
+
+# --- sync engine: ARI push ---------------------------------------------------------------------
+@app.on_sqs_message(queue=ARI_PUSH_QUEUE.name, batch_size=10, name="ari_push_worker")
+def ari_push_worker(event: SQSEvent) -> PartialItemFailureResponse:
+    return ari_push_service.handle_ari_push_batch(event.to_dict(), event.context)
+
+
+@app.schedule(
+    Rate(15, unit=Rate.MINUTES), name="nightly_ari_resync", description="Full ARI push after each property's midnight"
+)
+def nightly_ari_resync(event: CloudWatchEvent) -> dict[str, int]:
+    return ari_push_service.enqueue_nightly_full_pushes()

@@ -13,6 +13,11 @@ and drives them the way AWS would:
   so SQS makes them visible again after the queue's visibility timeout and, once a message has
   been received ``maxReceiveCount`` times, the queue's redrive policy moves it to the DLQ. A
   handler that raises fails the whole batch; an unknown itemIdentifier does too (as in AWS).
+* FIFO queues (``.fifo``): each group's messages are handed over in the order they were first
+  received (SQS keeps it on redelivery; moto may not, and its SequenceNumbers are random), and once
+  a message of a group failed, the later messages of that group in the batch are left on the queue too (as Lambda
+  does), so a group's order survives failures; SQS (moto) holds a group back while any of its
+  messages is in flight.
 
 It prints one readable line per event. Nothing here is imported by the deployed app.
 """
@@ -205,6 +210,26 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
     }
 
 
+# --- FIFO queues ---------------------------------------------------------------------------------
+def _group_of(message: dict[str, Any]) -> str:
+    return str(message.get("Attributes", {}).get("MessageGroupId", ""))
+
+
+def fifo_blocked(messages: list[dict[str, Any]], failed_ids: list[str]) -> list[str]:
+    """The failed ids of a FIFO batch as Lambda treats them: once a message of a group failed, every
+    later message of that group in the batch is failed too (it must not be deleted ahead of the
+    one before it), whatever the handler said about it."""
+    failed = set(failed_ids)
+    blocked_groups: set[str] = set()
+    result: list[str] = []
+    for message in messages:
+        group = _group_of(message)
+        if message["MessageId"] in failed or group in blocked_groups:
+            blocked_groups.add(group)
+            result.append(message["MessageId"])
+    return result
+
+
 # --- outcomes ------------------------------------------------------------------------------------
 @dataclass
 class BatchOutcome:
@@ -249,8 +274,11 @@ class EventRunner:
         fire_schedules_at_start: bool = True,
         out: TextIO | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        handlers: dict[str, Callable[[dict[str, Any], Any], Any]] | None = None,
     ) -> None:
         self.app = app
+        # handler name → a replacement (event, context) callable; tests use it to pass dependencies
+        self.handlers = dict(handlers or {})
         self.wait_time_seconds = wait_time_seconds
         self.fire_schedules_at_start = fire_schedules_at_start
         self.out = out or sys.stdout
@@ -259,6 +287,7 @@ class EventRunner:
         self._threads: list[threading.Thread] = []
         self._print_lock = threading.Lock()
         self._dlq_depths: dict[str, int] = {}
+        self._fifo_seen: dict[str, int] = {}  # FIFO message id → order of first receipt
         self.schedules = {
             source.name: Schedule.parse(source.schedule_expression)
             for source in app.event_sources
@@ -322,16 +351,22 @@ class EventRunner:
         if not messages:
             return None
         message_ids = [m["MessageId"] for m in messages]
-        handler = self.app.handler_map[name]
+        handler = self.handlers.get(name) or self.app.handler_map[name]
         started = time.perf_counter()
         error: str | None = None
         failed: list[str] = []
+        fifo = source.queue_name.endswith(".fifo")
+        if fifo:
+            messages = self._fifo_order(messages)
+            message_ids = [m["MessageId"] for m in messages]
         try:
             result = handler(sqs_event(messages, source.arn), LocalLambdaContext(function_name=name))
             failed = self._failed_ids(result, message_ids)
         except Exception as exc:  # noqa: BLE001 - the whole batch fails, as in Lambda
             error = f"{type(exc).__name__}: {exc}"
             failed = list(message_ids)
+        if fifo:
+            failed = fifo_blocked(messages, failed)
         duration = round((time.perf_counter() - started) * 1000, 1)
         succeeded = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(succeeded), 10):
@@ -349,6 +384,15 @@ class EventRunner:
             text += f" — handler raised {error}"
         self.say("sqs", name, text)
         return outcome
+
+    def _fifo_order(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Messages in the order this runner first received them. SQS redelivers a group's messages
+        in their original order; moto may not (and its SequenceNumbers are random), so the runner
+        remembers the order of first receipt and restores it."""
+        with self._print_lock:
+            for message in messages:
+                self._fifo_seen.setdefault(message["MessageId"], len(self._fifo_seen))
+            return sorted(messages, key=lambda message: self._fifo_seen[message["MessageId"]])
 
     @staticmethod
     def _failed_ids(result: Any, message_ids: list[str]) -> list[str]:

@@ -167,12 +167,20 @@ class UnitOfWork:
 def unit_of_work() -> Iterator[UnitOfWork]:
     session = session_factory()()
     uow = UnitOfWork(session)
+    # lets code deep in a transaction (an outbox write) register work for after the commit
+    session.info["unit_of_work"] = uow
     try:
         with session.begin():
             yield uow
     finally:
         session.close()
     uow.run_after_commit_hooks()
+
+
+def unit_of_work_of(session: Session) -> UnitOfWork | None:
+    """The unit of work ``session`` belongs to (None: a session opened some other way)."""
+    found = session.info.get("unit_of_work")
+    return found if isinstance(found, UnitOfWork) else None
 
 
 def dispose_engines() -> None:

@@ -100,7 +100,7 @@ from chalicelib.domain.ota_reservation import ReservationAction
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.restrictions import require_stay_allowed
 from chalicelib.domain.timezones import today_in_timezone
-from chalicelib.services import alert_service
+from chalicelib.services import alert_service, ari_relay
 from chalicelib.services.audit_service import AuditActor, record_audit
 from chalicelib.services.booking_query_service import BookingDetail, build_detail, detail_json, load_detail
 
@@ -894,7 +894,7 @@ def _apply_ota_revision(
             ota_revision=request.revision,
         )
     row = _record_revision(session, request, group, outcome, moment)
-    _write_cells(session, hotel.id, cells, after)
+    _write_cells(session, hotel.id, cells, after, cause_ota=ota)
     record_audit(
         session,
         AuditActor(user_id=None, email=actor.label),
@@ -1083,11 +1083,17 @@ def _write_cells(
     property_id: int,
     before: Mapping[CellKey, InventoryCell],
     after: Mapping[CellKey, InventoryCell],
+    *,
+    cause_ota: str | None = None,
 ) -> tuple[InventoryCellChange, ...]:
-    """Write the counters that changed and their ARI change rows, in the caller's transaction."""
+    """Write the counters that changed and their ARI change rows, in the caller's transaction.
+
+    ``cause_ota``: the OTA whose own reservation this is (its push skips what it applied itself).
+    """
     changes = pair_changes(before.values(), after.values())
     inventory_cells.save_counters(session, changes)
-    calendar_repository.add_ari_changes(session, property_id, ari_changes(changes))
+    if calendar_repository.add_ari_changes(session, property_id, ari_changes(changes), cause_ota=cause_ota):
+        ari_relay.relay_after_commit(session, property_id)
     return changes
 
 

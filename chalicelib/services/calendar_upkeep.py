@@ -38,6 +38,7 @@ from chalicelib.domain.nights import ONE_DAY, NightRange, calendar_window
 from chalicelib.domain.rates import RateCatalog, RateCellChange, refresh_rate_cells
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.observability import logger
+from chalicelib.services import ari_relay
 
 
 def utc_now() -> datetime:
@@ -75,6 +76,8 @@ def persist(session: Session, property_id: int, changes: CalendarChanges) -> int
     calendar_repository.write_inventory_changes(session, changes.inventory)
     calendar_repository.write_rate_changes(session, changes.rates)
     records = ari_changes(changes.inventory, changes.rates)
+    if records:
+        ari_relay.relay_after_commit(session, property_id)
     return calendar_repository.add_ari_changes(session, property_id, records)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from chalicelib.observability import logger
 from chalicelib.services import (
     alert_service,
+    ari_relay,
     booking_service,
     calendar_upkeep,
     identity_housekeeping,
@@ -31,6 +32,7 @@ HousekeepingTask = Callable[[], Mapping[str, Any]]
 MINUTELY_TASKS: list[tuple[str, HousekeepingTask]] = [
     ("expire_holds", booking_service.expire_holds),
     ("relay_outbox", outbox_service.sweep),
+    ("relay_ari_changes", ari_relay.sweep),
     ("wake_snoozed_alerts", alert_service.wake_snoozed),
     ("dead_letter_alerts", sync_alert_service.check_dead_letter_queues),
     ("unacknowledged_booking_alerts", sync_alert_service.alert_unacknowledged_bookings),

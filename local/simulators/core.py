@@ -204,6 +204,9 @@ class Simulator:
     ota: ClassVar[str] = "ota"
     default_credentials: ClassVar[dict[str, str]] = {}
     reservation_id_start: ClassVar[int] = 1_000_000
+    # Expedia takes its own bookings off the availability it shows (and puts cancellations back),
+    # which is why the channel manager must not send it that decrement again.
+    applies_own_bookings: ClassVar[bool] = False
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, credentials: dict[str, str] | None = None) -> None:
         self.host = host
@@ -333,6 +336,7 @@ class Simulator:
                 raise ControlError(f"hotel {hotel_id} has no room {stay.room_id}")
             if stay.check_out <= stay.check_in:
                 raise ControlError("check_out must be after check_in")
+            self._apply_own_booking(hotel_id, stay, -1)
             return self._revision(reservation_id or self.new_reservation_id(), hotel_id, "new", stay, None)
 
     def latest(self, reservation_id: str) -> Revision:
@@ -348,12 +352,26 @@ class Simulator:
             if current.action == "cancel":
                 raise ControlError(f"reservation {reservation_id} is cancelled")
             stay = _stay_from_json({**_stay_to_json(current.stay), **changes})
+            self._apply_own_booking(current.hotel_id, current.stay, +1)
+            self._apply_own_booking(current.hotel_id, stay, -1)
             return self._revision(reservation_id, current.hotel_id, "modify", stay, current.booked_at)
 
     def cancel_reservation(self, reservation_id: str) -> Revision:
         with self.lock:
             current = self.latest(reservation_id)
+            if current.action != "cancel":
+                self._apply_own_booking(current.hotel_id, current.stay, +1)
             return self._revision(reservation_id, current.hotel_id, "cancel", current.stay, current.booked_at)
+
+    def _apply_own_booking(self, hotel_id: str, stay: Stay, delta: int) -> None:
+        """The OTA's own count moves with its own bookings (only where it already shows availability)."""
+        if not self.applies_own_bookings:
+            return
+        with self.lock:
+            for night in stay.nights:
+                values = self.ari.get((hotel_id, stay.room_id, "", night.isoformat()))
+                if values is not None and values.get("availability") is not None:
+                    values["availability"] = max(0, int(values["availability"]) + delta)
 
     def pending(self, hotel_id: str | None, actions: Iterable[str] | None = None) -> list[Revision]:
         """Unacknowledged revisions in delivery order, after the ``duplicate`` and

@@ -54,6 +54,7 @@ class ExpediaSimulator(Simulator):
     ota: ClassVar[str] = "expedia"
     default_credentials: ClassVar[dict[str, str]] = {"username": "ptx-eqc", "password": "eqc-pass-1"}
     reservation_id_start: ClassVar[int] = 80_000_000
+    applies_own_bookings: ClassVar[bool] = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -1,6 +1,7 @@
 """ORM models, one module per area. Importing this package registers every table on Base.metadata."""
 
 from chalicelib.db.models.alert import Alert, OutboxMessage
+from chalicelib.db.models.ari_push import AriAcknowledgedVersion, AriPushState
 from chalicelib.db.models.audit import ActivityLog, AuditLog
 from chalicelib.db.models.booking import (
     BookingEvent,
@@ -34,7 +35,9 @@ __all__ = [
     "ActivityLog",
     "Alert",
     "AppSetting",
+    "AriAcknowledgedVersion",
     "AriChangeRecord",
+    "AriPushState",
     "AuditLog",
     "AuthSession",
     "BookingEvent",

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -179,7 +180,13 @@ class AriChangeRecord(Base):
     """
 
     __tablename__ = "ari_changes"
-    __table_args__ = (Index("ix_ari_changes_property_id_id", "property_id", "id"),)
+    __table_args__ = (
+        Index("ix_ari_changes_property_id_id", "property_id", "id"),
+        # the relay's work list: rows not yet handed to the ARI push queue (migration 0008)
+        Index("ix_ari_changes_unrelayed", "property_id", "id", postgresql_where=text("relayed_at IS NULL")),
+        # the push worker's "every unacknowledged version of these cells" (migration 0008)
+        Index("ix_ari_changes_cell", "property_id", "room_type_id", "night"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"), nullable=False)
@@ -189,3 +196,5 @@ class AriChangeRecord(Base):
     version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    # set when the relay sent the row's cells to the ARI push queue (chalicelib.services.ari_relay)
+    relayed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

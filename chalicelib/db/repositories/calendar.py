@@ -365,8 +365,14 @@ def write_rate_changes(session: Session, changes: Sequence[RateCellChange]) -> N
 # --- the ARI outbox ------------------------------------------------------------------------------
 
 
-def add_ari_changes(session: Session, property_id: int, records: Sequence[AriChange]) -> int:
-    """Append the ARI change records of a write to the outbox (same transaction); returns how many."""
+def add_ari_changes(
+    session: Session, property_id: int, records: Sequence[AriChange], *, cause_ota: str | None = None
+) -> int:
+    """Append the ARI change records of a write to the outbox (same transaction); returns how many.
+
+    ``cause_ota``: the OTA whose own reservation caused the write (its push skips what it already
+    applied itself: Expedia decrements its own availability).
+    """
     if not records:
         return 0
     source = unnest_rows(
@@ -377,7 +383,7 @@ def add_ari_changes(session: Session, property_id: int, records: Sequence[AriCha
             ("night", Date, [record.night for record in records]),
             ("version", BigInteger, [record.version for record in records]),
             # JSON text, cast by the array's type: JSONB[] element binding is not portable across drivers
-            ("payload", Text, [json.dumps(record.to_payload()) for record in records]),
+            ("payload", Text, [json.dumps(_outbox_payload(record, cause_ota)) for record in records]),
         ],
     )
     session.execute(
@@ -396,10 +402,18 @@ def add_ari_changes(session: Session, property_id: int, records: Sequence[AriCha
     return len(records)
 
 
+def _outbox_payload(record: AriChange, cause_ota: str | None) -> dict[str, Any]:
+    payload = record.to_payload()
+    if cause_ota is not None:
+        payload["cause_ota"] = cause_ota
+    return payload
+
+
 @dataclass(frozen=True)
 class OutboxRow:
     id: int
     change: AriChange
+    cause_ota: str | None = None  # the OTA whose own reservation caused the change
 
 
 def ari_changes_after(session: Session, property_id: int, after_id: int = 0, limit: int = 1000) -> list[OutboxRow]:
@@ -410,7 +424,7 @@ def ari_changes_after(session: Session, property_id: int, after_id: int = 0, lim
         .order_by(AriChangeRecord.id)
         .limit(limit)
     )
-    return [OutboxRow(row_id, AriChange.from_payload(payload)) for row_id, payload in rows]
+    return [OutboxRow(row_id, AriChange.from_payload(payload), payload.get("cause_ota")) for row_id, payload in rows]
 
 
 def amount_at_scale(amount: Decimal, currency: str) -> Decimal:

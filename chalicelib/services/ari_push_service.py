@@ -1,0 +1,318 @@
+"""The ARI push worker and the nightly full resync.
+
+``ari_push_worker`` (SQS, ``ari-push.fifo``, one message group per connection) handles
+:class:`~chalicelib.services.ari_relay.AriPushMessage`\\ s:
+
+* ``changes``: the outbox rows the relay named → their cells → every version of those cells the
+  connection has not acknowledged (``ari_acknowledged_versions``) → the own-booking rule
+  (:mod:`chalicelib.domain.ari_push`) → :func:`~chalicelib.domain.ari_changes.coalesce` into the
+  fewest ranges → OTA ids through the connection's mappings (unmapped cells are skipped and
+  counted) → ``adapter.push_ari`` (which splits by the OTA's limits). Only when the OTA accepted
+  everything are the versions recorded as acknowledged; otherwise the message fails and SQS
+  redelivers it (then the DLQ). Versions only grow, and coalescing drops anything not newer than
+  the acknowledged version, so a redelivered or out-of-order message can never send an older
+  value after a newer one.
+* ``full_push`` (the nightly resync): the current calendar of every mapped room type and rate
+  plan from the property's local today, sent whole whatever was acknowledged (this repairs drift
+  on the OTA side), then acknowledged.
+
+Each push runs inside one transaction holding the connection's advisory lock (``pg_advisory_xact_lock(4,
+connection id)``), the OTA call included: the FIFO group already serialises a connection's messages,
+and the lock keeps the nightly path, an SQS redelivery after a visibility timeout or a second region
+from interleaving two pushes. The transaction holds no row lock while the OTA is called. One
+``sync_runs`` row (kind ``push`` / ``full_push``) is written per push.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from sqlalchemy.orm import Session
+
+from chalicelib.aws.queues import send_messages
+from chalicelib.aws.resources import ARI_PUSH_QUEUE
+from chalicelib.db.engine import unit_of_work
+from chalicelib.db.locks import lock_ari_push_connection
+from chalicelib.db.models import SyncRun
+from chalicelib.db.repositories import ari_push as ari_push_repository
+from chalicelib.db.repositories import calendar as calendar_repository
+from chalicelib.domain.alerts import AlertSeverity, AlertType
+from chalicelib.domain.ari_changes import AriRange, acknowledge, coalesce, full_snapshot
+from chalicelib.domain.ari_push import OwnChangeSplit, PendingChange, ota_updates, split_own_changes
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.ota_mappings import MappingIndex
+from chalicelib.domain.ota_results import PushResult
+from chalicelib.domain.timezones import today_in_timezone
+from chalicelib.observability import logger
+from chalicelib.ota.base import AdapterOptions
+from chalicelib.services import alert_service, ota_access, ota_mapping_service
+from chalicelib.services.ari_relay import AriPushMessage
+
+NIGHTLY_WINDOW = timedelta(hours=3)  # a connection missed by an outage is still resynced that night
+MAX_RECORDED_ERRORS = 20
+
+
+class AriPushFailed(RuntimeError):
+    """The OTA did not accept the whole push; SQS redelivers the message."""
+
+
+@dataclass
+class PushReport:
+    connection_id: int
+    kind: str
+    status: str  # ok | failed | skipped
+    cells_pending: int = 0
+    ranges: int = 0
+    updates: int = 0
+    messages_sent: int = 0
+    already_applied_by_ota: int = 0
+    unmapped_cells: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "cells_pending": self.cells_pending,
+            "ranges": self.ranges,
+            "updates": self.updates,
+            "messages_sent": self.messages_sent,
+            "already_applied_by_ota": self.already_applied_by_ota,
+            "unmapped_cells": self.unmapped_cells,
+        }
+
+
+def push(
+    message: AriPushMessage,
+    *,
+    message_id: str | None = None,
+    options: AdapterOptions | None = None,
+    now: datetime | None = None,
+    final_attempt: bool = False,
+) -> PushReport:
+    """Bring one connection up to date with the message's changes (or its full calendar).
+
+    ``final_attempt``: SQS will not deliver the message again (it goes to the DLQ if this fails),
+    so a failure raises a sync-failure alert for the channel.
+    """
+    kind = "full_push" if message.kind == "full_push" else "push"
+    try:
+        target = ota_access.load_connection_target(message.connection_id)
+    except NotFound:
+        return PushReport(message.connection_id, kind, "skipped", errors=["the connection no longer exists"])
+    if not target.is_active or target.property_id != message.property_id:
+        return PushReport(message.connection_id, kind, "skipped", errors=["the connection is not active"])
+    index = ota_mapping_service.mapping_index(target.connection_id)
+    adapter = ota_access.build_account_adapter(target.endpoint, options=options)
+    started_at = datetime.now(UTC)
+    started = time.monotonic()
+    report = PushReport(target.connection_id, kind, "ok")
+    try:
+        with unit_of_work() as uow:
+            session = uow.session
+            lock_ari_push_connection(session, target.connection_id)
+            if message.kind == "full_push":
+                ranges, split = _full_calendar(session, message.property_id, index, now or started_at), OwnChangeSplit()
+            else:
+                ranges, split = _pending_changes(session, message, target.ota.value, report)
+            currencies = ari_push_repository.plan_currencies(
+                session, {item.rate_plan_id for item in ranges if item.rate_plan_id is not None}
+            )
+            built = ota_updates(ranges, index, currencies)
+            report.ranges = len(ranges)
+            report.updates = len(built.updates)
+            report.unmapped_cells = built.unmapped_cells
+            report.already_applied_by_ota = len(split.already_applied)
+            result: PushResult | None = None
+            if built.updates:
+                result = adapter.push_ari(target.ota_hotel_id, built.updates)
+                report.messages_sent = result.messages_sent
+                report.errors = [error.message for error in result.errors]
+            if result is not None and result.errors:
+                report.status = "failed"
+            else:
+                versions = acknowledge(split.already_applied, built.sent)
+                ari_push_repository.record_acknowledged(session, target.connection_id, versions)
+            session.add(_sync_run(message, kind, report, result, started_at, started, message_id))
+            if report.status == "failed" and final_attempt:
+                alert_service.raise_alert(uow, _push_failure_alert(target, report))
+    finally:
+        adapter.close()
+    logger.info("ARI push", extra={"connection_id": target.connection_id, "status": report.status, **report.counts()})
+    return report
+
+
+def _push_failure_alert(target: ota_access.ConnectionTarget, report: PushReport) -> alert_service.NewAlert:
+    name = target.ota.display_name
+    return alert_service.NewAlert(
+        type=AlertType.SYNC_FAILURE,
+        severity=AlertSeverity.WARNING,
+        dedupe_key=f"ari-push:{target.connection_id}",
+        title=f"Availability and rates could not be sent to {name}",
+        message=(
+            f"{name} refused or did not answer every attempt to update hotel {target.ota_hotel_id}; "
+            f"the update went to the dead-letter queue and the nightly full resync will retry. "
+            f"Last error: {(report.errors or ['unknown'])[0][:300]}"
+        ),
+        details={"connection_id": target.connection_id, "kind": report.kind, **report.counts()},
+        property_id=target.property_id,
+        country_code=target.country_code,
+        channel=target.ota.value,
+    )
+
+
+def _pending_changes(
+    session: Session, message: AriPushMessage, ota: str, report: PushReport
+) -> tuple[tuple[AriRange, ...], OwnChangeSplit]:
+    rows = ari_push_repository.rows_in_ranges(session, message.property_id, message.ranges)
+    cells = {row.change.key for row in rows}
+    acknowledged = ari_push_repository.acknowledged_versions(session, message.connection_id, cells)
+    pending = ari_push_repository.unacknowledged_rows(session, message.property_id, message.connection_id, cells)
+    report.cells_pending = len({row.change.key for row in pending})
+    split = split_own_changes((PendingChange(row.change, row.cause_ota) for row in pending), acknowledged, ota)
+    return coalesce(split.to_send, acknowledged), split
+
+
+def _full_calendar(session: Session, property_id: int, index: MappingIndex, now: datetime) -> tuple[AriRange, ...]:
+    timezone = ari_push_repository.property_timezone(session, property_id)
+    today = today_in_timezone(now, timezone)
+    room_type_ids = set(index.room_types_by_ota_room.values())
+    plan_ids = {plan_id for _, plan_id in index.rate_plans_by_ota_rate.values()}
+    cells = calendar_repository.load_cells(session, room_type_ids, today)
+    rates = calendar_repository.load_rate_cells(session, plan_ids, today)
+    return coalesce(full_snapshot(cells, rates))
+
+
+def _sync_run(
+    message: AriPushMessage,
+    kind: str,
+    report: PushReport,
+    result: PushResult | None,
+    started_at: datetime,
+    started: float,
+    message_id: str | None,
+) -> SyncRun:
+    errors = [
+        {"kind": error.kind.value, "message": error.message, "code": error.code, "item_id": error.item_id}
+        for error in (result.errors if result else ())
+    ][:MAX_RECORDED_ERRORS]
+    warnings = [
+        {"kind": warning.kind.value, "message": warning.message, "code": warning.code}
+        for warning in (result.warnings if result else ())
+    ][:MAX_RECORDED_ERRORS]
+    first = result.errors[0] if result and result.errors else None
+    return SyncRun(
+        connection_id=message.connection_id,
+        property_id=message.property_id,
+        kind=kind,
+        trigger=message.trigger,
+        status="failed" if report.status == "failed" else "ok",
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
+        duration_ms=int((time.monotonic() - started) * 1000),
+        counts=report.counts(),
+        errors=errors,
+        warnings=warnings,
+        error_kind=first.kind.value if first else None,
+        error_message=first.message[:2000] if first else None,
+        message_id=message_id,
+    )
+
+
+# --- the SQS handler -------------------------------------------------------------------------------
+
+
+def push_record(record: SQSRecord, *, options: AdapterOptions | None = None) -> PushReport:
+    message = AriPushMessage.model_validate_json(record.body)
+    receive_count = int(record.attributes.approximate_receive_count or 1)
+    report = push(
+        message,
+        message_id=record.message_id,
+        options=options,
+        final_attempt=receive_count >= ARI_PUSH_QUEUE.max_receive_count,
+    )
+    if report.status == "failed":
+        raise AriPushFailed(f"connection {message.connection_id}: {'; '.join(report.errors)[:500]}")
+    return report
+
+
+def handle_ari_push_batch(
+    event: dict[str, Any], context: Any, *, options: AdapterOptions | None = None
+) -> PartialItemFailureResponse:
+    """FIFO batch entry point: a failed message fails the rest of its group (order is kept), other
+    connections' messages go on. ``options``: adapter settings (tests shorten timeouts)."""
+
+    def handle(record: SQSRecord) -> PushReport:
+        return push_record(record, options=options)
+
+    return process_partial_response(
+        event=event,
+        record_handler=handle,
+        processor=SqsFifoPartialProcessor(skip_group_on_error=True),
+        context=context,
+    )
+
+
+# --- the nightly full resync -------------------------------------------------------------------------
+
+
+def enqueue_full_push(
+    connection_id: int, property_id: int, *, trigger: str = "manual", now: datetime | None = None
+) -> None:
+    """Queue a full resync of one connection behind its pending pushes (same message group)."""
+    moment = now or datetime.now(UTC)
+    message = AriPushMessage(
+        kind="full_push",
+        connection_id=connection_id,
+        property_id=property_id,
+        trigger=trigger,
+        local_date=moment.date(),
+    )
+    outgoing = message.outgoing()
+    if trigger == "manual":  # a person asking twice within five minutes wants two pushes
+        outgoing = type(outgoing)(body=outgoing.body, group_id=outgoing.group_id, deduplication_id=None)
+    result = send_messages(ARI_PUSH_QUEUE, [outgoing])
+    if result.failed:
+        raise AriPushFailed(f"full push of connection {connection_id} not queued: {result.failed[0]}")
+
+
+def enqueue_nightly_full_pushes(now: datetime | None = None) -> dict[str, int]:
+    """The schedule: a full push for every connection whose property passed local midnight less
+    than :data:`NIGHTLY_WINDOW` ago and has not had one for that local date."""
+    moment = now or datetime.now(UTC)
+    due: list[AriPushMessage] = []
+    with unit_of_work() as uow:
+        for connection_id, property_id, timezone, last_date in ari_push_repository.active_connections_with_timezones(
+            uow.session
+        ):
+            local_date = today_in_timezone(moment, timezone)
+            if last_date == local_date or not _just_after_midnight(moment, timezone):
+                continue
+            due.append(
+                AriPushMessage(
+                    kind="full_push",
+                    connection_id=connection_id,
+                    property_id=property_id,
+                    trigger="nightly",
+                    local_date=local_date,
+                )
+            )
+            ari_push_repository.note_full_push_enqueued(uow.session, connection_id, local_date, moment)
+        if due:
+            result = send_messages(ARI_PUSH_QUEUE, [message.outgoing() for message in due])
+            if result.failed:
+                raise AriPushFailed(f"{len(result.failed)} nightly full push(es) not queued: {result.failed[0]}")
+    return {"full_pushes_enqueued": len(due)}
+
+
+def _just_after_midnight(moment: datetime, timezone: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo(timezone))
+    midnight = datetime.combine(local.date(), clock_time(0), tzinfo=local.tzinfo)
+    return local - midnight < NIGHTLY_WINDOW
