@@ -28,6 +28,7 @@ from chalicelib.db.models.property import Property, RoomType
 from chalicelib.db.models.reference import Country
 from chalicelib.db.models.supplier import Supplier, SupplierAllocation
 from chalicelib.db.models.sync import SyncRun
+from chalicelib.db.models.webhook import WebhookReceipt
 from chalicelib.db.models.system import AppSetting, Heartbeat
 
 __all__ = [
@@ -69,4 +70,5 @@ __all__ = [
     "SyncRun",
     "User",
     "UserTotp",
+    "WebhookReceipt",
 ]
