@@ -28,8 +28,8 @@ from chalicelib.db.models.property import Property, RoomType
 from chalicelib.db.models.reference import Country
 from chalicelib.db.models.supplier import Supplier, SupplierAllocation
 from chalicelib.db.models.sync import SyncRun
-from chalicelib.db.models.webhook import WebhookReceipt
 from chalicelib.db.models.system import AppSetting, Heartbeat
+from chalicelib.db.models.webhook import WebhookReceipt
 
 __all__ = [
     "ActivityLog",
