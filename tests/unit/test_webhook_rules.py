@@ -11,7 +11,7 @@ from chalicelib.domain.ota_accounts import credential_problems
 from chalicelib.domain.ota_codes import OtaCode
 
 NOW = 1_800_000_000.0
-SECRET = "whsec-0123456789abcdef"  # noqa: S105 - a test value
+SECRET = "whsec-0123456789abcdef"
 
 
 def hint(*bookings: tuple[str, str, str], property_id: str = "226110", timestamp: str = "1491189437") -> bytes:
