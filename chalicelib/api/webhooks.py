@@ -37,6 +37,7 @@ class WebhookAnswer(BaseModel):
     response=WebhookAnswer,
     status=202,
     public=True,
+    scoped_resource={"ota": "ota_code"},
     content_types=WEBHOOK_CONTENT_TYPES,
     error_statuses=(400, 401, 404, 503),
 )
