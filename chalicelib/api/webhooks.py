@@ -42,7 +42,7 @@ class WebhookAnswer(BaseModel):
     error_statuses=(400, 401, 404, 503),
 )
 def receive_webhook(ota: str) -> Response:
-    """Agoda (``/webhooks/agoda``): the BookingHint XML with the shared secret in ``?apiKey=``.
+    """Agoda (``/webhooks/agoda``): the BookingHint XML with the shared secret in ``X-Webhook-Key``.
     Booking.com (``/webhooks/booking_com``): JSON ``{"id", "event", "hotel_id", "reservation_id"}``
     with ``X-Webhook-Timestamp`` (Unix seconds, ±300 s) and ``X-Webhook-Signature:
     sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>``. The same notification twice queues
@@ -53,7 +53,6 @@ def receive_webhook(ota: str) -> Response:
         ota,
         raw if isinstance(raw, bytes) else raw.encode("utf-8"),
         headers=dict(request.headers or {}),
-        query=dict(request.query_params or {}),
     )
     if ota == "agoda":
         # Agoda reads an XML result, as its own API answers.

@@ -4,7 +4,8 @@ Two senders are understood (``WEBHOOK_OTAS``):
 
 - **Agoda BookingHint** (YCS5 push): XML ``<request timestamp><property id><bookings><booking
   booking_id status last_action .../></bookings></property></request>``, authenticated by a
-  shared secret the sender puts in the ``apiKey`` query parameter (Agoda's own convention). The
+  shared secret in the ``X-Webhook-Key`` header (a header, not Agoda's usual ``?apiKey=``: query
+  strings end up in access logs — the local server prints them — headers do not). The
   secret is not bound to the body, so a timestamp window would add nothing: whoever holds the
   secret can forge any hint. A hint carries no id; its key is a digest of what it says (property,
   each booking's id, status and last action), so Agoda's three retries of one hint dedupe.
@@ -40,7 +41,7 @@ SIGNATURE_TOLERANCE_SECONDS = 300
 MAX_WEBHOOK_BODY_BYTES = 64 * 1024
 SIGNATURE_HEADER = "X-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Webhook-Timestamp"
-AGODA_KEY_PARAMETER = "apiKey"
+SHARED_SECRET_HEADER = "X-Webhook-Key"  # noqa: S105 - a header name, not a secret
 SIGNATURE_PREFIX = "sha256="
 MAX_HINT_BOOKINGS = 100
 AGODA_STATUSES = frozenset({"ConfirmBooking", "AmendBooking", "CancelBooking"})
@@ -163,7 +164,7 @@ def parse_agoda_hint(raw: bytes) -> Notification:
 def check_shared_secret(expected: str, presented: str | None) -> None:
     """Constant-time comparison of the shared secret the sender presented."""
     if not presented:
-        raise WebhookUnauthenticated(f"Missing the {AGODA_KEY_PARAMETER} query parameter.")
+        raise WebhookUnauthenticated(f"Missing the {SHARED_SECRET_HEADER} header.")
     if not hmac.compare_digest(expected.encode(), presented.encode()):
         raise WebhookUnauthenticated("The webhook secret does not match.")
 

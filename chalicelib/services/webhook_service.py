@@ -6,7 +6,7 @@ pulls the reservations as for a scheduled poll.
 
 **Where the secret lives.** In the OTA account's credentials, sealed by the KMS vault like the
 rest of them, as the optional field ``webhook_secret`` (Agoda: the shared secret it puts in
-``apiKey``; Booking.com-style senders: the HMAC key). One secret per account: it is what the OTA
+``X-Webhook-Key``; Booking.com-style senders: the HMAC key). One secret per account: it is what the OTA
 is configured with for the channel manager, and it rotates with the account's credentials. The
 hotel id in the notification names the connection(s); the account whose secret verifies the
 notification is the one that sent it (one hotel id may exist under accounts of two countries).
@@ -70,7 +70,6 @@ def receive(
     raw_body: bytes,
     *,
     headers: Mapping[str, str],
-    query: Mapping[str, str],
     now: float | None = None,
     vault: CredentialVault | None = None,
 ) -> WebhookOutcome:
@@ -92,9 +91,9 @@ def receive(
             return webhooks.signature_matches(secret, timestamp, signature, raw_body)
 
     else:
-        presented = query.get(webhooks.AGODA_KEY_PARAMETER)
+        presented = _header(headers, webhooks.SHARED_SECRET_HEADER)
         if not presented:
-            raise webhooks.WebhookUnauthenticated(f"Missing the {webhooks.AGODA_KEY_PARAMETER} query parameter.")
+            raise webhooks.WebhookUnauthenticated(f"Missing the {webhooks.SHARED_SECRET_HEADER} header.")
         notification = webhooks.parse_agoda_hint(raw_body)
 
         def verifies(secret: str) -> bool:

@@ -19,7 +19,6 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 from local.simulators.core import Reply, Request, Revision, Simulator, WebhookCall, WebhookTarget
 from local.simulators.xml_tools import BadMessage, Element, el, parse, required, serialise
@@ -53,7 +52,7 @@ class AgodaSimulator(Simulator):
         super().reset()
 
     def webhook_call(self, revision: Revision, target: WebhookTarget) -> WebhookCall | None:
-        """A YCS5 BookingHint for the revision, the shared secret in ``apiKey`` as Agoda sends it."""
+        """A YCS5 BookingHint for the revision, the shared secret in the ``X-Webhook-Key`` header."""
         request = el("request", {"timestamp": _stamp()})
         bookings = el("bookings", parent=el("property", {"id": revision.hotel_id}, parent=request))
         el(
@@ -68,11 +67,10 @@ class AgodaSimulator(Simulator):
             },
             parent=bookings,
         )
-        separator = "&" if "?" in target.url else "?"
         return WebhookCall(
-            url=f"{target.url}{separator}apiKey={quote(target.secret, safe='')}",
+            url=target.url,
             body=serialise(request),
-            headers={"Content-Type": "application/xml"},
+            headers={"Content-Type": "application/xml", "X-Webhook-Key": target.secret},
         )
 
     def _type(self, request: Request) -> tuple[int, Element | None]:

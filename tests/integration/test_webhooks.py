@@ -7,7 +7,6 @@ import json
 import socket
 import time
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import pytest
@@ -70,8 +69,10 @@ def agoda_hint(booking_id: str = "6593078", status: str = "ConfirmBooking", prop
 
 
 def post_agoda(identity: Identity, body: bytes, secret: str | None = AGODA_SECRET) -> Any:
-    path = "/webhooks/agoda" + (f"?apiKey={quote(secret)}" if secret is not None else "")
-    return identity.client.http.post(path, headers={"Content-Type": "application/xml"}, body=body)
+    headers = {"Content-Type": "application/xml"}
+    if secret is not None:
+        headers[webhooks.SHARED_SECRET_HEADER] = secret
+    return identity.client.http.post("/webhooks/agoda", headers=headers, body=body)
 
 
 def bdc_notification(notification_id: str = "ntf-1", hotel_id: str = "1234567", **extra: Any) -> bytes:
