@@ -382,3 +382,56 @@ def test_the_simulator_retries_a_failed_delivery(hotels: dict[str, int], api_url
     finally:
         control.close()
         simulator.stop()
+
+
+# --- concurrency ------------------------------------------------------------------------------------------------
+
+
+def _race(body: bytes, headers: dict[str, str], senders: int) -> list[str]:
+    """``senders`` threads deliver the same notification at the same moment, straight to the service."""
+    import threading
+
+    barrier = threading.Barrier(senders)
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            barrier.wait(10)
+            outcomes.append(webhook_service.receive("booking_com", body, headers=headers).status)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors, errors
+    return outcomes
+
+
+def _signed_headers(body: bytes) -> dict[str, str]:
+    stamp = str(int(time.time()))
+    return {
+        webhooks.TIMESTAMP_HEADER: stamp,
+        webhooks.SIGNATURE_HEADER: webhooks.signature_for(BDC_SECRET, stamp, body),
+    }
+
+
+def test_the_same_notification_delivered_concurrently_enqueues_once(
+    hotels: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = bdc_notification("ntf-race")
+    outcomes = _race(body, _signed_headers(body), senders=8)
+    assert sorted(outcomes) == ["duplicate"] * 7 + ["enqueued"]
+    assert len(drain_sync_jobs()) == 1
+
+    # Negative control: without the receipt the same race enqueues many jobs (so the test can see it).
+    from chalicelib.db.repositories import webhooks as webhook_repository
+
+    monkeypatch.setattr(webhook_repository, "claim_receipt", lambda *args, **kwargs: True)
+    body = bdc_notification("ntf-race-2")
+    outcomes = _race(body, _signed_headers(body), senders=8)
+    assert outcomes.count("enqueued") == 8
+    assert len(drain_sync_jobs()) == 8
