@@ -44,6 +44,7 @@ TIMESTAMP_HEADER = "X-Webhook-Timestamp"
 SHARED_SECRET_HEADER = "X-Webhook-Key"  # noqa: S105 - a header name, not a secret
 SIGNATURE_PREFIX = "sha256="
 MAX_HINT_BOOKINGS = 100
+MAX_HINT_PROPERTIES = 20
 AGODA_STATUSES = frozenset({"ConfirmBooking", "AmendBooking", "CancelBooking"})
 
 WebhookFormat = Literal["agoda_booking_hint", "signed_json"]
@@ -120,34 +121,52 @@ def _child(parent: Element, name: str) -> Element | None:
     return next((child for child in parent if _local(child.tag) == name), None)
 
 
-def parse_agoda_hint(raw: bytes) -> Notification:
-    """An Agoda BookingHint; MalformedNotification names the first missing or bad field."""
+def parse_agoda_hint(raw: bytes) -> list[Notification]:
+    """An Agoda BookingHint: one notification per ``<property>`` it names (a hint may carry
+    several). MalformedNotification names the first missing or bad field."""
     root = _parse_xml(raw)
     if _local(root.tag) != "request":
         raise MalformedNotification("request", f"root element is <{_local(root.tag)}>, expected <request>")
     if not (root.get("timestamp") or "").strip().isdigit():
         raise MalformedNotification("request@timestamp", "required: epoch seconds or milliseconds")
-    prop = _child(root, "property")
-    if prop is None:
+    properties = [child for child in root if _local(child.tag) == "property"]
+    if not properties:
         raise MalformedNotification("request/property", "required")
+    if len(properties) > MAX_HINT_PROPERTIES:
+        raise MalformedNotification("request/property", f"more than {MAX_HINT_PROPERTIES} properties")
+    notifications: list[Notification] = []
+    seen: set[str] = set()
+    total = 0
+    for position, prop in enumerate(properties):
+        where = "request/property" if len(properties) == 1 else f"request/property[{position}]"
+        notification = _hint_property(prop, where)
+        total += len(notification.reservation_ids)
+        if total > MAX_HINT_BOOKINGS:
+            raise MalformedNotification("request", f"more than {MAX_HINT_BOOKINGS} bookings")
+        if notification.hotel_id in seen:
+            raise MalformedNotification(f"{where}@id", "the same property twice")
+        seen.add(notification.hotel_id)
+        notifications.append(notification)
+    return notifications
+
+
+def _hint_property(prop: Element, where: str) -> Notification:
     hotel_id = (prop.get("id") or "").strip()
     if not hotel_id or len(hotel_id) > 64:
-        raise MalformedNotification("request/property@id", "required: the Agoda property id (1-64 characters)")
+        raise MalformedNotification(f"{where}@id", "required: the Agoda property id (1-64 characters)")
     bookings_element = _child(prop, "bookings")
     bookings = [b for b in bookings_element if _local(b.tag) == "booking"] if bookings_element is not None else []
     if not bookings:
-        raise MalformedNotification("request/property/bookings/booking", "at least one booking is required")
-    if len(bookings) > MAX_HINT_BOOKINGS:
-        raise MalformedNotification("request/property/bookings", f"more than {MAX_HINT_BOOKINGS} bookings")
+        raise MalformedNotification(f"{where}/bookings/booking", "at least one booking is required")
     facts: list[tuple[str, str, str]] = []
     for index, booking in enumerate(bookings):
-        where = f"request/property/bookings/booking[{index}]"
+        at = f"{where}/bookings/booking[{index}]"
         booking_id = (booking.get("booking_id") or "").strip()
         if not booking_id.isdigit() or len(booking_id) > 15:
-            raise MalformedNotification(f"{where}@booking_id", "required: Agoda's numeric booking id")
+            raise MalformedNotification(f"{at}@booking_id", "required: Agoda's numeric booking id")
         status = (booking.get("status") or "").strip()
         if status not in AGODA_STATUSES:
-            raise MalformedNotification(f"{where}@status", f"must be one of {', '.join(sorted(AGODA_STATUSES))}")
+            raise MalformedNotification(f"{at}@status", f"must be one of {', '.join(sorted(AGODA_STATUSES))}")
         facts.append((booking_id, status, (booking.get("last_action") or "").strip()))
     facts.sort()
     digest = hashlib.sha256(json.dumps([hotel_id, facts], separators=(",", ":")).encode()).hexdigest()
@@ -191,7 +210,7 @@ class ChannelNotification(BaseModel):
     revision_id: str | None = Field(default=None, max_length=100)
 
 
-def parse_signed_notification(ota: OtaCode, raw: bytes) -> Notification:
+def parse_signed_notification(ota: OtaCode, raw: bytes) -> list[Notification]:
     if not raw.strip():
         raise MalformedNotification("body", "empty; expected a JSON notification")
     try:
@@ -206,13 +225,15 @@ def parse_signed_notification(ota: OtaCode, raw: bytes) -> Notification:
         first = exc.errors(include_url=False, include_input=False)[0]
         field = ".".join(["body", *(str(part) for part in first["loc"])])
         raise MalformedNotification(field, first["msg"]) from None
-    return Notification(
-        ota=ota,
-        hotel_id=body.hotel_id.strip(),
-        key=f"id:{body.id}",
-        reservation_ids=(body.reservation_id,) if body.reservation_id else (),
-        event=body.event,
-    )
+    return [
+        Notification(
+            ota=ota,
+            hotel_id=body.hotel_id.strip(),
+            key=f"id:{body.id}",
+            reservation_ids=(body.reservation_id,) if body.reservation_id else (),
+            event=body.event,
+        )
+    ]
 
 
 def signature_for(secret: str, timestamp: str, raw: bytes) -> str:

@@ -85,7 +85,7 @@ def receive(
         signature = _header(headers, webhooks.SIGNATURE_HEADER)
         if not signature:
             raise webhooks.WebhookUnauthenticated(f"Missing the {webhooks.SIGNATURE_HEADER} header.")
-        notification = webhooks.parse_signed_notification(ota, raw_body)
+        notifications = webhooks.parse_signed_notification(ota, raw_body)
 
         def verifies(secret: str) -> bool:
             return webhooks.signature_matches(secret, timestamp, signature, raw_body)
@@ -94,19 +94,39 @@ def receive(
         presented = _header(headers, webhooks.SHARED_SECRET_HEADER)
         if not presented:
             raise webhooks.WebhookUnauthenticated(f"Missing the {webhooks.SHARED_SECRET_HEADER} header.")
-        notification = webhooks.parse_agoda_hint(raw_body)
+        notifications = webhooks.parse_agoda_hint(raw_body)
 
         def verifies(secret: str) -> bool:
             return webhooks.secret_matches(secret, presented)
 
-    candidates = _candidates(ota, notification.hotel_id)
-    if not candidates:
-        logger.info("webhook for an unknown hotel ignored", extra={"ota": ota.value, "hotel_id": notification.hotel_id})
-        return WebhookOutcome("ignored", "unknown hotel")
-    sender = _verified_sender(candidates, verifies, vault or CredentialVault())
-    if not (sender.is_active and sender.account_active):
-        return WebhookOutcome("ignored", "connection inactive", sender.property_id)
-    return _enqueue_once(ota, notification, sender)
+    # Authenticate every notification first: a hint naming a hotel whose secret does not verify
+    # is refused as a whole, before anything is queued.
+    outcomes: list[WebhookOutcome] = []
+    to_enqueue: list[tuple[webhooks.Notification, _Candidate]] = []
+    for notification in notifications:
+        candidates = _candidates(ota, notification.hotel_id)
+        if not candidates:
+            logger.info(
+                "webhook for an unknown hotel ignored", extra={"ota": ota.value, "hotel_id": notification.hotel_id}
+            )
+            outcomes.append(WebhookOutcome("ignored", "unknown hotel"))
+            continue
+        sender = _verified_sender(candidates, verifies, vault or CredentialVault())
+        if not (sender.is_active and sender.account_active):
+            outcomes.append(WebhookOutcome("ignored", "connection inactive", sender.property_id))
+            continue
+        to_enqueue.append((notification, sender))
+    outcomes.extend(_enqueue_once(ota, notification, sender) for notification, sender in to_enqueue)
+    return _overall(outcomes)
+
+
+def _overall(outcomes: list[WebhookOutcome]) -> WebhookOutcome:
+    """One answer for a notification that named several hotels: the most consequential outcome."""
+    for status in ("enqueued", "duplicate"):
+        found = next((o for o in outcomes if o.status == status), None)
+        if found is not None:
+            return found
+    return outcomes[0]
 
 
 def _candidates(ota: OtaCode, hotel_id: str) -> list[_Candidate]:

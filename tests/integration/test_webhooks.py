@@ -175,6 +175,32 @@ def test_malformed_hint_is_400_naming_the_field_and_enqueues_nothing(
     assert drain_sync_jobs() == []
 
 
+def test_a_hint_naming_two_hotels_enqueues_both_and_a_foreign_secret_refuses_all(
+    aws: object, identity: Identity
+) -> None:
+    account = make_account("VN", ota="agoda", credentials={"api_key": "k1", "webhook_secret": AGODA_SECRET})
+    first, second = make_property("VN"), make_property("VN")
+    make_connection(first, account, "111")
+    make_connection(second, account, "222")
+    other = make_account("VN", ota="agoda", credentials={"api_key": "k2", "webhook_secret": "another-secret-00"})
+    make_connection(make_property("VN"), other, "333")
+
+    def two(hotel_b: str) -> bytes:
+        return agoda_hint(property_id="111").replace(
+            b"</property></request>",
+            b'</property><property id="' + hotel_b.encode() + b'"><bookings><booking booking_id="77" '
+            b'last_action="x" status="CancelBooking"/></bookings></property></request>',
+        )
+
+    response = post_agoda(identity, two("222"))
+    assert response.status_code == 202 and b"enqueued" in response.body
+    assert sorted(j["property_id"] for j in drain_sync_jobs()) == sorted([first.id, second.id])
+    # A hotel of another account (whose secret this is not) makes the whole hint 401: nothing queued.
+    refused = post_agoda(identity, two("333").replace(b'booking_id="6593078"', b'booking_id="6593079"'))
+    assert refused.status_code == 401
+    assert drain_sync_jobs() == []
+
+
 def test_unknown_hotel_is_accepted_and_ignored(hotels: dict[str, int], identity: Identity) -> None:
     response = post_agoda(identity, agoda_hint(property_id="999999"))
     assert response.status_code == 202 and b"<success>ignored</success>" in response.body

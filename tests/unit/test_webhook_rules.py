@@ -32,15 +32,34 @@ def signed_body(**overrides: object) -> bytes:
 
 
 def test_agoda_hint_names_hotel_bookings_and_a_key_independent_of_the_send_time() -> None:
-    first = webhooks.parse_agoda_hint(hint(("6593078", "ConfirmBooking", "2017-03-03T14:50:33+07:00")))
-    retry = webhooks.parse_agoda_hint(
+    [first] = webhooks.parse_agoda_hint(hint(("6593078", "ConfirmBooking", "2017-03-03T14:50:33+07:00")))
+    [retry] = webhooks.parse_agoda_hint(
         hint(("6593078", "ConfirmBooking", "2017-03-03T14:50:33+07:00"), timestamp="1491189452")
     )
-    amended = webhooks.parse_agoda_hint(hint(("6593078", "AmendBooking", "2017-03-03T15:00:00+07:00")))
+    [amended] = webhooks.parse_agoda_hint(hint(("6593078", "AmendBooking", "2017-03-03T15:00:00+07:00")))
     assert (first.ota, first.hotel_id, first.reservation_ids) == (OtaCode.AGODA, "226110", ("6593078",))
     assert first.key == retry.key  # Agoda's retries of one hint dedupe
     assert first.key != amended.key  # a later change of the same booking is news
     assert first.hint.startswith("agoda:ConfirmBooking:6593078")
+
+
+def test_a_hint_naming_several_properties_is_one_notification_each() -> None:
+    booking = '<bookings><booking booking_id="{}" last_action="t" status="ConfirmBooking"/></bookings>'
+    body = (
+        f'<request timestamp="1"><property id="11">{booking.format(1)}</property>'
+        f'<property id="22">{booking.format(2)}</property></request>'
+    ).encode()
+    found = webhooks.parse_agoda_hint(body)
+    assert [(n.hotel_id, n.reservation_ids) for n in found] == [("11", ("1",)), ("22", ("2",))]
+    assert found[0].key != found[1].key
+    twice = body.replace(b'id="22"', b'id="11"')
+    with pytest.raises(webhooks.MalformedNotification) as caught:
+        webhooks.parse_agoda_hint(twice)
+    assert caught.value.field == "request/property[1]@id"
+    bad_second = body.replace(b'booking_id="2"', b'booking_id="x"')
+    with pytest.raises(webhooks.MalformedNotification) as caught:
+        webhooks.parse_agoda_hint(bad_second)
+    assert caught.value.field == "request/property[1]/bookings/booking[0]@booking_id"
 
 
 @pytest.mark.parametrize(
