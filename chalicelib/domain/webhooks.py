@@ -3,7 +3,8 @@
 Two senders are understood (``WEBHOOK_OTAS``):
 
 - **Agoda BookingHint** (YCS5 push): XML ``<request timestamp><property id><bookings><booking
-  booking_id status last_action .../></bookings></property></request>``, authenticated by a
+  booking_id status last_action .../></bookings></property>...</request>`` (one notification per
+  property it names), authenticated by a
   shared secret in the ``X-Webhook-Key`` header (a header, not Agoda's usual ``?apiKey=``: query
   strings end up in access logs — the local server prints them — headers do not). The
   secret is not bound to the body, so a timestamp window would add nothing: whoever holds the
