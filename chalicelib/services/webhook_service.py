@@ -78,6 +78,8 @@ def receive(
     if ota is None:
         raise NotFound(f"No webhook receiver for {ota_name[:40]!r}.")
     fmt = webhooks.WEBHOOK_OTAS[ota]
+    if len(raw_body) > webhooks.MAX_WEBHOOK_BODY_BYTES:
+        raise webhooks.MalformedNotification("body", f"larger than {webhooks.MAX_WEBHOOK_BODY_BYTES} bytes")
     moment = time.time() if now is None else now
     if fmt == "signed_json":
         # Refuse unsigned or stale requests before looking at the body.

@@ -201,6 +201,14 @@ def test_a_hint_naming_two_hotels_enqueues_both_and_a_foreign_secret_refuses_all
     assert drain_sync_jobs() == []
 
 
+def test_an_oversized_body_is_400_and_enqueues_nothing(hotels: dict[str, int], identity: Identity) -> None:
+    padding = b"<!--" + b"x" * webhooks.MAX_WEBHOOK_BODY_BYTES + b"-->"
+    response = post_agoda(identity, agoda_hint().replace(b"<bookings>", b"<bookings>" + padding))
+    assert response.status_code == 400
+    assert body_of(response)["error"]["details"][0]["field"] == "body"
+    assert drain_sync_jobs() == []
+
+
 def test_unknown_hotel_is_accepted_and_ignored(hotels: dict[str, int], identity: Identity) -> None:
     response = post_agoda(identity, agoda_hint(property_id="999999"))
     assert response.status_code == 202 and b"<success>ignored</success>" in response.body
@@ -461,3 +469,26 @@ def test_the_same_notification_delivered_concurrently_enqueues_once(
     outcomes = _race(body, _signed_headers(body), senders=8)
     assert outcomes.count("enqueued") == 8
     assert len(drain_sync_jobs()) == 8
+
+
+def test_staff_set_the_webhook_secret_with_the_account_credentials(aws: object, identity: Identity) -> None:
+    from tests.integration.ota.api_support import OtaApi
+
+    api = OtaApi(identity, identity.headers(role="OTA Operator", country="VN"))
+    account = api.create_account(
+        "agoda", credentials={"api_key": "agoda-key-1", "webhook_secret": AGODA_SECRET}, base_url="http://127.0.0.1:9"
+    )
+    assert account["credentials_mask"] == {"api_key": "***", "webhook_secret": "***"}
+    hotel = make_property("VN")
+    connection = api.post(
+        "/ota-connections", {"property_id": hotel.id, "ota_account_id": account["id"], "ota_hotel_id": "226110"}
+    )
+    assert connection.status == 201, connection.body
+    assert post_agoda(identity, agoda_hint()).status_code == 202
+    assert [j["property_id"] for j in drain_sync_jobs()] == [hotel.id]
+    # Credentials are replaced as a whole: leaving the webhook secret out removes it.
+    replaced = api.patch(f"/ota-accounts/{account['id']}", {"credentials": {"api_key": "agoda-key-2"}})
+    assert replaced.status == 200, replaced.body
+    refused = post_agoda(identity, agoda_hint(status="AmendBooking"))
+    assert refused.status_code == 401
+    assert "No webhook secret is configured" in body_of(refused)["error"]["message"]
