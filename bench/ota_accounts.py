@@ -122,7 +122,9 @@ def main() -> None:
                     response = client.http.post(f"/ota-accounts/{account_id}/test", headers=headers, body=b"")
                     tested_ms.append((time.perf_counter() - started) * 1000)
                     assert json.loads(response.body)["ok"], response.body
-                print(f"POST /ota-accounts/{{id}}/test, {code:12} (KMS Decrypt + one call): {figure(tested_ms)}")
+                print(
+                    f"POST /ota-accounts/{{id}}/test, {code:12} (KMS Decrypt + one call): {figure(tested_ms)}"
+                )
 
         account_id = accounts["agoda"]
         with unit_of_work() as uow:
