@@ -29,7 +29,9 @@ from chalicelib.api import (
     roles,
     settings,
     suppliers,
+    sync,
     users,
+    webhooks,
 )
 from chalicelib.api.middleware import add_response_observer, event_middleware, http_middleware
 from chalicelib.aws.resources import ARI_PUSH_QUEUE, HEARTBEAT_QUEUE, SYNC_JOBS_QUEUE
@@ -65,6 +67,8 @@ app.register_blueprint(ota_connections.blueprint)
 app.register_blueprint(bookings.blueprint)
 app.register_blueprint(booking_statuses.blueprint)
 app.register_blueprint(alerts.blueprint)
+app.register_blueprint(sync.blueprint)
+app.register_blueprint(webhooks.blueprint)
 
 
 # --- the built-in heartbeat: schedule → SQS → worker ------------------------------------------

@@ -12,12 +12,22 @@ no state across runs — the KMS key is a new one on every ``make run`` — so t
 the demo credentials at every start (and re-points each account at its simulator's URL) instead
 of trusting envelopes sealed under a key that no longer exists. Idempotent otherwise: rows are
 found by their natural keys and only what is missing is added.
+
+The booking stream (issue 7): Agoda and Booking.com notify the local API (``/webhooks/{ota}``,
+with the demo webhook secrets sealed in their accounts' credentials); Expedia and Traveloka are
+polled, every ``PTX_DEMO_POLL_INTERVAL`` seconds (20) per demo connection. ``DemoBookingStream``
+creates, modifies and cancels reservations across the four simulators, one every
+``PTX_DEMO_BOOKING_INTERVAL`` seconds (5; 0 = off), and now and then sells the last rooms of a
+room type for one night on one channel and one more on another: an overbooking.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -25,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import (
+    InventoryDay,
     OtaAccount,
     OtaConnection,
     Property,
@@ -39,9 +50,18 @@ from chalicelib.services import ota_access
 from local.demo_seed import DEMO_PROPERTIES, DEMO_ROOM_TYPES
 from local.simulators import DEMO_HOTEL_IDS, SIMULATORS, Hotel, Room, Simulator
 from local.simulators import RatePlan as SimulatorRatePlan
+from local.simulators.core import ControlError, Guest, Stay, WebhookTarget
 
 DEFAULT_SIMULATOR_BASE_PORT = 8100  # Booking.com 8101, Expedia 8102, Agoda 8103, Traveloka 8104
 DEMO_ACCOUNT_COUNTRY = "VN"
+DEFAULT_DEMO_POLL_INTERVAL_SECONDS = 20
+DEFAULT_DEMO_BOOKING_INTERVAL_SECONDS = 5.0
+# LOCAL ONLY: the webhook secrets of the demo accounts (sealed in their credentials, and given to
+# the simulators so they authenticate their notifications).
+DEMO_WEBHOOK_SECRETS: dict[str, str] = {
+    "agoda": "demo-agoda-booking-hint-secret",
+    "booking_com": "demo-booking-com-webhook-hmac-key",
+}
 
 # The OTA's hotel id of each demo property, per OTA (SGN-RIV keeps the simulators' demo ids).
 DEMO_OTA_HOTEL_IDS: dict[str, dict[str, str]] = {
@@ -98,8 +118,12 @@ def start_simulators(*, host: str = "127.0.0.1", base_port: int = DEFAULT_SIMULA
     return started
 
 
-def seed_ota(simulator_urls: Mapping[str, str]) -> dict[str, int]:
-    """Demo accounts (credentials re-encrypted now), connections and mappings; see the module doc."""
+def seed_ota(
+    simulator_urls: Mapping[str, str], *, poll_interval_seconds: int | None = DEFAULT_DEMO_POLL_INTERVAL_SECONDS
+) -> dict[str, int]:
+    """Demo accounts (credentials re-encrypted now), connections and mappings; see the module doc.
+
+    ``poll_interval_seconds`` becomes the override of every demo connection that has none."""
     counts = {"accounts_created": 0, "connections_created": 0, "mappings_created": 0, "rate_plans_created": 0}
     with unit_of_work() as uow:
         session = uow.session
@@ -115,6 +139,8 @@ def seed_ota(simulator_urls: Mapping[str, str]) -> dict[str, int]:
                     continue
                 connection, created = _ensure_connection(session, hotel, account, hotel_id)
                 counts["connections_created"] += created
+                if poll_interval_seconds and connection.poll_interval_seconds is None:
+                    connection.poll_interval_seconds = poll_interval_seconds
                 counts["mappings_created"] += _ensure_mappings(session, connection, hotel)
     return counts
 
@@ -179,7 +205,10 @@ def _ensure_account(session: Session, ota: OtaCode, url: str) -> tuple[OtaAccoun
     account.base_url = url
     account.status = "active"
     # Always: last run's envelope was sealed under a KMS key moto has forgotten.
-    ota_access.seal_credentials(account, dict(SIMULATORS[ota.value].default_credentials))
+    credentials = dict(SIMULATORS[ota.value].default_credentials)
+    if ota.value in DEMO_WEBHOOK_SECRETS:
+        credentials["webhook_secret"] = DEMO_WEBHOOK_SECRETS[ota.value]
+    ota_access.seal_credentials(account, credentials)
     if created:
         session.add(account)
     session.flush()
@@ -236,3 +265,125 @@ def _ensure_mappings(session: Session, connection: OtaConnection, hotel: Propert
             created += 1
     session.flush()
     return created
+
+
+# --- the booking stream -----------------------------------------------------------------------------------------
+
+
+def point_webhooks_at(simulators: Mapping[str, Simulator], api_url: str) -> list[str]:
+    """Agoda and Booking.com notify ``api_url``/webhooks/{ota} (retrying 3 times, 15 s apart)."""
+    configured = []
+    for ota, secret in DEMO_WEBHOOK_SECRETS.items():
+        simulator = simulators.get(ota)
+        if simulator is None:
+            continue
+        simulator.webhook = WebhookTarget(url=f"{api_url.rstrip('/')}/webhooks/{ota}", secret=secret)
+        configured.append(ota)
+    return configured
+
+
+def available_rooms(property_code: str, room_code: str, night: date) -> int | None:
+    """What our calendar still has to sell of a demo room type on a night (None: no calendar row)."""
+    with unit_of_work() as uow:
+        row = uow.session.execute(
+            select(InventoryDay)
+            .join(RoomType, RoomType.id == InventoryDay.room_type_id)
+            .join(Property, Property.id == RoomType.property_id)
+            .where(Property.code == property_code, RoomType.code == room_code, InventoryDay.night == night)
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        return max(0, row.total - row.sold - row.held - row.blocked - row.buffer)
+
+
+class DemoBookingStream:
+    """A visible stream of OTA activity for ``make run``: every ``interval_seconds`` one random
+    reservation created, modified or cancelled on a random simulator; every ``overbook_every``-th
+    step, the last rooms of a room type for one night sold on one channel and one more on another
+    at the same moment (the channel manager cannot refuse OTA bookings: an overbooking alert)."""
+
+    def __init__(
+        self,
+        simulators: Mapping[str, Simulator],
+        interval_seconds: float = DEFAULT_DEMO_BOOKING_INTERVAL_SECONDS,
+        *,
+        overbook_every: int = 24,
+        available: Callable[[str, str, date], int | None] = available_rooms,
+        rng: random.Random | None = None,
+        say: Callable[[str], None] = print,
+    ) -> None:
+        self.simulators = dict(simulators)
+        self.interval_seconds = interval_seconds
+        self.overbook_every = max(1, overbook_every)
+        self.available = available
+        self.rng = rng or random.Random()
+        self.say = say
+        self.steps = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> DemoBookingStream:
+        if self.interval_seconds <= 0 or not self.simulators:
+            return self
+        self._thread = threading.Thread(target=self._run, name="demo-booking-stream", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_seconds):
+            try:
+                self.step()
+            except Exception as exc:  # noqa: BLE001 - a demo hiccup must not end the stream
+                self.say(f"demo stream: {type(exc).__name__}: {exc}")
+
+    def step(self) -> list[str]:
+        """One step; returns the simulators' reservation ids it touched."""
+        self.steps += 1
+        if self.steps % self.overbook_every == 0:
+            touched = self.overbook()
+            if touched:
+                return touched
+        ota = self.rng.choice(sorted(self.simulators))
+        try:
+            return [self.simulators[ota].generate_one(self.rng).reservation_id]
+        except ControlError:
+            return []
+
+    def overbook(self) -> list[str]:
+        """Sell what is left of a room type for one night on one OTA, and one more on another."""
+        if len(self.simulators) < 2:
+            return []
+        first, second = self.rng.sample(sorted(self.simulators), 2)
+        property_code = self.rng.choice(list(DEMO_OTA_HOTEL_IDS[first]))
+        room_code = DEMO_ROOM_TYPES[-1][0]  # the smallest room type: few rooms to sell out
+        night = date.today() + timedelta(days=self.rng.randint(7, 60))
+        left = self.available(property_code, room_code, night)
+        if left is None or left > 6:
+            return []
+        stay = Stay(
+            room_id=room_code,
+            rate_plan_id="BAR",
+            check_in=night,
+            check_out=night + timedelta(days=1),
+            adults=2,
+            guest=Guest(first_name="Overbook", last_name="Demo"),
+            nightly_rate=Decimal("200"),
+        )
+        touched = []
+        for _ in range(left):
+            touched.append(
+                self.simulators[first].create_reservation(DEMO_OTA_HOTEL_IDS[first][property_code], stay).reservation_id
+            )
+        touched.append(
+            self.simulators[second].create_reservation(DEMO_OTA_HOTEL_IDS[second][property_code], stay).reservation_id
+        )
+        self.say(
+            f"{time.strftime('%H:%M:%S')} demo stream  overbooking: {left} x {property_code} {room_code} "
+            f"{night.isoformat()} on {first}, and 1 more on {second} at the same moment"
+        )
+        return touched

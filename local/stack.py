@@ -8,7 +8,9 @@ connections (``local.demo_ota``), the API on http://localhost:8000 and the event
 
 Settings (environment): PTX_API_PORT (8000), PTX_LOCAL_DIR (.local), PTX_PG_DATA
 (<local dir>/pgdata), PTX_PG_PORT (54329), PTX_MOTO_PORT (free port), PTX_API_HOST (127.0.0.1),
-PTX_SIMULATOR_BASE_PORT (8100: simulators on 8101-8104; 0 = free ports).
+PTX_SIMULATOR_BASE_PORT (8100: simulators on 8101-8104; 0 = free ports),
+PTX_DEMO_BOOKING_INTERVAL (5: seconds between demo reservations across the simulators; 0 = off),
+PTX_DEMO_POLL_INTERVAL (20: the poll interval override of the demo connections, seconds).
 """
 
 from __future__ import annotations
@@ -45,6 +47,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="OTA simulators on base+1..base+4 (Booking.com, Expedia, Agoda, Traveloka); 0 = free ports",
     )
     parser.add_argument("--no-seed", action="store_true", help="skip the demo data")
+    parser.add_argument(
+        "--demo-booking-interval",
+        type=float,
+        default=float(os.environ.get("PTX_DEMO_BOOKING_INTERVAL") or 5),
+        help="seconds between demo reservations across the simulators (0 = no stream)",
+    )
+    parser.add_argument(
+        "--demo-poll-interval",
+        type=int,
+        default=_env_int("PTX_DEMO_POLL_INTERVAL", 20),
+        help="poll interval override of the demo connections, seconds (20..3600)",
+    )
     return parser.parse_args(argv)
 
 
@@ -139,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_seed:
             from local.demo_ota import seed_ota
 
-            say(f"demo OTA seed: {seed_ota({code: sim.url for code, sim in simulators.items()})}")
+            urls = {code: sim.url for code, sim in simulators.items()}
+            say(f"demo OTA seed: {seed_ota(urls, poll_interval_seconds=args.demo_poll_interval)}")
 
         from chalice.cli.factory import CLIFactory
         from chalice.local import HTTPServerThread, create_local_server
@@ -158,6 +173,18 @@ def main(argv: list[str] | None = None) -> int:
         shutdown.append(("event runner", runner.stop))
 
         base = f"http://localhost:{args.api_port}"
+        if not args.no_seed:
+            from local.demo_ota import DemoBookingStream, point_webhooks_at
+
+            api_for_simulators = f"http://127.0.0.1:{args.api_port}"
+            say(f"webhooks: {', '.join(point_webhooks_at(simulators, api_for_simulators))} notify {api_for_simulators}")
+            stream = DemoBookingStream(simulators, args.demo_booking_interval).start()
+            shutdown.append(("demo booking stream", stream.stop))
+            say(
+                f"demo booking stream: one reservation every {args.demo_booking_interval:g}s across the simulators"
+                if args.demo_booking_interval > 0
+                else "demo booking stream: off (PTX_DEMO_BOOKING_INTERVAL=0)"
+            )
         say(
             f"ready in {time.monotonic() - started:.1f}s: API {base}  docs {base}/api/docs  "
             f"readiness {base}/health/ready"

@@ -397,4 +397,7 @@ UNSCOPED_RESOURCES: dict[str, UnscopedResource] = {
     "booking_transition": UnscopedResource(
         reason="the booking workflow (transitions) is one for every country", create=_booking_transition
     ),
+    "ota_code": UnscopedResource(
+        reason="an OTA code names a webhook receiver, the same for every country", create=lambda identity: "agoda"
+    ),
 }

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from chalicelib.aws import clients
 from chalicelib.aws.resources import QueueSpec
 from chalicelib.config import get_settings
@@ -88,3 +90,33 @@ def send_messages(spec: QueueSpec, messages: Iterable[OutgoingMessage]) -> SendR
             flush()
     flush()
     return result
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    """SQS's approximate counts for one queue (``error`` set when it could not be read)."""
+
+    name: str
+    visible: int | None
+    in_flight: int | None
+    delayed: int | None
+    error: str | None = None
+
+
+_DEPTH_ATTRIBUTES = {
+    "visible": "ApproximateNumberOfMessages",
+    "in_flight": "ApproximateNumberOfMessagesNotVisible",
+    "delayed": "ApproximateNumberOfMessagesDelayed",
+}
+
+
+def queue_depth(name: str) -> QueueDepth:
+    """Read the approximate message counts of the queue called ``name``."""
+    try:
+        attributes = clients.sqs().get_queue_attributes(
+            QueueUrl=queue_url(name), AttributeNames=list(_DEPTH_ATTRIBUTES.values())
+        )["Attributes"]
+    except (BotoCoreError, ClientError) as exc:
+        return QueueDepth(name, None, None, None, error=type(exc).__name__)
+    counts = {key: int(attributes.get(attribute, 0)) for key, attribute in _DEPTH_ATTRIBUTES.items()}
+    return QueueDepth(name, counts["visible"], counts["in_flight"], counts["delayed"])

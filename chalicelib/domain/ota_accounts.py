@@ -14,7 +14,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from chalicelib.domain.ota_codes import OtaCode
-from chalicelib.domain.ota_credentials import API_KEY, CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME
+from chalicelib.domain.ota_credentials import API_KEY, CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, WEBHOOK_SECRET
 from chalicelib.domain.ota_results import ErrorKind
 
 
@@ -34,14 +34,16 @@ MAX_BASE_URL_LENGTH = 500
 
 @dataclass(frozen=True)
 class CredentialRule:
-    """The credential fields an OTA's adapter reads: any of ``alternatives`` must be complete."""
+    """The credential fields an OTA's adapter reads: any of ``alternatives`` must be complete;
+    ``optional`` fields may be added (the webhook secret of OTAs that notify us)."""
 
     alternatives: tuple[tuple[str, ...], ...]
     description: str
+    optional: tuple[str, ...] = ()
 
     @property
     def allowed(self) -> frozenset[str]:
-        return frozenset(name for fields in self.alternatives for name in fields)
+        return frozenset(name for fields in self.alternatives for name in fields) | frozenset(self.optional)
 
 
 CREDENTIAL_RULES: Mapping[OtaCode, CredentialRule] = {
@@ -49,9 +51,12 @@ CREDENTIAL_RULES: Mapping[OtaCode, CredentialRule] = {
         alternatives=((USERNAME, PASSWORD), (CLIENT_ID, CLIENT_SECRET)),
         description="the machine account's username and password (Basic auth), "
         "or its client_id and client_secret (token exchange)",
+        optional=(WEBHOOK_SECRET,),
     ),
     OtaCode.EXPEDIA: CredentialRule(alternatives=((USERNAME, PASSWORD),), description="the EQC username and password"),
-    OtaCode.AGODA: CredentialRule(alternatives=((API_KEY,),), description="the YCS api_key"),
+    OtaCode.AGODA: CredentialRule(
+        alternatives=((API_KEY,),), description="the YCS api_key", optional=(WEBHOOK_SECRET,)
+    ),
     OtaCode.TRAVELOKA: CredentialRule(alternatives=((API_KEY,),), description="the api_key"),
 }
 

@@ -35,3 +35,6 @@ PASSWORD_RESET_EMAILS_PER_ACCOUNT = RateLimit("password-reset:account", limit=3,
 # Re-authentication inside a session (change password, 2FA changes): a stolen session must not
 # become a password-guessing oracle.
 REAUTHENTICATION_PER_ACCOUNT = RateLimit("reauth:account", limit=5, window_seconds=60)
+# "Sync now": a person waiting on a booking may press twice, not hammer the OTAs (each job pulls
+# every connection of the property). Per property, whoever presses.
+SYNC_NOW_PER_PROPERTY = RateLimit("sync-now:property", limit=3, window_seconds=60)

@@ -25,6 +25,7 @@ from chalicelib.services import (
     identity_housekeeping,
     outbox_service,
     sync_alert_service,
+    webhook_service,
 )
 
 HousekeepingTask = Callable[[], Mapping[str, Any]]
@@ -43,6 +44,7 @@ HOURLY_TASKS: list[tuple[str, HousekeepingTask]] = [
     ("extend_calendars", calendar_upkeep.extend_calendars),
     ("purge_identity_data", identity_housekeeping.purge_expired),
     ("purge_idempotency_keys", booking_service.purge_idempotency_keys),
+    ("purge_webhook_receipts", webhook_service.purge_receipts),
 ]
 
 

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from local.simulators.core import Reply, Request, Revision, Simulator
+from local.simulators.core import Reply, Request, Revision, Simulator, WebhookCall, WebhookTarget
 from local.simulators.xml_tools import BadMessage, Element, el, parse, required, serialise
 
 ICT = timedelta(hours=7)
@@ -50,6 +50,28 @@ class AgodaSimulator(Simulator):
 
     def reset(self) -> None:
         super().reset()
+
+    def webhook_call(self, revision: Revision, target: WebhookTarget) -> WebhookCall | None:
+        """A YCS5 BookingHint for the revision, the shared secret in the ``X-Webhook-Key`` header."""
+        request = el("request", {"timestamp": _stamp()})
+        bookings = el("bookings", parent=el("property", {"id": revision.hotel_id}, parent=request))
+        el(
+            "booking",
+            {
+                "booking_id": revision.reservation_id,
+                "booking_date": _ict(revision.booked_at),
+                "last_action": _ict(revision.at),
+                "arrival": revision.stay.check_in.isoformat(),
+                "departure": revision.stay.check_out.isoformat(),
+                "status": _STATUS[revision.action],
+            },
+            parent=bookings,
+        )
+        return WebhookCall(
+            url=target.url,
+            body=serialise(request),
+            headers={"Content-Type": "application/xml", "X-Webhook-Key": target.secret},
+        )
 
     def _type(self, request: Request) -> tuple[int, Element | None]:
         try:

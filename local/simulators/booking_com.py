@@ -15,6 +15,8 @@ unacknowledged reservation is re-sent on every poll.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -24,7 +26,7 @@ from typing import Any, ClassVar
 
 import jwt
 
-from local.simulators.core import Reply, Request, Revision, Simulator
+from local.simulators.core import Reply, Request, Revision, Simulator, WebhookCall, WebhookTarget
 from local.simulators.xml_tools import BadMessage, Element, el, local, ns_of, parse, q, required, serialise
 
 OTA_NS = "http://www.opentravel.org/OTA/2003/05"
@@ -41,6 +43,9 @@ def _stamp() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+_EVENTS = {"new": "reservation.created", "modify": "reservation.modified", "cancel": "reservation.cancelled"}
+
+
 class BookingComSimulator(Simulator):
     ota: ClassVar[str] = "booking_com"
     default_credentials: ClassVar[dict[str, str]] = {
@@ -55,6 +60,33 @@ class BookingComSimulator(Simulator):
         super().__init__(**kwargs)
         self._jwt_key = secrets.token_bytes(32)
         self.jwt_lifetime_seconds = 3600
+
+    # -- notifications --------------------------------------------------------------------------------
+
+    def webhook_call(self, revision: Revision, target: WebhookTarget) -> WebhookCall | None:
+        """A Channex-style signed JSON notification (our documented shape; Booking.com's own push
+        is not public): HMAC-SHA256 over ``"<timestamp>.<body>"``, fresh on every attempt."""
+        body = json.dumps(
+            {
+                "id": f"bdc-{revision.reservation_id}-{revision.seq}",
+                "event": _EVENTS[revision.action],
+                "hotel_id": revision.hotel_id,
+                "reservation_id": revision.reservation_id,
+                "revision_id": str(revision.seq),
+            },
+            separators=(",", ":"),
+        ).encode()
+        timestamp = str(int(time.time()))
+        mac = hmac.new(target.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        return WebhookCall(
+            url=target.url,
+            body=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Webhook-Timestamp": timestamp,
+                "X-Webhook-Signature": f"sha256={mac}",
+            },
+        )
 
     # -- routing ------------------------------------------------------------------------------------
 

@@ -72,3 +72,17 @@ class SimulatorClient:
 
     def stop_generator(self) -> Any:
         return self._call("DELETE", "/generator")
+
+    def set_webhook(self, url: str, secret: str, *, attempts: int = 3, retry_delay_seconds: float = 15.0) -> Any:
+        return self._call(
+            "PUT",
+            "/webhook",
+            json={"url": url, "secret": secret, "attempts": attempts, "retry_delay_seconds": retry_delay_seconds},
+        )
+
+    def clear_webhook(self) -> Any:
+        return self._call("DELETE", "/webhook")
+
+    def webhook(self) -> Any:
+        """``{"configured", "url", "deliveries": [{"reservation_id", "action", "attempt", "status", ...}]}``."""
+        return self._call("GET", "/webhook")

@@ -57,6 +57,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
+
 OPERATIONS = ("reservations", "ack", "ari", "discovery", "token", "any")
 FAULT_KINDS = (
     "latency",
@@ -93,6 +95,28 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
 <!DOCTYPE foo [ <!ENTITY xxe SYSTEM "file:///etc/passwd"> ]>
 <{root}>&xxe;</{root}>
 """
+
+
+@dataclass
+class WebhookTarget:
+    """Where a simulator that notifies (Agoda, Booking.com) sends its notifications, and the
+    secret it authenticates them with (never shown back by the control API)."""
+
+    url: str
+    secret: str
+    attempts: int = 3  # Agoda: the hint, then 3 retries 15 s apart; here configurable
+    retry_delay_seconds: float = 15.0
+    timeout_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class WebhookCall:
+    """One notification as sent: the URL (with any query), the body and the headers. Built per
+    attempt, so time-bound signatures are fresh on a retry."""
+
+    url: str
+    body: bytes
+    headers: dict[str, str]
 
 
 class ControlError(Exception):
@@ -220,6 +244,8 @@ class Simulator:
         self._thread: threading.Thread | None = None
         self._generator: threading.Thread | None = None
         self._generator_stop = threading.Event()
+        # Configuration, like the credentials: kept across reset().
+        self.webhook: WebhookTarget | None = None
         self.reset()
 
     # -- lifecycle -----------------------------------------------------------------------------------
@@ -289,6 +315,7 @@ class Simulator:
             self._last_poll: dict[str, float] = {}
             self._recent: list[float] = []
             self._held_originals: set[int] = set()
+            self.webhook_log: list[dict[str, Any]] = []
 
     def add_hotel(self, hotel: Hotel) -> Hotel:
         with self.lock:
@@ -325,6 +352,7 @@ class Simulator:
                 stay=stay,
             )
             self.revisions.append(revision)
+            self._notify(revision)
             return revision
 
     def create_reservation(self, hotel_id: str, stay: Stay, reservation_id: str | None = None) -> Revision:
@@ -540,6 +568,50 @@ class Simulator:
         )
         return self.create_reservation(hotel.hotel_id, stay)
 
+    # -- webhooks ------------------------------------------------------------------------------------------
+
+    def webhook_call(self, revision: Revision, target: WebhookTarget) -> WebhookCall | None:
+        """The notification announcing ``revision`` (None: this OTA does not notify)."""
+        return None
+
+    def _notify(self, revision: Revision) -> None:
+        target = self.webhook
+        if target is None or self.webhook_call(revision, target) is None:
+            return
+        thread = threading.Thread(
+            target=self._deliver, args=(revision, target), name=f"{self.ota}-webhook", daemon=True
+        )
+        thread.start()
+
+    def _deliver(self, revision: Revision, target: WebhookTarget) -> None:
+        """POST the notification; retry on a network error or a non-2xx answer (background thread)."""
+        for attempt in range(1, max(1, target.attempts) + 1):
+            call = self.webhook_call(revision, target)
+            if call is None:
+                return
+            entry: dict[str, Any] = {
+                "reservation_id": revision.reservation_id,
+                "action": revision.action,
+                "seq": revision.seq,
+                "attempt": attempt,
+                "at": datetime.now(UTC).isoformat(),
+            }
+            try:
+                response = httpx.post(
+                    call.url, content=call.body, headers=call.headers, timeout=target.timeout_seconds, trust_env=False
+                )
+                entry["status"] = response.status_code
+            except httpx.HTTPError as exc:
+                entry["status"] = None
+                entry["error"] = type(exc).__name__
+            with self.lock:
+                self.webhook_log.append(entry)
+            status = entry.get("status")
+            if isinstance(status, int) and 200 <= status < 300:
+                return
+            if attempt < target.attempts:
+                time.sleep(target.retry_delay_seconds)
+
     # -- HTTP ----------------------------------------------------------------------------------------------
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
@@ -725,6 +797,29 @@ class Simulator:
             case ("DELETE", ["generator"]):
                 self.stop_generator()
                 return {"running": False}
+            case ("PUT", ["webhook"]):
+                if not isinstance(payload, dict) or not payload.get("url") or not payload.get("secret"):
+                    raise ControlError("webhook needs url and secret")
+                with self.lock:
+                    self.webhook = WebhookTarget(
+                        url=str(payload["url"]),
+                        secret=str(payload["secret"]),
+                        attempts=int(payload.get("attempts", 3)),
+                        retry_delay_seconds=float(payload.get("retry_delay_seconds", 15.0)),
+                    )
+                return {"url": self.webhook.url, "attempts": self.webhook.attempts}
+            case ("DELETE", ["webhook"]):
+                with self.lock:
+                    self.webhook = None
+                return {"configured": False}
+            case ("GET", ["webhook"]):
+                with self.lock:
+                    target = self.webhook
+                    return {
+                        "configured": target is not None,
+                        "url": target.url if target else None,
+                        "deliveries": list(self.webhook_log),
+                    }
             case ("POST", ["generate"]):
                 return _revision_json(self.generate_one(random.Random(payload.get("seed")), payload.get("hotel_id")))
         raise ControlError(f"no control route {method} /_control/{path}")

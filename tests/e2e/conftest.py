@@ -53,6 +53,8 @@ def start_stack(extra_env: dict[str, str] | None = None) -> RunningStack:
         "PTX_PG_PORT": str(free_port()),
         "PTX_SIMULATOR_BASE_PORT": "0",  # free ports: a `make run` may hold 8101-8104
         "PYTHONUNBUFFERED": "1",
+        # No random demo bookings unless a test asks for the stream: tests compare exact numbers.
+        "PTX_DEMO_BOOKING_INTERVAL": "0",
         **(extra_env or {}),
     }
     for inherited in ("DATABASE_URL", "AWS_ENDPOINT_URL", "DATABASE_SECRET_ARN"):

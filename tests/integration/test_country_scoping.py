@@ -36,6 +36,8 @@ PUBLIC_ROUTES = {
     ("POST", "/auth/logout"),
     ("POST", "/auth/forgot-password"),
     ("POST", "/auth/reset-password"),
+    # OTAs notify us; each notification is authenticated by the account's webhook secret instead.
+    ("POST", "/webhooks/{ota}"),
 }
 
 HOME, ABROAD = "VN", "ID"

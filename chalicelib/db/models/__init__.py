@@ -30,6 +30,7 @@ from chalicelib.db.models.reference import Country
 from chalicelib.db.models.supplier import Supplier, SupplierAllocation
 from chalicelib.db.models.sync import PendingOtaAck, SyncLease, SyncRun
 from chalicelib.db.models.system import AppSetting, Heartbeat
+from chalicelib.db.models.webhook import WebhookReceipt
 
 __all__ = [
     "ActivityLog",
@@ -74,4 +75,5 @@ __all__ = [
     "SyncRun",
     "User",
     "UserTotp",
+    "WebhookReceipt",
 ]

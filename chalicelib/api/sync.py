@@ -1,0 +1,169 @@
+"""Sync status for the dashboard, a property's sync runs, and "sync now"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.db.repositories.sync_status import RunFilters
+from chalicelib.domain.access import Caller
+from chalicelib.domain.permissions import Permission
+from chalicelib.services import sync_status_service
+
+blueprint = ApiBlueprint(__name__, tag="sync")
+
+
+class SyncRunOut(BaseModel):
+    id: int
+    connection_id: int
+    property_id: int
+    ota: str
+    kind: str = Field(description="pull, push or full_push")
+    trigger: str = Field(description="schedule, manual, webhook, outbox, nightly or retry")
+    status: str = Field(description="running, ok, partial or failed")
+    started_at: datetime
+    finished_at: datetime | None
+    duration_ms: int | None
+    counts: dict[str, Any]
+    errors: list[Any]
+    warnings: list[Any]
+    error_kind: str | None
+    error_message: str | None
+
+
+class ConnectionSyncOut(BaseModel):
+    connection_id: int
+    ota: str
+    ota_name: str
+    ota_hotel_id: str
+    is_active: bool
+    poll_interval_seconds: int = Field(description="effective: the connection's override or the global setting")
+    last_poll_at: datetime | None
+    next_poll_at: datetime | None
+    last_success_at: datetime | None
+    health: str = Field(description="ok, degraded or failing (from the poll streak)")
+    stale: bool = Field(description="active, and no success for 3 poll intervals")
+    consecutive_failures: int
+    last_error: str | None
+    last_error_at: datetime | None
+    runs_considered: int = Field(description="finished runs the failure rate is computed over (latest 20)")
+    failed_runs: int
+    partial_runs: int
+    failure_rate: float | None = Field(description="failed / runs_considered; null without finished runs")
+    recent_runs: list[SyncRunOut] = Field(description="latest 5 runs, newest first")
+
+
+class PropertySyncOut(BaseModel):
+    property_id: int
+    property_code: str
+    property_name: str
+    country_code: str
+    connections: list[ConnectionSyncOut]
+
+
+class QueueDepthOut(BaseModel):
+    name: str
+    visible: int | None = Field(description="ApproximateNumberOfMessages")
+    in_flight: int | None = Field(description="ApproximateNumberOfMessagesNotVisible")
+    delayed: int | None = Field(description="ApproximateNumberOfMessagesDelayed")
+    error: str | None = Field(description="set when SQS could not be read")
+
+
+class SyncStatusOut(Page[PropertySyncOut]):
+    queues: list[QueueDepthOut] = Field(description="sync-jobs, ari-push.fifo and their dead-letter queues")
+
+
+class SyncStatusQuery(PageQuery):
+    property_id: int | None = Field(default=None, ge=1)
+
+
+class SyncRunQuery(PageQuery):
+    connection_id: int | None = Field(default=None, ge=1)
+    kind: Literal["pull", "push", "full_push"] | None = None
+    status: Literal["running", "ok", "partial", "failed"] | None = None
+
+
+class SyncRequestedOut(BaseModel):
+    property_id: int
+    trigger: str
+    enqueued_at: datetime
+    connection_ids: list[int] = Field(description="the active connections the job will pull")
+    otas: list[str]
+
+
+def _run_out(run: sync_status_service.RunRecord) -> SyncRunOut:
+    return SyncRunOut(**run.__dict__)
+
+
+@blueprint.endpoint(
+    "/sync/status",
+    summary="Sync health per property and connection, and the sync queues' depths",
+    query=SyncStatusQuery,
+    response=SyncStatusOut,
+    permission=Permission.SYNC_STATUS_READ,
+)
+def get_sync_status(caller: Caller, query: SyncStatusQuery) -> SyncStatusOut:
+    status = sync_status_service.sync_status(
+        caller, property_id=query.property_id, offset=query.offset, limit=query.page_size
+    )
+    items = [
+        PropertySyncOut(
+            property_id=p.property_id,
+            property_code=p.property_code,
+            property_name=p.property_name,
+            country_code=p.country_code,
+            connections=[
+                ConnectionSyncOut(
+                    **{k: v for k, v in c.__dict__.items() if k != "recent_runs"},
+                    recent_runs=[_run_out(r) for r in c.recent_runs],
+                )
+                for c in p.connections
+            ],
+        )
+        for p in status.properties
+    ]
+    page = Page.of(items, status.total, query)
+    return SyncStatusOut(**page.model_dump(), queues=[QueueDepthOut(**q.__dict__) for q in status.queues])
+
+
+@blueprint.endpoint(
+    "/properties/{property_id}/sync-runs",
+    summary="The property's sync runs, newest first",
+    query=SyncRunQuery,
+    response=Page[SyncRunOut],
+    permission=Permission.SYNC_STATUS_READ,
+    scoped_resource="property",
+)
+def list_property_sync_runs(caller: Caller, property_id: int, query: SyncRunQuery) -> Page[SyncRunOut]:
+    filters = RunFilters(connection_id=query.connection_id, kind=query.kind, status=query.status)
+    runs, total = sync_status_service.property_runs(
+        caller, property_id, filters, offset=query.offset, limit=query.page_size
+    )
+    return Page.of([_run_out(r) for r in runs], total, query)
+
+
+@blueprint.endpoint(
+    "/properties/{property_id}/sync",
+    "POST",
+    summary="Sync now: queue a pull of every active connection of the property",
+    response=SyncRequestedOut,
+    status=202,
+    permission=Permission.SYNC_TRIGGER,
+    scoped_resource="property",
+    body_required=False,
+    error_statuses=(409, 429, 503),
+)
+def sync_property_now(caller: Caller, property_id: int) -> SyncRequestedOut:
+    """Rate limited to 3 requests per minute per property (429 with Retry-After beyond)."""
+    requested = sync_status_service.request_sync_now(caller, property_id)
+    return SyncRequestedOut(
+        property_id=requested.property_id,
+        trigger=requested.trigger,
+        enqueued_at=requested.enqueued_at,
+        connection_ids=[cid for cid, _ in requested.connections],
+        otas=[ota for _, ota in requested.connections],
+    )

@@ -1,0 +1,125 @@
+"""Reads behind the sync status API: properties with connections, their runs, failure rates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from chalicelib.db.models import OtaAccount, OtaConnection, Property, SyncRun
+from chalicelib.db.pagination import paginate
+from chalicelib.db.scoping import scoped
+from chalicelib.domain.access import CountryScope
+
+
+def properties_with_connections(
+    session: Session, scope: CountryScope, *, property_id: int | None, offset: int, limit: int
+) -> tuple[list[Property], int]:
+    """One page of in-scope properties that have at least one OTA connection, by id."""
+    has_connection = select(OtaConnection.id).where(OtaConnection.property_id == Property.id).exists()
+    statement = scoped(select(Property).where(has_connection), Property.country_code, scope)
+    if property_id is not None:
+        statement = statement.where(Property.id == property_id)
+    rows, total = paginate(session, statement.order_by(Property.id), offset=offset, limit=limit)
+    return [row[0] for row in rows], total
+
+
+def connections_of(session: Session, property_ids: Sequence[int]) -> list[tuple[OtaConnection, OtaAccount]]:
+    if not property_ids:
+        return []
+    rows = session.execute(
+        select(OtaConnection, OtaAccount)
+        .join(OtaAccount, OtaAccount.id == OtaConnection.ota_account_id)
+        .where(OtaConnection.property_id.in_(property_ids))
+        .order_by(OtaConnection.property_id, OtaConnection.id)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def recent_runs(session: Session, connection_ids: Sequence[int], *, per_connection: int) -> list[SyncRun]:
+    """The latest ``per_connection`` runs of each connection, newest first (one query)."""
+    if not connection_ids:
+        return []
+    ranked = (
+        select(
+            SyncRun.id,
+            func.row_number()
+            .over(partition_by=SyncRun.connection_id, order_by=(SyncRun.started_at.desc(), SyncRun.id.desc()))
+            .label("rank"),
+        )
+        .where(SyncRun.connection_id.in_(connection_ids))
+        .subquery()
+    )
+    return list(
+        session.scalars(
+            select(SyncRun)
+            .join(ranked, and_(ranked.c.id == SyncRun.id, ranked.c.rank <= per_connection))
+            .order_by(SyncRun.connection_id, SyncRun.started_at.desc(), SyncRun.id.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RunTally:
+    finished: int
+    failed: int
+    partial: int
+
+
+def run_tallies(session: Session, connection_ids: Sequence[int], *, window: int) -> dict[int, RunTally]:
+    """Over each connection's latest ``window`` finished runs: how many failed or were partial."""
+    if not connection_ids:
+        return {}
+    ranked = (
+        select(
+            SyncRun.connection_id,
+            SyncRun.status,
+            func.row_number()
+            .over(partition_by=SyncRun.connection_id, order_by=(SyncRun.started_at.desc(), SyncRun.id.desc()))
+            .label("rank"),
+        )
+        .where(SyncRun.connection_id.in_(connection_ids), SyncRun.status != "running")
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            ranked.c.connection_id,
+            func.count(),
+            func.sum(case((ranked.c.status == "failed", 1), else_=0)).cast(Integer),
+            func.sum(case((ranked.c.status == "partial", 1), else_=0)).cast(Integer),
+        )
+        .where(ranked.c.rank <= window)
+        .group_by(ranked.c.connection_id)
+    )
+    return {cid: RunTally(int(total), int(failed or 0), int(partial or 0)) for cid, total, failed, partial in rows}
+
+
+@dataclass(frozen=True)
+class RunFilters:
+    connection_id: int | None = None
+    kind: str | None = None
+    status: str | None = None
+
+
+def property_runs(
+    session: Session, property_id: int, filters: RunFilters, *, offset: int, limit: int
+) -> tuple[list[tuple[SyncRun, str]], int]:
+    """One page of a property's runs, newest first, each with its connection's OTA code."""
+    statement = (
+        select(SyncRun, OtaAccount.ota_code)
+        .join(OtaConnection, OtaConnection.id == SyncRun.connection_id)
+        .join(OtaAccount, OtaAccount.id == OtaConnection.ota_account_id)
+        .where(SyncRun.property_id == property_id)
+    )
+    if filters.connection_id is not None:
+        statement = statement.where(SyncRun.connection_id == filters.connection_id)
+    if filters.kind:
+        statement = statement.where(SyncRun.kind == filters.kind)
+    if filters.status:
+        statement = statement.where(SyncRun.status == filters.status)
+    rows, total = paginate(
+        session, statement.order_by(SyncRun.started_at.desc(), SyncRun.id.desc()), offset=offset, limit=limit
+    )
+    return [(row[0], str(row[1])) for row in rows], total
