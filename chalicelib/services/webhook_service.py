@@ -105,6 +105,7 @@ def receive(
     # is refused as a whole, before anything is queued.
     outcomes: list[WebhookOutcome] = []
     to_enqueue: list[tuple[webhooks.Notification, _Candidate]] = []
+    opened: dict[int, str | None] = {}  # account id → its webhook secret, decrypted once per request
     for notification in notifications:
         candidates = _candidates(ota, notification.hotel_id)
         if not candidates:
@@ -113,7 +114,7 @@ def receive(
             )
             outcomes.append(WebhookOutcome("ignored", "unknown hotel"))
             continue
-        sender = _verified_sender(candidates, verifies, vault or CredentialVault())
+        sender = _verified_sender(candidates, verifies, vault or CredentialVault(), opened)
         if not (sender.is_active and sender.account_active):
             outcomes.append(WebhookOutcome("ignored", "connection inactive", sender.property_id))
             continue
@@ -146,14 +147,22 @@ def _candidates(ota: OtaCode, hotel_id: str) -> list[_Candidate]:
         ]
 
 
-def _verified_sender(candidates: list[_Candidate], verifies: Any, vault: CredentialVault) -> _Candidate:
+def _webhook_secret(vault: CredentialVault, candidate: _Candidate) -> str | None:
+    try:
+        credentials = vault.decrypt(candidate.account_id, candidate.envelope)
+    except CredentialsUnavailable:
+        return None  # logged by the vault; another account may still verify
+    return credentials.get(WEBHOOK_SECRET) or None
+
+
+def _verified_sender(
+    candidates: list[_Candidate], verifies: Any, vault: CredentialVault, opened: dict[int, str | None]
+) -> _Candidate:
     configured = False
     for candidate in candidates:
-        try:
-            credentials = vault.decrypt(candidate.account_id, candidate.envelope)
-        except CredentialsUnavailable:
-            continue  # logged by the vault; another account may still verify
-        secret = credentials.get(WEBHOOK_SECRET)
+        if candidate.account_id not in opened:
+            opened[candidate.account_id] = _webhook_secret(vault, candidate)
+        secret = opened[candidate.account_id]
         if not secret:
             continue
         configured = True
