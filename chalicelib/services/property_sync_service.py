@@ -341,8 +341,6 @@ def _pull_connection(
     now: Callable[[], datetime],
 ) -> SyncError | None:
     """Pull, store, acknowledge one connection; the pull's error (None: it worked)."""
-    index = ota_mapping_service.mapping_index(target.connection_id)
-    freshness = _channel_freshness(target.property_id)
     with source(target.connection_id) as (loaded, adapter):
         result = adapter.pull_reservations(loaded.ota_hotel_id)
         received = now()
@@ -355,6 +353,13 @@ def _pull_connection(
         if result.error is not None:  # what did come (e.g. one of Booking.com's two documents) is still stored
             errors.append(result.error)
         counts.pulled = len(result.reservations)
+        # Read only when there is something to store: most polls bring nothing.
+        index = (
+            ota_mapping_service.mapping_index(target.connection_id)
+            if result.reservations
+            else MappingIndex(target.connection_id)
+        )
+        freshness = _channel_freshness(target.property_id) if result.reservations else {}
         stored: list[tuple[OtaReservation, int, str | None]] = []
         for reservation in result.reservations:
             try:

@@ -212,3 +212,25 @@ def test_a_second_worker_skips_a_property_being_synced_and_a_webhook_job_is_retr
         job(hotel.id, "webhook"), adapter_source=adapter_source(), lease_wait_seconds=0
     )
     assert not done.skipped and len(stored_reservations(hotel.id)) == 1
+
+
+def test_what_a_partly_failed_pull_returned_is_stored_and_the_rest_follows(
+    database_url: str, aws: object, sims: Sims
+) -> None:
+    # Given Booking.com holding a new reservation and a modified one (two documents: new, modify)
+    hotel = connect_property(sims, ("booking_com",))
+    first = sims.book("booking_com")
+    second = sims.book("booking_com", offset=11)
+    sims.controls["booking_com"].modify_reservation(second, adults=3)
+    # ...and the first document failing for both attempts, the second answering
+    sims.controls["booking_com"].add_fault("http_error", status=503, operation="reservations", count=2)
+    outcome = property_sync_service.sync_property(job(hotel.id), adapter_source=adapter_source())
+    # Then the run is failed, yet the modification that did arrive is stored and acknowledged
+    assert outcome.connections[0].status == "failed" and outcome.connections[0].error is not None
+    assert stored_reservations(hotel.id) == {("booking_com", second): 1}
+    # When the OTA recovers
+    property_sync_service.sync_property(job(hotel.id), adapter_source=adapter_source())
+    # Then both are stored once, the late original of the modified one changing nothing
+    assert stored_reservations(hotel.id) == {("booking_com", first): 1, ("booking_com", second): 1}
+    assert sold(hotel.hotel.room_types["DLX"], date.today() + timedelta(days=11)) == 2
+    assert all(sims.acknowledged("booking_com").values())
