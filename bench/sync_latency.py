@@ -12,9 +12,14 @@
     simulators and PostgreSQL run elsewhere or in other threads) and SQL statements per
     property-cycle (SQLAlchemy ``before_cursor_execute``; an executemany counts once).
 
-``python bench/sync_latency.py latency``
-    (a) reservation on one simulator → new availability on the others, p50/p95/max over 200+
-    bookings (webhook and polling). Not implemented here: the hook is left for the ARI push side.
+``python bench/sync_latency.py latency [--bookings 200] [--rate 2] [--poll-interval 20] [--mode both]``
+    (a) On the local stack (``python -m local.stack``, what ``make run`` runs, on free ports, demo
+    booking stream off): one-night reservations, each on its own night, made on one simulator
+    through its control API; for each, the time from the create call to the moment the LAST
+    other simulator shows the night's availability one lower than before (read through the
+    simulators' control API every 0.1 s). ``webhook``: on Agoda (BookingHint → receiver → sync
+    job); ``polling``: on Traveloka (no webhooks: the minutely dispatcher and the demo
+    connections' poll interval). p50/p95/max over ``--bookings`` reservations per mode.
 """
 
 from __future__ import annotations
@@ -332,10 +337,195 @@ def dispatch_bench(args: argparse.Namespace) -> None:
         env.stop()
 
 
+# --- (a) reservation on one simulator → new availability on every other simulator ----------------
+
+LOOP_PROPERTY = "SGN-RIV"
+LOOP_MODES = (
+    # mode, the OTA the reservations are made on, the room type they take, first night offset
+    ("webhook", "agoda", "DLX", 20),
+    ("polling", "traveloka", "FAM", 20),
+)
+
+
+@dataclass
+class LocalStack:
+    process: Any
+    base_url: str
+    local_dir: Path
+    lines: list[str] = field(default_factory=list)
+
+    def simulator_urls(self, timeout: float = 60) -> dict[str, str]:
+        import re
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if "simulators:" in line and "http://" in line:
+                    return dict(re.findall(r"(booking_com|expedia|agoda|traveloka) (http://\S+)", line))
+            time.sleep(0.2)
+        raise SystemExit("the stack never printed its simulators")
+
+    def stop(self) -> None:
+        import signal
+        import subprocess
+
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        shutil.rmtree(self.local_dir, ignore_errors=True)
+
+
+def start_local_stack(poll_interval: int) -> LocalStack:
+    """`python -m local.stack` (what `make run` runs) on free ports, demo booking stream off."""
+    import subprocess
+
+    import httpx
+
+    from local.postgres import free_port
+
+    local_dir = Path(tempfile.mkdtemp(prefix="ptx-bench-loop-"))
+    api_port = free_port()
+    env = {
+        **os.environ,
+        "PTX_API_PORT": str(api_port),
+        "PTX_LOCAL_DIR": str(local_dir),
+        "PTX_PG_PORT": str(free_port()),
+        "PTX_SIMULATOR_BASE_PORT": "0",
+        "PTX_DEMO_BOOKING_INTERVAL": "0",
+        "PTX_DEMO_POLL_INTERVAL": str(poll_interval),
+        "PYTHONUNBUFFERED": "1",
+    }
+    for inherited in ("DATABASE_URL", "AWS_ENDPOINT_URL", "DATABASE_SECRET_ARN"):
+        env.pop(inherited, None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.stack"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    stack = LocalStack(process, f"http://127.0.0.1:{api_port}", local_dir)
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            stack.lines.append(line.rstrip("\n"))
+
+    threading.Thread(target=pump, daemon=True).start()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("the stack exited:\n" + "\n".join(stack.lines[-40:]))
+        try:
+            if httpx.get(f"{stack.base_url}/health/ready", timeout=2).status_code == 200:
+                return stack
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    stack.stop()
+    raise SystemExit("the stack was not ready within 120 s")
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
+
+
+def measure_loop(
+    stack: LocalStack, mode: str, source: str, room: str, first_offset: int, bookings: int, rate: float, timeout: float
+) -> None:
+    import httpx
+
+    from local.demo_ota import DEMO_OTA_HOTEL_IDS
+    from local.demo_seed import DEMO_PASSWORD
+    from local.simulators.client import SimulatorClient
+
+    urls = stack.simulator_urls()
+    others = [ota for ota in OTAS if ota != source]
+    api = httpx.Client(base_url=stack.base_url, timeout=30)
+    login = api.post("/auth/login", json={"email": "manager.vn@demo.ptx-cm.local", "password": DEMO_PASSWORD})
+    api.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+    properties = api.get("/properties", params={"page_size": 50}).json()["items"]
+    property_id = next(item["id"] for item in properties if item["code"] == LOOP_PROPERTY)
+    first = date.today() + timedelta(days=first_offset)
+    grid = api.get(
+        f"/properties/{property_id}/calendar",
+        params={"date_from": first.isoformat(), "date_to": (first + timedelta(days=bookings * 2)).isoformat()},
+    ).json()
+    cells = next(entry for entry in grid["room_types"] if entry["code"] == room)["nights"]
+    baseline = {date.fromisoformat(cell["night"]): cell["available"] for cell in cells if cell["available"] >= 1}
+    nights = sorted(baseline)[:bookings]
+    if len(nights) < bookings:
+        raise SystemExit(f"only {len(nights)} nights of {room} have a free room")
+
+    clients = {ota: SimulatorClient(urls[ota]) for ota in OTAS}
+    created_at: dict[date, float] = {}
+    seen: dict[str, dict[date, float]] = {ota: {} for ota in others}
+
+    def create_all() -> None:
+        for night in nights:
+            created_at[night] = time.time()
+            clients[source].create_reservation(
+                hotel_id=DEMO_OTA_HOTEL_IDS[source][LOOP_PROPERTY],
+                room_id=room,
+                rate_plan_id="BAR",
+                check_in=night.isoformat(),
+                check_out=(night + timedelta(days=1)).isoformat(),
+            )
+            time.sleep(1 / rate)
+
+    creator = threading.Thread(target=create_all, daemon=True)
+    started = time.monotonic()
+    creator.start()
+    while time.monotonic() - started < timeout:
+        for ota in others:
+            moment = time.time()
+            for cell in clients[ota].ari(DEMO_OTA_HOTEL_IDS[ota][LOOP_PROPERTY], room):
+                if cell.get("rate_plan_id") or cell.get("availability") is None:
+                    continue
+                night = date.fromisoformat(cell["date"])
+                if night in baseline and night not in seen[ota] and int(cell["availability"]) == baseline[night] - 1:
+                    seen[ota][night] = moment
+        if not creator.is_alive() and all(len(seen[ota]) == len(nights) for ota in others):
+            break
+        time.sleep(0.1)
+    creator.join(5)
+    latencies = [
+        max(seen[ota][night] for ota in others) - created_at[night]
+        for night in nights
+        if night in created_at and all(night in seen[ota] for ota in others)
+    ]
+    missing = len(nights) - len(latencies)
+    if latencies:
+        print(
+            f"{mode:8s} reservations on {source:10s} → {', '.join(others)}: n={len(latencies)} "
+            f"p50 {_percentile(latencies, 0.5):6.2f} s  p95 {_percentile(latencies, 0.95):6.2f} s  "
+            f"max {max(latencies):6.2f} s  missing {missing}"
+        )
+    else:
+        print(f"{mode:8s}: nothing arrived within {timeout:.0f} s")
+    for client in clients.values():
+        client.close()
+    api.close()
+
+
 def latency_bench(args: argparse.Namespace) -> None:
-    """Part (a): reservation on one simulator → availability on the others (to be filled by the lead)."""
-    print("latency: not implemented in this branch (part (a) needs the ARI push side)", file=sys.stderr)
-    raise SystemExit(2)
+    """Part (a), on the local stack: the sync loop's latency, webhook-driven and polling-driven."""
+    stack = start_local_stack(args.poll_interval)
+    try:
+        print(
+            f"local stack ready; {args.bookings} one-night reservations per mode at {args.rate}/s, "
+            f"demo poll interval {args.poll_interval} s, dispatch schedule every 60 s"
+        )
+        for mode, source, room, offset in LOOP_MODES:
+            if args.mode in (mode, "both"):
+                measure_loop(stack, mode, source, room, offset, args.bookings, args.rate, args.timeout)
+    finally:
+        stack.stop()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -347,7 +537,12 @@ def main(argv: list[str] | None = None) -> None:
     dispatch.add_argument("--workers", type=int, default=8, help="concurrent worker invocations")
     dispatch.add_argument("--timeout", type=float, default=900.0)
     dispatch.set_defaults(run=dispatch_bench)
-    latency = sub.add_parser("latency", help="(a) booking → availability on the other OTAs (not implemented here)")
+    latency = sub.add_parser("latency", help="(a) reservation on a simulator → availability on the other simulators")
+    latency.add_argument("--bookings", type=int, default=200, help="one-night reservations per mode")
+    latency.add_argument("--rate", type=float, default=2.0, help="reservations per second")
+    latency.add_argument("--poll-interval", type=int, default=20, help="the demo connections' poll interval (s)")
+    latency.add_argument("--mode", choices=("webhook", "polling", "both"), default="both")
+    latency.add_argument("--timeout", type=float, default=600.0, help="per mode")
     latency.set_defaults(run=latency_bench)
     args = parser.parse_args(argv)
     args.run(args)
