@@ -307,6 +307,7 @@ def test_the_housekeeping_schedule_expires_holds(aws: object, identity: Identity
     assert set(result.payload) == {
         "expire_holds",
         "relay_outbox",
+        "relay_ari_changes",
         "wake_snoozed_alerts",
         "dead_letter_alerts",
         "unacknowledged_booking_alerts",
