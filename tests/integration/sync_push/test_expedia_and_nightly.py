@@ -92,6 +92,18 @@ def local_time(world: PushWorld, day_offset: int, hour: int, minute: int) -> dat
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
 
 
+def test_a_connection_that_never_had_a_full_push_gets_one_at_the_next_tick(push_world: PushWorld) -> None:
+    # Given connections made after the calendar was written (nothing relayed was meant for them)
+    assert all(push_world.shown(ota) == {} for ota in OTAS)
+    # When the schedule fires at any time of day, they get their first full push, once
+    noon = local_time(push_world, 0, 12, 0)
+    assert ari_push_service.enqueue_nightly_full_pushes(noon) == {"full_pushes_enqueued": len(OTAS)}
+    assert ari_push_service.enqueue_nightly_full_pushes(noon + timedelta(minutes=15)) == {"full_pushes_enqueued": 0}
+    push_world.drain()
+    for ota in OTAS:
+        assert push_world.shown(ota) == push_world.calendar(), ota
+
+
 def test_nightly_full_resync_runs_once_after_local_midnight_and_repairs_drift(push_world: PushWorld) -> None:
     # Given every simulator in step, then drifting (an OTA extranet edit, a lost message)
     push_world.full_push_all()
