@@ -264,26 +264,32 @@ def handle_ari_push_batch(
 def enqueue_full_push(
     connection_id: int, property_id: int, *, trigger: str = "manual", now: datetime | None = None
 ) -> None:
-    """Queue a full resync of one connection behind its pending pushes (same message group)."""
+    """Queue a full resync of one connection behind its pending pushes (same message group); it
+    counts as that local day's full push."""
     moment = now or datetime.now(UTC)
-    message = AriPushMessage(
-        kind="full_push",
-        connection_id=connection_id,
-        property_id=property_id,
-        trigger=trigger,
-        local_date=moment.date(),
-    )
-    outgoing = message.outgoing()
-    if trigger == "manual":  # a person asking twice within five minutes wants two pushes
-        outgoing = type(outgoing)(body=outgoing.body, group_id=outgoing.group_id, deduplication_id=None)
-    result = send_messages(ARI_PUSH_QUEUE, [outgoing])
-    if result.failed:
-        raise AriPushFailed(f"full push of connection {connection_id} not queued: {result.failed[0]}")
+    with unit_of_work() as uow:
+        local_date = today_in_timezone(moment, ari_push_repository.property_timezone(uow.session, property_id))
+        message = AriPushMessage(
+            kind="full_push",
+            connection_id=connection_id,
+            property_id=property_id,
+            trigger=trigger,
+            local_date=local_date,
+        )
+        outgoing = message.outgoing()
+        if trigger == "manual":  # a person asking twice within five minutes wants two pushes
+            outgoing = type(outgoing)(body=outgoing.body, group_id=outgoing.group_id, deduplication_id=None)
+        ari_push_repository.note_full_push_enqueued(uow.session, connection_id, local_date, moment)
+        result = send_messages(ARI_PUSH_QUEUE, [outgoing])
+        if result.failed:
+            raise AriPushFailed(f"full push of connection {connection_id} not queued: {result.failed[0]}")
 
 
 def enqueue_nightly_full_pushes(now: datetime | None = None) -> dict[str, int]:
     """The schedule: a full push for every connection whose property passed local midnight less
-    than :data:`NIGHTLY_WINDOW` ago and has not had one for that local date."""
+    than :data:`NIGHTLY_WINDOW` ago and has not had one for that local date, and for every
+    connection that never had one (a new connection starts from the whole calendar: outbox rows
+    written before it existed were never meant for it)."""
     moment = now or datetime.now(UTC)
     due: list[AriPushMessage] = []
     with unit_of_work() as uow:
@@ -291,7 +297,7 @@ def enqueue_nightly_full_pushes(now: datetime | None = None) -> dict[str, int]:
             uow.session
         ):
             local_date = today_in_timezone(moment, timezone)
-            if last_date == local_date or not _just_after_midnight(moment, timezone):
+            if last_date is not None and (last_date == local_date or not _just_after_midnight(moment, timezone)):
                 continue
             due.append(
                 AriPushMessage(

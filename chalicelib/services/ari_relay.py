@@ -127,7 +127,8 @@ def _relay_quietly(property_ids: list[int]) -> None:
     # The write has committed and its caller must get its answer even if the relay cannot run
     # now: the sweeper relays what is left.
     try:
-        report = relay(property_ids)
+        while (report := relay(property_ids)).rows == RELAY_BATCH:  # a big write (a new 24-month calendar)
+            pass
     except (SQLAlchemyError, BotoCoreError, ClientError, RelayFailed, OSError) as exc:
         logger.warning("ARI relay after commit failed; the sweeper will retry", extra={"error": type(exc).__name__})
         return
