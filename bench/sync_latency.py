@@ -435,6 +435,22 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
 
 
+def wait_until_settled(api: Any, property_id: int, timeout: float = 300) -> None:
+    """Wait for the start-up work to end (every connection's first full push, the queues drained),
+    so the figures measure the sync loop and not the initial upload of two years of calendar."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = api.get(
+            f"/properties/{property_id}/sync-runs", params={"kind": "full_push", "status": "ok", "page_size": 50}
+        ).json()
+        status = api.get("/sync/status", params={"property_id": property_id}).json()
+        busy = sum((queue.get("visible") or 0) + (queue.get("in_flight") or 0) for queue in status.get("queues", []))
+        if len({run["connection_id"] for run in runs.get("items", [])}) >= len(OTAS) and busy == 0:
+            return
+        time.sleep(1)
+    raise SystemExit("the stack did not settle (first full pushes, empty queues) in time")
+
+
 def measure_loop(
     stack: LocalStack, mode: str, source: str, room: str, first_offset: int, bookings: int, rate: float, timeout: float
 ) -> None:
@@ -451,11 +467,18 @@ def measure_loop(
     api.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
     properties = api.get("/properties", params={"page_size": 50}).json()["items"]
     property_id = next(item["id"] for item in properties if item["code"] == LOOP_PROPERTY)
+    settle_started = time.monotonic()
+    wait_until_settled(api, property_id)
+    print(
+        f"{mode:8s} settled (first full pushes done, queues empty) after {time.monotonic() - settle_started:.1f} s"
+    )
     first = date.today() + timedelta(days=first_offset)
     grid = api.get(
         f"/properties/{property_id}/calendar",
-        params={"date_from": first.isoformat(), "date_to": (first + timedelta(days=bookings * 2)).isoformat()},
+        params={"date_from": first.isoformat(), "date_to": (first + timedelta(days=365)).isoformat()},
     ).json()
+    if "room_types" not in grid:
+        raise SystemExit(f"calendar: {grid}")
     cells = next(entry for entry in grid["room_types"] if entry["code"] == room)["nights"]
     baseline = {date.fromisoformat(cell["night"]): cell["available"] for cell in cells if cell["available"] >= 1}
     nights = sorted(baseline)[:bookings]
