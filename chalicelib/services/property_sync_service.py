@@ -17,10 +17,12 @@ error) for the unacknowledged-booking alert, and forgotten once acknowledged.
 
 **One worker per property.** The job takes the property's lease (``sync_leases``; a row with an
 expiry, not a session advisory lock: no transaction or session lock may be held across OTA
-calls). A second job for the same property waits up to ``LEASE_WAIT_SECONDS`` for the lease; if
-it is still held, a scheduled job is skipped (the running sync is doing the same pull) and a
-webhook, manual or retry job fails so SQS redelivers it (whatever the webhook announced is then
-pulled). A killed worker's lease expires after ``LEASE_SECONDS`` (the queue's visibility timeout).
+calls). A second job for the same property does not wait: it sets the lease's
+``rerun_requested`` flag and succeeds, and the holder, before letting go, pulls the property once
+more (up to ``MAX_PASSES`` pulls per invocation, then a fresh ``retry`` job). So a burst of
+webhooks for one hotel costs one extra pull after the burst, and whatever a webhook announced is
+pulled by a pass that started after it arrived. A killed worker's lease expires after
+``LEASE_SECONDS`` (the queue's visibility timeout) and the next job takes it over.
 
 **When does a message fail?** An OTA failure (5xx, 429, timeout, malformed or unsafe payload,
 authentication) is the connection's result: recorded on the connection (which backs its next
@@ -59,11 +61,12 @@ from chalicelib.observability import logger
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.ota.transport import HttpSettings, RetryPolicy
 from chalicelib.services import booking_service, ota_access, ota_connection_service, ota_mapping_service
-from chalicelib.services.sync_jobs import SyncJobMessage
+from chalicelib.services.sync_jobs import SyncJobMessage, enqueue_property_syncs
 
 LEASE_SECONDS = SYNC_JOBS_QUEUE.visibility_timeout_seconds
 LEASE_WAIT_SECONDS = 10.0
 LEASE_POLL_SECONDS = 0.25
+MAX_PASSES = 5  # pulls of one property in one invocation when jobs keep handing over to it
 MAX_RUN_ERRORS = 50
 
 
@@ -89,7 +92,7 @@ def default_adapter_source(options: AdapterOptions | None = None) -> AdapterSour
 
 
 class PropertyBusy(RuntimeError):
-    """Another worker holds the property's lease; the job is retried by SQS."""
+    """The lease could be neither taken nor handed over (it keeps changing hands); SQS retries the job."""
 
 
 class PropertySyncFailed(RuntimeError):
@@ -122,7 +125,8 @@ class ConnectionOutcome:
 @dataclass
 class PropertySyncOutcome:
     property_id: int
-    skipped: bool = False
+    skipped: bool = False  # another worker held the property and will pull again for this job
+    passes: int = 0
     connections: list[ConnectionOutcome] = field(default_factory=list)
 
 
@@ -223,21 +227,36 @@ def sync_property(
     """Pull every active connection of the job's property (see the module docstring)."""
     source = adapter_source or default_adapter_source()
     holder = f"{message_id or 'direct'}:{uuid.uuid4().hex[:12]}"
-    if not _wait_for_lease(job.property_id, holder, now, lease_wait_seconds):
-        if job.trigger == "schedule":
-            logger.info("property sync skipped: another worker holds it", extra={"property_id": job.property_id})
-            return PropertySyncOutcome(property_id=job.property_id, skipped=True)
-        raise PropertyBusy(f"property {job.property_id} is being synced by another worker")
+    if not _take_lease_or_hand_over(job.property_id, holder, now, lease_wait_seconds):
+        logger.info(
+            "property sync handed over: the worker syncing it will pull again",
+            extra={"property_id": job.property_id, "trigger": job.trigger},
+        )
+        return PropertySyncOutcome(property_id=job.property_id, skipped=True)
     outcome = PropertySyncOutcome(property_id=job.property_id)
+    released = False
     try:
-        targets = ota_connection_service.active_connections_for_property(job.property_id)
-        with unit_of_work() as uow:
-            default_interval = load_app_settings(uow.session).sync_poll_interval_seconds
-        for target in sorted(targets, key=lambda t: t.connection_id):
-            outcome.connections.append(_sync_connection(target, job, message_id, source, now, default_interval))
+        while True:
+            outcome.passes += 1
+            targets = ota_connection_service.active_connections_for_property(job.property_id)
+            with unit_of_work() as uow:
+                default_interval = load_app_settings(uow.session).sync_poll_interval_seconds
+            for target in sorted(targets, key=lambda t: t.connection_id):
+                outcome.connections.append(_sync_connection(target, job, message_id, source, now, default_interval))
+            if outcome.passes >= MAX_PASSES:
+                break
+            with unit_of_work() as uow:
+                again = sync_repository.continue_or_release(uow.session, job.property_id, holder, now(), LEASE_SECONDS)
+            if not again:
+                released = True
+                break
     finally:
-        with unit_of_work() as uow:
-            sync_repository.release_lease(uow.session, job.property_id, holder)
+        if not released:
+            with unit_of_work() as uow:
+                rerun_asked = sync_repository.release_lease(uow.session, job.property_id, holder)
+            if rerun_asked:
+                # A rerun was asked for after the last allowed pass: a fresh job does it.
+                enqueue_property_syncs([job.property_id], "retry", hint="rerun after the pass limit")
     failed = [c for c in outcome.connections if c.internal_error]
     logger.info(
         "property sync",
@@ -257,14 +276,21 @@ def sync_property(
     return outcome
 
 
-def _wait_for_lease(property_id: int, holder: str, now: Callable[[], datetime], wait_seconds: float) -> bool:
+def _take_lease_or_hand_over(property_id: int, holder: str, now: Callable[[], datetime], wait_seconds: float) -> bool:
+    """True: this job holds the lease. False: a live holder was asked to pull once more (the job is done).
+
+    A lease that expires between the two steps is taken over; ``wait_seconds`` bounds the retries.
+    """
     deadline = time.monotonic() + wait_seconds
     while True:
         with unit_of_work() as uow:
             if sync_repository.take_lease(uow.session, property_id, holder, now(), LEASE_SECONDS):
                 return True
+        with unit_of_work() as uow:
+            if sync_repository.request_rerun(uow.session, property_id, now()):
+                return False
         if time.monotonic() >= deadline:
-            return False
+            raise PropertyBusy(f"property {property_id}: the lease could be neither taken nor handed over")
         time.sleep(LEASE_POLL_SECONDS)
 
 

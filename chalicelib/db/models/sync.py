@@ -73,7 +73,9 @@ class SyncLease(Base):
     A property sync calls OTAs for seconds, and no transaction (nor a session lock, which would
     leak through connection reuse and pin RDS Proxy) may be held across an OTA call. The lease
     expires on its own (``expires_at``), so a worker killed mid-sync never blocks the property
-    for longer than the lease.
+    for longer than the lease. A job that finds the lease held sets ``rerun_requested`` instead of
+    waiting: the holder pulls once more before it lets go, so a burst of webhooks for one hotel
+    costs one pull after the burst, not one SQS retry per webhook.
     """
 
     __tablename__ = "sync_leases"
@@ -82,6 +84,7 @@ class SyncLease(Base):
     holder: Mapped[str] = mapped_column(String(100), nullable=False)
     acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    rerun_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
 
 
 class PendingOtaAck(Base):

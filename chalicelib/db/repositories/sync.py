@@ -32,8 +32,44 @@ def take_lease(session: Session, property_id: int, holder: str, now: datetime, s
     return taken == holder
 
 
-def release_lease(session: Session, property_id: int, holder: str) -> None:
-    session.execute(delete(SyncLease).where(SyncLease.property_id == property_id, SyncLease.holder == holder))
+def release_lease(session: Session, property_id: int, holder: str) -> bool:
+    """Give the lease up; True when another job asked for a rerun that will now not happen here."""
+    rerun: bool | None = session.scalar(
+        delete(SyncLease)
+        .where(SyncLease.property_id == property_id, SyncLease.holder == holder)
+        .returning(SyncLease.rerun_requested)
+    )
+    return bool(rerun)
+
+
+def request_rerun(session: Session, property_id: int, now: datetime) -> bool:
+    """Ask the live holder of the property's lease to pull once more; False when no lease is live."""
+    flagged = session.scalar(
+        update(SyncLease)
+        .where(SyncLease.property_id == property_id, SyncLease.expires_at > now)
+        .values(rerun_requested=True)
+        .returning(SyncLease.property_id)
+    )
+    return flagged is not None
+
+
+def continue_or_release(session: Session, property_id: int, holder: str, now: datetime, seconds: int) -> bool:
+    """After a pass: keep the lease (renewed, flag cleared) if a rerun was asked for, else release it.
+
+    The lease row is locked first, so a job asking for a rerun either lands before this decision
+    (and gets its pass) or finds no lease and takes it itself: no request is lost in between.
+    """
+    lease = session.scalar(
+        select(SyncLease).where(SyncLease.property_id == property_id, SyncLease.holder == holder).with_for_update()
+    )
+    if lease is None:
+        return False
+    if lease.rerun_requested:
+        lease.rerun_requested = False
+        lease.expires_at = now + timedelta(seconds=seconds)
+        return True
+    session.delete(lease)
+    return False
 
 
 # --- sync runs ----------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -108,6 +109,7 @@ def test_two_dispatchers_at_once_claim_disjoint_sets(database_url: str, aws: obj
             if not batch:
                 return
             claimed[name].extend(target.connection_id for target in batch)
+            time.sleep(0.05)  # let the other dispatcher in: on a loaded machine one could take every batch
 
     threads = [threading.Thread(target=dispatcher, args=(name,)) for name in claimed]
     for thread in threads:

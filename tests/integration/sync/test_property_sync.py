@@ -3,6 +3,7 @@ are acknowledged only after they are stored, and OTA faults lose nothing and dou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -188,30 +189,78 @@ def test_a_failed_acknowledgement_is_retried_on_the_next_pull(database_url: str,
         assert uow.session.scalars(select(PendingOtaAck)).all() == []
 
 
-def test_a_second_worker_skips_a_property_being_synced_and_a_webhook_job_is_retried(
-    database_url: str, aws: object, sims: Sims
-) -> None:
+def test_a_job_for_a_property_being_synced_hands_over_to_the_holder(database_url: str, aws: object, sims: Sims) -> None:
     from datetime import UTC, datetime
 
+    from chalicelib.db.models import SyncLease
     from chalicelib.db.repositories import sync as sync_repository
 
     hotel = connect_property(sims, ("traveloka",))
     sims.book("traveloka")
     with unit_of_work() as uow:
         assert sync_repository.take_lease(uow.session, hotel.id, "other-worker", datetime.now(UTC), 60)
-    skipped = property_sync_service.sync_property(job(hotel.id), adapter_source=adapter_source(), lease_wait_seconds=0)
-    assert skipped.skipped and stored_reservations(hotel.id) == {}
-    with pytest.raises(property_sync_service.PropertyBusy):
-        property_sync_service.sync_property(
-            job(hotel.id, "webhook"), adapter_source=adapter_source(), lease_wait_seconds=0
+    for trigger in ("schedule", "webhook"):
+        handed = property_sync_service.sync_property(
+            job(hotel.id, trigger), adapter_source=adapter_source(), lease_wait_seconds=0
         )
-    # Negative control: once the other worker is done, the same job syncs
+        assert handed.skipped and handed.passes == 0 and stored_reservations(hotel.id) == {}
     with unit_of_work() as uow:
-        sync_repository.release_lease(uow.session, hotel.id, "other-worker")
+        lease = uow.session.get(SyncLease, hotel.id)
+        assert lease is not None and lease.holder == "other-worker" and lease.rerun_requested
+    # The holder, done with its pass, is told to pull again instead of letting go.
+    with unit_of_work() as uow:
+        assert sync_repository.continue_or_release(uow.session, hotel.id, "other-worker", datetime.now(UTC), 60)
+    with unit_of_work() as uow:
+        assert not sync_repository.continue_or_release(uow.session, hotel.id, "other-worker", datetime.now(UTC), 60)
+    # Negative control: with the lease free, the same job syncs itself.
     done = property_sync_service.sync_property(
         job(hotel.id, "webhook"), adapter_source=adapter_source(), lease_wait_seconds=0
     )
-    assert not done.skipped and len(stored_reservations(hotel.id)) == 1
+    assert not done.skipped and done.passes == 1 and len(stored_reservations(hotel.id)) == 1
+
+
+class BookingArrivesDuringThePull:
+    """After the holder's pull returns: a new reservation is made and its webhook job arrives."""
+
+    def __init__(self, inner: OtaAdapter, on_pulled: Callable[[], None]) -> None:
+        self.inner = inner
+        self.on_pulled = on_pulled
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def pull_reservations(self, ota_hotel_id: str) -> object:
+        pulled = self.inner.pull_reservations(ota_hotel_id)
+        self.on_pulled()
+        return pulled
+
+
+def test_the_holder_pulls_again_for_a_job_that_arrived_during_its_pass(
+    database_url: str, aws: object, sims: Sims
+) -> None:
+    hotel = connect_property(sims, ("traveloka",))
+    first = sims.book("traveloka")
+    late: list[str] = []
+    handed: list[property_sync_service.PropertySyncOutcome] = []
+
+    def booking_and_its_webhook() -> None:
+        if late:
+            return
+        late.append(sims.book("traveloka", offset=20))
+        handed.append(
+            property_sync_service.sync_property(
+                job(hotel.id, "webhook"), adapter_source=adapter_source(), lease_wait_seconds=0
+            )
+        )
+
+    outcome = property_sync_service.sync_property(
+        job(hotel.id, "schedule"),
+        adapter_source=adapter_source(wrap=lambda a: BookingArrivesDuringThePull(a, booking_and_its_webhook)),  # type: ignore[arg-type,return-value]
+        lease_wait_seconds=0,
+    )
+    assert handed and handed[0].skipped, "the webhook job should have handed over to the running sync"
+    assert outcome.passes == 2
+    assert stored_reservations(hotel.id) == {("traveloka", first): 1, ("traveloka", late[0]): 1}
 
 
 def test_what_a_partly_failed_pull_returned_is_stored_and_the_rest_follows(

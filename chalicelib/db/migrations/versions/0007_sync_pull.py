@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("holder", sa.String(length=100), nullable=False),
         sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("rerun_requested", sa.Boolean(), server_default="false", nullable=False),
         sa.ForeignKeyConstraint(
             ["property_id"], ["properties.id"], name=op.f("fk_sync_leases_property_id_properties"), ondelete="CASCADE"
         ),
