@@ -162,8 +162,9 @@ def test_two_workers_on_one_connection_take_turns_and_send_once(
     )
     rows = outbox_ids()
     before = len(push_world.ari_messages("booking_com"))
-    # each OTA call (at most one per worker) takes 0.6 s (FAST reads for 1 s): long enough for both workers to have
-    # read the pending changes before either acknowledges, unless the lease keeps them apart
+    # each OTA call (at most one per worker) takes 0.6 s (FAST reads for 1 s): long enough for both
+    # workers to have read the pending changes before either acknowledges, unless the lease keeps
+    # them apart
     push_world.controls["booking_com"].add_fault("latency", count=2, operation="ari", delay_seconds=0.6)
     if not leased:
         monkeypatch.setattr(ari_push_repository, "take_push_lease", lambda *args, **kwargs: True)
