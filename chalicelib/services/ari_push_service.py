@@ -27,7 +27,7 @@ redelivery after a visibility timeout or a second region from interleaving two p
 3. call the OTA with no transaction open (nor any lock: a transaction or a session lock held across
    an OTA call would pin a pooled connection / RDS Proxy for seconds);
 4. in one transaction: record the acknowledged versions (an upsert with ``GREATEST``: versions only
-   grow, even if an expired lease let another push in), the ``sync_runs`` row (kind ``push`` /
+   grow, whatever order two pushes finish in), the ``sync_runs`` row (kind ``push`` /
    ``full_push``), the alert on a final failed attempt, and release the lease if it is still ours.
 
 On any exception the lease is released (best effort; otherwise it expires) and the message fails.
