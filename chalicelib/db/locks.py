@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chalicelib.domain.locks import LockNamespace, ota_reservation_lock_key, room_type_lock_keys
+from chalicelib.domain.locks import ota_reservation_lock_key, room_type_lock_keys
 
 
 def lock_room_types(session: Session, room_type_ids: Iterable[int]) -> None:
@@ -30,8 +30,3 @@ def lock_ota_reservation(session: Session, ota: str, reservation_id: str) -> Non
     """
     namespace, key = ota_reservation_lock_key(ota, reservation_id)
     session.execute(select(func.pg_advisory_xact_lock(namespace, key)))
-
-
-def lock_ari_push_connection(session: Session, connection_id: int) -> None:
-    """Take the transaction lock of one connection's ARI pushes (no room-type lock is held with it)."""
-    session.execute(select(func.pg_advisory_xact_lock(int(LockNamespace.ARI_PUSH_CONNECTION), connection_id)))

@@ -19,8 +19,6 @@ class LockNamespace(IntEnum):
     """The ``inventory_days`` counters of one room type; the id is the room type's id."""
     OTA_RESERVATION = 3
     """One OTA reservation's revisions (redeliveries serialise); the id is :func:`ota_reservation_lock_key`."""
-    ARI_PUSH_CONNECTION = 4
-    """One connection's ARI pushes (one push at a time per channel); the id is the connection's id."""
 
 
 MIGRATION_LOCK: tuple[int, int] = (int(LockNamespace.MIGRATIONS), 1)

@@ -16,16 +16,27 @@
   plan from the property's local today, sent whole whatever was acknowledged (this repairs drift
   on the OTA side), then acknowledged.
 
-Each push runs inside one transaction holding the connection's advisory lock (``pg_advisory_xact_lock(4,
-connection id)``), the OTA call included: the FIFO group already serialises a connection's messages,
-and the lock keeps the nightly path, an SQS redelivery after a visibility timeout or a second region
-from interleaving two pushes. The transaction holds no row lock while the OTA is called. One
-``sync_runs`` row (kind ``push`` / ``full_push``) is written per push.
+**One push at a time per connection, no transaction across the OTA call.** The FIFO group
+already serialises a connection's messages; the connection's lease (``ari_push_states.lease_owner``
+until ``lease_expires_at``, :data:`LEASE_SECONDS` = the queue's visibility timeout) keeps an SQS
+redelivery after a visibility timeout or a second region from interleaving two pushes. Per message:
+
+1. take the lease (one conditional upsert, committed); if another worker holds it, poll for up to
+   :data:`LEASE_WAIT_SECONDS`, then fail the message (:class:`ConnectionBusy`) so SQS retries it;
+2. read the pending changes and acknowledged versions (or the full calendar) and commit;
+3. call the OTA with no transaction open (nor any lock: a transaction or a session lock held across
+   an OTA call would pin a pooled connection / RDS Proxy for seconds);
+4. in one transaction: record the acknowledged versions (an upsert with ``GREATEST``: versions only
+   grow, whatever order two pushes finish in), the ``sync_runs`` row (kind ``push`` /
+   ``full_push``), the alert on a final failed attempt, and release the lease if it is still ours.
+
+On any exception the lease is released (best effort; otherwise it expires) and the message fails.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
@@ -39,7 +50,6 @@ from sqlalchemy.orm import Session
 from chalicelib.aws.queues import send_messages
 from chalicelib.aws.resources import ARI_PUSH_QUEUE
 from chalicelib.db.engine import unit_of_work
-from chalicelib.db.locks import lock_ari_push_connection
 from chalicelib.db.models import SyncRun
 from chalicelib.db.repositories import ari_push as ari_push_repository
 from chalicelib.db.repositories import calendar as calendar_repository
@@ -55,12 +65,19 @@ from chalicelib.ota.base import AdapterOptions
 from chalicelib.services import alert_service, ota_access, ota_mapping_service
 from chalicelib.services.ari_relay import AriPushMessage
 
+LEASE_SECONDS = ARI_PUSH_QUEUE.visibility_timeout_seconds  # a killed worker's lease frees itself by then
+LEASE_WAIT_SECONDS = 5.0
+LEASE_POLL_SECONDS = 0.25
 NIGHTLY_WINDOW = timedelta(hours=3)  # a connection missed by an outage is still resynced that night
 MAX_RECORDED_ERRORS = 20
 
 
 class AriPushFailed(RuntimeError):
     """The OTA did not accept the whole push; SQS redelivers the message."""
+
+
+class ConnectionBusy(AriPushFailed):
+    """Another worker holds the connection's push lease; SQS redelivers the message."""
 
 
 @dataclass
@@ -94,11 +111,13 @@ def push(
     options: AdapterOptions | None = None,
     now: datetime | None = None,
     final_attempt: bool = False,
+    lease_wait_seconds: float = LEASE_WAIT_SECONDS,
 ) -> PushReport:
     """Bring one connection up to date with the message's changes (or its full calendar).
 
     ``final_attempt``: SQS will not deliver the message again (it goes to the DLQ if this fails),
-    so a failure raises a sync-failure alert for the channel.
+    so a failure raises a sync-failure alert for the channel. Raises :class:`ConnectionBusy` when
+    another worker still holds the connection's lease after ``lease_wait_seconds``.
     """
     kind = "full_push" if message.kind == "full_push" else "push"
     try:
@@ -108,14 +127,18 @@ def push(
     if not target.is_active or target.property_id != message.property_id:
         return PushReport(message.connection_id, kind, "skipped", errors=["the connection is not active"])
     index = ota_mapping_service.mapping_index(target.connection_id)
-    adapter = ota_access.build_account_adapter(target.endpoint, options=options)
-    started_at = datetime.now(UTC)
-    started = time.monotonic()
-    report = PushReport(target.connection_id, kind, "ok")
+    owner = f"{message_id or 'direct'}:{uuid.uuid4().hex[:12]}"
+    if not _wait_for_lease(target.connection_id, owner, lease_wait_seconds):
+        raise ConnectionBusy(f"connection {target.connection_id} is being pushed by another worker")
+    released = False
+    adapter = None
     try:
+        adapter = ota_access.build_account_adapter(target.endpoint, options=options)
+        started_at = datetime.now(UTC)
+        started = time.monotonic()
+        report = PushReport(target.connection_id, kind, "ok")
         with unit_of_work() as uow:
             session = uow.session
-            lock_ari_push_connection(session, target.connection_id)
             if message.kind == "full_push":
                 ranges, split = _full_calendar(session, message.property_id, index, now or started_at), OwnChangeSplit()
             else:
@@ -123,28 +146,56 @@ def push(
             currencies = ari_push_repository.plan_currencies(
                 session, {item.rate_plan_id for item in ranges if item.rate_plan_id is not None}
             )
-            built = ota_updates(ranges, index, currencies)
-            report.ranges = len(ranges)
-            report.updates = len(built.updates)
-            report.unmapped_cells = built.unmapped_cells
-            report.already_applied_by_ota = len(split.already_applied)
-            result: PushResult | None = None
-            if built.updates:
-                result = adapter.push_ari(target.ota_hotel_id, built.updates)
-                report.messages_sent = result.messages_sent
-                report.errors = [error.message for error in result.errors]
-            if result is not None and result.errors:
-                report.status = "failed"
-            else:
+        built = ota_updates(ranges, index, currencies)
+        report.ranges = len(ranges)
+        report.updates = len(built.updates)
+        report.unmapped_cells = built.unmapped_cells
+        report.already_applied_by_ota = len(split.already_applied)
+        result: PushResult | None = None
+        if built.updates:  # no transaction is open here
+            result = adapter.push_ari(target.ota_hotel_id, built.updates)
+            report.messages_sent = result.messages_sent
+            report.errors = [error.message for error in result.errors]
+        if result is not None and result.errors:
+            report.status = "failed"
+        with unit_of_work() as uow:
+            session = uow.session
+            if report.status != "failed":
                 versions = acknowledge(split.already_applied, built.sent)
                 ari_push_repository.record_acknowledged(session, target.connection_id, versions)
             session.add(_sync_run(message, kind, report, result, started_at, started, message_id))
             if report.status == "failed" and final_attempt:
                 alert_service.raise_alert(uow, _push_failure_alert(target, report))
+            if not ari_push_repository.release_push_lease(session, target.connection_id, owner):
+                logger.warning("ARI push outlived its lease", extra={"connection_id": target.connection_id})
+        released = True
     finally:
-        adapter.close()
+        if adapter is not None:
+            adapter.close()
+        if not released:
+            _release_lease_quietly(target.connection_id, owner)
     logger.info("ARI push", extra={"connection_id": target.connection_id, "status": report.status, **report.counts()})
     return report
+
+
+def _wait_for_lease(connection_id: int, owner: str, wait_seconds: float) -> bool:
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        with unit_of_work() as uow:
+            if ari_push_repository.take_push_lease(uow.session, connection_id, owner, LEASE_SECONDS):
+                return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(LEASE_POLL_SECONDS)
+
+
+def _release_lease_quietly(connection_id: int, owner: str) -> None:
+    """After a failure: free the lease now rather than when it expires; never mask the failure."""
+    try:
+        with unit_of_work() as uow:
+            ari_push_repository.release_push_lease(uow.session, connection_id, owner)
+    except Exception:  # noqa: BLE001 - the push's own failure is what propagates; the lease expires
+        logger.exception("ARI push lease not released (it expires)", extra={"connection_id": connection_id})
 
 
 def _push_failure_alert(target: ota_access.ConnectionTarget, report: PushReport) -> alert_service.NewAlert:

@@ -143,11 +143,16 @@ def test_an_older_message_processed_after_a_newer_one_sends_nothing(push_world: 
         assert len(push_world.ari_messages(ota)) > before[ota], ota
 
 
-def test_two_workers_on_one_connection_take_turns_and_send_once(push_world: PushWorld) -> None:
+@pytest.mark.parametrize("leased", [True, False], ids=["lease", "negative-control-no-lease"])
+def test_two_workers_on_one_connection_take_turns_and_send_once(
+    push_world: PushWorld, monkeypatch: pytest.MonkeyPatch, leased: bool
+) -> None:
     """A message redelivered while its first delivery is still pushing (visibility timeout passed):
-    the connection's advisory lock makes the second wait, then find everything acknowledged."""
+    the connection's lease makes the second wait, then find everything acknowledged. Without the
+    lease (the negative control) both read the same pending change and both send it."""
     import threading
 
+    from chalicelib.db.repositories import ari_push as ari_push_repository
     from chalicelib.services import ari_push_service
     from tests.integration.sync_push.conftest import FAST
 
@@ -157,7 +162,12 @@ def test_two_workers_on_one_connection_take_turns_and_send_once(push_world: Push
     )
     rows = outbox_ids()
     before = len(push_world.ari_messages("booking_com"))
-    push_world.controls["booking_com"].add_fault("latency", count=1, operation="ari", delay_seconds=0.5)
+    # each OTA call (at most one per worker) takes 0.6 s (FAST reads for 1 s): long enough for both
+    # workers to have read the pending changes before either acknowledges, unless the lease keeps
+    # them apart
+    push_world.controls["booking_com"].add_fault("latency", count=2, operation="ari", delay_seconds=0.6)
+    if not leased:
+        monkeypatch.setattr(ari_push_repository, "take_push_lease", lambda *args, **kwargs: True)
     message = AriPushMessage(
         connection_id=push_world.connections["booking_com"],
         property_id=push_world.hotel.property_id,
@@ -175,10 +185,16 @@ def test_two_workers_on_one_connection_take_turns_and_send_once(push_world: Push
         thread.start()
     for thread in threads:
         thread.join(30)
-    # Then one sent the update (two messages: the stay crosses a month, Booking.com's limit per
-    # request, or one), the other waited for the lock and found nothing left to send
-    assert sorted(report.updates for report in reports) == [0, 1]
+    assert len(reports) == 2
+    # one update (two messages if the stay crosses a month, Booking.com's limit per request, or one)
     sent = max(report.messages_sent for report in reports)
-    assert sent in (1, 2) and min(report.messages_sent for report in reports) == 0
-    assert len(push_world.ari_messages("booking_com")) == before + sent
+    assert sent in (1, 2)
+    if leased:
+        # one sent it, the other waited for the lease and found nothing left to send
+        assert sorted(report.updates for report in reports) == [0, 1]
+        assert min(report.messages_sent for report in reports) == 0
+        assert len(push_world.ari_messages("booking_com")) == before + sent
+    else:
+        assert [report.updates for report in reports] == [1, 1]
+        assert len(push_world.ari_messages("booking_com")) == before + 2 * sent
     assert push_world.shown("booking_com")[push_world.hotel.night(9)] == 4

@@ -1,4 +1,4 @@
-"""sync push: acknowledged ARI versions per connection, push state, the outbox relay marker
+"""sync push: acknowledged ARI versions per connection, push state and lease, the outbox relay marker
 
 Revision ID: 0008
 Revises: 0007
@@ -39,6 +39,8 @@ def upgrade() -> None:
         sa.Column("connection_id", sa.Integer(), nullable=False),
         sa.Column("full_push_local_date", sa.Date(), nullable=True),
         sa.Column("full_push_enqueued_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lease_owner", sa.String(length=100), nullable=True),
+        sa.Column("lease_expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["connection_id"],
             ["ota_connections.id"],
