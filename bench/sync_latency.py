@@ -549,6 +549,8 @@ def latency_bench(args: argparse.Namespace) -> None:
                 measure_loop(stack, mode, source, room, offset, args.bookings, args.rate, args.timeout)
     finally:
         stack.stop()
+        if args.stack_log:
+            Path(args.stack_log).write_text("\n".join(stack.lines) + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -566,6 +568,7 @@ def main(argv: list[str] | None = None) -> None:
     latency.add_argument("--poll-interval", type=int, default=20, help="the demo connections' poll interval (s)")
     latency.add_argument("--mode", choices=("webhook", "polling", "both"), default="both")
     latency.add_argument("--timeout", type=float, default=600.0, help="per mode")
+    latency.add_argument("--stack-log", help="write the stack's output to this file at the end")
     latency.set_defaults(run=latency_bench)
     args = parser.parse_args(argv)
     args.run(args)

@@ -278,28 +278,68 @@ def _sync_run(
 # --- the SQS handler -------------------------------------------------------------------------------
 
 
-def push_record(record: SQSRecord, *, options: AdapterOptions | None = None) -> PushReport:
-    message = AriPushMessage.model_validate_json(record.body)
+def push_record(
+    record: SQSRecord, *, options: AdapterOptions | None = None, message: AriPushMessage | None = None
+) -> PushReport:
+    """Push one record's message (or ``message``: the record's merged with its followers in the batch)."""
+    chosen = message or AriPushMessage.model_validate_json(record.body)
     receive_count = int(record.attributes.approximate_receive_count or 1)
     report = push(
-        message,
+        chosen,
         message_id=record.message_id,
         options=options,
         final_attempt=receive_count >= ARI_PUSH_QUEUE.max_receive_count,
     )
     if report.status == "failed":
-        raise AriPushFailed(f"connection {message.connection_id}: {'; '.join(report.errors)[:500]}")
+        raise AriPushFailed(f"connection {chosen.connection_id}: {'; '.join(report.errors)[:500]}")
     return report
+
+
+def merge_batch(records: list[dict[str, Any]]) -> dict[str, AriPushMessage | None]:
+    """Consecutive ``changes`` messages of one connection in a batch, merged into the first of them.
+
+    messageId → the merged message to push (the first of a run) or None (a follower, covered by
+    the first). A burst of bookings becomes one OTA push per connection per batch instead of one
+    per booking; it is safe because a push sends the newest unacknowledged version of every named
+    cell, whichever message named it. A full push, or an unreadable body, ends the connection's run.
+    If the first fails, the processor fails the rest of the group, so a follower is never lost.
+    """
+    merged: dict[str, AriPushMessage | None] = {}
+    heads: dict[int, tuple[str, AriPushMessage]] = {}
+    for record in records:
+        message_id = str(record.get("messageId"))
+        try:
+            message = AriPushMessage.model_validate_json(str(record.get("body")))
+        except ValueError:
+            continue
+        head = heads.get(message.connection_id)
+        if message.kind != "changes":
+            heads.pop(message.connection_id, None)
+            continue
+        if head is not None and head[1].property_id == message.property_id:
+            head_id, head_message = head
+            combined = head_message.model_copy(update={"ranges": [*head_message.ranges, *message.ranges]})
+            heads[message.connection_id] = (head_id, combined)
+            merged[head_id] = combined
+            merged[message_id] = None
+            continue
+        heads[message.connection_id] = (message_id, message)
+    return merged
 
 
 def handle_ari_push_batch(
     event: dict[str, Any], context: Any, *, options: AdapterOptions | None = None
 ) -> PartialItemFailureResponse:
     """FIFO batch entry point: a failed message fails the rest of its group (order is kept), other
-    connections' messages go on. ``options``: adapter settings (tests shorten timeouts)."""
+    connections' messages go on; consecutive change messages of a connection are pushed as one
+    (:func:`merge_batch`). ``options``: adapter settings (tests shorten timeouts)."""
+    merged = merge_batch(list(event.get("Records", [])))
 
     def handle(record: SQSRecord) -> PushReport:
-        return push_record(record, options=options)
+        if record.message_id in merged and merged[record.message_id] is None:
+            message = AriPushMessage.model_validate_json(record.body)
+            return PushReport(message.connection_id, "push", "skipped", errors=["merged into an earlier message"])
+        return push_record(record, options=options, message=merged.get(record.message_id))
 
     return process_partial_response(
         event=event,

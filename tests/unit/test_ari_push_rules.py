@@ -105,3 +105,30 @@ def test_a_failure_in_a_fifo_batch_blocks_the_rest_of_its_group_only() -> None:
     assert fifo_blocked(batch, ["a2"]) == ["a2", "a3"]  # type: ignore[arg-type]
     assert fifo_blocked(batch, ["b1"]) == ["b1"]  # type: ignore[arg-type]
     assert fifo_blocked(batch, []) == []  # type: ignore[arg-type]
+
+
+def _record(message_id: str, **message: object) -> dict[str, object]:
+    from chalicelib.services.ari_relay import AriPushMessage
+
+    return {"messageId": message_id, "body": AriPushMessage.model_validate(message).model_dump_json()}
+
+
+def test_a_batch_merges_consecutive_change_messages_of_a_connection_into_the_first() -> None:
+    from chalicelib.services.ari_push_service import merge_batch
+
+    merged = merge_batch(
+        [
+            _record("a1", connection_id=1, property_id=7, ranges=[(1, 3)]),
+            _record("b1", connection_id=2, property_id=7, ranges=[(1, 3)]),
+            _record("a2", connection_id=1, property_id=7, ranges=[(4, 4)]),
+            _record("a3", connection_id=1, property_id=7, ranges=[(9, 12)]),
+            _record("b2", connection_id=2, property_id=7, kind="full_push", local_date="2026-11-21"),
+            _record("b3", connection_id=2, property_id=7, ranges=[(13, 13)]),
+            {"messageId": "junk", "body": "{not json"},
+        ]
+    )
+    head = merged["a1"]
+    assert head is not None and head.ranges == [(1, 3), (4, 4), (9, 12)]
+    assert merged["a2"] is None and merged["a3"] is None
+    # Connection 2: a full push ends the run; what follows it starts a new one; lone messages stay as they are.
+    assert "b1" not in merged and "b2" not in merged and "b3" not in merged and "junk" not in merged
