@@ -458,19 +458,25 @@ def _error_json(error: SyncError) -> dict[str, Any]:
 # --- the SQS batch ------------------------------------------------------------------------------------------
 
 
-def handle_sync_job_record(record: SQSRecord, *, adapter_source: AdapterSource | None = None) -> PropertySyncOutcome:
-    """One ``sync-jobs`` record; raising marks it a batch item failure (SQS redelivers it)."""
-    job = SyncJobMessage.model_validate_json(record.body)
-    return sync_property(job, message_id=record.message_id, adapter_source=adapter_source)
-
-
 def handle_sync_jobs_batch(
     event: dict[str, Any], context: Any, *, adapter_source: AdapterSource | None = None
 ) -> PartialItemFailureResponse:
-    """SQS batch entry point: each job on its own; failed ones are reported, the others deleted."""
+    """SQS batch entry point: failed jobs are reported, the others deleted.
+
+    Every record of the batch had arrived before the first is handled, so once a property was
+    synced successfully in this invocation, a later job for it in the same batch is already
+    served: it is not pulled again (a burst of webhooks for one hotel is one pull per batch).
+    """
+    synced: set[int] = set()
 
     def record_handler(record: SQSRecord) -> PropertySyncOutcome:
-        return handle_sync_job_record(record, adapter_source=adapter_source)
+        job = SyncJobMessage.model_validate_json(record.body)
+        if job.property_id in synced:
+            return PropertySyncOutcome(property_id=job.property_id, skipped=True)
+        outcome = sync_property(job, message_id=record.message_id, adapter_source=adapter_source)
+        if not outcome.skipped:
+            synced.add(job.property_id)
+        return outcome
 
     return process_partial_response(
         event=event,

@@ -108,3 +108,35 @@ def test_a_poison_message_ends_in_the_dlq_and_raises_one_sync_alert(database_url
     sqs.purge_queue(QueueUrl=dlq_url)
     sync_alert_service.check_dead_letter_queues()
     assert [a.status for a in dlq_alerts()] == ["resolved"]
+
+
+def test_jobs_for_one_property_in_one_batch_cost_one_pull(database_url: str, aws: object, sims: Sims) -> None:
+    from chalicelib.db.models import SyncRun
+
+    hotel = connect_property(sims, ("traveloka",))
+    reservation_id = sims.book("traveloka", offset=14)
+    for trigger in ("webhook", "webhook", "manual"):
+        sync_jobs.enqueue_property_syncs([hotel.id], trigger)  # type: ignore[arg-type]
+    url = queue_url(SYNC_JOBS_QUEUE)
+    messages = receive_all(url, 3)
+    assert len(messages) == 3
+    arn = clients.sqs().get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    handler = app.handler_map["property_sync_worker"]
+
+    response = handler(sqs_event(messages, arn), LocalLambdaContext(function_name="property_sync_worker"))
+
+    assert response == {"batchItemFailures": []}
+    assert stored_reservations(hotel.id) == {("traveloka", reservation_id): 1}
+    with unit_of_work() as uow:
+        pulls = uow.session.scalars(
+            select(SyncRun).where(SyncRun.property_id == hotel.id, SyncRun.kind == "pull")
+        ).all()
+    assert len(pulls) == 1, "the three jobs of the batch should have cost one pull"
+    # Negative control: the same jobs in three separate invocations pull three times.
+    for message in messages:
+        handler(sqs_event([message], arn), LocalLambdaContext(function_name="property_sync_worker"))
+    with unit_of_work() as uow:
+        pulls = uow.session.scalars(
+            select(SyncRun).where(SyncRun.property_id == hotel.id, SyncRun.kind == "pull")
+        ).all()
+    assert len(pulls) == 4
