@@ -28,6 +28,7 @@ class SettingsUpdate(PatchBody):
     inventory_buffer_rooms: int | None = Field(default=None, ge=0, le=1000)
     sync_poll_interval_seconds: int | None = Field(default=None, ge=30, le=86400)
     booking_expiry_minutes: int | None = Field(default=None, ge=1, le=1440)
+    stale_channel_intervals: int | None = Field(default=None, ge=2, le=100)
 
 
 def settings_out(record: settings_service.SettingsRecord) -> SettingsOut:

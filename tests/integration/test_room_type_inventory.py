@@ -155,6 +155,11 @@ def test_settings_have_defaults_refuse_bad_values_and_are_audited(identity: Iden
         ).one()
     assert (before, after) == ({"booking_expiry_minutes": 15}, {"booking_expiry_minutes": 20})
 
+    assert defaults["stale_channel_intervals"] == 4
+    status, body = admin.patch("/settings", {"stale_channel_intervals": 1})
+    assert status == 422 and body["error"]["details"][0]["field"] == "body.stale_channel_intervals"
+    assert admin.ok("PATCH", "/settings", {"stale_channel_intervals": 6})["stale_channel_intervals"] == 6
+
 
 def test_housekeeping_tops_calendars_up_to_the_horizon_once_and_skips_archived_and_inactive(
     identity: Identity,
