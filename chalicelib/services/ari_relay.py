@@ -19,7 +19,7 @@ import hashlib
 import json
 import weakref
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -35,6 +35,10 @@ from chalicelib.domain.ari_push import chunk_ranges, id_ranges
 from chalicelib.observability import logger
 
 RELAY_BATCH = 5000
+# Relayed outbox rows are kept a week, then purged (hourly). A connection that failed for longer
+# than that is repaired by its nightly full push, which reads the calendar, not the outbox.
+RELAYED_RETENTION = timedelta(days=7)
+PURGE_BATCH = 10_000
 
 
 class AriPushMessage(BaseModel):
@@ -145,3 +149,15 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         if report.rows < RELAY_BATCH:
             break
     return {"ari_rows_relayed": rows, "ari_messages_sent": messages}
+
+
+def purge_relayed(now: datetime | None = None) -> dict[str, int]:
+    """Hourly upkeep: delete outbox rows relayed more than :data:`RELAYED_RETENTION` ago, in batches."""
+    cutoff = (now or datetime.now(UTC)) - RELAYED_RETENTION
+    purged = 0
+    while True:
+        with unit_of_work() as uow:
+            deleted = ari_push_repository.purge_relayed(uow.session, cutoff, PURGE_BATCH)
+        purged += deleted
+        if deleted < PURGE_BATCH:
+            return {"ari_rows_purged": purged}

@@ -45,6 +45,7 @@ HOURLY_TASKS: list[tuple[str, HousekeepingTask]] = [
     ("purge_identity_data", identity_housekeeping.purge_expired),
     ("purge_idempotency_keys", booking_service.purge_idempotency_keys),
     ("purge_webhook_receipts", webhook_service.purge_receipts),
+    ("purge_relayed_ari_changes", ari_relay.purge_relayed),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import BigInteger, Date, Integer, and_, func, literal, or_, select, update
+from sqlalchemy import BigInteger, Date, Integer, and_, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,19 @@ def mark_relayed(session: Session, ids: Sequence[int], moment: datetime) -> None
             .values(relayed_at=moment)
             .execution_options(synchronize_session=False)
         )
+
+
+def purge_relayed(session: Session, relayed_before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` outbox rows relayed before ``relayed_before`` (oldest first); how many."""
+    oldest = (
+        select(AriChangeRecord.id)
+        .where(AriChangeRecord.relayed_at < relayed_before)
+        .order_by(AriChangeRecord.id)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    result = session.execute(delete(AriChangeRecord).where(AriChangeRecord.id.in_(oldest)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def active_connection_ids(session: Session, property_ids: Iterable[int]) -> dict[int, list[int]]:

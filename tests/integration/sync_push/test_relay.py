@@ -124,3 +124,41 @@ def test_a_property_without_connections_marks_rows_relayed_and_sends_nothing(pus
     booking_service.ingest_ota_reservation(ota_request(lonely, "LN-1", "1", ota=OtaCode.AGODA))
     assert unrelayed_ids() == []
     assert queue_depth(queue_url(ARI_PUSH_QUEUE)) == 0
+
+
+def test_relayed_rows_are_purged_after_a_week_unrelayed_and_recent_ones_are_kept(push_world: PushWorld) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    booking_service.ingest_ota_reservation(ota_request(push_world.hotel, "BK-P", "1", first=1, nights=2))
+    with unit_of_work() as uow:
+        relayed = list(
+            uow.session.scalars(
+                select(AriChangeRecord.id).where(AriChangeRecord.relayed_at.is_not(None)).order_by(AriChangeRecord.id)
+            )
+        )
+    assert len(relayed) >= 2
+    unrelayed = write_without_relay(push_world, 5, 2, total=9)
+    assert unrelayed
+    now = datetime.now(UTC)
+    with unit_of_work() as uow:
+        uow.session.execute(
+            update(AriChangeRecord)
+            .where(AriChangeRecord.id.in_(relayed[:-1]))
+            .values(relayed_at=now - timedelta(days=8))
+        )
+        uow.session.execute(
+            update(AriChangeRecord).where(AriChangeRecord.id == relayed[-1]).values(relayed_at=now - timedelta(days=6))
+        )
+        # an unrelayed row, however old, is never purged
+        uow.session.execute(
+            update(AriChangeRecord).where(AriChangeRecord.id.in_(unrelayed)).values(created_at=now - timedelta(days=30))
+        )
+
+    assert ari_relay.purge_relayed(now=now) == {"ari_rows_purged": len(relayed) - 1}
+
+    with unit_of_work() as uow:
+        left = set(uow.session.scalars(select(AriChangeRecord.id)))
+    assert left == {relayed[-1], *unrelayed}
+    assert ("purge_relayed_ari_changes", ari_relay.purge_relayed) in housekeeping_service.HOURLY_TASKS
