@@ -133,9 +133,9 @@ class Setup:
 def _setup() -> Setup:
     from sqlalchemy import select
 
-    from chalicelib.db.engine import unit_of_work
     from chalicelib.db.models import BookingStatus, Property, Role, RoomType, User
     from chalicelib.db.repositories import inventory_cells
+    from chalicelib.db.unit_of_work import unit_of_work
     from chalicelib.domain.access import Caller
     from chalicelib.domain.inventory import missing_cells
     from chalicelib.domain.nights import NightRange
@@ -305,7 +305,7 @@ def _run_pgbench(postgres: object, setup: Setup, room_types: list[int], span: in
 def _server_version() -> str:
     from sqlalchemy import text
 
-    from chalicelib.db.engine import unit_of_work
+    from chalicelib.db.unit_of_work import unit_of_work
 
     with unit_of_work() as uow:
         return str(uow.session.scalar(text("SHOW server_version")))

@@ -52,9 +52,10 @@ def main() -> None:
 
         from app import app
         from chalicelib.config import get_settings, reset_settings
-        from chalicelib.db.engine import dispose_engines, unit_of_work
+        from chalicelib.db.engine import dispose_engines
         from chalicelib.db.migrate import upgrade
         from chalicelib.db.models import Role, User
+        from chalicelib.db.unit_of_work import unit_of_work
         from chalicelib.domain import passwords
         from local.aws_bootstrap import bootstrap
 

@@ -66,9 +66,10 @@ def main() -> None:
 
         from app import app
         from chalicelib.config import reset_settings
-        from chalicelib.db.engine import dispose_engines, unit_of_work
+        from chalicelib.db.engine import dispose_engines
         from chalicelib.db.migrate import upgrade
         from chalicelib.db.models import User
+        from chalicelib.db.unit_of_work import unit_of_work
         from chalicelib.domain import passwords
         from chalicelib.services import ota_connection_service
         from local.aws_bootstrap import bootstrap

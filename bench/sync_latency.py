@@ -113,8 +113,8 @@ def start_environment() -> Environment:
 
 def seed(env: Environment, properties: int, reservations: int) -> list[int]:
     """Properties with 2 room types x 2 rate plans, connected to all four OTAs, mapped; all due now."""
-    from chalicelib.db.engine import unit_of_work
     from chalicelib.db.models import OtaConnection, Property, RatePlan, RatePlanMapping, RoomType, RoomTypeMapping
+    from chalicelib.db.unit_of_work import unit_of_work
     from local.simulators import demo_hotel
     from local.simulators.client import SimulatorClient
     from tests.ota_factories import make_account
@@ -306,8 +306,8 @@ def dispatch_bench(args: argparse.Namespace) -> None:
         n = max(counts.properties, 1)
         jobs = sum(s.jobs for s in stats)
         worker_cpu = sum(s.cpu for s in stats)
-        from chalicelib.db.engine import unit_of_work
         from chalicelib.db.models import BookingGroup, SyncRun
+        from chalicelib.db.unit_of_work import unit_of_work
 
         with unit_of_work() as uow:
             runs = uow.session.scalars(select(SyncRun.status)).all()

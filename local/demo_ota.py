@@ -33,7 +33,6 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import (
     InventoryDay,
     OtaAccount,
@@ -45,6 +44,7 @@ from chalicelib.db.models import (
     RoomTypeMapping,
 )
 from chalicelib.db.repositories import ota as ota_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.services import ota_access
 from local.demo_seed import DEMO_PROPERTIES, DEMO_ROOM_TYPES

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chalicelib.config import get_settings
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import BookingGroup, Property, RatePlan, Role, RoomType, User
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.passwords import hash_password
 from chalicelib.domain.permissions import as_permission

@@ -15,7 +15,6 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import (
     BookingGroup,
     BookingNight,
@@ -28,6 +27,7 @@ from chalicelib.db.models import (
     User,
 )
 from chalicelib.db.repositories import inventory_cells
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.inventory import missing_cells
 from chalicelib.domain.nights import NightRange

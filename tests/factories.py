@@ -35,7 +35,6 @@ from chalice.test import Client, HTTPResponse
 from sqlalchemy import select
 
 from chalicelib.config import get_settings
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import (
     Property,
     RatePlan,
@@ -46,6 +45,7 @@ from chalicelib.db.models import (
     SupplierAllocation,
     User,
 )
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain import passwords, totp
 from chalicelib.domain.permissions import Permission, requires_second_factor
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import (
     MappingProposal,
     OtaAccount,
@@ -24,6 +23,7 @@ from chalicelib.db.models import (
     RoomTypeMapping,
 )
 from chalicelib.db.repositories import ota as ota_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.services import ota_access
 
 CURRENCIES = {"VN": "VND", "ID": "IDR", "MY": "MYR"}

@@ -7,6 +7,7 @@ user can quote it and we can find the log lines. Codes are stable strings client
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from chalice.app import Response
@@ -94,7 +95,24 @@ def from_api_error(error: ApiError, request_id: str | None) -> Response:
     )
 
 
-def from_domain_error(error: domain.DomainError, request_id: str | None) -> Response:
+FIELD_LOCATIONS = ("body", "query", "path", "header")
+
+
+def qualified_details(details: list[dict[str, Any]], locate: Callable[[str], str]) -> list[dict[str, Any]]:
+    """Services name the attribute (``property_id``, ``lines.0.room_type_id``); the API says where
+    the client sent it (``body.property_id``), asking ``locate`` for the first part's location."""
+    qualified = []
+    for detail in details:
+        field = detail.get("field")
+        if isinstance(field, str) and field.split(".", 1)[0] not in FIELD_LOCATIONS:
+            detail = {**detail, "field": f"{locate(field.split('.', 1)[0])}.{field}"}
+        qualified.append(detail)
+    return qualified
+
+
+def from_domain_error(
+    error: domain.DomainError, request_id: str | None, *, locate: Callable[[str], str] = lambda _name: "body"
+) -> Response:
     status = 400
     for cls in type(error).__mro__:
         if cls in _STATUS_BY_DOMAIN_ERROR:
@@ -105,9 +123,8 @@ def from_domain_error(error: domain.DomainError, request_id: str | None) -> Resp
         headers["Retry-After"] = str(max(1, error.retry_after_seconds))
     if isinstance(error, domain.AuthenticationFailed):
         headers["WWW-Authenticate"] = 'Bearer realm="ptx-cm"'
-    return error_response(
-        status, error.code, error.message, details=error.details, headers=headers, request_id=request_id
-    )
+    details = qualified_details(error.details, locate)
+    return error_response(status, error.code, error.message, details=details, headers=headers, request_id=request_id)
 
 
 def validation_details(exc: ValidationError, location: str) -> list[dict[str, Any]]:

@@ -221,7 +221,7 @@ def _dispatch(
     except ApiError as error:
         return from_api_error(error, request_id)
     except DomainError as error:
-        return from_domain_error(error, request_id)
+        return from_domain_error(error, request_id, locate=lambda name: _field_location(spec, name))
     except Exception:  # noqa: BLE001 - the HTTP boundary: log with stack, answer 500, never leak
         logger.exception("unhandled error", extra={"operation": spec.operation_id})
         return error_response(
@@ -230,6 +230,15 @@ def _dispatch(
             "An internal error occurred. Quote the request id when reporting it.",
             request_id=request_id,
         )
+
+
+def _field_location(spec: Endpoint, name: str) -> str:
+    """Where the client sent the input called ``name``: a path parameter, a query parameter or the body."""
+    if name in spec.path_params:
+        return "path"
+    if spec.query_model is not None and name in spec.query_model.model_fields:
+        return "query"
+    return "body"
 
 
 def _parse_path_params(spec: Endpoint, raw: dict[str, str]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The SQLAlchemy engine for Lambda, and the unit of work every service opens.
+"""The SQLAlchemy engine for Lambda (the unit of work that uses it is in ``unit_of_work.py``).
 
 The engine is built on first use, not at import, and kept for the life of the container so
 warm invocations reuse their connection. A Lambda container serves one invocation at a time,
@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,50 +135,6 @@ def session_factory() -> sessionmaker[Session]:
     engine = get_engine()
     key = engine.url.render_as_string(hide_password=False)
     return _session_factories[key]
-
-
-AfterCommitHook = Callable[[], None]
-
-
-class UnitOfWork:
-    """One database transaction, plus work that must happen only after it commits.
-
-    Services open it with ``with unit_of_work() as uow:`` and use ``uow.session``. Leaving the
-    block normally commits; an exception rolls back and re-raises. Hooks registered with
-    :meth:`after_commit` run once the commit succeeded (outbox relays, OTA acknowledgements).
-    """
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self._after_commit: list[AfterCommitHook] = []
-
-    def after_commit(self, hook: AfterCommitHook) -> None:
-        self._after_commit.append(hook)
-
-    def run_after_commit_hooks(self) -> None:
-        hooks, self._after_commit = self._after_commit, []
-        for hook in hooks:
-            hook()
-
-
-@contextmanager
-def unit_of_work() -> Iterator[UnitOfWork]:
-    session = session_factory()()
-    uow = UnitOfWork(session)
-    # lets code deep in a transaction (an outbox write) register work for after the commit
-    session.info["unit_of_work"] = uow
-    try:
-        with session.begin():
-            yield uow
-    finally:
-        session.close()
-    uow.run_after_commit_hooks()
-
-
-def unit_of_work_of(session: Session) -> UnitOfWork | None:
-    """The unit of work ``session`` belongs to (None: a session opened some other way)."""
-    found = session.info.get("unit_of_work")
-    return found if isinstance(found, UnitOfWork) else None
 
 
 def dispose_engines() -> None:

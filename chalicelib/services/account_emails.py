@@ -5,12 +5,12 @@ from __future__ import annotations
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.aws.email import send_email
-from chalicelib.db.engine import UnitOfWork
 from chalicelib.db.models import User
+from chalicelib.db.unit_of_work import SqlUnitOfWork
 from chalicelib.observability import logger
 
 
-def email_after_commit(uow: UnitOfWork, user: User, subject: str, body: str, *, kind: str) -> None:
+def email_after_commit(uow: SqlUnitOfWork, user: User, subject: str, body: str, *, kind: str) -> None:
     """Queue an email to ``user`` for after ``uow`` commits; a send failure is logged, not raised
     (the change it reports already happened)."""
     recipient, user_id = user.email, user.id
@@ -24,7 +24,7 @@ def email_after_commit(uow: UnitOfWork, user: User, subject: str, body: str, *, 
     uow.after_commit(deliver)
 
 
-def notify_security_change(uow: UnitOfWork, user: User, change: str) -> None:
+def notify_security_change(uow: SqlUnitOfWork, user: User, change: str) -> None:
     """Tell the owner that their credentials changed (ASVS: users learn of changes to their authentication)."""
     body = (
         f"Hello {user.full_name},\n\n{change}\n\n"

@@ -18,11 +18,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from chalicelib.db.engine import UnitOfWork, unit_of_work
 from chalicelib.db.models import Alert, Property, RoomType
 from chalicelib.db.repositories import alerts as alert_repository
 from chalicelib.db.repositories import bookings as booking_repository
 from chalicelib.db.repositories.alerts import AlertFilters
+from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.alerts import (
     AlertAction,
@@ -71,7 +71,7 @@ class RaisedAlert:
     notified: bool
 
 
-def raise_alert(uow: UnitOfWork, alert: NewAlert, *, now: datetime | None = None) -> RaisedAlert:
+def raise_alert(uow: SqlUnitOfWork, alert: NewAlert, *, now: datetime | None = None) -> RaisedAlert:
     """Create the alert, or update the open one with the same key; notify on creation (and when
     ``notify_if`` says an update deserves it). Runs in the caller's transaction."""
     moment = now or datetime.now(UTC)
@@ -114,7 +114,7 @@ def raise_alert(uow: UnitOfWork, alert: NewAlert, *, now: datetime | None = None
     return RaisedAlert(alert_id=existing.id, created=False, notified=worse)
 
 
-def _notify(uow: UnitOfWork, alert_id: int, alert: NewAlert, event: str) -> None:
+def _notify(uow: SqlUnitOfWork, alert_id: int, alert: NewAlert, event: str) -> None:
     summary = {
         key: alert.details[key]
         for key in ("overbooked_by", "total", "sold", "held", "blocked", "trigger_channel", "stale_channels")
@@ -142,7 +142,7 @@ def _notify(uow: UnitOfWork, alert_id: int, alert: NewAlert, event: str) -> None
 
 
 def raise_overbooking(
-    uow: UnitOfWork,
+    uow: SqlUnitOfWork,
     hotel: Property,
     room_type: RoomType,
     cell: InventoryCell,

@@ -49,10 +49,10 @@ from sqlalchemy.orm import Session
 
 from chalicelib.aws.queues import send_messages
 from chalicelib.aws.resources import ARI_PUSH_QUEUE
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import SyncRun
 from chalicelib.db.repositories import ari_push as ari_push_repository
 from chalicelib.db.repositories import calendar as calendar_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.alerts import AlertSeverity, AlertType
 from chalicelib.domain.ari_changes import AriRange, acknowledge, coalesce, full_snapshot
 from chalicelib.domain.ari_push import OwnChangeSplit, PendingChange, ota_updates, split_own_changes

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from chalicelib.aws.queues import OutgoingMessage, send_messages
 from chalicelib.aws.resources import ARI_PUSH_QUEUE
-from chalicelib.db.engine import UnitOfWork, unit_of_work, unit_of_work_of
 from chalicelib.db.repositories import ari_push as ari_push_repository
+from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work, unit_of_work_of
 from chalicelib.domain.ari_push import chunk_ranges, id_ranges
 from chalicelib.observability import logger
 
@@ -109,7 +109,7 @@ def relay(
     return RelayReport(len(claimed), len(messages))
 
 
-_pending: weakref.WeakKeyDictionary[UnitOfWork, set[int]] = weakref.WeakKeyDictionary()
+_pending: weakref.WeakKeyDictionary[SqlUnitOfWork, set[int]] = weakref.WeakKeyDictionary()
 
 
 def relay_after_commit(session: Session, property_id: int) -> None:

@@ -19,10 +19,12 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import Session
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import ActivityLog, AuditLog
 from chalicelib.db.repositories import audit as audit_repository
+from chalicelib.db.repositories.audit import SqlAuditRepository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.observability import logger, redact
 
 
@@ -44,6 +46,37 @@ def audit_snapshot(record: object, fields: Iterable[str]) -> dict[str, Any]:
     return {name: to_jsonable_python(getattr(record, name), fallback=str) for name in fields}
 
 
+def audit_entry(
+    caller: Caller | AuditActor | None,
+    action: str,
+    entity_type: str,
+    entity_id: str | int,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    *,
+    country_code: str | None = None,
+) -> AuditEntry:
+    """One audit row, ready to store.
+
+    ``action`` is ``<entity>.<verb>`` (``user.created``, ``role.updated``); ``country_code`` is the
+    country of the changed record (None for global things such as roles) and decides who may
+    read the row. Secret-looking keys in ``before``/``after`` are masked as a safety net.
+    """
+    actor = caller or SYSTEM_ACTOR
+    return AuditEntry(
+        actor_user_id=actor.user_id,
+        actor_email=actor.email,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        country_code=country_code,
+        before=redact(to_jsonable_python(dict(before), fallback=str)) if before is not None else None,
+        after=redact(to_jsonable_python(dict(after), fallback=str)) if after is not None else None,
+        request_id=actor.request_id or logger.get_correlation_id(),
+        client_ip=actor.client_ip,
+    )
+
+
 def record_audit(
     session: Session,
     caller: Caller | AuditActor | None,
@@ -57,26 +90,10 @@ def record_audit(
 ) -> AuditLog:
     """Add an audit row to ``session`` (the caller's unit of work commits it with the change).
 
-    ``action`` is ``<entity>.<verb>`` (``user.created``, ``role.updated``); ``country_code`` is the
-    country of the changed record (None for global things such as roles) and decides who may
-    read the row. Secret-looking keys in ``before``/``after`` are masked as a safety net.
+    Services on the repository interface call ``uow.audit.add(audit_entry(...))`` instead.
     """
-    actor = caller or SYSTEM_ACTOR
-    request_id = actor.request_id or logger.get_correlation_id()
-    row = AuditLog(
-        actor_user_id=actor.user_id,
-        actor_email=actor.email,
-        action=action,
-        entity_type=entity_type,
-        entity_id=str(entity_id),
-        country_code=country_code,
-        before=redact(to_jsonable_python(dict(before), fallback=str)) if before is not None else None,
-        after=redact(to_jsonable_python(dict(after), fallback=str)) if after is not None else None,
-        request_id=request_id,
-        client_ip=actor.client_ip,
-    )
-    session.add(row)
-    return row
+    entry = audit_entry(caller, action, entity_type, entity_id, before, after, country_code=country_code)
+    return SqlAuditRepository(session).add(entry)
 
 
 @dataclass(frozen=True)

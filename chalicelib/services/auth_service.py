@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from chalicelib.aws.signing_keys import signing_keyring
 from chalicelib.config import get_settings
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import AuthSession, RefreshToken, User
 from chalicelib.db.repositories import sessions as session_repository
 from chalicelib.db.repositories import users as user_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain import passwords
 from chalicelib.domain.access import Caller, country_switch_allowed, resolve_active_country
 from chalicelib.domain.errors import AuthenticationFailed, PermissionDenied

@@ -18,7 +18,6 @@ from typing import Any
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import (
     BookingEvent,
     BookingGroup,
@@ -30,6 +29,7 @@ from chalicelib.db.models import (
 )
 from chalicelib.db.repositories import bookings as booking_repository
 from chalicelib.db.repositories.bookings import BookingFilters
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.permissions import Permission, as_permission, has

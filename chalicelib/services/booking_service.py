@@ -37,7 +37,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from chalicelib.db.engine import UnitOfWork, unit_of_work
 from chalicelib.db.locks import lock_ota_reservation, lock_room_types
 from chalicelib.db.models import (
     BookingEvent,
@@ -54,6 +53,7 @@ from chalicelib.db.repositories import calendar as calendar_repository
 from chalicelib.db.repositories import idempotency as idempotency_repository
 from chalicelib.db.repositories import inventory_cells
 from chalicelib.db.repositories.settings import load_app_settings
+from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work
 from chalicelib.domain.access import Caller, CountryScope
 from chalicelib.domain.ari_changes import ari_changes
 from chalicelib.domain.bookings import (
@@ -591,7 +591,7 @@ def _lock_group(session: Session, group_id: int, scope: CountryScope | None) -> 
 
 
 def _transition_locked(
-    uow: UnitOfWork,
+    uow: SqlUnitOfWork,
     group: BookingGroup,
     lines: Sequence[BookingLine],
     current: BookingStatus,
@@ -715,7 +715,7 @@ class _LinePlan:
 
 
 def _apply_ota_revision(
-    uow: UnitOfWork, request: OtaBookingRequest, hotel: Property, group: BookingGroup | None, moment: datetime
+    uow: SqlUnitOfWork, request: OtaBookingRequest, hotel: Property, group: BookingGroup | None, moment: datetime
 ) -> IngestResult:
     session = uow.session
     ota = request.ota.value

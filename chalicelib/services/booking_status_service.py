@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import BookingStatus, BookingStatusTransition
 from chalicelib.db.repositories import bookings as booking_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.bookings import SYSTEM_STATUS_EFFECTS, InventoryEffect, check_colour
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound

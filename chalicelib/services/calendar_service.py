@@ -20,12 +20,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.locks import lock_room_types
 from chalicelib.db.models import Property, RatePlan, RoomType
 from chalicelib.db.repositories import calendar as calendar_repository
 from chalicelib.db.repositories import properties as property_repository
 from chalicelib.db.repositories import settings as settings_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.ari_changes import AriChange, ari_changes
 from chalicelib.domain.bulk_update import KEEP, BulkUpdate, BulkUpdatePlan, plan_bulk_update

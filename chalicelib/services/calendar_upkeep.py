@@ -20,12 +20,11 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.locks import lock_room_types
 from chalicelib.db.models import Property, RoomType
 from chalicelib.db.repositories import calendar as calendar_repository
 from chalicelib.db.repositories import settings as settings_repository
-from chalicelib.db.repositories.settings import AppSettings
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.ari_changes import ari_changes
 from chalicelib.domain.inventory import (
     InventoryCellChange,
@@ -36,6 +35,7 @@ from chalicelib.domain.inventory import (
 )
 from chalicelib.domain.nights import ONE_DAY, NightRange, calendar_window
 from chalicelib.domain.rates import RateCatalog, RateCellChange, refresh_rate_cells
+from chalicelib.domain.settings import AppSettings
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.observability import logger
 from chalicelib.services import ari_relay

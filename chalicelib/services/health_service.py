@@ -16,9 +16,9 @@ from chalicelib.aws import clients
 from chalicelib.aws.queues import queue_url
 from chalicelib.aws.resources import OTA_CREDENTIALS_KEY_ALIAS, SYNC_JOBS_QUEUE
 from chalicelib.config import SettingsError
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.migrate import head_revision
 from chalicelib.db.models import Heartbeat
+from chalicelib.db.unit_of_work import unit_of_work
 
 
 @dataclass(frozen=True)

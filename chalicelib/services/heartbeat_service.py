@@ -18,8 +18,8 @@ from sqlalchemy.dialects.postgresql import insert
 
 from chalicelib.aws.queues import OutgoingMessage, send_messages
 from chalicelib.aws.resources import HEARTBEAT_QUEUE
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import Heartbeat
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.observability import logger
 
 

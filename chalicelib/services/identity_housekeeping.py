@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.repositories import sessions as session_repository
 from chalicelib.db.repositories.rate_limits import purge_idle_buckets
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.observability import logger
 
 # Longer than the longest rate-limit window (one hour), so no live window is forgotten.

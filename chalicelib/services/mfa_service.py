@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from chalicelib.aws.signing_keys import signing_keyring
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import Role, User, UserTotp
 from chalicelib.db.repositories import sessions as session_repository
 from chalicelib.db.repositories import users as user_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain import passwords, sealing, totp
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied

@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from chalicelib.aws.credential_vault import CredentialVault, EncryptedCredentials
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import OtaAccount, OtaConnection, Property
 from chalicelib.db.repositories import ota as ota_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_credentials import mask_credentials

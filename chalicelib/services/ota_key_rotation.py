@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from chalicelib.aws.credential_vault import CredentialsUnavailable, CredentialVault
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import OtaAccount
 from chalicelib.db.repositories import ota as ota_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.services import ota_access
 from chalicelib.services.audit_service import AuditActor, record_audit
 

@@ -20,7 +20,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import (
     OtaAccount,
     OtaConnection,
@@ -31,6 +30,7 @@ from chalicelib.db.models import (
     RoomTypeMapping,
 )
 from chalicelib.db.repositories import ota as ota_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound
 from chalicelib.domain.ota_codes import OtaCode

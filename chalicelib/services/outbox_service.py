@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from chalicelib.aws.notifications import NotificationFailed, publish_alert
-from chalicelib.db.engine import UnitOfWork, unit_of_work
 from chalicelib.db.repositories import outbox as outbox_repository
+from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work
 from chalicelib.observability import logger
 
 ALERTS_TOPIC = "alerts"
@@ -34,10 +34,10 @@ PUBLISHERS: dict[str, Publisher] = {ALERTS_TOPIC: publish_alert}
 MAX_ATTEMPTS = 12
 BATCH = 100
 
-_pending: weakref.WeakKeyDictionary[UnitOfWork, list[int]] = weakref.WeakKeyDictionary()
+_pending: weakref.WeakKeyDictionary[SqlUnitOfWork, list[int]] = weakref.WeakKeyDictionary()
 
 
-def publish_after_commit(uow: UnitOfWork, topic: str, payload: dict[str, Any]) -> int:
+def publish_after_commit(uow: SqlUnitOfWork, topic: str, payload: dict[str, Any]) -> int:
     """Write an outbox row in ``uow``'s transaction and relay it right after that commits; its id."""
     message_id = outbox_repository.add(uow.session, topic, payload)
     ids = _pending.get(uow)

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from chalicelib.aws.signing_keys import signing_keyring
 from chalicelib.config import get_settings
-from chalicelib.db.engine import UnitOfWork, unit_of_work
 from chalicelib.db.models import PasswordResetToken, User
 from chalicelib.db.repositories import sessions as session_repository
 from chalicelib.db.repositories import users as user_repository
 from chalicelib.db.repositories.rate_limits import record_hit
+from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work
 from chalicelib.domain import passwords
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import InvalidInput, NotFound
@@ -59,7 +59,7 @@ def _set_password(session: Session, user: User, new_password: str, reason: str, 
     session_repository.revoke_user_sessions(session, user.id, reason, now)
 
 
-def issue_password_link(uow: UnitOfWork, user: User, *, purpose: str, requested_ip: str | None) -> None:
+def issue_password_link(uow: SqlUnitOfWork, user: User, *, purpose: str, requested_ip: str | None) -> None:
     """Create a reset/invite token for ``user`` in ``uow`` and email the link after the commit."""
     now = datetime.now(UTC)
     session_repository.retire_reset_tokens(uow.session, user.id, now)

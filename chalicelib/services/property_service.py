@@ -17,12 +17,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.locks import lock_room_types
 from chalicelib.db.models import Country, Property
 from chalicelib.db.repositories import properties as property_repository
 from chalicelib.db.repositories import settings as settings_repository
 from chalicelib.db.repositories.properties import PropertyFilters
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.money import validate_currency

@@ -48,9 +48,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chalicelib.aws.resources import SYNC_JOBS_QUEUE
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.repositories import sync as sync_repository
 from chalicelib.db.repositories.settings import load_app_settings
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.alerts import ChannelFreshness
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.ota_booking import IngestOutcome, OtaBookingLine, OtaBookingRequest

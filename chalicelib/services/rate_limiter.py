@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.repositories.rate_limits import record_hit
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.errors import RateLimited
 from chalicelib.domain.rate_limits import RateLimit
 

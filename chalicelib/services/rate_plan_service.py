@@ -18,11 +18,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.locks import lock_room_types
 from chalicelib.db.models import Property, RatePlan, RatePlanRule, RoomType
 from chalicelib.db.repositories import calendar as calendar_repository
 from chalicelib.db.repositories import properties as property_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.money import check_amount

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import Role
 from chalicelib.db.repositories import users as user_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, NotFound, PermissionDenied
 from chalicelib.domain.permissions import SUPER_ADMIN_ROLE, Permission, may_grant, permission_names

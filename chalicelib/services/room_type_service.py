@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.locks import lock_room_types
 from chalicelib.db.models import Property, RoomType
 from chalicelib.db.models import SupplierAllocation as AllocationRow
 from chalicelib.db.repositories import calendar as calendar_repository
 from chalicelib.db.repositories import properties as property_repository
 from chalicelib.db.repositories import settings as settings_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.allocations import SupplierAllocation, validate_allocations
 from chalicelib.domain.errors import Conflict, NotFound

@@ -22,12 +22,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from chalicelib.aws.signing_keys import signing_keyring
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.locks import lock_room_types
 from chalicelib.db.models import Country, Property, RoomType, Supplier
 from chalicelib.db.models import SupplierAllocation as AllocationRow
 from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain import sealing
 from chalicelib.domain.access import Caller
 from chalicelib.domain.allocations import SupplierAllocation, validate_allocations

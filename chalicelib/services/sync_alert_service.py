@@ -27,9 +27,9 @@ from typing import Any
 from chalicelib.aws import clients
 from chalicelib.aws.queues import queue_url
 from chalicelib.aws.resources import QUEUES
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.repositories import sync as sync_repository
 from chalicelib.db.repositories.settings import load_app_settings
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.alerts import AlertSeverity, AlertType, dedupe_key
 from chalicelib.domain.ota_accounts import effective_poll_interval
 from chalicelib.domain.ota_codes import OtaCode

@@ -23,8 +23,8 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.repositories.settings import load_app_settings
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.ota_accounts import effective_poll_interval
 from chalicelib.observability import logger
 from chalicelib.services import ota_connection_service, sync_jobs

@@ -19,10 +19,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.aws.queues import QueueDepth, queue_depth
 from chalicelib.aws.resources import ARI_PUSH_QUEUE, SYNC_JOBS_QUEUE
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import SyncRun
 from chalicelib.db.repositories import sync_status as status_repository
 from chalicelib.db.repositories.settings import load_app_settings
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, DependencyUnavailable
 from chalicelib.domain.ota_accounts import effective_poll_interval

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from chalicelib.config import get_settings
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import Country, Role, User
 from chalicelib.db.repositories import sessions as session_repository
 from chalicelib.db.repositories import users as user_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain import passwords
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied

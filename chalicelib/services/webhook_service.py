@@ -29,8 +29,8 @@ from typing import Any, Literal
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.aws.credential_vault import CredentialVault, EncryptedCredentials
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.repositories import webhooks as webhook_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain import webhooks
 from chalicelib.domain.errors import DependencyUnavailable, NotFound
 from chalicelib.domain.ota_codes import OtaCode

@@ -15,8 +15,8 @@ from sqlalchemy import select, update
 from chalicelib.aws import clients
 from chalicelib.aws.notifications import alerts_topic_arn
 from chalicelib.aws.resources import ALERTS_TOPIC_NAME
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import OutboxMessage
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.services import booking_service, outbox_service
 from tests.booking_factories import Hotel, make_hotel, ota_request

@@ -7,8 +7,8 @@ import json
 import pytest
 from sqlalchemy import select, text
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import ActivityLog, AuditLog
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.services.audit_service import AuditActor, record_audit
 from tests.factories import JSON_HEADERS, Identity, body_of
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, update
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import AriChangeRecord, AuditLog, BookingEvent, BookingGroup, InventoryDay
 from chalicelib.db.repositories.bookings import counter_mismatches
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.bookings import BookingNotPending, IdempotencyKeyReused, TransitionNotAllowed
 from chalicelib.domain.errors import InvalidInput, PermissionDenied
 from chalicelib.domain.inventory import InsufficientInventory

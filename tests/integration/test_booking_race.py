@@ -17,9 +17,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import BookingNight, InventoryDay
 from chalicelib.db.repositories.bookings import counter_mismatches
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.inventory import InsufficientInventory
 from chalicelib.services import booking_service
 from chalicelib.services.booking_service import NewBooking, NewBookingLine

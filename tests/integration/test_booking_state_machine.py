@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import update
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import BookingGroup
 from chalicelib.db.repositories.bookings import counter_mismatches
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.inventory import InsufficientInventory
 from chalicelib.domain.ota_booking import IngestOutcome, OtaBookingLine

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import BookingGroup
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_reservation import ReservationAction
 from chalicelib.services import booking_service

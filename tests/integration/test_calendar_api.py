@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from chalicelib.db.engine import unit_of_work
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.nights import horizon_end
 from chalicelib.domain.permissions import Permission
 from tests.factories import Identity

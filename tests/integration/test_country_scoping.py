@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from app import app
 from chalicelib.api.routing import Endpoint, endpoints_of
-from chalicelib.db.engine import unit_of_work
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.permissions import ALL_PERMISSIONS, NO_PERMISSIONS, Permission
 from tests.factories import JSON_HEADERS, RECORD_FACTORIES, UNSCOPED_RESOURCES, Identity, body_of
 

@@ -14,8 +14,9 @@ from chalicelib.config import reset_settings
 from chalicelib.db import migrate
 from chalicelib.db.base import Base
 from chalicelib.db.engine import database_url as resolve_database_url
-from chalicelib.db.engine import dispose_engines, get_engine, unit_of_work
+from chalicelib.db.engine import dispose_engines, get_engine
 from chalicelib.db.models import Country, Property
+from chalicelib.db.unit_of_work import unit_of_work
 from tests.conftest import _with_database
 
 

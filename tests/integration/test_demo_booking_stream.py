@@ -83,8 +83,8 @@ def test_the_demo_seed_sets_the_demo_poll_interval_and_seals_the_webhook_secrets
 
     from chalicelib.aws.credential_vault import CredentialVault
     from chalicelib.config import reset_settings
-    from chalicelib.db.engine import unit_of_work
     from chalicelib.db.models import OtaAccount, OtaConnection
+    from chalicelib.db.unit_of_work import unit_of_work
     from chalicelib.services.ota_access import envelope_of
     from local.demo_ota import seed_ota
     from local.demo_seed import seed

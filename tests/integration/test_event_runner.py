@@ -13,8 +13,8 @@ from app import app
 from chalicelib.aws import clients
 from chalicelib.aws.queues import queue_url
 from chalicelib.aws.resources import HEARTBEAT_QUEUE
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import Heartbeat
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.services.heartbeat_service import emit_heartbeat
 from local.event_runner import EventRunner
 

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import BookingNight
 from chalicelib.db.repositories.bookings import counter_mismatches
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.bookings import CANCELLED, CONFIRMED, BookingNotPending
 from chalicelib.services import booking_service
 from chalicelib.services.booking_service import Actor, NewBooking, NewBookingLine

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import AuditLog, AuthSession, RateLimitBucket, RefreshToken, User
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.services import identity_housekeeping
 from tests.factories import JSON_HEADERS, Identity, body_of
 

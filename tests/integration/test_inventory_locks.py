@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.locks import lock_room_types
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.locks import LockNamespace
 
 

@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import (
     Alert,
     BookingEvent,
@@ -23,6 +22,7 @@ from chalicelib.db.models import (
     OutboxMessage,
 )
 from chalicelib.db.repositories.bookings import counter_mismatches
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.alerts import ChannelFreshness
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ota_booking import IngestOutcome, OtaBookingLine

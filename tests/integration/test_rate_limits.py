@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import text
 
 from app import app
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.repositories.rate_limits import record_hit
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.rate_limits import LOGIN_PER_ACCOUNT
 from tests.factories import Identity, body_of, request_from_ip
 

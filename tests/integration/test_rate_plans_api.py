@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from chalicelib.db.engine import unit_of_work
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.nights import horizon_end
 from tests.factories import Identity
 from tests.support.calendar_api import Api, new_property, new_room_type, property_today, staff_api, table_count

@@ -6,8 +6,8 @@ import json
 
 from sqlalchemy import select
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import AuditLog, Role
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.permissions import PRESET_ROLES, Permission
 from tests.factories import JSON_HEADERS, Identity, body_of
 

@@ -11,8 +11,8 @@ from chalice.test import Client
 from sqlalchemy import text
 
 from app import app
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.locks import lock_room_types
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.nights import horizon_end
 from chalicelib.domain.permissions import Permission

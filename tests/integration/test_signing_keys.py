@@ -13,8 +13,8 @@ from chalicelib.aws import clients
 from chalicelib.aws.resources import JWT_SIGNING_KEYS_SECRET_NAME
 from chalicelib.aws.signing_keys import signing_keyring
 from chalicelib.config import reset_settings
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import AuthSession
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.tokens import issue_access_token, parse_keyring
 from tests.factories import Identity, body_of
 

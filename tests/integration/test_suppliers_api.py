@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import Supplier
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.services.supplier_service import reveal_account_number
 from tests.factories import Identity
 from tests.support.calendar_api import new_property, new_room_type, property_today, staff_api, table_count

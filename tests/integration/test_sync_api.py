@@ -12,8 +12,8 @@ from sqlalchemy import select
 from chalicelib.aws import clients
 from chalicelib.aws.queues import queue_url
 from chalicelib.aws.resources import ARI_PUSH_QUEUE, SYNC_JOBS_QUEUE
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import AuditLog, OtaConnection, SyncRun
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.permissions import Permission
 from tests.factories import Identity, body_of
 from tests.integration.test_webhooks import drain_sync_jobs

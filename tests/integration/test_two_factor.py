@@ -7,8 +7,8 @@ import json
 from sqlalchemy import select
 
 from chalicelib.aws.signing_keys import signing_keyring
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import UserTotp
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain import sealing
 from tests.factories import JSON_HEADERS, Identity, body_of
 

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import select
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import AuditLog, User
+from chalicelib.db.unit_of_work import unit_of_work
 from tests.conftest import sent_emails
 from tests.factories import JSON_HEADERS, Identity, body_of
 

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from chalicelib.aws import clients
 from chalicelib.aws.queues import queue_url
 from chalicelib.aws.resources import SYNC_JOBS_QUEUE
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import WebhookReceipt
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain import webhooks
 from chalicelib.services import webhook_service
 from tests.factories import Identity, body_of

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from chalicelib.db.engine import unit_of_work
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.timezones import today_in_timezone
 from tests.factories import Identity, body_of

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from chalicelib.db.models import ActivityLog, AuditLog
 from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
+from chalicelib.domain.audit import AuditEntry
 
 
 @dataclass(frozen=True)
@@ -81,3 +83,15 @@ def list_activity(
         session, statement.order_by(ActivityLog.occurred_at.desc(), ActivityLog.id.desc()), offset=offset, limit=limit
     )
     return [row[0] for row in rows], total
+
+
+class SqlAuditRepository:
+    """Audit rows of one unit of work (``uow.audit``); they commit or roll back with the change."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, entry: AuditEntry) -> AuditLog:
+        row = AuditLog(**dataclasses.asdict(entry))
+        self._session.add(row)
+        return row

@@ -4,37 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chalicelib.config import get_settings
 from chalicelib.db.models import AppSetting
-
-
-class AppSettings(BaseModel):
-    """Every global setting with its default; unknown keys in the table are ignored."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    inventory_buffer_rooms: int = Field(
-        default=0, ge=0, le=1000, description="rooms kept back from sale on every night, unless overridden"
-    )
-    sync_poll_interval_seconds: int = Field(
-        default=150, ge=30, le=86400, description="how often each OTA connection is polled for reservations"
-    )
-    booking_expiry_minutes: int = Field(
-        default=15, ge=1, le=1440, description="how long an unconfirmed booking holds its rooms"
-    )
-    stale_channel_intervals: int = Field(
-        default=4,
-        ge=2,
-        le=100,
-        description="a connection whose last successful sync is older than this many poll intervals is stale",
-    )
-
-
-SETTING_KEYS = tuple(AppSettings.model_fields)
+from chalicelib.domain.settings import SETTING_KEYS, AppSettings, SettingChange
 
 
 def load_app_settings(session: Session) -> AppSettings:
@@ -65,3 +41,20 @@ def upsert_setting(session: Session, key: str, value: Any, user_id: int | None) 
     else:
         row.value = value
         row.updated_by_user_id = user_id
+
+
+class SqlSettingsRepository:
+    """The settings of one unit of work (``uow.settings``)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def load(self) -> AppSettings:
+        return load_app_settings(self._session)
+
+    def latest_change(self) -> SettingChange | None:
+        row = latest_setting_row(self._session)
+        return SettingChange(row.key, row.updated_at, row.updated_by_user_id) if row else None
+
+    def save(self, key: str, value: Any, user_id: int | None) -> None:
+        upsert_setting(self._session, key, value, user_id)

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import text
 
-from chalicelib.db.engine import unit_of_work
+from chalicelib.db.unit_of_work import unit_of_work
 from tests.factories import Identity, body_of
 from tests.integration.ota.conftest import CASES, OtaHarness
 

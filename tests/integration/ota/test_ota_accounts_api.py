@@ -8,7 +8,7 @@ import base64
 import pytest
 from sqlalchemy import text
 
-from chalicelib.db.engine import unit_of_work
+from chalicelib.db.unit_of_work import unit_of_work
 from tests.integration.ota.api_support import OtaApi, row_count, table_text
 from tests.integration.ota.conftest import CASES, OtaHarness
 from tests.ota_factories import make_account, make_connection, make_property

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import RoomTypeMapping
 from chalicelib.db.repositories import ota as ota_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.ari import AriUpdate
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.ota_codes import OtaCode

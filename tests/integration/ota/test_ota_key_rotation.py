@@ -15,8 +15,8 @@ from chalicelib.aws import clients
 from chalicelib.aws.credential_vault import CredentialVault
 from chalicelib.aws.resources import OTA_CREDENTIALS_KEY_ALIAS
 from chalicelib.cli import rotate_ota_credentials
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import OtaAccount
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.services import ota_access
 from tests.integration.ota.conftest import OtaHarness
 from tests.ota_factories import make_account

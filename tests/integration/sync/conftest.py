@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import BookingGroup, OtaReservationRevision
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.ota.budget import FakeClock, Unlimited
 from chalicelib.ota.transport import HttpSettings, RetryPolicy

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select, update
 
 from chalicelib.aws import clients
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import OtaConnection
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.services import ota_connection_service, sync_dispatch_service
 from tests.ota_factories import make_account, make_connection, make_property
 

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import OtaConnection, PendingOtaAck, SyncRun
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.ota_reservation import Acknowledgement
 from chalicelib.domain.ota_results import AckResult
 from chalicelib.ota.base import OtaAdapter

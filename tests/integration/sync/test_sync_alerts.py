@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import Alert, OtaConnection, PendingOtaAck
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.services import property_sync_service, sync_alert_service
 from tests.integration.sync.conftest import Sims, adapter_source, connect_property, job, stored_reservations
 from tests.ota_factories import make_account, make_connection, make_property, map_rate, map_room

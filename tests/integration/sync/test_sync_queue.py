@@ -15,8 +15,8 @@ from app import app
 from chalicelib.aws import clients
 from chalicelib.aws.queues import queue_url
 from chalicelib.aws.resources import SYNC_JOBS_QUEUE
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import Alert
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.services import sync_alert_service, sync_jobs
 from local.event_runner import EventRunner, LocalLambdaContext, sqs_event
 from tests.integration.sync.conftest import OTAS, Sims, connect_property, revisions, sold, stored_reservations

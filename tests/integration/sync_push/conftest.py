@@ -16,8 +16,8 @@ from app import app
 from chalicelib.aws import clients
 from chalicelib.aws.queues import queue_url
 from chalicelib.aws.resources import ARI_PUSH_QUEUE
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import InventoryDay, SyncRun
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.ota.base import AdapterOptions
 from chalicelib.ota.budget import Unlimited
 from chalicelib.ota.transport import HttpSettings, RetryPolicy

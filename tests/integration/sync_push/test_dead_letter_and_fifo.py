@@ -14,8 +14,8 @@ from app import app
 from chalicelib.aws import clients
 from chalicelib.aws.queues import OutgoingMessage, queue_url, send_messages
 from chalicelib.aws.resources import ARI_PUSH_QUEUE
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import Alert
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.services import booking_service
 from local.event_runner import EventRunner

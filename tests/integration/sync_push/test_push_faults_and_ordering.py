@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from chalicelib.aws.queues import OutgoingMessage, send_messages
 from chalicelib.aws.resources import ARI_PUSH_QUEUE
-from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import AriChangeRecord
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.ari_push import id_ranges
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.services import booking_service

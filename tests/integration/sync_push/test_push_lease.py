@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text, update
 
-from chalicelib.db.engine import get_engine, unit_of_work
+from chalicelib.db.engine import get_engine
 from chalicelib.db.models import AriChangeRecord, AriPushState
 from chalicelib.db.repositories import ari_push as ari_push_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.ari_push import id_ranges
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.ota.base import AdapterOptions, OtaAdapter

@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from chalicelib.aws.queues import queue_url
 from chalicelib.aws.resources import ARI_PUSH_QUEUE
-from chalicelib.db.engine import session_factory, unit_of_work
+from chalicelib.db.engine import session_factory
 from chalicelib.db.models import AriChangeRecord
 from chalicelib.db.repositories import ari_push as ari_push_repository
 from chalicelib.db.repositories import calendar as calendar_repository
+from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.ari_changes import ari_changes
 from chalicelib.domain.inventory import pair_changes
 from chalicelib.domain.ota_codes import OtaCode

@@ -1,0 +1,75 @@
+"""The unit of work every service opens: one database transaction, its repositories, and the work
+that must happen only after it commits.
+
+Services take a :data:`~chalicelib.services.ports.UnitOfWorkFactory` (default: :func:`unit_of_work`)
+and use the repositories it exposes (``uow.settings``, ``uow.audit``, …), so the same service
+runs on :class:`SqlUnitOfWork` in production and on the in-memory ``FakeUnitOfWork`` of
+``tests/unit/fakes.py`` in unit tests. Code not yet moved onto repositories still reaches the
+session through ``uow.session``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cached_property
+
+from sqlalchemy.orm import Session
+
+from chalicelib.db.engine import session_factory
+from chalicelib.db.repositories.audit import SqlAuditRepository
+from chalicelib.db.repositories.settings import SqlSettingsRepository
+
+AfterCommitHook = Callable[[], None]
+
+
+class SqlUnitOfWork:
+    """One PostgreSQL transaction.
+
+    Leaving the ``with unit_of_work() as uow:`` block normally commits; an exception rolls back
+    and re-raises. Hooks registered with :meth:`after_commit` run once the commit succeeded
+    (outbox relays, OTA acknowledgements, emails), never after a rollback.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._after_commit: list[AfterCommitHook] = []
+
+    def after_commit(self, hook: AfterCommitHook) -> None:
+        self._after_commit.append(hook)
+
+    def run_after_commit_hooks(self) -> None:
+        hooks, self._after_commit = self._after_commit, []
+        for hook in hooks:
+            hook()
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    @cached_property
+    def audit(self) -> SqlAuditRepository:
+        return SqlAuditRepository(self.session)
+
+    @cached_property
+    def settings(self) -> SqlSettingsRepository:
+        return SqlSettingsRepository(self.session)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[SqlUnitOfWork]:
+    session = session_factory()()
+    uow = SqlUnitOfWork(session)
+    # lets code deep in a transaction (an outbox write) register work for after the commit
+    session.info["unit_of_work"] = uow
+    try:
+        with session.begin():
+            yield uow
+    finally:
+        session.close()
+    uow.run_after_commit_hooks()
+
+
+def unit_of_work_of(session: Session) -> SqlUnitOfWork | None:
+    """The unit of work ``session`` belongs to (None: a session opened some other way)."""
+    found = session.info.get("unit_of_work")
+    return found if isinstance(found, SqlUnitOfWork) else None

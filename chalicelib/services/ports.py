@@ -1,0 +1,48 @@
+"""What services need from storage, as protocols: the unit of work and its repositories.
+
+Services take a :data:`UnitOfWorkFactory` (default: the PostgreSQL one,
+``chalicelib.db.unit_of_work.unit_of_work``) and use only what these protocols declare, so the
+same service runs in production on SQL and in unit tests on the in-memory twins of
+``tests/unit/fakes.py``. A repository method returns frozen views or domain values; the ORM stays
+behind the SQL implementation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.settings import AppSettings, SettingChange
+
+
+class AuditRepository(Protocol):
+    def add(self, entry: AuditEntry) -> object: ...
+
+
+class SettingsRepository(Protocol):
+    def load(self) -> AppSettings: ...
+
+    def latest_change(self) -> SettingChange | None: ...
+
+    def save(self, key: str, value: Any, user_id: int | None) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: commits when its ``with`` block ends normally, rolls back on an exception."""
+
+    @property
+    def audit(self) -> AuditRepository: ...
+
+    @property
+    def settings(self) -> SettingsRepository: ...
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` once the transaction has committed (never after a rollback)."""
+
+    def flush(self) -> None:
+        """Send pending writes so that generated ids and constraint errors appear now."""
+
+
+UnitOfWorkFactory = Callable[[], AbstractContextManager[UnitOfWork]]
