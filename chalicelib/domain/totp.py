@@ -1,4 +1,4 @@
-"""Time-based one-time passwords (RFC 6238 over RFC 4226) and recovery codes.
+"""Time-based one-time passwords (RFC 6238 over RFC 4226, computed by pyotp) and recovery codes.
 
 SHA-1, 30-second steps, 6 digits: what every authenticator app speaks. A code is accepted one
 step either side of now (clock drift) and only for a step later than the last one used, so an
@@ -7,13 +7,12 @@ observed code cannot be replayed.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import re
 import secrets
-import struct
 from urllib.parse import quote, urlencode
+
+import pyotp
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -26,12 +25,11 @@ _TOTP_FORMAT = re.compile(r"^\d{6}$")
 
 def generate_secret() -> str:
     """A new shared secret, base32 without padding (what authenticator apps expect)."""
-    return base64.b32encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii").rstrip("=")
+    return pyotp.random_base32(length=SECRET_BYTES * 8 // 5)
 
 
-def _key(secret_b32: str) -> bytes:
-    padded = secret_b32.upper() + "=" * (-len(secret_b32) % 8)
-    return base64.b32decode(padded)
+def _totp(secret_b32: str) -> pyotp.TOTP:
+    return pyotp.TOTP(secret_b32, digits=DIGITS, digest=hashlib.sha1, interval=STEP_SECONDS)
 
 
 def step_at(unix_time: float) -> int:
@@ -39,10 +37,7 @@ def step_at(unix_time: float) -> int:
 
 
 def code_for_step(secret_b32: str, step: int) -> str:
-    digest = hmac.new(_key(secret_b32), struct.pack(">Q", step), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return str(value % 10**DIGITS).zfill(DIGITS)
+    return _totp(secret_b32).generate_otp(step)
 
 
 def code_at(secret_b32: str, unix_time: float) -> str:
@@ -54,15 +49,19 @@ def looks_like_totp(code: str) -> bool:
 
 
 def verify(secret_b32: str, code: str, *, unix_time: float, last_used_step: int | None) -> int | None:
-    """The step ``code`` belongs to when it is valid now and newer than ``last_used_step``; else None."""
+    """The step ``code`` belongs to when it is valid now and newer than ``last_used_step``; else None.
+
+    pyotp's own ``verify`` says only yes or no; replay protection needs to know which step matched,
+    so each step of the drift window is compared here (constant time, no early exit).
+    """
     code = code.strip()
     if not looks_like_totp(code):
         return None
+    totp = _totp(secret_b32)
     now = step_at(unix_time)
     matched: int | None = None
     for step in range(now - DRIFT_STEPS, now + DRIFT_STEPS + 1):
-        # Compare every candidate (no early exit) so timing says nothing about which matched.
-        if hmac.compare_digest(code_for_step(secret_b32, step), code) and matched is None:
+        if pyotp.utils.strings_equal(totp.generate_otp(step), code) and matched is None:
             matched = step
     if matched is None or (last_used_step is not None and matched <= last_used_step):
         return None
@@ -70,7 +69,11 @@ def verify(secret_b32: str, code: str, *, unix_time: float, last_used_step: int 
 
 
 def provisioning_uri(secret_b32: str, *, account: str, issuer: str) -> str:
-    """The ``otpauth://`` URI an authenticator app imports (usually shown as a QR code)."""
+    """The ``otpauth://`` URI an authenticator app imports (usually shown as a QR code).
+
+    Built here rather than by pyotp, which leaves out the parameters equal to its defaults: some
+    authenticator apps do not assume them, so the URI states algorithm, digits and period.
+    """
     label = quote(f"{issuer}:{account}", safe="@:")
     query = urlencode(
         {"secret": secret_b32, "issuer": issuer, "algorithm": "SHA1", "digits": DIGITS, "period": STEP_SECONDS}
