@@ -44,7 +44,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import Json
 from sqlalchemy.orm import Session
 
 from chalicelib.aws.queues import send_messages
@@ -278,15 +279,21 @@ def _sync_run(
 # --- the SQS handler -------------------------------------------------------------------------------
 
 
+class AriPushRecord(SqsRecordModel):
+    """An SQS record whose body is an ARI push message (parsed by Powertools' batch processor)."""
+
+    body: Json[AriPushMessage]
+
+
 def push_record(
-    record: SQSRecord, *, options: AdapterOptions | None = None, message: AriPushMessage | None = None
+    record: AriPushRecord, *, options: AdapterOptions | None = None, message: AriPushMessage | None = None
 ) -> PushReport:
     """Push one record's message (or ``message``: the record's merged with its followers in the batch)."""
-    chosen = message or AriPushMessage.model_validate_json(record.body)
-    receive_count = int(record.attributes.approximate_receive_count or 1)
+    chosen = message or record.body
+    receive_count = int(record.attributes.ApproximateReceiveCount or 1)
     report = push(
         chosen,
-        message_id=record.message_id,
+        message_id=record.messageId,
         options=options,
         final_attempt=receive_count >= ARI_PUSH_QUEUE.max_receive_count,
     )
@@ -335,16 +342,15 @@ def handle_ari_push_batch(
     (:func:`merge_batch`). ``options``: adapter settings (tests shorten timeouts)."""
     merged = merge_batch(list(event.get("Records", [])))
 
-    def handle(record: SQSRecord) -> PushReport:
-        if record.message_id in merged and merged[record.message_id] is None:
-            message = AriPushMessage.model_validate_json(record.body)
-            return PushReport(message.connection_id, "push", "skipped", errors=["merged into an earlier message"])
-        return push_record(record, options=options, message=merged.get(record.message_id))
+    def handle(record: AriPushRecord) -> PushReport:
+        if record.messageId in merged and merged[record.messageId] is None:
+            return PushReport(record.body.connection_id, "push", "skipped", errors=["merged into an earlier message"])
+        return push_record(record, options=options, message=merged.get(record.messageId))
 
     return process_partial_response(
         event=event,
         record_handler=handle,
-        processor=SqsFifoPartialProcessor(skip_group_on_error=True),
+        processor=SqsFifoPartialProcessor(model=AriPushRecord, skip_group_on_error=True),
         context=context,
     )
 

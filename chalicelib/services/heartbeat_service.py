@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from pydantic import BaseModel, ConfigDict
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import BaseModel, ConfigDict, Json
 from sqlalchemy.dialects.postgresql import insert
 
 from chalicelib.aws.queues import OutgoingMessage, send_messages
@@ -40,12 +40,18 @@ def emit_heartbeat(source: str = "schedule", now: datetime | None = None) -> Hea
     return message
 
 
-def record_heartbeat(record: SQSRecord) -> None:
+class HeartbeatRecord(SqsRecordModel):
+    """An SQS record whose body is a heartbeat (parsed by Powertools' batch processor)."""
+
+    body: Json[HeartbeatMessage]
+
+
+def record_heartbeat(record: HeartbeatRecord) -> None:
     """Store one heartbeat; a redelivered message updates its receive count instead of duplicating."""
-    message = HeartbeatMessage.model_validate_json(record.body)
-    receive_count = int(record.attributes.approximate_receive_count or 1)
+    message = record.body
+    receive_count = int(record.attributes.ApproximateReceiveCount or 1)
     statement = insert(Heartbeat).values(
-        message_id=record.message_id,
+        message_id=record.messageId,
         source=message.source,
         emitted_at=message.emitted_at,
         receive_count=receive_count,
@@ -56,7 +62,7 @@ def record_heartbeat(record: SQSRecord) -> None:
     with unit_of_work() as uow:
         uow.session.execute(statement)
     lag = (datetime.now(UTC) - message.emitted_at).total_seconds()
-    logger.info("heartbeat recorded", extra={"message_id": record.message_id, "lag_seconds": round(lag, 3)})
+    logger.info("heartbeat recorded", extra={"message_id": record.messageId, "lag_seconds": round(lag, 3)})
 
 
 def handle_heartbeat_batch(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
@@ -64,6 +70,6 @@ def handle_heartbeat_batch(event: dict[str, Any], context: Any) -> PartialItemFa
     return process_partial_response(
         event=event,
         record_handler=record_heartbeat,
-        processor=BatchProcessor(event_type=EventType.SQS),
+        processor=BatchProcessor(event_type=EventType.SQS, model=HeartbeatRecord),
         context=context,
     )

@@ -45,7 +45,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import Json
 
 from chalicelib.aws.resources import SYNC_JOBS_QUEUE
 from chalicelib.db.repositories import sync as sync_repository
@@ -458,6 +459,12 @@ def _error_json(error: SyncError) -> dict[str, Any]:
 # --- the SQS batch ------------------------------------------------------------------------------------------
 
 
+class SyncJobRecord(SqsRecordModel):
+    """An SQS record whose body is a sync job (parsed by Powertools' batch processor)."""
+
+    body: Json[SyncJobMessage]
+
+
 def handle_sync_jobs_batch(
     event: dict[str, Any], context: Any, *, adapter_source: AdapterSource | None = None
 ) -> PartialItemFailureResponse:
@@ -469,11 +476,11 @@ def handle_sync_jobs_batch(
     """
     synced: set[int] = set()
 
-    def record_handler(record: SQSRecord) -> PropertySyncOutcome:
-        job = SyncJobMessage.model_validate_json(record.body)
+    def record_handler(record: SyncJobRecord) -> PropertySyncOutcome:
+        job = record.body
         if job.property_id in synced:
             return PropertySyncOutcome(property_id=job.property_id, skipped=True)
-        outcome = sync_property(job, message_id=record.message_id, adapter_source=adapter_source)
+        outcome = sync_property(job, message_id=record.messageId, adapter_source=adapter_source)
         if not outcome.skipped:
             synced.add(job.property_id)
         return outcome
@@ -481,6 +488,6 @@ def handle_sync_jobs_batch(
     return process_partial_response(
         event=event,
         record_handler=record_handler,
-        processor=BatchProcessor(event_type=EventType.SQS),
+        processor=BatchProcessor(event_type=EventType.SQS, model=SyncJobRecord),
         context=context,
     )
