@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -34,9 +35,19 @@ class SqlUnitOfWork:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._after_commit: list[AfterCommitHook] = []
+        self._batches: dict[str, list[Any]] = {}
 
     def after_commit(self, hook: AfterCommitHook) -> None:
         self._after_commit.append(hook)
+
+    def after_commit_batched(self, key: str, item: Any, run: Callable[[list[Any]], None]) -> None:
+        """Collect ``item`` under ``key``; once committed, ``run`` is called once with every item
+        collected under that key, in order (one outbox relay per transaction, however many writes)."""
+        items = self._batches.get(key)
+        if items is None:
+            items = self._batches[key] = []
+            self.after_commit(lambda: run(list(items)))
+        items.append(item)
 
     def run_after_commit_hooks(self) -> None:
         hooks, self._after_commit = self._after_commit, []

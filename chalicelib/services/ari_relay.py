@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import weakref
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
@@ -30,7 +29,7 @@ from sqlalchemy.orm import Session
 from chalicelib.aws.queues import OutgoingMessage, send_messages
 from chalicelib.aws.resources import ARI_PUSH_QUEUE
 from chalicelib.db.repositories import ari_push as ari_push_repository
-from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work, unit_of_work_of
+from chalicelib.db.unit_of_work import unit_of_work, unit_of_work_of
 from chalicelib.domain.ari_push import chunk_ranges, id_ranges
 from chalicelib.observability import logger
 
@@ -109,9 +108,6 @@ def relay(
     return RelayReport(len(claimed), len(messages))
 
 
-_pending: weakref.WeakKeyDictionary[SqlUnitOfWork, set[int]] = weakref.WeakKeyDictionary()
-
-
 def relay_after_commit(session: Session, property_id: int) -> None:
     """Relay ``property_id``'s outbox rows once ``session``'s unit of work has committed.
 
@@ -120,11 +116,7 @@ def relay_after_commit(session: Session, property_id: int) -> None:
     uow = unit_of_work_of(session)
     if uow is None:
         return
-    properties = _pending.get(uow)
-    if properties is None:
-        properties = _pending[uow] = set()
-        uow.after_commit(lambda: _relay_quietly(sorted(properties)))
-    properties.add(property_id)
+    uow.after_commit_batched("ari.relay", property_id, lambda property_ids: _relay_quietly(sorted(set(property_ids))))
 
 
 def _relay_quietly(property_ids: list[int]) -> None:

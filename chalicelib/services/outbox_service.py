@@ -13,7 +13,6 @@ add ``ota_ack`` and friends). Failures are retried with exponential backoff up t
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,17 +33,11 @@ PUBLISHERS: dict[str, Publisher] = {ALERTS_TOPIC: publish_alert}
 MAX_ATTEMPTS = 12
 BATCH = 100
 
-_pending: weakref.WeakKeyDictionary[SqlUnitOfWork, list[int]] = weakref.WeakKeyDictionary()
-
 
 def publish_after_commit(uow: SqlUnitOfWork, topic: str, payload: dict[str, Any]) -> int:
     """Write an outbox row in ``uow``'s transaction and relay it right after that commits; its id."""
     message_id = outbox_repository.add(uow.session, topic, payload)
-    ids = _pending.get(uow)
-    if ids is None:
-        ids = _pending[uow] = []
-        uow.after_commit(lambda: _relay_quietly(list(ids)))
-    ids.append(message_id)
+    uow.after_commit_batched("outbox.relay", message_id, _relay_quietly)
     return message_id
 
 
