@@ -17,8 +17,8 @@
   on the OTA side), then acknowledged.
 
 **One push at a time per connection, no transaction across the OTA call.** The FIFO group
-already serialises a connection's messages; the connection's lease (``ari_push_states.lease_owner``
-until ``lease_expires_at``, :data:`LEASE_SECONDS` = the queue's visibility timeout) keeps an SQS
+already serialises a connection's messages; the connection's lease (a ``leases`` row for
+:data:`LEASE_SECONDS` = the queue's visibility timeout) keeps an SQS
 redelivery after a visibility timeout or a second region from interleaving two pushes. Per message:
 
 1. take the lease (one conditional upsert, committed); if another worker holds it, poll for up to
@@ -53,11 +53,13 @@ from chalicelib.aws.resources import ARI_PUSH_QUEUE
 from chalicelib.db.models import SyncRun
 from chalicelib.db.repositories import ari_push as ari_push_repository
 from chalicelib.db.repositories import calendar as calendar_repository
+from chalicelib.db.repositories import leases as lease_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.alerts import AlertSeverity, AlertType
 from chalicelib.domain.ari_changes import AriRange, acknowledge, coalesce, full_snapshot
 from chalicelib.domain.ari_push import OwnChangeSplit, PendingChange, ota_updates, split_own_changes
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.leases import ari_push_lease
 from chalicelib.domain.ota_mappings import MappingIndex
 from chalicelib.domain.ota_results import PushResult
 from chalicelib.domain.timezones import today_in_timezone
@@ -167,7 +169,7 @@ def push(
             session.add(_sync_run(message, kind, report, result, started_at, started, message_id))
             if report.status == "failed" and final_attempt:
                 alert_service.raise_alert(uow, _push_failure_alert(target, report))
-            if not ari_push_repository.release_push_lease(session, target.connection_id, owner):
+            if lease_repository.release_lease(session, ari_push_lease(target.connection_id), owner) is None:
                 logger.warning("ARI push outlived its lease", extra={"connection_id": target.connection_id})
         released = True
     finally:
@@ -183,7 +185,7 @@ def _wait_for_lease(connection_id: int, owner: str, wait_seconds: float) -> bool
     deadline = time.monotonic() + wait_seconds
     while True:
         with unit_of_work() as uow:
-            if ari_push_repository.take_push_lease(uow.session, connection_id, owner, LEASE_SECONDS):
+            if lease_repository.take_lease(uow.session, ari_push_lease(connection_id), owner, LEASE_SECONDS):
                 return True
         if time.monotonic() >= deadline:
             return False
@@ -194,7 +196,7 @@ def _release_lease_quietly(connection_id: int, owner: str) -> None:
     """After a failure: free the lease now rather than when it expires; never mask the failure."""
     try:
         with unit_of_work() as uow:
-            ari_push_repository.release_push_lease(uow.session, connection_id, owner)
+            lease_repository.release_lease(uow.session, ari_push_lease(connection_id), owner)
     except Exception:  # noqa: BLE001 - the push's own failure is what propagates; the lease expires
         logger.exception("ARI push lease not released (it expires)", extra={"connection_id": connection_id})
 

@@ -15,7 +15,7 @@ property. For each of its active connections, in id order:
 Revisions not stored or not acknowledged are kept in ``pending_ota_acks`` (first seen, last
 error) for the unacknowledged-booking alert, and forgotten once acknowledged.
 
-**One worker per property.** The job takes the property's lease (``sync_leases``; a row with an
+**One worker per property.** The job takes the property's lease (``leases``; a row with an
 expiry, not a session advisory lock: no transaction or session lock may be held across OTA
 calls). A second job for the same property does not wait: it sets the lease's
 ``rerun_requested`` flag and succeeds, and the holder, before letting go, pulls the property once
@@ -49,11 +49,13 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 
 from chalicelib.aws.resources import SYNC_JOBS_QUEUE
+from chalicelib.db.repositories import leases as lease_repository
 from chalicelib.db.repositories import sync as sync_repository
 from chalicelib.db.repositories.settings import load_app_settings
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.alerts import ChannelFreshness
 from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.leases import property_sync_lease
 from chalicelib.domain.ota_booking import IngestOutcome, OtaBookingLine, OtaBookingRequest
 from chalicelib.domain.ota_mappings import MappingIndex
 from chalicelib.domain.ota_reservation import Acknowledgement, OtaReservation, ReservationAction
@@ -228,7 +230,8 @@ def sync_property(
     """Pull every active connection of the job's property (see the module docstring)."""
     source = adapter_source or default_adapter_source()
     holder = f"{message_id or 'direct'}:{uuid.uuid4().hex[:12]}"
-    if not _take_lease_or_hand_over(job.property_id, holder, now, lease_wait_seconds):
+    lease = property_sync_lease(job.property_id)
+    if not _take_lease_or_hand_over(job.property_id, holder, lease_wait_seconds):
         logger.info(
             "property sync handed over: the worker syncing it will pull again",
             extra={"property_id": job.property_id, "trigger": job.trigger},
@@ -247,15 +250,15 @@ def sync_property(
             if outcome.passes >= MAX_PASSES:
                 break
             with unit_of_work() as uow:
-                again = sync_repository.continue_or_release(uow.session, job.property_id, holder, now(), LEASE_SECONDS)
+                again = lease_repository.continue_or_release(uow.session, lease, holder, LEASE_SECONDS)
             if not again:
                 released = True
                 break
     finally:
         if not released:
             with unit_of_work() as uow:
-                rerun_asked = sync_repository.release_lease(uow.session, job.property_id, holder)
-            if rerun_asked:
+                released_lease = lease_repository.release_lease(uow.session, lease, holder)
+            if released_lease is not None and released_lease.rerun_requested:
                 # A rerun was asked for after the last allowed pass: a fresh job does it.
                 enqueue_property_syncs([job.property_id], "retry", hint="rerun after the pass limit")
     failed = [c for c in outcome.connections if c.internal_error]
@@ -277,18 +280,19 @@ def sync_property(
     return outcome
 
 
-def _take_lease_or_hand_over(property_id: int, holder: str, now: Callable[[], datetime], wait_seconds: float) -> bool:
+def _take_lease_or_hand_over(property_id: int, holder: str, wait_seconds: float) -> bool:
     """True: this job holds the lease. False: a live holder was asked to pull once more (the job is done).
 
     A lease that expires between the two steps is taken over; ``wait_seconds`` bounds the retries.
     """
+    lease = property_sync_lease(property_id)
     deadline = time.monotonic() + wait_seconds
     while True:
         with unit_of_work() as uow:
-            if sync_repository.take_lease(uow.session, property_id, holder, now(), LEASE_SECONDS):
+            if lease_repository.take_lease(uow.session, lease, holder, LEASE_SECONDS):
                 return True
         with unit_of_work() as uow:
-            if sync_repository.request_rerun(uow.session, property_id, now()):
+            if lease_repository.request_rerun(uow.session, lease):
                 return False
         if time.monotonic() >= deadline:
             raise PropertyBusy(f"property {property_id}: the lease could be neither taken nor handed over")

@@ -28,7 +28,7 @@ from chalicelib.db.models.ota import MappingProposal, OtaAccount, OtaConnection,
 from chalicelib.db.models.property import Property, RoomType
 from chalicelib.db.models.reference import Country
 from chalicelib.db.models.supplier import Supplier, SupplierAllocation
-from chalicelib.db.models.sync import PendingOtaAck, SyncLease, SyncRun
+from chalicelib.db.models.sync import Lease, PendingOtaAck, SyncRun
 from chalicelib.db.models.system import AppSetting, Heartbeat
 from chalicelib.db.models.webhook import WebhookReceipt
 
@@ -51,6 +51,7 @@ __all__ = [
     "Heartbeat",
     "IdempotencyKey",
     "InventoryDay",
+    "Lease",
     "MappingProposal",
     "OtaAccount",
     "OtaConnection",
@@ -71,7 +72,6 @@ __all__ = [
     "RoomTypeMapping",
     "Supplier",
     "SupplierAllocation",
-    "SyncLease",
     "SyncRun",
     "User",
     "UserTotp",

@@ -7,17 +7,15 @@ never sent again: redeliveries and out-of-order messages cannot regress an OTA t
 ``rate_plan_id`` 0 stands for a room type's own night (inventory and restrictions).
 
 ``ari_push_states`` remembers, per connection, the local date of the last nightly full resync
-that was enqueued, so the nightly schedule enqueues it once per local day, and holds the
-connection's push lease (``lease_owner`` until ``lease_expires_at``): one push at a time per
-connection without a transaction or a session lock held across the OTA call. An expired lease is
-free, so a worker killed mid-push blocks the connection no longer than the lease.
+that was enqueued, so the nightly schedule enqueues it once per local day. (One push at a time
+per connection is kept by the connection's lease, ``leases``.)
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chalicelib.db.base import Base
@@ -45,5 +43,3 @@ class AriPushState(Base):
     )
     full_push_local_date: Mapped[date | None] = mapped_column(Date)
     full_push_enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    lease_owner: Mapped[str | None] = mapped_column(String(100))
-    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -67,20 +67,22 @@ class SyncRun(Base):
     message_id: Mapped[str | None] = mapped_column(String(100))
 
 
-class SyncLease(Base):
-    """Who is pulling a property right now: a lease row instead of a session advisory lock.
+class Lease(Base):
+    """Who is working on a resource right now (a property's pull, a connection's ARI push): a
+    lease row instead of a session advisory lock.
 
-    A property sync calls OTAs for seconds, and no transaction (nor a session lock, which would
-    leak through connection reuse and pin RDS Proxy) may be held across an OTA call. The lease
-    expires on its own (``expires_at``), so a worker killed mid-sync never blocks the property
-    for longer than the lease. A job that finds the lease held sets ``rerun_requested`` instead of
-    waiting: the holder pulls once more before it lets go, so a burst of webhooks for one hotel
-    costs one pull after the burst, not one SQS retry per webhook.
+    Syncs and pushes call OTAs for seconds, and no transaction (nor a session lock, which would
+    leak through connection reuse and pin RDS Proxy) may be held across an OTA call. A lease
+    expires on its own (``expires_at``, the database's clock), so a worker killed mid-call never
+    blocks the resource for longer than the lease. A job that finds a property's lease held sets
+    ``rerun_requested`` instead of waiting: the holder pulls once more before it lets go, so a
+    burst of webhooks for one hotel costs one pull after the burst, not one SQS retry each.
+    ``resource`` names come from ``chalicelib.domain.leases``.
     """
 
-    __tablename__ = "sync_leases"
+    __tablename__ = "leases"
 
-    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100), nullable=False)
     acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -1,9 +1,9 @@
-"""SQL of the ARI push: the relay's claim on outbox rows, acknowledged versions, push state and lease."""
+"""SQL of the ARI push: the relay's claim on outbox rows, acknowledged versions and push state."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Date, Integer, and_, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -90,36 +90,6 @@ def active_connection_ids(session: Session, property_ids: Iterable[int]) -> dict
 
 
 # --- the worker -----------------------------------------------------------------------------------
-
-
-def take_push_lease(session: Session, connection_id: int, owner: str, seconds: int) -> bool:
-    """Take the connection's push lease for ``seconds`` unless another owner holds an unexpired one
-    (one statement; times are the database's clock, so workers' clocks need not agree)."""
-    expires_at = func.now() + timedelta(seconds=seconds)
-    statement = insert(AriPushState).values(connection_id=connection_id, lease_owner=owner, lease_expires_at=expires_at)
-    upsert = statement.on_conflict_do_update(
-        index_elements=["connection_id"],
-        set_={"lease_owner": owner, "lease_expires_at": expires_at},
-        where=or_(
-            AriPushState.lease_owner.is_(None),
-            AriPushState.lease_expires_at <= func.now(),
-            AriPushState.lease_owner == owner,
-        ),
-    ).returning(AriPushState.lease_owner)
-    taken: str | None = session.scalar(upsert)
-    return taken == owner
-
-
-def release_push_lease(session: Session, connection_id: int, owner: str) -> bool:
-    """Free the connection's push lease if ``owner`` still holds it; False if it no longer did."""
-    released = session.scalar(
-        update(AriPushState)
-        .where(AriPushState.connection_id == connection_id, AriPushState.lease_owner == owner)
-        .values(lease_owner=None, lease_expires_at=None)
-        .returning(AriPushState.connection_id)
-        .execution_options(synchronize_session=False)
-    )
-    return released is not None
 
 
 def rows_in_ranges(session: Session, property_id: int, ranges: Sequence[IdRange]) -> list[OutboxRow]:

@@ -1,76 +1,19 @@
-"""The pull side of the sync engine in SQL: property leases, sync run rows, pending acknowledgements,
+"""The pull side of the sync engine in SQL: sync run rows, pending acknowledgements,
 and what the unacknowledged-booking and stale-channel checks read."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from chalicelib.db.models import Alert, OtaAccount, OtaConnection, PendingOtaAck, Property, SyncLease, SyncRun
+from chalicelib.db.models import Alert, OtaAccount, OtaConnection, PendingOtaAck, Property, SyncRun
 from chalicelib.domain.alerts import AlertStatus
-
-# --- leases -------------------------------------------------------------------------------------------
-
-
-def take_lease(session: Session, property_id: int, holder: str, now: datetime, seconds: int) -> bool:
-    """Take the property's lease unless another holder has an unexpired one (one statement)."""
-    statement = insert(SyncLease).values(
-        property_id=property_id, holder=holder, acquired_at=now, expires_at=now + timedelta(seconds=seconds)
-    )
-    upsert = statement.on_conflict_do_update(
-        index_elements=[SyncLease.property_id],
-        set_={"holder": holder, "acquired_at": now, "expires_at": now + timedelta(seconds=seconds)},
-        where=or_(SyncLease.expires_at <= now, SyncLease.holder == holder),
-    ).returning(SyncLease.holder)
-    taken: str | None = session.scalar(upsert)
-    return taken == holder
-
-
-def release_lease(session: Session, property_id: int, holder: str) -> bool:
-    """Give the lease up; True when another job asked for a rerun that will now not happen here."""
-    rerun: bool | None = session.scalar(
-        delete(SyncLease)
-        .where(SyncLease.property_id == property_id, SyncLease.holder == holder)
-        .returning(SyncLease.rerun_requested)
-    )
-    return bool(rerun)
-
-
-def request_rerun(session: Session, property_id: int, now: datetime) -> bool:
-    """Ask the live holder of the property's lease to pull once more; False when no lease is live."""
-    flagged = session.scalar(
-        update(SyncLease)
-        .where(SyncLease.property_id == property_id, SyncLease.expires_at > now)
-        .values(rerun_requested=True)
-        .returning(SyncLease.property_id)
-    )
-    return flagged is not None
-
-
-def continue_or_release(session: Session, property_id: int, holder: str, now: datetime, seconds: int) -> bool:
-    """After a pass: keep the lease (renewed, flag cleared) if a rerun was asked for, else release it.
-
-    The lease row is locked first, so a job asking for a rerun either lands before this decision
-    (and gets its pass) or finds no lease and takes it itself: no request is lost in between.
-    """
-    lease = session.scalar(
-        select(SyncLease).where(SyncLease.property_id == property_id, SyncLease.holder == holder).with_for_update()
-    )
-    if lease is None:
-        return False
-    if lease.rerun_requested:
-        lease.rerun_requested = False
-        lease.expires_at = now + timedelta(seconds=seconds)
-        return True
-    session.delete(lease)
-    return False
-
 
 # --- sync runs ----------------------------------------------------------------------------------------
 

@@ -190,28 +190,27 @@ def test_a_failed_acknowledgement_is_retried_on_the_next_pull(database_url: str,
 
 
 def test_a_job_for_a_property_being_synced_hands_over_to_the_holder(database_url: str, aws: object, sims: Sims) -> None:
-    from datetime import UTC, datetime
-
-    from chalicelib.db.models import SyncLease
-    from chalicelib.db.repositories import sync as sync_repository
+    from chalicelib.db.models import Lease
+    from chalicelib.db.repositories import leases as lease_repository
+    from chalicelib.domain.leases import property_sync_lease
 
     hotel = connect_property(sims, ("traveloka",))
     sims.book("traveloka")
     with unit_of_work() as uow:
-        assert sync_repository.take_lease(uow.session, hotel.id, "other-worker", datetime.now(UTC), 60)
+        assert lease_repository.take_lease(uow.session, property_sync_lease(hotel.id), "other-worker", 60)
     for trigger in ("schedule", "webhook"):
         handed = property_sync_service.sync_property(
             job(hotel.id, trigger), adapter_source=adapter_source(), lease_wait_seconds=0
         )
         assert handed.skipped and handed.passes == 0 and stored_reservations(hotel.id) == {}
     with unit_of_work() as uow:
-        lease = uow.session.get(SyncLease, hotel.id)
+        lease = uow.session.get(Lease, property_sync_lease(hotel.id))
         assert lease is not None and lease.holder == "other-worker" and lease.rerun_requested
     # The holder, done with its pass, is told to pull again instead of letting go.
     with unit_of_work() as uow:
-        assert sync_repository.continue_or_release(uow.session, hotel.id, "other-worker", datetime.now(UTC), 60)
+        assert lease_repository.continue_or_release(uow.session, property_sync_lease(hotel.id), "other-worker", 60)
     with unit_of_work() as uow:
-        assert not sync_repository.continue_or_release(uow.session, hotel.id, "other-worker", datetime.now(UTC), 60)
+        assert not lease_repository.continue_or_release(uow.session, property_sync_lease(hotel.id), "other-worker", 60)
     # Negative control: with the lease free, the same job syncs itself.
     done = property_sync_service.sync_property(
         job(hotel.id, "webhook"), adapter_source=adapter_source(), lease_wait_seconds=0

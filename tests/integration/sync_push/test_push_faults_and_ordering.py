@@ -152,7 +152,7 @@ def test_two_workers_on_one_connection_take_turns_and_send_once(
     lease (the negative control) both read the same pending change and both send it."""
     import threading
 
-    from chalicelib.db.repositories import ari_push as ari_push_repository
+    from chalicelib.db.repositories import leases as lease_repository
     from chalicelib.services import ari_push_service
     from tests.integration.sync_push.conftest import FAST
 
@@ -167,7 +167,7 @@ def test_two_workers_on_one_connection_take_turns_and_send_once(
     # them apart
     push_world.controls["booking_com"].add_fault("latency", count=2, operation="ari", delay_seconds=0.6)
     if not leased:
-        monkeypatch.setattr(ari_push_repository, "take_push_lease", lambda *args, **kwargs: True)
+        monkeypatch.setattr(lease_repository, "take_lease", lambda *args, **kwargs: True)
     message = AriPushMessage(
         connection_id=push_world.connections["booking_com"],
         property_id=push_world.hotel.property_id,

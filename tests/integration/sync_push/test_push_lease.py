@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from chalicelib.db.engine import get_engine
-from chalicelib.db.models import AriChangeRecord, AriPushState
-from chalicelib.db.repositories import ari_push as ari_push_repository
+from chalicelib.db.models import AriChangeRecord, Lease
+from chalicelib.db.repositories import leases as lease_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.ari_push import id_ranges
+from chalicelib.domain.leases import ari_push_lease
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.services import ari_push_service, booking_service, ota_access
@@ -68,13 +69,12 @@ def pending_message(world: PushWorld, ota: str, reservation: str, first: int) ->
 
 
 def lease_of(connection_id: int) -> tuple[str | None, object]:
+    """(holder, expiry) of the connection's push lease; (None, None) when nobody holds it."""
     with unit_of_work() as uow:
         row = uow.session.execute(
-            select(AriPushState.lease_owner, AriPushState.lease_expires_at).where(
-                AriPushState.connection_id == connection_id
-            )
-        ).one()
-        return row[0], row[1]
+            select(Lease.holder, Lease.expires_at).where(Lease.resource == ari_push_lease(connection_id))
+        ).first()
+        return (row[0], row[1]) if row is not None else (None, None)
 
 
 def test_no_transaction_or_lock_is_open_while_the_ota_is_called(
@@ -111,10 +111,10 @@ def test_a_connection_leased_by_another_worker_fails_the_message_until_the_lease
     before = len(push_world.ari_messages("expedia"))
     # Given another worker holding the connection's lease
     with unit_of_work() as uow:
-        assert ari_push_repository.take_push_lease(uow.session, connection_id, "other-worker", 120)
+        assert lease_repository.take_lease(uow.session, ari_push_lease(connection_id), "other-worker", 120)
     with unit_of_work() as uow:  # a second owner cannot take it, the holder can renew it
-        assert not ari_push_repository.take_push_lease(uow.session, connection_id, "me", 120)
-        assert ari_push_repository.take_push_lease(uow.session, connection_id, "other-worker", 120)
+        assert not lease_repository.take_lease(uow.session, ari_push_lease(connection_id), "me", 120)
+        assert lease_repository.take_lease(uow.session, ari_push_lease(connection_id), "other-worker", 120)
     # When the worker gets the message, it waits, then fails it (SQS redelivers) without sending
     with pytest.raises(ari_push_service.ConnectionBusy):
         ari_push_service.push(message, options=FAST, lease_wait_seconds=0.5)
@@ -124,9 +124,9 @@ def test_a_connection_leased_by_another_worker_fails_the_message_until_the_lease
     # When the holder died and its lease expired, the next delivery takes it over and pushes
     with unit_of_work() as uow:
         uow.session.execute(
-            update(AriPushState)
-            .where(AriPushState.connection_id == connection_id)
-            .values(lease_expires_at=func.now() - timedelta(seconds=1))
+            update(Lease)
+            .where(Lease.resource == ari_push_lease(connection_id))
+            .values(expires_at=func.now() - timedelta(seconds=1))
         )
     report = ari_push_service.push(message, options=FAST, lease_wait_seconds=0)
     assert report.status == "ok" and report.updates == 1

@@ -1,0 +1,53 @@
+"""leases: one table for every lease (a property's pull, a connection's ARI push)
+
+Replaces ``sync_leases`` and the lease columns of ``ari_push_states``. Leases live for seconds,
+so none is carried over: a worker mid-call during the deploy finishes under the old code, and the
+next job takes the new lease.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-04
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "leases",
+        sa.Column("resource", sa.String(length=100), nullable=False),
+        sa.Column("holder", sa.String(length=100), nullable=False),
+        sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("rerun_requested", sa.Boolean(), server_default="false", nullable=False),
+        sa.PrimaryKeyConstraint("resource", name=op.f("pk_leases")),
+    )
+    op.drop_table("sync_leases")
+    op.drop_column("ari_push_states", "lease_owner")
+    op.drop_column("ari_push_states", "lease_expires_at")
+
+
+def downgrade() -> None:
+    op.add_column("ari_push_states", sa.Column("lease_expires_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("ari_push_states", sa.Column("lease_owner", sa.String(length=100), nullable=True))
+    op.create_table(
+        "sync_leases",
+        sa.Column("property_id", sa.Integer(), nullable=False),
+        sa.Column("holder", sa.String(length=100), nullable=False),
+        sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("rerun_requested", sa.Boolean(), server_default="false", nullable=False),
+        sa.ForeignKeyConstraint(
+            ["property_id"], ["properties.id"], name=op.f("fk_sync_leases_property_id_properties"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("property_id", name=op.f("pk_sync_leases")),
+    )
+    op.drop_table("leases")

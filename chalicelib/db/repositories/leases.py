@@ -1,0 +1,73 @@
+"""Leases in SQL: one worker at a time on a resource, with no lock held across an OTA call.
+
+Every statement is one round trip and uses the database's clock, so workers' clocks need not
+agree. Each call runs in the caller's (short) transaction, which commits before the OTA call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from chalicelib.db.models import Lease
+
+
+@dataclass(frozen=True)
+class ReleasedLease:
+    """A lease that was still ours when we gave it up; ``rerun_requested``: somebody asked for another pass."""
+
+    rerun_requested: bool
+
+
+def take_lease(session: Session, resource: str, holder: str, seconds: int) -> bool:
+    """Take ``resource``'s lease for ``seconds`` unless another holder has an unexpired one."""
+    expires_at = func.now() + timedelta(seconds=seconds)
+    statement = insert(Lease).values(resource=resource, holder=holder, acquired_at=func.now(), expires_at=expires_at)
+    upsert = statement.on_conflict_do_update(
+        index_elements=[Lease.resource],
+        set_={"holder": holder, "acquired_at": func.now(), "expires_at": expires_at},
+        where=or_(Lease.expires_at <= func.now(), Lease.holder == holder),
+    ).returning(Lease.holder)
+    taken: str | None = session.scalar(upsert)
+    return taken == holder
+
+
+def release_lease(session: Session, resource: str, holder: str) -> ReleasedLease | None:
+    """Give the lease up; None when ``holder`` no longer held it (it expired and was taken over)."""
+    row = session.execute(
+        delete(Lease).where(Lease.resource == resource, Lease.holder == holder).returning(Lease.rerun_requested)
+    ).first()
+    return ReleasedLease(bool(row[0])) if row is not None else None
+
+
+def request_rerun(session: Session, resource: str) -> bool:
+    """Ask the live holder of ``resource``'s lease for one more pass; False when no lease is live."""
+    flagged = session.scalar(
+        update(Lease)
+        .where(Lease.resource == resource, Lease.expires_at > func.now())
+        .values(rerun_requested=True)
+        .returning(Lease.resource)
+        .execution_options(synchronize_session=False)
+    )
+    return flagged is not None
+
+
+def continue_or_release(session: Session, resource: str, holder: str, seconds: int) -> bool:
+    """After a pass: keep the lease (renewed, flag cleared) if a rerun was asked for, else release it.
+
+    The lease row is locked first, so a job asking for a rerun either lands before this decision
+    (and gets its pass) or finds no lease and takes it itself: no request is lost in between.
+    """
+    lease = session.scalar(select(Lease).where(Lease.resource == resource, Lease.holder == holder).with_for_update())
+    if lease is None:
+        return False
+    if lease.rerun_requested:
+        lease.rerun_requested = False
+        lease.expires_at = func.now() + timedelta(seconds=seconds)  # SQL: the database clock, set on flush
+        return True
+    session.delete(lease)
+    return False
