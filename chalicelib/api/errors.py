@@ -7,6 +7,7 @@ user can quote it and we can find the log lines. Codes are stable strings client
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -95,23 +96,24 @@ def from_api_error(error: ApiError, request_id: str | None) -> Response:
     )
 
 
-FIELD_LOCATIONS = ("body", "query", "path", "header")
-
-
-def qualified_details(details: list[dict[str, Any]], locate: Callable[[str], str]) -> list[dict[str, Any]]:
+def qualified_details(details: list[dict[str, Any]], locate: Callable[[str], str | None]) -> list[dict[str, Any]]:
     """Services name the attribute (``property_id``, ``lines.0.room_type_id``); the API says where
-    the client sent it (``body.property_id``), asking ``locate`` for the first part's location."""
+    the client sent it (``path.property_id``, ``body.lines.0.room_type_id``). ``locate`` answers for
+    the attribute's first part, or None when it is not one of the request's inputs (an XML path of
+    a webhook, a field already located): such a detail is left as it is."""
     qualified = []
     for detail in details:
         field = detail.get("field")
-        if isinstance(field, str) and field.split(".", 1)[0] not in FIELD_LOCATIONS:
-            detail = {**detail, "field": f"{locate(field.split('.', 1)[0])}.{field}"}
+        if isinstance(field, str):
+            location = locate(re.split(r"[.\[]", field, maxsplit=1)[0])
+            if location is not None:
+                detail = {**detail, "field": f"{location}.{field}"}
         qualified.append(detail)
     return qualified
 
 
 def from_domain_error(
-    error: domain.DomainError, request_id: str | None, *, locate: Callable[[str], str] = lambda _name: "body"
+    error: domain.DomainError, request_id: str | None, *, locate: Callable[[str], str | None] = lambda _name: None
 ) -> Response:
     status = 400
     for cls in type(error).__mro__:

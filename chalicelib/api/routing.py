@@ -232,13 +232,15 @@ def _dispatch(
         )
 
 
-def _field_location(spec: Endpoint, name: str) -> str:
-    """Where the client sent the input called ``name``: a path parameter, a query parameter or the body."""
+def _field_location(spec: Endpoint, name: str) -> str | None:
+    """Where the client sent the input called ``name`` (path, query or body); None: not an input."""
     if name in spec.path_params:
         return "path"
     if spec.query_model is not None and name in spec.query_model.model_fields:
         return "query"
-    return "body"
+    if spec.body_model is not None and name in spec.body_model.model_fields:
+        return "body"
+    return None
 
 
 def _parse_path_params(spec: Endpoint, raw: dict[str, str]) -> dict[str, Any]:

@@ -50,10 +50,10 @@ from sqlalchemy.orm import Session
 
 from chalicelib.aws.queues import send_messages
 from chalicelib.aws.resources import ARI_PUSH_QUEUE
-from chalicelib.db.models import SyncRun
 from chalicelib.db.repositories import ari_push as ari_push_repository
 from chalicelib.db.repositories import calendar as calendar_repository
 from chalicelib.db.repositories import leases as lease_repository
+from chalicelib.db.repositories import sync as sync_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.alerts import AlertSeverity, AlertType
 from chalicelib.domain.ari_changes import AriRange, acknowledge, coalesce, full_snapshot
@@ -62,6 +62,14 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.domain.leases import ari_push_lease
 from chalicelib.domain.ota_mappings import MappingIndex
 from chalicelib.domain.ota_results import PushResult
+from chalicelib.domain.sync_runs import (
+    SyncRunKind,
+    SyncRunRecord,
+    SyncRunStatus,
+    SyncRunTrigger,
+    errors_json,
+    warnings_json,
+)
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.observability import logger
 from chalicelib.ota.base import AdapterOptions
@@ -72,7 +80,6 @@ LEASE_SECONDS = ARI_PUSH_QUEUE.visibility_timeout_seconds  # a killed worker's l
 LEASE_WAIT_SECONDS = 5.0
 LEASE_POLL_SECONDS = 0.25
 NIGHTLY_WINDOW = timedelta(hours=3)  # a connection missed by an outage is still resynced that night
-MAX_RECORDED_ERRORS = 20
 
 
 class AriPushFailed(RuntimeError):
@@ -166,7 +173,9 @@ def push(
             if report.status != "failed":
                 versions = acknowledge(split.already_applied, built.sent)
                 ari_push_repository.record_acknowledged(session, target.connection_id, versions)
-            session.add(_sync_run(message, kind, report, result, started_at, started, message_id))
+            sync_repository.add_sync_run(
+                session, _sync_run(message, kind, report, result, started_at, started, message_id)
+            )
             if report.status == "failed" and final_attempt:
                 alert_service.raise_alert(uow, _push_failure_alert(target, report))
             if lease_repository.release_lease(session, ari_push_lease(target.connection_id), owner) is None:
@@ -250,28 +259,20 @@ def _sync_run(
     started_at: datetime,
     started: float,
     message_id: str | None,
-) -> SyncRun:
-    errors = [
-        {"kind": error.kind.value, "message": error.message, "code": error.code, "item_id": error.item_id}
-        for error in (result.errors if result else ())
-    ][:MAX_RECORDED_ERRORS]
-    warnings = [
-        {"kind": warning.kind.value, "message": warning.message, "code": warning.code}
-        for warning in (result.warnings if result else ())
-    ][:MAX_RECORDED_ERRORS]
+) -> SyncRunRecord:
     first = result.errors[0] if result and result.errors else None
-    return SyncRun(
+    return SyncRunRecord(
         connection_id=message.connection_id,
         property_id=message.property_id,
-        kind=kind,
-        trigger=message.trigger,
-        status="failed" if report.status == "failed" else "ok",
+        kind=SyncRunKind(kind),
+        trigger=SyncRunTrigger(message.trigger),
+        status=SyncRunStatus.FAILED if report.status == "failed" else SyncRunStatus.OK,
         started_at=started_at,
         finished_at=datetime.now(UTC),
         duration_ms=int((time.monotonic() - started) * 1000),
         counts=report.counts(),
-        errors=errors,
-        warnings=warnings,
+        errors=errors_json(result.errors if result else ()),
+        warnings=warnings_json(result.warnings if result else ()),
         error_kind=first.kind.value if first else None,
         error_message=first.message[:2000] if first else None,
         message_id=message_id,

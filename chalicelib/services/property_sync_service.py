@@ -60,6 +60,7 @@ from chalicelib.domain.ota_booking import IngestOutcome, OtaBookingLine, OtaBook
 from chalicelib.domain.ota_mappings import MappingIndex
 from chalicelib.domain.ota_reservation import Acknowledgement, OtaReservation, ReservationAction
 from chalicelib.domain.ota_results import ErrorKind, SyncError
+from chalicelib.domain.sync_runs import SyncRunKind, SyncRunRecord, SyncRunStatus, SyncRunTrigger, errors_json
 from chalicelib.observability import logger
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.ota.transport import HttpSettings, RetryPolicy
@@ -70,7 +71,6 @@ LEASE_SECONDS = SYNC_JOBS_QUEUE.visibility_timeout_seconds
 LEASE_WAIT_SECONDS = 10.0
 LEASE_POLL_SECONDS = 0.25
 MAX_PASSES = 5  # pulls of one property in one invocation when jobs keep handing over to it
-MAX_RUN_ERRORS = 50
 
 
 def worker_options() -> AdapterOptions:
@@ -328,11 +328,11 @@ def _sync_connection(
     except Exception as exc:  # noqa: BLE001 - recorded, the other connections go on; the job then fails
         logger.exception("property sync: connection failed on our side", extra={"connection_id": target.connection_id})
         internal = f"{type(exc).__name__}: {exc}"[:500]
-    status = "ok"
+    status = SyncRunStatus.OK
     if pull_error is not None or internal is not None:
-        status = "failed"
+        status = SyncRunStatus.FAILED
     elif counts.item_errors or counts.ack_failures:
-        status = "partial"
+        status = SyncRunStatus.PARTIAL
     poll_error = pull_error
     if internal is not None and poll_error is None:
         poll_error = SyncError(
@@ -342,25 +342,23 @@ def _sync_connection(
     ota_connection_service.record_poll_result(
         target.connection_id, polled_at=started, error=poll_error, default_interval_seconds=default_interval
     )
+    run = SyncRunRecord(
+        connection_id=target.connection_id,
+        property_id=target.property_id,
+        kind=SyncRunKind.PULL,
+        trigger=SyncRunTrigger(job.trigger),
+        status=status,
+        started_at=started,
+        finished_at=finished,
+        duration_ms=int((time.perf_counter() - clock) * 1000),
+        counts=asdict(counts),
+        errors=errors_json(errors),
+        error_kind=(pull_error.kind.value if pull_error else ("internal" if internal else None)),
+        error_message=(pull_error.message if pull_error else internal),
+        message_id=message_id,
+    )
     with unit_of_work() as uow:
-        sync_repository.add_sync_run(
-            uow.session,
-            {
-                "connection_id": target.connection_id,
-                "property_id": target.property_id,
-                "kind": "pull",
-                "trigger": job.trigger,
-                "status": status,
-                "started_at": started,
-                "finished_at": finished,
-                "duration_ms": int((time.perf_counter() - clock) * 1000),
-                "counts": asdict(counts),
-                "errors": [_error_json(error) for error in errors[:MAX_RUN_ERRORS]],
-                "error_kind": (pull_error.kind.value if pull_error else ("internal" if internal else None)),
-                "error_message": (pull_error.message if pull_error else internal),
-                "message_id": message_id,
-            },
-        )
+        sync_repository.add_sync_run(uow.session, run)
     return ConnectionOutcome(target.connection_id, target.ota.value, status, counts, pull_error, internal)
 
 
@@ -448,16 +446,6 @@ def _unique(items: list[sync_repository.PendingItem]) -> list[sync_repository.Pe
     for item in items:
         by_key[(item.reservation_id[:100], item.revision[:64])] = item
     return list(by_key.values())
-
-
-def _error_json(error: SyncError) -> dict[str, Any]:
-    return {
-        "kind": error.kind.value,
-        "message": error.message[:500],
-        "code": error.code,
-        "field": error.field,
-        "item_id": error.item_id,
-    }
 
 
 # --- the SQS batch ------------------------------------------------------------------------------------------

@@ -200,7 +200,7 @@ def test_bulk_update_with_dates_out_of_order_is_refused_naming_date_to(identity:
     api = staff_api(identity)
     hotel, room_type, _ = _hotel(api)
     error = _refused(api, hotel["id"], _bulk([room_type["id"]], 5, 2, stop_sell=True))
-    assert _fields(error) == {"date_to"}
+    assert _fields(error) == {"body.date_to"}
 
 
 def test_bulk_update_more_than_24_months_ahead_is_refused_naming_date_to(identity: Identity) -> None:
@@ -208,7 +208,7 @@ def test_bulk_update_more_than_24_months_ahead_is_refused_naming_date_to(identit
     hotel, room_type, _ = _hotel(api)
     days = (horizon_end(property_today()) - property_today()).days
     error = _refused(api, hotel["id"], _bulk([room_type["id"]], days - 3, days + 1, stop_sell=True))
-    assert _fields(error) == {"date_to"} and "24 months" in error["message"]
+    assert _fields(error) == {"body.date_to"} and "24 months" in error["message"]
 
 
 def test_bulk_update_with_negative_counts_is_refused_naming_the_field(identity: Identity) -> None:
@@ -223,7 +223,7 @@ def test_rates_with_more_decimals_than_the_currency_allows_refuse_the_whole_upda
     hotel, room_type, plan = _hotel(api)
     request = _bulk([room_type["id"]], 0, 3, stop_sell=True, rates={plan["id"]: "1500000.5"})
     error = _refused(api, hotel["id"], request)
-    assert _fields(error) == {f"rates.{plan['id']}"} and "VND" in error["message"]
+    assert _fields(error) == {f"body.rates.{plan['id']}"} and "VND" in error["message"]
     assert not any(
         row["stop_sell"] for row in cells(room_type["id"], property_today(), property_today() + timedelta(3))
     )
@@ -235,7 +235,7 @@ def test_availability_beyond_the_free_rooms_of_one_night_refuses_every_night(ide
     full_night = property_today() + timedelta(days=2)
     book_rooms(room_type["id"], [full_night], sold=9)
     error = _refused(api, hotel["id"], _bulk([room_type["id"]], 0, 4, availability=3))
-    assert [(d["field"], d["night"]) for d in error["details"]] == [("availability", str(full_night))]
+    assert [(d["field"], d["night"]) for d in error["details"]] == [("body.availability", str(full_night))]
     assert {row["buffer"] for row in cells(room_type["id"], property_today(), property_today() + timedelta(4))} == {0}
 
 
@@ -244,14 +244,14 @@ def test_room_types_of_another_property_and_derived_plan_rates_are_refused(ident
     hotel, room_type, plan = _hotel(api)
     other = new_property(api, "HAN-2")
     stranger = new_room_type(api, other["id"])
-    assert _fields(_refused(api, hotel["id"], _bulk([stranger["id"]], 0, 1, stop_sell=True))) == {"room_type_ids"}
+    assert _fields(_refused(api, hotel["id"], _bulk([stranger["id"]], 0, 1, stop_sell=True))) == {"body.room_type_ids"}
     derived = api.ok(
         "POST",
         f"/room-types/{room_type['id']}/rate-plans",
         {"code": "D", "name": "D", "parent_id": plan["id"], "derivation_kind": "percent", "derivation_value": 5},
     )
     assert _fields(_refused(api, hotel["id"], _bulk([], 0, 1, rates={derived["id"]: 100}))) == {
-        f"rates.{derived['id']}"
+        f"body.rates.{derived['id']}"
     }
 
 

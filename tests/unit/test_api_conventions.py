@@ -173,3 +173,27 @@ def test_incoming_request_id_is_honoured_and_bad_ones_replaced(client: Client) -
     response = client.http.get("/stays/1", headers={"X-Request-Id": "bad id\nwith newline"})
     assert response.headers["X-Request-Id"] != "bad id\nwith newline"
     assert len(response.headers["X-Request-Id"]) == 36
+
+
+def test_domain_error_fields_are_located_where_the_client_sent_them() -> None:
+    from chalicelib.api.errors import qualified_details
+
+    inputs = {"property_id": "path", "page_size": "query", "lines": "body", "date_to": "body"}
+    details = [
+        {"field": "property_id", "message": "archived"},
+        {"field": "page_size"},
+        {"field": "lines.0.room_type_id"},
+        {"field": "lines[1].night"},
+        {"field": "request/property/bookings/booking[0]@status"},  # a webhook's XML path: not an input
+        {"field": "body.date_to"},  # already located
+        {"night": "2026-01-01"},
+    ]
+    assert [d.get("field") for d in qualified_details(details, inputs.get)] == [
+        "path.property_id",
+        "query.page_size",
+        "body.lines.0.room_type_id",
+        "body.lines[1].night",
+        "request/property/bookings/booking[0]@status",
+        "body.date_to",
+        None,
+    ]

@@ -7,6 +7,7 @@ when a channel last worked, how often it fails, and what it did.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -26,22 +27,19 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chalicelib.db.base import Base
-
-SYNC_RUN_KINDS = ("pull", "push", "full_push")
-SYNC_RUN_TRIGGERS = ("schedule", "manual", "webhook", "outbox", "nightly", "retry")
-SYNC_RUN_STATUSES = ("running", "ok", "partial", "failed")
+from chalicelib.domain.sync_runs import SyncRunKind, SyncRunStatus, SyncRunTrigger
 
 
-def _sql_list(values: tuple[str, ...]) -> str:
+def _sql_list(values: Iterable[str]) -> str:
     return ", ".join(f"'{value}'" for value in values)
 
 
 class SyncRun(Base):
     __tablename__ = "sync_runs"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_sql_list(SYNC_RUN_KINDS)})", name="kind"),
-        CheckConstraint(f"trigger IN ({_sql_list(SYNC_RUN_TRIGGERS)})", name="trigger"),
-        CheckConstraint(f"status IN ({_sql_list(SYNC_RUN_STATUSES)})", name="status"),
+        CheckConstraint(f"kind IN ({_sql_list(SyncRunKind)})", name="kind"),
+        CheckConstraint(f"trigger IN ({_sql_list(SyncRunTrigger)})", name="trigger"),
+        CheckConstraint(f"status IN ({_sql_list(SyncRunStatus)})", name="status"),
         Index("ix_sync_runs_connection_started", "connection_id", "started_at"),
         Index("ix_sync_runs_property_started", "property_id", "started_at"),
     )
@@ -49,9 +47,9 @@ class SyncRun(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     connection_id: Mapped[int] = mapped_column(ForeignKey("ota_connections.id", ondelete="CASCADE"), nullable=False)
     property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"), nullable=False)
-    kind: Mapped[str] = mapped_column(String(12), nullable=False)
-    trigger: Mapped[str] = mapped_column(String(12), nullable=False)
-    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="running")
+    kind: Mapped[SyncRunKind] = mapped_column(String(12), nullable=False)
+    trigger: Mapped[SyncRunTrigger] = mapped_column(String(12), nullable=False)
+    status: Mapped[SyncRunStatus] = mapped_column(String(10), nullable=False, server_default="running")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     duration_ms: Mapped[int | None] = mapped_column(Integer)

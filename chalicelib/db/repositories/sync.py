@@ -3,10 +3,10 @@ and what the unacknowledged-booking and stale-channel checks read."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 
 from chalicelib.db.models import Alert, OtaAccount, OtaConnection, PendingOtaAck, Property, SyncRun
 from chalicelib.domain.alerts import AlertStatus
+from chalicelib.domain.sync_runs import SyncRunRecord
 
 # --- sync runs ----------------------------------------------------------------------------------------
 
 
-def add_sync_run(session: Session, values: dict[str, Any]) -> int:
-    run = SyncRun(**values)
+def add_sync_run(session: Session, record: SyncRunRecord) -> int:
+    """Store what one pull or push did with one connection; the row's id."""
+    run = SyncRun(**dataclasses.asdict(record))
     session.add(run)
     session.flush()
     return run.id
