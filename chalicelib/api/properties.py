@@ -13,8 +13,8 @@ from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode, RecordCode, RecordName, Rooms, ShortText
-from chalicelib.db.repositories.properties import SORTABLE_PROPERTY_FIELDS, PropertyFilters
 from chalicelib.domain.access import Caller
+from chalicelib.domain.catalog import SORTABLE_PROPERTY_FIELDS, PropertyFilters
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import property_service, room_type_service
 

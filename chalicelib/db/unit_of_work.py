@@ -19,7 +19,11 @@ from sqlalchemy.orm import Session
 
 from chalicelib.db.engine import session_factory
 from chalicelib.db.repositories.audit import SqlAuditRepository
+from chalicelib.db.repositories.catalog_calendar import SqlCatalogCalendar
+from chalicelib.db.repositories.properties import SqlPropertyRepository, SqlRoomTypeRepository
+from chalicelib.db.repositories.rate_plans import SqlRatePlanRepository
 from chalicelib.db.repositories.settings import SqlSettingsRepository
+from chalicelib.db.repositories.suppliers import SqlSupplierRepository
 
 AfterCommitHook = Callable[[], None]
 
@@ -64,6 +68,28 @@ class SqlUnitOfWork:
     @cached_property
     def settings(self) -> SqlSettingsRepository:
         return SqlSettingsRepository(self.session)
+
+    # catalog
+
+    @cached_property
+    def properties(self) -> SqlPropertyRepository:
+        return SqlPropertyRepository(self.session)
+
+    @cached_property
+    def room_types(self) -> SqlRoomTypeRepository:
+        return SqlRoomTypeRepository(self.session)
+
+    @cached_property
+    def rate_plans(self) -> SqlRatePlanRepository:
+        return SqlRatePlanRepository(self.session)
+
+    @cached_property
+    def suppliers(self) -> SqlSupplierRepository:
+        return SqlSupplierRepository(self.session)
+
+    @cached_property
+    def catalog_calendar(self) -> SqlCatalogCalendar:
+        return SqlCatalogCalendar(self.session)
 
 
 @contextmanager

@@ -11,27 +11,45 @@ on the nights concerned, writes only the rate cells that change, and appends the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from chalicelib.db.locks import lock_room_types
-from chalicelib.db.models import Property, RatePlan, RatePlanRule, RoomType
-from chalicelib.db.repositories import calendar as calendar_repository
-from chalicelib.db.repositories import properties as property_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
+from chalicelib.domain.catalog import (
+    NewRatePlan,
+    NewRule,
+    PropertyRecord,
+    RatePlanRecord,
+    RoomTypeRecord,
+    RuleRecord,
+    require_not_archived,
+)
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.money import check_amount
-from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, Weekday, calendar_window, validate_night_range
+from chalicelib.domain.nights import NightRange, calendar_window, validate_night_range
 from chalicelib.domain.rates import Adjustment, AdjustmentKind, validate_adjustment
-from chalicelib.services import calendar_upkeep
-from chalicelib.services.audit_service import audit_snapshot, record_audit
-from chalicelib.services.property_service import require_not_archived
-from chalicelib.services.room_type_service import scoped_room_type
+from chalicelib.services.audit_service import audit_entry, audit_snapshot
+from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
+from chalicelib.services.property_service import property_today
+from chalicelib.services.room_type_service import find_room_type
+
+__all__ = [
+    "NewRatePlan",
+    "NewRule",
+    "RatePlanRecord",
+    "RuleRecord",
+    "create_rate_plan",
+    "create_rule",
+    "delete_rate_plan",
+    "delete_rule",
+    "get_rate_plan",
+    "list_rate_plans",
+    "list_rules",
+    "update_rate_plan",
+    "update_rule",
+]
 
 PLAN_AUDIT_FIELDS = (
     "room_type_id",
@@ -45,6 +63,7 @@ PLAN_AUDIT_FIELDS = (
     "channel",
     "is_active",
 )
+PRICING_FIELDS = ("base_rate", "parent_id", "derivation_kind", "derivation_value")
 RULE_AUDIT_FIELDS = (
     "rate_plan_id",
     "name",
@@ -56,427 +75,292 @@ RULE_AUDIT_FIELDS = (
     "adjustment_value",
     "priority",
 )
+RULE_PRICE_FIELDS = ("rate", "adjustment_kind", "adjustment_value")
+
+Plan = tuple[RatePlanRecord, RoomTypeRecord, PropertyRecord]
 
 
-@dataclass(frozen=True)
-class RatePlanRecord:
-    id: int
-    room_type_id: int
-    property_id: int
-    code: str
-    name: str
-    currency: str
-    base_rate: Decimal | None
-    parent_id: int | None
-    derivation_kind: str | None
-    derivation_value: Decimal | None
-    channel: str | None
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class RuleRecord:
-    id: int
-    rate_plan_id: int
-    name: str
-    date_from: date
-    date_to: date
-    weekdays: list[str]
-    rate: Decimal | None
-    adjustment_kind: str | None
-    adjustment_value: Decimal | None
-    priority: int
-    created_at: datetime
-    updated_at: datetime
-
-
-def plan_record(plan: RatePlan, property_id: int) -> RatePlanRecord:
-    spec = calendar_repository.plan_spec(plan)
-    return RatePlanRecord(
-        id=plan.id,
-        room_type_id=plan.room_type_id,
-        property_id=property_id,
-        code=plan.code,
-        name=plan.name,
-        currency=plan.currency,
-        base_rate=spec.base_rate,
-        parent_id=plan.parent_id,
-        derivation_kind=plan.derivation_kind,
-        derivation_value=None if spec.derivation is None else spec.derivation.value,
-        channel=plan.channel,
-        is_active=plan.is_active,
-        created_at=plan.created_at,
-        updated_at=plan.updated_at,
-    )
-
-
-def rule_record(rule: RatePlanRule, currency: str) -> RuleRecord:
-    spec = calendar_repository.rule_spec(rule, currency)
-    return RuleRecord(
-        id=rule.id,
-        rate_plan_id=rule.rate_plan_id,
-        name=rule.name,
-        date_from=rule.date_from,
-        date_to=rule.date_to,
-        weekdays=[day.name.lower() for day in sorted(spec.weekdays)],
-        rate=spec.rate,
-        adjustment_kind=rule.adjustment_kind,
-        adjustment_value=None if spec.adjustment is None else spec.adjustment.value,
-        priority=rule.priority,
-        created_at=rule.created_at,
-        updated_at=rule.updated_at,
-    )
-
-
-def _scoped_plan(session: Session, caller: Caller, rate_plan_id: int) -> tuple[RatePlan, RoomType, Property]:
-    found = property_repository.scoped_rate_plan(session, rate_plan_id, caller.scope)
+def _find_plan(work: UnitOfWork, caller: Caller, rate_plan_id: int, *, for_update: bool = False) -> Plan:
+    found = work.rate_plans.get(caller.scope, rate_plan_id, for_update=for_update)
     if found is None:
         raise NotFound("No such rate plan.")
     return found
 
 
-def _scoped_rule(session: Session, caller: Caller, rule_id: int) -> tuple[RatePlanRule, RatePlan, RoomType, Property]:
-    found = property_repository.scoped_rule(session, rule_id, caller.scope)
+def _find_rule(
+    work: UnitOfWork, caller: Caller, rule_id: int, *, for_update: bool = False
+) -> tuple[RuleRecord, RatePlanRecord, RoomTypeRecord, PropertyRecord]:
+    found = work.rate_plans.get_rule(caller.scope, rule_id, for_update=for_update)
     if found is None:
         raise NotFound("No such seasonal rule.")
     return found
 
 
+def _reprice(work: UnitOfWork, plan: RatePlanRecord, prop: PropertyRecord, nights: Iterable[date], today: date) -> None:
+    """Re-resolve the plan and the plans derived from it on ``nights`` (refused if the catalog is invalid)."""
+    catalog = work.rate_plans.catalog(plan.room_type_id)
+    work.catalog_calendar.reprice(prop.id, catalog, [plan.id], nights, today)
+
+
 # --- plans ---------------------------------------------------------------------------------------
 
 
-def list_rate_plans(caller: Caller, room_type_id: int) -> list[RatePlanRecord]:
-    with unit_of_work() as uow:
-        room_type, prop = scoped_room_type(uow.session, caller, room_type_id)
-        plans = calendar_repository.plans_of_room_types(uow.session, [room_type.id])
-        return [plan_record(plan, prop.id) for plan in plans]
+def list_rate_plans(
+    caller: Caller, room_type_id: int, *, uow: UnitOfWorkFactory = unit_of_work
+) -> list[RatePlanRecord]:
+    with uow() as work:
+        room_type, _ = find_room_type(work, caller, room_type_id)
+        return work.rate_plans.of_room_type(room_type.id)
 
 
-def get_rate_plan(caller: Caller, rate_plan_id: int) -> RatePlanRecord:
-    with unit_of_work() as uow:
-        plan, _, prop = _scoped_plan(uow.session, caller, rate_plan_id)
-        return plan_record(plan, prop.id)
+def get_rate_plan(caller: Caller, rate_plan_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> RatePlanRecord:
+    with uow() as work:
+        plan, _, _ = _find_plan(work, caller, rate_plan_id)
+        return plan
 
 
-@dataclass(frozen=True)
-class NewRatePlan:
-    code: str
-    name: str
-    base_rate: Decimal | None = None
-    parent_id: int | None = None
-    derivation_kind: str | None = None
-    derivation_value: Decimal | None = None
-    channel: str | None = None
-    is_active: bool = True
-
-
-def _check_pricing(session: Session, plan: RatePlan, room_type: RoomType) -> None:
-    """Field-level checks with the request's names; the catalog then checks the whole (cycles)."""
-    if plan.parent_id is None:
-        if plan.derivation_kind is not None or plan.derivation_value is not None:
+def _checked_pricing(work: UnitOfWork, pricing: dict[str, Any], room_type: RoomTypeRecord) -> dict[str, Any]:
+    """The plan's pricing fields, checked with the request's names and normalised (the catalog then
+    checks the whole: cycles). A base plan's rate defaults to the room type's; a derived plan has none."""
+    currency = pricing["currency"]
+    if pricing["parent_id"] is None:
+        if pricing["derivation_kind"] is not None or pricing["derivation_value"] is not None:
             raise InvalidInput(
                 "A derivation needs a parent plan.",
-                details=[{"field": "body.parent_id", "message": "required with a derivation"}],
+                details=[{"field": "parent_id", "message": "required with a derivation"}],
             )
-        if plan.base_rate is None:
-            plan.base_rate = room_type.base_rate
-        plan.base_rate = check_amount(plan.base_rate, plan.currency, field="body.base_rate")
-        return
-    parent = session.get(RatePlan, plan.parent_id)
-    if parent is None or parent.room_type_id != room_type.id:
+        base_rate = room_type.base_rate if pricing["base_rate"] is None else pricing["base_rate"]
+        return {**pricing, "base_rate": check_amount(base_rate, currency, field="base_rate")}
+    if work.rate_plans.room_type_of(pricing["parent_id"]) != room_type.id:
         raise InvalidInput(
-            f"Rate plan {plan.parent_id} is not a plan of this room type.",
-            details=[{"field": "body.parent_id", "message": "must be a rate plan of the same room type"}],
+            f"Rate plan {pricing['parent_id']} is not a plan of this room type.",
+            details=[{"field": "parent_id", "message": "must be a rate plan of the same room type"}],
         )
-    if plan.derivation_kind is None or plan.derivation_value is None:
+    if pricing["derivation_kind"] is None or pricing["derivation_value"] is None:
         raise InvalidInput(
             "A derived plan needs derivation_kind (percent or fixed) and derivation_value.",
-            details=[{"field": "body.derivation_value", "message": "required with a parent plan"}],
+            details=[{"field": "derivation_value", "message": "required with a parent plan"}],
         )
-    problems = validate_adjustment(
-        Adjustment(AdjustmentKind(plan.derivation_kind), plan.derivation_value),
-        plan.currency,
-        field="body.derivation_value",
-    )
+    adjustment = Adjustment(AdjustmentKind(pricing["derivation_kind"]), pricing["derivation_value"])
+    problems = validate_adjustment(adjustment, currency, field="derivation_value")
     if problems:
-        raise InvalidInput("body.derivation_value: " + problems[0]["message"], details=problems)
-    plan.base_rate = None
+        raise InvalidInput("derivation_value: " + problems[0]["message"], details=problems)
+    return {**pricing, "base_rate": None}
+
+
+def _check_plan_code_free(work: UnitOfWork, room_type_id: int, code: str, except_id: int | None = None) -> None:
+    if work.rate_plans.code_taken(room_type_id, code, except_id=except_id):
+        raise Conflict(
+            f"This room type already has a rate plan {code!r}.",
+            details=[{"field": "code", "message": "already used for this room type"}],
+        )
 
 
 def create_rate_plan(
-    caller: Caller, room_type_id: int, new: NewRatePlan, *, now: datetime | None = None
+    caller: Caller,
+    room_type_id: int,
+    new: NewRatePlan,
+    *,
+    now: datetime | None = None,
+    uow: UnitOfWorkFactory = unit_of_work,
 ) -> RatePlanRecord:
     """Create a plan and price every night of the calendar window with it (ARI records included)."""
-    with unit_of_work() as uow:
-        session = uow.session
-        room_type, prop = scoped_room_type(session, caller, room_type_id)
+    with uow() as work:
+        room_type, prop = find_room_type(work, caller, room_type_id)
         require_not_archived(prop)
-        lock_room_types(session, [room_type.id])
-        if property_repository.rate_plan_code_taken(session, room_type.id, new.code):
-            raise Conflict(
-                f"This room type already has a rate plan {new.code!r}.",
-                details=[{"field": "body.code", "message": "already used for this room type"}],
-            )
-        plan = RatePlan(
-            room_type_id=room_type.id,
-            code=new.code,
-            name=new.name,
-            currency=prop.currency,
-            base_rate=new.base_rate,
-            parent_id=new.parent_id,
-            derivation_kind=new.derivation_kind,
-            derivation_value=new.derivation_value,
-            channel=new.channel,
-            is_active=new.is_active,
+        work.room_types.lock([room_type.id])
+        _check_plan_code_free(work, room_type.id, new.code)
+        values = _checked_pricing(work, {**asdict(new), "currency": prop.currency}, room_type)
+        plan = work.rate_plans.add(room_type.id, values)
+        catalog = work.rate_plans.catalog(room_type.id)
+        work.catalog_calendar.price_new_plan(prop.id, catalog, plan.id, property_today(prop, now))
+        after = audit_snapshot(plan, PLAN_AUDIT_FIELDS)
+        work.audit.add(
+            audit_entry(caller, "rate_plan.created", "rate_plan", plan.id, None, after, country_code=prop.country_code)
         )
-        _check_pricing(session, plan, room_type)
-        session.add(plan)
-        session.flush()
-        session.refresh(plan)
-        catalog = calendar_repository.load_catalog(session, [room_type.id])
-        today = calendar_upkeep.property_today(prop, now)
-        changes = calendar_upkeep.CalendarChanges(
-            rates=calendar_upkeep.fill_missing_rates(session, catalog, [plan.id], calendar_window(today))
-        )
-        calendar_upkeep.persist(session, prop.id, changes)
-        record_audit(
-            session,
-            caller,
-            "rate_plan.created",
-            "rate_plan",
-            plan.id,
-            None,
-            audit_snapshot(plan, PLAN_AUDIT_FIELDS),
-            country_code=prop.country_code,
-        )
-        return plan_record(plan, prop.id)
+        return plan
 
 
 def update_rate_plan(
-    caller: Caller, rate_plan_id: int, changes: dict[str, Any], *, now: datetime | None = None
+    caller: Caller,
+    rate_plan_id: int,
+    changes: dict[str, Any],
+    *,
+    now: datetime | None = None,
+    uow: UnitOfWorkFactory = unit_of_work,
 ) -> RatePlanRecord:
     """Edit a plan; a pricing change re-prices it and its derived plans over the whole window."""
-    with unit_of_work() as uow:
-        session = uow.session
-        plan, room_type, prop = _scoped_plan(session, caller, rate_plan_id)
+    changes = dict(changes)
+    with uow() as work:
+        _, room_type, prop = _find_plan(work, caller, rate_plan_id)
         require_not_archived(prop)
-        lock_room_types(session, [room_type.id])
-        session.refresh(plan, with_for_update=True)
+        work.room_types.lock([room_type.id])
+        plan, room_type, prop = _find_plan(work, caller, rate_plan_id, for_update=True)
         before = audit_snapshot(plan, PLAN_AUDIT_FIELDS)
-        if "code" in changes and property_repository.rate_plan_code_taken(
-            session, room_type.id, changes["code"], except_id=plan.id
-        ):
-            raise Conflict(
-                f"This room type already has a rate plan {changes['code']!r}.",
-                details=[{"field": "body.code", "message": "already used for this room type"}],
-            )
+        if "code" in changes:
+            _check_plan_code_free(work, room_type.id, changes["code"], except_id=plan.id)
         if changes.get("parent_id") is None and "parent_id" in changes:
             # becoming a base plan: the derivation goes with the parent
             changes.setdefault("derivation_kind", None)
             changes.setdefault("derivation_value", None)
-        for name, value in changes.items():
-            setattr(plan, name, value)
-        _check_pricing(session, plan, room_type)
-        session.flush()
-        catalog = calendar_repository.load_catalog(session, [room_type.id])  # refuses cycles
-        today = calendar_upkeep.property_today(prop, now)
-        rate_changes = calendar_upkeep.refresh_plans(session, catalog, [plan.id], calendar_window(today), today)
-        calendar_upkeep.persist(session, prop.id, calendar_upkeep.CalendarChanges(rates=rate_changes))
-        session.refresh(plan)
-        after = audit_snapshot(plan, PLAN_AUDIT_FIELDS)
+        pricing = {name: changes.get(name, getattr(plan, name)) for name in (*PRICING_FIELDS, "currency")}
+        pricing = _checked_pricing(work, pricing, room_type)
+        updated = work.rate_plans.update(plan.id, {**changes, **{name: pricing[name] for name in PRICING_FIELDS}})
+        today = property_today(prop, now)
+        _reprice(work, updated, prop, calendar_window(today), today)
+        after = audit_snapshot(updated, PLAN_AUDIT_FIELDS)
         if after != before:
-            record_audit(
-                session,
-                caller,
-                "rate_plan.updated",
-                "rate_plan",
-                plan.id,
-                before,
-                after,
-                country_code=prop.country_code,
+            work.audit.add(
+                audit_entry(
+                    caller, "rate_plan.updated", "rate_plan", plan.id, before, after, country_code=prop.country_code
+                )
             )
-        return plan_record(plan, prop.id)
+        return updated
 
 
-def delete_rate_plan(caller: Caller, rate_plan_id: int) -> None:
+def delete_rate_plan(caller: Caller, rate_plan_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> None:
     """Delete a plan with its rules and rates; refused (409) while plans are derived from it."""
-    with unit_of_work() as uow:
-        session = uow.session
-        plan, room_type, prop = _scoped_plan(session, caller, rate_plan_id)
-        lock_room_types(session, [room_type.id])
-        children = property_repository.children_of_plan(session, plan.id)
+    with uow() as work:
+        plan, room_type, prop = _find_plan(work, caller, rate_plan_id)
+        work.room_types.lock([room_type.id])
+        children = work.rate_plans.children(plan.id)
         if children:
             raise Conflict(
                 f"Rate plans {', '.join(map(str, children))} are derived from this plan; change or delete them first.",
                 details=[{"field": "rate_plan_id", "derived_plans": children, "message": "has derived plans"}],
             )
         before = audit_snapshot(plan, PLAN_AUDIT_FIELDS)
-        session.delete(plan)
-        record_audit(
-            session,
-            caller,
-            "rate_plan.deleted",
-            "rate_plan",
-            rate_plan_id,
-            before,
-            None,
-            country_code=prop.country_code,
+        work.rate_plans.delete(plan.id)
+        work.audit.add(
+            audit_entry(
+                caller, "rate_plan.deleted", "rate_plan", rate_plan_id, before, None, country_code=prop.country_code
+            )
         )
 
 
 # --- seasonal rules ------------------------------------------------------------------------------
 
 
-def list_rules(caller: Caller, rate_plan_id: int) -> list[RuleRecord]:
-    with unit_of_work() as uow:
-        plan, _, _ = _scoped_plan(uow.session, caller, rate_plan_id)
-        return [rule_record(rule, plan.currency) for rule in calendar_repository.rules_of_plans(uow.session, [plan.id])]
+def list_rules(caller: Caller, rate_plan_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> list[RuleRecord]:
+    with uow() as work:
+        plan, _, _ = _find_plan(work, caller, rate_plan_id)
+        return work.rate_plans.rules_of(plan.id, plan.currency)
 
 
-@dataclass(frozen=True)
-class NewRule:
-    date_from: date
-    date_to: date
-    weekdays: frozenset[Weekday] = ALL_WEEKDAYS
-    rate: Decimal | None = None
-    adjustment_kind: str | None = None
-    adjustment_value: Decimal | None = None
-    priority: int = 0
-    name: str = ""
-
-
-def _check_rule(rule: RatePlanRule, currency: str, today: date) -> NightRange:
-    nights = NightRange.through(rule.date_from, rule.date_to, start_field="body.date_from", end_field="body.date_to")
-    validate_night_range(nights, today=today, allow_past=True, start_field="body.date_from", end_field="body.date_to")
-    has_rate = rule.rate is not None
-    has_adjustment = rule.adjustment_kind is not None or rule.adjustment_value is not None
-    if has_rate == has_adjustment:
+def _checked_rule(rule: dict[str, Any], currency: str, today: date) -> tuple[NightRange, dict[str, Any]]:
+    """The rule's nights and its price fields, checked with the request's names and normalised."""
+    nights = NightRange.through(rule["date_from"], rule["date_to"], start_field="date_from", end_field="date_to")
+    validate_night_range(nights, today=today, allow_past=True, start_field="date_from", end_field="date_to")
+    rate, kind, value = rule["rate"], rule["adjustment_kind"], rule["adjustment_value"]
+    has_adjustment = kind is not None or value is not None
+    if (rate is not None) == has_adjustment:
         raise InvalidInput(
             "Give either a rate or an adjustment (adjustment_kind and adjustment_value).",
-            details=[{"field": "body.rate", "message": "give either rate or adjustment_kind + adjustment_value"}],
+            details=[{"field": "rate", "message": "give either rate or adjustment_kind + adjustment_value"}],
         )
-    if rule.rate is not None:
-        rule.rate = check_amount(rule.rate, currency, field="body.rate")
-    else:
-        if rule.adjustment_kind is None or rule.adjustment_value is None:
-            raise InvalidInput(
-                "An adjustment needs both adjustment_kind and adjustment_value.",
-                details=[{"field": "body.adjustment_value", "message": "give adjustment_kind and adjustment_value"}],
-            )
-        problems = validate_adjustment(
-            Adjustment(AdjustmentKind(rule.adjustment_kind), rule.adjustment_value),
-            currency,
-            field="body.adjustment_value",
+    if rate is not None:
+        return nights, {"rate": check_amount(rate, currency, field="rate")}
+    if kind is None or value is None:
+        raise InvalidInput(
+            "An adjustment needs both adjustment_kind and adjustment_value.",
+            details=[{"field": "adjustment_value", "message": "give adjustment_kind and adjustment_value"}],
         )
-        if problems:
-            raise InvalidInput("body.adjustment_value: " + problems[0]["message"], details=problems)
-    return nights
+    problems = validate_adjustment(Adjustment(AdjustmentKind(kind), value), currency, field="adjustment_value")
+    if problems:
+        raise InvalidInput("adjustment_value: " + problems[0]["message"], details=problems)
+    return nights, {}
 
 
-def _reprice(
-    session: Session, prop: Property, room_type: RoomType, plan: RatePlan, nights: Iterable[date], now: datetime | None
-) -> None:
-    catalog = calendar_repository.load_catalog(session, [room_type.id])
-    today = calendar_upkeep.property_today(prop, now)
-    rate_changes = calendar_upkeep.refresh_plans(session, catalog, [plan.id], nights, today)
-    calendar_upkeep.persist(session, prop.id, calendar_upkeep.CalendarChanges(rates=rate_changes))
-
-
-def create_rule(caller: Caller, rate_plan_id: int, new: NewRule, *, now: datetime | None = None) -> RuleRecord:
+def create_rule(
+    caller: Caller,
+    rate_plan_id: int,
+    new: NewRule,
+    *,
+    now: datetime | None = None,
+    uow: UnitOfWorkFactory = unit_of_work,
+) -> RuleRecord:
     """Add a seasonal rule and re-price its nights (the plan's and its derived plans')."""
-    with unit_of_work() as uow:
-        session = uow.session
-        plan, room_type, prop = _scoped_plan(session, caller, rate_plan_id)
+    with uow() as work:
+        plan, room_type, prop = _find_plan(work, caller, rate_plan_id)
         require_not_archived(prop)
-        lock_room_types(session, [room_type.id])
-        rule = RatePlanRule(
-            rate_plan_id=plan.id,
-            name=new.name,
-            date_from=new.date_from,
-            date_to=new.date_to,
-            weekdays=calendar_repository.weekdays_to_mask(new.weekdays),
-            rate=new.rate,
-            adjustment_kind=new.adjustment_kind,
-            adjustment_value=new.adjustment_value,
-            priority=new.priority,
+        work.room_types.lock([room_type.id])
+        today = property_today(prop, now)
+        values = asdict(new)
+        nights, normalised = _checked_rule(values, plan.currency, today)
+        rule = work.rate_plans.add_rule(plan.id, {**values, **normalised})
+        _reprice(work, plan, prop, nights, today)
+        after = audit_snapshot(rule, RULE_AUDIT_FIELDS)
+        work.audit.add(
+            audit_entry(
+                caller, "rate_plan_rule.created", "rate_plan_rule", rule.id, None, after, country_code=prop.country_code
+            )
         )
-        nights = _check_rule(rule, plan.currency, calendar_upkeep.property_today(prop, now))
-        session.add(rule)
-        session.flush()
-        session.refresh(rule)
-        _reprice(session, prop, room_type, plan, nights, now)
-        record_audit(
-            session,
-            caller,
-            "rate_plan_rule.created",
-            "rate_plan_rule",
-            rule.id,
-            None,
-            audit_snapshot(rule, RULE_AUDIT_FIELDS),
-            country_code=prop.country_code,
-        )
-        return rule_record(rule, plan.currency)
+        return rule
 
 
-def update_rule(caller: Caller, rule_id: int, changes: dict[str, Any], *, now: datetime | None = None) -> RuleRecord:
+def update_rule(
+    caller: Caller,
+    rule_id: int,
+    changes: dict[str, Any],
+    *,
+    now: datetime | None = None,
+    uow: UnitOfWorkFactory = unit_of_work,
+) -> RuleRecord:
     """Edit a seasonal rule and re-price the nights it covered and covers now."""
-    with unit_of_work() as uow:
-        session = uow.session
-        rule, plan, room_type, prop = _scoped_rule(session, caller, rule_id)
+    changes = dict(changes)
+    with uow() as work:
+        _, _, room_type, prop = _find_rule(work, caller, rule_id)
         require_not_archived(prop)
-        lock_room_types(session, [room_type.id])
-        session.refresh(rule, with_for_update=True)
+        work.room_types.lock([room_type.id])
+        rule, plan, room_type, prop = _find_rule(work, caller, rule_id, for_update=True)
         before = audit_snapshot(rule, RULE_AUDIT_FIELDS)
         old_nights = NightRange.through(rule.date_from, rule.date_to)
-        if "weekdays" in changes:
-            changes["weekdays"] = calendar_repository.weekdays_to_mask(changes["weekdays"])
         if changes.get("rate") is not None:
             changes.setdefault("adjustment_kind", None)
             changes.setdefault("adjustment_value", None)
         elif changes.get("adjustment_kind") is not None or changes.get("adjustment_value") is not None:
             changes.setdefault("rate", None)
-        for name, value in changes.items():
-            setattr(rule, name, value)
-        nights = _check_rule(rule, plan.currency, calendar_upkeep.property_today(prop, now))
-        session.flush()
-        _reprice(session, prop, room_type, plan, [*old_nights, *nights], now)
-        session.refresh(rule)
-        after = audit_snapshot(rule, RULE_AUDIT_FIELDS)
+        merged = {name: changes.get(name, getattr(rule, name)) for name in ("date_from", "date_to", *RULE_PRICE_FIELDS)}
+        today = property_today(prop, now)
+        nights, normalised = _checked_rule(merged, plan.currency, today)
+        updated = work.rate_plans.update_rule(rule.id, {**changes, **normalised})
+        _reprice(work, plan, prop, [*old_nights, *nights], today)
+        after = audit_snapshot(updated, RULE_AUDIT_FIELDS)
         if after != before:
-            record_audit(
-                session,
-                caller,
-                "rate_plan_rule.updated",
-                "rate_plan_rule",
-                rule.id,
-                before,
-                after,
-                country_code=prop.country_code,
+            work.audit.add(
+                audit_entry(
+                    caller,
+                    "rate_plan_rule.updated",
+                    "rate_plan_rule",
+                    rule.id,
+                    before,
+                    after,
+                    country_code=prop.country_code,
+                )
             )
-        return rule_record(rule, plan.currency)
+        return updated
 
 
-def delete_rule(caller: Caller, rule_id: int, *, now: datetime | None = None) -> None:
+def delete_rule(
+    caller: Caller, rule_id: int, *, now: datetime | None = None, uow: UnitOfWorkFactory = unit_of_work
+) -> None:
     """Remove a seasonal rule and re-price the nights it covered."""
-    with unit_of_work() as uow:
-        session = uow.session
-        rule, plan, room_type, prop = _scoped_rule(session, caller, rule_id)
-        lock_room_types(session, [room_type.id])
+    with uow() as work:
+        rule, plan, room_type, prop = _find_rule(work, caller, rule_id)
+        work.room_types.lock([room_type.id])
         before = audit_snapshot(rule, RULE_AUDIT_FIELDS)
         nights = NightRange.through(rule.date_from, rule.date_to)
-        session.delete(rule)
-        session.flush()
+        work.rate_plans.delete_rule(rule.id)
         if prop.status != "archived":
-            _reprice(session, prop, room_type, plan, nights, now)
-        record_audit(
-            session,
-            caller,
-            "rate_plan_rule.deleted",
-            "rate_plan_rule",
-            rule_id,
-            before,
-            None,
-            country_code=prop.country_code,
+            _reprice(work, plan, prop, nights, property_today(prop, now))
+        work.audit.add(
+            audit_entry(
+                caller,
+                "rate_plan_rule.deleted",
+                "rate_plan_rule",
+                rule_id,
+                before,
+                None,
+                country_code=prop.country_code,
+            )
         )

@@ -14,28 +14,47 @@ suppliers and nights), under the room type's lock so a concurrent total change c
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
-
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from typing import Any, Protocol
 
 from chalicelib.aws.signing_keys import signing_keyring
-from chalicelib.db.locks import lock_room_types
-from chalicelib.db.models import Country, Property, RoomType, Supplier
-from chalicelib.db.models import SupplierAllocation as AllocationRow
-from chalicelib.db.pagination import paginate
-from chalicelib.db.scoping import scoped
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain import sealing
 from chalicelib.domain.access import Caller
-from chalicelib.domain.allocations import SupplierAllocation, validate_allocations
+from chalicelib.domain.allocations import validate_allocations
+from chalicelib.domain.catalog import (
+    AllocationRecord,
+    PropertyRecord,
+    RoomTypeRecord,
+    SealedAccount,
+    SupplierFilters,
+    SupplierRecord,
+)
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.nights import NightRange, validate_night_range
-from chalicelib.services import calendar_upkeep
-from chalicelib.services.audit_service import audit_snapshot, record_audit
-from chalicelib.services.room_type_service import scoped_room_type
+from chalicelib.domain.tokens import SigningKeyring
+from chalicelib.services.audit_service import audit_entry, audit_snapshot
+from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
+from chalicelib.services.property_service import property_today
+from chalicelib.services.room_type_service import find_room_type
+
+__all__ = [
+    "AllocationRecord",
+    "SupplierFilters",
+    "SupplierRecord",
+    "create_allocation",
+    "create_supplier",
+    "delete_allocation",
+    "delete_supplier",
+    "get_supplier",
+    "list_allocations",
+    "list_suppliers",
+    "normalise_account_number",
+    "reveal_account_number",
+    "update_allocation",
+    "update_supplier",
+]
 
 _PURPOSE = "supplier-bank-account"
 SUPPLIER_AUDIT_FIELDS = (
@@ -54,69 +73,11 @@ SUPPLIER_AUDIT_FIELDS = (
 ALLOCATION_AUDIT_FIELDS = ("supplier_id", "room_type_id", "date_from", "date_to", "rooms", "notes")
 _ACCOUNT_NUMBER = re.compile(r"^[A-Za-z0-9]{4,34}$")
 
-
-@dataclass(frozen=True)
-class SupplierRecord:
-    id: int
-    country_code: str
-    name: str
-    contact_name: str
-    email: str
-    phone: str
-    address: str
-    bank_name: str
-    bank_account_holder: str
-    bank_swift: str
-    bank_account_masked: str | None
-    notes: str
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
+Keyring = Callable[[], SigningKeyring]
 
 
-@dataclass(frozen=True)
-class AllocationRecord:
-    id: int
-    supplier_id: int
-    room_type_id: int
-    property_id: int
-    date_from: date
-    date_to: date
-    rooms: int
-    notes: str
-    created_at: datetime
-    updated_at: datetime
-
-
-def mask_account(last4: str | None) -> str | None:
-    return None if last4 is None else "****" + last4
-
-
-def supplier_record(supplier: Supplier) -> SupplierRecord:
-    return SupplierRecord(
-        id=supplier.id,
-        country_code=supplier.country_code,
-        name=supplier.name,
-        contact_name=supplier.contact_name,
-        email=supplier.email,
-        phone=supplier.phone,
-        address=supplier.address,
-        bank_name=supplier.bank_name,
-        bank_account_holder=supplier.bank_account_holder,
-        bank_swift=supplier.bank_swift,
-        bank_account_masked=mask_account(supplier.bank_account_last4),
-        notes=supplier.notes,
-        is_active=supplier.is_active,
-        created_at=supplier.created_at,
-        updated_at=supplier.updated_at,
-    )
-
-
-def _audit_view(supplier: Supplier) -> dict[str, Any]:
-    return {
-        **audit_snapshot(supplier, SUPPLIER_AUDIT_FIELDS),
-        "bank_account": mask_account(supplier.bank_account_last4),
-    }
+def _audit_view(supplier: SupplierRecord) -> dict[str, Any]:
+    return {**audit_snapshot(supplier, SUPPLIER_AUDIT_FIELDS), "bank_account": supplier.bank_account_masked}
 
 
 def _associated_data(supplier_id: int) -> bytes:
@@ -128,30 +89,37 @@ def normalise_account_number(raw: str) -> str:
     number = re.sub(r"[\s-]", "", raw)
     if not _ACCOUNT_NUMBER.match(number):
         raise InvalidInput(
-            "body.bank_account_number: 4 to 34 letters and digits (spaces and dashes are ignored)",
-            details=[{"field": "body.bank_account_number", "message": "4 to 34 letters and digits"}],
+            "bank_account_number: 4 to 34 letters and digits (spaces and dashes are ignored)",
+            details=[{"field": "bank_account_number", "message": "4 to 34 letters and digits"}],
         )
     return number
 
 
-def _seal_account(supplier: Supplier, number: str | None) -> None:
-    if number is None:
-        supplier.bank_account_sealed = None
-        supplier.bank_account_key_id = None
-        supplier.bank_account_last4 = None
-        return
-    keyring = signing_keyring()
+def seal_account(supplier_id: int, number: str, keyring: SigningKeyring) -> SealedAccount:
+    """``number`` sealed under the keyring's current key, bound to the supplier's id."""
     key = sealing.derive_key(keyring.current_key, _PURPOSE)
-    supplier.bank_account_sealed = sealing.seal(number.encode("ascii"), key, _associated_data(supplier.id))
-    supplier.bank_account_key_id = keyring.current_kid
-    supplier.bank_account_last4 = number[-4:]
+    sealed = sealing.seal(number.encode("ascii"), key, _associated_data(supplier_id))
+    return SealedAccount(sealed=sealed, key_id=keyring.current_kid, last4=number[-4:])
 
 
-def reveal_account_number(supplier: Supplier) -> str | None:
+class SealedAccountHolder(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def bank_account_sealed(self) -> bytes | None: ...
+
+    @property
+    def bank_account_key_id(self) -> str | None: ...
+
+
+def reveal_account_number(
+    supplier: SealedAccountHolder, *, keyring: Callable[..., SigningKeyring] = signing_keyring
+) -> str | None:
     """The plaintext account number, for a payout adapter (never for an API response)."""
     if supplier.bank_account_sealed is None or supplier.bank_account_key_id is None:
         return None
-    master = signing_keyring(needed_kid=supplier.bank_account_key_id).keys.get(supplier.bank_account_key_id)
+    master = keyring(needed_kid=supplier.bank_account_key_id).keys.get(supplier.bank_account_key_id)
     if master is None:
         raise sealing.SealError("the key that sealed this account number is no longer in the keyring")
     plaintext = sealing.unseal(
@@ -160,307 +128,246 @@ def reveal_account_number(supplier: Supplier) -> str | None:
     return plaintext.decode("ascii")
 
 
-def _scoped_supplier(session: Session, caller: Caller, supplier_id: int, *, for_update: bool = False) -> Supplier:
-    statement = scoped(select(Supplier).where(Supplier.id == supplier_id), Supplier.country_code, caller.scope)
-    if for_update:
-        statement = statement.with_for_update()
-    supplier = session.scalar(statement)
+def _find_supplier(work: UnitOfWork, caller: Caller, supplier_id: int, *, for_update: bool = False) -> SupplierRecord:
+    supplier = work.suppliers.get(caller.scope, supplier_id, for_update=for_update)
     if supplier is None:
         raise NotFound("No such supplier.")
     return supplier
 
 
-def _check_country(session: Session, caller: Caller, code: str) -> str:
-    country = session.get(Country, code.upper())
-    if country is None or not country.is_active or not caller.scope.includes(country.code):
+def _check_country(work: UnitOfWork, caller: Caller, code: str) -> str:
+    country = work.properties.active_country(code)
+    if country is None or not caller.scope.includes(country):
         raise InvalidInput(
             f"Country {code!r} is unknown or outside your scope.",
-            details=[{"field": "body.country_code", "message": "unknown or outside your country scope"}],
+            details=[{"field": "country_code", "message": "unknown or outside your country scope"}],
         )
-    return country.code
+    return country
 
 
 # --- suppliers -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SupplierFilters:
-    country_code: str | None = None
-    search: str | None = None
-    is_active: bool | None = None
-
-
 def list_suppliers(
-    caller: Caller, filters: SupplierFilters, *, offset: int, limit: int
+    caller: Caller, filters: SupplierFilters, *, offset: int, limit: int, uow: UnitOfWorkFactory = unit_of_work
 ) -> tuple[list[SupplierRecord], int]:
-    with unit_of_work() as uow:
-        statement = scoped(select(Supplier), Supplier.country_code, caller.scope)
-        if filters.country_code is not None:
-            statement = statement.where(Supplier.country_code == filters.country_code)
-        if filters.is_active is not None:
-            statement = statement.where(Supplier.is_active.is_(filters.is_active))
-        if filters.search:
-            pattern = "%" + filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            statement = statement.where(
-                or_(Supplier.name.ilike(pattern), Supplier.contact_name.ilike(pattern), Supplier.email.ilike(pattern))
-            )
-        rows, total = paginate(
-            uow.session, statement.order_by(func.lower(Supplier.name), Supplier.id), offset=offset, limit=limit
-        )
-        return [supplier_record(row[0]) for row in rows], total
+    """One page of the suppliers in the caller's scope matching ``filters``, by name."""
+    with uow() as work:
+        return work.suppliers.page(caller.scope, filters, offset=offset, limit=limit)
 
 
-def get_supplier(caller: Caller, supplier_id: int) -> SupplierRecord:
-    with unit_of_work() as uow:
-        return supplier_record(_scoped_supplier(uow.session, caller, supplier_id))
+def get_supplier(caller: Caller, supplier_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> SupplierRecord:
+    with uow() as work:
+        return _find_supplier(work, caller, supplier_id)
 
 
-def create_supplier(caller: Caller, fields: dict[str, Any]) -> SupplierRecord:
+def create_supplier(
+    caller: Caller, fields: dict[str, Any], *, uow: UnitOfWorkFactory = unit_of_work, keyring: Keyring = signing_keyring
+) -> SupplierRecord:
     """Create a supplier; ``bank_account_number`` (optional) is sealed, never stored in clear."""
     fields = dict(fields)
     number = fields.pop("bank_account_number", None)
     if number is not None:
         number = normalise_account_number(number)
-    with unit_of_work() as uow:
-        session = uow.session
-        fields["country_code"] = _check_country(session, caller, fields["country_code"])
-        supplier = Supplier(**fields)
-        session.add(supplier)
-        session.flush()
-        _seal_account(supplier, number)
-        session.flush()
-        session.refresh(supplier)
-        record_audit(
-            session,
-            caller,
-            "supplier.created",
-            "supplier",
-            supplier.id,
-            None,
-            _audit_view(supplier),
-            country_code=supplier.country_code,
-        )
-        return supplier_record(supplier)
-
-
-def update_supplier(caller: Caller, supplier_id: int, changes: dict[str, Any]) -> SupplierRecord:
-    """Edit a supplier; ``bank_account_number`` replaces (or, with null, removes) the sealed number."""
-    changes = dict(changes)
-    with unit_of_work() as uow:
-        session = uow.session
-        supplier = _scoped_supplier(session, caller, supplier_id, for_update=True)
-        before = _audit_view(supplier)
-        if "bank_account_number" in changes:
-            number = changes.pop("bank_account_number")
-            _seal_account(supplier, None if number is None else normalise_account_number(number))
-        if "country_code" in changes:
-            changes["country_code"] = _check_country(session, caller, changes["country_code"])
-        for name, value in changes.items():
-            setattr(supplier, name, value)
-        session.flush()
-        session.refresh(supplier)
-        after = _audit_view(supplier)
-        if after != before or "bank_account_number" in changes:
-            record_audit(
-                session,
+    with uow() as work:
+        fields["country_code"] = _check_country(work, caller, fields["country_code"])
+        supplier = work.suppliers.add(fields)
+        if number is not None:  # sealed once the id it is bound to exists
+            supplier = work.suppliers.set_bank_account(supplier.id, seal_account(supplier.id, number, keyring()))
+        work.audit.add(
+            audit_entry(
                 caller,
-                "supplier.updated",
+                "supplier.created",
                 "supplier",
                 supplier.id,
-                before,
-                after,
+                None,
+                _audit_view(supplier),
                 country_code=supplier.country_code,
             )
-        return supplier_record(supplier)
+        )
+        return supplier
 
 
-def delete_supplier(caller: Caller, supplier_id: int) -> None:
-    """Delete a supplier with its allocations (audited; the audit keeps the masked account)."""
-    with unit_of_work() as uow:
-        session = uow.session
-        supplier = _scoped_supplier(session, caller, supplier_id, for_update=True)
+def update_supplier(
+    caller: Caller,
+    supplier_id: int,
+    changes: dict[str, Any],
+    *,
+    uow: UnitOfWorkFactory = unit_of_work,
+    keyring: Keyring = signing_keyring,
+) -> SupplierRecord:
+    """Edit a supplier; ``bank_account_number`` replaces (or, with null, removes) the sealed number."""
+    changes = dict(changes)
+    with uow() as work:
+        supplier = _find_supplier(work, caller, supplier_id, for_update=True)
         before = _audit_view(supplier)
-        session.delete(supplier)
-        record_audit(
-            session,
-            caller,
-            "supplier.deleted",
-            "supplier",
-            supplier_id,
-            before,
-            None,
-            country_code=before["country_code"],
+        new_account = "bank_account_number" in changes
+        if new_account:
+            number = changes.pop("bank_account_number")
+            sealed = None if number is None else seal_account(supplier.id, normalise_account_number(number), keyring())
+            work.suppliers.set_bank_account(supplier.id, sealed)
+        if "country_code" in changes:
+            changes["country_code"] = _check_country(work, caller, changes["country_code"])
+        supplier = work.suppliers.update(supplier.id, changes)
+        after = _audit_view(supplier)
+        if after != before or new_account:
+            work.audit.add(
+                audit_entry(
+                    caller,
+                    "supplier.updated",
+                    "supplier",
+                    supplier.id,
+                    before,
+                    after,
+                    country_code=supplier.country_code,
+                )
+            )
+        return supplier
+
+
+def delete_supplier(caller: Caller, supplier_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> None:
+    """Delete a supplier with its allocations (audited; the audit keeps the masked account)."""
+    with uow() as work:
+        supplier = _find_supplier(work, caller, supplier_id, for_update=True)
+        before = _audit_view(supplier)
+        work.suppliers.delete(supplier.id)
+        work.audit.add(
+            audit_entry(
+                caller, "supplier.deleted", "supplier", supplier_id, before, None, country_code=supplier.country_code
+            )
         )
 
 
 # --- allocations ---------------------------------------------------------------------------------
 
 
-def _allocation_record(row: AllocationRow, property_id: int) -> AllocationRecord:
-    return AllocationRecord(
-        id=row.id,
-        supplier_id=row.supplier_id,
-        room_type_id=row.room_type_id,
-        property_id=property_id,
-        date_from=row.date_from,
-        date_to=row.date_to,
-        rooms=row.rooms,
-        notes=row.notes,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+def list_allocations(
+    caller: Caller, supplier_id: int, *, uow: UnitOfWorkFactory = unit_of_work
+) -> list[AllocationRecord]:
+    with uow() as work:
+        supplier = _find_supplier(work, caller, supplier_id)
+        return work.suppliers.allocations_of(supplier.id)
 
 
-def list_allocations(caller: Caller, supplier_id: int) -> list[AllocationRecord]:
-    with unit_of_work() as uow:
-        supplier = _scoped_supplier(uow.session, caller, supplier_id)
-        rows = uow.session.execute(
-            select(AllocationRow, RoomType.property_id)
-            .join(RoomType, RoomType.id == AllocationRow.room_type_id)
-            .where(AllocationRow.supplier_id == supplier.id)
-            .order_by(AllocationRow.room_type_id, AllocationRow.date_from, AllocationRow.id)
-        ).all()
-        return [_allocation_record(row, property_id) for row, property_id in rows]
-
-
-def _scoped_allocation(
-    session: Session, caller: Caller, allocation_id: int
-) -> tuple[AllocationRow, Supplier, RoomType, Property]:
-    row = session.execute(
-        scoped(
-            select(AllocationRow, Supplier, RoomType, Property)
-            .join(Supplier, Supplier.id == AllocationRow.supplier_id)
-            .join(RoomType, RoomType.id == AllocationRow.room_type_id)
-            .join(Property, Property.id == RoomType.property_id)
-            .where(AllocationRow.id == allocation_id),
-            Supplier.country_code,
-            caller.scope,
-        )
-    ).first()
-    if row is None or not caller.scope.includes(row[3].country_code):
+def _find_allocation(
+    work: UnitOfWork, caller: Caller, allocation_id: int, *, for_update: bool = False
+) -> tuple[AllocationRecord, SupplierRecord, RoomTypeRecord, PropertyRecord]:
+    found = work.suppliers.get_allocation(caller.scope, allocation_id, for_update=for_update)
+    if found is None:
         raise NotFound("No such allocation.")
-    return row[0], row[1], row[2], row[3]
+    return found
 
 
-def _check_dates(prop: Property, date_from: date, date_to: date, now: datetime | None) -> None:
-    today = calendar_upkeep.property_today(prop, now)
-    nights = NightRange.through(date_from, date_to, start_field="body.date_from", end_field="body.date_to")
-    validate_night_range(nights, today=today, allow_past=True, start_field="body.date_from", end_field="body.date_to")
+def _check_dates(prop: PropertyRecord, date_from: date, date_to: date, now: datetime | None) -> None:
+    nights = NightRange.through(date_from, date_to, start_field="date_from", end_field="date_to")
+    today = property_today(prop, now)
+    validate_night_range(nights, today=today, allow_past=True, start_field="date_from", end_field="date_to")
 
 
-def _validate(session: Session, room_type: RoomType, prop: Property, now: datetime | None) -> None:
+def _validate(work: UnitOfWork, room_type: RoomTypeRecord, prop: PropertyRecord, now: datetime | None) -> None:
     """Every allocation of the room type (the one just written included) against its total."""
-    today = calendar_upkeep.property_today(prop, now)
-    others = session.scalars(
-        select(AllocationRow).where(AllocationRow.room_type_id == room_type.id, AllocationRow.date_to >= today)
-    )
-    allocations = [
-        SupplierAllocation(
-            other.supplier_id,
-            other.room_type_id,
-            NightRange.through(max(other.date_from, today), other.date_to),
-            other.rooms,
-            other.id,
-        )
-        for other in others
-        if other.date_to >= today
-    ]
     # Past nights are history: only nights from today on must fit the current total.
+    allocations = work.suppliers.allocations_of_room_type(room_type.id, property_today(prop, now))
     validate_allocations(allocations, {room_type.id: room_type.total_rooms})
 
 
-def create_allocation(
-    caller: Caller, supplier_id: int, fields: dict[str, Any], *, now: datetime | None = None
-) -> AllocationRecord:
-    """Allocate rooms of a room type (in the supplier's country) to the supplier for a date range."""
-    with unit_of_work() as uow:
-        session = uow.session
-        supplier = _scoped_supplier(session, caller, supplier_id)
-        room_type, prop = _room_type_for(session, caller, supplier, fields["room_type_id"])
-        lock_room_types(session, [room_type.id])
-        session.refresh(room_type)
-        _check_dates(prop, fields["date_from"], fields["date_to"], now)
-        row = AllocationRow(supplier_id=supplier.id, **fields)
-        session.add(row)
-        session.flush()
-        _validate(session, room_type, prop, now)
-        session.refresh(row)
-        record_audit(
-            session,
-            caller,
-            "supplier_allocation.created",
-            "supplier_allocation",
-            row.id,
-            None,
-            audit_snapshot(row, ALLOCATION_AUDIT_FIELDS),
-            country_code=supplier.country_code,
-        )
-        return _allocation_record(row, prop.id)
-
-
 def _room_type_for(
-    session: Session, caller: Caller, supplier: Supplier, room_type_id: int
-) -> tuple[RoomType, Property]:
+    work: UnitOfWork, caller: Caller, supplier: SupplierRecord, room_type_id: int
+) -> tuple[RoomTypeRecord, PropertyRecord]:
     try:
-        room_type, prop = scoped_room_type(session, caller, room_type_id)
+        room_type, prop = find_room_type(work, caller, room_type_id)
     except NotFound:
         raise InvalidInput(
-            f"No room type {room_type_id}.", details=[{"field": "body.room_type_id", "message": "no such room type"}]
+            f"No room type {room_type_id}.", details=[{"field": "room_type_id", "message": "no such room type"}]
         ) from None
     if prop.country_code != supplier.country_code:
         raise InvalidInput(
             "The room type's property is not in the supplier's country.",
-            details=[{"field": "body.room_type_id", "message": f"must be a room type in {supplier.country_code}"}],
+            details=[{"field": "room_type_id", "message": f"must be a room type in {supplier.country_code}"}],
         )
     return room_type, prop
 
 
-def update_allocation(
-    caller: Caller, allocation_id: int, changes: dict[str, Any], *, now: datetime | None = None
+def create_allocation(
+    caller: Caller,
+    supplier_id: int,
+    fields: dict[str, Any],
+    *,
+    now: datetime | None = None,
+    uow: UnitOfWorkFactory = unit_of_work,
 ) -> AllocationRecord:
-    """Change an allocation's dates, rooms or notes (re-validated against the room type's total)."""
-    with unit_of_work() as uow:
-        session = uow.session
-        row, supplier, room_type, prop = _scoped_allocation(session, caller, allocation_id)
-        lock_room_types(session, [room_type.id])
-        session.refresh(room_type)
-        session.refresh(row, with_for_update=True)
-        before = audit_snapshot(row, ALLOCATION_AUDIT_FIELDS)
-        _check_dates(prop, changes.get("date_from", row.date_from), changes.get("date_to", row.date_to), now)
-        for name, value in changes.items():
-            setattr(row, name, value)
-        session.flush()
-        _validate(session, room_type, prop, now)
-        session.refresh(row)
-        after = audit_snapshot(row, ALLOCATION_AUDIT_FIELDS)
-        if after != before:
-            record_audit(
-                session,
+    """Allocate rooms of a room type (in the supplier's country) to the supplier for a date range."""
+    with uow() as work:
+        supplier = _find_supplier(work, caller, supplier_id)
+        room_type, prop = _room_type_for(work, caller, supplier, fields["room_type_id"])
+        work.room_types.lock([room_type.id])
+        room_type, prop = find_room_type(work, caller, room_type.id, for_update=True)  # its total under the lock
+        _check_dates(prop, fields["date_from"], fields["date_to"], now)
+        allocation = work.suppliers.add_allocation(supplier.id, fields)
+        _validate(work, room_type, prop, now)
+        after = audit_snapshot(allocation, ALLOCATION_AUDIT_FIELDS)
+        work.audit.add(
+            audit_entry(
                 caller,
-                "supplier_allocation.updated",
+                "supplier_allocation.created",
                 "supplier_allocation",
-                row.id,
-                before,
+                allocation.id,
+                None,
                 after,
                 country_code=supplier.country_code,
             )
-        return _allocation_record(row, prop.id)
+        )
+        return allocation
 
 
-def delete_allocation(caller: Caller, allocation_id: int) -> None:
-    with unit_of_work() as uow:
-        session = uow.session
-        row, supplier, room_type, _ = _scoped_allocation(session, caller, allocation_id)
-        lock_room_types(session, [room_type.id])
-        before = audit_snapshot(row, ALLOCATION_AUDIT_FIELDS)
-        session.delete(row)
-        record_audit(
-            session,
-            caller,
-            "supplier_allocation.deleted",
-            "supplier_allocation",
-            allocation_id,
-            before,
-            None,
-            country_code=supplier.country_code,
+def update_allocation(
+    caller: Caller,
+    allocation_id: int,
+    changes: dict[str, Any],
+    *,
+    now: datetime | None = None,
+    uow: UnitOfWorkFactory = unit_of_work,
+) -> AllocationRecord:
+    """Change an allocation's dates, rooms or notes (re-validated against the room type's total)."""
+    with uow() as work:
+        _, _, room_type, _ = _find_allocation(work, caller, allocation_id)
+        work.room_types.lock([room_type.id])
+        allocation, supplier, room_type, prop = _find_allocation(work, caller, allocation_id, for_update=True)
+        before = audit_snapshot(allocation, ALLOCATION_AUDIT_FIELDS)
+        date_from = changes.get("date_from", allocation.date_from)
+        _check_dates(prop, date_from, changes.get("date_to", allocation.date_to), now)
+        updated = work.suppliers.update_allocation(allocation.id, changes)
+        _validate(work, room_type, prop, now)
+        after = audit_snapshot(updated, ALLOCATION_AUDIT_FIELDS)
+        if after != before:
+            work.audit.add(
+                audit_entry(
+                    caller,
+                    "supplier_allocation.updated",
+                    "supplier_allocation",
+                    updated.id,
+                    before,
+                    after,
+                    country_code=supplier.country_code,
+                )
+            )
+        return updated
+
+
+def delete_allocation(caller: Caller, allocation_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> None:
+    with uow() as work:
+        allocation, supplier, room_type, _ = _find_allocation(work, caller, allocation_id)
+        work.room_types.lock([room_type.id])
+        before = audit_snapshot(allocation, ALLOCATION_AUDIT_FIELDS)
+        work.suppliers.delete_allocation(allocation.id)
+        work.audit.add(
+            audit_entry(
+                caller,
+                "supplier_allocation.deleted",
+                "supplier_allocation",
+                allocation_id,
+                before,
+                None,
+                country_code=supplier.country_code,
+            )
         )

@@ -21,6 +21,14 @@ from typing import Any
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.settings import AppSettings, SettingChange
+from tests.unit.fakes_catalog import (
+    FakeCatalog,
+    FakeCatalogCalendar,
+    FakePropertyRepository,
+    FakeRatePlanRepository,
+    FakeRoomTypeRepository,
+    FakeSupplierRepository,
+)
 
 FIXED_NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 
@@ -35,6 +43,8 @@ class FakeStore:
     setting_values: dict[str, Any] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     commits: int = 0
+    # catalog
+    catalog: FakeCatalog = field(default_factory=FakeCatalog)
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
@@ -77,6 +87,12 @@ class FakeUnitOfWork:
         self._snapshot: dict[str, Any] | None = None
         self.audit = FakeAuditRepository(store)
         self.settings = FakeSettingsRepository(store)
+        # catalog
+        self.properties = FakePropertyRepository(store)
+        self.room_types = FakeRoomTypeRepository(store)
+        self.rate_plans = FakeRatePlanRepository(store)
+        self.suppliers = FakeSupplierRepository(store)
+        self.catalog_calendar = FakeCatalogCalendar(store)
 
     def __enter__(self) -> FakeUnitOfWork:
         self._snapshot = {f.name: copy.deepcopy(getattr(self._store, f.name)) for f in fields(self._store)}

@@ -6,28 +6,27 @@ up to ``properties`` and filters on its country, so a record of another country 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from chalicelib.db.models import Property, RatePlan, RatePlanRule, RoomType
+from chalicelib.db.locks import lock_room_types
+from chalicelib.db.models import Country, Property, RatePlan, RatePlanRule, RoomType
 from chalicelib.db.pagination import paginate
+from chalicelib.db.repositories.calendar import amount_at_scale
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
-
-SORTABLE_PROPERTY_FIELDS = ("code", "name", "city", "country_code", "status", "created_at", "updated_at")
-
-
-@dataclass(frozen=True)
-class PropertyFilters:
-    country_code: str | None = None
-    status: str | None = None  # None: every status but archived
-    city: str | None = None
-    search: str | None = None  # part of the name or code
-    sort: str = "name"  # a SORTABLE_PROPERTY_FIELDS name, "-" in front for descending
+from chalicelib.domain.catalog import (
+    SORTABLE_PROPERTY_FIELDS,
+    NewProperty,
+    NewRoomType,
+    PropertyFilters,
+    PropertyRecord,
+    RoomTypeRecord,
+)
 
 
 def _like_pattern(text: str) -> str:
@@ -164,3 +163,135 @@ def count_rate_plans_of_property(session: Session, property_id: int) -> int:
         )
         or 0
     )
+
+
+# --- the repositories of a unit of work ----------------------------------------------------------
+
+
+def property_record(prop: Property) -> PropertyRecord:
+    return PropertyRecord(
+        id=prop.id,
+        code=prop.code,
+        name=prop.name,
+        country_code=prop.country_code,
+        timezone=prop.timezone,
+        currency=prop.currency,
+        address=prop.address,
+        city=prop.city,
+        region=prop.region,
+        postal_code=prop.postal_code,
+        status=prop.status,
+        buffer_rooms=prop.buffer_rooms,
+        archived_at=prop.archived_at,
+        created_at=prop.created_at,
+        updated_at=prop.updated_at,
+    )
+
+
+def room_type_record(room_type: RoomType, currency: str) -> RoomTypeRecord:
+    return RoomTypeRecord(
+        id=room_type.id,
+        property_id=room_type.property_id,
+        code=room_type.code,
+        name=room_type.name,
+        total_rooms=room_type.total_rooms,
+        max_occupancy=room_type.max_occupancy,
+        base_rate=amount_at_scale(room_type.base_rate, currency),
+        buffer_rooms=room_type.buffer_rooms,
+        is_active=room_type.is_active,
+        created_at=room_type.created_at,
+        updated_at=room_type.updated_at,
+    )
+
+
+class SqlPropertyRepository:
+    """Properties of one unit of work (``uow.properties``), read through the caller's country scope."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def page(
+        self, scope: CountryScope, filters: PropertyFilters, *, offset: int, limit: int
+    ) -> tuple[list[PropertyRecord], int]:
+        rows, total = list_properties(self._session, scope, filters, offset=offset, limit=limit)
+        return [property_record(row) for row in rows], total
+
+    def export(self, scope: CountryScope, filters: PropertyFilters, limit: int) -> list[PropertyRecord]:
+        return [property_record(row) for row in iter_properties(self._session, scope, filters, limit)]
+
+    def get(self, scope: CountryScope, property_id: int, *, for_update: bool = False) -> PropertyRecord | None:
+        prop = scoped_property(self._session, property_id, scope, for_update=for_update)
+        return None if prop is None else property_record(prop)
+
+    def code_taken(self, code: str, *, except_id: int | None = None) -> bool:
+        return property_code_taken(self._session, code, except_id=except_id)
+
+    def active_country(self, code: str) -> str | None:
+        country = self._session.get(Country, code.upper())
+        return country.code if country is not None and country.is_active else None
+
+    def count_rate_plans(self, property_id: int) -> int:
+        return count_rate_plans_of_property(self._session, property_id)
+
+    def add(self, new: NewProperty, *, archived_at: datetime | None) -> PropertyRecord:
+        prop = Property(**vars(new), archived_at=archived_at)
+        self._session.add(prop)
+        self._session.flush()
+        self._session.refresh(prop)
+        return property_record(prop)
+
+    def update(self, property_id: int, changes: Mapping[str, Any]) -> PropertyRecord:
+        prop = self._session.get_one(Property, property_id)
+        for name, value in changes.items():
+            setattr(prop, name, value)
+        self._session.flush()
+        self._session.refresh(prop)
+        return property_record(prop)
+
+
+class SqlRoomTypeRepository:
+    """Room types of one unit of work (``uow.room_types``); scoped through their property's country."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def of_property(self, property_id: int, currency: str) -> list[RoomTypeRecord]:
+        return [room_type_record(row, currency) for row in room_types_of(self._session, property_id)]
+
+    def get(
+        self, scope: CountryScope, room_type_id: int, *, for_update: bool = False
+    ) -> tuple[RoomTypeRecord, PropertyRecord] | None:
+        found = scoped_room_type(self._session, room_type_id, scope, for_update=for_update)
+        if found is None:
+            return None
+        room_type, prop = found
+        if for_update:
+            self._session.refresh(room_type)
+        return room_type_record(room_type, prop.currency), property_record(prop)
+
+    def lock(self, room_type_ids: Sequence[int]) -> None:
+        """The room types' advisory locks (held to the end of the transaction), in id order."""
+        lock_room_types(self._session, room_type_ids)
+
+    def code_taken(self, property_id: int, code: str, *, except_id: int | None = None) -> bool:
+        return room_type_code_taken(self._session, property_id, code, except_id=except_id)
+
+    def add(self, property_id: int, new: NewRoomType, currency: str) -> RoomTypeRecord:
+        room_type = RoomType(property_id=property_id, **vars(new))
+        self._session.add(room_type)
+        self._session.flush()
+        self._session.refresh(room_type)
+        return room_type_record(room_type, currency)
+
+    def update(self, room_type_id: int, changes: Mapping[str, Any], currency: str) -> RoomTypeRecord:
+        room_type = self._session.get_one(RoomType, room_type_id)
+        for name, value in changes.items():
+            setattr(room_type, name, value)
+        self._session.flush()
+        self._session.refresh(room_type)
+        return room_type_record(room_type, currency)
+
+    def delete(self, room_type_id: int) -> None:
+        """Delete a room type; its calendar, rate plans and allocations go with it (ON DELETE CASCADE)."""
+        self._session.delete(self._session.get_one(RoomType, room_type_id))
+        self._session.flush()
