@@ -12,9 +12,9 @@ of its own unit of work, so the audit row commits or rolls back with the change:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import Session
@@ -26,6 +26,8 @@ from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.observability import logger, redact
+
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -77,23 +79,18 @@ def audit_entry(
     )
 
 
-def record_audit(
-    session: Session,
-    caller: Caller | AuditActor | None,
-    action: str,
-    entity_type: str,
-    entity_id: str | int,
-    before: Mapping[str, Any] | None,
-    after: Mapping[str, Any] | None,
-    *,
-    country_code: str | None = None,
-) -> AuditLog:
-    """Add an audit row to ``session`` (the caller's unit of work commits it with the change).
+def _on_session(build: Callable[P, AuditEntry]) -> Callable[Concatenate[Session, P], AuditLog]:
+    def record(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> AuditLog:
+        return SqlAuditRepository(session).add(build(*args, **kwargs))
 
-    Services on the repository interface call ``uow.audit.add(audit_entry(...))`` instead.
-    """
-    entry = audit_entry(caller, action, entity_type, entity_id, before, after, country_code=country_code)
-    return SqlAuditRepository(session).add(entry)
+    record.__doc__ = """Add an audit row to ``session`` (the caller's unit of work commits it with the change).
+
+    Takes the session, then :func:`audit_entry`'s arguments. Services on the repository
+    interface call ``uow.audit.add(audit_entry(...))`` instead."""
+    return record
+
+
+record_audit = _on_session(audit_entry)
 
 
 @dataclass(frozen=True)
