@@ -17,7 +17,7 @@ from functools import cached_property
 from sqlalchemy.orm import Session
 
 from chalicelib.db.engine import session_factory
-from chalicelib.db.repositories.audit import SqlAuditRepository
+from chalicelib.db.repositories.audit import SqlAuditLogRepository, SqlAuditRepository
 from chalicelib.db.repositories.settings import SqlSettingsRepository
 
 AfterCommitHook = Callable[[], None]
@@ -53,6 +53,12 @@ class SqlUnitOfWork:
     @cached_property
     def settings(self) -> SqlSettingsRepository:
         return SqlSettingsRepository(self.session)
+
+    # --- OTA and sync ---------------------------------------------------------------------------
+
+    @cached_property
+    def audit_log(self) -> SqlAuditLogRepository:
+        return SqlAuditLogRepository(self.session)
 
 
 @contextmanager

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.access import CountryScope
+from chalicelib.domain.audit import ActivityFilters, ActivityRecord, AuditEntry, AuditFilters, AuditRecord
 from chalicelib.domain.settings import AppSettings, SettingChange
 
 
@@ -44,5 +45,25 @@ class UnitOfWork(Protocol):
     def flush(self) -> None:
         """Send pending writes so that generated ids and constraint errors appear now."""
 
+    # --- OTA and sync ---------------------------------------------------------------------------
+
+    @property
+    def audit_log(self) -> AuditLogRepository: ...
+
 
 UnitOfWorkFactory = Callable[[], AbstractContextManager[UnitOfWork]]
+
+
+# --- OTA and sync -------------------------------------------------------------------------------
+
+
+class AuditLogRepository(Protocol):
+    """Reads of the audit trail and the activity log, within a country scope, newest first."""
+
+    def audit(
+        self, scope: CountryScope, filters: AuditFilters, *, offset: int, limit: int
+    ) -> tuple[list[AuditRecord], int]: ...
+
+    def activity(
+        self, scope: CountryScope, filters: ActivityFilters, *, offset: int, limit: int
+    ) -> tuple[list[ActivityRecord], int]: ...

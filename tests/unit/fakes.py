@@ -21,6 +21,7 @@ from typing import Any
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.settings import AppSettings, SettingChange
+from tests.unit.fakes_ota import FakeAuditLogRepository, OtaStore
 
 FIXED_NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 
@@ -35,6 +36,8 @@ class FakeStore:
     setting_values: dict[str, Any] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     commits: int = 0
+    # OTA and sync (tests/unit/fakes_ota.py)
+    ota: OtaStore = field(default_factory=OtaStore)
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
@@ -100,3 +103,9 @@ class FakeUnitOfWork:
 
     def flush(self) -> None:
         pass
+
+    # --- OTA and sync (tests/unit/fakes_ota.py) -----------------------------------------------------
+
+    @property
+    def audit_log(self) -> FakeAuditLogRepository:
+        return FakeAuditLogRepository(self._store)
