@@ -17,6 +17,7 @@ from functools import cached_property
 from sqlalchemy.orm import Session
 
 from chalicelib.db.engine import session_factory
+from chalicelib.db.repositories.alerts import SqlAlertRepository
 from chalicelib.db.repositories.audit import SqlAuditLogRepository, SqlAuditRepository
 from chalicelib.db.repositories.settings import SqlSettingsRepository
 
@@ -59,6 +60,10 @@ class SqlUnitOfWork:
     @cached_property
     def audit_log(self) -> SqlAuditLogRepository:
         return SqlAuditLogRepository(self.session)
+
+    @cached_property
+    def alerts(self) -> SqlAlertRepository:
+        return SqlAlertRepository(self.session)
 
 
 @contextmanager

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.access import CountryScope
+from chalicelib.domain.alerts import AlertFilters, AlertRecord
 from chalicelib.domain.audit import ActivityFilters, ActivityRecord, AuditEntry, AuditFilters, AuditRecord
 from chalicelib.domain.settings import AppSettings, SettingChange
 
@@ -50,6 +52,9 @@ class UnitOfWork(Protocol):
     @property
     def audit_log(self) -> AuditLogRepository: ...
 
+    @property
+    def alerts(self) -> AlertRepository: ...
+
 
 UnitOfWorkFactory = Callable[[], AbstractContextManager[UnitOfWork]]
 
@@ -67,3 +72,17 @@ class AuditLogRepository(Protocol):
     def activity(
         self, scope: CountryScope, filters: ActivityFilters, *, offset: int, limit: int
     ) -> tuple[list[ActivityRecord], int]: ...
+
+
+class AlertRepository(Protocol):
+    """Alerts as staff read and work them (raising an alert stays in the raising transaction)."""
+
+    def list(
+        self, scope: CountryScope, filters: AlertFilters, *, offset: int, limit: int
+    ) -> tuple[list[AlertRecord], int]: ...
+
+    def get(self, alert_id: int, scope: CountryScope, *, for_update: bool = False) -> AlertRecord | None: ...
+
+    def save_workflow(self, alert: AlertRecord) -> AlertRecord: ...
+
+    def wake_snoozed(self, now: datetime) -> int: ...

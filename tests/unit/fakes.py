@@ -21,7 +21,7 @@ from typing import Any
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.settings import AppSettings, SettingChange
-from tests.unit.fakes_ota import FakeAuditLogRepository, OtaStore
+from tests.unit.fakes_ota import FakeAlertRepository, FakeAuditLogRepository, OtaStore
 
 FIXED_NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 
@@ -109,3 +109,7 @@ class FakeUnitOfWork:
     @property
     def audit_log(self) -> FakeAuditLogRepository:
         return FakeAuditLogRepository(self._store)
+
+    @property
+    def alerts(self) -> FakeAlertRepository:
+        return FakeAlertRepository(self._store)

@@ -10,10 +10,12 @@ the SQL one, without SQL.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, TypeVar
 
 from chalicelib.domain.access import CountryScope
+from chalicelib.domain.alerts import AlertFilters, AlertRecord, AlertStatus
 from chalicelib.domain.audit import ActivityFilters, ActivityRecord, AuditFilters, AuditRecord
 
 T = TypeVar("T")
@@ -25,6 +27,7 @@ class OtaStore:
 
     audit_records: list[AuditRecord] = field(default_factory=list)
     activity_records: list[ActivityRecord] = field(default_factory=list)
+    alerts: dict[int, AlertRecord] = field(default_factory=dict)
 
 
 def page(items: list[T], offset: int, limit: int | None) -> tuple[list[T], int]:
@@ -81,3 +84,44 @@ class FakeAuditLogRepository(_OtaRepository):
         )
         rows.sort(key=lambda r: (r.occurred_at, r.id), reverse=True)
         return page(rows, offset, limit)
+
+
+class FakeAlertRepository(_OtaRepository):
+    def list(
+        self, scope: CountryScope, filters: AlertFilters, *, offset: int, limit: int
+    ) -> tuple[list[AlertRecord], int]:
+        f = filters
+        rows = matching(
+            self._data.alerts.values(),
+            lambda a: scope.includes(a.country_code),
+            lambda a: not f.statuses or a.status in f.statuses,
+            lambda a: not f.open_only or a.status != AlertStatus.RESOLVED.value,
+            lambda a: not f.types or a.type in f.types,
+            lambda a: f.property_id is None or a.property_id == f.property_id,
+            lambda a: f.room_type_id is None or a.room_type_id == f.room_type_id,
+            lambda a: f.night_from is None or (a.night is not None and a.night >= f.night_from),
+            lambda a: f.night_to is None or (a.night is not None and a.night <= f.night_to),
+            lambda a: f.since is None or a.created_at >= f.since,
+            lambda a: f.until is None or a.created_at < f.until,
+        )
+        rows.sort(key=lambda a: (a.created_at, a.id), reverse=True)
+        return page(rows, offset, limit)
+
+    def get(self, alert_id: int, scope: CountryScope, *, for_update: bool = False) -> AlertRecord | None:
+        alert = self._data.alerts.get(alert_id)
+        return alert if alert is not None and scope.includes(alert.country_code) else None
+
+    def save_workflow(self, alert: AlertRecord) -> AlertRecord:
+        saved = replace(alert, updated_at=self._store.now)
+        self._data.alerts[alert.id] = saved
+        return saved
+
+    def wake_snoozed(self, now: datetime) -> int:
+        due = [
+            a
+            for a in self._data.alerts.values()
+            if a.status == AlertStatus.SNOOZED.value and a.snoozed_until is not None and a.snoozed_until <= now
+        ]
+        for alert in due:
+            self._data.alerts[alert.id] = replace(alert, status=AlertStatus.NEW.value, snoozed_until=None)
+        return len(due)
