@@ -19,6 +19,11 @@ from sqlalchemy.orm import Session
 from chalicelib.db.engine import session_factory
 from chalicelib.db.repositories.alerts import SqlAlertRepository
 from chalicelib.db.repositories.audit import SqlAuditLogRepository, SqlAuditRepository
+from chalicelib.db.repositories.ota_connections import (
+    SqlMappingProposalRepository,
+    SqlOtaConnectionRepository,
+    SqlOtaMappingRepository,
+)
 from chalicelib.db.repositories.settings import SqlSettingsRepository
 
 AfterCommitHook = Callable[[], None]
@@ -64,6 +69,23 @@ class SqlUnitOfWork:
     @cached_property
     def alerts(self) -> SqlAlertRepository:
         return SqlAlertRepository(self.session)
+
+    @cached_property
+    def ota_connections(self) -> SqlOtaConnectionRepository:
+        return SqlOtaConnectionRepository(self.session)
+
+    @cached_property
+    def ota_mappings(self) -> SqlOtaMappingRepository:
+        return SqlOtaMappingRepository(self.session)
+
+    @cached_property
+    def mapping_proposals(self) -> SqlMappingProposalRepository:
+        return SqlMappingProposalRepository(self.session)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        with self.session.begin_nested():
+            yield
 
 
 @contextmanager

@@ -196,7 +196,7 @@ def list_alerts(
 ) -> tuple[list[AlertRecord], int]:
     """Alerts in the caller's country scope, newest first."""
     with uow() as work:
-        return work.alerts.list(caller.scope, filters, offset=offset, limit=limit)
+        return work.alerts.page(caller.scope, filters, offset=offset, limit=limit)
 
 
 def get_alert(caller: Caller, alert_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> AlertRecord:

@@ -9,15 +9,33 @@ behind the SQL implementation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.alerts import AlertFilters, AlertRecord
 from chalicelib.domain.audit import ActivityFilters, ActivityRecord, AuditEntry, AuditFilters, AuditRecord
+from chalicelib.domain.ota_connections import (
+    AccountRef,
+    ConnectionFilters,
+    ConnectionRecord,
+    ConnectionSettings,
+    NewConnectionRow,
+    PropertyRef,
+    ProposalDraft,
+    ProposalRecord,
+    RatePlanMappingRecord,
+    RatePlanRef,
+    RoomTypeMappingRecord,
+    RoomTypeRef,
+)
+from chalicelib.domain.ota_mappings import ExistingMappings, LocalRatePlan, LocalRoomType, MappingIndex
 from chalicelib.domain.settings import AppSettings, SettingChange
+
+if TYPE_CHECKING:
+    from chalicelib.services.ota_access import AccountEndpoint
 
 
 class AuditRepository(Protocol):
@@ -55,6 +73,18 @@ class UnitOfWork(Protocol):
     @property
     def alerts(self) -> AlertRepository: ...
 
+    @property
+    def ota_connections(self) -> OtaConnectionRepository: ...
+
+    @property
+    def ota_mappings(self) -> OtaMappingRepository: ...
+
+    @property
+    def mapping_proposals(self) -> MappingProposalRepository: ...
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested transaction: an exception inside undoes only its writes (then propagates)."""
+
 
 UnitOfWorkFactory = Callable[[], AbstractContextManager[UnitOfWork]]
 
@@ -77,7 +107,7 @@ class AuditLogRepository(Protocol):
 class AlertRepository(Protocol):
     """Alerts as staff read and work them (raising an alert stays in the raising transaction)."""
 
-    def list(
+    def page(
         self, scope: CountryScope, filters: AlertFilters, *, offset: int, limit: int
     ) -> tuple[list[AlertRecord], int]: ...
 
@@ -86,3 +116,122 @@ class AlertRepository(Protocol):
     def save_workflow(self, alert: AlertRecord) -> AlertRecord: ...
 
     def wake_snoozed(self, now: datetime) -> int: ...
+
+
+class OtaConnectionRepository(Protocol):
+    """Connections scoped by their property's country; the properties and accounts they join."""
+
+    def get(self, connection_id: int, scope: CountryScope, *, for_update: bool = False) -> ConnectionRecord | None: ...
+
+    def page(
+        self, scope: CountryScope, filters: ConnectionFilters, *, offset: int, limit: int
+    ) -> tuple[list[ConnectionRecord], int]: ...
+
+    def property(self, property_id: int, scope: CountryScope) -> PropertyRef | None: ...
+
+    def account(self, account_id: int, scope: CountryScope) -> AccountRef | None: ...
+
+    def endpoint(self, account_id: int) -> AccountEndpoint: ...
+
+    def connection_for_hotel(self, account_id: int, ota_hotel_id: str) -> int | None: ...
+
+    def connection_for_property(self, property_id: int, account_id: int) -> ConnectionRecord | None: ...
+
+    def property_connection_to_ota(
+        self, property_id: int, ota_code: str, *, except_connection_id: int | None = None
+    ) -> tuple[int, str] | None: ...
+
+    def add(self, new: NewConnectionRow, *, conflict_message: str) -> ConnectionRecord: ...
+
+    def update(self, connection_id: int, settings: ConnectionSettings) -> ConnectionRecord: ...
+
+    def delete(self, connection_id: int) -> None: ...
+
+
+class OtaMappingRepository(Protocol):
+    """Room type / rate plan mappings of connections (unique both ways per connection)."""
+
+    def room_type(self, room_type_id: int) -> RoomTypeRef | None: ...
+
+    def rate_plan(self, rate_plan_id: int) -> RatePlanRef | None: ...
+
+    def room_mappings(
+        self, connection_id: int, *, offset: int = 0, limit: int | None = None
+    ) -> tuple[list[RoomTypeMappingRecord], int]: ...
+
+    def rate_mappings(
+        self, connection_id: int, *, offset: int = 0, limit: int | None = None
+    ) -> tuple[list[RatePlanMappingRecord], int]: ...
+
+    def scoped_room_mapping(
+        self, mapping_id: int, scope: CountryScope, *, for_update: bool = False
+    ) -> RoomTypeMappingRecord | None: ...
+
+    def scoped_rate_mapping(
+        self, mapping_id: int, scope: CountryScope, *, for_update: bool = False
+    ) -> RatePlanMappingRecord | None: ...
+
+    def room_mapping_for_room_type(self, connection_id: int, room_type_id: int) -> RoomTypeMappingRecord | None: ...
+
+    def room_mapping_for_ota_room(self, connection_id: int, ota_room_id: str) -> RoomTypeMappingRecord | None: ...
+
+    def rate_mapping_for_rate_plan(self, connection_id: int, rate_plan_id: int) -> RatePlanMappingRecord | None: ...
+
+    def rate_mapping_for_ota_rate(
+        self, connection_id: int, ota_room_id: str, ota_rate_plan_id: str
+    ) -> RatePlanMappingRecord | None: ...
+
+    def add_room_mapping(
+        self, connection_id: int, room_type_id: int, ota_room_id: str, *, conflict_message: str
+    ) -> RoomTypeMappingRecord: ...
+
+    def move_room_mapping(
+        self, mapping_id: int, ota_room_id: str, *, conflict_message: str
+    ) -> RoomTypeMappingRecord: ...
+
+    def delete_room_mapping(self, mapping_id: int) -> None: ...
+
+    def add_rate_mapping(
+        self, connection_id: int, plan: RatePlanRef, ota_room_id: str, ota_rate_plan_id: str, *, conflict_message: str
+    ) -> RatePlanMappingRecord: ...
+
+    def move_rate_mapping(
+        self, mapping_id: int, ota_rate_plan_id: str, *, conflict_message: str
+    ) -> RatePlanMappingRecord: ...
+
+    def delete_rate_mapping(self, mapping_id: int) -> None: ...
+
+    def existing(self, connection_id: int) -> ExistingMappings: ...
+
+    def index(self, connection_id: int) -> MappingIndex: ...
+
+    def catalogue(self, property_id: int) -> tuple[list[LocalRoomType], list[LocalRatePlan]]: ...
+
+
+class MappingProposalRepository(Protocol):
+    """Mappings proposed by discovery, scoped by their connection's property."""
+
+    def get(self, proposal_id: int, scope: CountryScope, *, for_update: bool = False) -> ProposalRecord | None: ...
+
+    def page(
+        self, connection_id: int, *, status: str | None, offset: int, limit: int
+    ) -> tuple[list[ProposalRecord], int]: ...
+
+    def for_items(
+        self, connection_id: int, items: Sequence[tuple[str, str | None]]
+    ) -> dict[tuple[str, str | None], ProposalRecord]: ...
+
+    def save(
+        self, connection_id: int, drafts: Sequence[ProposalDraft], *, conflict_message: str
+    ) -> list[ProposalRecord]: ...
+
+    def decide(
+        self,
+        proposal_id: int,
+        *,
+        status: str,
+        decided_at: datetime,
+        decided_by_user_id: int | None,
+        room_type_id: int | None,
+        rate_plan_id: int | None,
+    ) -> ProposalRecord: ...

@@ -13,7 +13,8 @@ add methods here as services move onto the repositories.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from types import TracebackType
@@ -21,7 +22,14 @@ from typing import Any
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.settings import AppSettings, SettingChange
-from tests.unit.fakes_ota import FakeAlertRepository, FakeAuditLogRepository, OtaStore
+from tests.unit.fakes_ota import (
+    FakeAlertRepository,
+    FakeAuditLogRepository,
+    FakeMappingProposalRepository,
+    FakeOtaConnectionRepository,
+    FakeOtaMappingRepository,
+    OtaStore,
+)
 
 FIXED_NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 
@@ -113,3 +121,26 @@ class FakeUnitOfWork:
     @property
     def alerts(self) -> FakeAlertRepository:
         return FakeAlertRepository(self._store)
+
+    @property
+    def ota_connections(self) -> FakeOtaConnectionRepository:
+        return FakeOtaConnectionRepository(self._store)
+
+    @property
+    def ota_mappings(self) -> FakeOtaMappingRepository:
+        return FakeOtaMappingRepository(self._store)
+
+    @property
+    def mapping_proposals(self) -> FakeMappingProposalRepository:
+        return FakeMappingProposalRepository(self._store)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested "transaction": an exception undoes the writes made inside, then propagates."""
+        saved = copy.deepcopy(self._store.ota)
+        audit = list(self._store.audit)
+        try:
+            yield
+        except BaseException:
+            self._store.ota, self._store.audit = saved, audit
+            raise

@@ -112,7 +112,7 @@ class SqlAlertRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def list(
+    def page(
         self, scope: CountryScope, filters: AlertFilters, *, offset: int, limit: int
     ) -> tuple[list[AlertRecord], int]:
         rows, total = list_alerts(self._session, scope, filters, offset=offset, limit=limit)
