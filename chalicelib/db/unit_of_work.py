@@ -25,6 +25,7 @@ from chalicelib.db.repositories.ota_connections import (
     SqlOtaMappingRepository,
 )
 from chalicelib.db.repositories.settings import SqlSettingsRepository
+from chalicelib.db.repositories.sync_status import SqlSyncStatusRepository
 
 AfterCommitHook = Callable[[], None]
 
@@ -81,6 +82,10 @@ class SqlUnitOfWork:
     @cached_property
     def mapping_proposals(self) -> SqlMappingProposalRepository:
         return SqlMappingProposalRepository(self.session)
+
+    @cached_property
+    def sync_status(self) -> SqlSyncStatusRepository:
+        return SqlSyncStatusRepository(self.session)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

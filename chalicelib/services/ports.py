@@ -33,6 +33,7 @@ from chalicelib.domain.ota_connections import (
 )
 from chalicelib.domain.ota_mappings import ExistingMappings, LocalRatePlan, LocalRoomType, MappingIndex
 from chalicelib.domain.settings import AppSettings, SettingChange
+from chalicelib.domain.sync_status import RunFilters, RunRecord, RunTally, SyncedConnection
 
 if TYPE_CHECKING:
     from chalicelib.services.ota_access import AccountEndpoint
@@ -81,6 +82,9 @@ class UnitOfWork(Protocol):
 
     @property
     def mapping_proposals(self) -> MappingProposalRepository: ...
+
+    @property
+    def sync_status(self) -> SyncStatusRepository: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: an exception inside undoes only its writes (then propagates)."""
@@ -235,3 +239,23 @@ class MappingProposalRepository(Protocol):
         room_type_id: int | None,
         rate_plan_id: int | None,
     ) -> ProposalRecord: ...
+
+
+class SyncStatusRepository(Protocol):
+    """What the sync dashboard reads: properties with connections (in scope), their runs."""
+
+    def property(self, property_id: int, scope: CountryScope) -> PropertyRef | None: ...
+
+    def properties_with_connections(
+        self, scope: CountryScope, *, property_id: int | None, offset: int, limit: int
+    ) -> tuple[list[PropertyRef], int]: ...
+
+    def connections_of(self, property_ids: Sequence[int]) -> list[SyncedConnection]: ...
+
+    def recent_runs(self, connections: Sequence[SyncedConnection], *, per_connection: int) -> list[RunRecord]: ...
+
+    def run_tallies(self, connection_ids: Sequence[int], *, window: int) -> dict[int, RunTally]: ...
+
+    def property_runs(
+        self, property_id: int, filters: RunFilters, *, offset: int, limit: int
+    ) -> tuple[list[RunRecord], int]: ...

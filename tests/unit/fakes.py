@@ -28,6 +28,7 @@ from tests.unit.fakes_ota import (
     FakeMappingProposalRepository,
     FakeOtaConnectionRepository,
     FakeOtaMappingRepository,
+    FakeSyncStatusRepository,
     OtaStore,
 )
 
@@ -133,6 +134,10 @@ class FakeUnitOfWork:
     @property
     def mapping_proposals(self) -> FakeMappingProposalRepository:
         return FakeMappingProposalRepository(self._store)
+
+    @property
+    def sync_status(self) -> FakeSyncStatusRepository:
+        return FakeSyncStatusRepository(self._store)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

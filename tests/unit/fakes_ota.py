@@ -4,7 +4,8 @@
 Their data lives on :class:`OtaStore`, a field of ``FakeStore`` (so a failed unit of work rolls it
 back with everything else). Each repository implements the protocol of the same name in
 ``chalicelib/services/ports.py``: the same scoping, uniqueness answers, ordering and pagination as
-the SQL one, without SQL.
+the SQL one, without SQL. (Over 500 lines on purpose: one twin per repository protocol, next
+to the one store they share.)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from chalicelib.domain.ota_connections import (
     RoomTypeRef,
 )
 from chalicelib.domain.ota_mappings import ExistingMappings, LocalRatePlan, LocalRoomType, MappingIndex
+from chalicelib.domain.sync_status import RunFilters, RunRecord, RunTally, SyncedConnection
 from chalicelib.services.ota_access import AccountEndpoint
 
 T = TypeVar("T")
@@ -55,6 +57,7 @@ class OtaStore:
     room_mappings: dict[int, RoomTypeMappingRecord] = field(default_factory=dict)
     rate_mappings: dict[int, RatePlanMappingRecord] = field(default_factory=dict)
     proposals: dict[int, ProposalRecord] = field(default_factory=dict)
+    runs: list[RunRecord] = field(default_factory=list)
     last_id: int = 100
 
     def next_id(self) -> int:
@@ -505,3 +508,74 @@ class FakeMappingProposalRepository(_OtaRepository):
         )
         self._data.proposals[proposal_id] = decided
         return decided
+
+
+class FakeSyncStatusRepository(_OtaRepository):
+    def property(self, property_id: int, scope: CountryScope) -> PropertyRef | None:
+        return FakeOtaConnectionRepository(self._store).property(property_id, scope)
+
+    def properties_with_connections(
+        self, scope: CountryScope, *, property_id: int | None, offset: int, limit: int
+    ) -> tuple[list[PropertyRef], int]:
+        connected = {c.property_id for c in self._data.connections.values()}
+        rows = matching(
+            self._data.properties.values(),
+            lambda p: p.id in connected,
+            lambda p: scope.includes(p.country_code),
+            lambda p: property_id is None or p.id == property_id,
+        )
+        return paged(sorted(rows, key=lambda p: p.id), offset, limit)
+
+    def connections_of(self, property_ids: Sequence[int]) -> list[SyncedConnection]:
+        rows = [c for c in self._data.connections.values() if c.property_id in property_ids]
+        return [
+            SyncedConnection(
+                id=c.id,
+                property_id=c.property_id,
+                ota_code=c.ota,
+                account_status=self._data.accounts[c.ota_account_id].status,
+                ota_hotel_id=c.ota_hotel_id,
+                is_active=c.is_active,
+                poll_interval_seconds=c.poll_interval_seconds,
+                last_poll_at=c.last_poll_at,
+                next_poll_at=c.next_poll_at,
+                last_success_at=c.last_success_at,
+                health=c.health,
+                consecutive_failures=c.consecutive_failures,
+                last_error=c.last_error,
+                last_error_at=c.last_error_at,
+                created_at=c.created_at,
+            )
+            for c in sorted(rows, key=lambda c: (c.property_id, c.id))
+        ]
+
+    def _newest_first(self, connection_id: int) -> list[RunRecord]:
+        runs = [r for r in self._data.runs if r.connection_id == connection_id]
+        return sorted(runs, key=lambda r: (r.started_at, r.id), reverse=True)
+
+    def recent_runs(self, connections: Sequence[SyncedConnection], *, per_connection: int) -> list[RunRecord]:
+        return [
+            run for c in sorted(connections, key=lambda c: c.id) for run in self._newest_first(c.id)[:per_connection]
+        ]
+
+    def run_tallies(self, connection_ids: Sequence[int], *, window: int) -> dict[int, RunTally]:
+        tallies = {}
+        for connection_id in connection_ids:
+            finished = [r for r in self._newest_first(connection_id) if r.status != "running"][:window]
+            if finished:
+                statuses = [r.status for r in finished]
+                tallies[connection_id] = RunTally(len(finished), statuses.count("failed"), statuses.count("partial"))
+        return tallies
+
+    def property_runs(
+        self, property_id: int, filters: RunFilters, *, offset: int, limit: int
+    ) -> tuple[list[RunRecord], int]:
+        f = filters
+        rows = matching(
+            self._data.runs,
+            lambda r: r.property_id == property_id,
+            lambda r: f.connection_id is None or r.connection_id == f.connection_id,
+            lambda r: not f.kind or r.kind == f.kind,
+            lambda r: not f.status or r.status == f.status,
+        )
+        return paged(sorted(rows, key=lambda r: (r.started_at, r.id), reverse=True), offset, limit)
