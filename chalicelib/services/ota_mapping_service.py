@@ -11,6 +11,9 @@ Rules (the database enforces the structural ones too):
   for the connection's hotel (discovery: a real call, made before the write transaction opens).
 
 The sync engine reads a connection's mappings through :func:`mapping_index`.
+
+(Over 500 lines: the room type and rate plan halves mirror each other rule for rule, and the
+proposal service accepts through the same ``add_*_mapping`` helpers, so they stay together.)
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ __all__ = [
 
 ROOM_MAPPING_AUDIT_FIELDS = ("connection_id", "room_type_id", "ota_room_id")
 RATE_MAPPING_AUDIT_FIELDS = ("connection_id", "room_type_id", "rate_plan_id", "ota_room_id", "ota_rate_plan_id")
+_EVERYWHERE = CountryScope.everywhere()  # a mapping already found in scope: its connection is too
 
 
 # --- what the OTA reports, for verification ---------------------------------------------------------------
@@ -569,6 +573,3 @@ def mapping_index(connection_id: int, *, uow: UnitOfWorkFactory = unit_of_work) 
     """Every mapping of the connection, for lookups both ways (every country: the sync engine)."""
     with uow() as work:
         return work.ota_mappings.index(connection_id)
-
-
-_EVERYWHERE = CountryScope.everywhere()
