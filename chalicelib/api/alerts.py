@@ -9,9 +9,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.db.repositories.alerts import AlertFilters
 from chalicelib.domain.access import Caller
-from chalicelib.domain.alerts import AlertAction, AlertStatus, AlertType
+from chalicelib.domain.alerts import AlertAction, AlertFilters, AlertStatus, AlertType
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import alert_service
 

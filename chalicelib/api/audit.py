@@ -11,11 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from chalicelib.api.context import RequestContext
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.db.repositories.audit import ActivityFilters, AuditFilters
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
 from chalicelib.observability import logger
 from chalicelib.services import audit_service
+from chalicelib.services.audit_service import ActivityFilters, AuditFilters
 
 blueprint = ApiBlueprint(__name__, tag="audit")
 

@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.db.repositories.ota import ConnectionFilters
 from chalicelib.domain.access import Caller
 from chalicelib.domain.ota_accounts import MAX_POLL_INTERVAL_SECONDS, MIN_POLL_INTERVAL_SECONDS, ConnectionHealth
 from chalicelib.domain.ota_codes import OtaCode
+from chalicelib.domain.ota_connections import ConnectionFilters
 from chalicelib.domain.ota_mappings import ProposalStatus
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import ota_connection_service, ota_mapping_service, ota_proposal_service

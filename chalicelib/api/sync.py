@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.db.repositories.sync_status import RunFilters
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
+from chalicelib.domain.sync_status import RunFilters
 from chalicelib.services import sync_status_service
 
 blueprint = ApiBlueprint(__name__, tag="sync")

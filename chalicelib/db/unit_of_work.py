@@ -18,12 +18,19 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from chalicelib.db.engine import session_factory
-from chalicelib.db.repositories.audit import SqlAuditRepository
+from chalicelib.db.repositories.alerts import SqlAlertRepository
+from chalicelib.db.repositories.audit import SqlAuditLogRepository, SqlAuditRepository
 from chalicelib.db.repositories.catalog_calendar import SqlCatalogCalendar
+from chalicelib.db.repositories.ota_connections import (
+    SqlMappingProposalRepository,
+    SqlOtaConnectionRepository,
+    SqlOtaMappingRepository,
+)
 from chalicelib.db.repositories.properties import SqlPropertyRepository, SqlRoomTypeRepository
 from chalicelib.db.repositories.rate_plans import SqlRatePlanRepository
 from chalicelib.db.repositories.settings import SqlSettingsRepository
 from chalicelib.db.repositories.suppliers import SqlSupplierRepository
+from chalicelib.db.repositories.sync_status import SqlSyncStatusRepository
 
 AfterCommitHook = Callable[[], None]
 
@@ -90,6 +97,37 @@ class SqlUnitOfWork:
     @cached_property
     def catalog_calendar(self) -> SqlCatalogCalendar:
         return SqlCatalogCalendar(self.session)
+
+    # --- OTA and sync ---------------------------------------------------------------------------
+
+    @cached_property
+    def audit_log(self) -> SqlAuditLogRepository:
+        return SqlAuditLogRepository(self.session)
+
+    @cached_property
+    def alerts(self) -> SqlAlertRepository:
+        return SqlAlertRepository(self.session)
+
+    @cached_property
+    def ota_connections(self) -> SqlOtaConnectionRepository:
+        return SqlOtaConnectionRepository(self.session)
+
+    @cached_property
+    def ota_mappings(self) -> SqlOtaMappingRepository:
+        return SqlOtaMappingRepository(self.session)
+
+    @cached_property
+    def mapping_proposals(self) -> SqlMappingProposalRepository:
+        return SqlMappingProposalRepository(self.session)
+
+    @cached_property
+    def sync_status(self) -> SqlSyncStatusRepository:
+        return SqlSyncStatusRepository(self.session)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        with self.session.begin_nested():
+            yield
 
 
 @contextmanager

@@ -78,7 +78,7 @@ def next_status(
         raise AlertTransitionNotAllowed(f"An alert that is {current.value} cannot be {action.value}d.")
     if action is AlertAction.SNOOZE and (snooze_until is None or snooze_until <= now):
         raise InvalidInput(
-            "until: must be in the future", details=[{"field": "body.until", "message": "must be in the future"}]
+            "until: must be in the future", details=[{"field": "until", "message": "must be in the future"}]
         )
     return _RESULT[action]
 
@@ -199,3 +199,49 @@ def overbooking_title(room_type_name: str, night: date, overbooked_by: int) -> s
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+# --- reading and working alerts (views and filters the services and repositories share) ------------
+
+
+@dataclass(frozen=True)
+class AlertFilters:
+    statuses: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    open_only: bool = False
+    property_id: int | None = None
+    room_type_id: int | None = None
+    night_from: date | None = None
+    night_to: date | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """A stored alert, as the API shows it."""
+
+    id: int
+    type: str
+    severity: str
+    status: str
+    property_id: int | None
+    country_code: str | None
+    room_type_id: int | None
+    night: date | None
+    channel: str | None
+    booking_group_id: int | None
+    title: str
+    message: str
+    details: dict[str, Any]
+    occurrences: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by_user_id: int | None
+    snoozed_until: datetime | None
+    resolved_at: datetime | None
+    resolved_by_user_id: int | None
+    resolution_note: str
+    created_at: datetime
+    updated_at: datetime

@@ -12,20 +12,19 @@ The sync engine (issue 7) raises its own kinds (``sync_failure``, ``unacknowledg
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from chalicelib.db.models import Alert, Property, RoomType
+from chalicelib.db.models import Property, RoomType
 from chalicelib.db.repositories import alerts as alert_repository
 from chalicelib.db.repositories import bookings as booking_repository
-from chalicelib.db.repositories.alerts import AlertFilters
 from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.alerts import (
     AlertAction,
+    AlertFilters,
+    AlertRecord,
     AlertSeverity,
     AlertStatus,
     AlertType,
@@ -38,7 +37,8 @@ from chalicelib.domain.alerts import (
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.inventory import InventoryCell
 from chalicelib.services import outbox_service
-from chalicelib.services.audit_service import audit_snapshot, record_audit
+from chalicelib.services.audit_service import audit_entry, audit_snapshot
+from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 
 ALERT_AUDIT_FIELDS = ("status", "snoozed_until", "resolution_note", "acknowledged_by_user_id", "resolved_by_user_id")
 
@@ -191,20 +191,22 @@ def raise_overbooking(
 # --- reading and the staff workflow ------------------------------------------------------------
 
 
-def list_alerts(caller: Caller, filters: AlertFilters, *, offset: int, limit: int) -> tuple[list[Alert], int]:
+def list_alerts(
+    caller: Caller, filters: AlertFilters, *, offset: int, limit: int, uow: UnitOfWorkFactory = unit_of_work
+) -> tuple[list[AlertRecord], int]:
     """Alerts in the caller's country scope, newest first."""
-    with unit_of_work() as uow:
-        return alert_repository.list_alerts(uow.session, caller.scope, filters, offset=offset, limit=limit)
+    with uow() as work:
+        return work.alerts.page(caller.scope, filters, offset=offset, limit=limit)
 
 
-def get_alert(caller: Caller, alert_id: int) -> Alert:
+def get_alert(caller: Caller, alert_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> AlertRecord:
     """One alert in the caller's scope (NotFound otherwise)."""
-    with unit_of_work() as uow:
-        return _scoped(uow.session, caller, alert_id)
+    with uow() as work:
+        return _scoped(work, caller, alert_id)
 
 
-def _scoped(session: Session, caller: Caller, alert_id: int, *, for_update: bool = False) -> Alert:
-    alert = alert_repository.scoped_alert(session, alert_id, caller.scope, for_update=for_update)
+def _scoped(work: UnitOfWork, caller: Caller, alert_id: int, *, for_update: bool = False) -> AlertRecord:
+    alert = work.alerts.get(alert_id, caller.scope, for_update=for_update)
     if alert is None:
         raise NotFound("No such alert.")
     return alert
@@ -218,41 +220,44 @@ def act_on_alert(
     until: datetime | None = None,
     note: str = "",
     now: datetime | None = None,
-) -> Alert:
+    uow: UnitOfWorkFactory = unit_of_work,
+) -> AlertRecord:
     """Acknowledge, snooze (until a time) or resolve an alert; audited."""
     moment = now or datetime.now(UTC)
-    with unit_of_work() as uow:
-        alert = _scoped(uow.session, caller, alert_id, for_update=True)
-        before = audit_snapshot(alert, ALERT_AUDIT_FIELDS)
-        status = next_status(AlertStatus(alert.status), action, snooze_until=until, now=moment)
-        alert.status = status.value
+    with uow() as work:
+        alert = _scoped(work, caller, alert_id, for_update=True)
+        status = next_status(AlertStatus(alert.status), action, snooze_until=until, now=moment).value
         if action is AlertAction.ACKNOWLEDGE:
-            alert.acknowledged_at = moment
-            alert.acknowledged_by_user_id = caller.user_id
-            alert.snoozed_until = None
+            changed = replace(
+                alert, status=status, acknowledged_at=moment, acknowledged_by_user_id=caller.user_id, snoozed_until=None
+            )
         elif action is AlertAction.SNOOZE:
-            alert.snoozed_until = until
+            changed = replace(alert, status=status, snoozed_until=until)
         else:
-            alert.resolved_at = moment
-            alert.resolved_by_user_id = caller.user_id
-            alert.resolution_note = note
-            alert.snoozed_until = None
-        record_audit(
-            uow.session,
-            caller,
-            f"alert.{action.value}d",
-            "alert",
-            alert.id,
-            before,
-            audit_snapshot(alert, ALERT_AUDIT_FIELDS),
-            country_code=alert.country_code,
+            changed = replace(
+                alert,
+                status=status,
+                resolved_at=moment,
+                resolved_by_user_id=caller.user_id,
+                resolution_note=note,
+                snoozed_until=None,
+            )
+        saved = work.alerts.save_workflow(changed)
+        work.audit.add(
+            audit_entry(
+                caller,
+                f"alert.{action.value}d",
+                "alert",
+                alert.id,
+                audit_snapshot(alert, ALERT_AUDIT_FIELDS),
+                audit_snapshot(saved, ALERT_AUDIT_FIELDS),
+                country_code=alert.country_code,
+            )
         )
-        uow.session.flush()
-        uow.session.refresh(alert)
-        return alert
+        return saved
 
 
-def wake_snoozed(now: datetime | None = None) -> dict[str, int]:
+def wake_snoozed(now: datetime | None = None, *, uow: UnitOfWorkFactory = unit_of_work) -> dict[str, int]:
     """The housekeeping task: snoozed alerts whose time has come are ``new`` again."""
-    with unit_of_work() as uow:
-        return {"alerts_woken": alert_repository.wake_snoozed(uow.session, now or datetime.now(UTC))}
+    with uow() as work:
+        return {"alerts_woken": work.alerts.wake_snoozed(now or datetime.now(UTC))}

@@ -20,12 +20,28 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import Session
 
 from chalicelib.db.models import ActivityLog, AuditLog
-from chalicelib.db.repositories import audit as audit_repository
 from chalicelib.db.repositories.audit import SqlAuditRepository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
-from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.audit import ActivityFilters, ActivityRecord, AuditEntry, AuditFilters, AuditRecord
 from chalicelib.observability import logger, redact
+from chalicelib.services.ports import UnitOfWorkFactory
+
+__all__ = [
+    "SYSTEM_ACTOR",
+    "ActivityEntry",
+    "ActivityFilters",
+    "ActivityRecord",
+    "AuditActor",
+    "AuditFilters",
+    "AuditRecord",
+    "audit_entry",
+    "audit_snapshot",
+    "list_activity",
+    "list_audit",
+    "record_activity",
+    "record_audit",
+]
 
 P = ParamSpec("P")
 
@@ -127,16 +143,16 @@ def record_activity(entry: ActivityEntry) -> None:
 
 
 def list_audit(
-    caller: Caller, filters: audit_repository.AuditFilters, *, offset: int, limit: int
-) -> tuple[list[AuditLog], int]:
+    caller: Caller, filters: AuditFilters, *, offset: int, limit: int, uow: UnitOfWorkFactory = unit_of_work
+) -> tuple[list[AuditRecord], int]:
     """Audit rows of the countries the caller sees (global rows only for an all-countries scope)."""
-    with unit_of_work() as uow:
-        return audit_repository.list_audit(uow.session, caller.scope, filters, offset=offset, limit=limit)
+    with uow() as work:
+        return work.audit_log.audit(caller.scope, filters, offset=offset, limit=limit)
 
 
 def list_activity(
-    caller: Caller, filters: audit_repository.ActivityFilters, *, offset: int, limit: int
-) -> tuple[list[ActivityLog], int]:
+    caller: Caller, filters: ActivityFilters, *, offset: int, limit: int, uow: UnitOfWorkFactory = unit_of_work
+) -> tuple[list[ActivityRecord], int]:
     """Activity rows of the countries the caller sees (anonymous requests only for all-countries)."""
-    with unit_of_work() as uow:
-        return audit_repository.list_activity(uow.session, caller.scope, filters, offset=offset, limit=limit)
+    with uow() as work:
+        return work.audit_log.activity(caller.scope, filters, offset=offset, limit=limit)

@@ -17,15 +17,13 @@ For the sync engine (issue 7):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from chalicelib.db.models import OtaAccount, OtaConnection, Property
 from chalicelib.db.repositories import ota as ota_repository
+from chalicelib.db.repositories.ota_connections import connection_record
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
@@ -36,80 +34,52 @@ from chalicelib.domain.ota_accounts import (
     next_poll_delay_seconds,
 )
 from chalicelib.domain.ota_codes import OtaCode
+from chalicelib.domain.ota_connections import (
+    AccountRef,
+    ConnectionFilters,
+    ConnectionRecord,
+    ConnectionSettings,
+    NewConnectionRow,
+    PropertyRef,
+)
 from chalicelib.domain.ota_results import SyncError
 from chalicelib.services import ota_access
-from chalicelib.services.audit_service import audit_snapshot, record_audit
+from chalicelib.services.audit_service import audit_entry, audit_snapshot
+from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
+
+__all__ = [
+    "ConnectionFilters",
+    "ConnectionRecord",
+    "HotelDiscovery",
+    "NewConnection",
+    "add_connection",
+    "create_connection",
+    "delete_connection",
+    "get_connection",
+    "list_connections",
+    "update_connection",
+]
 
 CONNECTION_AUDIT_FIELDS = ("property_id", "ota_account_id", "ota_hotel_id", "is_active", "poll_interval_seconds")
 MAX_ERROR_TEXT = 2000
 
-
-@dataclass(frozen=True)
-class ConnectionRecord:
-    id: int
-    property_id: int
-    property_code: str
-    property_name: str
-    country_code: str
-    ota_account_id: int
-    ota: str
-    ota_name: str
-    account_name: str
-    ota_hotel_id: str
-    is_active: bool
-    poll_interval_seconds: int | None
-    last_poll_at: datetime | None
-    next_poll_at: datetime | None
-    last_success_at: datetime | None
-    health: str
-    consecutive_failures: int
-    last_error: str | None
-    last_error_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-
-def connection_record(connection: OtaConnection, hotel: Property, account: OtaAccount) -> ConnectionRecord:
-    """What the API shows of a connection."""
-    ota = OtaCode(account.ota_code)
-    return ConnectionRecord(
-        id=connection.id,
-        property_id=hotel.id,
-        property_code=hotel.code,
-        property_name=hotel.name,
-        country_code=hotel.country_code,
-        ota_account_id=account.id,
-        ota=ota.value,
-        ota_name=ota.display_name,
-        account_name=account.name,
-        ota_hotel_id=connection.ota_hotel_id,
-        is_active=connection.is_active,
-        poll_interval_seconds=connection.poll_interval_seconds,
-        last_poll_at=connection.last_poll_at,
-        next_poll_at=connection.next_poll_at,
-        last_success_at=connection.last_success_at,
-        health=connection.health,
-        consecutive_failures=connection.consecutive_failures,
-        last_error=connection.last_error,
-        last_error_at=connection.last_error_at,
-        created_at=connection.created_at,
-        updated_at=connection.updated_at,
-    )
+HotelDiscovery = Callable[[ota_access.AccountEndpoint, Sequence[str]], ota_access.HotelsFound]
+"""Asks the OTA what it reports of some hotels (default: ``ota_access.discover_hotels``, a real call)."""
 
 
 def scoped_connection(
-    session: Session, caller: Caller, connection_id: int, *, for_update: bool = False
-) -> tuple[OtaConnection, Property, OtaAccount]:
-    """The connection, its property and account, if the property is in scope; NotFound otherwise."""
-    found = ota_repository.scoped_connection(session, connection_id, caller.scope, for_update=for_update)
+    work: UnitOfWork, caller: Caller, connection_id: int, *, for_update: bool = False
+) -> ConnectionRecord:
+    """The connection (with its property and account) if the property is in scope; NotFound otherwise."""
+    found = work.ota_connections.get(connection_id, caller.scope, for_update=for_update)
     if found is None:
         raise NotFound("No such OTA connection.")
     return found
 
 
-def body_property(session: Session, caller: Caller, property_id: int, field: str = "body.property_id") -> Property:
+def body_property(work: UnitOfWork, caller: Caller, property_id: int, field: str = "property_id") -> PropertyRef:
     """A property named in a request body: absent or out of scope is a 422 naming the field."""
-    hotel = ota_repository.scoped_property(session, property_id, caller.scope)
+    hotel = work.ota_connections.property(property_id, caller.scope)
     if hotel is None:
         raise InvalidInput("No such property.", details=[{"field": field, "message": "no such property"}])
     if hotel.status == "archived":
@@ -120,57 +90,56 @@ def body_property(session: Session, caller: Caller, property_id: int, field: str
     return hotel
 
 
-def body_account(session: Session, caller: Caller, account_id: int, field: str = "body.ota_account_id") -> OtaAccount:
+def body_account(work: UnitOfWork, caller: Caller, account_id: int, field: str = "ota_account_id") -> AccountRef:
     """An account named in a request body: absent or out of scope is a 422 naming the field."""
-    account = ota_repository.scoped_account(session, account_id, caller.scope)
+    account = work.ota_connections.account(account_id, caller.scope)
     if account is None:
         raise InvalidInput("No such OTA account.", details=[{"field": field, "message": "no such OTA account"}])
     return account
 
 
 def check_connectable(
-    session: Session,
-    hotel: Property,
-    account: OtaAccount,
+    work: UnitOfWork,
+    property_id: int,
+    account_id: int,
+    ota_code: str,
     ota_hotel_id: str,
     *,
     except_connection_id: int | None = None,
-    hotel_field: str = "body.ota_hotel_id",
 ) -> None:
-    """Conflict unless ``hotel`` may be connected to ``account`` under ``ota_hotel_id``."""
-    ota = OtaCode(account.ota_code)
-    taken = ota_repository.connection_for_hotel(session, account.id, ota_hotel_id)
-    if taken is not None and taken.id != except_connection_id:
+    """Conflict unless the property may be connected to the account under ``ota_hotel_id``."""
+    ota = OtaCode(ota_code)
+    taken = work.ota_connections.connection_for_hotel(account_id, ota_hotel_id)
+    if taken is not None and taken != except_connection_id:
         raise Conflict(
-            f"{ota.display_name} hotel {ota_hotel_id} is already connected through this account "
-            f"(connection {taken.id}).",
-            details=[{"field": hotel_field, "message": "already connected"}],
+            f"{ota.display_name} hotel {ota_hotel_id} is already connected through this account (connection {taken}).",
+            details=[{"field": "ota_hotel_id", "message": "already connected"}],
         )
-    other = ota_repository.property_connection_to_ota(
-        session, hotel.id, ota.value, except_connection_id=except_connection_id
+    other = work.ota_connections.property_connection_to_ota(
+        property_id, ota.value, except_connection_id=except_connection_id
     )
     if other is not None:
-        connection, other_account = other
+        connection_id, account_name = other
         raise Conflict(
             f"The property is already connected to {ota.display_name} "
-            f"(connection {connection.id}, account {other_account.name!r}).",
-            details=[{"field": "body.property_id", "message": f"already connected to {ota.display_name}"}],
+            f"(connection {connection_id}, account {account_name!r}).",
+            details=[{"field": "property_id", "message": f"already connected to {ota.display_name}"}],
         )
 
 
-def _audit_view(connection: OtaConnection) -> dict[str, Any]:
+def _audit_view(connection: ConnectionRecord) -> dict[str, Any]:
     return audit_snapshot(connection, CONNECTION_AUDIT_FIELDS)
 
 
-def _verify_hotel(account: OtaAccount, ota_hotel_id: str) -> None:
-    """InvalidInput naming body.ota_hotel_id unless the OTA confirms the hotel (a real call)."""
-    found = ota_access.discover_hotels(ota_access.AccountEndpoint.of(account), [ota_hotel_id])
+def _verify_hotel(endpoint: ota_access.AccountEndpoint, ota_hotel_id: str, discover: HotelDiscovery) -> None:
+    """InvalidInput naming ota_hotel_id unless the OTA confirms the hotel (a real call)."""
+    found = discover(endpoint, [ota_hotel_id])
     if any(hotel.ota_hotel_id == ota_hotel_id for hotel in found.hotels):
         return
     reason = found.errors[0].message if found.errors else f"it does not report hotel {ota_hotel_id}"
     raise InvalidInput(
-        f"{OtaCode(account.ota_code).display_name} did not confirm hotel {ota_hotel_id}: {reason}",
-        details=[{"field": "body.ota_hotel_id", "message": reason}],
+        f"{endpoint.ota.display_name} did not confirm hotel {ota_hotel_id}: {reason}",
+        details=[{"field": "ota_hotel_id", "message": reason}],
     )
 
 
@@ -178,18 +147,17 @@ def _verify_hotel(account: OtaAccount, ota_hotel_id: str) -> None:
 
 
 def list_connections(
-    caller: Caller, filters: ota_repository.ConnectionFilters, *, offset: int, limit: int
+    caller: Caller, filters: ConnectionFilters, *, offset: int, limit: int, uow: UnitOfWorkFactory = unit_of_work
 ) -> tuple[list[ConnectionRecord], int]:
     """Connections of properties in the caller's scope matching ``filters``, one page."""
-    with unit_of_work() as uow:
-        rows, total = ota_repository.list_connections(uow.session, caller.scope, filters, offset=offset, limit=limit)
-        return [connection_record(*row) for row in rows], total
+    with uow() as work:
+        return work.ota_connections.page(caller.scope, filters, offset=offset, limit=limit)
 
 
-def get_connection(caller: Caller, connection_id: int) -> ConnectionRecord:
+def get_connection(caller: Caller, connection_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> ConnectionRecord:
     """One connection of a property in the caller's scope, with its sync health."""
-    with unit_of_work() as uow:
-        return connection_record(*scoped_connection(uow.session, caller, connection_id))
+    with uow() as work:
+        return scoped_connection(work, caller, connection_id)
 
 
 @dataclass(frozen=True)
@@ -202,128 +170,165 @@ class NewConnection:
     verify_with_ota: bool = False
 
 
-def create_connection(caller: Caller, new: NewConnection) -> ConnectionRecord:
+def create_connection(
+    caller: Caller,
+    new: NewConnection,
+    *,
+    uow: UnitOfWorkFactory = unit_of_work,
+    discover: HotelDiscovery = ota_access.discover_hotels,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> ConnectionRecord:
     """Connect a property to an OTA account under the OTA's hotel id.
 
     With ``verify_with_ota`` the OTA must first confirm the hotel (discovery, a real call).
     An active connection is due for its first poll at once.
     """
     if new.verify_with_ota:
-        with unit_of_work() as uow:
-            account = body_account(uow.session, caller, new.ota_account_id)
-        _verify_hotel(account, new.ota_hotel_id)
-    with unit_of_work() as uow:
-        session = uow.session
-        hotel = body_property(session, caller, new.property_id)
-        account = body_account(session, caller, new.ota_account_id)
-        check_connectable(session, hotel, account, new.ota_hotel_id)
-        connection = add_connection(
-            session,
+        with uow() as work:
+            account = body_account(work, caller, new.ota_account_id)
+            endpoint = work.ota_connections.endpoint(account.id)
+        _verify_hotel(endpoint, new.ota_hotel_id, discover)
+    with uow() as work:
+        hotel = body_property(work, caller, new.property_id)
+        account = body_account(work, caller, new.ota_account_id)
+        check_connectable(work, hotel.id, account.id, account.ota_code, new.ota_hotel_id)
+        return add_connection(
+            work,
             caller,
             hotel,
             account,
             new.ota_hotel_id,
             is_active=new.is_active,
             poll_interval_seconds=new.poll_interval_seconds,
+            now=now(),
         )
-        return connection_record(connection, hotel, account)
 
 
 def add_connection(
-    session: Session,
+    work: UnitOfWork,
     caller: Caller | None,
-    hotel: Property,
-    account: OtaAccount,
+    hotel: PropertyRef,
+    account: AccountRef,
     ota_hotel_id: str,
     *,
     is_active: bool,
+    now: datetime,
     poll_interval_seconds: int | None = None,
-) -> OtaConnection:
+) -> ConnectionRecord:
     """Insert a connection (already validated) with its audit row."""
-    connection = OtaConnection(
-        property_id=hotel.id,
-        ota_account_id=account.id,
-        ota_hotel_id=ota_hotel_id,
-        is_active=is_active,
-        poll_interval_seconds=poll_interval_seconds,
-        next_poll_at=datetime.now(UTC) if is_active else None,
+    connection = work.ota_connections.add(
+        NewConnectionRow(
+            property_id=hotel.id,
+            ota_account_id=account.id,
+            ota_hotel_id=ota_hotel_id,
+            is_active=is_active,
+            poll_interval_seconds=poll_interval_seconds,
+            next_poll_at=now if is_active else None,
+        ),
+        conflict_message="The property or the OTA hotel was connected meanwhile: reload.",
     )
-    session.add(connection)
-    ota_repository.flush_or_conflict(session, "The property or the OTA hotel was connected meanwhile: reload.")
-    session.refresh(connection)
-    record_audit(
-        session,
-        caller,
-        "ota_connection.created",
-        "ota_connection",
-        connection.id,
-        None,
-        _audit_view(connection),
-        country_code=hotel.country_code,
+    work.audit.add(
+        audit_entry(
+            caller,
+            "ota_connection.created",
+            "ota_connection",
+            connection.id,
+            None,
+            _audit_view(connection),
+            country_code=hotel.country_code,
+        )
     )
     return connection
 
 
-def update_connection(caller: Caller, connection_id: int, changes: Mapping[str, Any]) -> ConnectionRecord:
+def update_connection(
+    caller: Caller,
+    connection_id: int,
+    changes: Mapping[str, Any],
+    *,
+    uow: UnitOfWorkFactory = unit_of_work,
+    discover: HotelDiscovery = ota_access.discover_hotels,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> ConnectionRecord:
     """Change the OTA hotel id, active flag or poll interval override (only the keys given).
 
     Activating makes the connection due at once; deactivating takes it off the schedule; a new
     hotel id or interval makes it due at once too (the next poll applies them).
     """
     if changes.get("verify_with_ota") and "ota_hotel_id" in changes:
-        with unit_of_work() as uow:
-            _, _, account = scoped_connection(uow.session, caller, connection_id)
-        _verify_hotel(account, changes["ota_hotel_id"])
-    with unit_of_work() as uow:
-        session = uow.session
-        connection, hotel, account = scoped_connection(session, caller, connection_id, for_update=True)
-        before = _audit_view(connection)
-        reschedule = False
-        if "ota_hotel_id" in changes and changes["ota_hotel_id"] != connection.ota_hotel_id:
-            check_connectable(session, hotel, account, changes["ota_hotel_id"], except_connection_id=connection.id)
-            connection.ota_hotel_id = changes["ota_hotel_id"]
-            reschedule = True
-        if "poll_interval_seconds" in changes and changes["poll_interval_seconds"] != connection.poll_interval_seconds:
-            connection.poll_interval_seconds = changes["poll_interval_seconds"]
-            reschedule = True
-        if "is_active" in changes and changes["is_active"] != connection.is_active:
-            connection.is_active = changes["is_active"]
-            reschedule = True
-        if reschedule:
-            connection.next_poll_at = datetime.now(UTC) if connection.is_active else None
-        after = _audit_view(connection)
-        if after != before:
-            session.flush()
-            record_audit(
-                session,
+        with uow() as work:
+            connection = scoped_connection(work, caller, connection_id)
+            endpoint = work.ota_connections.endpoint(connection.ota_account_id)
+        _verify_hotel(endpoint, changes["ota_hotel_id"], discover)
+    with uow() as work:
+        connection = scoped_connection(work, caller, connection_id, for_update=True)
+        settings = _changed_settings(work, connection, changes, now)
+        if settings is None:
+            return connection
+        updated = work.ota_connections.update(connection.id, settings)
+        work.audit.add(
+            audit_entry(
                 caller,
                 "ota_connection.updated",
                 "ota_connection",
                 connection.id,
-                before,
-                after,
-                country_code=hotel.country_code,
+                _audit_view(connection),
+                _audit_view(updated),
+                country_code=connection.country_code,
             )
-            session.refresh(connection)
-        return connection_record(connection, hotel, account)
-
-
-def delete_connection(caller: Caller, connection_id: int) -> None:
-    """Disconnect the property (its mappings and proposals go with the connection)."""
-    with unit_of_work() as uow:
-        session = uow.session
-        connection, hotel, _ = scoped_connection(session, caller, connection_id, for_update=True)
-        record_audit(
-            session,
-            caller,
-            "ota_connection.deleted",
-            "ota_connection",
-            connection.id,
-            _audit_view(connection),
-            None,
-            country_code=hotel.country_code,
         )
-        session.delete(connection)
+        return updated
+
+
+def _changed_settings(
+    work: UnitOfWork, connection: ConnectionRecord, changes: Mapping[str, Any], now: Callable[[], datetime]
+) -> ConnectionSettings | None:
+    """The connection's settings after ``changes`` (None: nothing changes)."""
+    hotel_id, active, interval = connection.ota_hotel_id, connection.is_active, connection.poll_interval_seconds
+    if "ota_hotel_id" in changes and changes["ota_hotel_id"] != hotel_id:
+        check_connectable(
+            work,
+            connection.property_id,
+            connection.ota_account_id,
+            connection.ota,
+            changes["ota_hotel_id"],
+            except_connection_id=connection.id,
+        )
+        hotel_id = changes["ota_hotel_id"]
+    if "poll_interval_seconds" in changes:
+        interval = changes["poll_interval_seconds"]
+    if "is_active" in changes:
+        active = changes["is_active"]
+    if (hotel_id, active, interval) == (
+        connection.ota_hotel_id,
+        connection.is_active,
+        connection.poll_interval_seconds,
+    ):
+        return None
+    return ConnectionSettings(
+        ota_hotel_id=hotel_id,
+        is_active=active,
+        poll_interval_seconds=interval,
+        next_poll_at=now() if active else None,
+    )
+
+
+def delete_connection(caller: Caller, connection_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> None:
+    """Disconnect the property (its mappings and proposals go with the connection)."""
+    with uow() as work:
+        connection = scoped_connection(work, caller, connection_id, for_update=True)
+        work.audit.add(
+            audit_entry(
+                caller,
+                "ota_connection.deleted",
+                "ota_connection",
+                connection.id,
+                _audit_view(connection),
+                None,
+                country_code=connection.country_code,
+            )
+        )
+        work.ota_connections.delete(connection.id)
 
 
 # --- the sync engine --------------------------------------------------------------------------------------------

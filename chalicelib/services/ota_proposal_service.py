@@ -9,78 +9,59 @@ through the same rules as a mapping made by hand (``ota_mapping_service``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from chalicelib.db.models import MappingProposal, OtaAccount, OtaConnection, Property
-from chalicelib.db.repositories import ota as ota_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.ota_connections import (
+    AccountRef,
+    ConnectionRecord,
+    PropertyRef,
+    ProposalDraft,
+    ProposalRecord,
+    RatePlanMappingRecord,
+    RoomTypeMappingRecord,
+)
 from chalicelib.domain.ota_mappings import ProposalKind, ProposalStatus, ProposedMapping, propose_mappings
 from chalicelib.services import ota_access
-from chalicelib.services.audit_service import audit_snapshot, record_audit
+from chalicelib.services.audit_service import audit_entry, audit_snapshot
 from chalicelib.services.ota_connection_service import (
-    ConnectionRecord,
+    HotelDiscovery,
     add_connection,
     body_property,
     check_connectable,
-    connection_record,
     scoped_connection,
 )
 from chalicelib.services.ota_mapping_service import (
-    RatePlanMappingRecord,
-    RoomTypeMappingRecord,
     add_rate_plan_mapping,
     add_room_type_mapping,
     discovery_failure,
-    rate_mapping_record,
     rate_plan_of_property,
-    room_mapping_record,
     room_type_of_property,
 )
+from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
+
+__all__ = [
+    "AcceptedProposal",
+    "ImportResult",
+    "ProposalRecord",
+    "accept_all_proposals",
+    "accept_proposal",
+    "get_proposal",
+    "import_discovery",
+    "list_proposals",
+    "reject_proposal",
+]
+
+Clock = Callable[[], datetime]
 
 
-@dataclass(frozen=True)
-class ProposalRecord:
-    id: int
-    connection_id: int
-    kind: str
-    ota_room_id: str
-    ota_room_name: str
-    ota_rate_plan_id: str | None
-    ota_rate_plan_name: str | None
-    room_type_id: int | None
-    rate_plan_id: int | None
-    match_reason: str | None
-    status: str
-    decided_at: datetime | None
-    decided_by_user_id: int | None
-    created_at: datetime
-    updated_at: datetime
-
-
-def _proposal_record(proposal: MappingProposal) -> ProposalRecord:
-    return ProposalRecord(
-        id=proposal.id,
-        connection_id=proposal.connection_id,
-        kind=proposal.kind,
-        ota_room_id=proposal.ota_room_id,
-        ota_room_name=proposal.ota_room_name,
-        ota_rate_plan_id=proposal.ota_rate_plan_id,
-        ota_rate_plan_name=proposal.ota_rate_plan_name,
-        room_type_id=proposal.room_type_id,
-        rate_plan_id=proposal.rate_plan_id,
-        match_reason=proposal.match_reason,
-        status=proposal.status,
-        decided_at=proposal.decided_at,
-        decided_by_user_id=proposal.decided_by_user_id,
-        created_at=proposal.created_at,
-        updated_at=proposal.updated_at,
-    )
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 # --- discovery import and proposals ---------------------------------------------------------------------------
@@ -94,7 +75,16 @@ class ImportResult:
     already_mapped: int  # OTA rooms and rate plans the connection already maps (not proposed again)
 
 
-def import_discovery(caller: Caller, account_id: int, *, property_id: int, ota_hotel_id: str) -> ImportResult:
+def import_discovery(
+    caller: Caller,
+    account_id: int,
+    *,
+    property_id: int,
+    ota_hotel_id: str,
+    uow: UnitOfWorkFactory = unit_of_work,
+    discover: HotelDiscovery = ota_access.discover_hotels,
+    now: Clock = _utcnow,
+) -> ImportResult:
     """Ask the OTA what hotel ``ota_hotel_id`` has and propose mappings for the property.
 
     The connection (property ↔ account, under the hotel id) is created if missing — inactive, to
@@ -103,120 +93,116 @@ def import_discovery(caller: Caller, account_id: int, *, property_id: int, ota_h
     Importing again refreshes open proposals and leaves decided ones as they are. If the OTA does
     not confirm the hotel, nothing is written.
     """
-    with unit_of_work() as uow:
-        session = uow.session
-        account = ota_repository.scoped_account(session, account_id, caller.scope)
-        if account is None:
-            raise NotFound("No such OTA account.")
-        hotel = body_property(session, caller, property_id)
-        _check_import_target(session, hotel, account, ota_hotel_id)
-        endpoint = ota_access.AccountEndpoint.of(account)
-    found = ota_access.discover_hotels(endpoint, [ota_hotel_id])
+    with uow() as work:
+        account, hotel = _import_target(work, caller, account_id, property_id, ota_hotel_id)
+        endpoint = work.ota_connections.endpoint(account.id)
+    found = discover(endpoint, [ota_hotel_id])
     discovered = next((h for h in found.hotels if h.ota_hotel_id == ota_hotel_id), None)
     if discovered is None:
         raise discovery_failure(endpoint.ota, ota_hotel_id, found.errors)
-    with unit_of_work() as uow:
-        session = uow.session
-        account = ota_repository.scoped_account(session, account_id, caller.scope)
-        if account is None:
-            raise NotFound("No such OTA account.")
-        hotel = body_property(session, caller, property_id)
-        _check_import_target(session, hotel, account, ota_hotel_id)
-        connection = ota_repository.connection_for_property(session, hotel.id, account.id)
+    with uow() as work:
+        account, hotel = _import_target(work, caller, account_id, property_id, ota_hotel_id)
+        connection = work.ota_connections.connection_for_property(hotel.id, account.id)
         created = connection is None
         if connection is None:
-            connection = add_connection(session, caller, hotel, account, ota_hotel_id, is_active=False)
-        existing = ota_repository.existing_mappings(session, connection.id)
-        room_types, rate_plans = ota_repository.local_catalogue(session, hotel.id)
+            connection = add_connection(work, caller, hotel, account, ota_hotel_id, is_active=False, now=now())
+        existing = work.ota_mappings.existing(connection.id)
+        room_types, rate_plans = work.ota_mappings.catalogue(hotel.id)
         proposed = propose_mappings(discovered, room_types, rate_plans, existing)
-        proposals = _store_proposals(session, connection.id, proposed)
+        proposals = _store_proposals(work, connection.id, proposed)
         already = len(existing.room_types_by_ota_room) + len(existing.rate_plans_by_ota_rate)
-        record_audit(
-            session,
-            caller,
-            "ota_connection.discovery_imported",
-            "ota_connection",
-            connection.id,
-            None,
-            {"ota_hotel_id": ota_hotel_id, "proposals": len(proposals), "already_mapped": already},
-            country_code=hotel.country_code,
+        work.audit.add(
+            audit_entry(
+                caller,
+                "ota_connection.discovery_imported",
+                "ota_connection",
+                connection.id,
+                None,
+                {"ota_hotel_id": ota_hotel_id, "proposals": len(proposals), "already_mapped": already},
+                country_code=hotel.country_code,
+            )
         )
-        session.flush()
-        session.refresh(connection)
         return ImportResult(
-            connection=connection_record(connection, hotel, account),
+            connection=scoped_connection(work, caller, connection.id),
             connection_created=created,
-            proposals=[_proposal_record(p) for p in proposals],
+            proposals=proposals,
             already_mapped=already,
         )
 
 
-def _check_import_target(session: Session, hotel: Property, account: OtaAccount, ota_hotel_id: str) -> None:
-    connection = ota_repository.connection_for_property(session, hotel.id, account.id)
+def _import_target(
+    work: UnitOfWork, caller: Caller, account_id: int, property_id: int, ota_hotel_id: str
+) -> tuple[AccountRef, PropertyRef]:
+    account = work.ota_connections.account(account_id, caller.scope)
+    if account is None:
+        raise NotFound("No such OTA account.")
+    hotel = body_property(work, caller, property_id)
+    connection = work.ota_connections.connection_for_property(hotel.id, account.id)
     if connection is not None and connection.ota_hotel_id != ota_hotel_id:
         raise Conflict(
             f"The property is connected through this account to hotel {connection.ota_hotel_id}, "
             f"not {ota_hotel_id} (connection {connection.id}).",
-            details=[
-                {"field": "body.ota_hotel_id", "message": f"the property's hotel here is {connection.ota_hotel_id}"}
-            ],
+            details=[{"field": "ota_hotel_id", "message": f"the property's hotel here is {connection.ota_hotel_id}"}],
         )
     if connection is None:
-        check_connectable(session, hotel, account, ota_hotel_id)
+        check_connectable(work, hotel.id, account.id, account.ota_code, ota_hotel_id)
+    return account, hotel
 
 
-def _store_proposals(session: Session, connection_id: int, proposed: list[ProposedMapping]) -> list[MappingProposal]:
-    existing = ota_repository.proposals_for_items(
-        session, connection_id, [(p.ota_room_id, p.ota_rate_plan_id) for p in proposed]
-    )
-    stored: list[MappingProposal] = []
+def _store_proposals(work: UnitOfWork, connection_id: int, proposed: list[ProposedMapping]) -> list[ProposalRecord]:
+    """New proposals for new OTA items; open ones refreshed; decided ones keep their decision."""
+    existing = work.mapping_proposals.for_items(connection_id, [(p.ota_room_id, p.ota_rate_plan_id) for p in proposed])
+    drafts = []
     for item in proposed:
-        row = existing.get((item.ota_room_id, item.ota_rate_plan_id))
-        if row is None:
-            row = MappingProposal(
-                connection_id=connection_id,
-                kind=item.kind.value,
+        found = existing.get((item.ota_room_id, item.ota_rate_plan_id))
+        still_open = found is None or found.status == ProposalStatus.PROPOSED.value
+        drafts.append(
+            ProposalDraft(
+                id=found.id if found else None,
+                kind=found.kind if found else item.kind.value,
                 ota_room_id=item.ota_room_id,
+                ota_room_name=item.ota_room_name[:200],
                 ota_rate_plan_id=item.ota_rate_plan_id,
-                status=ProposalStatus.PROPOSED.value,
+                ota_rate_plan_name=item.ota_rate_plan_name[:200] if item.ota_rate_plan_name is not None else None,
+                room_type_id=item.room_type_id if still_open or found is None else found.room_type_id,
+                rate_plan_id=item.rate_plan_id if still_open or found is None else found.rate_plan_id,
+                match_reason=(item.match_reason.value if item.match_reason else None)
+                if still_open or found is None
+                else found.match_reason,
+                status=found.status if found else ProposalStatus.PROPOSED.value,
             )
-            session.add(row)
-        row.ota_room_name = item.ota_room_name[:200]
-        row.ota_rate_plan_name = item.ota_rate_plan_name[:200] if item.ota_rate_plan_name is not None else None
-        if row.status == ProposalStatus.PROPOSED.value:
-            row.room_type_id = item.room_type_id
-            row.rate_plan_id = item.rate_plan_id
-            row.match_reason = item.match_reason.value if item.match_reason else None
-        stored.append(row)
-    ota_repository.flush_or_conflict(session, "Another import of this hotel ran at the same time: import again.")
-    for row in stored:
-        session.refresh(row)
-    return stored
+        )
+    return work.mapping_proposals.save(
+        connection_id, drafts, conflict_message="Another import of this hotel ran at the same time: import again."
+    )
 
 
 def list_proposals(
-    caller: Caller, connection_id: int, *, status: str | None, offset: int, limit: int
+    caller: Caller,
+    connection_id: int,
+    *,
+    status: str | None,
+    offset: int,
+    limit: int,
+    uow: UnitOfWorkFactory = unit_of_work,
 ) -> tuple[list[ProposalRecord], int]:
     """The connection's proposals (optionally of one status), rooms before their rate plans."""
-    with unit_of_work() as uow:
-        scoped_connection(uow.session, caller, connection_id)
-        rows, total = ota_repository.proposals_of(uow.session, connection_id, status=status, offset=offset, limit=limit)
-        return [_proposal_record(row) for row in rows], total
+    with uow() as work:
+        scoped_connection(work, caller, connection_id)
+        return work.mapping_proposals.page(connection_id, status=status, offset=offset, limit=limit)
 
 
-def _scoped_proposal(
-    session: Session, caller: Caller, proposal_id: int, *, for_update: bool = False
-) -> tuple[MappingProposal, OtaConnection, Property]:
-    found = ota_repository.scoped_proposal(session, proposal_id, caller.scope, for_update=for_update)
+def _scoped_proposal(work: UnitOfWork, caller: Caller, proposal_id: int, *, for_update: bool = False) -> ProposalRecord:
+    found = work.mapping_proposals.get(proposal_id, caller.scope, for_update=for_update)
     if found is None:
         raise NotFound("No such mapping proposal.")
     return found
 
 
-def get_proposal(caller: Caller, proposal_id: int) -> ProposalRecord:
+def get_proposal(caller: Caller, proposal_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> ProposalRecord:
     """One proposal of a connection in the caller's scope."""
-    with unit_of_work() as uow:
-        return _proposal_record(_scoped_proposal(uow.session, caller, proposal_id)[0])
+    with uow() as work:
+        return _scoped_proposal(work, caller, proposal_id)
 
 
 @dataclass(frozen=True)
@@ -227,32 +213,37 @@ class AcceptedProposal:
 
 
 def accept_proposal(
-    caller: Caller, proposal_id: int, *, room_type_id: int | None = None, rate_plan_id: int | None = None
+    caller: Caller,
+    proposal_id: int,
+    *,
+    room_type_id: int | None = None,
+    rate_plan_id: int | None = None,
+    uow: UnitOfWorkFactory = unit_of_work,
+    now: Clock = _utcnow,
 ) -> AcceptedProposal:
     """Turn a proposal into a mapping: the suggested room type / rate plan, or the one given.
 
     A rate plan proposal needs its OTA room mapped first (accept the room's proposal). A rejected
     proposal may still be accepted (a change of mind); an accepted one cannot be accepted twice.
     """
-    with unit_of_work() as uow:
-        session = uow.session
-        proposal, connection, hotel = _scoped_proposal(session, caller, proposal_id, for_update=True)
+    with uow() as work:
+        proposal = _scoped_proposal(work, caller, proposal_id, for_update=True)
         if proposal.status == ProposalStatus.ACCEPTED.value:
             raise Conflict("This proposal has already been accepted.")
-        result = _accept(session, caller, proposal, connection, hotel, room_type_id, rate_plan_id)
-        return result
+        connection = work.ota_connections.get(proposal.connection_id, caller.scope)
+        assert connection is not None
+        return _accept(work, caller, proposal, connection, room_type_id, rate_plan_id, now())
 
 
 def _accept(
-    session: Session,
+    work: UnitOfWork,
     caller: Caller | None,
-    proposal: MappingProposal,
-    connection: OtaConnection,
-    hotel: Property,
+    proposal: ProposalRecord,
+    connection: ConnectionRecord,
     room_type_id: int | None,
     rate_plan_id: int | None,
+    moment: datetime,
 ) -> AcceptedProposal:
-    before = _proposal_audit(proposal)
     room_result: RoomTypeMappingRecord | None = None
     rate_result: RatePlanMappingRecord | None = None
     if proposal.kind == ProposalKind.ROOM_TYPE.value:
@@ -260,98 +251,109 @@ def _accept(
         if chosen is None:
             raise InvalidInput(
                 f"Nothing of ours was matched to OTA room {proposal.ota_room_id!r}: choose the room type.",
-                details=[{"field": "body.room_type_id", "message": "required: the proposal has no suggestion"}],
+                details=[{"field": "room_type_id", "message": "required: the proposal has no suggestion"}],
             )
-        room_type = room_type_of_property(session, hotel, chosen, "body.room_type_id")
-        mapping = add_room_type_mapping(
-            session, caller, connection, hotel, room_type, proposal.ota_room_id, ota_room_field="proposal"
+        room_type = room_type_of_property(work, connection.property_id, chosen, "room_type_id")
+        room_result = add_room_type_mapping(
+            work, caller, connection, room_type, proposal.ota_room_id, ota_room_field="proposal_id"
         )
-        proposal.room_type_id = room_type.id
-        room_result = room_mapping_record(mapping, room_type)
+        mapped_room_type, mapped_rate_plan = room_type.id, proposal.rate_plan_id
     else:
         chosen = rate_plan_id if rate_plan_id is not None else proposal.rate_plan_id
         if chosen is None:
             raise InvalidInput(
                 f"Nothing of ours was matched to OTA rate plan {proposal.ota_rate_plan_id!r}: choose the rate plan.",
-                details=[{"field": "body.rate_plan_id", "message": "required: the proposal has no suggestion"}],
+                details=[{"field": "rate_plan_id", "message": "required: the proposal has no suggestion"}],
             )
-        plan = rate_plan_of_property(session, hotel, chosen, "body.rate_plan_id")
+        plan = rate_plan_of_property(work, connection.property_id, chosen, "rate_plan_id")
         assert proposal.ota_rate_plan_id is not None
-        rate_mapping = add_rate_plan_mapping(
-            session, caller, connection, hotel, plan, proposal.ota_rate_plan_id, ota_room_id=proposal.ota_room_id
+        rate_result = add_rate_plan_mapping(
+            work, caller, connection, plan, proposal.ota_rate_plan_id, ota_room_id=proposal.ota_room_id
         )
-        proposal.room_type_id, proposal.rate_plan_id = plan.room_type_id, plan.id
-        rate_result = rate_mapping_record(rate_mapping, plan)
-    _decide(proposal, caller, ProposalStatus.ACCEPTED)
-    session.flush()
-    record_audit(
-        session,
-        caller,
-        "mapping_proposal.accepted",
-        "mapping_proposal",
-        proposal.id,
-        before,
-        _proposal_audit(proposal),
-        country_code=hotel.country_code,
-    )
-    session.refresh(proposal)
-    return AcceptedProposal(_proposal_record(proposal), room_result, rate_result)
+        mapped_room_type, mapped_rate_plan = plan.room_type_id, plan.id
+    accepted = _decide(work, proposal, caller, ProposalStatus.ACCEPTED, moment, mapped_room_type, mapped_rate_plan)
+    _audit_decision(work, caller, "mapping_proposal.accepted", proposal, accepted, connection.country_code)
+    return AcceptedProposal(accepted, room_result, rate_result)
 
 
-def reject_proposal(caller: Caller, proposal_id: int) -> ProposalRecord:
+def reject_proposal(
+    caller: Caller, proposal_id: int, *, uow: UnitOfWorkFactory = unit_of_work, now: Clock = _utcnow
+) -> ProposalRecord:
     """Set a proposal aside (a re-import leaves it rejected)."""
-    with unit_of_work() as uow:
-        session = uow.session
-        proposal, _, hotel = _scoped_proposal(session, caller, proposal_id, for_update=True)
+    with uow() as work:
+        proposal = _scoped_proposal(work, caller, proposal_id, for_update=True)
         if proposal.status != ProposalStatus.PROPOSED.value:
             raise Conflict(f"This proposal is already {proposal.status}.")
-        before = _proposal_audit(proposal)
-        _decide(proposal, caller, ProposalStatus.REJECTED)
-        session.flush()
-        record_audit(
-            session,
-            caller,
-            "mapping_proposal.rejected",
-            "mapping_proposal",
-            proposal.id,
-            before,
-            _proposal_audit(proposal),
-            country_code=hotel.country_code,
+        connection = work.ota_connections.get(proposal.connection_id, caller.scope)
+        assert connection is not None
+        rejected = _decide(
+            work, proposal, caller, ProposalStatus.REJECTED, now(), proposal.room_type_id, proposal.rate_plan_id
         )
-        session.refresh(proposal)
-        return _proposal_record(proposal)
+        _audit_decision(work, caller, "mapping_proposal.rejected", proposal, rejected, connection.country_code)
+        return rejected
 
 
-def accept_all_proposals(caller: Caller, connection_id: int) -> list[AcceptedProposal]:
+def accept_all_proposals(
+    caller: Caller, connection_id: int, *, uow: UnitOfWorkFactory = unit_of_work, now: Clock = _utcnow
+) -> list[AcceptedProposal]:
     """Accept every open proposal of the connection that has a suggestion, rooms before rate plans;
     those that cannot be accepted (no suggestion, something already mapped) stay open."""
-    with unit_of_work() as uow:
-        session = uow.session
-        connection, hotel, _ = scoped_connection(session, caller, connection_id, for_update=True)
-        open_proposals, _ = ota_repository.proposals_of(
-            session, connection.id, status=ProposalStatus.PROPOSED.value, offset=0, limit=10_000
+    with uow() as work:
+        connection = scoped_connection(work, caller, connection_id, for_update=True)
+        open_proposals, _ = work.mapping_proposals.page(
+            connection.id, status=ProposalStatus.PROPOSED.value, offset=0, limit=10_000
         )
         accepted: list[AcceptedProposal] = []
+        moment = now()
         for proposal in sorted(open_proposals, key=lambda p: (p.kind != ProposalKind.ROOM_TYPE.value, p.id)):
             if proposal.room_type_id is None or (
                 proposal.kind == ProposalKind.RATE_PLAN.value and proposal.rate_plan_id is None
             ):
                 continue
             try:
-                with session.begin_nested():
-                    accepted.append(_accept(session, caller, proposal, connection, hotel, None, None))
+                with work.savepoint():
+                    accepted.append(_accept(work, caller, proposal, connection, None, None, moment))
             except (Conflict, InvalidInput):
                 continue
         return accepted
 
 
-def _decide(proposal: MappingProposal, caller: Caller | None, status: ProposalStatus) -> None:
-    proposal.status = status.value
-    proposal.decided_at = datetime.now(UTC)
-    proposal.decided_by_user_id = caller.user_id if caller is not None else None
+def _decide(
+    work: UnitOfWork,
+    proposal: ProposalRecord,
+    caller: Caller | None,
+    status: ProposalStatus,
+    moment: datetime,
+    room_type_id: int | None,
+    rate_plan_id: int | None,
+) -> ProposalRecord:
+    return work.mapping_proposals.decide(
+        proposal.id,
+        status=status.value,
+        decided_at=moment,
+        decided_by_user_id=caller.user_id if caller is not None else None,
+        room_type_id=room_type_id,
+        rate_plan_id=rate_plan_id,
+    )
 
 
-def _proposal_audit(proposal: MappingProposal) -> dict[str, Any]:
+def _audit_decision(
+    work: UnitOfWork,
+    caller: Caller | None,
+    action: str,
+    before: ProposalRecord,
+    after: ProposalRecord,
+    country_code: str,
+) -> None:
+    work.audit.add(
+        audit_entry(
+            caller, action, "mapping_proposal", before.id, _proposal_audit(before), _proposal_audit(after),
+            country_code=country_code,
+        )
+    )  # fmt: skip
+
+
+def _proposal_audit(proposal: ProposalRecord) -> dict[str, Any]:
     return audit_snapshot(
         proposal, ("kind", "ota_room_id", "ota_rate_plan_id", "room_type_id", "rate_plan_id", "status")
     )

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.access import CountryScope
+from chalicelib.domain.alerts import AlertFilters, AlertRecord
 from chalicelib.domain.allocations import SupplierAllocation
-from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.audit import ActivityFilters, ActivityRecord, AuditEntry, AuditFilters, AuditRecord
 from chalicelib.domain.catalog import (
     AllocationRecord,
     NewProperty,
@@ -31,8 +32,27 @@ from chalicelib.domain.catalog import (
     SupplierRecord,
 )
 from chalicelib.domain.inventory import InventoryCell, InventoryCellChange
+from chalicelib.domain.ota_connections import (
+    AccountRef,
+    ConnectionFilters,
+    ConnectionRecord,
+    ConnectionSettings,
+    NewConnectionRow,
+    PropertyRef,
+    ProposalDraft,
+    ProposalRecord,
+    RatePlanMappingRecord,
+    RatePlanRef,
+    RoomTypeMappingRecord,
+    RoomTypeRef,
+)
+from chalicelib.domain.ota_mappings import ExistingMappings, LocalRatePlan, LocalRoomType, MappingIndex
 from chalicelib.domain.rates import RateCatalog
 from chalicelib.domain.settings import AppSettings, SettingChange
+from chalicelib.domain.sync_status import RunFilters, RunRecord, RunTally, SyncedConnection
+
+if TYPE_CHECKING:
+    from chalicelib.services.ota_access import AccountEndpoint
 
 
 class AuditRepository(Protocol):
@@ -215,5 +235,196 @@ class UnitOfWork(Protocol):
     def flush(self) -> None:
         """Send pending writes so that generated ids and constraint errors appear now."""
 
+    # --- OTA and sync ---------------------------------------------------------------------------
+
+    @property
+    def audit_log(self) -> AuditLogRepository: ...
+
+    @property
+    def alerts(self) -> AlertRepository: ...
+
+    @property
+    def ota_connections(self) -> OtaConnectionRepository: ...
+
+    @property
+    def ota_mappings(self) -> OtaMappingRepository: ...
+
+    @property
+    def mapping_proposals(self) -> MappingProposalRepository: ...
+
+    @property
+    def sync_status(self) -> SyncStatusRepository: ...
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested transaction: an exception inside undoes only its writes (then propagates)."""
+
 
 UnitOfWorkFactory = Callable[[], AbstractContextManager[UnitOfWork]]
+
+
+# --- OTA and sync -------------------------------------------------------------------------------
+
+
+class AuditLogRepository(Protocol):
+    """Reads of the audit trail and the activity log, within a country scope, newest first."""
+
+    def audit(
+        self, scope: CountryScope, filters: AuditFilters, *, offset: int, limit: int
+    ) -> tuple[list[AuditRecord], int]: ...
+
+    def activity(
+        self, scope: CountryScope, filters: ActivityFilters, *, offset: int, limit: int
+    ) -> tuple[list[ActivityRecord], int]: ...
+
+
+class AlertRepository(Protocol):
+    """Alerts as staff read and work them (raising an alert stays in the raising transaction)."""
+
+    def page(
+        self, scope: CountryScope, filters: AlertFilters, *, offset: int, limit: int
+    ) -> tuple[list[AlertRecord], int]: ...
+
+    def get(self, alert_id: int, scope: CountryScope, *, for_update: bool = False) -> AlertRecord | None: ...
+
+    def save_workflow(self, alert: AlertRecord) -> AlertRecord: ...
+
+    def wake_snoozed(self, now: datetime) -> int: ...
+
+
+class OtaConnectionRepository(Protocol):
+    """Connections scoped by their property's country; the properties and accounts they join."""
+
+    def get(self, connection_id: int, scope: CountryScope, *, for_update: bool = False) -> ConnectionRecord | None: ...
+
+    def page(
+        self, scope: CountryScope, filters: ConnectionFilters, *, offset: int, limit: int
+    ) -> tuple[list[ConnectionRecord], int]: ...
+
+    def property(self, property_id: int, scope: CountryScope) -> PropertyRef | None: ...
+
+    def account(self, account_id: int, scope: CountryScope) -> AccountRef | None: ...
+
+    def endpoint(self, account_id: int) -> AccountEndpoint: ...
+
+    def connection_for_hotel(self, account_id: int, ota_hotel_id: str) -> int | None: ...
+
+    def connection_for_property(self, property_id: int, account_id: int) -> ConnectionRecord | None: ...
+
+    def property_connection_to_ota(
+        self, property_id: int, ota_code: str, *, except_connection_id: int | None = None
+    ) -> tuple[int, str] | None: ...
+
+    def add(self, new: NewConnectionRow, *, conflict_message: str) -> ConnectionRecord: ...
+
+    def update(self, connection_id: int, settings: ConnectionSettings) -> ConnectionRecord: ...
+
+    def delete(self, connection_id: int) -> None: ...
+
+
+class OtaMappingRepository(Protocol):
+    """Room type / rate plan mappings of connections (unique both ways per connection)."""
+
+    def room_type(self, room_type_id: int) -> RoomTypeRef | None: ...
+
+    def rate_plan(self, rate_plan_id: int) -> RatePlanRef | None: ...
+
+    def room_mappings(
+        self, connection_id: int, *, offset: int = 0, limit: int | None = None
+    ) -> tuple[list[RoomTypeMappingRecord], int]: ...
+
+    def rate_mappings(
+        self, connection_id: int, *, offset: int = 0, limit: int | None = None
+    ) -> tuple[list[RatePlanMappingRecord], int]: ...
+
+    def scoped_room_mapping(
+        self, mapping_id: int, scope: CountryScope, *, for_update: bool = False
+    ) -> RoomTypeMappingRecord | None: ...
+
+    def scoped_rate_mapping(
+        self, mapping_id: int, scope: CountryScope, *, for_update: bool = False
+    ) -> RatePlanMappingRecord | None: ...
+
+    def room_mapping_for_room_type(self, connection_id: int, room_type_id: int) -> RoomTypeMappingRecord | None: ...
+
+    def room_mapping_for_ota_room(self, connection_id: int, ota_room_id: str) -> RoomTypeMappingRecord | None: ...
+
+    def rate_mapping_for_rate_plan(self, connection_id: int, rate_plan_id: int) -> RatePlanMappingRecord | None: ...
+
+    def rate_mapping_for_ota_rate(
+        self, connection_id: int, ota_room_id: str, ota_rate_plan_id: str
+    ) -> RatePlanMappingRecord | None: ...
+
+    def add_room_mapping(
+        self, connection_id: int, room_type_id: int, ota_room_id: str, *, conflict_message: str
+    ) -> RoomTypeMappingRecord: ...
+
+    def move_room_mapping(
+        self, mapping_id: int, ota_room_id: str, *, conflict_message: str
+    ) -> RoomTypeMappingRecord: ...
+
+    def delete_room_mapping(self, mapping_id: int) -> None: ...
+
+    def add_rate_mapping(
+        self, connection_id: int, plan: RatePlanRef, ota_room_id: str, ota_rate_plan_id: str, *, conflict_message: str
+    ) -> RatePlanMappingRecord: ...
+
+    def move_rate_mapping(
+        self, mapping_id: int, ota_rate_plan_id: str, *, conflict_message: str
+    ) -> RatePlanMappingRecord: ...
+
+    def delete_rate_mapping(self, mapping_id: int) -> None: ...
+
+    def existing(self, connection_id: int) -> ExistingMappings: ...
+
+    def index(self, connection_id: int) -> MappingIndex: ...
+
+    def catalogue(self, property_id: int) -> tuple[list[LocalRoomType], list[LocalRatePlan]]: ...
+
+
+class MappingProposalRepository(Protocol):
+    """Mappings proposed by discovery, scoped by their connection's property."""
+
+    def get(self, proposal_id: int, scope: CountryScope, *, for_update: bool = False) -> ProposalRecord | None: ...
+
+    def page(
+        self, connection_id: int, *, status: str | None, offset: int, limit: int
+    ) -> tuple[list[ProposalRecord], int]: ...
+
+    def for_items(
+        self, connection_id: int, items: Sequence[tuple[str, str | None]]
+    ) -> dict[tuple[str, str | None], ProposalRecord]: ...
+
+    def save(
+        self, connection_id: int, drafts: Sequence[ProposalDraft], *, conflict_message: str
+    ) -> list[ProposalRecord]: ...
+
+    def decide(
+        self,
+        proposal_id: int,
+        *,
+        status: str,
+        decided_at: datetime,
+        decided_by_user_id: int | None,
+        room_type_id: int | None,
+        rate_plan_id: int | None,
+    ) -> ProposalRecord: ...
+
+
+class SyncStatusRepository(Protocol):
+    """What the sync dashboard reads: properties with connections (in scope), their runs."""
+
+    def property(self, property_id: int, scope: CountryScope) -> PropertyRef | None: ...
+
+    def properties_with_connections(
+        self, scope: CountryScope, *, property_id: int | None, offset: int, limit: int
+    ) -> tuple[list[PropertyRef], int]: ...
+
+    def connections_of(self, property_ids: Sequence[int]) -> list[SyncedConnection]: ...
+
+    def recent_runs(self, connections: Sequence[SyncedConnection], *, per_connection: int) -> list[RunRecord]: ...
+
+    def run_tallies(self, connection_ids: Sequence[int], *, window: int) -> dict[int, RunTally]: ...
+
+    def property_runs(
+        self, property_id: int, filters: RunFilters, *, offset: int, limit: int
+    ) -> tuple[list[RunRecord], int]: ...

@@ -88,9 +88,7 @@ def test_sync_now_without_an_active_connection_is_409(identity: Identity, staff:
     make_connection(hotel, make_account("VN", ota="agoda", credentials={"api_key": "k"}), is_active=False)
     response = identity.client.http.post(f"/properties/{hotel.id}/sync", headers=staff)
     assert response.status_code == 409
-    assert (
-        body_of(response)["error"]["details"][0]["field"] == "path.property_id"
-    )  # services name the attribute, the API says where it was sent
+    assert body_of(response)["error"]["details"][0]["field"] == "path.property_id"
     assert drain_sync_jobs() == []
 
 

@@ -13,7 +13,8 @@ add methods here as services move onto the repositories.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from types import TracebackType
@@ -28,6 +29,15 @@ from tests.unit.fakes_catalog import (
     FakeRatePlanRepository,
     FakeRoomTypeRepository,
     FakeSupplierRepository,
+)
+from tests.unit.fakes_ota import (
+    FakeAlertRepository,
+    FakeAuditLogRepository,
+    FakeMappingProposalRepository,
+    FakeOtaConnectionRepository,
+    FakeOtaMappingRepository,
+    FakeSyncStatusRepository,
+    OtaStore,
 )
 
 FIXED_NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -45,6 +55,8 @@ class FakeStore:
     commits: int = 0
     # catalog
     catalog: FakeCatalog = field(default_factory=FakeCatalog)
+    # OTA and sync (tests/unit/fakes_ota.py)
+    ota: OtaStore = field(default_factory=OtaStore)
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
@@ -116,3 +128,40 @@ class FakeUnitOfWork:
 
     def flush(self) -> None:
         pass
+
+    # --- OTA and sync (tests/unit/fakes_ota.py) -----------------------------------------------------
+
+    @property
+    def audit_log(self) -> FakeAuditLogRepository:
+        return FakeAuditLogRepository(self._store)
+
+    @property
+    def alerts(self) -> FakeAlertRepository:
+        return FakeAlertRepository(self._store)
+
+    @property
+    def ota_connections(self) -> FakeOtaConnectionRepository:
+        return FakeOtaConnectionRepository(self._store)
+
+    @property
+    def ota_mappings(self) -> FakeOtaMappingRepository:
+        return FakeOtaMappingRepository(self._store)
+
+    @property
+    def mapping_proposals(self) -> FakeMappingProposalRepository:
+        return FakeMappingProposalRepository(self._store)
+
+    @property
+    def sync_status(self) -> FakeSyncStatusRepository:
+        return FakeSyncStatusRepository(self._store)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested "transaction": an exception undoes the writes made inside, then propagates."""
+        saved = copy.deepcopy(self._store.ota)
+        audit = list(self._store.audit)
+        try:
+            yield
+        except BaseException:
+            self._store.ota, self._store.audit = saved, audit
+            raise

@@ -314,7 +314,9 @@ class FakeRatePlanRepository:
     def add_rule(self, rate_plan_id: int, values: Mapping[str, Any]) -> RuleRecord:
         now = self._store.now
         stored = {**values, "weekdays": _weekday_names(values["weekdays"])}
-        rule = RuleRecord(id=self._catalog.new_id(), rate_plan_id=rate_plan_id, **stored, created_at=now, updated_at=now)
+        rule = RuleRecord(
+            id=self._catalog.new_id(), rate_plan_id=rate_plan_id, **stored, created_at=now, updated_at=now
+        )
         self._catalog.rules[rule.id] = rule
         return rule
 
@@ -396,10 +398,14 @@ class FakeSupplierRepository:
         catalog = self._catalog
         del catalog.suppliers[supplier_id]
         catalog.sealed_accounts.pop(supplier_id, None)
-        catalog.allocations = {key: found for key, found in catalog.allocations.items() if found.supplier_id != supplier_id}
+        catalog.allocations = {
+            key: found for key, found in catalog.allocations.items() if found.supplier_id != supplier_id
+        }
 
     def allocations_of(self, supplier_id: int) -> list[AllocationRecord]:
-        found = [allocation for allocation in self._catalog.allocations.values() if allocation.supplier_id == supplier_id]
+        found = [
+            allocation for allocation in self._catalog.allocations.values() if allocation.supplier_id == supplier_id
+        ]
         return sorted(found, key=lambda allocation: (allocation.room_type_id, allocation.date_from, allocation.id))
 
     def get_allocation(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+import dataclasses
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select, text, update
@@ -14,7 +14,7 @@ from chalicelib.db.models import Alert
 from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
-from chalicelib.domain.alerts import AlertStatus
+from chalicelib.domain.alerts import AlertFilters, AlertRecord, AlertStatus
 
 
 def insert_if_none_open(session: Session, values: dict[str, Any]) -> int | None:
@@ -45,19 +45,6 @@ def scoped_alert(session: Session, alert_id: int, scope: CountryScope, *, for_up
     if for_update:
         statement = statement.with_for_update()
     return session.scalar(statement)
-
-
-@dataclass(frozen=True)
-class AlertFilters:
-    statuses: tuple[str, ...] = ()
-    types: tuple[str, ...] = ()
-    open_only: bool = False
-    property_id: int | None = None
-    room_type_id: int | None = None
-    night_from: date | None = None
-    night_to: date | None = None
-    since: datetime | None = None
-    until: datetime | None = None
 
 
 def list_alerts(
@@ -100,3 +87,50 @@ def wake_snoozed(session: Session, now: datetime) -> int:
         .returning(Alert.id)
     )
     return len(result.all())
+
+
+# --- the staff workflow on frozen views (``uow.alerts``) -----------------------------------------
+
+WORKFLOW_FIELDS = (
+    "status",
+    "acknowledged_at",
+    "acknowledged_by_user_id",
+    "snoozed_until",
+    "resolved_at",
+    "resolved_by_user_id",
+    "resolution_note",
+)
+
+
+def alert_record(row: Alert) -> AlertRecord:
+    return AlertRecord(**{f.name: getattr(row, f.name) for f in dataclasses.fields(AlertRecord)})
+
+
+class SqlAlertRepository:
+    """Alerts of one unit of work, read and worked by staff (raising stays with ``alert_service``)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def page(
+        self, scope: CountryScope, filters: AlertFilters, *, offset: int, limit: int
+    ) -> tuple[list[AlertRecord], int]:
+        rows, total = list_alerts(self._session, scope, filters, offset=offset, limit=limit)
+        return [alert_record(row) for row in rows], total
+
+    def get(self, alert_id: int, scope: CountryScope, *, for_update: bool = False) -> AlertRecord | None:
+        row = scoped_alert(self._session, alert_id, scope, for_update=for_update)
+        return alert_record(row) if row is not None else None
+
+    def save_workflow(self, alert: AlertRecord) -> AlertRecord:
+        """Store the workflow fields of ``alert`` (status, who acknowledged / resolved it, snooze)."""
+        row = self._session.get(Alert, alert.id)
+        assert row is not None
+        for name in WORKFLOW_FIELDS:
+            setattr(row, name, getattr(alert, name))
+        self._session.flush()
+        self._session.refresh(row)
+        return alert_record(row)
+
+    def wake_snoozed(self, now: datetime) -> int:
+        return wake_snoozed(self._session, now)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -14,17 +12,7 @@ from chalicelib.db.models import ActivityLog, AuditLog
 from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
-from chalicelib.domain.audit import AuditEntry
-
-
-@dataclass(frozen=True)
-class AuditFilters:
-    entity_type: str | None = None
-    entity_id: str | None = None
-    action: str | None = None
-    actor_user_id: int | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+from chalicelib.domain.audit import ActivityFilters, ActivityRecord, AuditEntry, AuditFilters, AuditRecord
 
 
 def list_audit(
@@ -47,17 +35,6 @@ def list_audit(
         session, statement.order_by(AuditLog.occurred_at.desc(), AuditLog.id.desc()), offset=offset, limit=limit
     )
     return [row[0] for row in rows], total
-
-
-@dataclass(frozen=True)
-class ActivityFilters:
-    user_id: int | None = None
-    email: str | None = None
-    method: str | None = None
-    status_code: int | None = None
-    path_prefix: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
 
 
 def list_activity(
@@ -95,3 +72,59 @@ class SqlAuditRepository:
         row = AuditLog(**dataclasses.asdict(entry))
         self._session.add(row)
         return row
+
+
+# --- the trail and the log as frozen views (``uow.audit_log``) -------------------------------------
+
+
+def audit_record(row: AuditLog) -> AuditRecord:
+    return AuditRecord(
+        id=row.id,
+        occurred_at=row.occurred_at,
+        actor_user_id=row.actor_user_id,
+        actor_email=row.actor_email,
+        action=row.action,
+        entity_type=row.entity_type,
+        entity_id=row.entity_id,
+        country_code=row.country_code,
+        before=row.before,
+        after=row.after,
+        request_id=row.request_id,
+        client_ip=row.client_ip,
+    )
+
+
+def activity_record(row: ActivityLog) -> ActivityRecord:
+    return ActivityRecord(
+        id=row.id,
+        occurred_at=row.occurred_at,
+        user_id=row.user_id,
+        email=row.email,
+        country_code=row.country_code,
+        method=row.method,
+        path=row.path,
+        status_code=row.status_code,
+        request_id=row.request_id,
+        client_ip=row.client_ip,
+        user_agent=row.user_agent,
+        duration_ms=row.duration_ms,
+    )
+
+
+class SqlAuditLogRepository:
+    """Scoped, filtered, paginated reads of the audit trail and the activity log (``uow.audit_log``)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def audit(
+        self, scope: CountryScope, filters: AuditFilters, *, offset: int, limit: int
+    ) -> tuple[list[AuditRecord], int]:
+        rows, total = list_audit(self._session, scope, filters, offset=offset, limit=limit)
+        return [audit_record(row) for row in rows], total
+
+    def activity(
+        self, scope: CountryScope, filters: ActivityFilters, *, offset: int, limit: int
+    ) -> tuple[list[ActivityRecord], int]:
+        rows, total = list_activity(self._session, scope, filters, offset=offset, limit=limit)
+        return [activity_record(row) for row in rows], total

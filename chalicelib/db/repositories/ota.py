@@ -29,6 +29,7 @@ from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.ota_connections import ConnectionFilters
 from chalicelib.domain.ota_mappings import ExistingMappings, LocalRatePlan, LocalRoomType, MappingIndex
 
 
@@ -197,15 +198,6 @@ def connection_with_account(session: Session, connection_id: int) -> tuple[OtaCo
     """Unscoped (the sync engine acts for every country)."""
     row = session.execute(_connections().where(OtaConnection.id == connection_id)).first()
     return (row[0], row[1], row[2]) if row else None
-
-
-@dataclass(frozen=True)
-class ConnectionFilters:
-    property_id: int | None = None
-    ota_account_id: int | None = None
-    ota_code: str | None = None
-    health: str | None = None
-    is_active: bool | None = None
 
 
 def list_connections(

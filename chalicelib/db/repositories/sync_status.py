@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import Integer, and_, case, func, select
 from sqlalchemy.orm import Session
@@ -12,6 +11,9 @@ from chalicelib.db.models import OtaAccount, OtaConnection, Property, SyncRun
 from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
+from chalicelib.domain.ota_codes import OtaCode
+from chalicelib.domain.ota_connections import PropertyRef
+from chalicelib.domain.sync_status import RunFilters, RunRecord, RunTally, SyncedConnection
 
 
 def properties_with_connections(
@@ -61,13 +63,6 @@ def recent_runs(session: Session, connection_ids: Sequence[int], *, per_connecti
     )
 
 
-@dataclass(frozen=True)
-class RunTally:
-    finished: int
-    failed: int
-    partial: int
-
-
 def run_tallies(session: Session, connection_ids: Sequence[int], *, window: int) -> dict[int, RunTally]:
     """Over each connection's latest ``window`` finished runs: how many failed or were partial."""
     if not connection_ids:
@@ -96,13 +91,6 @@ def run_tallies(session: Session, connection_ids: Sequence[int], *, window: int)
     return {cid: RunTally(int(total), int(failed or 0), int(partial or 0)) for cid, total, failed, partial in rows}
 
 
-@dataclass(frozen=True)
-class RunFilters:
-    connection_id: int | None = None
-    kind: str | None = None
-    status: str | None = None
-
-
 def property_runs(
     session: Session, property_id: int, filters: RunFilters, *, offset: int, limit: int
 ) -> tuple[list[tuple[SyncRun, str]], int]:
@@ -123,3 +111,85 @@ def property_runs(
         session, statement.order_by(SyncRun.started_at.desc(), SyncRun.id.desc()), offset=offset, limit=limit
     )
     return [(row[0], str(row[1])) for row in rows], total
+
+
+# --- frozen views for the sync status service (``uow.sync_status``) -----------------------------------------
+
+
+def run_record(run: SyncRun, ota: str) -> RunRecord:
+    return RunRecord(
+        id=run.id,
+        connection_id=run.connection_id,
+        property_id=run.property_id,
+        ota=ota,
+        kind=run.kind,
+        trigger=run.trigger,
+        status=run.status,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        duration_ms=run.duration_ms,
+        counts=dict(run.counts or {}),
+        errors=list(run.errors or []),
+        warnings=list(run.warnings or []),
+        error_kind=run.error_kind,
+        error_message=run.error_message,
+    )
+
+
+def synced_connection(connection: OtaConnection, account: OtaAccount) -> SyncedConnection:
+    return SyncedConnection(
+        id=connection.id,
+        property_id=connection.property_id,
+        ota_code=OtaCode(account.ota_code).value,
+        account_status=account.status,
+        ota_hotel_id=connection.ota_hotel_id,
+        is_active=connection.is_active,
+        poll_interval_seconds=connection.poll_interval_seconds,
+        last_poll_at=connection.last_poll_at,
+        next_poll_at=connection.next_poll_at,
+        last_success_at=connection.last_success_at,
+        health=connection.health,
+        consecutive_failures=connection.consecutive_failures,
+        last_error=connection.last_error,
+        last_error_at=connection.last_error_at,
+        created_at=connection.created_at,
+    )
+
+
+class SqlSyncStatusRepository:
+    """Properties with connections, their connections and runs, as the dashboard reads them."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def property(self, property_id: int, scope: CountryScope) -> PropertyRef | None:
+        found = self._session.scalar(
+            scoped(select(Property).where(Property.id == property_id), Property.country_code, scope)
+        )
+        return PropertyRef(found.id, found.code, found.name, found.country_code, found.status) if found else None
+
+    def properties_with_connections(
+        self, scope: CountryScope, *, property_id: int | None, offset: int, limit: int
+    ) -> tuple[list[PropertyRef], int]:
+        rows, total = properties_with_connections(
+            self._session, scope, property_id=property_id, offset=offset, limit=limit
+        )
+        return [PropertyRef(p.id, p.code, p.name, p.country_code, p.status) for p in rows], total
+
+    def connections_of(self, property_ids: Sequence[int]) -> list[SyncedConnection]:
+        return [synced_connection(c, a) for c, a in connections_of(self._session, property_ids)]
+
+    def recent_runs(self, connections: Sequence[SyncedConnection], *, per_connection: int) -> list[RunRecord]:
+        """The latest runs of each connection, newest first, grouped by connection."""
+        ota_of = {c.id: c.ota_code for c in connections}
+        runs = recent_runs(self._session, list(ota_of), per_connection=per_connection)
+        return [run_record(run, ota_of[run.connection_id]) for run in runs]
+
+    def run_tallies(self, connection_ids: Sequence[int], *, window: int) -> dict[int, RunTally]:
+        return run_tallies(self._session, connection_ids, window=window)
+
+    def property_runs(
+        self, property_id: int, filters: RunFilters, *, offset: int, limit: int
+    ) -> tuple[list[RunRecord], int]:
+        rows, total = property_runs(self._session, property_id, filters, offset=offset, limit=limit)
+        return [run_record(run, ota) for run, ota in rows], total

@@ -251,7 +251,11 @@ def test_archiving_through_status_stamps_the_time_and_restoring_clears_it_and_re
 
 @pytest.mark.parametrize(
     ("changes", "field"),
-    [({"timezone": "Mars/Olympus"}, "timezone"), ({"currency": "XYZ"}, "currency"), ({"country_code": "ZZ"}, "country_code")],
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"currency": "XYZ"}, "currency"),
+        ({"country_code": "ZZ"}, "country_code"),
+    ],
 )
 def test_a_bad_edit_is_refused_naming_the_attribute_and_nothing_changes(
     store: FakeStore, changes: dict[str, str], field: str

@@ -35,14 +35,23 @@ def _plan(store: FakeStore, room_type_id: int, code: str = "BAR", **fields: Any)
 
 
 def _derived(store: FakeStore, parent: rate_plan_service.RatePlanRecord, code: str = "NRF", value: int = -10) -> Any:
-    return _plan(store, parent.room_type_id, code, parent_id=parent.id, derivation_kind="percent", derivation_value=Decimal(value))
+    return _plan(
+        store,
+        parent.room_type_id,
+        code,
+        parent_id=parent.id,
+        derivation_kind="percent",
+        derivation_value=Decimal(value),
+    )
 
 
 def _update(store: FakeStore, plan_id: int, **changes: Any) -> rate_plan_service.RatePlanRecord:
     return rate_plan_service.update_rate_plan(VN_STAFF, plan_id, changes, now=NOW, uow=store.unit_of_work)
 
 
-def _rule(store: FakeStore, plan_id: int, first: int = 10, last: int = 12, **fields: Any) -> rate_plan_service.RuleRecord:
+def _rule(
+    store: FakeStore, plan_id: int, first: int = 10, last: int = 12, **fields: Any
+) -> rate_plan_service.RuleRecord:
     new = NewRule(date_from=TODAY + timedelta(first), date_to=TODAY + timedelta(last), **fields)
     return rate_plan_service.create_rule(VN_STAFF, plan_id, new, now=NOW, uow=store.unit_of_work)
 
@@ -239,9 +248,7 @@ def test_a_rule_re_prices_exactly_its_nights_and_is_audited(store: FakeStore) ->
         ({"rate": Decimal("0.5")}, "rate"),
     ],
 )
-def test_a_rule_needs_either_a_rate_or_a_whole_adjustment(
-    store: FakeStore, fields: dict[str, Any], field: str
-) -> None:
+def test_a_rule_needs_either_a_rate_or_a_whole_adjustment(store: FakeStore, fields: dict[str, Any], field: str) -> None:
     bar = _plan(store, _room_type(store).id)
     with pytest.raises(InvalidInput) as refused:
         _rule(store, bar.id, **fields)

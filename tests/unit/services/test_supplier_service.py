@@ -322,9 +322,7 @@ def test_an_allocation_change_is_checked_against_the_total_and_audited(store: Fa
     with pytest.raises(AllocationExceedsTotal):
         supplier_service.update_allocation(VN_STAFF, allocation.id, {"rooms": 6}, now=NOW, uow=store.unit_of_work)
     assert store.catalog.allocations[allocation.id].rooms == 3
-    updated = supplier_service.update_allocation(
-        VN_STAFF, allocation.id, {"rooms": 2}, now=NOW, uow=store.unit_of_work
-    )
+    updated = supplier_service.update_allocation(VN_STAFF, allocation.id, {"rooms": 2}, now=NOW, uow=store.unit_of_work)
     assert updated.rooms == 2
     entry = store.audit[-1]
     assert entry.action == "supplier_allocation.updated" and entry.before is not None and entry.after is not None
@@ -342,9 +340,7 @@ def test_an_allocation_change_with_dates_the_wrong_way_round_is_refused(store: F
     room_type = add_room_type(store, add_property(store).id)
     allocation = _allocate(store, _create(store).id, room_type.id, 2, 5, 1)
     with pytest.raises(InvalidInput) as refused:
-        supplier_service.update_allocation(
-            VN_STAFF, allocation.id, {"date_to": TODAY}, now=NOW, uow=store.unit_of_work
-        )
+        supplier_service.update_allocation(VN_STAFF, allocation.id, {"date_to": TODAY}, now=NOW, uow=store.unit_of_work)
     assert refused.value.details[0]["field"] == "date_to"
 
 
