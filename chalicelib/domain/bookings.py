@@ -56,6 +56,33 @@ class BookingSource(StrEnum):
     OTA = "ota"
 
 
+class ActorSource(StrEnum):
+    """Who a timeline event names as its source."""
+
+    STAFF = "staff"
+    PARTNER = "partner"
+    OTA = "ota"
+    SYSTEM = "system"
+
+
+class EventKind(StrEnum):
+    """What a timeline event records."""
+
+    CREATED = "created"
+    STATUS_CHANGED = "status_changed"
+    MODIFIED = "modified"
+    EXPIRED = "expired"
+    OTA_REVISION_IGNORED = "ota_revision_ignored"
+
+
+class AckState(StrEnum):
+    """Where acknowledging an OTA reservation revision stands."""
+
+    PENDING = "pending"
+    ACKNOWLEDGED = "acknowledged"
+    FAILED = "failed"
+
+
 PENDING = "pending"
 CONFIRMED = "confirmed"
 CHECKED_IN = "checked_in"
