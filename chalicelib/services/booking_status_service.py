@@ -51,7 +51,7 @@ def create_status(caller: Caller, values: dict[str, Any]) -> BookingStatus:
             label=values["label"],
             colour=check_colour(values["colour"], field="body.colour"),
             icon=values.get("icon", ""),
-            inventory_effect=InventoryEffect(values["inventory_effect"]).value,
+            inventory_effect=InventoryEffect(values["inventory_effect"]),
             is_terminal=values.get("is_terminal", False),
             is_system=False,
             sort_order=values.get("sort_order", 100),
@@ -88,7 +88,7 @@ def update_status(caller: Caller, status_id: int, changes: dict[str, Any]) -> Bo
                     "Bookings are in this status; their nights were counted by its current effect.",
                     details=[{"field": "body.inventory_effect", "message": "status in use"}],
                 )
-            status.inventory_effect = InventoryEffect(changes["inventory_effect"]).value
+            status.inventory_effect = InventoryEffect(changes["inventory_effect"])
         if "colour" in changes:
             status.colour = check_colour(changes["colour"], field="body.colour")
         if changes.get("is_terminal") and booking_repository.transitions_from(uow.session, status.id):

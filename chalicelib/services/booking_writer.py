@@ -142,7 +142,7 @@ def _write_lines(session: Session, group_id: int, writes: Sequence[LineWrite], m
                 "night": night,
                 "room_type_id": row.room_type_id,
                 "rooms": row.rooms,
-                "effect": write.effect.value,
+                "effect": write.effect,
                 "amount": write.nightly.get(night),
             }
             for row, write in zip(rows, writes, strict=True)

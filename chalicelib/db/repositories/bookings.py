@@ -177,7 +177,7 @@ def insert_nights(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def set_night_effect(session: Session, line_ids: Iterable[int], effect: InventoryEffect) -> None:
     ids = sorted(set(line_ids))
     if ids:
-        session.execute(update(BookingNight).where(BookingNight.line_id.in_(ids)).values(effect=effect.value))
+        session.execute(update(BookingNight).where(BookingNight.line_id.in_(ids)).values(effect=effect))
 
 
 def delete_nights(session: Session, line_ids: Iterable[int]) -> None:
@@ -199,7 +199,7 @@ def expired_hold_ids(session: Session, now: datetime, limit: int) -> list[int]:
         select(BookingGroup.id)
         .join(BookingStatus, BookingStatus.id == BookingGroup.status_id)
         .where(
-            BookingStatus.inventory_effect == InventoryEffect.HOLD.value,
+            BookingStatus.inventory_effect == InventoryEffect.HOLD,
             BookingGroup.hold_expires_at.is_not(None),
             BookingGroup.hold_expires_at <= now,
         )
