@@ -249,6 +249,21 @@ def _events(
     return tuple(events)
 
 
+def _audit(
+    request: OtaBookingRequest,
+    outcome: IngestOutcome,
+    current: StatusFacts | None,
+    target: StatusFacts,
+    before: list[dict[str, Any]],
+    after: list[dict[str, Any]],
+) -> AuditPlan:
+    return AuditPlan(
+        f"booking.ota_{outcome.value}",
+        {"status": current.code, "lines": before} if current is not None else None,
+        {"status": target.code, "lines": after, "ota": request.ota.value, "revision": request.revision},
+    )
+
+
 def plan_ota_revision(
     request: OtaBookingRequest,
     hotel: PropertyFacts,
@@ -279,17 +294,6 @@ def plan_ota_revision(
     before_snapshot = lines_snapshot((line.values for line in active), current.code) if current is not None else []
     after_snapshot = lines_snapshot(live, target.code)
     outcome = IngestOutcome.CANCELLED if cancel else (IngestOutcome.CREATED if group is None else IngestOutcome.UPDATED)
-    audit_after = {
-        "status": target.code,
-        "lines": after_snapshot,
-        "ota": request.ota.value,
-        "revision": request.revision,
-    }
-    audit = AuditPlan(
-        f"booking.ota_{outcome.value}",
-        {"status": current.code, "lines": before_snapshot} if current is not None else None,
-        audit_after,
-    )
     restatus = (
         (LineRestatus(tuple(line.id for line in to_cancel), statuses.cancelled.id, InventoryEffect.NONE),)
         if to_cancel
@@ -304,7 +308,7 @@ def plan_ota_revision(
         cells_before=cells,
         cells_after=after,
         events=_events(request, current, target, before_snapshot, after_snapshot),
-        audit=audit,
+        audit=_audit(request, outcome, current, target, before_snapshot, after_snapshot),
         actor=Actor.ota(request.ota.value),
         moment=moment,
         cause_ota=request.ota.value,

@@ -49,7 +49,7 @@ from chalicelib.services.booking_support import (
     property_facts,
     status_by_code,
 )
-from chalicelib.services.booking_writer import persist_plan, status_facts
+from chalicelib.services.booking_writer import PersistedBooking, persist_plan, status_facts
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
@@ -113,17 +113,7 @@ def create_booking(
         )
         reference = format_reference(secrets.token_bytes(5))
         written = persist_plan(session, plan_direct_booking(loaded.facts, cells, reference=reference, moment=moment))
-        pending = loaded.pending
-        detail = build_detail(
-            written.group,
-            pending,
-            loaded.hotel,
-            [(line, loaded.room_types[line.room_type_id], pending) for line in written.lines],
-            written.events,
-            [],
-            caller,
-        )
-        response = detail_json(detail)
+        response = _answer(loaded, written, caller)
         if claim_id is not None:
             idempotency_repository.complete(session, claim_id, 201, response, str(written.group.id))
         return CreatedBooking(
@@ -170,6 +160,21 @@ def _load(session: Session, caller: Caller, request: NewBooking, moment: datetim
         request, hotel_facts, tuple(priced), status_facts(pending), hold_for, Actor.of(caller, source)
     )
     return _Loaded(facts, hotel, room_types, pending)
+
+
+def _answer(loaded: _Loaded, written: PersistedBooking, caller: Caller) -> dict[str, Any]:
+    """The booking's JSON, built from the rows just written (no query)."""
+    pending = loaded.pending
+    detail = build_detail(
+        written.group,
+        pending,
+        loaded.hotel,
+        [(line, loaded.room_types[line.room_type_id], pending) for line in written.lines],
+        written.events,
+        [],
+        caller,
+    )
+    return detail_json(detail)
 
 
 def _replay(operation: str, request_hash: str, response: dict[str, Any] | None, fingerprint: str) -> CreatedBooking:
