@@ -30,7 +30,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -306,3 +306,22 @@ def check_colour(value: str, *, field: str = "colour") -> str:
     if not _COLOUR.match(value):
         raise InvalidInput(f"{field}: use #RRGGBB", details=[{"field": field, "message": "use #RRGGBB, e.g. #10B981"}])
     return value.upper()
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookingFilters:
+    """What a booking list is narrowed by (all optional; tuples mean "any of")."""
+
+    stay_from: date | None = None
+    stay_to: date | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    statuses: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    ota: str | None = None
+    property_id: int | None = None
+    room_type_id: int | None = None
+    guest: str | None = None

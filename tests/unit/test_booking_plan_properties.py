@@ -89,7 +89,7 @@ def _assert_counters_match_the_lines(reservation: Reservation) -> None:
         assert cell.held == 0
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     history=revisions_st(),
     data=st.data(),
@@ -169,7 +169,7 @@ def _facts(lines: list[tuple[int, int, int, int]]) -> DirectBookingFacts:
     return DirectBookingFacts(request, HOTEL, tuple(priced), PENDING, timedelta(minutes=30), actor)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(cells=cells_st(), lines=direct_lines_st)
 def test_a_direct_booking_is_refused_exactly_when_a_night_lacks_rooms(
     cells: dict[CellKey, InventoryCell], lines: list[tuple[int, int, int, int]]

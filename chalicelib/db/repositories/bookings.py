@@ -29,7 +29,7 @@ from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.alerts import BookingOnNight
-from chalicelib.domain.bookings import InventoryEffect
+from chalicelib.domain.bookings import BookingFilters, InventoryEffect
 
 # --- statuses ------------------------------------------------------------------------------------
 
@@ -309,20 +309,6 @@ def events_of(session: Session, group_id: int) -> list[BookingEvent]:
 
 
 # --- lists ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BookingFilters:
-    stay_from: date | None = None
-    stay_to: date | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    statuses: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    ota: str | None = None
-    property_id: int | None = None
-    room_type_id: int | None = None
-    guest: str | None = None
 
 
 def _filtered(scope: CountryScope, filters: BookingFilters) -> Any:
