@@ -65,7 +65,10 @@ class LineMatch:
 
 @dataclass(frozen=True, slots=True)
 class OtaStatuses:
-    confirmed: StatusFacts
+    """The system statuses a revision may lead to; ``confirmed`` may be None when not
+    :func:`needs_confirmed` (the service then skips reading it)."""
+
+    confirmed: StatusFacts | None
     cancelled: StatusFacts
 
 
@@ -98,11 +101,22 @@ def check_ota_lines(
         raise InvalidInput("; ".join(f"{p['field']}: {p['message']}" for p in problems), details=problems)
 
 
+def needs_confirmed(request: OtaBookingRequest, current: StatusFacts | None) -> bool:
+    """Whether the revision makes the group ``confirmed`` (rather than cancelling it or keeping its status)."""
+    if request.action is ReservationAction.CANCEL:
+        return False
+    # a checked-in guest stays checked in when the OTA amends the stay
+    return current is None or current.effect is not InventoryEffect.SELL
+
+
 def target_status(request: OtaBookingRequest, current: StatusFacts | None, statuses: OtaStatuses) -> StatusFacts:
     if request.action is ReservationAction.CANCEL:
         return statuses.cancelled
-    if current is not None and current.effect is InventoryEffect.SELL:
-        return current  # a checked-in guest stays checked in when the OTA amends the stay
+    if not needs_confirmed(request, current):
+        assert current is not None, "kept"
+        return current
+    if statuses.confirmed is None:
+        raise ValueError("the revision confirms the group: give the confirmed status")
     return statuses.confirmed
 
 

@@ -26,6 +26,7 @@ from chalicelib.domain.booking_ota_plans import (
     OtaRevisionPlan,
     OtaStatuses,
     check_ota_lines,
+    needs_confirmed,
     nights_to_take,
     plan_ota_revision,
 )
@@ -140,8 +141,9 @@ def _apply(
         {line.room_type_id for line in active} | {line.room_type_id for line in request.lines},
         [night for stay in [*(line.stay for line in active), *(line.stay for line in request.lines)] for night in stay],
     )
+    confirms = needs_confirmed(request, snapshot.status if snapshot is not None else None)
     statuses = OtaStatuses(
-        confirmed=status_facts(status_by_code(session, CONFIRMED)),
+        confirmed=status_facts(status_by_code(session, CONFIRMED)) if confirms else None,
         cancelled=status_facts(status_by_code(session, CANCELLED)),
     )
     plan = plan_ota_revision(

@@ -8,7 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.domain.booking_ota_plans import LineChange, check_ota_lines, nights_to_take
+from chalicelib.domain.booking_ota_plans import (
+    LineChange,
+    OtaStatuses,
+    check_ota_lines,
+    needs_confirmed,
+    nights_to_take,
+    target_status,
+)
 from chalicelib.domain.booking_plans import (
     SYSTEM,
     Actor,
@@ -190,6 +197,19 @@ def test_ota_lines_must_name_the_propertys_room_types_and_their_plans() -> None:
     assert [d["field"] for d in refused.value.details] == ["lines[1].room_type_id", "lines[1].rate_plan_id"]
     assert nights_to_take(revision(1, CANCEL, (ota_line(),))) == {}
     assert nights_to_take(revision(1, NEW, (ota_line(1, 1, 2),))) == {1: {night(1), night(2)}}
+
+
+def test_only_a_revision_that_confirms_needs_the_confirmed_status() -> None:
+    new, cancel = revision(1, NEW, (ota_line(),)), revision(2, CANCEL, ())
+    assert needs_confirmed(new, None)
+    assert needs_confirmed(new, CANCELLED)
+    assert not needs_confirmed(new, CHECKED_IN)
+    assert not needs_confirmed(cancel, None)
+    without = OtaStatuses(confirmed=None, cancelled=CANCELLED)
+    assert target_status(new, CHECKED_IN, without) == CHECKED_IN
+    assert target_status(cancel, CONFIRMED, without) == CANCELLED
+    with pytest.raises(ValueError, match="confirmed"):
+        target_status(new, None, without)
 
 
 # --- direct bookings -------------------------------------------------------------------------------
