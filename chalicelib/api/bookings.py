@@ -12,9 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import Email, PersonName
-from chalicelib.db.repositories.bookings import BookingFilters
 from chalicelib.domain.access import Caller
-from chalicelib.domain.bookings import MAX_LINES, MAX_ROOMS_PER_LINE, BookingSource, check_idempotency_key
+from chalicelib.domain.bookings import (
+    MAX_LINES,
+    MAX_ROOMS_PER_LINE,
+    BookingFilters,
+    BookingSource,
+    check_idempotency_key,
+)
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import booking_query_service, booking_service

@@ -30,7 +30,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -54,6 +54,33 @@ class BookingSource(StrEnum):
     DIRECT = "direct"
     PARTNER = "partner"
     OTA = "ota"
+
+
+class ActorSource(StrEnum):
+    """Who a timeline event names as its source."""
+
+    STAFF = "staff"
+    PARTNER = "partner"
+    OTA = "ota"
+    SYSTEM = "system"
+
+
+class EventKind(StrEnum):
+    """What a timeline event records."""
+
+    CREATED = "created"
+    STATUS_CHANGED = "status_changed"
+    MODIFIED = "modified"
+    EXPIRED = "expired"
+    OTA_REVISION_IGNORED = "ota_revision_ignored"
+
+
+class AckState(StrEnum):
+    """Where acknowledging an OTA reservation revision stands."""
+
+    PENDING = "pending"
+    ACKNOWLEDGED = "acknowledged"
+    FAILED = "failed"
 
 
 PENDING = "pending"
@@ -279,3 +306,22 @@ def check_colour(value: str, *, field: str = "colour") -> str:
     if not _COLOUR.match(value):
         raise InvalidInput(f"{field}: use #RRGGBB", details=[{"field": field, "message": "use #RRGGBB, e.g. #10B981"}])
     return value.upper()
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookingFilters:
+    """What a booking list is narrowed by (all optional; tuples mean "any of")."""
+
+    stay_from: date | None = None
+    stay_to: date | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    statuses: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    ota: str | None = None
+    property_id: int | None = None
+    room_type_id: int | None = None
+    guest: str | None = None

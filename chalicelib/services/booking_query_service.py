@@ -28,9 +28,9 @@ from chalicelib.db.models import (
     RoomType,
 )
 from chalicelib.db.repositories import bookings as booking_repository
-from chalicelib.db.repositories.bookings import BookingFilters
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
+from chalicelib.domain.bookings import BookingFilters
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.permissions import Permission, as_permission, has
 

@@ -9,6 +9,7 @@ Every change is audited (as global data: no country).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -27,19 +28,67 @@ STATUS_FIELDS = ("code", "label", "colour", "icon", "inventory_effect", "is_term
 TRANSITION_FIELDS = ("from_status_id", "to_status_id", "permission")
 
 
+@dataclass(frozen=True, slots=True)
+class StatusView:
+    """A booking status as callers see it."""
+
+    id: int
+    code: str
+    label: str
+    colour: str
+    icon: str
+    inventory_effect: InventoryEffect
+    is_terminal: bool
+    is_system: bool
+    sort_order: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, status: BookingStatus) -> StatusView:
+        return cls(
+            id=status.id,
+            code=status.code,
+            label=status.label,
+            colour=status.colour,
+            icon=status.icon,
+            inventory_effect=InventoryEffect(status.inventory_effect),
+            is_terminal=status.is_terminal,
+            is_system=status.is_system,
+            sort_order=status.sort_order,
+            created_at=status.created_at,
+            updated_at=status.updated_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionView:
+    id: int
+    from_status_id: int
+    to_status_id: int
+    permission: str
+
+    @classmethod
+    def of(cls, transition: BookingStatusTransition) -> TransitionView:
+        return cls(transition.id, transition.from_status_id, transition.to_status_id, transition.permission)
+
+
 @dataclass(frozen=True)
 class Workflow:
-    statuses: list[BookingStatus]
-    transitions: list[BookingStatusTransition]
+    statuses: tuple[StatusView, ...]
+    transitions: tuple[TransitionView, ...]
 
 
 def workflow() -> Workflow:
     """Every status and transition (the state-machine editor's data)."""
     with unit_of_work() as uow:
-        return Workflow(booking_repository.statuses(uow.session), booking_repository.transitions(uow.session))
+        return Workflow(
+            tuple(StatusView.of(status) for status in booking_repository.statuses(uow.session)),
+            tuple(TransitionView.of(transition) for transition in booking_repository.transitions(uow.session)),
+        )
 
 
-def create_status(caller: Caller, values: dict[str, Any]) -> BookingStatus:
+def create_status(caller: Caller, values: dict[str, Any]) -> StatusView:
     """Add a status; its code must be new."""
     with unit_of_work() as uow:
         if booking_repository.status_by_code(uow.session, values["code"]) is not None:
@@ -51,7 +100,7 @@ def create_status(caller: Caller, values: dict[str, Any]) -> BookingStatus:
             label=values["label"],
             colour=check_colour(values["colour"], field="body.colour"),
             icon=values.get("icon", ""),
-            inventory_effect=InventoryEffect(values["inventory_effect"]).value,
+            inventory_effect=InventoryEffect(values["inventory_effect"]),
             is_terminal=values.get("is_terminal", False),
             is_system=False,
             sort_order=values.get("sort_order", 100),
@@ -68,10 +117,10 @@ def create_status(caller: Caller, values: dict[str, Any]) -> BookingStatus:
             audit_snapshot(status, STATUS_FIELDS),
         )
         uow.session.refresh(status)
-        return status
+        return StatusView.of(status)
 
 
-def update_status(caller: Caller, status_id: int, changes: dict[str, Any]) -> BookingStatus:
+def update_status(caller: Caller, status_id: int, changes: dict[str, Any]) -> StatusView:
     """Change a status's look, order, terminal flag or (if no booking is in it) inventory effect."""
     with unit_of_work() as uow:
         status = _status(uow.session, status_id, for_update=True)
@@ -88,7 +137,7 @@ def update_status(caller: Caller, status_id: int, changes: dict[str, Any]) -> Bo
                     "Bookings are in this status; their nights were counted by its current effect.",
                     details=[{"field": "body.inventory_effect", "message": "status in use"}],
                 )
-            status.inventory_effect = InventoryEffect(changes["inventory_effect"]).value
+            status.inventory_effect = InventoryEffect(changes["inventory_effect"])
         if "colour" in changes:
             status.colour = check_colour(changes["colour"], field="body.colour")
         if changes.get("is_terminal") and booking_repository.transitions_from(uow.session, status.id):
@@ -110,7 +159,7 @@ def update_status(caller: Caller, status_id: int, changes: dict[str, Any]) -> Bo
         )
         uow.session.flush()
         uow.session.refresh(status)
-        return status
+        return StatusView.of(status)
 
 
 def delete_status(caller: Caller, status_id: int) -> None:
@@ -133,7 +182,7 @@ def delete_status(caller: Caller, status_id: int) -> None:
         uow.session.delete(status)
 
 
-def create_transition(caller: Caller, from_code: str, to_code: str, permission: str) -> BookingStatusTransition:
+def create_transition(caller: Caller, from_code: str, to_code: str, permission: str) -> TransitionView:
     """Allow ``from_code`` → ``to_code`` for holders of ``permission``."""
     _check_permission_name(permission)
     with unit_of_work() as uow:
@@ -169,10 +218,10 @@ def create_transition(caller: Caller, from_code: str, to_code: str, permission: 
             audit_snapshot(transition, TRANSITION_FIELDS),
         )
         uow.session.refresh(transition)
-        return transition
+        return TransitionView.of(transition)
 
 
-def update_transition(caller: Caller, transition_id: int, permission: str) -> BookingStatusTransition:
+def update_transition(caller: Caller, transition_id: int, permission: str) -> TransitionView:
     """Change the permission a transition needs."""
     _check_permission_name(permission)
     with unit_of_work() as uow:
@@ -190,7 +239,7 @@ def update_transition(caller: Caller, transition_id: int, permission: str) -> Bo
         )
         uow.session.flush()
         uow.session.refresh(transition)
-        return transition
+        return TransitionView.of(transition)
 
 
 def delete_transition(caller: Caller, transition_id: int) -> None:

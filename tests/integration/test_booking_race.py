@@ -3,8 +3,8 @@
 32 clients (threads, each with its own connection through the service) keep booking the last few
 rooms of one room type and random multi-night, multi-room-type stays, confirming some of what
 they get. With the advisory lock nothing is oversold and the only refusals are clean 409s; the
-same run without the lock (the negative control, a switch only this test uses) must oversell,
-which shows the assertions can catch it.
+same run without the lock (the negative control: ``create_booking`` given a room-type locker that
+takes nothing, which only this test does) must oversell, which shows the assertions can catch it.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from chalicelib.db.models import BookingNight, InventoryDay
 from chalicelib.db.repositories.bookings import counter_mismatches
@@ -23,6 +25,7 @@ from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.inventory import InsufficientInventory
 from chalicelib.services import booking_service
 from chalicelib.services.booking_service import NewBooking, NewBookingLine
+from chalicelib.services.booking_support import RoomTypeLocker, lock_room_types
 from tests.booking_factories import Hotel, make_caller, make_hotel
 
 CLIENTS = 32
@@ -61,7 +64,11 @@ def _request(hotel: Hotel, rng: random.Random) -> NewBooking:
     return NewBooking(property_id=hotel.property_id, guest_name="Racer", lines=tuple(lines))
 
 
-def _race(hotel: Hotel, *, take_locks: bool, seed: int) -> RaceResult:
+def _no_lock(session: Session, room_type_ids: Iterable[int]) -> None:
+    """The negative control's locker: takes no lock at all."""
+
+
+def _race(hotel: Hotel, *, locker: RoomTypeLocker, seed: int) -> RaceResult:
     callers = [make_caller() for _ in range(CLIENTS)]
     result = RaceResult()
     guard = threading.Lock()
@@ -72,9 +79,7 @@ def _race(hotel: Hotel, *, take_locks: bool, seed: int) -> RaceResult:
         start.wait()
         for _ in range(ATTEMPTS_PER_CLIENT):
             try:
-                created = booking_service._create_booking(
-                    callers[index], _request(hotel, rng), None, now=None, take_locks=take_locks
-                )
+                created = booking_service.create_booking(callers[index], _request(hotel, rng), lock_room_types=locker)
                 outcome = "booked"
                 if rng.random() < 0.5:
                     booking_service.confirm_group(callers[index], created.group_id)
@@ -143,7 +148,7 @@ def test_concurrent_clients_never_oversell_and_the_unlocked_control_does(databas
     # The last few rooms of one hot room type, and three more room types with a handful each.
     locked_hotel = make_hotel(rooms=(3, 4, 4, 4), nights=14)
 
-    locked = _race(locked_hotel, take_locks=True, seed=1)
+    locked = _race(locked_hotel, locker=lock_room_types, seed=1)
 
     assert locked.errors == [], locked.errors[:5]
     assert locked.booked > 0 and locked.refused > 0  # it really was contended
@@ -158,7 +163,7 @@ def test_concurrent_clients_never_oversell_and_the_unlocked_control_does(databas
     while not (oversold or mismatched) and runs < 5:
         runs += 1
         unlocked_hotel = make_hotel(rooms=(3, 4, 4, 4), nights=14)
-        unlocked = _race(unlocked_hotel, take_locks=False, seed=runs + 1)
+        unlocked = _race(unlocked_hotel, locker=_no_lock, seed=runs + 1)
         oversold = _oversells(unlocked_hotel)
         mismatched = _mismatches(unlocked_hotel)
     by_room_type = Counter(o.room_type_id for o in oversold)

@@ -18,9 +18,11 @@ from sqlalchemy import func, select, text
 from chalicelib.db.models import BookingNight
 from chalicelib.db.repositories.bookings import counter_mismatches
 from chalicelib.db.unit_of_work import unit_of_work
-from chalicelib.domain.bookings import CANCELLED, CONFIRMED, BookingNotPending
+from chalicelib.domain.bookings import CANCELLED, CONFIRMED, BookingNotPending, EventKind
 from chalicelib.services import booking_service
 from chalicelib.services.booking_service import Actor, NewBooking, NewBookingLine
+from chalicelib.services.booking_support import lock_group, status_by_code, status_by_id
+from chalicelib.services.booking_workflow import transition_locked
 from tests.booking_factories import Hotel, counters, group_status, make_caller, make_hotel
 
 
@@ -56,15 +58,13 @@ def test_a_hold_confirmed_while_the_sweeper_waits_is_not_released(database_url: 
 
     with unit_of_work() as uow:
         # The confirmation is under way: it holds the room type's lock and the booking's row.
-        group, lines = booking_service._lock_group(uow.session, group_id, caller.scope)
+        group, lines = lock_group(uow.session, group_id, caller.scope)
         sweeper = threading.Thread(target=lambda: reports.append(booking_service.expire_holds()))
         sweeper.start()
         _wait_until_someone_waits_for_a_lock()
-        current = booking_service._status_by_id(uow.session, group.status_id)
-        confirmed = booking_service._status(uow.session, CONFIRMED)
-        booking_service._transition_locked(
-            uow, group, lines, current, confirmed, Actor.of(caller), "", datetime.now(UTC)
-        )
+        current = status_by_id(uow.session, group.status_id)
+        confirmed = status_by_code(uow.session, CONFIRMED)
+        transition_locked(uow, group, lines, current, confirmed, Actor.of(caller), "", datetime.now(UTC))
     sweeper.join(timeout=30)
 
     assert reports == [{"holds_expired": 0, "holds_skipped": 1}]
@@ -86,13 +86,13 @@ def test_a_hold_the_sweeper_released_first_cannot_then_be_confirmed(database_url
             outcome.append(exc)
 
     with unit_of_work() as uow:
-        group, lines = booking_service._lock_group(uow.session, group_id, None)
+        group, lines = lock_group(uow.session, group_id, None)
         confirmer = threading.Thread(target=confirm)
         confirmer.start()
         _wait_until_someone_waits_for_a_lock()
-        current = booking_service._status_by_id(uow.session, group.status_id)
-        cancelled = booking_service._status(uow.session, CANCELLED)
-        booking_service._transition_locked(
+        current = status_by_id(uow.session, group.status_id)
+        cancelled = status_by_code(uow.session, CANCELLED)
+        transition_locked(
             uow,
             group,
             lines,
@@ -101,7 +101,7 @@ def test_a_hold_the_sweeper_released_first_cannot_then_be_confirmed(database_url
             booking_service.SYSTEM,
             "hold expired",
             datetime.now(UTC),
-            kind="expired",
+            kind=EventKind.EXPIRED,
         )
     confirmer.join(timeout=30)
 

@@ -3,13 +3,18 @@
 ``booking_nights`` holds, per line and night, the rooms the line takes and how they count
 (``effect``: hold / sell / none), so "the counters of ``inventory_days`` equal the sum over
 active bookings" is one SQL query (``chalicelib.db.repositories.bookings.counter_mismatches``).
+
+Columns that hold one of a fixed set of values are typed with the domain's ``StrEnum``
+(:class:`StrEnumText`: VARCHAR in the database, with its CHECK where the schema has one; read
+back as the enum member). Booking status *codes* are not such a set: statuses are data.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -29,11 +34,38 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from chalicelib.db.base import Base, TimestampMixin
+from chalicelib.domain.bookings import AckState, ActorSource, BookingSource, EventKind, InventoryEffect
+from chalicelib.domain.ota_booking import IngestOutcome
+from chalicelib.domain.ota_reservation import ReservationAction
 
 EFFECTS = "('hold', 'sell', 'none')"
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class StrEnumText(TypeDecorator[E], Generic[E]):
+    """A ``StrEnum`` stored as VARCHAR(``length``): written as its value, read back as the member.
+
+    Plain strings are written as given (a filter value the database simply finds nowhere).
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 class BookingStatus(TimestampMixin, Base):
@@ -51,7 +83,7 @@ class BookingStatus(TimestampMixin, Base):
     label: Mapped[str] = mapped_column(String(80), nullable=False)
     colour: Mapped[str] = mapped_column(String(7), nullable=False)
     icon: Mapped[str] = mapped_column(String(40), nullable=False, server_default="")
-    inventory_effect: Mapped[str] = mapped_column(String(10), nullable=False)
+    inventory_effect: Mapped[InventoryEffect] = mapped_column(StrEnumText(InventoryEffect, 10), nullable=False)
     is_terminal: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     is_system: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     sort_order: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
@@ -104,7 +136,7 @@ class BookingGroup(TimestampMixin, Base):
         ForeignKey("properties.id", ondelete="RESTRICT"), nullable=False, index=True
     )
     country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), nullable=False, index=True)
-    source: Mapped[str] = mapped_column(String(10), nullable=False)
+    source: Mapped[BookingSource] = mapped_column(StrEnumText(BookingSource, 10), nullable=False)
     channel: Mapped[str] = mapped_column(String(60), nullable=False)
     ota_code: Mapped[str | None] = mapped_column(String(20))
     ota_reservation_id: Mapped[str | None] = mapped_column(String(100))
@@ -172,7 +204,7 @@ class BookingNight(Base):
     night: Mapped[date] = mapped_column(Date, primary_key=True)
     room_type_id: Mapped[int] = mapped_column(Integer, nullable=False)
     rooms: Mapped[int] = mapped_column(Integer, nullable=False)
-    effect: Mapped[str] = mapped_column(String(10), nullable=False)
+    effect: Mapped[InventoryEffect] = mapped_column(StrEnumText(InventoryEffect, 10), nullable=False)
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
 
 
@@ -184,13 +216,13 @@ class BookingEvent(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("booking_groups.id", ondelete="CASCADE"), nullable=False)
-    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    kind: Mapped[EventKind] = mapped_column(StrEnumText(EventKind, 30), nullable=False)
     from_status: Mapped[str | None] = mapped_column(String(40))
     to_status: Mapped[str | None] = mapped_column(String(40))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     reason: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
-    source: Mapped[str] = mapped_column(String(20), nullable=False)
+    source: Mapped[ActorSource] = mapped_column(StrEnumText(ActorSource, 20), nullable=False)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     actor_label: Mapped[str] = mapped_column(String(254), nullable=False)
     ota_revision: Mapped[str | None] = mapped_column(String(64))
@@ -221,17 +253,19 @@ class OtaReservationRevision(Base):
     ota_code: Mapped[str] = mapped_column(String(20), nullable=False)
     reservation_id: Mapped[str] = mapped_column(String(100), nullable=False)
     revision: Mapped[str] = mapped_column(String(64), nullable=False)
-    action: Mapped[str] = mapped_column(String(10), nullable=False)
+    action: Mapped[ReservationAction] = mapped_column(StrEnumText(ReservationAction, 10), nullable=False)
     property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"), nullable=False)
     booking_group_id: Mapped[int | None] = mapped_column(
         ForeignKey("booking_groups.id", ondelete="SET NULL"), index=True
     )
-    outcome: Mapped[str] = mapped_column(String(12), nullable=False)
+    outcome: Mapped[IngestOutcome] = mapped_column(StrEnumText(IngestOutcome, 12), nullable=False)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
     ack_token: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
-    ack_state: Mapped[str] = mapped_column(String(12), nullable=False, server_default="pending")
+    ack_state: Mapped[AckState] = mapped_column(
+        StrEnumText(AckState, 12), nullable=False, server_default=AckState.PENDING.value
+    )
     ack_attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ack_error: Mapped[str | None] = mapped_column(Text)

@@ -29,7 +29,7 @@ from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.alerts import BookingOnNight
-from chalicelib.domain.bookings import InventoryEffect
+from chalicelib.domain.bookings import BookingFilters, InventoryEffect
 
 # --- statuses ------------------------------------------------------------------------------------
 
@@ -177,7 +177,7 @@ def insert_nights(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def set_night_effect(session: Session, line_ids: Iterable[int], effect: InventoryEffect) -> None:
     ids = sorted(set(line_ids))
     if ids:
-        session.execute(update(BookingNight).where(BookingNight.line_id.in_(ids)).values(effect=effect.value))
+        session.execute(update(BookingNight).where(BookingNight.line_id.in_(ids)).values(effect=effect))
 
 
 def delete_nights(session: Session, line_ids: Iterable[int]) -> None:
@@ -199,7 +199,7 @@ def expired_hold_ids(session: Session, now: datetime, limit: int) -> list[int]:
         select(BookingGroup.id)
         .join(BookingStatus, BookingStatus.id == BookingGroup.status_id)
         .where(
-            BookingStatus.inventory_effect == InventoryEffect.HOLD.value,
+            BookingStatus.inventory_effect == InventoryEffect.HOLD,
             BookingGroup.hold_expires_at.is_not(None),
             BookingGroup.hold_expires_at <= now,
         )
@@ -309,20 +309,6 @@ def events_of(session: Session, group_id: int) -> list[BookingEvent]:
 
 
 # --- lists ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BookingFilters:
-    stay_from: date | None = None
-    stay_to: date | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    statuses: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    ota: str | None = None
-    property_id: int | None = None
-    room_type_id: int | None = None
-    guest: str | None = None
 
 
 def _filtered(scope: CountryScope, filters: BookingFilters) -> Any:

@@ -1,0 +1,203 @@
+"""The one writer of booking plans, and the snapshots planners read.
+
+:func:`persist_plan` writes a :class:`~chalicelib.domain.booking_plans.BookingPlan` in the
+caller's transaction: the group (created or updated), its lines and their nights, lines moved
+to another status, timeline events, the calendar counters that changed with their ARI outbox
+rows (relayed after the commit), and the audit row. Direct and partner bookings, status
+transitions, hold expiry and OTA revisions all write through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from chalicelib.db.models import BookingEvent, BookingGroup, BookingLine, BookingStatus
+from chalicelib.db.repositories import bookings as booking_repository
+from chalicelib.db.repositories import calendar as calendar_repository
+from chalicelib.db.repositories import inventory_cells
+from chalicelib.domain.access import Caller
+from chalicelib.domain.ari_changes import ari_changes
+from chalicelib.domain.booking_plans import (
+    Actor,
+    BookingPlan,
+    EventPlan,
+    GroupSnapshot,
+    GroupValues,
+    LineSnapshot,
+    LineValues,
+    LineWrite,
+    StatusFacts,
+)
+from chalicelib.domain.bookings import ActorSource, BookingSource, CellKey, InventoryEffect
+from chalicelib.domain.inventory import InventoryCell, InventoryCellChange, pair_changes
+from chalicelib.services import ari_relay
+from chalicelib.services.audit_service import AuditActor, record_audit
+
+_GROUP_FIELDS = tuple(field.name for field in fields(GroupValues))
+_LINE_FIELDS = tuple(field.name for field in fields(LineValues))
+
+
+@dataclass(frozen=True)
+class PersistedBooking:
+    """The rows a plan wrote (the group, the lines it wrote, its events), for the answer to build on."""
+
+    group: BookingGroup
+    lines: list[BookingLine]
+    events: list[BookingEvent]
+
+
+# --- snapshots ------------------------------------------------------------------------------------
+
+
+def status_facts(status: BookingStatus) -> StatusFacts:
+    return StatusFacts(status.id, status.code, InventoryEffect(status.inventory_effect))
+
+
+def snapshot_group(group: BookingGroup, status: BookingStatus) -> GroupSnapshot:
+    values = {name: getattr(group, name) for name in _GROUP_FIELDS}
+    values["source"] = BookingSource(values["source"])
+    return GroupSnapshot(group.id, GroupValues(**values), status_facts(status))
+
+
+def snapshot_lines(lines: Iterable[BookingLine]) -> list[LineSnapshot]:
+    return [LineSnapshot(line.id, LineValues(**{name: getattr(line, name) for name in _LINE_FIELDS})) for line in lines]
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+
+def persist_plan(session: Session, plan: BookingPlan) -> PersistedBooking:
+    """Write ``plan`` in ``session``'s transaction (see the module's docstring)."""
+    group = _write_group(session, plan)
+    lines = _write_lines(session, group.id, plan.lines, plan.moment)
+    for restatus in plan.restatus:
+        if restatus.effect is not None:
+            booking_repository.set_night_effect(session, restatus.line_ids, restatus.effect)
+        for line_id in restatus.line_ids:
+            line = session.get(BookingLine, line_id)
+            assert line is not None, "a line of the plan's group"
+            line.status_id = restatus.status_id
+            line.updated_at = plan.moment
+    events = [add_event(session, group.id, plan.actor, event, plan.moment) for event in plan.events]
+    write_cells(session, group.property_id, plan.cells_before, plan.cells_after, cause_ota=plan.cause_ota)
+    record_audit(
+        session,
+        audit_actor(plan.actor),
+        plan.audit.action,
+        "booking",
+        group.id,
+        plan.audit.before,
+        plan.audit.after,
+        country_code=group.country_code,
+    )
+    return PersistedBooking(group, lines, events)
+
+
+def _write_group(session: Session, plan: BookingPlan) -> BookingGroup:
+    values = {name: getattr(plan.group, name) for name in _GROUP_FIELDS}
+    if plan.group_id is None:
+        group = BookingGroup(**values, created_at=plan.moment, updated_at=plan.moment)
+        session.add(group)
+        session.flush()
+        return group
+    existing = session.get(BookingGroup, plan.group_id)
+    assert existing is not None, "the planned group was loaded under its lock"
+    for name, value in values.items():
+        if getattr(existing, name) != value:
+            setattr(existing, name, value)
+    existing.updated_at = plan.moment
+    return existing
+
+
+def _write_lines(session: Session, group_id: int, writes: Sequence[LineWrite], moment: datetime) -> list[BookingLine]:
+    if not writes:
+        return []
+    rows = []
+    for write in writes:
+        values = {name: getattr(write.values, name) for name in _LINE_FIELDS}
+        if write.line_id is None:
+            row = BookingLine(group_id=group_id, **values, created_at=moment, updated_at=moment)
+            session.add(row)
+        else:
+            found = session.get(BookingLine, write.line_id)
+            assert found is not None, "a line of the plan's group"
+            row = found
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.updated_at = moment
+        rows.append(row)
+    session.flush()
+    rewritten = [write.line_id for write in writes if write.line_id is not None]
+    if rewritten:
+        booking_repository.delete_nights(session, rewritten)
+    booking_repository.insert_nights(
+        session,
+        [
+            {
+                "line_id": row.id,
+                "night": night,
+                "room_type_id": row.room_type_id,
+                "rooms": row.rooms,
+                "effect": write.effect,
+                "amount": write.nightly.get(night),
+            }
+            for row, write in zip(rows, writes, strict=True)
+            for night in write.values.stay
+        ],
+    )
+    return rows
+
+
+def add_event(session: Session, group_id: int, actor: Actor, event: EventPlan, moment: datetime) -> BookingEvent:
+    """Add one timeline event by ``actor`` at ``moment`` (flushed: its id orders the timeline)."""
+    row = BookingEvent(
+        group_id=group_id,
+        kind=event.kind,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        before=dict(event.before) if event.before is not None else None,
+        after=dict(event.after) if event.after is not None else None,
+        reason=event.reason,
+        source=actor.source,
+        actor_user_id=actor.user_id,
+        actor_label=actor.label,
+        ota_revision=event.ota_revision,
+        occurred_at=moment,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def audit_actor(actor: Actor) -> Caller | AuditActor | None:
+    """The audit row's actor: the API caller, the OTA by its label, or (None) the system."""
+    if actor.caller is not None:
+        return actor.caller
+    if actor.source is ActorSource.OTA:
+        return AuditActor(user_id=None, email=actor.label)
+    return None
+
+
+def write_cells(
+    session: Session,
+    property_id: int,
+    before: Mapping[CellKey, InventoryCell],
+    after: Mapping[CellKey, InventoryCell],
+    *,
+    cause_ota: str | None = None,
+) -> tuple[InventoryCellChange, ...]:
+    """Write the counters that changed and their ARI change rows, in the caller's transaction.
+
+    ``cause_ota``: the OTA whose own reservation this is (its push skips what it applied itself).
+    """
+    changes = pair_changes(before.values(), after.values())
+    if not changes:
+        return changes
+    inventory_cells.save_counters(session, changes)
+    if calendar_repository.add_ari_changes(session, property_id, ari_changes(changes), cause_ota=cause_ota):
+        ari_relay.relay_after_commit(session, property_id)
+    return changes
