@@ -130,6 +130,9 @@ class OtaReservation:
     currency: str | None
     confirmation_numbers: Mapping[str, str] = field(default_factory=dict)
     ota_status: str = ""
+    # True when the OTA gave amounts before tax only and named no tax to add: the amounts (nightly
+    # rates and total) are then stored as sent, before tax, and flagged so staff can see it.
+    amounts_before_tax: bool = False
     # Opaque to everyone but the adapter that produced it: what it needs to acknowledge exactly
     # this revision later (possibly in another invocation, from an outbox row).
     ack_token: str = ""
