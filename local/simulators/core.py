@@ -33,8 +33,10 @@ Fault kinds: ``latency`` (delay, then answer), ``http_error`` (``status``, defau
 the connection), ``malformed``, ``truncated``, ``billion_laughs``, ``external_entity``,
 ``duplicate`` (each pending reservation delivered twice), ``out_of_order`` (originals held back
 one poll, so modifications and cancellations arrive first), ``partial_success``,
-``missing_field`` (the first reservation of the next delivery lacks a required field) and
-``ota_error`` (the OTA's own error ``code``). ``operation`` limits a fault to ``reservations``,
+``missing_field`` (the first reservation of the next delivery lacks a required field),
+``ota_error`` (the OTA's own error ``code``) and ``foreign_hotel`` (the next delivery for a hotel
+also carries the unacknowledged reservations of the simulator's other hotels, each naming its own
+hotel, as a misrouting OTA would). ``operation`` limits a fault to ``reservations``,
 ``ack``, ``ari``, ``discovery``, ``token`` or ``any``; ``count`` is how many requests it hits.
 
 Simulators are dev-only code: they may use anything in requirements-dev.txt and are never
@@ -74,6 +76,7 @@ FAULT_KINDS = (
     "partial_success",
     "missing_field",
     "ota_error",
+    "foreign_hotel",
 )
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -406,11 +409,12 @@ class Simulator:
         ``out_of_order`` faults had their say. Marks them delivered."""
         wanted = set(actions) if actions else None
         with self.lock:
+            misrouted = self.take_fault("foreign_hotel", "reservations") is not None
             selected = [
                 r
                 for r in self.revisions
                 if not r.acknowledged
-                and (hotel_id is None or r.hotel_id == hotel_id)
+                and (hotel_id is None or misrouted or r.hotel_id == hotel_id)
                 and (wanted is None or r.action in wanted)
             ]
             if self.take_fault("out_of_order", "reservations") is not None:

@@ -159,6 +159,7 @@ class TravelokaSimulator(Simulator):
         return {
             "revision_id": revision.seq,
             "booking_id": revision.reservation_id,
+            "hotel_id": revision.hotel_id,
             "type": revision.action,
             "status": "cancelled" if revision.action == "cancel" else "confirmed",
             "created_at": revision.booked_at.isoformat(),
