@@ -29,6 +29,7 @@ Our assumptions (to replace when Agoda confirms them):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -144,15 +145,8 @@ class AgodaAdapter(BaseAdapter):
         return reply.status, root
 
     def _errors(self, root: Element) -> list[tuple[str, str, str | None]]:
-        """(code, description, property id) for every ``error`` anywhere in the answer."""
-        found: list[tuple[str, str, str | None]] = []
-        for container in self.reader.findall(root, "errors"):
-            for error in self.reader.findall(container, "error"):
-                found.append((error.get("code", ""), error.get("description", "").strip(), None))
-            for prop in self.reader.findall(container, "property"):
-                for error in self.reader.findall(prop, "error"):
-                    found.append((error.get("code", ""), error.get("description", "").strip(), prop.get("id")))
-        return found
+        """(code, description, where) for every ``error`` anywhere in the answer (see :func:`agoda_errors`)."""
+        return [(error.code, error.description, error.where) for error in agoda_errors(root)]
 
     # -- test connection and discovery --------------------------------------------------------------------
 
@@ -410,17 +404,63 @@ class AgodaAdapter(BaseAdapter):
         )
         if root.get("TUID") is None and status == 200:
             raise OtaMalformedResponse(self.ota, "Agoda answered SetARI without a TUID")
+        # Every error of a 207 (or of a 200 that carries some) is a failed cell: the push worker
+        # does not acknowledge the batch, so it is retried, then dead-lettered and alerted.
         errors = [
             SyncError(
                 ota=self.ota,
                 kind=ErrorKind.REJECTED,
-                message=f"Agoda refused part of the update: {description} (code {code})",
-                code=code,
-                item_id=f"property {property_id}" if property_id else None,
+                message=f"Agoda refused part of the update: {error.description} (code {error.code})"
+                + (f" for {error.where}" if error.where else ""),
+                code=error.code,
+                field=error.field,
+                item_id=error.where,
             )
-            for code, description, property_id in self._errors(root)
+            for error in agoda_errors(root)
         ]
         return BatchOutcome(sent=1, accepted=1, errors=errors)
+
+
+@dataclass(frozen=True)
+class AgodaError:
+    code: str
+    description: str
+    where: str | None  # "property 1 room DLX rate plan BAR 2026-04-10..2026-04-12" when nested
+    field: str | None  # the element path of the error, e.g. "property/rate/update/date_range/error"
+
+
+def agoda_errors(root: Element) -> list[AgodaError]:
+    """Every ``error`` element of an answer, wherever it is nested: ``errors/error``,
+    ``errors/property/error``, and a SetARI v2 partial success's per-cell errors under
+    ``property/(inventory|rate)/update/date_range/error`` (with or without ``errors`` above)."""
+    parents = {child: parent for parent in root.iter() for child in parent}
+    found: list[AgodaError] = []
+    for error in root.iter("error"):
+        chain: list[Element] = []
+        node = parents.get(error)
+        while node is not None and node is not root:
+            chain.append(node)
+            node = parents.get(node)
+        chain.reverse()
+        parts: list[str] = []
+        for ancestor in chain:
+            if ancestor.tag == "property" and ancestor.get("id"):
+                parts.append(f"property {ancestor.get('id')}")
+            elif ancestor.tag == "update":
+                parts.append(f"room {ancestor.get('room_id', '?')}")
+                if ancestor.get("rateplan_id"):
+                    parts.append(f"rate plan {ancestor.get('rateplan_id')}")
+            elif ancestor.tag == "date_range":
+                parts.append(f"{ancestor.get('from', '?')}..{ancestor.get('to', '?')}")
+        found.append(
+            AgodaError(
+                code=error.get("code", ""),
+                description=error.get("description", "").strip() or (error.text or "").strip(),
+                where=" ".join(parts) or None,
+                field="/".join([*(ancestor.tag for ancestor in chain), "error"]),
+            )
+        )
+    return found
 
 
 def _ict(moment: datetime) -> str:

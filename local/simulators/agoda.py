@@ -281,7 +281,7 @@ class AgodaSimulator(Simulator):
             self.note_ari_message("ari", body, "error")
             return Reply(status=400, body=_errors(error.code or "2000", "simulated Agoda failure", property_id))
         today = datetime.now(UTC).date()
-        problems: list[tuple[str, str]] = []
+        problems: list[tuple[str, str, Element]] = []  # (code, description, the update it concerns)
         applied: list[tuple[str, str | None, date, date, dict[str, Any]]] = []
         updates = criteria.findall("inventory/update") + criteria.findall("rate/update")
         partial = self.take_fault("partial_success", "ari") is not None
@@ -301,20 +301,22 @@ class AgodaSimulator(Simulator):
                 return Reply(status=400, body=_errors("2218", "a date range may not exceed 730 days", property_id))
             room = hotel.room(room_id)
             if room is None or (plan_id and plan_id not in {p.rate_plan_id for p in room.rate_plans}):
-                problems.append(("2205", f"Room id {room_id} / rate plan {plan_id} does not belong to the property"))
+                problems.append(
+                    ("2205", f"Room id {room_id} / rate plan {plan_id} does not belong to the property", update)
+                )
                 continue
             if partial and index == 0:
-                problems.append(("2301", f"simulated partial failure for room {room_id}"))
+                problems.append(("2301", f"simulated partial failure for room {room_id}", update))
                 continue
             applied.append((room_id, plan_id, start, end, _update_values(update)))
         if updates and len(problems) == len(updates):
             self.note_ari_message("ari", body, "rejected")
-            return Reply(status=400, body=_property_errors(property_id, problems))
+            return Reply(status=400, body=_property_errors(property_id, [(c, d) for c, d, _ in problems]))
         for room_id, plan_id, start, end, values in applied:
             self.record_ari(property_id, room_id, plan_id, start, end, values)
         self.note_ari_message("ari", body, "partial" if problems else "accepted")
         if problems:
-            return Reply(status=207, body=_property_errors(property_id, problems, tuid=True))
+            return Reply(status=207, body=_cell_errors(property_id, problems))
         return Reply(body=serialise(el("result", {"TUID": str(uuid.uuid4()), "timestamp": _stamp()})))
 
 
@@ -347,6 +349,21 @@ def _errors(code: str, description: str, property_id: str | None = None) -> byte
     errors = el("errors", parent=result)
     parent = el("property", {"id": property_id}, parent=errors) if property_id else errors
     el("error", {"code": code, "description": description}, parent=parent)
+    return serialise(result)
+
+
+def _cell_errors(property_id: str, problems: list[tuple[str, str, Element]]) -> bytes:
+    """A SetARI v2 partial success (HTTP 207): each error nested where it applies,
+    ``property/(inventory|rate)/update/date_range/error``, as Agoda answers."""
+    result = el("result", {"TUID": str(uuid.uuid4()), "timestamp": _stamp()})
+    prop = el("property", {"id": property_id}, parent=result)
+    for code, description, update in problems:
+        section = el("rate" if update.get("rateplan_id") else "inventory", parent=prop)
+        target = {"room_id": update.get("room_id"), "rateplan_id": update.get("rateplan_id")}
+        node = el("update", target, parent=section)
+        date_range = update.find("date_range")
+        bounds = {"from": date_range.get("from"), "to": date_range.get("to")} if date_range is not None else {}
+        el("error", {"code": code, "description": description}, parent=el("date_range", bounds, parent=node))
     return serialise(result)
 
 
