@@ -31,11 +31,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.aws.credential_vault import CredentialVault, EncryptedCredentials
 from chalicelib.db.engine import unit_of_work
 from chalicelib.db.repositories import webhooks as webhook_repository
-from chalicelib.domain import webhooks
 from chalicelib.domain.errors import DependencyUnavailable, NotFound
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_credentials import WEBHOOK_SECRET, CredentialsUnavailable
 from chalicelib.observability import logger
+from chalicelib.ota import webhooks
 from chalicelib.services import ota_access, sync_jobs
 
 RECEIPT_RETENTION = timedelta(days=3)

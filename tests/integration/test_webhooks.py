@@ -17,7 +17,7 @@ from chalicelib.aws.queues import queue_url
 from chalicelib.aws.resources import SYNC_JOBS_QUEUE
 from chalicelib.db.engine import unit_of_work
 from chalicelib.db.models import WebhookReceipt
-from chalicelib.domain import webhooks
+from chalicelib.ota import webhooks
 from chalicelib.services import webhook_service
 from tests.factories import Identity, body_of
 from tests.ota_factories import make_account, make_connection, make_property

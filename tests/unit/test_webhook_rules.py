@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from chalicelib.domain import webhooks
 from chalicelib.domain.ota_accounts import credential_problems
 from chalicelib.domain.ota_codes import OtaCode
+from chalicelib.ota import webhooks
 
 NOW = 1_800_000_000.0
 SECRET = "whsec-0123456789abcdef"
