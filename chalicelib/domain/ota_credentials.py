@@ -20,6 +20,8 @@ CLIENT_ID = "client_id"
 CLIENT_SECRET = "client_secret"  # noqa: S105 - a field name, not a secret
 # Optional, for OTAs that notify us (chalicelib.ota.webhooks): the shared secret / HMAC key.
 WEBHOOK_SECRET = "webhook_secret"  # noqa: S105 - a field name, not a secret
+# Optional, Expedia's Booking Notification push: the user name it presents with webhook_secret.
+WEBHOOK_USERNAME = "webhook_username"
 
 
 def mask_secret(value: str | None) -> str:

@@ -9,8 +9,10 @@ The protocol allows more than one shape of each fact; we take every shape it all
 naming the field, only what it does not (the README's "OTA message variants" table):
 
 - **Amounts**: ``AmountAfterTax``; else ``AmountBeforeTax`` plus the taxes the element gives
-  (``Taxes/@Amount``, or the sum of ``Taxes/Tax/@Amount``); else the before-tax amount is stored
-  as sent and the revision flagged ``amounts_before_tax``. A rate may carry ``Base`` or ``Total``.
+  (``Taxes/@Amount``, or the sum of ``Taxes/Tax/@Amount``); else, when the room's ``Total`` gives
+  the after-tax amount and its ``Taxes`` and the nights add up to it (Expedia's shape), each night
+  takes its share of those taxes; else the before-tax amount is stored as sent and the revision
+  flagged ``amounts_before_tax``. A rate may carry ``Base`` or ``Total``.
 - **Timestamps**: ``LastModifyDateTime``, else ``CreateDateTime``, else the time we received the
   message (the revision then orders by arrival).
 - **Reservation id**: chosen by ``ResID_Type`` in the OTA's order of preference (OpenTravel UIT
@@ -67,6 +69,9 @@ class ReadOptions:
     default_hotel_id: str
     source: str
     id_types: tuple[str, ...] = (UIT_RESERVATION,)
+    # When set, the time of the message (Expedia's push: its TimeStamp) dates a revision that has
+    # no LastModifyDateTime, ahead of CreateDateTime (which a modification keeps from the booking).
+    revision_time: datetime | None = None
 
 
 @dataclass
@@ -74,6 +79,7 @@ class _Money:
     amount: Decimal
     before_tax: bool
     currency: str | None
+    taxes: Decimal | None = None  # the taxes the element states it includes (after-tax amounts)
 
 
 def read_hotel_reservation(
@@ -86,8 +92,10 @@ def read_hotel_reservation(
     cancellation mark on the item (``UniqueID[@Type=15]``, ``HotelReservationID/@CancellationDate``).
     """
     reservation_id, id_element = reservation_id_of(reader, item, at=at, preference=options.id_types)
-    modified_raw = item.get("LastModifyDateTime") or item.get("CreateDateTime")
-    if modified_raw:
+    modified_raw = item.get("LastModifyDateTime") or (None if options.revision_time else item.get("CreateDateTime"))
+    if not modified_raw and options.revision_time is not None:
+        modified_at, modified_raw = options.revision_time, options.revision_time.isoformat()
+    elif modified_raw:
         modified_at = reader.parse_datetime(modified_raw, at=at, name="LastModifyDateTime", item_id=reservation_id)
     else:
         modified_at = options.received_at
@@ -273,6 +281,10 @@ def _room_stay(
             nightly.append(NightlyRate(night=night, amount=money.amount))
             night += timedelta(days=1)
     total = _money(reader, reader.find(stay, "Total"), at=f"{at}/Total", item_id=item_id)
+    if before_tax and total is not None:
+        spread = _spread_taxes(nightly, total)
+        if spread is not None:
+            nightly, before_tax = spread, False
     guest_rph = reader.find(stay, "ResGuestRPHs/ResGuestRPH")
     room_guest = guests.get(guest_rph.get("RPH", "")) if guest_rph is not None else None
     room = OtaRoomStay(
@@ -296,8 +308,15 @@ def _money(
     if element is None:
         return None
     currency = element.get("CurrencyCode") or None
+    taxes = reader.find(element, "Taxes")
+    stated = (
+        reader.decimal_attr(taxes, "Amount", at=f"{at}/Taxes", item_id=item_id)
+        if taxes is not None and (taxes.get("Amount") or "").strip()
+        else None
+    )
     if (element.get("AmountAfterTax") or "").strip():
-        return _Money(reader.decimal_attr(element, "AmountAfterTax", at=at, item_id=item_id), False, currency)
+        after = reader.decimal_attr(element, "AmountAfterTax", at=at, item_id=item_id)
+        return _Money(after, False, currency, stated)
     if not (element.get("AmountBeforeTax") or "").strip():
         if required:
             raise MissingField(
@@ -308,9 +327,8 @@ def _money(
             )
         return None
     before = reader.decimal_attr(element, "AmountBeforeTax", at=at, item_id=item_id)
-    taxes = reader.find(element, "Taxes")
-    if taxes is not None and (taxes.get("Amount") or "").strip():
-        return _Money(before + reader.decimal_attr(taxes, "Amount", at=f"{at}/Taxes", item_id=item_id), False, currency)
+    if stated is not None:
+        return _Money(before + stated, False, currency)
     listed = [tax for tax in reader.findall(element, "Taxes/Tax") if (tax.get("Amount") or "").strip()]
     if listed:
         added = sum(
@@ -318,6 +336,22 @@ def _money(
         )
         return _Money(before + added, False, currency)
     return _Money(before, True, currency)
+
+
+def _spread_taxes(nightly: list[NightlyRate], total: _Money) -> list[NightlyRate] | None:
+    """Before-tax nights whose stay total states its taxes (Expedia: ``Total[@AmountAfterTax]/Taxes``
+    and ``Rate/Base[@AmountBeforeTax]``): each night takes its share of the taxes, pro rata, the
+    last night the rounding remainder, so the nights add up to the after-tax total exactly. None
+    when the amounts do not add up (fees, or taxes not stated): then before tax, flagged."""
+    base = sum((rate.amount for rate in nightly), Decimal("0"))
+    if total.before_tax or total.taxes is None or not nightly or base <= 0 or base + total.taxes != total.amount:
+        return None
+    cent = Decimal("0.01")
+    shares = [(rate.amount * total.taxes / base).quantize(cent) for rate in nightly]
+    shares[-1] += total.taxes - sum(shares, Decimal("0"))
+    return [
+        NightlyRate(night=rate.night, amount=rate.amount + share) for rate, share in zip(nightly, shares, strict=True)
+    ]
 
 
 def _person(reader: XmlReader, parent: Element, path: str) -> OtaGuest | None:

@@ -10,7 +10,9 @@ wrong namespace or root, ``Authentication`` not first); 3107 more than 3000 upda
 message; 3109 nights beyond two years; 3202 unknown room type or rate plan; 4001 another request
 for the same hotel still running (one connection per hotel; retryable). Warnings 7013 come with
 the ``partial_success`` fault. Bookings stay ``pending``/``retrieved`` (and are re-sent by every
-retrieval) until a BookingConfirm names them.
+retrieval) until a BookingConfirm names them, or until a Booking Notification push of them (when
+a webhook is configured: ``PUT /_control/webhook {"url", "secret", "username"}``) is answered with
+the matching RS carrying ``<Success/>`` and our confirmation number (``expedia_bn.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from local.simulators.core import Reply, Request, Revision, Simulator
+from local.simulators import expedia_bn
+from local.simulators.core import Reply, Request, Revision, Simulator, WebhookCall, WebhookTarget
 from local.simulators.xml_tools import BadMessage, Element, el, local, ns_of, parse, q, required, serialise
 
 NS_AR_REQUEST = "http://www.expediaconnect.com/EQC/AR/2011/06"
@@ -60,6 +63,28 @@ class ExpediaSimulator(Simulator):
         super().__init__(**kwargs)
         self._busy: set[str] = set()
         self._busy_lock = threading.Lock()
+
+    # -- Booking Notification push (local/simulators/expedia_bn.py) ------------------------------------------
+
+    def webhook_call(self, revision: Revision, target: WebhookTarget) -> WebhookCall | None:
+        """The BN SOAP message for the revision, the credentials in its header."""
+        return WebhookCall(
+            url=target.url,
+            body=expedia_bn.notification(revision, target.username or "expedia-bn", target.secret),
+            headers={
+                "Content-Type": "text/xml; charset=utf-8",
+                "SOAPAction": f'"{expedia_bn.MESSAGES[revision.action]}"',
+            },
+        )
+
+    def webhook_accepted(self, revision: Revision, body: bytes, entry: dict[str, Any]) -> bool:
+        """Delivered only on the matching RS with Success and a hotel confirmation number: then the
+        booking is confirmed, as a BookingConfirm would, and leaves the retrieval feed."""
+        ok, confirmation = expedia_bn.accepted(revision, body)
+        entry["confirm_number"] = confirmation
+        if ok:
+            self.acknowledge(lambda r: r.seq == revision.seq)
+        return ok
 
     def operation_of(self, request: Request) -> str:
         route = _ROUTES.get(request.path)

@@ -225,7 +225,7 @@ def test_an_inactive_connection_is_ignored(aws: object, identity: Identity) -> N
 
 
 def test_unknown_ota_is_404(hotels: dict[str, int], identity: Identity) -> None:
-    for ota in ("expedia", "nowhere"):
+    for ota in ("traveloka", "nowhere"):  # Expedia pushes bookings: tests/integration/test_expedia_push.py
         response = identity.client.http.post(
             f"/webhooks/{ota}", headers={"Content-Type": "application/json"}, body=b"{}"
         )
