@@ -39,6 +39,11 @@ also carries the unacknowledged reservations of the simulator's other hotels, ea
 hotel, as a misrouting OTA would). ``operation`` limits a fault to ``reservations``,
 ``ack``, ``ari``, ``discovery``, ``token`` or ``any``; ``count`` is how many requests it hits.
 
+Every simulator refuses a request body over ``max_request_bytes`` (1 MiB) with 413, unread, and
+either applies each field of an ARI message exactly (day-of-week patterns, per-occupancy and
+length-of-stay rates included) or refuses the whole message with its protocol's error: a field
+it does not know is an error, never silently ignored.
+
 Simulators are dev-only code: they may use anything in requirements-dev.txt and are never
 imported by ``chalicelib``.
 """
@@ -235,6 +240,9 @@ class Simulator:
     # Expedia takes its own bookings off the availability it shows (and puts cancellations back),
     # which is why the channel manager must not send it that decrement again.
     applies_own_bookings: ClassVar[bool] = False
+    # Request bodies larger than this are refused unread with 413 (every OTA caps its messages;
+    # Expedia's 3000 updates fit in well under 1 MiB). Settable per instance for tests.
+    max_request_bytes: int = 1024 * 1024
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, credentials: dict[str, str] | None = None) -> None:
         self.host = host
@@ -440,17 +448,32 @@ class Simulator:
             return done
 
     def record_ari(
-        self, hotel_id: str, room_id: str, rate_plan_id: str | None, start: date, end: date, values: dict[str, Any]
+        self,
+        hotel_id: str,
+        room_id: str,
+        rate_plan_id: str | None,
+        start: date,
+        end: date,
+        values: dict[str, Any],
+        *,
+        weekdays: frozenset[int] | None = None,
     ) -> int:
-        """Apply values to every night of the range; returns the nights touched."""
+        """Apply values to every night of the range (only those whose ``date.weekday()`` is in
+        ``weekdays``, when given); returns the nights touched."""
         clean = {key: value for key, value in values.items() if value is not None}
         nights = 0
         with self.lock:
             night = start
             while night <= end:
-                key = (hotel_id, room_id, rate_plan_id or "", night.isoformat())
-                self.ari.setdefault(key, {}).update(clean)
-                nights += 1
+                if weekdays is None or night.weekday() in weekdays:
+                    key = (hotel_id, room_id, rate_plan_id or "", night.isoformat())
+                    cell = self.ari.setdefault(key, {})
+                    for name, value in clean.items():
+                        if isinstance(value, dict) and isinstance(cell.get(name), dict):
+                            cell[name] = {**cell[name], **value}  # per-occupancy / per-LOS rates merge
+                        else:
+                            cell[name] = value
+                    nights += 1
                 night += timedelta(days=1)
         return nights
 
@@ -627,7 +650,12 @@ class Simulator:
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         split = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
+        raw_length = (handler.headers.get("Content-Length") or "0").strip()
+        length = int(raw_length) if raw_length.isdigit() else -1
+        if length < 0 or length > self.max_request_bytes:
+            # Refused unread (a real OTA's front end does the same): 413, and the connection closes.
+            self._send(handler, self.oversized_reply(length), close=True)
+            return
         body = handler.rfile.read(length) if length else b""
         request = Request(
             method=handler.command,
@@ -658,13 +686,28 @@ class Simulator:
             with contextlib.suppress(OSError):
                 handler.connection.shutdown(2)
             return
+        self._send(handler, reply)
+
+    def _send(self, handler: BaseHTTPRequestHandler, reply: Reply, *, close: bool = False) -> None:
         handler.send_response(reply.status)
         handler.send_header("Content-Type", reply.content_type)
         handler.send_header("Content-Length", str(len(reply.body)))
         for name, value in reply.headers.items():
             handler.send_header(name, value)
+        if close:
+            handler.send_header("Connection", "close")
+            handler.close_connection = True
         handler.end_headers()
         handler.wfile.write(reply.body)
+
+    def oversized_reply(self, length: int) -> Reply:
+        """The answer to a body over ``max_request_bytes`` (or an unreadable Content-Length)."""
+        text = (
+            f"request body of {length} bytes exceeds the limit of {self.max_request_bytes} bytes"
+            if length >= 0
+            else "Content-Length is missing a number"
+        )
+        return Reply(status=413 if length >= 0 else 400, body=text.encode(), content_type="text/plain")
 
     def _protocol(self, request: Request, operation: str) -> tuple[Reply, str | None]:
         fault = self._transport_fault(operation)
