@@ -29,7 +29,6 @@ Our assumptions (to replace when Agoda confirms them):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -58,6 +57,7 @@ from chalicelib.domain.ota_results import (
     PushWarning,
     SyncError,
 )
+from chalicelib.ota.agoda_errors import agoda_errors
 from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider
 from chalicelib.ota.booking_com import require_rate_plan
 from chalicelib.ota.budget import ACK, POLL, PUSH, READ
@@ -419,48 +419,6 @@ class AgodaAdapter(BaseAdapter):
             for error in agoda_errors(root)
         ]
         return BatchOutcome(sent=1, accepted=1, errors=errors)
-
-
-@dataclass(frozen=True)
-class AgodaError:
-    code: str
-    description: str
-    where: str | None  # "property 1 room DLX rate plan BAR 2026-04-10..2026-04-12" when nested
-    field: str | None  # the element path of the error, e.g. "property/rate/update/date_range/error"
-
-
-def agoda_errors(root: Element) -> list[AgodaError]:
-    """Every ``error`` element of an answer, wherever it is nested: ``errors/error``,
-    ``errors/property/error``, and a SetARI v2 partial success's per-cell errors under
-    ``property/(inventory|rate)/update/date_range/error`` (with or without ``errors`` above)."""
-    parents = {child: parent for parent in root.iter() for child in parent}
-    found: list[AgodaError] = []
-    for error in root.iter("error"):
-        chain: list[Element] = []
-        node = parents.get(error)
-        while node is not None and node is not root:
-            chain.append(node)
-            node = parents.get(node)
-        chain.reverse()
-        parts: list[str] = []
-        for ancestor in chain:
-            if ancestor.tag == "property" and ancestor.get("id"):
-                parts.append(f"property {ancestor.get('id')}")
-            elif ancestor.tag == "update":
-                parts.append(f"room {ancestor.get('room_id', '?')}")
-                if ancestor.get("rateplan_id"):
-                    parts.append(f"rate plan {ancestor.get('rateplan_id')}")
-            elif ancestor.tag == "date_range":
-                parts.append(f"{ancestor.get('from', '?')}..{ancestor.get('to', '?')}")
-        found.append(
-            AgodaError(
-                code=error.get("code", ""),
-                description=error.get("description", "").strip() or (error.text or "").strip(),
-                where=" ".join(parts) or None,
-                field="/".join([*(ancestor.tag for ancestor in chain), "error"]),
-            )
-        )
-    return found
 
 
 def _ict(moment: datetime) -> str:

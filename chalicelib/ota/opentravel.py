@@ -92,20 +92,7 @@ def read_hotel_reservation(
     cancellation mark on the item (``UniqueID[@Type=15]``, ``HotelReservationID/@CancellationDate``).
     """
     reservation_id, id_element = reservation_id_of(reader, item, at=at, preference=options.id_types)
-    modified_raw = item.get("LastModifyDateTime") or (None if options.revision_time else item.get("CreateDateTime"))
-    if not modified_raw and options.revision_time is not None:
-        modified_at, modified_raw = options.revision_time, options.revision_time.isoformat()
-    elif modified_raw:
-        modified_at = reader.parse_datetime(modified_raw, at=at, name="LastModifyDateTime", item_id=reservation_id)
-    else:
-        modified_at = options.received_at
-        modified_raw = options.received_at.isoformat()
-    created_raw = item.get("CreateDateTime")
-    booked_at = (
-        reader.parse_datetime(created_raw, at=at, name="CreateDateTime", item_id=reservation_id)
-        if created_raw
-        else None
-    )
+    modified_at, modified_raw, booked_at = _timestamps(reader, item, at=at, item_id=reservation_id, options=options)
     action = _action(reader, item, id_element, kind=kind, root_status=root_status)
     guests_by_rph = {
         guest.get("ResGuestRPH", ""): _person(reader, guest, "Profiles/ProfileInfo/Profile/Customer")
@@ -134,18 +121,10 @@ def read_hotel_reservation(
     global_total = _money(
         reader, reader.find(item, "ResGlobalInfo/Total"), at=f"{at}/ResGlobalInfo/Total", item_id=reservation_id
     )
-    total_amount: Decimal | None
-    total_before_tax = False
-    if global_total is not None:
-        total_amount, total_before_tax = global_total.amount, global_total.before_tax
-        currency = global_total.currency or currency
-    elif stays and all(total is not None for total in totals):
-        known = [total for total in totals if total is not None]
-        total_amount = sum((total.amount for total in known), Decimal("0"))
-        total_before_tax = any(total.before_tax for total in known)
-        currency = next((total.currency for total in known if total.currency), currency)
-    else:
-        total_amount = None
+    total = global_total or (_sum(totals) if stays else None)
+    total_amount = total.amount if total else None
+    total_before_tax = bool(total and total.before_tax)
+    currency = (total.currency if total else None) or currency
     booker = reader.find(item, "ResGlobalInfo/Profiles/ProfileInfo/Profile/Customer")
     guest = _customer(reader, booker) if booker is not None else next(iter(guests_by_rph.values()), None)
     return OtaReservation(
@@ -167,6 +146,36 @@ def read_hotel_reservation(
         ota_status=root_status or item.get("ResStatus") or ("Cancel" if action is ReservationAction.CANCEL else ""),
         amounts_before_tax=nightly_before_tax or total_before_tax,
         ack_token=f"{kind}|{reservation_id}|{modified_raw}",
+    )
+
+
+def _timestamps(
+    reader: XmlReader, item: Element, *, at: str, item_id: str, options: ReadOptions
+) -> tuple[datetime, str, datetime | None]:
+    """(revision time, its raw text for the ack token, booking time) — see the module docstring."""
+    modified_raw = item.get("LastModifyDateTime") or (None if options.revision_time else item.get("CreateDateTime"))
+    if not modified_raw and options.revision_time is not None:
+        modified_at, modified_raw = options.revision_time, options.revision_time.isoformat()
+    elif modified_raw:
+        modified_at = reader.parse_datetime(modified_raw, at=at, name="LastModifyDateTime", item_id=item_id)
+    else:
+        modified_at, modified_raw = options.received_at, options.received_at.isoformat()
+    created_raw = item.get("CreateDateTime")
+    booked_at = (
+        reader.parse_datetime(created_raw, at=at, name="CreateDateTime", item_id=item_id) if created_raw else None
+    )
+    return modified_at, modified_raw, booked_at
+
+
+def _sum(totals: list[_Money | None]) -> _Money | None:
+    """The reservation's total from its room stays' totals, when every stay gives one."""
+    if not all(total is not None for total in totals):
+        return None
+    known = [total for total in totals if total is not None]
+    return _Money(
+        amount=sum((total.amount for total in known), Decimal("0")),
+        before_tax=any(total.before_tax for total in known),
+        currency=next((total.currency for total in known if total.currency), None),
     )
 
 
@@ -255,13 +264,7 @@ def _room_stay(
             field=f"{at}/TimeSpan/@End",
             item_id=item_id,
         )
-    adults = children = 0
-    for count in reader.findall(stay, "GuestCounts/GuestCount"):
-        number = reader.int_attr(count, "Count", at=f"{at}/GuestCounts/GuestCount", item_id=item_id)
-        if count.get("AgeQualifyingCode") in (AQC_CHILD, AQC_INFANT):
-            children += number
-        else:
-            adults += number
+    adults, children = _guest_counts(reader, stay, at=at, item_id=item_id)
     nightly: list[NightlyRate] = []
     before_tax = False
     currency: str | None = None
@@ -299,6 +302,17 @@ def _room_stay(
         quantity=reader.int_attr(room_type, "NumberOfUnits", at=f"{at}/RoomTypes/RoomType", item_id=item_id, default=1),
     )
     return room, total, before_tax, (total.currency if total and total.currency else currency)
+
+
+def _guest_counts(reader: XmlReader, stay: Element, *, at: str, item_id: str) -> tuple[int, int]:
+    adults = children = 0
+    for count in reader.findall(stay, "GuestCounts/GuestCount"):
+        number = reader.int_attr(count, "Count", at=f"{at}/GuestCounts/GuestCount", item_id=item_id)
+        if count.get("AgeQualifyingCode") in (AQC_CHILD, AQC_INFANT):
+            children += number
+        else:
+            adults += number
+    return adults, children
 
 
 def _money(
