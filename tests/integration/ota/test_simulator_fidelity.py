@@ -230,3 +230,25 @@ def test_every_simulator_refuses_an_oversized_body_unread(ota: OtaHarness) -> No
     response = httpx.post(f"{ota.simulator.url}/anything", content=b"<x>" + b"a" * (65 * 1024) + b"</x>")
     assert response.status_code == 413 and b"exceeds the limit" in response.content
     assert ota.control.requests() == []  # refused before any protocol handling
+
+
+# --- Traveloka (our JSON contract) ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "update",
+    [{"availability": 2.5}, {"min_stay": "two"}, {"stop_sell": "yes"}, {"rate": {"amount": "ten", "currency": "IDR"}}],
+    ids=["fractional-availability", "text-min-stay", "text-flag", "bad-amount"],
+)
+def test_traveloka_refuses_a_value_it_cannot_apply_instead_of_crashing(
+    traveloka: OtaHarness, update: dict[str, Any]
+) -> None:
+    body = {"updates": [{"room_id": "DLX", "rate_plan_id": "BAR", "from": str(MONDAY), "to": str(MONDAY), **update}]}
+    response = httpx.post(
+        f"{traveloka.simulator.url}/v1/hotels/{traveloka.hotel_id}/ari",
+        json=body,
+        headers={"X-Api-Key": traveloka.case.credentials["api_key"]},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["code"] == "invalid_field"
+    assert cells(traveloka, plan="BAR") == {}
