@@ -61,7 +61,7 @@ def main() -> None:
         from chalicelib.config import reset_settings
         from chalicelib.db.engine import dispose_engines
         from chalicelib.db.migrate import upgrade
-        from chalicelib.domain import webhooks
+        from chalicelib.ota import webhooks
         from local.aws_bootstrap import bootstrap
         from tests.ota_factories import make_account, make_connection, make_property
 

@@ -14,7 +14,8 @@ of trusting envelopes sealed under a key that no longer exists. Idempotent other
 found by their natural keys and only what is missing is added.
 
 The booking stream (issue 7): Agoda and Booking.com notify the local API (``/webhooks/{ota}``,
-with the demo webhook secrets sealed in their accounts' credentials); Expedia and Traveloka are
+with the demo webhook secrets sealed in their accounts' credentials), Expedia pushes its bookings
+there (Booking Notification, issue 16); every connection is also
 polled, every ``PTX_DEMO_POLL_INTERVAL`` seconds (20) per demo connection. ``DemoBookingStream``
 creates, modifies and cancels reservations across the four simulators, one every
 ``PTX_DEMO_BOOKING_INTERVAL`` seconds (5; 0 = off), and now and then sells the last rooms of a
@@ -61,7 +62,10 @@ DEFAULT_DEMO_BOOKING_INTERVAL_SECONDS = 5.0
 DEMO_WEBHOOK_SECRETS: dict[str, str] = {
     "agoda": "demo-agoda-booking-hint-secret",
     "booking_com": "demo-booking-com-webhook-hmac-key",
+    "expedia": "demo-expedia-booking-notification-secret",
 }
+# Expedia's Booking Notification push presents a user name with its secret.
+DEMO_WEBHOOK_USERNAMES: dict[str, str] = {"expedia": "demo-expedia-bn"}
 
 # The OTA's hotel id of each demo property, per OTA (SGN-RIV keeps the simulators' demo ids).
 DEMO_OTA_HOTEL_IDS: dict[str, dict[str, str]] = {
@@ -208,6 +212,8 @@ def _ensure_account(session: Session, ota: OtaCode, url: str) -> tuple[OtaAccoun
     credentials = dict(SIMULATORS[ota.value].default_credentials)
     if ota.value in DEMO_WEBHOOK_SECRETS:
         credentials["webhook_secret"] = DEMO_WEBHOOK_SECRETS[ota.value]
+    if ota.value in DEMO_WEBHOOK_USERNAMES:
+        credentials["webhook_username"] = DEMO_WEBHOOK_USERNAMES[ota.value]
     ota_access.seal_credentials(account, credentials)
     if created:
         session.add(account)
@@ -271,13 +277,16 @@ def _ensure_mappings(session: Session, connection: OtaConnection, hotel: Propert
 
 
 def point_webhooks_at(simulators: Mapping[str, Simulator], api_url: str) -> list[str]:
-    """Agoda and Booking.com notify ``api_url``/webhooks/{ota} (retrying 3 times, 15 s apart)."""
+    """Agoda and Booking.com notify ``api_url``/webhooks/{ota}, Expedia pushes its bookings there
+    (Booking Notification), each retrying 3 times, 15 s apart."""
     configured = []
     for ota, secret in DEMO_WEBHOOK_SECRETS.items():
         simulator = simulators.get(ota)
         if simulator is None:
             continue
-        simulator.webhook = WebhookTarget(url=f"{api_url.rstrip('/')}/webhooks/{ota}", secret=secret)
+        simulator.webhook = WebhookTarget(
+            url=f"{api_url.rstrip('/')}/webhooks/{ota}", secret=secret, username=DEMO_WEBHOOK_USERNAMES.get(ota)
+        )
         configured.append(ota)
     return configured
 

@@ -15,11 +15,11 @@ from chalice.app import Response
 from pydantic import BaseModel, Field
 
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.services import webhook_service
+from chalicelib.services import expedia_push_service, webhook_service
 
 blueprint = ApiBlueprint(__name__, tag="webhooks")
 
-WEBHOOK_CONTENT_TYPES = ["application/json", "application/xml", "text/xml"]
+WEBHOOK_CONTENT_TYPES = ["application/json", "application/xml", "text/xml", "application/soap+xml"]
 
 
 class WebhookAnswer(BaseModel):
@@ -33,22 +33,35 @@ class WebhookAnswer(BaseModel):
 @blueprint.endpoint(
     "/webhooks/{ota}",
     "POST",
-    summary="Receive an OTA notification (Agoda BookingHint, Booking.com-style signed JSON)",
+    summary="Receive an OTA notification (Agoda BookingHint, Booking.com signed JSON, Expedia Booking Notification)",
     response=WebhookAnswer,
     status=202,
     public=True,
     scoped_resource={"ota": "ota_code"},
     content_types=WEBHOOK_CONTENT_TYPES,
-    error_statuses=(400, 401, 404, 503),
+    error_statuses=(400, 401, 404, 413, 503),
 )
 def receive_webhook(ota: str) -> Response:
     """Agoda (``/webhooks/agoda``): the BookingHint XML with the shared secret in ``X-Webhook-Key``.
     Booking.com (``/webhooks/booking_com``): JSON ``{"id", "event", "hotel_id", "reservation_id"}``
     with ``X-Webhook-Timestamp`` (Unix seconds, ±300 s) and ``X-Webhook-Signature:
     sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>``. The same notification twice queues
-    one sync; an unknown hotel id is accepted and ignored (202) so the OTA stops retrying."""
+    one sync; an unknown hotel id is accepted and ignored (202) so the OTA stops retrying.
+    Expedia (``/webhooks/expedia``): a Booking Notification (SOAP envelope with OTA_HotelResNotifRQ,
+    OTA_HotelResModifyNotifRQ or OTA_CancelRQ; credentials in the header or HTTP Basic); the
+    booking is stored before the answer, which is the matching RS (200) or a SOAP fault (400/401)."""
     request = blueprint.current_request
     raw = request.raw_body or b""
+    if ota == "expedia":
+        headers = {key.lower(): value for key, value in (request.headers or {}).items()}
+        pushed = expedia_push_service.receive(
+            raw if isinstance(raw, bytes) else raw.encode("utf-8"), authorization=headers.get("authorization")
+        )
+        return Response(
+            body=pushed.body.decode("utf-8"),
+            status_code=pushed.status_code,
+            headers={"Content-Type": "text/xml; charset=utf-8"},
+        )
     outcome = webhook_service.receive(
         ota,
         raw if isinstance(raw, bytes) else raw.encode("utf-8"),

@@ -14,7 +14,15 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from chalicelib.domain.ota_codes import OtaCode
-from chalicelib.domain.ota_credentials import API_KEY, CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, WEBHOOK_SECRET
+from chalicelib.domain.ota_credentials import (
+    API_KEY,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    PASSWORD,
+    USERNAME,
+    WEBHOOK_SECRET,
+    WEBHOOK_USERNAME,
+)
 from chalicelib.domain.ota_results import ErrorKind
 
 
@@ -53,7 +61,11 @@ CREDENTIAL_RULES: Mapping[OtaCode, CredentialRule] = {
         "or its client_id and client_secret (token exchange)",
         optional=(WEBHOOK_SECRET,),
     ),
-    OtaCode.EXPEDIA: CredentialRule(alternatives=((USERNAME, PASSWORD),), description="the EQC username and password"),
+    OtaCode.EXPEDIA: CredentialRule(
+        alternatives=((USERNAME, PASSWORD),),
+        description="the EQC username and password",
+        optional=(WEBHOOK_USERNAME, WEBHOOK_SECRET),  # what Expedia's Booking Notification push presents
+    ),
     OtaCode.AGODA: CredentialRule(
         alternatives=((API_KEY,),), description="the YCS api_key", optional=(WEBHOOK_SECRET,)
     ),

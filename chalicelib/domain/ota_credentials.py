@@ -18,8 +18,10 @@ PASSWORD = "password"  # noqa: S105 - a field name, not a secret
 API_KEY = "api_key"
 CLIENT_ID = "client_id"
 CLIENT_SECRET = "client_secret"  # noqa: S105 - a field name, not a secret
-# Optional, for OTAs that notify us (chalicelib.domain.webhooks): the shared secret / HMAC key.
+# Optional, for OTAs that notify us (chalicelib.ota.webhooks): the shared secret / HMAC key.
 WEBHOOK_SECRET = "webhook_secret"  # noqa: S105 - a field name, not a secret
+# Optional, Expedia's Booking Notification push: the user name it presents with webhook_secret.
+WEBHOOK_USERNAME = "webhook_username"
 
 
 def mask_secret(value: str | None) -> str:

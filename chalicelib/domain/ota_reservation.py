@@ -6,8 +6,8 @@ dedupe key is ``(ota, reservation_id, revision)`` and revisions of the same rese
 lexicographically by ``revision``, so a modification that arrives before its original can be put
 in its place. How each adapter derives the revision:
 
-- Booking.com: ``HotelReservation/@LastModifyDateTime`` (else ``@CreateDateTime``) + the action
-  rank (book 0 < modify 1 < cancel 2), so a cancellation stamped in the same second as a
+- Booking.com: ``HotelReservation/@LastModifyDateTime`` (else ``@CreateDateTime``, else the time
+  we received it) + the action rank (book 0 < modify 1 < cancel 2), so a cancellation stamped in the same second as a
   modification sorts after it.
 - Expedia: ``Booking/@createDateTime`` (the time of that booking *message*; Expedia sends a new
   Booking element per Book/Modify/Cancel) + the rank of ``Booking/@type``.
@@ -130,6 +130,9 @@ class OtaReservation:
     currency: str | None
     confirmation_numbers: Mapping[str, str] = field(default_factory=dict)
     ota_status: str = ""
+    # True when the OTA gave amounts before tax only and named no tax to add: the amounts (nightly
+    # rates and total) are then stored as sent, before tax, and flagged so staff can see it.
+    amounts_before_tax: bool = False
     # Opaque to everyone but the adapter that produced it: what it needs to acknowledge exactly
     # this revision later (possibly in another invocation, from an outbox row).
     ack_token: str = ""

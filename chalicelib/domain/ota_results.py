@@ -26,6 +26,7 @@ class ErrorKind(StrEnum):
     PROTOCOL = "protocol"  # the OTA could not parse what we sent (Expedia 2xxx): stop and alert
     RETRYABLE = "retryable"  # the OTA asked for a retry (e.g. Expedia 4000-4099)
     CONFIGURATION = "configuration"  # credentials incomplete, unknown hotel id, ...
+    FOREIGN_HOTEL = "foreign_hotel"  # a reservation naming another hotel than the one polled: refused, alerted
 
 
 TRANSIENT_KINDS = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.UNAVAILABLE, ErrorKind.TIMEOUT, ErrorKind.RETRYABLE})

@@ -57,6 +57,7 @@ from chalicelib.domain.ota_results import (
     PushWarning,
     SyncError,
 )
+from chalicelib.ota.agoda_errors import agoda_errors
 from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider
 from chalicelib.ota.booking_com import require_rate_plan
 from chalicelib.ota.budget import ACK, POLL, PUSH, READ
@@ -144,15 +145,8 @@ class AgodaAdapter(BaseAdapter):
         return reply.status, root
 
     def _errors(self, root: Element) -> list[tuple[str, str, str | None]]:
-        """(code, description, property id) for every ``error`` anywhere in the answer."""
-        found: list[tuple[str, str, str | None]] = []
-        for container in self.reader.findall(root, "errors"):
-            for error in self.reader.findall(container, "error"):
-                found.append((error.get("code", ""), error.get("description", "").strip(), None))
-            for prop in self.reader.findall(container, "property"):
-                for error in self.reader.findall(prop, "error"):
-                    found.append((error.get("code", ""), error.get("description", "").strip(), prop.get("id")))
-        return found
+        """(code, description, where) for every ``error`` anywhere in the answer (see :func:`agoda_errors`)."""
+        return [(error.code, error.description, error.where) for error in agoda_errors(root)]
 
     # -- test connection and discovery --------------------------------------------------------------------
 
@@ -410,15 +404,19 @@ class AgodaAdapter(BaseAdapter):
         )
         if root.get("TUID") is None and status == 200:
             raise OtaMalformedResponse(self.ota, "Agoda answered SetARI without a TUID")
+        # Every error of a 207 (or of a 200 that carries some) is a failed cell: the push worker
+        # does not acknowledge the batch, so it is retried, then dead-lettered and alerted.
         errors = [
             SyncError(
                 ota=self.ota,
                 kind=ErrorKind.REJECTED,
-                message=f"Agoda refused part of the update: {description} (code {code})",
-                code=code,
-                item_id=f"property {property_id}" if property_id else None,
+                message=f"Agoda refused part of the update: {error.description} (code {error.code})"
+                + (f" for {error.where}" if error.where else ""),
+                code=error.code,
+                field=error.field,
+                item_id=error.where,
             )
-            for code, description, property_id in self._errors(root)
+            for error in agoda_errors(root)
         ]
         return BatchOutcome(sent=1, accepted=1, errors=errors)
 

@@ -23,6 +23,11 @@ Where we chose, and why:
   modification message may carry cancellations too, so a cancelled reservation is recognised per
   item by ``UniqueID[@Type="15"]`` (OpenTravel UIT 15 = cancellation) or
   ``HotelReservationID[@CancellationDate]``, and by a root ``ResStatus="Cancel"``.
+- Reading a reservation (``chalicelib.ota.opentravel``, shared with Expedia's push): amounts
+  before tax only, absent timestamps, the id in ``UniqueID``, several ``HotelReservationID``s
+  (chosen by ``ResID_Type`` 14) and the hotel named in ``BasicPropertyInfo`` are all taken as
+  the protocol allows. A feed may also answer ``OTA_ResRetrieveRS`` with
+  ``ReservationsList/HotelReservation`` (the 2015A shape, as AlpineBits does): read the same way.
 - 2003B types ``BookingLimit`` as positiveInteger, yet zero rooms to sell is ``BookingLimit="0"``
   (valid from OpenTravel 2011B on, as in 2015A, and what Booking.com accepts). Messages are built
   to validate against 2015A always and against 2003B unless they carry a zero limit.
@@ -35,23 +40,13 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from functools import partial
 
 from chalicelib.domain.ari import AriUpdate, Restriction
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_credentials import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, OtaCredentials
-from chalicelib.domain.ota_reservation import (
-    Acknowledgement,
-    NightlyRate,
-    OtaGuest,
-    OtaReservation,
-    OtaRoomStay,
-    ReservationAction,
-    ReservationStatus,
-    timestamp_revision,
-)
+from chalicelib.domain.ota_reservation import Acknowledgement, OtaReservation
 from chalicelib.domain.ota_results import (
     AckResult,
     DiscoveredHotel,
@@ -75,10 +70,10 @@ from chalicelib.ota.errors import (
     OtaRejected,
     OtaRetryRequested,
 )
+from chalicelib.ota.opentravel import OTA_NS, UIT_RESERVATION, ReadOptions, read_hotel_reservation
 from chalicelib.ota.transport import HttpReply
 from chalicelib.ota.xml_support import Element, XmlReader, element, local_name, namespace_of, parse_untrusted, to_bytes
 
-OTA_NS = "http://www.opentravel.org/OTA/2003/05"
 OTA_VERSION = "1.0"
 
 PATH_RESERVATIONS = "/hotels/ota/OTA_HotelResNotif"
@@ -90,9 +85,11 @@ PATH_TOKEN = "/token-based-authentication/exchange"  # noqa: S105 - a URL path
 
 AUTH_ERROR_TYPES = frozenset({"4", "6"})
 RETRYABLE_ERROR_TYPES = frozenset({"12"})
-UIT_CANCELLATION = "15"
-AQC_ADULT = "10"
-AQC_CHILD = "8"
+RES_RETRIEVE_RS = "OTA_ResRetrieveRS"
+RES_RETRIEVE_ITEMS = "ReservationsList/HotelReservation"
+# Booking.com puts its reservation number in HotelReservationID[@ResID_Type="14"] (OpenTravel UIT
+# "Reservation"); chalicelib.ota.opentravel falls back to UniqueID[@Type="14"].
+RESERVATION_ID_TYPES = (UIT_RESERVATION,)
 JWT_LIFETIME_SECONDS = 3600.0
 JWT_RENEW_MARGIN_SECONDS = 300.0
 
@@ -309,7 +306,7 @@ class BookingComAdapter(BaseAdapter):
                     path,
                     operation=POLL,
                     budget_key=f"{ota_hotel_id}:{kind}",
-                    parse=partial(self._document, roots={root_name}),
+                    parse=partial(self._document, roots={root_name, RES_RETRIEVE_RS}),
                     params={"hotel_ids": ota_hotel_id},
                     headers=headers,
                 )
@@ -319,13 +316,13 @@ class BookingComAdapter(BaseAdapter):
                 # Keep what the other document gave us; report this one as the pull's error.
                 failure = failure or exc.to_sync_error()
                 continue
-            root_status = root.get("ResStatus")
-            at = items_path.rsplit("/", 1)[-1]
-            for item in self.reader.findall(root, items_path):
-                try:
-                    reservations.append(self._map_reservation(item, ota_hotel_id, kind, root_status, at))
-                except (MissingField, InvalidField) as exc:
-                    item_errors.append(exc.to_sync_error())
+            if local_name(root.tag) == RES_RETRIEVE_RS:
+                items_path = RES_RETRIEVE_ITEMS
+            mapped, errors = read_reservations(
+                self.reader, root, items_path, kind=kind, options=self._read_options(ota_hotel_id)
+            )
+            reservations.extend(mapped)
+            item_errors.extend(errors)
         return PullResult(
             ota=self.ota,
             ota_hotel_id=ota_hotel_id,
@@ -334,166 +331,13 @@ class BookingComAdapter(BaseAdapter):
             error=failure,
         )
 
-    def _map_reservation(
-        self, item: Element, ota_hotel_id: str, kind: str, root_status: str | None, at: str
-    ) -> OtaReservation:
-        reader = self.reader
-        ids_at = f"{at}/ResGlobalInfo/HotelReservationIDs/HotelReservationID"
-        id_element = reader.require(item, "ResGlobalInfo/HotelReservationIDs/HotelReservationID", at=at)
-        reservation_id = reader.attr(id_element, "ResID_Value", at=ids_at)
-        modified_raw = item.get("LastModifyDateTime") or item.get("CreateDateTime")
-        if not modified_raw:
-            raise MissingField(
-                self.ota,
-                f"Booking.com sent reservation {reservation_id} without LastModifyDateTime or CreateDateTime",
-                field=f"{at}/@LastModifyDateTime",
-                item_id=reservation_id,
-            )
-        modified_at = reader.parse_datetime(modified_raw, at=at, name="LastModifyDateTime", item_id=reservation_id)
-        created_raw = item.get("CreateDateTime")
-        booked_at = (
-            reader.parse_datetime(created_raw, at=at, name="CreateDateTime", item_id=reservation_id)
-            if created_raw
-            else None
-        )
-        cancelled = (
-            root_status == "Cancel"
-            or any(unique.get("Type") == UIT_CANCELLATION for unique in reader.findall(item, "UniqueID"))
-            or bool(id_element.get("CancellationDate"))
-        )
-        if cancelled:
-            action = ReservationAction.CANCEL
-        elif kind == _KIND_NEW and root_status != "Modify":
-            action = ReservationAction.NEW
-        else:
-            action = ReservationAction.MODIFY
-
-        guests_by_rph = {
-            guest.get("ResGuestRPH", ""): self._person(guest, "Profiles/ProfileInfo/Profile/Customer")
-            for guest in reader.findall(item, "ResGuests/ResGuest")
-        }
-        rooms: list[OtaRoomStay] = []
-        currency: str | None = None
-        room_total = Decimal("0")
-        room_totals_known = True
-        stays = reader.findall(item, "RoomStays/RoomStay")
-        if not stays and action is not ReservationAction.CANCEL:
-            raise MissingField(
-                self.ota,
-                f"Booking.com sent reservation {reservation_id} without RoomStays/RoomStay",
-                field=f"{at}/RoomStays/RoomStay",
-                item_id=reservation_id,
-            )
-        for index, stay in enumerate(stays):
-            stay_at = f"{at}/RoomStays/RoomStay[{index + 1}]"
-            room_type = reader.require(stay, "RoomTypes/RoomType", at=stay_at, item_id=reservation_id)
-            room_id = reader.attr(room_type, "RoomTypeCode", at=f"{stay_at}/RoomTypes/RoomType", item_id=reservation_id)
-            rate_plan = reader.find(stay, "RatePlans/RatePlan")
-            rate_plan_id = rate_plan.get("RatePlanCode") if rate_plan is not None else None
-            span = reader.require(stay, "TimeSpan", at=stay_at, item_id=reservation_id)
-            check_in = reader.date_attr(span, "Start", at=f"{stay_at}/TimeSpan", item_id=reservation_id)
-            check_out = reader.date_attr(span, "End", at=f"{stay_at}/TimeSpan", item_id=reservation_id)
-            if check_out <= check_in:
-                raise InvalidField(
-                    self.ota,
-                    f"Booking.com sent reservation {reservation_id} with TimeSpan End {check_out} "
-                    f"not after Start {check_in}",
-                    field=f"{stay_at}/TimeSpan/@End",
-                    item_id=reservation_id,
-                )
-            adults = children = 0
-            for count in reader.findall(stay, "GuestCounts/GuestCount"):
-                number = reader.int_attr(count, "Count", at=f"{stay_at}/GuestCounts/GuestCount", item_id=reservation_id)
-                if count.get("AgeQualifyingCode") == AQC_CHILD:
-                    children += number
-                else:
-                    adults += number
-            nightly: list[NightlyRate] = []
-            for rate in reader.findall(stay, "RoomRates/RoomRate/Rates/Rate"):
-                rate_at = f"{stay_at}/RoomRates/RoomRate/Rates/Rate"
-                base = reader.require(rate, "Base", at=rate_at, item_id=reservation_id)
-                amount = reader.decimal_attr(base, "AmountAfterTax", at=f"{rate_at}/Base", item_id=reservation_id)
-                currency = base.get("CurrencyCode") or currency
-                first = reader.date_attr(rate, "EffectiveDate", at=rate_at, item_id=reservation_id)
-                expire_raw = rate.get("ExpireDate")
-                last = (
-                    reader.date_attr(rate, "ExpireDate", at=rate_at, item_id=reservation_id)
-                    if expire_raw
-                    else first + timedelta(days=1)
-                )
-                night = first
-                while night < max(last, first + timedelta(days=1)):
-                    nightly.append(NightlyRate(night=night, amount=amount))
-                    night += timedelta(days=1)
-            total = reader.find(stay, "Total")
-            if total is not None and total.get("AmountAfterTax"):
-                room_total += reader.decimal_attr(
-                    total, "AmountAfterTax", at=f"{stay_at}/Total", item_id=reservation_id
-                )
-                currency = total.get("CurrencyCode") or currency
-            else:
-                room_totals_known = False
-            guest_rph = reader.find(stay, "ResGuestRPHs/ResGuestRPH")
-            room_guest = guests_by_rph.get(guest_rph.get("RPH", "")) if guest_rph is not None else None
-            rooms.append(
-                OtaRoomStay(
-                    ota_room_id=room_id,
-                    ota_rate_plan_id=rate_plan_id,
-                    check_in=check_in,
-                    check_out=check_out,
-                    adults=adults,
-                    children=children,
-                    nightly_rates=tuple(nightly),
-                    guest_name=room_guest.full_name if room_guest else None,
-                )
-            )
-
-        global_total = reader.find(item, "ResGlobalInfo/Total")
-        total_amount: Decimal | None
-        if global_total is not None and global_total.get("AmountAfterTax"):
-            total_amount = reader.decimal_attr(
-                global_total, "AmountAfterTax", at=f"{at}/ResGlobalInfo/Total", item_id=reservation_id
-            )
-            currency = global_total.get("CurrencyCode") or currency
-        else:
-            total_amount = room_total if stays and room_totals_known else None
-        booker = reader.find(item, "ResGlobalInfo/Profiles/ProfileInfo/Profile/Customer")
-        guest = self._person_from_customer(booker) if booker is not None else next(iter(guests_by_rph.values()), None)
-        revision = timestamp_revision(modified_at, action)
-        return OtaReservation(
+    def _read_options(self, ota_hotel_id: str) -> ReadOptions:
+        return ReadOptions(
             ota=self.ota,
-            ota_hotel_id=ota_hotel_id,
-            reservation_id=reservation_id,
-            revision=revision,
-            action=action,
-            status=ReservationStatus.CANCELLED if action is ReservationAction.CANCEL else ReservationStatus.CONFIRMED,
-            booked_at=booked_at,
-            modified_at=modified_at,
-            source=id_element.get("ResID_Source") or "Booking.com",
-            guest=guest,
-            rooms=tuple(rooms),
-            total_amount=total_amount,
-            currency=currency,
-            confirmation_numbers={"booking_com": reservation_id},
-            ota_status=root_status or ("Cancel" if cancelled else ""),
-            ack_token=f"{kind}|{reservation_id}|{modified_raw}",
-        )
-
-    def _person(self, parent: Element, path: str) -> OtaGuest | None:
-        customer = self.reader.find(parent, path)
-        return self._person_from_customer(customer) if customer is not None else None
-
-    def _person_from_customer(self, customer: Element) -> OtaGuest:
-        reader = self.reader
-        given = reader.find(customer, "PersonName/GivenName")
-        surname = reader.find(customer, "PersonName/Surname")
-        phone = reader.find(customer, "Telephone")
-        email = reader.find(customer, "Email")
-        return OtaGuest(
-            first_name=(given.text or "").strip() if given is not None else "",
-            last_name=(surname.text or "").strip() if surname is not None else "",
-            email=(email.text or "").strip() or None if email is not None else None,
-            phone=phone.get("PhoneNumber") if phone is not None else None,
+            received_at=self.options.now(),
+            default_hotel_id=ota_hotel_id,
+            source="Booking.com",
+            id_types=RESERVATION_ID_TYPES,
         )
 
     def _acknowledge(self, ota_hotel_id: str, acknowledgements: tuple[Acknowledgement, ...]) -> AckResult:
@@ -585,6 +429,26 @@ class BookingComAdapter(BaseAdapter):
             outcome.accepted += 1
             outcome.warnings.extend(self._warnings(root))
         return outcome
+
+
+def read_reservations(
+    reader: XmlReader, root: Element, items_path: str, *, kind: str, options: ReadOptions
+) -> tuple[list[OtaReservation], list[SyncError]]:
+    """Every reservation of a document; one that cannot be read becomes an item error naming the field."""
+    root_status = root.get("ResStatus")
+    at = items_path.rsplit("/", 1)[-1]
+    reservations: list[OtaReservation] = []
+    errors: list[SyncError] = []
+    for index, item in enumerate(reader.findall(root, items_path)):
+        try:
+            reservations.append(
+                read_hotel_reservation(
+                    reader, item, at=f"{at}[{index + 1}]", kind=kind, root_status=root_status, options=options
+                )
+            )
+        except (MissingField, InvalidField) as exc:
+            errors.append(exc.to_sync_error())
+    return reservations, errors
 
 
 def require_rate_plan(

@@ -347,9 +347,13 @@ class ExpediaAdapter(BaseAdapter):
         confirmation_numbers = {"expedia": booking_id}
         if booking.get("confirmNumber"):
             confirmation_numbers["hotel"] = booking.get("confirmNumber", "")
+        # The hotel the booking names (``Booking/Hotel/@id``), not the one we asked for: the sync
+        # engine refuses a booking of another hotel rather than store it under ours.
+        hotel = reader.find(booking, "Hotel")
+        named_hotel = (hotel.get("id") or "").strip() if hotel is not None else ""
         return OtaReservation(
             ota=self.ota,
-            ota_hotel_id=ota_hotel_id,
+            ota_hotel_id=named_hotel or ota_hotel_id,
             reservation_id=booking_id,
             revision=timestamp_revision(created, action),
             action=action,

@@ -1,6 +1,12 @@
 """HTTP to an OTA: explicit timeouts, a bounded response size, the request budget, and retries
 with exponential backoff and full jitter on retryable failures only.
 
+The retry loop is tenacity's (``Retrying``: stop after ``max_attempts``, retry only what
+:meth:`OtaHttp._worth_retrying` says, sleep through the injected clock). What stays ours, because
+no library setting expresses it: the full-jitter draw from an injected random source (tests
+assert exact waits), "wait at least ``Retry-After``", and "a ``Retry-After`` longer than
+``max_retry_after`` is reported to the caller, not slept through".
+
 Retryable: timeouts, connection errors, HTTP 5xx, HTTP 429 (waiting at least ``Retry-After``),
 and whatever the adapter's parser classes as transient by raising an error whose ``retryable`` is
 true (Expedia 4000-4099, for instance). Everything else is raised to the adapter at once.
@@ -21,6 +27,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.observability import logger
@@ -158,9 +165,13 @@ class OtaHttp:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> T:
-        """Send, check the status, parse; retry what is retryable. Raises OtaError subclasses."""
+        """Send, check the status, parse; retry what is retryable (tenacity). Raises OtaError subclasses."""
         name = self.ota.display_name
-        for attempt in range(self.retry.max_attempts):
+        attempt = 0
+
+        def once() -> T:
+            nonlocal attempt
+            attempt += 1
             started = time.monotonic()
             status: int | str = "-"
             try:
@@ -174,46 +185,51 @@ class OtaHttp:
                 self._check_status(reply)
                 result = parse(reply)
             except OtaError as error:
-                last = attempt + 1 >= self.retry.max_attempts
-                delay = self._delay(attempt, error)
-                logger.warning(
-                    "ota request failed",
-                    extra={
-                        "ota": self.ota.value,
-                        "method": method,
-                        "path": path,
-                        "status": status,
-                        "attempt": attempt + 1,
-                        "error_kind": error.kind.value,
-                        "will_retry": bool(error.retryable and not last and delay is not None),
-                        "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
-                    },
-                )
-                if not error.retryable or last or delay is None:
-                    raise
-                self.clock.sleep(delay)
-                continue
-            logger.info(
-                "ota request",
-                extra={
-                    "ota": self.ota.value,
-                    "method": method,
-                    "path": path,
-                    "status": status,
-                    "attempt": attempt + 1,
-                    "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
-                },
-            )
+                self._log(method, path, status, attempt, started, error)
+                raise
+            self._log(method, path, status, attempt, started, None)
             return result
-        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
-    def _delay(self, attempt: int, error: OtaError) -> float | None:
-        jitter = self.retry.backoff(attempt, self.rng)
-        if error.retry_after is None:
-            return jitter
-        if error.retry_after > self.retry.max_retry_after:
-            return None  # too long to wait inside this call: the caller reschedules
-        return max(error.retry_after, jitter)
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retry.max_attempts),
+            retry=retry_if_exception(self._worth_retrying),
+            wait=self._wait,
+            sleep=self.clock.sleep,
+            reraise=True,
+        )
+        return retrying(once)
+
+    def _worth_retrying(self, exc: BaseException) -> bool:
+        """Retryable errors, unless the OTA asks us to wait longer than we may (the caller reschedules)."""
+        if not isinstance(exc, OtaError) or not exc.retryable:
+            return False
+        return exc.retry_after is None or exc.retry_after <= self.retry.max_retry_after
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Full jitter, but never less than the OTA's ``Retry-After``."""
+        error = state.outcome.exception() if state.outcome is not None else None
+        jitter = self.retry.backoff(state.attempt_number - 1, self.rng)
+        if isinstance(error, OtaError) and error.retry_after is not None:
+            return max(error.retry_after, jitter)
+        return jitter
+
+    def _log(
+        self, method: str, path: str, status: int | str, attempt: int, started: float, error: OtaError | None
+    ) -> None:
+        fields: dict[str, object] = {
+            "ota": self.ota.value,
+            "method": method,
+            "path": path,
+            "status": status,
+            "attempt": attempt,
+            "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
+        }
+        if error is None:
+            logger.info("ota request", extra=fields)
+            return
+        fields["error_kind"] = error.kind.value
+        fields["will_retry"] = self._worth_retrying(error) and attempt < self.retry.max_attempts
+        logger.warning("ota request failed", extra=fields)
 
     def _send(
         self,

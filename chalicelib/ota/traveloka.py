@@ -293,7 +293,8 @@ class TravelokaAdapter(BaseAdapter):
             confirmation["traveloka_confirmation"] = str(revision["confirmation_code"])
         return OtaReservation(
             ota=self.ota,
-            ota_hotel_id=ota_hotel_id,
+            # The hotel the revision names, when it names one (refused by the sync engine if not ours).
+            ota_hotel_id=str(revision.get("hotel_id") or ota_hotel_id),
             reservation_id=booking_id,
             revision=sequence_revision(revision_id),
             action=action,

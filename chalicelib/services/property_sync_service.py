@@ -64,7 +64,13 @@ from chalicelib.domain.sync_runs import SyncRunKind, SyncRunRecord, SyncRunStatu
 from chalicelib.observability import logger
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.ota.transport import HttpSettings, RetryPolicy
-from chalicelib.services import booking_service, ota_access, ota_connection_service, ota_mapping_service
+from chalicelib.services import (
+    booking_service,
+    ota_access,
+    ota_connection_service,
+    ota_mapping_service,
+    sync_alert_service,
+)
 from chalicelib.services.sync_jobs import SyncJobMessage, enqueue_property_syncs
 
 LEASE_SECONDS = SYNC_JOBS_QUEUE.visibility_timeout_seconds
@@ -391,6 +397,21 @@ def _pull_connection(
         freshness = _channel_freshness(target.property_id) if result.reservations else {}
         stored: list[tuple[OtaReservation, int, str | None]] = []
         for reservation in result.reservations:
+            # --- issue 16.3: a reservation naming another hotel is never stored under ours ---
+            if reservation.ota_hotel_id != loaded.ota_hotel_id:
+                counts.item_errors += 1
+                errors.append(
+                    sync_alert_service.refuse_foreign_hotel_reservation(
+                        ota=target.ota,
+                        connection_id=target.connection_id,
+                        property_id=target.property_id,
+                        polled_hotel_id=loaded.ota_hotel_id,
+                        named_hotel_id=reservation.ota_hotel_id,
+                        reservation_id=reservation.reservation_id,
+                    )
+                )
+                continue
+            # --- end issue 16.3 ---
             try:
                 request = booking_request(
                     reservation, target.property_id, index, received_at=received, freshness=freshness

@@ -16,6 +16,9 @@ later recurrence raises a new one.
 * **Stale channel** (``stale_channel``, key per connection): an active connection whose last
   successful sync (else its creation) is older than ``stale_channel_intervals`` (a global
   setting, default 4) times its poll interval.
+* **Foreign hotel** (``sync_failure``, key ``sync_failure:foreign_hotel:<connection>:<reservation>``):
+  raised by the property sync worker when a pulled reservation names another hotel than the one
+  polled (:func:`refuse_foreign_hotel_reservation`); resolved by staff.
 """
 
 from __future__ import annotations
@@ -24,15 +27,19 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from chalicelib.aws import clients
 from chalicelib.aws.queues import queue_url
 from chalicelib.aws.resources import QUEUES
+from chalicelib.db.models import Property
 from chalicelib.db.repositories import sync as sync_repository
 from chalicelib.db.repositories.settings import load_app_settings
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.alerts import AlertSeverity, AlertType, dedupe_key
 from chalicelib.domain.ota_accounts import effective_poll_interval
 from chalicelib.domain.ota_codes import OtaCode
+from chalicelib.domain.ota_results import ErrorKind, SyncError
 from chalicelib.services import alert_service
 
 # The OTA's own window before it falls back to email (or its own alert), per OTA_PROTOCOLS.md.
@@ -201,3 +208,61 @@ def alert_stale_channels(now: datetime | None = None) -> dict[str, int]:
         fresh = [key for key in sync_repository.open_alert_keys(session, prefix) if key not in stale_keys]
         resolved = sync_repository.resolve_open_alerts(session, fresh, moment, "the channel synced again")
     return {"alerted": raised, "resolved": resolved}
+
+
+# --- a reservation naming another hotel (issue 16.3) ------------------------------------------------------
+
+
+def foreign_hotel_key(connection_id: int, reservation_id: str) -> str:
+    return dedupe_key(AlertType.SYNC_FAILURE, "foreign_hotel", connection_id, reservation_id)
+
+
+def refuse_foreign_hotel_reservation(
+    *,
+    ota: OtaCode,
+    connection_id: int,
+    property_id: int,
+    polled_hotel_id: str,
+    named_hotel_id: str,
+    reservation_id: str,
+    now: datetime | None = None,
+) -> SyncError:
+    """A reservation pulled for one hotel names another: it is never stored under ours. Raise a
+    critical ``sync_failure`` alert (one per connection and reservation while it keeps coming) and
+    return the item error the sync run records. It is not acknowledged, so the OTA keeps offering
+    it (and falls back to its own email) until staff fix the connection's hotel id or the OTA."""
+    name = ota.display_name
+    message = (
+        f"{name} reservation {reservation_id} names hotel {named_hotel_id}, but it came in the poll of hotel "
+        f"{polled_hotel_id} (connection {connection_id}); refused, not stored, not acknowledged"
+    )
+    with unit_of_work() as uow:
+        country = uow.session.scalar(select(Property.country_code).where(Property.id == property_id))
+        alert_service.raise_alert(
+            uow,
+            alert_service.NewAlert(
+                type=AlertType.SYNC_FAILURE,
+                severity=AlertSeverity.CRITICAL,
+                dedupe_key=foreign_hotel_key(connection_id, reservation_id),
+                title=f"{name} sent reservation {reservation_id} of another hotel ({named_hotel_id})",
+                message=message,
+                details={
+                    "reason": "foreign_hotel",
+                    "connection_id": connection_id,
+                    "reservation_id": reservation_id,
+                    "polled_hotel_id": polled_hotel_id,
+                    "named_hotel_id": named_hotel_id,
+                },
+                property_id=property_id,
+                country_code=country,
+                channel=ota.value,
+            ),
+            now=now,
+        )
+    return SyncError(
+        ota=ota,
+        kind=ErrorKind.FOREIGN_HOTEL,
+        message=message,
+        field="ota_hotel_id",
+        item_id=reservation_id,
+    )

@@ -31,11 +31,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.aws.credential_vault import CredentialVault, EncryptedCredentials
 from chalicelib.db.repositories import webhooks as webhook_repository
 from chalicelib.db.unit_of_work import unit_of_work
-from chalicelib.domain import webhooks
 from chalicelib.domain.errors import DependencyUnavailable, NotFound
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_credentials import WEBHOOK_SECRET, CredentialsUnavailable
 from chalicelib.observability import logger
+from chalicelib.ota import webhooks
 from chalicelib.services import ota_access, sync_jobs
 
 RECEIPT_RETENTION = timedelta(days=3)
@@ -51,7 +51,7 @@ class WebhookOutcome:
 
 
 @dataclass(frozen=True)
-class _Candidate:
+class Candidate:
     connection_id: int
     property_id: int
     is_active: bool
@@ -104,17 +104,17 @@ def receive(
     # Authenticate every notification first: a hint naming a hotel whose secret does not verify
     # is refused as a whole, before anything is queued.
     outcomes: list[WebhookOutcome] = []
-    to_enqueue: list[tuple[webhooks.Notification, _Candidate]] = []
+    to_enqueue: list[tuple[webhooks.Notification, Candidate]] = []
     opened: dict[int, str | None] = {}  # account id → its webhook secret, decrypted once per request
     for notification in notifications:
-        candidates = _candidates(ota, notification.hotel_id)
-        if not candidates:
+        found = candidates(ota, notification.hotel_id)
+        if not found:
             logger.info(
                 "webhook for an unknown hotel ignored", extra={"ota": ota.value, "hotel_id": notification.hotel_id}
             )
             outcomes.append(WebhookOutcome("ignored", "unknown hotel"))
             continue
-        sender = _verified_sender(candidates, verifies, vault or CredentialVault(), opened)
+        sender = _verified_sender(found, verifies, vault or CredentialVault(), opened)
         if not (sender.is_active and sender.account_active):
             outcomes.append(WebhookOutcome("ignored", "connection inactive", sender.property_id))
             continue
@@ -132,10 +132,11 @@ def _overall(outcomes: list[WebhookOutcome]) -> WebhookOutcome:
     return outcomes[0]
 
 
-def _candidates(ota: OtaCode, hotel_id: str) -> list[_Candidate]:
+def candidates(ota: OtaCode, hotel_id: str) -> list[Candidate]:
+    """The connections (with their account's sealed credentials) an OTA hotel id names."""
     with unit_of_work() as uow:
         return [
-            _Candidate(
+            Candidate(
                 connection_id=found.connection_id,
                 property_id=found.property_id,
                 is_active=found.is_active,
@@ -147,7 +148,7 @@ def _candidates(ota: OtaCode, hotel_id: str) -> list[_Candidate]:
         ]
 
 
-def _webhook_secret(vault: CredentialVault, candidate: _Candidate) -> str | None:
+def _webhook_secret(vault: CredentialVault, candidate: Candidate) -> str | None:
     try:
         credentials = vault.decrypt(candidate.account_id, candidate.envelope)
     except CredentialsUnavailable:
@@ -156,8 +157,8 @@ def _webhook_secret(vault: CredentialVault, candidate: _Candidate) -> str | None
 
 
 def _verified_sender(
-    candidates: list[_Candidate], verifies: Any, vault: CredentialVault, opened: dict[int, str | None]
-) -> _Candidate:
+    candidates: list[Candidate], verifies: Any, vault: CredentialVault, opened: dict[int, str | None]
+) -> Candidate:
     configured = False
     for candidate in candidates:
         if candidate.account_id not in opened:
@@ -173,7 +174,7 @@ def _verified_sender(
     raise webhooks.WebhookUnauthenticated("The webhook secret or signature does not match.")
 
 
-def _enqueue_once(ota: OtaCode, notification: webhooks.Notification, sender: _Candidate) -> WebhookOutcome:
+def _enqueue_once(ota: OtaCode, notification: webhooks.Notification, sender: Candidate) -> WebhookOutcome:
     # The job is sent inside the transaction that records the receipt: if SQS refuses it, the
     # receipt rolls back and the OTA's retry gets through; if the commit fails after the send,
     # the retry enqueues a second (harmless, idempotent) sync.

@@ -7,6 +7,12 @@ per second is 429 + Retry-After; SetARI answers 200 ``<result TUID>``, 207 with 
 when only part could be applied (unknown room, or the ``partial_success`` fault), 400 when
 nothing could (error 2219: nights beyond 730 days; 2218: a range longer than 730 days).
 
+SetARI v2 fields are applied exactly or refused (400, error 1101 naming the field), never ignored:
+``date_range[@from,@to]/dow`` (1 = Monday … 7 = Sunday; only those days), ``allotment``,
+``prices[@currency]/normal[@default]`` and ``/extrabed[@amount]`` (the extra bed's price),
+``restrictions/closed|cta|ctd``, ``los/min|max``, ``advance_purchase/min|max`` (days before
+arrival) and ``min_stay_through``.
+
 Like Agoda, the list and the details show each booking's *current* state (ConfirmBooking,
 AmendBooking, CancelBooking) and ``acknowledge="0|1"``; a booking created and amended between two
 polls is first seen as an amendment.
@@ -17,7 +23,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from local.simulators.core import Reply, Request, Revision, Simulator, WebhookCall, WebhookTarget
@@ -238,13 +244,11 @@ class AgodaSimulator(Simulator):
         for booking in requested:
             booking_id = required(booking, "id", "booking")
             until = datetime.fromisoformat(required(booking, "last_action", "booking"))
-            count += len(
-                self.acknowledge(
-                    lambda r, booking_id=booking_id, until=until: (
-                        r.reservation_id == booking_id and r.hotel_id == property_id and r.at <= until
-                    )
-                )
-            )
+
+            def seen(r: Revision, booking_id: str = booking_id, until: datetime = until) -> bool:
+                return r.reservation_id == booking_id and r.hotel_id == property_id and r.at <= until
+
+            count += len(self.acknowledge(seen))
         return Reply(body=serialise(el("result", {"timestamp": _stamp(), "acknowledged": count})))
 
     # -- products ---------------------------------------------------------------------------------------
@@ -281,8 +285,8 @@ class AgodaSimulator(Simulator):
             self.note_ari_message("ari", body, "error")
             return Reply(status=400, body=_errors(error.code or "2000", "simulated Agoda failure", property_id))
         today = datetime.now(UTC).date()
-        problems: list[tuple[str, str]] = []
-        applied: list[tuple[str, str | None, date, date, dict[str, Any]]] = []
+        problems: list[tuple[str, str, Element]] = []  # (code, description, the update it concerns)
+        applied: list[tuple[str, str | None, date, date, dict[str, Any], frozenset[int] | None]] = []
         updates = criteria.findall("inventory/update") + criteria.findall("rate/update")
         partial = self.take_fault("partial_success", "ari") is not None
         for index, update in enumerate(updates):
@@ -291,8 +295,11 @@ class AgodaSimulator(Simulator):
             date_range = update.find("date_range")
             if date_range is None:
                 raise BadMessage("update needs a date_range")
-            start = date.fromisoformat(required(date_range, "from", "date_range"))
-            end = date.fromisoformat(required(date_range, "to", "date_range"))
+            try:
+                start = date.fromisoformat(required(date_range, "from", "date_range"))
+                end = date.fromisoformat(required(date_range, "to", "date_range"))
+            except ValueError:
+                raise BadMessage("date_range from/to must be dates (YYYY-MM-DD)") from None
             if end > today + timedelta(days=MAX_DAYS_AHEAD):
                 self.note_ari_message("ari", body, "rejected")
                 return Reply(status=400, body=_errors("2219", f"date {end} is beyond 730 days", property_id))
@@ -301,44 +308,128 @@ class AgodaSimulator(Simulator):
                 return Reply(status=400, body=_errors("2218", "a date range may not exceed 730 days", property_id))
             room = hotel.room(room_id)
             if room is None or (plan_id and plan_id not in {p.rate_plan_id for p in room.rate_plans}):
-                problems.append(("2205", f"Room id {room_id} / rate plan {plan_id} does not belong to the property"))
+                problems.append(
+                    ("2205", f"Room id {room_id} / rate plan {plan_id} does not belong to the property", update)
+                )
                 continue
             if partial and index == 0:
-                problems.append(("2301", f"simulated partial failure for room {room_id}"))
+                problems.append(("2301", f"simulated partial failure for room {room_id}", update))
                 continue
-            applied.append((room_id, plan_id, start, end, _update_values(update)))
+            applied.append((room_id, plan_id, start, end, _update_values(update), _weekdays(date_range)))
         if updates and len(problems) == len(updates):
             self.note_ari_message("ari", body, "rejected")
-            return Reply(status=400, body=_property_errors(property_id, problems))
-        for room_id, plan_id, start, end, values in applied:
-            self.record_ari(property_id, room_id, plan_id, start, end, values)
+            return Reply(status=400, body=_property_errors(property_id, [(c, d) for c, d, _ in problems]))
+        for room_id, plan_id, start, end, values, weekdays in applied:
+            self.record_ari(property_id, room_id, plan_id, start, end, values, weekdays=weekdays)
         self.note_ari_message("ari", body, "partial" if problems else "accepted")
         if problems:
-            return Reply(status=207, body=_property_errors(property_id, problems, tuid=True))
+            return Reply(status=207, body=_cell_errors(property_id, problems))
         return Reply(body=serialise(el("result", {"TUID": str(uuid.uuid4()), "timestamp": _stamp()})))
 
 
+# SetARI v2 elements the simulator applies (see the module docstring); anything else under an
+# ``update`` refuses the message (400, error 1101) rather than being ignored.
+_ALLOWED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "update": (frozenset({"room_id", "rateplan_id"}), frozenset({"date_range", "allotment", "prices", "restrictions"})),
+    "date_range": (frozenset({"from", "to"}), frozenset({"dow"})),
+    "dow": (frozenset(), frozenset()),
+    "allotment": (frozenset(), frozenset()),
+    "prices": (frozenset({"currency"}), frozenset({"normal", "extrabed"})),
+    "normal": (frozenset({"default"}), frozenset()),
+    "extrabed": (frozenset({"amount"}), frozenset()),
+    "restrictions": (
+        frozenset(),
+        frozenset({"closed", "cta", "ctd", "los", "advance_purchase", "min_stay_through"}),
+    ),
+    "closed": (frozenset(), frozenset()),
+    "cta": (frozenset(), frozenset()),
+    "ctd": (frozenset(), frozenset()),
+    "los": (frozenset(), frozenset({"min", "max"})),
+    "advance_purchase": (frozenset(), frozenset({"min", "max"})),
+    "min": (frozenset(), frozenset()),
+    "max": (frozenset(), frozenset()),
+    "min_stay_through": (frozenset(), frozenset()),
+}
+
+
+def _check_known(node: Element, path: str) -> None:
+    allowed = _ALLOWED.get(node.tag)
+    if allowed is None:
+        raise BadMessage(f"{path}: element {node.tag} is not supported")
+    attributes, children = allowed
+    for attribute in node.attrib:
+        if attribute not in attributes:
+            raise BadMessage(f"{path}/{node.tag}: attribute {attribute} is not supported")
+    for child in node:
+        if child.tag not in children:
+            raise BadMessage(f"{path}/{node.tag}: element {child.tag} is not allowed here")
+        _check_known(child, f"{path}/{node.tag}")
+
+
+def _whole(node: Element | None, where: str, *, low: int = 0, high: int = 9999) -> int | None:
+    if node is None:
+        return None
+    raw = (node.text or "").strip()
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadMessage(f"{where} = {raw!r} is not a whole number in {low}..{high}")
+    return int(raw)
+
+
+def _amount(raw: str | None, where: str) -> Decimal:
+    try:
+        value = Decimal(raw or "")
+    except InvalidOperation:
+        raise BadMessage(f"{where} = {raw!r} is not an amount") from None
+    if not value.is_finite() or value < 0:
+        raise BadMessage(f"{where} = {raw!r} is not an amount")
+    return value
+
+
+def _weekdays(date_range: Element) -> frozenset[int] | None:
+    """``date_range/dow`` (1 = Monday … 7 = Sunday, ISO 8601): only those days; none: every day."""
+    days = [_whole(dow, "date_range/dow", low=1, high=7) for dow in date_range.findall("dow")]
+    return frozenset(day - 1 for day in days if day is not None) if days else None
+
+
+def _flag(node: Element, where: str) -> bool:
+    raw = (node.text or "").strip().lower()
+    if raw not in ("true", "false", "1", "0"):
+        raise BadMessage(f"{where} = {raw!r} is not true or false")
+    return raw in ("true", "1")
+
+
 def _update_values(update: Element) -> dict[str, Any]:
+    _check_known(update, "criteria")
     values: dict[str, Any] = {}
-    allotment = update.find("allotment")
-    if allotment is not None and (allotment.text or "").strip():
-        values["availability"] = int((allotment.text or "0").strip())
+    allotment = _whole(update.find("allotment"), "allotment")
+    if allotment is not None:
+        values["availability"] = allotment
     prices = update.find("prices")
     if prices is not None:
         normal = prices.find("normal")
-        if normal is not None and normal.get("default"):
-            values["rate"] = Decimal(normal.get("default", "0"))
+        if normal is not None:
+            values["rate"] = _amount(normal.get("default"), "prices/normal/@default")
+        extrabed = prices.find("extrabed")
+        if extrabed is not None:
+            values["extra_bed"] = _amount(extrabed.get("amount"), "prices/extrabed/@amount")
+        if normal is not None or extrabed is not None:
             values["currency"] = prices.get("currency")
     restrictions = update.find("restrictions")
     if restrictions is not None:
         for tag, key in (("closed", "stop_sell"), ("cta", "closed_to_arrival"), ("ctd", "closed_to_departure")):
             node = restrictions.find(tag)
             if node is not None:
-                values[key] = (node.text or "").strip().lower() in ("true", "1")
-        for tag, key in (("los/min", "min_los"), ("los/max", "max_los")):
-            node = restrictions.find(tag)
-            if node is not None and (node.text or "").strip():
-                values[key] = int((node.text or "0").strip())
+                values[key] = _flag(node, f"restrictions/{tag}")
+        for tag, key, high in (
+            ("los/min", "min_los", 28),
+            ("los/max", "max_los", 28),
+            ("advance_purchase/min", "advance_purchase_min", 730),
+            ("advance_purchase/max", "advance_purchase_max", 730),
+            ("min_stay_through", "min_stay_through", 28),
+        ):
+            found = _whole(restrictions.find(tag), f"restrictions/{tag}", low=0 if "advance" in key else 1, high=high)
+            if found is not None:
+                values[key] = found
     return values
 
 
@@ -347,6 +438,21 @@ def _errors(code: str, description: str, property_id: str | None = None) -> byte
     errors = el("errors", parent=result)
     parent = el("property", {"id": property_id}, parent=errors) if property_id else errors
     el("error", {"code": code, "description": description}, parent=parent)
+    return serialise(result)
+
+
+def _cell_errors(property_id: str, problems: list[tuple[str, str, Element]]) -> bytes:
+    """A SetARI v2 partial success (HTTP 207): each error nested where it applies,
+    ``property/(inventory|rate)/update/date_range/error``, as Agoda answers."""
+    result = el("result", {"TUID": str(uuid.uuid4()), "timestamp": _stamp()})
+    prop = el("property", {"id": property_id}, parent=result)
+    for code, description, update in problems:
+        section = el("rate" if update.get("rateplan_id") else "inventory", parent=prop)
+        target = {"room_id": update.get("room_id"), "rateplan_id": update.get("rateplan_id")}
+        node = el("update", target, parent=section)
+        date_range = update.find("date_range")
+        bounds = {"from": date_range.get("from"), "to": date_range.get("to")} if date_range is not None else {}
+        el("error", {"code": code, "description": description}, parent=el("date_range", bounds, parent=node))
     return serialise(result)
 
 

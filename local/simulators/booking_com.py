@@ -8,6 +8,10 @@ B.XML ``POST /hotels/xml/roomrates`` and ``POST /token-based-authentication/exch
 account's username/password, or ``Bearer <jwt>`` issued by the exchange.
 
 Enforced: one hotel and one calendar month per ARI request, BookingLimit ≤ 254, known rooms;
+every ARI field applied exactly or the message refused with an OpenTravel error
+(``opentravel_ari.py``: InvCode or InvTypeCode, a range without End, day-of-week patterns,
+per-occupancy prices; an unknown restriction, a fractional stay length or an unknown attribute is
+an error, never a crash or a silent drop);
 polls for a hotel no closer than ``min_poll_interval_seconds`` (429 + Retry-After); every
 unacknowledged reservation is re-sent on every poll.
 """
@@ -20,12 +24,12 @@ import hmac
 import json
 import secrets
 import time
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import jwt
 
+from local.simulators import opentravel_ari
 from local.simulators.core import Reply, Request, Revision, Simulator, WebhookCall, WebhookTarget
 from local.simulators.xml_tools import BadMessage, Element, el, local, ns_of, parse, q, required, serialise
 
@@ -346,27 +350,36 @@ class BookingComSimulator(Simulator):
         if hotel is None:
             self.note_ari_message("ari", request.body, "rejected")
             return Reply(body=self._errors(rs_tag, "6", "392", f"no access to hotel {hotel_id}"))
-        changes: list[tuple[str, str | None, date, date, dict[str, Any]]] = []
+        changes: list[tuple[opentravel_ari.Target, str | None, dict[str, Any]]] = []
         months: set[tuple[int, int]] = set()
-        for message in container.findall(q(OTA_NS, "AvailStatusMessage" if avail else "RateAmountMessage")):
+        tag = "AvailStatusMessage" if avail else "RateAmountMessage"
+        for message in container.findall(q(OTA_NS, tag)):
+            opentravel_ari.check_known(message, expected)
             control = message.find(q(OTA_NS, "StatusApplicationControl"))
             if control is None:
                 raise BadMessage("a message lacks StatusApplicationControl")
-            start = date.fromisoformat(required(control, "Start", "StatusApplicationControl"))
-            end = date.fromisoformat(required(control, "End", "StatusApplicationControl"))
-            room_id = required(control, "InvTypeCode", "StatusApplicationControl")
-            rate_plan = control.get("RatePlanCode")
-            room = hotel.room(room_id)
-            if room is None or (rate_plan and rate_plan not in {p.rate_plan_id for p in room.rate_plans}):
+            target = opentravel_ari.target_of(control)
+            room = hotel.room(target.room_id)
+            plan = target.rate_plan_id
+            if room is None or (plan and plan not in {p.rate_plan_id for p in room.rate_plans}):
                 self.note_ari_message("ari", request.body, "rejected")
-                return Reply(body=self._errors(rs_tag, "3", "367", f"unknown room/rate {room_id}/{rate_plan}"))
-            months |= {(start.year, start.month), (end.year, end.month)}
-            changes.extend(self._values(message, avail, room_id, rate_plan, start, end))
+                return Reply(body=self._errors(rs_tag, "3", "367", f"unknown room/rate {target.room_id}/{plan}"))
+            months |= opentravel_ari.months_of(target)
+            if avail:
+                for rate_plan, values in opentravel_ari.avail_values(message, target, lambda path: q(OTA_NS, path)):
+                    changes.append((target, rate_plan, values))
+            else:
+                changes.extend(
+                    (target, plan, values)
+                    for values in opentravel_ari.rate_values(message, lambda path: q(OTA_NS, path))
+                )
         if len(months) > 1:
             self.note_ari_message("ari", request.body, "rejected")
             return Reply(body=self._errors(rs_tag, "3", "401", "one request may cover one month only"))
-        for room_id, rate_plan, start, end, values in changes:
-            self.record_ari(hotel_id, room_id, rate_plan, start, end, values)
+        for target, rate_plan, values in changes:
+            self.record_ari(
+                hotel_id, target.room_id, rate_plan, target.start, target.end, values, weekdays=target.weekdays
+            )
         warnings = (
             ["simulated partial success: some dates were adjusted"]
             if self.take_fault("partial_success", "ari")
@@ -374,31 +387,3 @@ class BookingComSimulator(Simulator):
         )
         self.note_ari_message("ari", request.body, "accepted")
         return Reply(body=self._success(rs_tag, warnings))
-
-    def _values(
-        self, message: Element, avail: bool, room_id: str, rate_plan: str | None, start: date, end: date
-    ) -> list[tuple[str, str | None, date, date, dict[str, Any]]]:
-        found: list[tuple[str, str | None, date, date, dict[str, Any]]] = []
-        if not avail:
-            for amount in message.findall(q(OTA_NS, "Rates/Rate/BaseByGuestAmts/BaseByGuestAmt")):
-                value = Decimal(required(amount, "AmountAfterTax", "BaseByGuestAmt"))
-                found.append((room_id, rate_plan, start, end, {"rate": value, "currency": amount.get("CurrencyCode")}))
-            return found
-        limit = message.get("BookingLimit")
-        if limit is not None:
-            if int(limit) > MAX_BOOKING_LIMIT or int(limit) < 0:
-                raise BadMessage(f"BookingLimit {limit} is outside 0..{MAX_BOOKING_LIMIT}")
-            found.append((room_id, None, start, end, {"availability": int(limit)}))
-        for los in message.findall(q(OTA_NS, "LengthsOfStay/LengthOfStay")):
-            kind = los.get("MinMaxMessageType")
-            key = {"SetMinLOS": "min_los", "SetMaxLOS": "max_los"}.get(kind or "")
-            if key:
-                found.append((room_id, rate_plan, start, end, {key: int(required(los, "Time", "LengthOfStay"))}))
-        status = message.find(q(OTA_NS, "RestrictionStatus"))
-        if status is not None:
-            restriction = status.get("Restriction", "Master")
-            key = {"Master": "stop_sell", "Arrival": "closed_to_arrival", "Departure": "closed_to_departure"}[
-                restriction
-            ]
-            found.append((room_id, rate_plan, start, end, {key: status.get("Status") == "Close"}))
-        return found

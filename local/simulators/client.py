@@ -73,12 +73,24 @@ class SimulatorClient:
     def stop_generator(self) -> Any:
         return self._call("DELETE", "/generator")
 
-    def set_webhook(self, url: str, secret: str, *, attempts: int = 3, retry_delay_seconds: float = 15.0) -> Any:
-        return self._call(
-            "PUT",
-            "/webhook",
-            json={"url": url, "secret": secret, "attempts": attempts, "retry_delay_seconds": retry_delay_seconds},
-        )
+    def set_webhook(
+        self,
+        url: str,
+        secret: str,
+        *,
+        attempts: int = 3,
+        retry_delay_seconds: float = 15.0,
+        username: str | None = None,
+    ) -> Any:
+        body: dict[str, Any] = {
+            "url": url,
+            "secret": secret,
+            "attempts": attempts,
+            "retry_delay_seconds": retry_delay_seconds,
+        }
+        if username:
+            body["username"] = username
+        return self._call("PUT", "/webhook", json=body)
 
     def clear_webhook(self) -> Any:
         return self._call("DELETE", "/webhook")

@@ -33,9 +33,16 @@ Fault kinds: ``latency`` (delay, then answer), ``http_error`` (``status``, defau
 the connection), ``malformed``, ``truncated``, ``billion_laughs``, ``external_entity``,
 ``duplicate`` (each pending reservation delivered twice), ``out_of_order`` (originals held back
 one poll, so modifications and cancellations arrive first), ``partial_success``,
-``missing_field`` (the first reservation of the next delivery lacks a required field) and
-``ota_error`` (the OTA's own error ``code``). ``operation`` limits a fault to ``reservations``,
+``missing_field`` (the first reservation of the next delivery lacks a required field),
+``ota_error`` (the OTA's own error ``code``) and ``foreign_hotel`` (the next delivery for a hotel
+also carries the unacknowledged reservations of the simulator's other hotels, each naming its own
+hotel, as a misrouting OTA would). ``operation`` limits a fault to ``reservations``,
 ``ack``, ``ari``, ``discovery``, ``token`` or ``any``; ``count`` is how many requests it hits.
+
+Every simulator refuses a request body over ``max_request_bytes`` (1 MiB) with 413, unread, and
+either applies each field of an ARI message exactly (day-of-week patterns, per-occupancy and
+length-of-stay rates included) or refuses the whole message with its protocol's error: a field
+it does not know is an error, never silently ignored.
 
 Simulators are dev-only code: they may use anything in requirements-dev.txt and are never
 imported by ``chalicelib``.
@@ -74,6 +81,7 @@ FAULT_KINDS = (
     "partial_success",
     "missing_field",
     "ota_error",
+    "foreign_hotel",
 )
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -104,6 +112,7 @@ class WebhookTarget:
 
     url: str
     secret: str
+    username: str | None = None  # Expedia's Booking Notification presents a user name too
     attempts: int = 3  # Agoda: the hint, then 3 retries 15 s apart; here configurable
     retry_delay_seconds: float = 15.0
     timeout_seconds: float = 5.0
@@ -231,6 +240,9 @@ class Simulator:
     # Expedia takes its own bookings off the availability it shows (and puts cancellations back),
     # which is why the channel manager must not send it that decrement again.
     applies_own_bookings: ClassVar[bool] = False
+    # Request bodies larger than this are refused unread with 413 (every OTA caps its messages;
+    # Expedia's 3000 updates fit in well under 1 MiB). Settable per instance for tests.
+    max_request_bytes: int = 1024 * 1024
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, credentials: dict[str, str] | None = None) -> None:
         self.host = host
@@ -406,11 +418,12 @@ class Simulator:
         ``out_of_order`` faults had their say. Marks them delivered."""
         wanted = set(actions) if actions else None
         with self.lock:
+            misrouted = self.take_fault("foreign_hotel", "reservations") is not None
             selected = [
                 r
                 for r in self.revisions
                 if not r.acknowledged
-                and (hotel_id is None or r.hotel_id == hotel_id)
+                and (hotel_id is None or misrouted or r.hotel_id == hotel_id)
                 and (wanted is None or r.action in wanted)
             ]
             if self.take_fault("out_of_order", "reservations") is not None:
@@ -435,17 +448,32 @@ class Simulator:
             return done
 
     def record_ari(
-        self, hotel_id: str, room_id: str, rate_plan_id: str | None, start: date, end: date, values: dict[str, Any]
+        self,
+        hotel_id: str,
+        room_id: str,
+        rate_plan_id: str | None,
+        start: date,
+        end: date,
+        values: dict[str, Any],
+        *,
+        weekdays: frozenset[int] | None = None,
     ) -> int:
-        """Apply values to every night of the range; returns the nights touched."""
+        """Apply values to every night of the range (only those whose ``date.weekday()`` is in
+        ``weekdays``, when given); returns the nights touched."""
         clean = {key: value for key, value in values.items() if value is not None}
         nights = 0
         with self.lock:
             night = start
             while night <= end:
-                key = (hotel_id, room_id, rate_plan_id or "", night.isoformat())
-                self.ari.setdefault(key, {}).update(clean)
-                nights += 1
+                if weekdays is None or night.weekday() in weekdays:
+                    key = (hotel_id, room_id, rate_plan_id or "", night.isoformat())
+                    cell = self.ari.setdefault(key, {})
+                    for name, value in clean.items():
+                        if isinstance(value, dict) and isinstance(cell.get(name), dict):
+                            cell[name] = {**cell[name], **value}  # per-occupancy / per-LOS rates merge
+                        else:
+                            cell[name] = value
+                    nights += 1
                 night += timedelta(days=1)
         return nights
 
@@ -574,6 +602,10 @@ class Simulator:
         """The notification announcing ``revision`` (None: this OTA does not notify)."""
         return None
 
+    def webhook_accepted(self, revision: Revision, body: bytes, entry: dict[str, Any]) -> bool:
+        """Whether a 2xx answer means delivered (Expedia's push reads the RS; the hints need no more)."""
+        return True
+
     def _notify(self, revision: Revision) -> None:
         target = self.webhook
         if target is None or self.webhook_call(revision, target) is None:
@@ -601,13 +633,15 @@ class Simulator:
                     call.url, content=call.body, headers=call.headers, timeout=target.timeout_seconds, trust_env=False
                 )
                 entry["status"] = response.status_code
+                entry["delivered"] = 200 <= response.status_code < 300 and self.webhook_accepted(
+                    revision, response.content, entry
+                )
             except httpx.HTTPError as exc:
                 entry["status"] = None
                 entry["error"] = type(exc).__name__
             with self.lock:
                 self.webhook_log.append(entry)
-            status = entry.get("status")
-            if isinstance(status, int) and 200 <= status < 300:
+            if entry.get("delivered"):
                 return
             if attempt < target.attempts:
                 time.sleep(target.retry_delay_seconds)
@@ -616,7 +650,12 @@ class Simulator:
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         split = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
+        raw_length = (handler.headers.get("Content-Length") or "0").strip()
+        length = int(raw_length) if raw_length.isdigit() else -1
+        if length < 0 or length > self.max_request_bytes:
+            # Refused unread (a real OTA's front end does the same): 413, and the connection closes.
+            self._send(handler, self.oversized_reply(length), close=True)
+            return
         body = handler.rfile.read(length) if length else b""
         request = Request(
             method=handler.command,
@@ -647,13 +686,28 @@ class Simulator:
             with contextlib.suppress(OSError):
                 handler.connection.shutdown(2)
             return
+        self._send(handler, reply)
+
+    def _send(self, handler: BaseHTTPRequestHandler, reply: Reply, *, close: bool = False) -> None:
         handler.send_response(reply.status)
         handler.send_header("Content-Type", reply.content_type)
         handler.send_header("Content-Length", str(len(reply.body)))
         for name, value in reply.headers.items():
             handler.send_header(name, value)
+        if close:
+            handler.send_header("Connection", "close")
+            handler.close_connection = True
         handler.end_headers()
         handler.wfile.write(reply.body)
+
+    def oversized_reply(self, length: int) -> Reply:
+        """The answer to a body over ``max_request_bytes`` (or an unreadable Content-Length)."""
+        text = (
+            f"request body of {length} bytes exceeds the limit of {self.max_request_bytes} bytes"
+            if length >= 0
+            else "Content-Length is missing a number"
+        )
+        return Reply(status=413 if length >= 0 else 400, body=text.encode(), content_type="text/plain")
 
     def _protocol(self, request: Request, operation: str) -> tuple[Reply, str | None]:
         fault = self._transport_fault(operation)
@@ -804,6 +858,7 @@ class Simulator:
                     self.webhook = WebhookTarget(
                         url=str(payload["url"]),
                         secret=str(payload["secret"]),
+                        username=str(payload["username"]) if payload.get("username") else None,
                         attempts=int(payload.get("attempts", 3)),
                         retry_delay_seconds=float(payload.get("retry_delay_seconds", 15.0)),
                     )

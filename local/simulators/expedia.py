@@ -10,7 +10,9 @@ wrong namespace or root, ``Authentication`` not first); 3107 more than 3000 upda
 message; 3109 nights beyond two years; 3202 unknown room type or rate plan; 4001 another request
 for the same hotel still running (one connection per hotel; retryable). Warnings 7013 come with
 the ``partial_success`` fault. Bookings stay ``pending``/``retrieved`` (and are re-sent by every
-retrieval) until a BookingConfirm names them.
+retrieval) until a BookingConfirm names them, or until a Booking Notification push of them (when
+a webhook is configured: ``PUT /_control/webhook {"url", "secret", "username"}``) is answered with
+the matching RS carrying ``<Success/>`` and our confirmation number (``expedia_bn.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from local.simulators.core import Reply, Request, Revision, Simulator
+from local.simulators import eqc_ar, expedia_bn
+from local.simulators.core import Reply, Request, Revision, Simulator, WebhookCall, WebhookTarget
 from local.simulators.xml_tools import BadMessage, Element, el, local, ns_of, parse, q, required, serialise
 
 NS_AR_REQUEST = "http://www.expediaconnect.com/EQC/AR/2011/06"
@@ -60,6 +63,28 @@ class ExpediaSimulator(Simulator):
         super().__init__(**kwargs)
         self._busy: set[str] = set()
         self._busy_lock = threading.Lock()
+
+    # -- Booking Notification push (local/simulators/expedia_bn.py) ------------------------------------------
+
+    def webhook_call(self, revision: Revision, target: WebhookTarget) -> WebhookCall | None:
+        """The BN SOAP message for the revision, the credentials in its header."""
+        return WebhookCall(
+            url=target.url,
+            body=expedia_bn.notification(revision, target.username or "expedia-bn", target.secret),
+            headers={
+                "Content-Type": "text/xml; charset=utf-8",
+                "SOAPAction": f'"{expedia_bn.MESSAGES[revision.action]}"',
+            },
+        )
+
+    def webhook_accepted(self, revision: Revision, body: bytes, entry: dict[str, Any]) -> bool:
+        """Delivered only on the matching RS with Success and a hotel confirmation number: then the
+        booking is confirmed, as a BookingConfirm would, and leaves the retrieval feed."""
+        ok, confirmation = expedia_bn.accepted(revision, body)
+        entry["confirm_number"] = confirmation
+        if ok:
+            self.acknowledge(lambda r: r.seq == revision.seq)
+        return ok
 
     def operation_of(self, request: Request) -> str:
         route = _ROUTES.get(request.path)
@@ -193,13 +218,15 @@ class ExpediaSimulator(Simulator):
             booking_type = required(number, "bookingType", "BookingConfirmNumber")
             required(number, "confirmNumber", "BookingConfirmNumber")
             actions = {action for action, name in _TYPES.items() if name == booking_type}
-            self.acknowledge(
-                lambda r, booking_id=booking_id, actions=actions: (
+
+            def confirmed(r: Revision, booking_id: str = booking_id, actions: set[str] = actions) -> bool:
+                return (
                     r.reservation_id == booking_id
                     and r.action in actions
                     and (hotel_id is None or r.hotel_id == hotel_id)
                 )
-            )
+
+            self.acknowledge(confirmed)
         rs = el("BookingConfirmRS")
         el("Success", parent=rs)
         return Reply(body=serialise(rs, NS_BC_RESPONSE))
@@ -237,6 +264,33 @@ class ExpediaSimulator(Simulator):
 
     # -- availability and rates ----------------------------------------------------------------------------------
 
+    def _read_room(
+        self,
+        hotel: Any,
+        hotel_id: str,
+        room: Element,
+        start: date,
+        end: date,
+        weekdays: frozenset[int] | None,
+        nights: int,
+        read: eqc_ar.ReadUpdate,
+    ) -> None:
+        room_id = required(room, "id", "RoomType")
+        known = hotel.room(room_id)
+        if known is None:
+            raise EqcError(3202, f"room type {room_id} not found for hotel {hotel_id}")
+        values = eqc_ar.room_values(room)
+        if values:
+            # An update = one night of one room type or rate plan that carries values.
+            read.updates += nights
+            read.changes.append(eqc_ar.Change(room_id, None, start, end, values, weekdays))
+        for plan in room.findall(q(NS_AR_REQUEST, "RatePlan")):
+            plan_id = required(plan, "id", "RatePlan")
+            if plan_id not in {p.rate_plan_id for p in known.rate_plans}:
+                raise EqcError(3202, f"rate plan {plan_id} not found for room type {room_id}")
+            read.updates += nights
+            read.changes.append(eqc_ar.Change(room_id, plan_id, start, end, eqc_ar.plan_values(plan), weekdays))
+
     def _avail_rate(self, root: Element, hotel_id: str | None, body: bytes) -> Reply:
         if hotel_id is None:
             raise BadMessage("AvailRateUpdateRQ needs a Hotel")
@@ -246,47 +300,41 @@ class ExpediaSimulator(Simulator):
             raise EqcError(int(error.code or 4000), "simulated Expedia failure")
         hotel = self.hotels[hotel_id]
         today = datetime.now(UTC).date()
-        changes: list[tuple[str, str | None, date, date, dict[str, Any]]] = []
-        updates = 0
+        read = eqc_ar.ReadUpdate()
         for update in root.findall(q(NS_AR_REQUEST, "AvailRateUpdate")):
+            eqc_ar.check_known(update, "AvailRateUpdateRQ")
             ranges = update.findall(q(NS_AR_REQUEST, "DateRange"))
             rooms = update.findall(q(NS_AR_REQUEST, "RoomType"))
             if not ranges or not rooms:
                 raise BadMessage("AvailRateUpdate needs DateRange and RoomType")
             for date_range in ranges:
-                start = date.fromisoformat(required(date_range, "from", "DateRange"))
-                end = date.fromisoformat(required(date_range, "to", "DateRange"))
+                start, end = _dates(date_range)
                 if end < start:
                     raise EqcError(3108, f"DateRange to {end} is before from {start}")
                 if end > today + timedelta(days=MAX_DAYS_AHEAD):
                     raise EqcError(3109, f"{end} is more than two years ahead")
-                nights = (end - start).days + 1
+                weekdays = eqc_ar.weekdays_of(date_range)
+                nights = sum(
+                    1
+                    for offset in range((end - start).days + 1)
+                    if weekdays is None or (start + timedelta(days=offset)).weekday() in weekdays
+                )
                 for room in rooms:
-                    room_id = required(room, "id", "RoomType")
-                    known = hotel.room(room_id)
-                    if known is None:
-                        raise EqcError(3202, f"room type {room_id} not found for hotel {hotel_id}")
-                    values: dict[str, Any] = {}
-                    if room.get("closed") is not None:
-                        values["stop_sell"] = room.get("closed") == "true"
-                    inventory = room.find(q(NS_AR_REQUEST, "Inventory"))
-                    if inventory is not None and inventory.get("totalInventoryAvailable") is not None:
-                        values["availability"] = int(inventory.get("totalInventoryAvailable", "0"))
-                    if values:
-                        # An update = one night of one room type or rate plan that carries values.
-                        updates += nights
-                        changes.append((room_id, None, start, end, values))
-                    for plan in room.findall(q(NS_AR_REQUEST, "RatePlan")):
-                        plan_id = required(plan, "id", "RatePlan")
-                        if plan_id not in {p.rate_plan_id for p in known.rate_plans}:
-                            raise EqcError(3202, f"rate plan {plan_id} not found for room type {room_id}")
-                        updates += nights
-                        changes.append((room_id, plan_id, start, end, _plan_values(plan)))
+                    self._read_room(hotel, hotel_id, room, start, end, weekdays, nights, read)
+        changes, updates = read.changes, read.updates
         if updates > MAX_UPDATES:
             self.note_ari_message("ari", body, "rejected")
             raise EqcError(3107, f"{updates} updates in one message; the maximum is {MAX_UPDATES}")
-        for room_id, plan_id, start, end, values in changes:
-            self.record_ari(hotel_id, room_id, plan_id, start, end, values)
+        for change in changes:
+            self.record_ari(
+                hotel_id,
+                change.room_id,
+                change.rate_plan_id,
+                change.start,
+                change.end,
+                change.values,
+                weekdays=change.weekdays,
+            )
         self.note_ari_message("ari", body, "accepted")
         rs = el("AvailRateUpdateRS")
         success = el("Success", parent=rs)
@@ -297,25 +345,14 @@ class ExpediaSimulator(Simulator):
         return Reply(body=serialise(rs, NS_AR_RESPONSE))
 
 
-def _plan_values(plan: Element) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if plan.get("closed") is not None:
-        values["stop_sell"] = plan.get("closed") == "true"
-    rate = plan.find(q(NS_AR_REQUEST, "Rate"))
-    if rate is not None:
-        per_day = rate.find(q(NS_AR_REQUEST, "PerDay"))
-        if per_day is not None:
-            values["rate"] = Decimal(required(per_day, "rate", "PerDay"))
-            values["currency"] = rate.get("currency")
-    restrictions = plan.find(q(NS_AR_REQUEST, "Restrictions"))
-    if restrictions is not None:
-        for attribute, key in (("minLOS", "min_los"), ("maxLOS", "max_los")):
-            if restrictions.get(attribute) is not None:
-                values[key] = int(restrictions.get(attribute, "0"))
-        for attribute, key in (("closedToArrival", "closed_to_arrival"), ("closedToDeparture", "closed_to_departure")):
-            if restrictions.get(attribute) is not None:
-                values[key] = restrictions.get(attribute) == "true"
-    return values
+def _dates(date_range: Element) -> tuple[date, date]:
+    try:
+        return (
+            date.fromisoformat(required(date_range, "from", "DateRange")),
+            date.fromisoformat(required(date_range, "to", "DateRange")),
+        )
+    except ValueError:
+        raise BadMessage("DateRange from/to must be dates (YYYY-MM-DD)") from None
 
 
 def _error(tag: str, namespace: str, code: int, text: str) -> bytes:

@@ -159,6 +159,7 @@ class TravelokaSimulator(Simulator):
         return {
             "revision_id": revision.seq,
             "booking_id": revision.reservation_id,
+            "hotel_id": revision.hotel_id,
             "type": revision.action,
             "status": "cancelled" if revision.action == "cancel" else "confirmed",
             "created_at": revision.booked_at.isoformat(),
@@ -201,36 +202,67 @@ class TravelokaSimulator(Simulator):
         problems: list[dict[str, Any]] = []
         accepted = 0
         for index, update in enumerate(updates):
+            if not isinstance(update, dict):
+                problems.append({"index": index, "code": "invalid_field", "message": "an update must be an object"})
+                continue
             unknown = set(update) - _KNOWN_KEYS
             if unknown:
                 problems.append({"index": index, "code": "unsupported_field", "message": f"unknown {sorted(unknown)}"})
                 continue
-            start, end = date.fromisoformat(update["from"]), date.fromisoformat(update["to"])
+            try:
+                start, end, values = _update_values(update)
+            except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
+                # A field it cannot apply refuses that update with a protocol error, never a crash.
+                problems.append({"index": index, "code": "invalid_field", "message": f"{type(exc).__name__}: {exc}"})
+                continue
             if end > today + timedelta(days=MAX_DAYS_AHEAD) or (end - start).days + 1 > MAX_RANGE_DAYS or end < start:
                 problems.append({"index": index, "code": "bad_dates", "message": f"{start}..{end} is not accepted"})
                 continue
-            room = hotel.room(str(update["room_id"]))
+            room = hotel.room(str(update.get("room_id")))
             plan_id = update.get("rate_plan_id")
             if room is None or (plan_id and plan_id not in {p.rate_plan_id for p in room.rate_plans}):
                 problems.append(
-                    {"index": index, "code": "unknown_room", "message": f"room {update['room_id']}/{plan_id}"}
+                    {"index": index, "code": "unknown_room", "message": f"room {update.get('room_id')}/{plan_id}"}
                 )
                 continue
             if partial and index == 0:
                 problems.append({"index": index, "code": "simulated", "message": "simulated partial failure"})
                 continue
-            values: dict[str, Any] = {
-                "availability": update.get("availability"),
-                "stop_sell": update.get("stop_sell"),
-                "closed_to_arrival": update.get("closed_to_arrival"),
-                "min_los": update.get("min_stay"),
-            }
-            if update.get("rate") is not None:
-                values["rate"] = Decimal(str(update["rate"]["amount"]))
-                values["currency"] = update["rate"]["currency"]
             self.record_ari(hotel_id, room.room_id, plan_id, start, end, values)
             accepted += 1
         self.note_ari_message("ari", request.body, "partial" if problems else "accepted")
         if problems and not accepted:
             return _json(422, {"error": {"code": "rejected", "message": "no update accepted"}, "errors": problems})
         return _json(207 if problems else 200, {"accepted": accepted, "errors": problems})
+
+
+def _whole(value: Any, name: str, low: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be a whole number ≥ {low}")
+    return value
+
+
+def _flag(value: Any, name: str) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false")
+    return value
+
+
+def _update_values(update: dict[str, Any]) -> tuple[date, date, dict[str, Any]]:
+    """The dates and values of one ARI update, each checked (our JSON contract)."""
+    start, end = date.fromisoformat(str(update["from"])), date.fromisoformat(str(update["to"]))
+    values: dict[str, Any] = {
+        "availability": _whole(update.get("availability"), "availability", 0),
+        "stop_sell": _flag(update.get("stop_sell"), "stop_sell"),
+        "closed_to_arrival": _flag(update.get("closed_to_arrival"), "closed_to_arrival"),
+        "min_los": _whole(update.get("min_stay"), "min_stay", 1),
+    }
+    if update.get("rate") is not None:
+        amount = Decimal(str(update["rate"]["amount"]))
+        if not amount.is_finite() or amount < 0:
+            raise ValueError("rate.amount must be an amount")
+        values["rate"] = amount
+        values["currency"] = str(update["rate"]["currency"])
+    return start, end, values

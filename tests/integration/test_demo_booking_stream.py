@@ -69,11 +69,15 @@ def test_an_overbooking_sells_the_last_rooms_on_one_channel_and_one_more_on_anot
 
 
 def test_only_the_otas_that_notify_get_a_webhook_target(simulators: dict[str, Simulator]) -> None:
-    assert sorted(point_webhooks_at(simulators, "http://127.0.0.1:8000/")) == ["agoda", "booking_com"]
+    # Expedia pushes its bookings (Booking Notification, issue 16.5); Traveloka only is polled.
+    assert sorted(point_webhooks_at(simulators, "http://127.0.0.1:8000/")) == ["agoda", "booking_com", "expedia"]
     assert simulators["agoda"].webhook is not None
     assert simulators["agoda"].webhook.url == "http://127.0.0.1:8000/webhooks/agoda"
     assert simulators["agoda"].webhook.secret == DEMO_WEBHOOK_SECRETS["agoda"]
-    assert simulators["expedia"].webhook is None and simulators["traveloka"].webhook is None
+    assert simulators["expedia"].webhook is not None
+    assert simulators["expedia"].webhook.url == "http://127.0.0.1:8000/webhooks/expedia"
+    assert simulators["expedia"].webhook.username == "demo-expedia-bn"
+    assert simulators["traveloka"].webhook is None
 
 
 def test_the_demo_seed_sets_the_demo_poll_interval_and_seals_the_webhook_secrets(

@@ -17,7 +17,7 @@ from chalicelib.aws.queues import queue_url
 from chalicelib.aws.resources import SYNC_JOBS_QUEUE
 from chalicelib.db.models import WebhookReceipt
 from chalicelib.db.unit_of_work import unit_of_work
-from chalicelib.domain import webhooks
+from chalicelib.ota import webhooks
 from chalicelib.services import webhook_service
 from tests.factories import Identity, body_of
 from tests.ota_factories import make_account, make_connection, make_property
@@ -225,7 +225,7 @@ def test_an_inactive_connection_is_ignored(aws: object, identity: Identity) -> N
 
 
 def test_unknown_ota_is_404(hotels: dict[str, int], identity: Identity) -> None:
-    for ota in ("expedia", "nowhere"):
+    for ota in ("traveloka", "nowhere"):  # Expedia pushes bookings: tests/integration/test_expedia_push.py
         response = identity.client.http.post(
             f"/webhooks/{ota}", headers={"Content-Type": "application/json"}, body=b"{}"
         )

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from chalicelib.domain import webhooks
 from chalicelib.domain.ota_accounts import credential_problems
 from chalicelib.domain.ota_codes import OtaCode
+from chalicelib.ota import webhooks
 
 NOW = 1_800_000_000.0
 SECRET = "whsec-0123456789abcdef"
@@ -146,7 +146,10 @@ def test_the_webhook_secret_is_an_optional_credential_of_the_otas_that_notify() 
     assert credential_problems(OtaCode.AGODA, {"api_key": "k", "webhook_secret": SECRET}) == []
     assert credential_problems(OtaCode.AGODA, {"api_key": "k"}) == []
     assert credential_problems(OtaCode.BOOKING_COM, {"username": "u", "password": "p", "webhook_secret": "s"}) == []
-    problems = credential_problems(OtaCode.EXPEDIA, {"username": "u", "password": "p", "webhook_secret": "s"})
+    # Expedia's Booking Notification push presents a user name and the secret (issue 16.5).
+    expedia = {"username": "u", "password": "p", "webhook_username": "bn", "webhook_secret": "s"}
+    assert credential_problems(OtaCode.EXPEDIA, expedia) == []
+    problems = credential_problems(OtaCode.TRAVELOKA, {"api_key": "k", "webhook_secret": "s"})
     assert [p.field for p in problems] == ["credentials.webhook_secret"]
     # Optional only: it does not stand in for the required fields.
     assert [p.field for p in credential_problems(OtaCode.AGODA, {"webhook_secret": "s"})] == ["credentials.api_key"]

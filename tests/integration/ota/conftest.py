@@ -4,11 +4,9 @@ schemas (compiled once per session)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,8 +19,7 @@ from chalicelib.ota.factory import build_adapter
 from chalicelib.ota.transport import HttpSettings, RetryPolicy
 from local.simulators import DEMO_HOTEL_IDS, SIMULATORS, Simulator, demo_hotel
 from local.simulators.client import SimulatorClient
-
-PROJECT_DIR = Path(__file__).resolve().parents[3]
+from tests.support.ota_schemas import SchemaSet, schema_set
 
 
 @dataclass(frozen=True)
@@ -176,47 +173,9 @@ def traveloka() -> Iterator[OtaHarness]:
 # --- published schemas --------------------------------------------------------------------------------
 
 
-def ota_ref_dir() -> Path:
-    shared = os.environ.get("PTX_SHARED_DIR")
-    base = Path(shared) if shared else PROJECT_DIR.parent / "shared"
-    return base / "ota-ref"
-
-
-class SchemaSet:
-    """Compiles a schema on first use and keeps it for the session (the OpenTravel ones are big)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._compiled: dict[str, Any] = {}
-
-    def get(self, relative: str) -> Any:
-        from lxml import etree
-
-        if relative not in self._compiled:
-            self._compiled[relative] = etree.XMLSchema(etree.parse(str(self.root / relative)))
-        return self._compiled[relative]
-
-    def errors(self, relative: str, document: bytes) -> list[str]:
-        """Validation errors of ``document`` against the schema (empty when valid)."""
-        from lxml import etree
-
-        schema = self.get(relative)
-        parser = etree.XMLParser(resolve_entities=False, no_network=True)
-        tree = etree.fromstring(document, parser)
-        if schema.validate(tree):
-            return []
-        return [f"{error.line}:{error.message}" for error in schema.error_log]
-
-
 @pytest.fixture(scope="session")
 def ota_schemas() -> SchemaSet:
-    root = ota_ref_dir()
-    if not root.is_dir():
-        pytest.skip(
-            f"the published OTA schemas are not at {root} (set PTX_SHARED_DIR to the folder holding ota-ref/); "
-            "conformance cannot be checked without them"
-        )
-    return SchemaSet(root)
+    return schema_set()
 
 
 class RecordingTransport(httpx.BaseTransport):

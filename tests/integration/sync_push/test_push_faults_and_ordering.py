@@ -198,3 +198,20 @@ def test_two_workers_on_one_connection_take_turns_and_send_once(
         assert [report.updates for report in reports] == [1, 1]
         assert len(push_world.ari_messages("booking_com")) == before + 2 * sent
     assert push_world.shown("booking_com")[push_world.hotel.night(9)] == 4
+
+
+def test_an_agoda_207_with_cell_errors_is_retried_not_taken_as_accepted(push_world: PushWorld) -> None:
+    # Issue 16.4: Agoda's 207 names the refused cell under property/.../update/date_range/error.
+    push_world.full_push_all()
+    push_world.controls["agoda"].add_fault("partial_success", count=1, operation="ari")
+    booking_service.ingest_ota_reservation(
+        ota_request(push_world.hotel, "P-207", "1", first=6, nights=1, ota=OtaCode.BOOKING_COM)
+    )
+    push_world.drain()
+    runs = [run for run in push_world.sync_runs("agoda") if run.kind == "push"]
+    refused = [run for run in runs if run.status != "ok"]
+    # The delivery with the 207 was not acknowledged: recorded with the failed cell, then redelivered
+    assert refused and runs[-1].status == "ok"
+    cell_errors = [error for run in refused for error in run.errors if error.get("code") == "2301"]
+    assert cell_errors and "room" in (cell_errors[0]["item_id"] or "")
+    assert push_world.shown("agoda") == push_world.calendar()
