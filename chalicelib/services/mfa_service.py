@@ -230,8 +230,17 @@ def remaining_recovery_codes(caller: Caller) -> int:
 def reset_for_user(caller: Caller, user_id: int) -> None:
     """An administrator removes a user's second factor (lost device); their sessions end.
 
-    The user must enroll again at next login if their role requires it.
+    The user must enroll again at next login if their role requires it. Not for one's own
+    account: that would remove a second factor with no re-authentication at all (a stolen
+    session could drop it); use ``POST /auth/2fa/disable`` (password and code) or ask another
+    administrator.
     """
+    if user_id == caller.user_id:
+        raise Conflict(
+            "You cannot reset your own second factor: use POST /auth/2fa/disable with your password "
+            "and a code, or ask another administrator.",
+            details=[{"field": "path.user_id", "message": "is your own account"}],
+        )
     with unit_of_work() as uow:
         user = user_repository.scoped_user(uow.session, user_id, caller.scope, for_update=True)
         if user is None:
