@@ -156,14 +156,10 @@ def main(argv: list[str] | None = None) -> int:
             urls = {code: sim.url for code, sim in simulators.items()}
             say(f"demo OTA seed: {seed_ota(urls, poll_interval_seconds=args.demo_poll_interval)}")
 
-        from chalice.cli.factory import CLIFactory
-        from chalice.local import HTTPServerThread, create_local_server
-
         from app import app
+        from local.api_server import start_server
 
-        config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="dev")
-        server_thread = HTTPServerThread(lambda: create_local_server(app, config, args.api_host, args.api_port))
-        server_thread.start()
+        server_thread, _ = start_server(app, str(PROJECT_DIR), args.api_host, args.api_port)
         shutdown.append(("api", server_thread.shutdown))
 
         from local.event_runner import EventRunner

@@ -184,6 +184,11 @@ def _check_pricing(session: Session, plan: RatePlan, room_type: RoomType) -> Non
             plan.base_rate = room_type.base_rate
         plan.base_rate = check_amount(plan.base_rate, plan.currency, field="body.base_rate")
         return
+    if plan.parent_id == plan.id:
+        raise InvalidInput(
+            "A rate plan cannot be derived from itself.",
+            details=[{"field": "body.parent_id", "message": "is this plan"}],
+        )
     parent = session.get(RatePlan, plan.parent_id)
     if parent is None or parent.room_type_id != room_type.id:
         raise InvalidInput(
@@ -278,7 +283,10 @@ def update_rate_plan(
             changes.setdefault("derivation_value", None)
         for name, value in changes.items():
             setattr(plan, name, value)
-        _check_pricing(session, plan, room_type)
+        # No autoflush while checking: loading the parent must not write a half-changed plan
+        # (a base plan given only a parent breaks ck_rate_plans_base_or_derived: a 500, not a 422).
+        with session.no_autoflush:
+            _check_pricing(session, plan, room_type)
         session.flush()
         catalog = calendar_repository.load_catalog(session, [room_type.id])  # refuses cycles
         today = calendar_upkeep.property_today(prop, now)
