@@ -64,8 +64,10 @@ def test_nul_characters_in_filters_and_guest_fields_are_422(identity: Identity) 
     before = counts()
     status, body = api.get("/properties?search=a%00b")
     assert status == 422 and fields(body) == {"query.search"}, body
-    status, body = api.post("/properties", {"code": "X1", "name": "a\u0000b", "country_code": "VN",
-                                            "timezone": "Asia/Ho_Chi_Minh", "currency": "VND"})  # fmt: skip
+    status, body = api.post(
+        "/properties",
+        {"code": "X1", "name": "a\u0000b", "country_code": "VN", "timezone": "Asia/Ho_Chi_Minh", "currency": "VND"},
+    )
     assert status == 422 and fields(body) == {"body.name"}, body
     assert counts() == before
 
@@ -128,7 +130,7 @@ def race(url: str, method: str, path: str, headers: dict[str, str], body: dict[s
             with httpx.Client(base_url=url, timeout=60) as client:
                 start.wait()
                 response = client.request(method, path, headers={**JSON_HEADERS, **headers}, content=json.dumps(body))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             failures.append(exc)
             return
         with guard:
@@ -155,15 +157,34 @@ def test_sixteen_identical_creates_make_one_record_and_fifteen_409s(identity: Id
     hotel = new_property(api)
     super_admin = identity.headers(role="Super Admin", country=None)
     admin = identity.headers(role="Admin", country=None)
-    property_body = {"code": "RACE-1", "name": "Race", "country_code": "VN", "timezone": "Asia/Ho_Chi_Minh",
-                     "currency": "VND"}  # fmt: skip
+    property_body = {
+        "code": "RACE-1",
+        "name": "Race",
+        "country_code": "VN",
+        "timezone": "Asia/Ho_Chi_Minh",
+        "currency": "VND",
+    }
     cases = [
         ("/properties", api.headers, property_body, "properties"),
-        (f"/properties/{hotel['id']}/room-types", api.headers,
-         {"code": "RACE", "name": "Race room", "total_rooms": 3, "base_rate": "100"}, "room_types"),  # fmt: skip
+        (
+            f"/properties/{hotel['id']}/room-types",
+            api.headers,
+            {"code": "RACE", "name": "Race room", "total_rooms": 3, "base_rate": "100"},
+            "room_types",
+        ),
         ("/roles", super_admin, {"name": "Race role", "permissions": ["BOOKINGS_READ"]}, "roles"),
-        ("/users", admin, {"email": "race@example.com", "full_name": "Racer", "country_code": "VN",
-                           "role_id": identity.role_id("Finance"), "password": "Morning-Glory-Tea-88"}, "users"),  # fmt: skip
+        (
+            "/users",
+            admin,
+            {
+                "email": "race@example.com",
+                "full_name": "Racer",
+                "country_code": "VN",
+                "role_id": identity.role_id("Finance"),
+                "password": "Morning-Glory-Tea-88",
+            },
+            "users",
+        ),
     ]
     with live_api() as url:
         for path, headers, body, table in cases:
