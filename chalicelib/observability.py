@@ -33,6 +33,19 @@ def database_error_fields(error: BaseException) -> dict[str, str] | None:
     return {name: str(args[0][key]) for key, name in _SAFE_DATABASE_FIELDS.items() if key in args[0]}
 
 
+def _chain(error: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return chain
+
+
+def _involves_database(error: BaseException) -> bool:
+    return any(database_error_fields(item) is not None for item in _chain(error))
+
+
 def safe_exception_text(exc_info: tuple[type[BaseException], BaseException, TracebackType | None]) -> str:
     """A traceback in which database errors show their class, SQLSTATE and constraint only.
 
@@ -40,11 +53,7 @@ def safe_exception_text(exc_info: tuple[type[BaseException], BaseException, Trac
     password hashes). Bound parameters never reach a message (``hide_parameters=True``).
     """
     _, error, _ = exc_info
-    chain: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    chain = _chain(error)
     if not any(database_error_fields(item) is not None for item in chain):
         return "".join(traceback.format_exception(*exc_info))
     parts: list[str] = []
@@ -61,6 +70,13 @@ class SafeFormatter(LambdaPowertoolsFormatter):
 
     def formatException(self, ei: Any) -> str:  # noqa: N802 - logging.Formatter's name
         return safe_exception_text(ei)
+
+    def _serialize_stacktrace(self, log_record: Any) -> Any:
+        serialized = super()._serialize_stacktrace(log_record)
+        error = log_record.exc_info[1] if isinstance(log_record.exc_info, tuple) else None
+        if serialized is not None and isinstance(error, BaseException) and _involves_database(error):
+            serialized["value"] = " ".join(f"{k}={v}" for k, v in (database_error_fields(error) or {}).items())
+        return serialized
 
 
 logger = Logger(service=SERVICE_NAME, level=os.environ.get("LOG_LEVEL", "INFO"), logger_formatter=SafeFormatter())

@@ -1,6 +1,7 @@
 """``make run``: the whole product on one machine, in one process tree.
 
-Starts, in order: the embedded PostgreSQL (data under ``.local/pgdata``, kept across restarts),
+Starts, in order: the embedded PostgreSQL (data under ``.local/pgdata``, kept across restarts,
+with the JWT signing keys in ``.local/jwt-signing-keys.json`` that seal its TOTP secrets),
 migrations, the idempotent demo seed, moto server (AWS stand-in), the AWS bootstrap (queues with
 DLQs, SNS topic, KMS key, secrets), the four OTA simulators with the demo OTA accounts and
 connections (``local.demo_ota``), the API on http://localhost:8000 and the event runner
@@ -128,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 
         from local.aws_bootstrap import bootstrap
 
-        resources = bootstrap()
+        # The JWT keyring seals the TOTP secrets kept in PostgreSQL: it lives beside the data.
+        resources = bootstrap(signing_keys_file=local_dir / "jwt-signing-keys.json")
         say(
             f"aws bootstrap: {len(resources.queue_urls)} queues, topic, KMS key, {len(resources.secret_arns)} secret(s)"
         )
