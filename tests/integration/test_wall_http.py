@@ -192,3 +192,15 @@ def test_sixteen_identical_creates_make_one_record_and_fifteen_409s(identity: Id
             outcome = race(url, "POST", path, headers, body)
             assert outcome == Counter({201: 1, 409: RACERS - 1}), (path, outcome)
             assert table_count(table) == before + 1
+
+
+def test_every_registered_unique_constraint_exists_in_the_schema(database_url: str) -> None:
+    from sqlalchemy import text
+
+    from chalicelib.api.db_errors import UNIQUE_FIELDS
+    from chalicelib.db.engine import unit_of_work
+
+    with unit_of_work() as uow:
+        names = set(uow.session.scalars(text("SELECT conname FROM pg_constraint WHERE contype = 'u'")))
+        names |= set(uow.session.scalars(text("SELECT indexname FROM pg_indexes WHERE indexdef LIKE 'CREATE UNIQUE%'")))
+    assert set(UNIQUE_FIELDS) <= names, set(UNIQUE_FIELDS) - names
