@@ -9,9 +9,11 @@ the secrets, and the SES sender identity. Run against whatever ``AWS_ENDPOINT_UR
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from botocore.exceptions import ClientError
 
@@ -24,6 +26,7 @@ from chalicelib.aws.resources import (
     QueueSpec,
 )
 from chalicelib.config import get_settings
+from chalicelib.domain.tokens import parse_keyring
 
 
 @dataclass
@@ -87,7 +90,7 @@ def ensure_secret(name: str, initial_value: str) -> str:
     return str(manager.create_secret(Name=name, SecretString=initial_value)["ARN"])
 
 
-def bootstrap() -> BootstrapResult:
+def bootstrap(*, signing_keys_file: Path | None = None) -> BootstrapResult:
     if not get_settings().aws_endpoint_url:
         raise SystemExit(
             "refusing to bootstrap real AWS: set AWS_ENDPOINT_URL to moto server or LocalStack "
@@ -100,15 +103,35 @@ def bootstrap() -> BootstrapResult:
         result.queue_urls[spec.dlq_name] = dlq_url
     result.topic_arn = clients.sns().create_topic(Name=ALERTS_TOPIC_NAME)["TopicArn"]
     result.kms_key_id = ensure_kms_key()
-    result.secret_arns[JWT_SIGNING_KEYS_SECRET_NAME], result.email_sender = ensure_identity_resources()
+    result.secret_arns[JWT_SIGNING_KEYS_SECRET_NAME], result.email_sender = ensure_identity_resources(
+        signing_keys_file
+    )
     return result
 
 
-def ensure_identity_resources() -> tuple[str, str]:
+def local_signing_keys(path: Path | None) -> str:
+    """The local JWT keyring (JSON): read from ``path``, or made once and kept there (mode 0600).
+
+    moto forgets everything when ``make run`` stops, but what the keys sealed (TOTP secrets)
+    lives on in PostgreSQL: the keys must live as long as the data, so they sit beside it.
+    Without ``path`` (tests), a fresh random keyring. In AWS the secret is created by infra/.
+    """
+    if path is not None and path.exists():
+        text = path.read_text(encoding="utf-8")
+        parse_keyring(text)  # unusable keys fail here, at start, not at the first login
+        return text
+    text = json.dumps({"current": "local-1", "keys": {"local-1": secrets.token_urlsafe(48)}})
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    return text
+
+
+def ensure_identity_resources(signing_keys_file: Path | None = None) -> tuple[str, str]:
     """The JWT signing-key secret and the verified SES sender; returns (secret ARN, sender)."""
-    # A random local signing key; in AWS the secret is created by infra/ and rotated there.
-    jwt_keys = {"current": "local-1", "keys": {"local-1": secrets.token_urlsafe(48)}}
-    arn = ensure_secret(JWT_SIGNING_KEYS_SECRET_NAME, json.dumps(jwt_keys))
+    arn = ensure_secret(JWT_SIGNING_KEYS_SECRET_NAME, local_signing_keys(signing_keys_file))
     # SES refuses to send from an unverified address (moto too); in AWS the identity is verified once by hand.
     sender = get_settings().email_sender
     clients.ses().verify_email_identity(EmailAddress=sender)

@@ -1,6 +1,7 @@
 """``make run``: the whole product on one machine, in one process tree.
 
-Starts, in order: the embedded PostgreSQL (data under ``.local/pgdata``, kept across restarts),
+Starts, in order: the embedded PostgreSQL (data under ``.local/pgdata``, kept across restarts,
+with the JWT signing keys in ``.local/jwt-signing-keys.json`` that seal its TOTP secrets),
 migrations, the idempotent demo seed, moto server (AWS stand-in), the AWS bootstrap (queues with
 DLQs, SNS topic, KMS key, secrets), the four OTA simulators with the demo OTA accounts and
 connections (``local.demo_ota``), the API on http://localhost:8000 and the event runner
@@ -128,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 
         from local.aws_bootstrap import bootstrap
 
-        resources = bootstrap()
+        # The JWT keyring seals the TOTP secrets kept in PostgreSQL: it lives beside the data.
+        resources = bootstrap(signing_keys_file=local_dir / "jwt-signing-keys.json")
         say(
             f"aws bootstrap: {len(resources.queue_urls)} queues, topic, KMS key, {len(resources.secret_arns)} secret(s)"
         )
@@ -156,14 +158,10 @@ def main(argv: list[str] | None = None) -> int:
             urls = {code: sim.url for code, sim in simulators.items()}
             say(f"demo OTA seed: {seed_ota(urls, poll_interval_seconds=args.demo_poll_interval)}")
 
-        from chalice.cli.factory import CLIFactory
-        from chalice.local import HTTPServerThread, create_local_server
-
         from app import app
+        from local.api_server import start_server
 
-        config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="dev")
-        server_thread = HTTPServerThread(lambda: create_local_server(app, config, args.api_host, args.api_port))
-        server_thread.start()
+        server_thread, _ = start_server(app, str(PROJECT_DIR), args.api_host, args.api_port)
         shutdown.append(("api", server_thread.shutdown))
 
         from local.event_runner import EventRunner

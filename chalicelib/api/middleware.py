@@ -13,6 +13,7 @@ from chalice.app import Request, Response
 
 from chalicelib.api import context as request_context
 from chalicelib.api.errors import REQUEST_ID_HEADER, error_response, normalise_chalice_error
+from chalicelib.api.routing import allowed_methods
 from chalicelib.config import get_settings
 from chalicelib.observability import flush_metrics, logger, metrics
 
@@ -48,11 +49,16 @@ def http_middleware(request: Request, get_response: Callable[[Request], Response
         user_agent=request.headers.get("user-agent"),
     )
     token = request_context.set_current(ctx)
-    logger.append_keys(request_id=ctx.request_id)
-    logger.set_correlation_id(ctx.request_id)
+    # Per-thread (context-local) keys: the local server serves requests on concurrent threads and
+    # the logger is shared, so process-wide keys would put one request's id on another's lines.
+    logger.thread_safe_append_keys(request_id=ctx.request_id, correlation_id=ctx.request_id)
     try:
         response = _limited(request, ctx) or get_response(request)
         response = normalise_chalice_error(response, ctx.request_id)
+        if response.status_code == 405 and "Allow" not in response.headers:
+            allowed = allowed_methods(str((request.context or {}).get("resourcePath") or ""))
+            if allowed:
+                response.headers["Allow"] = ", ".join(allowed)
         response.headers[REQUEST_ID_HEADER] = ctx.request_id
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
@@ -74,8 +80,7 @@ def http_middleware(request: Request, get_response: Callable[[Request], Response
         return response
     finally:
         flush_metrics()
-        logger.remove_keys(["request_id"])
-        logger.set_correlation_id(None)
+        logger.thread_safe_remove_keys(["request_id", "correlation_id"])
         request_context.reset_current(token)
 
 
@@ -99,14 +104,13 @@ def event_middleware(event: Any, get_response: Callable[[Any], Any]) -> Any:
     lambda_context = getattr(event, "context", None)
     request_id = getattr(lambda_context, "aws_request_id", None)
     if request_id:
-        logger.append_keys(
+        logger.thread_safe_append_keys(
             function_request_id=request_id,
             function_name=getattr(lambda_context, "function_name", None),
+            correlation_id=request_id,
         )
-        logger.set_correlation_id(request_id)
     try:
         return get_response(event)
     finally:
         flush_metrics()
-        logger.remove_keys(["function_request_id", "function_name"])
-        logger.set_correlation_id(None)
+        logger.thread_safe_remove_keys(["function_request_id", "function_name", "correlation_id"])

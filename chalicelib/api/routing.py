@@ -34,8 +34,10 @@ from typing import Any
 
 from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from chalicelib.api import context as request_context
+from chalicelib.api import db_errors, wall
 from chalicelib.api.auth_guard import authenticate_request
 from chalicelib.api.errors import (
     ApiError,
@@ -49,6 +51,7 @@ from chalicelib.domain.permissions import Permission
 from chalicelib.observability import logger
 
 JSON = "application/json"
+BaseModelT = typing.TypeVar("BaseModelT", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -160,10 +163,20 @@ class ApiBlueprint(Blueprint):
                 return _dispatch(blueprint.current_request, spec, view, raw_path_params, wants_caller)
 
             setattr(handler, ENDPOINT_ATTRIBUTE, spec)
+            _methods_by_route.setdefault(path, set()).add(spec.method)
             self.route(path, methods=[spec.method], content_types=content_types or [JSON])(handler)
             return view
 
         return decorator
+
+
+# Path template -> the methods declared on it (for the ``Allow`` header of a 405).
+_methods_by_route: dict[str, set[str]] = {}
+
+
+def allowed_methods(route: str) -> list[str]:
+    """The methods ``route`` (a path template such as ``/users/{user_id}``) answers, for ``Allow``."""
+    return sorted(_methods_by_route.get(route, ()))
 
 
 def endpoints_of(app: Chalice) -> list[Endpoint]:
@@ -222,14 +235,25 @@ def _dispatch(
         return from_api_error(error, request_id)
     except DomainError as error:
         return from_domain_error(error, request_id, locate=lambda name: _field_location(spec, name))
+    except DBAPIError as error:
+        mapped = db_errors.to_api_error(error)
+        if mapped is not None:
+            return from_api_error(mapped, request_id)
+        return _server_error(spec, request_id)
     except Exception:  # noqa: BLE001 - the HTTP boundary: log with stack, answer 500, never leak
-        logger.exception("unhandled error", extra={"operation": spec.operation_id})
-        return error_response(
-            500,
-            "internal_error",
-            "An internal error occurred. Quote the request id when reporting it.",
-            request_id=request_id,
-        )
+        return _server_error(spec, request_id)
+
+
+def _server_error(spec: Endpoint, request_id: str | None) -> Response:
+    # The formatter (chalicelib.observability.SafeFormatter) keeps database messages, which quote
+    # row values, out of the logged traceback.
+    logger.exception("unhandled error", extra={"operation": spec.operation_id})
+    return error_response(
+        500,
+        "internal_error",
+        "An internal error occurred. Quote the request id when reporting it.",
+        request_id=request_id,
+    )
 
 
 def _field_location(spec: Endpoint, name: str) -> str | None:
@@ -251,6 +275,9 @@ def _parse_path_params(spec: Endpoint, raw: dict[str, str]) -> dict[str, Any]:
             parsed[name] = TypeAdapter(annotation).validate_python(value, strict=False)
         except ValidationError as exc:
             raise validation_failed(exc, f"path.{name}") from None
+        if not wall.path_value_can_exist(annotation, parsed[name]):
+            # An id out of its column's range names no record: the same 404 as a missing one.
+            raise ApiError(404, "not_found", f"No such record: path.{name} names nothing that can exist.")
     return parsed
 
 
@@ -266,7 +293,7 @@ def read_json(request: Request) -> Any:
     except UnicodeDecodeError as exc:
         raise ApiError(400, "invalid_json", f"The request body is not valid UTF-8 (byte {exc.start}).") from None
     try:
-        return json.loads(text)
+        return wall.parse_json(text)
     except json.JSONDecodeError as exc:
         raise ApiError(
             400,
@@ -279,7 +306,7 @@ def parse_body(request: Request, model: type[BaseModel], *, required: bool = Tru
     raw = request.raw_body or b""
     data = read_json(request) if required or raw.strip() else {}
     try:
-        return model.model_validate(data)
+        return _walled(model.model_validate(data), "body")
     except ValidationError as exc:
         raise validation_failed(exc, "body") from None
 
@@ -292,9 +319,18 @@ def parse_query(request: Request, model: type[BaseModel]) -> BaseModel:
         for key in params:
             values[key] = params.getlist(key) if key in list_fields else params.get(key)
     try:
-        return model.model_validate(values)
+        return _walled(model.model_validate(values), "query")
     except ValidationError as exc:
         raise validation_failed(exc, "query") from None
+
+
+def _walled(validated: BaseModelT, location: str) -> BaseModelT:
+    """``validated`` once it passes the wall's rules (chalicelib.api.wall); 422 naming each field."""
+    details = wall.violations(validated, location)
+    if details:
+        fields = ", ".join(d["field"] for d in details[:5])
+        raise ApiError(422, "validation_failed", f"Invalid {location}: {fields}", details=details)
+    return validated
 
 
 def _to_response(result: Any, spec: Endpoint) -> Response:

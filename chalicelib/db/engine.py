@@ -95,6 +95,7 @@ def _build_engine(url: URL, settings: Settings) -> Engine:
         pool_recycle=settings.db_pool_recycle_seconds,
         pool_timeout=10,
         connect_args={"application_name": "ptx-cm"},
+        hide_parameters=True,  # bound values (hashes, guest data) never in exception messages or logs
     )
     _treat_socket_errors_as_disconnects(engine)
     timeout_ms = settings.db_statement_timeout_ms

@@ -222,6 +222,26 @@ def regenerate_recovery_codes(caller: Caller, password: str, code: str) -> list[
         return codes
 
 
+def reseal_under_current_key(*, batch: int = 500) -> dict[str, int]:
+    """Re-seal TOTP secrets sealed under an older kid with the current one (hourly housekeeping).
+
+    After a rotation, a secret is otherwise re-sealed only when its user next logs in; this moves
+    every secret whose kid is still in the keyring, so the old kid can be retired a day after a
+    rotation without locking out anyone. A kid already gone is reported, never guessed at.
+    """
+    keyring = signing_keyring()
+    resealed = unopenable = 0
+    with unit_of_work() as uow:
+        for row in session_repository.totp_rows_not_under(uow.session, keyring.current_kid, limit=batch):
+            secret = _unseal(row, keyring)
+            if secret is None:
+                unopenable += 1
+                continue
+            row.secret_sealed, row.key_id = _seal(secret, row.user_id, keyring)
+            resealed += 1
+    return {"totp_resealed": resealed, "totp_unopenable": unopenable}
+
+
 def remaining_recovery_codes(caller: Caller) -> int:
     with unit_of_work() as uow:
         return session_repository.remaining_recovery_codes(uow.session, caller.user_id)
@@ -230,8 +250,17 @@ def remaining_recovery_codes(caller: Caller) -> int:
 def reset_for_user(caller: Caller, user_id: int) -> None:
     """An administrator removes a user's second factor (lost device); their sessions end.
 
-    The user must enroll again at next login if their role requires it.
+    The user must enroll again at next login if their role requires it. Not for one's own
+    account: that would remove a second factor with no re-authentication at all (a stolen
+    session could drop it); use ``POST /auth/2fa/disable`` (password and code) or ask another
+    administrator.
     """
+    if user_id == caller.user_id:
+        raise Conflict(
+            "You cannot reset your own second factor: use POST /auth/2fa/disable with your password "
+            "and a code, or ask another administrator.",
+            details=[{"field": "path.user_id", "message": "is your own account"}],
+        )
     with unit_of_work() as uow:
         user = user_repository.scoped_user(uow.session, user_id, caller.scope, for_update=True)
         if user is None:

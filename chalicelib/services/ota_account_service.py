@@ -338,9 +338,17 @@ def discover(caller: Caller, account_id: int, hotel_ids: Sequence[str] = ()) -> 
     with unit_of_work() as uow:
         account = scoped_account(uow.session, caller, account_id)
         endpoint = ota_access.AccountEndpoint.of(account)
-        connected = ota_repository.account_connections_by_hotel(uow.session, account.id)
-        wanted = list(dict.fromkeys(hotel_ids)) or ota_repository.account_hotel_ids(uow.session, account.id)
-    discovery = ota_access.discover_hotels(endpoint, wanted)
+        # Scope every part of the answer, not only the account: a hotel connected to a property of
+        # another country is neither asked for nor shown (nor its connection, property, rooms).
+        connected, foreign = ota_repository.account_hotels_by_scope(uow.session, account.id, caller.scope)
+        wanted = [h for h in dict.fromkeys(hotel_ids) if h not in foreign] if hotel_ids else list(connected)
+    if hotel_ids and not wanted:
+        return DiscoveryRecord(ota=endpoint.ota.value, hotels=(), errors=(), connected={})
+    found = ota_access.discover_hotels(endpoint, wanted)
+    discovery = ota_access.HotelsFound(
+        hotels=tuple(hotel for hotel in found.hotels if hotel.ota_hotel_id not in foreign),
+        errors=tuple(error for error in found.errors if error.item_id not in foreign),
+    )
     needs_ids = [error for error in discovery.errors if error.field == "ota_hotel_ids"]
     if needs_ids and not discovery.hotels:
         raise InvalidInput(

@@ -119,7 +119,9 @@ def get_rate_plan(caller: Caller, rate_plan_id: int, *, uow: UnitOfWorkFactory =
         return plan
 
 
-def _checked_pricing(work: UnitOfWork, pricing: dict[str, Any], room_type: RoomTypeRecord) -> dict[str, Any]:
+def _checked_pricing(
+    work: UnitOfWork, pricing: dict[str, Any], room_type: RoomTypeRecord, *, plan_id: int | None = None
+) -> dict[str, Any]:
     """The plan's pricing fields, checked with the request's names and normalised (the catalog then
     checks the whole: cycles). A base plan's rate defaults to the room type's; a derived plan has none."""
     currency = pricing["currency"]
@@ -131,6 +133,11 @@ def _checked_pricing(work: UnitOfWork, pricing: dict[str, Any], room_type: RoomT
             )
         base_rate = room_type.base_rate if pricing["base_rate"] is None else pricing["base_rate"]
         return {**pricing, "base_rate": check_amount(base_rate, currency, field="base_rate")}
+    if pricing["parent_id"] == plan_id:
+        raise InvalidInput(
+            "A rate plan cannot be derived from itself.",
+            details=[{"field": "parent_id", "message": "is this plan"}],
+        )
     if work.rate_plans.room_type_of(pricing["parent_id"]) != room_type.id:
         raise InvalidInput(
             f"Rate plan {pricing['parent_id']} is not a plan of this room type.",
@@ -204,7 +211,7 @@ def update_rate_plan(
             changes.setdefault("derivation_kind", None)
             changes.setdefault("derivation_value", None)
         pricing = {name: changes.get(name, getattr(plan, name)) for name in (*PRICING_FIELDS, "currency")}
-        pricing = _checked_pricing(work, pricing, room_type)
+        pricing = _checked_pricing(work, pricing, room_type, plan_id=plan.id)
         updated = work.rate_plans.update(plan.id, {**changes, **{name: pricing[name] for name in PRICING_FIELDS}})
         today = property_today(prop, now)
         _reprice(work, updated, prop, calendar_window(today), today)

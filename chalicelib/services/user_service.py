@@ -141,6 +141,13 @@ def _assignable_role(session: Session, caller: Caller, role_id: int) -> Role:
             "You may not assign a role with permissions you do not hold.",
             details=[{"missing_permissions": permission_names(role.permissions & ~caller.permissions)}],
         )
+    # Giving someone a role makes them an account of that role: an administrator's role
+    # (USERS_WRITE, ROLES_WRITE or SETTINGS_WRITE) is handed out only by holders of ROLES_WRITE.
+    if not may_administer(caller.permissions, role.permissions):
+        raise PermissionDenied(
+            "Only a holder of ROLES_WRITE may assign an administrator's role.",
+            details=[{"field": "body.role_id", "missing_permissions": ["ROLES_WRITE"]}],
+        )
     return role
 
 

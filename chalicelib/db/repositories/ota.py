@@ -133,6 +133,28 @@ def account_hotel_ids(session: Session, account_id: int) -> list[str]:
     )
 
 
+def account_hotels_by_scope(
+    session: Session, account_id: int, scope: CountryScope
+) -> tuple[dict[str, tuple[int, int]], set[str]]:
+    """The account's connections split by the caller's scope: OTA hotel id → (connection id,
+    property id) for connections whose property the caller sees, and the hotel ids of the others
+    (which must not appear in anything the caller is shown)."""
+    rows = session.execute(
+        select(OtaConnection.ota_hotel_id, OtaConnection.id, OtaConnection.property_id, Property.country_code)
+        .join(Property, Property.id == OtaConnection.property_id)
+        .where(OtaConnection.ota_account_id == account_id)
+        .order_by(OtaConnection.id)
+    )
+    visible: dict[str, tuple[int, int]] = {}
+    hidden: set[str] = set()
+    for hotel, connection_id, property_id, country in rows:
+        if scope.includes(country):
+            visible[hotel] = (connection_id, property_id)
+        else:
+            hidden.add(hotel)
+    return visible, hidden - set(visible)
+
+
 def account_connections_by_hotel(session: Session, account_id: int) -> dict[str, tuple[int, int]]:
     """OTA hotel id → (connection id, property id) for the account's connections."""
     rows = session.execute(

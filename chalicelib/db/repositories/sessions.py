@@ -70,6 +70,18 @@ def totp_row(session: Session, user_id: int, *, for_update: bool = False) -> Use
     return session.scalar(statement)
 
 
+def totp_rows_not_under(session: Session, key_id: str, *, limit: int) -> list[UserTotp]:
+    """TOTP rows sealed under another kid than ``key_id``, locked (skipping rows in use)."""
+    statement = (
+        select(UserTotp)
+        .where(UserTotp.key_id != key_id)
+        .order_by(UserTotp.user_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(statement))
+
+
 def unused_recovery_code(session: Session, user_id: int, code_hash: str) -> RecoveryCode | None:
     return session.scalar(
         select(RecoveryCode)

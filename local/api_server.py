@@ -1,0 +1,103 @@
+"""The local API server (`make run`, the tests): Chalice's threaded dev server, hardened a little.
+
+- A method the server has no handler for (``TRACE``, ``CONNECT``, anything made up) is answered
+  405 with ``Allow`` listing the path's methods, in the API's error shape (Chalice's server says
+  501 and an HTML page). A known method the path lacks is answered 405 with ``Allow`` by the app.
+- The access log line (stderr) shows the path without its query string: a token sent as a
+  query parameter must not land in a log.
+
+Each request runs on its own thread (``ThreadingMixIn``); the app keeps per-request state in
+context variables and the logger's keys per thread, so request ids never cross.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from chalice.app import Chalice
+from chalice.cli.factory import CLIFactory
+from chalice.local import (
+    ChaliceRequestHandler,
+    CustomLocalChalice,
+    HTTPServerThread,
+    LocalChalice,
+    LocalDevServer,
+    RouteMatcher,
+    ThreadedHTTPServer,
+)
+
+from chalicelib.api.errors import REQUEST_ID_HEADER
+from chalicelib.api.routing import allowed_methods
+
+
+class ApiRequestHandler(ChaliceRequestHandler):
+    """Chalice's handler, answering unknown methods with 405 and logging paths without queries."""
+
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        if name.startswith("do_"):
+            return self._method_not_allowed
+        raise AttributeError(name)
+
+    def _method_not_allowed(self) -> None:
+        app: Chalice = self.local_gateway._app_object
+        path = self.path.split("?", 1)[0]
+        try:
+            route = RouteMatcher(list(app.routes)).match_route(path).route
+        except ValueError:
+            route = None
+        methods = allowed_methods(route) if route else []
+        request_id = str(uuid.uuid4())
+        status, code = (405, "method_not_allowed") if methods else (404, "not_found")
+        message = f"{self.command} is not allowed here." if methods else "No such route."
+        body = json.dumps(
+            {"error": {"code": code, "message": message, "details": [], "request_id": request_id}}
+        ).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header(REQUEST_ID_HEADER, request_id)
+        if methods:
+            self.send_header("Allow", ", ".join(methods))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        method, _, rest = str(self.requestline).partition(" ")
+        target, _, version = rest.rpartition(" ")
+        redacted = target.split("?", 1)[0] + ("?<redacted>" if "?" in target else "")
+        self.log_message('"%s %s %s" %s %s', method, redacted, version, str(code), str(size))
+
+
+class ApiHTTPServer(ThreadedHTTPServer):
+    # The stdlib's listen backlog of 5 resets connections when a burst of clients connects at once.
+    request_queue_size = 128
+
+
+def build_server(app: Chalice, project_dir: str, host: str, port: int) -> LocalDevServer:
+    """Chalice's local server for ``app`` with :class:`ApiRequestHandler` (``port`` 0 = a free port)."""
+    config = CLIFactory(project_dir).create_config_obj(chalice_stage_name="dev")
+    if not isinstance(app, LocalChalice):  # what chalice.local.create_local_server does:
+        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)  # current_request per thread
+        app.__class__ = CustomLocalChalice
+    return LocalDevServer(app, config, host, port, handler_cls=ApiRequestHandler, server_cls=ApiHTTPServer)
+
+
+def start_server(app: Chalice, project_dir: str, host: str, port: int) -> tuple[HTTPServerThread, int]:
+    """Serve ``app`` on a thread; returns the thread (``.shutdown()`` stops it) and the bound port."""
+    servers: list[LocalDevServer] = []
+
+    def factory() -> LocalDevServer:
+        servers.append(build_server(app, project_dir, host, port))
+        return servers[0]
+
+    thread = HTTPServerThread(factory)
+    thread.start()
+    while not servers and thread.is_alive():
+        thread.join(0.01)
+    if not servers:
+        raise OSError(f"the API server could not listen on {host}:{port}")
+    return thread, int(servers[0].server.server_address[1])
