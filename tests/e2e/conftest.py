@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from local.postgres import free_port
+from local.postgres import EmbeddedPostgres, free_port
+from tests.support import pg_seed
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -43,8 +44,12 @@ class RunningStack:
         raise AssertionError(f"no line containing {fragment!r} within {timeout}s:\n{self.output()[-4000:]}")
 
 
-def start_stack(extra_env: dict[str, str] | None = None) -> RunningStack:
+def start_stack(extra_env: dict[str, str] | None = None, *, fresh_data: bool = False) -> RunningStack:
+    """``python -m local.stack`` on free ports, its data on a copy of the run's seed data directory
+    (initialised and migrated once per run, tests/support/pg_seed.py) unless ``fresh_data``."""
     local_dir = Path(tempfile.mkdtemp(prefix="ptx-e2e-"))
+    if not fresh_data:
+        EmbeddedPostgres(local_dir / "pgdata").initialise(copy_of=pg_seed.seed_data_dir())
     api_port = free_port()
     env = {
         **os.environ,
@@ -103,6 +108,8 @@ def stop_stack(stack: RunningStack, timeout: float = 30) -> int:
     return stack.process.returncode
 
 
+# Tests on the shared stack carry ``pytestmark = pytest.mark.xdist_group("local_stack")``: with
+# ``--dist loadgroup`` they run on one worker, so the stack starts once per run.
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[RunningStack]:
     stack = start_stack()

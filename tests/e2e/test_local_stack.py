@@ -6,8 +6,11 @@ import re
 import subprocess
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import RunningStack, start_stack, stop_stack
+
+pytestmark = pytest.mark.xdist_group("local_stack")
 
 
 def test_ready_within_a_minute_with_every_dependency_ok(local_stack: RunningStack) -> None:
@@ -37,6 +40,7 @@ def test_api_conventions_over_real_http(local_stack: RunningStack) -> None:
     assert missing.json()["error"]["code"] == "method_not_allowed"
 
 
+@pytest.mark.xdist_group("sigint_stack")  # its own stack: a worker of its own
 def test_sigint_stops_the_whole_process_tree() -> None:
     stack = start_stack()
     postgres_pids = subprocess.run(
