@@ -21,6 +21,7 @@ from local.postgres import EmbeddedPostgres, free_port
 from tests.support import pg_seed
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+STARTUP_WAIT_SECONDS = 300
 
 
 @dataclass
@@ -81,7 +82,9 @@ def start_stack(extra_env: dict[str, str] | None = None, *, fresh_data: bool = F
             stack.lines.append(line.rstrip("\n"))
 
     threading.Thread(target=pump, daemon=True).start()
-    deadline = started + 90
+    # A generous wait, not a speed test (bench/stack_startup.py measures that): several stacks and
+    # xdist workers share the machine's cores while these start.
+    deadline = started + STARTUP_WAIT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"stack exited with {process.returncode}:\n{stack.output()[-4000:]}")
@@ -93,7 +96,7 @@ def start_stack(extra_env: dict[str, str] | None = None, *, fresh_data: bool = F
             pass
         time.sleep(0.25)
     stop_stack(stack)
-    raise AssertionError(f"stack not ready in 90s:\n{stack.output()[-4000:]}")
+    raise AssertionError(f"stack not ready in {STARTUP_WAIT_SECONDS}s:\n{stack.output()[-4000:]}")
 
 
 def stop_stack(stack: RunningStack, timeout: float = 30) -> int:

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from local.postgres import free_port, shared_data_dir
+from tests.e2e.conftest import STARTUP_WAIT_SECONDS
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 NOT_COPIED = shutil.ignore_patterns(
@@ -67,7 +68,7 @@ def run_until_ready(clone: Path) -> list[str]:
             text=True,
         )
         try:
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + STARTUP_WAIT_SECONDS
             ready = False
             while time.monotonic() < deadline and process.poll() is None and not ready:
                 try:
