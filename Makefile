@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 PYTEST_ARGS ?=
 # Tests mostly wait (sockets, PostgreSQL, the simulators), so more workers than cores pays off: each
 # worker has its own PostgreSQL cluster and moto server. `make test PYTEST_WORKERS=0` runs in one process.
-PYTEST_WORKERS ?= 6
+PYTEST_WORKERS ?= 4
 PYTEST_XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 # This project's bytecode is cached (in git-ignored __pycache__) even where the environment turns
 # caching off: otherwise every worker and every e2e stack compiles chalicelib and rewrites every test.

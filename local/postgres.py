@@ -268,7 +268,7 @@ class EmbeddedPostgres:
                 raise PostgresStartError(f"postgres exited with {self._process.returncode}; log:\n{self.log_tail()}")
             try:
                 connection = pg8000.native.Connection(
-                    self.superuser, host="127.0.0.1", port=self.port, database="postgres", timeout=2
+                    self.superuser, host="127.0.0.1", port=self.port, database="postgres", timeout=2, ssl_context=False
                 )
                 connection.close()
                 return
@@ -324,6 +324,9 @@ def admin_connection(admin_url: str) -> Iterator[Any]:
         port=url.port or 5432,
         password=url.password,
         database=url.database or "postgres",
+        # This embedded server speaks no TLS; pg8000's default would build (and load the CA
+        # bundle into) an SSL context on every connection first, only to be refused.
+        ssl_context=False if url.host in (None, "127.0.0.1", "localhost") else None,
     )
     try:
         yield connection
