@@ -88,8 +88,10 @@ def restore(baseline: Baseline) -> bool:
     ):
         return False
     for name, attributes in baseline.queues.items():
-        sqs.queues[name].last_purged_at = None  # moto allows one purge a minute, as SQS does
+        queue = sqs.queues[name]
+        queue.last_purged_at = None  # moto allows one purge a minute, as SQS does...
         sqs.purge_queue(name)
+        queue.last_purged_at = None  # ...and the test may purge it too, as after a reset
         if now.queues[name] != attributes:
             sqs.set_queue_attributes(name, dict(attributes))
     if _shape(baseline.region).queues != baseline.queues:
