@@ -111,7 +111,7 @@ def stop_stack(stack: RunningStack, timeout: float = 30) -> int:
     return stack.process.returncode
 
 
-# Tests on the shared stack carry ``pytestmark = pytest.mark.xdist_group("local_stack")``: with
+# Tests on the shared stack carry ``pytestmark = pytest.mark.xdist_group("e2e_stacks")``: with
 # ``--dist loadgroup`` they run on one worker, so the stack starts once per run.
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[RunningStack]:

@@ -28,7 +28,7 @@ NOT_COPIED = shutil.ignore_patterns(
     ".git", ".venv", ".venv-tools", ".local", "build", "__pycache__", "*_cache", ".hypothesis", "node_modules"
 )
 
-pytestmark = pytest.mark.xdist_group("private_folder_stack")
+pytestmark = pytest.mark.xdist_group("e2e_stacks")
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from local.demo_seed import DEMO_PASSWORD
 from local.simulators.client import SimulatorClient
 from tests.e2e.conftest import RunningStack
 
-pytestmark = pytest.mark.xdist_group("local_stack")
+pytestmark = pytest.mark.xdist_group("e2e_stacks")
 
 
 PROPERTY_CODE = "SGN-RIV"
