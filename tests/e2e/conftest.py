@@ -111,8 +111,9 @@ def stop_stack(stack: RunningStack, timeout: float = 30) -> int:
     return stack.process.returncode
 
 
-# Tests on the shared stack carry ``pytestmark = pytest.mark.xdist_group("e2e_stacks")``: with
-# ``--dist loadgroup`` they run on one worker, so the stack starts once per run.
+# Every e2e test carries ``xdist_group("e2e_stacks")``: with ``--dist loadgroup`` they run on one
+# worker, so the shared stack starts once per run and at most two stacks boot at a time (several
+# booting at once on two cores made the time-sensitive e2e checks fail).
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[RunningStack]:
     stack = start_stack()
