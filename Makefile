@@ -10,6 +10,13 @@ STAGE ?= dev
 export AWS_DEFAULT_REGION ?= ap-southeast-1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 PYTEST_ARGS ?=
+# Tests mostly wait (sockets, PostgreSQL, the simulators), so more workers than cores pays off: each
+# worker has its own PostgreSQL cluster and moto server. `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= 4
+PYTEST_XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
+# This project's bytecode is cached (in git-ignored __pycache__) even where the environment turns
+# caching off: otherwise every worker and every e2e stack compiles chalicelib and rewrites every test.
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: help run test test-unit test-integration test-e2e lint fmt typecheck package cfn-lint migrate bench superadmin rotate-ota-keys clean
 
@@ -36,19 +43,27 @@ $(TOOLS_VENV)/.installed: requirements-tools.txt
 run: $(VENV)/.installed ## start the local stack: PostgreSQL, moto, API on :8000, event runner (Ctrl-C stops)
 	$(BIN)/python -m local.stack
 
-test: $(VENV)/.installed $(TOOLS_VENV)/.installed ## lint, type-check, package + cfn-lint, then every test
-	$(MAKE) --no-print-directory lint typecheck package cfn-lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: $(VENV)/.installed $(TOOLS_VENV)/.installed ## every test, with lint, type-check, package + cfn-lint alongside
+	@mkdir -p build
+	@echo "== lint, typecheck, package, cfn-lint: running alongside the tests (output below when done)"
+	@( $(MAKE) --no-print-directory -k lint typecheck package cfn-lint > build/checks.log 2>&1; echo $$? > build/checks.rc ) & \
+	checks=$$!; \
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS); tests=$$?; \
+	wait $$checks; status=$$(cat build/checks.rc); \
+	echo "== lint, typecheck, package, cfn-lint (exit $$status):"; cat build/checks.log; \
+	if [ "$$status" != 0 ]; then echo "== FAILED: lint, typecheck, package or cfn-lint (see above)"; fi; \
+	if [ "$$tests" != 0 ]; then echo "== FAILED: pytest (exit $$tests)"; fi; \
+	test "$$status" = 0 && test "$$tests" = 0
 
 # --- pieces ---------------------------------------------------------------------------------------
 test-unit: $(VENV)/.installed ## unit tests only (sockets blocked)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
 test-integration: $(VENV)/.installed ## integration tests (real PostgreSQL, moto server)
-	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) tests/integration $(PYTEST_ARGS)
 
 test-e2e: $(VENV)/.installed ## end-to-end tests against the local stack
-	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) tests/e2e $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed ## ruff
 	$(BIN)/ruff check .

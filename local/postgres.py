@@ -6,17 +6,25 @@ child process on 127.0.0.1. PostgreSQL refuses to run as root, so when we are ro
 runs as an unprivileged account (``postgres`` if it exists, else ``nobody``). The child is tied
 to us with ``PR_SET_PDEATHSIG``: if this process dies, so does the server, and Ctrl-C in a
 terminal reaches both (one process tree).
+
+That account must reach the data directory: a project cloned into a private folder (``/root/ptx``,
+a mode-0700 temp dir) is out of its reach, so ``reachable_data_dir`` moves the data to
+``/var/tmp/ptx-cm-<hash of the folder>/pgdata`` (the same place on every start). The server's log
+is opened by us and handed over as a file descriptor, and it listens on TCP only (no socket
+directory), so the data directory is the only path it must reach itself.
 """
 
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import os
 import pwd
 import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -90,6 +98,44 @@ def _unprivileged_account() -> pwd.struct_passwd | None:
     raise PostgresStartError("running as root and found no unprivileged account (postgres, nobody)")
 
 
+def _as(account: pwd.struct_passwd | None) -> dict[str, Any]:
+    """subprocess keyword arguments that run a child as ``account`` (nothing when None)."""
+    if account is None:
+        return {}
+    return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+
+
+def account_can_enter(account: pwd.struct_passwd | None, directory: Path) -> bool:
+    """Whether ``account`` can reach paths inside ``directory`` (search permission all the way down)."""
+    if account is None:
+        return True
+    command = ["/bin/sh", "-c", 'test -d "$0" && test -x "$0"', str(directory)]
+    probe = subprocess.run(command, check=False, **_as(account))
+    return probe.returncode == 0
+
+
+SHARED_DATA_ROOT = Path("/var/tmp")  # noqa: S108 (a fixed, per-folder name is the point; see _prepare_directory)
+
+
+def shared_data_dir(folder: Path, root: Path = SHARED_DATA_ROOT) -> Path:
+    """Where the data of ``folder`` goes when the server's account cannot reach it: the same
+    path for the same folder on every start (``/var/tmp`` survives reboots)."""
+    digest = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:12]
+    return root / f"ptx-cm-{digest}" / "pgdata"
+
+
+def reachable_data_dir(preferred: Path, root: Path = SHARED_DATA_ROOT) -> Path:
+    """``preferred`` when the server's account can use it, else its ``shared_data_dir``.
+
+    The account must enter the folder above the data directory's parent (the parent itself is
+    handed to the account); as root in a private clone it cannot.
+    """
+    preferred = Path(preferred).resolve()
+    if account_can_enter(_unprivileged_account(), preferred.parent.parent):
+        return preferred
+    return shared_data_dir(preferred.parent, root)
+
+
 _PR_SET_PDEATHSIG = 1
 
 
@@ -126,33 +172,45 @@ class EmbeddedPostgres:
         return f"postgresql+pg8000://{self.superuser}@127.0.0.1:{self.port}/{database}"
 
     # -- lifecycle --------------------------------------------------------------------------
-    def _as_account(self) -> dict[str, object]:
-        if self.account is None:
-            return {}
-        return {"user": self.account.pw_uid, "group": self.account.pw_gid, "extra_groups": []}
+    def _as_account(self) -> dict[str, Any]:
+        return _as(self.account)
 
     def _prepare_directory(self) -> None:
-        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        parent = self.data_dir.parent
+        parent.mkdir(parents=True, exist_ok=True)
         if self.account is not None:
-            for path in (self.data_dir.parent, self.data_dir):
+            status = os.lstat(parent)
+            if not stat.S_ISDIR(status.st_mode) or status.st_uid not in (os.geteuid(), self.account.pw_uid):
+                # e.g. /var/tmp/ptx-cm-* made by someone else (or a symlink): never hand it over
+                raise PostgresStartError(f"{parent} is not a folder of ours; remove it or set PTX_PG_DATA")
+            for path in (parent, self.data_dir):
                 if path.exists():
                     os.chown(path, self.account.pw_uid, self.account.pw_gid)
             probe = subprocess.run(
-                ["/bin/sh", "-c", 'test -w "$0"', str(self.data_dir.parent)],
+                ["/bin/sh", "-c", 'test -w "$0"', str(parent)],
                 check=False,
-                **self._as_account(),  # type: ignore[arg-type]
+                **self._as_account(),
             )
             if probe.returncode != 0:
                 raise PostgresStartError(
                     f"PostgreSQL runs as '{self.account.pw_name}' (we are root) and that account "
-                    f"cannot write {self.data_dir.parent}: a parent folder is private. Set "
-                    "PTX_PG_DATA to a folder it can reach (e.g. /var/tmp/ptx-cm-pgdata)."
+                    f"cannot write {parent}: a parent folder is private. Set PTX_PG_DATA to a "
+                    f"folder it can reach (e.g. {shared_data_dir(parent)})."
                 )
 
-    def initialise(self) -> None:
+    def initialise(self, copy_of: Path | None = None) -> None:
+        """initdb a new data directory, or copy ``copy_of`` (a stopped, initialised one) into it."""
         if (self.data_dir / "PG_VERSION").exists():
             return
         self._prepare_directory()
+        if copy_of is not None:
+            # cp -a as the server's account: the copy is its own, with the modes PostgreSQL wants
+            result = subprocess.run(
+                ["cp", "-a", str(copy_of), str(self.data_dir)], capture_output=True, check=False, **self._as_account()
+            )
+            if result.returncode != 0:
+                raise PostgresStartError(f"copying {copy_of} failed: {result.stderr.decode(errors='replace')}")
+            return
         command = [
             str(self.bin_dir / "initdb"),
             "-D",
@@ -167,7 +225,7 @@ class EmbeddedPostgres:
         ]
         if not self.durable:
             command.append("--no-sync")
-        result = subprocess.run(command, capture_output=True, check=False, **self._as_account())  # type: ignore[call-overload]
+        result = subprocess.run(command, capture_output=True, check=False, **self._as_account())
         if result.returncode != 0:
             raise PostgresStartError(f"initdb failed: {result.stderr.decode(errors='replace')[-2000:]}")
 
@@ -188,7 +246,7 @@ class EmbeddedPostgres:
         for key, value in settings.items():
             command += ["-c", f"{key}={value}"]
         log = open(self.log_path, "ab")  # noqa: SIM115 (the child keeps it)
-        self._process = subprocess.Popen(  # type: ignore[call-overload]
+        self._process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -210,7 +268,7 @@ class EmbeddedPostgres:
                 raise PostgresStartError(f"postgres exited with {self._process.returncode}; log:\n{self.log_tail()}")
             try:
                 connection = pg8000.native.Connection(
-                    self.superuser, host="127.0.0.1", port=self.port, database="postgres", timeout=2
+                    self.superuser, host="127.0.0.1", port=self.port, database="postgres", timeout=2, ssl_context=False
                 )
                 connection.close()
                 return
@@ -266,6 +324,9 @@ def admin_connection(admin_url: str) -> Iterator[Any]:
         port=url.port or 5432,
         password=url.password,
         database=url.database or "postgres",
+        # This embedded server speaks no TLS; pg8000's default would build (and load the CA
+        # bundle into) an SSL context on every connection first, only to be refused.
+        ssl_context=False if url.host in (None, "127.0.0.1", "localhost") else None,
     )
     try:
         yield connection

@@ -1,6 +1,7 @@
 """``make run``: the whole product on one machine, in one process tree.
 
-Starts, in order: the embedded PostgreSQL (data under ``.local/pgdata``, kept across restarts,
+Starts, in order: the embedded PostgreSQL (data under ``.local/pgdata``, kept across restarts; as
+root in a folder the ``postgres`` account cannot enter, under ``/var/tmp/ptx-cm-<hash>/pgdata``;
 with the JWT signing keys in ``.local/jwt-signing-keys.json`` that seal its TOTP secrets),
 migrations, the idempotent demo seed, moto server (AWS stand-in), the AWS bootstrap (queues with
 DLQs, SNS topic, KMS key, secrets), the four OTA simulators with the demo OTA accounts and
@@ -8,7 +9,8 @@ connections (``local.demo_ota``), the API on http://localhost:8000 and the event
 (schedules + SQS event source emulation). Ctrl-C (SIGINT) or SIGTERM stops all of it.
 
 Settings (environment): PTX_API_PORT (8000), PTX_LOCAL_DIR (.local), PTX_PG_DATA
-(<local dir>/pgdata), PTX_PG_PORT (54329), PTX_MOTO_PORT (free port), PTX_API_HOST (127.0.0.1),
+(<local dir>/pgdata, or /var/tmp/ptx-cm-<hash>/pgdata when PostgreSQL's account cannot reach it),
+PTX_PG_PORT (54329), PTX_MOTO_PORT (free port), PTX_API_HOST (127.0.0.1),
 PTX_SIMULATOR_BASE_PORT (8100: simulators on 8101-8104; 0 = free ports),
 PTX_DEMO_BOOKING_INTERVAL (5: seconds between demo reservations across the simulators; 0 = off),
 PTX_DEMO_POLL_INTERVAL (20: the poll interval override of the demo connections, seconds).
@@ -78,11 +80,17 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    from local.postgres import EmbeddedPostgres, PostgresNotFound, create_database, database_exists
+    from local.postgres import (
+        EmbeddedPostgres,
+        PostgresNotFound,
+        create_database,
+        database_exists,
+        reachable_data_dir,
+    )
 
     local_dir = Path(args.local_dir).resolve()
     local_dir.mkdir(parents=True, exist_ok=True)
-    pg_data = Path(args.pg_data).resolve() if args.pg_data else local_dir / "pgdata"
+    pg_data = Path(args.pg_data).resolve() if args.pg_data else reachable_data_dir(local_dir / "pgdata")
     started = time.monotonic()
     try:
         postgres = EmbeddedPostgres(pg_data, args.pg_port, durable=True)
@@ -91,7 +99,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     shutdown: list[tuple[str, object]] = []
     try:
-        say(f"postgres: starting {postgres.bin_dir / 'postgres'} on 127.0.0.1:{postgres.port}, data in {pg_data}")
+        where = f"data in {pg_data}"
+        if not args.pg_data and pg_data != local_dir / "pgdata" and postgres.account is not None:
+            where += (
+                f" (kept there across restarts: the '{postgres.account.pw_name}' account cannot enter "
+                f"{local_dir.parent}; PTX_PG_DATA chooses another place)"
+            )
+        say(f"postgres: starting {postgres.bin_dir / 'postgres'} on 127.0.0.1:{postgres.port}, {where}")
         postgres.start()
         shutdown.append(("postgres", postgres.stop))
         if not database_exists(postgres.url(), LOCAL_DATABASE):

@@ -1,20 +1,21 @@
 """The test harness: a real PostgreSQL and a real moto server, shared by integration and e2e tests.
 
 PostgreSQL: ``TEST_DATABASE_URL`` (a superuser/CREATEDB URL) when set; otherwise a throwaway
-cluster started here (as an unprivileged account when run as root, fsync off) and removed at the
-end. The schema is migrated once into a template database; every test that asks for
-``database_url`` gets its own database copied from that template (~60 ms), so tests are isolated
-and may commit and use many connections at once (the booking race tests do).
+cluster per process (per xdist worker), started here (as an unprivileged account when run as
+root, fsync off) from a copy of the run's seed data directory (``tests/support/pg_seed.py``:
+initdb and the migrations run once per run) and removed at the end. Every test that asks for
+``database_url`` gets its own database copied from the migrated template (~60 ms), so tests are
+isolated and may commit and use many connections at once (the booking race tests do).
 
-AWS: one moto server for the session; ``aws`` resets it and bootstraps the app's resources for
-each test that asks.
+AWS: one moto server per process (per worker); ``aws`` hands each test the app's resources
+bootstrapped and empty: queues purged, attributes restored, a fresh JWT keyring, no emails
+(moto is reset and re-bootstrapped only after a test changed more than that).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,9 +27,11 @@ from chalicelib.aws.queues import reset_queue_urls
 from chalicelib.aws.signing_keys import reset_signing_keys
 from chalicelib.config import reset_settings
 from chalicelib.db.engine import dispose_engines
+from tests.support import pg_seed
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 RUN_ID = uuid.uuid4().hex[:8]
+_RUN_DIR = pytest.StashKey[Path]()
 
 
 def _normalise(url: str) -> str:
@@ -44,6 +47,20 @@ def _with_database(admin_url: str, database: str) -> str:
     return make_url(admin_url).set(database=database).render_as_string(hide_password=False)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The controlling process makes the run's scratch folder; xdist workers inherit it (env)."""
+    if not hasattr(config, "workerinput"):
+        os.environ.pop(pg_seed.RUN_DIR_VARIABLE, None)
+        config.stash[_RUN_DIR] = pg_seed.run_dir()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    made = config.stash.get(_RUN_DIR, None)
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)
+        os.environ.pop(pg_seed.RUN_DIR_VARIABLE, None)
+
+
 @pytest.fixture(scope="session")
 def postgres_admin_url() -> Iterator[str]:
     """A URL with the right to create databases."""
@@ -53,12 +70,12 @@ def postgres_admin_url() -> Iterator[str]:
         return
     from local.postgres import EmbeddedPostgres, PostgresNotFound
 
-    base = Path(tempfile.mkdtemp(prefix="ptx-test-pg-"))
+    base = pg_seed.run_dir() / f"pg-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     try:
         server = EmbeddedPostgres(base / "data", max_connections=300)
     except PostgresNotFound as exc:
-        shutil.rmtree(base, ignore_errors=True)
         pytest.exit(f"cannot run database tests: {exc}", returncode=2)
+    server.initialise(copy_of=pg_seed.seed_data_dir())
     server.start()
     try:
         yield server.url()
@@ -70,7 +87,10 @@ def postgres_admin_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def template_database(postgres_admin_url: str) -> Iterator[str]:
-    """A database migrated to head, copied for each test."""
+    """A database migrated to head, copied for each test (in the seed, or made here for TEST_DATABASE_URL)."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        yield pg_seed.TEMPLATE_DATABASE
+        return
     from chalicelib.db.migrate import upgrade
     from local.postgres import create_database, drop_database
 
@@ -111,12 +131,22 @@ def moto_server() -> Iterator[object]:
     server.stop()
 
 
+_MOTO_BASELINE = pytest.StashKey[object]()
+
+
 @pytest.fixture
-def aws(moto_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    """A clean moto server with the app's queues, topic, KMS key and secrets; env points at it."""
+def aws(moto_server: object, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[object]:
+    """The app's queues (empty), topic, KMS key and secrets (a fresh JWT keyring) on the process's
+    moto server, no emails sent; env points at it. Cleaned in place (tests/support/moto_state.py);
+    reset and bootstrapped again only when the previous test changed more than that."""
+    import json
+    import secrets
     import urllib.request
 
+    from chalicelib.aws import clients
+    from chalicelib.aws.resources import JWT_SIGNING_KEYS_SECRET_NAME
     from local.aws_bootstrap import bootstrap
+    from tests.support import moto_state
 
     for name, value in moto_server.environment().items():  # type: ignore[attr-defined]
         monkeypatch.setenv(name, value)
@@ -126,12 +156,21 @@ def aws(moto_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object
     reset_clients()
     reset_queue_urls()
     reset_signing_keys()
-    reset_request = urllib.request.Request(
-        f"{moto_server.endpoint_url}/moto-api/reset",
-        method="POST",  # type: ignore[attr-defined]
-    )
-    urllib.request.urlopen(reset_request, timeout=10).close()
-    bootstrap()
+    stash = request.session.stash
+    baseline = stash.get(_MOTO_BASELINE, None)
+    if baseline is not None and moto_state.restore(baseline):  # type: ignore[arg-type]
+        fresh_keys = {"current": "local-1", "keys": {"local-1": secrets.token_urlsafe(48)}}
+        clients.secrets_manager().put_secret_value(
+            SecretId=JWT_SIGNING_KEYS_SECRET_NAME, SecretString=json.dumps(fresh_keys)
+        )
+    else:
+        reset_request = urllib.request.Request(
+            f"{moto_server.endpoint_url}/moto-api/reset",  # type: ignore[attr-defined]
+            method="POST",
+        )
+        urllib.request.urlopen(reset_request, timeout=10).close()
+        bootstrap()
+        stash[_MOTO_BASELINE] = moto_state.capture("ap-southeast-1")
     yield moto_server
     reset_clients()
     reset_queue_urls()
@@ -145,7 +184,7 @@ def identity(database_url: str, moto_server: object, monkeypatch: pytest.MonkeyP
 
     AWS is the session's moto server with just the JWT secret and the SES sender ensured (a full
     reset costs about a second); a test that counts emails or edits the secret also asks for
-    ``aws``, which resets moto. bcrypt runs at cost 4 here so tests stay fast; the cost-12 default
+    ``aws``, which empties it. bcrypt runs at cost 4 here so tests stay fast; the cost-12 default
     is asserted by its own test and measured by bench/login_latency.py.
     """
     import json

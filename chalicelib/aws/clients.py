@@ -23,6 +23,9 @@ _CLIENT_CONFIG = BotoConfig(
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str, str | None], Any] = {}
+# One boto3 session per process: a new session re-reads and re-parses botocore's JSON models and
+# endpoint data (tens of ms per client); clients are still cached per endpoint.
+_session: boto3.session.Session | None = None
 
 
 def aws_client(service: str) -> Any:
@@ -33,7 +36,10 @@ def aws_client(service: str) -> Any:
         with _lock:
             client = _clients.get(key)
             if client is None:
-                client = boto3.session.Session().client(
+                global _session
+                if _session is None:
+                    _session = boto3.session.Session()
+                client = _session.client(
                     service,
                     region_name=settings.aws_region,
                     endpoint_url=settings.aws_endpoint_url,

@@ -17,9 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from local.postgres import free_port
+from local.postgres import EmbeddedPostgres, free_port
+from tests.support import pg_seed
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+STARTUP_WAIT_SECONDS = 300
 
 
 @dataclass
@@ -43,8 +45,12 @@ class RunningStack:
         raise AssertionError(f"no line containing {fragment!r} within {timeout}s:\n{self.output()[-4000:]}")
 
 
-def start_stack(extra_env: dict[str, str] | None = None) -> RunningStack:
+def start_stack(extra_env: dict[str, str] | None = None, *, fresh_data: bool = False) -> RunningStack:
+    """``python -m local.stack`` on free ports, its data on a copy of the run's seed data directory
+    (initialised and migrated once per run, tests/support/pg_seed.py) unless ``fresh_data``."""
     local_dir = Path(tempfile.mkdtemp(prefix="ptx-e2e-"))
+    if not fresh_data:
+        EmbeddedPostgres(local_dir / "pgdata").initialise(copy_of=pg_seed.seed_data_dir())
     api_port = free_port()
     env = {
         **os.environ,
@@ -76,7 +82,9 @@ def start_stack(extra_env: dict[str, str] | None = None) -> RunningStack:
             stack.lines.append(line.rstrip("\n"))
 
     threading.Thread(target=pump, daemon=True).start()
-    deadline = started + 90
+    # A generous wait, not a speed test (bench/stack_startup.py measures that): several stacks and
+    # xdist workers share the machine's cores while these start.
+    deadline = started + STARTUP_WAIT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"stack exited with {process.returncode}:\n{stack.output()[-4000:]}")
@@ -88,7 +96,7 @@ def start_stack(extra_env: dict[str, str] | None = None) -> RunningStack:
             pass
         time.sleep(0.25)
     stop_stack(stack)
-    raise AssertionError(f"stack not ready in 90s:\n{stack.output()[-4000:]}")
+    raise AssertionError(f"stack not ready in {STARTUP_WAIT_SECONDS}s:\n{stack.output()[-4000:]}")
 
 
 def stop_stack(stack: RunningStack, timeout: float = 30) -> int:
@@ -103,6 +111,9 @@ def stop_stack(stack: RunningStack, timeout: float = 30) -> int:
     return stack.process.returncode
 
 
+# Every e2e test carries ``xdist_group("e2e_stacks")``: with ``--dist loadgroup`` they run on one
+# worker, so the shared stack starts once per run and at most two stacks boot at a time (several
+# booting at once on two cores made the time-sensitive e2e checks fail).
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[RunningStack]:
     stack = start_stack()

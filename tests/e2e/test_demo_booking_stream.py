@@ -14,6 +14,8 @@ from local.demo_ota import DEMO_WEBHOOK_SECRETS
 from local.simulators.client import SimulatorClient
 from tests.e2e.conftest import RunningStack, start_stack, stop_stack
 
+pytestmark = pytest.mark.xdist_group("e2e_stacks")
+
 
 @pytest.fixture(scope="module")
 def streaming_stack() -> Iterator[RunningStack]:

@@ -6,8 +6,11 @@ import re
 import subprocess
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import RunningStack, start_stack, stop_stack
+
+pytestmark = pytest.mark.xdist_group("e2e_stacks")
 
 
 def test_ready_within_a_minute_with_every_dependency_ok(local_stack: RunningStack) -> None:
@@ -37,6 +40,7 @@ def test_api_conventions_over_real_http(local_stack: RunningStack) -> None:
     assert missing.json()["error"]["code"] == "method_not_allowed"
 
 
+@pytest.mark.xdist_group("e2e_stacks")  # its own stack, on the same worker as the others
 def test_sigint_stops_the_whole_process_tree() -> None:
     stack = start_stack()
     postgres_pids = subprocess.run(
