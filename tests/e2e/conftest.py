@@ -114,6 +114,15 @@ def stop_stack(stack: RunningStack, timeout: float = 30) -> int:
 # Every e2e test carries ``xdist_group("e2e_stacks")``: with ``--dist loadgroup`` they run on one
 # worker, so the shared stack starts once per run and at most two stacks boot at a time (several
 # booting at once on two cores made the time-sensitive e2e checks fail).
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A new e2e module joins the group without its author doing anything."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group("e2e_stacks"))
+
+
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[RunningStack]:
     stack = start_stack()
