@@ -115,7 +115,7 @@ class WebhookTarget:
     username: str | None = None  # Expedia's Booking Notification presents a user name too
     attempts: int = 3  # Agoda: the hint, then 3 retries 15 s apart; here configurable
     retry_delay_seconds: float = 15.0
-    timeout_seconds: float = 5.0
+    timeout_seconds: float = 15.0  # a webhook receiver on a busy machine may take seconds; OTAs wait ~10-30 s
 
 
 @dataclass(frozen=True)

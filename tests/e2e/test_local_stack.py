@@ -30,12 +30,15 @@ def test_event_runner_runs_the_schedule_and_the_sqs_worker(local_stack: RunningS
 
 
 def test_api_conventions_over_real_http(local_stack: RunningStack) -> None:
-    response = httpx.get(f"{local_stack.base_url}/api/openapi.json", headers={"X-Request-Id": "e2e-check-0001"})
+    # generous timeouts: the first request builds the document, and the machine may be busy
+    response = httpx.get(
+        f"{local_stack.base_url}/api/openapi.json", headers={"X-Request-Id": "e2e-check-0001"}, timeout=60
+    )
     assert response.status_code == 200
     assert response.headers["X-Request-Id"] == "e2e-check-0001"
     assert response.json()["openapi"] == "3.1.0"
-    assert "<code>/health/ready</code>" in httpx.get(f"{local_stack.base_url}/api/docs").text
-    missing = httpx.post(f"{local_stack.base_url}/health", json={})
+    assert "<code>/health/ready</code>" in httpx.get(f"{local_stack.base_url}/api/docs", timeout=60).text
+    missing = httpx.post(f"{local_stack.base_url}/health", json={}, timeout=60)
     assert missing.status_code == 405
     assert missing.json()["error"]["code"] == "method_not_allowed"
 
