@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import socket
 import time
+from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -22,6 +22,7 @@ from chalicelib.services import webhook_service
 from tests.factories import Identity, body_of
 from tests.ota_factories import make_account, make_connection, make_property
 from tests.support.app_logs import captured_app_logs
+from tests.support.live_api import live_api
 
 AGODA_SECRET = "agoda-hint-secret-9f8e7d"
 BDC_SECRET = "bdc-hmac-secret-1a2b3c4d"
@@ -317,37 +318,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-_served: list[str] = []
-
-
 @pytest.fixture
-def api_url(identity: Identity) -> str:
-    """The app served over real HTTP (chalice's local server), as `make run` does.
-
-    Started once per process (chalice's local server rebinds the app's class, once only) and
-    left running as a daemon thread; it reads settings per request, so it follows each test's
-    fresh database and moto state.
-    """
-    if not _served:
-        from chalice.cli.factory import CLIFactory
-        from chalice.local import HTTPServerThread, create_local_server
-
-        from app import app
-        from local.stack import PROJECT_DIR
-
-        port = _free_port()
-        config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="dev")
-        HTTPServerThread(lambda: create_local_server(app, config, "127.0.0.1", port)).start()
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{url}/health", timeout=1, trust_env=False)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        _served.append(url)
-    return _served[0]
+def api_url(identity: Identity) -> Iterator[str]:
+    """The app served over real HTTP by the local API server, as `make run` serves it; one per
+    test (tests/support/live_api.py), so no server outlives the settings it was started with."""
+    with live_api() as url:
+        yield url
 
 
 def _wait_for(predicate: Any, timeout: float = 15.0) -> Any:
