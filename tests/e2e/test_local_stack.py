@@ -13,8 +13,10 @@ from tests.e2e.conftest import RunningStack, start_stack, stop_stack
 pytestmark = pytest.mark.xdist_group("e2e_stacks")
 
 
-def test_ready_within_a_minute_with_every_dependency_ok(local_stack: RunningStack) -> None:
-    assert local_stack.seconds_to_ready < 60
+def test_ready_with_every_dependency_ok(local_stack: RunningStack) -> None:
+    # How fast it gets ready is a figure (bench/stack_startup.py), not a test: tests never pass or
+    # fail on a time, and here the stack starts while three other workers load the cores.
+    print(f"stack ready in {local_stack.seconds_to_ready:.1f} s")
     body = httpx.get(f"{local_stack.base_url}/health/ready", timeout=10).json()
     assert body["status"] == "ok"
     assert {c["name"] for c in body["checks"] if c["ok"]} == {"postgres", "sqs", "kms"}
