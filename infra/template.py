@@ -13,7 +13,13 @@ app's own event sources, so the two cannot drift:
 * the SNS ``alerts`` topic, the KMS key (with rotation) behind its alias for OTA credentials,
   the JWT signing-key secret;
 * ``Globals`` that hand every function the database secret ARN (a parameter until the Aurora
-  cluster itself is added here) and the alerts topic's ARN.
+  cluster itself is added here) and the alerts topic's ARN;
+* on every path of the app's routes, an ``x-amazon-apigateway-any-method`` with a MOCK
+  integration: API Gateway routes a request to ANY only when the resource does not declare the
+  request's method itself, so a declared method keeps its Lambda integration and any other method
+  is answered ``405`` with ``Allow`` (the path's methods, plus ``OPTIONS`` where CORS is on) in
+  the API's error shape, as the app and the local server answer it (without it API Gateway
+  answers ``403 Missing Authentication Token``).
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chalice.app import Chalice, SQSEventConfig
+from chalice.app import Chalice, RouteEntry, SQSEventConfig
 
+from chalicelib.api.errors import REQUEST_ID_HEADER, ErrorBody, ErrorResponse
+from chalicelib.api.middleware import SECURITY_HEADERS
 from chalicelib.aws.resources import (
     ALERTS_TOPIC_NAME,
     JWT_SIGNING_KEYS_SECRET_NAME,
@@ -102,6 +110,61 @@ def _dead_letter_alarm(spec: QueueSpec) -> dict[str, Any]:
     }
 
 
+def allowed_methods_of(entries: dict[str, RouteEntry]) -> list[str]:
+    """The methods a path answers (its routes' methods, plus OPTIONS when Chalice adds a CORS
+    preflight for it), for ``Allow``."""
+    methods = set(entries)
+    if any(entry.cors is not None for entry in entries.values()):
+        methods.add("OPTIONS")
+    return sorted(methods)
+
+
+METHOD_NOT_ALLOWED_BODY = ErrorResponse(
+    error=ErrorBody(
+        code="method_not_allowed",
+        message="$context.httpMethod is not allowed here.",
+        request_id="$context.requestId",
+    )
+).model_dump_json()
+
+
+def method_not_allowed_operation(allowed: list[str]) -> dict[str, Any]:
+    """An ANY operation answering 405 from API Gateway itself (MOCK: no Lambda runs). No request
+    template: the mock's default integration response answers whatever the request's body or
+    content type (as the API Gateway docs advise, with pass-through)."""
+    static = {"Allow": ", ".join(allowed), "Content-Type": "application/json", **SECURITY_HEADERS}
+    parameters = {f"method.response.header.{name}": f"'{value}'" for name, value in static.items()}
+    parameters[f"method.response.header.{REQUEST_ID_HEADER}"] = "context.requestId"
+    return {
+        "produces": ["application/json"],
+        "responses": {
+            "405": {
+                "description": "The path does not answer this method; Allow lists the ones it does",
+                "headers": {name: {"type": "string"} for name in [*static, REQUEST_ID_HEADER]},
+            }
+        },
+        "x-amazon-apigateway-integration": {
+            "type": "mock",
+            "passthroughBehavior": "when_no_match",
+            "responses": {
+                "default": {
+                    "statusCode": "405",
+                    "responseParameters": parameters,
+                    "responseTemplates": {"application/json": METHOD_NOT_ALLOWED_BODY},
+                }
+            },
+        },
+    }
+
+
+def method_not_allowed_paths(app: Chalice) -> dict[str, Any]:
+    """Swagger paths to merge into Chalice's: every path of ``app``'s routes gets the 405 ANY."""
+    return {
+        path: {"x-amazon-apigateway-any-method": method_not_allowed_operation(allowed_methods_of(entries))}
+        for path, entries in app.routes.items()
+    }
+
+
 def build_merge_template(app: Chalice) -> dict[str, Any]:
     resources: dict[str, Any] = {}
     outputs: dict[str, Any] = {}
@@ -130,6 +193,8 @@ def build_merge_template(app: Chalice) -> dict[str, Any]:
 
     for spec in QUEUES:
         resources[logical_id(spec.name, "DeadLetterAlarm")] = _dead_letter_alarm(spec)
+
+    resources["RestAPI"] = {"Properties": {"DefinitionBody": {"paths": method_not_allowed_paths(app)}}}
 
     resources["AlertsTopic"] = {
         "Type": "AWS::SNS::Topic",

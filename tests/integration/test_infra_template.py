@@ -14,20 +14,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chalice.app import SQSEventConfig
+from chalice.app import Chalice, SQSEventConfig
 
 from app import app
+from chalicelib.api.errors import ErrorResponse
+from chalicelib.api.routing import allowed_methods
 from chalicelib.aws.resources import ALERTS_TOPIC_NAME, OTA_CREDENTIALS_KEY_ALIAS, QUEUES
-from infra.template import cfn_function_name, logical_id
+from infra.template import build_merge_template, cfn_function_name, logical_id
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-SOURCES = ["app.py", "infra/template.py", "chalicelib/aws/resources.py", ".chalice/config.json"]
+# What the packaged template is made of: the routes live in chalicelib/api, the error shape too.
+SOURCES = ["app.py", "infra/*.py", "chalicelib/aws/resources.py", "chalicelib/api/**/*.py", ".chalice/config.json"]
+ANY_METHOD = "x-amazon-apigateway-any-method"
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch"}
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     built = PROJECT_DIR / "build/package/sam.json"
-    newest_source = max((PROJECT_DIR / s).stat().st_mtime for s in SOURCES)
+    newest_source = max(path.stat().st_mtime for pattern in SOURCES for path in PROJECT_DIR.glob(pattern))
     if built.exists() and built.stat().st_mtime >= newest_source:
         return json.loads(built.read_text())  # type: ignore[no-any-return]
     out = tmp_path_factory.mktemp("package")
@@ -113,3 +118,87 @@ def test_every_dead_letter_queue_has_a_depth_alarm_on_the_alerts_topic(template:
         assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
         assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
         assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
+
+
+def _swagger_paths(template: dict[str, Any]) -> dict[str, Any]:
+    return template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]  # type: ignore[no-any-return]
+
+
+def _answers_405_with_allow(path_item: dict[str, Any]) -> str:
+    """The ``Allow`` an undeclared method of ``path_item`` gets from API Gateway itself, or an
+    AssertionError saying why it gets no 405."""
+    operation = path_item.get(ANY_METHOD)
+    assert operation is not None, "no ANY method: API Gateway answers 403 Missing Authentication Token"
+    integration = operation["x-amazon-apigateway-integration"]
+    assert integration["type"] == "mock"
+    assert "requestTemplates" not in integration  # any content type reaches the default response
+    (only,) = integration["responses"].items()
+    assert only[0] == "default" and "selectionPattern" not in only[1]
+    assert only[1]["statusCode"] == "405"
+    declared_headers = set(operation["responses"]["405"]["headers"])
+    mapped = {name.removeprefix("method.response.header.") for name in only[1]["responseParameters"]}
+    assert mapped == declared_headers  # API Gateway refuses a mapping to an undeclared header
+    assert only[1]["responseParameters"]["method.response.header.X-Request-Id"] == "context.requestId"
+    allow = only[1]["responseParameters"]["method.response.header.Allow"]
+    assert allow.startswith("'") and allow.endswith("'")  # a static value is quoted
+    return str(allow[1:-1])
+
+
+def test_every_path_answers_undeclared_methods_405_with_allow_listing_its_methods(template: dict[str, Any]) -> None:
+    paths = _swagger_paths(template)
+    assert set(paths) == set(app.routes)
+    for path, path_item in paths.items():
+        declared = sorted(method.upper() for method in path_item if method in HTTP_METHODS)
+        allow = _answers_405_with_allow(path_item)
+        assert allow.split(", ") == declared, path
+        assert declared == allowed_methods(path), path  # what the app and the local server say
+
+
+def test_declared_methods_keep_their_lambda_integration(template: dict[str, Any]) -> None:
+    handler_uri = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]["/health"]["get"][
+        "x-amazon-apigateway-integration"
+    ]["uri"]
+    assert "${APIHandler.Arn}" in handler_uri["Fn::Sub"]
+    for path, entries in app.routes.items():
+        path_item = _swagger_paths(template)[path]
+        for method in entries:
+            integration = path_item[method.lower()]["x-amazon-apigateway-integration"]
+            assert (integration["type"], integration["uri"]) == ("aws_proxy", handler_uri), (path, method)
+
+
+def test_the_405_body_is_the_api_error_shape_with_the_gateway_request_id(template: dict[str, Any]) -> None:
+    path_item = _swagger_paths(template)["/properties/{property_id}"]
+    response = path_item[ANY_METHOD]["x-amazon-apigateway-integration"]["responses"]["default"]
+    rendered = (
+        response["responseTemplates"]["application/json"]
+        .replace("$context.httpMethod", "PUT")
+        .replace("$context.requestId", "c0ffee-42")
+    )
+    error = ErrorResponse.model_validate_json(rendered).error
+    assert (error.code, error.message, error.details, error.request_id) == (
+        "method_not_allowed",
+        "PUT is not allowed here.",
+        [],
+        "c0ffee-42",
+    )
+    assert response["responseParameters"]["method.response.header.Content-Type"] == "'application/json'"
+
+
+def test_a_new_route_inherits_the_405_and_cors_adds_options_to_allow() -> None:
+    new_app = Chalice(app_name="wall405")
+
+    @new_app.route("/rooms/{room_id}", methods=["GET", "PUT"])
+    def room(room_id: str) -> dict[str, str]:
+        return {}
+
+    @new_app.route("/rooms", methods=["POST"], cors=True)
+    def rooms() -> dict[str, str]:
+        return {}
+
+    paths = build_merge_template(new_app)["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    assert set(paths) == {"/rooms/{room_id}", "/rooms"}
+    assert _answers_405_with_allow(paths["/rooms/{room_id}"]) == "GET, PUT"
+    assert _answers_405_with_allow(paths["/rooms"]) == "OPTIONS, POST"
+    # negative control: Chalice's own swagger for a path (no ANY) fails the check
+    with pytest.raises(AssertionError, match="Missing Authentication Token"):
+        _answers_405_with_allow({"get": {}})
