@@ -19,7 +19,9 @@ app's own event sources, so the two cannot drift:
   request's method itself, so a declared method keeps its Lambda integration and any other method
   is answered ``405`` with ``Allow`` (the path's methods, plus ``OPTIONS`` where CORS is on) in
   the API's error shape, as the app and the local server answer it (without it API Gateway
-  answers ``403 Missing Authentication Token``).
+  answers ``403 Missing Authentication Token``);
+* the gateway response for a path no route declares (``MISSING_AUTHENTICATION_TOKEN``): ``404``
+  in the API's error shape instead of API Gateway's ``403``.
 """
 
 from __future__ import annotations
@@ -165,6 +167,26 @@ def method_not_allowed_paths(app: Chalice) -> dict[str, Any]:
     }
 
 
+NOT_FOUND_BODY = ErrorResponse(
+    error=ErrorBody(code="not_found", message="No route matches this path.", request_id="$context.requestId")
+).model_dump_json()
+
+
+def gateway_responses() -> dict[str, Any]:
+    """What API Gateway answers itself for a path no route declares: its default is
+    ``403 {"message": "Missing Authentication Token"}``; ours is the app's ``404`` error shape."""
+    static = {"Content-Type": "application/json", **SECURITY_HEADERS}
+    parameters = {f"gatewayresponse.header.{name}": f"'{value}'" for name, value in static.items()}
+    parameters[f"gatewayresponse.header.{REQUEST_ID_HEADER}"] = "context.requestId"
+    return {
+        "MISSING_AUTHENTICATION_TOKEN": {
+            "statusCode": 404,
+            "responseParameters": parameters,
+            "responseTemplates": {"application/json": NOT_FOUND_BODY},
+        }
+    }
+
+
 def build_merge_template(app: Chalice) -> dict[str, Any]:
     resources: dict[str, Any] = {}
     outputs: dict[str, Any] = {}
@@ -194,7 +216,14 @@ def build_merge_template(app: Chalice) -> dict[str, Any]:
     for spec in QUEUES:
         resources[logical_id(spec.name, "DeadLetterAlarm")] = _dead_letter_alarm(spec)
 
-    resources["RestAPI"] = {"Properties": {"DefinitionBody": {"paths": method_not_allowed_paths(app)}}}
+    resources["RestAPI"] = {
+        "Properties": {
+            "DefinitionBody": {
+                "paths": method_not_allowed_paths(app),
+                "x-amazon-apigateway-gateway-responses": gateway_responses(),
+            }
+        }
+    }
 
     resources["AlertsTopic"] = {
         "Type": "AWS::SNS::Topic",

@@ -202,3 +202,14 @@ def test_a_new_route_inherits_the_405_and_cors_adds_options_to_allow() -> None:
     # negative control: Chalice's own swagger for a path (no ANY) fails the check
     with pytest.raises(AssertionError, match="Missing Authentication Token"):
         _answers_405_with_allow({"get": {}})
+
+
+def test_a_path_no_route_declares_is_404_in_the_api_error_shape_not_403(template: dict[str, Any]) -> None:
+    definition = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    response = definition["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]
+    assert response["statusCode"] == 404
+    rendered = response["responseTemplates"]["application/json"].replace("$context.requestId", "c0ffee-42")
+    error = ErrorResponse.model_validate_json(rendered).error
+    assert (error.code, error.request_id) == ("not_found", "c0ffee-42")
+    assert response["responseParameters"]["gatewayresponse.header.Content-Type"] == "'application/json'"
+    assert response["responseParameters"]["gatewayresponse.header.X-Request-Id"] == "context.requestId"
