@@ -67,14 +67,14 @@ test-e2e: $(VENV)/.installed ## end-to-end tests against the local stack
 
 lint: $(VENV)/.installed ## ruff
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check app.py chalicelib
+	$(BIN)/ruff format --check app.py chalicelib local infra tests bench
 
 fmt: $(VENV)/.installed ## format and auto-fix
 	$(BIN)/ruff format app.py chalicelib local infra tests bench
 	$(BIN)/ruff check --fix .
 
-typecheck: $(VENV)/.installed ## mypy (strict) on the app
-	$(BIN)/mypy chalicelib app.py
+typecheck: $(VENV)/.installed ## mypy (strict) on the app, the local stack and the infra template
+	$(BIN)/mypy chalicelib app.py local infra
 
 package: $(VENV)/.installed ## SAM template + deployment zip in build/package (chalice package --merge-template)
 	$(BIN)/python -m infra.template build/infra/merge.json

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from chalice.app import Chalice
@@ -36,7 +35,7 @@ from chalicelib.api.routing import allowed_methods
 class ApiRequestHandler(ChaliceRequestHandler):
     """Chalice's handler, answering unknown methods with 405 and logging paths without queries."""
 
-    def __getattr__(self, name: str) -> Callable[[], None]:
+    def __getattr__(self, name: str) -> Any:  # do_TRACE and any other unknown method
         if name.startswith("do_"):
             return self._method_not_allowed
         raise AttributeError(name)
