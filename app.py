@@ -20,6 +20,7 @@ from chalicelib.api import (
     booking_statuses,
     bookings,
     calendar,
+    dashboard,
     docs,
     health,
     ota_accounts,
@@ -68,6 +69,7 @@ app.register_blueprint(bookings.blueprint)
 app.register_blueprint(booking_statuses.blueprint)
 app.register_blueprint(alerts.blueprint)
 app.register_blueprint(sync.blueprint)
+app.register_blueprint(dashboard.blueprint)
 app.register_blueprint(webhooks.blueprint)
 
 

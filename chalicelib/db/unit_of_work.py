@@ -21,6 +21,7 @@ from chalicelib.db.engine import session_factory
 from chalicelib.db.repositories.alerts import SqlAlertRepository
 from chalicelib.db.repositories.audit import SqlAuditLogRepository, SqlAuditRepository
 from chalicelib.db.repositories.catalog_calendar import SqlCatalogCalendar
+from chalicelib.db.repositories.dashboard import SqlDashboardRepository
 from chalicelib.db.repositories.ota_connections import (
     SqlMappingProposalRepository,
     SqlOtaConnectionRepository,
@@ -123,6 +124,10 @@ class SqlUnitOfWork:
     @cached_property
     def sync_status(self) -> SqlSyncStatusRepository:
         return SqlSyncStatusRepository(self.session)
+
+    @cached_property
+    def dashboard(self) -> SqlDashboardRepository:
+        return SqlDashboardRepository(self.session)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.access import CountryScope
@@ -30,6 +31,19 @@ from chalicelib.domain.catalog import (
     SealedAccount,
     SupplierFilters,
     SupplierRecord,
+)
+from chalicelib.domain.dashboard import (
+    AlertCounts,
+    BookingActivity,
+    ChannelRevenue,
+    ChannelShare,
+    ChannelTrouble,
+    OpenAlert,
+    RecentBooking,
+    RoomNights,
+    SummaryFilter,
+    SummaryWindow,
+    SyncTally,
 )
 from chalicelib.domain.inventory import InventoryCell, InventoryCellChange
 from chalicelib.domain.ota_connections import (
@@ -255,6 +269,9 @@ class UnitOfWork(Protocol):
     @property
     def sync_status(self) -> SyncStatusRepository: ...
 
+    @property
+    def dashboard(self) -> DashboardRepository: ...
+
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: an exception inside undoes only its writes (then propagates)."""
 
@@ -428,3 +445,31 @@ class SyncStatusRepository(Protocol):
     def property_runs(
         self, property_id: int, filters: RunFilters, *, offset: int, limit: int
     ) -> tuple[list[RunRecord], int]: ...
+
+
+class DashboardRepository(Protocol):
+    """The home page's sums over the caller's hotels (see chalicelib.domain.dashboard)."""
+
+    def room_nights_by_night(
+        self, scope: CountryScope, wanted: SummaryFilter, window: SummaryWindow
+    ) -> list[tuple[date, str, RoomNights]]: ...
+
+    def revenue_by_currency(
+        self, scope: CountryScope, wanted: SummaryFilter, window: SummaryWindow
+    ) -> list[tuple[str, Decimal, int]]: ...
+
+    def channel_mix(
+        self, scope: CountryScope, wanted: SummaryFilter, window: SummaryWindow
+    ) -> tuple[list[ChannelShare], list[ChannelRevenue], BookingActivity]: ...
+
+    def sync_tally(self, scope: CountryScope, wanted: SummaryFilter, window: SummaryWindow) -> SyncTally: ...
+
+    def recent_bookings(self, scope: CountryScope, wanted: SummaryFilter, *, limit: int) -> list[RecentBooking]: ...
+
+    def open_alerts(
+        self, scope: CountryScope, wanted: SummaryFilter, *, limit: int
+    ) -> tuple[AlertCounts, list[OpenAlert]]: ...
+
+    def troubled_connections(
+        self, scope: CountryScope, wanted: SummaryFilter, *, default_interval: int, now: datetime
+    ) -> list[ChannelTrouble]: ...

@@ -125,6 +125,8 @@ class BookingGroup(TimestampMixin, Base):
         UniqueConstraint("ota_code", "ota_reservation_id", name="uq_booking_groups_ota_reservation"),
         Index("ix_booking_groups_stay", "check_in", "check_out"),
         Index("ix_booking_groups_created_at", "created_at"),
+        Index("ix_booking_groups_booked_at", "booked_at"),
+        Index("ix_booking_groups_cancelled_at", "cancelled_at", postgresql_where=text("cancelled_at IS NOT NULL")),
         Index(
             "ix_booking_groups_hold_expires_at", "hold_expires_at", postgresql_where=text("hold_expires_at IS NOT NULL")
         ),
@@ -198,6 +200,7 @@ class BookingNight(Base):
         CheckConstraint(f"effect IN {EFFECTS}", name="effect"),
         CheckConstraint("rooms >= 1", name="rooms_positive"),
         Index("ix_booking_nights_room_type_night", "room_type_id", "night"),
+        Index("ix_booking_nights_sold_night", "night", postgresql_where=text("effect = 'sell'")),
     )
 
     line_id: Mapped[int] = mapped_column(ForeignKey("booking_lines.id", ondelete="CASCADE"), primary_key=True)

@@ -49,6 +49,7 @@ class InventoryDay(Base):
             "min_los >= 1 AND min_stay_through >= 1 AND (max_los IS NULL OR max_los >= 1)", name="los_positive"
         ),
         CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_inventory_days_night", "night"),  # the dashboard's sums over every room type
     )
 
     room_type_id: Mapped[int] = mapped_column(ForeignKey("room_types.id", ondelete="CASCADE"), primary_key=True)
