@@ -9,43 +9,23 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
-from chalicelib.domain.alerts import AlertAction, AlertFilters, AlertStatus, AlertType
+from chalicelib.domain.alerts import AlertAction, AlertFilters, AlertRecord, AlertStatus, AlertType
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import alert_service
 
 blueprint = ApiBlueprint(__name__, tag="alerts")
 
 
-class AlertOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class AlertOut(ViewModel, view=AlertRecord):
     type: AlertType
     severity: Literal["critical", "warning", "info"]
     status: AlertStatus
-    property_id: int | None
-    country_code: str | None
-    room_type_id: int | None
-    night: date | None
-    channel: str | None
     booking_group_id: int | None = Field(description="the booking that raised (or last worsened) it")
-    title: str
-    message: str
     details: dict[str, Any] = Field(
         description="overbooking: the root cause (bookings holding the night, rooms by channel, stale channels)"
     )
-    occurrences: int
-    first_seen_at: datetime
-    last_seen_at: datetime
-    acknowledged_at: datetime | None
-    acknowledged_by_user_id: int | None
-    snoozed_until: datetime | None
-    resolved_at: datetime | None
-    resolved_by_user_id: int | None
-    resolution_note: str
-    created_at: datetime
-    updated_at: datetime
 
 
 class AlertQuery(PageQuery):
@@ -94,7 +74,7 @@ def list_alerts(caller: Caller, query: AlertQuery) -> Page[AlertOut]:
         until=query.until,
     )
     alerts, total = alert_service.list_alerts(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([AlertOut.model_validate(alert) for alert in alerts], total, query)
+    return Page.of([AlertOut.of(alert) for alert in alerts], total, query)
 
 
 @blueprint.endpoint(
@@ -105,7 +85,7 @@ def list_alerts(caller: Caller, query: AlertQuery) -> Page[AlertOut]:
     scoped_resource="alert",
 )
 def get_alert(caller: Caller, alert_id: int) -> AlertOut:
-    return AlertOut.model_validate(alert_service.get_alert(caller, alert_id))
+    return AlertOut.of(alert_service.get_alert(caller, alert_id))
 
 
 @blueprint.endpoint(
@@ -118,7 +98,7 @@ def get_alert(caller: Caller, alert_id: int) -> AlertOut:
     error_statuses=(409,),
 )
 def acknowledge_alert(caller: Caller, alert_id: int) -> AlertOut:
-    return AlertOut.model_validate(alert_service.act_on_alert(caller, alert_id, AlertAction.ACKNOWLEDGE))
+    return AlertOut.of(alert_service.act_on_alert(caller, alert_id, AlertAction.ACKNOWLEDGE))
 
 
 @blueprint.endpoint(
@@ -132,7 +112,7 @@ def acknowledge_alert(caller: Caller, alert_id: int) -> AlertOut:
     error_statuses=(409,),
 )
 def snooze_alert(caller: Caller, alert_id: int, body: SnoozeIn) -> AlertOut:
-    return AlertOut.model_validate(alert_service.act_on_alert(caller, alert_id, AlertAction.SNOOZE, until=body.until))
+    return AlertOut.of(alert_service.act_on_alert(caller, alert_id, AlertAction.SNOOZE, until=body.until))
 
 
 @blueprint.endpoint(
@@ -147,4 +127,4 @@ def snooze_alert(caller: Caller, alert_id: int, body: SnoozeIn) -> AlertOut:
     error_statuses=(409,),
 )
 def resolve_alert(caller: Caller, alert_id: int, body: ResolveIn) -> AlertOut:
-    return AlertOut.model_validate(alert_service.act_on_alert(caller, alert_id, AlertAction.RESOLVE, note=body.note))
+    return AlertOut.of(alert_service.act_on_alert(caller, alert_id, AlertAction.RESOLVE, note=body.note))

@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 from chalice.app import Request, Response
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import Field, computed_field
 
 from chalicelib.api.context import RequestContext
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
+from chalicelib.domain.audit import ActivityRecord, AuditRecord
 from chalicelib.domain.permissions import Permission
 from chalicelib.observability import logger
 from chalicelib.services import audit_service
@@ -29,21 +31,9 @@ class AuditQuery(PageQuery):
     until: datetime | None = Field(default=None, description="occurred before (ISO 8601)")
 
 
-class AuditOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    occurred_at: datetime
-    actor_user_id: int | None
-    actor_email: str
-    action: str
-    entity_type: str
-    entity_id: str
-    country_code: str | None
+class AuditOut(ViewModel, view=AuditRecord):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
-    request_id: str | None
-    client_ip: str | None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -62,8 +52,8 @@ class ActivityQuery(PageQuery):
     until: datetime | None = None
 
 
-class ActivityOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class ActivityOut(ViewModel, view=ActivityRecord):
+    pass
 
     id: int
     occurred_at: datetime
@@ -97,7 +87,7 @@ def list_audit(caller: Caller, query: AuditQuery) -> Page[AuditOut]:
         until=query.until,
     )
     rows, total = audit_service.list_audit(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([AuditOut.model_validate(row) for row in rows], total, query)
+    return Page.of([AuditOut.of(row) for row in rows], total, query)
 
 
 @blueprint.endpoint(
@@ -119,7 +109,7 @@ def list_activity(caller: Caller, query: ActivityQuery) -> Page[ActivityOut]:
         until=query.until,
     )
     rows, total = audit_service.list_activity(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([ActivityOut.model_validate(row) for row in rows], total, query)
+    return Page.of([ActivityOut.of(row) for row in rows], total, query)
 
 
 def record_request_activity(request: Request, response: Response, context: RequestContext) -> None:

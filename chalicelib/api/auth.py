@@ -19,7 +19,7 @@ from chalicelib.api.cookies import (
 )
 from chalicelib.api.routing import JSON, ApiBlueprint
 from chalicelib.api.schemas import CountryCode, Email, OtpCode, Password
-from chalicelib.api.users import UserOut, user_out
+from chalicelib.api.users import UserOut
 from chalicelib.domain.access import Caller
 from chalicelib.services import auth_service, mfa_service, password_service, user_service
 from chalicelib.services.auth_service import IssuedSession
@@ -308,7 +308,7 @@ def change_password(caller: Caller, body: ChangePasswordRequest) -> Response:
 
 def _me(profile: user_service.Profile) -> MeResponse:
     return MeResponse(
-        user=user_out(profile.user),
+        user=UserOut.of(profile.user),
         permissions=profile.permissions,
         active_country=profile.active_country,
         may_switch_country=profile.may_switch_country,

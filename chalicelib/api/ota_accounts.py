@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from chalicelib.api.ota_connections import ConnectionOut, ProposalOut, connection_out, proposal_out
+from chalicelib.api.ota_connections import ConnectionOut, ProposalOut
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode
+from chalicelib.api.view_models import ViewModel
 from chalicelib.db.repositories.ota import AccountFilters
 from chalicelib.domain.access import Caller
 from chalicelib.domain.ota_accounts import MAX_BASE_URL_LENGTH, MAX_CREDENTIAL_VALUE_LENGTH, AccountStatus
 from chalicelib.domain.ota_codes import OtaCode
+from chalicelib.domain.ota_results import DiscoveredRatePlan, DiscoveredRoom
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import ota_account_service, ota_proposal_service
+from chalicelib.services.ota_account_service import AccountRecord, AccountTestResult
+from chalicelib.services.ota_proposal_service import ImportResult
 
 blueprint = ApiBlueprint(__name__, tag="ota-accounts")
 
@@ -36,27 +39,11 @@ Credentials = Annotated[
 ]
 
 
-class OtaAccountOut(BaseModel):
-    id: int
+class OtaAccountOut(ViewModel, view=AccountRecord):
     ota: str = Field(description="booking_com, expedia, agoda or traveloka")
-    ota_name: str
-    name: str
-    country_code: str
     base_url: str | None = Field(description="the override; null = the OTA's production endpoint")
-    effective_base_url: str | None
     credentials_mask: dict[str, str] = Field(description="e.g. {'username': 'pt***', 'password': '***'}")
     credentials_key_id: str = Field(description="the KMS key wrapping the credentials' data key")
-    status: str
-    last_test_at: datetime | None
-    last_test_ok: bool | None
-    last_test_message: str | None
-    connection_count: int
-    created_at: datetime
-    updated_at: datetime
-
-
-def account_out(record: ota_account_service.AccountRecord) -> OtaAccountOut:
-    return OtaAccountOut(**record.__dict__)
 
 
 class AccountQuery(PageQuery):
@@ -118,24 +105,17 @@ class AccountTest(BaseModel):
     ota_hotel_id: OtaId | None = Field(default=None, description="also check this hotel (its rooms are listed)")
 
 
-class AccountTestOut(BaseModel):
-    ok: bool
+class AccountTestOut(ViewModel, view=AccountTestResult):
     message: str = Field(description="what the OTA answered, in words")
-    ota: str
-    ota_hotel_id: str | None
     error_kind: str | None = Field(description="authentication, unavailable, timeout, rate_limited, ...")
     error_code: str | None = Field(description="the OTA's own error code, when it gave one")
-    tested_at: datetime
 
 
-class DiscoveredRatePlanOut(BaseModel):
-    ota_rate_plan_id: str
-    name: str
+class DiscoveredRatePlanOut(ViewModel, view=DiscoveredRatePlan):
+    pass
 
 
-class DiscoveredRoomOut(BaseModel):
-    ota_room_id: str
-    name: str
+class DiscoveredRoomOut(ViewModel, view=DiscoveredRoom):
     rate_plans: list[DiscoveredRatePlanOut]
 
 
@@ -178,9 +158,8 @@ class DiscoveryImport(BaseModel):
     ota_hotel_id: OtaId
 
 
-class DiscoveryImportOut(BaseModel):
+class DiscoveryImportOut(ViewModel, view=ImportResult):
     connection: ConnectionOut
-    connection_created: bool
     proposals: list[ProposalOut]
     already_mapped: int = Field(description="OTA rooms and rate plans the connection already maps")
 
@@ -200,7 +179,7 @@ def list_ota_accounts(caller: Caller, query: AccountQuery) -> Page[OtaAccountOut
         search=query.search,
     )
     records, total = ota_account_service.list_accounts(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([account_out(r) for r in records], total, query)
+    return Page.of([OtaAccountOut.of(r) for r in records], total, query)
 
 
 @blueprint.endpoint(
@@ -224,7 +203,7 @@ def create_ota_account(caller: Caller, body: AccountCreate) -> OtaAccountOut:
         credentials=body.credentials,
         status=body.status,
     )
-    return account_out(ota_account_service.create_account(caller, new))
+    return OtaAccountOut.of(ota_account_service.create_account(caller, new))
 
 
 @blueprint.endpoint(
@@ -235,7 +214,7 @@ def create_ota_account(caller: Caller, body: AccountCreate) -> OtaAccountOut:
     scoped_resource="ota_account",
 )
 def get_ota_account(caller: Caller, account_id: int) -> OtaAccountOut:
-    return account_out(ota_account_service.get_account(caller, account_id))
+    return OtaAccountOut.of(ota_account_service.get_account(caller, account_id))
 
 
 @blueprint.endpoint(
@@ -250,7 +229,7 @@ def get_ota_account(caller: Caller, account_id: int) -> OtaAccountOut:
 )
 def update_ota_account(caller: Caller, account_id: int, body: AccountUpdate) -> OtaAccountOut:
     """``credentials`` replaces all of them (re-encrypted); the OTA and country cannot change."""
-    return account_out(ota_account_service.update_account(caller, account_id, body.changes()))
+    return OtaAccountOut.of(ota_account_service.update_account(caller, account_id, body.changes()))
 
 
 @blueprint.endpoint(
@@ -280,7 +259,7 @@ def test_ota_account(caller: Caller, account_id: int, body: AccountTest) -> Acco
     """Answers 200 either way: ``ok`` says whether the OTA accepted the credentials, ``message``
     what it said ("authentication failed at Booking.com"). The outcome is kept on the account."""
     result = ota_account_service.run_account_test(caller, account_id, body.ota_hotel_id)
-    return AccountTestOut(**result.__dict__)
+    return AccountTestOut.of(result)
 
 
 @blueprint.endpoint(
@@ -301,17 +280,7 @@ def discover_ota_account(caller: Caller, account_id: int, query: DiscoveryQuery)
             DiscoveredHotelOut(
                 ota_hotel_id=hotel.ota_hotel_id,
                 name=hotel.name,
-                rooms=[
-                    DiscoveredRoomOut(
-                        ota_room_id=room.ota_room_id,
-                        name=room.name,
-                        rate_plans=[
-                            DiscoveredRatePlanOut(ota_rate_plan_id=plan.ota_rate_plan_id, name=plan.name)
-                            for plan in room.rate_plans
-                        ],
-                    )
-                    for room in hotel.rooms
-                ],
+                rooms=[DiscoveredRoomOut.of(room) for room in hotel.rooms],
                 connection_id=found.connected.get(hotel.ota_hotel_id, (None, None))[0],
                 property_id=found.connected.get(hotel.ota_hotel_id, (None, None))[1],
             )
@@ -341,9 +310,4 @@ def import_ota_discovery(caller: Caller, account_id: int, body: DiscoveryImport)
     result = ota_proposal_service.import_discovery(
         caller, account_id, property_id=body.property_id, ota_hotel_id=body.ota_hotel_id
     )
-    return DiscoveryImportOut(
-        connection=connection_out(result.connection),
-        connection_created=result.connection_created,
-        proposals=[proposal_out(p) for p in result.proposals],
-        already_mapped=result.already_mapped,
-    )
+    return DiscoveryImportOut.of(result)

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.ota_accounts import MAX_POLL_INTERVAL_SECONDS, MIN_POLL_INTERVAL_SECONDS, ConnectionHealth
 from chalicelib.domain.ota_codes import OtaCode
-from chalicelib.domain.ota_connections import ConnectionFilters
+from chalicelib.domain.ota_connections import (
+    ConnectionFilters,
+    ConnectionRecord,
+    ProposalRecord,
+    RatePlanMappingRecord,
+    RoomTypeMappingRecord,
+)
 from chalicelib.domain.ota_mappings import ProposalStatus
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import ota_connection_service, ota_mapping_service, ota_proposal_service
+from chalicelib.services.ota_mapping_service import MappingCheck, MappingProblem
+from chalicelib.services.ota_proposal_service import AcceptedProposal
 
 blueprint = ApiBlueprint(__name__, tag="ota-connections")
 
@@ -27,108 +35,38 @@ VERIFY_DESCRIPTION = "first check with the OTA (discovery, a real call) that it 
 # --- response models ---------------------------------------------------------------------------------------
 
 
-class ConnectionOut(BaseModel):
-    id: int
-    property_id: int
-    property_code: str
-    property_name: str
-    country_code: str
-    ota_account_id: int
-    ota: str
-    ota_name: str
-    account_name: str
-    ota_hotel_id: str
-    is_active: bool
+class ConnectionOut(ViewModel, view=ConnectionRecord):
     poll_interval_seconds: int | None = Field(description="override; null = the global sync_poll_interval_seconds")
-    last_poll_at: datetime | None
-    next_poll_at: datetime | None
-    last_success_at: datetime | None
     health: str = Field(description="ok, degraded or failing")
-    consecutive_failures: int
-    last_error: str | None
-    last_error_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
 
 
-def connection_out(record: ota_connection_service.ConnectionRecord) -> ConnectionOut:
-    return ConnectionOut(**record.__dict__)
+class RoomTypeMappingOut(ViewModel, view=RoomTypeMappingRecord):
+    pass
 
 
-class RoomTypeMappingOut(BaseModel):
-    id: int
-    connection_id: int
-    room_type_id: int
-    room_type_code: str
-    room_type_name: str
-    ota_room_id: str
-    created_at: datetime
-    updated_at: datetime
+class RatePlanMappingOut(ViewModel, view=RatePlanMappingRecord):
+    pass
 
 
-class RatePlanMappingOut(BaseModel):
-    id: int
-    connection_id: int
-    room_type_id: int
-    rate_plan_id: int
-    rate_plan_code: str
-    rate_plan_name: str
-    ota_room_id: str
-    ota_rate_plan_id: str
-    created_at: datetime
-    updated_at: datetime
-
-
-class ProposalOut(BaseModel):
-    id: int
-    connection_id: int
+class ProposalOut(ViewModel, view=ProposalRecord):
     kind: str = Field(description="room_type or rate_plan")
-    ota_room_id: str
-    ota_room_name: str
-    ota_rate_plan_id: str | None
-    ota_rate_plan_name: str | None
     room_type_id: int | None = Field(description="suggested (or, once accepted, mapped) room type")
-    rate_plan_id: int | None
     match_reason: str | None = Field(description="code, name or similar_name; null = no suggestion")
     status: str = Field(description="proposed, accepted or rejected")
-    decided_at: datetime | None
-    decided_by_user_id: int | None
-    created_at: datetime
-    updated_at: datetime
 
 
-def proposal_out(record: ota_proposal_service.ProposalRecord) -> ProposalOut:
-    return ProposalOut(**record.__dict__)
-
-
-class AcceptedProposalOut(BaseModel):
+class AcceptedProposalOut(ViewModel, view=AcceptedProposal):
     proposal: ProposalOut
     room_type_mapping: RoomTypeMappingOut | None
     rate_plan_mapping: RatePlanMappingOut | None
 
 
-def accepted_out(result: ota_proposal_service.AcceptedProposal) -> AcceptedProposalOut:
-    return AcceptedProposalOut(
-        proposal=proposal_out(result.proposal),
-        room_type_mapping=RoomTypeMappingOut(**result.room_type_mapping.__dict__) if result.room_type_mapping else None,
-        rate_plan_mapping=RatePlanMappingOut(**result.rate_plan_mapping.__dict__) if result.rate_plan_mapping else None,
-    )
+class MappingProblemOut(ViewModel, view=MappingProblem):
+    pass
 
 
-class MappingProblemOut(BaseModel):
-    kind: str
-    mapping_id: int | None
-    ota_room_id: str
-    ota_rate_plan_id: str | None
-    message: str
-
-
-class MappingCheckOut(BaseModel):
+class MappingCheckOut(ViewModel, view=MappingCheck):
     ok: bool = Field(description="every mapping names a room / rate plan the OTA reports")
-    ota: str
-    ota_hotel_id: str
-    checked_room_types: int
-    checked_rate_plans: int
     problems: list[MappingProblemOut]
     unmapped: list[MappingProblemOut] = Field(description="OTA rooms and rate plans nothing of ours maps")
     error: str | None = Field(description="the OTA could not be asked; nothing was checked")
@@ -249,7 +187,7 @@ def list_ota_connections(caller: Caller, query: ConnectionQuery) -> Page[Connect
     records, total = ota_connection_service.list_connections(
         caller, filters, offset=query.offset, limit=query.page_size
     )
-    return Page.of([connection_out(r) for r in records], total, query)
+    return Page.of([ConnectionOut.of(r) for r in records], total, query)
 
 
 @blueprint.endpoint(
@@ -272,7 +210,7 @@ def create_ota_connection(caller: Caller, body: ConnectionCreate) -> ConnectionO
         poll_interval_seconds=body.poll_interval_seconds,
         verify_with_ota=body.verify_with_ota,
     )
-    return connection_out(ota_connection_service.create_connection(caller, new))
+    return ConnectionOut.of(ota_connection_service.create_connection(caller, new))
 
 
 @blueprint.endpoint(
@@ -283,7 +221,7 @@ def create_ota_connection(caller: Caller, body: ConnectionCreate) -> ConnectionO
     scoped_resource="ota_connection",
 )
 def get_ota_connection(caller: Caller, connection_id: int) -> ConnectionOut:
-    return connection_out(ota_connection_service.get_connection(caller, connection_id))
+    return ConnectionOut.of(ota_connection_service.get_connection(caller, connection_id))
 
 
 @blueprint.endpoint(
@@ -297,7 +235,7 @@ def get_ota_connection(caller: Caller, connection_id: int) -> ConnectionOut:
     error_statuses=(409,),
 )
 def update_ota_connection(caller: Caller, connection_id: int, body: ConnectionUpdate) -> ConnectionOut:
-    return connection_out(ota_connection_service.update_connection(caller, connection_id, body.changes()))
+    return ConnectionOut.of(ota_connection_service.update_connection(caller, connection_id, body.changes()))
 
 
 @blueprint.endpoint(
@@ -323,17 +261,7 @@ def delete_ota_connection(caller: Caller, connection_id: int) -> None:
 def check_ota_mappings(caller: Caller, connection_id: int) -> MappingCheckOut:
     """A real discovery call for the connection's hotel; lists mappings naming rooms or rate plans
     the OTA does not report, and OTA items nothing maps. Changes nothing."""
-    result = ota_mapping_service.verify_mappings(caller, connection_id)
-    return MappingCheckOut(
-        ok=result.ok,
-        ota=result.ota,
-        ota_hotel_id=result.ota_hotel_id,
-        checked_room_types=result.checked_room_types,
-        checked_rate_plans=result.checked_rate_plans,
-        problems=[MappingProblemOut(**p.__dict__) for p in result.problems],
-        unmapped=[MappingProblemOut(**p.__dict__) for p in result.unmapped],
-        error=result.error,
-    )
+    return MappingCheckOut.of(ota_mapping_service.verify_mappings(caller, connection_id))
 
 
 # --- room type mappings ------------------------------------------------------------------------------------------
@@ -351,7 +279,7 @@ def list_room_type_mappings(caller: Caller, connection_id: int, query: PageQuery
     records, total = ota_mapping_service.list_room_type_mappings(
         caller, connection_id, offset=query.offset, limit=query.page_size
     )
-    return Page.of([RoomTypeMappingOut(**r.__dict__) for r in records], total, query)
+    return Page.of([RoomTypeMappingOut.of(r) for r in records], total, query)
 
 
 @blueprint.endpoint(
@@ -373,7 +301,7 @@ def create_room_type_mapping(caller: Caller, connection_id: int, body: RoomTypeM
         ota_room_id=body.ota_room_id,
         verify_with_ota=body.verify_with_ota,
     )
-    return RoomTypeMappingOut(**record.__dict__)
+    return RoomTypeMappingOut.of(record)
 
 
 @blueprint.endpoint(
@@ -384,7 +312,7 @@ def create_room_type_mapping(caller: Caller, connection_id: int, body: RoomTypeM
     scoped_resource="room_type_mapping",
 )
 def get_room_type_mapping(caller: Caller, mapping_id: int) -> RoomTypeMappingOut:
-    return RoomTypeMappingOut(**ota_mapping_service.get_room_type_mapping(caller, mapping_id).__dict__)
+    return RoomTypeMappingOut.of(ota_mapping_service.get_room_type_mapping(caller, mapping_id))
 
 
 @blueprint.endpoint(
@@ -401,7 +329,7 @@ def update_room_type_mapping(caller: Caller, mapping_id: int, body: RoomTypeMapp
     record = ota_mapping_service.update_room_type_mapping(
         caller, mapping_id, ota_room_id=body.ota_room_id, verify_with_ota=body.verify_with_ota
     )
-    return RoomTypeMappingOut(**record.__dict__)
+    return RoomTypeMappingOut.of(record)
 
 
 @blueprint.endpoint(
@@ -431,7 +359,7 @@ def list_rate_plan_mappings(caller: Caller, connection_id: int, query: PageQuery
     records, total = ota_mapping_service.list_rate_plan_mappings(
         caller, connection_id, offset=query.offset, limit=query.page_size
     )
-    return Page.of([RatePlanMappingOut(**r.__dict__) for r in records], total, query)
+    return Page.of([RatePlanMappingOut.of(r) for r in records], total, query)
 
 
 @blueprint.endpoint(
@@ -454,7 +382,7 @@ def create_rate_plan_mapping(caller: Caller, connection_id: int, body: RatePlanM
         ota_room_id=body.ota_room_id,
         verify_with_ota=body.verify_with_ota,
     )
-    return RatePlanMappingOut(**record.__dict__)
+    return RatePlanMappingOut.of(record)
 
 
 @blueprint.endpoint(
@@ -465,7 +393,7 @@ def create_rate_plan_mapping(caller: Caller, connection_id: int, body: RatePlanM
     scoped_resource="rate_plan_mapping",
 )
 def get_rate_plan_mapping(caller: Caller, mapping_id: int) -> RatePlanMappingOut:
-    return RatePlanMappingOut(**ota_mapping_service.get_rate_plan_mapping(caller, mapping_id).__dict__)
+    return RatePlanMappingOut.of(ota_mapping_service.get_rate_plan_mapping(caller, mapping_id))
 
 
 @blueprint.endpoint(
@@ -482,7 +410,7 @@ def update_rate_plan_mapping(caller: Caller, mapping_id: int, body: RatePlanMapp
     record = ota_mapping_service.update_rate_plan_mapping(
         caller, mapping_id, ota_rate_plan_id=body.ota_rate_plan_id, verify_with_ota=body.verify_with_ota
     )
-    return RatePlanMappingOut(**record.__dict__)
+    return RatePlanMappingOut.of(record)
 
 
 @blueprint.endpoint(
@@ -516,7 +444,7 @@ def list_mapping_proposals(caller: Caller, connection_id: int, query: ProposalQu
         offset=query.offset,
         limit=query.page_size,
     )
-    return Page.of([proposal_out(r) for r in records], total, query)
+    return Page.of([ProposalOut.of(r) for r in records], total, query)
 
 
 @blueprint.endpoint(
@@ -529,7 +457,7 @@ def list_mapping_proposals(caller: Caller, connection_id: int, query: ProposalQu
 )
 def accept_all_mapping_proposals(caller: Caller, connection_id: int) -> list[AcceptedProposalOut]:
     """Proposals that cannot be accepted (no suggestion, something already mapped) stay open."""
-    return [accepted_out(r) for r in ota_proposal_service.accept_all_proposals(caller, connection_id)]
+    return [AcceptedProposalOut.of(r) for r in ota_proposal_service.accept_all_proposals(caller, connection_id)]
 
 
 @blueprint.endpoint(
@@ -540,7 +468,7 @@ def accept_all_mapping_proposals(caller: Caller, connection_id: int) -> list[Acc
     scoped_resource="mapping_proposal",
 )
 def get_mapping_proposal(caller: Caller, proposal_id: int) -> ProposalOut:
-    return proposal_out(ota_proposal_service.get_proposal(caller, proposal_id))
+    return ProposalOut.of(ota_proposal_service.get_proposal(caller, proposal_id))
 
 
 @blueprint.endpoint(
@@ -559,7 +487,7 @@ def accept_mapping_proposal(caller: Caller, proposal_id: int, body: ProposalAcce
     result = ota_proposal_service.accept_proposal(
         caller, proposal_id, room_type_id=body.room_type_id, rate_plan_id=body.rate_plan_id
     )
-    return accepted_out(result)
+    return AcceptedProposalOut.of(result)
 
 
 @blueprint.endpoint(
@@ -572,4 +500,4 @@ def accept_mapping_proposal(caller: Caller, proposal_id: int, body: ProposalAcce
     error_statuses=(409,),
 )
 def reject_mapping_proposal(caller: Caller, proposal_id: int) -> ProposalOut:
-    return proposal_out(ota_proposal_service.reject_proposal(caller, proposal_id))
+    return ProposalOut.of(ota_proposal_service.reject_proposal(caller, proposal_id))

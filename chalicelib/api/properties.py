@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -13,8 +12,9 @@ from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode, RecordCode, RecordName, Rooms, ShortText
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
-from chalicelib.domain.catalog import SORTABLE_PROPERTY_FIELDS, PropertyFilters
+from chalicelib.domain.catalog import SORTABLE_PROPERTY_FIELDS, PropertyFilters, PropertyRecord, RoomTypeRecord
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import property_service, room_type_service
 
@@ -27,22 +27,8 @@ Currency = str  # validated against ISO 4217 by the service (422 naming body.cur
 Buffer = Field(default=None, ge=0, le=1000, description="rooms kept back from sale; null = inherit")
 
 
-class PropertyOut(BaseModel):
-    id: int
-    code: str
-    name: str
-    country_code: str
-    timezone: str
-    currency: str
-    address: str
-    city: str
-    region: str
-    postal_code: str
+class PropertyOut(ViewModel, view=PropertyRecord):
     status: Status
-    buffer_rooms: int | None
-    archived_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
 
 
 class PropertyQuery(PageQuery):
@@ -128,7 +114,7 @@ def list_properties(caller: Caller, query: PropertyQuery) -> Page[PropertyOut]:
     records, total = property_service.list_properties(
         caller, query.filters(), offset=query.offset, limit=query.page_size
     )
-    return Page.of([PropertyOut(**record.__dict__) for record in records], total, query)
+    return Page.of([PropertyOut.of(record) for record in records], total, query)
 
 
 @blueprint.endpoint(
@@ -162,7 +148,7 @@ def export_properties(caller: Caller, query: PropertyExportQuery) -> Response:
 )
 def create_property(caller: Caller, body: PropertyCreate) -> PropertyOut:
     record = property_service.create_property(caller, property_service.NewProperty(**body.model_dump()))
-    return PropertyOut(**record.__dict__)
+    return PropertyOut.of(record)
 
 
 @blueprint.endpoint(
@@ -173,7 +159,7 @@ def create_property(caller: Caller, body: PropertyCreate) -> PropertyOut:
     scoped_resource="property",
 )
 def get_property(caller: Caller, property_id: int) -> PropertyOut:
-    return PropertyOut(**property_service.get_property(caller, property_id).__dict__)
+    return PropertyOut.of(property_service.get_property(caller, property_id))
 
 
 @blueprint.endpoint(
@@ -187,7 +173,7 @@ def get_property(caller: Caller, property_id: int) -> PropertyOut:
     error_statuses=(409, 422),
 )
 def update_property(caller: Caller, property_id: int, body: PropertyUpdate) -> PropertyOut:
-    return PropertyOut(**property_service.update_property(caller, property_id, body.changes()).__dict__)
+    return PropertyOut.of(property_service.update_property(caller, property_id, body.changes()))
 
 
 @blueprint.endpoint(
@@ -205,18 +191,8 @@ def archive_property(caller: Caller, property_id: int) -> None:
 # --- room types ----------------------------------------------------------------------------------
 
 
-class RoomTypeOut(BaseModel):
-    id: int
-    property_id: int
-    code: str
-    name: str
-    total_rooms: int
-    max_occupancy: int
-    base_rate: Decimal
-    buffer_rooms: int | None
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
+class RoomTypeOut(ViewModel, view=RoomTypeRecord):
+    pass
 
 
 class RoomTypeCreate(BaseModel):
@@ -260,7 +236,7 @@ class RoomTypeUpdate(PatchBody):
     scoped_resource="property",
 )
 def list_room_types(caller: Caller, property_id: int) -> list[RoomTypeOut]:
-    return [RoomTypeOut(**record.__dict__) for record in room_type_service.list_room_types(caller, property_id)]
+    return [RoomTypeOut.of(record) for record in room_type_service.list_room_types(caller, property_id)]
 
 
 @blueprint.endpoint(
@@ -276,7 +252,7 @@ def list_room_types(caller: Caller, property_id: int) -> list[RoomTypeOut]:
 )
 def create_room_type(caller: Caller, property_id: int, body: RoomTypeCreate) -> RoomTypeOut:
     new = room_type_service.NewRoomType(**body.model_dump())
-    return RoomTypeOut(**room_type_service.create_room_type(caller, property_id, new).__dict__)
+    return RoomTypeOut.of(room_type_service.create_room_type(caller, property_id, new))
 
 
 @blueprint.endpoint(
@@ -287,7 +263,7 @@ def create_room_type(caller: Caller, property_id: int, body: RoomTypeCreate) -> 
     scoped_resource="room_type",
 )
 def get_room_type(caller: Caller, room_type_id: int) -> RoomTypeOut:
-    return RoomTypeOut(**room_type_service.get_room_type(caller, room_type_id).__dict__)
+    return RoomTypeOut.of(room_type_service.get_room_type(caller, room_type_id))
 
 
 @blueprint.endpoint(
@@ -301,7 +277,7 @@ def get_room_type(caller: Caller, room_type_id: int) -> RoomTypeOut:
     error_statuses=(409, 422),
 )
 def update_room_type(caller: Caller, room_type_id: int, body: RoomTypeUpdate) -> RoomTypeOut:
-    return RoomTypeOut(**room_type_service.update_room_type(caller, room_type_id, body.changes()).__dict__)
+    return RoomTypeOut.of(room_type_service.update_room_type(caller, room_type_id, body.changes()))
 
 
 @blueprint.endpoint(

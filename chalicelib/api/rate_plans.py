@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import ClassVar, Literal
 
@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import ChannelName, RecordCode, RecordName
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
+from chalicelib.domain.catalog import RatePlanRecord, RuleRecord
 from chalicelib.domain.nights import ALL_WEEKDAYS, parse_weekdays
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import rate_plan_service
@@ -21,21 +23,8 @@ blueprint = ApiBlueprint(__name__, tag="rates")
 AdjustmentKindName = Literal["percent", "fixed"]
 
 
-class RatePlanOut(BaseModel):
-    id: int
-    room_type_id: int
-    property_id: int
-    code: str
-    name: str
-    currency: str
-    base_rate: Decimal | None
-    parent_id: int | None
+class RatePlanOut(ViewModel, view=RatePlanRecord):
     derivation_kind: AdjustmentKindName | None
-    derivation_value: Decimal | None
-    channel: str | None
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
 
 
 class RatePlanCreate(BaseModel):
@@ -72,10 +61,6 @@ class RatePlanUpdate(PatchBody):
     is_active: bool | None = None
 
 
-def plan_out(record: rate_plan_service.RatePlanRecord) -> RatePlanOut:
-    return RatePlanOut(**record.__dict__)
-
-
 @blueprint.endpoint(
     "/room-types/{room_type_id}/rate-plans",
     summary="The rate plans of a room type",
@@ -84,7 +69,7 @@ def plan_out(record: rate_plan_service.RatePlanRecord) -> RatePlanOut:
     scoped_resource="room_type",
 )
 def list_rate_plans(caller: Caller, room_type_id: int) -> list[RatePlanOut]:
-    return [plan_out(record) for record in rate_plan_service.list_rate_plans(caller, room_type_id)]
+    return [RatePlanOut.of(record) for record in rate_plan_service.list_rate_plans(caller, room_type_id)]
 
 
 @blueprint.endpoint(
@@ -100,7 +85,7 @@ def list_rate_plans(caller: Caller, room_type_id: int) -> list[RatePlanOut]:
 )
 def create_rate_plan(caller: Caller, room_type_id: int, body: RatePlanCreate) -> RatePlanOut:
     new = rate_plan_service.NewRatePlan(**body.model_dump())
-    return plan_out(rate_plan_service.create_rate_plan(caller, room_type_id, new))
+    return RatePlanOut.of(rate_plan_service.create_rate_plan(caller, room_type_id, new))
 
 
 @blueprint.endpoint(
@@ -111,7 +96,7 @@ def create_rate_plan(caller: Caller, room_type_id: int, body: RatePlanCreate) ->
     scoped_resource="rate_plan",
 )
 def get_rate_plan(caller: Caller, rate_plan_id: int) -> RatePlanOut:
-    return plan_out(rate_plan_service.get_rate_plan(caller, rate_plan_id))
+    return RatePlanOut.of(rate_plan_service.get_rate_plan(caller, rate_plan_id))
 
 
 @blueprint.endpoint(
@@ -125,7 +110,7 @@ def get_rate_plan(caller: Caller, rate_plan_id: int) -> RatePlanOut:
     error_statuses=(409, 422),
 )
 def update_rate_plan(caller: Caller, rate_plan_id: int, body: RatePlanUpdate) -> RatePlanOut:
-    return plan_out(rate_plan_service.update_rate_plan(caller, rate_plan_id, body.changes()))
+    return RatePlanOut.of(rate_plan_service.update_rate_plan(caller, rate_plan_id, body.changes()))
 
 
 @blueprint.endpoint(
@@ -144,19 +129,8 @@ def delete_rate_plan(caller: Caller, rate_plan_id: int) -> None:
 # --- seasonal rules ------------------------------------------------------------------------------
 
 
-class RuleOut(BaseModel):
-    id: int
-    rate_plan_id: int
-    name: str
-    date_from: date
-    date_to: date
-    weekdays: list[str]
-    rate: Decimal | None
+class RuleOut(ViewModel, view=RuleRecord):
     adjustment_kind: AdjustmentKindName | None
-    adjustment_value: Decimal | None
-    priority: int
-    created_at: datetime
-    updated_at: datetime
 
 
 class RuleCreate(BaseModel):
@@ -200,10 +174,6 @@ class RuleUpdate(PatchBody):
     priority: int | None = Field(default=None, ge=-1000, le=1000)
 
 
-def rule_out(record: rate_plan_service.RuleRecord) -> RuleOut:
-    return RuleOut(**record.__dict__)
-
-
 @blueprint.endpoint(
     "/rate-plans/{rate_plan_id}/rules",
     summary="The seasonal rules of a rate plan",
@@ -212,7 +182,7 @@ def rule_out(record: rate_plan_service.RuleRecord) -> RuleOut:
     scoped_resource="rate_plan",
 )
 def list_rules(caller: Caller, rate_plan_id: int) -> list[RuleOut]:
-    return [rule_out(record) for record in rate_plan_service.list_rules(caller, rate_plan_id)]
+    return [RuleOut.of(record) for record in rate_plan_service.list_rules(caller, rate_plan_id)]
 
 
 @blueprint.endpoint(
@@ -238,7 +208,7 @@ def create_rule(caller: Caller, rate_plan_id: int, body: RuleCreate) -> RuleOut:
         adjustment_value=body.adjustment_value,
         priority=body.priority,
     )
-    return rule_out(rate_plan_service.create_rule(caller, rate_plan_id, new))
+    return RuleOut.of(rate_plan_service.create_rule(caller, rate_plan_id, new))
 
 
 @blueprint.endpoint(
@@ -255,7 +225,7 @@ def update_rule(caller: Caller, rule_id: int, body: RuleUpdate) -> RuleOut:
     changes = body.changes()
     if "weekdays" in changes:
         changes["weekdays"] = parse_weekdays(changes["weekdays"], field="body.weekdays")
-    return rule_out(rate_plan_service.update_rule(caller, rule_id, changes))
+    return RuleOut.of(rate_plan_service.update_rule(caller, rule_id, changes))
 
 
 @blueprint.endpoint(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import DESCRIPTIONS, Permission, mask_of
 from chalicelib.services import role_service
+from chalicelib.services.role_service import RoleRecord
 
 blueprint = ApiBlueprint(__name__, tag="roles")
 
@@ -37,20 +38,9 @@ class PermissionOut(BaseModel):
     description: str
 
 
-class RoleOut(BaseModel):
-    id: int
-    name: str
-    description: str
-    permissions: list[str]
+class RoleOut(ViewModel, view=RoleRecord):
     permission_mask: int = Field(description="the bitmask stored for the role")
     is_system: bool = Field(description="preset role: cannot be renamed or deleted")
-    user_count: int
-    created_at: datetime
-    updated_at: datetime
-
-
-def _out(record: role_service.RoleRecord) -> RoleOut:
-    return RoleOut(**record.__dict__)
 
 
 class RoleCreate(BaseModel):
@@ -106,7 +96,7 @@ def list_permissions() -> list[PermissionOut]:
 )
 def list_roles(query: PageQuery) -> Page[RoleOut]:
     records, total = role_service.list_roles(offset=query.offset, limit=query.page_size)
-    return Page.of([_out(r) for r in records], total, query)
+    return Page.of([RoleOut.of(r) for r in records], total, query)
 
 
 @blueprint.endpoint(
@@ -117,7 +107,7 @@ def list_roles(query: PageQuery) -> Page[RoleOut]:
     scoped_resource="role",
 )
 def get_role(role_id: int) -> RoleOut:
-    return _out(role_service.get_role(role_id))
+    return RoleOut.of(role_service.get_role(role_id))
 
 
 @blueprint.endpoint(
@@ -131,7 +121,7 @@ def get_role(role_id: int) -> RoleOut:
     error_statuses=(409,),
 )
 def create_role(caller: Caller, body: RoleCreate) -> RoleOut:
-    return _out(role_service.create_role(caller, body.name, body.description, mask_of(body.permissions)))
+    return RoleOut.of(role_service.create_role(caller, body.name, body.description, mask_of(body.permissions)))
 
 
 @blueprint.endpoint(
@@ -147,7 +137,7 @@ def create_role(caller: Caller, body: RoleCreate) -> RoleOut:
 def update_role(caller: Caller, role_id: int, body: RoleUpdate) -> RoleOut:
     """Users holding the role get the new permissions on their next request."""
     permissions = mask_of(body.permissions) if body.permissions is not None else None
-    return _out(
+    return RoleOut.of(
         role_service.update_role(caller, role_id, name=body.name, description=body.description, permissions=permissions)
     )
 

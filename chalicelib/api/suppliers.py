@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,7 +11,9 @@ from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode, Email, RecordName, ShortText
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
+from chalicelib.domain.catalog import AllocationRecord, SupplierRecord
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import supplier_service
 
@@ -20,22 +22,8 @@ blueprint = ApiBlueprint(__name__, tag="suppliers")
 AccountNumber = str
 
 
-class SupplierOut(BaseModel):
-    id: int
-    country_code: str
-    name: str
-    contact_name: str
-    email: str
-    phone: str
-    address: str
-    bank_name: str
-    bank_account_holder: str
-    bank_swift: str
+class SupplierOut(ViewModel, view=SupplierRecord):
     bank_account_masked: str | None = Field(description="the last four characters only, e.g. ****1234")
-    notes: str
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
 
 
 class SupplierQuery(PageQuery):
@@ -96,10 +84,6 @@ class SupplierUpdate(PatchBody):
     is_active: bool | None = None
 
 
-def supplier_out(record: supplier_service.SupplierRecord) -> SupplierOut:
-    return SupplierOut(**record.__dict__)
-
-
 @blueprint.endpoint(
     "/suppliers",
     summary="List suppliers (room owners) in your country scope",
@@ -112,7 +96,7 @@ def list_suppliers(caller: Caller, query: SupplierQuery) -> Page[SupplierOut]:
         country_code=query.country_code, search=query.search, is_active=query.is_active
     )
     records, total = supplier_service.list_suppliers(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([supplier_out(record) for record in records], total, query)
+    return Page.of([SupplierOut.of(record) for record in records], total, query)
 
 
 @blueprint.endpoint(
@@ -128,7 +112,7 @@ def list_suppliers(caller: Caller, query: SupplierQuery) -> Page[SupplierOut]:
 def create_supplier(caller: Caller, body: SupplierCreate) -> SupplierOut:
     fields = body.model_dump()
     fields["email"] = fields["email"] or ""
-    return supplier_out(supplier_service.create_supplier(caller, fields))
+    return SupplierOut.of(supplier_service.create_supplier(caller, fields))
 
 
 @blueprint.endpoint(
@@ -139,7 +123,7 @@ def create_supplier(caller: Caller, body: SupplierCreate) -> SupplierOut:
     scoped_resource="supplier",
 )
 def get_supplier(caller: Caller, supplier_id: int) -> SupplierOut:
-    return supplier_out(supplier_service.get_supplier(caller, supplier_id))
+    return SupplierOut.of(supplier_service.get_supplier(caller, supplier_id))
 
 
 @blueprint.endpoint(
@@ -153,7 +137,7 @@ def get_supplier(caller: Caller, supplier_id: int) -> SupplierOut:
     error_statuses=(422,),
 )
 def update_supplier(caller: Caller, supplier_id: int, body: SupplierUpdate) -> SupplierOut:
-    return supplier_out(supplier_service.update_supplier(caller, supplier_id, body.changes()))
+    return SupplierOut.of(supplier_service.update_supplier(caller, supplier_id, body.changes()))
 
 
 @blueprint.endpoint(
@@ -171,17 +155,8 @@ def delete_supplier(caller: Caller, supplier_id: int) -> None:
 # --- allocations ---------------------------------------------------------------------------------
 
 
-class AllocationOut(BaseModel):
-    id: int
-    supplier_id: int
-    room_type_id: int
-    property_id: int
-    date_from: date
-    date_to: date
-    rooms: int
-    notes: str
-    created_at: datetime
-    updated_at: datetime
+class AllocationOut(ViewModel, view=AllocationRecord):
+    pass
 
 
 class AllocationCreate(BaseModel):
@@ -208,10 +183,6 @@ class AllocationUpdate(PatchBody):
     notes: str | None = Field(default=None, max_length=2000)
 
 
-def allocation_out(record: supplier_service.AllocationRecord) -> AllocationOut:
-    return AllocationOut(**record.__dict__)
-
-
 @blueprint.endpoint(
     "/suppliers/{supplier_id}/allocations",
     summary="The room-type allocations of a supplier",
@@ -220,7 +191,7 @@ def allocation_out(record: supplier_service.AllocationRecord) -> AllocationOut:
     scoped_resource="supplier",
 )
 def list_allocations(caller: Caller, supplier_id: int) -> list[AllocationOut]:
-    return [allocation_out(record) for record in supplier_service.list_allocations(caller, supplier_id)]
+    return [AllocationOut.of(record) for record in supplier_service.list_allocations(caller, supplier_id)]
 
 
 @blueprint.endpoint(
@@ -235,7 +206,7 @@ def list_allocations(caller: Caller, supplier_id: int) -> list[AllocationOut]:
     error_statuses=(409, 422),
 )
 def create_allocation(caller: Caller, supplier_id: int, body: AllocationCreate) -> AllocationOut:
-    return allocation_out(supplier_service.create_allocation(caller, supplier_id, body.model_dump()))
+    return AllocationOut.of(supplier_service.create_allocation(caller, supplier_id, body.model_dump()))
 
 
 @blueprint.endpoint(
@@ -249,7 +220,7 @@ def create_allocation(caller: Caller, supplier_id: int, body: AllocationCreate) 
     error_statuses=(409, 422),
 )
 def update_allocation(caller: Caller, allocation_id: int, body: AllocationUpdate) -> AllocationOut:
-    return allocation_out(supplier_service.update_allocation(caller, allocation_id, body.changes()))
+    return AllocationOut.of(supplier_service.update_allocation(caller, allocation_id, body.changes()))
 
 
 @blueprint.endpoint(

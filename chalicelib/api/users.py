@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -10,30 +9,18 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode, Email, Password, PersonName
+from chalicelib.api.view_models import ViewModel
 from chalicelib.db.repositories.users import UserFilters
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import mfa_service, user_service
+from chalicelib.services.user_service import UserRecord
 
 blueprint = ApiBlueprint(__name__, tag="users")
 
 
-class UserOut(BaseModel):
-    id: int
-    email: str
-    full_name: str
-    role_id: int
-    role_name: str
-    country_code: str | None
-    is_active: bool
-    mfa_enabled: bool
-    last_login_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-
-def user_out(record: user_service.UserRecord) -> UserOut:
-    return UserOut(**record.__dict__)
+class UserOut(ViewModel, view=UserRecord):
+    pass
 
 
 class UserQuery(PageQuery):
@@ -95,7 +82,7 @@ def list_users(caller: Caller, query: UserQuery) -> Page[UserOut]:
         search=query.search, role_id=query.role_id, country_code=query.country_code, is_active=query.is_active
     )
     records, total = user_service.list_users(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([user_out(r) for r in records], total, query)
+    return Page.of([UserOut.of(r) for r in records], total, query)
 
 
 @blueprint.endpoint(
@@ -118,7 +105,7 @@ def create_user(caller: Caller, body: UserCreate) -> UserOut:
         country_code=body.country_code,
         password=body.password,
     )
-    return user_out(user_service.create_user(caller, new))
+    return UserOut.of(user_service.create_user(caller, new))
 
 
 @blueprint.endpoint(
@@ -129,7 +116,7 @@ def create_user(caller: Caller, body: UserCreate) -> UserOut:
     scoped_resource="user",
 )
 def get_user(caller: Caller, user_id: int) -> UserOut:
-    return user_out(user_service.get_user(caller, user_id))
+    return UserOut.of(user_service.get_user(caller, user_id))
 
 
 @blueprint.endpoint(
@@ -143,7 +130,7 @@ def get_user(caller: Caller, user_id: int) -> UserOut:
     error_statuses=(409,),
 )
 def update_user(caller: Caller, user_id: int, body: UserUpdate) -> UserOut:
-    return user_out(user_service.update_user(caller, user_id, body.changes()))
+    return UserOut.of(user_service.update_user(caller, user_id, body.changes()))
 
 
 @blueprint.endpoint(
@@ -169,7 +156,7 @@ def delete_user(caller: Caller, user_id: int) -> None:
     error_statuses=(409,),
 )
 def disable_user(caller: Caller, user_id: int) -> UserOut:
-    return user_out(user_service.set_active(caller, user_id, False))
+    return UserOut.of(user_service.set_active(caller, user_id, False))
 
 
 @blueprint.endpoint(
@@ -181,7 +168,7 @@ def disable_user(caller: Caller, user_id: int) -> UserOut:
     scoped_resource="user",
 )
 def enable_user(caller: Caller, user_id: int) -> UserOut:
-    return user_out(user_service.set_active(caller, user_id, True))
+    return UserOut.of(user_service.set_active(caller, user_id, True))
 
 
 @blueprint.endpoint(
