@@ -54,13 +54,7 @@ class ResolveIn(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
-@blueprint.endpoint(
-    "/alerts",
-    summary="Alerts in your country scope, newest first",
-    query=AlertQuery,
-    response=Page[AlertOut],
-    permission=Permission.ALERTS_READ,
-)
+@blueprint.endpoint("/alerts", summary="Alerts in your country scope, newest first", permission=Permission.ALERTS_READ)
 def list_alerts(caller: Caller, query: AlertQuery) -> Page[AlertOut]:
     filters = AlertFilters(
         statuses=tuple(s.value for s in query.status),
@@ -80,7 +74,6 @@ def list_alerts(caller: Caller, query: AlertQuery) -> Page[AlertOut]:
 @blueprint.endpoint(
     "/alerts/{alert_id}",
     summary="One alert with its root cause",
-    response=AlertOut,
     permission=Permission.ALERTS_READ,
     scoped_resource="alert",
 )
@@ -92,7 +85,6 @@ def get_alert(caller: Caller, alert_id: int) -> AlertOut:
     "/alerts/{alert_id}/acknowledge",
     "POST",
     summary="Acknowledge: someone is on it",
-    response=AlertOut,
     permission=Permission.ALERTS_MANAGE,
     scoped_resource="alert",
     error_statuses=(409,),
@@ -105,8 +97,6 @@ def acknowledge_alert(caller: Caller, alert_id: int) -> AlertOut:
     "/alerts/{alert_id}/snooze",
     "POST",
     summary="Snooze until a time (it then comes back as new)",
-    body=SnoozeIn,
-    response=AlertOut,
     permission=Permission.ALERTS_MANAGE,
     scoped_resource="alert",
     error_statuses=(409,),
@@ -119,9 +109,7 @@ def snooze_alert(caller: Caller, alert_id: int, body: SnoozeIn) -> AlertOut:
     "/alerts/{alert_id}/resolve",
     "POST",
     summary="Resolve, with a note of what was done",
-    body=ResolveIn,
     body_required=False,
-    response=AlertOut,
     permission=Permission.ALERTS_MANAGE,
     scoped_resource="alert",
     error_statuses=(409,),

@@ -72,8 +72,6 @@ class ActivityOut(ViewModel, view=ActivityRecord):
 @blueprint.endpoint(
     "/audit-log",
     summary="Changes with before/after, newest first (your country scope)",
-    query=AuditQuery,
-    response=Page[AuditOut],
     permission=Permission.AUDIT_READ,
 )
 def list_audit(caller: Caller, query: AuditQuery) -> Page[AuditOut]:
@@ -91,11 +89,7 @@ def list_audit(caller: Caller, query: AuditQuery) -> Page[AuditOut]:
 
 
 @blueprint.endpoint(
-    "/activity-log",
-    summary="Every HTTP request, newest first (your country scope)",
-    query=ActivityQuery,
-    response=Page[ActivityOut],
-    permission=Permission.AUDIT_READ,
+    "/activity-log", summary="Every HTTP request, newest first (your country scope)", permission=Permission.AUDIT_READ
 )
 def list_activity(caller: Caller, query: ActivityQuery) -> Page[ActivityOut]:
     """Requests without a user (failed logins, health checks) are visible to callers who see every country."""

@@ -118,7 +118,6 @@ class TransitionUpdate(BaseModel):
 @blueprint.endpoint(
     "/booking-statuses",
     summary="Every booking status and transition (the workflow)",
-    response=WorkflowOut,
     permission=Permission.BOOKINGS_READ,
 )
 def get_workflow() -> WorkflowOut:
@@ -133,8 +132,6 @@ def get_workflow() -> WorkflowOut:
     "/booking-statuses",
     "POST",
     summary="Add a booking status",
-    body=StatusCreate,
-    response=BookingStatusOut,
     status=201,
     permission=Permission.BOOKING_STATUS_CONFIG,
     error_statuses=(409,),
@@ -147,8 +144,6 @@ def create_status(caller: Caller, body: StatusCreate) -> BookingStatusOut:
     "/booking-statuses/{status_id}",
     "PATCH",
     summary="Change a status (label, colour, icon, order, terminal, effect while unused)",
-    body=StatusUpdate,
-    response=BookingStatusOut,
     permission=Permission.BOOKING_STATUS_CONFIG,
     scoped_resource="booking_status",
     error_statuses=(404, 409),
@@ -174,8 +169,6 @@ def delete_status(caller: Caller, status_id: int) -> None:
     "/booking-status-transitions",
     "POST",
     summary="Allow a transition, gated by a permission",
-    body=TransitionCreate,
-    response=TransitionOut,
     status=201,
     permission=Permission.BOOKING_STATUS_CONFIG,
     error_statuses=(409,),
@@ -190,8 +183,6 @@ def create_transition(caller: Caller, body: TransitionCreate) -> TransitionOut:
     "/booking-status-transitions/{transition_id}",
     "PATCH",
     summary="Change the permission a transition needs",
-    body=TransitionUpdate,
-    response=TransitionOut,
     permission=Permission.BOOKING_STATUS_CONFIG,
     scoped_resource="booking_transition",
     error_statuses=(404,),

@@ -277,7 +277,6 @@ class TransitionDialogOut(BaseModel):
     "/bookings",
     "POST",
     summary="Take a direct or partner booking (a hold until confirmed)",
-    body=BookingCreate,
     response=BookingOut,
     status=201,
     permission=Permission.BOOKINGS_CREATE,
@@ -303,11 +302,7 @@ def create_booking(caller: Caller, body: BookingCreate) -> Response:
 
 
 @blueprint.endpoint(
-    "/bookings",
-    summary="Bookings in your country scope, newest first",
-    query=BookingQuery,
-    response=Page[BookingSummaryOut],
-    permission=Permission.BOOKINGS_READ,
+    "/bookings", summary="Bookings in your country scope, newest first", permission=Permission.BOOKINGS_READ
 )
 def list_bookings(caller: Caller, query: BookingQuery) -> Page[BookingSummaryOut]:
     """Filters combine: stay dates (overlap), creation time, status, source / OTA, property,
@@ -321,7 +316,6 @@ def list_bookings(caller: Caller, query: BookingQuery) -> Page[BookingSummaryOut
 @blueprint.endpoint(
     "/bookings/export",
     summary="Bookings as CSV (the same filters as the list)",
-    query=BookingFilterQuery,
     permission=Permission.BOOKINGS_EXPORT,
     response_content_type="text/csv; charset=utf-8",
 )
@@ -342,7 +336,6 @@ def export_bookings(caller: Caller, query: BookingFilterQuery) -> Response:
 @blueprint.endpoint(
     "/bookings/{group_id}",
     summary="One booking: lines, full timeline, OTA revisions",
-    response=BookingOut,
     permission=Permission.BOOKINGS_READ,
     scoped_resource="booking",
 )
@@ -354,7 +347,6 @@ def get_booking(caller: Caller, group_id: int) -> BookingOut:
     "/bookings/{group_id}/confirm",
     "PATCH",
     summary="Confirm a hold: it becomes a sale",
-    response=BookingOut,
     permission=Permission.BOOKINGS_CREATE,
     scoped_resource="booking",
     error_statuses=(409,),
@@ -368,7 +360,6 @@ def confirm_booking(caller: Caller, group_id: int) -> BookingOut:
 @blueprint.endpoint(
     "/bookings/{group_id}/transitions",
     summary="The transition dialog: statuses you may move this booking to",
-    response=TransitionDialogOut,
     permission=Permission.BOOKINGS_READ,
     scoped_resource="booking",
 )
@@ -384,8 +375,6 @@ def booking_transitions(caller: Caller, group_id: int) -> TransitionDialogOut:
     "/bookings/{group_id}/transitions",
     "POST",
     summary="Move a booking to another status (check in, cancel, no-show, ...)",
-    body=TransitionIn,
-    response=BookingOut,
     permission=Permission.BOOKINGS_READ,
     scoped_resource="booking",
     error_statuses=(409,),

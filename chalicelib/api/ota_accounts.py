@@ -167,8 +167,6 @@ class DiscoveryImportOut(ViewModel, view=ImportResult):
 @blueprint.endpoint(
     "/ota-accounts",
     summary="List OTA accounts in your country scope (credentials masked)",
-    query=AccountQuery,
-    response=Page[OtaAccountOut],
     permission=Permission.OTA_ACCOUNTS_READ,
 )
 def list_ota_accounts(caller: Caller, query: AccountQuery) -> Page[OtaAccountOut]:
@@ -186,8 +184,6 @@ def list_ota_accounts(caller: Caller, query: AccountQuery) -> Page[OtaAccountOut
     "/ota-accounts",
     "POST",
     summary="Create an OTA account (credentials are encrypted, never shown again)",
-    body=AccountCreate,
-    response=OtaAccountOut,
     status=201,
     permission=Permission.OTA_ACCOUNTS_WRITE,
     error_statuses=(409,),
@@ -209,7 +205,6 @@ def create_ota_account(caller: Caller, body: AccountCreate) -> OtaAccountOut:
 @blueprint.endpoint(
     "/ota-accounts/{account_id}",
     summary="One OTA account (credentials masked)",
-    response=OtaAccountOut,
     permission=Permission.OTA_ACCOUNTS_READ,
     scoped_resource="ota_account",
 )
@@ -221,8 +216,6 @@ def get_ota_account(caller: Caller, account_id: int) -> OtaAccountOut:
     "/ota-accounts/{account_id}",
     "PATCH",
     summary="Rename, change endpoint or status, or replace the credentials",
-    body=AccountUpdate,
-    response=OtaAccountOut,
     permission=Permission.OTA_ACCOUNTS_WRITE,
     scoped_resource="ota_account",
     error_statuses=(409,),
@@ -249,9 +242,7 @@ def delete_ota_account(caller: Caller, account_id: int) -> None:
     "/ota-accounts/{account_id}/test",
     "POST",
     summary="Test the account: one real authenticated call to the OTA",
-    body=AccountTest,
     body_required=False,
-    response=AccountTestOut,
     permission=Permission.OTA_CONNECTIONS_WRITE,
     scoped_resource="ota_account",
 )
@@ -265,8 +256,6 @@ def test_ota_account(caller: Caller, account_id: int, body: AccountTest) -> Acco
 @blueprint.endpoint(
     "/ota-accounts/{account_id}/discovery",
     summary="What the OTA reports for the account: hotels, rooms, rate plans",
-    query=DiscoveryQuery,
-    response=DiscoveryOut,
     permission=Permission.OTA_ACCOUNTS_READ,
     scoped_resource="ota_account",
 )
@@ -297,8 +286,6 @@ def discover_ota_account(caller: Caller, account_id: int, query: DiscoveryQuery)
     "/ota-accounts/{account_id}/discovery/import",
     "POST",
     summary="Import a discovered hotel for a property as proposed mappings",
-    body=DiscoveryImport,
-    response=DiscoveryImportOut,
     permission=Permission.OTA_CONNECTIONS_WRITE,
     scoped_resource="ota_account",
     error_statuses=(409, 503),

@@ -172,8 +172,6 @@ class ProposalAccept(BaseModel):
 @blueprint.endpoint(
     "/ota-connections",
     summary="List connections of properties in your country scope",
-    query=ConnectionQuery,
-    response=Page[ConnectionOut],
     permission=Permission.OTA_ACCOUNTS_READ,
 )
 def list_ota_connections(caller: Caller, query: ConnectionQuery) -> Page[ConnectionOut]:
@@ -194,8 +192,6 @@ def list_ota_connections(caller: Caller, query: ConnectionQuery) -> Page[Connect
     "/ota-connections",
     "POST",
     summary="Connect a property to an OTA account",
-    body=ConnectionCreate,
-    response=ConnectionOut,
     status=201,
     permission=Permission.OTA_CONNECTIONS_WRITE,
     error_statuses=(409,),
@@ -216,7 +212,6 @@ def create_ota_connection(caller: Caller, body: ConnectionCreate) -> ConnectionO
 @blueprint.endpoint(
     "/ota-connections/{connection_id}",
     summary="One connection, with its sync health",
-    response=ConnectionOut,
     permission=Permission.OTA_ACCOUNTS_READ,
     scoped_resource="ota_connection",
 )
@@ -228,8 +223,6 @@ def get_ota_connection(caller: Caller, connection_id: int) -> ConnectionOut:
     "/ota-connections/{connection_id}",
     "PATCH",
     summary="Change the hotel id, activate / deactivate, or override the poll interval",
-    body=ConnectionUpdate,
-    response=ConnectionOut,
     permission=Permission.OTA_CONNECTIONS_WRITE,
     scoped_resource="ota_connection",
     error_statuses=(409,),
@@ -254,7 +247,6 @@ def delete_ota_connection(caller: Caller, connection_id: int) -> None:
     "/ota-connections/{connection_id}/mapping-check",
     "POST",
     summary="Check the connection's mappings against what the OTA reports now",
-    response=MappingCheckOut,
     permission=Permission.OTA_CONNECTIONS_WRITE,
     scoped_resource="ota_connection",
 )
@@ -270,8 +262,6 @@ def check_ota_mappings(caller: Caller, connection_id: int) -> MappingCheckOut:
 @blueprint.endpoint(
     "/ota-connections/{connection_id}/room-type-mappings",
     summary="The connection's room type ↔ OTA room mappings",
-    query=PageQuery,
-    response=Page[RoomTypeMappingOut],
     permission=Permission.OTA_ACCOUNTS_READ,
     scoped_resource="ota_connection",
 )
@@ -286,8 +276,6 @@ def list_room_type_mappings(caller: Caller, connection_id: int, query: PageQuery
     "/ota-connections/{connection_id}/room-type-mappings",
     "POST",
     summary="Map a room type of the property to an OTA room",
-    body=RoomTypeMappingCreate,
-    response=RoomTypeMappingOut,
     status=201,
     permission=Permission.OTA_CONNECTIONS_WRITE,
     scoped_resource="ota_connection",
@@ -307,7 +295,6 @@ def create_room_type_mapping(caller: Caller, connection_id: int, body: RoomTypeM
 @blueprint.endpoint(
     "/room-type-mappings/{mapping_id}",
     summary="One room type mapping",
-    response=RoomTypeMappingOut,
     permission=Permission.OTA_ACCOUNTS_READ,
     scoped_resource="room_type_mapping",
 )
@@ -319,8 +306,6 @@ def get_room_type_mapping(caller: Caller, mapping_id: int) -> RoomTypeMappingOut
     "/room-type-mappings/{mapping_id}",
     "PATCH",
     summary="Point the room type at another OTA room (its rate plan mappings follow)",
-    body=RoomTypeMappingUpdate,
-    response=RoomTypeMappingOut,
     permission=Permission.OTA_CONNECTIONS_WRITE,
     scoped_resource="room_type_mapping",
     error_statuses=(409, 503),
@@ -350,8 +335,6 @@ def delete_room_type_mapping(caller: Caller, mapping_id: int) -> None:
 @blueprint.endpoint(
     "/ota-connections/{connection_id}/rate-plan-mappings",
     summary="The connection's rate plan ↔ OTA rate plan mappings",
-    query=PageQuery,
-    response=Page[RatePlanMappingOut],
     permission=Permission.OTA_ACCOUNTS_READ,
     scoped_resource="ota_connection",
 )
@@ -366,8 +349,6 @@ def list_rate_plan_mappings(caller: Caller, connection_id: int, query: PageQuery
     "/ota-connections/{connection_id}/rate-plan-mappings",
     "POST",
     summary="Map a rate plan to an OTA rate plan (under its room type's OTA room)",
-    body=RatePlanMappingCreate,
-    response=RatePlanMappingOut,
     status=201,
     permission=Permission.OTA_CONNECTIONS_WRITE,
     scoped_resource="ota_connection",
@@ -388,7 +369,6 @@ def create_rate_plan_mapping(caller: Caller, connection_id: int, body: RatePlanM
 @blueprint.endpoint(
     "/rate-plan-mappings/{mapping_id}",
     summary="One rate plan mapping",
-    response=RatePlanMappingOut,
     permission=Permission.OTA_ACCOUNTS_READ,
     scoped_resource="rate_plan_mapping",
 )
@@ -400,8 +380,6 @@ def get_rate_plan_mapping(caller: Caller, mapping_id: int) -> RatePlanMappingOut
     "/rate-plan-mappings/{mapping_id}",
     "PATCH",
     summary="Point the rate plan at another OTA rate plan of the same OTA room",
-    body=RatePlanMappingUpdate,
-    response=RatePlanMappingOut,
     permission=Permission.OTA_CONNECTIONS_WRITE,
     scoped_resource="rate_plan_mapping",
     error_statuses=(409, 503),
@@ -431,8 +409,6 @@ def delete_rate_plan_mapping(caller: Caller, mapping_id: int) -> None:
 @blueprint.endpoint(
     "/ota-connections/{connection_id}/mapping-proposals",
     summary="Mappings proposed from discovery (import them at /ota-accounts/{id}/discovery/import)",
-    query=ProposalQuery,
-    response=Page[ProposalOut],
     permission=Permission.OTA_ACCOUNTS_READ,
     scoped_resource="ota_connection",
 )
@@ -451,7 +427,6 @@ def list_mapping_proposals(caller: Caller, connection_id: int, query: ProposalQu
     "/ota-connections/{connection_id}/mapping-proposals/accept-all",
     "POST",
     summary="Accept every open proposal that has a suggestion (rooms first)",
-    response=list[AcceptedProposalOut],
     permission=Permission.OTA_CONNECTIONS_WRITE,
     scoped_resource="ota_connection",
 )
@@ -463,7 +438,6 @@ def accept_all_mapping_proposals(caller: Caller, connection_id: int) -> list[Acc
 @blueprint.endpoint(
     "/mapping-proposals/{proposal_id}",
     summary="One mapping proposal",
-    response=ProposalOut,
     permission=Permission.OTA_ACCOUNTS_READ,
     scoped_resource="mapping_proposal",
 )
@@ -475,9 +449,7 @@ def get_mapping_proposal(caller: Caller, proposal_id: int) -> ProposalOut:
     "/mapping-proposals/{proposal_id}/accept",
     "POST",
     summary="Accept a proposal: create its mapping (the suggestion, or the room type / rate plan given)",
-    body=ProposalAccept,
     body_required=False,
-    response=AcceptedProposalOut,
     permission=Permission.OTA_CONNECTIONS_WRITE,
     scoped_resource="mapping_proposal",
     error_statuses=(409,),
@@ -494,7 +466,6 @@ def accept_mapping_proposal(caller: Caller, proposal_id: int, body: ProposalAcce
     "/mapping-proposals/{proposal_id}/reject",
     "POST",
     summary="Reject a proposal (a re-import leaves it rejected)",
-    response=ProposalOut,
     permission=Permission.OTA_CONNECTIONS_WRITE,
     scoped_resource="mapping_proposal",
     error_statuses=(409,),

@@ -104,11 +104,7 @@ class PropertyUpdate(PatchBody):
 
 
 @blueprint.endpoint(
-    "/properties",
-    summary="List properties in your country scope",
-    query=PropertyQuery,
-    response=Page[PropertyOut],
-    permission=Permission.PROPERTIES_READ,
+    "/properties", summary="List properties in your country scope", permission=Permission.PROPERTIES_READ
 )
 def list_properties(caller: Caller, query: PropertyQuery) -> Page[PropertyOut]:
     records, total = property_service.list_properties(
@@ -120,7 +116,6 @@ def list_properties(caller: Caller, query: PropertyQuery) -> Page[PropertyOut]:
 @blueprint.endpoint(
     "/properties/export.csv",
     summary="Export properties as CSV (same filters as the list)",
-    query=PropertyExportQuery,
     response_content_type="text/csv",
     permission=Permission.PROPERTIES_READ,
 )
@@ -140,8 +135,6 @@ def export_properties(caller: Caller, query: PropertyExportQuery) -> Response:
     "/properties",
     "POST",
     summary="Create a property",
-    body=PropertyCreate,
-    response=PropertyOut,
     status=201,
     permission=Permission.PROPERTIES_WRITE,
     error_statuses=(409, 422),
@@ -154,7 +147,6 @@ def create_property(caller: Caller, body: PropertyCreate) -> PropertyOut:
 @blueprint.endpoint(
     "/properties/{property_id}",
     summary="One property",
-    response=PropertyOut,
     permission=Permission.PROPERTIES_READ,
     scoped_resource="property",
 )
@@ -166,8 +158,6 @@ def get_property(caller: Caller, property_id: int) -> PropertyOut:
     "/properties/{property_id}",
     "PATCH",
     summary="Edit a property (status archived/active archives or restores it)",
-    body=PropertyUpdate,
-    response=PropertyOut,
     permission=Permission.PROPERTIES_WRITE,
     scoped_resource="property",
     error_statuses=(409, 422),
@@ -231,7 +221,6 @@ class RoomTypeUpdate(PatchBody):
 @blueprint.endpoint(
     "/properties/{property_id}/room-types",
     summary="The room types of a property",
-    response=list[RoomTypeOut],
     permission=Permission.PROPERTIES_READ,
     scoped_resource="property",
 )
@@ -243,8 +232,6 @@ def list_room_types(caller: Caller, property_id: int) -> list[RoomTypeOut]:
     "/properties/{property_id}/room-types",
     "POST",
     summary="Create a room type (and its 24 months of calendar)",
-    body=RoomTypeCreate,
-    response=RoomTypeOut,
     status=201,
     permission=Permission.PROPERTIES_WRITE,
     scoped_resource="property",
@@ -258,7 +245,6 @@ def create_room_type(caller: Caller, property_id: int, body: RoomTypeCreate) -> 
 @blueprint.endpoint(
     "/room-types/{room_type_id}",
     summary="One room type",
-    response=RoomTypeOut,
     permission=Permission.PROPERTIES_READ,
     scoped_resource="room_type",
 )
@@ -270,8 +256,6 @@ def get_room_type(caller: Caller, room_type_id: int) -> RoomTypeOut:
     "/room-types/{room_type_id}",
     "PATCH",
     summary="Edit a room type (a new total re-derives every future night)",
-    body=RoomTypeUpdate,
-    response=RoomTypeOut,
     permission=Permission.PROPERTIES_WRITE,
     scoped_resource="room_type",
     error_statuses=(409, 422),

@@ -64,7 +64,6 @@ class RatePlanUpdate(PatchBody):
 @blueprint.endpoint(
     "/room-types/{room_type_id}/rate-plans",
     summary="The rate plans of a room type",
-    response=list[RatePlanOut],
     permission=Permission.INVENTORY_READ,
     scoped_resource="room_type",
 )
@@ -76,8 +75,6 @@ def list_rate_plans(caller: Caller, room_type_id: int) -> list[RatePlanOut]:
     "/room-types/{room_type_id}/rate-plans",
     "POST",
     summary="Create a rate plan (its rates are filled for the whole calendar)",
-    body=RatePlanCreate,
-    response=RatePlanOut,
     status=201,
     permission=Permission.RATES_WRITE,
     scoped_resource="room_type",
@@ -91,7 +88,6 @@ def create_rate_plan(caller: Caller, room_type_id: int, body: RatePlanCreate) ->
 @blueprint.endpoint(
     "/rate-plans/{rate_plan_id}",
     summary="One rate plan",
-    response=RatePlanOut,
     permission=Permission.INVENTORY_READ,
     scoped_resource="rate_plan",
 )
@@ -103,8 +99,6 @@ def get_rate_plan(caller: Caller, rate_plan_id: int) -> RatePlanOut:
     "/rate-plans/{rate_plan_id}",
     "PATCH",
     summary="Edit a rate plan (re-prices it and the plans derived from it)",
-    body=RatePlanUpdate,
-    response=RatePlanOut,
     permission=Permission.RATES_WRITE,
     scoped_resource="rate_plan",
     error_statuses=(409, 422),
@@ -177,7 +171,6 @@ class RuleUpdate(PatchBody):
 @blueprint.endpoint(
     "/rate-plans/{rate_plan_id}/rules",
     summary="The seasonal rules of a rate plan",
-    response=list[RuleOut],
     permission=Permission.INVENTORY_READ,
     scoped_resource="rate_plan",
 )
@@ -189,8 +182,6 @@ def list_rules(caller: Caller, rate_plan_id: int) -> list[RuleOut]:
     "/rate-plans/{rate_plan_id}/rules",
     "POST",
     summary="Add a seasonal rule (re-prices its nights)",
-    body=RuleCreate,
-    response=RuleOut,
     status=201,
     permission=Permission.RATES_WRITE,
     scoped_resource="rate_plan",
@@ -215,8 +206,6 @@ def create_rule(caller: Caller, rate_plan_id: int, body: RuleCreate) -> RuleOut:
     "/rate-plan-rules/{rule_id}",
     "PATCH",
     summary="Edit a seasonal rule (re-prices the nights it covered and covers)",
-    body=RuleUpdate,
-    response=RuleOut,
     permission=Permission.RATES_WRITE,
     scoped_resource="rate_plan_rule",
     error_statuses=(422,),

@@ -87,38 +87,19 @@ def list_permissions() -> list[PermissionOut]:
     ]
 
 
-@blueprint.endpoint(
-    "/roles",
-    summary="List roles with their permissions",
-    query=PageQuery,
-    response=Page[RoleOut],
-    permission=Permission.USERS_READ,
-)
+@blueprint.endpoint("/roles", summary="List roles with their permissions", permission=Permission.USERS_READ)
 def list_roles(query: PageQuery) -> Page[RoleOut]:
     records, total = role_service.list_roles(offset=query.offset, limit=query.page_size)
     return Page.of([RoleOut.of(r) for r in records], total, query)
 
 
-@blueprint.endpoint(
-    "/roles/{role_id}",
-    summary="One role",
-    response=RoleOut,
-    permission=Permission.USERS_READ,
-    scoped_resource="role",
-)
+@blueprint.endpoint("/roles/{role_id}", summary="One role", permission=Permission.USERS_READ, scoped_resource="role")
 def get_role(role_id: int) -> RoleOut:
     return RoleOut.of(role_service.get_role(role_id))
 
 
 @blueprint.endpoint(
-    "/roles",
-    "POST",
-    summary="Create a role",
-    body=RoleCreate,
-    response=RoleOut,
-    status=201,
-    permission=Permission.ROLES_WRITE,
-    error_statuses=(409,),
+    "/roles", "POST", summary="Create a role", status=201, permission=Permission.ROLES_WRITE, error_statuses=(409,)
 )
 def create_role(caller: Caller, body: RoleCreate) -> RoleOut:
     return RoleOut.of(role_service.create_role(caller, body.name, body.description, mask_of(body.permissions)))
@@ -128,8 +109,6 @@ def create_role(caller: Caller, body: RoleCreate) -> RoleOut:
     "/roles/{role_id}",
     "PATCH",
     summary="Rename a role or edit its permissions",
-    body=RoleUpdate,
-    response=RoleOut,
     permission=Permission.ROLES_WRITE,
     scoped_resource="role",
     error_statuses=(409,),

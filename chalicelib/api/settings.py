@@ -40,12 +40,7 @@ def settings_out(record: settings_service.SettingsRecord) -> SettingsOut:
     )
 
 
-@blueprint.endpoint(
-    "/settings",
-    summary="The global settings",
-    response=SettingsOut,
-    permission=Permission.PROPERTIES_READ,
-)
+@blueprint.endpoint("/settings", summary="The global settings", permission=Permission.PROPERTIES_READ)
 def get_settings(caller: Caller) -> SettingsOut:
     return settings_out(settings_service.get_settings(caller))
 
@@ -54,8 +49,6 @@ def get_settings(caller: Caller) -> SettingsOut:
     "/settings",
     "PATCH",
     summary="Change global settings (audited; a new buffer applies to the calendars that inherit it)",
-    body=SettingsUpdate,
-    response=SettingsOut,
     permission=Permission.SETTINGS_WRITE,
     error_statuses=(422,),
 )

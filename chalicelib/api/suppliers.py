@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.patching import PatchBody
+from chalicelib.api.record_routes import RecordRoutes
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode, Email, RecordName, ShortText
 from chalicelib.api.view_models import ViewModel
@@ -85,11 +86,7 @@ class SupplierUpdate(PatchBody):
 
 
 @blueprint.endpoint(
-    "/suppliers",
-    summary="List suppliers (room owners) in your country scope",
-    query=SupplierQuery,
-    response=Page[SupplierOut],
-    permission=Permission.SUPPLIERS_READ,
+    "/suppliers", summary="List suppliers (room owners) in your country scope", permission=Permission.SUPPLIERS_READ
 )
 def list_suppliers(caller: Caller, query: SupplierQuery) -> Page[SupplierOut]:
     filters = supplier_service.SupplierFilters(
@@ -103,8 +100,6 @@ def list_suppliers(caller: Caller, query: SupplierQuery) -> Page[SupplierOut]:
     "/suppliers",
     "POST",
     summary="Create a supplier",
-    body=SupplierCreate,
-    response=SupplierOut,
     status=201,
     permission=Permission.SUPPLIERS_WRITE,
     error_statuses=(422,),
@@ -115,41 +110,22 @@ def create_supplier(caller: Caller, body: SupplierCreate) -> SupplierOut:
     return SupplierOut.of(supplier_service.create_supplier(caller, fields))
 
 
-@blueprint.endpoint(
+supplier = RecordRoutes(
+    blueprint,
     "/suppliers/{supplier_id}",
-    summary="One supplier",
-    response=SupplierOut,
-    permission=Permission.SUPPLIERS_READ,
-    scoped_resource="supplier",
+    "supplier",
+    SupplierOut,
+    read=Permission.SUPPLIERS_READ,
+    write=Permission.SUPPLIERS_WRITE,
 )
-def get_supplier(caller: Caller, supplier_id: int) -> SupplierOut:
-    return SupplierOut.of(supplier_service.get_supplier(caller, supplier_id))
-
-
-@blueprint.endpoint(
-    "/suppliers/{supplier_id}",
-    "PATCH",
-    summary="Edit a supplier (a new bank account number replaces the stored one)",
-    body=SupplierUpdate,
-    response=SupplierOut,
-    permission=Permission.SUPPLIERS_WRITE,
-    scoped_resource="supplier",
+supplier.get(supplier_service.get_supplier, "One supplier")
+supplier.update(
+    supplier_service.update_supplier,
+    SupplierUpdate,
+    "Edit a supplier (a new bank account number replaces the stored one)",
     error_statuses=(422,),
 )
-def update_supplier(caller: Caller, supplier_id: int, body: SupplierUpdate) -> SupplierOut:
-    return SupplierOut.of(supplier_service.update_supplier(caller, supplier_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/suppliers/{supplier_id}",
-    "DELETE",
-    summary="Delete a supplier and its allocations",
-    status=204,
-    permission=Permission.SUPPLIERS_WRITE,
-    scoped_resource="supplier",
-)
-def delete_supplier(caller: Caller, supplier_id: int) -> None:
-    supplier_service.delete_supplier(caller, supplier_id)
+supplier.delete(supplier_service.delete_supplier, "Delete a supplier and its allocations")
 
 
 # --- allocations ---------------------------------------------------------------------------------
@@ -186,7 +162,6 @@ class AllocationUpdate(PatchBody):
 @blueprint.endpoint(
     "/suppliers/{supplier_id}/allocations",
     summary="The room-type allocations of a supplier",
-    response=list[AllocationOut],
     permission=Permission.SUPPLIERS_READ,
     scoped_resource="supplier",
 )
@@ -198,8 +173,6 @@ def list_allocations(caller: Caller, supplier_id: int) -> list[AllocationOut]:
     "/suppliers/{supplier_id}/allocations",
     "POST",
     summary="Allocate rooms of a room type to a supplier (409 if allocations would exceed the total)",
-    body=AllocationCreate,
-    response=AllocationOut,
     status=201,
     permission=Permission.SUPPLIERS_WRITE,
     scoped_resource="supplier",
@@ -209,27 +182,18 @@ def create_allocation(caller: Caller, supplier_id: int, body: AllocationCreate) 
     return AllocationOut.of(supplier_service.create_allocation(caller, supplier_id, body.model_dump()))
 
 
-@blueprint.endpoint(
+allocation = RecordRoutes(
+    blueprint,
     "/allocations/{allocation_id}",
-    "PATCH",
-    summary="Change an allocation (re-validated against the room type's total)",
-    body=AllocationUpdate,
-    response=AllocationOut,
-    permission=Permission.SUPPLIERS_WRITE,
-    scoped_resource="allocation",
+    "allocation",
+    AllocationOut,
+    read=Permission.SUPPLIERS_READ,
+    write=Permission.SUPPLIERS_WRITE,
+)
+allocation.update(
+    supplier_service.update_allocation,
+    AllocationUpdate,
+    "Change an allocation (re-validated against the room type's total)",
     error_statuses=(409, 422),
 )
-def update_allocation(caller: Caller, allocation_id: int, body: AllocationUpdate) -> AllocationOut:
-    return AllocationOut.of(supplier_service.update_allocation(caller, allocation_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/allocations/{allocation_id}",
-    "DELETE",
-    summary="Remove an allocation",
-    status=204,
-    permission=Permission.SUPPLIERS_WRITE,
-    scoped_resource="allocation",
-)
-def delete_allocation(caller: Caller, allocation_id: int) -> None:
-    supplier_service.delete_allocation(caller, allocation_id)
+allocation.delete(supplier_service.delete_allocation, "Remove an allocation")

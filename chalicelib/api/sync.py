@@ -102,8 +102,6 @@ def _run_out(run: sync_status_service.RunRecord) -> SyncRunOut:
 @blueprint.endpoint(
     "/sync/status",
     summary="Sync health per property and connection, and the sync queues' depths",
-    query=SyncStatusQuery,
-    response=SyncStatusOut,
     permission=Permission.SYNC_STATUS_READ,
 )
 def get_sync_status(caller: Caller, query: SyncStatusQuery) -> SyncStatusOut:
@@ -133,8 +131,6 @@ def get_sync_status(caller: Caller, query: SyncStatusQuery) -> SyncStatusOut:
 @blueprint.endpoint(
     "/properties/{property_id}/sync-runs",
     summary="The property's sync runs, newest first",
-    query=SyncRunQuery,
-    response=Page[SyncRunOut],
     permission=Permission.SYNC_STATUS_READ,
     scoped_resource="property",
 )
@@ -150,7 +146,6 @@ def list_property_sync_runs(caller: Caller, property_id: int, query: SyncRunQuer
     "/properties/{property_id}/sync",
     "POST",
     summary="Sync now: queue a pull of every active connection of the property",
-    response=SyncRequestedOut,
     status=202,
     permission=Permission.SYNC_TRIGGER,
     scoped_resource="property",

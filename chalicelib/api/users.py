@@ -70,13 +70,7 @@ class UserUpdate(BaseModel):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
-@blueprint.endpoint(
-    "/users",
-    summary="List staff accounts in your country scope",
-    query=UserQuery,
-    response=Page[UserOut],
-    permission=Permission.USERS_READ,
-)
+@blueprint.endpoint("/users", summary="List staff accounts in your country scope", permission=Permission.USERS_READ)
 def list_users(caller: Caller, query: UserQuery) -> Page[UserOut]:
     filters = UserFilters(
         search=query.search, role_id=query.role_id, country_code=query.country_code, is_active=query.is_active
@@ -89,8 +83,6 @@ def list_users(caller: Caller, query: UserQuery) -> Page[UserOut]:
     "/users",
     "POST",
     summary="Create a staff account",
-    body=UserCreate,
-    response=UserOut,
     status=201,
     permission=Permission.USERS_WRITE,
     error_statuses=(409,),
@@ -109,11 +101,7 @@ def create_user(caller: Caller, body: UserCreate) -> UserOut:
 
 
 @blueprint.endpoint(
-    "/users/{user_id}",
-    summary="One staff account",
-    response=UserOut,
-    permission=Permission.USERS_READ,
-    scoped_resource="user",
+    "/users/{user_id}", summary="One staff account", permission=Permission.USERS_READ, scoped_resource="user"
 )
 def get_user(caller: Caller, user_id: int) -> UserOut:
     return UserOut.of(user_service.get_user(caller, user_id))
@@ -123,8 +111,6 @@ def get_user(caller: Caller, user_id: int) -> UserOut:
     "/users/{user_id}",
     "PATCH",
     summary="Edit a staff account (email, name, role, country)",
-    body=UserUpdate,
-    response=UserOut,
     permission=Permission.USERS_WRITE,
     scoped_resource="user",
     error_statuses=(409,),
@@ -150,7 +136,6 @@ def delete_user(caller: Caller, user_id: int) -> None:
     "/users/{user_id}/disable",
     "POST",
     summary="Disable an account (its sessions end at once)",
-    response=UserOut,
     permission=Permission.USERS_WRITE,
     scoped_resource="user",
     error_statuses=(409,),
@@ -163,7 +148,6 @@ def disable_user(caller: Caller, user_id: int) -> UserOut:
     "/users/{user_id}/enable",
     "POST",
     summary="Enable an account",
-    response=UserOut,
     permission=Permission.USERS_WRITE,
     scoped_resource="user",
 )
