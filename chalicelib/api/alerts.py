@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
@@ -16,6 +17,7 @@ from chalicelib.domain.permissions import Permission
 from chalicelib.services import alert_service
 
 blueprint = ApiBlueprint(__name__, tag="alerts")
+alerts = Resource(blueprint, read=Permission.ALERTS_READ, write=Permission.ALERTS_MANAGE)
 
 
 class AlertOut(ViewModel, view=AlertRecord):
@@ -54,7 +56,7 @@ class ResolveIn(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
-@blueprint.endpoint("/alerts", summary="Alerts in your country scope, newest first", permission=Permission.ALERTS_READ)
+@alerts.get("/alerts", "Alerts in your country scope, newest first")
 def list_alerts(caller: Caller, query: AlertQuery) -> Page[AlertOut]:
     filters = AlertFilters(
         statuses=tuple(s.value for s in query.status),
@@ -67,52 +69,25 @@ def list_alerts(caller: Caller, query: AlertQuery) -> Page[AlertOut]:
         since=query.since,
         until=query.until,
     )
-    alerts, total = alert_service.list_alerts(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([AlertOut.of(alert) for alert in alerts], total, query)
+    records, total = alert_service.list_alerts(caller, filters, offset=query.offset, limit=query.page_size)
+    return Page.of([AlertOut.of(alert) for alert in records], total, query)
 
 
-@blueprint.endpoint(
-    "/alerts/{alert_id}",
-    summary="One alert with its root cause",
-    permission=Permission.ALERTS_READ,
-    scoped_resource="alert",
-)
-def get_alert(caller: Caller, alert_id: int) -> AlertOut:
-    return AlertOut.of(alert_service.get_alert(caller, alert_id))
+alerts.record("/alerts/{alert_id}", AlertOut).get(alert_service.get_alert, "One alert with its root cause")
 
 
-@blueprint.endpoint(
-    "/alerts/{alert_id}/acknowledge",
-    "POST",
-    summary="Acknowledge: someone is on it",
-    permission=Permission.ALERTS_MANAGE,
-    scoped_resource="alert",
-    error_statuses=(409,),
-)
+@alerts.post("/alerts/{alert_id}/acknowledge", "Acknowledge: someone is on it", error_statuses=(409,))
 def acknowledge_alert(caller: Caller, alert_id: int) -> AlertOut:
     return AlertOut.of(alert_service.act_on_alert(caller, alert_id, AlertAction.ACKNOWLEDGE))
 
 
-@blueprint.endpoint(
-    "/alerts/{alert_id}/snooze",
-    "POST",
-    summary="Snooze until a time (it then comes back as new)",
-    permission=Permission.ALERTS_MANAGE,
-    scoped_resource="alert",
-    error_statuses=(409,),
-)
+@alerts.post("/alerts/{alert_id}/snooze", "Snooze until a time (it then comes back as new)", error_statuses=(409,))
 def snooze_alert(caller: Caller, alert_id: int, body: SnoozeIn) -> AlertOut:
     return AlertOut.of(alert_service.act_on_alert(caller, alert_id, AlertAction.SNOOZE, until=body.until))
 
 
-@blueprint.endpoint(
-    "/alerts/{alert_id}/resolve",
-    "POST",
-    summary="Resolve, with a note of what was done",
-    body_required=False,
-    permission=Permission.ALERTS_MANAGE,
-    scoped_resource="alert",
-    error_statuses=(409,),
+@alerts.post(
+    "/alerts/{alert_id}/resolve", "Resolve, with a note of what was done", body_required=False, error_statuses=(409,)
 )
 def resolve_alert(caller: Caller, alert_id: int, body: ResolveIn) -> AlertOut:
     return AlertOut.of(alert_service.act_on_alert(caller, alert_id, AlertAction.RESOLVE, note=body.note))

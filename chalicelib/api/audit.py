@@ -10,6 +10,7 @@ from pydantic import Field, computed_field
 
 from chalicelib.api.context import RequestContext
 from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
@@ -20,6 +21,7 @@ from chalicelib.services import audit_service
 from chalicelib.services.audit_service import ActivityFilters, AuditFilters
 
 blueprint = ApiBlueprint(__name__, tag="audit")
+audit = Resource(blueprint, read=Permission.AUDIT_READ, write=Permission.AUDIT_READ)
 
 
 class AuditQuery(PageQuery):
@@ -69,11 +71,7 @@ class ActivityOut(ViewModel, view=ActivityRecord):
     duration_ms: float
 
 
-@blueprint.endpoint(
-    "/audit-log",
-    summary="Changes with before/after, newest first (your country scope)",
-    permission=Permission.AUDIT_READ,
-)
+@audit.get("/audit-log", "Changes with before/after, newest first (your country scope)")
 def list_audit(caller: Caller, query: AuditQuery) -> Page[AuditOut]:
     """Rows of global records (roles) are visible to callers who see every country."""
     filters = AuditFilters(
@@ -88,9 +86,7 @@ def list_audit(caller: Caller, query: AuditQuery) -> Page[AuditOut]:
     return Page.of([AuditOut.of(row) for row in rows], total, query)
 
 
-@blueprint.endpoint(
-    "/activity-log", summary="Every HTTP request, newest first (your country scope)", permission=Permission.AUDIT_READ
-)
+@audit.get("/activity-log", "Every HTTP request, newest first (your country scope)")
 def list_activity(caller: Caller, query: ActivityQuery) -> Page[ActivityOut]:
     """Requests without a user (failed logins, health checks) are visible to callers who see every country."""
     filters = ActivityFilters(

@@ -7,12 +7,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import booking_status_service
 
 blueprint = ApiBlueprint(__name__, tag="booking workflow")
+workflow = Resource(
+    blueprint,
+    read=Permission.BOOKINGS_READ,
+    write=Permission.BOOKING_STATUS_CONFIG,
+    kinds={"status_id": "booking_status", "transition_id": "booking_transition"},
+)
 
 Code = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
@@ -115,11 +122,7 @@ class TransitionUpdate(BaseModel):
     permission: PermissionName
 
 
-@blueprint.endpoint(
-    "/booking-statuses",
-    summary="Every booking status and transition (the workflow)",
-    permission=Permission.BOOKINGS_READ,
-)
+@workflow.get("/booking-statuses", "Every booking status and transition (the workflow)")
 def get_workflow() -> WorkflowOut:
     flow = booking_status_service.workflow()
     return WorkflowOut(
@@ -128,64 +131,34 @@ def get_workflow() -> WorkflowOut:
     )
 
 
-@blueprint.endpoint(
-    "/booking-statuses",
-    "POST",
-    summary="Add a booking status",
-    status=201,
-    permission=Permission.BOOKING_STATUS_CONFIG,
-    error_statuses=(409,),
-)
+@workflow.create("/booking-statuses", "Add a booking status", error_statuses=(409,))
 def create_status(caller: Caller, body: StatusCreate) -> BookingStatusOut:
     return BookingStatusOut.model_validate(booking_status_service.create_status(caller, body.model_dump()))
 
 
-@blueprint.endpoint(
+@workflow.patch(
     "/booking-statuses/{status_id}",
-    "PATCH",
-    summary="Change a status (label, colour, icon, order, terminal, effect while unused)",
-    permission=Permission.BOOKING_STATUS_CONFIG,
-    scoped_resource="booking_status",
+    "Change a status (label, colour, icon, order, terminal, effect while unused)",
     error_statuses=(404, 409),
 )
 def update_status(caller: Caller, status_id: int, body: StatusUpdate) -> BookingStatusOut:
     return BookingStatusOut.model_validate(booking_status_service.update_status(caller, status_id, body.changes()))
 
 
-@blueprint.endpoint(
-    "/booking-statuses/{status_id}",
-    "DELETE",
-    summary="Delete a status no booking is in",
-    status=204,
-    permission=Permission.BOOKING_STATUS_CONFIG,
-    scoped_resource="booking_status",
-    error_statuses=(404, 409),
-)
+@workflow.delete("/booking-statuses/{status_id}", "Delete a status no booking is in", error_statuses=(404, 409))
 def delete_status(caller: Caller, status_id: int) -> None:
     booking_status_service.delete_status(caller, status_id)
 
 
-@blueprint.endpoint(
-    "/booking-status-transitions",
-    "POST",
-    summary="Allow a transition, gated by a permission",
-    status=201,
-    permission=Permission.BOOKING_STATUS_CONFIG,
-    error_statuses=(409,),
-)
+@workflow.create("/booking-status-transitions", "Allow a transition, gated by a permission", error_statuses=(409,))
 def create_transition(caller: Caller, body: TransitionCreate) -> TransitionOut:
     return TransitionOut.model_validate(
         booking_status_service.create_transition(caller, body.from_status, body.to_status, body.permission)
     )
 
 
-@blueprint.endpoint(
-    "/booking-status-transitions/{transition_id}",
-    "PATCH",
-    summary="Change the permission a transition needs",
-    permission=Permission.BOOKING_STATUS_CONFIG,
-    scoped_resource="booking_transition",
-    error_statuses=(404,),
+@workflow.patch(
+    "/booking-status-transitions/{transition_id}", "Change the permission a transition needs", error_statuses=(404,)
 )
 def update_transition(caller: Caller, transition_id: int, body: TransitionUpdate) -> TransitionOut:
     return TransitionOut.model_validate(
@@ -193,14 +166,6 @@ def update_transition(caller: Caller, transition_id: int, body: TransitionUpdate
     )
 
 
-@blueprint.endpoint(
-    "/booking-status-transitions/{transition_id}",
-    "DELETE",
-    summary="Remove a transition",
-    status=204,
-    permission=Permission.BOOKING_STATUS_CONFIG,
-    scoped_resource="booking_transition",
-    error_statuses=(404,),
-)
+@workflow.delete("/booking-status-transitions/{transition_id}", "Remove a transition", error_statuses=(404,))
 def delete_transition(caller: Caller, transition_id: int) -> None:
     booking_status_service.delete_transition(caller, transition_id)

@@ -10,6 +10,7 @@ from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import Email, PersonName
 from chalicelib.domain.access import Caller
@@ -25,6 +26,9 @@ from chalicelib.domain.permissions import Permission
 from chalicelib.services import booking_query_service, booking_service
 
 blueprint = ApiBlueprint(__name__, tag="bookings")
+bookings = Resource(
+    blueprint, read=Permission.BOOKINGS_READ, write=Permission.BOOKINGS_CREATE, kinds={"group_id": "booking"}
+)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 JSON = "application/json"
@@ -273,13 +277,10 @@ class TransitionDialogOut(BaseModel):
 # --- routes --------------------------------------------------------------------------------------
 
 
-@blueprint.endpoint(
+@bookings.create(
     "/bookings",
-    "POST",
-    summary="Take a direct or partner booking (a hold until confirmed)",
+    "Take a direct or partner booking (a hold until confirmed)",
     response=BookingOut,
-    status=201,
-    permission=Permission.BOOKINGS_CREATE,
     error_statuses=(409,),
     headers={
         IDEMPOTENCY_HEADER: "a unique key per booking attempt: a retry with the same key returns the first result"
@@ -301,9 +302,7 @@ def create_booking(caller: Caller, body: BookingCreate) -> Response:
     return Response(body=body_out, status_code=201, headers=headers)  # type: ignore[arg-type]
 
 
-@blueprint.endpoint(
-    "/bookings", summary="Bookings in your country scope, newest first", permission=Permission.BOOKINGS_READ
-)
+@bookings.get("/bookings", "Bookings in your country scope, newest first")
 def list_bookings(caller: Caller, query: BookingQuery) -> Page[BookingSummaryOut]:
     """Filters combine: stay dates (overlap), creation time, status, source / OTA, property,
     room type, guest (name, reference or OTA reservation id; needs GUEST_DATA_VIEW)."""
@@ -313,9 +312,9 @@ def list_bookings(caller: Caller, query: BookingQuery) -> Page[BookingSummaryOut
     return Page.of([BookingSummaryOut.model_validate(record) for record in records], total, query)
 
 
-@blueprint.endpoint(
+@bookings.get(
     "/bookings/export",
-    summary="Bookings as CSV (the same filters as the list)",
+    "Bookings as CSV (the same filters as the list)",
     permission=Permission.BOOKINGS_EXPORT,
     response_content_type="text/csv; charset=utf-8",
 )
@@ -333,36 +332,19 @@ def export_bookings(caller: Caller, query: BookingFilterQuery) -> Response:
     )
 
 
-@blueprint.endpoint(
-    "/bookings/{group_id}",
-    summary="One booking: lines, full timeline, OTA revisions",
-    permission=Permission.BOOKINGS_READ,
-    scoped_resource="booking",
-)
+@bookings.get("/bookings/{group_id}", "One booking: lines, full timeline, OTA revisions")
 def get_booking(caller: Caller, group_id: int) -> BookingOut:
     return BookingOut.model_validate(booking_query_service.get_booking(caller, group_id))
 
 
-@blueprint.endpoint(
-    "/bookings/{group_id}/confirm",
-    "PATCH",
-    summary="Confirm a hold: it becomes a sale",
-    permission=Permission.BOOKINGS_CREATE,
-    scoped_resource="booking",
-    error_statuses=(409,),
-)
+@bookings.patch("/bookings/{group_id}/confirm", "Confirm a hold: it becomes a sale", error_statuses=(409,))
 def confirm_booking(caller: Caller, group_id: int) -> BookingOut:
     """Held nights become sold. Confirming a confirmed booking answers it unchanged; an expired
     (released) hold is 409 ``booking_not_pending``."""
     return BookingOut.model_validate(booking_service.confirm_group(caller, group_id))
 
 
-@blueprint.endpoint(
-    "/bookings/{group_id}/transitions",
-    summary="The transition dialog: statuses you may move this booking to",
-    permission=Permission.BOOKINGS_READ,
-    scoped_resource="booking",
-)
+@bookings.get("/bookings/{group_id}/transitions", "The transition dialog: statuses you may move this booking to")
 def booking_transitions(caller: Caller, group_id: int) -> TransitionDialogOut:
     current, options = booking_query_service.transition_options(caller, group_id)
     return TransitionDialogOut(
@@ -371,12 +353,10 @@ def booking_transitions(caller: Caller, group_id: int) -> TransitionDialogOut:
     )
 
 
-@blueprint.endpoint(
+@bookings.post(
     "/bookings/{group_id}/transitions",
-    "POST",
-    summary="Move a booking to another status (check in, cancel, no-show, ...)",
+    "Move a booking to another status (check in, cancel, no-show, ...)",
     permission=Permission.BOOKINGS_READ,
-    scoped_resource="booking",
     error_statuses=(409,),
 )
 def transition_booking(caller: Caller, group_id: int, body: TransitionIn) -> BookingOut:

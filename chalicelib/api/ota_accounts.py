@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from chalicelib.api.ota_connections import ConnectionOut, ProposalOut
 from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode
 from chalicelib.api.view_models import ViewModel
@@ -22,6 +23,12 @@ from chalicelib.services.ota_account_service import AccountRecord, AccountTestRe
 from chalicelib.services.ota_proposal_service import ImportResult
 
 blueprint = ApiBlueprint(__name__, tag="ota-accounts")
+accounts = Resource(
+    blueprint,
+    read=Permission.OTA_ACCOUNTS_READ,
+    write=Permission.OTA_ACCOUNTS_WRITE,
+    kinds={"account_id": "ota_account"},
+)
 
 AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 OtaId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -164,11 +171,7 @@ class DiscoveryImportOut(ViewModel, view=ImportResult):
     already_mapped: int = Field(description="OTA rooms and rate plans the connection already maps")
 
 
-@blueprint.endpoint(
-    "/ota-accounts",
-    summary="List OTA accounts in your country scope (credentials masked)",
-    permission=Permission.OTA_ACCOUNTS_READ,
-)
+@accounts.get("/ota-accounts", "List OTA accounts in your country scope (credentials masked)")
 def list_ota_accounts(caller: Caller, query: AccountQuery) -> Page[OtaAccountOut]:
     filters = AccountFilters(
         ota_code=query.ota.value if query.ota else None,
@@ -180,13 +183,8 @@ def list_ota_accounts(caller: Caller, query: AccountQuery) -> Page[OtaAccountOut
     return Page.of([OtaAccountOut.of(r) for r in records], total, query)
 
 
-@blueprint.endpoint(
-    "/ota-accounts",
-    "POST",
-    summary="Create an OTA account (credentials are encrypted, never shown again)",
-    status=201,
-    permission=Permission.OTA_ACCOUNTS_WRITE,
-    error_statuses=(409,),
+@accounts.create(
+    "/ota-accounts", "Create an OTA account (credentials are encrypted, never shown again)", error_statuses=(409,)
 )
 def create_ota_account(caller: Caller, body: AccountCreate) -> OtaAccountOut:
     """The credentials are sealed with KMS envelope encryption bound to the new account; every
@@ -202,49 +200,27 @@ def create_ota_account(caller: Caller, body: AccountCreate) -> OtaAccountOut:
     return OtaAccountOut.of(ota_account_service.create_account(caller, new))
 
 
-@blueprint.endpoint(
-    "/ota-accounts/{account_id}",
-    summary="One OTA account (credentials masked)",
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="ota_account",
-)
-def get_ota_account(caller: Caller, account_id: int) -> OtaAccountOut:
-    return OtaAccountOut.of(ota_account_service.get_account(caller, account_id))
-
-
-@blueprint.endpoint(
-    "/ota-accounts/{account_id}",
-    "PATCH",
-    summary="Rename, change endpoint or status, or replace the credentials",
-    permission=Permission.OTA_ACCOUNTS_WRITE,
-    scoped_resource="ota_account",
+account = accounts.record("/ota-accounts/{account_id}", OtaAccountOut)
+account.get(ota_account_service.get_account, "One OTA account (credentials masked)")
+account.update(
+    ota_account_service.update_account,
+    AccountUpdate,
+    "Rename, change endpoint or status, or replace the credentials",
+    description="``credentials`` replaces all of them (re-encrypted); the OTA and country cannot change.",
     error_statuses=(409,),
 )
-def update_ota_account(caller: Caller, account_id: int, body: AccountUpdate) -> OtaAccountOut:
-    """``credentials`` replaces all of them (re-encrypted); the OTA and country cannot change."""
-    return OtaAccountOut.of(ota_account_service.update_account(caller, account_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/ota-accounts/{account_id}",
-    "DELETE",
-    summary="Delete an OTA account (refused while properties are connected through it)",
-    status=204,
-    permission=Permission.OTA_ACCOUNTS_WRITE,
-    scoped_resource="ota_account",
+account.delete(
+    ota_account_service.delete_account,
+    "Delete an OTA account (refused while properties are connected through it)",
     error_statuses=(409,),
 )
-def delete_ota_account(caller: Caller, account_id: int) -> None:
-    ota_account_service.delete_account(caller, account_id)
 
 
-@blueprint.endpoint(
+@accounts.post(
     "/ota-accounts/{account_id}/test",
-    "POST",
-    summary="Test the account: one real authenticated call to the OTA",
+    "Test the account: one real authenticated call to the OTA",
     body_required=False,
     permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_account",
 )
 def test_ota_account(caller: Caller, account_id: int, body: AccountTest) -> AccountTestOut:
     """Answers 200 either way: ``ok`` says whether the OTA accepted the credentials, ``message``
@@ -253,12 +229,7 @@ def test_ota_account(caller: Caller, account_id: int, body: AccountTest) -> Acco
     return AccountTestOut.of(result)
 
 
-@blueprint.endpoint(
-    "/ota-accounts/{account_id}/discovery",
-    summary="What the OTA reports for the account: hotels, rooms, rate plans",
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="ota_account",
-)
+@accounts.get("/ota-accounts/{account_id}/discovery", "What the OTA reports for the account: hotels, rooms, rate plans")
 def discover_ota_account(caller: Caller, account_id: int, query: DiscoveryQuery) -> DiscoveryOut:
     """Without ``hotel_id``: the hotels of the account's connections, else the OTA's own list
     (Traveloka). Booking.com, Expedia and Agoda list per hotel, so a new account needs ids."""
@@ -282,12 +253,10 @@ def discover_ota_account(caller: Caller, account_id: int, query: DiscoveryQuery)
     )
 
 
-@blueprint.endpoint(
+@accounts.post(
     "/ota-accounts/{account_id}/discovery/import",
-    "POST",
-    summary="Import a discovered hotel for a property as proposed mappings",
+    "Import a discovered hotel for a property as proposed mappings",
     permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_account",
     error_statuses=(409, 503),
 )
 def import_ota_discovery(caller: Caller, account_id: int, body: DiscoveryImport) -> DiscoveryImportOut:

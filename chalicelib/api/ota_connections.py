@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
@@ -26,6 +27,12 @@ from chalicelib.services.ota_mapping_service import MappingCheck, MappingProblem
 from chalicelib.services.ota_proposal_service import AcceptedProposal
 
 blueprint = ApiBlueprint(__name__, tag="ota-connections")
+connections = Resource(
+    blueprint,
+    read=Permission.OTA_ACCOUNTS_READ,
+    write=Permission.OTA_CONNECTIONS_WRITE,
+    kinds={"connection_id": "ota_connection", "mapping_id": "room_type_mapping", "proposal_id": "mapping_proposal"},
+)
 
 OtaId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 PollInterval = Annotated[int, Field(ge=MIN_POLL_INTERVAL_SECONDS, le=MAX_POLL_INTERVAL_SECONDS)]
@@ -169,11 +176,7 @@ class ProposalAccept(BaseModel):
 # --- connections -------------------------------------------------------------------------------------------------
 
 
-@blueprint.endpoint(
-    "/ota-connections",
-    summary="List connections of properties in your country scope",
-    permission=Permission.OTA_ACCOUNTS_READ,
-)
+@connections.get("/ota-connections", "List connections of properties in your country scope")
 def list_ota_connections(caller: Caller, query: ConnectionQuery) -> Page[ConnectionOut]:
     filters = ConnectionFilters(
         property_id=query.property_id,
@@ -188,14 +191,7 @@ def list_ota_connections(caller: Caller, query: ConnectionQuery) -> Page[Connect
     return Page.of([ConnectionOut.of(r) for r in records], total, query)
 
 
-@blueprint.endpoint(
-    "/ota-connections",
-    "POST",
-    summary="Connect a property to an OTA account",
-    status=201,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    error_statuses=(409,),
-)
+@connections.create("/ota-connections", "Connect a property to an OTA account", error_statuses=(409,))
 def create_ota_connection(caller: Caller, body: ConnectionCreate) -> ConnectionOut:
     """A property is connected once per OTA; an OTA hotel id once per account."""
     new = ota_connection_service.NewConnection(
@@ -209,46 +205,21 @@ def create_ota_connection(caller: Caller, body: ConnectionCreate) -> ConnectionO
     return ConnectionOut.of(ota_connection_service.create_connection(caller, new))
 
 
-@blueprint.endpoint(
-    "/ota-connections/{connection_id}",
-    summary="One connection, with its sync health",
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="ota_connection",
-)
-def get_ota_connection(caller: Caller, connection_id: int) -> ConnectionOut:
-    return ConnectionOut.of(ota_connection_service.get_connection(caller, connection_id))
-
-
-@blueprint.endpoint(
-    "/ota-connections/{connection_id}",
-    "PATCH",
-    summary="Change the hotel id, activate / deactivate, or override the poll interval",
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_connection",
+connection = connections.record("/ota-connections/{connection_id}", ConnectionOut)
+connection.get(ota_connection_service.get_connection, "One connection, with its sync health")
+connection.update(
+    ota_connection_service.update_connection,
+    ConnectionUpdate,
+    "Change the hotel id, activate / deactivate, or override the poll interval",
     error_statuses=(409,),
 )
-def update_ota_connection(caller: Caller, connection_id: int, body: ConnectionUpdate) -> ConnectionOut:
-    return ConnectionOut.of(ota_connection_service.update_connection(caller, connection_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/ota-connections/{connection_id}",
-    "DELETE",
-    summary="Disconnect the property (its mappings and proposals go too)",
-    status=204,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_connection",
+connection.delete(
+    ota_connection_service.delete_connection, "Disconnect the property (its mappings and proposals go too)"
 )
-def delete_ota_connection(caller: Caller, connection_id: int) -> None:
-    ota_connection_service.delete_connection(caller, connection_id)
 
 
-@blueprint.endpoint(
-    "/ota-connections/{connection_id}/mapping-check",
-    "POST",
-    summary="Check the connection's mappings against what the OTA reports now",
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_connection",
+@connections.post(
+    "/ota-connections/{connection_id}/mapping-check", "Check the connection's mappings against what the OTA reports now"
 )
 def check_ota_mappings(caller: Caller, connection_id: int) -> MappingCheckOut:
     """A real discovery call for the connection's hotel; lists mappings naming rooms or rate plans
@@ -259,11 +230,8 @@ def check_ota_mappings(caller: Caller, connection_id: int) -> MappingCheckOut:
 # --- room type mappings ------------------------------------------------------------------------------------------
 
 
-@blueprint.endpoint(
-    "/ota-connections/{connection_id}/room-type-mappings",
-    summary="The connection's room type ↔ OTA room mappings",
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="ota_connection",
+@connections.get(
+    "/ota-connections/{connection_id}/room-type-mappings", "The connection's room type ↔ OTA room mappings"
 )
 def list_room_type_mappings(caller: Caller, connection_id: int, query: PageQuery) -> Page[RoomTypeMappingOut]:
     records, total = ota_mapping_service.list_room_type_mappings(
@@ -272,13 +240,9 @@ def list_room_type_mappings(caller: Caller, connection_id: int, query: PageQuery
     return Page.of([RoomTypeMappingOut.of(r) for r in records], total, query)
 
 
-@blueprint.endpoint(
+@connections.create(
     "/ota-connections/{connection_id}/room-type-mappings",
-    "POST",
-    summary="Map a room type of the property to an OTA room",
-    status=201,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_connection",
+    "Map a room type of the property to an OTA room",
     error_statuses=(409, 503),
 )
 def create_room_type_mapping(caller: Caller, connection_id: int, body: RoomTypeMappingCreate) -> RoomTypeMappingOut:
@@ -292,22 +256,13 @@ def create_room_type_mapping(caller: Caller, connection_id: int, body: RoomTypeM
     return RoomTypeMappingOut.of(record)
 
 
-@blueprint.endpoint(
-    "/room-type-mappings/{mapping_id}",
-    summary="One room type mapping",
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="room_type_mapping",
-)
-def get_room_type_mapping(caller: Caller, mapping_id: int) -> RoomTypeMappingOut:
-    return RoomTypeMappingOut.of(ota_mapping_service.get_room_type_mapping(caller, mapping_id))
+room_type_mapping = connections.record("/room-type-mappings/{mapping_id}", RoomTypeMappingOut, kind="room_type_mapping")
+room_type_mapping.get(ota_mapping_service.get_room_type_mapping, "One room type mapping")
 
 
-@blueprint.endpoint(
+@connections.patch(
     "/room-type-mappings/{mapping_id}",
-    "PATCH",
-    summary="Point the room type at another OTA room (its rate plan mappings follow)",
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="room_type_mapping",
+    "Point the room type at another OTA room (its rate plan mappings follow)",
     error_statuses=(409, 503),
 )
 def update_room_type_mapping(caller: Caller, mapping_id: int, body: RoomTypeMappingUpdate) -> RoomTypeMappingOut:
@@ -317,26 +272,16 @@ def update_room_type_mapping(caller: Caller, mapping_id: int, body: RoomTypeMapp
     return RoomTypeMappingOut.of(record)
 
 
-@blueprint.endpoint(
-    "/room-type-mappings/{mapping_id}",
-    "DELETE",
-    summary="Unmap the room type (and its rate plans) on this connection",
-    status=204,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="room_type_mapping",
+room_type_mapping.delete(
+    ota_mapping_service.delete_room_type_mapping, "Unmap the room type (and its rate plans) on this connection"
 )
-def delete_room_type_mapping(caller: Caller, mapping_id: int) -> None:
-    ota_mapping_service.delete_room_type_mapping(caller, mapping_id)
 
 
 # --- rate plan mappings ------------------------------------------------------------------------------------------
 
 
-@blueprint.endpoint(
-    "/ota-connections/{connection_id}/rate-plan-mappings",
-    summary="The connection's rate plan ↔ OTA rate plan mappings",
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="ota_connection",
+@connections.get(
+    "/ota-connections/{connection_id}/rate-plan-mappings", "The connection's rate plan ↔ OTA rate plan mappings"
 )
 def list_rate_plan_mappings(caller: Caller, connection_id: int, query: PageQuery) -> Page[RatePlanMappingOut]:
     records, total = ota_mapping_service.list_rate_plan_mappings(
@@ -345,13 +290,9 @@ def list_rate_plan_mappings(caller: Caller, connection_id: int, query: PageQuery
     return Page.of([RatePlanMappingOut.of(r) for r in records], total, query)
 
 
-@blueprint.endpoint(
+@connections.create(
     "/ota-connections/{connection_id}/rate-plan-mappings",
-    "POST",
-    summary="Map a rate plan to an OTA rate plan (under its room type's OTA room)",
-    status=201,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_connection",
+    "Map a rate plan to an OTA rate plan (under its room type's OTA room)",
     error_statuses=(409, 503),
 )
 def create_rate_plan_mapping(caller: Caller, connection_id: int, body: RatePlanMappingCreate) -> RatePlanMappingOut:
@@ -366,21 +307,13 @@ def create_rate_plan_mapping(caller: Caller, connection_id: int, body: RatePlanM
     return RatePlanMappingOut.of(record)
 
 
-@blueprint.endpoint(
-    "/rate-plan-mappings/{mapping_id}",
-    summary="One rate plan mapping",
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="rate_plan_mapping",
-)
-def get_rate_plan_mapping(caller: Caller, mapping_id: int) -> RatePlanMappingOut:
-    return RatePlanMappingOut.of(ota_mapping_service.get_rate_plan_mapping(caller, mapping_id))
+rate_plan_mapping = connections.record("/rate-plan-mappings/{mapping_id}", RatePlanMappingOut, kind="rate_plan_mapping")
+rate_plan_mapping.get(ota_mapping_service.get_rate_plan_mapping, "One rate plan mapping")
 
 
-@blueprint.endpoint(
+@connections.patch(
     "/rate-plan-mappings/{mapping_id}",
-    "PATCH",
-    summary="Point the rate plan at another OTA rate plan of the same OTA room",
-    permission=Permission.OTA_CONNECTIONS_WRITE,
+    "Point the rate plan at another OTA rate plan of the same OTA room",
     scoped_resource="rate_plan_mapping",
     error_statuses=(409, 503),
 )
@@ -391,26 +324,15 @@ def update_rate_plan_mapping(caller: Caller, mapping_id: int, body: RatePlanMapp
     return RatePlanMappingOut.of(record)
 
 
-@blueprint.endpoint(
-    "/rate-plan-mappings/{mapping_id}",
-    "DELETE",
-    summary="Unmap the rate plan on this connection",
-    status=204,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="rate_plan_mapping",
-)
-def delete_rate_plan_mapping(caller: Caller, mapping_id: int) -> None:
-    ota_mapping_service.delete_rate_plan_mapping(caller, mapping_id)
+rate_plan_mapping.delete(ota_mapping_service.delete_rate_plan_mapping, "Unmap the rate plan on this connection")
 
 
 # --- proposals ---------------------------------------------------------------------------------------------------
 
 
-@blueprint.endpoint(
+@connections.get(
     "/ota-connections/{connection_id}/mapping-proposals",
-    summary="Mappings proposed from discovery (import them at /ota-accounts/{id}/discovery/import)",
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="ota_connection",
+    "Mappings proposed from discovery (import them at /ota-accounts/{id}/discovery/import)",
 )
 def list_mapping_proposals(caller: Caller, connection_id: int, query: ProposalQuery) -> Page[ProposalOut]:
     records, total = ota_proposal_service.list_proposals(
@@ -423,35 +345,24 @@ def list_mapping_proposals(caller: Caller, connection_id: int, query: ProposalQu
     return Page.of([ProposalOut.of(r) for r in records], total, query)
 
 
-@blueprint.endpoint(
+@connections.post(
     "/ota-connections/{connection_id}/mapping-proposals/accept-all",
-    "POST",
-    summary="Accept every open proposal that has a suggestion (rooms first)",
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_connection",
+    "Accept every open proposal that has a suggestion (rooms first)",
 )
 def accept_all_mapping_proposals(caller: Caller, connection_id: int) -> list[AcceptedProposalOut]:
     """Proposals that cannot be accepted (no suggestion, something already mapped) stay open."""
     return [AcceptedProposalOut.of(r) for r in ota_proposal_service.accept_all_proposals(caller, connection_id)]
 
 
-@blueprint.endpoint(
-    "/mapping-proposals/{proposal_id}",
-    summary="One mapping proposal",
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="mapping_proposal",
+connections.record("/mapping-proposals/{proposal_id}", ProposalOut).get(
+    ota_proposal_service.get_proposal, "One mapping proposal"
 )
-def get_mapping_proposal(caller: Caller, proposal_id: int) -> ProposalOut:
-    return ProposalOut.of(ota_proposal_service.get_proposal(caller, proposal_id))
 
 
-@blueprint.endpoint(
+@connections.post(
     "/mapping-proposals/{proposal_id}/accept",
-    "POST",
-    summary="Accept a proposal: create its mapping (the suggestion, or the room type / rate plan given)",
+    "Accept a proposal: create its mapping (the suggestion, or the room type / rate plan given)",
     body_required=False,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="mapping_proposal",
     error_statuses=(409,),
 )
 def accept_mapping_proposal(caller: Caller, proposal_id: int, body: ProposalAccept) -> AcceptedProposalOut:
@@ -462,12 +373,9 @@ def accept_mapping_proposal(caller: Caller, proposal_id: int, body: ProposalAcce
     return AcceptedProposalOut.of(result)
 
 
-@blueprint.endpoint(
+@connections.post(
     "/mapping-proposals/{proposal_id}/reject",
-    "POST",
-    summary="Reject a proposal (a re-import leaves it rejected)",
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="mapping_proposal",
+    "Reject a proposal (a re-import leaves it rejected)",
     error_statuses=(409,),
 )
 def reject_mapping_proposal(caller: Caller, proposal_id: int) -> ProposalOut:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.patching import PatchBody
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode, RecordCode, RecordName, Rooms, ShortText
 from chalicelib.api.view_models import ViewModel
@@ -19,6 +20,7 @@ from chalicelib.domain.permissions import Permission
 from chalicelib.services import property_service, room_type_service
 
 blueprint = ApiBlueprint(__name__, tag="properties")
+properties = Resource(blueprint, read=Permission.PROPERTIES_READ, write=Permission.PROPERTIES_WRITE)
 
 Status = Literal["active", "inactive", "archived"]
 SortKey = Annotated[str, StringConstraints(pattern=r"^-?(" + "|".join(SORTABLE_PROPERTY_FIELDS) + r")$")]
@@ -103,9 +105,7 @@ class PropertyUpdate(PatchBody):
     buffer_rooms: int | None = Buffer
 
 
-@blueprint.endpoint(
-    "/properties", summary="List properties in your country scope", permission=Permission.PROPERTIES_READ
-)
+@properties.get("/properties", "List properties in your country scope")
 def list_properties(caller: Caller, query: PropertyQuery) -> Page[PropertyOut]:
     records, total = property_service.list_properties(
         caller, query.filters(), offset=query.offset, limit=query.page_size
@@ -113,11 +113,8 @@ def list_properties(caller: Caller, query: PropertyQuery) -> Page[PropertyOut]:
     return Page.of([PropertyOut.of(record) for record in records], total, query)
 
 
-@blueprint.endpoint(
-    "/properties/export.csv",
-    summary="Export properties as CSV (same filters as the list)",
-    response_content_type="text/csv",
-    permission=Permission.PROPERTIES_READ,
+@properties.get(
+    "/properties/export.csv", "Export properties as CSV (same filters as the list)", response_content_type="text/csv"
 )
 def export_properties(caller: Caller, query: PropertyExportQuery) -> Response:
     body = property_service.export_properties_csv(caller, query.filters())
@@ -131,51 +128,25 @@ def export_properties(caller: Caller, query: PropertyExportQuery) -> Response:
     )
 
 
-@blueprint.endpoint(
-    "/properties",
-    "POST",
-    summary="Create a property",
-    status=201,
-    permission=Permission.PROPERTIES_WRITE,
-    error_statuses=(409, 422),
-)
+@properties.create("/properties", "Create a property", error_statuses=(409, 422))
 def create_property(caller: Caller, body: PropertyCreate) -> PropertyOut:
     record = property_service.create_property(caller, property_service.NewProperty(**body.model_dump()))
     return PropertyOut.of(record)
 
 
-@blueprint.endpoint(
-    "/properties/{property_id}",
-    summary="One property",
-    permission=Permission.PROPERTIES_READ,
-    scoped_resource="property",
-)
-def get_property(caller: Caller, property_id: int) -> PropertyOut:
-    return PropertyOut.of(property_service.get_property(caller, property_id))
-
-
-@blueprint.endpoint(
-    "/properties/{property_id}",
-    "PATCH",
-    summary="Edit a property (status archived/active archives or restores it)",
-    permission=Permission.PROPERTIES_WRITE,
-    scoped_resource="property",
+property_record = properties.record("/properties/{property_id}", PropertyOut)
+property_record.get(property_service.get_property, "One property")
+property_record.update(
+    property_service.update_property,
+    PropertyUpdate,
+    "Edit a property (status archived/active archives or restores it)",
     error_statuses=(409, 422),
 )
-def update_property(caller: Caller, property_id: int, body: PropertyUpdate) -> PropertyOut:
-    return PropertyOut.of(property_service.update_property(caller, property_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/properties/{property_id}",
-    "DELETE",
-    summary="Archive a property (soft delete: nothing is removed; PATCH status=active restores it)",
-    status=204,
-    permission=Permission.PROPERTIES_WRITE,
-    scoped_resource="property",
+property_record.delete(
+    property_service.archive_property,
+    "Archive a property (soft delete: nothing is removed; PATCH status=active restores it)",
+    verb="archive",
 )
-def archive_property(caller: Caller, property_id: int) -> None:
-    property_service.archive_property(caller, property_id)
 
 
 # --- room types ----------------------------------------------------------------------------------
@@ -218,23 +189,14 @@ class RoomTypeUpdate(PatchBody):
     is_active: bool | None = None
 
 
-@blueprint.endpoint(
-    "/properties/{property_id}/room-types",
-    summary="The room types of a property",
-    permission=Permission.PROPERTIES_READ,
-    scoped_resource="property",
-)
+@properties.get("/properties/{property_id}/room-types", "The room types of a property")
 def list_room_types(caller: Caller, property_id: int) -> list[RoomTypeOut]:
     return [RoomTypeOut.of(record) for record in room_type_service.list_room_types(caller, property_id)]
 
 
-@blueprint.endpoint(
+@properties.create(
     "/properties/{property_id}/room-types",
-    "POST",
-    summary="Create a room type (and its 24 months of calendar)",
-    status=201,
-    permission=Permission.PROPERTIES_WRITE,
-    scoped_resource="property",
+    "Create a room type (and its 24 months of calendar)",
     error_statuses=(409, 422),
 )
 def create_room_type(caller: Caller, property_id: int, body: RoomTypeCreate) -> RoomTypeOut:
@@ -242,36 +204,16 @@ def create_room_type(caller: Caller, property_id: int, body: RoomTypeCreate) -> 
     return RoomTypeOut.of(room_type_service.create_room_type(caller, property_id, new))
 
 
-@blueprint.endpoint(
-    "/room-types/{room_type_id}",
-    summary="One room type",
-    permission=Permission.PROPERTIES_READ,
-    scoped_resource="room_type",
-)
-def get_room_type(caller: Caller, room_type_id: int) -> RoomTypeOut:
-    return RoomTypeOut.of(room_type_service.get_room_type(caller, room_type_id))
-
-
-@blueprint.endpoint(
-    "/room-types/{room_type_id}",
-    "PATCH",
-    summary="Edit a room type (a new total re-derives every future night)",
-    permission=Permission.PROPERTIES_WRITE,
-    scoped_resource="room_type",
+room_type = properties.record("/room-types/{room_type_id}", RoomTypeOut)
+room_type.get(room_type_service.get_room_type, "One room type")
+room_type.update(
+    room_type_service.update_room_type,
+    RoomTypeUpdate,
+    "Edit a room type (a new total re-derives every future night)",
     error_statuses=(409, 422),
 )
-def update_room_type(caller: Caller, room_type_id: int, body: RoomTypeUpdate) -> RoomTypeOut:
-    return RoomTypeOut.of(room_type_service.update_room_type(caller, room_type_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/room-types/{room_type_id}",
-    "DELETE",
-    summary="Delete a room type with its calendar (409 while rooms are sold, held or blocked)",
-    status=204,
-    permission=Permission.PROPERTIES_WRITE,
-    scoped_resource="room_type",
+room_type.delete(
+    room_type_service.delete_room_type,
+    "Delete a room type with its calendar (409 while rooms are sold, held or blocked)",
     error_statuses=(409,),
 )
-def delete_room_type(caller: Caller, room_type_id: int) -> None:
-    room_type_service.delete_room_type(caller, room_type_id)

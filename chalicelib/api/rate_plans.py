@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.patching import PatchBody
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import ChannelName, RecordCode, RecordName
 from chalicelib.api.view_models import ViewModel
@@ -19,6 +20,9 @@ from chalicelib.domain.permissions import Permission
 from chalicelib.services import rate_plan_service
 
 blueprint = ApiBlueprint(__name__, tag="rates")
+rate_plans = Resource(
+    blueprint, read=Permission.INVENTORY_READ, write=Permission.RATES_WRITE, kinds={"rule_id": "rate_plan_rule"}
+)
 
 AdjustmentKindName = Literal["percent", "fixed"]
 
@@ -61,23 +65,14 @@ class RatePlanUpdate(PatchBody):
     is_active: bool | None = None
 
 
-@blueprint.endpoint(
-    "/room-types/{room_type_id}/rate-plans",
-    summary="The rate plans of a room type",
-    permission=Permission.INVENTORY_READ,
-    scoped_resource="room_type",
-)
+@rate_plans.get("/room-types/{room_type_id}/rate-plans", "The rate plans of a room type")
 def list_rate_plans(caller: Caller, room_type_id: int) -> list[RatePlanOut]:
     return [RatePlanOut.of(record) for record in rate_plan_service.list_rate_plans(caller, room_type_id)]
 
 
-@blueprint.endpoint(
+@rate_plans.create(
     "/room-types/{room_type_id}/rate-plans",
-    "POST",
-    summary="Create a rate plan (its rates are filled for the whole calendar)",
-    status=201,
-    permission=Permission.RATES_WRITE,
-    scoped_resource="room_type",
+    "Create a rate plan (its rates are filled for the whole calendar)",
     error_statuses=(409, 422),
 )
 def create_rate_plan(caller: Caller, room_type_id: int, body: RatePlanCreate) -> RatePlanOut:
@@ -85,39 +80,19 @@ def create_rate_plan(caller: Caller, room_type_id: int, body: RatePlanCreate) ->
     return RatePlanOut.of(rate_plan_service.create_rate_plan(caller, room_type_id, new))
 
 
-@blueprint.endpoint(
-    "/rate-plans/{rate_plan_id}",
-    summary="One rate plan",
-    permission=Permission.INVENTORY_READ,
-    scoped_resource="rate_plan",
-)
-def get_rate_plan(caller: Caller, rate_plan_id: int) -> RatePlanOut:
-    return RatePlanOut.of(rate_plan_service.get_rate_plan(caller, rate_plan_id))
-
-
-@blueprint.endpoint(
-    "/rate-plans/{rate_plan_id}",
-    "PATCH",
-    summary="Edit a rate plan (re-prices it and the plans derived from it)",
-    permission=Permission.RATES_WRITE,
-    scoped_resource="rate_plan",
+rate_plan = rate_plans.record("/rate-plans/{rate_plan_id}", RatePlanOut)
+rate_plan.get(rate_plan_service.get_rate_plan, "One rate plan")
+rate_plan.update(
+    rate_plan_service.update_rate_plan,
+    RatePlanUpdate,
+    "Edit a rate plan (re-prices it and the plans derived from it)",
     error_statuses=(409, 422),
 )
-def update_rate_plan(caller: Caller, rate_plan_id: int, body: RatePlanUpdate) -> RatePlanOut:
-    return RatePlanOut.of(rate_plan_service.update_rate_plan(caller, rate_plan_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/rate-plans/{rate_plan_id}",
-    "DELETE",
-    summary="Delete a rate plan with its rules and rates (409 while plans derive from it)",
-    status=204,
-    permission=Permission.RATES_WRITE,
-    scoped_resource="rate_plan",
+rate_plan.delete(
+    rate_plan_service.delete_rate_plan,
+    "Delete a rate plan with its rules and rates (409 while plans derive from it)",
     error_statuses=(409,),
 )
-def delete_rate_plan(caller: Caller, rate_plan_id: int) -> None:
-    rate_plan_service.delete_rate_plan(caller, rate_plan_id)
 
 
 # --- seasonal rules ------------------------------------------------------------------------------
@@ -168,24 +143,13 @@ class RuleUpdate(PatchBody):
     priority: int | None = Field(default=None, ge=-1000, le=1000)
 
 
-@blueprint.endpoint(
-    "/rate-plans/{rate_plan_id}/rules",
-    summary="The seasonal rules of a rate plan",
-    permission=Permission.INVENTORY_READ,
-    scoped_resource="rate_plan",
-)
+@rate_plans.get("/rate-plans/{rate_plan_id}/rules", "The seasonal rules of a rate plan")
 def list_rules(caller: Caller, rate_plan_id: int) -> list[RuleOut]:
     return [RuleOut.of(record) for record in rate_plan_service.list_rules(caller, rate_plan_id)]
 
 
-@blueprint.endpoint(
-    "/rate-plans/{rate_plan_id}/rules",
-    "POST",
-    summary="Add a seasonal rule (re-prices its nights)",
-    status=201,
-    permission=Permission.RATES_WRITE,
-    scoped_resource="rate_plan",
-    error_statuses=(422,),
+@rate_plans.create(
+    "/rate-plans/{rate_plan_id}/rules", "Add a seasonal rule (re-prices its nights)", error_statuses=(422,)
 )
 def create_rule(caller: Caller, rate_plan_id: int, body: RuleCreate) -> RuleOut:
     weekdays = ALL_WEEKDAYS if body.weekdays is None else parse_weekdays(body.weekdays, field="body.weekdays")
@@ -202,12 +166,9 @@ def create_rule(caller: Caller, rate_plan_id: int, body: RuleCreate) -> RuleOut:
     return RuleOut.of(rate_plan_service.create_rule(caller, rate_plan_id, new))
 
 
-@blueprint.endpoint(
+@rate_plans.patch(
     "/rate-plan-rules/{rule_id}",
-    "PATCH",
-    summary="Edit a seasonal rule (re-prices the nights it covered and covers)",
-    permission=Permission.RATES_WRITE,
-    scoped_resource="rate_plan_rule",
+    "Edit a seasonal rule (re-prices the nights it covered and covers)",
     error_statuses=(422,),
 )
 def update_rule(caller: Caller, rule_id: int, body: RuleUpdate) -> RuleOut:
@@ -217,13 +178,6 @@ def update_rule(caller: Caller, rule_id: int, body: RuleUpdate) -> RuleOut:
     return RuleOut.of(rate_plan_service.update_rule(caller, rule_id, changes))
 
 
-@blueprint.endpoint(
-    "/rate-plan-rules/{rule_id}",
-    "DELETE",
-    summary="Remove a seasonal rule (re-prices the nights it covered)",
-    status=204,
-    permission=Permission.RATES_WRITE,
-    scoped_resource="rate_plan_rule",
+rate_plans.record("/rate-plan-rules/{rule_id}", RuleOut, noun="rule").delete(
+    rate_plan_service.delete_rule, "Remove a seasonal rule (re-prices the nights it covered)"
 )
-def delete_rule(caller: Caller, rule_id: int) -> None:
-    rate_plan_service.delete_rule(caller, rule_id)

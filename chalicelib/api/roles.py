@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
@@ -15,6 +16,7 @@ from chalicelib.services import role_service
 from chalicelib.services.role_service import RoleRecord
 
 blueprint = ApiBlueprint(__name__, tag="roles")
+roles = Resource(blueprint, read=Permission.USERS_READ, write=Permission.ROLES_WRITE)
 
 
 def _known_permission(name: str) -> str:
@@ -87,32 +89,23 @@ def list_permissions() -> list[PermissionOut]:
     ]
 
 
-@blueprint.endpoint("/roles", summary="List roles with their permissions", permission=Permission.USERS_READ)
+@roles.get("/roles", "List roles with their permissions")
 def list_roles(query: PageQuery) -> Page[RoleOut]:
     records, total = role_service.list_roles(offset=query.offset, limit=query.page_size)
     return Page.of([RoleOut.of(r) for r in records], total, query)
 
 
-@blueprint.endpoint("/roles/{role_id}", summary="One role", permission=Permission.USERS_READ, scoped_resource="role")
+@roles.get("/roles/{role_id}", "One role")
 def get_role(role_id: int) -> RoleOut:
     return RoleOut.of(role_service.get_role(role_id))
 
 
-@blueprint.endpoint(
-    "/roles", "POST", summary="Create a role", status=201, permission=Permission.ROLES_WRITE, error_statuses=(409,)
-)
+@roles.create("/roles", "Create a role", error_statuses=(409,))
 def create_role(caller: Caller, body: RoleCreate) -> RoleOut:
     return RoleOut.of(role_service.create_role(caller, body.name, body.description, mask_of(body.permissions)))
 
 
-@blueprint.endpoint(
-    "/roles/{role_id}",
-    "PATCH",
-    summary="Rename a role or edit its permissions",
-    permission=Permission.ROLES_WRITE,
-    scoped_resource="role",
-    error_statuses=(409,),
-)
+@roles.patch("/roles/{role_id}", "Rename a role or edit its permissions", error_statuses=(409,))
 def update_role(caller: Caller, role_id: int, body: RoleUpdate) -> RoleOut:
     """Users holding the role get the new permissions on their next request."""
     permissions = mask_of(body.permissions) if body.permissions is not None else None
@@ -121,14 +114,6 @@ def update_role(caller: Caller, role_id: int, body: RoleUpdate) -> RoleOut:
     )
 
 
-@blueprint.endpoint(
-    "/roles/{role_id}",
-    "DELETE",
-    summary="Delete a custom role nobody holds",
-    status=204,
-    permission=Permission.ROLES_WRITE,
-    scoped_resource="role",
-    error_statuses=(409,),
+roles.record("/roles/{role_id}", RoleOut).delete(
+    role_service.delete_role, "Delete a custom role nobody holds", error_statuses=(409,)
 )
-def delete_role(caller: Caller, role_id: int) -> None:
-    role_service.delete_role(caller, role_id)

@@ -131,7 +131,7 @@ class ApiBlueprint(Blueprint):
             body_model = body if body is not None else _model_parameter(hints, "body")
             query_model = query if query is not None else _model_parameter(hints, "query")
             response_model = response if response is not None else _response_model(hints.get("return"))
-            names = _path_parameter_names(path)
+            names = path_parameter_names(path)
             path_params = {name: hints.get(name, str) for name in names}
             wants_caller = "caller" in inspect.signature(view).parameters
             where = f"{method.upper()} {path}"
@@ -227,7 +227,7 @@ def _response_model(annotation: Any) -> Any:
     return None
 
 
-def _path_parameter_names(path: str) -> list[str]:
+def path_parameter_names(path: str) -> list[str]:
     names = []
     for part in path.split("/"):
         if part.startswith("{") and part.endswith("}"):

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.patching import PatchBody
-from chalicelib.api.record_routes import RecordRoutes
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode, Email, RecordName, ShortText
 from chalicelib.api.view_models import ViewModel
@@ -19,6 +19,7 @@ from chalicelib.domain.permissions import Permission
 from chalicelib.services import supplier_service
 
 blueprint = ApiBlueprint(__name__, tag="suppliers")
+suppliers = Resource(blueprint, read=Permission.SUPPLIERS_READ, write=Permission.SUPPLIERS_WRITE)
 
 AccountNumber = str
 
@@ -85,9 +86,7 @@ class SupplierUpdate(PatchBody):
     is_active: bool | None = None
 
 
-@blueprint.endpoint(
-    "/suppliers", summary="List suppliers (room owners) in your country scope", permission=Permission.SUPPLIERS_READ
-)
+@suppliers.get("/suppliers", "List suppliers (room owners) in your country scope")
 def list_suppliers(caller: Caller, query: SupplierQuery) -> Page[SupplierOut]:
     filters = supplier_service.SupplierFilters(
         country_code=query.country_code, search=query.search, is_active=query.is_active
@@ -96,28 +95,14 @@ def list_suppliers(caller: Caller, query: SupplierQuery) -> Page[SupplierOut]:
     return Page.of([SupplierOut.of(record) for record in records], total, query)
 
 
-@blueprint.endpoint(
-    "/suppliers",
-    "POST",
-    summary="Create a supplier",
-    status=201,
-    permission=Permission.SUPPLIERS_WRITE,
-    error_statuses=(422,),
-)
+@suppliers.create("/suppliers", "Create a supplier", error_statuses=(422,))
 def create_supplier(caller: Caller, body: SupplierCreate) -> SupplierOut:
     fields = body.model_dump()
     fields["email"] = fields["email"] or ""
     return SupplierOut.of(supplier_service.create_supplier(caller, fields))
 
 
-supplier = RecordRoutes(
-    blueprint,
-    "/suppliers/{supplier_id}",
-    "supplier",
-    SupplierOut,
-    read=Permission.SUPPLIERS_READ,
-    write=Permission.SUPPLIERS_WRITE,
-)
+supplier = suppliers.record("/suppliers/{supplier_id}", SupplierOut)
 supplier.get(supplier_service.get_supplier, "One supplier")
 supplier.update(
     supplier_service.update_supplier,
@@ -159,37 +144,21 @@ class AllocationUpdate(PatchBody):
     notes: str | None = Field(default=None, max_length=2000)
 
 
-@blueprint.endpoint(
-    "/suppliers/{supplier_id}/allocations",
-    summary="The room-type allocations of a supplier",
-    permission=Permission.SUPPLIERS_READ,
-    scoped_resource="supplier",
-)
+@suppliers.get("/suppliers/{supplier_id}/allocations", "The room-type allocations of a supplier")
 def list_allocations(caller: Caller, supplier_id: int) -> list[AllocationOut]:
     return [AllocationOut.of(record) for record in supplier_service.list_allocations(caller, supplier_id)]
 
 
-@blueprint.endpoint(
+@suppliers.create(
     "/suppliers/{supplier_id}/allocations",
-    "POST",
-    summary="Allocate rooms of a room type to a supplier (409 if allocations would exceed the total)",
-    status=201,
-    permission=Permission.SUPPLIERS_WRITE,
-    scoped_resource="supplier",
+    "Allocate rooms of a room type to a supplier (409 if allocations would exceed the total)",
     error_statuses=(409, 422),
 )
 def create_allocation(caller: Caller, supplier_id: int, body: AllocationCreate) -> AllocationOut:
     return AllocationOut.of(supplier_service.create_allocation(caller, supplier_id, body.model_dump()))
 
 
-allocation = RecordRoutes(
-    blueprint,
-    "/allocations/{allocation_id}",
-    "allocation",
-    AllocationOut,
-    read=Permission.SUPPLIERS_READ,
-    write=Permission.SUPPLIERS_WRITE,
-)
+allocation = suppliers.record("/allocations/{allocation_id}", AllocationOut)
 allocation.update(
     supplier_service.update_allocation,
     AllocationUpdate,

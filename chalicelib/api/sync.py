@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
@@ -15,6 +16,7 @@ from chalicelib.domain.sync_status import RunFilters
 from chalicelib.services import sync_status_service
 
 blueprint = ApiBlueprint(__name__, tag="sync")
+sync = Resource(blueprint, read=Permission.SYNC_STATUS_READ, write=Permission.SYNC_TRIGGER)
 
 
 class SyncRunOut(BaseModel):
@@ -99,11 +101,7 @@ def _run_out(run: sync_status_service.RunRecord) -> SyncRunOut:
     return SyncRunOut(**run.__dict__)
 
 
-@blueprint.endpoint(
-    "/sync/status",
-    summary="Sync health per property and connection, and the sync queues' depths",
-    permission=Permission.SYNC_STATUS_READ,
-)
+@sync.get("/sync/status", "Sync health per property and connection, and the sync queues' depths")
 def get_sync_status(caller: Caller, query: SyncStatusQuery) -> SyncStatusOut:
     status = sync_status_service.sync_status(
         caller, property_id=query.property_id, offset=query.offset, limit=query.page_size
@@ -128,12 +126,7 @@ def get_sync_status(caller: Caller, query: SyncStatusQuery) -> SyncStatusOut:
     return SyncStatusOut(**page.model_dump(), queues=[QueueDepthOut(**q.__dict__) for q in status.queues])
 
 
-@blueprint.endpoint(
-    "/properties/{property_id}/sync-runs",
-    summary="The property's sync runs, newest first",
-    permission=Permission.SYNC_STATUS_READ,
-    scoped_resource="property",
-)
+@sync.get("/properties/{property_id}/sync-runs", "The property's sync runs, newest first")
 def list_property_sync_runs(caller: Caller, property_id: int, query: SyncRunQuery) -> Page[SyncRunOut]:
     filters = RunFilters(connection_id=query.connection_id, kind=query.kind, status=query.status)
     runs, total = sync_status_service.property_runs(
@@ -142,13 +135,10 @@ def list_property_sync_runs(caller: Caller, property_id: int, query: SyncRunQuer
     return Page.of([_run_out(r) for r in runs], total, query)
 
 
-@blueprint.endpoint(
+@sync.post(
     "/properties/{property_id}/sync",
-    "POST",
-    summary="Sync now: queue a pull of every active connection of the property",
+    "Sync now: queue a pull of every active connection of the property",
     status=202,
-    permission=Permission.SYNC_TRIGGER,
-    scoped_resource="property",
     body_required=False,
     error_statuses=(409, 429, 503),
 )

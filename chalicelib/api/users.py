@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode, Email, Password, PersonName
 from chalicelib.api.view_models import ViewModel
@@ -17,6 +18,7 @@ from chalicelib.services import mfa_service, user_service
 from chalicelib.services.user_service import UserRecord
 
 blueprint = ApiBlueprint(__name__, tag="users")
+users = Resource(blueprint, read=Permission.USERS_READ, write=Permission.USERS_WRITE)
 
 
 class UserOut(ViewModel, view=UserRecord):
@@ -70,7 +72,7 @@ class UserUpdate(BaseModel):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
-@blueprint.endpoint("/users", summary="List staff accounts in your country scope", permission=Permission.USERS_READ)
+@users.get("/users", "List staff accounts in your country scope")
 def list_users(caller: Caller, query: UserQuery) -> Page[UserOut]:
     filters = UserFilters(
         search=query.search, role_id=query.role_id, country_code=query.country_code, is_active=query.is_active
@@ -79,14 +81,7 @@ def list_users(caller: Caller, query: UserQuery) -> Page[UserOut]:
     return Page.of([UserOut.of(r) for r in records], total, query)
 
 
-@blueprint.endpoint(
-    "/users",
-    "POST",
-    summary="Create a staff account",
-    status=201,
-    permission=Permission.USERS_WRITE,
-    error_statuses=(409,),
-)
+@users.create("/users", "Create a staff account", error_statuses=(409,))
 def create_user(caller: Caller, body: UserCreate) -> UserOut:
     """Without ``password``, the user is emailed a link (valid 72 hours) to choose one. You may
     only assign roles whose permissions you hold yourself, in countries you can see."""
@@ -100,69 +95,25 @@ def create_user(caller: Caller, body: UserCreate) -> UserOut:
     return UserOut.of(user_service.create_user(caller, new))
 
 
-@blueprint.endpoint(
-    "/users/{user_id}", summary="One staff account", permission=Permission.USERS_READ, scoped_resource="user"
+user = users.record("/users/{user_id}", UserOut)
+user.get(user_service.get_user, "One staff account")
+user.update(
+    user_service.update_user, UserUpdate, "Edit a staff account (email, name, role, country)", error_statuses=(409,)
 )
-def get_user(caller: Caller, user_id: int) -> UserOut:
-    return UserOut.of(user_service.get_user(caller, user_id))
+user.delete(user_service.delete_user, "Delete a staff account", error_statuses=(409,))
 
 
-@blueprint.endpoint(
-    "/users/{user_id}",
-    "PATCH",
-    summary="Edit a staff account (email, name, role, country)",
-    permission=Permission.USERS_WRITE,
-    scoped_resource="user",
-    error_statuses=(409,),
-)
-def update_user(caller: Caller, user_id: int, body: UserUpdate) -> UserOut:
-    return UserOut.of(user_service.update_user(caller, user_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/users/{user_id}",
-    "DELETE",
-    summary="Delete a staff account",
-    status=204,
-    permission=Permission.USERS_WRITE,
-    scoped_resource="user",
-    error_statuses=(409,),
-)
-def delete_user(caller: Caller, user_id: int) -> None:
-    user_service.delete_user(caller, user_id)
-
-
-@blueprint.endpoint(
-    "/users/{user_id}/disable",
-    "POST",
-    summary="Disable an account (its sessions end at once)",
-    permission=Permission.USERS_WRITE,
-    scoped_resource="user",
-    error_statuses=(409,),
-)
+@users.post("/users/{user_id}/disable", "Disable an account (its sessions end at once)", error_statuses=(409,))
 def disable_user(caller: Caller, user_id: int) -> UserOut:
     return UserOut.of(user_service.set_active(caller, user_id, False))
 
 
-@blueprint.endpoint(
-    "/users/{user_id}/enable",
-    "POST",
-    summary="Enable an account",
-    permission=Permission.USERS_WRITE,
-    scoped_resource="user",
-)
+@users.post("/users/{user_id}/enable", "Enable an account")
 def enable_user(caller: Caller, user_id: int) -> UserOut:
     return UserOut.of(user_service.set_active(caller, user_id, True))
 
 
-@blueprint.endpoint(
-    "/users/{user_id}/2fa/reset",
-    "POST",
-    summary="Remove a user's second factor (lost device)",
-    status=204,
-    permission=Permission.USERS_WRITE,
-    scoped_resource="user",
-)
+@users.post("/users/{user_id}/2fa/reset", "Remove a user's second factor (lost device)", status=204)
 def reset_user_2fa(caller: Caller, user_id: int) -> None:
     """The user's sessions end; if their role requires 2FA they must enroll again."""
     mfa_service.reset_for_user(caller, user_id)
