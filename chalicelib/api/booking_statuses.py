@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import booking_status_service
+from chalicelib.services.booking_status_service import StatusView, TransitionView, Workflow
 
 blueprint = ApiBlueprint(__name__, tag="booking workflow")
 workflow = Resource(
@@ -31,32 +32,16 @@ PermissionName = Annotated[str, Field(max_length=60, json_schema_extra={"enum": 
 Effect = Literal["hold", "sell", "none"]
 
 
-class BookingStatusOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    code: str
-    label: str
-    colour: str
-    icon: str
+class BookingStatusOut(ViewModel, view=StatusView):
     inventory_effect: Effect = Field(description="how a booking's nights count in this status: held, sold, or not")
-    is_terminal: bool
     is_system: bool = Field(description="pending, confirmed, cancelled: code and effect fixed, cannot be deleted")
-    sort_order: int
-    created_at: datetime
-    updated_at: datetime
 
 
-class TransitionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    from_status_id: int
-    to_status_id: int
-    permission: str
+class TransitionOut(ViewModel, view=TransitionView):
+    pass
 
 
-class WorkflowOut(BaseModel):
+class WorkflowOut(ViewModel, view=Workflow):
     statuses: list[BookingStatusOut]
     transitions: list[TransitionOut]
 
@@ -124,35 +109,29 @@ class TransitionUpdate(BaseModel):
 
 @workflow.get("/booking-statuses", "Every booking status and transition (the workflow)")
 def get_workflow() -> WorkflowOut:
-    flow = booking_status_service.workflow()
-    return WorkflowOut(
-        statuses=[BookingStatusOut.model_validate(s) for s in flow.statuses],
-        transitions=[TransitionOut.model_validate(t) for t in flow.transitions],
-    )
+    return WorkflowOut.of(booking_status_service.workflow())
 
 
 @workflow.create("/booking-statuses", "Add a booking status", error_statuses=(409,))
 def create_status(caller: Caller, body: StatusCreate) -> BookingStatusOut:
-    return BookingStatusOut.model_validate(booking_status_service.create_status(caller, body.model_dump()))
+    return BookingStatusOut.of(booking_status_service.create_status(caller, body.model_dump()))
 
 
-@workflow.patch(
-    "/booking-statuses/{status_id}",
+booking_status = workflow.record("/booking-statuses/{status_id}", BookingStatusOut, noun="status")
+booking_status.update(
+    booking_status_service.update_status,
+    StatusUpdate,
     "Change a status (label, colour, icon, order, terminal, effect while unused)",
     error_statuses=(404, 409),
 )
-def update_status(caller: Caller, status_id: int, body: StatusUpdate) -> BookingStatusOut:
-    return BookingStatusOut.model_validate(booking_status_service.update_status(caller, status_id, body.changes()))
-
-
-@workflow.delete("/booking-statuses/{status_id}", "Delete a status no booking is in", error_statuses=(404, 409))
-def delete_status(caller: Caller, status_id: int) -> None:
-    booking_status_service.delete_status(caller, status_id)
+booking_status.delete(
+    booking_status_service.delete_status, "Delete a status no booking is in", error_statuses=(404, 409)
+)
 
 
 @workflow.create("/booking-status-transitions", "Allow a transition, gated by a permission", error_statuses=(409,))
 def create_transition(caller: Caller, body: TransitionCreate) -> TransitionOut:
-    return TransitionOut.model_validate(
+    return TransitionOut.of(
         booking_status_service.create_transition(caller, body.from_status, body.to_status, body.permission)
     )
 
@@ -161,11 +140,9 @@ def create_transition(caller: Caller, body: TransitionCreate) -> TransitionOut:
     "/booking-status-transitions/{transition_id}", "Change the permission a transition needs", error_statuses=(404,)
 )
 def update_transition(caller: Caller, transition_id: int, body: TransitionUpdate) -> TransitionOut:
-    return TransitionOut.model_validate(
-        booking_status_service.update_transition(caller, transition_id, body.permission)
-    )
+    return TransitionOut.of(booking_status_service.update_transition(caller, transition_id, body.permission))
 
 
-@workflow.delete("/booking-status-transitions/{transition_id}", "Remove a transition", error_statuses=(404,))
-def delete_transition(caller: Caller, transition_id: int) -> None:
-    booking_status_service.delete_transition(caller, transition_id)
+workflow.record("/booking-status-transitions/{transition_id}", TransitionOut, noun="transition").delete(
+    booking_status_service.delete_transition, "Remove a transition", error_statuses=(404,)
+)

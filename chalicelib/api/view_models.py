@@ -7,7 +7,8 @@ A response model names the view it shows and restates only what the API adds to 
 
 Its fields are the view's fields, in the view's order and with the view's types; a field the
 class annotates itself keeps its place but takes the class's type and ``Field`` (a description, a
-narrower type); ``exclude`` leaves view fields out of the response. ``SupplierOut.of(record)``
+narrower type); a field a base response model declares is inherited as it is there; ``exclude``
+leaves view fields out of the response. ``SupplierOut.of(record)``
 builds the model from the view (nested views become their nested models).
 """
 
@@ -48,6 +49,7 @@ def _view_annotations(cls: type, view: type, exclude: frozenset[str]) -> dict[st
     if unknown:
         raise TypeError(f"{cls.__name__}: exclude names fields {view.__name__} does not have: {sorted(unknown)}")
     own: dict[str, Any] = inspect.get_annotations(cls)
-    annotations = {name: own.pop(name, view_hints[name]) for name in names}
+    inherited = {name for base in cls.__mro__[1:] for name in getattr(base, "model_fields", {})}
+    annotations = {name: own.pop(name, view_hints[name]) for name in names if name in own or name not in inherited}
     annotations.update(own)  # fields the response adds to the view
     return annotations
