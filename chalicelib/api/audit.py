@@ -57,19 +57,6 @@ class ActivityQuery(PageQuery):
 class ActivityOut(ViewModel, view=ActivityRecord):
     pass
 
-    id: int
-    occurred_at: datetime
-    user_id: int | None
-    email: str | None
-    country_code: str | None
-    method: str
-    path: str
-    status_code: int
-    request_id: str | None
-    client_ip: str | None
-    user_agent: str | None
-    duration_ms: float
-
 
 @audit.get("/audit-log", "Changes with before/after, newest first (your country scope)")
 def list_audit(caller: Caller, query: AuditQuery) -> Page[AuditOut]:

@@ -16,6 +16,8 @@ from chalicelib.services import calendar_service
 from chalicelib.services.calendar_service import BulkUpdateInput, CalendarGrid
 
 blueprint = ApiBlueprint(__name__, tag="calendar")
+# Preview and apply need only INVENTORY_READ here: the service checks INVENTORY_WRITE / RATES_WRITE
+# for what they change.
 calendar = Resource(blueprint, read=Permission.INVENTORY_READ, write=Permission.INVENTORY_READ)
 
 

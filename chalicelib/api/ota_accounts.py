@@ -189,14 +189,7 @@ def list_ota_accounts(caller: Caller, query: AccountQuery) -> Page[OtaAccountOut
 def create_ota_account(caller: Caller, body: AccountCreate) -> OtaAccountOut:
     """The credentials are sealed with KMS envelope encryption bound to the new account; every
     answer after this one shows their mask only."""
-    new = ota_account_service.NewAccount(
-        ota=body.ota,
-        name=body.name,
-        country_code=body.country_code,
-        base_url=body.base_url,
-        credentials=body.credentials,
-        status=body.status,
-    )
+    new = ota_account_service.NewAccount(**body.model_dump())
     return OtaAccountOut.of(ota_account_service.create_account(caller, new))
 
 

@@ -194,14 +194,7 @@ def list_ota_connections(caller: Caller, query: ConnectionQuery) -> Page[Connect
 @connections.create("/ota-connections", "Connect a property to an OTA account", error_statuses=(409,))
 def create_ota_connection(caller: Caller, body: ConnectionCreate) -> ConnectionOut:
     """A property is connected once per OTA; an OTA hotel id once per account."""
-    new = ota_connection_service.NewConnection(
-        property_id=body.property_id,
-        ota_account_id=body.ota_account_id,
-        ota_hotel_id=body.ota_hotel_id,
-        is_active=body.is_active,
-        poll_interval_seconds=body.poll_interval_seconds,
-        verify_with_ota=body.verify_with_ota,
-    )
+    new = ota_connection_service.NewConnection(**body.model_dump())
     return ConnectionOut.of(ota_connection_service.create_connection(caller, new))
 
 

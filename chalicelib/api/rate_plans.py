@@ -153,16 +153,7 @@ def list_rules(caller: Caller, rate_plan_id: int) -> list[RuleOut]:
 )
 def create_rule(caller: Caller, rate_plan_id: int, body: RuleCreate) -> RuleOut:
     weekdays = ALL_WEEKDAYS if body.weekdays is None else parse_weekdays(body.weekdays, field="body.weekdays")
-    new = rate_plan_service.NewRule(
-        name=body.name,
-        date_from=body.date_from,
-        date_to=body.date_to,
-        weekdays=weekdays,
-        rate=body.rate,
-        adjustment_kind=body.adjustment_kind,
-        adjustment_value=body.adjustment_value,
-        priority=body.priority,
-    )
+    new = rate_plan_service.NewRule(**{**body.model_dump(), "weekdays": weekdays})
     return RuleOut.of(rate_plan_service.create_rule(caller, rate_plan_id, new))
 
 

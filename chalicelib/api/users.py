@@ -85,13 +85,7 @@ def list_users(caller: Caller, query: UserQuery) -> Page[UserOut]:
 def create_user(caller: Caller, body: UserCreate) -> UserOut:
     """Without ``password``, the user is emailed a link (valid 72 hours) to choose one. You may
     only assign roles whose permissions you hold yourself, in countries you can see."""
-    new = user_service.NewUser(
-        email=body.email,
-        full_name=body.full_name,
-        role_id=body.role_id,
-        country_code=body.country_code,
-        password=body.password,
-    )
+    new = user_service.NewUser(**body.model_dump())
     return UserOut.of(user_service.create_user(caller, new))
 
 
