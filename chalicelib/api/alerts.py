@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.view_models import ViewModel
@@ -58,16 +58,8 @@ class ResolveIn(BaseModel):
 
 @alerts.get("/alerts", "Alerts in your country scope, newest first")
 def list_alerts(caller: Caller, query: AlertQuery) -> Page[AlertOut]:
-    filters = AlertFilters(
-        statuses=tuple(s.value for s in query.status),
-        types=tuple(t.value for t in query.type),
-        open_only=query.open_only,
-        property_id=query.property_id,
-        room_type_id=query.room_type_id,
-        night_from=query.night_from,
-        night_to=query.night_to,
-        since=query.since,
-        until=query.until,
+    filters = filters_from(
+        query, AlertFilters, statuses=tuple(s.value for s in query.status), types=tuple(t.value for t in query.type)
     )
     records, total = alert_service.list_alerts(caller, filters, offset=query.offset, limit=query.page_size)
     return Page.of([AlertOut.of(alert) for alert in records], total, query)

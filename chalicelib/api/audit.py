@@ -9,7 +9,7 @@ from chalice.app import Request, Response
 from pydantic import Field, computed_field
 
 from chalicelib.api.context import RequestContext
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.view_models import ViewModel
@@ -61,14 +61,7 @@ class ActivityOut(ViewModel, view=ActivityRecord):
 @audit.get("/audit-log", "Changes with before/after, newest first (your country scope)")
 def list_audit(caller: Caller, query: AuditQuery) -> Page[AuditOut]:
     """Rows of global records (roles) are visible to callers who see every country."""
-    filters = AuditFilters(
-        entity_type=query.entity_type,
-        entity_id=query.entity_id,
-        action=query.action,
-        actor_user_id=query.actor_user_id,
-        since=query.since,
-        until=query.until,
-    )
+    filters = filters_from(query, AuditFilters)
     rows, total = audit_service.list_audit(caller, filters, offset=query.offset, limit=query.page_size)
     return Page.of([AuditOut.of(row) for row in rows], total, query)
 
@@ -76,15 +69,7 @@ def list_audit(caller: Caller, query: AuditQuery) -> Page[AuditOut]:
 @audit.get("/activity-log", "Every HTTP request, newest first (your country scope)")
 def list_activity(caller: Caller, query: ActivityQuery) -> Page[ActivityOut]:
     """Requests without a user (failed logins, health checks) are visible to callers who see every country."""
-    filters = ActivityFilters(
-        user_id=query.user_id,
-        email=query.email,
-        method=query.method,
-        status_code=query.status_code,
-        path_prefix=query.path_prefix,
-        since=query.since,
-        until=query.until,
-    )
+    filters = filters_from(query, ActivityFilters)
     rows, total = audit_service.list_activity(caller, filters, offset=query.offset, limit=query.page_size)
     return Page.of([ActivityOut.of(row) for row in rows], total, query)
 

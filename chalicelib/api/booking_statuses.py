@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.view_models import ViewModel
@@ -63,7 +64,7 @@ class StatusCreate(BaseModel):
     sort_order: int = Field(default=100, ge=0, le=10_000)
 
 
-class StatusUpdate(BaseModel):
+class StatusUpdate(PatchBody):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"label": "On hold", "colour": "#F97316"}]}
     )
@@ -74,18 +75,6 @@ class StatusUpdate(BaseModel):
     inventory_effect: Effect | None = None
     is_terminal: bool | None = None
     sort_order: int | None = Field(default=None, ge=0, le=10_000)
-
-    @model_validator(mode="after")
-    def _something(self) -> StatusUpdate:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
-        for name in self.model_fields_set:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
-
-    def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 class TransitionCreate(BaseModel):

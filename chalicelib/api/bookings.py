@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import Email, PersonName
@@ -172,17 +172,12 @@ class BookingFilterQuery(BaseModel):
     )
 
     def filters(self) -> BookingFilters:
-        return BookingFilters(
-            stay_from=self.stay_from,
-            stay_to=self.stay_to,
-            created_from=self.created_from,
-            created_to=self.created_to,
+        return filters_from(
+            self,
+            BookingFilters,
             statuses=tuple(self.status),
             sources=tuple(self.source),
             ota=self.ota.value if self.ota else None,
-            property_id=self.property_id,
-            room_type_id=self.room_type_id,
-            guest=self.guest,
         )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.api.ota_connections import ConnectionOut, ProposalOut
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode
@@ -85,25 +86,14 @@ class AccountCreate(BaseModel):
     status: AccountStatus = AccountStatus.ACTIVE
 
 
-class AccountUpdate(BaseModel):
+class AccountUpdate(PatchBody):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Renamed account"}]})
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"base_url"})
 
     name: AccountName | None = None
     base_url: BaseUrl | None = Field(default=None, description="null: back to the OTA's production endpoint")
     status: AccountStatus | None = None
     credentials: Credentials | None = Field(default=None, description="replaces all the credentials")
-
-    @model_validator(mode="after")
-    def _something_to_change(self) -> AccountUpdate:
-        if not self.model_fields_set:
-            raise ValueError("give at least one of name, base_url, status, credentials")
-        for name in ("name", "status", "credentials"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
-
-    def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 class AccountTest(BaseModel):
@@ -173,11 +163,11 @@ class DiscoveryImportOut(ViewModel, view=ImportResult):
 
 @accounts.get("/ota-accounts", "List OTA accounts in your country scope (credentials masked)")
 def list_ota_accounts(caller: Caller, query: AccountQuery) -> Page[OtaAccountOut]:
-    filters = AccountFilters(
+    filters = filters_from(
+        query,
+        AccountFilters,
         ota_code=query.ota.value if query.ota else None,
-        country_code=query.country_code,
         status=query.status.value if query.status else None,
-        search=query.search,
     )
     records, total = ota_account_service.list_accounts(caller, filters, offset=query.offset, limit=query.page_size)
     return Page.of([OtaAccountOut.of(r) for r in records], total, query)

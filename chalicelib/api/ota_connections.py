@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.view_models import ViewModel
@@ -178,12 +178,11 @@ class ProposalAccept(BaseModel):
 
 @connections.get("/ota-connections", "List connections of properties in your country scope")
 def list_ota_connections(caller: Caller, query: ConnectionQuery) -> Page[ConnectionOut]:
-    filters = ConnectionFilters(
-        property_id=query.property_id,
-        ota_account_id=query.ota_account_id,
+    filters = filters_from(
+        query,
+        ConnectionFilters,
         ota_code=query.ota.value if query.ota else None,
         health=query.health.value if query.health else None,
-        is_active=query.is_active,
     )
     records, total = ota_connection_service.list_connections(
         caller, filters, offset=query.offset, limit=query.page_size
@@ -239,14 +238,9 @@ def list_room_type_mappings(caller: Caller, connection_id: int, query: PageQuery
     error_statuses=(409, 503),
 )
 def create_room_type_mapping(caller: Caller, connection_id: int, body: RoomTypeMappingCreate) -> RoomTypeMappingOut:
-    record = ota_mapping_service.create_room_type_mapping(
-        caller,
-        connection_id,
-        room_type_id=body.room_type_id,
-        ota_room_id=body.ota_room_id,
-        verify_with_ota=body.verify_with_ota,
+    return RoomTypeMappingOut.of(
+        ota_mapping_service.create_room_type_mapping(caller, connection_id, **body.model_dump())
     )
-    return RoomTypeMappingOut.of(record)
 
 
 room_type_mapping = connections.record("/room-type-mappings/{mapping_id}", RoomTypeMappingOut, kind="room_type_mapping")
@@ -259,10 +253,7 @@ room_type_mapping.get(ota_mapping_service.get_room_type_mapping, "One room type 
     error_statuses=(409, 503),
 )
 def update_room_type_mapping(caller: Caller, mapping_id: int, body: RoomTypeMappingUpdate) -> RoomTypeMappingOut:
-    record = ota_mapping_service.update_room_type_mapping(
-        caller, mapping_id, ota_room_id=body.ota_room_id, verify_with_ota=body.verify_with_ota
-    )
-    return RoomTypeMappingOut.of(record)
+    return RoomTypeMappingOut.of(ota_mapping_service.update_room_type_mapping(caller, mapping_id, **body.model_dump()))
 
 
 room_type_mapping.delete(
@@ -289,15 +280,9 @@ def list_rate_plan_mappings(caller: Caller, connection_id: int, query: PageQuery
     error_statuses=(409, 503),
 )
 def create_rate_plan_mapping(caller: Caller, connection_id: int, body: RatePlanMappingCreate) -> RatePlanMappingOut:
-    record = ota_mapping_service.create_rate_plan_mapping(
-        caller,
-        connection_id,
-        rate_plan_id=body.rate_plan_id,
-        ota_rate_plan_id=body.ota_rate_plan_id,
-        ota_room_id=body.ota_room_id,
-        verify_with_ota=body.verify_with_ota,
+    return RatePlanMappingOut.of(
+        ota_mapping_service.create_rate_plan_mapping(caller, connection_id, **body.model_dump())
     )
-    return RatePlanMappingOut.of(record)
 
 
 rate_plan_mapping = connections.record("/rate-plan-mappings/{mapping_id}", RatePlanMappingOut, kind="rate_plan_mapping")
@@ -311,10 +296,7 @@ rate_plan_mapping.get(ota_mapping_service.get_rate_plan_mapping, "One rate plan 
     error_statuses=(409, 503),
 )
 def update_rate_plan_mapping(caller: Caller, mapping_id: int, body: RatePlanMappingUpdate) -> RatePlanMappingOut:
-    record = ota_mapping_service.update_rate_plan_mapping(
-        caller, mapping_id, ota_rate_plan_id=body.ota_rate_plan_id, verify_with_ota=body.verify_with_ota
-    )
-    return RatePlanMappingOut.of(record)
+    return RatePlanMappingOut.of(ota_mapping_service.update_rate_plan_mapping(caller, mapping_id, **body.model_dump()))
 
 
 rate_plan_mapping.delete(ota_mapping_service.delete_rate_plan_mapping, "Unmap the rate plan on this connection")

@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
@@ -41,9 +41,7 @@ class PropertyQuery(PageQuery):
     sort: SortKey = Field(default="name", description="a field name; prefix with - for descending")
 
     def filters(self) -> PropertyFilters:
-        return PropertyFilters(
-            country_code=self.country_code, status=self.status, city=self.city, search=self.search, sort=self.sort
-        )
+        return filters_from(self, PropertyFilters)
 
 
 class PropertyExportQuery(BaseModel):
@@ -56,9 +54,7 @@ class PropertyExportQuery(BaseModel):
     sort: SortKey = "name"
 
     def filters(self) -> PropertyFilters:
-        return PropertyFilters(
-            country_code=self.country_code, status=self.status, city=self.city, search=self.search, sort=self.sort
-        )
+        return filters_from(self, PropertyFilters)
 
 
 _PROPERTY_EXAMPLE: dict[str, Any] = {

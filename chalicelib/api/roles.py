@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.view_models import ViewModel
@@ -58,20 +59,15 @@ class RoleCreate(BaseModel):
     permissions: list[PermissionName] = Field(max_length=64)
 
 
-class RoleUpdate(BaseModel):
+class RoleUpdate(PatchBody):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"permissions": ["BOOKINGS_READ", "ALERTS_READ"]}]}
     )
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"name", "description", "permissions"})
 
     name: RoleName | None = None
     description: str | None = Field(default=None, max_length=500)
     permissions: list[PermissionName] | None = Field(default=None, max_length=64)
-
-    @model_validator(mode="after")
-    def _something_to_change(self) -> RoleUpdate:
-        if not self.model_fields_set:
-            raise ValueError("give at least one of name, description, permissions")
-        return self
 
 
 @blueprint.endpoint(

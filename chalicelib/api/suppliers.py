@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
@@ -88,9 +88,7 @@ class SupplierUpdate(PatchBody):
 
 @suppliers.get("/suppliers", "List suppliers (room owners) in your country scope")
 def list_suppliers(caller: Caller, query: SupplierQuery) -> Page[SupplierOut]:
-    filters = supplier_service.SupplierFilters(
-        country_code=query.country_code, search=query.search, is_active=query.is_active
-    )
+    filters = filters_from(query, supplier_service.SupplierFilters)
     records, total = supplier_service.list_suppliers(caller, filters, offset=query.offset, limit=query.page_size)
     return Page.of([SupplierOut.of(record) for record in records], total, query)
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.view_models import ViewModel
@@ -82,7 +82,7 @@ def get_sync_status(caller: Caller, query: SyncStatusQuery) -> SyncStatusOut:
 
 @sync.get("/properties/{property_id}/sync-runs", "The property's sync runs, newest first")
 def list_property_sync_runs(caller: Caller, property_id: int, query: SyncRunQuery) -> Page[SyncRunOut]:
-    filters = RunFilters(connection_id=query.connection_id, kind=query.kind, status=query.status)
+    filters = filters_from(query, RunFilters)
     runs, total = sync_status_service.property_runs(
         caller, property_id, filters, offset=query.offset, limit=query.page_size
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode, Email, Password, PersonName
@@ -51,32 +52,19 @@ class UserCreate(BaseModel):
     )
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(PatchBody):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"full_name": "Renamed Person"}]})
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"country_code"})
 
     email: Email | None = None
     full_name: PersonName | None = None
     role_id: int | None = Field(default=None, ge=1)
     country_code: CountryCode | None = None
 
-    @model_validator(mode="after")
-    def _something_to_change(self) -> UserUpdate:
-        if not self.model_fields_set:
-            raise ValueError("give at least one of email, full_name, role_id, country_code")
-        for name in ("email", "full_name", "role_id"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
-
-    def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
-
 
 @users.get("/users", "List staff accounts in your country scope")
 def list_users(caller: Caller, query: UserQuery) -> Page[UserOut]:
-    filters = UserFilters(
-        search=query.search, role_id=query.role_id, country_code=query.country_code, is_active=query.is_active
-    )
+    filters = filters_from(query, UserFilters)
     records, total = user_service.list_users(caller, filters, offset=query.offset, limit=query.page_size)
     return Page.of([UserOut.of(r) for r in records], total, query)
 

@@ -11,7 +11,7 @@ import pytest
 from chalice.app import Chalice
 from pydantic import BaseModel, Field, ValidationError
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint, Endpoint, endpoints_of
@@ -261,3 +261,26 @@ def test_a_record_update_body_must_say_what_changed() -> None:
     )
     with pytest.raises(TypeError, match="NoteIn has no changes"):
         shelf.update(ShelfService().update, NoteIn, "Relabel")
+
+
+# --- list filters from a query ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    label: str | None = None
+    kinds: tuple[str, ...] = ()
+    is_open: bool | None = None
+
+
+class CaseQuery(PageQuery):
+    label: str | None = None
+    kind: list[Literal["wood", "steel"]] = Field(default_factory=list)
+    colour: str | None = None
+
+
+def test_filters_from_copies_the_fields_by_name_and_takes_the_others_given() -> None:
+    query = CaseQuery(page=2, label="top", kind=["wood"], colour="red")
+    filters = filters_from(query, CaseFilters, kinds=tuple(query.kind))
+    assert filters == CaseFilters(label="top", kinds=("wood",), is_open=None)  # no page, no colour
+    assert filters_from(query, CaseFilters, label=None).label is None  # given wins over the query's
