@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.resources import Resource
-from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.routing import ApiBlueprint, csv_download
 from chalicelib.api.schemas import Email, PersonName
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
@@ -251,14 +251,7 @@ def export_bookings(caller: Caller, query: BookingFilterQuery) -> Response:
     """At most 10,000 bookings per export (422 asks to narrow the filters). Guest columns are empty
     without GUEST_DATA_VIEW."""
     content = booking_query_service.export_csv(caller, query.filters())
-    return Response(
-        body=content,
-        status_code=200,
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": 'attachment; filename="bookings.csv"',
-        },
-    )
+    return csv_download(content, "bookings.csv")
 
 
 @bookings.get("/bookings/{group_id}", "One booking: lines, full timeline, OTA revisions")

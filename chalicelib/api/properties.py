@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
-from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.routing import ApiBlueprint, csv_download
 from chalicelib.api.schemas import CountryCode, RecordCode, RecordName, Rooms, ShortText
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
@@ -114,14 +114,7 @@ def list_properties(caller: Caller, query: PropertyQuery) -> Page[PropertyOut]:
 )
 def export_properties(caller: Caller, query: PropertyExportQuery) -> Response:
     body = property_service.export_properties_csv(caller, query.filters())
-    return Response(
-        body=body,
-        status_code=200,
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": 'attachment; filename="properties.csv"',
-        },
-    )
+    return csv_download(body, "properties.csv")
 
 
 @properties.create("/properties", "Create a property", error_statuses=(409, 422))

@@ -373,3 +373,12 @@ def _to_response(result: Any, spec: Endpoint) -> Response:
     else:
         body = result
     return Response(body=body, status_code=spec.status_code, headers=headers)
+
+
+def csv_download(content: str, filename: str) -> Response:
+    """A CSV file for the browser to save as ``filename``."""
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    }
+    return Response(body=content, status_code=200, headers=headers)
