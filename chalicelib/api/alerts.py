@@ -7,45 +7,27 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
-from chalicelib.domain.alerts import AlertAction, AlertFilters, AlertStatus, AlertType
+from chalicelib.domain.alerts import AlertAction, AlertFilters, AlertRecord, AlertStatus, AlertType
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import alert_service
 
 blueprint = ApiBlueprint(__name__, tag="alerts")
+alerts = Resource(blueprint, read=Permission.ALERTS_READ, write=Permission.ALERTS_MANAGE)
 
 
-class AlertOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class AlertOut(ViewModel, view=AlertRecord):
     type: AlertType
     severity: Literal["critical", "warning", "info"]
     status: AlertStatus
-    property_id: int | None
-    country_code: str | None
-    room_type_id: int | None
-    night: date | None
-    channel: str | None
     booking_group_id: int | None = Field(description="the booking that raised (or last worsened) it")
-    title: str
-    message: str
     details: dict[str, Any] = Field(
         description="overbooking: the root cause (bookings holding the night, rooms by channel, stale channels)"
     )
-    occurrences: int
-    first_seen_at: datetime
-    last_seen_at: datetime
-    acknowledged_at: datetime | None
-    acknowledged_by_user_id: int | None
-    snoozed_until: datetime | None
-    resolved_at: datetime | None
-    resolved_by_user_id: int | None
-    resolution_note: str
-    created_at: datetime
-    updated_at: datetime
 
 
 class AlertQuery(PageQuery):
@@ -74,77 +56,30 @@ class ResolveIn(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
-@blueprint.endpoint(
-    "/alerts",
-    summary="Alerts in your country scope, newest first",
-    query=AlertQuery,
-    response=Page[AlertOut],
-    permission=Permission.ALERTS_READ,
-)
+@alerts.get("/alerts", "Alerts in your country scope, newest first")
 def list_alerts(caller: Caller, query: AlertQuery) -> Page[AlertOut]:
-    filters = AlertFilters(
-        statuses=tuple(s.value for s in query.status),
-        types=tuple(t.value for t in query.type),
-        open_only=query.open_only,
-        property_id=query.property_id,
-        room_type_id=query.room_type_id,
-        night_from=query.night_from,
-        night_to=query.night_to,
-        since=query.since,
-        until=query.until,
+    filters = filters_from(
+        query, AlertFilters, statuses=tuple(s.value for s in query.status), types=tuple(t.value for t in query.type)
     )
-    alerts, total = alert_service.list_alerts(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([AlertOut.model_validate(alert) for alert in alerts], total, query)
+    records, total = alert_service.list_alerts(caller, filters, offset=query.offset, limit=query.page_size)
+    return Page.of([AlertOut.of(alert) for alert in records], total, query)
 
 
-@blueprint.endpoint(
-    "/alerts/{alert_id}",
-    summary="One alert with its root cause",
-    response=AlertOut,
-    permission=Permission.ALERTS_READ,
-    scoped_resource="alert",
-)
-def get_alert(caller: Caller, alert_id: int) -> AlertOut:
-    return AlertOut.model_validate(alert_service.get_alert(caller, alert_id))
+alerts.record("/alerts/{alert_id}", AlertOut).get(alert_service.get_alert, "One alert with its root cause")
 
 
-@blueprint.endpoint(
-    "/alerts/{alert_id}/acknowledge",
-    "POST",
-    summary="Acknowledge: someone is on it",
-    response=AlertOut,
-    permission=Permission.ALERTS_MANAGE,
-    scoped_resource="alert",
-    error_statuses=(409,),
-)
+@alerts.post("/alerts/{alert_id}/acknowledge", "Acknowledge: someone is on it", error_statuses=(409,))
 def acknowledge_alert(caller: Caller, alert_id: int) -> AlertOut:
-    return AlertOut.model_validate(alert_service.act_on_alert(caller, alert_id, AlertAction.ACKNOWLEDGE))
+    return AlertOut.of(alert_service.act_on_alert(caller, alert_id, AlertAction.ACKNOWLEDGE))
 
 
-@blueprint.endpoint(
-    "/alerts/{alert_id}/snooze",
-    "POST",
-    summary="Snooze until a time (it then comes back as new)",
-    body=SnoozeIn,
-    response=AlertOut,
-    permission=Permission.ALERTS_MANAGE,
-    scoped_resource="alert",
-    error_statuses=(409,),
-)
+@alerts.post("/alerts/{alert_id}/snooze", "Snooze until a time (it then comes back as new)", error_statuses=(409,))
 def snooze_alert(caller: Caller, alert_id: int, body: SnoozeIn) -> AlertOut:
-    return AlertOut.model_validate(alert_service.act_on_alert(caller, alert_id, AlertAction.SNOOZE, until=body.until))
+    return AlertOut.of(alert_service.act_on_alert(caller, alert_id, AlertAction.SNOOZE, until=body.until))
 
 
-@blueprint.endpoint(
-    "/alerts/{alert_id}/resolve",
-    "POST",
-    summary="Resolve, with a note of what was done",
-    body=ResolveIn,
-    body_required=False,
-    response=AlertOut,
-    permission=Permission.ALERTS_MANAGE,
-    scoped_resource="alert",
-    error_statuses=(409,),
+@alerts.post(
+    "/alerts/{alert_id}/resolve", "Resolve, with a note of what was done", body_required=False, error_statuses=(409,)
 )
 def resolve_alert(caller: Caller, alert_id: int, body: ResolveIn) -> AlertOut:
-    return AlertOut.model_validate(alert_service.act_on_alert(caller, alert_id, AlertAction.RESOLVE, note=body.note))
+    return AlertOut.of(alert_service.act_on_alert(caller, alert_id, AlertAction.RESOLVE, note=body.note))

@@ -6,18 +6,22 @@ from datetime import datetime
 from typing import Any, Literal
 
 from chalice.app import Request, Response
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import Field, computed_field
 
 from chalicelib.api.context import RequestContext
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
+from chalicelib.domain.audit import ActivityRecord, AuditRecord
 from chalicelib.domain.permissions import Permission
 from chalicelib.observability import logger
 from chalicelib.services import audit_service
 from chalicelib.services.audit_service import ActivityFilters, AuditFilters
 
 blueprint = ApiBlueprint(__name__, tag="audit")
+audit = Resource(blueprint, read=Permission.AUDIT_READ, write=Permission.AUDIT_READ)
 
 
 class AuditQuery(PageQuery):
@@ -29,21 +33,9 @@ class AuditQuery(PageQuery):
     until: datetime | None = Field(default=None, description="occurred before (ISO 8601)")
 
 
-class AuditOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    occurred_at: datetime
-    actor_user_id: int | None
-    actor_email: str
-    action: str
-    entity_type: str
-    entity_id: str
-    country_code: str | None
+class AuditOut(ViewModel, view=AuditRecord):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
-    request_id: str | None
-    client_ip: str | None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -62,64 +54,24 @@ class ActivityQuery(PageQuery):
     until: datetime | None = None
 
 
-class ActivityOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    occurred_at: datetime
-    user_id: int | None
-    email: str | None
-    country_code: str | None
-    method: str
-    path: str
-    status_code: int
-    request_id: str | None
-    client_ip: str | None
-    user_agent: str | None
-    duration_ms: float
+class ActivityOut(ViewModel, view=ActivityRecord):
+    pass
 
 
-@blueprint.endpoint(
-    "/audit-log",
-    summary="Changes with before/after, newest first (your country scope)",
-    query=AuditQuery,
-    response=Page[AuditOut],
-    permission=Permission.AUDIT_READ,
-)
+@audit.get("/audit-log", "Changes with before/after, newest first (your country scope)")
 def list_audit(caller: Caller, query: AuditQuery) -> Page[AuditOut]:
     """Rows of global records (roles) are visible to callers who see every country."""
-    filters = AuditFilters(
-        entity_type=query.entity_type,
-        entity_id=query.entity_id,
-        action=query.action,
-        actor_user_id=query.actor_user_id,
-        since=query.since,
-        until=query.until,
-    )
+    filters = filters_from(query, AuditFilters)
     rows, total = audit_service.list_audit(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([AuditOut.model_validate(row) for row in rows], total, query)
+    return Page.of([AuditOut.of(row) for row in rows], total, query)
 
 
-@blueprint.endpoint(
-    "/activity-log",
-    summary="Every HTTP request, newest first (your country scope)",
-    query=ActivityQuery,
-    response=Page[ActivityOut],
-    permission=Permission.AUDIT_READ,
-)
+@audit.get("/activity-log", "Every HTTP request, newest first (your country scope)")
 def list_activity(caller: Caller, query: ActivityQuery) -> Page[ActivityOut]:
     """Requests without a user (failed logins, health checks) are visible to callers who see every country."""
-    filters = ActivityFilters(
-        user_id=query.user_id,
-        email=query.email,
-        method=query.method,
-        status_code=query.status_code,
-        path_prefix=query.path_prefix,
-        since=query.since,
-        until=query.until,
-    )
+    filters = filters_from(query, ActivityFilters)
     rows, total = audit_service.list_activity(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([ActivityOut.model_validate(row) for row in rows], total, query)
+    return Page.of([ActivityOut.of(row) for row in rows], total, query)
 
 
 def record_request_activity(request: Request, response: Response, context: RequestContext) -> None:

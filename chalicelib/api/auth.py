@@ -19,7 +19,7 @@ from chalicelib.api.cookies import (
 )
 from chalicelib.api.routing import JSON, ApiBlueprint
 from chalicelib.api.schemas import CountryCode, Email, OtpCode, Password
-from chalicelib.api.users import UserOut, user_out
+from chalicelib.api.users import UserOut
 from chalicelib.domain.access import Caller
 from chalicelib.services import auth_service, mfa_service, password_service, user_service
 from chalicelib.services.auth_service import IssuedSession
@@ -185,7 +185,6 @@ def _session_response(issued: IssuedSession, *, cookies: bool) -> Response:
     "/auth/login",
     "POST",
     summary="Log in with email and password (and a 2FA code when the account has one)",
-    body=LoginRequest,
     response=SessionResponse,
     public=True,
     error_statuses=(401, 429),
@@ -209,7 +208,6 @@ def login(body: LoginRequest) -> Response:
     "/auth/refresh",
     "POST",
     summary="Exchange a refresh token for new tokens (each refresh token works once)",
-    body=RefreshRequest,
     body_required=False,
     response=SessionResponse,
     public=True,
@@ -237,7 +235,6 @@ def refresh(body: RefreshRequest) -> Response:
     "/auth/logout",
     "POST",
     summary="End the session (its refresh tokens stop working; cookies are cleared)",
-    body=RefreshRequest,
     body_required=False,
     status=204,
     public=True,
@@ -264,8 +261,6 @@ def logout(body: RefreshRequest) -> Response:
     "/auth/forgot-password",
     "POST",
     summary="Email a password-reset link (the answer never says whether the account exists)",
-    body=ForgotPasswordRequest,
-    response=Accepted,
     status=202,
     public=True,
     error_statuses=(429,),
@@ -280,7 +275,6 @@ def forgot_password(body: ForgotPasswordRequest) -> Accepted:
     "/auth/reset-password",
     "POST",
     summary="Set a new password with the emailed token (single use, 30 minutes)",
-    body=ResetPasswordRequest,
     status=204,
     public=True,
     error_statuses=(429,),
@@ -295,7 +289,6 @@ def reset_password(body: ResetPasswordRequest) -> None:
     "/auth/change-password",
     "POST",
     summary="Change your password (all your sessions end; a new one is returned)",
-    body=ChangePasswordRequest,
     response=SessionResponse,
     error_statuses=(429,),
 )
@@ -308,7 +301,7 @@ def change_password(caller: Caller, body: ChangePasswordRequest) -> Response:
 
 def _me(profile: user_service.Profile) -> MeResponse:
     return MeResponse(
-        user=user_out(profile.user),
+        user=UserOut.of(profile.user),
         permissions=profile.permissions,
         active_country=profile.active_country,
         may_switch_country=profile.may_switch_country,
@@ -325,11 +318,7 @@ def me(caller: Caller) -> MeResponse:
 
 
 @blueprint.endpoint(
-    "/auth/country",
-    "POST",
-    summary="Choose the country this session works in (country switchers; null = all)",
-    body=CountrySelection,
-    response=MeResponse,
+    "/auth/country", "POST", summary="Choose the country this session works in (country switchers; null = all)"
 )
 def select_country(caller: Caller, body: CountrySelection) -> MeResponse:
     """Staff are fixed to their country (another one is 403 ``country_not_allowed``). A single
@@ -343,8 +332,6 @@ def select_country(caller: Caller, body: CountrySelection) -> MeResponse:
     "/auth/2fa/setup",
     "POST",
     summary="Start TOTP enrollment: returns the secret and otpauth URI (password required)",
-    body=PasswordConfirmation,
-    response=TotpSetupResponse,
     error_statuses=(409, 429),
 )
 def totp_setup(caller: Caller, body: PasswordConfirmation) -> TotpSetupResponse:
@@ -356,8 +343,6 @@ def totp_setup(caller: Caller, body: PasswordConfirmation) -> TotpSetupResponse:
     "/auth/2fa/enable",
     "POST",
     summary="Confirm TOTP with a first code; returns recovery codes (shown once)",
-    body=TotpCode,
-    response=RecoveryCodes,
     error_statuses=(409, 429),
 )
 def totp_enable(caller: Caller, body: TotpCode) -> RecoveryCodes:
@@ -369,7 +354,6 @@ def totp_enable(caller: Caller, body: TotpCode) -> RecoveryCodes:
     "/auth/2fa/disable",
     "POST",
     summary="Turn TOTP off (not allowed for roles that require it)",
-    body=TotpChange,
     status=204,
     error_statuses=(409, 429),
 )
@@ -381,8 +365,6 @@ def totp_disable(caller: Caller, body: TotpChange) -> None:
     "/auth/2fa/recovery-codes",
     "POST",
     summary="Replace your recovery codes (the old ones stop working)",
-    body=TotpChange,
-    response=RecoveryCodes,
     error_statuses=(409, 429),
 )
 def totp_recovery_codes(caller: Caller, body: TotpChange) -> RecoveryCodes:

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from chalicelib.api.patching import PatchBody
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import booking_status_service
+from chalicelib.services.booking_status_service import StatusView, TransitionView, Workflow
 
 blueprint = ApiBlueprint(__name__, tag="booking workflow")
+workflow = Resource(
+    blueprint,
+    read=Permission.BOOKINGS_READ,
+    write=Permission.BOOKING_STATUS_CONFIG,
+    kinds={"status_id": "booking_status", "transition_id": "booking_transition"},
+)
 
 Code = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
@@ -24,32 +33,16 @@ PermissionName = Annotated[str, Field(max_length=60, json_schema_extra={"enum": 
 Effect = Literal["hold", "sell", "none"]
 
 
-class BookingStatusOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    code: str
-    label: str
-    colour: str
-    icon: str
+class BookingStatusOut(ViewModel, view=StatusView):
     inventory_effect: Effect = Field(description="how a booking's nights count in this status: held, sold, or not")
-    is_terminal: bool
     is_system: bool = Field(description="pending, confirmed, cancelled: code and effect fixed, cannot be deleted")
-    sort_order: int
-    created_at: datetime
-    updated_at: datetime
 
 
-class TransitionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    from_status_id: int
-    to_status_id: int
-    permission: str
+class TransitionOut(ViewModel, view=TransitionView):
+    pass
 
 
-class WorkflowOut(BaseModel):
+class WorkflowOut(ViewModel, view=Workflow):
     statuses: list[BookingStatusOut]
     transitions: list[TransitionOut]
 
@@ -71,7 +64,7 @@ class StatusCreate(BaseModel):
     sort_order: int = Field(default=100, ge=0, le=10_000)
 
 
-class StatusUpdate(BaseModel):
+class StatusUpdate(PatchBody):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"label": "On hold", "colour": "#F97316"}]}
     )
@@ -82,18 +75,6 @@ class StatusUpdate(BaseModel):
     inventory_effect: Effect | None = None
     is_terminal: bool | None = None
     sort_order: int | None = Field(default=None, ge=0, le=10_000)
-
-    @model_validator(mode="after")
-    def _something(self) -> StatusUpdate:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
-        for name in self.model_fields_set:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
-
-    def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 class TransitionCreate(BaseModel):
@@ -115,101 +96,42 @@ class TransitionUpdate(BaseModel):
     permission: PermissionName
 
 
-@blueprint.endpoint(
-    "/booking-statuses",
-    summary="Every booking status and transition (the workflow)",
-    response=WorkflowOut,
-    permission=Permission.BOOKINGS_READ,
-)
+@workflow.get("/booking-statuses", "Every booking status and transition (the workflow)")
 def get_workflow() -> WorkflowOut:
-    flow = booking_status_service.workflow()
-    return WorkflowOut(
-        statuses=[BookingStatusOut.model_validate(s) for s in flow.statuses],
-        transitions=[TransitionOut.model_validate(t) for t in flow.transitions],
-    )
+    return WorkflowOut.of(booking_status_service.workflow())
 
 
-@blueprint.endpoint(
-    "/booking-statuses",
-    "POST",
-    summary="Add a booking status",
-    body=StatusCreate,
-    response=BookingStatusOut,
-    status=201,
-    permission=Permission.BOOKING_STATUS_CONFIG,
-    error_statuses=(409,),
-)
+@workflow.create("/booking-statuses", "Add a booking status", error_statuses=(409,))
 def create_status(caller: Caller, body: StatusCreate) -> BookingStatusOut:
-    return BookingStatusOut.model_validate(booking_status_service.create_status(caller, body.model_dump()))
+    return BookingStatusOut.of(booking_status_service.create_status(caller, body.model_dump()))
 
 
-@blueprint.endpoint(
-    "/booking-statuses/{status_id}",
-    "PATCH",
-    summary="Change a status (label, colour, icon, order, terminal, effect while unused)",
-    body=StatusUpdate,
-    response=BookingStatusOut,
-    permission=Permission.BOOKING_STATUS_CONFIG,
-    scoped_resource="booking_status",
+booking_status = workflow.record("/booking-statuses/{status_id}", BookingStatusOut, noun="status")
+booking_status.update(
+    booking_status_service.update_status,
+    StatusUpdate,
+    "Change a status (label, colour, icon, order, terminal, effect while unused)",
     error_statuses=(404, 409),
 )
-def update_status(caller: Caller, status_id: int, body: StatusUpdate) -> BookingStatusOut:
-    return BookingStatusOut.model_validate(booking_status_service.update_status(caller, status_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/booking-statuses/{status_id}",
-    "DELETE",
-    summary="Delete a status no booking is in",
-    status=204,
-    permission=Permission.BOOKING_STATUS_CONFIG,
-    scoped_resource="booking_status",
-    error_statuses=(404, 409),
+booking_status.delete(
+    booking_status_service.delete_status, "Delete a status no booking is in", error_statuses=(404, 409)
 )
-def delete_status(caller: Caller, status_id: int) -> None:
-    booking_status_service.delete_status(caller, status_id)
 
 
-@blueprint.endpoint(
-    "/booking-status-transitions",
-    "POST",
-    summary="Allow a transition, gated by a permission",
-    body=TransitionCreate,
-    response=TransitionOut,
-    status=201,
-    permission=Permission.BOOKING_STATUS_CONFIG,
-    error_statuses=(409,),
-)
+@workflow.create("/booking-status-transitions", "Allow a transition, gated by a permission", error_statuses=(409,))
 def create_transition(caller: Caller, body: TransitionCreate) -> TransitionOut:
-    return TransitionOut.model_validate(
+    return TransitionOut.of(
         booking_status_service.create_transition(caller, body.from_status, body.to_status, body.permission)
     )
 
 
-@blueprint.endpoint(
-    "/booking-status-transitions/{transition_id}",
-    "PATCH",
-    summary="Change the permission a transition needs",
-    body=TransitionUpdate,
-    response=TransitionOut,
-    permission=Permission.BOOKING_STATUS_CONFIG,
-    scoped_resource="booking_transition",
-    error_statuses=(404,),
+@workflow.patch(
+    "/booking-status-transitions/{transition_id}", "Change the permission a transition needs", error_statuses=(404,)
 )
 def update_transition(caller: Caller, transition_id: int, body: TransitionUpdate) -> TransitionOut:
-    return TransitionOut.model_validate(
-        booking_status_service.update_transition(caller, transition_id, body.permission)
-    )
+    return TransitionOut.of(booking_status_service.update_transition(caller, transition_id, body.permission))
 
 
-@blueprint.endpoint(
-    "/booking-status-transitions/{transition_id}",
-    "DELETE",
-    summary="Remove a transition",
-    status=204,
-    permission=Permission.BOOKING_STATUS_CONFIG,
-    scoped_resource="booking_transition",
-    error_statuses=(404,),
+workflow.record("/booking-status-transitions/{transition_id}", TransitionOut, noun="transition").delete(
+    booking_status_service.delete_transition, "Remove a transition", error_statuses=(404,)
 )
-def delete_transition(caller: Caller, transition_id: int) -> None:
-    booking_status_service.delete_transition(caller, transition_id)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from chalicelib.api.pagination import Page, PageQuery
-from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.resources import Resource
+from chalicelib.api.routing import ApiBlueprint, csv_download
 from chalicelib.api.schemas import Email, PersonName
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.bookings import (
     MAX_LINES,
@@ -23,8 +25,20 @@ from chalicelib.domain.bookings import (
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import booking_query_service, booking_service
+from chalicelib.services.booking_query_service import (
+    BookingDetail,
+    BookingSummary,
+    EventView,
+    LineView,
+    RevisionView,
+    StatusView,
+    TransitionOption,
+)
 
 blueprint = ApiBlueprint(__name__, tag="bookings")
+bookings = Resource(
+    blueprint, read=Permission.BOOKINGS_READ, write=Permission.BOOKINGS_CREATE, kinds={"group_id": "booking"}
+)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 JSON = "application/json"
@@ -35,103 +49,31 @@ StatusCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 # --- responses -----------------------------------------------------------------------------------
 
 
-class StatusOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    code: str
-    label: str
-    colour: str
-    icon: str
+class StatusOut(ViewModel, view=StatusView):
     inventory_effect: Literal["hold", "sell", "none"]
-    is_terminal: bool
 
 
-class LineOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    position: int
-    room_type_id: int
-    room_type_code: str
-    room_type_name: str
-    rate_plan_id: int | None
-    check_in: date
-    check_out: date
-    nights: int
-    rooms: int
-    adults: int
-    children: int
-    amount: Decimal
-    status: str
-    line_ref: str | None
+class LineOut(ViewModel, view=LineView):
     guest_name: str | None = Field(description="null without the GUEST_DATA_VIEW permission")
 
 
-class EventOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class EventOut(ViewModel, view=EventView):
     kind: str = Field(description="created, status_changed, modified, expired, ota_revision_ignored")
-    from_status: str | None
-    to_status: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    reason: str
     source: str = Field(description="staff, partner, ota or system")
-    actor_user_id: int | None
-    actor_label: str
-    ota_revision: str | None
-    occurred_at: datetime
 
 
-class RevisionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    revision: str
-    action: str
-    outcome: str
-    received_at: datetime
-    ack_state: str
-    acknowledged_at: datetime | None
+class RevisionOut(ViewModel, view=RevisionView):
+    pass
 
 
-class BookingSummaryOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    reference: str
-    property_id: int
-    property_code: str
-    property_name: str
-    country_code: str
+class BookingSummaryOut(ViewModel, view=BookingSummary):
     source: Literal["direct", "partner", "ota"]
-    channel: str
-    ota_code: str | None
-    ota_reservation_id: str | None
     status: StatusOut
     guest_name: str | None = Field(description="null without the GUEST_DATA_VIEW permission")
-    currency: str
-    total_amount: Decimal
-    check_in: date | None
-    check_out: date | None
-    rooms: int
-    hold_expires_at: datetime | None
-    booked_at: datetime
-    confirmed_at: datetime | None
-    cancelled_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
     lines: list[LineOut]
 
 
-class BookingOut(BookingSummaryOut):
-    guest_email: str | None
-    guest_phone: str | None
-    notes: str
-    created_by_user_id: int | None
-    last_ota_revision: str | None
+class BookingOut(BookingSummaryOut, view=BookingDetail):
     timeline: list[EventOut]
     ota_revisions: list[RevisionOut]
 
@@ -230,17 +172,12 @@ class BookingFilterQuery(BaseModel):
     )
 
     def filters(self) -> BookingFilters:
-        return BookingFilters(
-            stay_from=self.stay_from,
-            stay_to=self.stay_to,
-            created_from=self.created_from,
-            created_to=self.created_to,
+        return filters_from(
+            self,
+            BookingFilters,
             statuses=tuple(self.status),
             sources=tuple(self.source),
             ota=self.ota.value if self.ota else None,
-            property_id=self.property_id,
-            room_type_id=self.room_type_id,
-            guest=self.guest,
         )
 
 
@@ -257,12 +194,8 @@ class TransitionIn(BaseModel):
     reason: str = Field(default="", max_length=1000)
 
 
-class TransitionOptionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    transition_id: int
+class TransitionOptionOut(ViewModel, view=TransitionOption):
     to_status: StatusOut
-    permission: str
 
 
 class TransitionDialogOut(BaseModel):
@@ -273,14 +206,10 @@ class TransitionDialogOut(BaseModel):
 # --- routes --------------------------------------------------------------------------------------
 
 
-@blueprint.endpoint(
+@bookings.create(
     "/bookings",
-    "POST",
-    summary="Take a direct or partner booking (a hold until confirmed)",
-    body=BookingCreate,
+    "Take a direct or partner booking (a hold until confirmed)",
     response=BookingOut,
-    status=201,
-    permission=Permission.BOOKINGS_CREATE,
     error_statuses=(409,),
     headers={
         IDEMPOTENCY_HEADER: "a unique key per booking attempt: a retry with the same key returns the first result"
@@ -298,30 +227,23 @@ def create_booking(caller: Caller, body: BookingCreate) -> Response:
     headers: dict[str, str] = {"Content-Type": JSON, "Location": f"/bookings/{created.group_id}"}
     if created.replayed:
         headers["Idempotent-Replayed"] = "true"
-    body_out = BookingOut.model_validate(created.response).model_dump(mode="json")
+    body_out = BookingOut.of(created.response).model_dump(mode="json")
     return Response(body=body_out, status_code=201, headers=headers)  # type: ignore[arg-type]
 
 
-@blueprint.endpoint(
-    "/bookings",
-    summary="Bookings in your country scope, newest first",
-    query=BookingQuery,
-    response=Page[BookingSummaryOut],
-    permission=Permission.BOOKINGS_READ,
-)
+@bookings.get("/bookings", "Bookings in your country scope, newest first")
 def list_bookings(caller: Caller, query: BookingQuery) -> Page[BookingSummaryOut]:
     """Filters combine: stay dates (overlap), creation time, status, source / OTA, property,
     room type, guest (name, reference or OTA reservation id; needs GUEST_DATA_VIEW)."""
     records, total = booking_query_service.list_bookings(
         caller, query.filters(), offset=query.offset, limit=query.page_size
     )
-    return Page.of([BookingSummaryOut.model_validate(record) for record in records], total, query)
+    return Page.of([BookingSummaryOut.of(record) for record in records], total, query)
 
 
-@blueprint.endpoint(
+@bookings.get(
     "/bookings/export",
-    summary="Bookings as CSV (the same filters as the list)",
-    query=BookingFilterQuery,
+    "Bookings as CSV (the same filters as the list)",
     permission=Permission.BOOKINGS_EXPORT,
     response_content_type="text/csv; charset=utf-8",
 )
@@ -329,69 +251,38 @@ def export_bookings(caller: Caller, query: BookingFilterQuery) -> Response:
     """At most 10,000 bookings per export (422 asks to narrow the filters). Guest columns are empty
     without GUEST_DATA_VIEW."""
     content = booking_query_service.export_csv(caller, query.filters())
-    return Response(
-        body=content,
-        status_code=200,
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": 'attachment; filename="bookings.csv"',
-        },
-    )
+    return csv_download(content, "bookings.csv")
 
 
-@blueprint.endpoint(
-    "/bookings/{group_id}",
-    summary="One booking: lines, full timeline, OTA revisions",
-    response=BookingOut,
-    permission=Permission.BOOKINGS_READ,
-    scoped_resource="booking",
-)
+@bookings.get("/bookings/{group_id}", "One booking: lines, full timeline, OTA revisions")
 def get_booking(caller: Caller, group_id: int) -> BookingOut:
-    return BookingOut.model_validate(booking_query_service.get_booking(caller, group_id))
+    return BookingOut.of(booking_query_service.get_booking(caller, group_id))
 
 
-@blueprint.endpoint(
-    "/bookings/{group_id}/confirm",
-    "PATCH",
-    summary="Confirm a hold: it becomes a sale",
-    response=BookingOut,
-    permission=Permission.BOOKINGS_CREATE,
-    scoped_resource="booking",
-    error_statuses=(409,),
-)
+@bookings.patch("/bookings/{group_id}/confirm", "Confirm a hold: it becomes a sale", error_statuses=(409,))
 def confirm_booking(caller: Caller, group_id: int) -> BookingOut:
     """Held nights become sold. Confirming a confirmed booking answers it unchanged; an expired
     (released) hold is 409 ``booking_not_pending``."""
-    return BookingOut.model_validate(booking_service.confirm_group(caller, group_id))
+    return BookingOut.of(booking_service.confirm_group(caller, group_id))
 
 
-@blueprint.endpoint(
-    "/bookings/{group_id}/transitions",
-    summary="The transition dialog: statuses you may move this booking to",
-    response=TransitionDialogOut,
-    permission=Permission.BOOKINGS_READ,
-    scoped_resource="booking",
-)
+@bookings.get("/bookings/{group_id}/transitions", "The transition dialog: statuses you may move this booking to")
 def booking_transitions(caller: Caller, group_id: int) -> TransitionDialogOut:
     current, options = booking_query_service.transition_options(caller, group_id)
     return TransitionDialogOut(
-        current=StatusOut.model_validate(current),
-        allowed=[TransitionOptionOut.model_validate(option) for option in options],
+        current=StatusOut.of(current),
+        allowed=[TransitionOptionOut.of(option) for option in options],
     )
 
 
-@blueprint.endpoint(
+@bookings.post(
     "/bookings/{group_id}/transitions",
-    "POST",
-    summary="Move a booking to another status (check in, cancel, no-show, ...)",
-    body=TransitionIn,
-    response=BookingOut,
+    "Move a booking to another status (check in, cancel, no-show, ...)",
     permission=Permission.BOOKINGS_READ,
-    scoped_resource="booking",
     error_statuses=(409,),
 )
 def transition_booking(caller: Caller, group_id: int, body: TransitionIn) -> BookingOut:
     """Each transition names the permission it needs (403 without it); one that is not configured
     is 409 ``transition_not_allowed``. Inventory follows the statuses' effects; a timeline event
     records who, when and why."""
-    return BookingOut.model_validate(booking_service.transition(caller, group_id, body.to_status, body.reason))
+    return BookingOut.of(booking_service.transition(caller, group_id, body.to_status, body.reason))

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
@@ -15,6 +16,9 @@ from chalicelib.services import calendar_service
 from chalicelib.services.calendar_service import BulkUpdateInput, CalendarGrid
 
 blueprint = ApiBlueprint(__name__, tag="calendar")
+# Preview and apply need only INVENTORY_READ here: the service checks INVENTORY_WRITE / RATES_WRITE
+# for what they change.
+calendar = Resource(blueprint, read=Permission.INVENTORY_READ, write=Permission.INVENTORY_READ)
 
 
 class CalendarQuery(BaseModel):
@@ -136,13 +140,10 @@ def grid_body(grid: CalendarGrid) -> dict[str, Any]:
     }
 
 
-@blueprint.endpoint(
+@calendar.get(
     "/properties/{property_id}/calendar",
-    summary="The calendar grid: room types x nights, every field, availability and rates",
-    query=CalendarQuery,
+    "The calendar grid: room types x nights, every field, availability and rates",
     response=CalendarOut,
-    permission=Permission.INVENTORY_READ,
-    scoped_resource="property",
     error_statuses=(422,),
 )
 def read_calendar(caller: Caller, property_id: int, query: CalendarQuery) -> dict[str, Any]:
@@ -213,14 +214,9 @@ class BulkUpdateOut(BaseModel):
     changes: list[dict[str, Any]] = Field(description="every changed cell with the before/after of each field")
 
 
-@blueprint.endpoint(
+@calendar.post(
     "/properties/{property_id}/calendar/preview",
-    "POST",
-    summary="Preview a bulk update: exactly what applying it would change",
-    body=BulkUpdateBody,
-    response=BulkUpdateOut,
-    permission=Permission.INVENTORY_READ,
-    scoped_resource="property",
+    "Preview a bulk update: exactly what applying it would change",
     error_statuses=(409, 422),
 )
 def preview_bulk_update(caller: Caller, property_id: int, body: BulkUpdateBody) -> BulkUpdateOut:
@@ -229,14 +225,9 @@ def preview_bulk_update(caller: Caller, property_id: int, body: BulkUpdateBody) 
     return BulkUpdateOut(**result.__dict__)
 
 
-@blueprint.endpoint(
+@calendar.post(
     "/properties/{property_id}/calendar/bulk-update",
-    "POST",
-    summary="Apply a bulk update (all or nothing; re-applying changes nothing)",
-    body=BulkUpdateBody,
-    response=BulkUpdateOut,
-    permission=Permission.INVENTORY_READ,
-    scoped_resource="property",
+    "Apply a bulk update (all or nothing; re-applying changes nothing)",
     error_statuses=(409, 422),
 )
 def apply_bulk_update(caller: Caller, property_id: int, body: BulkUpdateBody) -> BulkUpdateOut:

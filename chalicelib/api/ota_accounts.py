@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from chalicelib.api.ota_connections import ConnectionOut, ProposalOut, connection_out, proposal_out
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.ota_connections import ConnectionOut, ProposalOut
+from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.patching import PatchBody
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode
+from chalicelib.api.view_models import ViewModel
 from chalicelib.db.repositories.ota import AccountFilters
 from chalicelib.domain.access import Caller
 from chalicelib.domain.ota_accounts import MAX_BASE_URL_LENGTH, MAX_CREDENTIAL_VALUE_LENGTH, AccountStatus
 from chalicelib.domain.ota_codes import OtaCode
+from chalicelib.domain.ota_results import DiscoveredRatePlan, DiscoveredRoom
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import ota_account_service, ota_proposal_service
+from chalicelib.services.ota_account_service import AccountRecord, AccountTestResult
+from chalicelib.services.ota_proposal_service import ImportResult
 
 blueprint = ApiBlueprint(__name__, tag="ota-accounts")
+accounts = Resource(
+    blueprint,
+    read=Permission.OTA_ACCOUNTS_READ,
+    write=Permission.OTA_ACCOUNTS_WRITE,
+    kinds={"account_id": "ota_account"},
+)
 
 AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 OtaId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -36,27 +47,11 @@ Credentials = Annotated[
 ]
 
 
-class OtaAccountOut(BaseModel):
-    id: int
+class OtaAccountOut(ViewModel, view=AccountRecord):
     ota: str = Field(description="booking_com, expedia, agoda or traveloka")
-    ota_name: str
-    name: str
-    country_code: str
     base_url: str | None = Field(description="the override; null = the OTA's production endpoint")
-    effective_base_url: str | None
     credentials_mask: dict[str, str] = Field(description="e.g. {'username': 'pt***', 'password': '***'}")
     credentials_key_id: str = Field(description="the KMS key wrapping the credentials' data key")
-    status: str
-    last_test_at: datetime | None
-    last_test_ok: bool | None
-    last_test_message: str | None
-    connection_count: int
-    created_at: datetime
-    updated_at: datetime
-
-
-def account_out(record: ota_account_service.AccountRecord) -> OtaAccountOut:
-    return OtaAccountOut(**record.__dict__)
 
 
 class AccountQuery(PageQuery):
@@ -91,25 +86,14 @@ class AccountCreate(BaseModel):
     status: AccountStatus = AccountStatus.ACTIVE
 
 
-class AccountUpdate(BaseModel):
+class AccountUpdate(PatchBody):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Renamed account"}]})
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"base_url"})
 
     name: AccountName | None = None
     base_url: BaseUrl | None = Field(default=None, description="null: back to the OTA's production endpoint")
     status: AccountStatus | None = None
     credentials: Credentials | None = Field(default=None, description="replaces all the credentials")
-
-    @model_validator(mode="after")
-    def _something_to_change(self) -> AccountUpdate:
-        if not self.model_fields_set:
-            raise ValueError("give at least one of name, base_url, status, credentials")
-        for name in ("name", "status", "credentials"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
-
-    def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 class AccountTest(BaseModel):
@@ -118,24 +102,17 @@ class AccountTest(BaseModel):
     ota_hotel_id: OtaId | None = Field(default=None, description="also check this hotel (its rooms are listed)")
 
 
-class AccountTestOut(BaseModel):
-    ok: bool
+class AccountTestOut(ViewModel, view=AccountTestResult):
     message: str = Field(description="what the OTA answered, in words")
-    ota: str
-    ota_hotel_id: str | None
     error_kind: str | None = Field(description="authentication, unavailable, timeout, rate_limited, ...")
     error_code: str | None = Field(description="the OTA's own error code, when it gave one")
-    tested_at: datetime
 
 
-class DiscoveredRatePlanOut(BaseModel):
-    ota_rate_plan_id: str
-    name: str
+class DiscoveredRatePlanOut(ViewModel, view=DiscoveredRatePlan):
+    pass
 
 
-class DiscoveredRoomOut(BaseModel):
-    ota_room_id: str
-    name: str
+class DiscoveredRoomOut(ViewModel, view=DiscoveredRoom):
     rate_plans: list[DiscoveredRatePlanOut]
 
 
@@ -178,119 +155,64 @@ class DiscoveryImport(BaseModel):
     ota_hotel_id: OtaId
 
 
-class DiscoveryImportOut(BaseModel):
+class DiscoveryImportOut(ViewModel, view=ImportResult):
     connection: ConnectionOut
-    connection_created: bool
     proposals: list[ProposalOut]
     already_mapped: int = Field(description="OTA rooms and rate plans the connection already maps")
 
 
-@blueprint.endpoint(
-    "/ota-accounts",
-    summary="List OTA accounts in your country scope (credentials masked)",
-    query=AccountQuery,
-    response=Page[OtaAccountOut],
-    permission=Permission.OTA_ACCOUNTS_READ,
-)
+@accounts.get("/ota-accounts", "List OTA accounts in your country scope (credentials masked)")
 def list_ota_accounts(caller: Caller, query: AccountQuery) -> Page[OtaAccountOut]:
-    filters = AccountFilters(
+    filters = filters_from(
+        query,
+        AccountFilters,
         ota_code=query.ota.value if query.ota else None,
-        country_code=query.country_code,
         status=query.status.value if query.status else None,
-        search=query.search,
     )
     records, total = ota_account_service.list_accounts(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([account_out(r) for r in records], total, query)
+    return Page.of([OtaAccountOut.of(r) for r in records], total, query)
 
 
-@blueprint.endpoint(
-    "/ota-accounts",
-    "POST",
-    summary="Create an OTA account (credentials are encrypted, never shown again)",
-    body=AccountCreate,
-    response=OtaAccountOut,
-    status=201,
-    permission=Permission.OTA_ACCOUNTS_WRITE,
-    error_statuses=(409,),
+@accounts.create(
+    "/ota-accounts", "Create an OTA account (credentials are encrypted, never shown again)", error_statuses=(409,)
 )
 def create_ota_account(caller: Caller, body: AccountCreate) -> OtaAccountOut:
     """The credentials are sealed with KMS envelope encryption bound to the new account; every
     answer after this one shows their mask only."""
-    new = ota_account_service.NewAccount(
-        ota=body.ota,
-        name=body.name,
-        country_code=body.country_code,
-        base_url=body.base_url,
-        credentials=body.credentials,
-        status=body.status,
-    )
-    return account_out(ota_account_service.create_account(caller, new))
+    new = ota_account_service.NewAccount(**body.model_dump())
+    return OtaAccountOut.of(ota_account_service.create_account(caller, new))
 
 
-@blueprint.endpoint(
-    "/ota-accounts/{account_id}",
-    summary="One OTA account (credentials masked)",
-    response=OtaAccountOut,
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="ota_account",
-)
-def get_ota_account(caller: Caller, account_id: int) -> OtaAccountOut:
-    return account_out(ota_account_service.get_account(caller, account_id))
-
-
-@blueprint.endpoint(
-    "/ota-accounts/{account_id}",
-    "PATCH",
-    summary="Rename, change endpoint or status, or replace the credentials",
-    body=AccountUpdate,
-    response=OtaAccountOut,
-    permission=Permission.OTA_ACCOUNTS_WRITE,
-    scoped_resource="ota_account",
+account = accounts.record("/ota-accounts/{account_id}", OtaAccountOut)
+account.get(ota_account_service.get_account, "One OTA account (credentials masked)")
+account.update(
+    ota_account_service.update_account,
+    AccountUpdate,
+    "Rename, change endpoint or status, or replace the credentials",
+    description="``credentials`` replaces all of them (re-encrypted); the OTA and country cannot change.",
     error_statuses=(409,),
 )
-def update_ota_account(caller: Caller, account_id: int, body: AccountUpdate) -> OtaAccountOut:
-    """``credentials`` replaces all of them (re-encrypted); the OTA and country cannot change."""
-    return account_out(ota_account_service.update_account(caller, account_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/ota-accounts/{account_id}",
-    "DELETE",
-    summary="Delete an OTA account (refused while properties are connected through it)",
-    status=204,
-    permission=Permission.OTA_ACCOUNTS_WRITE,
-    scoped_resource="ota_account",
+account.delete(
+    ota_account_service.delete_account,
+    "Delete an OTA account (refused while properties are connected through it)",
     error_statuses=(409,),
 )
-def delete_ota_account(caller: Caller, account_id: int) -> None:
-    ota_account_service.delete_account(caller, account_id)
 
 
-@blueprint.endpoint(
+@accounts.post(
     "/ota-accounts/{account_id}/test",
-    "POST",
-    summary="Test the account: one real authenticated call to the OTA",
-    body=AccountTest,
+    "Test the account: one real authenticated call to the OTA",
     body_required=False,
-    response=AccountTestOut,
     permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_account",
 )
 def test_ota_account(caller: Caller, account_id: int, body: AccountTest) -> AccountTestOut:
     """Answers 200 either way: ``ok`` says whether the OTA accepted the credentials, ``message``
     what it said ("authentication failed at Booking.com"). The outcome is kept on the account."""
     result = ota_account_service.run_account_test(caller, account_id, body.ota_hotel_id)
-    return AccountTestOut(**result.__dict__)
+    return AccountTestOut.of(result)
 
 
-@blueprint.endpoint(
-    "/ota-accounts/{account_id}/discovery",
-    summary="What the OTA reports for the account: hotels, rooms, rate plans",
-    query=DiscoveryQuery,
-    response=DiscoveryOut,
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="ota_account",
-)
+@accounts.get("/ota-accounts/{account_id}/discovery", "What the OTA reports for the account: hotels, rooms, rate plans")
 def discover_ota_account(caller: Caller, account_id: int, query: DiscoveryQuery) -> DiscoveryOut:
     """Without ``hotel_id``: the hotels of the account's connections, else the OTA's own list
     (Traveloka). Booking.com, Expedia and Agoda list per hotel, so a new account needs ids."""
@@ -301,17 +223,7 @@ def discover_ota_account(caller: Caller, account_id: int, query: DiscoveryQuery)
             DiscoveredHotelOut(
                 ota_hotel_id=hotel.ota_hotel_id,
                 name=hotel.name,
-                rooms=[
-                    DiscoveredRoomOut(
-                        ota_room_id=room.ota_room_id,
-                        name=room.name,
-                        rate_plans=[
-                            DiscoveredRatePlanOut(ota_rate_plan_id=plan.ota_rate_plan_id, name=plan.name)
-                            for plan in room.rate_plans
-                        ],
-                    )
-                    for room in hotel.rooms
-                ],
+                rooms=[DiscoveredRoomOut.of(room) for room in hotel.rooms],
                 connection_id=found.connected.get(hotel.ota_hotel_id, (None, None))[0],
                 property_id=found.connected.get(hotel.ota_hotel_id, (None, None))[1],
             )
@@ -324,14 +236,10 @@ def discover_ota_account(caller: Caller, account_id: int, query: DiscoveryQuery)
     )
 
 
-@blueprint.endpoint(
+@accounts.post(
     "/ota-accounts/{account_id}/discovery/import",
-    "POST",
-    summary="Import a discovered hotel for a property as proposed mappings",
-    body=DiscoveryImport,
-    response=DiscoveryImportOut,
+    "Import a discovered hotel for a property as proposed mappings",
     permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_account",
     error_statuses=(409, 503),
 )
 def import_ota_discovery(caller: Caller, account_id: int, body: DiscoveryImport) -> DiscoveryImportOut:
@@ -341,9 +249,4 @@ def import_ota_discovery(caller: Caller, account_id: int, body: DiscoveryImport)
     result = ota_proposal_service.import_discovery(
         caller, account_id, property_id=body.property_id, ota_hotel_id=body.ota_hotel_id
     )
-    return DiscoveryImportOut(
-        connection=connection_out(result.connection),
-        connection_created=result.connection_created,
-        proposals=[proposal_out(p) for p in result.proposals],
-        already_mapped=result.already_mapped,
-    )
+    return DiscoveryImportOut.of(result)

@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.ota_accounts import MAX_POLL_INTERVAL_SECONDS, MIN_POLL_INTERVAL_SECONDS, ConnectionHealth
 from chalicelib.domain.ota_codes import OtaCode
-from chalicelib.domain.ota_connections import ConnectionFilters
+from chalicelib.domain.ota_connections import (
+    ConnectionFilters,
+    ConnectionRecord,
+    ProposalRecord,
+    RatePlanMappingRecord,
+    RoomTypeMappingRecord,
+)
 from chalicelib.domain.ota_mappings import ProposalStatus
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import ota_connection_service, ota_mapping_service, ota_proposal_service
+from chalicelib.services.ota_mapping_service import MappingCheck, MappingProblem
+from chalicelib.services.ota_proposal_service import AcceptedProposal
 
 blueprint = ApiBlueprint(__name__, tag="ota-connections")
+connections = Resource(
+    blueprint,
+    read=Permission.OTA_ACCOUNTS_READ,
+    write=Permission.OTA_CONNECTIONS_WRITE,
+    kinds={"connection_id": "ota_connection", "mapping_id": "room_type_mapping", "proposal_id": "mapping_proposal"},
+)
 
 OtaId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 PollInterval = Annotated[int, Field(ge=MIN_POLL_INTERVAL_SECONDS, le=MAX_POLL_INTERVAL_SECONDS)]
@@ -27,108 +42,38 @@ VERIFY_DESCRIPTION = "first check with the OTA (discovery, a real call) that it 
 # --- response models ---------------------------------------------------------------------------------------
 
 
-class ConnectionOut(BaseModel):
-    id: int
-    property_id: int
-    property_code: str
-    property_name: str
-    country_code: str
-    ota_account_id: int
-    ota: str
-    ota_name: str
-    account_name: str
-    ota_hotel_id: str
-    is_active: bool
+class ConnectionOut(ViewModel, view=ConnectionRecord):
     poll_interval_seconds: int | None = Field(description="override; null = the global sync_poll_interval_seconds")
-    last_poll_at: datetime | None
-    next_poll_at: datetime | None
-    last_success_at: datetime | None
     health: str = Field(description="ok, degraded or failing")
-    consecutive_failures: int
-    last_error: str | None
-    last_error_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
 
 
-def connection_out(record: ota_connection_service.ConnectionRecord) -> ConnectionOut:
-    return ConnectionOut(**record.__dict__)
+class RoomTypeMappingOut(ViewModel, view=RoomTypeMappingRecord):
+    pass
 
 
-class RoomTypeMappingOut(BaseModel):
-    id: int
-    connection_id: int
-    room_type_id: int
-    room_type_code: str
-    room_type_name: str
-    ota_room_id: str
-    created_at: datetime
-    updated_at: datetime
+class RatePlanMappingOut(ViewModel, view=RatePlanMappingRecord):
+    pass
 
 
-class RatePlanMappingOut(BaseModel):
-    id: int
-    connection_id: int
-    room_type_id: int
-    rate_plan_id: int
-    rate_plan_code: str
-    rate_plan_name: str
-    ota_room_id: str
-    ota_rate_plan_id: str
-    created_at: datetime
-    updated_at: datetime
-
-
-class ProposalOut(BaseModel):
-    id: int
-    connection_id: int
+class ProposalOut(ViewModel, view=ProposalRecord):
     kind: str = Field(description="room_type or rate_plan")
-    ota_room_id: str
-    ota_room_name: str
-    ota_rate_plan_id: str | None
-    ota_rate_plan_name: str | None
     room_type_id: int | None = Field(description="suggested (or, once accepted, mapped) room type")
-    rate_plan_id: int | None
     match_reason: str | None = Field(description="code, name or similar_name; null = no suggestion")
     status: str = Field(description="proposed, accepted or rejected")
-    decided_at: datetime | None
-    decided_by_user_id: int | None
-    created_at: datetime
-    updated_at: datetime
 
 
-def proposal_out(record: ota_proposal_service.ProposalRecord) -> ProposalOut:
-    return ProposalOut(**record.__dict__)
-
-
-class AcceptedProposalOut(BaseModel):
+class AcceptedProposalOut(ViewModel, view=AcceptedProposal):
     proposal: ProposalOut
     room_type_mapping: RoomTypeMappingOut | None
     rate_plan_mapping: RatePlanMappingOut | None
 
 
-def accepted_out(result: ota_proposal_service.AcceptedProposal) -> AcceptedProposalOut:
-    return AcceptedProposalOut(
-        proposal=proposal_out(result.proposal),
-        room_type_mapping=RoomTypeMappingOut(**result.room_type_mapping.__dict__) if result.room_type_mapping else None,
-        rate_plan_mapping=RatePlanMappingOut(**result.rate_plan_mapping.__dict__) if result.rate_plan_mapping else None,
-    )
+class MappingProblemOut(ViewModel, view=MappingProblem):
+    pass
 
 
-class MappingProblemOut(BaseModel):
-    kind: str
-    mapping_id: int | None
-    ota_room_id: str
-    ota_rate_plan_id: str | None
-    message: str
-
-
-class MappingCheckOut(BaseModel):
+class MappingCheckOut(ViewModel, view=MappingCheck):
     ok: bool = Field(description="every mapping names a room / rate plan the OTA reports")
-    ota: str
-    ota_hotel_id: str
-    checked_room_types: int
-    checked_rate_plans: int
     problems: list[MappingProblemOut]
     unmapped: list[MappingProblemOut] = Field(description="OTA rooms and rate plans nothing of ours maps")
     error: str | None = Field(description="the OTA could not be asked; nothing was checked")
@@ -231,282 +176,138 @@ class ProposalAccept(BaseModel):
 # --- connections -------------------------------------------------------------------------------------------------
 
 
-@blueprint.endpoint(
-    "/ota-connections",
-    summary="List connections of properties in your country scope",
-    query=ConnectionQuery,
-    response=Page[ConnectionOut],
-    permission=Permission.OTA_ACCOUNTS_READ,
-)
+@connections.get("/ota-connections", "List connections of properties in your country scope")
 def list_ota_connections(caller: Caller, query: ConnectionQuery) -> Page[ConnectionOut]:
-    filters = ConnectionFilters(
-        property_id=query.property_id,
-        ota_account_id=query.ota_account_id,
+    filters = filters_from(
+        query,
+        ConnectionFilters,
         ota_code=query.ota.value if query.ota else None,
         health=query.health.value if query.health else None,
-        is_active=query.is_active,
     )
     records, total = ota_connection_service.list_connections(
         caller, filters, offset=query.offset, limit=query.page_size
     )
-    return Page.of([connection_out(r) for r in records], total, query)
+    return Page.of([ConnectionOut.of(r) for r in records], total, query)
 
 
-@blueprint.endpoint(
-    "/ota-connections",
-    "POST",
-    summary="Connect a property to an OTA account",
-    body=ConnectionCreate,
-    response=ConnectionOut,
-    status=201,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    error_statuses=(409,),
-)
+@connections.create("/ota-connections", "Connect a property to an OTA account", error_statuses=(409,))
 def create_ota_connection(caller: Caller, body: ConnectionCreate) -> ConnectionOut:
     """A property is connected once per OTA; an OTA hotel id once per account."""
-    new = ota_connection_service.NewConnection(
-        property_id=body.property_id,
-        ota_account_id=body.ota_account_id,
-        ota_hotel_id=body.ota_hotel_id,
-        is_active=body.is_active,
-        poll_interval_seconds=body.poll_interval_seconds,
-        verify_with_ota=body.verify_with_ota,
-    )
-    return connection_out(ota_connection_service.create_connection(caller, new))
+    new = ota_connection_service.NewConnection(**body.model_dump())
+    return ConnectionOut.of(ota_connection_service.create_connection(caller, new))
 
 
-@blueprint.endpoint(
-    "/ota-connections/{connection_id}",
-    summary="One connection, with its sync health",
-    response=ConnectionOut,
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="ota_connection",
-)
-def get_ota_connection(caller: Caller, connection_id: int) -> ConnectionOut:
-    return connection_out(ota_connection_service.get_connection(caller, connection_id))
-
-
-@blueprint.endpoint(
-    "/ota-connections/{connection_id}",
-    "PATCH",
-    summary="Change the hotel id, activate / deactivate, or override the poll interval",
-    body=ConnectionUpdate,
-    response=ConnectionOut,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_connection",
+connection = connections.record("/ota-connections/{connection_id}", ConnectionOut)
+connection.get(ota_connection_service.get_connection, "One connection, with its sync health")
+connection.update(
+    ota_connection_service.update_connection,
+    ConnectionUpdate,
+    "Change the hotel id, activate / deactivate, or override the poll interval",
     error_statuses=(409,),
 )
-def update_ota_connection(caller: Caller, connection_id: int, body: ConnectionUpdate) -> ConnectionOut:
-    return connection_out(ota_connection_service.update_connection(caller, connection_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/ota-connections/{connection_id}",
-    "DELETE",
-    summary="Disconnect the property (its mappings and proposals go too)",
-    status=204,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_connection",
+connection.delete(
+    ota_connection_service.delete_connection, "Disconnect the property (its mappings and proposals go too)"
 )
-def delete_ota_connection(caller: Caller, connection_id: int) -> None:
-    ota_connection_service.delete_connection(caller, connection_id)
 
 
-@blueprint.endpoint(
-    "/ota-connections/{connection_id}/mapping-check",
-    "POST",
-    summary="Check the connection's mappings against what the OTA reports now",
-    response=MappingCheckOut,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_connection",
+@connections.post(
+    "/ota-connections/{connection_id}/mapping-check", "Check the connection's mappings against what the OTA reports now"
 )
 def check_ota_mappings(caller: Caller, connection_id: int) -> MappingCheckOut:
     """A real discovery call for the connection's hotel; lists mappings naming rooms or rate plans
     the OTA does not report, and OTA items nothing maps. Changes nothing."""
-    result = ota_mapping_service.verify_mappings(caller, connection_id)
-    return MappingCheckOut(
-        ok=result.ok,
-        ota=result.ota,
-        ota_hotel_id=result.ota_hotel_id,
-        checked_room_types=result.checked_room_types,
-        checked_rate_plans=result.checked_rate_plans,
-        problems=[MappingProblemOut(**p.__dict__) for p in result.problems],
-        unmapped=[MappingProblemOut(**p.__dict__) for p in result.unmapped],
-        error=result.error,
-    )
+    return MappingCheckOut.of(ota_mapping_service.verify_mappings(caller, connection_id))
 
 
 # --- room type mappings ------------------------------------------------------------------------------------------
 
 
-@blueprint.endpoint(
-    "/ota-connections/{connection_id}/room-type-mappings",
-    summary="The connection's room type ↔ OTA room mappings",
-    query=PageQuery,
-    response=Page[RoomTypeMappingOut],
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="ota_connection",
+@connections.get(
+    "/ota-connections/{connection_id}/room-type-mappings", "The connection's room type ↔ OTA room mappings"
 )
 def list_room_type_mappings(caller: Caller, connection_id: int, query: PageQuery) -> Page[RoomTypeMappingOut]:
     records, total = ota_mapping_service.list_room_type_mappings(
         caller, connection_id, offset=query.offset, limit=query.page_size
     )
-    return Page.of([RoomTypeMappingOut(**r.__dict__) for r in records], total, query)
+    return Page.of([RoomTypeMappingOut.of(r) for r in records], total, query)
 
 
-@blueprint.endpoint(
+@connections.create(
     "/ota-connections/{connection_id}/room-type-mappings",
-    "POST",
-    summary="Map a room type of the property to an OTA room",
-    body=RoomTypeMappingCreate,
-    response=RoomTypeMappingOut,
-    status=201,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_connection",
+    "Map a room type of the property to an OTA room",
     error_statuses=(409, 503),
 )
 def create_room_type_mapping(caller: Caller, connection_id: int, body: RoomTypeMappingCreate) -> RoomTypeMappingOut:
-    record = ota_mapping_service.create_room_type_mapping(
-        caller,
-        connection_id,
-        room_type_id=body.room_type_id,
-        ota_room_id=body.ota_room_id,
-        verify_with_ota=body.verify_with_ota,
+    return RoomTypeMappingOut.of(
+        ota_mapping_service.create_room_type_mapping(caller, connection_id, **body.model_dump())
     )
-    return RoomTypeMappingOut(**record.__dict__)
 
 
-@blueprint.endpoint(
+room_type_mapping = connections.record("/room-type-mappings/{mapping_id}", RoomTypeMappingOut, kind="room_type_mapping")
+room_type_mapping.get(ota_mapping_service.get_room_type_mapping, "One room type mapping")
+
+
+@connections.patch(
     "/room-type-mappings/{mapping_id}",
-    summary="One room type mapping",
-    response=RoomTypeMappingOut,
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="room_type_mapping",
-)
-def get_room_type_mapping(caller: Caller, mapping_id: int) -> RoomTypeMappingOut:
-    return RoomTypeMappingOut(**ota_mapping_service.get_room_type_mapping(caller, mapping_id).__dict__)
-
-
-@blueprint.endpoint(
-    "/room-type-mappings/{mapping_id}",
-    "PATCH",
-    summary="Point the room type at another OTA room (its rate plan mappings follow)",
-    body=RoomTypeMappingUpdate,
-    response=RoomTypeMappingOut,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="room_type_mapping",
+    "Point the room type at another OTA room (its rate plan mappings follow)",
     error_statuses=(409, 503),
 )
 def update_room_type_mapping(caller: Caller, mapping_id: int, body: RoomTypeMappingUpdate) -> RoomTypeMappingOut:
-    record = ota_mapping_service.update_room_type_mapping(
-        caller, mapping_id, ota_room_id=body.ota_room_id, verify_with_ota=body.verify_with_ota
-    )
-    return RoomTypeMappingOut(**record.__dict__)
+    return RoomTypeMappingOut.of(ota_mapping_service.update_room_type_mapping(caller, mapping_id, **body.model_dump()))
 
 
-@blueprint.endpoint(
-    "/room-type-mappings/{mapping_id}",
-    "DELETE",
-    summary="Unmap the room type (and its rate plans) on this connection",
-    status=204,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="room_type_mapping",
+room_type_mapping.delete(
+    ota_mapping_service.delete_room_type_mapping, "Unmap the room type (and its rate plans) on this connection"
 )
-def delete_room_type_mapping(caller: Caller, mapping_id: int) -> None:
-    ota_mapping_service.delete_room_type_mapping(caller, mapping_id)
 
 
 # --- rate plan mappings ------------------------------------------------------------------------------------------
 
 
-@blueprint.endpoint(
-    "/ota-connections/{connection_id}/rate-plan-mappings",
-    summary="The connection's rate plan ↔ OTA rate plan mappings",
-    query=PageQuery,
-    response=Page[RatePlanMappingOut],
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="ota_connection",
+@connections.get(
+    "/ota-connections/{connection_id}/rate-plan-mappings", "The connection's rate plan ↔ OTA rate plan mappings"
 )
 def list_rate_plan_mappings(caller: Caller, connection_id: int, query: PageQuery) -> Page[RatePlanMappingOut]:
     records, total = ota_mapping_service.list_rate_plan_mappings(
         caller, connection_id, offset=query.offset, limit=query.page_size
     )
-    return Page.of([RatePlanMappingOut(**r.__dict__) for r in records], total, query)
+    return Page.of([RatePlanMappingOut.of(r) for r in records], total, query)
 
 
-@blueprint.endpoint(
+@connections.create(
     "/ota-connections/{connection_id}/rate-plan-mappings",
-    "POST",
-    summary="Map a rate plan to an OTA rate plan (under its room type's OTA room)",
-    body=RatePlanMappingCreate,
-    response=RatePlanMappingOut,
-    status=201,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_connection",
+    "Map a rate plan to an OTA rate plan (under its room type's OTA room)",
     error_statuses=(409, 503),
 )
 def create_rate_plan_mapping(caller: Caller, connection_id: int, body: RatePlanMappingCreate) -> RatePlanMappingOut:
-    record = ota_mapping_service.create_rate_plan_mapping(
-        caller,
-        connection_id,
-        rate_plan_id=body.rate_plan_id,
-        ota_rate_plan_id=body.ota_rate_plan_id,
-        ota_room_id=body.ota_room_id,
-        verify_with_ota=body.verify_with_ota,
+    return RatePlanMappingOut.of(
+        ota_mapping_service.create_rate_plan_mapping(caller, connection_id, **body.model_dump())
     )
-    return RatePlanMappingOut(**record.__dict__)
 
 
-@blueprint.endpoint(
+rate_plan_mapping = connections.record("/rate-plan-mappings/{mapping_id}", RatePlanMappingOut, kind="rate_plan_mapping")
+rate_plan_mapping.get(ota_mapping_service.get_rate_plan_mapping, "One rate plan mapping")
+
+
+@connections.patch(
     "/rate-plan-mappings/{mapping_id}",
-    summary="One rate plan mapping",
-    response=RatePlanMappingOut,
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="rate_plan_mapping",
-)
-def get_rate_plan_mapping(caller: Caller, mapping_id: int) -> RatePlanMappingOut:
-    return RatePlanMappingOut(**ota_mapping_service.get_rate_plan_mapping(caller, mapping_id).__dict__)
-
-
-@blueprint.endpoint(
-    "/rate-plan-mappings/{mapping_id}",
-    "PATCH",
-    summary="Point the rate plan at another OTA rate plan of the same OTA room",
-    body=RatePlanMappingUpdate,
-    response=RatePlanMappingOut,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
+    "Point the rate plan at another OTA rate plan of the same OTA room",
     scoped_resource="rate_plan_mapping",
     error_statuses=(409, 503),
 )
 def update_rate_plan_mapping(caller: Caller, mapping_id: int, body: RatePlanMappingUpdate) -> RatePlanMappingOut:
-    record = ota_mapping_service.update_rate_plan_mapping(
-        caller, mapping_id, ota_rate_plan_id=body.ota_rate_plan_id, verify_with_ota=body.verify_with_ota
-    )
-    return RatePlanMappingOut(**record.__dict__)
+    return RatePlanMappingOut.of(ota_mapping_service.update_rate_plan_mapping(caller, mapping_id, **body.model_dump()))
 
 
-@blueprint.endpoint(
-    "/rate-plan-mappings/{mapping_id}",
-    "DELETE",
-    summary="Unmap the rate plan on this connection",
-    status=204,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="rate_plan_mapping",
-)
-def delete_rate_plan_mapping(caller: Caller, mapping_id: int) -> None:
-    ota_mapping_service.delete_rate_plan_mapping(caller, mapping_id)
+rate_plan_mapping.delete(ota_mapping_service.delete_rate_plan_mapping, "Unmap the rate plan on this connection")
 
 
 # --- proposals ---------------------------------------------------------------------------------------------------
 
 
-@blueprint.endpoint(
+@connections.get(
     "/ota-connections/{connection_id}/mapping-proposals",
-    summary="Mappings proposed from discovery (import them at /ota-accounts/{id}/discovery/import)",
-    query=ProposalQuery,
-    response=Page[ProposalOut],
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="ota_connection",
+    "Mappings proposed from discovery (import them at /ota-accounts/{id}/discovery/import)",
 )
 def list_mapping_proposals(caller: Caller, connection_id: int, query: ProposalQuery) -> Page[ProposalOut]:
     records, total = ota_proposal_service.list_proposals(
@@ -516,42 +317,27 @@ def list_mapping_proposals(caller: Caller, connection_id: int, query: ProposalQu
         offset=query.offset,
         limit=query.page_size,
     )
-    return Page.of([proposal_out(r) for r in records], total, query)
+    return Page.of([ProposalOut.of(r) for r in records], total, query)
 
 
-@blueprint.endpoint(
+@connections.post(
     "/ota-connections/{connection_id}/mapping-proposals/accept-all",
-    "POST",
-    summary="Accept every open proposal that has a suggestion (rooms first)",
-    response=list[AcceptedProposalOut],
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="ota_connection",
+    "Accept every open proposal that has a suggestion (rooms first)",
 )
 def accept_all_mapping_proposals(caller: Caller, connection_id: int) -> list[AcceptedProposalOut]:
     """Proposals that cannot be accepted (no suggestion, something already mapped) stay open."""
-    return [accepted_out(r) for r in ota_proposal_service.accept_all_proposals(caller, connection_id)]
+    return [AcceptedProposalOut.of(r) for r in ota_proposal_service.accept_all_proposals(caller, connection_id)]
 
 
-@blueprint.endpoint(
-    "/mapping-proposals/{proposal_id}",
-    summary="One mapping proposal",
-    response=ProposalOut,
-    permission=Permission.OTA_ACCOUNTS_READ,
-    scoped_resource="mapping_proposal",
+connections.record("/mapping-proposals/{proposal_id}", ProposalOut).get(
+    ota_proposal_service.get_proposal, "One mapping proposal"
 )
-def get_mapping_proposal(caller: Caller, proposal_id: int) -> ProposalOut:
-    return proposal_out(ota_proposal_service.get_proposal(caller, proposal_id))
 
 
-@blueprint.endpoint(
+@connections.post(
     "/mapping-proposals/{proposal_id}/accept",
-    "POST",
-    summary="Accept a proposal: create its mapping (the suggestion, or the room type / rate plan given)",
-    body=ProposalAccept,
+    "Accept a proposal: create its mapping (the suggestion, or the room type / rate plan given)",
     body_required=False,
-    response=AcceptedProposalOut,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="mapping_proposal",
     error_statuses=(409,),
 )
 def accept_mapping_proposal(caller: Caller, proposal_id: int, body: ProposalAccept) -> AcceptedProposalOut:
@@ -559,17 +345,13 @@ def accept_mapping_proposal(caller: Caller, proposal_id: int, body: ProposalAcce
     result = ota_proposal_service.accept_proposal(
         caller, proposal_id, room_type_id=body.room_type_id, rate_plan_id=body.rate_plan_id
     )
-    return accepted_out(result)
+    return AcceptedProposalOut.of(result)
 
 
-@blueprint.endpoint(
+@connections.post(
     "/mapping-proposals/{proposal_id}/reject",
-    "POST",
-    summary="Reject a proposal (a re-import leaves it rejected)",
-    response=ProposalOut,
-    permission=Permission.OTA_CONNECTIONS_WRITE,
-    scoped_resource="mapping_proposal",
+    "Reject a proposal (a re-import leaves it rejected)",
     error_statuses=(409,),
 )
 def reject_mapping_proposal(caller: Caller, proposal_id: int) -> ProposalOut:
-    return proposal_out(ota_proposal_service.reject_proposal(caller, proposal_id))
+    return ProposalOut.of(ota_proposal_service.reject_proposal(caller, proposal_id))

@@ -1,14 +1,16 @@
-"""Page-based pagination with totals, shared by every list route."""
+"""Page-based pagination with totals, and list filters, shared by every list route."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
+FiltersT = TypeVar("FiltersT")
 
 MAX_PAGE_SIZE = 200
 
@@ -42,3 +44,11 @@ class Page(BaseModel, Generic[T]):
             page_size=query.page_size,
             pages=math.ceil(total / query.page_size) if total else 0,
         )
+
+
+def filters_from(query: BaseModel, filters: type[FiltersT], **given: Any) -> FiltersT:
+    """A list's filters (a frozen dataclass) from its query: each field of ``filters`` the query has,
+    by name, and ``given`` for the others (a value converted, e.g. an enum's, or a field named otherwise)."""
+    names = {field.name for field in dataclasses.fields(filters)}  # type: ignore[arg-type]
+    values = {name: getattr(query, name) for name in type(query).model_fields if name in names}
+    return filters(**{**values, **given})

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.patching import PatchBody
-from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.resources import Resource
+from chalicelib.api.routing import ApiBlueprint, csv_download
 from chalicelib.api.schemas import CountryCode, RecordCode, RecordName, Rooms, ShortText
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
-from chalicelib.domain.catalog import SORTABLE_PROPERTY_FIELDS, PropertyFilters
+from chalicelib.domain.catalog import SORTABLE_PROPERTY_FIELDS, PropertyFilters, PropertyRecord, RoomTypeRecord
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import property_service, room_type_service
 
 blueprint = ApiBlueprint(__name__, tag="properties")
+properties = Resource(blueprint, read=Permission.PROPERTIES_READ, write=Permission.PROPERTIES_WRITE)
 
 Status = Literal["active", "inactive", "archived"]
 SortKey = Annotated[str, StringConstraints(pattern=r"^-?(" + "|".join(SORTABLE_PROPERTY_FIELDS) + r")$")]
@@ -27,22 +29,8 @@ Currency = str  # validated against ISO 4217 by the service (422 naming body.cur
 Buffer = Field(default=None, ge=0, le=1000, description="rooms kept back from sale; null = inherit")
 
 
-class PropertyOut(BaseModel):
-    id: int
-    code: str
-    name: str
-    country_code: str
-    timezone: str
-    currency: str
-    address: str
-    city: str
-    region: str
-    postal_code: str
+class PropertyOut(ViewModel, view=PropertyRecord):
     status: Status
-    buffer_rooms: int | None
-    archived_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
 
 
 class PropertyQuery(PageQuery):
@@ -53,9 +41,7 @@ class PropertyQuery(PageQuery):
     sort: SortKey = Field(default="name", description="a field name; prefix with - for descending")
 
     def filters(self) -> PropertyFilters:
-        return PropertyFilters(
-            country_code=self.country_code, status=self.status, city=self.city, search=self.search, sort=self.sort
-        )
+        return filters_from(self, PropertyFilters)
 
 
 class PropertyExportQuery(BaseModel):
@@ -68,9 +54,7 @@ class PropertyExportQuery(BaseModel):
     sort: SortKey = "name"
 
     def filters(self) -> PropertyFilters:
-        return PropertyFilters(
-            country_code=self.country_code, status=self.status, city=self.city, search=self.search, sort=self.sort
-        )
+        return filters_from(self, PropertyFilters)
 
 
 _PROPERTY_EXAMPLE: dict[str, Any] = {
@@ -117,106 +101,48 @@ class PropertyUpdate(PatchBody):
     buffer_rooms: int | None = Buffer
 
 
-@blueprint.endpoint(
-    "/properties",
-    summary="List properties in your country scope",
-    query=PropertyQuery,
-    response=Page[PropertyOut],
-    permission=Permission.PROPERTIES_READ,
-)
+@properties.get("/properties", "List properties in your country scope")
 def list_properties(caller: Caller, query: PropertyQuery) -> Page[PropertyOut]:
     records, total = property_service.list_properties(
         caller, query.filters(), offset=query.offset, limit=query.page_size
     )
-    return Page.of([PropertyOut(**record.__dict__) for record in records], total, query)
+    return Page.of([PropertyOut.of(record) for record in records], total, query)
 
 
-@blueprint.endpoint(
-    "/properties/export.csv",
-    summary="Export properties as CSV (same filters as the list)",
-    query=PropertyExportQuery,
-    response_content_type="text/csv",
-    permission=Permission.PROPERTIES_READ,
+@properties.get(
+    "/properties/export.csv", "Export properties as CSV (same filters as the list)", response_content_type="text/csv"
 )
 def export_properties(caller: Caller, query: PropertyExportQuery) -> Response:
     body = property_service.export_properties_csv(caller, query.filters())
-    return Response(
-        body=body,
-        status_code=200,
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": 'attachment; filename="properties.csv"',
-        },
-    )
+    return csv_download(body, "properties.csv")
 
 
-@blueprint.endpoint(
-    "/properties",
-    "POST",
-    summary="Create a property",
-    body=PropertyCreate,
-    response=PropertyOut,
-    status=201,
-    permission=Permission.PROPERTIES_WRITE,
-    error_statuses=(409, 422),
-)
+@properties.create("/properties", "Create a property", error_statuses=(409, 422))
 def create_property(caller: Caller, body: PropertyCreate) -> PropertyOut:
     record = property_service.create_property(caller, property_service.NewProperty(**body.model_dump()))
-    return PropertyOut(**record.__dict__)
+    return PropertyOut.of(record)
 
 
-@blueprint.endpoint(
-    "/properties/{property_id}",
-    summary="One property",
-    response=PropertyOut,
-    permission=Permission.PROPERTIES_READ,
-    scoped_resource="property",
-)
-def get_property(caller: Caller, property_id: int) -> PropertyOut:
-    return PropertyOut(**property_service.get_property(caller, property_id).__dict__)
-
-
-@blueprint.endpoint(
-    "/properties/{property_id}",
-    "PATCH",
-    summary="Edit a property (status archived/active archives or restores it)",
-    body=PropertyUpdate,
-    response=PropertyOut,
-    permission=Permission.PROPERTIES_WRITE,
-    scoped_resource="property",
+property_record = properties.record("/properties/{property_id}", PropertyOut)
+property_record.get(property_service.get_property, "One property")
+property_record.update(
+    property_service.update_property,
+    PropertyUpdate,
+    "Edit a property (status archived/active archives or restores it)",
     error_statuses=(409, 422),
 )
-def update_property(caller: Caller, property_id: int, body: PropertyUpdate) -> PropertyOut:
-    return PropertyOut(**property_service.update_property(caller, property_id, body.changes()).__dict__)
-
-
-@blueprint.endpoint(
-    "/properties/{property_id}",
-    "DELETE",
-    summary="Archive a property (soft delete: nothing is removed; PATCH status=active restores it)",
-    status=204,
-    permission=Permission.PROPERTIES_WRITE,
-    scoped_resource="property",
+property_record.delete(
+    property_service.archive_property,
+    "Archive a property (soft delete: nothing is removed; PATCH status=active restores it)",
+    verb="archive",
 )
-def archive_property(caller: Caller, property_id: int) -> None:
-    property_service.archive_property(caller, property_id)
 
 
 # --- room types ----------------------------------------------------------------------------------
 
 
-class RoomTypeOut(BaseModel):
-    id: int
-    property_id: int
-    code: str
-    name: str
-    total_rooms: int
-    max_occupancy: int
-    base_rate: Decimal
-    buffer_rooms: int | None
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
+class RoomTypeOut(ViewModel, view=RoomTypeRecord):
+    pass
 
 
 class RoomTypeCreate(BaseModel):
@@ -252,66 +178,31 @@ class RoomTypeUpdate(PatchBody):
     is_active: bool | None = None
 
 
-@blueprint.endpoint(
-    "/properties/{property_id}/room-types",
-    summary="The room types of a property",
-    response=list[RoomTypeOut],
-    permission=Permission.PROPERTIES_READ,
-    scoped_resource="property",
-)
+@properties.get("/properties/{property_id}/room-types", "The room types of a property")
 def list_room_types(caller: Caller, property_id: int) -> list[RoomTypeOut]:
-    return [RoomTypeOut(**record.__dict__) for record in room_type_service.list_room_types(caller, property_id)]
+    return [RoomTypeOut.of(record) for record in room_type_service.list_room_types(caller, property_id)]
 
 
-@blueprint.endpoint(
+@properties.create(
     "/properties/{property_id}/room-types",
-    "POST",
-    summary="Create a room type (and its 24 months of calendar)",
-    body=RoomTypeCreate,
-    response=RoomTypeOut,
-    status=201,
-    permission=Permission.PROPERTIES_WRITE,
-    scoped_resource="property",
+    "Create a room type (and its 24 months of calendar)",
     error_statuses=(409, 422),
 )
 def create_room_type(caller: Caller, property_id: int, body: RoomTypeCreate) -> RoomTypeOut:
     new = room_type_service.NewRoomType(**body.model_dump())
-    return RoomTypeOut(**room_type_service.create_room_type(caller, property_id, new).__dict__)
+    return RoomTypeOut.of(room_type_service.create_room_type(caller, property_id, new))
 
 
-@blueprint.endpoint(
-    "/room-types/{room_type_id}",
-    summary="One room type",
-    response=RoomTypeOut,
-    permission=Permission.PROPERTIES_READ,
-    scoped_resource="room_type",
-)
-def get_room_type(caller: Caller, room_type_id: int) -> RoomTypeOut:
-    return RoomTypeOut(**room_type_service.get_room_type(caller, room_type_id).__dict__)
-
-
-@blueprint.endpoint(
-    "/room-types/{room_type_id}",
-    "PATCH",
-    summary="Edit a room type (a new total re-derives every future night)",
-    body=RoomTypeUpdate,
-    response=RoomTypeOut,
-    permission=Permission.PROPERTIES_WRITE,
-    scoped_resource="room_type",
+room_type = properties.record("/room-types/{room_type_id}", RoomTypeOut)
+room_type.get(room_type_service.get_room_type, "One room type")
+room_type.update(
+    room_type_service.update_room_type,
+    RoomTypeUpdate,
+    "Edit a room type (a new total re-derives every future night)",
     error_statuses=(409, 422),
 )
-def update_room_type(caller: Caller, room_type_id: int, body: RoomTypeUpdate) -> RoomTypeOut:
-    return RoomTypeOut(**room_type_service.update_room_type(caller, room_type_id, body.changes()).__dict__)
-
-
-@blueprint.endpoint(
-    "/room-types/{room_type_id}",
-    "DELETE",
-    summary="Delete a room type with its calendar (409 while rooms are sold, held or blocked)",
-    status=204,
-    permission=Permission.PROPERTIES_WRITE,
-    scoped_resource="room_type",
+room_type.delete(
+    room_type_service.delete_room_type,
+    "Delete a room type with its calendar (409 while rooms are sold, held or blocked)",
     error_statuses=(409,),
 )
-def delete_room_type(caller: Caller, room_type_id: int) -> None:
-    room_type_service.delete_room_type(caller, room_type_id)

@@ -2,40 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.patching import PatchBody
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import ChannelName, RecordCode, RecordName
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
+from chalicelib.domain.catalog import RatePlanRecord, RuleRecord
 from chalicelib.domain.nights import ALL_WEEKDAYS, parse_weekdays
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import rate_plan_service
 
 blueprint = ApiBlueprint(__name__, tag="rates")
+rate_plans = Resource(
+    blueprint, read=Permission.INVENTORY_READ, write=Permission.RATES_WRITE, kinds={"rule_id": "rate_plan_rule"}
+)
 
 AdjustmentKindName = Literal["percent", "fixed"]
 
 
-class RatePlanOut(BaseModel):
-    id: int
-    room_type_id: int
-    property_id: int
-    code: str
-    name: str
-    currency: str
-    base_rate: Decimal | None
-    parent_id: int | None
+class RatePlanOut(ViewModel, view=RatePlanRecord):
     derivation_kind: AdjustmentKindName | None
-    derivation_value: Decimal | None
-    channel: str | None
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
 
 
 class RatePlanCreate(BaseModel):
@@ -72,91 +65,41 @@ class RatePlanUpdate(PatchBody):
     is_active: bool | None = None
 
 
-def plan_out(record: rate_plan_service.RatePlanRecord) -> RatePlanOut:
-    return RatePlanOut(**record.__dict__)
-
-
-@blueprint.endpoint(
-    "/room-types/{room_type_id}/rate-plans",
-    summary="The rate plans of a room type",
-    response=list[RatePlanOut],
-    permission=Permission.INVENTORY_READ,
-    scoped_resource="room_type",
-)
+@rate_plans.get("/room-types/{room_type_id}/rate-plans", "The rate plans of a room type")
 def list_rate_plans(caller: Caller, room_type_id: int) -> list[RatePlanOut]:
-    return [plan_out(record) for record in rate_plan_service.list_rate_plans(caller, room_type_id)]
+    return [RatePlanOut.of(record) for record in rate_plan_service.list_rate_plans(caller, room_type_id)]
 
 
-@blueprint.endpoint(
+@rate_plans.create(
     "/room-types/{room_type_id}/rate-plans",
-    "POST",
-    summary="Create a rate plan (its rates are filled for the whole calendar)",
-    body=RatePlanCreate,
-    response=RatePlanOut,
-    status=201,
-    permission=Permission.RATES_WRITE,
-    scoped_resource="room_type",
+    "Create a rate plan (its rates are filled for the whole calendar)",
     error_statuses=(409, 422),
 )
 def create_rate_plan(caller: Caller, room_type_id: int, body: RatePlanCreate) -> RatePlanOut:
     new = rate_plan_service.NewRatePlan(**body.model_dump())
-    return plan_out(rate_plan_service.create_rate_plan(caller, room_type_id, new))
+    return RatePlanOut.of(rate_plan_service.create_rate_plan(caller, room_type_id, new))
 
 
-@blueprint.endpoint(
-    "/rate-plans/{rate_plan_id}",
-    summary="One rate plan",
-    response=RatePlanOut,
-    permission=Permission.INVENTORY_READ,
-    scoped_resource="rate_plan",
-)
-def get_rate_plan(caller: Caller, rate_plan_id: int) -> RatePlanOut:
-    return plan_out(rate_plan_service.get_rate_plan(caller, rate_plan_id))
-
-
-@blueprint.endpoint(
-    "/rate-plans/{rate_plan_id}",
-    "PATCH",
-    summary="Edit a rate plan (re-prices it and the plans derived from it)",
-    body=RatePlanUpdate,
-    response=RatePlanOut,
-    permission=Permission.RATES_WRITE,
-    scoped_resource="rate_plan",
+rate_plan = rate_plans.record("/rate-plans/{rate_plan_id}", RatePlanOut)
+rate_plan.get(rate_plan_service.get_rate_plan, "One rate plan")
+rate_plan.update(
+    rate_plan_service.update_rate_plan,
+    RatePlanUpdate,
+    "Edit a rate plan (re-prices it and the plans derived from it)",
     error_statuses=(409, 422),
 )
-def update_rate_plan(caller: Caller, rate_plan_id: int, body: RatePlanUpdate) -> RatePlanOut:
-    return plan_out(rate_plan_service.update_rate_plan(caller, rate_plan_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/rate-plans/{rate_plan_id}",
-    "DELETE",
-    summary="Delete a rate plan with its rules and rates (409 while plans derive from it)",
-    status=204,
-    permission=Permission.RATES_WRITE,
-    scoped_resource="rate_plan",
+rate_plan.delete(
+    rate_plan_service.delete_rate_plan,
+    "Delete a rate plan with its rules and rates (409 while plans derive from it)",
     error_statuses=(409,),
 )
-def delete_rate_plan(caller: Caller, rate_plan_id: int) -> None:
-    rate_plan_service.delete_rate_plan(caller, rate_plan_id)
 
 
 # --- seasonal rules ------------------------------------------------------------------------------
 
 
-class RuleOut(BaseModel):
-    id: int
-    rate_plan_id: int
-    name: str
-    date_from: date
-    date_to: date
-    weekdays: list[str]
-    rate: Decimal | None
+class RuleOut(ViewModel, view=RuleRecord):
     adjustment_kind: AdjustmentKindName | None
-    adjustment_value: Decimal | None
-    priority: int
-    created_at: datetime
-    updated_at: datetime
 
 
 class RuleCreate(BaseModel):
@@ -200,71 +143,32 @@ class RuleUpdate(PatchBody):
     priority: int | None = Field(default=None, ge=-1000, le=1000)
 
 
-def rule_out(record: rate_plan_service.RuleRecord) -> RuleOut:
-    return RuleOut(**record.__dict__)
-
-
-@blueprint.endpoint(
-    "/rate-plans/{rate_plan_id}/rules",
-    summary="The seasonal rules of a rate plan",
-    response=list[RuleOut],
-    permission=Permission.INVENTORY_READ,
-    scoped_resource="rate_plan",
-)
+@rate_plans.get("/rate-plans/{rate_plan_id}/rules", "The seasonal rules of a rate plan")
 def list_rules(caller: Caller, rate_plan_id: int) -> list[RuleOut]:
-    return [rule_out(record) for record in rate_plan_service.list_rules(caller, rate_plan_id)]
+    return [RuleOut.of(record) for record in rate_plan_service.list_rules(caller, rate_plan_id)]
 
 
-@blueprint.endpoint(
-    "/rate-plans/{rate_plan_id}/rules",
-    "POST",
-    summary="Add a seasonal rule (re-prices its nights)",
-    body=RuleCreate,
-    response=RuleOut,
-    status=201,
-    permission=Permission.RATES_WRITE,
-    scoped_resource="rate_plan",
-    error_statuses=(422,),
+@rate_plans.create(
+    "/rate-plans/{rate_plan_id}/rules", "Add a seasonal rule (re-prices its nights)", error_statuses=(422,)
 )
 def create_rule(caller: Caller, rate_plan_id: int, body: RuleCreate) -> RuleOut:
     weekdays = ALL_WEEKDAYS if body.weekdays is None else parse_weekdays(body.weekdays, field="body.weekdays")
-    new = rate_plan_service.NewRule(
-        name=body.name,
-        date_from=body.date_from,
-        date_to=body.date_to,
-        weekdays=weekdays,
-        rate=body.rate,
-        adjustment_kind=body.adjustment_kind,
-        adjustment_value=body.adjustment_value,
-        priority=body.priority,
-    )
-    return rule_out(rate_plan_service.create_rule(caller, rate_plan_id, new))
+    new = rate_plan_service.NewRule(**{**body.model_dump(), "weekdays": weekdays})
+    return RuleOut.of(rate_plan_service.create_rule(caller, rate_plan_id, new))
 
 
-@blueprint.endpoint(
+@rate_plans.patch(
     "/rate-plan-rules/{rule_id}",
-    "PATCH",
-    summary="Edit a seasonal rule (re-prices the nights it covered and covers)",
-    body=RuleUpdate,
-    response=RuleOut,
-    permission=Permission.RATES_WRITE,
-    scoped_resource="rate_plan_rule",
+    "Edit a seasonal rule (re-prices the nights it covered and covers)",
     error_statuses=(422,),
 )
 def update_rule(caller: Caller, rule_id: int, body: RuleUpdate) -> RuleOut:
     changes = body.changes()
     if "weekdays" in changes:
         changes["weekdays"] = parse_weekdays(changes["weekdays"], field="body.weekdays")
-    return rule_out(rate_plan_service.update_rule(caller, rule_id, changes))
+    return RuleOut.of(rate_plan_service.update_rule(caller, rule_id, changes))
 
 
-@blueprint.endpoint(
-    "/rate-plan-rules/{rule_id}",
-    "DELETE",
-    summary="Remove a seasonal rule (re-prices the nights it covered)",
-    status=204,
-    permission=Permission.RATES_WRITE,
-    scoped_resource="rate_plan_rule",
+rate_plans.record("/rate-plan-rules/{rule_id}", RuleOut, noun="rule").delete(
+    rate_plan_service.delete_rule, "Remove a seasonal rule (re-prices the nights it covered)"
 )
-def delete_rule(caller: Caller, rule_id: int) -> None:
-    rate_plan_service.delete_rule(caller, rule_id)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.patching import PatchBody
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import DESCRIPTIONS, Permission, mask_of
 from chalicelib.services import role_service
+from chalicelib.services.role_service import RoleRecord
 
 blueprint = ApiBlueprint(__name__, tag="roles")
+roles = Resource(blueprint, read=Permission.USERS_READ, write=Permission.ROLES_WRITE)
 
 
 def _known_permission(name: str) -> str:
@@ -37,20 +41,9 @@ class PermissionOut(BaseModel):
     description: str
 
 
-class RoleOut(BaseModel):
-    id: int
-    name: str
-    description: str
-    permissions: list[str]
+class RoleOut(ViewModel, view=RoleRecord):
     permission_mask: int = Field(description="the bitmask stored for the role")
     is_system: bool = Field(description="preset role: cannot be renamed or deleted")
-    user_count: int
-    created_at: datetime
-    updated_at: datetime
-
-
-def _out(record: role_service.RoleRecord) -> RoleOut:
-    return RoleOut(**record.__dict__)
 
 
 class RoleCreate(BaseModel):
@@ -66,20 +59,15 @@ class RoleCreate(BaseModel):
     permissions: list[PermissionName] = Field(max_length=64)
 
 
-class RoleUpdate(BaseModel):
+class RoleUpdate(PatchBody):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"permissions": ["BOOKINGS_READ", "ALERTS_READ"]}]}
     )
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"name", "description", "permissions"})
 
     name: RoleName | None = None
     description: str | None = Field(default=None, max_length=500)
     permissions: list[PermissionName] | None = Field(default=None, max_length=64)
-
-    @model_validator(mode="after")
-    def _something_to_change(self) -> RoleUpdate:
-        if not self.model_fields_set:
-            raise ValueError("give at least one of name, description, permissions")
-        return self
 
 
 @blueprint.endpoint(
@@ -97,69 +85,31 @@ def list_permissions() -> list[PermissionOut]:
     ]
 
 
-@blueprint.endpoint(
-    "/roles",
-    summary="List roles with their permissions",
-    query=PageQuery,
-    response=Page[RoleOut],
-    permission=Permission.USERS_READ,
-)
+@roles.get("/roles", "List roles with their permissions")
 def list_roles(query: PageQuery) -> Page[RoleOut]:
     records, total = role_service.list_roles(offset=query.offset, limit=query.page_size)
-    return Page.of([_out(r) for r in records], total, query)
+    return Page.of([RoleOut.of(r) for r in records], total, query)
 
 
-@blueprint.endpoint(
-    "/roles/{role_id}",
-    summary="One role",
-    response=RoleOut,
-    permission=Permission.USERS_READ,
-    scoped_resource="role",
-)
+@roles.get("/roles/{role_id}", "One role")
 def get_role(role_id: int) -> RoleOut:
-    return _out(role_service.get_role(role_id))
+    return RoleOut.of(role_service.get_role(role_id))
 
 
-@blueprint.endpoint(
-    "/roles",
-    "POST",
-    summary="Create a role",
-    body=RoleCreate,
-    response=RoleOut,
-    status=201,
-    permission=Permission.ROLES_WRITE,
-    error_statuses=(409,),
-)
+@roles.create("/roles", "Create a role", error_statuses=(409,))
 def create_role(caller: Caller, body: RoleCreate) -> RoleOut:
-    return _out(role_service.create_role(caller, body.name, body.description, mask_of(body.permissions)))
+    return RoleOut.of(role_service.create_role(caller, body.name, body.description, mask_of(body.permissions)))
 
 
-@blueprint.endpoint(
-    "/roles/{role_id}",
-    "PATCH",
-    summary="Rename a role or edit its permissions",
-    body=RoleUpdate,
-    response=RoleOut,
-    permission=Permission.ROLES_WRITE,
-    scoped_resource="role",
-    error_statuses=(409,),
-)
+@roles.patch("/roles/{role_id}", "Rename a role or edit its permissions", error_statuses=(409,))
 def update_role(caller: Caller, role_id: int, body: RoleUpdate) -> RoleOut:
     """Users holding the role get the new permissions on their next request."""
     permissions = mask_of(body.permissions) if body.permissions is not None else None
-    return _out(
+    return RoleOut.of(
         role_service.update_role(caller, role_id, name=body.name, description=body.description, permissions=permissions)
     )
 
 
-@blueprint.endpoint(
-    "/roles/{role_id}",
-    "DELETE",
-    summary="Delete a custom role nobody holds",
-    status=204,
-    permission=Permission.ROLES_WRITE,
-    scoped_resource="role",
-    error_statuses=(409,),
+roles.record("/roles/{role_id}", RoleOut).delete(
+    role_service.delete_role, "Delete a custom role nobody holds", error_statuses=(409,)
 )
-def delete_role(caller: Caller, role_id: int) -> None:
-    role_service.delete_role(caller, role_id)

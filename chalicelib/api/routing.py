@@ -2,7 +2,8 @@
 
 Every API route is declared with :meth:`ApiBlueprint.endpoint`. It registers a Chalice route
 whose handler carries the route's description and pydantic models (the OpenAPI document is
-generated from them) and which:
+generated from them; the view's annotations name them: its ``body`` and ``query`` parameters and
+its return type, unless ``body=``, ``query=`` or ``response=`` say otherwise) and which:
 
 1. reads the body (400 on malformed JSON or non-UTF-8 bytes; the middleware already refused
    oversized bodies with 413) and validates it against ``body`` (422 naming each field);
@@ -127,7 +128,10 @@ class ApiBlueprint(Blueprint):
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             hints = typing.get_type_hints(view)
-            names = _path_parameter_names(path)
+            body_model = body if body is not None else _model_parameter(hints, "body")
+            query_model = query if query is not None else _model_parameter(hints, "query")
+            response_model = response if response is not None else _response_model(hints.get("return"))
+            names = path_parameter_names(path)
             path_params = {name: hints.get(name, str) for name in names}
             wants_caller = "caller" in inspect.signature(view).parameters
             where = f"{method.upper()} {path}"
@@ -142,9 +146,9 @@ class ApiBlueprint(Blueprint):
                 summary=summary,
                 description=description or inspect.getdoc(view) or "",
                 tags=(self.tag,),
-                body_model=body,
-                query_model=query,
-                response_model=response,
+                body_model=body_model,
+                query_model=query_model,
+                response_model=response_model,
                 status_code=status,
                 path_params=path_params,
                 security=() if public else SECURITY_SCHEMES,
@@ -203,7 +207,27 @@ def _path_resources(where: str, names: list[str], declared: str | Mapping[str, s
     return dict(declared)
 
 
-def _path_parameter_names(path: str) -> list[str]:
+def _model_parameter(hints: dict[str, Any], name: str) -> type[BaseModel] | None:
+    """The model the view's ``body`` / ``query`` parameter is annotated with (None: no such parameter)."""
+    annotation = hints.get(name)
+    if annotation is None:
+        return None
+    if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        raise TypeError(f"the view's {name} parameter must be annotated with a pydantic model, not {annotation!r}")
+    return annotation
+
+
+def _response_model(annotation: Any) -> Any:
+    """The view's return annotation when it is (or holds) a pydantic model, e.g. ``Page[UserOut]``; else None
+    (``None``, a chalice ``Response`` or a plain dict: such routes name their ``response`` model themselves)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if any(_response_model(argument) is not None for argument in typing.get_args(annotation)):
+        return annotation
+    return None
+
+
+def path_parameter_names(path: str) -> list[str]:
     names = []
     for part in path.split("/"):
         if part.startswith("{") and part.endswith("}"):
@@ -349,3 +373,12 @@ def _to_response(result: Any, spec: Endpoint) -> Response:
     else:
         body = result
     return Response(body=body, status_code=spec.status_code, headers=headers)
+
+
+def csv_download(content: str, filename: str) -> Response:
+    """A CSV file for the browser to save as ``filename``."""
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    }
+    return Response(body=content, status_code=200, headers=headers)

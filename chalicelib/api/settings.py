@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import ConfigDict, Field
 
 from chalicelib.api.patching import PatchBody
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
@@ -14,6 +15,7 @@ from chalicelib.services import settings_service
 from chalicelib.services.settings_service import AppSettings
 
 blueprint = ApiBlueprint(__name__, tag="settings")
+settings = Resource(blueprint, read=Permission.PROPERTIES_READ, write=Permission.SETTINGS_WRITE)
 
 
 class SettingsOut(AppSettings):
@@ -40,23 +42,14 @@ def settings_out(record: settings_service.SettingsRecord) -> SettingsOut:
     )
 
 
-@blueprint.endpoint(
-    "/settings",
-    summary="The global settings",
-    response=SettingsOut,
-    permission=Permission.PROPERTIES_READ,
-)
+@settings.get("/settings", "The global settings")
 def get_settings(caller: Caller) -> SettingsOut:
     return settings_out(settings_service.get_settings(caller))
 
 
-@blueprint.endpoint(
+@settings.patch(
     "/settings",
-    "PATCH",
-    summary="Change global settings (audited; a new buffer applies to the calendars that inherit it)",
-    body=SettingsUpdate,
-    response=SettingsOut,
-    permission=Permission.SETTINGS_WRITE,
+    "Change global settings (audited; a new buffer applies to the calendars that inherit it)",
     error_statuses=(422,),
 )
 def update_settings(caller: Caller, body: SettingsUpdate) -> SettingsOut:

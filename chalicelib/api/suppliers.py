@@ -2,40 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.patching import PatchBody
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode, Email, RecordName, ShortText
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
+from chalicelib.domain.catalog import AllocationRecord, SupplierRecord
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import supplier_service
 
 blueprint = ApiBlueprint(__name__, tag="suppliers")
+suppliers = Resource(blueprint, read=Permission.SUPPLIERS_READ, write=Permission.SUPPLIERS_WRITE)
 
 AccountNumber = str
 
 
-class SupplierOut(BaseModel):
-    id: int
-    country_code: str
-    name: str
-    contact_name: str
-    email: str
-    phone: str
-    address: str
-    bank_name: str
-    bank_account_holder: str
-    bank_swift: str
+class SupplierOut(ViewModel, view=SupplierRecord):
     bank_account_masked: str | None = Field(description="the last four characters only, e.g. ****1234")
-    notes: str
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
 
 
 class SupplierQuery(PageQuery):
@@ -96,92 +86,36 @@ class SupplierUpdate(PatchBody):
     is_active: bool | None = None
 
 
-def supplier_out(record: supplier_service.SupplierRecord) -> SupplierOut:
-    return SupplierOut(**record.__dict__)
-
-
-@blueprint.endpoint(
-    "/suppliers",
-    summary="List suppliers (room owners) in your country scope",
-    query=SupplierQuery,
-    response=Page[SupplierOut],
-    permission=Permission.SUPPLIERS_READ,
-)
+@suppliers.get("/suppliers", "List suppliers (room owners) in your country scope")
 def list_suppliers(caller: Caller, query: SupplierQuery) -> Page[SupplierOut]:
-    filters = supplier_service.SupplierFilters(
-        country_code=query.country_code, search=query.search, is_active=query.is_active
-    )
+    filters = filters_from(query, supplier_service.SupplierFilters)
     records, total = supplier_service.list_suppliers(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([supplier_out(record) for record in records], total, query)
+    return Page.of([SupplierOut.of(record) for record in records], total, query)
 
 
-@blueprint.endpoint(
-    "/suppliers",
-    "POST",
-    summary="Create a supplier",
-    body=SupplierCreate,
-    response=SupplierOut,
-    status=201,
-    permission=Permission.SUPPLIERS_WRITE,
-    error_statuses=(422,),
-)
+@suppliers.create("/suppliers", "Create a supplier", error_statuses=(422,))
 def create_supplier(caller: Caller, body: SupplierCreate) -> SupplierOut:
     fields = body.model_dump()
     fields["email"] = fields["email"] or ""
-    return supplier_out(supplier_service.create_supplier(caller, fields))
+    return SupplierOut.of(supplier_service.create_supplier(caller, fields))
 
 
-@blueprint.endpoint(
-    "/suppliers/{supplier_id}",
-    summary="One supplier",
-    response=SupplierOut,
-    permission=Permission.SUPPLIERS_READ,
-    scoped_resource="supplier",
-)
-def get_supplier(caller: Caller, supplier_id: int) -> SupplierOut:
-    return supplier_out(supplier_service.get_supplier(caller, supplier_id))
-
-
-@blueprint.endpoint(
-    "/suppliers/{supplier_id}",
-    "PATCH",
-    summary="Edit a supplier (a new bank account number replaces the stored one)",
-    body=SupplierUpdate,
-    response=SupplierOut,
-    permission=Permission.SUPPLIERS_WRITE,
-    scoped_resource="supplier",
+supplier = suppliers.record("/suppliers/{supplier_id}", SupplierOut)
+supplier.get(supplier_service.get_supplier, "One supplier")
+supplier.update(
+    supplier_service.update_supplier,
+    SupplierUpdate,
+    "Edit a supplier (a new bank account number replaces the stored one)",
     error_statuses=(422,),
 )
-def update_supplier(caller: Caller, supplier_id: int, body: SupplierUpdate) -> SupplierOut:
-    return supplier_out(supplier_service.update_supplier(caller, supplier_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/suppliers/{supplier_id}",
-    "DELETE",
-    summary="Delete a supplier and its allocations",
-    status=204,
-    permission=Permission.SUPPLIERS_WRITE,
-    scoped_resource="supplier",
-)
-def delete_supplier(caller: Caller, supplier_id: int) -> None:
-    supplier_service.delete_supplier(caller, supplier_id)
+supplier.delete(supplier_service.delete_supplier, "Delete a supplier and its allocations")
 
 
 # --- allocations ---------------------------------------------------------------------------------
 
 
-class AllocationOut(BaseModel):
-    id: int
-    supplier_id: int
-    room_type_id: int
-    property_id: int
-    date_from: date
-    date_to: date
-    rooms: int
-    notes: str
-    created_at: datetime
-    updated_at: datetime
+class AllocationOut(ViewModel, view=AllocationRecord):
+    pass
 
 
 class AllocationCreate(BaseModel):
@@ -208,57 +142,25 @@ class AllocationUpdate(PatchBody):
     notes: str | None = Field(default=None, max_length=2000)
 
 
-def allocation_out(record: supplier_service.AllocationRecord) -> AllocationOut:
-    return AllocationOut(**record.__dict__)
-
-
-@blueprint.endpoint(
-    "/suppliers/{supplier_id}/allocations",
-    summary="The room-type allocations of a supplier",
-    response=list[AllocationOut],
-    permission=Permission.SUPPLIERS_READ,
-    scoped_resource="supplier",
-)
+@suppliers.get("/suppliers/{supplier_id}/allocations", "The room-type allocations of a supplier")
 def list_allocations(caller: Caller, supplier_id: int) -> list[AllocationOut]:
-    return [allocation_out(record) for record in supplier_service.list_allocations(caller, supplier_id)]
+    return [AllocationOut.of(record) for record in supplier_service.list_allocations(caller, supplier_id)]
 
 
-@blueprint.endpoint(
+@suppliers.create(
     "/suppliers/{supplier_id}/allocations",
-    "POST",
-    summary="Allocate rooms of a room type to a supplier (409 if allocations would exceed the total)",
-    body=AllocationCreate,
-    response=AllocationOut,
-    status=201,
-    permission=Permission.SUPPLIERS_WRITE,
-    scoped_resource="supplier",
+    "Allocate rooms of a room type to a supplier (409 if allocations would exceed the total)",
     error_statuses=(409, 422),
 )
 def create_allocation(caller: Caller, supplier_id: int, body: AllocationCreate) -> AllocationOut:
-    return allocation_out(supplier_service.create_allocation(caller, supplier_id, body.model_dump()))
+    return AllocationOut.of(supplier_service.create_allocation(caller, supplier_id, body.model_dump()))
 
 
-@blueprint.endpoint(
-    "/allocations/{allocation_id}",
-    "PATCH",
-    summary="Change an allocation (re-validated against the room type's total)",
-    body=AllocationUpdate,
-    response=AllocationOut,
-    permission=Permission.SUPPLIERS_WRITE,
-    scoped_resource="allocation",
+allocation = suppliers.record("/allocations/{allocation_id}", AllocationOut)
+allocation.update(
+    supplier_service.update_allocation,
+    AllocationUpdate,
+    "Change an allocation (re-validated against the room type's total)",
     error_statuses=(409, 422),
 )
-def update_allocation(caller: Caller, allocation_id: int, body: AllocationUpdate) -> AllocationOut:
-    return allocation_out(supplier_service.update_allocation(caller, allocation_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/allocations/{allocation_id}",
-    "DELETE",
-    summary="Remove an allocation",
-    status=204,
-    permission=Permission.SUPPLIERS_WRITE,
-    scoped_resource="allocation",
-)
-def delete_allocation(caller: Caller, allocation_id: int) -> None:
-    supplier_service.delete_allocation(caller, allocation_id)
+allocation.delete(supplier_service.delete_allocation, "Remove an allocation")

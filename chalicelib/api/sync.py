@@ -3,70 +3,45 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.view_models import ViewModel
+from chalicelib.aws.queues import QueueDepth
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
-from chalicelib.domain.sync_status import RunFilters
+from chalicelib.domain.sync_status import RunFilters, RunRecord
 from chalicelib.services import sync_status_service
+from chalicelib.services.sync_status_service import ConnectionStatus, PropertyStatus
 
 blueprint = ApiBlueprint(__name__, tag="sync")
+sync = Resource(blueprint, read=Permission.SYNC_STATUS_READ, write=Permission.SYNC_TRIGGER)
 
 
-class SyncRunOut(BaseModel):
-    id: int
-    connection_id: int
-    property_id: int
-    ota: str
+class SyncRunOut(ViewModel, view=RunRecord):
     kind: str = Field(description="pull, push or full_push")
     trigger: str = Field(description="schedule, manual, webhook, outbox, nightly or retry")
     status: str = Field(description="running, ok, partial or failed")
-    started_at: datetime
-    finished_at: datetime | None
-    duration_ms: int | None
-    counts: dict[str, Any]
-    errors: list[Any]
-    warnings: list[Any]
-    error_kind: str | None
-    error_message: str | None
 
 
-class ConnectionSyncOut(BaseModel):
-    connection_id: int
-    ota: str
-    ota_name: str
-    ota_hotel_id: str
-    is_active: bool
+class ConnectionSyncOut(ViewModel, view=ConnectionStatus):
     poll_interval_seconds: int = Field(description="effective: the connection's override or the global setting")
-    last_poll_at: datetime | None
-    next_poll_at: datetime | None
-    last_success_at: datetime | None
     health: str = Field(description="ok, degraded or failing (from the poll streak)")
     stale: bool = Field(description="active, and no success for 3 poll intervals")
-    consecutive_failures: int
-    last_error: str | None
-    last_error_at: datetime | None
     runs_considered: int = Field(description="finished runs the failure rate is computed over (latest 20)")
-    failed_runs: int
-    partial_runs: int
     failure_rate: float | None = Field(description="failed / runs_considered; null without finished runs")
     recent_runs: list[SyncRunOut] = Field(description="latest 5 runs, newest first")
 
 
-class PropertySyncOut(BaseModel):
-    property_id: int
-    property_code: str
-    property_name: str
-    country_code: str
+class PropertySyncOut(ViewModel, view=PropertyStatus):
     connections: list[ConnectionSyncOut]
 
 
-class QueueDepthOut(BaseModel):
-    name: str
+class QueueDepthOut(ViewModel, view=QueueDepth):
     visible: int | None = Field(description="ApproximateNumberOfMessages")
     in_flight: int | None = Field(description="ApproximateNumberOfMessagesNotVisible")
     delayed: int | None = Field(description="ApproximateNumberOfMessagesDelayed")
@@ -95,65 +70,29 @@ class SyncRequestedOut(BaseModel):
     otas: list[str]
 
 
-def _run_out(run: sync_status_service.RunRecord) -> SyncRunOut:
-    return SyncRunOut(**run.__dict__)
-
-
-@blueprint.endpoint(
-    "/sync/status",
-    summary="Sync health per property and connection, and the sync queues' depths",
-    query=SyncStatusQuery,
-    response=SyncStatusOut,
-    permission=Permission.SYNC_STATUS_READ,
-)
+@sync.get("/sync/status", "Sync health per property and connection, and the sync queues' depths")
 def get_sync_status(caller: Caller, query: SyncStatusQuery) -> SyncStatusOut:
     status = sync_status_service.sync_status(
         caller, property_id=query.property_id, offset=query.offset, limit=query.page_size
     )
-    items = [
-        PropertySyncOut(
-            property_id=p.property_id,
-            property_code=p.property_code,
-            property_name=p.property_name,
-            country_code=p.country_code,
-            connections=[
-                ConnectionSyncOut(
-                    **{k: v for k, v in c.__dict__.items() if k != "recent_runs"},
-                    recent_runs=[_run_out(r) for r in c.recent_runs],
-                )
-                for c in p.connections
-            ],
-        )
-        for p in status.properties
-    ]
+    items = [PropertySyncOut.of(p) for p in status.properties]
     page = Page.of(items, status.total, query)
-    return SyncStatusOut(**page.model_dump(), queues=[QueueDepthOut(**q.__dict__) for q in status.queues])
+    return SyncStatusOut(**page.model_dump(), queues=[QueueDepthOut.of(q) for q in status.queues])
 
 
-@blueprint.endpoint(
-    "/properties/{property_id}/sync-runs",
-    summary="The property's sync runs, newest first",
-    query=SyncRunQuery,
-    response=Page[SyncRunOut],
-    permission=Permission.SYNC_STATUS_READ,
-    scoped_resource="property",
-)
+@sync.get("/properties/{property_id}/sync-runs", "The property's sync runs, newest first")
 def list_property_sync_runs(caller: Caller, property_id: int, query: SyncRunQuery) -> Page[SyncRunOut]:
-    filters = RunFilters(connection_id=query.connection_id, kind=query.kind, status=query.status)
+    filters = filters_from(query, RunFilters)
     runs, total = sync_status_service.property_runs(
         caller, property_id, filters, offset=query.offset, limit=query.page_size
     )
-    return Page.of([_run_out(r) for r in runs], total, query)
+    return Page.of([SyncRunOut.of(r) for r in runs], total, query)
 
 
-@blueprint.endpoint(
+@sync.post(
     "/properties/{property_id}/sync",
-    "POST",
-    summary="Sync now: queue a pull of every active connection of the property",
-    response=SyncRequestedOut,
+    "Sync now: queue a pull of every active connection of the property",
     status=202,
-    permission=Permission.SYNC_TRIGGER,
-    scoped_resource="property",
     body_required=False,
     error_statuses=(409, 429, 503),
 )

@@ -2,38 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.patching import PatchBody
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode, Email, Password, PersonName
+from chalicelib.api.view_models import ViewModel
 from chalicelib.db.repositories.users import UserFilters
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import mfa_service, user_service
+from chalicelib.services.user_service import UserRecord
 
 blueprint = ApiBlueprint(__name__, tag="users")
+users = Resource(blueprint, read=Permission.USERS_READ, write=Permission.USERS_WRITE)
 
 
-class UserOut(BaseModel):
-    id: int
-    email: str
-    full_name: str
-    role_id: int
-    role_name: str
-    country_code: str | None
-    is_active: bool
-    mfa_enabled: bool
-    last_login_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-
-def user_out(record: user_service.UserRecord) -> UserOut:
-    return UserOut(**record.__dict__)
+class UserOut(ViewModel, view=UserRecord):
+    pass
 
 
 class UserQuery(PageQuery):
@@ -62,136 +52,50 @@ class UserCreate(BaseModel):
     )
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(PatchBody):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"full_name": "Renamed Person"}]})
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"country_code"})
 
     email: Email | None = None
     full_name: PersonName | None = None
     role_id: int | None = Field(default=None, ge=1)
     country_code: CountryCode | None = None
 
-    @model_validator(mode="after")
-    def _something_to_change(self) -> UserUpdate:
-        if not self.model_fields_set:
-            raise ValueError("give at least one of email, full_name, role_id, country_code")
-        for name in ("email", "full_name", "role_id"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
 
-    def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
-
-
-@blueprint.endpoint(
-    "/users",
-    summary="List staff accounts in your country scope",
-    query=UserQuery,
-    response=Page[UserOut],
-    permission=Permission.USERS_READ,
-)
+@users.get("/users", "List staff accounts in your country scope")
 def list_users(caller: Caller, query: UserQuery) -> Page[UserOut]:
-    filters = UserFilters(
-        search=query.search, role_id=query.role_id, country_code=query.country_code, is_active=query.is_active
-    )
+    filters = filters_from(query, UserFilters)
     records, total = user_service.list_users(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([user_out(r) for r in records], total, query)
+    return Page.of([UserOut.of(r) for r in records], total, query)
 
 
-@blueprint.endpoint(
-    "/users",
-    "POST",
-    summary="Create a staff account",
-    body=UserCreate,
-    response=UserOut,
-    status=201,
-    permission=Permission.USERS_WRITE,
-    error_statuses=(409,),
-)
+@users.create("/users", "Create a staff account", error_statuses=(409,))
 def create_user(caller: Caller, body: UserCreate) -> UserOut:
     """Without ``password``, the user is emailed a link (valid 72 hours) to choose one. You may
     only assign roles whose permissions you hold yourself, in countries you can see."""
-    new = user_service.NewUser(
-        email=body.email,
-        full_name=body.full_name,
-        role_id=body.role_id,
-        country_code=body.country_code,
-        password=body.password,
-    )
-    return user_out(user_service.create_user(caller, new))
+    new = user_service.NewUser(**body.model_dump())
+    return UserOut.of(user_service.create_user(caller, new))
 
 
-@blueprint.endpoint(
-    "/users/{user_id}",
-    summary="One staff account",
-    response=UserOut,
-    permission=Permission.USERS_READ,
-    scoped_resource="user",
+user = users.record("/users/{user_id}", UserOut)
+user.get(user_service.get_user, "One staff account")
+user.update(
+    user_service.update_user, UserUpdate, "Edit a staff account (email, name, role, country)", error_statuses=(409,)
 )
-def get_user(caller: Caller, user_id: int) -> UserOut:
-    return user_out(user_service.get_user(caller, user_id))
+user.delete(user_service.delete_user, "Delete a staff account", error_statuses=(409,))
 
 
-@blueprint.endpoint(
-    "/users/{user_id}",
-    "PATCH",
-    summary="Edit a staff account (email, name, role, country)",
-    body=UserUpdate,
-    response=UserOut,
-    permission=Permission.USERS_WRITE,
-    scoped_resource="user",
-    error_statuses=(409,),
-)
-def update_user(caller: Caller, user_id: int, body: UserUpdate) -> UserOut:
-    return user_out(user_service.update_user(caller, user_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/users/{user_id}",
-    "DELETE",
-    summary="Delete a staff account",
-    status=204,
-    permission=Permission.USERS_WRITE,
-    scoped_resource="user",
-    error_statuses=(409,),
-)
-def delete_user(caller: Caller, user_id: int) -> None:
-    user_service.delete_user(caller, user_id)
-
-
-@blueprint.endpoint(
-    "/users/{user_id}/disable",
-    "POST",
-    summary="Disable an account (its sessions end at once)",
-    response=UserOut,
-    permission=Permission.USERS_WRITE,
-    scoped_resource="user",
-    error_statuses=(409,),
-)
+@users.post("/users/{user_id}/disable", "Disable an account (its sessions end at once)", error_statuses=(409,))
 def disable_user(caller: Caller, user_id: int) -> UserOut:
-    return user_out(user_service.set_active(caller, user_id, False))
+    return UserOut.of(user_service.set_active(caller, user_id, False))
 
 
-@blueprint.endpoint(
-    "/users/{user_id}/enable",
-    "POST",
-    summary="Enable an account",
-    response=UserOut,
-    permission=Permission.USERS_WRITE,
-    scoped_resource="user",
-)
+@users.post("/users/{user_id}/enable", "Enable an account")
 def enable_user(caller: Caller, user_id: int) -> UserOut:
-    return user_out(user_service.set_active(caller, user_id, True))
+    return UserOut.of(user_service.set_active(caller, user_id, True))
 
 
-@blueprint.endpoint(
-    "/users/{user_id}/2fa/reset",
-    "POST",
-    summary="Remove a user's second factor (lost device)",
-    status=204,
-    permission=Permission.USERS_WRITE,
-    scoped_resource="user",
-)
+@users.post("/users/{user_id}/2fa/reset", "Remove a user's second factor (lost device)", status=204)
 def reset_user_2fa(caller: Caller, user_id: int) -> None:
     """The user's sessions end; if their role requires 2FA they must enroll again."""
     mfa_service.reset_for_user(caller, user_id)

@@ -1,0 +1,146 @@
+"""Declaring the routes of a resource with what they share: the permissions and the record kinds.
+
+A resource module creates one :class:`Resource` and declares each route with a verb; the verb
+says the method, the permission (``read`` for GET, ``write`` for the rest) and the success
+status (201 for ``create``, 204 for ``delete``); each path id names its record kind for
+``scoped_resource`` (``supplier_id`` -> ``"supplier"``, or as ``kinds`` says)::
+
+    suppliers = Resource(blueprint, read=Permission.SUPPLIERS_READ, write=Permission.SUPPLIERS_WRITE)
+
+    @suppliers.create("/suppliers", "Create a supplier", error_statuses=(422,))
+    def create_supplier(caller: Caller, body: SupplierCreate) -> SupplierOut: ...
+
+Any other :meth:`ApiBlueprint.endpoint` option passes through (``permission=`` overrides the
+verb's). The routes every record has at its own path -- read it, edit it, delete it -- are
+declared from the service functions with :meth:`Resource.record` instead of three handlers::
+
+    supplier = suppliers.record("/suppliers/{supplier_id}", SupplierOut)
+    supplier.get(supplier_service.get_supplier, "One supplier")
+    supplier.update(supplier_service.update_supplier, SupplierUpdate, "Edit a supplier")
+    supplier.delete(supplier_service.delete_supplier, "Delete a supplier and its allocations")
+
+Their views call the service with the caller and the path id (``update``: and the PATCH body's
+changes) and answer with the response model built from the view the service returns. Their
+operation ids are ``get_<kind>``, ``update_<kind>`` and ``delete_<kind>`` (``noun`` replaces the
+kind). Routes that do more than that keep a handler of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from chalicelib.api.routing import ApiBlueprint, path_parameter_names
+from chalicelib.api.view_models import ViewModel
+from chalicelib.domain.access import Caller
+from chalicelib.domain.permissions import Permission
+
+View = Callable[..., Any]
+Declare = Callable[[View], View]
+Fetch = Callable[[Caller, int], Any]
+Change = Callable[[Caller, int, dict[str, Any]], Any]
+Remove = Callable[[Caller, int], None]
+
+
+class ChangeBody(Protocol):
+    """A PATCH body (:class:`~chalicelib.api.patching.PatchBody` or alike): the fields sent."""
+
+    def changes(self) -> dict[str, Any]: ...
+
+
+class Resource:
+    def __init__(
+        self,
+        blueprint: ApiBlueprint,
+        *,
+        read: Permission,
+        write: Permission,
+        kinds: Mapping[str, str] | None = None,
+    ) -> None:
+        self.blueprint = blueprint
+        self.read = read
+        self.write = write
+        self.kinds = dict(kinds or {})
+
+    def get(self, path: str, summary: str, **options: Any) -> Declare:
+        return self.route(path, "GET", summary, self.read, options)
+
+    def create(self, path: str, summary: str, **options: Any) -> Declare:
+        """POST that creates a record: 201."""
+        return self.route(path, "POST", summary, self.write, {"status": 201, **options})
+
+    def post(self, path: str, summary: str, **options: Any) -> Declare:
+        return self.route(path, "POST", summary, self.write, options)
+
+    def patch(self, path: str, summary: str, **options: Any) -> Declare:
+        return self.route(path, "PATCH", summary, self.write, options)
+
+    def delete(self, path: str, summary: str, **options: Any) -> Declare:
+        """DELETE: 204."""
+        return self.route(path, "DELETE", summary, self.write, {"status": 204, **options})
+
+    def route(self, path: str, method: str, summary: str, permission: Permission, options: dict[str, Any]) -> Declare:
+        ids = path_parameter_names(path)
+        if ids:
+            options.setdefault("scoped_resource", {name: self.kind_of(name) for name in ids})
+        options.setdefault("permission", permission)
+        return self.blueprint.endpoint(path, method, summary=summary, **options)
+
+    def kind_of(self, id_name: str) -> str:
+        """The record kind a path id names: ``kinds[id_name]``, else the name without ``_id``."""
+        return self.kinds.get(id_name, id_name.removesuffix("_id"))
+
+    def record(self, path: str, out: type[ViewModel], *, kind: str | None = None, noun: str | None = None) -> Record:
+        return Record(self, path, out, kind=kind, noun=noun)
+
+
+class Record:
+    """The get / update / delete routes of one kind of record at ``path`` (see the module docstring)."""
+
+    def __init__(
+        self, resource: Resource, path: str, out: type[ViewModel], *, kind: str | None, noun: str | None
+    ) -> None:
+        self.resource = resource
+        self.path = path
+        self.out = out
+        self.id_name = path_parameter_names(path)[-1]
+        self.kind = kind or resource.kind_of(self.id_name)
+        self.noun = noun or self.kind
+
+    def get(self, fetch: Fetch, summary: str, **options: Any) -> None:
+        """``GET path``: the record."""
+
+        def view(caller: Caller, **ids: int) -> ViewModel:
+            return self.out.of(fetch(caller, ids[self.id_name]))
+
+        self._declare(view, "get", self.resource.get(self.path, summary, response=self.out, **self._scope(options)))
+
+    def update(self, change: Change, body: type[BaseModel], summary: str, **options: Any) -> None:
+        """``PATCH path`` with ``body``: the fields sent change; answers the record."""
+        if not callable(getattr(body, "changes", None)):
+            raise TypeError(f"{body.__name__} has no changes(): make it a PatchBody")
+
+        def view(caller: Caller, body: ChangeBody, **ids: int) -> ViewModel:
+            return self.out.of(change(caller, ids[self.id_name], body.changes()))
+
+        declare = self.resource.patch(self.path, summary, body=body, response=self.out, **self._scope(options))
+        self._declare(view, "update", declare)
+
+    def delete(self, remove: Remove, summary: str, *, verb: str = "delete", **options: Any) -> None:
+        """``DELETE path``: 204 once the service removed (with ``verb="archive"``: archived) it."""
+
+        def view(caller: Caller, **ids: int) -> None:
+            remove(caller, ids[self.id_name])
+
+        self._declare(view, verb, self.resource.delete(self.path, summary, **self._scope(options)))
+
+    def _scope(self, options: dict[str, Any]) -> dict[str, Any]:
+        return {"scoped_resource": self.kind, **options}
+
+    def _declare(self, view: View, verb: str, declare: Declare) -> None:
+        view.__name__ = view.__qualname__ = f"{verb}_{self.noun}"  # the operation id
+        # The endpoint reads the path id's type (a 422 for "abc", an integer in the OpenAPI document) here.
+        view.__annotations__ = {"caller": Caller, self.id_name: int}
+        declare(view)
