@@ -8,12 +8,19 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.dashboard import (
     CHART_NIGHTS,
     DEFAULT_WINDOW_NIGHTS,
     MAX_WINDOW_NIGHTS,
+    AlertCounts,
+    ChannelRevenue,
+    ChannelShare,
+    ChannelTrouble,
     DashboardSummary,
+    OpenAlert,
+    RecentBooking,
     SummaryFilter,
     SummaryWindow,
 )
@@ -58,15 +65,11 @@ class CurrencyRevenueOut(BaseModel):
     revpar: Decimal | None = Field(description="revenue per available room: revenue / room nights available")
 
 
-class ChannelShareOut(BaseModel):
-    channel: str
+class ChannelShareOut(ViewModel, view=ChannelShare):
     bookings: int = Field(description="bookings made in the window")
-    room_nights: int
 
 
-class ChannelRevenueOut(BaseModel):
-    channel: str
-    currency: str
+class ChannelRevenueOut(ViewModel, view=ChannelRevenue):
     revenue: Decimal = Field(description="amounts of the bookings made in the window, cancelled ones left out")
 
 
@@ -81,45 +84,21 @@ class SyncOut(BaseModel):
     success_rate: float | None = Field(description="succeeded / finished; null without runs")
 
 
-class RecentBookingOut(BaseModel):
-    id: int
-    reference: str
-    property_id: int
-    property_name: str
-    channel: str
-    status: str
-    guest_name: str
-    check_in: date | None
-    check_out: date | None
-    currency: str
+class RecentBookingOut(ViewModel, view=RecentBooking):
     total_amount: Decimal | None = Field(description="null without FINANCE_VIEW")
-    booked_at: datetime
 
 
-class OpenAlertOut(BaseModel):
-    id: int
-    type: str
-    severity: str
-    status: str
-    title: str
-    property_id: int | None
-    last_seen_at: datetime
+class OpenAlertOut(ViewModel, view=OpenAlert):
+    pass
 
 
-class AlertCountsOut(BaseModel):
-    critical: int
-    warning: int
-    info: int
+class AlertCountsOut(ViewModel, view=AlertCounts):
+    pass
 
 
-class ChannelTroubleOut(BaseModel):
-    connection_id: int
-    property_id: int
-    property_name: str
-    ota: str
+class ChannelTroubleOut(ViewModel, view=ChannelTrouble):
     health: str = Field(description="ok, degraded or failing")
     stale: bool = Field(description="no success for 3 poll intervals")
-    last_success_at: datetime | None
 
 
 class DashboardSummaryOut(BaseModel):
@@ -168,20 +147,20 @@ def summary_out(found: DashboardSummary) -> DashboardSummaryOut:
             )
             for r in found.revenue
         ],
-        channel_mix=[ChannelShareOut.model_validate(share, from_attributes=True) for share in found.channel_mix],
+        channel_mix=[ChannelShareOut.of(share) for share in found.channel_mix],
         channel_revenue=None
         if found.channel_revenue is None
-        else [ChannelRevenueOut.model_validate(row, from_attributes=True) for row in found.channel_revenue],
+        else [ChannelRevenueOut.of(row) for row in found.channel_revenue],
         activity=BookingActivityOut(bookings=found.activity.made, cancellations=found.activity.cancelled),
         sync=SyncOut(
             finished_runs=found.sync.finished,
             succeeded_runs=found.sync.succeeded,
             success_rate=found.sync.success_rate,
         ),
-        recent_bookings=[RecentBookingOut.model_validate(b, from_attributes=True) for b in found.recent_bookings],
-        alert_counts=AlertCountsOut.model_validate(found.alert_counts, from_attributes=True),
-        recent_alerts=[OpenAlertOut.model_validate(a, from_attributes=True) for a in found.recent_alerts],
-        channel_trouble=[ChannelTroubleOut.model_validate(t, from_attributes=True) for t in found.channel_trouble],
+        recent_bookings=[RecentBookingOut.of(b) for b in found.recent_bookings],
+        alert_counts=AlertCountsOut.of(found.alert_counts),
+        recent_alerts=[OpenAlertOut.of(a) for a in found.recent_alerts],
+        channel_trouble=[ChannelTroubleOut.of(t) for t in found.channel_trouble],
     )
 
 
