@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller, CountryScope
@@ -28,7 +28,7 @@ from chalicelib.domain.allotments import (
     resolve_calendar,
 )
 from chalicelib.domain.catalog import PropertyRecord
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.nights import NightRange
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.services.audit_service import audit_entry
@@ -49,7 +49,24 @@ class ResolvedAllotments:
 
     property_id: int
     today: date
+    nights: NightRange
     calendar: AllotmentCalendar
+
+
+DEFAULT_CALENDAR_NIGHTS = 30
+
+
+def calendar_nights(today: date, date_from: date | None, date_to: date | None) -> NightRange:
+    """The nights a calendar view asks for: from today for 30 nights by default, at most 366."""
+    first = date_from or today
+    last = date_to or first + timedelta(days=DEFAULT_CALENDAR_NIGHTS - 1)
+    nights = NightRange.through(first, last, start_field="query.date_from", end_field="query.date_to")
+    if len(nights) > MAX_CALENDAR_NIGHTS:
+        raise InvalidInput(
+            f"At most {MAX_CALENDAR_NIGHTS} nights per request (asked for {len(nights)}).",
+            details=[{"field": "query.date_to", "message": f"at most {MAX_CALENDAR_NIGHTS} nights after date_from"}],
+        )
+    return nights
 
 
 NightStates = dict[tuple[int, int, date], tuple[int, int]]
@@ -153,7 +170,8 @@ def list_events(caller: Caller, contract_id: int, *, uow: UnitOfWorkFactory = un
 def contract_calendar(
     caller: Caller,
     contract_id: int,
-    nights: NightRange,
+    date_from: date | None = None,
+    date_to: date | None = None,
     *,
     uow: UnitOfWorkFactory = unit_of_work,
     clock: Clock = utc_now,
@@ -163,16 +181,18 @@ def contract_calendar(
         contract = find_contract(work, caller, contract_id)
         prop = contract_property(work, contract)
         resolved, _, today = _resolve(work, prop, clock())
+        nights = calendar_nights(today, date_from, date_to)
         mine = tuple(
             night for night in resolved.allotments if night.contract_id == contract.id and night.night in nights
         )
-        return ResolvedAllotments(prop.id, today, AllotmentCalendar(mine))
+        return ResolvedAllotments(prop.id, today, nights, AllotmentCalendar(mine))
 
 
 def property_calendar(
     caller: Caller,
     property_id: int,
-    nights: NightRange,
+    date_from: date | None = None,
+    date_to: date | None = None,
     *,
     uow: UnitOfWorkFactory = unit_of_work,
     clock: Clock = utc_now,
@@ -183,6 +203,7 @@ def property_calendar(
         if prop is None:
             raise NotFound("No such property.")
         resolved, states, today = _resolve(work, prop, clock())
+        nights = calendar_nights(today, date_from, date_to)
         allotments = tuple(night for night in resolved.allotments if night.night in nights)
         room_type_ids = [room_type.id for room_type in work.room_types.of_property(prop.id, prop.currency)]
         cells = work.allotment_calendar.inventory_cells(room_type_ids, nights.first_night, nights.last_night)
@@ -201,7 +222,9 @@ def property_calendar(
             )
             for key, cell in sorted(cells.items())
         ]
-        return ResolvedAllotments(prop.id, today, AllotmentCalendar(allotments, pool_budget(pool_inputs, allotments)))
+        return ResolvedAllotments(
+            prop.id, today, nights, AllotmentCalendar(allotments, pool_budget(pool_inputs, allotments))
+        )
 
 
 def apply_releases(*, uow: UnitOfWorkFactory = unit_of_work, clock: Clock = utc_now) -> dict[str, int]:
