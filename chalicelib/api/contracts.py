@@ -56,7 +56,7 @@ class SeasonOut(BaseModel):
 class ReleaseStepIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    days_before: int = Field(ge=0, le=365, description="days before the night (in the property's time zone)")
+    days_before: int = Field(ge=0, description="days before the night (in the property's time zone), at most 365")
     rooms_kept: Rooms = Field(description="unsold rooms the agency keeps from then on")
 
 
@@ -138,7 +138,7 @@ class ContractVersionOut(BaseModel):
     contract: dict[str, Any]
 
 
-class EventIn(BaseModel):
+class AllotmentEventIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -167,7 +167,7 @@ class EventIn(BaseModel):
     rate: Decimal | None = None
 
 
-class EventOut(BaseModel):
+class AllotmentEventOut(BaseModel):
     id: int
     contract_id: int
     kind: AllotmentEventKind
@@ -183,7 +183,7 @@ class EventOut(BaseModel):
     created_at: datetime
 
 
-class CalendarQuery(BaseModel):
+class AllotmentCalendarQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     date_from: date | None = Field(default=None, description="first night (inclusive); default today")
@@ -262,9 +262,9 @@ def contract_out(record: ContractRecord) -> ContractOut:
     )
 
 
-def event_out(record: EventRecord) -> EventOut:
+def event_out(record: EventRecord) -> AllotmentEventOut:
     event = record.event
-    return EventOut(
+    return AllotmentEventOut(
         id=record.id,
         contract_id=record.contract_id,
         kind=event.kind,
@@ -276,7 +276,7 @@ def event_out(record: EventRecord) -> EventOut:
     )
 
 
-def _event(contract_id: int, body: EventIn) -> AllotmentEvent:
+def _event(contract_id: int, body: AllotmentEventIn) -> AllotmentEvent:
     nights = None
     if (body.date_from is None) != (body.date_to is None):
         missing = "date_to" if body.date_to is None else "date_from"
@@ -414,11 +414,11 @@ def list_versions(caller: Caller, contract_id: int) -> list[ContractVersionOut]:
 @blueprint.endpoint(
     "/contracts/{contract_id}/events",
     summary="The contract's allotment events, in effective order",
-    response=list[EventOut],
+    response=list[AllotmentEventOut],
     permission=Permission.CONTRACTS_READ,
     scoped_resource="contract",
 )
-def list_events(caller: Caller, contract_id: int) -> list[EventOut]:
+def list_events(caller: Caller, contract_id: int) -> list[AllotmentEventOut]:
     return [event_out(record) for record in allotment_service.list_events(caller, contract_id)]
 
 
@@ -426,38 +426,38 @@ def list_events(caller: Caller, contract_id: int) -> list[EventOut]:
     "/contracts/{contract_id}/events",
     "POST",
     summary="Append an allotment event (append-only); the calendar follows in the same transaction",
-    body=EventIn,
-    response=EventOut,
+    body=AllotmentEventIn,
+    response=AllotmentEventOut,
     status=201,
     permission=Permission.CONTRACTS_WRITE,
     scoped_resource="contract",
     error_statuses=(409, 422),
 )
-def post_event(caller: Caller, contract_id: int, body: EventIn) -> EventOut:
+def post_event(caller: Caller, contract_id: int, body: AllotmentEventIn) -> AllotmentEventOut:
     return event_out(allotment_service.post_event(caller, _event(contract_id, body)))
 
 
 @blueprint.endpoint(
     "/contracts/{contract_id}/allotments",
     summary="The contract's resolved allotments per room type and night",
-    query=CalendarQuery,
+    query=AllotmentCalendarQuery,
     response=AllotmentCalendarOut,
     permission=Permission.CONTRACTS_READ,
     scoped_resource="contract",
     error_statuses=(422,),
 )
-def contract_allotments(caller: Caller, contract_id: int, query: CalendarQuery) -> AllotmentCalendarOut:
+def contract_allotments(caller: Caller, contract_id: int, query: AllotmentCalendarQuery) -> AllotmentCalendarOut:
     return calendar_out(allotment_service.contract_calendar(caller, contract_id, query.date_from, query.date_to))
 
 
 @blueprint.endpoint(
     "/properties/{property_id}/allotments",
     summary="Every contract's allotments of a property and the pool they leave, per room type and night",
-    query=CalendarQuery,
+    query=AllotmentCalendarQuery,
     response=AllotmentCalendarOut,
     permission=Permission.CONTRACTS_READ,
     scoped_resource="property",
     error_statuses=(422,),
 )
-def property_allotments(caller: Caller, property_id: int, query: CalendarQuery) -> AllotmentCalendarOut:
+def property_allotments(caller: Caller, property_id: int, query: AllotmentCalendarQuery) -> AllotmentCalendarOut:
     return calendar_out(allotment_service.property_calendar(caller, property_id, query.date_from, query.date_to))

@@ -42,6 +42,8 @@ AGENCY_FIELDS = (
     "payment_terms_days",
     "notes",
 )
+MAX_RELEASE_DAYS = 365
+
 CONTRACT_FIELDS = ("agency_id", "property_id", "name", "mode", "status", "currency", "notes")
 
 
@@ -188,9 +190,11 @@ def validate_seasons(
 
 
 def validate_release_steps(steps: Sequence[ReleaseStep]) -> tuple[ReleaseStep, ...]:
-    """At most one step per number of days; sorted, furthest first."""
+    """0 to 365 days, at most one step per number of days; sorted, furthest first."""
     seen: set[int] = set()
     for index, step in enumerate(steps):
+        if not 0 <= step.days_before <= MAX_RELEASE_DAYS:
+            raise _invalid(f"release_steps.{index}.days_before", f"between 0 and {MAX_RELEASE_DAYS} days")
         if step.days_before in seen:
             raise _invalid(f"release_steps.{index}.days_before", f"two steps at {step.days_before} days")
         seen.add(step.days_before)
