@@ -273,25 +273,24 @@ class AllotmentNight(NamedTuple):
 
 
 class ReleaseSchedule:
-    """A contract's release steps, asked per night: how many unsold rooms may it keep on local date ``today``?"""
+    """A contract's release steps on local date ``today``, asked night by night (answers cached per night)."""
 
     def __init__(self, steps: Iterable[ReleaseStep], today: date) -> None:
         self._steps = sorted(steps, key=lambda step: step.days_before)
         self._today = today
-        self._kept_by_days_ahead: dict[int, int | None] = {}
         longest = self._steps[-1].days_before if self._steps else None
         self._first_release = timedelta(days=longest) if longest is not None else None
+        self._cache: dict[date, tuple[int | None, date | None]] = {}
 
-    def rooms_kept(self, night: date) -> int | None:
-        """The fewest rooms a step already in force (``today >= night - days_before``) keeps; None: none yet."""
-        days_ahead = (night - self._today).days
-        if days_ahead not in self._kept_by_days_ahead:
+    def at(self, night: date) -> tuple[int | None, date | None]:
+        """(the fewest rooms a step in force keeps on ``night`` or None, the date the first step applies)."""
+        found = self._cache.get(night)
+        if found is None:
+            days_ahead = (night - self._today).days
             kept = [step.rooms_kept for step in self._steps if step.days_before >= days_ahead]
-            self._kept_by_days_ahead[days_ahead] = min(kept) if kept else None
-        return self._kept_by_days_ahead[days_ahead]
-
-    def first_release_date(self, night: date) -> date | None:
-        return night - self._first_release if self._first_release is not None else None
+            release = night - self._first_release if self._first_release is not None else None
+            found = self._cache[night] = (min(kept) if kept else None, release)
+        return found
 
 
 def resolve_contract(
@@ -303,8 +302,7 @@ def resolve_contract(
     the ones released by events, capped by the release steps in force; picked-up rooms are never
     taken back, so ``outstanding + released`` is exactly the unsold rooms.
     """
-    schedule = ReleaseSchedule(terms.release_steps, today)
-    rooms_kept, first_release_date = schedule.rooms_kept, schedule.first_release_date
+    release_at = ReleaseSchedule(terms.release_steps, today).at
     active = terms.status is ContractStatus.ACTIVE
     contract_id, taken_of = terms.contract_id, picked_up.get
     resolved = []
@@ -315,9 +313,9 @@ def resolve_contract(
         taken = taken_of((contract_id, room_type_id, night), 0)
         unsold = contracted - taken if contracted > taken else 0
         outstanding = released = 0
+        kept, release_date = release_at(night)
         if active:
             cap = 0 if cell.release_all else contracted - cell.released_by_event
-            kept = rooms_kept(night)
             if kept is not None and kept < cap:
                 cap = kept
             outstanding = cap - taken if cap > taken else 0
@@ -336,7 +334,7 @@ def resolve_contract(
                 cell.rate,
                 cell.min_stay,
                 cell.stop_sale,
-                first_release_date(night),
+                release_date,
             )
         )
     return resolved
