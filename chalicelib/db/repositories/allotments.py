@@ -23,6 +23,7 @@ from chalicelib.db.models import (
 )
 from chalicelib.db.pagination import paginate
 from chalicelib.db.repositories.calendar import mask_to_weekdays, weekdays_to_mask
+from chalicelib.db.repositories.properties import like_pattern
 from chalicelib.db.scoping import in_scope, scoped
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.allotment_records import (
@@ -51,10 +52,6 @@ def agency_record(row: Agency) -> AgencyRecord:
     )
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _agency_query(scope: CountryScope, filters: AgencyFilters) -> Select[Any]:
     statement = scoped(select(Agency), Agency.country_code, scope)
     if filters.country_code is not None:
@@ -62,7 +59,7 @@ def _agency_query(scope: CountryScope, filters: AgencyFilters) -> Select[Any]:
     if filters.status is not None:
         statement = statement.where(Agency.status == filters.status)
     if filters.search:
-        pattern = _like(filters.search)
+        pattern = like_pattern(filters.search.strip())
         statement = statement.where(
             or_(
                 Agency.code.ilike(pattern),
