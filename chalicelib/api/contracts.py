@@ -27,6 +27,7 @@ from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, parse_weekdays
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import allotment_service, contract_service
 from chalicelib.services.allotment_service import ResolvedAllotments
+from chalicelib.services.property_service import utc_now
 
 blueprint = ApiBlueprint(__name__, tag="contracts")
 
@@ -291,7 +292,7 @@ def _event(contract_id: int, body: AllotmentEventIn) -> AllotmentEvent:
     return AllotmentEvent(
         contract_id,
         body.kind,
-        body.effective_at or allotment_service.utc_now(),
+        body.effective_at or utc_now(),
         body.sequence,
         room_type_id=body.room_type_id,
         nights=nights,

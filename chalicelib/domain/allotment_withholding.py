@@ -6,7 +6,8 @@ increased contract, an event, a release step coming into force, a pick-up — th
 move to the new outstanding figures and ``blocked`` moves by the difference, night by night:
 
 * taking more rooms is refused, naming every night short of free rooms (the buffer is not free:
-  a contract cannot take the rooms kept back from sale);
+  a contract cannot take the rooms kept back from sale) — or, for the housekeeping
+  (``strict=False``), those nights are left as they are for a later run and reported;
 * giving rooms back never fails.
 
 The cells that change go through the ARI outbox like any calendar write, so the OTAs close when
@@ -32,17 +33,21 @@ class WithholdingPlan:
     cells_before: dict[tuple[int, date], InventoryCell]
     cells_after: dict[tuple[int, date], InventoryCell]
     withheld: dict[ContractCellKey, int]
+    shortages: tuple[Shortage, ...] = ()
 
 
 def plan_withholding(
     cells: Mapping[tuple[int, date], InventoryCell],
     withheld_now: Mapping[ContractCellKey, int],
     outstanding: Mapping[ContractCellKey, int],
+    *,
+    strict: bool = True,
 ) -> WithholdingPlan:
     """Move every (contract, room type, night) of ``cells`` from ``withheld_now`` to ``outstanding``.
 
     Keys missing from ``outstanding`` withhold nothing any more. Nights without a calendar cell
-    (beyond the horizon) are left for when the calendar reaches them.
+    (beyond the horizon) are left for when the calendar reaches them. ``strict=False`` leaves
+    short nights (and what their contracts withhold) unchanged instead of refusing the plan.
     """
     delta: dict[tuple[int, date], int] = {}
     withheld: dict[ContractCellKey, int] = {}
@@ -64,6 +69,8 @@ def plan_withholding(
         if change:
             before_cells[cell_key] = cell
             after_cells[cell_key] = bump(cell, blocked=cell.blocked + change)
-    if shortages:
+    if shortages and strict:
         raise InsufficientInventory(shortages)
-    return WithholdingPlan(before_cells, after_cells, withheld)
+    short = {(shortage.room_type_id, shortage.night) for shortage in shortages}
+    kept = {key: rooms for key, rooms in withheld.items() if (key[1], key[2]) not in short}
+    return WithholdingPlan(before_cells, after_cells, kept, tuple(shortages))

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller, CountryScope
 from chalicelib.domain.allotment_records import ContractRecord, EventRecord, event_payload, validate_event
-from chalicelib.domain.allotment_withholding import plan_withholding
+from chalicelib.domain.allotment_withholding import WithholdingPlan, plan_withholding
 from chalicelib.domain.allotments import (
     AllotmentCalendar,
     AllotmentEvent,
@@ -31,29 +31,25 @@ from chalicelib.domain.catalog import PropertyRecord
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.nights import NightRange
 from chalicelib.domain.timezones import today_in_timezone
+from chalicelib.observability import logger
 from chalicelib.services.audit_service import audit_entry
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
+from chalicelib.services.property_service import utc_now
 
 Clock = Callable[[], datetime]
 
+DEFAULT_CALENDAR_NIGHTS = 30
 MAX_CALENDAR_NIGHTS = 366
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
 class ResolvedAllotments:
-    """The pipeline's answer for a property on ``today`` (its local date), and the calendar cells it read."""
+    """The pipeline's answer for a property on ``today`` (its local date), limited to ``nights``."""
 
     property_id: int
     today: date
     nights: NightRange
     calendar: AllotmentCalendar
-
-
-DEFAULT_CALENDAR_NIGHTS = 30
 
 
 def calendar_nights(today: date, date_from: date | None, date_to: date | None) -> NightRange:
@@ -90,12 +86,15 @@ def _resolve(work: UnitOfWork, prop: PropertyRecord, now: datetime) -> tuple[All
     return resolved, states, today
 
 
-def withhold_allotments(work: UnitOfWork, prop: PropertyRecord, now: datetime) -> AllotmentCalendar:
+def withhold_allotments(
+    work: UnitOfWork, prop: PropertyRecord, now: datetime, *, strict: bool = True
+) -> WithholdingPlan | None:
     """Make the calendar withhold exactly the outstanding allotments of ``prop`` from its local today on.
 
     Takes the locks of every room type of the property (ascending ids) first. Raises
     :class:`~chalicelib.domain.inventory.InsufficientInventory` naming every night that lacks
-    the free rooms a contract needs.
+    the free rooms a contract needs; with ``strict=False`` (the housekeeping) such nights are left
+    as they are and the plan's ``shortages`` name them. Returns the plan written (None: nothing to do).
     """
     room_type_ids = [room_type.id for room_type in work.room_types.of_property(prop.id, prop.currency)]
     work.room_types.lock(room_type_ids)
@@ -108,12 +107,12 @@ def withhold_allotments(work: UnitOfWork, prop: PropertyRecord, now: datetime) -
     }
     nights = [key[2] for key in (*withheld_now, *outstanding)]
     if not nights:
-        return resolved
+        return None
     cells = work.allotment_calendar.inventory_cells(room_type_ids, min(nights), max(nights))
-    plan = plan_withholding(cells, withheld_now, outstanding)
+    plan = plan_withholding(cells, withheld_now, outstanding, strict=strict)
     work.allotment_calendar.write_counters(prop.id, plan.cells_before, plan.cells_after)
     work.allotments.save_withheld(plan.withheld)
-    return resolved
+    return plan
 
 
 def find_contract(work: UnitOfWork, caller: Caller, contract_id: int, *, for_update: bool = False) -> ContractRecord:
@@ -232,11 +231,18 @@ def apply_releases(*, uow: UnitOfWorkFactory = unit_of_work, clock: Clock = utc_
     that came into force give their rooms back; nights the horizon just added are withheld)."""
     with uow() as work:
         property_ids = work.allotments.properties_with_contracts()
-    applied = 0
+    applied = short_nights = 0
     for property_id in property_ids:
         with uow() as work:
             prop = work.properties.get(CountryScope.everywhere(), property_id)
-            if prop is not None:
-                withhold_allotments(work, prop, clock())
-                applied += 1
-    return {"properties": applied}
+            if prop is None:
+                continue
+            plan = withhold_allotments(work, prop, clock(), strict=False)
+            applied += 1
+            if plan is not None and plan.shortages:
+                short_nights += len(plan.shortages)
+                logger.warning(
+                    "allotments short of rooms",
+                    extra={"property_id": property_id, "nights": [s.night.isoformat() for s in plan.shortages[:10]]},
+                )
+    return {"properties": applied, "short_nights": short_nights}

@@ -27,10 +27,10 @@ from chalicelib.domain.allotments import ContractStatus, ReleaseStep
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import validate_currency
 from chalicelib.services.agency_service import find_agency
-from chalicelib.services.allotment_service import Clock, contract_property, find_contract, utc_now, withhold_allotments
+from chalicelib.services.allotment_service import Clock, contract_property, find_contract, withhold_allotments
 from chalicelib.services.audit_service import audit_entry
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
-from chalicelib.services.property_service import find_property
+from chalicelib.services.property_service import find_property, utc_now
 
 
 def list_contracts(

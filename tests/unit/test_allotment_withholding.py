@@ -52,3 +52,11 @@ def test_giving_rooms_back_never_fails_even_on_an_overbooked_night() -> None:
 def test_nights_beyond_the_calendar_wait_for_it() -> None:
     plan = plan_withholding({}, {}, {(7, 3, NIGHT): 2})
     assert (plan.cells_after, plan.withheld) == ({}, {})
+
+
+def test_the_housekeeping_leaves_short_nights_for_later_and_applies_the_rest() -> None:
+    cells = {(3, NIGHT): cell(NIGHT, sold=5), (3, NEXT): cell(NEXT, blocked=2)}
+    plan = plan_withholding(cells, {(7, 3, NEXT): 2}, {(7, 3, NIGHT): 1, (7, 3, NEXT): 0}, strict=False)
+    assert [(s.night, s.requested) for s in plan.shortages] == [(NIGHT, 1)]
+    assert {key: c.blocked for key, c in plan.cells_after.items()} == {(3, NEXT): 0}
+    assert plan.withheld == {(7, 3, NEXT): 0}  # the short night keeps what it withheld (nothing)
