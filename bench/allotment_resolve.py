@@ -23,16 +23,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from chalicelib.domain.allotment_pool import PoolInput, resolve_calendar
 from chalicelib.domain.allotments import (
     AllotmentEvent,
     AllotmentEventKind,
     ContractMode,
     ContractStatus,
     ContractTerms,
-    PoolInput,
     ReleaseStep,
     Season,
-    resolve_calendar,
 )
 from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, Weekday
 

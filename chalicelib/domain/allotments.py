@@ -15,7 +15,8 @@ pipeline is pure and runs in three steps::
   Release steps ("at 30 days keep 5") apply from the local date ``night - days`` in the
   property's time zone (the caller passes that date as ``today``). A release returns only rooms
   nobody bought: picked-up rooms are never taken back.
-* :func:`pool_budget` gives, per room type and night, the rooms every other channel may sell::
+* :func:`chalicelib.domain.allotment_pool.pool_budget` gives, per room type and night, the rooms
+  every other channel may sell::
 
       pool = total - buffer - sold - held - blocked - outstanding allotments
 
@@ -27,7 +28,7 @@ Nothing here reads the clock or the database.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -357,98 +358,3 @@ def resolve_allotment_nights(
         cells = apply_events(terms, by_contract.get(terms.contract_id, ()), as_of=as_of)
         resolved.extend(resolve_contract(terms, cells, picked_up, today))
     return tuple(resolved)
-
-
-# --- the pool budget -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PoolInput:
-    """A calendar cell's counters without the allotments: ``blocked`` counts hardblocks and the like only."""
-
-    room_type_id: int
-    night: date
-    total: int
-    buffer: int = 0
-    sold: int = 0
-    held: int = 0
-    blocked: int = 0
-
-
-class PoolNight(NamedTuple):
-    """What every other channel may sell of a room type on a night, and what it is made of.
-
-    ``buffer`` is the part of the buffer that applies (never more than the free rooms);
-    ``pool`` is negative only when the night is overbooked.
-    """
-
-    room_type_id: int
-    night: date
-    total: int
-    buffer: int
-    sold: int
-    held: int
-    blocked: int
-    allotted: int
-    pool: int
-
-    @property
-    def sellable(self) -> int:
-        return max(0, self.pool)
-
-
-def pool_budget(cells: Iterable[PoolInput], allotments: Iterable[AllotmentNight]) -> tuple[PoolNight, ...]:
-    """Per room type and night: ``total - buffer - sold - held - blocked - outstanding allotments``."""
-    allotted: dict[CellKey, int] = {}
-    for allotment in allotments:
-        key = (allotment.room_type_id, allotment.night)
-        allotted[key] = allotted.get(key, 0) + allotment.outstanding
-    budget = []
-    for cell in sorted(cells, key=lambda c: (c.room_type_id, c.night)):
-        withheld = allotted.get((cell.room_type_id, cell.night), 0)
-        free = cell.total - cell.sold - cell.held - cell.blocked - withheld
-        buffer = min(cell.buffer, max(0, free))
-        budget.append(
-            PoolNight(
-                cell.room_type_id,
-                cell.night,
-                cell.total,
-                buffer,
-                cell.sold,
-                cell.held,
-                cell.blocked,
-                withheld,
-                free - buffer,
-            )
-        )
-    return tuple(budget)
-
-
-@dataclass(frozen=True, slots=True)
-class AllotmentCalendar:
-    """The resolved allotments of a property and the pool they leave."""
-
-    allotments: tuple[AllotmentNight, ...]
-    pools: tuple[PoolNight, ...] = field(default=())
-
-    def allotted(self) -> dict[CellKey, int]:
-        """Outstanding rooms per (room type, night), summed over contracts."""
-        totals: dict[CellKey, int] = {}
-        for allotment in self.allotments:
-            key = (allotment.room_type_id, allotment.night)
-            totals[key] = totals.get(key, 0) + allotment.outstanding
-        return totals
-
-
-def resolve_calendar(
-    contracts: Iterable[ContractTerms],
-    events: Iterable[AllotmentEvent],
-    cells: Iterable[PoolInput],
-    *,
-    picked_up: PickUps,
-    as_of: datetime,
-    today: date,
-) -> AllotmentCalendar:
-    """The whole pipeline: contracts → event applier → outstanding allotments → pool budget."""
-    allotments = resolve_allotment_nights(contracts, events, picked_up=picked_up, as_of=as_of, today=today)
-    return AllotmentCalendar(allotments, pool_budget(cells, allotments))

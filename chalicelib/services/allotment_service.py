@@ -18,14 +18,11 @@ from datetime import date, datetime, timedelta
 
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller, CountryScope
+from chalicelib.domain.allotment_pool import AllotmentCalendar, PoolInput, pool_budget, resolve_calendar
 from chalicelib.domain.allotment_records import ContractRecord, EventRecord, event_payload, validate_event
 from chalicelib.domain.allotment_withholding import WithholdingPlan, plan_withholding
 from chalicelib.domain.allotments import (
-    AllotmentCalendar,
     AllotmentEvent,
-    PoolInput,
-    pool_budget,
-    resolve_calendar,
 )
 from chalicelib.domain.catalog import PropertyRecord
 from chalicelib.domain.errors import InvalidInput, NotFound

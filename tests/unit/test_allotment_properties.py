@@ -18,18 +18,16 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib.domain.allotment_pool import PoolInput, pool_budget, resolve_calendar
 from chalicelib.domain.allotments import (
     AllotmentEvent,
     AllotmentEventKind,
     ContractMode,
     ContractStatus,
     ContractTerms,
-    PoolInput,
     ReleaseStep,
     Season,
-    pool_budget,
     resolve_allotment_nights,
-    resolve_calendar,
 )
 from tests.unit.calendar_strategies import PROPERTY, TODAY, night_ranges, weekday_sets
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from chalicelib.domain.allotment_pool import PoolInput, pool_budget
 from chalicelib.domain.allotments import (
     AllotmentEvent,
     AllotmentEventKind,
@@ -12,10 +13,8 @@ from chalicelib.domain.allotments import (
     ContractMode,
     ContractStatus,
     ContractTerms,
-    PoolInput,
     ReleaseStep,
     Season,
-    pool_budget,
     resolve_allotment_nights,
 )
 from chalicelib.domain.nights import NightRange

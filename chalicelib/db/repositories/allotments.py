@@ -126,36 +126,54 @@ class SqlAllotmentRepository:
 
     # --- contracts -----------------------------------------------------------------------------
 
-    def _contract_record(self, row: AgencyContract) -> ContractRecord:
-        seasons = self._session.scalars(
-            select(ContractSeason).where(ContractSeason.contract_id == row.id).order_by(ContractSeason.id)
-        )
-        steps = self._session.scalars(
-            select(ContractReleaseStep)
-            .where(ContractReleaseStep.contract_id == row.id)
-            .order_by(ContractReleaseStep.days_before.desc())
-        )
-        return ContractRecord(
-            id=row.id,
-            agency_id=row.agency_id,
-            property_id=row.property_id,
-            country_code=row.country_code,
-            name=row.name,
-            mode=row.mode,
-            status=row.status,
-            version=row.version,
-            currency=row.currency,
-            notes=row.notes,
-            seasons=tuple(
-                SeasonSpec(
-                    s.room_type_id, s.date_from, s.date_to, s.rooms, s.rate, mask_to_weekdays(s.weekdays), s.min_stay
+    def _contract_records(self, rows: Sequence[AgencyContract]) -> list[ContractRecord]:
+        """Contracts with their seasons and release steps: two queries whatever the number of contracts."""
+        ids = [row.id for row in rows]
+        seasons: dict[int, list[SeasonSpec]] = {contract_id: [] for contract_id in ids}
+        steps: dict[int, list[ReleaseStep]] = {contract_id: [] for contract_id in ids}
+        if ids:
+            for season in self._session.scalars(
+                select(ContractSeason).where(ContractSeason.contract_id.in_(ids)).order_by(ContractSeason.id)
+            ):
+                seasons[season.contract_id].append(
+                    SeasonSpec(
+                        season.room_type_id,
+                        season.date_from,
+                        season.date_to,
+                        season.rooms,
+                        season.rate,
+                        mask_to_weekdays(season.weekdays),
+                        season.min_stay,
+                    )
                 )
-                for s in seasons
-            ),
-            release_steps=tuple(ReleaseStep(step.days_before, step.rooms_kept) for step in steps),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
+            for step in self._session.scalars(
+                select(ContractReleaseStep)
+                .where(ContractReleaseStep.contract_id.in_(ids))
+                .order_by(ContractReleaseStep.days_before.desc())
+            ):
+                steps[step.contract_id].append(ReleaseStep(step.days_before, step.rooms_kept))
+        return [
+            ContractRecord(
+                id=row.id,
+                agency_id=row.agency_id,
+                property_id=row.property_id,
+                country_code=row.country_code,
+                name=row.name,
+                mode=row.mode,
+                status=row.status,
+                version=row.version,
+                currency=row.currency,
+                notes=row.notes,
+                seasons=tuple(seasons[row.id]),
+                release_steps=tuple(steps[row.id]),
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+            )
+            for row in rows
+        ]
+
+    def _contract_record(self, row: AgencyContract) -> ContractRecord:
+        return self._contract_records([row])[0]
 
     def contract_page(
         self, scope: CountryScope, filters: ContractFilters, *, offset: int, limit: int
@@ -169,7 +187,7 @@ class SqlAllotmentRepository:
             statement = statement.where(AgencyContract.status == filters.status)
         statement = statement.order_by(AgencyContract.id)
         rows, total = paginate(self._session, statement, offset=offset, limit=limit)
-        return [self._contract_record(row[0]) for row in rows], total
+        return self._contract_records([row[0] for row in rows]), total
 
     def get_contract(self, scope: CountryScope, contract_id: int, *, for_update: bool = False) -> ContractRecord | None:
         statement = _contract_query(scope).where(AgencyContract.id == contract_id)
@@ -182,7 +200,7 @@ class SqlAllotmentRepository:
         rows = self._session.scalars(
             select(AgencyContract).where(AgencyContract.property_id == property_id).order_by(AgencyContract.id)
         )
-        return [self._contract_record(row) for row in rows]
+        return self._contract_records(list(rows))
 
     def properties_with_contracts(self) -> list[int]:
         return list(
