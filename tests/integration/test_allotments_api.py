@@ -201,6 +201,11 @@ def test_events_amendments_and_the_end_of_a_contract_move_the_pool(identity: Ide
     api.ok("PATCH", path, {"notes": "renegotiated"})  # nothing changes: no new version
     assert [v["version"] for v in api.ok("GET", f"{path}/versions")] == [1, 2]
     assert blocked(hotel) == {1: 1, 2: 1, 3: 1}
+    code, answer = api.patch(path, {"release_steps": [{"days_before": 400, "rooms_kept": 0}]})
+    assert code == 422 and answer["error"]["details"][0]["field"] == "body.release_steps.0.days_before"
+    season = {"room_type_id": hotel.room_type_ids[0], "date_from": str(hotel.night(2)), "date_to": str(hotel.night(1))}
+    code, answer = api.patch(path, {"seasons": [{**season, "rooms": 1, "rate": "1.5"}]})
+    assert code == 422 and answer["error"]["details"][0]["field"] == "body.seasons.0.date_to"
 
     ended = api.ok("DELETE", path, status=200)
     assert (ended["status"], ended["version"]) == ("ended", 3)
