@@ -14,12 +14,14 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
 
 from chalicelib.api import (
+    agencies,
     alerts,
     audit,
     auth,
     booking_statuses,
     bookings,
     calendar,
+    contracts,
     dashboard,
     docs,
     health,
@@ -62,6 +64,8 @@ app.register_blueprint(properties.blueprint)
 app.register_blueprint(calendar.blueprint)
 app.register_blueprint(rate_plans.blueprint)
 app.register_blueprint(suppliers.blueprint)
+app.register_blueprint(agencies.blueprint)
+app.register_blueprint(contracts.blueprint)
 app.register_blueprint(settings.blueprint)
 app.register_blueprint(ota_accounts.blueprint)
 app.register_blueprint(ota_connections.blueprint)

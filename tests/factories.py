@@ -36,6 +36,8 @@ from sqlalchemy import select
 
 from chalicelib.config import get_settings
 from chalicelib.db.models import (
+    Agency,
+    AgencyContract,
     Property,
     RatePlan,
     RatePlanRule,
@@ -328,6 +330,31 @@ def _allocation_record(identity: Identity, country: str) -> int:
         return allocation.id
 
 
+def _agency_record(identity: Identity, country: str) -> int:
+    with unit_of_work() as uow:
+        agency = Agency(code=f"AG-{uuid.uuid4().hex[:10]}", name=f"Factory agency {country}", country_code=country)
+        uow.session.add(agency)
+        uow.session.flush()
+        return agency.id
+
+
+def _contract_record(identity: Identity, country: str) -> int:
+    agency_id = _agency_record(identity, country)
+    property_id = _property_record(identity, country)
+    with unit_of_work() as uow:
+        contract = AgencyContract(
+            agency_id=agency_id,
+            property_id=property_id,
+            country_code=country,
+            name="Factory contract",
+            mode="allotment",
+            currency=_TIMEZONES[country][1],
+        )
+        uow.session.add(contract)
+        uow.session.flush()
+        return contract.id
+
+
 def _ota_records() -> dict[str, RecordFactory]:
     from tests import ota_factories as ota
 
@@ -363,6 +390,8 @@ RECORD_FACTORIES: dict[str, RecordFactory] = {
     **_ota_records(),
     "booking": RecordFactory(table="booking_groups", create=_booking_record),
     "alert": RecordFactory(table="alerts", create=_alert_record),
+    "agency": RecordFactory(table="agencies", create=_agency_record),
+    "contract": RecordFactory(table="agency_contracts", create=_contract_record),
 }
 
 

@@ -29,6 +29,7 @@ UNIQUE_FIELDS: dict[str, tuple[str, str]] = {
     "uq_room_type_mappings_connection_room_type": ("body.room_type_id", "this room type is already mapped"),
     "uq_room_type_mappings_connection_ota_room": ("body.ota_room_id", "this OTA room is already mapped"),
     "uq_rate_plan_mappings_connection_rate_plan": ("body.rate_plan_id", "this rate plan is already mapped"),
+    "uq_agencies_code": ("body.code", "an agency with this code already exists"),
     "uq_idempotency_keys_user_key": ("header.Idempotency-Key", "this key is being used by another request"),
 }
 

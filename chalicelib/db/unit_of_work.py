@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from chalicelib.db.engine import session_factory
 from chalicelib.db.repositories.alerts import SqlAlertRepository
+from chalicelib.db.repositories.allotment_calendar import SqlAllotmentCalendar
+from chalicelib.db.repositories.allotments import SqlAllotmentRepository
 from chalicelib.db.repositories.audit import SqlAuditLogRepository, SqlAuditRepository
 from chalicelib.db.repositories.catalog_calendar import SqlCatalogCalendar
 from chalicelib.db.repositories.dashboard import SqlDashboardRepository
@@ -98,6 +100,14 @@ class SqlUnitOfWork:
     @cached_property
     def catalog_calendar(self) -> SqlCatalogCalendar:
         return SqlCatalogCalendar(self.session)
+
+    @cached_property
+    def allotments(self) -> SqlAllotmentRepository:
+        return SqlAllotmentRepository(self.session)
+
+    @cached_property
+    def allotment_calendar(self) -> SqlAllotmentCalendar:
+        return SqlAllotmentCalendar(self.session)
 
     # --- OTA and sync ---------------------------------------------------------------------------
 

@@ -50,6 +50,10 @@ class Permission(enum.IntFlag):
     AUDIT_READ = 1 << 25
     SETTINGS_WRITE = 1 << 26
     COUNTRY_SWITCH = 1 << 27
+    AGENCIES_READ = 1 << 28
+    AGENCIES_WRITE = 1 << 29
+    CONTRACTS_READ = 1 << 30
+    CONTRACTS_WRITE = 1 << 31
 
 
 NO_PERMISSIONS = Permission(0)
@@ -84,6 +88,10 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.AUDIT_READ: "Read the audit trail and the activity log",
     Permission.SETTINGS_WRITE: "Change global settings and reference data",
     Permission.COUNTRY_SWITCH: "See every country and switch between them",
+    Permission.AGENCIES_READ: "View travel agencies (B2B partners)",
+    Permission.AGENCIES_WRITE: "Create and edit travel agencies",
+    Permission.CONTRACTS_READ: "View agency contracts, allotment events and allotment calendars",
+    Permission.CONTRACTS_WRITE: "Create and amend agency contracts and post allotment events",
 }
 
 # Holding any of these bits makes an account an administrator: a second factor is required
@@ -190,12 +198,23 @@ PRESET_ROLES: tuple[PresetRole, ...] = (
         | _P.GUEST_DATA_VIEW
         | _P.USERS_READ
         | _P.AUDIT_READ
-        | _P.COUNTRY_SWITCH,
+        | _P.COUNTRY_SWITCH
+        | _P.AGENCIES_READ
+        | _P.AGENCIES_WRITE
+        | _P.CONTRACTS_READ
+        | _P.CONTRACTS_WRITE,
     ),
     PresetRole(
         "Reservations Staff",
         "Checks availability, takes and confirms bookings, resolves overbooking alerts in their country",
-        _READ_MOST | _P.BOOKINGS_READ | _P.BOOKINGS_CREATE | _P.BOOKINGS_MANAGE | _P.ALERTS_MANAGE | _P.GUEST_DATA_VIEW,
+        _READ_MOST
+        | _P.BOOKINGS_READ
+        | _P.BOOKINGS_CREATE
+        | _P.BOOKINGS_MANAGE
+        | _P.ALERTS_MANAGE
+        | _P.GUEST_DATA_VIEW
+        | _P.AGENCIES_READ
+        | _P.CONTRACTS_READ,
     ),
     PresetRole(
         "Finance",
@@ -206,7 +225,9 @@ PRESET_ROLES: tuple[PresetRole, ...] = (
         | _P.SUPPLIERS_READ
         | _P.BOOKINGS_READ
         | _P.BOOKINGS_EXPORT
-        | _P.FINANCE_VIEW,
+        | _P.FINANCE_VIEW
+        | _P.AGENCIES_READ
+        | _P.CONTRACTS_READ,
     ),
     PresetRole(
         "OTA Operator",

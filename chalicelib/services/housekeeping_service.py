@@ -19,6 +19,7 @@ from typing import Any
 from chalicelib.observability import logger
 from chalicelib.services import (
     alert_service,
+    allotment_service,
     ari_relay,
     booking_service,
     calendar_upkeep,
@@ -42,6 +43,8 @@ MINUTELY_TASKS: list[tuple[str, HousekeepingTask]] = [
 
 HOURLY_TASKS: list[tuple[str, HousekeepingTask]] = [
     ("extend_calendars", calendar_upkeep.extend_calendars),
+    # after extend_calendars: nights the horizon just added are withheld for their contracts too
+    ("apply_allotment_releases", allotment_service.apply_releases),
     ("purge_identity_data", identity_housekeeping.purge_expired),
     ("purge_idempotency_keys", booking_service.purge_idempotency_keys),
     ("purge_webhook_receipts", webhook_service.purge_receipts),

@@ -18,6 +18,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.alerts import AlertFilters, AlertRecord
 from chalicelib.domain.allocations import SupplierAllocation
+from chalicelib.domain.allotment_records import (
+    AgencyFilters,
+    AgencyRecord,
+    ContractFilters,
+    ContractRecord,
+    EventRecord,
+    SeasonSpec,
+)
+from chalicelib.domain.allotments import AllotmentEvent, ReleaseStep
 from chalicelib.domain.audit import ActivityFilters, ActivityRecord, AuditEntry, AuditFilters, AuditRecord
 from chalicelib.domain.catalog import (
     AllocationRecord,
@@ -218,6 +227,71 @@ class CatalogCalendar(Protocol):
     ) -> None: ...
 
 
+class AllotmentRepository(Protocol):
+    def agency_page(
+        self, scope: CountryScope, filters: AgencyFilters, *, offset: int, limit: int
+    ) -> tuple[list[AgencyRecord], int]: ...
+
+    def get_agency(self, scope: CountryScope, agency_id: int, *, for_update: bool = False) -> AgencyRecord | None: ...
+
+    def add_agency(self, fields: Mapping[str, Any]) -> AgencyRecord: ...
+
+    def update_agency(self, agency_id: int, changes: Mapping[str, Any]) -> AgencyRecord: ...
+
+    def delete_agency(self, agency_id: int) -> None: ...
+
+    def agency_has_contracts(self, agency_id: int) -> bool: ...
+
+    def contract_page(
+        self, scope: CountryScope, filters: ContractFilters, *, offset: int, limit: int
+    ) -> tuple[list[ContractRecord], int]: ...
+
+    def get_contract(
+        self, scope: CountryScope, contract_id: int, *, for_update: bool = False
+    ) -> ContractRecord | None: ...
+
+    def contracts_of_property(self, property_id: int) -> list[ContractRecord]: ...
+
+    def properties_with_contracts(self) -> list[int]: ...
+
+    def add_contract(self, fields: Mapping[str, Any]) -> ContractRecord: ...
+
+    def update_contract(self, contract_id: int, changes: Mapping[str, Any]) -> ContractRecord: ...
+
+    def replace_terms(
+        self, contract_id: int, seasons: Sequence[SeasonSpec] | None, steps: Sequence[ReleaseStep] | None
+    ) -> None: ...
+
+    def add_version(self, contract: ContractRecord, user_id: int | None) -> None: ...
+
+    def versions(self, contract_id: int) -> list[tuple[int, dict[str, Any]]]: ...
+
+    def add_event(self, event: AllotmentEvent, user_id: int | None) -> EventRecord: ...
+
+    def events_of(self, contract_ids: Iterable[int]) -> list[EventRecord]: ...
+
+    def night_states(self, contract_ids: Iterable[int]) -> dict[tuple[int, int, date], tuple[int, int]]:
+        """(picked up, withheld) per (contract, room type, night)."""
+
+    def save_withheld(self, withheld: Mapping[tuple[int, int, date], int]) -> None: ...
+
+
+class AllotmentCalendarPort(Protocol):
+    """The calendar cells allotments withhold rooms in; callers hold the room types' locks."""
+
+    def inventory_cells(
+        self, room_type_ids: Iterable[int], first_night: date, last_night: date
+    ) -> dict[tuple[int, date], InventoryCell]: ...
+
+    def write_counters(
+        self,
+        property_id: int,
+        before: Mapping[tuple[int, date], InventoryCell],
+        after: Mapping[tuple[int, date], InventoryCell],
+    ) -> None:
+        """Persist the changed counters with their ARI outbox rows."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: commits when its ``with`` block ends normally, rolls back on an exception."""
 
@@ -242,6 +316,13 @@ class UnitOfWork(Protocol):
 
     @property
     def catalog_calendar(self) -> CatalogCalendar: ...
+
+    # allotments
+    @property
+    def allotments(self) -> AllotmentRepository: ...
+
+    @property
+    def allotment_calendar(self) -> AllotmentCalendarPort: ...
 
     def after_commit(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` once the transaction has committed (never after a rollback)."""

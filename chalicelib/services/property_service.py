@@ -116,7 +116,8 @@ def get_property(caller: Caller, property_id: int, *, uow: UnitOfWorkFactory = u
         return find_property(work, caller, property_id)
 
 
-def _check_country(work: UnitOfWork, caller: Caller, code: str) -> str:
+def check_country(work: UnitOfWork, caller: Caller, code: str) -> str:
+    """The country code if it is active and in the caller's scope; InvalidInput naming ``country_code`` otherwise."""
     field = "country_code"
     country = work.properties.active_country(code)
     if country is None:
@@ -141,7 +142,7 @@ def create_property(caller: Caller, new: NewProperty, *, uow: UnitOfWorkFactory 
     validate_timezone(new.timezone)
     validate_currency(new.currency)
     with uow() as work:
-        new = dataclasses.replace(new, country_code=_check_country(work, caller, new.country_code))
+        new = dataclasses.replace(new, country_code=check_country(work, caller, new.country_code))
         _check_code_free(work, new.code)
         prop = work.properties.add(new, archived_at=utc_now() if new.status == "archived" else None)
         after = audit_snapshot(prop, PROPERTY_AUDIT_FIELDS)
@@ -175,7 +176,7 @@ def update_property(
                     details=[{"field": "currency", "message": "rate plans exist in " + prop.currency}],
                 )
         if "country_code" in changes:
-            changes["country_code"] = _check_country(work, caller, changes["country_code"])
+            changes["country_code"] = check_country(work, caller, changes["country_code"])
         if "code" in changes:
             _check_code_free(work, changes["code"], except_id=prop.id)
         if "status" in changes and changes["status"] != prop.status:

@@ -22,6 +22,7 @@ from typing import Any
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.settings import AppSettings, SettingChange
+from tests.unit.fakes_allotments import AllotmentStore, FakeAllotmentCalendar, FakeAllotmentRepository
 from tests.unit.fakes_catalog import (
     FakeCatalog,
     FakeCatalogCalendar,
@@ -57,6 +58,8 @@ class FakeStore:
     catalog: FakeCatalog = field(default_factory=FakeCatalog)
     # OTA and sync (tests/unit/fakes_ota.py)
     ota: OtaStore = field(default_factory=OtaStore)
+    # allotments (tests/unit/fakes_allotments.py)
+    allotments: AllotmentStore = field(default_factory=AllotmentStore)
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
@@ -105,6 +108,9 @@ class FakeUnitOfWork:
         self.rate_plans = FakeRatePlanRepository(store)
         self.suppliers = FakeSupplierRepository(store)
         self.catalog_calendar = FakeCatalogCalendar(store)
+        # allotments
+        self.allotments = FakeAllotmentRepository(store)
+        self.allotment_calendar = FakeAllotmentCalendar(store)
 
     def __enter__(self) -> FakeUnitOfWork:
         self._snapshot = {f.name: copy.deepcopy(getattr(self._store, f.name)) for f in fields(self._store)}

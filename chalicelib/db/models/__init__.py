@@ -1,6 +1,15 @@
 """ORM models, one module per area. Importing this package registers every table on Base.metadata."""
 
 from chalicelib.db.models.alert import Alert, OutboxMessage
+from chalicelib.db.models.allotment import (
+    Agency,
+    AgencyContract,
+    AllotmentEventRecord,
+    AllotmentNightState,
+    ContractReleaseStep,
+    ContractSeason,
+    ContractVersion,
+)
 from chalicelib.db.models.ari_push import AriAcknowledgedVersion, AriPushState
 from chalicelib.db.models.audit import ActivityLog, AuditLog
 from chalicelib.db.models.booking import (
@@ -34,7 +43,11 @@ from chalicelib.db.models.webhook import WebhookReceipt
 
 __all__ = [
     "ActivityLog",
+    "Agency",
+    "AgencyContract",
     "Alert",
+    "AllotmentEventRecord",
+    "AllotmentNightState",
     "AppSetting",
     "AriAcknowledgedVersion",
     "AriChangeRecord",
@@ -47,6 +60,9 @@ __all__ = [
     "BookingNight",
     "BookingStatus",
     "BookingStatusTransition",
+    "ContractReleaseStep",
+    "ContractSeason",
+    "ContractVersion",
     "Country",
     "Heartbeat",
     "IdempotencyKey",

@@ -29,7 +29,8 @@ from chalicelib.domain.catalog import (
 )
 
 
-def _like_pattern(text: str) -> str:
+def like_pattern(text: str) -> str:
+    """``text`` as an ILIKE pattern matching it anywhere, its own % _ and \\ taken literally."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
@@ -44,7 +45,7 @@ def _property_query(scope: CountryScope, filters: PropertyFilters) -> Select[Any
     if filters.city:
         statement = statement.where(func.lower(Property.city) == filters.city.strip().lower())
     if filters.search:
-        pattern = _like_pattern(filters.search.strip())
+        pattern = like_pattern(filters.search.strip())
         statement = statement.where(or_(Property.name.ilike(pattern), Property.code.ilike(pattern)))
     descending = filters.sort.startswith("-")
     name = filters.sort.lstrip("-")

@@ -1,0 +1,464 @@
+"""Agency contracts (seasons, release steps, versions), allotment events and the resolved allotment calendars."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.patching import PatchBody
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.schemas import RecordName, Rooms
+from chalicelib.domain.access import Caller
+from chalicelib.domain.allotment_records import ContractFilters, ContractRecord, EventRecord, SeasonSpec, event_payload
+from chalicelib.domain.allotments import (
+    AllotmentEvent,
+    AllotmentEventKind,
+    AllotmentNight,
+    ContractMode,
+    ContractStatus,
+    ReleaseStep,
+)
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, parse_weekdays
+from chalicelib.domain.permissions import Permission
+from chalicelib.services import allotment_service, contract_service
+from chalicelib.services.allotment_service import ResolvedAllotments
+from chalicelib.services.property_service import utc_now
+
+blueprint = ApiBlueprint(__name__, tag="contracts")
+
+
+class SeasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    room_type_id: int = Field(ge=1)
+    date_from: date = Field(description="first night (inclusive)")
+    date_to: date = Field(description="last night (inclusive)")
+    weekdays: list[str] | None = Field(default=None, max_length=7, description="mon ... sun; default every day")
+    rooms: Rooms = Field(description="rooms per night")
+    rate: Decimal = Field(description="contract rate per room and night, in the contract's currency")
+    min_stay: int = Field(default=1, ge=1, le=365)
+
+
+class SeasonOut(BaseModel):
+    room_type_id: int
+    date_from: date
+    date_to: date
+    weekdays: list[str]
+    rooms: int
+    rate: Decimal
+    min_stay: int
+
+
+class ReleaseStepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    days_before: int = Field(ge=0, description="days before the night (in the property's time zone), at most 365")
+    rooms_kept: Rooms = Field(description="unsold rooms the agency keeps from then on")
+
+
+class ContractOut(BaseModel):
+    id: int
+    agency_id: int
+    property_id: int
+    country_code: str
+    name: str
+    mode: ContractMode
+    status: ContractStatus
+    version: int
+    currency: str
+    notes: str
+    seasons: list[SeasonOut]
+    release_steps: list[ReleaseStepIn]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContractQuery(PageQuery):
+    agency_id: int | None = Field(default=None, ge=1)
+    property_id: int | None = Field(default=None, ge=1)
+    status: ContractStatus | None = None
+
+
+class ContractCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "agency_id": 1,
+                    "property_id": 1,
+                    "name": "Summer 2030 allotment",
+                    "mode": "allotment",
+                    "status": "active",
+                    "currency": "VND",
+                    "seasons": [
+                        {
+                            "room_type_id": 1,
+                            "date_from": "2030-06-01",
+                            "date_to": "2030-08-31",
+                            "rooms": 5,
+                            "rate": "1200000",
+                        }
+                    ],
+                    "release_steps": [{"days_before": 30, "rooms_kept": 2}, {"days_before": 7, "rooms_kept": 0}],
+                }
+            ]
+        },
+    )
+
+    agency_id: int = Field(ge=1)
+    property_id: int = Field(ge=1)
+    name: RecordName
+    mode: ContractMode = ContractMode.ALLOTMENT
+    status: ContractStatus = ContractStatus.DRAFT
+    currency: str = Field(min_length=3, max_length=3)
+    notes: str = Field(default="", max_length=5000)
+    seasons: list[SeasonIn] = Field(default_factory=list, max_length=200)
+    release_steps: list[ReleaseStepIn] = Field(default_factory=list, max_length=20)
+
+
+class ContractUpdate(PatchBody):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "active"}]})
+
+    name: RecordName | None = None
+    mode: ContractMode | None = None
+    status: ContractStatus | None = None
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    notes: str | None = Field(default=None, max_length=5000)
+    seasons: list[SeasonIn] | None = Field(default=None, max_length=200, description="replaces every season")
+    release_steps: list[ReleaseStepIn] | None = Field(default=None, max_length=20, description="replaces every step")
+
+
+class ContractVersionOut(BaseModel):
+    version: int
+    contract: dict[str, Any]
+
+
+class AllotmentEventIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "INCREASE_ALLOTMENT",
+                    "effective_at": "2030-05-01T00:00:00+07:00",
+                    "sequence": 1,
+                    "room_type_id": 1,
+                    "date_from": "2030-07-01",
+                    "date_to": "2030-07-31",
+                    "rooms": 2,
+                }
+            ]
+        },
+    )
+
+    kind: AllotmentEventKind
+    effective_at: datetime | None = Field(default=None, description="when it takes effect; default now")
+    sequence: int = Field(default=0, ge=0, description="orders events of the same effective time")
+    room_type_id: int | None = Field(default=None, ge=1, description="default every room type of the contract")
+    date_from: date | None = Field(default=None, description="first night (inclusive); default every night")
+    date_to: date | None = Field(default=None, description="last night (inclusive)")
+    weekdays: list[str] | None = Field(default=None, max_length=7)
+    rooms: int | None = Field(default=None, ge=1, le=100_000, description="RELEASE without rooms: every unsold room")
+    rate: Decimal | None = None
+
+
+class AllotmentEventOut(BaseModel):
+    id: int
+    contract_id: int
+    kind: AllotmentEventKind
+    effective_at: datetime
+    sequence: int
+    room_type_id: int | None
+    date_from: date | None
+    date_to: date | None
+    weekdays: list[str]
+    rooms: int | None
+    rate: Decimal | None
+    created_by_user_id: int | None
+    created_at: datetime
+
+
+class AllotmentCalendarQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date_from: date | None = Field(default=None, description="first night (inclusive); default today")
+    date_to: date | None = Field(default=None, description="last night (inclusive); at most 366 nights")
+
+
+class AllotmentNightOut(BaseModel):
+    contract_id: int
+    room_type_id: int
+    night: date
+    contracted: int
+    picked_up: int
+    remaining: int = Field(description="outstanding: contracted, not picked up, not released (withheld from OTAs)")
+    released: int = Field(description="unsold rooms given back (release steps, RELEASE events)")
+    rate: Decimal | None
+    min_stay: int
+    stop_sale: bool
+    release_date: date | None = Field(description="the local date the first release step applies")
+
+
+class PoolNightOut(BaseModel):
+    room_type_id: int
+    night: date
+    total: int
+    buffer: int
+    sold: int
+    held: int
+    blocked: int = Field(description="blocked by anything but allotments")
+    allotted: int = Field(description="outstanding allotments of every contract")
+    pool: int = Field(description="total - buffer - sold - held - blocked - allotted: what OTAs and direct may sell")
+
+
+class AllotmentCalendarOut(BaseModel):
+    property_id: int
+    today: date = Field(description="today in the property's time zone")
+    date_from: date
+    date_to: date
+    allotments: list[AllotmentNightOut]
+    pool: list[PoolNightOut]
+
+
+# --- conversions ---------------------------------------------------------------------------------
+
+
+def _weekdays(names: list[str] | None, field: str) -> frozenset[Any]:
+    return ALL_WEEKDAYS if names is None else parse_weekdays(names, field=field)
+
+
+def _seasons(seasons: list[SeasonIn]) -> list[SeasonSpec]:
+    return [
+        SeasonSpec(
+            season.room_type_id,
+            season.date_from,
+            season.date_to,
+            season.rooms,
+            season.rate,
+            _weekdays(season.weekdays, f"body.seasons.{index}.weekdays"),
+            season.min_stay,
+        )
+        for index, season in enumerate(seasons)
+    ]
+
+
+def _steps(steps: list[ReleaseStepIn]) -> list[ReleaseStep]:
+    return [ReleaseStep(step.days_before, step.rooms_kept) for step in steps]
+
+
+def contract_out(record: ContractRecord) -> ContractOut:
+    values = {
+        name: getattr(record, name) for name in ContractOut.model_fields if name not in ("seasons", "release_steps")
+    }
+    return ContractOut(
+        **values,
+        seasons=[SeasonOut(**spec.snapshot()) for spec in record.seasons],
+        release_steps=[ReleaseStepIn(days_before=s.days_before, rooms_kept=s.rooms_kept) for s in record.release_steps],
+    )
+
+
+def event_out(record: EventRecord) -> AllotmentEventOut:
+    event = record.event
+    return AllotmentEventOut(
+        id=record.id,
+        contract_id=record.contract_id,
+        kind=event.kind,
+        effective_at=event.effective_at,
+        sequence=event.sequence,
+        created_by_user_id=record.created_by_user_id,
+        created_at=record.created_at,
+        **event_payload(event),
+    )
+
+
+def _event(contract_id: int, body: AllotmentEventIn) -> AllotmentEvent:
+    nights = None
+    if (body.date_from is None) != (body.date_to is None):
+        missing = "date_to" if body.date_to is None else "date_from"
+        raise InvalidInput(
+            f"body.{missing}: give both date_from and date_to, or neither",
+            details=[{"field": f"body.{missing}", "message": "give both date_from and date_to, or neither"}],
+        )
+    if body.date_from is not None and body.date_to is not None:
+        nights = NightRange.through(
+            body.date_from, body.date_to, start_field="body.date_from", end_field="body.date_to"
+        )
+    return AllotmentEvent(
+        contract_id,
+        body.kind,
+        body.effective_at or utc_now(),
+        body.sequence,
+        room_type_id=body.room_type_id,
+        nights=nights,
+        weekdays=_weekdays(body.weekdays, "body.weekdays"),
+        rooms=body.rooms,
+        rate=body.rate,
+    )
+
+
+def calendar_out(resolved: ResolvedAllotments) -> AllotmentCalendarOut:
+    return AllotmentCalendarOut(
+        property_id=resolved.property_id,
+        today=resolved.today,
+        date_from=resolved.nights.first_night,
+        date_to=resolved.nights.last_night,
+        allotments=[_allotment_out(night) for night in resolved.calendar.allotments],
+        pool=[PoolNightOut(**night._asdict()) for night in resolved.calendar.pools],
+    )
+
+
+def _allotment_out(night: AllotmentNight) -> AllotmentNightOut:
+    values = night._asdict()
+    values["remaining"] = values.pop("outstanding")
+    return AllotmentNightOut(**values)
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+
+@blueprint.endpoint(
+    "/contracts",
+    summary="List agency contracts in your country scope",
+    query=ContractQuery,
+    response=Page[ContractOut],
+    permission=Permission.CONTRACTS_READ,
+)
+def list_contracts(caller: Caller, query: ContractQuery) -> Page[ContractOut]:
+    filters = ContractFilters(agency_id=query.agency_id, property_id=query.property_id, status=query.status)
+    records, total = contract_service.list_contracts(caller, filters, offset=query.offset, limit=query.page_size)
+    return Page.of([contract_out(record) for record in records], total, query)
+
+
+@blueprint.endpoint(
+    "/contracts",
+    "POST",
+    summary="Create a contract; an active one withholds its rooms from every other channel at once",
+    body=ContractCreate,
+    response=ContractOut,
+    status=201,
+    permission=Permission.CONTRACTS_WRITE,
+    error_statuses=(409, 422),
+)
+def create_contract(caller: Caller, body: ContractCreate) -> ContractOut:
+    fields = body.model_dump(exclude={"seasons", "release_steps"})
+    record = contract_service.create_contract(caller, fields, _seasons(body.seasons), _steps(body.release_steps))
+    return contract_out(record)
+
+
+@blueprint.endpoint(
+    "/contracts/{contract_id}",
+    summary="One contract with its seasons and release steps",
+    response=ContractOut,
+    permission=Permission.CONTRACTS_READ,
+    scoped_resource="contract",
+)
+def get_contract(caller: Caller, contract_id: int) -> ContractOut:
+    return contract_out(contract_service.get_contract(caller, contract_id))
+
+
+@blueprint.endpoint(
+    "/contracts/{contract_id}",
+    "PATCH",
+    summary="Change a contract: a new version, audited; the calendar follows in the same transaction",
+    body=ContractUpdate,
+    response=ContractOut,
+    permission=Permission.CONTRACTS_WRITE,
+    scoped_resource="contract",
+    error_statuses=(409, 422),
+)
+def update_contract(caller: Caller, contract_id: int, body: ContractUpdate) -> ContractOut:
+    changes = body.changes()
+    seasons = changes.pop("seasons", None)
+    steps = changes.pop("release_steps", None)
+    record = contract_service.update_contract(
+        caller,
+        contract_id,
+        changes,
+        None if seasons is None else _seasons(body.seasons or []),
+        None if steps is None else _steps(body.release_steps or []),
+    )
+    return contract_out(record)
+
+
+@blueprint.endpoint(
+    "/contracts/{contract_id}",
+    "DELETE",
+    summary="End a contract: its unsold rooms go back to the pool (history stays)",
+    response=ContractOut,
+    permission=Permission.CONTRACTS_WRITE,
+    scoped_resource="contract",
+)
+def end_contract(caller: Caller, contract_id: int) -> ContractOut:
+    return contract_out(contract_service.end_contract(caller, contract_id))
+
+
+@blueprint.endpoint(
+    "/contracts/{contract_id}/versions",
+    summary="Every version of a contract, oldest first",
+    response=list[ContractVersionOut],
+    permission=Permission.CONTRACTS_READ,
+    scoped_resource="contract",
+)
+def list_versions(caller: Caller, contract_id: int) -> list[ContractVersionOut]:
+    return [
+        ContractVersionOut(version=version, contract=snapshot)
+        for version, snapshot in contract_service.contract_versions(caller, contract_id)
+    ]
+
+
+@blueprint.endpoint(
+    "/contracts/{contract_id}/events",
+    summary="The contract's allotment events, in effective order",
+    response=list[AllotmentEventOut],
+    permission=Permission.CONTRACTS_READ,
+    scoped_resource="contract",
+)
+def list_events(caller: Caller, contract_id: int) -> list[AllotmentEventOut]:
+    return [event_out(record) for record in allotment_service.list_events(caller, contract_id)]
+
+
+@blueprint.endpoint(
+    "/contracts/{contract_id}/events",
+    "POST",
+    summary="Append an allotment event (append-only); the calendar follows in the same transaction",
+    body=AllotmentEventIn,
+    response=AllotmentEventOut,
+    status=201,
+    permission=Permission.CONTRACTS_WRITE,
+    scoped_resource="contract",
+    error_statuses=(409, 422),
+)
+def post_event(caller: Caller, contract_id: int, body: AllotmentEventIn) -> AllotmentEventOut:
+    return event_out(allotment_service.post_event(caller, _event(contract_id, body)))
+
+
+@blueprint.endpoint(
+    "/contracts/{contract_id}/allotments",
+    summary="The contract's resolved allotments per room type and night",
+    query=AllotmentCalendarQuery,
+    response=AllotmentCalendarOut,
+    permission=Permission.CONTRACTS_READ,
+    scoped_resource="contract",
+    error_statuses=(422,),
+)
+def contract_allotments(caller: Caller, contract_id: int, query: AllotmentCalendarQuery) -> AllotmentCalendarOut:
+    return calendar_out(allotment_service.contract_calendar(caller, contract_id, query.date_from, query.date_to))
+
+
+@blueprint.endpoint(
+    "/properties/{property_id}/allotments",
+    summary="Every contract's allotments of a property and the pool they leave, per room type and night",
+    query=AllotmentCalendarQuery,
+    response=AllotmentCalendarOut,
+    permission=Permission.CONTRACTS_READ,
+    scoped_resource="property",
+    error_statuses=(422,),
+)
+def property_allotments(caller: Caller, property_id: int, query: AllotmentCalendarQuery) -> AllotmentCalendarOut:
+    return calendar_out(allotment_service.property_calendar(caller, property_id, query.date_from, query.date_to))
