@@ -469,9 +469,7 @@ def measure_loop(
     property_id = next(item["id"] for item in properties if item["code"] == LOOP_PROPERTY)
     settle_started = time.monotonic()
     wait_until_settled(api, property_id)
-    print(
-        f"{mode:8s} settled (first full pushes done, queues empty) after {time.monotonic() - settle_started:.1f} s"
-    )
+    print(f"{mode:8s} settled (first full pushes done, queues empty) after {time.monotonic() - settle_started:.1f} s")
     first = date.today() + timedelta(days=first_offset)
     grid = api.get(
         f"/properties/{property_id}/calendar",

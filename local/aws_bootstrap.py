@@ -103,9 +103,7 @@ def bootstrap(*, signing_keys_file: Path | None = None) -> BootstrapResult:
         result.queue_urls[spec.dlq_name] = dlq_url
     result.topic_arn = clients.sns().create_topic(Name=ALERTS_TOPIC_NAME)["TopicArn"]
     result.kms_key_id = ensure_kms_key()
-    result.secret_arns[JWT_SIGNING_KEYS_SECRET_NAME], result.email_sender = ensure_identity_resources(
-        signing_keys_file
-    )
+    result.secret_arns[JWT_SIGNING_KEYS_SECRET_NAME], result.email_sender = ensure_identity_resources(signing_keys_file)
     return result
 
 

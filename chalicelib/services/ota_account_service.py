@@ -26,6 +26,7 @@ from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.ota_accounts import AccountStatus, base_url_problem, credential_problems
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_results import DiscoveredHotel, ErrorKind, SyncError
+from chalicelib.domain.views import view_from
 from chalicelib.ota.factory import DEFAULT_BASE_URLS
 from chalicelib.services import ota_access
 from chalicelib.services.audit_service import audit_snapshot, record_audit
@@ -56,23 +57,14 @@ class AccountRecord:
 
 def _record(account: OtaAccount, connections: int) -> AccountRecord:
     ota = OtaCode(account.ota_code)
-    return AccountRecord(
-        id=account.id,
+    return view_from(
+        AccountRecord,
+        account,
         ota=ota.value,
         ota_name=ota.display_name,
-        name=account.name,
-        country_code=account.country_code,
-        base_url=account.base_url,
         effective_base_url=ota_access.effective_base_url(ota, account.base_url),
         credentials_mask=dict(account.credentials_mask),
-        credentials_key_id=account.credentials_key_id,
-        status=account.status,
-        last_test_at=account.last_test_at,
-        last_test_ok=account.last_test_ok,
-        last_test_message=account.last_test_message,
         connection_count=connections,
-        created_at=account.created_at,
-        updated_at=account.updated_at,
     )
 
 

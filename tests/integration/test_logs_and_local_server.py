@@ -49,11 +49,7 @@ def test_a_failing_insert_logs_its_error_class_and_sqlstate_but_no_value(identit
         response = client.http.post("/failing-insert", headers={"Content-Type": "application/json"}, body=b"{}")
     text = logs()
     assert response.status_code == 500
-    assert (
-        "unhandled error" in text
-        and "sqlstate=23502" in text
-        and "table=users" in text
-    )
+    assert "unhandled error" in text and "sqlstate=23502" in text and "table=users" in text
     for marker in MARKERS:
         assert marker not in text, marker
         assert marker not in response.body.decode()

@@ -13,6 +13,7 @@ from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.audit import ActivityFilters, ActivityRecord, AuditEntry, AuditFilters, AuditRecord
+from chalicelib.domain.views import view_from
 
 
 def list_audit(
@@ -78,36 +79,16 @@ class SqlAuditRepository:
 
 
 def audit_record(row: AuditLog) -> AuditRecord:
-    return AuditRecord(
-        id=row.id,
-        occurred_at=row.occurred_at,
-        actor_user_id=row.actor_user_id,
-        actor_email=row.actor_email,
-        action=row.action,
-        entity_type=row.entity_type,
-        entity_id=row.entity_id,
-        country_code=row.country_code,
-        before=row.before,
-        after=row.after,
-        request_id=row.request_id,
-        client_ip=row.client_ip,
+    return view_from(
+        AuditRecord,
+        row,
     )
 
 
 def activity_record(row: ActivityLog) -> ActivityRecord:
-    return ActivityRecord(
-        id=row.id,
-        occurred_at=row.occurred_at,
-        user_id=row.user_id,
-        email=row.email,
-        country_code=row.country_code,
-        method=row.method,
-        path=row.path,
-        status_code=row.status_code,
-        request_id=row.request_id,
-        client_ip=row.client_ip,
-        user_agent=row.user_agent,
-        duration_ms=row.duration_ms,
+    return view_from(
+        ActivityRecord,
+        row,
     )
 
 

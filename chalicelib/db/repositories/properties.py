@@ -27,6 +27,7 @@ from chalicelib.domain.catalog import (
     PropertyRecord,
     RoomTypeRecord,
 )
+from chalicelib.domain.views import view_from
 
 
 def _like_pattern(text: str) -> str:
@@ -169,38 +170,17 @@ def count_rate_plans_of_property(session: Session, property_id: int) -> int:
 
 
 def property_record(prop: Property) -> PropertyRecord:
-    return PropertyRecord(
-        id=prop.id,
-        code=prop.code,
-        name=prop.name,
-        country_code=prop.country_code,
-        timezone=prop.timezone,
-        currency=prop.currency,
-        address=prop.address,
-        city=prop.city,
-        region=prop.region,
-        postal_code=prop.postal_code,
-        status=prop.status,
-        buffer_rooms=prop.buffer_rooms,
-        archived_at=prop.archived_at,
-        created_at=prop.created_at,
-        updated_at=prop.updated_at,
+    return view_from(
+        PropertyRecord,
+        prop,
     )
 
 
 def room_type_record(room_type: RoomType, currency: str) -> RoomTypeRecord:
-    return RoomTypeRecord(
-        id=room_type.id,
-        property_id=room_type.property_id,
-        code=room_type.code,
-        name=room_type.name,
-        total_rooms=room_type.total_rooms,
-        max_occupancy=room_type.max_occupancy,
+    return view_from(
+        RoomTypeRecord,
+        room_type,
         base_rate=amount_at_scale(room_type.base_rate, currency),
-        buffer_rooms=room_type.buffer_rooms,
-        is_active=room_type.is_active,
-        created_at=room_type.created_at,
-        updated_at=room_type.updated_at,
     )
 
 
