@@ -49,8 +49,6 @@ from chalicelib.domain.ota_reservation import (
 from chalicelib.domain.ota_results import (
     AckResult,
     DiscoveredHotel,
-    DiscoveredRatePlan,
-    DiscoveredRoom,
     Discovery,
     ErrorKind,
     PullResult,
@@ -65,7 +63,6 @@ from chalicelib.ota.errors import (
     InvalidField,
     MissingField,
     OtaAuthenticationFailed,
-    OtaError,
     OtaMalformedResponse,
     OtaRejected,
 )
@@ -156,20 +153,7 @@ class AgodaAdapter(BaseAdapter):
         _, root = self._call(body, operation=READ, credentials=credentials)
         reader = self.reader
         prop = reader.require(root, "property", at="result")
-        rooms = tuple(
-            DiscoveredRoom(
-                ota_room_id=reader.attr(room, "id", at="result/property/rooms/room"),
-                name=room.get("name", ""),
-                rate_plans=tuple(
-                    DiscoveredRatePlan(
-                        ota_rate_plan_id=reader.attr(plan, "id", at="result/property/rooms/room/rateplans/rateplan"),
-                        name=plan.get("name", ""),
-                    )
-                    for plan in reader.findall(room, "rateplans/rateplan")
-                ),
-            )
-            for room in reader.findall(prop, "rooms/room")
-        )
+        rooms = reader.discovered_rooms(prop, "rooms/room", "rateplans/rateplan", at="result/property")
         return DiscoveredHotel(ota_hotel_id=prop.get("id", hotel_id), name=prop.get("name", ""), rooms=rooms)
 
     def _test_connection(self, ota_hotel_id: str | None) -> str:
@@ -183,24 +167,9 @@ class AgodaAdapter(BaseAdapter):
 
     def _discover(self, ota_hotel_ids: tuple[str, ...]) -> Discovery:
         if not ota_hotel_ids:
-            error = SyncError(
-                ota=self.ota,
-                kind=ErrorKind.CONFIGURATION,
-                message="Agoda lists products per property: give the property id(s) to discover",
-                field="ota_hotel_ids",
-            )
-            return Discovery(ota=self.ota, errors=(error,))
+            return self._ids_required("Agoda lists products per property: give the property id(s) to discover")
         credentials = self._credentials()
-        hotels: list[DiscoveredHotel] = []
-        errors: list[SyncError] = []
-        for hotel_id in ota_hotel_ids:
-            try:
-                hotels.append(self._product(hotel_id, credentials))
-            except OtaAuthenticationFailed:
-                raise
-            except OtaError as exc:
-                errors.append(exc.to_sync_error())
-        return Discovery(ota=self.ota, hotels=tuple(hotels), errors=tuple(errors))
+        return self._discover_each(ota_hotel_ids, lambda hotel_id: self._product(hotel_id, credentials))
 
     # -- reservations ----------------------------------------------------------------------------------------
 
@@ -247,15 +216,12 @@ class AgodaAdapter(BaseAdapter):
             for booking_id in chunk:
                 element("booking", {"id": booking_id}, parent=prop)
             _, root = self._call(body, operation=READ, credentials=credentials)
-            for index, detail in enumerate(self.reader.findall(root, "bookings/booking")):
-                try:
-                    reservations.append(self._map_detail(detail, ota_hotel_id, index))
-                except (MissingField, InvalidField) as exc:
-                    errors.append(exc.to_sync_error())
+            details = self.reader.findall(root, "bookings/booking")
+            self._map_each(
+                details, lambda detail, index: self._map_detail(detail, ota_hotel_id, index), reservations, errors
+            )
         del credentials
-        return PullResult(
-            ota=self.ota, ota_hotel_id=ota_hotel_id, reservations=tuple(reservations), item_errors=tuple(errors)
-        )
+        return self._pulled(ota_hotel_id, reservations, errors)
 
     def _map_detail(self, detail: Element, ota_hotel_id: str, index: int) -> OtaReservation:
         reader = self.reader
@@ -353,15 +319,7 @@ class AgodaAdapter(BaseAdapter):
         for ack in acknowledgements:
             booking_id, _, last_action = ack.ack_token.partition("|")
             if not booking_id or not last_action:
-                errors.append(
-                    SyncError(
-                        ota=self.ota,
-                        kind=ErrorKind.INVALID_FIELD,
-                        message=f"cannot acknowledge Agoda booking {ack.reservation_id}: unknown ack token",
-                        field="ack_token",
-                        item_id=ack.reservation_id,
-                    )
-                )
+                errors.append(self._unknown_ack_token(ack, "acknowledge Agoda booking"))
                 continue
             items.append((booking_id, last_action))
         for start in range(0, len(items), MAX_DETAILS_PER_REQUEST):
@@ -371,18 +329,11 @@ class AgodaAdapter(BaseAdapter):
             prop = element("property", {"id": ota_hotel_id}, parent=criteria)
             for booking_id, last_action in chunk:
                 element("booking", {"id": booking_id, "last_action": last_action}, parent=prop)
-            try:
-                self._call(body, operation=ACK, credentials=credentials)
-            except OtaAuthenticationFailed:
-                raise
-            except OtaError as exc:
-                errors.append(exc.to_sync_error())
+            if not self._sent(partial(self._call, body, operation=ACK, credentials=credentials), errors):
                 continue
             acknowledged.extend(booking_id for booking_id, _ in chunk)
         del credentials
-        return AckResult(
-            ota=self.ota, ota_hotel_id=ota_hotel_id, acknowledged=tuple(acknowledged), errors=tuple(errors)
-        )
+        return self._acknowledged(ota_hotel_id, acknowledged, errors)
 
     # -- ARI ------------------------------------------------------------------------------------------------
 

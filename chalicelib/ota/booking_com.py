@@ -50,8 +50,6 @@ from chalicelib.domain.ota_reservation import Acknowledgement, OtaReservation
 from chalicelib.domain.ota_results import (
     AckResult,
     DiscoveredHotel,
-    DiscoveredRatePlan,
-    DiscoveredRoom,
     Discovery,
     ErrorKind,
     PullResult,
@@ -230,26 +228,13 @@ class BookingComAdapter(BaseAdapter):
 
     def _discover(self, ota_hotel_ids: tuple[str, ...]) -> Discovery:
         if not ota_hotel_ids:
-            error = SyncError(
-                ota=self.ota,
-                kind=ErrorKind.CONFIGURATION,
-                message="Booking.com cannot list the hotels of a machine account: give the hotel id(s) to discover",
-                field="ota_hotel_ids",
+            return self._ids_required(
+                "Booking.com cannot list the hotels of a machine account: give the hotel id(s) to discover"
             )
-            return Discovery(ota=self.ota, errors=(error,))
         credentials = self._credentials()
         headers = self._xml_headers(credentials)
         del credentials
-        hotels: list[DiscoveredHotel] = []
-        errors: list[SyncError] = []
-        for hotel_id in ota_hotel_ids:
-            try:
-                hotels.append(self._room_rates(hotel_id, headers))
-            except OtaAuthenticationFailed:
-                raise
-            except OtaError as exc:
-                errors.append(exc.to_sync_error())
-        return Discovery(ota=self.ota, hotels=tuple(hotels), errors=tuple(errors))
+        return self._discover_each(ota_hotel_ids, lambda hotel_id: self._room_rates(hotel_id, headers))
 
     def _room_rates(self, hotel_id: str, headers: dict[str, str]) -> DiscoveredHotel:
         request = element("request")
@@ -262,19 +247,9 @@ class BookingComAdapter(BaseAdapter):
                 error = plain.find(root, "error")
                 text = (error.text or "").strip() if error is not None else f"HTTP {reply.status}"
                 raise OtaRejected(self.ota, f"Booking.com refused roomrates for hotel {hotel_id}: {text}")
-            rooms = []
-            for room in plain.findall(root, "room"):
-                room_id = plain.attr(room, "id", at="roomrates/room")
-                rates = tuple(
-                    DiscoveredRatePlan(
-                        ota_rate_plan_id=plain.attr(rate, "id", at="roomrates/room/rates/rate"),
-                        name=rate.get("name", ""),
-                    )
-                    for rate in plain.findall(room, "rates/rate")
-                )
-                rooms.append(DiscoveredRoom(ota_room_id=room_id, name=room.get("name", ""), rate_plans=rates))
+            rooms = plain.discovered_rooms(root, "room", "rates/rate", at="roomrates")
             return DiscoveredHotel(
-                ota_hotel_id=root.get("hotel_id", hotel_id), name=root.get("hotel_name", ""), rooms=tuple(rooms)
+                ota_hotel_id=root.get("hotel_id", hotel_id), name=root.get("hotel_name", ""), rooms=rooms
             )
 
         return self.http.exchange(
@@ -346,15 +321,7 @@ class BookingComAdapter(BaseAdapter):
         for ack in acknowledgements:
             parts = ack.ack_token.split("|", 2)
             if len(parts) != 3 or parts[0] not in (_KIND_NEW, _KIND_MODIFY):
-                errors.append(
-                    SyncError(
-                        ota=self.ota,
-                        kind=InvalidField.kind,
-                        message=f"cannot acknowledge Booking.com reservation {ack.reservation_id}: unknown ack token",
-                        field="ack_token",
-                        item_id=ack.reservation_id,
-                    )
-                )
+                errors.append(self._unknown_ack_token(ack, "acknowledge Booking.com reservation"))
                 continue
             by_kind.setdefault(parts[0], []).append((parts[1], parts[2]))
         credentials = self._credentials()
@@ -365,25 +332,20 @@ class BookingComAdapter(BaseAdapter):
             body = build_acknowledgement(kind == _KIND_NEW, items)
             path = PATH_RESERVATIONS if kind == _KIND_NEW else PATH_MODIFICATIONS
             root_name = "OTA_HotelResNotifRS" if kind == _KIND_NEW else "OTA_HotelResModifyNotifRS"
-            try:
-                self.http.exchange(
-                    "POST",
-                    path,
-                    operation=ACK,
-                    budget_key=ota_hotel_id,
-                    parse=partial(self._document, roots={root_name}),
-                    content=body,
-                    headers=headers,
-                )
-            except OtaAuthenticationFailed:
-                raise
-            except OtaError as exc:
-                errors.append(exc.to_sync_error())
+            send = partial(
+                self.http.exchange,
+                "POST",
+                path,
+                operation=ACK,
+                budget_key=ota_hotel_id,
+                parse=partial(self._document, roots={root_name}),
+                content=body,
+                headers=headers,
+            )
+            if not self._sent(send, errors):
                 continue
             acknowledged.extend(reservation_id for reservation_id, _ in items)
-        return AckResult(
-            ota=self.ota, ota_hotel_id=ota_hotel_id, acknowledged=tuple(acknowledged), errors=tuple(errors)
-        )
+        return self._acknowledged(ota_hotel_id, acknowledged, errors)
 
     # -- ARI ------------------------------------------------------------------------------------------------
 

@@ -50,10 +50,7 @@ from chalicelib.domain.ota_reservation import (
 from chalicelib.domain.ota_results import (
     AckResult,
     DiscoveredHotel,
-    DiscoveredRatePlan,
-    DiscoveredRoom,
     Discovery,
-    ErrorKind,
     PullResult,
     PushWarning,
     SyncError,
@@ -64,7 +61,6 @@ from chalicelib.ota.booking_com import require_rate_plan
 from chalicelib.ota.budget import ACK, POLL, PUSH, READ
 from chalicelib.ota.errors import (
     InvalidField,
-    MissingField,
     OtaAuthenticationFailed,
     OtaConfigurationError,
     OtaError,
@@ -199,20 +195,7 @@ class ExpediaAdapter(BaseAdapter):
         reader = XmlReader(self.ota, NS_PAR)
         product_list = reader.require(root, "ProductList", at="ProductAvailRateRetrievalRS")
         hotel = reader.require(product_list, "Hotel", at="ProductList")
-        rooms = tuple(
-            DiscoveredRoom(
-                ota_room_id=reader.attr(room, "id", at="ProductList/RoomType"),
-                name=room.get("name", ""),
-                rate_plans=tuple(
-                    DiscoveredRatePlan(
-                        ota_rate_plan_id=reader.attr(plan, "id", at="ProductList/RoomType/RatePlan"),
-                        name=plan.get("name", ""),
-                    )
-                    for plan in reader.findall(room, "RatePlan")
-                ),
-            )
-            for room in reader.findall(product_list, "RoomType")
-        )
+        rooms = reader.discovered_rooms(product_list, "RoomType", "RatePlan", at="ProductList")
         return DiscoveredHotel(ota_hotel_id=hotel.get("id", hotel_id), name=hotel.get("name", ""), rooms=rooms)
 
     def _test_connection(self, ota_hotel_id: str | None) -> str:
@@ -241,23 +224,8 @@ class ExpediaAdapter(BaseAdapter):
 
     def _discover(self, ota_hotel_ids: tuple[str, ...]) -> Discovery:
         if not ota_hotel_ids:
-            error = SyncError(
-                ota=self.ota,
-                kind=ErrorKind.CONFIGURATION,
-                message="Expedia lists products per hotel: give the hotel id(s) to discover",
-                field="ota_hotel_ids",
-            )
-            return Discovery(ota=self.ota, errors=(error,))
-        hotels: list[DiscoveredHotel] = []
-        errors: list[SyncError] = []
-        for hotel_id in ota_hotel_ids:
-            try:
-                hotels.append(self._product_list(hotel_id))
-            except OtaAuthenticationFailed:
-                raise
-            except OtaError as exc:
-                errors.append(exc.to_sync_error())
-        return Discovery(ota=self.ota, hotels=tuple(hotels), errors=tuple(errors))
+            return self._ids_required("Expedia lists products per hotel: give the hotel id(s) to discover")
+        return self._discover_each(ota_hotel_ids, self._product_list)
 
     # -- reservations ----------------------------------------------------------------------------------------
 
@@ -279,14 +247,14 @@ class ExpediaAdapter(BaseAdapter):
         reader = XmlReader(self.ota, NS_BR)
         reservations: list[OtaReservation] = []
         errors: list[SyncError] = []
-        for index, booking in enumerate(reader.findall(root, "Bookings/Booking")):
-            try:
-                reservations.append(self._map_booking(reader, booking, ota_hotel_id, index))
-            except (MissingField, InvalidField) as exc:
-                errors.append(exc.to_sync_error())
-        return PullResult(
-            ota=self.ota, ota_hotel_id=ota_hotel_id, reservations=tuple(reservations), item_errors=tuple(errors)
+        bookings = reader.findall(root, "Bookings/Booking")
+        self._map_each(
+            bookings,
+            lambda booking, index: self._map_booking(reader, booking, ota_hotel_id, index),
+            reservations,
+            errors,
         )
+        return self._pulled(ota_hotel_id, reservations, errors)
 
     def _map_booking(self, reader: XmlReader, booking: Element, ota_hotel_id: str, index: int) -> OtaReservation:
         at = f"Bookings/Booking[{index + 1}]"
@@ -389,15 +357,7 @@ class ExpediaAdapter(BaseAdapter):
         for ack in acknowledgements:
             booking_id, _, booking_type = ack.ack_token.partition("|")
             if not booking_id.isdigit() or booking_type not in _ACTIONS:
-                errors.append(
-                    SyncError(
-                        ota=self.ota,
-                        kind=ErrorKind.INVALID_FIELD,
-                        message=f"cannot confirm Expedia booking {ack.reservation_id}: unknown ack token",
-                        field="ack_token",
-                        item_id=ack.reservation_id,
-                    )
-                )
+                errors.append(self._unknown_ack_token(ack, "confirm Expedia booking"))
                 continue
             valid.append((booking_id, booking_type, (ack.confirmation_number or f"PTX-{booking_id}")[:50]))
         confirm_time = self.options.now().astimezone(UTC).replace(microsecond=0).isoformat()
@@ -436,9 +396,7 @@ class ExpediaAdapter(BaseAdapter):
             finally:
                 del request
             acknowledged.extend(booking_id for booking_id, _, _ in chunk)
-        return AckResult(
-            ota=self.ota, ota_hotel_id=ota_hotel_id, acknowledged=tuple(acknowledged), errors=tuple(errors)
-        )
+        return self._acknowledged(ota_hotel_id, acknowledged, errors)
 
     # -- ARI ---------------------------------------------------------------------------------------------------
 

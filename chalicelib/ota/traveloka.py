@@ -71,7 +71,6 @@ from chalicelib.ota.errors import (
     InvalidField,
     MissingField,
     OtaAuthenticationFailed,
-    OtaError,
     OtaMalformedResponse,
     OtaRejected,
 )
@@ -188,16 +187,7 @@ class TravelokaAdapter(BaseAdapter):
                 token = payload.get("next_page_token")
                 if not token:
                     break
-        hotels: list[DiscoveredHotel] = []
-        errors: list[SyncError] = []
-        for hotel_id in ids:
-            try:
-                hotels.append(self._rooms(hotel_id, credentials))
-            except OtaAuthenticationFailed:
-                raise
-            except OtaError as exc:
-                errors.append(exc.to_sync_error())
-        return Discovery(ota=self.ota, hotels=tuple(hotels), errors=tuple(errors))
+        return self._discover_each(ids, lambda hotel_id: self._rooms(hotel_id, credentials))
 
     # -- reservations --------------------------------------------------------------------------------------------
 
@@ -215,18 +205,17 @@ class TravelokaAdapter(BaseAdapter):
             revisions = payload.get("revisions")
             if not isinstance(revisions, list):
                 raise MissingField(self.ota, "Traveloka sent a booking feed without revisions", field="revisions")
-            for index, revision in enumerate(revisions):
-                try:
-                    reservations.append(self._map_revision(revision, ota_hotel_id, index))
-                except (MissingField, InvalidField) as exc:
-                    errors.append(exc.to_sync_error())
+            self._map_each(
+                revisions,
+                lambda revision, index: self._map_revision(revision, ota_hotel_id, index),
+                reservations,
+                errors,
+            )
             token = payload.get("next_page_token")
             if not token:
                 break
         del credentials
-        return PullResult(
-            ota=self.ota, ota_hotel_id=ota_hotel_id, reservations=tuple(reservations), item_errors=tuple(errors)
-        )
+        return self._pulled(ota_hotel_id, reservations, errors)
 
     def _map_revision(self, revision: Any, ota_hotel_id: str, index: int) -> OtaReservation:
         at = f"revisions[{index}]"
@@ -319,15 +308,7 @@ class TravelokaAdapter(BaseAdapter):
         by_revision: dict[int, str] = {}
         for ack in acknowledgements:
             if not ack.ack_token.isdigit():
-                errors.append(
-                    SyncError(
-                        ota=self.ota,
-                        kind=ErrorKind.INVALID_FIELD,
-                        message=f"cannot acknowledge Traveloka booking {ack.reservation_id}: unknown ack token",
-                        field="ack_token",
-                        item_id=ack.reservation_id,
-                    )
-                )
+                errors.append(self._unknown_ack_token(ack, "acknowledge Traveloka booking"))
                 continue
             revision_ids.append(int(ack.ack_token))
             by_revision[int(ack.ack_token)] = ack.reservation_id
