@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, or_, se
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from chalicelib.db.filtering import containing
 from chalicelib.db.models import (
     BookingEvent,
     BookingGroup,
@@ -343,7 +344,7 @@ def _filtered(scope: CountryScope, filters: BookingFilters) -> Any:
             exists().where(BookingLine.group_id == BookingGroup.id, BookingLine.room_type_id == filters.room_type_id)
         )
     if filters.guest:
-        pattern = "%" + filters.guest.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = containing(filters.guest)
         conditions.append(
             or_(
                 BookingGroup.guest_name.ilike(pattern),

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from chalicelib.db.filtering import containing
 from chalicelib.db.locks import lock_room_types
 from chalicelib.db.models import Country, Property, RatePlan, RatePlanRule, RoomType
 from chalicelib.db.pagination import paginate
@@ -30,10 +31,6 @@ from chalicelib.domain.catalog import (
 from chalicelib.domain.views import view_from
 
 
-def _like_pattern(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _property_query(scope: CountryScope, filters: PropertyFilters) -> Select[Any]:
     statement = scoped(select(Property), Property.country_code, scope)
     if filters.country_code is not None:
@@ -45,7 +42,7 @@ def _property_query(scope: CountryScope, filters: PropertyFilters) -> Select[Any
     if filters.city:
         statement = statement.where(func.lower(Property.city) == filters.city.strip().lower())
     if filters.search:
-        pattern = _like_pattern(filters.search.strip())
+        pattern = containing(filters.search.strip())
         statement = statement.where(or_(Property.name.ilike(pattern), Property.code.ilike(pattern)))
     descending = filters.sort.startswith("-")
     name = filters.sort.lstrip("-")

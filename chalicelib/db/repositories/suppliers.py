@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from chalicelib.db.filtering import containing
 from chalicelib.db.models import Property, RoomType, Supplier
 from chalicelib.db.models import SupplierAllocation as AllocationRow
 from chalicelib.db.pagination import paginate
@@ -57,7 +58,7 @@ def _supplier_query(scope: CountryScope, filters: SupplierFilters) -> Select[Any
     if filters.is_active is not None:
         statement = statement.where(Supplier.is_active.is_(filters.is_active))
     if filters.search:
-        pattern = "%" + filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = containing(filters.search)
         statement = statement.where(
             or_(Supplier.name.ilike(pattern), Supplier.contact_name.ilike(pattern), Supplier.email.ilike(pattern))
         )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import Integer, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from chalicelib.db.filtering import where_equal
 from chalicelib.db.models import OtaAccount, OtaConnection, Property, SyncRun
 from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
@@ -102,12 +103,12 @@ def property_runs(
         .join(OtaAccount, OtaAccount.id == OtaConnection.ota_account_id)
         .where(SyncRun.property_id == property_id)
     )
-    if filters.connection_id is not None:
-        statement = statement.where(SyncRun.connection_id == filters.connection_id)
-    if filters.kind:
-        statement = statement.where(SyncRun.kind == filters.kind)
-    if filters.status:
-        statement = statement.where(SyncRun.status == filters.status)
+    statement = where_equal(
+        statement,
+        (SyncRun.connection_id, filters.connection_id),
+        (SyncRun.kind, filters.kind),
+        (SyncRun.status, filters.status),
+    )
     rows, total = paginate(
         session, statement.order_by(SyncRun.started_at.desc(), SyncRun.id.desc()), offset=offset, limit=limit
     )
