@@ -244,41 +244,14 @@ class AgodaAdapter(BaseAdapter):
         )
         arrival = reader.date_attr(detail, "arrival", at=at, item_id=booking_id)
         departure = reader.date_attr(detail, "departure", at=at, item_id=booking_id)
-        if departure <= arrival:
-            raise InvalidField(
-                self.ota,
-                f"Agoda sent booking {booking_id} departing {departure} before arriving {arrival}",
-                field=f"{at}/@departure",
-                item_id=booking_id,
-            )
+        self._check_stay(booking_id, arrival, departure, f"{at}/@departure")
         room_id = reader.attr(detail, "room_id", at=at, item_id=booking_id)
         rate_plan_id = detail.get("rateplan_id") or None
         adults = reader.int_attr(detail, "adults", at=at, item_id=booking_id)
         children = reader.int_attr(detail, "children", at=at, item_id=booking_id, default=0)
         room_count = reader.int_attr(detail, "room_count", at=at, item_id=booking_id, default=1)
-        customer = reader.require(detail, "customer", at=at, item_id=booking_id)
-        guest = OtaGuest(
-            first_name=customer.get("first_name", "").strip(),
-            last_name=reader.attr(customer, "last_name", at=f"{at}/customer", item_id=booking_id),
-            email=customer.get("email") or None,
-            phone=customer.get("phone") or None,
-        )
-        prices = reader.require(detail, "prices", at=at, item_id=booking_id)
-        currency = reader.attr(prices, "currency", at=f"{at}/prices", item_id=booking_id)
-        nightly = tuple(
-            NightlyRate(
-                night=reader.date_attr(price, "date", at=f"{at}/prices/price", item_id=booking_id),
-                amount=reader.decimal_attr(price, "sell_inclusive_amt", at=f"{at}/prices/price", item_id=booking_id),
-            )
-            for price in reader.findall(prices, "price")
-            if price.get("type", "Room") == "Room"
-        )
-        total_raw = prices.get("sell_inclusive_amt")
-        total: Decimal | None
-        if total_raw:
-            total = reader.parse_decimal(total_raw, at=f"{at}/prices", name="sell_inclusive_amt", item_id=booking_id)
-        else:
-            total = sum((rate.amount for rate in nightly), Decimal("0")) if nightly else None
+        guest = self._customer(detail, at, booking_id)
+        nightly, total, currency = self._prices(detail, at, booking_id)
         return OtaReservation(
             ota=self.ota,
             ota_hotel_id=detail.get("property_id", ota_hotel_id),
@@ -309,6 +282,34 @@ class AgodaAdapter(BaseAdapter):
             ota_status=status,
             ack_token=f"{booking_id}|{last_action_raw}",
         )
+
+    def _customer(self, detail: Element, at: str, booking_id: str) -> OtaGuest:
+        customer = self.reader.require(detail, "customer", at=at, item_id=booking_id)
+        return OtaGuest(
+            first_name=customer.get("first_name", "").strip(),
+            last_name=self.reader.attr(customer, "last_name", at=f"{at}/customer", item_id=booking_id),
+            email=customer.get("email") or None,
+            phone=customer.get("phone") or None,
+        )
+
+    def _prices(self, detail: Element, at: str, booking_id: str) -> tuple[tuple[NightlyRate, ...], Decimal | None, str]:
+        """The booking's nightly room rates, its total (the sum of the nights when Agoda gives none) and currency."""
+        reader = self.reader
+        prices = reader.require(detail, "prices", at=at, item_id=booking_id)
+        currency = reader.attr(prices, "currency", at=f"{at}/prices", item_id=booking_id)
+        nightly = tuple(
+            NightlyRate(
+                night=reader.date_attr(price, "date", at=f"{at}/prices/price", item_id=booking_id),
+                amount=reader.decimal_attr(price, "sell_inclusive_amt", at=f"{at}/prices/price", item_id=booking_id),
+            )
+            for price in reader.findall(prices, "price")
+            if price.get("type", "Room") == "Room"
+        )
+        total_raw = prices.get("sell_inclusive_amt")
+        if total_raw:
+            total = reader.parse_decimal(total_raw, at=f"{at}/prices", name="sell_inclusive_amt", item_id=booking_id)
+            return nightly, total, currency
+        return nightly, sum((rate.amount for rate in nightly), Decimal("0")) if nightly else None, currency
 
     def _acknowledge(self, ota_hotel_id: str, acknowledgements: tuple[Acknowledgement, ...]) -> AckResult:
         # Our assumption (module docstring): a GetBookingDetail carrying acknowledge="1".

@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import ClassVar, Protocol, TypeVar, runtime_checkable
 
@@ -242,6 +242,16 @@ class BaseAdapter:
             field="ack_token",
             item_id=ack.reservation_id,
         )
+
+    def _check_stay(self, booking_id: str, arrival: date, departure: date, field: str) -> None:
+        """InvalidField (naming the departure) for a stay that does not end after it starts."""
+        if departure <= arrival:
+            raise InvalidField(
+                self.ota,
+                f"{self.name} sent booking {booking_id} departing {departure} before arriving {arrival}",
+                field=field,
+                item_id=booking_id,
+            )
 
     def _acknowledged(self, ota_hotel_id: str, acknowledged: list[str], errors: list[SyncError]) -> AckResult:
         return AckResult(

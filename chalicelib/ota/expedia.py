@@ -30,6 +30,7 @@ own bookings; the sync engine must not push an Expedia booking's decrement back 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC
 from decimal import Decimal
 from functools import partial
@@ -271,47 +272,8 @@ class ExpediaAdapter(BaseAdapter):
         created = reader.datetime_attr(booking, "createDateTime", at=at, item_id=booking_id)
         source = reader.attr(booking, "source", at=at, item_id=booking_id)
         stay = reader.require(booking, "RoomStay", at=at, item_id=booking_id)
-        stay_at = f"{at}/RoomStay"
-        room_id = reader.attr(stay, "roomTypeID", at=stay_at, item_id=booking_id)
-        rate_plan_id = reader.attr(stay, "ratePlanID", at=stay_at, item_id=booking_id)
-        dates = reader.require(stay, "StayDate", at=stay_at, item_id=booking_id)
-        arrival = reader.date_attr(dates, "arrival", at=f"{stay_at}/StayDate", item_id=booking_id)
-        departure = reader.date_attr(dates, "departure", at=f"{stay_at}/StayDate", item_id=booking_id)
-        if departure <= arrival:
-            raise InvalidField(
-                self.ota,
-                f"Expedia sent booking {booking_id} departing {departure} before arriving {arrival}",
-                field=f"{stay_at}/StayDate/@departure",
-                item_id=booking_id,
-            )
-        guests = reader.require(stay, "GuestCount", at=stay_at, item_id=booking_id)
-        adults = reader.int_attr(guests, "adult", at=f"{stay_at}/GuestCount", item_id=booking_id)
-        children = reader.int_attr(guests, "child", at=f"{stay_at}/GuestCount", item_id=booking_id, default=0)
-        children = max(children, len(reader.findall(guests, "Child")))
-        per_day = reader.require(stay, "PerDayRates", at=stay_at, item_id=booking_id)
-        currency = per_day.get("currency")
-        nightly = tuple(
-            NightlyRate(
-                night=reader.date_attr(rate, "stayDate", at=f"{stay_at}/PerDayRates/PerDayRate", item_id=booking_id),
-                amount=reader.decimal_attr(
-                    rate, "baseRate", at=f"{stay_at}/PerDayRates/PerDayRate", item_id=booking_id
-                ),
-            )
-            for rate in reader.findall(per_day, "PerDayRate")
-        )
-        total = reader.require(stay, "Total", at=stay_at, item_id=booking_id)
-        total_amount = reader.decimal_attr(total, "amountAfterTaxes", at=f"{stay_at}/Total", item_id=booking_id)
-        currency = total.get("currency") or currency
-        primary = reader.require(booking, "PrimaryGuest", at=at, item_id=booking_id)
-        name = reader.require(primary, "Name", at=f"{at}/PrimaryGuest", item_id=booking_id)
-        phone = reader.find(primary, "Phone")
-        email = reader.find(primary, "Email")
-        guest = OtaGuest(
-            first_name=reader.attr(name, "givenName", at=f"{at}/PrimaryGuest/Name", item_id=booking_id),
-            last_name=reader.attr(name, "surname", at=f"{at}/PrimaryGuest/Name", item_id=booking_id),
-            email=(email.text or "").strip() or None if email is not None else None,
-            phone=_phone(phone),
-        )
+        room, total_amount, currency = self._room_stay(reader, stay, f"{at}/RoomStay", booking_id)
+        guest = self._primary_guest(reader, booking, at, booking_id)
         confirmation_numbers = {"expedia": booking_id}
         if booking.get("confirmNumber"):
             confirmation_numbers["hotel"] = booking.get("confirmNumber", "")
@@ -330,23 +292,59 @@ class ExpediaAdapter(BaseAdapter):
             modified_at=created,
             source=source,
             guest=guest,
-            rooms=(
-                OtaRoomStay(
-                    ota_room_id=room_id,
-                    ota_rate_plan_id=rate_plan_id,
-                    check_in=arrival,
-                    check_out=departure,
-                    adults=adults,
-                    children=children,
-                    nightly_rates=nightly,
-                    guest_name=guest.full_name,
-                ),
-            ),
+            rooms=(replace(room, guest_name=guest.full_name),),
             total_amount=total_amount,
             currency=currency,
             confirmation_numbers=confirmation_numbers,
             ota_status=booking.get("status", ""),
             ack_token=f"{booking_id}|{booking_type}",
+        )
+
+    def _room_stay(
+        self, reader: XmlReader, stay: Element, stay_at: str, booking_id: str
+    ) -> tuple[OtaRoomStay, Decimal, str | None]:
+        """The booking's ``RoomStay`` (without the guest's name), its total and currency."""
+        room_id = reader.attr(stay, "roomTypeID", at=stay_at, item_id=booking_id)
+        rate_plan_id = reader.attr(stay, "ratePlanID", at=stay_at, item_id=booking_id)
+        dates = reader.require(stay, "StayDate", at=stay_at, item_id=booking_id)
+        arrival = reader.date_attr(dates, "arrival", at=f"{stay_at}/StayDate", item_id=booking_id)
+        departure = reader.date_attr(dates, "departure", at=f"{stay_at}/StayDate", item_id=booking_id)
+        self._check_stay(booking_id, arrival, departure, f"{stay_at}/StayDate/@departure")
+        guests = reader.require(stay, "GuestCount", at=stay_at, item_id=booking_id)
+        adults = reader.int_attr(guests, "adult", at=f"{stay_at}/GuestCount", item_id=booking_id)
+        children = reader.int_attr(guests, "child", at=f"{stay_at}/GuestCount", item_id=booking_id, default=0)
+        children = max(children, len(reader.findall(guests, "Child")))
+        per_day = reader.require(stay, "PerDayRates", at=stay_at, item_id=booking_id)
+        rate_at = f"{stay_at}/PerDayRates/PerDayRate"
+        nightly = tuple(
+            NightlyRate(
+                night=reader.date_attr(rate, "stayDate", at=rate_at, item_id=booking_id),
+                amount=reader.decimal_attr(rate, "baseRate", at=rate_at, item_id=booking_id),
+            )
+            for rate in reader.findall(per_day, "PerDayRate")
+        )
+        total = reader.require(stay, "Total", at=stay_at, item_id=booking_id)
+        total_amount = reader.decimal_attr(total, "amountAfterTaxes", at=f"{stay_at}/Total", item_id=booking_id)
+        room = OtaRoomStay(
+            ota_room_id=room_id,
+            ota_rate_plan_id=rate_plan_id,
+            check_in=arrival,
+            check_out=departure,
+            adults=adults,
+            children=children,
+            nightly_rates=nightly,
+        )
+        return room, total_amount, total.get("currency") or per_day.get("currency")
+
+    def _primary_guest(self, reader: XmlReader, booking: Element, at: str, booking_id: str) -> OtaGuest:
+        primary = reader.require(booking, "PrimaryGuest", at=at, item_id=booking_id)
+        name = reader.require(primary, "Name", at=f"{at}/PrimaryGuest", item_id=booking_id)
+        email = reader.find(primary, "Email")
+        return OtaGuest(
+            first_name=reader.attr(name, "givenName", at=f"{at}/PrimaryGuest/Name", item_id=booking_id),
+            last_name=reader.attr(name, "surname", at=f"{at}/PrimaryGuest/Name", item_id=booking_id),
+            email=(email.text or "").strip() or None if email is not None else None,
+            phone=_phone(reader.find(primary, "Phone")),
         )
 
     def _acknowledge(self, ota_hotel_id: str, acknowledgements: tuple[Acknowledgement, ...]) -> AckResult:

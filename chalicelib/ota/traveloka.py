@@ -243,36 +243,7 @@ class TravelokaAdapter(BaseAdapter):
             raise MissingField(
                 self.ota, f"Traveloka sent booking {booking_id} without rooms", field=f"{at}.rooms", item_id=booking_id
             )
-        rooms = []
-        for room_index, room in enumerate(rooms_data):
-            room_fields = _Fields(self.ota, room, f"{at}.rooms[{room_index}]", item_id=booking_id)
-            check_in = room_fields.day("check_in")
-            check_out = room_fields.day("check_out")
-            if check_out <= check_in:
-                raise InvalidField(
-                    self.ota,
-                    f"Traveloka sent booking {booking_id} checking out {check_out} before checking in {check_in}",
-                    field=f"{at}.rooms[{room_index}].check_out",
-                    item_id=booking_id,
-                )
-            rates = []
-            for rate_index, rate in enumerate(room.get("nightly_rates") or []):
-                rate_fields = _Fields(
-                    self.ota, rate, f"{at}.rooms[{room_index}].nightly_rates[{rate_index}]", booking_id
-                )
-                rates.append(NightlyRate(night=rate_fields.day("date"), amount=rate_fields.amount("amount")))
-            rooms.append(
-                OtaRoomStay(
-                    ota_room_id=room_fields.text("room_id"),
-                    ota_rate_plan_id=str(room["rate_plan_id"]) if room.get("rate_plan_id") else None,
-                    check_in=check_in,
-                    check_out=check_out,
-                    adults=room_fields.integer("adults"),
-                    children=int(room.get("children") or 0),
-                    nightly_rates=tuple(rates),
-                    guest_name=room.get("guest_name") or None,
-                )
-            )
+        rooms = [self._room(room, f"{at}.rooms[{position}]", booking_id) for position, room in enumerate(rooms_data)]
         total = revision.get("total") or {}
         total_fields = _Fields(self.ota, total, f"{at}.total", item_id=booking_id)
         total_amount = total_fields.amount("amount") if total.get("amount") is not None else None
@@ -300,6 +271,33 @@ class TravelokaAdapter(BaseAdapter):
             confirmation_numbers=confirmation,
             ota_status=str(revision.get("status") or ""),
             ack_token=str(revision_id),
+        )
+
+    def _room(self, room: Any, at: str, booking_id: str) -> OtaRoomStay:
+        """One entry of a revision's ``rooms``."""
+        room_fields = _Fields(self.ota, room, at, item_id=booking_id)
+        check_in = room_fields.day("check_in")
+        check_out = room_fields.day("check_out")
+        if check_out <= check_in:
+            raise InvalidField(
+                self.ota,
+                f"Traveloka sent booking {booking_id} checking out {check_out} before checking in {check_in}",
+                field=f"{at}.check_out",
+                item_id=booking_id,
+            )
+        rates = []
+        for rate_index, rate in enumerate(room.get("nightly_rates") or []):
+            rate_fields = _Fields(self.ota, rate, f"{at}.nightly_rates[{rate_index}]", booking_id)
+            rates.append(NightlyRate(night=rate_fields.day("date"), amount=rate_fields.amount("amount")))
+        return OtaRoomStay(
+            ota_room_id=room_fields.text("room_id"),
+            ota_rate_plan_id=str(room["rate_plan_id"]) if room.get("rate_plan_id") else None,
+            check_in=check_in,
+            check_out=check_out,
+            adults=room_fields.integer("adults"),
+            children=int(room.get("children") or 0),
+            nightly_rates=tuple(rates),
+            guest_name=room.get("guest_name") or None,
         )
 
     def _acknowledge(self, ota_hotel_id: str, acknowledgements: tuple[Acknowledgement, ...]) -> AckResult:
