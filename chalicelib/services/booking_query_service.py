@@ -290,7 +290,7 @@ def _check_filters(caller: Caller, filters: BookingFilters) -> None:
     if filters.guest and not sees_guests(caller):
         raise InvalidInput(
             "Searching by guest needs the GUEST_DATA_VIEW permission.",
-            details=[{"field": "query.guest", "message": "your role may not search guest data"}],
+            details=[{"field": "guest", "message": "your role may not search guest data"}],
         )
 
 
