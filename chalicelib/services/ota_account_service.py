@@ -171,7 +171,7 @@ def create_account(caller: Caller, new: NewAccount) -> AccountRecord:
             name=new.name,
             country_code=country,
             base_url=new.base_url,
-            status=new.status.value,
+            status=new.status,
         )
         ota_access.seal_credentials(account, new.credentials)
         session.add(account)
@@ -207,7 +207,7 @@ def update_account(caller: Caller, account_id: int, changes: Mapping[str, Any]) 
             _check_base_url(ota, changes["base_url"])
             account.base_url = changes["base_url"]
         if "status" in changes:
-            account.status = AccountStatus(changes["status"]).value
+            account.status = AccountStatus(changes["status"])
         credentials = changes.get("credentials")
         if credentials is not None:
             _check_credentials(ota, credentials)

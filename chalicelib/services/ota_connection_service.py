@@ -387,12 +387,12 @@ def record_poll_result(
         if error is None:
             connection.consecutive_failures = 0
             connection.last_success_at = polled_at
-            connection.health = ConnectionHealth.OK.value
+            connection.health = ConnectionHealth.OK
         else:
             connection.consecutive_failures += 1
             connection.last_error = error.message[:MAX_ERROR_TEXT]
             connection.last_error_at = polled_at
-            connection.health = health_after_poll(connection.consecutive_failures, error.kind).value
+            connection.health = health_after_poll(connection.consecutive_failures, error.kind)
         interval = effective_poll_interval(connection.poll_interval_seconds, default_interval_seconds)
         delay = next_poll_delay_seconds(interval, connection.consecutive_failures)
         connection.next_poll_at = polled_at + timedelta(seconds=delay) if connection.is_active else None

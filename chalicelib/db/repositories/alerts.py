@@ -34,9 +34,7 @@ def insert_if_none_open(session: Session, values: dict[str, Any]) -> int | None:
 
 def open_alert_for_update(session: Session, dedupe_key: str) -> Alert | None:
     return session.scalar(
-        select(Alert)
-        .where(Alert.dedupe_key == dedupe_key, Alert.status != AlertStatus.RESOLVED.value)
-        .with_for_update()
+        select(Alert).where(Alert.dedupe_key == dedupe_key, Alert.status != AlertStatus.RESOLVED).with_for_update()
     )
 
 
@@ -55,7 +53,7 @@ def list_alerts(
     if filters.statuses:
         conditions.append(Alert.status.in_(filters.statuses))
     if filters.open_only:
-        conditions.append(Alert.status != AlertStatus.RESOLVED.value)
+        conditions.append(Alert.status != AlertStatus.RESOLVED)
     if filters.types:
         conditions.append(Alert.type.in_(filters.types))
     if filters.property_id is not None:
@@ -82,8 +80,8 @@ def wake_snoozed(session: Session, now: datetime) -> int:
     """Snoozed alerts whose time has come are new again; returns how many."""
     result = session.execute(
         update(Alert)
-        .where(Alert.status == AlertStatus.SNOOZED.value, Alert.snoozed_until <= now)
-        .values(status=AlertStatus.NEW.value, snoozed_until=None)
+        .where(Alert.status == AlertStatus.SNOOZED, Alert.snoozed_until <= now)
+        .values(status=AlertStatus.NEW, snoozed_until=None)
         .returning(Alert.id)
     )
     return len(result.all())

@@ -41,7 +41,14 @@ from chalicelib.domain.ota_connections import (
     RoomTypeMappingRecord,
     RoomTypeRef,
 )
-from chalicelib.domain.ota_mappings import ExistingMappings, LocalRatePlan, LocalRoomType, MappingIndex
+from chalicelib.domain.ota_mappings import (
+    ExistingMappings,
+    LocalRatePlan,
+    LocalRoomType,
+    MappingIndex,
+    ProposalKind,
+    ProposalStatus,
+)
 from chalicelib.domain.views import view_from
 
 if TYPE_CHECKING:
@@ -347,7 +354,9 @@ class SqlMappingProposalRepository:
         for draft in drafts:
             row = self._session.get(MappingProposal, draft.id) if draft.id is not None else None
             if row is None:
-                row = MappingProposal(connection_id=connection_id, kind=draft.kind, ota_room_id=draft.ota_room_id)
+                row = MappingProposal(
+                    connection_id=connection_id, kind=ProposalKind(draft.kind), ota_room_id=draft.ota_room_id
+                )
                 self._session.add(row)
             row.ota_rate_plan_id = draft.ota_rate_plan_id
             row.ota_room_name = draft.ota_room_name
@@ -355,7 +364,7 @@ class SqlMappingProposalRepository:
             row.room_type_id = draft.room_type_id
             row.rate_plan_id = draft.rate_plan_id
             row.match_reason = draft.match_reason
-            row.status = draft.status
+            row.status = ProposalStatus(draft.status)
             rows.append(row)
         q.flush_or_conflict(self._session, conflict_message)
         for row in rows:
@@ -374,7 +383,7 @@ class SqlMappingProposalRepository:
     ) -> ProposalRecord:
         row = self._session.get(MappingProposal, proposal_id)
         assert row is not None
-        row.status = status
+        row.status = ProposalStatus(status)
         row.decided_at = decided_at
         row.decided_by_user_id = decided_by_user_id
         row.room_type_id = room_type_id

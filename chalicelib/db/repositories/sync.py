@@ -147,8 +147,8 @@ def resolve_open_alerts(session: Session, dedupe_keys: Sequence[str], now: datet
         return 0
     result = session.execute(
         update(Alert)
-        .where(Alert.dedupe_key.in_(list(dedupe_keys)), Alert.status != AlertStatus.RESOLVED.value)
-        .values(status=AlertStatus.RESOLVED.value, resolved_at=now, resolution_note=note)
+        .where(Alert.dedupe_key.in_(list(dedupe_keys)), Alert.status != AlertStatus.RESOLVED)
+        .values(status=AlertStatus.RESOLVED, resolved_at=now, resolution_note=note)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -156,8 +156,6 @@ def resolve_open_alerts(session: Session, dedupe_keys: Sequence[str], now: datet
 def open_alert_keys(session: Session, prefix: str) -> list[str]:
     return list(
         session.scalars(
-            select(Alert.dedupe_key).where(
-                Alert.dedupe_key.startswith(prefix), Alert.status != AlertStatus.RESOLVED.value
-            )
+            select(Alert.dedupe_key).where(Alert.dedupe_key.startswith(prefix), Alert.status != AlertStatus.RESOLVED)
         )
     )
