@@ -236,7 +236,9 @@ def create_user(caller: Caller, new: NewUser) -> UserRecord:
             country_code=user.country_code,
         )
         if new.password is None:
-            password_service.issue_password_link(uow, user, purpose="invite", requested_ip=caller.client_ip)
+            password_service.issue_password_link(
+                uow, user, purpose=passwords.LinkPurpose.INVITE, requested_ip=caller.client_ip
+            )
         return _record(session, user, role)
 
 
