@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.bookings import BookingSource, LineRequest, check_line_shape, request_fingerprint
+from chalicelib.domain.catalog import PropertyStatus
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import check_amount
 from chalicelib.domain.nights import NightRange, validate_night_range
@@ -163,7 +164,7 @@ def _check_property(request: NewBooking, hotel: PropertyFacts | None) -> None:
             "No such property.",
             details=[{"field": "property_id", "message": "no such property in your scope"}],
         )
-    if hotel.status != "active":
+    if hotel.status != PropertyStatus.ACTIVE:
         raise InvalidInput(
             f"{hotel.name} is not selling (status {hotel.status}).",
             details=[{"field": "property_id", "message": f"property is {hotel.status}"}],

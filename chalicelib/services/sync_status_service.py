@@ -22,7 +22,7 @@ from chalicelib.aws.resources import ARI_PUSH_QUEUE, SYNC_JOBS_QUEUE
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, DependencyUnavailable, NotFound
-from chalicelib.domain.ota_accounts import effective_poll_interval
+from chalicelib.domain.ota_accounts import AccountStatus, effective_poll_interval
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_connections import PropertyRef
 from chalicelib.domain.rate_limits import SYNC_NOW_PER_PROPERTY
@@ -235,4 +235,4 @@ def request_sync_now(
 
 
 def _active(connections: Iterable[SyncedConnection]) -> list[tuple[int, str]]:
-    return [(c.id, c.ota_code) for c in connections if c.is_active and c.account_status == "active"]
+    return [(c.id, c.ota_code) for c in connections if c.is_active and c.account_status == AccountStatus.ACTIVE]

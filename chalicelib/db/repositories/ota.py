@@ -29,7 +29,9 @@ from chalicelib.db.models import (
 from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
+from chalicelib.domain.catalog import PropertyStatus
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.ota_accounts import AccountStatus
 from chalicelib.domain.ota_connections import ConnectionFilters
 from chalicelib.domain.ota_mappings import ExistingMappings, LocalRatePlan, LocalRoomType, MappingIndex
 
@@ -281,8 +283,8 @@ def claim_due_connections(
             OtaConnection.is_active.is_(True),
             OtaConnection.next_poll_at.is_not(None),
             OtaConnection.next_poll_at <= now,
-            OtaAccount.status == "active",
-            Property.status != "archived",
+            OtaAccount.status == AccountStatus.ACTIVE,
+            Property.status != PropertyStatus.ARCHIVED,
         )
         .order_by(OtaConnection.next_poll_at, OtaConnection.id)
         .limit(limit)
@@ -315,7 +317,7 @@ def active_connections_of_property(
         .where(
             OtaConnection.property_id == property_id,
             OtaConnection.is_active.is_(True),
-            OtaAccount.status == "active",
+            OtaAccount.status == AccountStatus.ACTIVE,
         )
         .order_by(OtaConnection.id)
     )

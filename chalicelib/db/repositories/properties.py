@@ -26,6 +26,7 @@ from chalicelib.domain.catalog import (
     NewRoomType,
     PropertyFilters,
     PropertyRecord,
+    PropertyStatus,
     RoomTypeRecord,
 )
 from chalicelib.domain.views import view_from
@@ -36,7 +37,7 @@ def _property_query(scope: CountryScope, filters: PropertyFilters) -> Select[Any
     if filters.country_code is not None:
         statement = statement.where(Property.country_code == filters.country_code)
     if filters.status is None:
-        statement = statement.where(Property.status != "archived")
+        statement = statement.where(Property.status != PropertyStatus.ARCHIVED)
     else:
         statement = statement.where(Property.status == filters.status)
     if filters.city:

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from chalicelib.db.models import Alert, OtaAccount, OtaConnection, PendingOtaAck, Property, SyncRun
 from chalicelib.domain.alerts import AlertStatus
+from chalicelib.domain.catalog import PropertyStatus
+from chalicelib.domain.ota_accounts import AccountStatus
 from chalicelib.domain.sync_runs import SyncRunRecord
 
 # --- sync runs ----------------------------------------------------------------------------------------
@@ -133,8 +135,8 @@ def active_connections_with_freshness(
         .join(Property, Property.id == OtaConnection.property_id)
         .where(
             OtaConnection.is_active.is_(True),
-            OtaAccount.status == "active",
-            Property.status != "archived",
+            OtaAccount.status == AccountStatus.ACTIVE,
+            Property.status != PropertyStatus.ARCHIVED,
         )
         .order_by(OtaConnection.id)
     )
