@@ -39,6 +39,7 @@ from typing import Any
 
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.nights import NightRange
+from chalicelib.domain.views import changed_fields
 
 MAX_NIGHTS_LISTED = 10
 """Error messages list at most this many nights (the ``details`` list carries all of them)."""
@@ -172,14 +173,7 @@ class InventoryCellChange:
 
     def changed_fields(self) -> dict[str, tuple[Any, Any]]:
         """Field → (before, after) for every field that differs, with the derived ``available``."""
-        names = (*INVENTORY_FIELDS, "available")
-        if self.before is None:
-            return {name: (None, getattr(self.after, name)) for name in names}
-        return {
-            name: (getattr(self.before, name), getattr(self.after, name))
-            for name in names
-            if getattr(self.before, name) != getattr(self.after, name)
-        }
+        return changed_fields(self.before, self.after, (*INVENTORY_FIELDS, "available"))
 
     def preview(self) -> dict[str, Any]:
         """JSON-ready ``{kind, room_type_id, night, version, changes: {field: {before, after}}}``."""

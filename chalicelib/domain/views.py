@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any, TypeVar
 
 View = TypeVar("View")
+
+
+def changed_fields(before: object | None, after: object, names: Iterable[str]) -> dict[str, tuple[Any, Any]]:
+    """Name → (before, after) for each named attribute that differs (all of them, before None, when
+    there was no ``before``)."""
+    if before is None:
+        return {name: (None, getattr(after, name)) for name in names}
+    return {
+        name: (getattr(before, name), getattr(after, name))
+        for name in names
+        if getattr(before, name) != getattr(after, name)
+    }
 
 
 def view_from(view: type[View], source: object, **values: Any) -> View:

@@ -33,6 +33,7 @@ from chalicelib.domain.access import Caller
 from chalicelib.domain.bookings import BookingFilters
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.permissions import Permission, as_permission, has
+from chalicelib.domain.views import view_from
 
 MAX_EXPORT_ROWS = 10_000
 
@@ -151,14 +152,9 @@ def sees_guests(viewer: Caller | None) -> bool:
 
 
 def status_view(status: BookingStatus) -> StatusView:
-    return StatusView(
-        id=status.id,
-        code=status.code,
-        label=status.label,
-        colour=status.colour,
-        icon=status.icon,
-        inventory_effect=status.inventory_effect,
-        is_terminal=status.is_terminal,
+    return view_from(
+        StatusView,
+        status,
     )
 
 

@@ -22,6 +22,7 @@ from chalicelib.domain.access import Caller
 from chalicelib.domain.bookings import SYSTEM_STATUS_EFFECTS, InventoryEffect, check_colour
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.permissions import Permission
+from chalicelib.domain.views import view_from
 from chalicelib.services.audit_service import audit_snapshot, record_audit
 
 STATUS_FIELDS = ("code", "label", "colour", "icon", "inventory_effect", "is_terminal", "sort_order")
@@ -46,19 +47,7 @@ class StatusView:
 
     @classmethod
     def of(cls, status: BookingStatus) -> StatusView:
-        return cls(
-            id=status.id,
-            code=status.code,
-            label=status.label,
-            colour=status.colour,
-            icon=status.icon,
-            inventory_effect=InventoryEffect(status.inventory_effect),
-            is_terminal=status.is_terminal,
-            is_system=status.is_system,
-            sort_order=status.sort_order,
-            created_at=status.created_at,
-            updated_at=status.updated_at,
-        )
+        return view_from(cls, status, inventory_effect=InventoryEffect(status.inventory_effect))
 
 
 @dataclass(frozen=True, slots=True)

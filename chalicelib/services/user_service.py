@@ -31,6 +31,7 @@ from chalicelib.domain.permissions import (
     permission_names,
     requires_second_factor,
 )
+from chalicelib.domain.views import view_from
 from chalicelib.services import password_service
 from chalicelib.services.audit_service import AuditActor, audit_snapshot, record_audit
 
@@ -65,18 +66,12 @@ class Profile:
 
 
 def _record(session: Session, user: User, role: Role, mfa_enabled: bool | None = None) -> UserRecord:
-    return UserRecord(
-        id=user.id,
-        email=user.email,
-        full_name=user.full_name,
+    return view_from(
+        UserRecord,
+        user,
         role_id=role.id,
         role_name=role.name,
-        country_code=user.country_code,
-        is_active=user.is_active,
         mfa_enabled=user_repository.totp_enabled(session, user.id) if mfa_enabled is None else mfa_enabled,
-        last_login_at=user.last_login_at,
-        created_at=user.created_at,
-        updated_at=user.updated_at,
     )
 
 
@@ -214,27 +209,7 @@ def create_user(caller: Caller, new: NewUser) -> UserRecord:
             password_hash = passwords.hash_password(new.password, rounds=get_settings().bcrypt_rounds)
         else:
             password_hash = passwords.unusable_hash()
-        user = User(
-            email=new.email.strip(),
-            full_name=new.full_name.strip(),
-            password_hash=password_hash,
-            role_id=role.id,
-            country_code=country,
-            is_active=True,
-        )
-        session.add(user)
-        session.flush()
-        session.refresh(user)
-        record_audit(
-            session,
-            caller,
-            "user.created",
-            "user",
-            user.id,
-            None,
-            audit_snapshot(user, USER_AUDIT_FIELDS),
-            country_code=user.country_code,
-        )
+        user = _insert_user(session, caller, new.email.strip(), new.full_name.strip(), password_hash, role.id, country)
         if new.password is None:
             password_service.issue_password_link(
                 uow, user, purpose=passwords.LinkPurpose.INVITE, requested_ip=caller.client_ip
@@ -328,24 +303,41 @@ def create_superadmin(email: str, full_name: str, password: str) -> int:
         if role is None:
             raise NotFound("The Super Admin role is missing: run the migrations first (make migrate).")
         password_service.validate_new_password(password, email=email, full_name=full_name, field="password")
-        user = User(
-            email=email,
-            full_name=full_name.strip() or SUPER_ADMIN_ROLE,
-            password_hash=passwords.hash_password(password, rounds=get_settings().bcrypt_rounds),
-            role_id=role.id,
-            country_code=None,
-            is_active=True,
-        )
-        session.add(user)
-        session.flush()
-        session.refresh(user)
-        record_audit(
-            session,
-            AuditActor(user_id=None, email="cli:create_superadmin"),
-            "user.created",
-            "user",
-            user.id,
-            None,
-            audit_snapshot(user, USER_AUDIT_FIELDS),
-        )
+        password_hash = passwords.hash_password(password, rounds=get_settings().bcrypt_rounds)
+        actor = AuditActor(user_id=None, email="cli:create_superadmin")
+        user = _insert_user(session, actor, email, full_name.strip() or SUPER_ADMIN_ROLE, password_hash, role.id, None)
         return user.id
+
+
+def _insert_user(
+    session: Session,
+    actor: Caller | AuditActor,
+    email: str,
+    full_name: str,
+    password_hash: str,
+    role_id: int,
+    country_code: str | None,
+) -> User:
+    """Insert an active user and its ``user.created`` audit row."""
+    user = User(
+        email=email,
+        full_name=full_name,
+        password_hash=password_hash,
+        role_id=role_id,
+        country_code=country_code,
+        is_active=True,
+    )
+    session.add(user)
+    session.flush()
+    session.refresh(user)
+    record_audit(
+        session,
+        actor,
+        "user.created",
+        "user",
+        user.id,
+        None,
+        audit_snapshot(user, USER_AUDIT_FIELDS),
+        country_code=user.country_code,
+    )
+    return user
