@@ -109,10 +109,10 @@ def _check_country(session: Session, caller: Caller, country_code: str) -> str:
     code = country_code.upper()
     country = session.get(Country, code)
     if country is None or not country.is_active:
-        raise _field_errors([("body.country_code", "unknown or inactive country")], "No such country.")
+        raise _field_errors([("country_code", "unknown or inactive country")], "No such country.")
     if not caller.scope.includes(code):
         raise _field_errors(
-            [("body.country_code", "outside your country scope")], "That country is outside your country scope."
+            [("country_code", "outside your country scope")], "That country is outside your country scope."
         )
     return code
 
@@ -121,7 +121,7 @@ def _check_name_free(session: Session, country: str, ota: OtaCode, name: str, ex
     if ota_repository.account_name_taken(session, country, ota.value, name, except_id=except_id):
         raise Conflict(
             f"There is already a {ota.display_name} account named {name!r} in {country}.",
-            details=[{"field": "body.name", "message": "already used for this OTA in this country"}],
+            details=[{"field": "name", "message": "already used for this OTA in this country"}],
         )
 
 
@@ -176,7 +176,7 @@ def create_account(caller: Caller, new: NewAccount) -> AccountRecord:
         ota_access.seal_credentials(account, new.credentials)
         session.add(account)
         ota_repository.flush_or_conflict(
-            session, f"There is already a {new.ota.display_name} account named {new.name!r}.", field="body.name"
+            session, f"There is already a {new.ota.display_name} account named {new.name!r}.", field="name"
         )
         session.refresh(account)
         record_audit(

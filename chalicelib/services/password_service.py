@@ -119,9 +119,9 @@ def reset_password(token: str, new_password: str, *, client_ip: str | None) -> N
         if row is None or user is None or row.used_at is not None or row.expires_at <= now or not user.is_active:
             raise InvalidInput(
                 "The reset link is invalid or has expired; ask for a new one.",
-                details=[{"field": "body.token", "message": "is invalid or expired"}],
+                details=[{"field": "token", "message": "is invalid or expired"}],
             )
-        validate_new_password(new_password, email=user.email, full_name=user.full_name, field="body.new_password")
+        validate_new_password(new_password, email=user.email, full_name=user.full_name, field="new_password")
         row.used_at = now
         _set_password(uow.session, user, new_password, "password_reset", now)
         if row.purpose is passwords.LinkPurpose.RESET:
@@ -152,13 +152,13 @@ def change_password(
         if not passwords.verify_password(current_password, user.password_hash):
             raise InvalidInput(
                 "The current password is not correct.",
-                details=[{"field": "body.current_password", "message": "is not correct"}],
+                details=[{"field": "current_password", "message": "is not correct"}],
             )
-        validate_new_password(new_password, email=user.email, full_name=user.full_name, field="body.new_password")
+        validate_new_password(new_password, email=user.email, full_name=user.full_name, field="new_password")
         if passwords.verify_password(new_password, user.password_hash):
             raise InvalidInput(
                 "The new password must differ from the current one.",
-                details=[{"field": "body.new_password", "message": "is the current password"}],
+                details=[{"field": "new_password", "message": "is the current password"}],
             )
         _set_password(uow.session, user, new_password, "password_changed", now)
         notify_security_change(uow, user, "Your password was changed; your other sessions were ended.")

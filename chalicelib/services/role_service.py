@@ -85,7 +85,7 @@ def _check_grant(caller: Caller, permissions: Permission) -> None:
 def _check_name_free(session: Session, name: str, *, except_id: int | None = None) -> None:
     existing = user_repository.role_by_name(session, name)
     if existing is not None and existing.id != except_id:
-        raise Conflict("A role with this name already exists.", details=[{"field": "body.name", "message": "taken"}])
+        raise Conflict("A role with this name already exists.", details=[{"field": "name", "message": "taken"}])
 
 
 def create_role(caller: Caller, name: str, description: str, permissions: Permission) -> RoleRecord:

@@ -130,7 +130,7 @@ def _role(session: Session, role_id: int) -> Role:
 def _assignable_role(session: Session, caller: Caller, role_id: int) -> Role:
     role = user_repository.role_by_id(session, role_id)
     if role is None:
-        raise InvalidInput("No such role.", details=[{"field": "body.role_id", "message": "no such role"}])
+        raise InvalidInput("No such role.", details=[{"field": "role_id", "message": "no such role"}])
     if not may_grant(caller.permissions, role.permissions):
         raise PermissionDenied(
             "You may not assign a role with permissions you do not hold.",
@@ -141,13 +141,13 @@ def _assignable_role(session: Session, caller: Caller, role_id: int) -> Role:
     if not may_administer(caller.permissions, role.permissions):
         raise PermissionDenied(
             "Only a holder of ROLES_WRITE may assign an administrator's role.",
-            details=[{"field": "body.role_id", "missing_permissions": ["ROLES_WRITE"]}],
+            details=[{"field": "role_id", "missing_permissions": ["ROLES_WRITE"]}],
         )
     return role
 
 
 def _check_country(session: Session, caller: Caller, country_code: str | None, role: Role) -> str | None:
-    field = "body.country_code"
+    field = "country_code"
     if country_code is None:
         if not has(role.permissions, Permission.COUNTRY_SWITCH):
             raise InvalidInput(
@@ -198,13 +198,13 @@ def create_user(caller: Caller, new: NewUser) -> UserRecord:
         if user_repository.email_taken(session, new.email):
             raise Conflict(
                 "An account with this email already exists.",
-                details=[{"field": "body.email", "message": "already used"}],
+                details=[{"field": "email", "message": "already used"}],
             )
         role = _assignable_role(session, caller, new.role_id)
         country = _check_country(session, caller, new.country_code, role)
         if new.password is not None:
             password_service.validate_new_password(
-                new.password, email=new.email, full_name=new.full_name, field="body.password"
+                new.password, email=new.email, full_name=new.full_name, field="password"
             )
             password_hash = passwords.hash_password(new.password, rounds=get_settings().bcrypt_rounds)
         else:
@@ -228,7 +228,7 @@ def update_user(caller: Caller, user_id: int, changes: dict[str, Any]) -> UserRe
             if user_repository.email_taken(session, changes["email"], except_user_id=user.id):
                 raise Conflict(
                     "An account with this email already exists.",
-                    details=[{"field": "body.email", "message": "already used"}],
+                    details=[{"field": "email", "message": "already used"}],
                 )
             user.email = changes["email"].strip()
         if "full_name" in changes:
