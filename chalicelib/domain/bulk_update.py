@@ -34,7 +34,7 @@ from enum import Enum
 from typing import Any
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.inventory import InventoryCell, InventoryCellChange, bump
+from chalicelib.domain.inventory import RESTRICTION_FIELDS, InventoryCell, InventoryCellChange, bump
 from chalicelib.domain.money import check_amount
 from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, Weekday, validate_night_range
 from chalicelib.domain.rates import RateCatalog, RateCell, RateCellChange, refresh_rate_cells
@@ -48,14 +48,8 @@ class Keep(Enum):
 
 KEEP = Keep.KEEP
 
-_RESTRICTION_FIELDS = (
-    "stop_sell",
-    "closed_to_arrival",
-    "closed_to_departure",
-    "min_los",
-    "min_stay_through",
-    "max_los",
-)
+BULK_FIELDS = ("availability", *RESTRICTION_FIELDS)
+"""The cell fields a bulk update may set (rates besides)."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +70,7 @@ class BulkUpdate:
 
     def inventory_fields(self) -> dict[str, Any]:
         """The restriction fields this request sets (availability aside)."""
-        return {name: getattr(self, name) for name in _RESTRICTION_FIELDS if getattr(self, name) is not KEEP}
+        return {name: getattr(self, name) for name in RESTRICTION_FIELDS if getattr(self, name) is not KEEP}
 
     @property
     def touches_inventory(self) -> bool:

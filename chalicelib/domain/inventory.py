@@ -140,20 +140,10 @@ def index_by_night(cells: Iterable[InventoryCell]) -> dict[date, InventoryCell]:
     return indexed
 
 
-INVENTORY_FIELDS = (
-    "total",
-    "sold",
-    "held",
-    "blocked",
-    "buffer",
-    "manual_buffer",
-    "stop_sell",
-    "closed_to_arrival",
-    "closed_to_departure",
-    "min_los",
-    "min_stay_through",
-    "max_los",
-)
+RESTRICTION_FIELDS = ("stop_sell", "closed_to_arrival", "closed_to_departure", "min_los", "min_stay_through", "max_los")
+"""The restrictions a cell carries (what staff set besides availability)."""
+
+INVENTORY_FIELDS = ("total", "sold", "held", "blocked", "buffer", "manual_buffer", *RESTRICTION_FIELDS)
 """The stored fields of a cell besides its key and version."""
 
 

@@ -28,6 +28,7 @@ from chalicelib.db.repositories import settings as settings_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.ari_changes import AriChange, ari_changes
+from chalicelib.domain.bulk_update import BULK_FIELDS as BULK_FIELDS  # the API lists them too
 from chalicelib.domain.bulk_update import KEEP, BulkUpdate, BulkUpdatePlan, plan_bulk_update
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.inventory import InventoryCell
@@ -42,16 +43,6 @@ MAX_GRID_NIGHTS = 366
 DEFAULT_GRID_NIGHTS = 30
 AUDITED_CHANGES = 500
 """A bulk update's audit row lists at most this many cell changes (and the total count)."""
-
-BULK_FIELDS = (
-    "availability",
-    "stop_sell",
-    "closed_to_arrival",
-    "closed_to_departure",
-    "min_los",
-    "min_stay_through",
-    "max_los",
-)
 
 
 # --- the grid ------------------------------------------------------------------------------------
