@@ -16,6 +16,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ota_booking import OtaBookingLine, OtaBookingRequest
 from chalicelib.domain.ota_mappings import MappingIndex
 from chalicelib.domain.ota_reservation import OtaReservation, ReservationAction
+from chalicelib.domain.views import view_from
 
 
 class Unmapped(InvalidInput):
@@ -63,19 +64,12 @@ def booking_request(
                 details=problems,
             )
         lines = []
-    return OtaBookingRequest(
-        ota=reservation.ota,
-        reservation_id=reservation.reservation_id,
-        revision=reservation.revision,
-        action=reservation.action,
+    return view_from(
+        OtaBookingRequest,
+        reservation,
         property_id=property_id,
         lines=tuple(lines),
-        guest=reservation.guest,
-        total_amount=reservation.total_amount,
-        currency=reservation.currency,
         received_at=received_at,
-        ack_token=reservation.ack_token,
-        booked_at=reservation.booked_at,
         payload=reservation_payload(reservation),
         channel_freshness=freshness or {},
     )
