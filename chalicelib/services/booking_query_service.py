@@ -159,22 +159,13 @@ def status_view(status: BookingStatus) -> StatusView:
 
 
 def line_view(line: BookingLine, room_type: RoomType, status: BookingStatus, *, guests: bool) -> LineView:
-    return LineView(
-        id=line.id,
-        position=line.position,
-        room_type_id=line.room_type_id,
+    return view_from(
+        LineView,
+        line,
         room_type_code=room_type.code,
         room_type_name=room_type.name,
-        rate_plan_id=line.rate_plan_id,
-        check_in=line.check_in,
-        check_out=line.check_out,
         nights=(line.check_out - line.check_in).days,
-        rooms=line.rooms,
-        adults=line.adults,
-        children=line.children,
-        amount=line.amount,
         status=status.code,
-        line_ref=line.line_ref,
         guest_name=line.guest_name if guests else None,
     )
 
@@ -211,31 +202,16 @@ def _summary_fields(
 
 
 def event_view(event: BookingEvent) -> EventView:
-    return EventView(
-        id=event.id,
-        kind=event.kind,
-        from_status=event.from_status,
-        to_status=event.to_status,
-        before=event.before,
-        after=event.after,
-        reason=event.reason,
-        source=event.source,
-        actor_user_id=event.actor_user_id,
-        actor_label=event.actor_label,
-        ota_revision=event.ota_revision,
-        occurred_at=event.occurred_at,
+    return view_from(
+        EventView,
+        event,
     )
 
 
 def revision_view(revision: OtaReservationRevision) -> RevisionView:
-    return RevisionView(
-        id=revision.id,
-        revision=revision.revision,
-        action=revision.action,
-        outcome=revision.outcome,
-        received_at=revision.received_at,
-        ack_state=revision.ack_state,
-        acknowledged_at=revision.acknowledged_at,
+    return view_from(
+        RevisionView,
+        revision,
     )
 
 
