@@ -206,20 +206,7 @@ class ExpediaAdapter(BaseAdapter):
                 f"connected to Expedia: hotel {hotel.ota_hotel_id} ({hotel.name}) with {len(hotel.rooms)} room type(s)"
             )
         # Account-level check: a booking retrieval without a hotel is the lightest authenticated call.
-        credentials = self._credentials()
-        request = self._request(NS_BR, "BookingRetrievalRQ", credentials, None)
-        del credentials
-        params = element("ParamSet", parent=request)
-        element("Status", {"value": "pending"}, parent=params)
-        root = self._post(
-            PATH_BR,
-            request,
-            namespace_out=NS_BR,
-            root_name="BookingRetrievalRS",
-            namespace_in=NS_BR,
-            operation=READ,
-            key="account",
-        )
+        root = self._booking_retrieval(None, operation=READ, key="account", status="pending")
         waiting = len(XmlReader(self.ota, NS_BR).findall(root, "Bookings/Booking"))
         return f"connected to Expedia: credentials accepted ({waiting} pending booking(s))"
 
@@ -232,19 +219,7 @@ class ExpediaAdapter(BaseAdapter):
 
     def _pull(self, ota_hotel_id: str) -> PullResult:
         hotel_id = self._hotel_id(ota_hotel_id)
-        credentials = self._credentials()
-        request = self._request(NS_BR, "BookingRetrievalRQ", credentials, hotel_id)
-        del credentials
-        root = self._post(
-            PATH_BR,
-            request,
-            namespace_out=NS_BR,
-            root_name="BookingRetrievalRS",
-            namespace_in=NS_BR,
-            operation=POLL,
-            key=hotel_id,
-        )
-        del request
+        root = self._booking_retrieval(hotel_id, operation=POLL, key=hotel_id)
         reader = XmlReader(self.ota, NS_BR)
         reservations: list[OtaReservation] = []
         errors: list[SyncError] = []
@@ -256,6 +231,26 @@ class ExpediaAdapter(BaseAdapter):
             errors,
         )
         return self._pulled(ota_hotel_id, reservations, errors)
+
+    def _booking_retrieval(
+        self, hotel_id: str | None, *, operation: str, key: str, status: str | None = None
+    ) -> Element:
+        """Expedia's answer to a BookingRetrievalRQ for one hotel (or the account), optionally only of
+        bookings in ``status``."""
+        credentials = self._credentials()
+        request = self._request(NS_BR, "BookingRetrievalRQ", credentials, hotel_id)
+        del credentials
+        if status is not None:
+            element("Status", {"value": status}, parent=element("ParamSet", parent=request))
+        return self._post(
+            PATH_BR,
+            request,
+            namespace_out=NS_BR,
+            root_name="BookingRetrievalRS",
+            namespace_in=NS_BR,
+            operation=operation,
+            key=key,
+        )
 
     def _map_booking(self, reader: XmlReader, booking: Element, ota_hotel_id: str, index: int) -> OtaReservation:
         at = f"Bookings/Booking[{index + 1}]"
