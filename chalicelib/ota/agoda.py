@@ -56,8 +56,7 @@ from chalicelib.domain.ota_results import (
     SyncError,
 )
 from chalicelib.ota.agoda_errors import agoda_errors
-from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider
-from chalicelib.ota.booking_com import require_rate_plan
+from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider, require_rate_plan
 from chalicelib.ota.budget import ACK, POLL, PUSH, READ
 from chalicelib.ota.errors import (
     InvalidField,

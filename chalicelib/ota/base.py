@@ -40,6 +40,7 @@ from chalicelib.domain.ota_results import (
     PushResult,
     PushWarning,
     SyncError,
+    WarningKind,
 )
 from chalicelib.ota.budget import Clock, RequestBudget, SystemClock, default_budget
 from chalicelib.ota.errors import InvalidField, MissingField, OtaAuthenticationFailed, OtaError
@@ -371,6 +372,33 @@ class BaseAdapter:
     def _adapt_updates(self, updates: list[AriUpdate]) -> tuple[list[AriUpdate], list[PushWarning]]:
         """OTA-specific reshaping before the generic plan (e.g. restrictions that need a rate plan)."""
         return updates, []
+
+
+def require_rate_plan(
+    ota: OtaCode, updates: list[AriUpdate], restrictions: Sequence[Restriction]
+) -> tuple[list[AriUpdate], list[PushWarning]]:
+    """Values an OTA only accepts per rate plan cannot be sent at room level: warn, do not drop silently."""
+    kept: list[AriUpdate] = []
+    warnings: list[PushWarning] = []
+    for update in updates:
+        present = update.restrictions & frozenset(restrictions) if update.ota_rate_plan_id is None else frozenset()
+        for restriction in sorted(present):
+            warnings.append(
+                PushWarning(
+                    kind=WarningKind.UNSUPPORTED_RESTRICTION,
+                    message=(
+                        f"restriction {restriction.value} is not supported by {ota.display_name} without a rate plan; "
+                        f"not sent for {update.describe_target()}"
+                    ),
+                    ota_room_id=update.ota_room_id,
+                    start=update.start,
+                    end=update.end,
+                )
+            )
+        stripped = update.without(present)
+        if not stripped.is_empty:
+            kept.append(stripped)
+    return kept, warnings
 
 
 def _describe_batch(batch: Sequence[AriUpdate]) -> str:

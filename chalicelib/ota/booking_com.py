@@ -33,6 +33,9 @@ Where we chose, and why:
   to validate against 2015A always and against 2003B unless they carry a zero limit.
 - Error ``Type`` follows the OpenTravel EWT list: 4 (authentication) and 6 (authorisation) mean
   wrong credentials; 12 (processing exception) is retried; anything else is a rejection.
+
+(Over 500 lines: the adapter and the two OpenTravel ARI messages it sends stay together; the
+conformance tests validate those builders against the XSDs as this adapter emits them.)
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ from chalicelib.domain.ota_results import (
     SyncError,
     WarningKind,
 )
-from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider
+from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider, require_rate_plan
 from chalicelib.ota.budget import ACK, POLL, PUSH, READ
 from chalicelib.ota.errors import (
     InvalidField,
@@ -413,33 +416,6 @@ def read_reservations(
     return reservations, errors
 
 
-def require_rate_plan(
-    ota: OtaCode, updates: list[AriUpdate], restrictions: Sequence[Restriction]
-) -> tuple[list[AriUpdate], list[PushWarning]]:
-    """Values an OTA only accepts per rate plan cannot be sent at room level: warn, do not drop silently."""
-    kept: list[AriUpdate] = []
-    warnings: list[PushWarning] = []
-    for update in updates:
-        present = update.restrictions & frozenset(restrictions) if update.ota_rate_plan_id is None else frozenset()
-        for restriction in sorted(present):
-            warnings.append(
-                PushWarning(
-                    kind=WarningKind.UNSUPPORTED_RESTRICTION,
-                    message=(
-                        f"restriction {restriction.value} is not supported by {ota.display_name} without a rate plan; "
-                        f"not sent for {update.describe_target()}"
-                    ),
-                    ota_room_id=update.ota_room_id,
-                    start=update.start,
-                    end=update.end,
-                )
-            )
-        stripped = update.without(present)
-        if not stripped.is_empty:
-            kept.append(stripped)
-    return kept, warnings
-
-
 # --- message builders (pure; the conformance tests validate their output against the XSDs) ----------
 
 
@@ -558,5 +534,4 @@ __all__ = [
     "build_acknowledgement",
     "build_avail_notif",
     "build_rate_amount_notif",
-    "require_rate_plan",
 ]

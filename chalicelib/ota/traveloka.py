@@ -64,8 +64,7 @@ from chalicelib.domain.ota_results import (
     PushWarning,
     SyncError,
 )
-from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider
-from chalicelib.ota.booking_com import require_rate_plan
+from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider, require_rate_plan
 from chalicelib.ota.budget import ACK, POLL, PUSH, READ
 from chalicelib.ota.errors import (
     InvalidField,
