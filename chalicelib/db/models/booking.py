@@ -35,7 +35,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chalicelib.db.base import Base, StrEnumText, TimestampMixin
+from chalicelib.db.base import Base, TimestampMixin
+from chalicelib.db.base import StrEnumText as StrEnumText  # re-exported: the allotment models import it from here
 from chalicelib.domain.bookings import AckState, ActorSource, BookingSource, EventKind, InventoryEffect
 from chalicelib.domain.ota_booking import IngestOutcome
 from chalicelib.domain.ota_reservation import ReservationAction
