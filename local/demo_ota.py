@@ -46,6 +46,7 @@ from chalicelib.db.models import (
 )
 from chalicelib.db.repositories import ota as ota_repository
 from chalicelib.db.unit_of_work import unit_of_work
+from chalicelib.domain.ota_accounts import AccountStatus
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.services import ota_access
 from local.demo_seed import DEMO_PROPERTIES, DEMO_ROOM_TYPES
@@ -207,7 +208,7 @@ def _ensure_account(session: Session, ota: OtaCode, url: str) -> tuple[OtaAccoun
             country_code=DEMO_ACCOUNT_COUNTRY,
         )
     account.base_url = url
-    account.status = "active"
+    account.status = AccountStatus.ACTIVE
     # Always: last run's envelope was sealed under a KMS key moto has forgotten.
     credentials = dict(SIMULATORS[ota.value].default_credentials)
     if ota.value in DEMO_WEBHOOK_SECRETS:

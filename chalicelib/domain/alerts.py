@@ -143,26 +143,7 @@ def overbooking_root_cause(
     by_channel: dict[str, int] = {}
     for booking in ordered:
         by_channel[booking.channel] = by_channel.get(booking.channel, 0) + booking.rooms
-    stale: list[dict[str, Any]] = []
-    unknown: list[str] = []
-    if trigger is not None:
-        # The room the trigger's channel sold was gone once the last booking from *another* channel
-        # that reached us before that sale took it; the channel should have heard of it by then.
-        earlier_elsewhere = [b for b in ordered if b.channel != trigger.channel and b.arrived_at <= trigger.booked_at]
-        conflict_at = max((b.arrived_at for b in earlier_elsewhere), default=None)
-        known = freshness.get(trigger.channel)
-        if known is None or known.known_until is None:
-            unknown.append(trigger.channel)
-        elif conflict_at is not None and known.known_until < conflict_at:
-            stale.append(
-                {
-                    "channel": trigger.channel,
-                    "last_ari_ack_at": _iso(known.last_ari_ack_at),
-                    "last_successful_sync_at": _iso(known.last_successful_sync_at),
-                    "conflicting_booking_at": _iso(conflict_at),
-                    "behind_by_seconds": round((conflict_at - known.known_until).total_seconds(), 3),
-                }
-            )
+    stale, unknown = _trigger_channel_freshness(trigger, ordered, freshness) if trigger else ([], [])
     return {
         "room_type_id": cell.room_type_id,
         "night": cell.night.isoformat(),
@@ -191,6 +172,30 @@ def overbooking_root_cause(
         "stale_channels": stale,
         "channel_freshness_unknown": sorted(unknown),
     }
+
+
+def _trigger_channel_freshness(
+    trigger: BookingOnNight, ordered: list[BookingOnNight], freshness: Mapping[str, ChannelFreshness]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Whether the trigger's channel had heard, by the time it sold, of the room another channel took:
+    ([its staleness], []) if it had not, ([], [channel]) if we do not know, ([], []) if it had."""
+    # The room the trigger's channel sold was gone once the last booking from *another* channel
+    # that reached us before that sale took it; the channel should have heard of it by then.
+    earlier_elsewhere = [b for b in ordered if b.channel != trigger.channel and b.arrived_at <= trigger.booked_at]
+    conflict_at = max((b.arrived_at for b in earlier_elsewhere), default=None)
+    known = freshness.get(trigger.channel)
+    if known is None or known.known_until is None:
+        return [], [trigger.channel]
+    if conflict_at is None or known.known_until >= conflict_at:
+        return [], []
+    stale = {
+        "channel": trigger.channel,
+        "last_ari_ack_at": _iso(known.last_ari_ack_at),
+        "last_successful_sync_at": _iso(known.last_successful_sync_at),
+        "conflicting_booking_at": _iso(conflict_at),
+        "behind_by_seconds": round((conflict_at - known.known_until).total_seconds(), 3),
+    }
+    return [stale], []
 
 
 def overbooking_title(room_type_name: str, night: date, overbooked_by: int) -> str:

@@ -45,6 +45,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.inventory import InventoryCell
 from chalicelib.domain.ota_booking import IngestOutcome, OtaBookingLine, OtaBookingRequest
 from chalicelib.domain.ota_reservation import ReservationAction
+from chalicelib.domain.views import view_from
 
 
 class LineChange(StrEnum):
@@ -146,17 +147,10 @@ def match_lines(
 
 
 def _line_values(spec: OtaBookingLine, position: int, status_id: int) -> LineValues:
-    return LineValues(
+    return view_from(
+        LineValues,
+        spec,
         position=position,
-        line_ref=spec.line_ref,
-        room_type_id=spec.room_type_id,
-        rate_plan_id=spec.rate_plan_id,
-        check_in=spec.check_in,
-        check_out=spec.check_out,
-        rooms=spec.rooms,
-        adults=spec.adults,
-        children=spec.children,
-        amount=spec.amount,
         guest_name=spec.guest_name[:200] if spec.guest_name else None,
         status_id=status_id,
     )

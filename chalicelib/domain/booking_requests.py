@@ -15,12 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.bookings import BookingSource, LineRequest, check_line_shape, request_fingerprint
+from chalicelib.domain.catalog import PropertyStatus
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import check_amount
 from chalicelib.domain.nights import NightRange, validate_night_range
 
 CREATE_OPERATION = "POST /bookings"
-FIELD_PREFIX = "body."
 
 
 @dataclass(frozen=True)
@@ -135,14 +135,12 @@ def validate_request(
 ) -> tuple[NightRange, ...]:
     """Each line's stay, or InvalidInput naming every field the calendar cannot serve."""
     if not request.lines:
-        raise InvalidInput(
-            "lines: give at least one", details=[{"field": FIELD_PREFIX + "lines", "message": "at least one line"}]
-        )
+        raise InvalidInput("lines: give at least one", details=[{"field": "lines", "message": "at least one line"}])
     _check_property(request, hotel)
     problems: list[dict[str, Any]] = []
     stays: list[NightRange] = []
     for index, line in enumerate(request.lines):
-        where = f"{FIELD_PREFIX}lines[{index}]"
+        where = f"lines[{index}]"
         room_type = room_types.get(line.room_type_id)
         if room_type is None or not room_type.is_active:
             problems.append({"field": f"{where}.room_type_id", "message": "no such active room type at this property"})
@@ -164,17 +162,17 @@ def _check_property(request: NewBooking, hotel: PropertyFacts | None) -> None:
     if hotel is None:
         raise InvalidInput(
             "No such property.",
-            details=[{"field": FIELD_PREFIX + "property_id", "message": "no such property in your scope"}],
+            details=[{"field": "property_id", "message": "no such property in your scope"}],
         )
-    if hotel.status != "active":
+    if hotel.status != PropertyStatus.ACTIVE:
         raise InvalidInput(
             f"{hotel.name} is not selling (status {hotel.status}).",
-            details=[{"field": FIELD_PREFIX + "property_id", "message": f"property is {hotel.status}"}],
+            details=[{"field": "property_id", "message": f"property is {hotel.status}"}],
         )
     if request.source is BookingSource.PARTNER and not request.partner_code:
         raise InvalidInput(
             "partner_code: required for partner bookings",
-            details=[{"field": FIELD_PREFIX + "partner_code", "message": "required for partner bookings"}],
+            details=[{"field": "partner_code", "message": "required for partner bookings"}],
         )
 
 
@@ -201,7 +199,7 @@ def price_line(
     ``rates`` are the rate plan's nightly rates (None for a line without a plan); a night without
     a rate is refused, naming it.
     """
-    where = f"{FIELD_PREFIX}lines[{index}]"
+    where = f"lines[{index}]"
     if line.amount is not None:
         return PricedLine(line, stay, check_amount(line.amount, currency, field=f"{where}.amount"), {})
     if rates is not None:

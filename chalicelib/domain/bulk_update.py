@@ -34,7 +34,7 @@ from enum import Enum
 from typing import Any
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.inventory import InventoryCell, InventoryCellChange, bump
+from chalicelib.domain.inventory import RESTRICTION_FIELDS, InventoryCell, InventoryCellChange, bump
 from chalicelib.domain.money import check_amount
 from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, Weekday, validate_night_range
 from chalicelib.domain.rates import RateCatalog, RateCell, RateCellChange, refresh_rate_cells
@@ -48,14 +48,8 @@ class Keep(Enum):
 
 KEEP = Keep.KEEP
 
-_RESTRICTION_FIELDS = (
-    "stop_sell",
-    "closed_to_arrival",
-    "closed_to_departure",
-    "min_los",
-    "min_stay_through",
-    "max_los",
-)
+BULK_FIELDS = ("availability", *RESTRICTION_FIELDS)
+"""The cell fields a bulk update may set (rates besides)."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +70,7 @@ class BulkUpdate:
 
     def inventory_fields(self) -> dict[str, Any]:
         """The restriction fields this request sets (availability aside)."""
-        return {name: getattr(self, name) for name in _RESTRICTION_FIELDS if getattr(self, name) is not KEEP}
+        return {name: getattr(self, name) for name in RESTRICTION_FIELDS if getattr(self, name) is not KEEP}
 
     @property
     def touches_inventory(self) -> bool:
@@ -191,39 +185,54 @@ def _plan_inventory(
                     }
                 )
                 continue
-            new_fields = dict(fields)
-            if isinstance(request.availability, int):
-                free = max(0, cell.rooms_left)
-                if request.availability > free:
-                    problems.append(
-                        {
-                            "field": "availability",
-                            "room_type_id": room_type_id,
-                            "night": night.isoformat(),
-                            "message": f"{request.availability} exceeds the {free} room(s) left on {night}",
-                        }
-                    )
-                    continue
-                new_fields.update(buffer=free - request.availability, manual_buffer=True)
-            elif request.availability is None:
-                if room_type_id not in setting_buffers:
-                    raise ValueError(f"setting_buffers lacks room type {room_type_id}")
-                new_fields.update(buffer=setting_buffers[room_type_id], manual_buffer=False)
-            after = bump(cell, **new_fields)
-            if after.max_los is not None and after.min_los > after.max_los:
-                culprit = "min_los" if "min_los" in fields else "max_los"
-                problems.append(
-                    {
-                        "field": culprit,
-                        "room_type_id": room_type_id,
-                        "night": night.isoformat(),
-                        "message": f"min_los {after.min_los} would exceed max_los {after.max_los} on {night}",
-                    }
-                )
+            after = _cell_after(request, cell, fields, setting_buffers, problems)
+            if after is None:
                 continue
             if after is not cell:
                 changes.append(InventoryCellChange(cell, after))
     return tuple(changes)
+
+
+def _cell_after(
+    request: BulkUpdate,
+    cell: InventoryCell,
+    fields: Mapping[str, Any],
+    setting_buffers: Mapping[int, int],
+    problems: list[dict[str, Any]],
+) -> InventoryCell | None:
+    """The cell with the update's fields (availability as a buffer); None, with a problem noted, when
+    the update cannot apply to it."""
+    room_type_id, night = cell.room_type_id, cell.night
+    new_fields = dict(fields)
+    if isinstance(request.availability, int):
+        free = max(0, cell.rooms_left)
+        if request.availability > free:
+            problems.append(
+                {
+                    "field": "availability",
+                    "room_type_id": room_type_id,
+                    "night": night.isoformat(),
+                    "message": f"{request.availability} exceeds the {free} room(s) left on {night}",
+                }
+            )
+            return None
+        new_fields.update(buffer=free - request.availability, manual_buffer=True)
+    elif request.availability is None:
+        if room_type_id not in setting_buffers:
+            raise ValueError(f"setting_buffers lacks room type {room_type_id}")
+        new_fields.update(buffer=setting_buffers[room_type_id], manual_buffer=False)
+    after = bump(cell, **new_fields)
+    if after.max_los is not None and after.min_los > after.max_los:
+        problems.append(
+            {
+                "field": "min_los" if "min_los" in fields else "max_los",
+                "room_type_id": room_type_id,
+                "night": night.isoformat(),
+                "message": f"min_los {after.min_los} would exceed max_los {after.max_los} on {night}",
+            }
+        )
+        return None
+    return after
 
 
 def _plan_rates(

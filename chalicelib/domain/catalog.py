@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Protocol
 
 from chalicelib.domain.errors import Conflict
@@ -19,6 +20,12 @@ SORTABLE_PROPERTY_FIELDS = ("code", "name", "city", "country_code", "status", "c
 
 
 # --- properties ----------------------------------------------------------------------------------
+
+
+class PropertyStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"  # temporarily not selling, still listed and kept up to date
+    ARCHIVED = "archived"  # the soft delete: hidden from lists unless asked for, no writes but restore
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ class HasStatus(Protocol):
 
 def require_not_archived(prop: HasStatus) -> None:
     """Refuse (409) a change under an archived property: restore it first."""
-    if prop.status == "archived":
+    if prop.status == PropertyStatus.ARCHIVED:
         raise Conflict(
             f"Property {prop.code} is archived; restore it (PATCH status) first.",
             details=[{"field": "property_id", "message": "archived"}],

@@ -23,6 +23,9 @@ below zero; it just stops selling the last ``buffer`` rooms. Consequently:
 
 Every function is pure: it returns new cells (only those that changed, each with its version
 bumped by one) and never mutates its input. A function refuses all or changes all.
+
+(Over 500 lines: the cell, its counter changes, totals and buffers all rest on the availability
+arithmetic above, and the booking, calendar and bulk-update code read them as one vocabulary.)
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from typing import Any
 
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.nights import NightRange
+from chalicelib.domain.views import changed_fields
 
 MAX_NIGHTS_LISTED = 10
 """Error messages list at most this many nights (the ``details`` list carries all of them)."""
@@ -136,20 +140,10 @@ def index_by_night(cells: Iterable[InventoryCell]) -> dict[date, InventoryCell]:
     return indexed
 
 
-INVENTORY_FIELDS = (
-    "total",
-    "sold",
-    "held",
-    "blocked",
-    "buffer",
-    "manual_buffer",
-    "stop_sell",
-    "closed_to_arrival",
-    "closed_to_departure",
-    "min_los",
-    "min_stay_through",
-    "max_los",
-)
+RESTRICTION_FIELDS = ("stop_sell", "closed_to_arrival", "closed_to_departure", "min_los", "min_stay_through", "max_los")
+"""The restrictions a cell carries (what staff set besides availability)."""
+
+INVENTORY_FIELDS = ("total", "sold", "held", "blocked", "buffer", "manual_buffer", *RESTRICTION_FIELDS)
 """The stored fields of a cell besides its key and version."""
 
 
@@ -169,14 +163,7 @@ class InventoryCellChange:
 
     def changed_fields(self) -> dict[str, tuple[Any, Any]]:
         """Field → (before, after) for every field that differs, with the derived ``available``."""
-        names = (*INVENTORY_FIELDS, "available")
-        if self.before is None:
-            return {name: (None, getattr(self.after, name)) for name in names}
-        return {
-            name: (getattr(self.before, name), getattr(self.after, name))
-            for name in names
-            if getattr(self.before, name) != getattr(self.after, name)
-        }
+        return changed_fields(self.before, self.after, (*INVENTORY_FIELDS, "available"))
 
     def preview(self) -> dict[str, Any]:
         """JSON-ready ``{kind, room_type_id, night, version, changes: {field: {before, after}}}``."""
@@ -309,6 +296,54 @@ def require_available(cells: Iterable[InventoryCell], requests: Iterable[StayReq
         raise InsufficientInventory(shortages)
 
 
+_COUNTER_OF = {
+    CounterChange.SELL: "sold",
+    CounterChange.HOLD: "held",
+    CounterChange.BLOCK: "blocked",
+    CounterChange.CONFIRM_HOLD: "held",
+    CounterChange.RELEASE_HOLD: "held",
+    CounterChange.CANCEL_SALE: "sold",
+    CounterChange.UNBLOCK: "blocked",
+}
+"""The counter a change moves (CONFIRM_HOLD also adds to ``sold``)."""
+
+
+def _cells_of_nights(cells: Mapping[date, InventoryCell], nights: Iterable[date]) -> list[InventoryCell]:
+    """The cells of the nights in night order; InvalidInput naming ``nights`` if none is given or one has no cell."""
+    wanted = sorted(set(nights))
+    if not wanted:
+        raise InvalidInput("nights: no night given", details=[{"field": "nights", "message": "no night given"}])
+    missing = [night for night in wanted if night not in cells]
+    if missing:
+        raise InvalidInput(
+            "nights: no inventory on " + _list_nights(missing),
+            details=[
+                {"field": "nights", "night": night.isoformat(), "message": "no inventory for this night"}
+                for night in missing
+            ],
+        )
+    return [cells[night] for night in wanted]
+
+
+def _require_counter(targets: list[InventoryCell], change: CounterChange, counter: str, rooms: int) -> None:
+    """CounterUnderflow naming each night that holds fewer than ``rooms`` of ``counter`` (a reverse change)."""
+    underflow = [cell for cell in targets if getattr(cell, counter) < rooms]
+    if underflow:
+        raise CounterUnderflow(
+            f"Cannot {change.value} {rooms} room(s): too few {counter} on " + _list_nights(c.night for c in underflow),
+            details=[
+                {
+                    "field": "rooms",
+                    "night": cell.night.isoformat(),
+                    "requested": rooms,
+                    counter: getattr(cell, counter),
+                    "message": f"only {getattr(cell, counter)} {counter}",
+                }
+                for cell in underflow
+            ],
+        )
+
+
 def apply_counter_change(
     cells: Mapping[date, InventoryCell],
     change: CounterChange,
@@ -325,51 +360,16 @@ def apply_counter_change(
     refused with :class:`CounterUnderflow` if a night holds fewer than ``rooms`` of that counter.
     """
     _require_positive_rooms(rooms)
-    wanted = sorted(set(nights))
-    if not wanted:
-        raise InvalidInput("nights: no night given", details=[{"field": "nights", "message": "no night given"}])
-    missing = [night for night in wanted if night not in cells]
-    if missing:
-        raise InvalidInput(
-            "nights: no inventory on " + _list_nights(missing),
-            details=[
-                {"field": "nights", "night": night.isoformat(), "message": "no inventory for this night"}
-                for night in missing
-            ],
-        )
-    targets = [cells[night] for night in wanted]
+    targets = _cells_of_nights(cells, nights)
     if change in _CONSUMES and not allow_overbooking:
         shortages = [
             Shortage(cell.room_type_id, cell.night, rooms, cell.available) for cell in targets if cell.available < rooms
         ]
         if shortages:
             raise InsufficientInventory(shortages)
-    counter = {
-        CounterChange.SELL: "sold",
-        CounterChange.HOLD: "held",
-        CounterChange.BLOCK: "blocked",
-        CounterChange.CONFIRM_HOLD: "held",
-        CounterChange.RELEASE_HOLD: "held",
-        CounterChange.CANCEL_SALE: "sold",
-        CounterChange.UNBLOCK: "blocked",
-    }[change]
+    counter = _COUNTER_OF[change]
     if change not in _CONSUMES:
-        underflow = [cell for cell in targets if getattr(cell, counter) < rooms]
-        if underflow:
-            raise CounterUnderflow(
-                f"Cannot {change.value} {rooms} room(s): too few {counter} on "
-                + _list_nights(c.night for c in underflow),
-                details=[
-                    {
-                        "field": "rooms",
-                        "night": cell.night.isoformat(),
-                        "requested": rooms,
-                        counter: getattr(cell, counter),
-                        "message": f"only {getattr(cell, counter)} {counter}",
-                    }
-                    for cell in underflow
-                ],
-            )
+        _require_counter(targets, change, counter, rooms)
     sign = 1 if change in _CONSUMES else -1
     updated = []
     for cell in targets:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from chalicelib.domain.ota_results import DiscoveredHotel
+from chalicelib.domain.ota_results import DiscoveredHotel, DiscoveredRoom
 
 
 class ProposalKind(StrEnum):
@@ -201,35 +201,49 @@ def propose_mappings(
                     match_reason=match[1] if match else None,
                 )
             )
-        unmapped_plans = [
-            plan
-            for plan in room.rate_plans
-            if (room.ota_room_id, plan.ota_rate_plan_id) not in existing.rate_plans_by_ota_rate
-        ]
-        plan_matches = (
-            _assign(
-                ((plan.ota_rate_plan_id, plan.name, plan.ota_rate_plan_id) for plan in unmapped_plans),
-                [
-                    (rp.id, rp.code, rp.name)
-                    for rp in rate_plans
-                    if rp.room_type_id == room_type_id and rp.id not in mapped_rate_plans
-                ],
-            )
-            if room_type_id is not None
-            else {}
+        proposals.extend(_rate_plan_proposals(room, room_type_id, rate_plans, existing, mapped_rate_plans))
+    return proposals
+
+
+def _rate_plan_proposals(
+    room: DiscoveredRoom,
+    room_type_id: int | None,
+    rate_plans: Sequence[LocalRatePlan],
+    existing: ExistingMappings,
+    mapped_rate_plans: set[int],
+) -> list[ProposedMapping]:
+    """Proposals for the OTA room's unmapped rate plans, matched among the free rate plans of the
+    room type the room maps (or is proposed) to; none matched when it has no room type."""
+    unmapped_plans = [
+        plan
+        for plan in room.rate_plans
+        if (room.ota_room_id, plan.ota_rate_plan_id) not in existing.rate_plans_by_ota_rate
+    ]
+    plan_matches = (
+        _assign(
+            ((plan.ota_rate_plan_id, plan.name, plan.ota_rate_plan_id) for plan in unmapped_plans),
+            [
+                (rp.id, rp.code, rp.name)
+                for rp in rate_plans
+                if rp.room_type_id == room_type_id and rp.id not in mapped_rate_plans
+            ],
         )
-        for plan in unmapped_plans:
-            plan_match = plan_matches.get(plan.ota_rate_plan_id)
-            proposals.append(
-                ProposedMapping(
-                    kind=ProposalKind.RATE_PLAN,
-                    ota_room_id=room.ota_room_id,
-                    ota_room_name=room.name,
-                    ota_rate_plan_id=plan.ota_rate_plan_id,
-                    ota_rate_plan_name=plan.name,
-                    room_type_id=room_type_id,
-                    rate_plan_id=plan_match[0] if plan_match else None,
-                    match_reason=plan_match[1] if plan_match else None,
-                )
+        if room_type_id is not None
+        else {}
+    )
+    proposals = []
+    for plan in unmapped_plans:
+        plan_match = plan_matches.get(plan.ota_rate_plan_id)
+        proposals.append(
+            ProposedMapping(
+                kind=ProposalKind.RATE_PLAN,
+                ota_room_id=room.ota_room_id,
+                ota_room_name=room.name,
+                ota_rate_plan_id=plan.ota_rate_plan_id,
+                ota_rate_plan_name=plan.name,
+                room_type_id=room_type_id,
+                rate_plan_id=plan_match[0] if plan_match else None,
+                match_reason=plan_match[1] if plan_match else None,
             )
+        )
     return proposals

@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 import bcrypt
 
@@ -55,6 +56,13 @@ COMMON_BASE_WORDS = frozenset(
 
 _LEET = str.maketrans({"0": "o", "1": "i", "!": "i", "3": "e", "4": "a", "@": "a", "5": "s", "$": "s", "7": "t"})
 _SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiop", "asdfghjkl", "zxcvbnm", "1qaz2wsx3edc")
+
+
+class LinkPurpose(StrEnum):
+    """Why a single-use password link was sent."""
+
+    RESET = "reset"  # after forgot-password
+    INVITE = "invite"  # a new account sets its first password
 
 
 @dataclass(frozen=True)

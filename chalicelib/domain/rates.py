@@ -39,6 +39,7 @@ from typing import Any
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import check_amount, round_to_currency, validate_currency
 from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, Weekday
+from chalicelib.domain.views import changed_fields
 
 MAX_PERCENT = Decimal(1000)
 PERCENT_DECIMALS = 4
@@ -129,14 +130,7 @@ class RateCellChange:
     after: RateCell
 
     def changed_fields(self) -> dict[str, tuple[Any, Any]]:
-        names = ("amount", "manual")
-        if self.before is None:
-            return {name: (None, getattr(self.after, name)) for name in names}
-        return {
-            name: (getattr(self.before, name), getattr(self.after, name))
-            for name in names
-            if getattr(self.before, name) != getattr(self.after, name)
-        }
+        return changed_fields(self.before, self.after, ("amount", "manual"))
 
     def preview(self) -> dict[str, Any]:
         """JSON-ready ``{kind, rate_plan_id, room_type_id, night, version, changes}`` (amounts as strings)."""

@@ -49,8 +49,6 @@ from chalicelib.domain.ota_reservation import (
 from chalicelib.domain.ota_results import (
     AckResult,
     DiscoveredHotel,
-    DiscoveredRatePlan,
-    DiscoveredRoom,
     Discovery,
     ErrorKind,
     PullResult,
@@ -58,14 +56,12 @@ from chalicelib.domain.ota_results import (
     SyncError,
 )
 from chalicelib.ota.agoda_errors import agoda_errors
-from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider
-from chalicelib.ota.booking_com import require_rate_plan
+from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider, require_rate_plan
 from chalicelib.ota.budget import ACK, POLL, PUSH, READ
 from chalicelib.ota.errors import (
     InvalidField,
     MissingField,
     OtaAuthenticationFailed,
-    OtaError,
     OtaMalformedResponse,
     OtaRejected,
 )
@@ -156,20 +152,7 @@ class AgodaAdapter(BaseAdapter):
         _, root = self._call(body, operation=READ, credentials=credentials)
         reader = self.reader
         prop = reader.require(root, "property", at="result")
-        rooms = tuple(
-            DiscoveredRoom(
-                ota_room_id=reader.attr(room, "id", at="result/property/rooms/room"),
-                name=room.get("name", ""),
-                rate_plans=tuple(
-                    DiscoveredRatePlan(
-                        ota_rate_plan_id=reader.attr(plan, "id", at="result/property/rooms/room/rateplans/rateplan"),
-                        name=plan.get("name", ""),
-                    )
-                    for plan in reader.findall(room, "rateplans/rateplan")
-                ),
-            )
-            for room in reader.findall(prop, "rooms/room")
-        )
+        rooms = reader.discovered_rooms(prop, "rooms/room", "rateplans/rateplan", at="result/property")
         return DiscoveredHotel(ota_hotel_id=prop.get("id", hotel_id), name=prop.get("name", ""), rooms=rooms)
 
     def _test_connection(self, ota_hotel_id: str | None) -> str:
@@ -183,24 +166,9 @@ class AgodaAdapter(BaseAdapter):
 
     def _discover(self, ota_hotel_ids: tuple[str, ...]) -> Discovery:
         if not ota_hotel_ids:
-            error = SyncError(
-                ota=self.ota,
-                kind=ErrorKind.CONFIGURATION,
-                message="Agoda lists products per property: give the property id(s) to discover",
-                field="ota_hotel_ids",
-            )
-            return Discovery(ota=self.ota, errors=(error,))
+            return self._ids_required("Agoda lists products per property: give the property id(s) to discover")
         credentials = self._credentials()
-        hotels: list[DiscoveredHotel] = []
-        errors: list[SyncError] = []
-        for hotel_id in ota_hotel_ids:
-            try:
-                hotels.append(self._product(hotel_id, credentials))
-            except OtaAuthenticationFailed:
-                raise
-            except OtaError as exc:
-                errors.append(exc.to_sync_error())
-        return Discovery(ota=self.ota, hotels=tuple(hotels), errors=tuple(errors))
+        return self._discover_each(ota_hotel_ids, lambda hotel_id: self._product(hotel_id, credentials))
 
     # -- reservations ----------------------------------------------------------------------------------------
 
@@ -247,15 +215,12 @@ class AgodaAdapter(BaseAdapter):
             for booking_id in chunk:
                 element("booking", {"id": booking_id}, parent=prop)
             _, root = self._call(body, operation=READ, credentials=credentials)
-            for index, detail in enumerate(self.reader.findall(root, "bookings/booking")):
-                try:
-                    reservations.append(self._map_detail(detail, ota_hotel_id, index))
-                except (MissingField, InvalidField) as exc:
-                    errors.append(exc.to_sync_error())
+            details = self.reader.findall(root, "bookings/booking")
+            self._map_each(
+                details, lambda detail, index: self._map_detail(detail, ota_hotel_id, index), reservations, errors
+            )
         del credentials
-        return PullResult(
-            ota=self.ota, ota_hotel_id=ota_hotel_id, reservations=tuple(reservations), item_errors=tuple(errors)
-        )
+        return self._pulled(ota_hotel_id, reservations, errors)
 
     def _map_detail(self, detail: Element, ota_hotel_id: str, index: int) -> OtaReservation:
         reader = self.reader
@@ -278,41 +243,14 @@ class AgodaAdapter(BaseAdapter):
         )
         arrival = reader.date_attr(detail, "arrival", at=at, item_id=booking_id)
         departure = reader.date_attr(detail, "departure", at=at, item_id=booking_id)
-        if departure <= arrival:
-            raise InvalidField(
-                self.ota,
-                f"Agoda sent booking {booking_id} departing {departure} before arriving {arrival}",
-                field=f"{at}/@departure",
-                item_id=booking_id,
-            )
+        self._check_stay(booking_id, arrival, departure, f"{at}/@departure")
         room_id = reader.attr(detail, "room_id", at=at, item_id=booking_id)
         rate_plan_id = detail.get("rateplan_id") or None
         adults = reader.int_attr(detail, "adults", at=at, item_id=booking_id)
         children = reader.int_attr(detail, "children", at=at, item_id=booking_id, default=0)
         room_count = reader.int_attr(detail, "room_count", at=at, item_id=booking_id, default=1)
-        customer = reader.require(detail, "customer", at=at, item_id=booking_id)
-        guest = OtaGuest(
-            first_name=customer.get("first_name", "").strip(),
-            last_name=reader.attr(customer, "last_name", at=f"{at}/customer", item_id=booking_id),
-            email=customer.get("email") or None,
-            phone=customer.get("phone") or None,
-        )
-        prices = reader.require(detail, "prices", at=at, item_id=booking_id)
-        currency = reader.attr(prices, "currency", at=f"{at}/prices", item_id=booking_id)
-        nightly = tuple(
-            NightlyRate(
-                night=reader.date_attr(price, "date", at=f"{at}/prices/price", item_id=booking_id),
-                amount=reader.decimal_attr(price, "sell_inclusive_amt", at=f"{at}/prices/price", item_id=booking_id),
-            )
-            for price in reader.findall(prices, "price")
-            if price.get("type", "Room") == "Room"
-        )
-        total_raw = prices.get("sell_inclusive_amt")
-        total: Decimal | None
-        if total_raw:
-            total = reader.parse_decimal(total_raw, at=f"{at}/prices", name="sell_inclusive_amt", item_id=booking_id)
-        else:
-            total = sum((rate.amount for rate in nightly), Decimal("0")) if nightly else None
+        guest = self._customer(detail, at, booking_id)
+        nightly, total, currency = self._prices(detail, at, booking_id)
         return OtaReservation(
             ota=self.ota,
             ota_hotel_id=detail.get("property_id", ota_hotel_id),
@@ -344,6 +282,34 @@ class AgodaAdapter(BaseAdapter):
             ack_token=f"{booking_id}|{last_action_raw}",
         )
 
+    def _customer(self, detail: Element, at: str, booking_id: str) -> OtaGuest:
+        customer = self.reader.require(detail, "customer", at=at, item_id=booking_id)
+        return OtaGuest(
+            first_name=customer.get("first_name", "").strip(),
+            last_name=self.reader.attr(customer, "last_name", at=f"{at}/customer", item_id=booking_id),
+            email=customer.get("email") or None,
+            phone=customer.get("phone") or None,
+        )
+
+    def _prices(self, detail: Element, at: str, booking_id: str) -> tuple[tuple[NightlyRate, ...], Decimal | None, str]:
+        """The booking's nightly room rates, its total (the sum of the nights when Agoda gives none) and currency."""
+        reader = self.reader
+        prices = reader.require(detail, "prices", at=at, item_id=booking_id)
+        currency = reader.attr(prices, "currency", at=f"{at}/prices", item_id=booking_id)
+        nightly = tuple(
+            NightlyRate(
+                night=reader.date_attr(price, "date", at=f"{at}/prices/price", item_id=booking_id),
+                amount=reader.decimal_attr(price, "sell_inclusive_amt", at=f"{at}/prices/price", item_id=booking_id),
+            )
+            for price in reader.findall(prices, "price")
+            if price.get("type", "Room") == "Room"
+        )
+        total_raw = prices.get("sell_inclusive_amt")
+        if total_raw:
+            total = reader.parse_decimal(total_raw, at=f"{at}/prices", name="sell_inclusive_amt", item_id=booking_id)
+            return nightly, total, currency
+        return nightly, sum((rate.amount for rate in nightly), Decimal("0")) if nightly else None, currency
+
     def _acknowledge(self, ota_hotel_id: str, acknowledgements: tuple[Acknowledgement, ...]) -> AckResult:
         # Our assumption (module docstring): a GetBookingDetail carrying acknowledge="1".
         credentials = self._credentials()
@@ -353,15 +319,7 @@ class AgodaAdapter(BaseAdapter):
         for ack in acknowledgements:
             booking_id, _, last_action = ack.ack_token.partition("|")
             if not booking_id or not last_action:
-                errors.append(
-                    SyncError(
-                        ota=self.ota,
-                        kind=ErrorKind.INVALID_FIELD,
-                        message=f"cannot acknowledge Agoda booking {ack.reservation_id}: unknown ack token",
-                        field="ack_token",
-                        item_id=ack.reservation_id,
-                    )
-                )
+                errors.append(self._unknown_ack_token(ack, "acknowledge Agoda booking"))
                 continue
             items.append((booking_id, last_action))
         for start in range(0, len(items), MAX_DETAILS_PER_REQUEST):
@@ -371,18 +329,11 @@ class AgodaAdapter(BaseAdapter):
             prop = element("property", {"id": ota_hotel_id}, parent=criteria)
             for booking_id, last_action in chunk:
                 element("booking", {"id": booking_id, "last_action": last_action}, parent=prop)
-            try:
-                self._call(body, operation=ACK, credentials=credentials)
-            except OtaAuthenticationFailed:
-                raise
-            except OtaError as exc:
-                errors.append(exc.to_sync_error())
+            if not self._sent(partial(self._call, body, operation=ACK, credentials=credentials), errors):
                 continue
             acknowledged.extend(booking_id for booking_id, _ in chunk)
         del credentials
-        return AckResult(
-            ota=self.ota, ota_hotel_id=ota_hotel_id, acknowledged=tuple(acknowledged), errors=tuple(errors)
-        )
+        return self._acknowledged(ota_hotel_id, acknowledged, errors)
 
     # -- ARI ------------------------------------------------------------------------------------------------
 

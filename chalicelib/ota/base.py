@@ -18,32 +18,36 @@ Contract (what the sync engine and the reservation service may rely on):
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import ClassVar, Protocol, runtime_checkable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from functools import partial
+from typing import ClassVar, Protocol, TypeVar, runtime_checkable
 
 import httpx
 
 from chalicelib.domain.ari import ARI_LIMITS, AriLimits, AriUpdate, Restriction, plan_push
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_credentials import CredentialsUnavailable, MissingCredential, OtaCredentials
-from chalicelib.domain.ota_reservation import Acknowledgement
+from chalicelib.domain.ota_reservation import Acknowledgement, OtaReservation
 from chalicelib.domain.ota_results import (
     AckResult,
     ConnectionTestResult,
+    DiscoveredHotel,
     Discovery,
     ErrorKind,
     PullResult,
     PushResult,
     PushWarning,
     SyncError,
+    WarningKind,
 )
 from chalicelib.ota.budget import Clock, RequestBudget, SystemClock, default_budget
-from chalicelib.ota.errors import OtaError
+from chalicelib.ota.errors import InvalidField, MissingField, OtaAuthenticationFailed, OtaError
 from chalicelib.ota.transport import HttpSettings, OtaHttp, RetryPolicy
 
 CredentialsProvider = Callable[[], OtaCredentials]
+_Item = TypeVar("_Item")
 
 
 @runtime_checkable
@@ -183,6 +187,83 @@ class BaseAdapter:
             return SyncError(ota=self.ota, kind=ErrorKind.CONFIGURATION, message=str(exc))
         raise exc
 
+    # -- shapes every adapter shares ----------------------------------------------------------------------
+
+    def _ids_required(self, message: str) -> Discovery:
+        """Discovery refused: this OTA cannot list an account's hotels, so the caller must name them."""
+        error = SyncError(ota=self.ota, kind=ErrorKind.CONFIGURATION, message=message, field="ota_hotel_ids")
+        return Discovery(ota=self.ota, errors=(error,))
+
+    def _discover_each(self, ota_hotel_ids: Sequence[str], read_hotel: Callable[[str], DiscoveredHotel]) -> Discovery:
+        """Read each hotel in turn; a hotel the OTA refuses is an error of its own, wrong credentials end it."""
+        hotels: list[DiscoveredHotel] = []
+        errors: list[SyncError] = []
+
+        def read(hotel_id: str) -> None:
+            hotels.append(read_hotel(hotel_id))
+
+        for hotel_id in ota_hotel_ids:
+            self._sent(partial(read, hotel_id), errors)
+        return Discovery(ota=self.ota, hotels=tuple(hotels), errors=tuple(errors))
+
+    @staticmethod
+    def _map_each(
+        items: Iterable[_Item],
+        read: Callable[[_Item, int], OtaReservation],
+        reservations: list[OtaReservation],
+        errors: list[SyncError],
+    ) -> None:
+        """Map each listed item (with its position) to a reservation; an unreadable one is an item error."""
+        for index, item in enumerate(items):
+            try:
+                reservations.append(read(item, index))
+            except (MissingField, InvalidField) as exc:
+                errors.append(exc.to_sync_error())
+
+    @staticmethod
+    def _sent(send: Callable[[], object], errors: list[SyncError]) -> bool:
+        """Send one message: True if the OTA took it; a refusal is recorded as an error (False) and the
+        caller goes on with the next message; wrong credentials end the whole call."""
+        try:
+            send()
+        except OtaAuthenticationFailed:
+            raise
+        except OtaError as exc:
+            errors.append(exc.to_sync_error())
+            return False
+        return True
+
+    def _unknown_ack_token(self, ack: Acknowledgement, what: str) -> SyncError:
+        """The item error for an acknowledgement whose token this adapter did not issue (``what``:
+        "acknowledge Agoda booking")."""
+        return SyncError(
+            ota=self.ota,
+            kind=ErrorKind.INVALID_FIELD,
+            message=f"cannot {what} {ack.reservation_id}: unknown ack token",
+            field="ack_token",
+            item_id=ack.reservation_id,
+        )
+
+    def _check_stay(self, booking_id: str, arrival: date, departure: date, field: str) -> None:
+        """InvalidField (naming the departure) for a stay that does not end after it starts."""
+        if departure <= arrival:
+            raise InvalidField(
+                self.ota,
+                f"{self.name} sent booking {booking_id} departing {departure} before arriving {arrival}",
+                field=field,
+                item_id=booking_id,
+            )
+
+    def _acknowledged(self, ota_hotel_id: str, acknowledged: list[str], errors: list[SyncError]) -> AckResult:
+        return AckResult(
+            ota=self.ota, ota_hotel_id=ota_hotel_id, acknowledged=tuple(acknowledged), errors=tuple(errors)
+        )
+
+    def _pulled(self, ota_hotel_id: str, reservations: list[OtaReservation], errors: list[SyncError]) -> PullResult:
+        return PullResult(
+            ota=self.ota, ota_hotel_id=ota_hotel_id, reservations=tuple(reservations), item_errors=tuple(errors)
+        )
+
     # -- template methods -------------------------------------------------------------------------------
 
     def test_connection(self, ota_hotel_id: str | None = None) -> ConnectionTestResult:
@@ -293,6 +374,33 @@ class BaseAdapter:
         return updates, []
 
 
+def require_rate_plan(
+    ota: OtaCode, updates: list[AriUpdate], restrictions: Sequence[Restriction]
+) -> tuple[list[AriUpdate], list[PushWarning]]:
+    """Values an OTA only accepts per rate plan cannot be sent at room level: warn, do not drop silently."""
+    kept: list[AriUpdate] = []
+    warnings: list[PushWarning] = []
+    for update in updates:
+        present = update.restrictions & frozenset(restrictions) if update.ota_rate_plan_id is None else frozenset()
+        for restriction in sorted(present):
+            warnings.append(
+                PushWarning(
+                    kind=WarningKind.UNSUPPORTED_RESTRICTION,
+                    message=(
+                        f"restriction {restriction.value} is not supported by {ota.display_name} without a rate plan; "
+                        f"not sent for {update.describe_target()}"
+                    ),
+                    ota_room_id=update.ota_room_id,
+                    start=update.start,
+                    end=update.end,
+                )
+            )
+        stripped = update.without(present)
+        if not stripped.is_empty:
+            kept.append(stripped)
+    return kept, warnings
+
+
 def _describe_batch(batch: Sequence[AriUpdate]) -> str:
     start = min(update.start for update in batch)
     end = max(update.end for update in batch)
@@ -304,12 +412,4 @@ def _describe_batch(batch: Sequence[AriUpdate]) -> str:
 def _with_item(error: SyncError, item_id: str) -> SyncError:
     if error.item_id:
         return error
-    return SyncError(
-        ota=error.ota,
-        kind=error.kind,
-        message=error.message,
-        code=error.code,
-        field=error.field,
-        item_id=item_id,
-        retry_after_seconds=error.retry_after_seconds,
-    )
+    return replace(error, item_id=item_id)

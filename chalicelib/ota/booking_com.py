@@ -33,6 +33,9 @@ Where we chose, and why:
   to validate against 2015A always and against 2003B unless they carry a zero limit.
 - Error ``Type`` follows the OpenTravel EWT list: 4 (authentication) and 6 (authorisation) mean
   wrong credentials; 12 (processing exception) is retried; anything else is a rejection.
+
+(Over 500 lines: the adapter and the two OpenTravel ARI messages it sends stay together; the
+conformance tests validate those builders against the XSDs as this adapter emits them.)
 """
 
 from __future__ import annotations
@@ -50,8 +53,6 @@ from chalicelib.domain.ota_reservation import Acknowledgement, OtaReservation
 from chalicelib.domain.ota_results import (
     AckResult,
     DiscoveredHotel,
-    DiscoveredRatePlan,
-    DiscoveredRoom,
     Discovery,
     ErrorKind,
     PullResult,
@@ -59,7 +60,7 @@ from chalicelib.domain.ota_results import (
     SyncError,
     WarningKind,
 )
-from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider
+from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider, require_rate_plan
 from chalicelib.ota.budget import ACK, POLL, PUSH, READ
 from chalicelib.ota.errors import (
     InvalidField,
@@ -230,26 +231,13 @@ class BookingComAdapter(BaseAdapter):
 
     def _discover(self, ota_hotel_ids: tuple[str, ...]) -> Discovery:
         if not ota_hotel_ids:
-            error = SyncError(
-                ota=self.ota,
-                kind=ErrorKind.CONFIGURATION,
-                message="Booking.com cannot list the hotels of a machine account: give the hotel id(s) to discover",
-                field="ota_hotel_ids",
+            return self._ids_required(
+                "Booking.com cannot list the hotels of a machine account: give the hotel id(s) to discover"
             )
-            return Discovery(ota=self.ota, errors=(error,))
         credentials = self._credentials()
         headers = self._xml_headers(credentials)
         del credentials
-        hotels: list[DiscoveredHotel] = []
-        errors: list[SyncError] = []
-        for hotel_id in ota_hotel_ids:
-            try:
-                hotels.append(self._room_rates(hotel_id, headers))
-            except OtaAuthenticationFailed:
-                raise
-            except OtaError as exc:
-                errors.append(exc.to_sync_error())
-        return Discovery(ota=self.ota, hotels=tuple(hotels), errors=tuple(errors))
+        return self._discover_each(ota_hotel_ids, lambda hotel_id: self._room_rates(hotel_id, headers))
 
     def _room_rates(self, hotel_id: str, headers: dict[str, str]) -> DiscoveredHotel:
         request = element("request")
@@ -262,19 +250,9 @@ class BookingComAdapter(BaseAdapter):
                 error = plain.find(root, "error")
                 text = (error.text or "").strip() if error is not None else f"HTTP {reply.status}"
                 raise OtaRejected(self.ota, f"Booking.com refused roomrates for hotel {hotel_id}: {text}")
-            rooms = []
-            for room in plain.findall(root, "room"):
-                room_id = plain.attr(room, "id", at="roomrates/room")
-                rates = tuple(
-                    DiscoveredRatePlan(
-                        ota_rate_plan_id=plain.attr(rate, "id", at="roomrates/room/rates/rate"),
-                        name=rate.get("name", ""),
-                    )
-                    for rate in plain.findall(room, "rates/rate")
-                )
-                rooms.append(DiscoveredRoom(ota_room_id=room_id, name=room.get("name", ""), rate_plans=rates))
+            rooms = plain.discovered_rooms(root, "room", "rates/rate", at="roomrates")
             return DiscoveredHotel(
-                ota_hotel_id=root.get("hotel_id", hotel_id), name=root.get("hotel_name", ""), rooms=tuple(rooms)
+                ota_hotel_id=root.get("hotel_id", hotel_id), name=root.get("hotel_name", ""), rooms=rooms
             )
 
         return self.http.exchange(
@@ -346,15 +324,7 @@ class BookingComAdapter(BaseAdapter):
         for ack in acknowledgements:
             parts = ack.ack_token.split("|", 2)
             if len(parts) != 3 or parts[0] not in (_KIND_NEW, _KIND_MODIFY):
-                errors.append(
-                    SyncError(
-                        ota=self.ota,
-                        kind=InvalidField.kind,
-                        message=f"cannot acknowledge Booking.com reservation {ack.reservation_id}: unknown ack token",
-                        field="ack_token",
-                        item_id=ack.reservation_id,
-                    )
-                )
+                errors.append(self._unknown_ack_token(ack, "acknowledge Booking.com reservation"))
                 continue
             by_kind.setdefault(parts[0], []).append((parts[1], parts[2]))
         credentials = self._credentials()
@@ -365,25 +335,20 @@ class BookingComAdapter(BaseAdapter):
             body = build_acknowledgement(kind == _KIND_NEW, items)
             path = PATH_RESERVATIONS if kind == _KIND_NEW else PATH_MODIFICATIONS
             root_name = "OTA_HotelResNotifRS" if kind == _KIND_NEW else "OTA_HotelResModifyNotifRS"
-            try:
-                self.http.exchange(
-                    "POST",
-                    path,
-                    operation=ACK,
-                    budget_key=ota_hotel_id,
-                    parse=partial(self._document, roots={root_name}),
-                    content=body,
-                    headers=headers,
-                )
-            except OtaAuthenticationFailed:
-                raise
-            except OtaError as exc:
-                errors.append(exc.to_sync_error())
+            send = partial(
+                self.http.exchange,
+                "POST",
+                path,
+                operation=ACK,
+                budget_key=ota_hotel_id,
+                parse=partial(self._document, roots={root_name}),
+                content=body,
+                headers=headers,
+            )
+            if not self._sent(send, errors):
                 continue
             acknowledged.extend(reservation_id for reservation_id, _ in items)
-        return AckResult(
-            ota=self.ota, ota_hotel_id=ota_hotel_id, acknowledged=tuple(acknowledged), errors=tuple(errors)
-        )
+        return self._acknowledged(ota_hotel_id, acknowledged, errors)
 
     # -- ARI ------------------------------------------------------------------------------------------------
 
@@ -449,33 +414,6 @@ def read_reservations(
         except (MissingField, InvalidField) as exc:
             errors.append(exc.to_sync_error())
     return reservations, errors
-
-
-def require_rate_plan(
-    ota: OtaCode, updates: list[AriUpdate], restrictions: Sequence[Restriction]
-) -> tuple[list[AriUpdate], list[PushWarning]]:
-    """Values an OTA only accepts per rate plan cannot be sent at room level: warn, do not drop silently."""
-    kept: list[AriUpdate] = []
-    warnings: list[PushWarning] = []
-    for update in updates:
-        present = update.restrictions & frozenset(restrictions) if update.ota_rate_plan_id is None else frozenset()
-        for restriction in sorted(present):
-            warnings.append(
-                PushWarning(
-                    kind=WarningKind.UNSUPPORTED_RESTRICTION,
-                    message=(
-                        f"restriction {restriction.value} is not supported by {ota.display_name} without a rate plan; "
-                        f"not sent for {update.describe_target()}"
-                    ),
-                    ota_room_id=update.ota_room_id,
-                    start=update.start,
-                    end=update.end,
-                )
-            )
-        stripped = update.without(present)
-        if not stripped.is_empty:
-            kept.append(stripped)
-    return kept, warnings
 
 
 # --- message builders (pure; the conformance tests validate their output against the XSDs) ----------
@@ -596,5 +534,4 @@ __all__ = [
     "build_acknowledgement",
     "build_avail_notif",
     "build_rate_amount_notif",
-    "require_rate_plan",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_results import ErrorKind, SyncError
+from chalicelib.domain.views import view_from
 
 
 class OtaError(Exception):
@@ -34,13 +35,9 @@ class OtaError(Exception):
         self.retry_after = retry_after
 
     def to_sync_error(self) -> SyncError:
-        return SyncError(
-            ota=self.ota,
-            kind=self.kind,
-            message=self.message,
-            code=self.code,
-            field=self.field,
-            item_id=self.item_id,
+        return view_from(
+            SyncError,
+            self,
             retry_after_seconds=self.retry_after,
         )
 

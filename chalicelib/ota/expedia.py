@@ -30,6 +30,7 @@ own bookings; the sync engine must not push an Expedia booking's decrement back 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC
 from decimal import Decimal
 from functools import partial
@@ -50,21 +51,16 @@ from chalicelib.domain.ota_reservation import (
 from chalicelib.domain.ota_results import (
     AckResult,
     DiscoveredHotel,
-    DiscoveredRatePlan,
-    DiscoveredRoom,
     Discovery,
-    ErrorKind,
     PullResult,
     PushWarning,
     SyncError,
     WarningKind,
 )
-from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider
-from chalicelib.ota.booking_com import require_rate_plan
+from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider, require_rate_plan
 from chalicelib.ota.budget import ACK, POLL, PUSH, READ
 from chalicelib.ota.errors import (
     InvalidField,
-    MissingField,
     OtaAuthenticationFailed,
     OtaConfigurationError,
     OtaError,
@@ -199,20 +195,7 @@ class ExpediaAdapter(BaseAdapter):
         reader = XmlReader(self.ota, NS_PAR)
         product_list = reader.require(root, "ProductList", at="ProductAvailRateRetrievalRS")
         hotel = reader.require(product_list, "Hotel", at="ProductList")
-        rooms = tuple(
-            DiscoveredRoom(
-                ota_room_id=reader.attr(room, "id", at="ProductList/RoomType"),
-                name=room.get("name", ""),
-                rate_plans=tuple(
-                    DiscoveredRatePlan(
-                        ota_rate_plan_id=reader.attr(plan, "id", at="ProductList/RoomType/RatePlan"),
-                        name=plan.get("name", ""),
-                    )
-                    for plan in reader.findall(room, "RatePlan")
-                ),
-            )
-            for room in reader.findall(product_list, "RoomType")
-        )
+        rooms = reader.discovered_rooms(product_list, "RoomType", "RatePlan", at="ProductList")
         return DiscoveredHotel(ota_hotel_id=hotel.get("id", hotel_id), name=hotel.get("name", ""), rooms=rooms)
 
     def _test_connection(self, ota_hotel_id: str | None) -> str:
@@ -222,70 +205,50 @@ class ExpediaAdapter(BaseAdapter):
                 f"connected to Expedia: hotel {hotel.ota_hotel_id} ({hotel.name}) with {len(hotel.rooms)} room type(s)"
             )
         # Account-level check: a booking retrieval without a hotel is the lightest authenticated call.
-        credentials = self._credentials()
-        request = self._request(NS_BR, "BookingRetrievalRQ", credentials, None)
-        del credentials
-        params = element("ParamSet", parent=request)
-        element("Status", {"value": "pending"}, parent=params)
-        root = self._post(
-            PATH_BR,
-            request,
-            namespace_out=NS_BR,
-            root_name="BookingRetrievalRS",
-            namespace_in=NS_BR,
-            operation=READ,
-            key="account",
-        )
+        root = self._booking_retrieval(None, operation=READ, key="account", status="pending")
         waiting = len(XmlReader(self.ota, NS_BR).findall(root, "Bookings/Booking"))
         return f"connected to Expedia: credentials accepted ({waiting} pending booking(s))"
 
     def _discover(self, ota_hotel_ids: tuple[str, ...]) -> Discovery:
         if not ota_hotel_ids:
-            error = SyncError(
-                ota=self.ota,
-                kind=ErrorKind.CONFIGURATION,
-                message="Expedia lists products per hotel: give the hotel id(s) to discover",
-                field="ota_hotel_ids",
-            )
-            return Discovery(ota=self.ota, errors=(error,))
-        hotels: list[DiscoveredHotel] = []
-        errors: list[SyncError] = []
-        for hotel_id in ota_hotel_ids:
-            try:
-                hotels.append(self._product_list(hotel_id))
-            except OtaAuthenticationFailed:
-                raise
-            except OtaError as exc:
-                errors.append(exc.to_sync_error())
-        return Discovery(ota=self.ota, hotels=tuple(hotels), errors=tuple(errors))
+            return self._ids_required("Expedia lists products per hotel: give the hotel id(s) to discover")
+        return self._discover_each(ota_hotel_ids, self._product_list)
 
     # -- reservations ----------------------------------------------------------------------------------------
 
     def _pull(self, ota_hotel_id: str) -> PullResult:
         hotel_id = self._hotel_id(ota_hotel_id)
+        root = self._booking_retrieval(hotel_id, operation=POLL, key=hotel_id)
+        reader = XmlReader(self.ota, NS_BR)
+        reservations: list[OtaReservation] = []
+        errors: list[SyncError] = []
+        bookings = reader.findall(root, "Bookings/Booking")
+        self._map_each(
+            bookings,
+            lambda booking, index: self._map_booking(reader, booking, ota_hotel_id, index),
+            reservations,
+            errors,
+        )
+        return self._pulled(ota_hotel_id, reservations, errors)
+
+    def _booking_retrieval(
+        self, hotel_id: str | None, *, operation: str, key: str, status: str | None = None
+    ) -> Element:
+        """Expedia's answer to a BookingRetrievalRQ for one hotel (or the account), optionally only of
+        bookings in ``status``."""
         credentials = self._credentials()
         request = self._request(NS_BR, "BookingRetrievalRQ", credentials, hotel_id)
         del credentials
-        root = self._post(
+        if status is not None:
+            element("Status", {"value": status}, parent=element("ParamSet", parent=request))
+        return self._post(
             PATH_BR,
             request,
             namespace_out=NS_BR,
             root_name="BookingRetrievalRS",
             namespace_in=NS_BR,
-            operation=POLL,
-            key=hotel_id,
-        )
-        del request
-        reader = XmlReader(self.ota, NS_BR)
-        reservations: list[OtaReservation] = []
-        errors: list[SyncError] = []
-        for index, booking in enumerate(reader.findall(root, "Bookings/Booking")):
-            try:
-                reservations.append(self._map_booking(reader, booking, ota_hotel_id, index))
-            except (MissingField, InvalidField) as exc:
-                errors.append(exc.to_sync_error())
-        return PullResult(
-            ota=self.ota, ota_hotel_id=ota_hotel_id, reservations=tuple(reservations), item_errors=tuple(errors)
+            operation=operation,
+            key=key,
         )
 
     def _map_booking(self, reader: XmlReader, booking: Element, ota_hotel_id: str, index: int) -> OtaReservation:
@@ -303,47 +266,8 @@ class ExpediaAdapter(BaseAdapter):
         created = reader.datetime_attr(booking, "createDateTime", at=at, item_id=booking_id)
         source = reader.attr(booking, "source", at=at, item_id=booking_id)
         stay = reader.require(booking, "RoomStay", at=at, item_id=booking_id)
-        stay_at = f"{at}/RoomStay"
-        room_id = reader.attr(stay, "roomTypeID", at=stay_at, item_id=booking_id)
-        rate_plan_id = reader.attr(stay, "ratePlanID", at=stay_at, item_id=booking_id)
-        dates = reader.require(stay, "StayDate", at=stay_at, item_id=booking_id)
-        arrival = reader.date_attr(dates, "arrival", at=f"{stay_at}/StayDate", item_id=booking_id)
-        departure = reader.date_attr(dates, "departure", at=f"{stay_at}/StayDate", item_id=booking_id)
-        if departure <= arrival:
-            raise InvalidField(
-                self.ota,
-                f"Expedia sent booking {booking_id} departing {departure} before arriving {arrival}",
-                field=f"{stay_at}/StayDate/@departure",
-                item_id=booking_id,
-            )
-        guests = reader.require(stay, "GuestCount", at=stay_at, item_id=booking_id)
-        adults = reader.int_attr(guests, "adult", at=f"{stay_at}/GuestCount", item_id=booking_id)
-        children = reader.int_attr(guests, "child", at=f"{stay_at}/GuestCount", item_id=booking_id, default=0)
-        children = max(children, len(reader.findall(guests, "Child")))
-        per_day = reader.require(stay, "PerDayRates", at=stay_at, item_id=booking_id)
-        currency = per_day.get("currency")
-        nightly = tuple(
-            NightlyRate(
-                night=reader.date_attr(rate, "stayDate", at=f"{stay_at}/PerDayRates/PerDayRate", item_id=booking_id),
-                amount=reader.decimal_attr(
-                    rate, "baseRate", at=f"{stay_at}/PerDayRates/PerDayRate", item_id=booking_id
-                ),
-            )
-            for rate in reader.findall(per_day, "PerDayRate")
-        )
-        total = reader.require(stay, "Total", at=stay_at, item_id=booking_id)
-        total_amount = reader.decimal_attr(total, "amountAfterTaxes", at=f"{stay_at}/Total", item_id=booking_id)
-        currency = total.get("currency") or currency
-        primary = reader.require(booking, "PrimaryGuest", at=at, item_id=booking_id)
-        name = reader.require(primary, "Name", at=f"{at}/PrimaryGuest", item_id=booking_id)
-        phone = reader.find(primary, "Phone")
-        email = reader.find(primary, "Email")
-        guest = OtaGuest(
-            first_name=reader.attr(name, "givenName", at=f"{at}/PrimaryGuest/Name", item_id=booking_id),
-            last_name=reader.attr(name, "surname", at=f"{at}/PrimaryGuest/Name", item_id=booking_id),
-            email=(email.text or "").strip() or None if email is not None else None,
-            phone=_phone(phone),
-        )
+        room, total_amount, currency = self._room_stay(reader, stay, f"{at}/RoomStay", booking_id)
+        guest = self._primary_guest(reader, booking, at, booking_id)
         confirmation_numbers = {"expedia": booking_id}
         if booking.get("confirmNumber"):
             confirmation_numbers["hotel"] = booking.get("confirmNumber", "")
@@ -362,23 +286,59 @@ class ExpediaAdapter(BaseAdapter):
             modified_at=created,
             source=source,
             guest=guest,
-            rooms=(
-                OtaRoomStay(
-                    ota_room_id=room_id,
-                    ota_rate_plan_id=rate_plan_id,
-                    check_in=arrival,
-                    check_out=departure,
-                    adults=adults,
-                    children=children,
-                    nightly_rates=nightly,
-                    guest_name=guest.full_name,
-                ),
-            ),
+            rooms=(replace(room, guest_name=guest.full_name),),
             total_amount=total_amount,
             currency=currency,
             confirmation_numbers=confirmation_numbers,
             ota_status=booking.get("status", ""),
             ack_token=f"{booking_id}|{booking_type}",
+        )
+
+    def _room_stay(
+        self, reader: XmlReader, stay: Element, stay_at: str, booking_id: str
+    ) -> tuple[OtaRoomStay, Decimal, str | None]:
+        """The booking's ``RoomStay`` (without the guest's name), its total and currency."""
+        room_id = reader.attr(stay, "roomTypeID", at=stay_at, item_id=booking_id)
+        rate_plan_id = reader.attr(stay, "ratePlanID", at=stay_at, item_id=booking_id)
+        dates = reader.require(stay, "StayDate", at=stay_at, item_id=booking_id)
+        arrival = reader.date_attr(dates, "arrival", at=f"{stay_at}/StayDate", item_id=booking_id)
+        departure = reader.date_attr(dates, "departure", at=f"{stay_at}/StayDate", item_id=booking_id)
+        self._check_stay(booking_id, arrival, departure, f"{stay_at}/StayDate/@departure")
+        guests = reader.require(stay, "GuestCount", at=stay_at, item_id=booking_id)
+        adults = reader.int_attr(guests, "adult", at=f"{stay_at}/GuestCount", item_id=booking_id)
+        children = reader.int_attr(guests, "child", at=f"{stay_at}/GuestCount", item_id=booking_id, default=0)
+        children = max(children, len(reader.findall(guests, "Child")))
+        per_day = reader.require(stay, "PerDayRates", at=stay_at, item_id=booking_id)
+        rate_at = f"{stay_at}/PerDayRates/PerDayRate"
+        nightly = tuple(
+            NightlyRate(
+                night=reader.date_attr(rate, "stayDate", at=rate_at, item_id=booking_id),
+                amount=reader.decimal_attr(rate, "baseRate", at=rate_at, item_id=booking_id),
+            )
+            for rate in reader.findall(per_day, "PerDayRate")
+        )
+        total = reader.require(stay, "Total", at=stay_at, item_id=booking_id)
+        total_amount = reader.decimal_attr(total, "amountAfterTaxes", at=f"{stay_at}/Total", item_id=booking_id)
+        room = OtaRoomStay(
+            ota_room_id=room_id,
+            ota_rate_plan_id=rate_plan_id,
+            check_in=arrival,
+            check_out=departure,
+            adults=adults,
+            children=children,
+            nightly_rates=nightly,
+        )
+        return room, total_amount, total.get("currency") or per_day.get("currency")
+
+    def _primary_guest(self, reader: XmlReader, booking: Element, at: str, booking_id: str) -> OtaGuest:
+        primary = reader.require(booking, "PrimaryGuest", at=at, item_id=booking_id)
+        name = reader.require(primary, "Name", at=f"{at}/PrimaryGuest", item_id=booking_id)
+        email = reader.find(primary, "Email")
+        return OtaGuest(
+            first_name=reader.attr(name, "givenName", at=f"{at}/PrimaryGuest/Name", item_id=booking_id),
+            last_name=reader.attr(name, "surname", at=f"{at}/PrimaryGuest/Name", item_id=booking_id),
+            email=(email.text or "").strip() or None if email is not None else None,
+            phone=_phone(reader.find(primary, "Phone")),
         )
 
     def _acknowledge(self, ota_hotel_id: str, acknowledgements: tuple[Acknowledgement, ...]) -> AckResult:
@@ -389,15 +349,7 @@ class ExpediaAdapter(BaseAdapter):
         for ack in acknowledgements:
             booking_id, _, booking_type = ack.ack_token.partition("|")
             if not booking_id.isdigit() or booking_type not in _ACTIONS:
-                errors.append(
-                    SyncError(
-                        ota=self.ota,
-                        kind=ErrorKind.INVALID_FIELD,
-                        message=f"cannot confirm Expedia booking {ack.reservation_id}: unknown ack token",
-                        field="ack_token",
-                        item_id=ack.reservation_id,
-                    )
-                )
+                errors.append(self._unknown_ack_token(ack, "confirm Expedia booking"))
                 continue
             valid.append((booking_id, booking_type, (ack.confirmation_number or f"PTX-{booking_id}")[:50]))
         confirm_time = self.options.now().astimezone(UTC).replace(microsecond=0).isoformat()
@@ -436,9 +388,7 @@ class ExpediaAdapter(BaseAdapter):
             finally:
                 del request
             acknowledged.extend(booking_id for booking_id, _, _ in chunk)
-        return AckResult(
-            ota=self.ota, ota_hotel_id=ota_hotel_id, acknowledged=tuple(acknowledged), errors=tuple(errors)
-        )
+        return self._acknowledged(ota_hotel_id, acknowledged, errors)
 
     # -- ARI ---------------------------------------------------------------------------------------------------
 

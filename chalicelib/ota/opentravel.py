@@ -106,18 +106,9 @@ def read_hotel_reservation(
             field=f"{at}/RoomStays/RoomStay",
             item_id=reservation_id,
         )
-    rooms: list[OtaRoomStay] = []
-    totals: list[_Money | None] = []
-    nightly_before_tax = False
-    currency: str | None = None
-    for index, stay in enumerate(stays):
-        room, total, before_tax, stay_currency = _room_stay(
-            reader, stay, at=f"{at}/RoomStays/RoomStay[{index + 1}]", item_id=reservation_id, guests=guests_by_rph
-        )
-        rooms.append(room)
-        totals.append(total)
-        nightly_before_tax |= before_tax
-        currency = currency or stay_currency
+    rooms, totals, nightly_before_tax, currency = _room_stays(
+        reader, stays, at=at, item_id=reservation_id, guests=guests_by_rph
+    )
     global_total = _money(
         reader, reader.find(item, "ResGlobalInfo/Total"), at=f"{at}/ResGlobalInfo/Total", item_id=reservation_id
     )
@@ -147,6 +138,25 @@ def read_hotel_reservation(
         amounts_before_tax=nightly_before_tax or total_before_tax,
         ack_token=f"{kind}|{reservation_id}|{modified_raw}",
     )
+
+
+def _room_stays(
+    reader: XmlReader, stays: list[Element], *, at: str, item_id: str, guests: dict[str, OtaGuest | None]
+) -> tuple[list[OtaRoomStay], list[_Money | None], bool, str | None]:
+    """Each ``RoomStay`` with its total; whether any nightly amount is before tax; the first currency named."""
+    rooms: list[OtaRoomStay] = []
+    totals: list[_Money | None] = []
+    nightly_before_tax = False
+    currency: str | None = None
+    for index, stay in enumerate(stays):
+        room, total, before_tax, stay_currency = _room_stay(
+            reader, stay, at=f"{at}/RoomStays/RoomStay[{index + 1}]", item_id=item_id, guests=guests
+        )
+        rooms.append(room)
+        totals.append(total)
+        nightly_before_tax |= before_tax
+        currency = currency or stay_currency
+    return rooms, totals, nightly_before_tax, currency
 
 
 def _timestamps(

@@ -64,14 +64,12 @@ from chalicelib.domain.ota_results import (
     PushWarning,
     SyncError,
 )
-from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider
-from chalicelib.ota.booking_com import require_rate_plan
+from chalicelib.ota.base import AdapterOptions, BaseAdapter, BatchOutcome, CredentialsProvider, require_rate_plan
 from chalicelib.ota.budget import ACK, POLL, PUSH, READ
 from chalicelib.ota.errors import (
     InvalidField,
     MissingField,
     OtaAuthenticationFailed,
-    OtaError,
     OtaMalformedResponse,
     OtaRejected,
 )
@@ -188,16 +186,7 @@ class TravelokaAdapter(BaseAdapter):
                 token = payload.get("next_page_token")
                 if not token:
                     break
-        hotels: list[DiscoveredHotel] = []
-        errors: list[SyncError] = []
-        for hotel_id in ids:
-            try:
-                hotels.append(self._rooms(hotel_id, credentials))
-            except OtaAuthenticationFailed:
-                raise
-            except OtaError as exc:
-                errors.append(exc.to_sync_error())
-        return Discovery(ota=self.ota, hotels=tuple(hotels), errors=tuple(errors))
+        return self._discover_each(ids, lambda hotel_id: self._rooms(hotel_id, credentials))
 
     # -- reservations --------------------------------------------------------------------------------------------
 
@@ -215,18 +204,17 @@ class TravelokaAdapter(BaseAdapter):
             revisions = payload.get("revisions")
             if not isinstance(revisions, list):
                 raise MissingField(self.ota, "Traveloka sent a booking feed without revisions", field="revisions")
-            for index, revision in enumerate(revisions):
-                try:
-                    reservations.append(self._map_revision(revision, ota_hotel_id, index))
-                except (MissingField, InvalidField) as exc:
-                    errors.append(exc.to_sync_error())
+            self._map_each(
+                revisions,
+                lambda revision, index: self._map_revision(revision, ota_hotel_id, index),
+                reservations,
+                errors,
+            )
             token = payload.get("next_page_token")
             if not token:
                 break
         del credentials
-        return PullResult(
-            ota=self.ota, ota_hotel_id=ota_hotel_id, reservations=tuple(reservations), item_errors=tuple(errors)
-        )
+        return self._pulled(ota_hotel_id, reservations, errors)
 
     def _map_revision(self, revision: Any, ota_hotel_id: str, index: int) -> OtaReservation:
         at = f"revisions[{index}]"
@@ -254,36 +242,7 @@ class TravelokaAdapter(BaseAdapter):
             raise MissingField(
                 self.ota, f"Traveloka sent booking {booking_id} without rooms", field=f"{at}.rooms", item_id=booking_id
             )
-        rooms = []
-        for room_index, room in enumerate(rooms_data):
-            room_fields = _Fields(self.ota, room, f"{at}.rooms[{room_index}]", item_id=booking_id)
-            check_in = room_fields.day("check_in")
-            check_out = room_fields.day("check_out")
-            if check_out <= check_in:
-                raise InvalidField(
-                    self.ota,
-                    f"Traveloka sent booking {booking_id} checking out {check_out} before checking in {check_in}",
-                    field=f"{at}.rooms[{room_index}].check_out",
-                    item_id=booking_id,
-                )
-            rates = []
-            for rate_index, rate in enumerate(room.get("nightly_rates") or []):
-                rate_fields = _Fields(
-                    self.ota, rate, f"{at}.rooms[{room_index}].nightly_rates[{rate_index}]", booking_id
-                )
-                rates.append(NightlyRate(night=rate_fields.day("date"), amount=rate_fields.amount("amount")))
-            rooms.append(
-                OtaRoomStay(
-                    ota_room_id=room_fields.text("room_id"),
-                    ota_rate_plan_id=str(room["rate_plan_id"]) if room.get("rate_plan_id") else None,
-                    check_in=check_in,
-                    check_out=check_out,
-                    adults=room_fields.integer("adults"),
-                    children=int(room.get("children") or 0),
-                    nightly_rates=tuple(rates),
-                    guest_name=room.get("guest_name") or None,
-                )
-            )
+        rooms = [self._room(room, f"{at}.rooms[{position}]", booking_id) for position, room in enumerate(rooms_data)]
         total = revision.get("total") or {}
         total_fields = _Fields(self.ota, total, f"{at}.total", item_id=booking_id)
         total_amount = total_fields.amount("amount") if total.get("amount") is not None else None
@@ -313,21 +272,40 @@ class TravelokaAdapter(BaseAdapter):
             ack_token=str(revision_id),
         )
 
+    def _room(self, room: Any, at: str, booking_id: str) -> OtaRoomStay:
+        """One entry of a revision's ``rooms``."""
+        room_fields = _Fields(self.ota, room, at, item_id=booking_id)
+        check_in = room_fields.day("check_in")
+        check_out = room_fields.day("check_out")
+        if check_out <= check_in:
+            raise InvalidField(
+                self.ota,
+                f"Traveloka sent booking {booking_id} checking out {check_out} before checking in {check_in}",
+                field=f"{at}.check_out",
+                item_id=booking_id,
+            )
+        rates = []
+        for rate_index, rate in enumerate(room.get("nightly_rates") or []):
+            rate_fields = _Fields(self.ota, rate, f"{at}.nightly_rates[{rate_index}]", booking_id)
+            rates.append(NightlyRate(night=rate_fields.day("date"), amount=rate_fields.amount("amount")))
+        return OtaRoomStay(
+            ota_room_id=room_fields.text("room_id"),
+            ota_rate_plan_id=str(room["rate_plan_id"]) if room.get("rate_plan_id") else None,
+            check_in=check_in,
+            check_out=check_out,
+            adults=room_fields.integer("adults"),
+            children=int(room.get("children") or 0),
+            nightly_rates=tuple(rates),
+            guest_name=room.get("guest_name") or None,
+        )
+
     def _acknowledge(self, ota_hotel_id: str, acknowledgements: tuple[Acknowledgement, ...]) -> AckResult:
         revision_ids = []
         errors: list[SyncError] = []
         by_revision: dict[int, str] = {}
         for ack in acknowledgements:
             if not ack.ack_token.isdigit():
-                errors.append(
-                    SyncError(
-                        ota=self.ota,
-                        kind=ErrorKind.INVALID_FIELD,
-                        message=f"cannot acknowledge Traveloka booking {ack.reservation_id}: unknown ack token",
-                        field="ack_token",
-                        item_id=ack.reservation_id,
-                    )
-                )
+                errors.append(self._unknown_ack_token(ack, "acknowledge Traveloka booking"))
                 continue
             revision_ids.append(int(ack.ack_token))
             by_revision[int(ack.ack_token)] = ack.reservation_id

@@ -17,6 +17,7 @@ import defusedxml.ElementTree as SafeElementTree
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from chalicelib.domain.ota_codes import OtaCode
+from chalicelib.domain.ota_results import DiscoveredRatePlan, DiscoveredRoom
 from chalicelib.ota.errors import InvalidField, MissingField, OtaMalformedResponse, OtaUnsafePayload
 
 Element = ElementTree.Element
@@ -142,6 +143,26 @@ class XmlReader:
             return int(raw)
         except ValueError:
             raise self._invalid(at, name, raw, "a whole number", item_id) from None
+
+    def discovered_rooms(
+        self, parent: Element, room_path: str, plan_path: str, *, at: str
+    ) -> tuple[DiscoveredRoom, ...]:
+        """Rooms and their rate plans listed as ``<room id= name=>`` holding ``<plan id= name=>``
+        (ids required, names optional), for discovery."""
+        return tuple(
+            DiscoveredRoom(
+                ota_room_id=self.attr(room, "id", at=f"{at}/{room_path}"),
+                name=room.get("name", ""),
+                rate_plans=tuple(
+                    DiscoveredRatePlan(
+                        ota_rate_plan_id=self.attr(plan, "id", at=f"{at}/{room_path}/{plan_path}"),
+                        name=plan.get("name", ""),
+                    )
+                    for plan in self.findall(room, plan_path)
+                ),
+            )
+            for room in self.findall(parent, room_path)
+        )
 
     def _invalid(self, at: str, name: str, raw: str, expected: str, item_id: str | None) -> InvalidField:
         shown = raw if len(raw) <= 40 else raw[:40] + "…"

@@ -77,9 +77,9 @@ def raise_alert(uow: SqlUnitOfWork, alert: NewAlert, *, now: datetime | None = N
     moment = now or datetime.now(UTC)
     session = uow.session
     values = {
-        "type": alert.type.value,
-        "severity": alert.severity.value,
-        "status": AlertStatus.NEW.value,
+        "type": alert.type,
+        "severity": alert.severity,
+        "status": AlertStatus.NEW,
         "dedupe_key": alert.dedupe_key,
         "property_id": alert.property_id,
         "country_code": alert.country_code,
@@ -104,7 +104,7 @@ def raise_alert(uow: SqlUnitOfWork, alert: NewAlert, *, now: datetime | None = N
     existing.title = alert.title[:300]
     existing.message = alert.message
     existing.details = alert.details
-    existing.severity = alert.severity.value
+    existing.severity = alert.severity
     existing.booking_group_id = alert.booking_group_id or existing.booking_group_id
     existing.channel = alert.channel or existing.channel
     existing.occurrences += 1
@@ -126,8 +126,8 @@ def _notify(uow: SqlUnitOfWork, alert_id: int, alert: NewAlert, event: str) -> N
         {
             "event": event,
             "alert_id": alert_id,
-            "type": alert.type.value,
-            "severity": alert.severity.value,
+            "type": alert.type,
+            "severity": alert.severity,
             "title": alert.title,
             "message": alert.message,
             "property_id": alert.property_id,

@@ -72,7 +72,7 @@ from chalicelib.domain.sync_runs import (
 )
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.observability import logger
-from chalicelib.ota.base import AdapterOptions
+from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.services import alert_service, ota_access, ota_mapping_service
 from chalicelib.services.ari_relay import AriPushMessage
 
@@ -144,42 +144,18 @@ def push(
     adapter = None
     try:
         adapter = ota_access.build_account_adapter(target.endpoint, options=options)
-        started_at = datetime.now(UTC)
-        started = time.monotonic()
         report = PushReport(target.connection_id, kind, "ok")
-        with unit_of_work() as uow:
-            session = uow.session
-            if message.kind == "full_push":
-                ranges, split = _full_calendar(session, message.property_id, index, now or started_at), OwnChangeSplit()
-            else:
-                ranges, split = _pending_changes(session, message, target.ota.value, report)
-            currencies = ari_push_repository.plan_currencies(
-                session, {item.rate_plan_id for item in ranges if item.rate_plan_id is not None}
-            )
-        built = ota_updates(ranges, index, currencies)
-        report.ranges = len(ranges)
-        report.updates = len(built.updates)
-        report.unmapped_cells = built.unmapped_cells
-        report.already_applied_by_ota = len(split.already_applied)
-        result: PushResult | None = None
-        if built.updates:  # no transaction is open here
-            result = adapter.push_ari(target.ota_hotel_id, built.updates)
-            report.messages_sent = result.messages_sent
-            report.errors = [error.message for error in result.errors]
-        if result is not None and result.errors:
-            report.status = "failed"
-        with unit_of_work() as uow:
-            session = uow.session
-            if report.status != "failed":
-                versions = acknowledge(split.already_applied, built.sent)
-                ari_push_repository.record_acknowledged(session, target.connection_id, versions)
-            sync_repository.add_sync_run(
-                session, _sync_run(message, kind, report, result, started_at, started, message_id)
-            )
-            if report.status == "failed" and final_attempt:
-                alert_service.raise_alert(uow, _push_failure_alert(target, report))
-            if lease_repository.release_lease(session, ari_push_lease(target.connection_id), owner) is None:
-                logger.warning("ARI push outlived its lease", extra={"connection_id": target.connection_id})
+        _push_under_lease(
+            adapter,
+            message,
+            target,
+            index,
+            report,
+            now=now,
+            message_id=message_id,
+            final_attempt=final_attempt,
+            owner=owner,
+        )
         released = True
     finally:
         if adapter is not None:
@@ -188,6 +164,57 @@ def push(
             _release_lease_quietly(target.connection_id, owner)
     logger.info("ARI push", extra={"connection_id": target.connection_id, "status": report.status, **report.counts()})
     return report
+
+
+def _push_under_lease(
+    adapter: OtaAdapter,
+    message: AriPushMessage,
+    target: ota_access.ConnectionTarget,
+    index: MappingIndex,
+    report: PushReport,
+    *,
+    now: datetime | None,
+    message_id: str | None,
+    final_attempt: bool,
+    owner: str,
+) -> None:
+    """Read what to push, send it (no transaction open), then in one transaction record what the
+    OTA acknowledged and the sync run, alert on a final failure and release the lease; ``report``
+    says how it went."""
+    started_at = datetime.now(UTC)
+    started = time.monotonic()
+    with unit_of_work() as uow:
+        session = uow.session
+        if message.kind == "full_push":
+            ranges, split = _full_calendar(session, message.property_id, index, now or started_at), OwnChangeSplit()
+        else:
+            ranges, split = _pending_changes(session, message, target.ota.value, report)
+        currencies = ari_push_repository.plan_currencies(
+            session, {item.rate_plan_id for item in ranges if item.rate_plan_id is not None}
+        )
+    built = ota_updates(ranges, index, currencies)
+    report.ranges = len(ranges)
+    report.updates = len(built.updates)
+    report.unmapped_cells = built.unmapped_cells
+    report.already_applied_by_ota = len(split.already_applied)
+    result: PushResult | None = None
+    if built.updates:  # no transaction is open here
+        result = adapter.push_ari(target.ota_hotel_id, built.updates)
+        report.messages_sent = result.messages_sent
+        report.errors = [error.message for error in result.errors]
+    if result is not None and result.errors:
+        report.status = "failed"
+    with unit_of_work() as uow:
+        if report.status != "failed":
+            versions = acknowledge(split.already_applied, built.sent)
+            ari_push_repository.record_acknowledged(uow.session, target.connection_id, versions)
+        sync_repository.add_sync_run(
+            uow.session, _sync_run(message, report.kind, report, result, started_at, started, message_id)
+        )
+        if report.status == "failed" and final_attempt:
+            alert_service.raise_alert(uow, _push_failure_alert(target, report))
+        if lease_repository.release_lease(uow.session, ari_push_lease(target.connection_id), owner) is None:
+            logger.warning("ARI push outlived its lease", extra={"connection_id": target.connection_id})
 
 
 def _wait_for_lease(connection_id: int, owner: str, wait_seconds: float) -> bool:

@@ -285,30 +285,11 @@ def authenticate(
         session_id = uuid.UUID(claims.session_id)
     except ValueError:
         raise InvalidToken("The access token is invalid.") from None
-    now = _now()
     with unit_of_work() as uow:
-        context = user_repository.auth_context(uow.session, session_id, claims.user_id)
-        if (
-            context is None
-            or context.auth_session.revoked_at is not None
-            or context.auth_session.expires_at <= now
-            or not context.user.is_active
-        ):
-            raise SessionEnded("The session has ended; log in again.")
-        if csrf_token is not None and hash_opaque_token(csrf_token) != context.auth_session.csrf_token_hash:
-            raise CsrfCheckFailed("The CSRF token does not match this session.")
+        context = _live_context(uow.session, session_id, claims.user_id, csrf_token)
         role_permissions = as_permission(context.role.permissions)
         may_switch = country_switch_allowed(role_permissions)
-        session_country = context.auth_session.active_country
-        needs_countries = requested_country is not None or (may_switch and session_country is not None)
-        known = user_repository.active_country_codes(uow.session) if needs_countries else []
-        active_country = resolve_active_country(
-            requested=requested_country,
-            session_country=session_country,
-            home_country=context.user.country_code,
-            may_switch=may_switch,
-            known_countries=known,
-        )
+        active_country = _active_country(uow.session, context, requested_country, may_switch)
         enrollment_required = requires_second_factor(role_permissions) and not context.totp_enabled
         return Caller(
             user_id=context.user.id,
@@ -326,6 +307,40 @@ def authenticate(
             client_ip=client_ip,
             request_id=request_id,
         )
+
+
+def _live_context(
+    session: Session, session_id: uuid.UUID, user_id: int, csrf_token: str | None
+) -> user_repository.AuthContext:
+    """The user, role and session behind the token, if the session is live and the user active
+    (SessionEnded otherwise); a given CSRF token must be the session's."""
+    context = user_repository.auth_context(session, session_id, user_id)
+    if (
+        context is None
+        or context.auth_session.revoked_at is not None
+        or context.auth_session.expires_at <= _now()
+        or not context.user.is_active
+    ):
+        raise SessionEnded("The session has ended; log in again.")
+    if csrf_token is not None and hash_opaque_token(csrf_token) != context.auth_session.csrf_token_hash:
+        raise CsrfCheckFailed("The CSRF token does not match this session.")
+    return context
+
+
+def _active_country(
+    session: Session, context: user_repository.AuthContext, requested_country: str | None, may_switch: bool
+) -> str | None:
+    """The country the request works in: the ``X-Country`` header, the session's choice or home."""
+    session_country = context.auth_session.active_country
+    needs_countries = requested_country is not None or (may_switch and session_country is not None)
+    known = user_repository.active_country_codes(session) if needs_countries else []
+    return resolve_active_country(
+        requested=requested_country,
+        session_country=session_country,
+        home_country=context.user.country_code,
+        may_switch=may_switch,
+        known_countries=known,
+    )
 
 
 def select_country(caller: Caller, country_code: str | None) -> None:

@@ -33,6 +33,7 @@ from chalicelib.domain.access import Caller
 from chalicelib.domain.bookings import BookingFilters
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.permissions import Permission, as_permission, has
+from chalicelib.domain.views import view_from
 
 MAX_EXPORT_ROWS = 10_000
 
@@ -151,34 +152,20 @@ def sees_guests(viewer: Caller | None) -> bool:
 
 
 def status_view(status: BookingStatus) -> StatusView:
-    return StatusView(
-        id=status.id,
-        code=status.code,
-        label=status.label,
-        colour=status.colour,
-        icon=status.icon,
-        inventory_effect=status.inventory_effect,
-        is_terminal=status.is_terminal,
+    return view_from(
+        StatusView,
+        status,
     )
 
 
 def line_view(line: BookingLine, room_type: RoomType, status: BookingStatus, *, guests: bool) -> LineView:
-    return LineView(
-        id=line.id,
-        position=line.position,
-        room_type_id=line.room_type_id,
+    return view_from(
+        LineView,
+        line,
         room_type_code=room_type.code,
         room_type_name=room_type.name,
-        rate_plan_id=line.rate_plan_id,
-        check_in=line.check_in,
-        check_out=line.check_out,
         nights=(line.check_out - line.check_in).days,
-        rooms=line.rooms,
-        adults=line.adults,
-        children=line.children,
-        amount=line.amount,
         status=status.code,
-        line_ref=line.line_ref,
         guest_name=line.guest_name if guests else None,
     )
 
@@ -215,31 +202,16 @@ def _summary_fields(
 
 
 def event_view(event: BookingEvent) -> EventView:
-    return EventView(
-        id=event.id,
-        kind=event.kind,
-        from_status=event.from_status,
-        to_status=event.to_status,
-        before=event.before,
-        after=event.after,
-        reason=event.reason,
-        source=event.source,
-        actor_user_id=event.actor_user_id,
-        actor_label=event.actor_label,
-        ota_revision=event.ota_revision,
-        occurred_at=event.occurred_at,
+    return view_from(
+        EventView,
+        event,
     )
 
 
 def revision_view(revision: OtaReservationRevision) -> RevisionView:
-    return RevisionView(
-        id=revision.id,
-        revision=revision.revision,
-        action=revision.action,
-        outcome=revision.outcome,
-        received_at=revision.received_at,
-        ack_state=revision.ack_state,
-        acknowledged_at=revision.acknowledged_at,
+    return view_from(
+        RevisionView,
+        revision,
     )
 
 
@@ -290,7 +262,7 @@ def _check_filters(caller: Caller, filters: BookingFilters) -> None:
     if filters.guest and not sees_guests(caller):
         raise InvalidInput(
             "Searching by guest needs the GUEST_DATA_VIEW permission.",
-            details=[{"field": "query.guest", "message": "your role may not search guest data"}],
+            details=[{"field": "guest", "message": "your role may not search guest data"}],
         )
 
 

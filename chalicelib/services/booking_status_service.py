@@ -22,6 +22,7 @@ from chalicelib.domain.access import Caller
 from chalicelib.domain.bookings import SYSTEM_STATUS_EFFECTS, InventoryEffect, check_colour
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.permissions import Permission
+from chalicelib.domain.views import view_from
 from chalicelib.services.audit_service import audit_snapshot, record_audit
 
 STATUS_FIELDS = ("code", "label", "colour", "icon", "inventory_effect", "is_terminal", "sort_order")
@@ -46,19 +47,7 @@ class StatusView:
 
     @classmethod
     def of(cls, status: BookingStatus) -> StatusView:
-        return cls(
-            id=status.id,
-            code=status.code,
-            label=status.label,
-            colour=status.colour,
-            icon=status.icon,
-            inventory_effect=InventoryEffect(status.inventory_effect),
-            is_terminal=status.is_terminal,
-            is_system=status.is_system,
-            sort_order=status.sort_order,
-            created_at=status.created_at,
-            updated_at=status.updated_at,
-        )
+        return view_from(cls, status, inventory_effect=InventoryEffect(status.inventory_effect))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +81,11 @@ def create_status(caller: Caller, values: dict[str, Any]) -> StatusView:
     """Add a status; its code must be new."""
     with unit_of_work() as uow:
         if booking_repository.status_by_code(uow.session, values["code"]) is not None:
-            raise Conflict(
-                "A status with this code exists.", details=[{"field": "body.code", "message": "already used"}]
-            )
+            raise Conflict("A status with this code exists.", details=[{"field": "code", "message": "already used"}])
         status = BookingStatus(
             code=values["code"],
             label=values["label"],
-            colour=check_colour(values["colour"], field="body.colour"),
+            colour=check_colour(values["colour"]),
             icon=values.get("icon", ""),
             inventory_effect=InventoryEffect(values["inventory_effect"]),
             is_terminal=values.get("is_terminal", False),
@@ -130,20 +117,20 @@ def update_status(caller: Caller, status_id: int, changes: dict[str, Any]) -> St
                 raise Conflict(
                     f"The effect of the system status {status.code} is fixed "
                     f"({SYSTEM_STATUS_EFFECTS[status.code].value}).",
-                    details=[{"field": "body.inventory_effect", "message": "fixed for a system status"}],
+                    details=[{"field": "inventory_effect", "message": "fixed for a system status"}],
                 )
             if booking_repository.status_in_use(uow.session, status.id):
                 raise Conflict(
                     "Bookings are in this status; their nights were counted by its current effect.",
-                    details=[{"field": "body.inventory_effect", "message": "status in use"}],
+                    details=[{"field": "inventory_effect", "message": "status in use"}],
                 )
             status.inventory_effect = InventoryEffect(changes["inventory_effect"])
         if "colour" in changes:
-            status.colour = check_colour(changes["colour"], field="body.colour")
+            status.colour = check_colour(changes["colour"])
         if changes.get("is_terminal") and booking_repository.transitions_from(uow.session, status.id):
             raise Conflict(
                 "A terminal status has no way out: delete its outgoing transitions first.",
-                details=[{"field": "body.is_terminal", "message": "status has outgoing transitions"}],
+                details=[{"field": "is_terminal", "message": "status has outgoing transitions"}],
             )
         for name in ("label", "icon", "is_terminal", "sort_order"):
             if name in changes:
@@ -186,22 +173,20 @@ def create_transition(caller: Caller, from_code: str, to_code: str, permission: 
     """Allow ``from_code`` → ``to_code`` for holders of ``permission``."""
     _check_permission_name(permission)
     with unit_of_work() as uow:
-        source = _status_by_code(uow.session, from_code, "body.from_status")
-        target = _status_by_code(uow.session, to_code, "body.to_status")
+        source = _status_by_code(uow.session, from_code, "from_status")
+        target = _status_by_code(uow.session, to_code, "to_status")
         if source.id == target.id:
             raise InvalidInput(
                 "A transition leads to another status.",
-                details=[{"field": "body.to_status", "message": "same as from_status"}],
+                details=[{"field": "to_status", "message": "same as from_status"}],
             )
         if source.is_terminal:
             raise InvalidInput(
                 f"{source.label} is terminal: nothing leaves it.",
-                details=[{"field": "body.from_status", "message": "terminal status"}],
+                details=[{"field": "from_status", "message": "terminal status"}],
             )
         if booking_repository.transition_between(uow.session, source.id, target.id) is not None:
-            raise Conflict(
-                "This transition exists.", details=[{"field": "body.to_status", "message": "already allowed"}]
-            )
+            raise Conflict("This transition exists.", details=[{"field": "to_status", "message": "already allowed"}])
         transition = BookingStatusTransition(from_status_id=source.id, to_status_id=target.id, permission=permission)
         uow.session.add(transition)
         try:
@@ -261,7 +246,7 @@ def _check_permission_name(name: str) -> None:
     if name not in Permission.__members__:
         raise InvalidInput(
             f"Unknown permission {name[:60]!r}.",
-            details=[{"field": "body.permission", "message": "unknown permission"}],
+            details=[{"field": "permission", "message": "unknown permission"}],
         )
 
 

@@ -80,7 +80,7 @@ def transition(
         target = booking_repository.status_by_code(session, to_status)
         if target is None:
             raise InvalidInput(
-                f"No booking status {to_status!r}.", details=[{"field": "body.to_status", "message": "unknown status"}]
+                f"No booking status {to_status!r}.", details=[{"field": "to_status", "message": "unknown status"}]
             )
         group, lines = lock_group(session, group_id, caller.scope)
         current = status_by_id(session, group.status_id)

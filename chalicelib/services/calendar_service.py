@@ -28,11 +28,13 @@ from chalicelib.db.repositories import settings as settings_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.ari_changes import AriChange, ari_changes
+from chalicelib.domain.bulk_update import BULK_FIELDS as BULK_FIELDS  # the API lists them too
 from chalicelib.domain.bulk_update import KEEP, BulkUpdate, BulkUpdatePlan, plan_bulk_update
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.inventory import InventoryCell
 from chalicelib.domain.nights import ALL_WEEKDAYS, ONE_DAY, NightRange, parse_weekdays, validate_night_range
 from chalicelib.domain.permissions import Permission
+from chalicelib.domain.rates import RateCatalog, RateCell
 from chalicelib.services import calendar_upkeep
 from chalicelib.services.audit_service import record_audit
 from chalicelib.services.property_service import require_not_archived, scoped_property
@@ -41,16 +43,6 @@ MAX_GRID_NIGHTS = 366
 DEFAULT_GRID_NIGHTS = 30
 AUDITED_CHANGES = 500
 """A bulk update's audit row lists at most this many cell changes (and the total count)."""
-
-BULK_FIELDS = (
-    "availability",
-    "stop_sell",
-    "closed_to_arrival",
-    "closed_to_departure",
-    "min_los",
-    "min_stay_through",
-    "max_los",
-)
 
 
 # --- the grid ------------------------------------------------------------------------------------
@@ -92,51 +84,60 @@ def read_grid(
         session = uow.session
         prop = scoped_property(session, caller, property_id)
         today = calendar_upkeep.property_today(prop, now)
-        date_from = date_from or today
-        date_to = date_to or date_from + DEFAULT_GRID_NIGHTS * ONE_DAY - ONE_DAY
-        nights = NightRange.through(date_from, date_to, start_field="query.date_from", end_field="query.date_to")
-        if len(nights) > MAX_GRID_NIGHTS:
-            raise InvalidInput(
-                f"At most {MAX_GRID_NIGHTS} nights per request (asked for {len(nights)}).",
-                details=[{"field": "query.date_to", "message": f"at most {MAX_GRID_NIGHTS} nights after date_from"}],
-            )
-        validate_night_range(
-            nights, today=today, allow_past=True, start_field="query.date_from", end_field="query.date_to"
+        nights = _grid_nights(today, date_from, date_to)
+        room_types = _grid_room_types(session, prop.id, room_type_id)
+        return CalendarGrid(prop=prop, today=today, nights=nights, room_types=_grid_rows(session, room_types, nights))
+
+
+def _grid_nights(today: date, date_from: date | None, date_to: date | None) -> NightRange:
+    date_from = date_from or today
+    date_to = date_to or date_from + DEFAULT_GRID_NIGHTS * ONE_DAY - ONE_DAY
+    nights = NightRange.through(date_from, date_to, start_field="query.date_from", end_field="query.date_to")
+    if len(nights) > MAX_GRID_NIGHTS:
+        raise InvalidInput(
+            f"At most {MAX_GRID_NIGHTS} nights per request (asked for {len(nights)}).",
+            details=[{"field": "query.date_to", "message": f"at most {MAX_GRID_NIGHTS} nights after date_from"}],
         )
-        room_types = property_repository.room_types_of(session, prop.id)
-        if room_type_id is not None:
-            room_types = [room_type for room_type in room_types if room_type.id == room_type_id]
-            if not room_types:
-                raise InvalidInput(
-                    f"Room type {room_type_id} is not a room type of this property.",
-                    details=[{"field": "query.room_type_id", "message": "not a room type of this property"}],
-                )
-        ids = [room_type.id for room_type in room_types]
-        cells = calendar_repository.load_cells(session, ids, nights.check_in, nights.check_out)
-        plans = calendar_repository.plans_of_room_types(session, ids)
-        rate_cells = calendar_repository.load_rate_cells(
-            session, [plan.id for plan in plans], nights.check_in, nights.check_out
+    validate_night_range(nights, today=today, allow_past=True, start_field="query.date_from", end_field="query.date_to")
+    return nights
+
+
+def _grid_room_types(session: Session, property_id: int, room_type_id: int | None) -> list[RoomType]:
+    room_types = property_repository.room_types_of(session, property_id)
+    if room_type_id is None:
+        return room_types
+    room_types = [room_type for room_type in room_types if room_type.id == room_type_id]
+    if not room_types:
+        raise InvalidInput(
+            f"Room type {room_type_id} is not a room type of this property.",
+            details=[{"field": "query.room_type_id", "message": "not a room type of this property"}],
         )
-        cells_by_room_type: dict[int, list[InventoryCell]] = {room_type_id: [] for room_type_id in ids}
-        for cell in cells:
-            cells_by_room_type[cell.room_type_id].append(cell)
-        rates_by_room_type: dict[int, dict[tuple[int, date], Decimal]] = {room_type_id: {} for room_type_id in ids}
-        for rate in rate_cells:
-            rates_by_room_type[rate.room_type_id][(rate.rate_plan_id, rate.night)] = rate.amount
-        return CalendarGrid(
-            prop=prop,
-            today=today,
-            nights=nights,
-            room_types=[
-                GridRoomType(
-                    room_type=room_type,
-                    rate_plans=[plan for plan in plans if plan.room_type_id == room_type.id],
-                    cells=cells_by_room_type[room_type.id],
-                    rates=rates_by_room_type[room_type.id],
-                )
-                for room_type in room_types
-            ],
+    return room_types
+
+
+def _grid_rows(session: Session, room_types: list[RoomType], nights: NightRange) -> list[GridRoomType]:
+    """Each room type's rate plans, cells and nightly rates over the nights."""
+    ids = [room_type.id for room_type in room_types]
+    cells = calendar_repository.load_cells(session, ids, nights.check_in, nights.check_out)
+    plans = calendar_repository.plans_of_room_types(session, ids)
+    rate_cells = calendar_repository.load_rate_cells(
+        session, [plan.id for plan in plans], nights.check_in, nights.check_out
+    )
+    cells_by_room_type: dict[int, list[InventoryCell]] = {room_type_id: [] for room_type_id in ids}
+    for cell in cells:
+        cells_by_room_type[cell.room_type_id].append(cell)
+    rates_by_room_type: dict[int, dict[tuple[int, date], Decimal]] = {room_type_id: {} for room_type_id in ids}
+    for rate in rate_cells:
+        rates_by_room_type[rate.room_type_id][(rate.rate_plan_id, rate.night)] = rate.amount
+    return [
+        GridRoomType(
+            room_type=room_type,
+            rate_plans=[plan for plan in plans if plan.room_type_id == room_type.id],
+            cells=cells_by_room_type[room_type.id],
+            rates=rates_by_room_type[room_type.id],
         )
+        for room_type in room_types
+    ]
 
 
 # --- bulk updates --------------------------------------------------------------------------------
@@ -218,47 +219,15 @@ def _plan(
         caller.require(Permission.INVENTORY_WRITE)
     if rates:
         caller.require(Permission.RATES_WRITE)
-    nights = NightRange.through(request.date_from, request.date_to)
-    weekdays = ALL_WEEKDAYS if request.weekdays is None else parse_weekdays(request.weekdays)
     room_types = {room_type.id: room_type for room_type in property_repository.room_types_of(session, prop.id)}
-    foreign = sorted(set(request.room_type_ids) - set(room_types))
-    if foreign:
-        raise InvalidInput(
-            f"Room types {foreign} are not room types of this property.",
-            details=[
-                {"field": "room_type_ids", "room_type_id": room_type_id, "message": "not a room type of this property"}
-                for room_type_id in foreign
-            ],
-        )
-    update = BulkUpdate(
-        nights=nights,
-        weekdays=weekdays,
-        room_type_ids=frozenset(request.room_type_ids),
-        availability=fields.get("availability", KEEP),
-        stop_sell=fields.get("stop_sell", KEEP),
-        closed_to_arrival=fields.get("closed_to_arrival", KEEP),
-        closed_to_departure=fields.get("closed_to_departure", KEEP),
-        min_los=fields.get("min_los", KEEP),
-        min_stay_through=fields.get("min_stay_through", KEEP),
-        max_los=fields.get("max_los", KEEP),
-        rates=rates,
-    )
+    update = _bulk_update(request, fields, rates, room_types)
     plans = calendar_repository.plans_of_room_types(session, room_types)
     plan_room_types = {plan.room_type_id for plan in plans if plan.id in rates}
     # Every room type whose cells may move is locked, in id order, before anything is read.
     lock_room_types(session, set(request.room_type_ids) | plan_room_types)
-    today = calendar_upkeep.property_today(prop, now)
-    end = nights.check_out
-    inventory = calendar_repository.load_cells(session, request.room_type_ids, nights.check_in, end)
-    catalog = None
-    rate_cells = []
-    if rates:
-        catalog = calendar_repository.build_catalog(
-            plans, calendar_repository.rules_of_plans(session, [plan.id for plan in plans])
-        )
-        known = [plan_id for plan_id in rates if plan_id in catalog.plans]
-        affected = catalog.with_descendants(known)
-        rate_cells = calendar_repository.load_rate_cells(session, affected, nights.check_in, end)
+    nights = update.nights
+    inventory = calendar_repository.load_cells(session, request.room_type_ids, nights.check_in, nights.check_out)
+    catalog, rate_cells = _rate_inputs(session, plans, rates, nights) if rates else (None, [])
     setting_buffers = None
     if "availability" in fields and fields["availability"] is None:
         settings = settings_repository.load_app_settings(session)
@@ -268,13 +237,51 @@ def _plan(
         }
     plan = plan_bulk_update(
         update,
-        today=today,
+        today=calendar_upkeep.property_today(prop, now),
         inventory=inventory,
         rate_cells=rate_cells,
         catalog=catalog,
         setting_buffers=setting_buffers,
     )
     return plan, prop
+
+
+def _bulk_update(
+    request: BulkUpdateInput,
+    fields: dict[str, Any],
+    rates: dict[int, Decimal | None],
+    room_types: Mapping[int, RoomType],
+) -> BulkUpdate:
+    """The request as the domain's bulk update; InvalidInput naming room types of another property."""
+    nights = NightRange.through(request.date_from, request.date_to)
+    weekdays = ALL_WEEKDAYS if request.weekdays is None else parse_weekdays(request.weekdays)
+    foreign = sorted(set(request.room_type_ids) - set(room_types))
+    if foreign:
+        raise InvalidInput(
+            f"Room types {foreign} are not room types of this property.",
+            details=[
+                {"field": "room_type_ids", "room_type_id": room_type_id, "message": "not a room type of this property"}
+                for room_type_id in foreign
+            ],
+        )
+    return BulkUpdate(
+        nights=nights,
+        weekdays=weekdays,
+        room_type_ids=frozenset(request.room_type_ids),
+        rates=rates,
+        **{name: fields.get(name, KEEP) for name in BULK_FIELDS},
+    )
+
+
+def _rate_inputs(
+    session: Session, plans: list[RatePlan], rates: Mapping[int, Decimal | None], nights: NightRange
+) -> tuple[RateCatalog, list[RateCell]]:
+    """The rate catalog and the stored rates of every plan a rate change may move (its descendants too)."""
+    catalog = calendar_repository.build_catalog(
+        plans, calendar_repository.rules_of_plans(session, [plan.id for plan in plans])
+    )
+    affected = catalog.with_descendants([plan_id for plan_id in rates if plan_id in catalog.plans])
+    return catalog, calendar_repository.load_rate_cells(session, affected, nights.check_in, nights.check_out)
 
 
 def _ari_records(plan: BulkUpdatePlan) -> tuple[AriChange, ...]:

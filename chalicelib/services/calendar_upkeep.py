@@ -26,6 +26,7 @@ from chalicelib.db.repositories import calendar as calendar_repository
 from chalicelib.db.repositories import settings as settings_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.ari_changes import ari_changes
+from chalicelib.domain.catalog import PropertyStatus
 from chalicelib.domain.inventory import (
     InventoryCellChange,
     apply_buffer_setting,
@@ -143,7 +144,7 @@ def apply_global_buffer(*, now: datetime | None = None) -> int:
     """Re-apply buffers to the calendars of every property (each in its own transaction); returns
     the number of room types whose calendar changed."""
     with unit_of_work() as uow:
-        property_ids = list(uow.session.scalars(select(Property.id).where(Property.status != "archived")))
+        property_ids = list(uow.session.scalars(select(Property.id).where(Property.status != PropertyStatus.ARCHIVED)))
     changed = 0
     for property_id in property_ids:
         changed += sync_property(property_id, now=now)
@@ -155,7 +156,7 @@ def sync_property(property_id: int, *, now: datetime | None = None) -> int:
     with unit_of_work() as uow:
         session = uow.session
         prop = session.get(Property, property_id)
-        if prop is None or prop.status == "archived":
+        if prop is None or prop.status == PropertyStatus.ARCHIVED:
             return 0
         room_types = list(
             session.scalars(
@@ -212,7 +213,7 @@ def extend_calendars(*, now: datetime | None = None) -> dict[str, int]:
         rows = session.execute(
             select(RoomType, Property)
             .join(Property, Property.id == RoomType.property_id)
-            .where(RoomType.is_active.is_(True), Property.status != "archived")
+            .where(RoomType.is_active.is_(True), Property.status != PropertyStatus.ARCHIVED)
             .order_by(RoomType.id)
         ).all()
         expected = {
@@ -263,7 +264,7 @@ def _sync_one(room_type_id: int, now: datetime) -> tuple[int, int, int]:
         if room_type is None or not room_type.is_active:
             return 0, 0, 0
         prop = session.get(Property, room_type.property_id)
-        if prop is None or prop.status == "archived":
+        if prop is None or prop.status == PropertyStatus.ARCHIVED:
             return 0, 0, 0
         settings = settings_repository.load_app_settings(session)
         changes = sync_room_type(

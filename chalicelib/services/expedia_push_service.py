@@ -28,10 +28,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from chalicelib.aws.credential_vault import CredentialVault
-from chalicelib.db.repositories import sync as sync_repository
 from chalicelib.db.repositories import webhooks as webhook_repository
 from chalicelib.db.unit_of_work import unit_of_work
-from chalicelib.domain.alerts import ChannelFreshness
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_credentials import WEBHOOK_SECRET, WEBHOOK_USERNAME, CredentialsUnavailable
@@ -39,7 +37,7 @@ from chalicelib.observability import logger
 from chalicelib.ota import expedia_push
 from chalicelib.ota.webhooks import MAX_WEBHOOK_BODY_BYTES, MalformedNotification
 from chalicelib.services import booking_service, ota_mapping_service, sync_alert_service, webhook_service
-from chalicelib.services.property_sync_service import booking_request
+from chalicelib.services.ota_booking_requests import booking_request, channel_freshness
 
 # Expedia BN bodies are larger than a hint (a whole booking); still far below the API's limit.
 MAX_BODY_BYTES = max(MAX_WEBHOOK_BODY_BYTES, 256 * 1024)
@@ -128,9 +126,7 @@ def _store(
 ) -> PushAnswer:
     reservation = notification.reservation
     index = ota_mapping_service.mapping_index(sender.connection_id)
-    with unit_of_work() as uow:
-        known = sync_repository.last_success_by_channel(uow.session, sender.property_id)
-    freshness = {code: ChannelFreshness(channel=code, last_successful_sync_at=last) for code, last in known.items()}
+    freshness = channel_freshness(sender.property_id)
     try:
         request = booking_request(reservation, sender.property_id, index, received_at=moment, freshness=freshness)
         ingested = booking_service.ingest_ota_reservation(request)

@@ -98,9 +98,7 @@ def _reauthenticate(session: Session, caller: Caller, password: str) -> User:
     if user is None:
         raise NotFound("No such user.")
     if not passwords.verify_password(password, user.password_hash):
-        raise InvalidInput(
-            "The password is not correct.", details=[{"field": "body.password", "message": "is not correct"}]
-        )
+        raise InvalidInput("The password is not correct.", details=[{"field": "password", "message": "is not correct"}])
     return user
 
 
@@ -140,7 +138,7 @@ def confirm_enrollment(caller: Caller, code: str) -> list[str]:
         secret = _unseal(row, keyring)
         step = totp.verify(secret, code, unix_time=time.time(), last_used_step=None) if secret else None
         if step is None:
-            raise InvalidInput("The code is not valid.", details=[{"field": "body.code", "message": "is not valid"}])
+            raise InvalidInput("The code is not valid.", details=[{"field": "code", "message": "is not valid"}])
         now = datetime.now(UTC)
         row.confirmed_at, row.last_used_step = now, step
         codes = totp.generate_recovery_codes()
@@ -171,7 +169,7 @@ def _check_code(session: Session, caller: Caller, code: str, keyring: SigningKey
     if row is None or row.confirmed_at is None:
         raise Conflict("Two-factor authentication is not on.")
     if not verify_second_factor(session, caller.user_id, row, code, keyring):
-        raise InvalidInput("The code is not valid.", details=[{"field": "body.code", "message": "is not valid"}])
+        raise InvalidInput("The code is not valid.", details=[{"field": "code", "message": "is not valid"}])
     return row
 
 
@@ -259,7 +257,7 @@ def reset_for_user(caller: Caller, user_id: int) -> None:
         raise Conflict(
             "You cannot reset your own second factor: use POST /auth/2fa/disable with your password "
             "and a code, or ask another administrator.",
-            details=[{"field": "path.user_id", "message": "is your own account"}],
+            details=[{"field": "user_id", "message": "is your own account"}],
         )
     with unit_of_work() as uow:
         user = user_repository.scoped_user(uow.session, user_id, caller.scope, for_update=True)

@@ -27,6 +27,7 @@ from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_credentials import mask_credentials
 from chalicelib.domain.ota_results import DiscoveredHotel, ErrorKind, SyncError
+from chalicelib.domain.views import view_from
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.ota.factory import DEFAULT_BASE_URLS, UnknownOta, build_adapter
 from chalicelib.ota.transport import HttpSettings, RetryPolicy
@@ -134,13 +135,11 @@ class ConnectionTarget:
 
     @classmethod
     def of(cls, connection: OtaConnection, hotel: Property, account: OtaAccount) -> ConnectionTarget:
-        return cls(
+        return view_from(
+            cls,
+            connection,
             connection_id=connection.id,
-            property_id=connection.property_id,
             country_code=hotel.country_code,
-            ota_hotel_id=connection.ota_hotel_id,
-            poll_interval_seconds=connection.poll_interval_seconds,
-            is_active=connection.is_active,
             endpoint=AccountEndpoint.of(account),
         )
 

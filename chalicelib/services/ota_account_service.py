@@ -26,6 +26,7 @@ from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.ota_accounts import AccountStatus, base_url_problem, credential_problems
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_results import DiscoveredHotel, ErrorKind, SyncError
+from chalicelib.domain.views import view_from
 from chalicelib.ota.factory import DEFAULT_BASE_URLS
 from chalicelib.services import ota_access
 from chalicelib.services.audit_service import audit_snapshot, record_audit
@@ -56,23 +57,14 @@ class AccountRecord:
 
 def _record(account: OtaAccount, connections: int) -> AccountRecord:
     ota = OtaCode(account.ota_code)
-    return AccountRecord(
-        id=account.id,
+    return view_from(
+        AccountRecord,
+        account,
         ota=ota.value,
         ota_name=ota.display_name,
-        name=account.name,
-        country_code=account.country_code,
-        base_url=account.base_url,
         effective_base_url=ota_access.effective_base_url(ota, account.base_url),
         credentials_mask=dict(account.credentials_mask),
-        credentials_key_id=account.credentials_key_id,
-        status=account.status,
-        last_test_at=account.last_test_at,
-        last_test_ok=account.last_test_ok,
-        last_test_message=account.last_test_message,
         connection_count=connections,
-        created_at=account.created_at,
-        updated_at=account.updated_at,
     )
 
 
@@ -117,10 +109,10 @@ def _check_country(session: Session, caller: Caller, country_code: str) -> str:
     code = country_code.upper()
     country = session.get(Country, code)
     if country is None or not country.is_active:
-        raise _field_errors([("body.country_code", "unknown or inactive country")], "No such country.")
+        raise _field_errors([("country_code", "unknown or inactive country")], "No such country.")
     if not caller.scope.includes(code):
         raise _field_errors(
-            [("body.country_code", "outside your country scope")], "That country is outside your country scope."
+            [("country_code", "outside your country scope")], "That country is outside your country scope."
         )
     return code
 
@@ -129,7 +121,7 @@ def _check_name_free(session: Session, country: str, ota: OtaCode, name: str, ex
     if ota_repository.account_name_taken(session, country, ota.value, name, except_id=except_id):
         raise Conflict(
             f"There is already a {ota.display_name} account named {name!r} in {country}.",
-            details=[{"field": "body.name", "message": "already used for this OTA in this country"}],
+            details=[{"field": "name", "message": "already used for this OTA in this country"}],
         )
 
 
@@ -179,12 +171,12 @@ def create_account(caller: Caller, new: NewAccount) -> AccountRecord:
             name=new.name,
             country_code=country,
             base_url=new.base_url,
-            status=new.status.value,
+            status=new.status,
         )
         ota_access.seal_credentials(account, new.credentials)
         session.add(account)
         ota_repository.flush_or_conflict(
-            session, f"There is already a {new.ota.display_name} account named {new.name!r}.", field="body.name"
+            session, f"There is already a {new.ota.display_name} account named {new.name!r}.", field="name"
         )
         session.refresh(account)
         record_audit(
@@ -215,7 +207,7 @@ def update_account(caller: Caller, account_id: int, changes: Mapping[str, Any]) 
             _check_base_url(ota, changes["base_url"])
             account.base_url = changes["base_url"]
         if "status" in changes:
-            account.status = AccountStatus(changes["status"]).value
+            account.status = AccountStatus(changes["status"])
         credentials = changes.get("credentials")
         if credentials is not None:
             _check_credentials(ota, credentials)

@@ -26,6 +26,7 @@ from chalicelib.db.repositories import ota as ota_repository
 from chalicelib.db.repositories.ota_connections import connection_record
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
+from chalicelib.domain.catalog import PropertyStatus
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.ota_accounts import (
     ConnectionHealth,
@@ -82,7 +83,7 @@ def body_property(work: UnitOfWork, caller: Caller, property_id: int, field: str
     hotel = work.ota_connections.property(property_id, caller.scope)
     if hotel is None:
         raise InvalidInput("No such property.", details=[{"field": field, "message": "no such property"}])
-    if hotel.status == "archived":
+    if hotel.status == PropertyStatus.ARCHIVED:
         raise InvalidInput(
             "The property is archived: restore it before connecting it.",
             details=[{"field": field, "message": "archived"}],
@@ -387,12 +388,12 @@ def record_poll_result(
         if error is None:
             connection.consecutive_failures = 0
             connection.last_success_at = polled_at
-            connection.health = ConnectionHealth.OK.value
+            connection.health = ConnectionHealth.OK
         else:
             connection.consecutive_failures += 1
             connection.last_error = error.message[:MAX_ERROR_TEXT]
             connection.last_error_at = polled_at
-            connection.health = health_after_poll(connection.consecutive_failures, error.kind).value
+            connection.health = health_after_poll(connection.consecutive_failures, error.kind)
         interval = effective_poll_interval(connection.poll_interval_seconds, default_interval_seconds)
         delay = next_poll_delay_seconds(interval, connection.consecutive_failures)
         connection.next_poll_at = polled_at + timedelta(seconds=delay) if connection.is_active else None

@@ -18,7 +18,9 @@ proposal service accepts through the same ``add_*_mapping`` helpers, so they sta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller, CountryScope
@@ -59,6 +61,7 @@ __all__ = [
 
 ROOM_MAPPING_AUDIT_FIELDS = ("connection_id", "room_type_id", "ota_room_id")
 RATE_MAPPING_AUDIT_FIELDS = ("connection_id", "room_type_id", "rate_plan_id", "ota_room_id", "ota_rate_plan_id")
+_Mapping = TypeVar("_Mapping", RoomTypeMappingRecord, RatePlanMappingRecord)
 _EVERYWHERE = CountryScope.everywhere()  # a mapping already found in scope: its connection is too
 
 
@@ -120,6 +123,55 @@ def _connection_of(work: UnitOfWork, connection_id: int) -> ConnectionRecord:
     return connection
 
 
+_AUDIT_FIELDS = {"room_type_mapping": ROOM_MAPPING_AUDIT_FIELDS, "rate_plan_mapping": RATE_MAPPING_AUDIT_FIELDS}
+
+
+def _audit_mapping(
+    work: UnitOfWork,
+    caller: Caller | None,
+    action: str,
+    before: RoomTypeMappingRecord | RatePlanMappingRecord | None,
+    after: RoomTypeMappingRecord | RatePlanMappingRecord | None,
+    *,
+    country_code: str | None = None,
+) -> None:
+    """The audit row of a mapping created (no ``before``), moved, or deleted (no ``after``)."""
+    mapping = after or before
+    assert mapping is not None
+    entity = "room_type_mapping" if isinstance(mapping, RoomTypeMappingRecord) else "rate_plan_mapping"
+    names = _AUDIT_FIELDS[entity]
+    if country_code is None:
+        country_code = _connection_of(work, mapping.connection_id).country_code
+    work.audit.add(
+        audit_entry(
+            caller,
+            f"{entity}.{action}",
+            entity,
+            mapping.id,
+            audit_snapshot(before, names) if before is not None else None,
+            audit_snapshot(after, names) if after is not None else None,
+            country_code=country_code,
+        )
+    )
+
+
+def _in_scope(found: _Mapping | None, what: str) -> _Mapping:
+    if found is None:
+        raise NotFound(f"No such {what} mapping.")
+    return found
+
+
+def _hotel_of_mapping(
+    uow: UnitOfWorkFactory, mapping: Callable[[UnitOfWork], _Mapping], discover: HotelDiscovery
+) -> tuple[_Mapping, DiscoveredHotel, OtaCode]:
+    """A mapping in scope and its connection's hotel as the OTA reports it now (before any write)."""
+    with uow() as work:
+        found = mapping(work)
+        connection = _connection_of(work, found.connection_id)
+        endpoint = work.ota_connections.endpoint(connection.ota_account_id)
+    return found, _ota_hotel(endpoint, connection.ota_hotel_id, discover), endpoint.ota
+
+
 # --- room type mappings -----------------------------------------------------------------------------------------
 
 
@@ -161,17 +213,7 @@ def add_room_type_mapping(
         ota_room_id,
         conflict_message="The room type or the OTA room was mapped meanwhile: reload.",
     )
-    work.audit.add(
-        audit_entry(
-            caller,
-            "room_type_mapping.created",
-            "room_type_mapping",
-            mapping.id,
-            None,
-            audit_snapshot(mapping, ROOM_MAPPING_AUDIT_FIELDS),
-            country_code=connection.country_code,
-        )
-    )
+    _audit_mapping(work, caller, "created", None, mapping, country_code=connection.country_code)
     return mapping
 
 
@@ -212,10 +254,9 @@ def create_room_type_mapping(
 def _scoped_room_mapping(
     work: UnitOfWork, caller: Caller, mapping_id: int, *, for_update: bool = False
 ) -> RoomTypeMappingRecord:
-    found = work.ota_mappings.scoped_room_mapping(mapping_id, caller.scope, for_update=for_update)
-    if found is None:
-        raise NotFound("No such room type mapping.")
-    return found
+    return _in_scope(
+        work.ota_mappings.scoped_room_mapping(mapping_id, caller.scope, for_update=for_update), "room type"
+    )
 
 
 def get_room_type_mapping(
@@ -237,12 +278,8 @@ def update_room_type_mapping(
 ) -> RoomTypeMappingRecord:
     """Point the room type at another OTA room; its rate plan mappings follow (same connection)."""
     if verify_with_ota:
-        with uow() as work:
-            mapping = _scoped_room_mapping(work, caller, mapping_id)
-            connection = _connection_of(work, mapping.connection_id)
-            endpoint = work.ota_connections.endpoint(connection.ota_account_id)
-        hotel = _ota_hotel(endpoint, connection.ota_hotel_id, discover)
-        _require_ota_room(hotel, endpoint.ota, ota_room_id, "ota_room_id")
+        _, hotel, ota = _hotel_of_mapping(uow, lambda work: _scoped_room_mapping(work, caller, mapping_id), discover)
+        _require_ota_room(hotel, ota, ota_room_id, "ota_room_id")
     with uow() as work:
         mapping = _scoped_room_mapping(work, caller, mapping_id, for_update=True)
         if ota_room_id == mapping.ota_room_id:
@@ -255,17 +292,7 @@ def update_room_type_mapping(
         moved = work.ota_mappings.move_room_mapping(
             mapping.id, ota_room_id, conflict_message=f"OTA room {ota_room_id!r} was mapped meanwhile: reload."
         )
-        work.audit.add(
-            audit_entry(
-                caller,
-                "room_type_mapping.updated",
-                "room_type_mapping",
-                mapping.id,
-                audit_snapshot(mapping, ROOM_MAPPING_AUDIT_FIELDS),
-                audit_snapshot(moved, ROOM_MAPPING_AUDIT_FIELDS),
-                country_code=_connection_of(work, mapping.connection_id).country_code,
-            )
-        )
+        _audit_mapping(work, caller, "updated", mapping, moved)
         return moved
 
 
@@ -273,17 +300,7 @@ def delete_room_type_mapping(caller: Caller, mapping_id: int, *, uow: UnitOfWork
     """Unmap the room type (its rate plan mappings on this connection go too)."""
     with uow() as work:
         mapping = _scoped_room_mapping(work, caller, mapping_id, for_update=True)
-        work.audit.add(
-            audit_entry(
-                caller,
-                "room_type_mapping.deleted",
-                "room_type_mapping",
-                mapping.id,
-                audit_snapshot(mapping, ROOM_MAPPING_AUDIT_FIELDS),
-                None,
-                country_code=_connection_of(work, mapping.connection_id).country_code,
-            )
-        )
+        _audit_mapping(work, caller, "deleted", mapping, None)
         work.ota_mappings.delete_room_mapping(mapping.id)
 
 
@@ -334,17 +351,7 @@ def add_rate_plan_mapping(
         ota_rate_plan_id,
         conflict_message="The rate plan or the OTA rate plan was mapped meanwhile: reload.",
     )
-    work.audit.add(
-        audit_entry(
-            caller,
-            "rate_plan_mapping.created",
-            "rate_plan_mapping",
-            mapping.id,
-            None,
-            audit_snapshot(mapping, RATE_MAPPING_AUDIT_FIELDS),
-            country_code=connection.country_code,
-        )
-    )
+    _audit_mapping(work, caller, "created", None, mapping, country_code=connection.country_code)
     return mapping
 
 
@@ -401,10 +408,9 @@ def create_rate_plan_mapping(
 def _scoped_rate_mapping(
     work: UnitOfWork, caller: Caller, mapping_id: int, *, for_update: bool = False
 ) -> RatePlanMappingRecord:
-    found = work.ota_mappings.scoped_rate_mapping(mapping_id, caller.scope, for_update=for_update)
-    if found is None:
-        raise NotFound("No such rate plan mapping.")
-    return found
+    return _in_scope(
+        work.ota_mappings.scoped_rate_mapping(mapping_id, caller.scope, for_update=for_update), "rate plan"
+    )
 
 
 def get_rate_plan_mapping(
@@ -426,12 +432,10 @@ def update_rate_plan_mapping(
 ) -> RatePlanMappingRecord:
     """Point the rate plan at another OTA rate plan of the same OTA room."""
     if verify_with_ota:
-        with uow() as work:
-            mapping = _scoped_rate_mapping(work, caller, mapping_id)
-            connection = _connection_of(work, mapping.connection_id)
-            endpoint = work.ota_connections.endpoint(connection.ota_account_id)
-        hotel = _ota_hotel(endpoint, connection.ota_hotel_id, discover)
-        _require_ota_rate(hotel, endpoint.ota, mapping.ota_room_id, ota_rate_plan_id)
+        mapping, hotel, ota = _hotel_of_mapping(
+            uow, lambda work: _scoped_rate_mapping(work, caller, mapping_id), discover
+        )
+        _require_ota_rate(hotel, ota, mapping.ota_room_id, ota_rate_plan_id)
     with uow() as work:
         mapping = _scoped_rate_mapping(work, caller, mapping_id, for_update=True)
         if ota_rate_plan_id == mapping.ota_rate_plan_id:
@@ -446,17 +450,7 @@ def update_rate_plan_mapping(
             ota_rate_plan_id,
             conflict_message=f"OTA rate plan {ota_rate_plan_id!r} was mapped meanwhile: reload.",
         )
-        work.audit.add(
-            audit_entry(
-                caller,
-                "rate_plan_mapping.updated",
-                "rate_plan_mapping",
-                mapping.id,
-                audit_snapshot(mapping, RATE_MAPPING_AUDIT_FIELDS),
-                audit_snapshot(moved, RATE_MAPPING_AUDIT_FIELDS),
-                country_code=_connection_of(work, mapping.connection_id).country_code,
-            )
-        )
+        _audit_mapping(work, caller, "updated", mapping, moved)
         return moved
 
 
@@ -464,17 +458,7 @@ def delete_rate_plan_mapping(caller: Caller, mapping_id: int, *, uow: UnitOfWork
     """Unmap the rate plan on this connection."""
     with uow() as work:
         mapping = _scoped_rate_mapping(work, caller, mapping_id, for_update=True)
-        work.audit.add(
-            audit_entry(
-                caller,
-                "rate_plan_mapping.deleted",
-                "rate_plan_mapping",
-                mapping.id,
-                audit_snapshot(mapping, RATE_MAPPING_AUDIT_FIELDS),
-                None,
-                country_code=_connection_of(work, mapping.connection_id).country_code,
-            )
-        )
+        _audit_mapping(work, caller, "deleted", mapping, None)
         work.ota_mappings.delete_rate_mapping(mapping.id)
 
 

@@ -59,17 +59,19 @@ def _set_password(session: Session, user: User, new_password: str, reason: str, 
     session_repository.revoke_user_sessions(session, user.id, reason, now)
 
 
-def issue_password_link(uow: SqlUnitOfWork, user: User, *, purpose: str, requested_ip: str | None) -> None:
+def issue_password_link(
+    uow: SqlUnitOfWork, user: User, *, purpose: passwords.LinkPurpose, requested_ip: str | None
+) -> None:
     """Create a reset/invite token for ``user`` in ``uow`` and email the link after the commit."""
     now = datetime.now(UTC)
     session_repository.retire_reset_tokens(uow.session, user.id, now)
     token = new_opaque_token()
-    ttl = INVITE_TOKEN_TTL if purpose == "invite" else RESET_TOKEN_TTL
+    ttl = INVITE_TOKEN_TTL if purpose is passwords.LinkPurpose.INVITE else RESET_TOKEN_TTL
     uow.session.add(
         PasswordResetToken(user_id=user.id, token_hash=hash_opaque_token(token), purpose=purpose, expires_at=now + ttl)
     )
     link = f"{get_settings().app_base_url}/reset-password?{urlencode({'token': token})}"
-    if purpose == "invite":
+    if purpose is passwords.LinkPurpose.INVITE:
         subject = "Your PTX Channel Manager account"
         body = (
             f"Hello {user.full_name},\n\nAn account was created for you on PTX Channel Manager. "
@@ -101,7 +103,7 @@ def forgot_password(email: str, *, client_ip: str | None) -> None:
             if record_hit(
                 uow.session, limit.bucket(f"user:{user.id}"), limit=limit.limit, window_seconds=limit.window_seconds
             ).allowed:
-                issue_password_link(uow, user, purpose="reset", requested_ip=client_ip)
+                issue_password_link(uow, user, purpose=passwords.LinkPurpose.RESET, requested_ip=client_ip)
     remaining = FORGOT_PASSWORD_MIN_SECONDS - (time.monotonic() - started)
     if remaining > 0:
         time.sleep(remaining)
@@ -117,17 +119,17 @@ def reset_password(token: str, new_password: str, *, client_ip: str | None) -> N
         if row is None or user is None or row.used_at is not None or row.expires_at <= now or not user.is_active:
             raise InvalidInput(
                 "The reset link is invalid or has expired; ask for a new one.",
-                details=[{"field": "body.token", "message": "is invalid or expired"}],
+                details=[{"field": "token", "message": "is invalid or expired"}],
             )
-        validate_new_password(new_password, email=user.email, full_name=user.full_name, field="body.new_password")
+        validate_new_password(new_password, email=user.email, full_name=user.full_name, field="new_password")
         row.used_at = now
         _set_password(uow.session, user, new_password, "password_reset", now)
-        if row.purpose == "reset":
+        if row.purpose is passwords.LinkPurpose.RESET:
             notify_security_change(uow, user, "Your password was reset with an emailed link; every session was ended.")
         record_audit(
             uow.session,
             AuditActor(user_id=user.id, email=user.email, client_ip=client_ip),
-            "user.password_reset" if row.purpose == "reset" else "user.invitation_accepted",
+            "user.password_reset" if row.purpose is passwords.LinkPurpose.RESET else "user.invitation_accepted",
             "user",
             user.id,
             None,
@@ -150,13 +152,13 @@ def change_password(
         if not passwords.verify_password(current_password, user.password_hash):
             raise InvalidInput(
                 "The current password is not correct.",
-                details=[{"field": "body.current_password", "message": "is not correct"}],
+                details=[{"field": "current_password", "message": "is not correct"}],
             )
-        validate_new_password(new_password, email=user.email, full_name=user.full_name, field="body.new_password")
+        validate_new_password(new_password, email=user.email, full_name=user.full_name, field="new_password")
         if passwords.verify_password(new_password, user.password_hash):
             raise InvalidInput(
                 "The new password must differ from the current one.",
-                details=[{"field": "body.new_password", "message": "is the current password"}],
+                details=[{"field": "new_password", "message": "is the current password"}],
             )
         _set_password(uow.session, user, new_password, "password_changed", now)
         notify_security_change(uow, user, "Your password was changed; your other sessions were ended.")

@@ -22,6 +22,7 @@ from chalicelib.domain.catalog import (
     NewProperty,
     PropertyFilters,
     PropertyRecord,
+    PropertyStatus,
     require_not_archived,
 )
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
@@ -144,7 +145,7 @@ def create_property(caller: Caller, new: NewProperty, *, uow: UnitOfWorkFactory 
     with uow() as work:
         new = dataclasses.replace(new, country_code=check_country(work, caller, new.country_code))
         _check_code_free(work, new.code)
-        prop = work.properties.add(new, archived_at=utc_now() if new.status == "archived" else None)
+        prop = work.properties.add(new, archived_at=utc_now() if new.status == PropertyStatus.ARCHIVED else None)
         after = audit_snapshot(prop, PROPERTY_AUDIT_FIELDS)
         work.audit.add(
             audit_entry(caller, "property.created", "property", prop.id, None, after, country_code=prop.country_code)
@@ -180,7 +181,7 @@ def update_property(
         if "code" in changes:
             _check_code_free(work, changes["code"], except_id=prop.id)
         if "status" in changes and changes["status"] != prop.status:
-            changes["archived_at"] = utc_now() if changes["status"] == "archived" else None
+            changes["archived_at"] = utc_now() if changes["status"] == PropertyStatus.ARCHIVED else None
         updated = work.properties.update(prop.id, changes)
         after = audit_snapshot(updated, PROPERTY_AUDIT_FIELDS)
         if after != before:
@@ -189,7 +190,7 @@ def update_property(
                     caller, "property.updated", "property", prop.id, before, after, country_code=updated.country_code
                 )
             )
-        if updated.status != "archived" and any(
+        if updated.status != PropertyStatus.ARCHIVED and any(
             before[key] != after[key] for key in ("buffer_rooms", "timezone", "status")
         ):
             work.catalog_calendar.sync_property(updated.id, property_today(updated, now))
@@ -200,10 +201,10 @@ def archive_property(caller: Caller, property_id: int, *, uow: UnitOfWorkFactory
     """The soft delete: status ``archived`` (idempotent); nothing is removed."""
     with uow() as work:
         prop = find_property(work, caller, property_id, for_update=True)
-        if prop.status == "archived":
+        if prop.status == PropertyStatus.ARCHIVED:
             return
         before = audit_snapshot(prop, PROPERTY_AUDIT_FIELDS)
-        work.properties.update(prop.id, {"status": "archived", "archived_at": utc_now()})
+        work.properties.update(prop.id, {"status": PropertyStatus.ARCHIVED, "archived_at": utc_now()})
         work.audit.add(
             audit_entry(
                 caller,

@@ -34,10 +34,9 @@ failed (database error, a bug) on any connection — the other connections are s
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -53,13 +52,12 @@ from chalicelib.db.repositories import leases as lease_repository
 from chalicelib.db.repositories import sync as sync_repository
 from chalicelib.db.repositories.settings import load_app_settings
 from chalicelib.db.unit_of_work import unit_of_work
-from chalicelib.domain.alerts import ChannelFreshness
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.leases import property_sync_lease
-from chalicelib.domain.ota_booking import IngestOutcome, OtaBookingLine, OtaBookingRequest
+from chalicelib.domain.ota_booking import IngestOutcome
 from chalicelib.domain.ota_mappings import MappingIndex
-from chalicelib.domain.ota_reservation import Acknowledgement, OtaReservation, ReservationAction
-from chalicelib.domain.ota_results import ErrorKind, SyncError
+from chalicelib.domain.ota_reservation import Acknowledgement, OtaReservation
+from chalicelib.domain.ota_results import AckResult, ErrorKind, SyncError
 from chalicelib.domain.sync_runs import SyncRunKind, SyncRunRecord, SyncRunStatus, SyncRunTrigger, errors_json
 from chalicelib.observability import logger
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
@@ -71,6 +69,7 @@ from chalicelib.services import (
     ota_mapping_service,
     sync_alert_service,
 )
+from chalicelib.services.ota_booking_requests import booking_request, channel_freshness
 from chalicelib.services.sync_jobs import SyncJobMessage, enqueue_property_syncs
 
 LEASE_SECONDS = SYNC_JOBS_QUEUE.visibility_timeout_seconds
@@ -146,80 +145,6 @@ _OUTCOME_COUNTER = {
     IngestOutcome.DUPLICATE: "duplicates",
     IngestOutcome.STALE: "stale",
 }
-
-
-# --- mapping a pulled reservation to the booking service's request -------------------------------------------
-
-
-class Unmapped(InvalidInput):
-    """A room or rate plan of the reservation is not mapped on the connection."""
-
-
-def booking_request(
-    reservation: OtaReservation,
-    property_id: int,
-    index: MappingIndex,
-    *,
-    received_at: datetime,
-    freshness: dict[str, ChannelFreshness] | None = None,
-) -> OtaBookingRequest:
-    """The OTA-neutral reservation in our ids; :class:`Unmapped` names the unmapped room.
-
-    A cancellation whose rooms are not mapped is still a cancellation (it carries no lines then).
-    """
-    lines: list[OtaBookingLine] = []
-    problems: list[dict[str, Any]] = []
-    for position, room in enumerate(reservation.rooms):
-        room_type_id = index.room_type_for(room.ota_room_id)
-        if room_type_id is None:
-            problems.append({"field": f"rooms[{position}].ota_room_id", "message": f"{room.ota_room_id} is not mapped"})
-            continue
-        rate_plan_id = index.rate_plan_for(room.ota_room_id, room.ota_rate_plan_id) if room.ota_rate_plan_id else None
-        lines.append(
-            OtaBookingLine(
-                room_type_id=room_type_id,
-                rate_plan_id=rate_plan_id,
-                check_in=room.check_in,
-                check_out=room.check_out,
-                rooms=room.quantity,
-                adults=room.adults,
-                children=room.children,
-                nightly_amounts=room.nightly_rates,
-                guest_name=room.guest_name,
-            )
-        )
-    if problems:
-        if reservation.action is not ReservationAction.CANCEL:
-            raise Unmapped(
-                f"{reservation.ota.display_name} reservation {reservation.reservation_id}: "
-                + "; ".join(p["message"] for p in problems),
-                details=problems,
-            )
-        lines = []
-    return OtaBookingRequest(
-        ota=reservation.ota,
-        reservation_id=reservation.reservation_id,
-        revision=reservation.revision,
-        action=reservation.action,
-        property_id=property_id,
-        lines=tuple(lines),
-        guest=reservation.guest,
-        total_amount=reservation.total_amount,
-        currency=reservation.currency,
-        received_at=received_at,
-        ack_token=reservation.ack_token,
-        booked_at=reservation.booked_at,
-        payload=reservation_payload(reservation),
-        channel_freshness=freshness or {},
-    )
-
-
-def reservation_payload(reservation: OtaReservation) -> dict[str, Any]:
-    """The revision as received, JSON-ready, for the revision's row (the adapter's ack token left out)."""
-    data = asdict(reservation)
-    data.pop("ack_token", None)
-    loaded: dict[str, Any] = json.loads(json.dumps(data, default=str))
-    return loaded
 
 
 # --- one job ------------------------------------------------------------------------------------------
@@ -305,12 +230,6 @@ def _take_lease_or_hand_over(property_id: int, holder: str, wait_seconds: float)
         time.sleep(LEASE_POLL_SECONDS)
 
 
-def _channel_freshness(property_id: int) -> dict[str, ChannelFreshness]:
-    with unit_of_work() as uow:
-        known = sync_repository.last_success_by_channel(uow.session, property_id)
-    return {code: ChannelFreshness(channel=code, last_successful_sync_at=last) for code, last in known.items()}
-
-
 def _sync_connection(
     target: ota_access.ConnectionTarget,
     job: SyncJobMessage,
@@ -368,6 +287,9 @@ def _sync_connection(
     return ConnectionOutcome(target.connection_id, target.ota.value, status, counts, pull_error, internal)
 
 
+_Stored = tuple[OtaReservation, int, str | None]  # a stored revision: its record id, our booking reference
+
+
 def _pull_connection(
     target: ota_access.ConnectionTarget,
     source: AdapterSource,
@@ -379,69 +301,104 @@ def _pull_connection(
     with source(target.connection_id) as (loaded, adapter):
         result = adapter.pull_reservations(loaded.ota_hotel_id)
         received = now()
-        pending: list[sync_repository.PendingItem] = []
-        for item_error in result.item_errors:
-            counts.item_errors += 1
-            errors.append(item_error)
-            if item_error.item_id:
-                pending.append(sync_repository.PendingItem(item_error.item_id, "", False, item_error.message))
+        pending = _item_errors(result.item_errors, counts, errors)
         if result.error is not None:  # what did come (e.g. one of Booking.com's two documents) is still stored
             errors.append(result.error)
         counts.pulled = len(result.reservations)
-        # Read only when there is something to store: most polls bring nothing.
-        index = (
-            ota_mapping_service.mapping_index(target.connection_id)
-            if result.reservations
-            else MappingIndex(target.connection_id)
+        stored = _store_reservations(
+            target, loaded.ota_hotel_id, result.reservations, received, counts, errors, pending
         )
-        freshness = _channel_freshness(target.property_id) if result.reservations else {}
-        stored: list[tuple[OtaReservation, int, str | None]] = []
-        for reservation in result.reservations:
-            # --- issue 16.3: a reservation naming another hotel is never stored under ours ---
-            if reservation.ota_hotel_id != loaded.ota_hotel_id:
-                counts.item_errors += 1
-                errors.append(
-                    sync_alert_service.refuse_foreign_hotel_reservation(
-                        ota=target.ota,
-                        connection_id=target.connection_id,
-                        property_id=target.property_id,
-                        polled_hotel_id=loaded.ota_hotel_id,
-                        named_hotel_id=reservation.ota_hotel_id,
-                        reservation_id=reservation.reservation_id,
-                    )
-                )
-                continue
-            # --- end issue 16.3 ---
-            try:
-                request = booking_request(
-                    reservation, target.property_id, index, received_at=received, freshness=freshness
-                )
-                ingested = booking_service.ingest_ota_reservation(request)
-            except InvalidInput as exc:
-                counts.item_errors += 1
-                error = SyncError(
-                    ota=target.ota,
-                    kind=ErrorKind.INVALID_FIELD,
-                    message=exc.message,
-                    item_id=reservation.reservation_id,
-                )
-                errors.append(error)
-                pending.append(
-                    sync_repository.PendingItem(reservation.reservation_id, reservation.revision, False, exc.message)
-                )
-                continue
-            counter = _OUTCOME_COUNTER[ingested.outcome]
-            setattr(counts, counter, getattr(counts, counter) + 1)
-            stored.append((reservation, ingested.revision_record_id, ingested.booking_reference))
         # Only now, with every stored revision committed, tell the OTA.
         acknowledgements = [
             Acknowledgement.for_reservation(reservation, confirmation_number=reference)
             for reservation, _, reference in stored
         ]
         ack = adapter.acknowledge(loaded.ota_hotel_id, acknowledgements)
+    errors.extend(ack.errors)
+    done = _record_acknowledgements(ack, stored, counts, pending)
+    with unit_of_work() as uow:
+        sync_repository.clear_pending(uow.session, target.connection_id, done)
+        sync_repository.note_pending(
+            uow.session, target.connection_id, target.property_id, target.ota.value, _unique(pending), received
+        )
+    return result.error
+
+
+def _item_errors(
+    item_errors: Sequence[SyncError], counts: PullCounts, errors: list[SyncError]
+) -> list[sync_repository.PendingItem]:
+    """Count the items the OTA sent that could not be read; those naming a reservation stay pending."""
+    pending: list[sync_repository.PendingItem] = []
+    for item_error in item_errors:
+        counts.item_errors += 1
+        errors.append(item_error)
+        if item_error.item_id:
+            pending.append(sync_repository.PendingItem(item_error.item_id, "", False, item_error.message))
+    return pending
+
+
+def _store_reservations(
+    target: ota_access.ConnectionTarget,
+    polled_hotel_id: str,
+    reservations: Sequence[OtaReservation],
+    received: datetime,
+    counts: PullCounts,
+    errors: list[SyncError],
+    pending: list[sync_repository.PendingItem],
+) -> list[_Stored]:
+    """Ingest each pulled reservation (each in its own transaction); the ones stored."""
+    # Read only when there is something to store: most polls bring nothing.
+    index = (
+        ota_mapping_service.mapping_index(target.connection_id) if reservations else MappingIndex(target.connection_id)
+    )
+    freshness = channel_freshness(target.property_id) if reservations else {}
+    stored: list[_Stored] = []
+    for reservation in reservations:
+        # --- issue 16.3: a reservation naming another hotel is never stored under ours ---
+        if reservation.ota_hotel_id != polled_hotel_id:
+            counts.item_errors += 1
+            errors.append(
+                sync_alert_service.refuse_foreign_hotel_reservation(
+                    ota=target.ota,
+                    connection_id=target.connection_id,
+                    property_id=target.property_id,
+                    polled_hotel_id=polled_hotel_id,
+                    named_hotel_id=reservation.ota_hotel_id,
+                    reservation_id=reservation.reservation_id,
+                )
+            )
+            continue
+        # --- end issue 16.3 ---
+        try:
+            request = booking_request(reservation, target.property_id, index, received_at=received, freshness=freshness)
+            ingested = booking_service.ingest_ota_reservation(request)
+        except InvalidInput as exc:
+            counts.item_errors += 1
+            errors.append(
+                SyncError(
+                    ota=target.ota,
+                    kind=ErrorKind.INVALID_FIELD,
+                    message=exc.message,
+                    item_id=reservation.reservation_id,
+                )
+            )
+            pending.append(
+                sync_repository.PendingItem(reservation.reservation_id, reservation.revision, False, exc.message)
+            )
+            continue
+        counter = _OUTCOME_COUNTER[ingested.outcome]
+        setattr(counts, counter, getattr(counts, counter) + 1)
+        stored.append((reservation, ingested.revision_record_id, ingested.booking_reference))
+    return stored
+
+
+def _record_acknowledgements(
+    ack: AckResult, stored: list[_Stored], counts: PullCounts, pending: list[sync_repository.PendingItem]
+) -> list[tuple[str, str]]:
+    """Note on each stored revision whether the OTA took its acknowledgement; the (reservation,
+    revision) pairs it did (no longer pending), the others stay pending."""
     accepted = set(ack.acknowledged)
     ack_error = "; ".join(error.message for error in ack.errors)[:500] or "the OTA did not confirm the acknowledgement"
-    errors.extend(ack.errors)
     done: list[tuple[str, str]] = []
     for reservation, record_id, _ in stored:
         ok = reservation.reservation_id in accepted
@@ -454,12 +411,7 @@ def _pull_connection(
             pending.append(
                 sync_repository.PendingItem(reservation.reservation_id, reservation.revision, True, ack_error)
             )
-    with unit_of_work() as uow:
-        sync_repository.clear_pending(uow.session, target.connection_id, done)
-        sync_repository.note_pending(
-            uow.session, target.connection_id, target.property_id, target.ota.value, _unique(pending), received
-        )
-    return result.error
+    return done
 
 
 def _unique(items: list[sync_repository.PendingItem]) -> list[sync_repository.PendingItem]:

@@ -21,6 +21,7 @@ from chalicelib.domain.catalog import (
     NewRatePlan,
     NewRule,
     PropertyRecord,
+    PropertyStatus,
     RatePlanRecord,
     RoomTypeRecord,
     RuleRecord,
@@ -358,7 +359,7 @@ def delete_rule(
         before = audit_snapshot(rule, RULE_AUDIT_FIELDS)
         nights = NightRange.through(rule.date_from, rule.date_to)
         work.rate_plans.delete_rule(rule.id)
-        if prop.status != "archived":
+        if prop.status != PropertyStatus.ARCHIVED:
             _reprice(work, plan, prop, nights, property_today(prop, now))
         work.audit.add(
             audit_entry(

@@ -20,6 +20,7 @@ from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, NotFound, PermissionDenied
 from chalicelib.domain.permissions import SUPER_ADMIN_ROLE, Permission, may_grant, permission_names
+from chalicelib.domain.views import view_from
 from chalicelib.services.audit_service import record_audit
 
 
@@ -37,16 +38,12 @@ class RoleRecord:
 
 
 def _record(role: Role, user_count: int) -> RoleRecord:
-    return RoleRecord(
-        id=role.id,
-        name=role.name,
-        description=role.description,
+    return view_from(
+        RoleRecord,
+        role,
         permissions=permission_names(role.permissions),
         permission_mask=int(role.permissions),
-        is_system=role.is_system,
         user_count=user_count,
-        created_at=role.created_at,
-        updated_at=role.updated_at,
     )
 
 
@@ -85,7 +82,7 @@ def _check_grant(caller: Caller, permissions: Permission) -> None:
 def _check_name_free(session: Session, name: str, *, except_id: int | None = None) -> None:
     existing = user_repository.role_by_name(session, name)
     if existing is not None and existing.id != except_id:
-        raise Conflict("A role with this name already exists.", details=[{"field": "body.name", "message": "taken"}])
+        raise Conflict("A role with this name already exists.", details=[{"field": "name", "message": "taken"}])
 
 
 def create_role(caller: Caller, name: str, description: str, permissions: Permission) -> RoleRecord:

@@ -22,7 +22,7 @@ from chalicelib.aws.resources import ARI_PUSH_QUEUE, SYNC_JOBS_QUEUE
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, DependencyUnavailable, NotFound
-from chalicelib.domain.ota_accounts import effective_poll_interval
+from chalicelib.domain.ota_accounts import AccountStatus, effective_poll_interval
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_connections import PropertyRef
 from chalicelib.domain.rate_limits import SYNC_NOW_PER_PROPERTY
@@ -34,6 +34,7 @@ from chalicelib.domain.sync_status import (
     SyncedConnection,
     is_stale,
 )
+from chalicelib.domain.views import view_from
 from chalicelib.observability import logger
 from chalicelib.services import rate_limiter, sync_jobs
 from chalicelib.services.audit_service import audit_entry
@@ -146,21 +147,14 @@ def connection_status(
     """One connection's line on the dashboard: its interval, staleness and failure rate."""
     interval = effective_poll_interval(connection.poll_interval_seconds, default_interval)
     ota = OtaCode(connection.ota_code)
-    return ConnectionStatus(
+    return view_from(
+        ConnectionStatus,
+        connection,
         connection_id=connection.id,
         ota=ota.value,
         ota_name=ota.display_name,
-        ota_hotel_id=connection.ota_hotel_id,
-        is_active=connection.is_active,
         poll_interval_seconds=interval,
-        last_poll_at=connection.last_poll_at,
-        next_poll_at=connection.next_poll_at,
-        last_success_at=connection.last_success_at,
-        health=connection.health,
         stale=connection.is_active and is_stale(connection.last_success_at, connection.created_at, interval, now),
-        consecutive_failures=connection.consecutive_failures,
-        last_error=connection.last_error,
-        last_error_at=connection.last_error_at,
         runs_considered=tally.finished,
         failed_runs=tally.failed,
         partial_runs=tally.partial,
@@ -241,4 +235,4 @@ def request_sync_now(
 
 
 def _active(connections: Iterable[SyncedConnection]) -> list[tuple[int, str]]:
-    return [(c.id, c.ota_code) for c in connections if c.is_active and c.account_status == "active"]
+    return [(c.id, c.ota_code) for c in connections if c.is_active and c.account_status == AccountStatus.ACTIVE]

@@ -31,6 +31,7 @@ from chalicelib.domain.permissions import (
     permission_names,
     requires_second_factor,
 )
+from chalicelib.domain.views import view_from
 from chalicelib.services import password_service
 from chalicelib.services.audit_service import AuditActor, audit_snapshot, record_audit
 
@@ -65,18 +66,12 @@ class Profile:
 
 
 def _record(session: Session, user: User, role: Role, mfa_enabled: bool | None = None) -> UserRecord:
-    return UserRecord(
-        id=user.id,
-        email=user.email,
-        full_name=user.full_name,
+    return view_from(
+        UserRecord,
+        user,
         role_id=role.id,
         role_name=role.name,
-        country_code=user.country_code,
-        is_active=user.is_active,
         mfa_enabled=user_repository.totp_enabled(session, user.id) if mfa_enabled is None else mfa_enabled,
-        last_login_at=user.last_login_at,
-        created_at=user.created_at,
-        updated_at=user.updated_at,
     )
 
 
@@ -135,7 +130,7 @@ def _role(session: Session, role_id: int) -> Role:
 def _assignable_role(session: Session, caller: Caller, role_id: int) -> Role:
     role = user_repository.role_by_id(session, role_id)
     if role is None:
-        raise InvalidInput("No such role.", details=[{"field": "body.role_id", "message": "no such role"}])
+        raise InvalidInput("No such role.", details=[{"field": "role_id", "message": "no such role"}])
     if not may_grant(caller.permissions, role.permissions):
         raise PermissionDenied(
             "You may not assign a role with permissions you do not hold.",
@@ -146,13 +141,13 @@ def _assignable_role(session: Session, caller: Caller, role_id: int) -> Role:
     if not may_administer(caller.permissions, role.permissions):
         raise PermissionDenied(
             "Only a holder of ROLES_WRITE may assign an administrator's role.",
-            details=[{"field": "body.role_id", "missing_permissions": ["ROLES_WRITE"]}],
+            details=[{"field": "role_id", "missing_permissions": ["ROLES_WRITE"]}],
         )
     return role
 
 
 def _check_country(session: Session, caller: Caller, country_code: str | None, role: Role) -> str | None:
-    field = "body.country_code"
+    field = "country_code"
     if country_code is None:
         if not has(role.permissions, Permission.COUNTRY_SWITCH):
             raise InvalidInput(
@@ -203,40 +198,22 @@ def create_user(caller: Caller, new: NewUser) -> UserRecord:
         if user_repository.email_taken(session, new.email):
             raise Conflict(
                 "An account with this email already exists.",
-                details=[{"field": "body.email", "message": "already used"}],
+                details=[{"field": "email", "message": "already used"}],
             )
         role = _assignable_role(session, caller, new.role_id)
         country = _check_country(session, caller, new.country_code, role)
         if new.password is not None:
             password_service.validate_new_password(
-                new.password, email=new.email, full_name=new.full_name, field="body.password"
+                new.password, email=new.email, full_name=new.full_name, field="password"
             )
             password_hash = passwords.hash_password(new.password, rounds=get_settings().bcrypt_rounds)
         else:
             password_hash = passwords.unusable_hash()
-        user = User(
-            email=new.email.strip(),
-            full_name=new.full_name.strip(),
-            password_hash=password_hash,
-            role_id=role.id,
-            country_code=country,
-            is_active=True,
-        )
-        session.add(user)
-        session.flush()
-        session.refresh(user)
-        record_audit(
-            session,
-            caller,
-            "user.created",
-            "user",
-            user.id,
-            None,
-            audit_snapshot(user, USER_AUDIT_FIELDS),
-            country_code=user.country_code,
-        )
+        user = _insert_user(session, caller, new.email.strip(), new.full_name.strip(), password_hash, role.id, country)
         if new.password is None:
-            password_service.issue_password_link(uow, user, purpose="invite", requested_ip=caller.client_ip)
+            password_service.issue_password_link(
+                uow, user, purpose=passwords.LinkPurpose.INVITE, requested_ip=caller.client_ip
+            )
         return _record(session, user, role)
 
 
@@ -251,7 +228,7 @@ def update_user(caller: Caller, user_id: int, changes: dict[str, Any]) -> UserRe
             if user_repository.email_taken(session, changes["email"], except_user_id=user.id):
                 raise Conflict(
                     "An account with this email already exists.",
-                    details=[{"field": "body.email", "message": "already used"}],
+                    details=[{"field": "email", "message": "already used"}],
                 )
             user.email = changes["email"].strip()
         if "full_name" in changes:
@@ -326,24 +303,41 @@ def create_superadmin(email: str, full_name: str, password: str) -> int:
         if role is None:
             raise NotFound("The Super Admin role is missing: run the migrations first (make migrate).")
         password_service.validate_new_password(password, email=email, full_name=full_name, field="password")
-        user = User(
-            email=email,
-            full_name=full_name.strip() or SUPER_ADMIN_ROLE,
-            password_hash=passwords.hash_password(password, rounds=get_settings().bcrypt_rounds),
-            role_id=role.id,
-            country_code=None,
-            is_active=True,
-        )
-        session.add(user)
-        session.flush()
-        session.refresh(user)
-        record_audit(
-            session,
-            AuditActor(user_id=None, email="cli:create_superadmin"),
-            "user.created",
-            "user",
-            user.id,
-            None,
-            audit_snapshot(user, USER_AUDIT_FIELDS),
-        )
+        password_hash = passwords.hash_password(password, rounds=get_settings().bcrypt_rounds)
+        actor = AuditActor(user_id=None, email="cli:create_superadmin")
+        user = _insert_user(session, actor, email, full_name.strip() or SUPER_ADMIN_ROLE, password_hash, role.id, None)
         return user.id
+
+
+def _insert_user(
+    session: Session,
+    actor: Caller | AuditActor,
+    email: str,
+    full_name: str,
+    password_hash: str,
+    role_id: int,
+    country_code: str | None,
+) -> User:
+    """Insert an active user and its ``user.created`` audit row."""
+    user = User(
+        email=email,
+        full_name=full_name,
+        password_hash=password_hash,
+        role_id=role_id,
+        country_code=country_code,
+        is_active=True,
+    )
+    session.add(user)
+    session.flush()
+    session.refresh(user)
+    record_audit(
+        session,
+        actor,
+        "user.created",
+        "user",
+        user.id,
+        None,
+        audit_snapshot(user, USER_AUDIT_FIELDS),
+        country_code=user.country_code,
+    )
+    return user

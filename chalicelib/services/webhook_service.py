@@ -32,6 +32,7 @@ from chalicelib.aws.credential_vault import CredentialVault, EncryptedCredential
 from chalicelib.db.repositories import webhooks as webhook_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.errors import DependencyUnavailable, NotFound
+from chalicelib.domain.ota_accounts import AccountStatus
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_credentials import WEBHOOK_SECRET, CredentialsUnavailable
 from chalicelib.observability import logger
@@ -141,7 +142,7 @@ def candidates(ota: OtaCode, hotel_id: str) -> list[Candidate]:
                 property_id=found.property_id,
                 is_active=found.is_active,
                 account_id=found.account.id,
-                account_active=found.account.status == "active",
+                account_active=found.account.status == AccountStatus.ACTIVE,
                 envelope=ota_access.envelope_of(found.account),
             )
             for found in webhook_repository.connections_for_hotel(uow.session, ota.value, hotel_id)

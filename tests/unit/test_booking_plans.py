@@ -269,7 +269,7 @@ def test_requests_are_checked_naming_the_body_fields() -> None:
     with pytest.raises(InvalidInput) as refused:
         validate_request(request, HOTEL, room_types, plans, today=D)
     fields = {d["field"] for d in refused.value.details}
-    assert {"body.lines[0].room_type_id", "body.lines[1].rate_plan_id", "body.lines[1].check_out"} <= fields
+    assert {"lines[0].room_type_id", "lines[1].rate_plan_id", "lines[1].check_out"} <= fields
     with pytest.raises(InvalidInput, match="partner_code"):
         validate_request(replace(request, source=BookingSource.PARTNER), HOTEL, room_types, plans, today=D)
     with pytest.raises(InvalidInput, match="not selling"):
@@ -289,7 +289,7 @@ def test_prices_come_from_the_amount_else_the_plan_else_the_base_rate() -> None:
     with pytest.raises(InvalidInput) as refused:
         price_line(line, stay, room_type, {night(1): Decimal("30")}, "USD", 3)
     assert refused.value.details == [
-        {"field": "body.lines[3].rate_plan_id", "night": night(2).isoformat(), "message": "no rate for this night"}
+        {"field": "lines[3].rate_plan_id", "night": night(2).isoformat(), "message": "no rate for this night"}
     ]
 
 

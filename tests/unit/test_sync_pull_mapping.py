@@ -16,7 +16,7 @@ from chalicelib.domain.ota_reservation import (
     ReservationAction,
     ReservationStatus,
 )
-from chalicelib.services.property_sync_service import Unmapped, booking_request
+from chalicelib.services.ota_booking_requests import Unmapped, booking_request
 
 INDEX = MappingIndex(
     connection_id=1, room_types_by_ota_room={"DLX": 11}, rate_plans_by_ota_rate={("DLX", "BAR"): (11, 21)}

@@ -21,7 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chalicelib.db.base import Base, TimestampMixin
+from chalicelib.db.base import Base, StrEnumText, TimestampMixin
+from chalicelib.domain.alerts import AlertSeverity, AlertStatus, AlertType
 
 ALERT_TYPES = "('overbooking', 'sync_failure', 'unacknowledged_booking', 'stale_channel')"
 
@@ -50,9 +51,9 @@ class Alert(TimestampMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    type: Mapped[str] = mapped_column(String(40), nullable=False)
-    severity: Mapped[str] = mapped_column(String(10), nullable=False)
-    status: Mapped[str] = mapped_column(String(15), nullable=False, server_default="new")
+    type: Mapped[AlertType] = mapped_column(StrEnumText(AlertType, 40), nullable=False)
+    severity: Mapped[AlertSeverity] = mapped_column(StrEnumText(AlertSeverity, 10), nullable=False)
+    status: Mapped[AlertStatus] = mapped_column(StrEnumText(AlertStatus, 15), nullable=False, server_default="new")
     dedupe_key: Mapped[str] = mapped_column(String(200), nullable=False)
     property_id: Mapped[int | None] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"), index=True)
     country_code: Mapped[str | None] = mapped_column(ForeignKey("countries.code"), index=True)

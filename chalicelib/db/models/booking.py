@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -34,38 +33,15 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
 from chalicelib.db.base import Base, TimestampMixin
+from chalicelib.db.base import StrEnumText as StrEnumText  # re-exported: the allotment models import it from here
 from chalicelib.domain.bookings import AckState, ActorSource, BookingSource, EventKind, InventoryEffect
 from chalicelib.domain.ota_booking import IngestOutcome
 from chalicelib.domain.ota_reservation import ReservationAction
 
 EFFECTS = "('hold', 'sell', 'none')"
-
-E = TypeVar("E", bound=StrEnum)
-
-
-class StrEnumText(TypeDecorator[E], Generic[E]):
-    """A ``StrEnum`` stored as VARCHAR(``length``): written as its value, read back as the member.
-
-    Plain strings are written as given (a filter value the database simply finds nowhere).
-    """
-
-    impl = String
-    cache_ok = True
-
-    def __init__(self, enum: type[E], length: int) -> None:
-        super().__init__(length)
-        self.enum = enum
-
-    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
-        return None if value is None else str(value)
-
-    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
-        return None if value is None else self.enum(value)
 
 
 class BookingStatus(TimestampMixin, Base):

@@ -22,7 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chalicelib.db.base import Base, TimestampMixin
+from chalicelib.db.base import Base, StrEnumText, TimestampMixin
+from chalicelib.domain.passwords import LinkPurpose
 
 
 class Role(TimestampMixin, Base):
@@ -104,7 +105,7 @@ class PasswordResetToken(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    purpose: Mapped[str] = mapped_column(String(20), nullable=False)
+    purpose: Mapped[LinkPurpose] = mapped_column(StrEnumText(LinkPurpose, 20), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -30,7 +30,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chalicelib.db.base import Base, TimestampMixin
+from chalicelib.db.base import Base, StrEnumText, TimestampMixin
+from chalicelib.domain.ota_accounts import AccountStatus, ConnectionHealth
+from chalicelib.domain.ota_mappings import ProposalKind, ProposalStatus
 
 OTA_CODES_SQL = "'booking_com', 'expedia', 'agoda', 'traveloka'"
 
@@ -54,7 +56,9 @@ class OtaAccount(TimestampMixin, Base):
     credentials_nonce: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     credentials_ciphertext: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     credentials_mask: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="active")
+    status: Mapped[AccountStatus] = mapped_column(
+        StrEnumText(AccountStatus, 20), nullable=False, server_default="active"
+    )
     last_test_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_test_ok: Mapped[bool | None] = mapped_column(Boolean)
     last_test_message: Mapped[str | None] = mapped_column(String(1000))
@@ -89,7 +93,9 @@ class OtaConnection(TimestampMixin, Base):
     # NULL while inactive; the dispatcher picks active connections whose time has come.
     next_poll_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    health: Mapped[str] = mapped_column(String(10), nullable=False, server_default="ok")
+    health: Mapped[ConnectionHealth] = mapped_column(
+        StrEnumText(ConnectionHealth, 10), nullable=False, server_default="ok"
+    )
     consecutive_failures: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     last_error: Mapped[str | None] = mapped_column(String(2000))
     last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -180,7 +186,7 @@ class MappingProposal(TimestampMixin, Base):
     connection_id: Mapped[int] = mapped_column(
         ForeignKey("ota_connections.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    kind: Mapped[ProposalKind] = mapped_column(StrEnumText(ProposalKind, 20), nullable=False)
     ota_room_id: Mapped[str] = mapped_column(String(64), nullable=False)
     ota_room_name: Mapped[str] = mapped_column(String(200), nullable=False, server_default="")
     ota_rate_plan_id: Mapped[str | None] = mapped_column(String(64))
@@ -189,6 +195,8 @@ class MappingProposal(TimestampMixin, Base):
     room_type_id: Mapped[int | None] = mapped_column(ForeignKey("room_types.id", ondelete="SET NULL"))
     rate_plan_id: Mapped[int | None] = mapped_column(ForeignKey("rate_plans.id", ondelete="SET NULL"))
     match_reason: Mapped[str | None] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="proposed")
+    status: Mapped[ProposalStatus] = mapped_column(
+        StrEnumText(ProposalStatus, 20), nullable=False, server_default="proposed"
+    )
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -6,9 +6,10 @@ from decimal import Decimal
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chalicelib.db.base import Base, TimestampMixin
+from chalicelib.db.base import Base, StrEnumText, TimestampMixin
+from chalicelib.domain.catalog import PropertyStatus
 
-PROPERTY_STATUSES = ("active", "inactive", "archived")
+PROPERTY_STATUSES = tuple(status.value for status in PropertyStatus)
 """``inactive``: temporarily not selling, still listed and kept up to date. ``archived``: the
 soft delete — hidden from lists unless asked for, no calendar extension, no writes but restore."""
 
@@ -32,7 +33,9 @@ class Property(TimestampMixin, Base):
     city: Mapped[str] = mapped_column(String(120), nullable=False, server_default="")
     region: Mapped[str] = mapped_column(String(120), nullable=False, server_default="")  # province / state
     postal_code: Mapped[str] = mapped_column(String(20), nullable=False, server_default="")
-    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="active")
+    status: Mapped[PropertyStatus] = mapped_column(
+        StrEnumText(PropertyStatus, 20), nullable=False, server_default="active"
+    )
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Rooms kept back from sale on every night; NULL = the global setting (a room type may override).
     buffer_rooms: Mapped[int | None] = mapped_column(Integer)

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chalicelib.db.base import Base
+from chalicelib.db.base import Base, StrEnumText
 from chalicelib.domain.sync_runs import SyncRunKind, SyncRunStatus, SyncRunTrigger
 
 
@@ -47,9 +47,11 @@ class SyncRun(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     connection_id: Mapped[int] = mapped_column(ForeignKey("ota_connections.id", ondelete="CASCADE"), nullable=False)
     property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"), nullable=False)
-    kind: Mapped[SyncRunKind] = mapped_column(String(12), nullable=False)
-    trigger: Mapped[SyncRunTrigger] = mapped_column(String(12), nullable=False)
-    status: Mapped[SyncRunStatus] = mapped_column(String(10), nullable=False, server_default="running")
+    kind: Mapped[SyncRunKind] = mapped_column(StrEnumText(SyncRunKind, 12), nullable=False)
+    trigger: Mapped[SyncRunTrigger] = mapped_column(StrEnumText(SyncRunTrigger, 12), nullable=False)
+    status: Mapped[SyncRunStatus] = mapped_column(
+        StrEnumText(SyncRunStatus, 10), nullable=False, server_default="running"
+    )
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     duration_ms: Mapped[int | None] = mapped_column(Integer)

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from chalicelib.db.filtering import where_equal, where_within
 from chalicelib.db.models import Alert
 from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
@@ -34,9 +35,7 @@ def insert_if_none_open(session: Session, values: dict[str, Any]) -> int | None:
 
 def open_alert_for_update(session: Session, dedupe_key: str) -> Alert | None:
     return session.scalar(
-        select(Alert)
-        .where(Alert.dedupe_key == dedupe_key, Alert.status != AlertStatus.RESOLVED.value)
-        .with_for_update()
+        select(Alert).where(Alert.dedupe_key == dedupe_key, Alert.status != AlertStatus.RESOLVED).with_for_update()
     )
 
 
@@ -55,23 +54,19 @@ def list_alerts(
     if filters.statuses:
         conditions.append(Alert.status.in_(filters.statuses))
     if filters.open_only:
-        conditions.append(Alert.status != AlertStatus.RESOLVED.value)
+        conditions.append(Alert.status != AlertStatus.RESOLVED)
     if filters.types:
         conditions.append(Alert.type.in_(filters.types))
-    if filters.property_id is not None:
-        conditions.append(Alert.property_id == filters.property_id)
-    if filters.room_type_id is not None:
-        conditions.append(Alert.room_type_id == filters.room_type_id)
     if filters.night_from is not None:
         conditions.append(Alert.night >= filters.night_from)
     if filters.night_to is not None:
         conditions.append(Alert.night <= filters.night_to)
-    if filters.since is not None:
-        conditions.append(Alert.created_at >= filters.since)
-    if filters.until is not None:
-        conditions.append(Alert.created_at < filters.until)
     if conditions:
         statement = statement.where(and_(*conditions))
+    statement = where_equal(
+        statement, (Alert.property_id, filters.property_id), (Alert.room_type_id, filters.room_type_id)
+    )
+    statement = where_within(statement, Alert.created_at, filters.since, filters.until)
     rows, total = paginate(
         session, statement.order_by(Alert.created_at.desc(), Alert.id.desc()), offset=offset, limit=limit
     )
@@ -82,8 +77,8 @@ def wake_snoozed(session: Session, now: datetime) -> int:
     """Snoozed alerts whose time has come are new again; returns how many."""
     result = session.execute(
         update(Alert)
-        .where(Alert.status == AlertStatus.SNOOZED.value, Alert.snoozed_until <= now)
-        .values(status=AlertStatus.NEW.value, snoozed_until=None)
+        .where(Alert.status == AlertStatus.SNOOZED, Alert.snoozed_until <= now)
+        .values(status=AlertStatus.NEW, snoozed_until=None)
         .returning(Alert.id)
     )
     return len(result.all())

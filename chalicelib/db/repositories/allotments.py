@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from chalicelib.db.filtering import containing
 from chalicelib.db.models import (
     Agency,
     AgencyContract,
@@ -23,7 +24,6 @@ from chalicelib.db.models import (
 )
 from chalicelib.db.pagination import paginate
 from chalicelib.db.repositories.calendar import mask_to_weekdays, weekdays_to_mask
-from chalicelib.db.repositories.properties import like_pattern
 from chalicelib.db.scoping import in_scope, scoped
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.allotment_records import (
@@ -59,7 +59,7 @@ def _agency_query(scope: CountryScope, filters: AgencyFilters) -> Select[Any]:
     if filters.status is not None:
         statement = statement.where(Agency.status == filters.status)
     if filters.search:
-        pattern = like_pattern(filters.search.strip())
+        pattern = containing(filters.search.strip())
         statement = statement.where(
             or_(
                 Agency.code.ilike(pattern),

@@ -21,6 +21,7 @@ from chalicelib.db.models import (
 from chalicelib.db.repositories.calendar import OutboxRow, unnest_rows
 from chalicelib.domain.ari_changes import AriCellKey, AriChange
 from chalicelib.domain.ari_push import IdRange
+from chalicelib.domain.ota_accounts import AccountStatus
 
 # --- the relay ------------------------------------------------------------------------------------
 
@@ -79,7 +80,7 @@ def active_connection_ids(session: Session, property_ids: Iterable[int]) -> dict
         .where(
             OtaConnection.property_id.in_(ids),
             OtaConnection.is_active.is_(True),
-            OtaAccount.status == "active",
+            OtaAccount.status == AccountStatus.ACTIVE,
         )
         .order_by(OtaConnection.id)
     )
@@ -229,7 +230,7 @@ def active_connections_with_timezones(session: Session) -> list[tuple[int, int, 
         .join(Property, Property.id == OtaConnection.property_id)
         .join(OtaAccount, OtaAccount.id == OtaConnection.ota_account_id)
         .outerjoin(AriPushState, AriPushState.connection_id == OtaConnection.id)
-        .where(OtaConnection.is_active.is_(True), OtaAccount.status == "active")
+        .where(OtaConnection.is_active.is_(True), OtaAccount.status == AccountStatus.ACTIVE)
         .order_by(OtaConnection.id)
     )
     return [(a, b, c, d) for a, b, c, d in rows]

@@ -8,29 +8,27 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from chalicelib.db.filtering import escape_like, where_equal, where_within
 from chalicelib.db.models import ActivityLog, AuditLog
 from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.audit import ActivityFilters, ActivityRecord, AuditEntry, AuditFilters, AuditRecord
+from chalicelib.domain.views import view_from
 
 
 def list_audit(
     session: Session, scope: CountryScope, filters: AuditFilters, *, offset: int, limit: int
 ) -> tuple[list[AuditLog], int]:
     statement: Select[Any] = scoped(select(AuditLog), AuditLog.country_code, scope)
-    if filters.entity_type:
-        statement = statement.where(AuditLog.entity_type == filters.entity_type)
-    if filters.entity_id:
-        statement = statement.where(AuditLog.entity_id == filters.entity_id)
-    if filters.action:
-        statement = statement.where(AuditLog.action == filters.action)
-    if filters.actor_user_id is not None:
-        statement = statement.where(AuditLog.actor_user_id == filters.actor_user_id)
-    if filters.since:
-        statement = statement.where(AuditLog.occurred_at >= filters.since)
-    if filters.until:
-        statement = statement.where(AuditLog.occurred_at < filters.until)
+    statement = where_equal(
+        statement,
+        (AuditLog.entity_type, filters.entity_type),
+        (AuditLog.entity_id, filters.entity_id),
+        (AuditLog.action, filters.action),
+        (AuditLog.actor_user_id, filters.actor_user_id),
+    )
+    statement = where_within(statement, AuditLog.occurred_at, filters.since, filters.until)
     rows, total = paginate(
         session, statement.order_by(AuditLog.occurred_at.desc(), AuditLog.id.desc()), offset=offset, limit=limit
     )
@@ -41,21 +39,16 @@ def list_activity(
     session: Session, scope: CountryScope, filters: ActivityFilters, *, offset: int, limit: int
 ) -> tuple[list[ActivityLog], int]:
     statement: Select[Any] = scoped(select(ActivityLog), ActivityLog.country_code, scope)
-    if filters.user_id is not None:
-        statement = statement.where(ActivityLog.user_id == filters.user_id)
-    if filters.email:
-        statement = statement.where(ActivityLog.email == filters.email.lower())
-    if filters.method:
-        statement = statement.where(ActivityLog.method == filters.method.upper())
-    if filters.status_code is not None:
-        statement = statement.where(ActivityLog.status_code == filters.status_code)
+    statement = where_equal(
+        statement,
+        (ActivityLog.user_id, filters.user_id),
+        (ActivityLog.email, filters.email and filters.email.lower()),
+        (ActivityLog.method, filters.method and filters.method.upper()),
+        (ActivityLog.status_code, filters.status_code),
+    )
     if filters.path_prefix:
-        escaped = filters.path_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        statement = statement.where(ActivityLog.path.like(escaped + "%"))
-    if filters.since:
-        statement = statement.where(ActivityLog.occurred_at >= filters.since)
-    if filters.until:
-        statement = statement.where(ActivityLog.occurred_at < filters.until)
+        statement = statement.where(ActivityLog.path.like(escape_like(filters.path_prefix) + "%"))
+    statement = where_within(statement, ActivityLog.occurred_at, filters.since, filters.until)
     rows, total = paginate(
         session, statement.order_by(ActivityLog.occurred_at.desc(), ActivityLog.id.desc()), offset=offset, limit=limit
     )
@@ -78,36 +71,16 @@ class SqlAuditRepository:
 
 
 def audit_record(row: AuditLog) -> AuditRecord:
-    return AuditRecord(
-        id=row.id,
-        occurred_at=row.occurred_at,
-        actor_user_id=row.actor_user_id,
-        actor_email=row.actor_email,
-        action=row.action,
-        entity_type=row.entity_type,
-        entity_id=row.entity_id,
-        country_code=row.country_code,
-        before=row.before,
-        after=row.after,
-        request_id=row.request_id,
-        client_ip=row.client_ip,
+    return view_from(
+        AuditRecord,
+        row,
     )
 
 
 def activity_record(row: ActivityLog) -> ActivityRecord:
-    return ActivityRecord(
-        id=row.id,
-        occurred_at=row.occurred_at,
-        user_id=row.user_id,
-        email=row.email,
-        country_code=row.country_code,
-        method=row.method,
-        path=row.path,
-        status_code=row.status_code,
-        request_id=row.request_id,
-        client_ip=row.client_ip,
-        user_agent=row.user_agent,
-        duration_ms=row.duration_ms,
+    return view_from(
+        ActivityRecord,
+        row,
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, or_, se
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from chalicelib.db.filtering import containing, where_equal, where_within
 from chalicelib.db.models import (
     BookingEvent,
     BookingGroup,
@@ -326,24 +327,16 @@ def _filtered(scope: CountryScope, filters: BookingFilters) -> Any:
         conditions.append(BookingGroup.check_out > filters.stay_from)
     if filters.stay_to is not None:
         conditions.append(BookingGroup.check_in <= filters.stay_to)
-    if filters.created_from is not None:
-        conditions.append(BookingGroup.created_at >= filters.created_from)
-    if filters.created_to is not None:
-        conditions.append(BookingGroup.created_at < filters.created_to)
     if filters.statuses:
         conditions.append(BookingStatus.code.in_(filters.statuses))
     if filters.sources:
         conditions.append(BookingGroup.source.in_(filters.sources))
-    if filters.ota is not None:
-        conditions.append(BookingGroup.ota_code == filters.ota)
-    if filters.property_id is not None:
-        conditions.append(BookingGroup.property_id == filters.property_id)
     if filters.room_type_id is not None:
         conditions.append(
             exists().where(BookingLine.group_id == BookingGroup.id, BookingLine.room_type_id == filters.room_type_id)
         )
     if filters.guest:
-        pattern = "%" + filters.guest.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = containing(filters.guest)
         conditions.append(
             or_(
                 BookingGroup.guest_name.ilike(pattern),
@@ -353,6 +346,10 @@ def _filtered(scope: CountryScope, filters: BookingFilters) -> Any:
         )
     if conditions:
         statement = statement.where(and_(*conditions))
+    statement = where_equal(
+        statement, (BookingGroup.ota_code, filters.ota), (BookingGroup.property_id, filters.property_id)
+    )
+    statement = where_within(statement, BookingGroup.created_at, filters.created_from, filters.created_to)
     return statement.order_by(BookingGroup.created_at.desc(), BookingGroup.id.desc())
 
 

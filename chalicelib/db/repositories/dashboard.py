@@ -45,6 +45,8 @@ from chalicelib.domain.dashboard import (
     SummaryWindow,
     SyncTally,
 )
+from chalicelib.domain.ota_accounts import ConnectionHealth
+from chalicelib.domain.sync_runs import SyncRunStatus
 from chalicelib.domain.sync_status import STALE_AFTER_INTERVALS, is_stale
 
 # A UTC timestamp's local date is within a day of its UTC date: this margin lets an index on the
@@ -176,12 +178,12 @@ class SqlDashboardRepository:
 
     def sync_tally(self, scope: CountryScope, wanted: SummaryFilter, window: SummaryWindow) -> SyncTally:
         finished, succeeded = self._session.execute(
-            select(func.count(), func.count().filter(SyncRun.status == "ok"))
+            select(func.count(), func.count().filter(SyncRun.status == SyncRunStatus.OK))
             .select_from(SyncRun)
             .join(Property, Property.id == SyncRun.property_id)
             .where(
                 _visible_properties(scope, wanted),
-                SyncRun.status != "running",
+                SyncRun.status != SyncRunStatus.RUNNING,
                 SyncRun.finished_at.is_not(None),
                 _within(SyncRun.finished_at, window),
             )
@@ -237,7 +239,7 @@ class SqlDashboardRepository:
             .order_by(Alert.last_seen_at.desc(), Alert.id.desc())
             .limit(limit)
         )
-        tally = AlertCounts(*(int(counts.get(severity.value, 0)) for severity in AlertSeverity))
+        tally = AlertCounts(*(int(counts.get(severity, 0)) for severity in AlertSeverity))
         return tally, [OpenAlert(*row) for row in latest]
 
     def troubled_connections(
@@ -255,7 +257,7 @@ class SqlDashboardRepository:
                 _visible_properties(scope, wanted),
                 OtaConnection.is_active.is_(True),
                 or_(
-                    OtaConnection.health != "ok",
+                    OtaConnection.health != ConnectionHealth.OK,
                     func.coalesce(OtaConnection.last_success_at, OtaConnection.created_at) < overdue_since,
                 ),
             )

@@ -15,6 +15,7 @@ from sqlalchemy import DateTime, Integer, Select, column, func, select, update, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chalicelib.db.filtering import containing, where_equal
 from chalicelib.db.models import (
     MappingProposal,
     OtaAccount,
@@ -28,7 +29,9 @@ from chalicelib.db.models import (
 from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
+from chalicelib.domain.catalog import PropertyStatus
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.ota_accounts import AccountStatus
 from chalicelib.domain.ota_connections import ConnectionFilters
 from chalicelib.domain.ota_mappings import ExistingMappings, LocalRatePlan, LocalRoomType, MappingIndex
 
@@ -103,14 +106,14 @@ def list_accounts(
         .scalar_subquery()
     )
     statement = scoped(select(OtaAccount, connections), OtaAccount.country_code, scope)
-    if filters.ota_code:
-        statement = statement.where(OtaAccount.ota_code == filters.ota_code)
-    if filters.country_code:
-        statement = statement.where(OtaAccount.country_code == filters.country_code)
-    if filters.status:
-        statement = statement.where(OtaAccount.status == filters.status)
+    statement = where_equal(
+        statement,
+        (OtaAccount.ota_code, filters.ota_code),
+        (OtaAccount.country_code, filters.country_code),
+        (OtaAccount.status, filters.status),
+    )
     if filters.search:
-        statement = statement.where(OtaAccount.name.ilike(_like(filters.search)))
+        statement = statement.where(OtaAccount.name.ilike(containing(filters.search)))
     rows, total = paginate(session, statement.order_by(OtaAccount.id), offset=offset, limit=limit)
     return [(row[0], int(row[1])) for row in rows], total
 
@@ -226,16 +229,14 @@ def list_connections(
     session: Session, scope: CountryScope, filters: ConnectionFilters, *, offset: int, limit: int
 ) -> tuple[list[tuple[OtaConnection, Property, OtaAccount]], int]:
     statement = scoped(_connections(), Property.country_code, scope)
-    if filters.property_id is not None:
-        statement = statement.where(OtaConnection.property_id == filters.property_id)
-    if filters.ota_account_id is not None:
-        statement = statement.where(OtaConnection.ota_account_id == filters.ota_account_id)
-    if filters.ota_code:
-        statement = statement.where(OtaAccount.ota_code == filters.ota_code)
-    if filters.health:
-        statement = statement.where(OtaConnection.health == filters.health)
-    if filters.is_active is not None:
-        statement = statement.where(OtaConnection.is_active == filters.is_active)
+    statement = where_equal(
+        statement,
+        (OtaConnection.property_id, filters.property_id),
+        (OtaConnection.ota_account_id, filters.ota_account_id),
+        (OtaAccount.ota_code, filters.ota_code),
+        (OtaConnection.health, filters.health),
+        (OtaConnection.is_active, filters.is_active),
+    )
     rows, total = paginate(session, statement.order_by(OtaConnection.id), offset=offset, limit=limit)
     return [(row[0], row[1], row[2]) for row in rows], total
 
@@ -282,8 +283,8 @@ def claim_due_connections(
             OtaConnection.is_active.is_(True),
             OtaConnection.next_poll_at.is_not(None),
             OtaConnection.next_poll_at <= now,
-            OtaAccount.status == "active",
-            Property.status != "archived",
+            OtaAccount.status == AccountStatus.ACTIVE,
+            Property.status != PropertyStatus.ARCHIVED,
         )
         .order_by(OtaConnection.next_poll_at, OtaConnection.id)
         .limit(limit)
@@ -316,7 +317,7 @@ def active_connections_of_property(
         .where(
             OtaConnection.property_id == property_id,
             OtaConnection.is_active.is_(True),
-            OtaAccount.status == "active",
+            OtaAccount.status == AccountStatus.ACTIVE,
         )
         .order_by(OtaConnection.id)
     )
@@ -503,7 +504,3 @@ def proposals_for_items(
         for proposal in found
         if (proposal.ota_room_id, proposal.ota_rate_plan_id) in wanted
     }
-
-
-def _like(term: str) -> str:
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -41,7 +41,15 @@ from chalicelib.domain.ota_connections import (
     RoomTypeMappingRecord,
     RoomTypeRef,
 )
-from chalicelib.domain.ota_mappings import ExistingMappings, LocalRatePlan, LocalRoomType, MappingIndex
+from chalicelib.domain.ota_mappings import (
+    ExistingMappings,
+    LocalRatePlan,
+    LocalRoomType,
+    MappingIndex,
+    ProposalKind,
+    ProposalStatus,
+)
+from chalicelib.domain.views import view_from
 
 if TYPE_CHECKING:
     from chalicelib.services.ota_access import AccountEndpoint
@@ -49,8 +57,9 @@ if TYPE_CHECKING:
 
 def connection_record(connection: OtaConnection, hotel: Property, account: OtaAccount) -> ConnectionRecord:
     ota = OtaCode(account.ota_code)
-    return ConnectionRecord(
-        id=connection.id,
+    return view_from(
+        ConnectionRecord,
+        connection,
         property_id=hotel.id,
         property_code=hotel.code,
         property_name=hotel.name,
@@ -59,66 +68,33 @@ def connection_record(connection: OtaConnection, hotel: Property, account: OtaAc
         ota=ota.value,
         ota_name=ota.display_name,
         account_name=account.name,
-        ota_hotel_id=connection.ota_hotel_id,
-        is_active=connection.is_active,
-        poll_interval_seconds=connection.poll_interval_seconds,
-        last_poll_at=connection.last_poll_at,
-        next_poll_at=connection.next_poll_at,
-        last_success_at=connection.last_success_at,
-        health=connection.health,
-        consecutive_failures=connection.consecutive_failures,
-        last_error=connection.last_error,
-        last_error_at=connection.last_error_at,
-        created_at=connection.created_at,
-        updated_at=connection.updated_at,
     )
 
 
 def room_mapping_record(mapping: RoomTypeMapping, room_type: RoomType) -> RoomTypeMappingRecord:
-    return RoomTypeMappingRecord(
-        id=mapping.id,
-        connection_id=mapping.connection_id,
+    return view_from(
+        RoomTypeMappingRecord,
+        mapping,
         room_type_id=room_type.id,
         room_type_code=room_type.code,
         room_type_name=room_type.name,
-        ota_room_id=mapping.ota_room_id,
-        created_at=mapping.created_at,
-        updated_at=mapping.updated_at,
     )
 
 
 def rate_mapping_record(mapping: RatePlanMapping, plan: RatePlan) -> RatePlanMappingRecord:
-    return RatePlanMappingRecord(
-        id=mapping.id,
-        connection_id=mapping.connection_id,
-        room_type_id=mapping.room_type_id,
+    return view_from(
+        RatePlanMappingRecord,
+        mapping,
         rate_plan_id=plan.id,
         rate_plan_code=plan.code,
         rate_plan_name=plan.name,
-        ota_room_id=mapping.ota_room_id,
-        ota_rate_plan_id=mapping.ota_rate_plan_id,
-        created_at=mapping.created_at,
-        updated_at=mapping.updated_at,
     )
 
 
 def proposal_record(proposal: MappingProposal) -> ProposalRecord:
-    return ProposalRecord(
-        id=proposal.id,
-        connection_id=proposal.connection_id,
-        kind=proposal.kind,
-        ota_room_id=proposal.ota_room_id,
-        ota_room_name=proposal.ota_room_name,
-        ota_rate_plan_id=proposal.ota_rate_plan_id,
-        ota_rate_plan_name=proposal.ota_rate_plan_name,
-        room_type_id=proposal.room_type_id,
-        rate_plan_id=proposal.rate_plan_id,
-        match_reason=proposal.match_reason,
-        status=proposal.status,
-        decided_at=proposal.decided_at,
-        decided_by_user_id=proposal.decided_by_user_id,
-        created_at=proposal.created_at,
-        updated_at=proposal.updated_at,
+    return view_from(
+        ProposalRecord,
+        proposal,
     )
 
 
@@ -378,7 +354,9 @@ class SqlMappingProposalRepository:
         for draft in drafts:
             row = self._session.get(MappingProposal, draft.id) if draft.id is not None else None
             if row is None:
-                row = MappingProposal(connection_id=connection_id, kind=draft.kind, ota_room_id=draft.ota_room_id)
+                row = MappingProposal(
+                    connection_id=connection_id, kind=ProposalKind(draft.kind), ota_room_id=draft.ota_room_id
+                )
                 self._session.add(row)
             row.ota_rate_plan_id = draft.ota_rate_plan_id
             row.ota_room_name = draft.ota_room_name
@@ -386,7 +364,7 @@ class SqlMappingProposalRepository:
             row.room_type_id = draft.room_type_id
             row.rate_plan_id = draft.rate_plan_id
             row.match_reason = draft.match_reason
-            row.status = draft.status
+            row.status = ProposalStatus(draft.status)
             rows.append(row)
         q.flush_or_conflict(self._session, conflict_message)
         for row in rows:
@@ -405,7 +383,7 @@ class SqlMappingProposalRepository:
     ) -> ProposalRecord:
         row = self._session.get(MappingProposal, proposal_id)
         assert row is not None
-        row.status = status
+        row.status = ProposalStatus(status)
         row.decided_at = decided_at
         row.decided_by_user_id = decided_by_user_id
         row.room_type_id = room_type_id

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from chalicelib.db.filtering import containing
 from chalicelib.db.locks import lock_room_types
 from chalicelib.db.models import Country, Property, RatePlan, RatePlanRule, RoomType
 from chalicelib.db.pagination import paginate
@@ -25,13 +26,10 @@ from chalicelib.domain.catalog import (
     NewRoomType,
     PropertyFilters,
     PropertyRecord,
+    PropertyStatus,
     RoomTypeRecord,
 )
-
-
-def like_pattern(text: str) -> str:
-    """``text`` as an ILIKE pattern matching it anywhere, its own % _ and \\ taken literally."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+from chalicelib.domain.views import view_from
 
 
 def _property_query(scope: CountryScope, filters: PropertyFilters) -> Select[Any]:
@@ -39,13 +37,13 @@ def _property_query(scope: CountryScope, filters: PropertyFilters) -> Select[Any
     if filters.country_code is not None:
         statement = statement.where(Property.country_code == filters.country_code)
     if filters.status is None:
-        statement = statement.where(Property.status != "archived")
+        statement = statement.where(Property.status != PropertyStatus.ARCHIVED)
     else:
         statement = statement.where(Property.status == filters.status)
     if filters.city:
         statement = statement.where(func.lower(Property.city) == filters.city.strip().lower())
     if filters.search:
-        pattern = like_pattern(filters.search.strip())
+        pattern = containing(filters.search.strip())
         statement = statement.where(or_(Property.name.ilike(pattern), Property.code.ilike(pattern)))
     descending = filters.sort.startswith("-")
     name = filters.sort.lstrip("-")
@@ -170,38 +168,17 @@ def count_rate_plans_of_property(session: Session, property_id: int) -> int:
 
 
 def property_record(prop: Property) -> PropertyRecord:
-    return PropertyRecord(
-        id=prop.id,
-        code=prop.code,
-        name=prop.name,
-        country_code=prop.country_code,
-        timezone=prop.timezone,
-        currency=prop.currency,
-        address=prop.address,
-        city=prop.city,
-        region=prop.region,
-        postal_code=prop.postal_code,
-        status=prop.status,
-        buffer_rooms=prop.buffer_rooms,
-        archived_at=prop.archived_at,
-        created_at=prop.created_at,
-        updated_at=prop.updated_at,
+    return view_from(
+        PropertyRecord,
+        prop,
     )
 
 
 def room_type_record(room_type: RoomType, currency: str) -> RoomTypeRecord:
-    return RoomTypeRecord(
-        id=room_type.id,
-        property_id=room_type.property_id,
-        code=room_type.code,
-        name=room_type.name,
-        total_rooms=room_type.total_rooms,
-        max_occupancy=room_type.max_occupancy,
+    return view_from(
+        RoomTypeRecord,
+        room_type,
         base_rate=amount_at_scale(room_type.base_rate, currency),
-        buffer_rooms=room_type.buffer_rooms,
-        is_active=room_type.is_active,
-        created_at=room_type.created_at,
-        updated_at=room_type.updated_at,
     )
 
 

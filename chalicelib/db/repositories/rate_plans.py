@@ -19,43 +19,28 @@ from chalicelib.db.repositories.properties import property_record, room_type_rec
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.catalog import PropertyRecord, RatePlanRecord, RoomTypeRecord, RuleRecord
 from chalicelib.domain.rates import RateCatalog
+from chalicelib.domain.views import view_from
 
 
 def plan_record(plan: RatePlan, property_id: int) -> RatePlanRecord:
     spec = calendar_repository.plan_spec(plan)
-    return RatePlanRecord(
-        id=plan.id,
-        room_type_id=plan.room_type_id,
+    return view_from(
+        RatePlanRecord,
+        plan,
         property_id=property_id,
-        code=plan.code,
-        name=plan.name,
-        currency=plan.currency,
         base_rate=spec.base_rate,
-        parent_id=plan.parent_id,
-        derivation_kind=plan.derivation_kind,
         derivation_value=None if spec.derivation is None else spec.derivation.value,
-        channel=plan.channel,
-        is_active=plan.is_active,
-        created_at=plan.created_at,
-        updated_at=plan.updated_at,
     )
 
 
 def rule_record(rule: RatePlanRule, currency: str) -> RuleRecord:
     spec = calendar_repository.rule_spec(rule, currency)
-    return RuleRecord(
-        id=rule.id,
-        rate_plan_id=rule.rate_plan_id,
-        name=rule.name,
-        date_from=rule.date_from,
-        date_to=rule.date_to,
+    return view_from(
+        RuleRecord,
+        rule,
         weekdays=[day.name.lower() for day in sorted(spec.weekdays)],
         rate=spec.rate,
-        adjustment_kind=rule.adjustment_kind,
         adjustment_value=None if spec.adjustment is None else spec.adjustment.value,
-        priority=rule.priority,
-        created_at=rule.created_at,
-        updated_at=rule.updated_at,
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from chalicelib.db.filtering import containing
 from chalicelib.db.models import Property, RoomType, Supplier
 from chalicelib.db.models import SupplierAllocation as AllocationRow
 from chalicelib.db.pagination import paginate
@@ -27,6 +28,7 @@ from chalicelib.domain.catalog import (
     SupplierRecord,
 )
 from chalicelib.domain.nights import NightRange
+from chalicelib.domain.views import view_from
 
 
 def mask_account(last4: str | None) -> str | None:
@@ -34,37 +36,18 @@ def mask_account(last4: str | None) -> str | None:
 
 
 def supplier_record(supplier: Supplier) -> SupplierRecord:
-    return SupplierRecord(
-        id=supplier.id,
-        country_code=supplier.country_code,
-        name=supplier.name,
-        contact_name=supplier.contact_name,
-        email=supplier.email,
-        phone=supplier.phone,
-        address=supplier.address,
-        bank_name=supplier.bank_name,
-        bank_account_holder=supplier.bank_account_holder,
-        bank_swift=supplier.bank_swift,
+    return view_from(
+        SupplierRecord,
+        supplier,
         bank_account_masked=mask_account(supplier.bank_account_last4),
-        notes=supplier.notes,
-        is_active=supplier.is_active,
-        created_at=supplier.created_at,
-        updated_at=supplier.updated_at,
     )
 
 
 def allocation_record(row: AllocationRow, property_id: int) -> AllocationRecord:
-    return AllocationRecord(
-        id=row.id,
-        supplier_id=row.supplier_id,
-        room_type_id=row.room_type_id,
+    return view_from(
+        AllocationRecord,
+        row,
         property_id=property_id,
-        date_from=row.date_from,
-        date_to=row.date_to,
-        rooms=row.rooms,
-        notes=row.notes,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
     )
 
 
@@ -75,7 +58,7 @@ def _supplier_query(scope: CountryScope, filters: SupplierFilters) -> Select[Any
     if filters.is_active is not None:
         statement = statement.where(Supplier.is_active.is_(filters.is_active))
     if filters.search:
-        pattern = "%" + filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = containing(filters.search)
         statement = statement.where(
             or_(Supplier.name.ilike(pattern), Supplier.contact_name.ilike(pattern), Supplier.email.ilike(pattern))
         )

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from chalicelib.db.models import Alert, OtaAccount, OtaConnection, PendingOtaAck, Property, SyncRun
 from chalicelib.domain.alerts import AlertStatus
+from chalicelib.domain.catalog import PropertyStatus
+from chalicelib.domain.ota_accounts import AccountStatus
 from chalicelib.domain.sync_runs import SyncRunRecord
 
 # --- sync runs ----------------------------------------------------------------------------------------
@@ -133,8 +135,8 @@ def active_connections_with_freshness(
         .join(Property, Property.id == OtaConnection.property_id)
         .where(
             OtaConnection.is_active.is_(True),
-            OtaAccount.status == "active",
-            Property.status != "archived",
+            OtaAccount.status == AccountStatus.ACTIVE,
+            Property.status != PropertyStatus.ARCHIVED,
         )
         .order_by(OtaConnection.id)
     )
@@ -147,8 +149,8 @@ def resolve_open_alerts(session: Session, dedupe_keys: Sequence[str], now: datet
         return 0
     result = session.execute(
         update(Alert)
-        .where(Alert.dedupe_key.in_(list(dedupe_keys)), Alert.status != AlertStatus.RESOLVED.value)
-        .values(status=AlertStatus.RESOLVED.value, resolved_at=now, resolution_note=note)
+        .where(Alert.dedupe_key.in_(list(dedupe_keys)), Alert.status != AlertStatus.RESOLVED)
+        .values(status=AlertStatus.RESOLVED, resolved_at=now, resolution_note=note)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -156,8 +158,6 @@ def resolve_open_alerts(session: Session, dedupe_keys: Sequence[str], now: datet
 def open_alert_keys(session: Session, prefix: str) -> list[str]:
     return list(
         session.scalars(
-            select(Alert.dedupe_key).where(
-                Alert.dedupe_key.startswith(prefix), Alert.status != AlertStatus.RESOLVED.value
-            )
+            select(Alert.dedupe_key).where(Alert.dedupe_key.startswith(prefix), Alert.status != AlertStatus.RESOLVED)
         )
     )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import Integer, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from chalicelib.db.filtering import where_equal
 from chalicelib.db.models import OtaAccount, OtaConnection, Property, SyncRun
 from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
@@ -14,6 +15,7 @@ from chalicelib.domain.access import CountryScope
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_connections import PropertyRef
 from chalicelib.domain.sync_status import RunFilters, RunRecord, RunTally, SyncedConnection
+from chalicelib.domain.views import view_from
 
 
 def properties_with_connections(
@@ -101,12 +103,12 @@ def property_runs(
         .join(OtaAccount, OtaAccount.id == OtaConnection.ota_account_id)
         .where(SyncRun.property_id == property_id)
     )
-    if filters.connection_id is not None:
-        statement = statement.where(SyncRun.connection_id == filters.connection_id)
-    if filters.kind:
-        statement = statement.where(SyncRun.kind == filters.kind)
-    if filters.status:
-        statement = statement.where(SyncRun.status == filters.status)
+    statement = where_equal(
+        statement,
+        (SyncRun.connection_id, filters.connection_id),
+        (SyncRun.kind, filters.kind),
+        (SyncRun.status, filters.status),
+    )
     rows, total = paginate(
         session, statement.order_by(SyncRun.started_at.desc(), SyncRun.id.desc()), offset=offset, limit=limit
     )
@@ -117,42 +119,22 @@ def property_runs(
 
 
 def run_record(run: SyncRun, ota: str) -> RunRecord:
-    return RunRecord(
-        id=run.id,
-        connection_id=run.connection_id,
-        property_id=run.property_id,
+    return view_from(
+        RunRecord,
+        run,
         ota=ota,
-        kind=run.kind,
-        trigger=run.trigger,
-        status=run.status,
-        started_at=run.started_at,
-        finished_at=run.finished_at,
-        duration_ms=run.duration_ms,
         counts=dict(run.counts or {}),
         errors=list(run.errors or []),
         warnings=list(run.warnings or []),
-        error_kind=run.error_kind,
-        error_message=run.error_message,
     )
 
 
 def synced_connection(connection: OtaConnection, account: OtaAccount) -> SyncedConnection:
-    return SyncedConnection(
-        id=connection.id,
-        property_id=connection.property_id,
+    return view_from(
+        SyncedConnection,
+        connection,
         ota_code=OtaCode(account.ota_code).value,
         account_status=account.status,
-        ota_hotel_id=connection.ota_hotel_id,
-        is_active=connection.is_active,
-        poll_interval_seconds=connection.poll_interval_seconds,
-        last_poll_at=connection.last_poll_at,
-        next_poll_at=connection.next_poll_at,
-        last_success_at=connection.last_success_at,
-        health=connection.health,
-        consecutive_failures=connection.consecutive_failures,
-        last_error=connection.last_error,
-        last_error_at=connection.last_error_at,
-        created_at=connection.created_at,
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from chalicelib.db.filtering import containing
 from chalicelib.db.models import AuthSession, Country, Role, User, UserTotp
 from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
@@ -56,7 +57,7 @@ def list_users(
         scope,
     )
     if filters.search:
-        pattern = "%" + filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = containing(filters.search)
         statement = statement.where(or_(User.email.ilike(pattern), User.full_name.ilike(pattern)))
     if filters.role_id is not None:
         statement = statement.where(User.role_id == filters.role_id)

@@ -1,0 +1,28 @@
+"""Frozen views built from an object that carries the same attribute names (an ORM row, another view)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import fields
+from typing import Any, TypeVar
+
+View = TypeVar("View")
+
+
+def changed_fields(before: object | None, after: object, names: Iterable[str]) -> dict[str, tuple[Any, Any]]:
+    """Name → (before, after) for each named attribute that differs (all of them, before None, when
+    there was no ``before``)."""
+    if before is None:
+        return {name: (None, getattr(after, name)) for name in names}
+    return {
+        name: (getattr(before, name), getattr(after, name))
+        for name in names
+        if getattr(before, name) != getattr(after, name)
+    }
+
+
+def view_from(view: type[View], source: object, **values: Any) -> View:
+    """An instance of the dataclass ``view``: the fields given in ``values`` as given, every other field
+    copied from ``source``'s attribute of the same name (an attribute it lacks is an error, not a default)."""
+    copied = {item.name: getattr(source, item.name) for item in fields(view) if item.init and item.name not in values}  # type: ignore[arg-type]
+    return view(**copied, **values)
