@@ -105,7 +105,7 @@ class LiveServer:
             logger=_quiet,
             compression=None,
         )
-        self._management = ThreadingHTTPServer((self.host, self._management_port), _management_handler(self))
+        self._management = _ManagementServer((self.host, self._management_port), _management_handler(self))
         self._management.daemon_threads = True
         for target in (self._server.serve_forever, self._management.serve_forever):
             thread = threading.Thread(target=target, name="live-server", daemon=True)
@@ -201,18 +201,27 @@ class LiveServer:
         return True
 
 
+class _ManagementServer(ThreadingHTTPServer):
+    # The relay posts to many connections at once: the stdlib's backlog of 5 drops the SYNs of a
+    # burst, and each dropped one costs a 1 s retransmission.
+    request_queue_size = 128
+
+
 def _management_handler(server: LiveServer) -> type[BaseHTTPRequestHandler]:
     class ManagementHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as boto3 expects of API Gateway
+
         def _connection_id(self) -> str | None:
             path = unquote(urlsplit(self.path).path)
             prefix = f"/{STAGE}/@connections/" if path.startswith(f"/{STAGE}/") else "/@connections/"
             return path[len(prefix) :] if path.startswith(prefix) else None
 
         def _answer(self, status: int, body: dict[str, Any] | None = None, error_type: str | None = None) -> None:
-            payload = json.dumps(body or {}).encode()
+            payload = b"" if status == 204 else json.dumps(body or {}).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
+            if status != 204:
+                self.send_header("Content-Length", str(len(payload)))
             if error_type:
                 self.send_header("x-amzn-ErrorType", error_type)
             self.end_headers()

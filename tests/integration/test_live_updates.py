@@ -218,3 +218,28 @@ def test_a_gone_connection_is_forgotten_and_a_closed_one_removed(identity: Ident
             remaining = list(uow.session.scalars(select(LiveConnection.connection_id)))
         time.sleep(0.05)
     assert remaining == []
+
+
+def test_no_ticket_reaches_a_log(identity: Identity, live: LiveServer, capfd: pytest.CaptureFixture[str]) -> None:
+    """The connect handler (as Lambda runs it) and the emulator log nothing of the query string."""
+    from app import app
+    from local.event_runner import LocalLambdaContext
+    from local.live_server import websocket_event
+
+    headers = identity.headers("Reservations Staff", "VN")
+    accepted, refused, forged = (_ticket(identity, headers)["ticket"] for _ in range(3))
+    capfd.readouterr()
+    handler = app.handler_map["live_connect"]
+    answers = [
+        handler(websocket_event("$connect", f"conn-{n}=", query={"ticket": t}), LocalLambdaContext("live_connect"))
+        for n, t in enumerate((accepted, accepted))
+    ]
+    assert [answer["statusCode"] for answer in answers] == [200, 401]  # the second use is refused
+    with connect(f"{live.url}?ticket={refused}", open_timeout=WAIT):
+        pass
+    with pytest.raises(InvalidStatus):
+        connect(f"{live.url}?ticket={forged}x", open_timeout=WAIT)
+    captured = capfd.readouterr()
+    logged = captured.out + captured.err
+    for ticket in (accepted, refused, forged):
+        assert ticket not in logged
