@@ -264,4 +264,7 @@ def act_on_alert(
 def wake_snoozed(now: datetime | None = None, *, uow: UnitOfWorkFactory = unit_of_work) -> dict[str, int]:
     """The housekeeping task: snoozed alerts whose time has come are ``new`` again."""
     with uow() as work:
-        return {"alerts_woken": work.alerts.wake_snoozed(now or datetime.now(UTC))}
+        woken = work.alerts.wake_snoozed(now or datetime.now(UTC))
+        for alert in woken:
+            live_events.alert_changed(work, alert.id, alert.property_id, alert.country_code)
+        return {"alerts_woken": len(woken)}

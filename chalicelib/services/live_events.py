@@ -2,12 +2,13 @@
 
 The named hooks the writers call: :func:`booking_created` (the booking writer, for every new
 booking group: direct, partner, OTA), :func:`alert_raised` / :func:`alert_changed` (the alert
-service), :func:`sync_run_recorded` (the one place sync runs are stored). The relay publishes
-the row through ``live_service.fan_out``.
+service; :func:`resolve_alerts` for the system resolving them), :func:`record_sync_run` (the one
+place sync runs are stored). The relay publishes the row through ``live_service.fan_out``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -41,6 +42,15 @@ def alert_changed(work: object, alert_id: int, property_id: int | None, country_
     session = getattr(work, "session", None)
     if isinstance(session, Session):
         emit(session, _event(LiveEventType.ALERT_CHANGED, alert_id, property_id, country_code))
+
+
+def resolve_alerts(session: Session, dedupe_keys: Sequence[str], now: datetime, note: str) -> int:
+    """Resolve the open alerts with these keys (``sync_repository.resolve_open_alerts``), each an
+    ``alert.changed``; how many."""
+    resolved = sync_repository.resolve_open_alerts(session, dedupe_keys, now, note)
+    for alert_id, property_id, country_code in resolved:
+        emit(session, _event(LiveEventType.ALERT_CHANGED, alert_id, property_id, country_code))
+    return len(resolved)
 
 
 def record_sync_run(session: Session, run: SyncRunRecord) -> int:

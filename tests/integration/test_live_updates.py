@@ -20,11 +20,11 @@ from websockets.sync.client import ClientConnection, connect
 
 from chalicelib.aws import clients
 from chalicelib.config import reset_settings
-from chalicelib.db.models import LiveConnection, LiveTicket, OtaConnection, OutboxMessage
+from chalicelib.db.models import Alert, LiveConnection, LiveTicket, OtaConnection, OutboxMessage
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.live import LIVE_TOPIC
 from chalicelib.domain.sync_runs import SyncRunKind, SyncRunRecord, SyncRunStatus, SyncRunTrigger
-from chalicelib.services import live_events, live_service
+from chalicelib.services import alert_service, live_events, live_service
 from local.live_server import LiveServer
 from tests.booking_factories import direct_booking_record, make_caller, overbooking_alert_record
 from tests.factories import Identity, body_of
@@ -60,6 +60,14 @@ def _open(identity: Identity, role: str, country: str | None) -> ClientConnectio
 
 def _next(socket: ClientConnection) -> dict[str, Any]:
     return dict(json.loads(socket.recv(timeout=WAIT)))
+
+
+def _next_about_alert(socket: ClientConnection, alert_id: int) -> tuple[str, int, str | None]:
+    """The next message about alert ``alert_id`` (messages about other records skipped)."""
+    while True:
+        message = _next(socket)
+        if message["type"].startswith("alert.") and message["id"] == alert_id:
+            return message["type"], message["id"], message["country_code"]
 
 
 def _until(socket: ClientConnection, kind: str, record_id: int) -> dict[str, Any]:
@@ -122,7 +130,7 @@ def test_an_all_countries_user_hears_every_country(identity: Identity, live: Liv
         assert _until(manager_socket, "booking.created", id_booking)["country_code"] == "ID"
 
 
-def test_an_alert_raised_and_acknowledged_reach_the_socket(identity: Identity, live: LiveServer) -> None:
+def test_an_alert_raised_and_each_change_of_its_state_reach_the_socket(identity: Identity, live: LiveServer) -> None:
     headers = identity.headers("Reservations Staff", "VN")
     ticket = _ticket(identity, headers)
     with connect(f"{ticket['url']}?ticket={ticket['ticket']}", open_timeout=WAIT) as socket:
@@ -131,7 +139,21 @@ def test_an_alert_raised_and_acknowledged_reach_the_socket(identity: Identity, l
 
         response = identity.client.http.post(f"/alerts/{alert_id}/acknowledge", headers=headers)
         assert response.status_code == 200, response.body
-        assert _until(socket, "alert.changed", alert_id)["country_code"] == "VN"
+        assert _next_about_alert(socket, alert_id) == ("alert.changed", alert_id, "VN")
+
+        until = datetime.now(UTC) + timedelta(hours=1)
+        body = json.dumps({"until": until.isoformat()})
+        response = identity.client.http.post(f"/alerts/{alert_id}/snooze", headers=headers, body=body)
+        assert response.status_code == 200, response.body
+        assert _next_about_alert(socket, alert_id) == ("alert.changed", alert_id, "VN")
+
+        assert alert_service.wake_snoozed(until + timedelta(minutes=1)) == {"alerts_woken": 1}
+        assert _next_about_alert(socket, alert_id) == ("alert.changed", alert_id, "VN")
+
+        with unit_of_work() as uow:  # the system resolves it (as the sync alerts do when a condition ends)
+            dedupe_key = uow.session.scalar(select(Alert.dedupe_key).where(Alert.id == alert_id))
+            assert live_events.resolve_alerts(uow.session, [dedupe_key], datetime.now(UTC), "over") == 1
+        assert _next_about_alert(socket, alert_id) == ("alert.changed", alert_id, "VN")
 
 
 def test_a_failed_sync_run_reaches_the_socket(identity: Identity, live: LiveServer) -> None:

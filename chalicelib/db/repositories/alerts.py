@@ -78,15 +78,17 @@ def list_alerts(
     return [row[0] for row in rows], total
 
 
-def wake_snoozed(session: Session, now: datetime) -> int:
-    """Snoozed alerts whose time has come are new again; returns how many."""
-    result = session.execute(
-        update(Alert)
-        .where(Alert.status == AlertStatus.SNOOZED.value, Alert.snoozed_until <= now)
-        .values(status=AlertStatus.NEW.value, snoozed_until=None)
-        .returning(Alert.id)
+def wake_snoozed(session: Session, now: datetime) -> list[Alert]:
+    """Snoozed alerts whose time has come are new again; returns them."""
+    return list(
+        session.scalars(
+            update(Alert)
+            .where(Alert.status == AlertStatus.SNOOZED.value, Alert.snoozed_until <= now)
+            .values(status=AlertStatus.NEW.value, snoozed_until=None)
+            .returning(Alert),
+            execution_options={"synchronize_session": False},
+        )
     )
-    return len(result.all())
 
 
 # --- the staff workflow on frozen views (``uow.alerts``) -----------------------------------------
@@ -132,5 +134,5 @@ class SqlAlertRepository:
         self._session.refresh(row)
         return alert_record(row)
 
-    def wake_snoozed(self, now: datetime) -> int:
-        return wake_snoozed(self._session, now)
+    def wake_snoozed(self, now: datetime) -> list[AlertRecord]:
+        return [alert_record(row) for row in wake_snoozed(self._session, now)]

@@ -141,16 +141,20 @@ def active_connections_with_freshness(
     return [(row[0], row[1], row[2]) for row in rows]
 
 
-def resolve_open_alerts(session: Session, dedupe_keys: Sequence[str], now: datetime, note: str) -> int:
-    """Resolve (as the system) the open alerts with these keys: the condition is over."""
+def resolve_open_alerts(
+    session: Session, dedupe_keys: Sequence[str], now: datetime, note: str
+) -> list[tuple[int, int | None, str | None]]:
+    """Resolve (as the system) the open alerts with these keys: the condition is over. Returns
+    each resolved alert's (id, property id, country)."""
     if not dedupe_keys:
-        return 0
+        return []
     result = session.execute(
         update(Alert)
         .where(Alert.dedupe_key.in_(list(dedupe_keys)), Alert.status != AlertStatus.RESOLVED.value)
         .values(status=AlertStatus.RESOLVED.value, resolved_at=now, resolution_note=note)
+        .returning(Alert.id, Alert.property_id, Alert.country_code)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return [(row[0], row[1], row[2]) for row in result]
 
 
 def open_alert_keys(session: Session, prefix: str) -> list[str]:
