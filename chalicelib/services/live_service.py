@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from chalicelib.aws import live_sockets
 from chalicelib.aws.notifications import NotificationFailed
 from chalicelib.config import get_settings
@@ -33,8 +31,9 @@ MAX_TICKET_LENGTH = 200
 SEND_THREADS = 8
 MAX_CONNECTION_AGE = timedelta(hours=2, minutes=5)  # API Gateway closes a WebSocket after 2 hours
 
-Recipients = Callable[[Session, str | None], list[str]]
+Recipients = Callable[[str | None], list[str]]
 Send = Callable[[str, bytes], None]
+Forget = Callable[[list[str]], None]
 
 
 @dataclass(frozen=True)
@@ -69,15 +68,26 @@ def connect(connection_id: str, ticket: str | None) -> bool:
 
 
 def disconnect(connection_id: str) -> None:
+    forget_connections([connection_id])
+
+
+def connections_hearing(country_code: str | None) -> list[str]:
+    """The open connections whose scope includes ``country_code`` (None: all-country scopes only)."""
     with unit_of_work() as uow:
-        live_repository.delete_connections(uow.session, [connection_id])
+        return live_repository.connections_hearing(uow.session, country_code)
+
+
+def forget_connections(connection_ids: list[str]) -> None:
+    with unit_of_work() as uow:
+        live_repository.delete_connections(uow.session, connection_ids)
 
 
 def fan_out(
     payload: Mapping[str, Any],
     *,
-    recipients: Recipients = live_repository.connections_hearing,
+    recipients: Recipients = connections_hearing,
     send: Send = live_sockets.post_to_connection,
+    forget: Forget = forget_connections,
 ) -> str:
     """The outbox publisher of ``live`` rows: post ``payload`` to every connection hearing its country.
 
@@ -85,8 +95,7 @@ def fan_out(
     send failed for another reason; one failing socket does not hold the others' messages back.
     """
     data = json.dumps(payload, separators=(",", ":")).encode()
-    with unit_of_work() as uow:
-        connection_ids = recipients(uow.session, payload.get("country_code"))
+    connection_ids = recipients(payload.get("country_code"))
     if not connection_ids:
         return "no connections"
 
@@ -104,8 +113,7 @@ def fan_out(
         outcomes = dict(zip(connection_ids, pool.map(deliver, connection_ids), strict=True))
     gone = [connection_id for connection_id, outcome in outcomes.items() if outcome == "gone"]
     if gone:
-        with unit_of_work() as uow:
-            live_repository.delete_connections(uow.session, gone)
+        forget(gone)
     counts = {outcome: list(outcomes.values()).count(outcome) for outcome in ("sent", "gone", "failed")}
     if counts["failed"] and not counts["sent"]:
         raise NotificationFailed(f"live message delivered to none of {len(connection_ids)} connections")

@@ -116,8 +116,9 @@ def test_without_the_scope_filter_the_other_country_would_hear_it(identity: Iden
         event = {"type": "booking.created", "id": 1, "property_id": 1, "country_code": "VN", "at": "x"}
         assert live_service.fan_out(event) == "no connections"  # the real filter: nobody hears VN
 
-        def everyone(session: Any, _country: str | None) -> list[str]:
-            return list(session.scalars(select(LiveConnection.connection_id)))
+        def everyone(_country: str | None) -> list[str]:
+            with unit_of_work() as uow:
+                return list(uow.session.scalars(select(LiveConnection.connection_id)))
 
         live_service.fan_out(event, recipients=everyone)
         assert _next(id_socket)["country_code"] == "VN"
