@@ -153,4 +153,5 @@ def live_disconnect(event: WebsocketEvent) -> None:
 
 @app.on_ws_message(name="live_message")
 def live_message(event: WebsocketEvent) -> None:
-    """Clients only listen; what they send (a keep-alive ping) is ignored."""
+    """Clients only listen; what they send (a keep-alive: API Gateway drops a connection idle for
+    10 minutes) is ignored."""
