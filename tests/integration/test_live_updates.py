@@ -14,13 +14,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from chalicelib.aws import clients
 from chalicelib.config import reset_settings
-from chalicelib.db.models import Alert, LiveConnection, LiveTicket, OtaConnection, OutboxMessage
+from chalicelib.db.models import Alert, LiveConnection, LiveTicket, OtaConnection, OutboxMessage, User
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.live import LIVE_TOPIC
 from chalicelib.domain.sync_runs import SyncRunKind, SyncRunRecord, SyncRunStatus, SyncRunTrigger
@@ -266,3 +266,19 @@ def test_no_ticket_reaches_a_log(identity: Identity, live: LiveServer, capfd: py
     logged = captured.out + captured.err
     for ticket in (accepted, refused, forged):
         assert ticket not in logged
+
+
+def test_a_disabled_user_hears_nothing_more(identity: Identity, live: LiveServer) -> None:
+    colleague = _open(identity, "Reservations Staff", "VN")
+    user = identity.user("Reservations Staff", "VN")
+    ticket = _ticket(identity, identity.login(user).headers)
+    with colleague, connect(f"{ticket['url']}?ticket={ticket['ticket']}", open_timeout=WAIT) as socket:
+        with unit_of_work() as uow:
+            uow.session.execute(update(User).where(User.id == user.id).values(is_active=False))
+        while_disabled = direct_booking_record("VN")
+        _until(colleague, "booking.created", while_disabled)
+        _wait_published()
+        with unit_of_work() as uow:  # control: enabled again, the same socket hears the next one
+            uow.session.execute(update(User).where(User.id == user.id).values(is_active=True))
+        enabled_again = direct_booking_record("VN")
+        assert _next(socket)["id"] == enabled_again

@@ -74,8 +74,14 @@ def purge_connections(session: Session, connected_before: datetime) -> int:
 
 
 def connections_hearing(session: Session, country_code: str | None) -> list[str]:
-    """Connection ids whose scope includes ``country_code`` (a country-less event: every-country scopes only)."""
-    statement = select(LiveConnection.connection_id).order_by(LiveConnection.connection_id)
+    """Connection ids of active users whose scope includes ``country_code`` (a country-less event:
+    every-country scopes only). A disabled user's open socket hears nothing more."""
+    statement = (
+        select(LiveConnection.connection_id)
+        .join(User, User.id == LiveConnection.user_id)
+        .where(User.is_active.is_(True))
+        .order_by(LiveConnection.connection_id)
+    )
     if country_code is None:
         statement = statement.where(LiveConnection.countries.is_(None))
     else:
