@@ -11,7 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
+from chalice.app import Chalice, CloudWatchEvent, Rate, Response, SQSEvent, WebsocketEvent
 
 from chalicelib.api import (
     agencies,
@@ -25,6 +25,7 @@ from chalicelib.api import (
     dashboard,
     docs,
     health,
+    live,
     ota_accounts,
     ota_connections,
     properties,
@@ -42,14 +43,16 @@ from chalicelib.services import (
     ari_push_service,
     heartbeat_service,
     housekeeping_service,
+    live_service,
     property_sync_service,
     sync_dispatch_service,
 )
 
 app = Chalice(app_name="ptx-channel-manager")
+app.experimental_feature_flags.update(["WEBSOCKETS"])
 
 app.register_middleware(http_middleware, "http")
-for _event_type in ("scheduled", "sqs", "pure_lambda"):
+for _event_type in ("scheduled", "sqs", "pure_lambda", "websocket"):
     app.register_middleware(event_middleware, _event_type)
 
 add_response_observer(audit.record_request_activity)
@@ -75,6 +78,7 @@ app.register_blueprint(alerts.blueprint)
 app.register_blueprint(sync.blueprint)
 app.register_blueprint(dashboard.blueprint)
 app.register_blueprint(webhooks.blueprint)
+app.register_blueprint(live.blueprint)
 
 
 # --- the built-in heartbeat: schedule → SQS → worker ------------------------------------------
@@ -134,3 +138,24 @@ def ari_push_worker(event: SQSEvent) -> PartialItemFailureResponse:
 )
 def nightly_ari_resync(event: CloudWatchEvent) -> dict[str, int]:
     return ari_push_service.enqueue_nightly_full_pushes()
+
+
+# --- live updates: the WebSocket API (API Gateway), messages posted by the outbox relay -------------
+@app.on_ws_connect(name="live_connect")
+def live_connect(event: WebsocketEvent) -> Response | None:
+    # The ticket is read here and never logged: API Gateway's event is not logged either.
+    query = event.to_dict().get("queryStringParameters") or {}
+    if not live_service.connect(event.connection_id, query.get("ticket")):
+        return Response(body="", status_code=401)
+    return None
+
+
+@app.on_ws_disconnect(name="live_disconnect")
+def live_disconnect(event: WebsocketEvent) -> None:
+    live_service.disconnect(event.connection_id)
+
+
+@app.on_ws_message(name="live_message")
+def live_message(event: WebsocketEvent) -> None:
+    """Clients only listen; what they send (a keep-alive: API Gateway drops a connection idle for
+    10 minutes) is ignored."""

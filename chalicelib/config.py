@@ -44,6 +44,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "APP_BASE_URL": "app_base_url",
     "BOOKING_EXPIRY_MINUTES": "booking_expiry_minutes",
     "ALERTS_TOPIC_ARN": "alerts_topic_arn",
+    "LIVE_WS_URL": "live_ws_url",
+    "LIVE_MANAGEMENT_URL": "live_management_url",
 }
 
 
@@ -87,6 +89,10 @@ class Settings(BaseModel):
     booking_expiry_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
     # In AWS the template passes the topic's ARN; locally it is looked up by name.
     alerts_topic_arn: str | None = None
+    # Live updates: the WebSocket URL a ticket names, and where post_to_connection is sent (in AWS
+    # both come from the template; locally from the emulator in local/live_server.py).
+    live_ws_url: str = Field(default="ws://localhost:8001", description="wss:// URL browsers open")
+    live_management_url: str | None = Field(default=None, description="API Gateway Management API endpoint")
 
     @field_validator("database_url")
     @classmethod

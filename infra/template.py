@@ -187,6 +187,11 @@ def gateway_responses() -> dict[str, Any]:
     }
 
 
+# Chalice names the WebSocket API ``WebsocketAPI`` and deploys it to the stage's api_gateway_stage.
+WEBSOCKET_STAGE = "api"
+_EXECUTE_API_HOST = "execute-api.${AWS::Region}.${AWS::URLSuffix}"
+
+
 def build_merge_template(app: Chalice) -> dict[str, Any]:
     resources: dict[str, Any] = {}
     outputs: dict[str, Any] = {}
@@ -285,6 +290,12 @@ def build_merge_template(app: Chalice) -> dict[str, Any]:
                     "Variables": {
                         "DATABASE_SECRET_ARN": {"Ref": "DatabaseSecretArn"},
                         "ALERTS_TOPIC_ARN": {"Ref": "AlertsTopic"},
+                        # The WebSocket API Chalice declares (app.on_ws_*): tickets name its URL,
+                        # the outbox relay posts to its stage through the Management API.
+                        "LIVE_WS_URL": {"Fn::Sub": f"wss://${{WebsocketAPI}}.{_EXECUTE_API_HOST}/{WEBSOCKET_STAGE}"},
+                        "LIVE_MANAGEMENT_URL": {
+                            "Fn::Sub": f"https://${{WebsocketAPI}}.{_EXECUTE_API_HOST}/{WEBSOCKET_STAGE}"
+                        },
                     }
                 },
             }

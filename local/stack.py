@@ -5,15 +5,17 @@ root in a folder the ``postgres`` account cannot enter, under ``/var/tmp/ptx-cm-
 with the JWT signing keys in ``.local/jwt-signing-keys.json`` that seal its TOTP secrets),
 migrations, the idempotent demo seed, moto server (AWS stand-in), the AWS bootstrap (queues with
 DLQs, SNS topic, KMS key, secrets), the four OTA simulators with the demo OTA accounts and
-connections (``local.demo_ota``), the API on http://localhost:8000 and the event runner
-(schedules + SQS event source emulation). Ctrl-C (SIGINT) or SIGTERM stops all of it.
+connections (``local.demo_ota``), the live-updates WebSocket API emulator on ws://127.0.0.1:8001
+(``local.live_server``), the API on http://localhost:8000 and the event runner (schedules + SQS
+event source emulation). Ctrl-C (SIGINT) or SIGTERM stops all of it.
 
 Settings (environment): PTX_API_PORT (8000), PTX_LOCAL_DIR (.local), PTX_PG_DATA
 (<local dir>/pgdata, or /var/tmp/ptx-cm-<hash>/pgdata when PostgreSQL's account cannot reach it),
 PTX_PG_PORT (54329), PTX_MOTO_PORT (free port), PTX_API_HOST (127.0.0.1),
 PTX_SIMULATOR_BASE_PORT (8100: simulators on 8101-8104; 0 = free ports),
 PTX_DEMO_BOOKING_INTERVAL (5: seconds between demo reservations across the simulators; 0 = off),
-PTX_DEMO_POLL_INTERVAL (20: the poll interval override of the demo connections, seconds).
+PTX_DEMO_POLL_INTERVAL (20: the poll interval override of the demo connections, seconds),
+PTX_LIVE_PORT (8001: the live-updates WebSocket).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=_env_int("PTX_SIMULATOR_BASE_PORT", 8100),
         help="OTA simulators on base+1..base+4 (Booking.com, Expedia, Agoda, Traveloka); 0 = free ports",
     )
+    parser.add_argument("--live-port", type=int, default=_env_int("PTX_LIVE_PORT", 8001), help="live updates WebSocket")
     parser.add_argument("--no-seed", action="store_true", help="skip the demo data")
     parser.add_argument(
         "--demo-booking-interval",
@@ -174,6 +177,13 @@ def main(argv: list[str] | None = None) -> int:
 
         from app import app
         from local.api_server import start_server
+        from local.live_server import LiveServer
+
+        live = LiveServer(app, args.api_host, args.live_port).start()
+        shutdown.append(("live updates server", live.stop))
+        os.environ.update(live.environment())
+        reset_settings()
+        say(f"live updates: WebSocket API {live.url} (Management API {live.management_url})")
 
         server_thread, _ = start_server(app, str(PROJECT_DIR), args.api_host, args.api_port)
         shutdown.append(("api", server_thread.shutdown))
@@ -199,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         say(
             f"ready in {time.monotonic() - started:.1f}s: API {base}  docs {base}/api/docs  "
-            f"readiness {base}/health/ready"
+            f"readiness {base}/health/ready  live {live.url}"
         )
         say(f"database: {postgres.url(LOCAL_DATABASE)}   (Ctrl-C stops everything)")
         while not stop.wait(0.5):

@@ -28,9 +28,11 @@ _clients: dict[tuple[str, str, str | None], Any] = {}
 _session: boto3.session.Session | None = None
 
 
-def aws_client(service: str) -> Any:
+def aws_client(service: str, endpoint_url: str | None = None) -> Any:
+    """The cached client of ``service``; ``endpoint_url`` overrides ``AWS_ENDPOINT_URL`` (a
+    WebSocket API's management endpoint is per API)."""
     settings = get_settings()
-    key = (service, settings.aws_region, settings.aws_endpoint_url)
+    key = (service, settings.aws_region, endpoint_url or settings.aws_endpoint_url)
     client = _clients.get(key)
     if client is None:
         with _lock:
@@ -42,7 +44,7 @@ def aws_client(service: str) -> Any:
                 client = _session.client(
                     service,
                     region_name=settings.aws_region,
-                    endpoint_url=settings.aws_endpoint_url,
+                    endpoint_url=key[2],
                     config=_CLIENT_CONFIG,
                 )
                 _clients[key] = client

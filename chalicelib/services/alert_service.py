@@ -3,7 +3,8 @@
 Raising happens inside the transaction that found the condition (:func:`raise_alert`, and
 :func:`raise_overbooking` for an overbooked night), so the alert commits or rolls back with it.
 A new alert, or an overbooking that got worse, writes an outbox row that is published to the
-SNS ``alerts`` topic right after the commit (``outbox_service``).
+SNS ``alerts`` topic right after the commit (``outbox_service``); raising and every change of
+state also write a live event (``live_events``) for open dashboards.
 
 The sync engine (issue 7) raises its own kinds (``sync_failure``, ``unacknowledged_booking``,
 ``stale_channel``) with :func:`raise_alert` and a :class:`NewAlert`.
@@ -36,7 +37,7 @@ from chalicelib.domain.alerts import (
 )
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.inventory import InventoryCell
-from chalicelib.services import outbox_service
+from chalicelib.services import live_events, outbox_service
 from chalicelib.services.audit_service import audit_entry, audit_snapshot
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -96,6 +97,7 @@ def raise_alert(uow: SqlUnitOfWork, alert: NewAlert, *, now: datetime | None = N
     new_id = alert_repository.insert_if_none_open(session, values)
     if new_id is not None:
         _notify(uow, new_id, alert, "created")
+        live_events.alert_raised(session, new_id, alert.property_id, alert.country_code)
         return RaisedAlert(alert_id=new_id, created=True, notified=True)
     existing = alert_repository.open_alert_for_update(session, alert.dedupe_key)
     if existing is None:  # resolved between the insert and this read: raise it anew
@@ -111,6 +113,7 @@ def raise_alert(uow: SqlUnitOfWork, alert: NewAlert, *, now: datetime | None = N
     existing.last_seen_at = moment
     if worse:
         _notify(uow, existing.id, alert, "worsened")
+        live_events.alert_changed(uow, existing.id, existing.property_id, existing.country_code)
     return RaisedAlert(alert_id=existing.id, created=False, notified=worse)
 
 
@@ -243,6 +246,7 @@ def act_on_alert(
                 snoozed_until=None,
             )
         saved = work.alerts.save_workflow(changed)
+        live_events.alert_changed(work, saved.id, saved.property_id, saved.country_code)
         work.audit.add(
             audit_entry(
                 caller,
@@ -260,4 +264,7 @@ def act_on_alert(
 def wake_snoozed(now: datetime | None = None, *, uow: UnitOfWorkFactory = unit_of_work) -> dict[str, int]:
     """The housekeeping task: snoozed alerts whose time has come are ``new`` again."""
     with uow() as work:
-        return {"alerts_woken": work.alerts.wake_snoozed(now or datetime.now(UTC))}
+        woken = work.alerts.wake_snoozed(now or datetime.now(UTC))
+        for alert in woken:
+            live_events.alert_changed(work, alert.id, alert.property_id, alert.country_code)
+        return {"alerts_woken": len(woken)}

@@ -53,7 +53,6 @@ from chalicelib.aws.resources import ARI_PUSH_QUEUE
 from chalicelib.db.repositories import ari_push as ari_push_repository
 from chalicelib.db.repositories import calendar as calendar_repository
 from chalicelib.db.repositories import leases as lease_repository
-from chalicelib.db.repositories import sync as sync_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.alerts import AlertSeverity, AlertType
 from chalicelib.domain.ari_changes import AriRange, acknowledge, coalesce, full_snapshot
@@ -73,7 +72,7 @@ from chalicelib.domain.sync_runs import (
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.observability import logger
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
-from chalicelib.services import alert_service, ota_access, ota_mapping_service
+from chalicelib.services import alert_service, live_events, ota_access, ota_mapping_service
 from chalicelib.services.ari_relay import AriPushMessage
 
 LEASE_SECONDS = ARI_PUSH_QUEUE.visibility_timeout_seconds  # a killed worker's lease frees itself by then
@@ -208,7 +207,7 @@ def _push_under_lease(
         if report.status != "failed":
             versions = acknowledge(split.already_applied, built.sent)
             ari_push_repository.record_acknowledged(uow.session, target.connection_id, versions)
-        sync_repository.add_sync_run(
+        live_events.record_sync_run(
             uow.session, _sync_run(message, report.kind, report, result, started_at, started, message_id)
         )
         if report.status == "failed" and final_attempt:

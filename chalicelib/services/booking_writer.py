@@ -3,8 +3,8 @@
 :func:`persist_plan` writes a :class:`~chalicelib.domain.booking_plans.BookingPlan` in the
 caller's transaction: the group (created or updated), its lines and their nights, lines moved
 to another status, timeline events, the calendar counters that changed with their ARI outbox
-rows (relayed after the commit), and the audit row. Direct and partner bookings, status
-transitions, hold expiry and OTA revisions all write through it.
+rows (relayed after the commit), the audit row, and a live ``booking.created`` for a new group.
+Direct and partner bookings, status transitions, hold expiry and OTA revisions all write through it.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from chalicelib.domain.booking_plans import (
 )
 from chalicelib.domain.bookings import ActorSource, BookingSource, CellKey, InventoryEffect
 from chalicelib.domain.inventory import InventoryCell, InventoryCellChange, pair_changes
-from chalicelib.services import ari_relay
+from chalicelib.services import ari_relay, live_events
 from chalicelib.services.audit_service import AuditActor, record_audit
 
 _GROUP_FIELDS = tuple(field.name for field in fields(GroupValues))
@@ -73,6 +73,8 @@ def snapshot_lines(lines: Iterable[BookingLine]) -> list[LineSnapshot]:
 def persist_plan(session: Session, plan: BookingPlan) -> PersistedBooking:
     """Write ``plan`` in ``session``'s transaction (see the module's docstring)."""
     group = _write_group(session, plan)
+    if plan.group_id is None:
+        live_events.booking_created(session, group.id, group.property_id, group.country_code)
     lines = _write_lines(session, group.id, plan.lines, plan.moment)
     for restatus in plan.restatus:
         if restatus.effect is not None:

@@ -24,6 +24,7 @@ from chalicelib.services import (
     booking_service,
     calendar_upkeep,
     identity_housekeeping,
+    live_service,
     outbox_service,
     sync_alert_service,
     webhook_service,
@@ -49,6 +50,7 @@ HOURLY_TASKS: list[tuple[str, HousekeepingTask]] = [
     ("purge_idempotency_keys", booking_service.purge_idempotency_keys),
     ("purge_webhook_receipts", webhook_service.purge_receipts),
     ("purge_relayed_ari_changes", ari_relay.purge_relayed),
+    ("purge_live_tickets_and_connections", live_service.purge_spent),
 ]
 
 

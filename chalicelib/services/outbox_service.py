@@ -19,16 +19,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from chalicelib.aws.notifications import NotificationFailed, publish_alert
 from chalicelib.db.repositories import outbox as outbox_repository
-from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work
+from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work, unit_of_work_of
+from chalicelib.domain.live import LIVE_TOPIC
 from chalicelib.observability import logger
+from chalicelib.services.live_service import fan_out
 
 ALERTS_TOPIC = "alerts"
 
 Publisher = Callable[[Mapping[str, Any]], str]
-PUBLISHERS: dict[str, Publisher] = {ALERTS_TOPIC: publish_alert}
+PUBLISHERS: dict[str, Publisher] = {ALERTS_TOPIC: publish_alert, LIVE_TOPIC: fan_out}
 
 MAX_ATTEMPTS = 12
 BATCH = 100
@@ -39,6 +42,15 @@ def publish_after_commit(uow: SqlUnitOfWork, topic: str, payload: dict[str, Any]
     message_id = outbox_repository.add(uow.session, topic, payload)
     uow.after_commit_batched("outbox.relay", message_id, _relay_quietly)
     return message_id
+
+
+def publish_in_session(session: Session, topic: str, payload: dict[str, Any]) -> int:
+    """:func:`publish_after_commit` for code that holds the session (a session opened outside a
+    unit of work gets its row relayed by the sweeper)."""
+    uow = unit_of_work_of(session)
+    if uow is not None:
+        return publish_after_commit(uow, topic, payload)
+    return outbox_repository.add(session, topic, payload)
 
 
 def _relay_quietly(ids: list[int]) -> None:

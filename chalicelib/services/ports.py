@@ -386,7 +386,8 @@ class AlertRepository(Protocol):
 
     def save_workflow(self, alert: AlertRecord) -> AlertRecord: ...
 
-    def wake_snoozed(self, now: datetime) -> int: ...
+    def wake_snoozed(self, now: datetime) -> list[AlertRecord]:
+        """Snoozed alerts whose time has come become ``new``; the alerts woken."""
 
 
 class OtaConnectionRepository(Protocol):

@@ -64,6 +64,7 @@ from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.ota.transport import HttpSettings, RetryPolicy
 from chalicelib.services import (
     booking_service,
+    live_events,
     ota_access,
     ota_connection_service,
     ota_mapping_service,
@@ -283,7 +284,7 @@ def _sync_connection(
         message_id=message_id,
     )
     with unit_of_work() as uow:
-        sync_repository.add_sync_run(uow.session, run)
+        live_events.record_sync_run(uow.session, run)
     return ConnectionOutcome(target.connection_id, target.ota.value, status, counts, pull_error, internal)
 
 

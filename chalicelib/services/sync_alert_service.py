@@ -40,7 +40,7 @@ from chalicelib.domain.alerts import AlertSeverity, AlertType, dedupe_key
 from chalicelib.domain.ota_accounts import effective_poll_interval
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_results import ErrorKind, SyncError
-from chalicelib.services import alert_service
+from chalicelib.services import alert_service, live_events
 
 # The OTA's own window before it falls back to email (or its own alert), per OTA_PROTOCOLS.md.
 OTA_ACK_WINDOWS: dict[str, timedelta] = {
@@ -102,7 +102,7 @@ def check_dead_letter_queues(now: datetime | None = None) -> dict[str, int]:
                 now=moment,
             )
         drained = [_dlq_key(name) for name, depth in depths.items() if depth == 0]
-        sync_repository.resolve_open_alerts(uow.session, drained, moment, "the dead-letter queue was drained")
+        live_events.resolve_alerts(uow.session, drained, moment, "the dead-letter queue was drained")
     return {name: depth for name, depth in depths.items()}
 
 
@@ -155,7 +155,7 @@ def alert_unacknowledged_bookings(now: datetime | None = None) -> dict[str, int]
             raised += 1
         prefix = AlertType.UNACKNOWLEDGED_BOOKING.value + ":"
         gone = [key for key in sync_repository.open_alert_keys(session, prefix) if key not in live_keys]
-        resolved = sync_repository.resolve_open_alerts(session, gone, moment, "the reservation was acknowledged")
+        resolved = live_events.resolve_alerts(session, gone, moment, "the reservation was acknowledged")
     return {"alerted": raised, "resolved": resolved, "forgotten": purged}
 
 
@@ -206,7 +206,7 @@ def alert_stale_channels(now: datetime | None = None) -> dict[str, int]:
             raised += 1
         prefix = AlertType.STALE_CHANNEL.value + ":"
         fresh = [key for key in sync_repository.open_alert_keys(session, prefix) if key not in stale_keys]
-        resolved = sync_repository.resolve_open_alerts(session, fresh, moment, "the channel synced again")
+        resolved = live_events.resolve_alerts(session, fresh, moment, "the channel synced again")
     return {"alerted": raised, "resolved": resolved}
 
 

@@ -58,6 +58,7 @@ def start_stack(extra_env: dict[str, str] | None = None, *, fresh_data: bool = F
         "PTX_LOCAL_DIR": str(local_dir),
         "PTX_PG_PORT": str(free_port()),
         "PTX_SIMULATOR_BASE_PORT": "0",  # free ports: a `make run` may hold 8101-8104
+        "PTX_LIVE_PORT": "0",  # and 8001
         "PYTHONUNBUFFERED": "1",
         # No random demo bookings unless a test asks for the stream: tests compare exact numbers.
         "PTX_DEMO_BOOKING_INTERVAL": "0",

@@ -53,6 +53,7 @@ def run_until_ready(clone: Path) -> list[str]:
         "PTX_API_PORT": str(api_port),
         "PTX_PG_PORT": str(free_port()),
         "PTX_SIMULATOR_BASE_PORT": "0",
+        "PTX_LIVE_PORT": "0",
         "PTX_DEMO_BOOKING_INTERVAL": "0",
         "PYTHONUNBUFFERED": "1",
     }

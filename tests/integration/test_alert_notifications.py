@@ -62,7 +62,7 @@ def test_an_overbooking_alert_reaches_the_sns_topic_right_after_the_commit(datab
     )
     assert message["summary"]["overbooked_by"] == 1
     with unit_of_work() as uow:
-        row = uow.session.scalar(select(OutboxMessage))
+        row = uow.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == outbox_service.ALERTS_TOPIC))
         assert row is not None and row.published_at is not None and row.attempts == 1
 
 
@@ -75,7 +75,7 @@ def test_what_the_relay_could_not_publish_is_sent_by_the_sweeper(database_url: s
 
     assert result.alert_ids  # the alert committed with the booking, notification or not
     with unit_of_work() as uow:
-        row = uow.session.scalar(select(OutboxMessage))
+        row = uow.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == outbox_service.ALERTS_TOPIC))
         assert row is not None
         assert (row.published_at, row.attempts) == (None, 1)
         assert row.last_error and "SNS" in row.last_error

@@ -102,6 +102,24 @@ def test_every_function_gets_the_database_secret(template: dict[str, Any]) -> No
     assert variables["ALERTS_TOPIC_ARN"] == {"Ref": "AlertsTopic"}
 
 
+def test_the_websocket_api_routes_to_the_live_handlers_and_every_function_can_post_to_it(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    assert resources["WebsocketAPI"]["Properties"]["ProtocolType"] == "WEBSOCKET"
+    handlers = {resources[name]["Properties"]["Handler"] for name in ("WebsocketConnect", "WebsocketDisconnect")}
+    assert handlers == {"app.live_connect", "app.live_disconnect"}
+    stage = resources["WebsocketAPIStage"]["Properties"]["StageName"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    host = "${WebsocketAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+    assert variables["LIVE_WS_URL"] == {"Fn::Sub": f"wss://{host}/{stage}"}
+    assert variables["LIVE_MANAGEMENT_URL"] == {"Fn::Sub": f"https://{host}/{stage}"}
+    for policy_file in ("policy-dev.json", "policy-prod.json"):
+        policy = json.loads((PROJECT_DIR / ".chalice" / policy_file).read_text())
+        actions = {action for statement in policy["Statement"] for action in statement["Action"]}
+        assert "execute-api:ManageConnections" in actions
+
+
 def test_every_dead_letter_queue_has_a_depth_alarm_on_the_alerts_topic(template: dict[str, Any]) -> None:
     resources = template["Resources"]
     alarms = [r["Properties"] for r in resources.values() if r.get("Type") == "AWS::CloudWatch::Alarm"]

@@ -191,7 +191,7 @@ def test_an_ota_booking_is_never_refused_and_raises_an_overbooking_alert_with_it
         assert cause["rooms_by_channel"] == {"agoda": 1, "direct": 1}
         assert cause["trigger_channel"] == "agoda"
         assert [s["channel"] for s in cause["stale_channels"]] == ["agoda"]
-        assert uow.session.scalar(select(func.count(OutboxMessage.id))) == 1
+        assert uow.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.topic == "alerts")) == 1
     _no_mismatch()
 
 
@@ -210,7 +210,7 @@ def test_one_open_alert_per_night_is_updated_rather_than_duplicated(database_url
         assert alerts[0].details["overbooked_by"] == 2
         assert alerts[0].details["channel_freshness_unknown"] == ["booking_com"]
         # Created, then worse (overbooked by 2): two notifications.
-        assert uow.session.scalar(select(func.count(OutboxMessage.id))) == 2
+        assert uow.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.topic == "alerts")) == 2
 
 
 def test_nights_the_calendar_lacks_are_created_for_an_ota_booking(database_url: str) -> None:

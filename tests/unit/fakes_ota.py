@@ -151,15 +151,16 @@ class FakeAlertRepository(_OtaRepository):
         self._data.alerts[alert.id] = saved
         return saved
 
-    def wake_snoozed(self, now: datetime) -> int:
+    def wake_snoozed(self, now: datetime) -> list[AlertRecord]:
         due = [
             a
             for a in self._data.alerts.values()
             if a.status == AlertStatus.SNOOZED.value and a.snoozed_until is not None and a.snoozed_until <= now
         ]
-        for alert in due:
-            self._data.alerts[alert.id] = replace(alert, status=AlertStatus.NEW.value, snoozed_until=None)
-        return len(due)
+        woken = [replace(alert, status=AlertStatus.NEW.value, snoozed_until=None) for alert in due]
+        for alert in woken:
+            self._data.alerts[alert.id] = alert
+        return woken
 
 
 class FakeOtaConnectionRepository(_OtaRepository):

@@ -33,6 +33,7 @@ from chalicelib.db.models.identity import (
     UserTotp,
 )
 from chalicelib.db.models.inventory import AriChangeRecord, InventoryDay, RateDay, RatePlan, RatePlanRule
+from chalicelib.db.models.live import LiveConnection, LiveTicket
 from chalicelib.db.models.ota import MappingProposal, OtaAccount, OtaConnection, RatePlanMapping, RoomTypeMapping
 from chalicelib.db.models.property import Property, RoomType
 from chalicelib.db.models.reference import Country
@@ -68,6 +69,8 @@ __all__ = [
     "IdempotencyKey",
     "InventoryDay",
     "Lease",
+    "LiveConnection",
+    "LiveTicket",
     "MappingProposal",
     "OtaAccount",
     "OtaConnection",

@@ -10,7 +10,6 @@ from sqlalchemy import ColumnElement, and_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from chalicelib.db.filtering import where_equal, where_within
 from chalicelib.db.models import Alert
 from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped
@@ -35,7 +34,9 @@ def insert_if_none_open(session: Session, values: dict[str, Any]) -> int | None:
 
 def open_alert_for_update(session: Session, dedupe_key: str) -> Alert | None:
     return session.scalar(
-        select(Alert).where(Alert.dedupe_key == dedupe_key, Alert.status != AlertStatus.RESOLVED).with_for_update()
+        select(Alert)
+        .where(Alert.dedupe_key == dedupe_key, Alert.status != AlertStatus.RESOLVED.value)
+        .with_for_update()
     )
 
 
@@ -54,34 +55,40 @@ def list_alerts(
     if filters.statuses:
         conditions.append(Alert.status.in_(filters.statuses))
     if filters.open_only:
-        conditions.append(Alert.status != AlertStatus.RESOLVED)
+        conditions.append(Alert.status != AlertStatus.RESOLVED.value)
     if filters.types:
         conditions.append(Alert.type.in_(filters.types))
+    if filters.property_id is not None:
+        conditions.append(Alert.property_id == filters.property_id)
+    if filters.room_type_id is not None:
+        conditions.append(Alert.room_type_id == filters.room_type_id)
     if filters.night_from is not None:
         conditions.append(Alert.night >= filters.night_from)
     if filters.night_to is not None:
         conditions.append(Alert.night <= filters.night_to)
+    if filters.since is not None:
+        conditions.append(Alert.created_at >= filters.since)
+    if filters.until is not None:
+        conditions.append(Alert.created_at < filters.until)
     if conditions:
         statement = statement.where(and_(*conditions))
-    statement = where_equal(
-        statement, (Alert.property_id, filters.property_id), (Alert.room_type_id, filters.room_type_id)
-    )
-    statement = where_within(statement, Alert.created_at, filters.since, filters.until)
     rows, total = paginate(
         session, statement.order_by(Alert.created_at.desc(), Alert.id.desc()), offset=offset, limit=limit
     )
     return [row[0] for row in rows], total
 
 
-def wake_snoozed(session: Session, now: datetime) -> int:
-    """Snoozed alerts whose time has come are new again; returns how many."""
-    result = session.execute(
-        update(Alert)
-        .where(Alert.status == AlertStatus.SNOOZED, Alert.snoozed_until <= now)
-        .values(status=AlertStatus.NEW, snoozed_until=None)
-        .returning(Alert.id)
+def wake_snoozed(session: Session, now: datetime) -> list[Alert]:
+    """Snoozed alerts whose time has come are new again; returns them."""
+    return list(
+        session.scalars(
+            update(Alert)
+            .where(Alert.status == AlertStatus.SNOOZED.value, Alert.snoozed_until <= now)
+            .values(status=AlertStatus.NEW.value, snoozed_until=None)
+            .returning(Alert),
+            execution_options={"synchronize_session": False},
+        )
     )
-    return len(result.all())
 
 
 # --- the staff workflow on frozen views (``uow.alerts``) -----------------------------------------
@@ -127,5 +134,5 @@ class SqlAlertRepository:
         self._session.refresh(row)
         return alert_record(row)
 
-    def wake_snoozed(self, now: datetime) -> int:
-        return wake_snoozed(self._session, now)
+    def wake_snoozed(self, now: datetime) -> list[AlertRecord]:
+        return [alert_record(row) for row in wake_snoozed(self._session, now)]

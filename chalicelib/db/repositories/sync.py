@@ -14,8 +14,6 @@ from sqlalchemy.orm import Session
 
 from chalicelib.db.models import Alert, OtaAccount, OtaConnection, PendingOtaAck, Property, SyncRun
 from chalicelib.domain.alerts import AlertStatus
-from chalicelib.domain.catalog import PropertyStatus
-from chalicelib.domain.ota_accounts import AccountStatus
 from chalicelib.domain.sync_runs import SyncRunRecord
 
 # --- sync runs ----------------------------------------------------------------------------------------
@@ -135,29 +133,35 @@ def active_connections_with_freshness(
         .join(Property, Property.id == OtaConnection.property_id)
         .where(
             OtaConnection.is_active.is_(True),
-            OtaAccount.status == AccountStatus.ACTIVE,
-            Property.status != PropertyStatus.ARCHIVED,
+            OtaAccount.status == "active",
+            Property.status != "archived",
         )
         .order_by(OtaConnection.id)
     )
     return [(row[0], row[1], row[2]) for row in rows]
 
 
-def resolve_open_alerts(session: Session, dedupe_keys: Sequence[str], now: datetime, note: str) -> int:
-    """Resolve (as the system) the open alerts with these keys: the condition is over."""
+def resolve_open_alerts(
+    session: Session, dedupe_keys: Sequence[str], now: datetime, note: str
+) -> list[tuple[int, int | None, str | None]]:
+    """Resolve (as the system) the open alerts with these keys: the condition is over. Returns
+    each resolved alert's (id, property id, country)."""
     if not dedupe_keys:
-        return 0
+        return []
     result = session.execute(
         update(Alert)
-        .where(Alert.dedupe_key.in_(list(dedupe_keys)), Alert.status != AlertStatus.RESOLVED)
-        .values(status=AlertStatus.RESOLVED, resolved_at=now, resolution_note=note)
+        .where(Alert.dedupe_key.in_(list(dedupe_keys)), Alert.status != AlertStatus.RESOLVED.value)
+        .values(status=AlertStatus.RESOLVED.value, resolved_at=now, resolution_note=note)
+        .returning(Alert.id, Alert.property_id, Alert.country_code)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return [(row[0], row[1], row[2]) for row in result]
 
 
 def open_alert_keys(session: Session, prefix: str) -> list[str]:
     return list(
         session.scalars(
-            select(Alert.dedupe_key).where(Alert.dedupe_key.startswith(prefix), Alert.status != AlertStatus.RESOLVED)
+            select(Alert.dedupe_key).where(
+                Alert.dedupe_key.startswith(prefix), Alert.status != AlertStatus.RESOLVED.value
+            )
         )
     )
