@@ -115,51 +115,14 @@ def _operation(endpoint: Endpoint, schemas: dict[str, Any]) -> dict[str, Any]:
     }
     if endpoint.description:
         operation["description"] = endpoint.description
-    parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": _schema_for(tp, "validation")}
-        for name, tp in endpoint.path_params.items()
+    parameters = [
+        *(
+            {"name": name, "in": "path", "required": True, "schema": _schema_for(tp, "validation")}
+            for name, tp in endpoint.path_params.items()
+        ),
+        *_query_parameters(endpoint, schemas),
+        *_header_parameters(endpoint),
     ]
-    if endpoint.query_model is not None:
-        query_schema = endpoint.query_model.model_json_schema(ref_template=REF)
-        for nested_name, nested in query_schema.get("$defs", {}).items():
-            schemas.setdefault(nested_name, nested)
-        required = set(query_schema.get("required", []))
-        for name, prop in query_schema.get("properties", {}).items():
-            parameter = {"name": name, "in": "query", "required": name in required, "schema": prop}
-            if "description" in prop:
-                parameter["description"] = prop["description"]
-            parameters.append(parameter)
-    if endpoint.security:
-        parameters.append(
-            {
-                "name": "X-Country",
-                "in": "header",
-                "required": False,
-                "description": "work in this country for this request (country switchers; staff: their own only)",
-                "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
-            }
-        )
-        if endpoint.method in _UNSAFE_METHODS:
-            parameters.append(
-                {
-                    "name": "X-CSRF-Token",
-                    "in": "header",
-                    "required": False,
-                    "description": "required with cookie authentication: the value of the ptx_csrf cookie",
-                    "schema": {"type": "string"},
-                }
-            )
-    if endpoint.extra.get("headers"):
-        for name, description in endpoint.extra["headers"].items():
-            parameters.append(
-                {
-                    "name": name,
-                    "in": "header",
-                    "required": False,
-                    "description": description,
-                    "schema": {"type": "string"},
-                }
-            )
     if parameters:
         operation["parameters"] = parameters
     if endpoint.body_model is not None:
@@ -167,13 +130,67 @@ def _operation(endpoint: Endpoint, schemas: dict[str, Any]) -> dict[str, Any]:
             "required": endpoint.body_required,
             "content": {"application/json": {"schema": _schema_for(endpoint.body_model, "validation")}},
         }
-    responses: dict[str, Any] = {}
+    operation["responses"] = _responses(endpoint)
+    if endpoint.security:
+        operation["security"] = [{scheme: []} for scheme in endpoint.security]
+    return operation
+
+
+def _query_parameters(endpoint: Endpoint, schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    """One parameter per field of the query model; its nested models join the components."""
+    if endpoint.query_model is None:
+        return []
+    query_schema = endpoint.query_model.model_json_schema(ref_template=REF)
+    for nested_name, nested in query_schema.get("$defs", {}).items():
+        schemas.setdefault(nested_name, nested)
+    required = set(query_schema.get("required", []))
+    parameters = []
+    for name, prop in query_schema.get("properties", {}).items():
+        parameter = {"name": name, "in": "query", "required": name in required, "schema": prop}
+        if "description" in prop:
+            parameter["description"] = prop["description"]
+        parameters.append(parameter)
+    return parameters
+
+
+def _header(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def _header_parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
+    """X-Country and (unsafe methods) X-CSRF-Token on authenticated routes, then the route's own."""
+    headers = []
+    if endpoint.security:
+        headers.append(
+            _header(
+                "X-Country",
+                "work in this country for this request (country switchers; staff: their own only)",
+                {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+            )
+        )
+        if endpoint.method in _UNSAFE_METHODS:
+            headers.append(
+                _header("X-CSRF-Token", "required with cookie authentication: the value of the ptx_csrf cookie")
+            )
+    for name, description in (endpoint.extra.get("headers") or {}).items():
+        headers.append(_header(name, description))
+    return headers
+
+
+def _responses(endpoint: Endpoint) -> dict[str, Any]:
+    """The success response (with its model) and every error status the route may answer."""
     success: dict[str, Any] = {"description": "Success"}
     if endpoint.response_model is not None:
         success["content"] = {
             endpoint.response_content_type: {"schema": _schema_for(endpoint.response_model, "serialization")}
         }
-    responses[str(endpoint.status_code)] = success
+    responses: dict[str, Any] = {str(endpoint.status_code): success}
     error_ref = {"application/json": {"schema": {"$ref": REF.format(model="ErrorResponse")}}}
     statuses = dict(_COMMON_ERRORS)
     for status in endpoint.error_statuses:
@@ -182,10 +199,7 @@ def _operation(endpoint: Endpoint, schemas: dict[str, Any]) -> dict[str, Any]:
         if status == 413 and endpoint.body_model is None:
             continue
         responses[str(status)] = {"description": description, "content": error_ref}
-    operation["responses"] = responses
-    if endpoint.security:
-        operation["security"] = [{scheme: []} for scheme in endpoint.security]
-    return operation
+    return responses
 
 
 def render_docs_page(document: dict[str, Any]) -> str:
