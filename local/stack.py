@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
                 **moto.environment(),
             }
         )
+        # Emailed links (password reset, invitations) point at the dashboard this stack serves.
+        os.environ.setdefault("APP_BASE_URL", f"http://localhost:{args.api_port}")
         from chalicelib.config import reset_settings
 
         reset_settings()
@@ -174,8 +176,11 @@ def main(argv: list[str] | None = None) -> int:
 
         from app import app
         from local.api_server import start_server
+        from local.dashboard_files import DEFAULT_BUILD_DIR, is_built
+        from local.demo_seed import DEMO_PASSWORD
 
-        server_thread, _ = start_server(app, str(PROJECT_DIR), args.api_host, args.api_port)
+        dashboard_dir = DEFAULT_BUILD_DIR if is_built() else None
+        server_thread, _ = start_server(app, str(PROJECT_DIR), args.api_host, args.api_port, dashboard_dir)
         shutdown.append(("api", server_thread.shutdown))
 
         from local.event_runner import EventRunner
@@ -202,6 +207,11 @@ def main(argv: list[str] | None = None) -> int:
             f"readiness {base}/health/ready"
         )
         say(f"database: {postgres.url(LOCAL_DATABASE)}   (Ctrl-C stops everything)")
+        say(
+            f"dashboard: {base}/  sign in as manager.vn@demo.ptx-cm.local / {DEMO_PASSWORD}"
+            if dashboard_dir
+            else "dashboard: not built (`make run` builds it: `make dashboard-build`)"
+        )
         while not stop.wait(0.5):
             if not postgres.running:
                 say("postgres exited unexpectedly; log tail:\n" + postgres.log_tail())
