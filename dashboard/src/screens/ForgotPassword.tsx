@@ -1,0 +1,63 @@
+import { Alert, Anchor, Button, Stack, Text, TextInput } from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link } from "react-router-dom";
+
+import { api } from "../api/client";
+import { unwrap } from "../api/errors";
+import { showApiErrors } from "../components/formErrors";
+import { PublicPage } from "../components/PublicPage";
+
+export default function ForgotPassword() {
+  const { t } = useTranslation();
+  const [sent, setSent] = useState(false);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const form = useForm({
+    initialValues: { email: "" },
+    validate: { email: (v) => (v.trim() ? null : t("auth.required")) },
+  });
+
+  const submit = form.onSubmit(async (values) => {
+    setBusy(true);
+    setFormError(null);
+    try {
+      unwrap(await api.POST("/auth/forgot-password", { body: { email: values.email.trim() } }));
+      setSent(true);
+    } catch (error) {
+      setFormError(showApiErrors(form, error));
+    } finally {
+      setBusy(false);
+    }
+  });
+
+  return (
+    <PublicPage title={t("auth.forgotTitle")} subtitle={sent ? undefined : t("auth.forgotHelp")}>
+      {sent ? (
+        <Alert color="green" role="status">
+          {t("auth.forgotSent")}
+        </Alert>
+      ) : (
+        <form onSubmit={submit} noValidate>
+          <Stack gap="sm">
+            <TextInput label={t("auth.email")} type="email" autoComplete="username" required autoFocus {...form.getInputProps("email")} />
+            {formError && (
+              <Alert color="red" role="alert">
+                {formError}
+              </Alert>
+            )}
+            <Button type="submit" loading={busy} fullWidth>
+              {t("auth.sendLink")}
+            </Button>
+          </Stack>
+        </form>
+      )}
+      <Text size="sm" ta="center">
+        <Anchor component={Link} to="/sign-in">
+          {t("auth.backToSignIn")}
+        </Anchor>
+      </Text>
+    </PublicPage>
+  );
+}
