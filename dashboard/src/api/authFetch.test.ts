@@ -101,6 +101,16 @@ describe("createAuthFetch", () => {
     expect(api.state.refreshes).toBe(0);
     expect(ended()).toBe(0);
   });
+
+  it("does not try to refresh without a CSRF cookie (never signed in)", async () => {
+    const api = fakeApi({ refreshSucceeds: true });
+    api.state.csrf = "";
+    const { authFetch, ended } = clientFor(api);
+    const answer = await authFetch(`${BASE}/me`);
+    expect(answer.status).toBe(401);
+    expect(api.state.refreshes).toBe(0);
+    expect(ended()).toBe(0);
+  });
 });
 
 describe("csrfFromCookies", () => {

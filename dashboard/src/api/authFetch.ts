@@ -75,6 +75,8 @@ export function createAuthFetch(options: AuthFetchOptions): typeof fetch {
     const response = await options.fetch(withCsrf(original));
     const path = new URL(original.url, "http://localhost").pathname;
     if (response.status !== 401 || NO_REFRESH_PATHS.some((p) => path.endsWith(p))) return response;
+    // No CSRF cookie: no session to refresh (its cookies share their lifetime). Signed out.
+    if (!options.readCsrf()) return response;
     if (!(await refreshOnce())) return response;
     return options.fetch(withCsrf(retryCopy));
   };

@@ -34,23 +34,31 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(
     () =>
       onSessionEnded(() => {
-        setSessionEnded(true);
+        // "Your session has ended" only for someone who was signed in.
+        if (queryClient.getQueryData(ME_KEY)) setSessionEnded(true);
         queryClient.setQueryData(ME_KEY, null);
       }),
     [queryClient],
   );
 
+  // Data of the previous session must not show in the next one. The "me" query itself is kept
+  // (its observer stays attached) and given the new answer.
+  const forgetOtherQueries = useCallback(
+    () => queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== ME_KEY[0] }),
+    [queryClient],
+  );
+
   const signedIn = useCallback(async () => {
     setSessionEnded(false);
-    queryClient.clear();
-    await queryClient.fetchQuery({ queryKey: ME_KEY, queryFn: fetchMe });
-  }, [queryClient]);
+    forgetOtherQueries();
+    queryClient.setQueryData(ME_KEY, await fetchMe());
+  }, [queryClient, forgetOtherQueries]);
 
   const signOut = useCallback(async () => {
     await api.POST("/auth/logout", { body: {} });
-    queryClient.clear();
+    forgetOtherQueries();
     queryClient.setQueryData(ME_KEY, null);
-  }, [queryClient]);
+  }, [queryClient, forgetOtherQueries]);
 
   const switchCountry = useCallback(
     async (country: string | null) => {

@@ -100,6 +100,7 @@ export function AppLayout() {
           to="/bookings"
           label={t("nav.bookings")}
           active={location.pathname.startsWith("/bookings")}
+          variant="filled"
           onClick={close}
         />
       </AppShell.Navbar>

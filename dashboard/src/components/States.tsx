@@ -47,7 +47,7 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
         )}
         {onRetry && (
           <Group>
-            <Button size="xs" variant="light" color="red" onClick={onRetry}>
+            <Button size="xs" variant="default" onClick={onRetry}>
               {t("common.retry")}
             </Button>
           </Group>

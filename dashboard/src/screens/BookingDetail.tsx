@@ -35,7 +35,7 @@ function BookingTimeline({ booking }: { booking: Booking }) {
           key={event.id}
           title={
             t(`booking.events.${event.kind}`, event.kind) +
-            (event.from_status || event.to_status ? `: ${event.from_status ?? "—"} → ${event.to_status ?? "—"}` : "")
+            (event.to_status ? `: ${event.from_status ? `${event.from_status} → ` : ""}${event.to_status}` : "")
           }
         >
           <Text size="xs" c="dimmed">
