@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +34,10 @@ from chalice.local import (
     RouteMatcher,
     ThreadedHTTPServer,
 )
-from chalice.config import Config
 
 from chalicelib.api.errors import REQUEST_ID_HEADER
 from chalicelib.api.routing import allowed_methods
-from local.dashboard_files import dashboard_file, route_path, wants_html
+from local.dashboard_files import route_path, serve_dashboard
 
 
 def _is_route(app: Chalice, path: str) -> bool:
@@ -68,10 +66,10 @@ class ApiRequestHandler(ChaliceRequestHandler):
     dashboard_dir: Path | None = None
 
     def __init__(
-        self, request: bytes, client_address: tuple[str, int], server: HTTPServer, app_object: Chalice, config: Config
+        self, request: Any, client_address: tuple[str, int], server: Any, app_object: Chalice, config: Any
     ) -> None:
         self.local_gateway = PrefixedGateway(app_object, config)
-        BaseHTTPRequestHandler.__init__(self, request, client_address, server)  # type: ignore[arg-type]
+        super(ChaliceRequestHandler, self).__init__(request, client_address, server)  # skip its gateway
 
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
         if not self._served_dashboard():
@@ -85,21 +83,7 @@ class ApiRequestHandler(ChaliceRequestHandler):
         if self.dashboard_dir is None:
             return False
         app: Chalice = self.local_gateway._app_object
-        navigation = wants_html(self.headers.get("accept"))
-        if not navigation and _is_route(app, self.path):
-            return False
-        found = dashboard_file(self.dashboard_dir, self.path, navigation=navigation)
-        if found is None:
-            return False
-        self.send_response(200)
-        self.send_header("Content-Type", found.content_type)
-        self.send_header("Content-Length", str(len(found.body)))
-        self.send_header("Cache-Control", found.cache_control)
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(found.body)
-        return True
+        return serve_dashboard(self, self.dashboard_dir, lambda path: _is_route(app, path))
 
     def __getattr__(self, name: str) -> Callable[[], None]:
         if name.startswith("do_"):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -66,3 +67,23 @@ def route_path(request_path: str, is_route: Callable[[str], bool]) -> tuple[str,
     if path.startswith(API_PREFIX + "/") and not is_route(path):
         return API_PREFIX, request_path[len(API_PREFIX) :]
     return "", request_path
+
+
+def serve_dashboard(handler: BaseHTTPRequestHandler, build_dir: Path, is_route: Callable[[str], bool]) -> bool:
+    """Answers a GET/HEAD with the dashboard's file when the request is the dashboard's (see the
+    module's docstring); False (nothing sent) when it is the API's."""
+    navigation = wants_html(handler.headers.get("accept"))
+    if not navigation and is_route(handler.path):
+        return False
+    found = dashboard_file(build_dir, handler.path, navigation=navigation)
+    if found is None:
+        return False
+    handler.send_response(200)
+    handler.send_header("Content-Type", found.content_type)
+    handler.send_header("Content-Length", str(len(found.body)))
+    handler.send_header("Cache-Control", found.cache_control)
+    handler.send_header("X-Content-Type-Options", "nosniff")
+    handler.end_headers()
+    if handler.command != "HEAD":
+        handler.wfile.write(found.body)
+    return True

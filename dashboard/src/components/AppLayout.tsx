@@ -75,14 +75,14 @@ export function AppLayout() {
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: "sm", collapsed: { mobile: !opened } }} padding="md">
+    <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: "md", collapsed: { mobile: !opened } }} padding="md">
       <a href="#main" className="skip-link">
         {t("app.skipToContent")}
       </a>
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t("nav.openNavigation")} />
+            <Burger opened={opened} onClick={toggle} hiddenFrom="md" size="sm" aria-label={t("nav.openNavigation")} />
             <Text fw={700} visibleFrom="xs">
               {t("app.name")}
             </Text>

@@ -16,6 +16,13 @@ export function formatDate(iso: string | null | undefined, language: string): st
   return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeZone: "UTC" }).format(date);
 }
 
+/** A stay, check-in to check-out, as one range ("19 – 20 Dec 2026"). */
+export function formatStay(checkIn: string | null | undefined, checkOut: string | null | undefined, language: string): string {
+  if (!checkIn || !checkOut) return "—";
+  const format = new Intl.DateTimeFormat(language, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  return format.formatRange(new Date(`${checkIn}T00:00:00Z`), new Date(`${checkOut}T00:00:00Z`));
+}
+
 export function formatDateTime(iso: string | null | undefined, language: string, timeZone?: string): string {
   if (!iso) return "—";
   return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short", timeZone }).format(new Date(iso));

@@ -5,9 +5,9 @@ import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
 
 import { api, type Schemas } from "../api/client";
-import { unwrap } from "../api/errors";
-import { formatDate, formatDateTime, formatMoney } from "../components/format";
-import { ErrorState, LoadingState } from "../components/States";
+import { ApiError, unwrap } from "../api/errors";
+import { formatDateTime, formatMoney, formatStay } from "../components/format";
+import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { StatusBadge } from "../components/StatusBadge";
 import NotFound from "./NotFound";
 import { TransitionDialog } from "./TransitionDialog";
@@ -62,12 +62,17 @@ export default function BookingDetail() {
   if (!Number.isInteger(id) || id <= 0) return <NotFound />;
   if (booking.isPending) return <LoadingState />;
   if (booking.isError) {
+    const missing = booking.error instanceof ApiError && booking.error.status === 404;
     return (
       <Stack>
         <Anchor component={Link} to="/bookings">
           ← {t("booking.back")}
         </Anchor>
-        <ErrorState error={booking.error} onRetry={() => void booking.refetch()} />
+        {missing ? (
+          <EmptyState message={t("booking.notFound")} />
+        ) : (
+          <ErrorState error={booking.error} onRetry={() => void booking.refetch()} />
+        )}
       </Stack>
     );
   }
@@ -103,7 +108,7 @@ export default function BookingDetail() {
                 <Field label={t("booking.phone")} value={b.guest_phone} />
                 <Field label={t("bookings.channel")} value={t(`bookings.channels.${b.ota_code ?? b.source}`, b.channel)} />
                 <Field label={t("booking.otaReservation")} value={b.ota_reservation_id} />
-                <Field label={t("bookings.stay")} value={`${formatDate(b.check_in, lang)} – ${formatDate(b.check_out, lang)}`} />
+                <Field label={t("bookings.stay")} value={formatStay(b.check_in, b.check_out, lang)} />
                 <Field label={t("bookings.amount")} value={formatMoney(b.total_amount, b.currency, lang)} />
                 <Field label={t("booking.bookedAt")} value={formatDateTime(b.booked_at, lang)} />
                 {b.hold_expires_at && <Field label={t("booking.holdExpires")} value={formatDateTime(b.hold_expires_at, lang)} />}
@@ -132,9 +137,7 @@ export default function BookingDetail() {
                     {b.lines.map((line) => (
                       <Table.Tr key={line.id}>
                         <Table.Td>{line.room_type_name}</Table.Td>
-                        <Table.Td>
-                          {formatDate(line.check_in, lang)} – {formatDate(line.check_out, lang)}
-                        </Table.Td>
+                        <Table.Td style={{ whiteSpace: "nowrap" }}>{formatStay(line.check_in, line.check_out, lang)}</Table.Td>
                         <Table.Td>{line.nights}</Table.Td>
                         <Table.Td>{line.rooms}</Table.Td>
                         <Table.Td>{t("booking.guestsValue", { adults: line.adults, children: line.children })}</Table.Td>

@@ -10,7 +10,7 @@ import { Link, useSearchParams } from "react-router-dom";
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
 import { useSession } from "../auth/session";
-import { formatDate, formatMoney } from "../components/format";
+import { formatMoney, formatStay } from "../components/format";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { StatusBadge } from "../components/StatusBadge";
 
@@ -126,7 +126,7 @@ export default function BookingsList() {
             <Table.Tbody>
               {page.items.map((booking) => (
                 <Table.Tr key={booking.id} data-reference={booking.reference}>
-                  <Table.Td>
+                  <Table.Td style={{ whiteSpace: "nowrap" }}>
                     <Anchor component={Link} to={`/bookings/${booking.id}`} fw={500}>
                       {booking.reference}
                     </Anchor>
@@ -134,9 +134,7 @@ export default function BookingsList() {
                   <Table.Td>{booking.guest_name ?? <Text c="dimmed">{t("bookings.hidden")}</Text>}</Table.Td>
                   <Table.Td>{booking.property_name}</Table.Td>
                   <Table.Td>{t(`bookings.channels.${booking.ota_code ?? booking.source}`, booking.channel)}</Table.Td>
-                  <Table.Td>
-                    {formatDate(booking.check_in, i18n.language)} – {formatDate(booking.check_out, i18n.language)}
-                  </Table.Td>
+                  <Table.Td style={{ whiteSpace: "nowrap" }}>{formatStay(booking.check_in, booking.check_out, i18n.language)}</Table.Td>
                   <Table.Td>
                     <StatusBadge status={booking.status} />
                   </Table.Td>
