@@ -1,17 +1,14 @@
-import { Alert, Button, Paper, PasswordInput, Stack, Title } from "@mantine/core";
+import { Button, Paper, PasswordInput, Stack, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
-import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
-import { showApiErrors } from "../components/formErrors";
+import { FormError, useApiSubmit } from "../components/useApiSubmit";
 
 export default function ChangePassword() {
   const { t } = useTranslation();
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const form = useForm({
     initialValues: { current_password: "", new_password: "", confirm: "" },
     validate: {
@@ -21,22 +18,14 @@ export default function ChangePassword() {
     },
   });
 
-  const submit = form.onSubmit(async (values) => {
-    setBusy(true);
-    setFormError(null);
-    try {
-      unwrap(
-        await api.POST("/auth/change-password", {
-          body: { current_password: values.current_password, new_password: values.new_password },
-        }),
-      );
-      form.reset();
-      notifications.show({ color: "green", message: t("auth.changeDone") });
-    } catch (error) {
-      setFormError(showApiErrors(form, error));
-    } finally {
-      setBusy(false);
-    }
+  const { submit, busy, formError } = useApiSubmit(form, async (values) => {
+    unwrap(
+      await api.POST("/auth/change-password", {
+        body: { current_password: values.current_password, new_password: values.new_password },
+      }),
+    );
+    form.reset();
+    notifications.show({ color: "green", message: t("auth.changeDone") });
   });
 
   return (
@@ -55,11 +44,7 @@ export default function ChangePassword() {
             {...form.getInputProps("new_password")}
           />
           <PasswordInput label={t("auth.confirmPassword")} autoComplete="new-password" required {...form.getInputProps("confirm")} />
-          {formError && (
-            <Alert color="red" role="alert">
-              {formError}
-            </Alert>
-          )}
+          <FormError message={formError} />
           <Button type="submit" loading={busy} style={{ alignSelf: "flex-start" }}>
             {t("common.save")}
           </Button>

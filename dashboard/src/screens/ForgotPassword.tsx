@@ -6,30 +6,20 @@ import { Link } from "react-router-dom";
 
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
-import { showApiErrors } from "../components/formErrors";
+import { FormError, useApiSubmit } from "../components/useApiSubmit";
 import { PublicPage } from "../components/PublicPage";
 
 export default function ForgotPassword() {
   const { t } = useTranslation();
   const [sent, setSent] = useState(false);
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const form = useForm({
     initialValues: { email: "" },
     validate: { email: (v) => (v.trim() ? null : t("auth.required")) },
   });
 
-  const submit = form.onSubmit(async (values) => {
-    setBusy(true);
-    setFormError(null);
-    try {
-      unwrap(await api.POST("/auth/forgot-password", { body: { email: values.email.trim() } }));
-      setSent(true);
-    } catch (error) {
-      setFormError(showApiErrors(form, error));
-    } finally {
-      setBusy(false);
-    }
+  const { submit, busy, formError } = useApiSubmit(form, async (values) => {
+    unwrap(await api.POST("/auth/forgot-password", { body: { email: values.email.trim() } }));
+    setSent(true);
   });
 
   return (
@@ -42,11 +32,7 @@ export default function ForgotPassword() {
         <form onSubmit={submit} noValidate>
           <Stack gap="sm">
             <TextInput label={t("auth.email")} type="email" autoComplete="username" required autoFocus {...form.getInputProps("email")} />
-            {formError && (
-              <Alert color="red" role="alert">
-                {formError}
-              </Alert>
-            )}
+            <FormError message={formError} />
             <Button type="submit" loading={busy} fullWidth>
               {t("auth.sendLink")}
             </Button>

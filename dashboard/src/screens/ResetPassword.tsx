@@ -6,7 +6,7 @@ import { Link, useSearchParams } from "react-router-dom";
 
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
-import { showApiErrors } from "../components/formErrors";
+import { FormError, useApiSubmit } from "../components/useApiSubmit";
 import { PublicPage } from "../components/PublicPage";
 
 /** The page our reset emails link to: `/reset-password?token=...`. */
@@ -15,8 +15,6 @@ export default function ResetPassword() {
   const [params] = useSearchParams();
   const token = params.get("token") ?? "";
   const [done, setDone] = useState(false);
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const form = useForm({
     initialValues: { new_password: "", confirm: "" },
     validate: {
@@ -25,17 +23,9 @@ export default function ResetPassword() {
     },
   });
 
-  const submit = form.onSubmit(async (values) => {
-    setBusy(true);
-    setFormError(null);
-    try {
-      unwrap(await api.POST("/auth/reset-password", { body: { token, new_password: values.new_password } }));
-      setDone(true);
-    } catch (error) {
-      setFormError(showApiErrors(form, error));
-    } finally {
-      setBusy(false);
-    }
+  const { submit, busy, formError } = useApiSubmit(form, async (values) => {
+    unwrap(await api.POST("/auth/reset-password", { body: { token, new_password: values.new_password } }));
+    setDone(true);
   });
 
   let content;
@@ -64,11 +54,7 @@ export default function ResetPassword() {
             {...form.getInputProps("new_password")}
           />
           <PasswordInput label={t("auth.confirmPassword")} autoComplete="new-password" required {...form.getInputProps("confirm")} />
-          {formError && (
-            <Alert color="red" role="alert">
-              {formError}
-            </Alert>
-          )}
+          <FormError message={formError} />
           <Button type="submit" loading={busy} fullWidth>
             {t("auth.setPassword")}
           </Button>

@@ -7,7 +7,7 @@ import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { api } from "../api/client";
 import { ApiError, unwrap } from "../api/errors";
 import { useSession } from "../auth/session";
-import { showApiErrors } from "../components/formErrors";
+import { FormError, useApiSubmit } from "../components/useApiSubmit";
 import { PublicPage } from "../components/PublicPage";
 
 // Codes of 401s that mean "the password was right, now the second factor".
@@ -24,8 +24,6 @@ export default function SignIn() {
   const [params] = useSearchParams();
   const { signedIn, sessionEnded } = useSession();
   const [step, setStep] = useState<"password" | "otp">("password");
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const form = useForm({
     initialValues: { email: "", password: "", otp_code: "" },
     validate: {
@@ -35,31 +33,26 @@ export default function SignIn() {
     },
   });
 
-  const submit = form.onSubmit(async (values) => {
-    setBusy(true);
-    setFormError(null);
-    try {
-      const body = {
-        email: values.email.trim(),
-        password: values.password,
-        use_cookies: true,
-        ...(step === "otp" ? { otp_code: values.otp_code.trim() } : {}),
-      };
-      unwrap(await api.POST("/auth/login", { body }));
-      await signedIn();
-      navigate(safeNext(params.get("next")), { replace: true });
-    } catch (error) {
-      if (error instanceof ApiError && NEEDS_OTP.has(error.code)) {
-        setStep("otp");
-      } else if (error instanceof ApiError && error.code === "invalid_mfa_code") {
-        form.setFieldError("otp_code", error.message);
-      } else {
-        setFormError(showApiErrors(form, error));
-      }
-    } finally {
-      setBusy(false);
-    }
-  });
+  const signIn = async (values: typeof form.values) => {
+    const body = {
+      email: values.email.trim(),
+      password: values.password,
+      use_cookies: true,
+      ...(step === "otp" ? { otp_code: values.otp_code.trim() } : {}),
+    };
+    unwrap(await api.POST("/auth/login", { body }));
+    await signedIn();
+    navigate(safeNext(params.get("next")), { replace: true });
+  };
+  // The second step and a wrong code are answers of the login itself, not general errors.
+  const secondFactor = (error: unknown): boolean => {
+    if (!(error instanceof ApiError)) return false;
+    if (NEEDS_OTP.has(error.code)) setStep("otp");
+    else if (error.code === "invalid_mfa_code") form.setFieldError("otp_code", error.message);
+    else return false;
+    return true;
+  };
+  const { submit, busy, formError } = useApiSubmit(form, signIn, secondFactor);
 
   return (
     <PublicPage
@@ -100,11 +93,7 @@ export default function SignIn() {
               {...form.getInputProps("otp_code")}
             />
           )}
-          {formError && (
-            <Alert color="red" role="alert">
-              {formError}
-            </Alert>
-          )}
+          <FormError message={formError} />
           <Button type="submit" loading={busy} fullWidth>
             {step === "password" ? t("auth.signIn") : t("auth.verify")}
           </Button>
