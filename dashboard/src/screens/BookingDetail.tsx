@@ -1,4 +1,4 @@
-import { Anchor, Button, Card, Grid, Group, SimpleGrid, Stack, Table, Text, Timeline, Title } from "@mantine/core";
+import { Anchor, Box, Button, Card, Grid, Group, SimpleGrid, Stack, Table, Text, Timeline, Title } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -113,7 +113,11 @@ export default function BookingDetail() {
                 <Field label={t("booking.bookedAt")} value={formatDateTime(b.booked_at, lang)} />
                 {b.hold_expires_at && <Field label={t("booking.holdExpires")} value={formatDateTime(b.hold_expires_at, lang)} />}
               </SimpleGrid>
-              {b.notes && <Field label={t("booking.notes")} value={b.notes} />}
+              {b.notes && (
+                <Box mt="sm">
+                  <Field label={t("booking.notes")} value={b.notes} />
+                </Box>
+              )}
             </Card>
             <Card withBorder component="section" aria-labelledby="lines-heading">
               <Title order={2} size="h4" id="lines-heading" mb="sm">

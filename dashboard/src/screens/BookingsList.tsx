@@ -135,7 +135,7 @@ export default function BookingsList() {
                   <Table.Td>{booking.property_name}</Table.Td>
                   <Table.Td>{t(`bookings.channels.${booking.ota_code ?? booking.source}`, booking.channel)}</Table.Td>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>{formatStay(booking.check_in, booking.check_out, i18n.language)}</Table.Td>
-                  <Table.Td>
+                  <Table.Td style={{ whiteSpace: "nowrap" }}>
                     <StatusBadge status={booking.status} />
                   </Table.Td>
                   <Table.Td style={{ textAlign: "right" }}>{formatMoney(booking.total_amount, booking.currency, i18n.language)}</Table.Td>
