@@ -12,6 +12,7 @@ const ResetPassword = lazy(() => import("./screens/ResetPassword"));
 const ChangePassword = lazy(() => import("./screens/ChangePassword"));
 const BookingsList = lazy(() => import("./screens/BookingsList"));
 const BookingDetail = lazy(() => import("./screens/BookingDetail"));
+const AlertsList = lazy(() => import("./screens/AlertsList"));
 const NotFound = lazy(() => import("./screens/NotFound"));
 
 function RequireSession({ children }: { children: ReactNode }) {
@@ -42,6 +43,7 @@ export default function App() {
           <Route index element={<Navigate to="/bookings" replace />} />
           <Route path="/bookings" element={<BookingsList />} />
           <Route path="/bookings/:bookingId" element={<BookingDetail />} />
+          <Route path="/alerts" element={<AlertsList />} />
           <Route path="/account/password" element={<ChangePassword />} />
           <Route path="*" element={<NotFound />} />
         </Route>

@@ -89,11 +89,15 @@ def shoot(page: Page, screen: str) -> None:
     assert violations == [], f"{screen}: {json.dumps(violations, indent=1)}"
 
 
-def submit_login(page: Page, button: str) -> None:
-    """Clicks the form's button; when the API answers 429, waits as it says and submits again."""
+def submit_login(page: Page, button: str, *, by_keyboard: bool = False) -> None:
+    """Clicks the form's button (or presses Enter in the focused field); when the API answers 429,
+    waits as it says and submits again."""
     for _ in range(RATE_LIMIT_WAITS):
         with page.expect_response(lambda r: r.url.endswith("/api/auth/login")) as answer:
-            page.get_by_role("button", name=button).click()
+            if by_keyboard:
+                page.keyboard.press("Enter")
+            else:
+                page.get_by_role("button", name=button).click()
         _login_times.append(time.monotonic())
         if answer.value.status != 429:
             return
@@ -102,10 +106,14 @@ def submit_login(page: Page, button: str) -> None:
 
 
 def sign_in(page: Page, stack: RunningStack, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Signs in with the keyboard alone: the email field has the focus, Tab, Enter."""
     page.goto(f"{origin(stack)}/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    submit_login(page, "Sign in")
+    expect(page.get_by_label("Email")).to_be_focused()
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(password)
+    submit_login(page, "Sign in", by_keyboard=True)
     expect(page.get_by_role("heading", name="Bookings", exact=True)).to_be_visible()
 
 
@@ -253,16 +261,26 @@ def test_find_a_booking_by_reference_open_it_and_change_its_status(local_stack: 
 
     allowed = page.request.get(f"{origin(local_stack)}/api/bookings/{booking_id}/transitions").json()["allowed"]
     assert allowed, "the demo manager may move a confirmed booking somewhere"
-    page.get_by_role("button", name="Change status").click()
+    # The dialog works from the keyboard: Enter opens it, Escape closes it and gives the focus back.
+    page.get_by_role("button", name="Change status").focus()
+    page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("button", name="Change status")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(dialog.get_by_role("radio")).to_have_count(len(allowed))  # exactly what the API offers
     offered = [dialog.get_by_role("radio").nth(i).get_attribute("value") for i in range(len(allowed))]
     assert offered == [option["to_status"]["code"] for option in allowed]
     shoot(page, "booking-transition")
     target = allowed[0]["to_status"]
-    dialog.get_by_role("radio", name=target["label"]).check()
+    dialog.get_by_role("radio", name=target["label"]).focus()
+    page.keyboard.press("Space")
+    expect(dialog.get_by_role("radio", name=target["label"])).to_be_checked()
     dialog.get_by_label("Reason").fill("guest called the front desk")
-    dialog.get_by_role("button", name="Apply").click()
+    dialog.get_by_role("button", name="Apply").focus()
+    page.keyboard.press("Enter")
     expect(dialog).to_be_hidden()
     expect(page.locator(f"[data-status='{target['code']}']").first).to_be_visible()
     expect(page.get_by_text("guest called the front desk")).to_be_visible()  # the new timeline event
@@ -280,6 +298,7 @@ def test_staff_of_one_country_never_see_another_countrys_bookings(local_stack: R
             text("SELECT id, reference FROM booking_groups WHERE country_code = 'ID' ORDER BY id LIMIT 1")
         ).one()
         vn_properties = set(db.scalars(text("SELECT name FROM properties WHERE country_code = 'VN'")))
+        vn_alert_titles = set(db.scalars(text("SELECT title FROM alerts WHERE country_code = 'VN'")))
     context = browser.new_context(viewport=TABLET, locale="en-GB")
     page = context.new_page()
     try:
@@ -295,10 +314,20 @@ def test_staff_of_one_country_never_see_another_countrys_bookings(local_stack: R
         expect(page.get_by_text("No such booking in the countries you can see.")).to_be_visible()  # 404, as if missing
         expect(page.get_by_text(other_reference)).to_have_count(0)
         shoot(page, "booking-not-found")
+        # Alerts: the open ones of VN only, each with its title.
+        page.get_by_role("button", name="Open navigation").click()  # a tablet: the navigation folds away
+        page.get_by_role("link", name="Alerts").click()
+        expect(page.get_by_role("heading", name="Alerts", exact=True)).to_be_visible()
+        expect(page.get_by_role("radio", name="Open")).to_be_checked()
+        expect(page.locator("tbody tr").first.or_(page.get_by_text("No alerts in this state."))).to_be_visible()
+        titles = set(page.locator("tbody tr td:nth-child(2) p:first-child").all_inner_texts())
+        assert titles <= vn_alert_titles, titles - vn_alert_titles
+        shoot(page, "alerts")
         # Vietnamese, from the header.
         page.get_by_role("textbox", name="Language").click()
         page.get_by_role("option", name="Tiếng Việt").click()
-        page.get_by_role("link", name="Tất cả đặt phòng").click()
+        page.get_by_role("button", name="Mở điều hướng").click()
+        page.get_by_role("link", name="Đặt phòng", exact=True).click()
         expect(page.get_by_role("heading", name="Đặt phòng", exact=True)).to_be_visible()
         shoot(page, "bookings-vi")
     finally:

@@ -71,7 +71,7 @@ function UserMenu() {
 
 export function AppLayout() {
   const { t } = useTranslation();
-  const { me } = useSession();
+  const { me, can } = useSession();
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
   return (
@@ -103,6 +103,16 @@ export function AppLayout() {
           variant="filled"
           onClick={close}
         />
+        {can("ALERTS_READ") && (
+          <NavLink
+            component={Link}
+            to="/alerts"
+            label={t("nav.alerts")}
+            active={location.pathname.startsWith("/alerts")}
+            variant="filled"
+            onClick={close}
+          />
+        )}
       </AppShell.Navbar>
       <AppShell.Main id="main" tabIndex={-1}>
         {me?.mfa_enrollment_required && (
