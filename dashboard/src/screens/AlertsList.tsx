@@ -68,8 +68,12 @@ export default function AlertsList() {
             <Table.Tbody>
               {alerts.data.items.map((alert) => (
                 <Table.Tr key={alert.id} data-alert-type={alert.type}>
-                  <Table.Td>
-                    <Badge color={SEVERITY_COLOURS[alert.severity]} variant="filled">
+                  <Table.Td style={{ whiteSpace: "nowrap" }}>
+                    <Badge
+                      color={SEVERITY_COLOURS[alert.severity]}
+                      variant="filled"
+                      styles={{ root: { maxWidth: "none" }, label: { overflow: "visible" } }}
+                    >
                       {t(`alerts.severities.${alert.severity}`)}
                     </Badge>
                   </Table.Td>
