@@ -78,6 +78,8 @@ def origin(stack: RunningStack) -> str:
 def shoot(page: Page, screen: str) -> None:
     """Saves docs/screenshots/<screen>.png and checks the screen with axe-core."""
     page.wait_for_load_state("networkidle")
+    # Transitions (a dialog fading in) finished: the picture and the contrast check see the screen at rest.
+    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{screen}.png"))
     page.add_script_tag(path=str(AXE_SCRIPT))
