@@ -18,7 +18,8 @@ PYTEST_XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist 
 # caching off: otherwise every worker and every e2e stack compiles chalicelib and rewrites every test.
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help run test test-unit test-integration test-e2e lint fmt typecheck package cfn-lint migrate bench superadmin rotate-ota-keys clean
+.PHONY: help run test test-unit test-integration test-e2e lint fmt typecheck package cfn-lint migrate bench superadmin rotate-ota-keys clean \
+	dashboard-build dashboard-dev dashboard-types dashboard-checks chromium
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -39,19 +40,58 @@ $(TOOLS_VENV)/.installed: requirements-tools.txt
 	@touch $@
 
 
+# The dashboard: Node's packages exactly as package-lock.json says (npm ci), rebuilt when it changes.
+DASHBOARD := dashboard
+DASHBOARD_BUILD := build/dashboard
+CHROMIUM := /usr/bin/chromium
+$(DASHBOARD)/node_modules/.installed: $(DASHBOARD)/package-lock.json
+	@command -v npm >/dev/null || { echo "error: Node.js 20+ and npm are needed for the dashboard (Debian: sudo apt-get install -y nodejs npm)"; exit 2; }
+	cd $(DASHBOARD) && npm ci --no-audit --no-fund
+	@touch $@
+
+# The browser tests drive Debian's Chromium (never a downloaded one: no `playwright install`).
+chromium: ## install Debian's Chromium for the browser tests when missing (as root), or say how
+	@test -x $(CHROMIUM) || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y chromium >/dev/null && echo "installed $(CHROMIUM)"; \
+		else echo "error: the browser tests need Chromium: sudo apt-get install -y chromium"; exit 2; fi; }
+
+# Rebuilt only when the sources changed: the stamp holds a hash of src, public, the lock file and configs.
+DASHBOARD_SOURCES_HASH = $$(cd $(DASHBOARD) && find src public index.html package-lock.json tsconfig.json vite.config.ts \
+	-type f ! -name '*.test.ts' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-64)
+dashboard-build: $(DASHBOARD)/node_modules/.installed ## build the dashboard into build/dashboard when its sources changed
+	@mkdir -p build; hash=$(DASHBOARD_SOURCES_HASH); \
+	if [ -f $(DASHBOARD_BUILD)/index.html ] && [ "$$(cat build/dashboard.stamp 2>/dev/null)" = "$$hash" ]; then \
+		echo "dashboard: build up to date ($(DASHBOARD_BUILD))"; \
+	else (cd $(DASHBOARD) && npm run --silent build -- --logLevel warn) && echo "$$hash" > build/dashboard.stamp && echo "dashboard: built into $(DASHBOARD_BUILD)"; fi
+
+dashboard-dev: $(DASHBOARD)/node_modules/.installed ## Vite with hot reload on :5173, /api proxied to the running `make run` (PTX_API_URL)
+	cd $(DASHBOARD) && npm run dev
+
+dashboard-types: $(VENV)/.installed $(DASHBOARD)/node_modules/.installed ## regenerate dashboard/openapi.json and src/api/schema.d.ts from the API
+	$(BIN)/python -m chalicelib.cli.export_openapi $(DASHBOARD)/openapi.json
+	cd $(DASHBOARD) && npx --no-install openapi-typescript openapi.json -o src/api/schema.d.ts --silent
+
+dashboard-checks: $(VENV)/.installed $(DASHBOARD)/node_modules/.installed ## the dashboard's generated types are current; tsc, eslint, vitest
+	@mkdir -p build/openapi-check
+	$(BIN)/python -m chalicelib.cli.export_openapi build/openapi-check/openapi.json
+	cd $(DASHBOARD) && npx --no-install openapi-typescript ../build/openapi-check/openapi.json -o ../build/openapi-check/schema.d.ts --silent
+	@cmp -s build/openapi-check/openapi.json $(DASHBOARD)/openapi.json && cmp -s build/openapi-check/schema.d.ts $(DASHBOARD)/src/api/schema.d.ts \
+		|| { echo "error: dashboard/openapi.json or src/api/schema.d.ts is out of date with the API: run make dashboard-types and commit"; exit 1; }
+	cd $(DASHBOARD) && npm run --silent typecheck && npm run --silent lint && npm run --silent test
+
 # --- the two commands a new user needs -----------------------------------------------------------
-run: $(VENV)/.installed ## start the local stack: PostgreSQL, moto, API on :8000, event runner (Ctrl-C stops)
+run: $(VENV)/.installed dashboard-build ## start the local stack: PostgreSQL, moto, API on :8000, event runner (Ctrl-C stops)
 	$(BIN)/python -m local.stack
 
-test: $(VENV)/.installed $(TOOLS_VENV)/.installed ## every test, with lint, type-check, package + cfn-lint alongside
+test: $(VENV)/.installed $(TOOLS_VENV)/.installed chromium dashboard-build ## every test, with lint, type-check, package, cfn-lint and the dashboard's checks alongside
 	@mkdir -p build
-	@echo "== lint, typecheck, package, cfn-lint: running alongside the tests (output below when done)"
-	@( $(MAKE) --no-print-directory -k lint typecheck package cfn-lint > build/checks.log 2>&1; echo $$? > build/checks.rc ) & \
+	@echo "== lint, typecheck, package, cfn-lint, dashboard-checks: running alongside the tests (output below when done)"
+	@( $(MAKE) --no-print-directory -k lint typecheck package cfn-lint dashboard-checks > build/checks.log 2>&1; echo $$? > build/checks.rc ) & \
 	checks=$$!; \
 	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS); tests=$$?; \
 	wait $$checks; status=$$(cat build/checks.rc); \
-	echo "== lint, typecheck, package, cfn-lint (exit $$status):"; cat build/checks.log; \
-	if [ "$$status" != 0 ]; then echo "== FAILED: lint, typecheck, package or cfn-lint (see above)"; fi; \
+	echo "== lint, typecheck, package, cfn-lint, dashboard-checks (exit $$status):"; cat build/checks.log; \
+	if [ "$$status" != 0 ]; then echo "== FAILED: lint, typecheck, package, cfn-lint or dashboard-checks (see above)"; fi; \
 	if [ "$$tests" != 0 ]; then echo "== FAILED: pytest (exit $$tests)"; fi; \
 	test "$$status" = 0 && test "$$tests" = 0
 
@@ -62,7 +102,7 @@ test-unit: $(VENV)/.installed ## unit tests only (sockets blocked)
 test-integration: $(VENV)/.installed ## integration tests (real PostgreSQL, moto server)
 	$(BIN)/python -m pytest $(PYTEST_XDIST) tests/integration $(PYTEST_ARGS)
 
-test-e2e: $(VENV)/.installed ## end-to-end tests against the local stack
+test-e2e: $(VENV)/.installed chromium dashboard-build ## end-to-end tests against the local stack
 	$(BIN)/python -m pytest $(PYTEST_XDIST) tests/e2e $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed ## ruff
@@ -101,4 +141,4 @@ bench: $(VENV)/.installed ## run every benchmark script in bench/ (prints figure
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean: ## remove build output and virtualenvs (keeps .local data)
-	rm -rf build $(VENV) $(TOOLS_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build $(VENV) $(TOOLS_VENV) $(DASHBOARD)/node_modules .pytest_cache .mypy_cache .ruff_cache

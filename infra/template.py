@@ -43,6 +43,7 @@ from chalicelib.aws.resources import (
     QUEUES,
     QueueSpec,
 )
+from infra.dashboard import dashboard_resources
 
 
 def logical_id(queue_name: str, suffix: str = "Queue") -> str:
@@ -270,6 +271,9 @@ def build_merge_template(app: Chalice) -> dict[str, Any]:
             },
         },
     }
+    dashboard, dashboard_outputs = dashboard_resources()
+    resources.update(dashboard)
+    outputs.update(dashboard_outputs)
     outputs.update(
         {
             "AlertsTopicArn": {"Value": {"Ref": "AlertsTopic"}},

@@ -5,6 +5,10 @@
   501 and an HTML page). A known method the path lacks is answered 405 with ``Allow`` by the app.
 - The access log line (stderr) shows the path without its query string: a token sent as a
   query parameter must not land in a log.
+- Every route also answers under ``/api/...`` (the browser's view, as behind CloudFront, where an
+  API Gateway stage named ``api`` is the prefix): the request context's path keeps the prefix, so
+  cookie paths include it exactly as in AWS. With ``dashboard_dir``, the built dashboard is served
+  on the same origin (``local/dashboard_files.py`` says which requests get it).
 
 Each request runs on its own thread (``ThreadingMixIn``); the app keeps per-request state in
 context variables and the logger's keys per thread, so request ids never cross.
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 from chalice.app import Chalice
@@ -24,16 +29,60 @@ from chalice.local import (
     HTTPServerThread,
     LocalChalice,
     LocalDevServer,
+    LocalGateway,
     RouteMatcher,
     ThreadedHTTPServer,
 )
 
 from chalicelib.api.errors import REQUEST_ID_HEADER
 from chalicelib.api.routing import allowed_methods
+from local.dashboard_files import route_path, serve_dashboard
+
+
+def _is_route(app: Chalice, path: str) -> bool:
+    try:
+        RouteMatcher(list(app.routes)).match_route(path)
+    except ValueError:
+        return False
+    return True
+
+
+class PrefixedGateway(LocalGateway):
+    """Chalice's API Gateway stand-in, routing ``/api/<route>`` to ``<route>`` with the prefix kept
+    in the request context's path (as an API Gateway stage name is)."""
+
+    def _generate_lambda_event(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
+        prefix, routed = route_path(path, lambda candidate: _is_route(self._app_object, candidate))
+        event = super()._generate_lambda_event(method, routed, headers, body)
+        event["requestContext"]["path"] = prefix + event["requestContext"]["path"]
+        return event
 
 
 class ApiRequestHandler(ChaliceRequestHandler):
-    """Chalice's handler, answering unknown methods with 405 and logging paths without queries."""
+    """Chalice's handler, answering unknown methods with 405, logging paths without queries,
+    routing ``/api/...`` and serving the dashboard's files."""
+
+    dashboard_dir: Path | None = None
+
+    def __init__(
+        self, request: Any, client_address: tuple[str, int], server: Any, app_object: Chalice, config: Any
+    ) -> None:
+        self.local_gateway = PrefixedGateway(app_object, config)
+        super(ChaliceRequestHandler, self).__init__(request, client_address, server)  # skip its gateway
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
+        if not self._served_dashboard():
+            self._generic_handle()
+
+    def do_HEAD(self) -> None:  # noqa: N802 - the stdlib's naming
+        if not self._served_dashboard():
+            self._generic_handle()
+
+    def _served_dashboard(self) -> bool:
+        if self.dashboard_dir is None:
+            return False
+        app: Chalice = self.local_gateway._app_object
+        return serve_dashboard(self, self.dashboard_dir, lambda path: _is_route(app, path))
 
     def __getattr__(self, name: str) -> Any:  # do_TRACE and any other unknown method
         if name.startswith("do_"):
@@ -42,7 +91,7 @@ class ApiRequestHandler(ChaliceRequestHandler):
 
     def _method_not_allowed(self) -> None:
         app: Chalice = self.local_gateway._app_object
-        path = self.path.split("?", 1)[0]
+        _, path = route_path(self.path.split("?", 1)[0], lambda candidate: _is_route(app, candidate))
         try:
             route = RouteMatcher(list(app.routes)).match_route(path).route
         except ValueError:
@@ -76,21 +125,27 @@ class ApiHTTPServer(ThreadedHTTPServer):
     request_queue_size = 128
 
 
-def build_server(app: Chalice, project_dir: str, host: str, port: int) -> LocalDevServer:
-    """Chalice's local server for ``app`` with :class:`ApiRequestHandler` (``port`` 0 = a free port)."""
+def build_server(
+    app: Chalice, project_dir: str, host: str, port: int, dashboard_dir: Path | None = None
+) -> LocalDevServer:
+    """Chalice's local server for ``app`` with :class:`ApiRequestHandler` (``port`` 0 = a free port),
+    serving the built dashboard from ``dashboard_dir`` when given."""
     config = CLIFactory(project_dir).create_config_obj(chalice_stage_name="dev")
     if not isinstance(app, LocalChalice):  # what chalice.local.create_local_server does:
         CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)  # current_request per thread
         app.__class__ = CustomLocalChalice
-    return LocalDevServer(app, config, host, port, handler_cls=ApiRequestHandler, server_cls=ApiHTTPServer)
+    handler = type("DashboardApiRequestHandler", (ApiRequestHandler,), {"dashboard_dir": dashboard_dir})
+    return LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=ApiHTTPServer)
 
 
-def start_server(app: Chalice, project_dir: str, host: str, port: int) -> tuple[HTTPServerThread, int]:
+def start_server(
+    app: Chalice, project_dir: str, host: str, port: int, dashboard_dir: Path | None = None
+) -> tuple[HTTPServerThread, int]:
     """Serve ``app`` on a thread; returns the thread (``.shutdown()`` stops it) and the bound port."""
     servers: list[LocalDevServer] = []
 
     def factory() -> LocalDevServer:
-        servers.append(build_server(app, project_dir, host, port))
+        servers.append(build_server(app, project_dir, host, port, dashboard_dir))
         return servers[0]
 
     thread = HTTPServerThread(factory)

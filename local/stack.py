@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
                 **moto.environment(),
             }
         )
+        # Emailed links (password reset, invitations) point at the dashboard this stack serves.
+        os.environ.setdefault("APP_BASE_URL", f"http://localhost:{args.api_port}")
         from chalicelib.config import reset_settings
 
         reset_settings()
@@ -185,7 +187,11 @@ def main(argv: list[str] | None = None) -> int:
         reset_settings()
         say(f"live updates: WebSocket API {live.url} (Management API {live.management_url})")
 
-        server_thread, _ = start_server(app, str(PROJECT_DIR), args.api_host, args.api_port)
+        from local.dashboard_files import DEFAULT_BUILD_DIR, is_built
+        from local.demo_seed import DEMO_PASSWORD
+
+        dashboard_dir = DEFAULT_BUILD_DIR if is_built() else None
+        server_thread, _ = start_server(app, str(PROJECT_DIR), args.api_host, args.api_port, dashboard_dir)
         shutdown.append(("api", server_thread.shutdown))
 
         from local.event_runner import EventRunner
@@ -212,6 +218,11 @@ def main(argv: list[str] | None = None) -> int:
             f"readiness {base}/health/ready  live {live.url}"
         )
         say(f"database: {postgres.url(LOCAL_DATABASE)}   (Ctrl-C stops everything)")
+        say(
+            f"dashboard: {base}/  sign in as manager.vn@demo.ptx-cm.local / {DEMO_PASSWORD}"
+            if dashboard_dir
+            else "dashboard: not built (`make run` builds it: `make dashboard-build`)"
+        )
         while not stop.wait(0.5):
             if not postgres.running:
                 say("postgres exited unexpectedly; log tail:\n" + postgres.log_tail())

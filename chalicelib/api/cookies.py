@@ -4,7 +4,9 @@ Browsers (the dashboard) get three cookies at login and refresh:
 
 * ``ptx_access`` — the access JWT; HttpOnly, Secure, SameSite=Strict, path ``/``;
 * ``ptx_refresh`` — the refresh token; HttpOnly, Secure, SameSite=Strict, only sent to ``/auth``;
-* ``ptx_csrf`` — the session's CSRF token; readable by the page's script (not HttpOnly).
+* ``ptx_csrf`` — the session's CSRF token; readable by the page's script (not HttpOnly), path
+  ``/``: the dashboard's pages live outside the API's prefix (``/bookings`` beside ``/api/...``
+  on one origin) and must read it after a reload to refresh the session.
 
 A cookie-authenticated request that changes state (anything but GET/HEAD/OPTIONS) must repeat
 the CSRF cookie in the ``X-CSRF-Token`` header: another site can make the browser send cookies
@@ -86,7 +88,7 @@ def session_cookies(
     return [
         _cookie(ACCESS_COOKIE, access_token, path=prefix + "/", max_age=access_max_age),
         _cookie(REFRESH_COOKIE, refresh_token, path=prefix + "/auth", max_age=refresh_max_age),
-        _cookie(CSRF_COOKIE, csrf_token, path=prefix + "/", max_age=refresh_max_age, http_only=False),
+        _cookie(CSRF_COOKIE, csrf_token, path="/", max_age=refresh_max_age, http_only=False),
     ]
 
 
@@ -95,5 +97,5 @@ def clearing_cookies(request: Request) -> list[str]:
     return [
         _cookie(ACCESS_COOKIE, "", path=prefix + "/", max_age=0),
         _cookie(REFRESH_COOKIE, "", path=prefix + "/auth", max_age=0),
-        _cookie(CSRF_COOKIE, "", path=prefix + "/", max_age=0, http_only=False),
+        _cookie(CSRF_COOKIE, "", path="/", max_age=0, http_only=False),
     ]

@@ -18,9 +18,10 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
-def live_api() -> Iterator[str]:
-    """Yields the base URL (``http://127.0.0.1:<port>``); the server stops on exit."""
-    thread, port = start_server(app, str(PROJECT_DIR), "127.0.0.1", 0)
+def live_api(dashboard_dir: Path | None = None) -> Iterator[str]:
+    """Yields the base URL (``http://127.0.0.1:<port>``); the server stops on exit. With
+    ``dashboard_dir``, it serves that build of the dashboard too, as ``make run`` does."""
+    thread, port = start_server(app, str(PROJECT_DIR), "127.0.0.1", 0, dashboard_dir)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

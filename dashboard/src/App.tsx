@@ -1,0 +1,53 @@
+import { lazy, Suspense, type ReactNode } from "react";
+import { Navigate, Route, Routes, useLocation } from "react-router-dom";
+
+import { useSession } from "./auth/session";
+import { AppLayout } from "./components/AppLayout";
+import { FullPageLoader } from "./components/States";
+
+// Route-level code splitting: each screen is its own chunk.
+const SignIn = lazy(() => import("./screens/SignIn"));
+const ForgotPassword = lazy(() => import("./screens/ForgotPassword"));
+const ResetPassword = lazy(() => import("./screens/ResetPassword"));
+const ChangePassword = lazy(() => import("./screens/ChangePassword"));
+const BookingsList = lazy(() => import("./screens/BookingsList"));
+const BookingDetail = lazy(() => import("./screens/BookingDetail"));
+const AlertsList = lazy(() => import("./screens/AlertsList"));
+const NotFound = lazy(() => import("./screens/NotFound"));
+
+function RequireSession({ children }: { children: ReactNode }) {
+  const { me } = useSession();
+  const location = useLocation();
+  if (me === undefined) return <FullPageLoader />;
+  if (me === null) {
+    const next = encodeURIComponent(location.pathname + location.search);
+    return <Navigate to={`/sign-in?next=${next}`} replace />;
+  }
+  return <>{children}</>;
+}
+
+export default function App() {
+  return (
+    <Suspense fallback={<FullPageLoader />}>
+      <Routes>
+        <Route path="/sign-in" element={<SignIn />} />
+        <Route path="/forgot-password" element={<ForgotPassword />} />
+        <Route path="/reset-password" element={<ResetPassword />} />
+        <Route
+          element={
+            <RequireSession>
+              <AppLayout />
+            </RequireSession>
+          }
+        >
+          <Route index element={<Navigate to="/bookings" replace />} />
+          <Route path="/bookings" element={<BookingsList />} />
+          <Route path="/bookings/:bookingId" element={<BookingDetail />} />
+          <Route path="/alerts" element={<AlertsList />} />
+          <Route path="/account/password" element={<ChangePassword />} />
+          <Route path="*" element={<NotFound />} />
+        </Route>
+      </Routes>
+    </Suspense>
+  );
+}

@@ -1,0 +1,128 @@
+import { Alert, AppShell, Burger, Group, Menu, NavLink, Select, Text, UnstyledButton } from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import { notifications } from "@mantine/notifications";
+import { useTranslation } from "react-i18next";
+import { Link, Outlet, useLocation, useNavigate } from "react-router-dom";
+
+import { useSession } from "../auth/session";
+import { LanguageSwitcher } from "./LanguageSwitcher";
+
+const ALL_COUNTRIES = "__all__";
+
+function CountrySwitch() {
+  const { t } = useTranslation();
+  const { me, switchCountry } = useSession();
+  if (!me?.may_switch_country) {
+    return me?.active_country ? <Text size="sm">{`${t("nav.country")}: ${me.active_country}`}</Text> : null;
+  }
+  const options = [
+    { value: ALL_COUNTRIES, label: t("nav.allCountries") },
+    ...me.visible_countries.map((code) => ({ value: code, label: code })),
+  ];
+  return (
+    <Select
+      aria-label={t("nav.country")}
+      data={options}
+      value={me.active_country ?? ALL_COUNTRIES}
+      allowDeselect={false}
+      size="xs"
+      w={150}
+      onChange={(value) => {
+        if (!value) return;
+        switchCountry(value === ALL_COUNTRIES ? null : value).catch((error: Error) =>
+          notifications.show({ color: "red", title: t("common.errorTitle"), message: error.message }),
+        );
+      }}
+    />
+  );
+}
+
+function UserMenu() {
+  const { t } = useTranslation();
+  const { me, signOut } = useSession();
+  const navigate = useNavigate();
+  const name = me?.user.full_name ?? "";
+  return (
+    <Menu position="bottom-end" withinPortal>
+      <Menu.Target>
+        <UnstyledButton aria-label={t("nav.userMenu", { name })} px="xs">
+          <Text size="sm" fw={500}>
+            {name}
+          </Text>
+        </UnstyledButton>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Label>{me?.user.email}</Menu.Label>
+        <Menu.Item component={Link} to="/account/password">
+          {t("nav.changePassword")}
+        </Menu.Item>
+        <Menu.Item
+          color="red"
+          onClick={() => {
+            void signOut().then(() => navigate("/sign-in", { replace: true }));
+          }}
+        >
+          {t("nav.signOut")}
+        </Menu.Item>
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
+
+export function AppLayout() {
+  const { t } = useTranslation();
+  const { me, can } = useSession();
+  const [opened, { toggle, close }] = useDisclosure();
+  const location = useLocation();
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: "md", collapsed: { mobile: !opened } }} padding="md">
+      <a href="#main" className="skip-link">
+        {t("app.skipToContent")}
+      </a>
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="md" size="sm" aria-label={t("nav.openNavigation")} />
+            <Text fw={700} visibleFrom="xs">
+              {t("app.name")}
+            </Text>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <CountrySwitch />
+            <LanguageSwitcher />
+            <UserMenu />
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" component="nav" aria-label={t("nav.main")}>
+        <NavLink
+          component={Link}
+          to="/bookings"
+          label={t("nav.bookings")}
+          active={location.pathname.startsWith("/bookings")}
+          variant="filled"
+          onClick={close}
+        />
+        {can("ALERTS_READ") && (
+          <NavLink
+            component={Link}
+            to="/alerts"
+            label={t("nav.alerts")}
+            active={location.pathname.startsWith("/alerts")}
+            variant="filled"
+            onClick={close}
+          />
+        )}
+      </AppShell.Navbar>
+      <AppShell.Main id="main" tabIndex={-1}>
+        {me?.mfa_enrollment_required && (
+          <Alert color="yellow" mb="md" role="status">
+            {t("nav.mfaEnrollment")}
+          </Alert>
+        )}
+        <Outlet />
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+

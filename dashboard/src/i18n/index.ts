@@ -1,0 +1,36 @@
+import i18n from "i18next";
+import { initReactI18next } from "react-i18next";
+
+import en from "./locales/en.json";
+import id from "./locales/id.json";
+import ms from "./locales/ms.json";
+import vi from "./locales/vi.json";
+
+// English and Vietnamese are complete; Indonesian and Malay fall back to English until translated.
+export const LANGUAGES = [
+  { code: "en", label: "English" },
+  { code: "vi", label: "Tiếng Việt" },
+  { code: "id", label: "Bahasa Indonesia" },
+  { code: "ms", label: "Bahasa Melayu" },
+] as const;
+
+export type LanguageCode = (typeof LANGUAGES)[number]["code"];
+
+function initialLanguage(): LanguageCode {
+  const preferred = navigator.language.slice(0, 2);
+  return LANGUAGES.some((l) => l.code === preferred) ? (preferred as LanguageCode) : "en";
+}
+
+void i18n.use(initReactI18next).init({
+  resources: { en: { translation: en }, vi: { translation: vi }, id: { translation: id }, ms: { translation: ms } },
+  lng: initialLanguage(),
+  fallbackLng: "en",
+  interpolation: { escapeValue: false },
+});
+
+i18n.on("languageChanged", (language) => {
+  document.documentElement.lang = language;
+});
+document.documentElement.lang = i18n.language;
+
+export default i18n;

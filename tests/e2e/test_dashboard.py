@@ -1,0 +1,336 @@
+"""The dashboard in a real browser (Debian's Chromium through Playwright) against the local stack.
+
+The stack serves the built app (``make dashboard-build``) and the API on one origin, as CloudFront
+does in AWS. Each test saves screenshots of the screens it visits to docs/screenshots/ (shown in
+the README) and runs axe-core on each: no serious or critical violation.
+
+Logins from the browser all come from one client IP, which the API allows 5 attempts a minute:
+``submit_login`` waits out a 429 (the page shows it) and submits again, as a person would, and
+the module's last step waits until its logins have left the window, so the e2e tests after it
+(which log in over HTTP without waiting) find the limit as they would alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from types import SimpleNamespace
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from sqlalchemy import create_engine, text
+
+from chalicelib.domain import totp
+from local.dashboard_files import DEFAULT_BUILD_DIR, is_built
+from local.demo_seed import DEMO_PASSWORD
+from tests.conftest import sent_emails
+from tests.e2e.conftest import PROJECT_DIR, RunningStack
+
+pytestmark = pytest.mark.xdist_group("e2e_stacks")
+
+CHROMIUM = "/usr/bin/chromium"
+AXE_SCRIPT = PROJECT_DIR / "dashboard" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+TABLET = {"width": 820, "height": 1180}  # iPad Air, portrait
+RATE_LIMIT_WAITS = 8
+LOGIN_WINDOW_SECONDS = 60
+_login_times: list[float] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _leave_the_login_window_free() -> Iterator[None]:
+    yield
+    if _login_times:
+        time.sleep(max(0.0, LOGIN_WINDOW_SECONDS + 1 - (time.monotonic() - _login_times[-1])))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert is_built(), f"the dashboard is not built in {DEFAULT_BUILD_DIR}: run `make dashboard-build`"
+    assert AXE_SCRIPT.is_file(), "axe-core is missing: run `npm ci` in dashboard/ (make does)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def origin(stack: RunningStack) -> str:
+    # "localhost" (not 127.0.0.1): the origin our emailed links use, where Chromium keeps Secure cookies over http.
+    return stack.base_url.replace("127.0.0.1", "localhost")
+
+
+def shoot(page: Page, screen: str) -> None:
+    """Saves docs/screenshots/<screen>.png and checks the screen with axe-core."""
+    page.wait_for_load_state("networkidle")
+    # Transitions (a dialog fading in) finished: the picture and the contrast check see the screen at rest.
+    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{screen}.png"))
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))"
+    )
+    assert violations == [], f"{screen}: {json.dumps(violations, indent=1)}"
+
+
+def submit_login(page: Page, button: str, *, by_keyboard: bool = False) -> None:
+    """Clicks the form's button (or presses Enter in the focused field); when the API answers 429,
+    waits as it says and submits again."""
+    for _ in range(RATE_LIMIT_WAITS):
+        with page.expect_response(lambda r: r.url.endswith("/api/auth/login")) as answer:
+            if by_keyboard:
+                page.keyboard.press("Enter")
+            else:
+                page.get_by_role("button", name=button).click()
+        _login_times.append(time.monotonic())
+        if answer.value.status != 429:
+            return
+        time.sleep(int(answer.value.headers.get("retry-after", "10")) + 1)
+    raise AssertionError("login still rate-limited")
+
+
+def sign_in(page: Page, stack: RunningStack, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Signs in with the keyboard alone: the email field has the focus, Tab, Enter."""
+    page.goto(f"{origin(stack)}/sign-in")
+    expect(page.get_by_label("Email")).to_be_focused()
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(password)
+    submit_login(page, "Sign in", by_keyboard=True)
+    expect(page.get_by_role("heading", name="Bookings", exact=True)).to_be_visible()
+
+
+def field_error(page: Page, field: Locator) -> Locator:
+    """The error message the page ties to ``field`` (its aria-describedby), waiting for it to appear."""
+    expect(field).to_have_attribute("aria-describedby", re.compile(r"-error\b"))
+    error_id = next(i for i in (field.get_attribute("aria-describedby") or "").split() if i.endswith("-error"))
+    return page.locator(f"[id='{error_id}']")
+
+
+def database_url(stack: RunningStack) -> str:
+    return stack.wait_for_line("stack        database: ").split("database: ", 1)[1].split()[0]
+
+
+def moto_of(stack: RunningStack) -> SimpleNamespace:
+    line = stack.wait_for_line("stack        moto server: ")
+    return SimpleNamespace(endpoint_url=line.split("moto server: ", 1)[1].split()[0])
+
+
+def enroll_two_factor(stack: RunningStack, email: str) -> str:
+    """Turns TOTP on for ``email`` over the API (as the person would in an authenticator app); the secret."""
+    for _ in range(RATE_LIMIT_WAITS):
+        login = httpx.post(f"{stack.base_url}/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=30)
+        _login_times.append(time.monotonic())
+        if login.status_code != 429:
+            break
+        time.sleep(int(login.headers.get("retry-after", "10")) + 1)
+    assert login.status_code == 200, login.text
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    setup = httpx.post(
+        f"{stack.base_url}/auth/2fa/setup", json={"password": DEMO_PASSWORD}, headers=headers, timeout=30
+    )
+    assert setup.status_code == 200, setup.text
+    secret = setup.json()["secret"]
+    code = totp.code_at(secret, time.time())
+    enable = httpx.post(f"{stack.base_url}/auth/2fa/enable", json={"code": code}, headers=headers, timeout=30)
+    assert enable.status_code == 200, enable.text
+    return str(secret)
+
+
+def test_sign_in_with_the_two_factor_step(local_stack: RunningStack, page: Page) -> None:
+    # `make run` says, in one line, where the dashboard is and how to sign in.
+    line = local_stack.wait_for_line("stack        dashboard: ")
+    assert f"{origin(local_stack)}/" in line and f"manager.vn@demo.ptx-cm.local / {DEMO_PASSWORD}" in line
+    secret = enroll_two_factor(local_stack, "superadmin@demo.ptx-cm.local")
+    page.goto(f"{origin(local_stack)}/bookings")
+    expect(page).to_have_url(re.compile(r"/sign-in\?next=%2Fbookings$"))  # signed out: sent to sign in
+    expect(page.get_by_text("Your session has ended")).to_have_count(0)  # never signed in: no such claim
+    shoot(page, "sign-in")
+    page.get_by_label("Email").fill("superadmin@demo.ptx-cm.local")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    submit_login(page, "Sign in")
+    code_field = page.get_by_label("Authentication code")
+    expect(code_field).to_be_visible()
+    code_field.fill("000000" if totp.code_at(secret, time.time()) != "000000" else "111111")
+    submit_login(page, "Verify")
+    # The API's message sits under the field it concerns (aria-describedby ties them together).
+    expect(field_error(page, code_field)).to_contain_text(re.compile(r"\w+"))
+    shoot(page, "sign-in-2fa")
+    # The next 30-second step's code is valid now (±30 s) and cannot have been used by the enrollment.
+    code_field.fill(totp.code_for_step(secret, totp.step_at(time.time()) + 1))
+    submit_login(page, "Verify")
+    expect(page.get_by_role("heading", name="Bookings", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/bookings$"))
+    expect(page.get_by_role("button", name=re.compile("Demo Super Admin"))).to_be_visible()
+
+
+def test_forgot_and_reset_password_through_the_emailed_link_then_change_it(
+    local_stack: RunningStack, page: Page
+) -> None:
+    email = "support.id@demo.ptx-cm.local"
+    new_password = "Kettle-Harbour-Lantern-77"
+    page.goto(f"{origin(local_stack)}/sign-in")
+    page.get_by_role("link", name="Forgot your password?").click()
+    expect(page.get_by_role("heading", name="Forgot password")).to_be_visible()
+    shoot(page, "forgot-password")
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_text(re.compile("we sent it a link"))).to_be_visible()
+
+    deadline = time.monotonic() + 30
+    while not (messages := sent_emails(moto_of(local_stack), to=email)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert messages, f"no reset email to {email}"
+    link = re.search(r"https?://\S+/reset-password\?token=[\w\-%.~]+", str(messages[-1]["body"]))
+    assert link, messages[-1]["body"]
+    assert urlparse(link.group(0)).netloc == urlparse(origin(local_stack)).netloc  # the link opens this dashboard
+    page.goto(link.group(0))
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    shoot(page, "reset-password")
+    # A password the policy refuses: the API's message appears under the new-password field.
+    field = page.get_by_label("New password", exact=False).first
+    field.fill("password1234")
+    page.get_by_label("Repeat the new password").fill("password1234")
+    page.get_by_role("button", name="Set the new password").click()
+    expect(field_error(page, field)).to_contain_text(re.compile(r"\w+"))
+    field.fill(new_password)
+    page.get_by_label("Repeat the new password").fill(new_password)
+    page.get_by_role("button", name="Set the new password").click()
+    expect(page.get_by_text("Your password is changed")).to_be_visible()
+
+    sign_in(page, local_stack, email, new_password)
+    page.get_by_role("button", name=re.compile("Account menu")).click()
+    page.get_by_role("menuitem", name="Change password").click()
+    expect(page.get_by_role("heading", name="Change password")).to_be_visible()
+    shoot(page, "change-password")
+    page.get_by_label("Current password").fill(new_password)
+    # The demo password contains the account's name ("Demo ..."): the policy refuses it, beside the field.
+    new_field = page.get_by_label("New password", exact=False).first
+    new_field.fill(DEMO_PASSWORD)
+    page.get_by_label("Repeat the new password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Save").click()
+    expect(field_error(page, new_field)).to_contain_text("name or email")
+    new_field.fill("Quiet-Meadow-Orchard-31")
+    page.get_by_label("Repeat the new password").fill("Quiet-Meadow-Orchard-31")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Password changed")).to_be_visible()
+    # The new session works: the app still reads the API after the change.
+    page.get_by_role("link", name="Bookings").click()
+    expect(page.locator("tbody tr").first).to_be_visible()
+
+
+def test_find_a_booking_by_reference_open_it_and_change_its_status(local_stack: RunningStack, page: Page) -> None:
+    with create_engine(database_url(local_stack)).connect() as db:
+        booking_id, reference = db.execute(
+            text(
+                "SELECT g.id, g.reference FROM booking_groups g JOIN booking_statuses s ON s.id = g.status_id "
+                "WHERE g.country_code = 'VN' AND s.code = 'confirmed' ORDER BY g.id LIMIT 1"
+            )
+        ).one()
+    sign_in(page, local_stack, "manager.vn@demo.ptx-cm.local")
+    expect(page.locator("tbody tr").first).to_be_visible()
+    page.get_by_label("Guest or reference").fill(reference)
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-reference", reference)
+    expect(page.get_by_text("1 booking", exact=True)).to_be_visible()
+    shoot(page, "bookings")
+
+    page.get_by_role("link", name=reference).click()
+    expect(page).to_have_url(re.compile(rf"/bookings/{booking_id}$"))
+    expect(page.get_by_role("heading", name=f"Booking {reference}")).to_be_visible()
+    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+    shoot(page, "booking-detail")
+
+    allowed = page.request.get(f"{origin(local_stack)}/api/bookings/{booking_id}/transitions").json()["allowed"]
+    assert allowed, "the demo manager may move a confirmed booking somewhere"
+    # The dialog works from the keyboard: Enter opens it, Escape closes it and gives the focus back.
+    page.get_by_role("button", name="Change status").focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("button", name="Change status")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(dialog.get_by_role("radio")).to_have_count(len(allowed))  # exactly what the API offers
+    offered = [dialog.get_by_role("radio").nth(i).get_attribute("value") for i in range(len(allowed))]
+    assert offered == [option["to_status"]["code"] for option in allowed]
+    shoot(page, "booking-transition")
+    target = allowed[0]["to_status"]
+    dialog.get_by_role("radio", name=target["label"]).focus()
+    page.keyboard.press("Space")
+    expect(dialog.get_by_role("radio", name=target["label"])).to_be_checked()
+    dialog.get_by_label("Reason").fill("guest called the front desk")
+    dialog.get_by_role("button", name="Apply").focus()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(page.locator(f"[data-status='{target['code']}']").first).to_be_visible()
+    expect(page.get_by_text("guest called the front desk")).to_be_visible()  # the new timeline event
+    with create_engine(database_url(local_stack)).connect() as db:
+        status = db.execute(
+            text("SELECT s.code FROM booking_groups g JOIN booking_statuses s ON s.id = g.status_id WHERE g.id = :id"),
+            {"id": booking_id},
+        ).scalar_one()
+    assert status == target["code"]
+
+
+def test_staff_of_one_country_never_see_another_countrys_bookings(local_stack: RunningStack, browser: Browser) -> None:
+    with create_engine(database_url(local_stack)).connect() as db:
+        other_id, other_reference = db.execute(
+            text("SELECT id, reference FROM booking_groups WHERE country_code = 'ID' ORDER BY id LIMIT 1")
+        ).one()
+        vn_properties = set(db.scalars(text("SELECT name FROM properties WHERE country_code = 'VN'")))
+        vn_alert_titles = set(db.scalars(text("SELECT title FROM alerts WHERE country_code = 'VN'")))
+    context = browser.new_context(viewport=TABLET, locale="en-GB")
+    page = context.new_page()
+    try:
+        sign_in(page, local_stack, "reservations.vn@demo.ptx-cm.local")
+        expect(page.locator("tbody tr").first).to_be_visible()
+        shown = set(page.locator("tbody tr td:nth-child(3)").all_inner_texts())
+        assert shown and shown <= vn_properties, shown - vn_properties  # VN's bookings, and only VN's
+        shoot(page, "bookings-tablet")
+        page.get_by_label("Guest or reference").fill(other_reference)
+        expect(page.get_by_text("No bookings match these filters.")).to_be_visible()
+        shoot(page, "bookings-empty")
+        page.goto(f"{origin(local_stack)}/bookings/{other_id}")
+        expect(page.get_by_text("No such booking in the countries you can see.")).to_be_visible()  # 404, as if missing
+        expect(page.get_by_text(other_reference)).to_have_count(0)
+        shoot(page, "booking-not-found")
+        # Alerts: the open ones of VN only, each with its title.
+        page.get_by_role("button", name="Open navigation").click()  # a tablet: the navigation folds away
+        page.get_by_role("link", name="Alerts").click()
+        expect(page.get_by_role("heading", name="Alerts", exact=True)).to_be_visible()
+        expect(page.get_by_role("radio", name="Open")).to_be_checked()
+        expect(page.locator("tbody tr").first.or_(page.get_by_text("No alerts in this state."))).to_be_visible()
+        titles = set(page.locator("tbody tr td:nth-child(2) p:first-child").all_inner_texts())
+        assert titles <= vn_alert_titles, titles - vn_alert_titles
+        shoot(page, "alerts")
+        # Vietnamese, from the header.
+        page.get_by_role("textbox", name="Language").click()
+        page.get_by_role("option", name="Tiếng Việt").click()
+        page.get_by_role("button", name="Mở điều hướng").click()
+        page.get_by_role("link", name="Đặt phòng", exact=True).click()
+        expect(page.get_by_role("heading", name="Đặt phòng", exact=True)).to_be_visible()
+        shoot(page, "bookings-vi")
+    finally:
+        context.close()
