@@ -135,10 +135,7 @@ class ApiBlueprint(Blueprint):
             path_params = {name: hints.get(name, str) for name in names}
             wants_caller = "caller" in inspect.signature(view).parameters
             where = f"{method.upper()} {path}"
-            if public and permission is not None:
-                raise ValueError(f"{where}: a public route cannot require a permission")
-            if public and wants_caller:
-                raise ValueError(f"{where}: a public route has no caller to pass")
+            _check_public(where, public, permission, wants_caller)
             spec = Endpoint(
                 path=path,
                 method=method.upper(),
@@ -172,6 +169,14 @@ class ApiBlueprint(Blueprint):
             return view
 
         return decorator
+
+
+def _check_public(where: str, public: bool, permission: Permission | None, wants_caller: bool) -> None:
+    """A public route has no caller: it can neither require a permission nor take one."""
+    if public and permission is not None:
+        raise ValueError(f"{where}: a public route cannot require a permission")
+    if public and wants_caller:
+        raise ValueError(f"{where}: a public route has no caller to pass")
 
 
 # Path template -> the methods declared on it (for the ``Allow`` header of a 405).
