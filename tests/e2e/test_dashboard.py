@@ -53,6 +53,8 @@ def _leave_the_login_window_free() -> Iterator[None]:
 def browser() -> Iterator[Browser]:
     assert is_built(), f"the dashboard is not built in {DEFAULT_BUILD_DIR}: run `make dashboard-build`"
     assert AXE_SCRIPT.is_file(), "axe-core is missing: run `npm ci` in dashboard/ (make does)"
+    # A wait, not a speed check: on a loaded machine a password change (bcrypt) can take seconds.
+    expect.set_options(timeout=30_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
