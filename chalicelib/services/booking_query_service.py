@@ -40,6 +40,8 @@ MAX_EXPORT_ROWS = 10_000
 
 @dataclass(frozen=True)
 class StatusView:
+    """A booking status as a booking shows it (the configuration's view adds to it)."""
+
     id: int
     code: str
     label: str

@@ -24,22 +24,17 @@ from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.views import view_from
 from chalicelib.services.audit_service import audit_snapshot, record_audit
+from chalicelib.services.booking_query_service import StatusView as StatusSummary
 
 STATUS_FIELDS = ("code", "label", "colour", "icon", "inventory_effect", "is_terminal", "sort_order")
 TRANSITION_FIELDS = ("from_status_id", "to_status_id", "permission")
 
 
 @dataclass(frozen=True, slots=True)
-class StatusView:
-    """A booking status as callers see it."""
+class StatusView(StatusSummary):
+    """A booking status as its configuration shows it: what a booking shows of it, and more."""
 
-    id: int
-    code: str
-    label: str
-    colour: str
-    icon: str
     inventory_effect: InventoryEffect
-    is_terminal: bool
     is_system: bool
     sort_order: int
     created_at: datetime
