@@ -56,7 +56,6 @@ if TYPE_CHECKING:
 
 
 def connection_record(connection: OtaConnection, hotel: Property, account: OtaAccount) -> ConnectionRecord:
-    ota = OtaCode(account.ota_code)
     return view_from(
         ConnectionRecord,
         connection,
@@ -65,9 +64,8 @@ def connection_record(connection: OtaConnection, hotel: Property, account: OtaAc
         property_name=hotel.name,
         country_code=hotel.country_code,
         ota_account_id=account.id,
-        ota=ota.value,
-        ota_name=ota.display_name,
         account_name=account.name,
+        **OtaCode(account.ota_code).view_fields(),
     )
 
 
