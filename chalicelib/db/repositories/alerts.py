@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from chalicelib.db.models import Alert
 from chalicelib.db.pagination import paginate
-from chalicelib.db.scoping import scoped
+from chalicelib.db.scoping import scoped, scoped_row
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.alerts import AlertFilters, AlertRecord, AlertStatus
 
@@ -41,10 +41,7 @@ def open_alert_for_update(session: Session, dedupe_key: str) -> Alert | None:
 
 
 def scoped_alert(session: Session, alert_id: int, scope: CountryScope, *, for_update: bool = False) -> Alert | None:
-    statement = scoped(select(Alert).where(Alert.id == alert_id), Alert.country_code, scope)
-    if for_update:
-        statement = statement.with_for_update()
-    return session.scalar(statement)
+    return scoped_row(session, Alert, alert_id, scope, for_update=for_update)
 
 
 def list_alerts(

@@ -71,17 +71,11 @@ class SqlAuditRepository:
 
 
 def audit_record(row: AuditLog) -> AuditRecord:
-    return view_from(
-        AuditRecord,
-        row,
-    )
+    return view_from(AuditRecord, row)
 
 
 def activity_record(row: ActivityLog) -> ActivityRecord:
-    return view_from(
-        ActivityRecord,
-        row,
-    )
+    return view_from(ActivityRecord, row)
 
 
 class SqlAuditLogRepository:

@@ -90,10 +90,7 @@ def rate_mapping_record(mapping: RatePlanMapping, plan: RatePlan) -> RatePlanMap
 
 
 def proposal_record(proposal: MappingProposal) -> ProposalRecord:
-    return view_from(
-        ProposalRecord,
-        proposal,
-    )
+    return view_from(ProposalRecord, proposal)
 
 
 class SqlOtaConnectionRepository:

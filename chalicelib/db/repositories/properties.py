@@ -18,7 +18,7 @@ from chalicelib.db.locks import lock_room_types
 from chalicelib.db.models import Country, Property, RatePlan, RatePlanRule, RoomType
 from chalicelib.db.pagination import paginate
 from chalicelib.db.repositories.calendar import amount_at_scale
-from chalicelib.db.scoping import scoped
+from chalicelib.db.scoping import scoped, scoped_row
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.catalog import (
     SORTABLE_PROPERTY_FIELDS,
@@ -68,10 +68,7 @@ def iter_properties(session: Session, scope: CountryScope, filters: PropertyFilt
 def scoped_property(
     session: Session, property_id: int, scope: CountryScope, *, for_update: bool = False
 ) -> Property | None:
-    statement = scoped(select(Property).where(Property.id == property_id), Property.country_code, scope)
-    if for_update:
-        statement = statement.with_for_update()
-    return session.scalar(statement)
+    return scoped_row(session, Property, property_id, scope, for_update=for_update)
 
 
 def property_code_taken(session: Session, code: str, *, except_id: int | None = None) -> bool:
@@ -168,10 +165,7 @@ def count_rate_plans_of_property(session: Session, property_id: int) -> int:
 
 
 def property_record(prop: Property) -> PropertyRecord:
-    return view_from(
-        PropertyRecord,
-        prop,
-    )
+    return view_from(PropertyRecord, prop)
 
 
 def room_type_record(room_type: RoomType, currency: str) -> RoomTypeRecord:

@@ -16,7 +16,7 @@ from chalicelib.db.models import Property, RoomType, Supplier
 from chalicelib.db.models import SupplierAllocation as AllocationRow
 from chalicelib.db.pagination import paginate
 from chalicelib.db.repositories.properties import property_record, room_type_record
-from chalicelib.db.scoping import scoped
+from chalicelib.db.scoping import scoped, scoped_row
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.allocations import SupplierAllocation
 from chalicelib.domain.catalog import (
@@ -78,10 +78,7 @@ class SqlSupplierRepository:
         return [supplier_record(row[0]) for row in rows], total
 
     def _scoped(self, scope: CountryScope, supplier_id: int, *, for_update: bool = False) -> Supplier | None:
-        statement = scoped(select(Supplier).where(Supplier.id == supplier_id), Supplier.country_code, scope)
-        if for_update:
-            statement = statement.with_for_update()
-        return self._session.scalar(statement)
+        return scoped_row(self._session, Supplier, supplier_id, scope, for_update=for_update)
 
     def get(self, scope: CountryScope, supplier_id: int, *, for_update: bool = False) -> SupplierRecord | None:
         supplier = self._scoped(scope, supplier_id, for_update=for_update)
