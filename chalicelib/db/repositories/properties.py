@@ -19,6 +19,7 @@ from chalicelib.db.models import Country, Property, RatePlan, RatePlanRule, Room
 from chalicelib.db.pagination import paginate
 from chalicelib.db.repositories.calendar import amount_at_scale
 from chalicelib.db.scoping import scoped, scoped_row
+from chalicelib.db.writing import inserted, updated
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.catalog import (
     SORTABLE_PROPERTY_FIELDS,
@@ -207,17 +208,11 @@ class SqlPropertyRepository:
 
     def add(self, new: NewProperty, *, archived_at: datetime | None) -> PropertyRecord:
         prop = Property(**vars(new), archived_at=archived_at)
-        self._session.add(prop)
-        self._session.flush()
-        self._session.refresh(prop)
+        inserted(self._session, prop)
         return property_record(prop)
 
     def update(self, property_id: int, changes: Mapping[str, Any]) -> PropertyRecord:
-        prop = self._session.get_one(Property, property_id)
-        for name, value in changes.items():
-            setattr(prop, name, value)
-        self._session.flush()
-        self._session.refresh(prop)
+        prop = updated(self._session, Property, property_id, changes)
         return property_record(prop)
 
 
@@ -250,17 +245,11 @@ class SqlRoomTypeRepository:
 
     def add(self, property_id: int, new: NewRoomType, currency: str) -> RoomTypeRecord:
         room_type = RoomType(property_id=property_id, **vars(new))
-        self._session.add(room_type)
-        self._session.flush()
-        self._session.refresh(room_type)
+        inserted(self._session, room_type)
         return room_type_record(room_type, currency)
 
     def update(self, room_type_id: int, changes: Mapping[str, Any], currency: str) -> RoomTypeRecord:
-        room_type = self._session.get_one(RoomType, room_type_id)
-        for name, value in changes.items():
-            setattr(room_type, name, value)
-        self._session.flush()
-        self._session.refresh(room_type)
+        room_type = updated(self._session, RoomType, room_type_id, changes)
         return room_type_record(room_type, currency)
 
     def delete(self, room_type_id: int) -> None:

@@ -17,6 +17,7 @@ from chalicelib.db.models import SupplierAllocation as AllocationRow
 from chalicelib.db.pagination import paginate
 from chalicelib.db.repositories.properties import property_record, room_type_record
 from chalicelib.db.scoping import scoped, scoped_row
+from chalicelib.db.writing import inserted, updated
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.allocations import SupplierAllocation
 from chalicelib.domain.catalog import (
@@ -86,17 +87,11 @@ class SqlSupplierRepository:
 
     def add(self, fields: Mapping[str, Any]) -> SupplierRecord:
         supplier = Supplier(**fields)
-        self._session.add(supplier)
-        self._session.flush()
-        self._session.refresh(supplier)
+        inserted(self._session, supplier)
         return supplier_record(supplier)
 
     def update(self, supplier_id: int, changes: Mapping[str, Any]) -> SupplierRecord:
-        supplier = self._session.get_one(Supplier, supplier_id)
-        for name, value in changes.items():
-            setattr(supplier, name, value)
-        self._session.flush()
-        self._session.refresh(supplier)
+        supplier = updated(self._session, Supplier, supplier_id, changes)
         return supplier_record(supplier)
 
     def set_bank_account(self, supplier_id: int, account: SealedAccount | None) -> SupplierRecord:
@@ -157,17 +152,11 @@ class SqlSupplierRepository:
 
     def add_allocation(self, supplier_id: int, fields: Mapping[str, Any]) -> AllocationRecord:
         row = AllocationRow(supplier_id=supplier_id, **fields)
-        self._session.add(row)
-        self._session.flush()
-        self._session.refresh(row)
+        inserted(self._session, row)
         return allocation_record(row, self._session.get_one(RoomType, row.room_type_id).property_id)
 
     def update_allocation(self, allocation_id: int, changes: Mapping[str, Any]) -> AllocationRecord:
-        row = self._session.get_one(AllocationRow, allocation_id)
-        for name, value in changes.items():
-            setattr(row, name, value)
-        self._session.flush()
-        self._session.refresh(row)
+        row = updated(self._session, AllocationRow, allocation_id, changes)
         return allocation_record(row, self._session.get_one(RoomType, row.room_type_id).property_id)
 
     def delete_allocation(self, allocation_id: int) -> None:
