@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -12,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from chalicelib.db.models import Alert
 from chalicelib.db.pagination import paginate
+from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.scoping import scoped, scoped_row
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.alerts import AlertFilters, AlertRecord, AlertStatus
+from chalicelib.domain.views import view_from
 
 
 def insert_if_none_open(session: Session, values: dict[str, Any]) -> int | None:
@@ -102,14 +103,11 @@ WORKFLOW_FIELDS = (
 
 
 def alert_record(row: Alert) -> AlertRecord:
-    return AlertRecord(**{f.name: getattr(row, f.name) for f in dataclasses.fields(AlertRecord)})
+    return view_from(AlertRecord, row)
 
 
-class SqlAlertRepository:
+class SqlAlertRepository(SessionRepository):
     """Alerts of one unit of work, read and worked by staff (raising stays with ``alert_service``)."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def page(
         self, scope: CountryScope, filters: AlertFilters, *, offset: int, limit: int

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
 from chalicelib.db.models import (
     MappingProposal,
     OtaAccount,
@@ -25,6 +23,7 @@ from chalicelib.db.models import (
     RoomTypeMapping,
 )
 from chalicelib.db.repositories import ota as q
+from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_connections import (
@@ -93,11 +92,8 @@ def proposal_record(proposal: MappingProposal) -> ProposalRecord:
     return view_from(ProposalRecord, proposal)
 
 
-class SqlOtaConnectionRepository:
+class SqlOtaConnectionRepository(SessionRepository):
     """Connections with their property and account; properties and accounts named in requests."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def get(self, connection_id: int, scope: CountryScope, *, for_update: bool = False) -> ConnectionRecord | None:
         found = q.scoped_connection(self._session, connection_id, scope, for_update=for_update)
@@ -181,11 +177,8 @@ class SqlOtaConnectionRepository:
         self._session.delete(connection)
 
 
-class SqlOtaMappingRepository:
+class SqlOtaMappingRepository(SessionRepository):
     """Room type and rate plan mappings of connections, and what they point at."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def room_type(self, room_type_id: int) -> RoomTypeRef | None:
         room_type = self._session.get(RoomType, room_type_id)
@@ -319,11 +312,8 @@ class SqlOtaMappingRepository:
         return rate_mapping_record(mapping, plan)
 
 
-class SqlMappingProposalRepository:
+class SqlMappingProposalRepository(SessionRepository):
     """Proposed mappings of connections (from discovery) and staff decisions on them."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def get(self, proposal_id: int, scope: CountryScope, *, for_update: bool = False) -> ProposalRecord | None:
         found = q.scoped_proposal(self._session, proposal_id, scope, for_update=for_update)

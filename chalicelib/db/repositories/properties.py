@@ -17,6 +17,7 @@ from chalicelib.db.filtering import containing
 from chalicelib.db.locks import lock_room_types
 from chalicelib.db.models import Country, Property, RatePlan, RatePlanRule, RoomType
 from chalicelib.db.pagination import paginate
+from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.repositories.calendar import amount_at_scale
 from chalicelib.db.scoping import scoped, scoped_row
 from chalicelib.db.writing import inserted, updated
@@ -177,11 +178,8 @@ def room_type_record(room_type: RoomType, currency: str) -> RoomTypeRecord:
     )
 
 
-class SqlPropertyRepository:
+class SqlPropertyRepository(SessionRepository):
     """Properties of one unit of work (``uow.properties``), read through the caller's country scope."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def page(
         self, scope: CountryScope, filters: PropertyFilters, *, offset: int, limit: int
@@ -216,11 +214,8 @@ class SqlPropertyRepository:
         return property_record(prop)
 
 
-class SqlRoomTypeRepository:
+class SqlRoomTypeRepository(SessionRepository):
     """Room types of one unit of work (``uow.room_types``); scoped through their property's country."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def of_property(self, property_id: int, currency: str) -> list[RoomTypeRecord]:
         return [room_type_record(row, currency) for row in room_types_of(self._session, property_id)]

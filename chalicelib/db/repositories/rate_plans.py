@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from chalicelib.db.models import RatePlan, RatePlanRule, RoomType
 from chalicelib.db.repositories import calendar as calendar_repository
 from chalicelib.db.repositories import properties as property_repository
+from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.repositories.properties import property_record, room_type_record
 from chalicelib.db.writing import inserted, updated
 from chalicelib.domain.access import CountryScope
@@ -53,11 +52,8 @@ def _stored(values: Mapping[str, Any]) -> dict[str, Any]:
     return stored
 
 
-class SqlRatePlanRepository:
+class SqlRatePlanRepository(SessionRepository):
     """Rate plans and seasonal rules of one unit of work (``uow.rate_plans``)."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def _property_id(self, room_type_id: int) -> int:
         return self._session.get_one(RoomType, room_type_id).property_id

@@ -9,12 +9,12 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
 
 from chalicelib.db.filtering import containing
 from chalicelib.db.models import Property, RoomType, Supplier
 from chalicelib.db.models import SupplierAllocation as AllocationRow
 from chalicelib.db.pagination import paginate
+from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.repositories.properties import property_record, room_type_record
 from chalicelib.db.scoping import scoped, scoped_row
 from chalicelib.db.writing import inserted, updated
@@ -66,11 +66,8 @@ def _supplier_query(scope: CountryScope, filters: SupplierFilters) -> Select[Any
     return statement.order_by(func.lower(Supplier.name), Supplier.id)
 
 
-class SqlSupplierRepository:
+class SqlSupplierRepository(SessionRepository):
     """Suppliers and allocations of one unit of work (``uow.suppliers``)."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def page(
         self, scope: CountryScope, filters: SupplierFilters, *, offset: int, limit: int
