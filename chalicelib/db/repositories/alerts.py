@@ -13,6 +13,7 @@ from chalicelib.db.models import Alert
 from chalicelib.db.pagination import paginate
 from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.scoping import scoped, scoped_row
+from chalicelib.db.writing import flushed
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.alerts import AlertFilters, AlertRecord, AlertStatus
 from chalicelib.domain.views import view_from
@@ -125,9 +126,7 @@ class SqlAlertRepository(SessionRepository):
         assert row is not None
         for name in WORKFLOW_FIELDS:
             setattr(row, name, getattr(alert, name))
-        self._session.flush()
-        self._session.refresh(row)
-        return alert_record(row)
+        return alert_record(flushed(self._session, row))
 
     def wake_snoozed(self, now: datetime) -> list[AlertRecord]:
         return [alert_record(row) for row in wake_snoozed(self._session, now)]

@@ -24,6 +24,7 @@ from chalicelib.db.models import (
 )
 from chalicelib.db.repositories import ota as q
 from chalicelib.db.repositories.base import SessionRepository
+from chalicelib.db.writing import flushed
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_connections import (
@@ -373,6 +374,4 @@ class SqlMappingProposalRepository(SessionRepository):
         row.decided_by_user_id = decided_by_user_id
         row.room_type_id = room_type_id
         row.rate_plan_id = rate_plan_id
-        self._session.flush()
-        self._session.refresh(row)
-        return proposal_record(row)
+        return proposal_record(flushed(self._session, row))
