@@ -19,7 +19,7 @@ from chalicelib.db.models import Country, Property, RatePlan, RatePlanRule, Room
 from chalicelib.db.pagination import paginate
 from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.repositories.calendar import amount_at_scale
-from chalicelib.db.scoping import scoped, scoped_row
+from chalicelib.db.scoping import SelectT, scoped, scoped_row
 from chalicelib.db.writing import inserted, updated
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.catalog import (
@@ -110,18 +110,18 @@ def room_type_code_taken(session: Session, property_id: int, code: str, *, excep
     return session.scalar(statement) is not None
 
 
+def _up_to_property(statement: SelectT) -> SelectT:
+    """``statement`` over rate plans joined to their room type and its property."""
+    return statement.join(RoomType, RoomType.id == RatePlan.room_type_id).join(
+        Property, Property.id == RoomType.property_id
+    )
+
+
 def scoped_rate_plan(
     session: Session, rate_plan_id: int, scope: CountryScope
 ) -> tuple[RatePlan, RoomType, Property] | None:
-    statement = scoped(
-        select(RatePlan, RoomType, Property)
-        .join(RoomType, RoomType.id == RatePlan.room_type_id)
-        .join(Property, Property.id == RoomType.property_id)
-        .where(RatePlan.id == rate_plan_id),
-        Property.country_code,
-        scope,
-    )
-    row = session.execute(statement).first()
+    statement = _up_to_property(select(RatePlan, RoomType, Property)).where(RatePlan.id == rate_plan_id)
+    row = session.execute(scoped(statement, Property.country_code, scope)).first()
     return None if row is None else (row[0], row[1], row[2])
 
 
@@ -139,16 +139,10 @@ def children_of_plan(session: Session, rate_plan_id: int) -> list[int]:
 def scoped_rule(
     session: Session, rule_id: int, scope: CountryScope
 ) -> tuple[RatePlanRule, RatePlan, RoomType, Property] | None:
-    statement = scoped(
-        select(RatePlanRule, RatePlan, RoomType, Property)
-        .join(RatePlan, RatePlan.id == RatePlanRule.rate_plan_id)
-        .join(RoomType, RoomType.id == RatePlan.room_type_id)
-        .join(Property, Property.id == RoomType.property_id)
-        .where(RatePlanRule.id == rule_id),
-        Property.country_code,
-        scope,
-    )
-    row = session.execute(statement).first()
+    statement = _up_to_property(
+        select(RatePlanRule, RatePlan, RoomType, Property).join(RatePlan, RatePlan.id == RatePlanRule.rate_plan_id)
+    ).where(RatePlanRule.id == rule_id)
+    row = session.execute(scoped(statement, Property.country_code, scope)).first()
     return None if row is None else (row[0], row[1], row[2], row[3])
 
 
