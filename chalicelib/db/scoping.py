@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, true
+from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy.orm import Session
 
+from chalicelib.db.base import Base
 from chalicelib.domain.access import CountryScope
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
+RowT = TypeVar("RowT")
+ModelT = TypeVar("ModelT", bound=Base)
 
 
 def in_scope(column: ColumnElement[Any] | Any, scope: CountryScope) -> ColumnElement[bool]:
@@ -28,3 +32,18 @@ def in_scope(column: ColumnElement[Any] | Any, scope: CountryScope) -> ColumnEle
 def scoped(statement: SelectT, column: ColumnElement[Any] | Any, scope: CountryScope) -> SelectT:
     """``statement`` restricted to rows whose ``column`` is within ``scope``."""
     return statement.where(in_scope(column, scope))
+
+
+def fetch_one(session: Session, statement: Select[RowT], *, for_update: bool = False) -> RowT | None:
+    """The row ``statement`` selects (None when there is none), locked ``FOR UPDATE`` when ``for_update``."""
+    return session.scalar(statement.with_for_update() if for_update else statement)
+
+
+def scoped_row(
+    session: Session, model: type[ModelT], row_id: int, scope: CountryScope, *, for_update: bool = False
+) -> ModelT | None:
+    """The ``model`` row ``row_id`` if its ``country_code`` is within ``scope``, else None (→ 404)."""
+    columns = model.__table__.c
+    return fetch_one(
+        session, scoped(select(model).where(columns.id == row_id), columns.country_code, scope), for_update=for_update
+    )

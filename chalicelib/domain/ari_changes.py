@@ -23,7 +23,7 @@ for its own bookings, message size limits) belong to the sync engine and adapter
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
@@ -137,36 +137,11 @@ def ari_changes(
     Raises :class:`ValueError` if a cell's values changed but its version did not grow (a write
     that forgot to bump would be invisible to :func:`coalesce`).
     """
-    records: list[AriChange] = []
-    for change in inventory_changes:
-        after_values = InventoryValues.of(change.after)
-        before_values = None if change.before is None else InventoryValues.of(change.before)
-        record = _record(
-            change.after.room_type_id,
-            None,
-            change.after.night,
-            None if change.before is None else change.before.version,
-            change.after.version,
-            before_values,
-            after_values,
-        )
-        if record is not None:
-            records.append(record)
-    for rate_change in rate_changes:
-        after_rate = RateValues.of(rate_change.after)
-        before_rate = None if rate_change.before is None else RateValues.of(rate_change.before)
-        record = _record(
-            rate_change.after.room_type_id,
-            rate_change.after.rate_plan_id,
-            rate_change.after.night,
-            None if rate_change.before is None else rate_change.before.version,
-            rate_change.after.version,
-            before_rate,
-            after_rate,
-        )
-        if record is not None:
-            records.append(record)
-    return tuple(sorted(records, key=lambda r: r.key.sort_key()))
+    records = [
+        *(_record(change, None, InventoryValues.of) for change in inventory_changes),
+        *(_record(change, change.after.rate_plan_id, RateValues.of) for change in rate_changes),
+    ]
+    return tuple(sorted((r for r in records if r is not None), key=lambda r: r.key.sort_key()))
 
 
 def diff_inventory(before: Iterable[InventoryCell], after: Iterable[InventoryCell]) -> tuple[AriChange, ...]:
@@ -298,21 +273,19 @@ def _update_of(run: list[AriChange]) -> AriRange:
 
 
 def _record(
-    room_type_id: int,
-    rate_plan_id: int | None,
-    night: date,
-    before_version: int | None,
-    after_version: int,
-    before: AriValues | None,
-    after: AriValues,
+    change: InventoryCellChange | RateCellChange, rate_plan_id: int | None, values_of: Callable[[Any], AriValues]
 ) -> AriChange | None:
+    """The record of one cell change (None when nothing a channel sees changed)."""
+    cell = change.after
+    before = None if change.before is None else values_of(change.before)
+    after = values_of(cell)
     if before == after:
         return None
-    if before_version is not None and after_version <= before_version:
-        raise ValueError(f"cell {room_type_id}/{rate_plan_id}/{night} changed without a version bump")
+    if change.before is not None and cell.version <= change.before.version:
+        raise ValueError(f"cell {cell.room_type_id}/{rate_plan_id}/{cell.night} changed without a version bump")
     names = [f.name for f in fields(after)]
     changed = frozenset(name for name in names if before is None or getattr(before, name) != getattr(after, name))
-    return AriChange(room_type_id, rate_plan_id, night, after_version, after, changed)
+    return AriChange(cell.room_type_id, rate_plan_id, cell.night, cell.version, after, changed)
 
 
 def _values_payload(values: AriValues) -> dict[str, Any]:

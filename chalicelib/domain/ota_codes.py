@@ -16,6 +16,10 @@ class OtaCode(StrEnum):
         """The OTA's name as staff read it in messages ("authentication failed at Booking.com")."""
         return _DISPLAY_NAMES[self]
 
+    def view_fields(self) -> dict[str, str]:
+        """``ota`` and ``ota_name``: how a view shows the OTA (its code and its display name)."""
+        return {"ota": self.value, "ota_name": self.display_name}
+
 
 _DISPLAY_NAMES: dict[OtaCode, str] = {
     OtaCode.BOOKING_COM: "Booking.com",

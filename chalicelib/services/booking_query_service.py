@@ -40,6 +40,8 @@ MAX_EXPORT_ROWS = 10_000
 
 @dataclass(frozen=True)
 class StatusView:
+    """A booking status as a booking shows it (the configuration's view adds to it)."""
+
     id: int
     code: str
     label: str
@@ -152,10 +154,7 @@ def sees_guests(viewer: Caller | None) -> bool:
 
 
 def status_view(status: BookingStatus) -> StatusView:
-    return view_from(
-        StatusView,
-        status,
-    )
+    return view_from(StatusView, status)
 
 
 def line_view(line: BookingLine, room_type: RoomType, status: BookingStatus, *, guests: bool) -> LineView:
@@ -202,17 +201,11 @@ def _summary_fields(
 
 
 def event_view(event: BookingEvent) -> EventView:
-    return view_from(
-        EventView,
-        event,
-    )
+    return view_from(EventView, event)
 
 
 def revision_view(revision: OtaReservationRevision) -> RevisionView:
-    return view_from(
-        RevisionView,
-        revision,
-    )
+    return view_from(RevisionView, revision)
 
 
 def build_detail(

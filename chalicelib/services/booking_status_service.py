@@ -18,28 +18,40 @@ from sqlalchemy.orm import Session
 from chalicelib.db.models import BookingStatus, BookingStatusTransition
 from chalicelib.db.repositories import bookings as booking_repository
 from chalicelib.db.unit_of_work import unit_of_work
+from chalicelib.db.writing import flushed
 from chalicelib.domain.access import Caller
 from chalicelib.domain.bookings import SYSTEM_STATUS_EFFECTS, InventoryEffect, check_colour
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.views import view_from
 from chalicelib.services.audit_service import audit_snapshot, record_audit
+from chalicelib.services.booking_query_service import StatusView as StatusSummary
 
 STATUS_FIELDS = ("code", "label", "colour", "icon", "inventory_effect", "is_terminal", "sort_order")
 TRANSITION_FIELDS = ("from_status_id", "to_status_id", "permission")
 
 
-@dataclass(frozen=True, slots=True)
-class StatusView:
-    """A booking status as callers see it."""
+def _snapshot(row: BookingStatus | BookingStatusTransition) -> dict[str, Any]:
+    return audit_snapshot(row, STATUS_FIELDS if isinstance(row, BookingStatus) else TRANSITION_FIELDS)
 
-    id: int
-    code: str
-    label: str
-    colour: str
-    icon: str
+
+def _audit(
+    session: Session,
+    caller: Caller,
+    action: str,
+    row: BookingStatus | BookingStatusTransition,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """Audit ``action`` (``<entity type>.<verb>``) on ``row``: global data, so no country."""
+    record_audit(session, caller, action, action.split(".")[0], row.id, before, after)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusView(StatusSummary):
+    """A booking status as its configuration shows it: what a booking shows of it, and more."""
+
     inventory_effect: InventoryEffect
-    is_terminal: bool
     is_system: bool
     sort_order: int
     created_at: datetime
@@ -94,15 +106,7 @@ def create_status(caller: Caller, values: dict[str, Any]) -> StatusView:
         )
         uow.session.add(status)
         uow.session.flush()
-        record_audit(
-            uow.session,
-            caller,
-            "booking_status.created",
-            "booking_status",
-            status.id,
-            None,
-            audit_snapshot(status, STATUS_FIELDS),
-        )
+        _audit(uow.session, caller, "booking_status.created", status, None, _snapshot(status))
         uow.session.refresh(status)
         return StatusView.of(status)
 
@@ -111,7 +115,7 @@ def update_status(caller: Caller, status_id: int, changes: dict[str, Any]) -> St
     """Change a status's look, order, terminal flag or (if no booking is in it) inventory effect."""
     with unit_of_work() as uow:
         status = _status(uow.session, status_id, for_update=True)
-        before = audit_snapshot(status, STATUS_FIELDS)
+        before = _snapshot(status)
         if "inventory_effect" in changes and changes["inventory_effect"] != status.inventory_effect:
             if status.is_system:
                 raise Conflict(
@@ -135,18 +139,8 @@ def update_status(caller: Caller, status_id: int, changes: dict[str, Any]) -> St
         for name in ("label", "icon", "is_terminal", "sort_order"):
             if name in changes:
                 setattr(status, name, changes[name])
-        record_audit(
-            uow.session,
-            caller,
-            "booking_status.updated",
-            "booking_status",
-            status.id,
-            before,
-            audit_snapshot(status, STATUS_FIELDS),
-        )
-        uow.session.flush()
-        uow.session.refresh(status)
-        return StatusView.of(status)
+        _audit(uow.session, caller, "booking_status.updated", status, before, _snapshot(status))
+        return StatusView.of(flushed(uow.session, status))
 
 
 def delete_status(caller: Caller, status_id: int) -> None:
@@ -157,15 +151,7 @@ def delete_status(caller: Caller, status_id: int) -> None:
             raise Conflict(f"The system status {status.code} cannot be deleted.")
         if booking_repository.status_in_use(uow.session, status.id):
             raise Conflict("Bookings are in this status; move them first.")
-        record_audit(
-            uow.session,
-            caller,
-            "booking_status.deleted",
-            "booking_status",
-            status.id,
-            audit_snapshot(status, STATUS_FIELDS),
-            None,
-        )
+        _audit(uow.session, caller, "booking_status.deleted", status, _snapshot(status), None)
         uow.session.delete(status)
 
 
@@ -193,15 +179,7 @@ def create_transition(caller: Caller, from_code: str, to_code: str, permission: 
             uow.session.flush()
         except IntegrityError:
             raise Conflict("This transition exists.") from None
-        record_audit(
-            uow.session,
-            caller,
-            "booking_transition.created",
-            "booking_transition",
-            transition.id,
-            None,
-            audit_snapshot(transition, TRANSITION_FIELDS),
-        )
+        _audit(uow.session, caller, "booking_transition.created", transition, None, _snapshot(transition))
         uow.session.refresh(transition)
         return TransitionView.of(transition)
 
@@ -211,34 +189,16 @@ def update_transition(caller: Caller, transition_id: int, permission: str) -> Tr
     _check_permission_name(permission)
     with unit_of_work() as uow:
         transition = _transition(uow.session, transition_id)
-        before = audit_snapshot(transition, TRANSITION_FIELDS)
+        before = _snapshot(transition)
         transition.permission = permission
-        record_audit(
-            uow.session,
-            caller,
-            "booking_transition.updated",
-            "booking_transition",
-            transition.id,
-            before,
-            audit_snapshot(transition, TRANSITION_FIELDS),
-        )
-        uow.session.flush()
-        uow.session.refresh(transition)
-        return TransitionView.of(transition)
+        _audit(uow.session, caller, "booking_transition.updated", transition, before, _snapshot(transition))
+        return TransitionView.of(flushed(uow.session, transition))
 
 
 def delete_transition(caller: Caller, transition_id: int) -> None:
     with unit_of_work() as uow:
         transition = _transition(uow.session, transition_id)
-        record_audit(
-            uow.session,
-            caller,
-            "booking_transition.deleted",
-            "booking_transition",
-            transition.id,
-            audit_snapshot(transition, TRANSITION_FIELDS),
-            None,
-        )
+        _audit(uow.session, caller, "booking_transition.deleted", transition, _snapshot(transition), None)
         uow.session.delete(transition)
 
 

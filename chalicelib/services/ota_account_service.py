@@ -60,8 +60,7 @@ def _record(account: OtaAccount, connections: int) -> AccountRecord:
     return view_from(
         AccountRecord,
         account,
-        ota=ota.value,
-        ota_name=ota.display_name,
+        **ota.view_fields(),
         effective_base_url=ota_access.effective_base_url(ota, account.base_url),
         credentials_mask=dict(account.credentials_mask),
         connection_count=connections,

@@ -25,6 +25,7 @@ from typing import Any
 from chalicelib.db.repositories import ota as ota_repository
 from chalicelib.db.repositories.ota_connections import connection_record
 from chalicelib.db.unit_of_work import unit_of_work
+from chalicelib.db.writing import flushed
 from chalicelib.domain.access import Caller
 from chalicelib.domain.catalog import PropertyStatus
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
@@ -397,9 +398,7 @@ def record_poll_result(
         interval = effective_poll_interval(connection.poll_interval_seconds, default_interval_seconds)
         delay = next_poll_delay_seconds(interval, connection.consecutive_failures)
         connection.next_poll_at = polled_at + timedelta(seconds=delay) if connection.is_active else None
-        uow.session.flush()
-        uow.session.refresh(connection)
-        return connection_record(connection, hotel, account)
+        return connection_record(flushed(uow.session, connection), hotel, account)
 
 
 def active_connections_for_property(property_id: int) -> list[ota_access.ConnectionTarget]:

@@ -235,6 +235,18 @@ def accept_proposal(
         return _accept(work, caller, proposal, connection, room_type_id, rate_plan_id, now())
 
 
+def _chosen(given: int | None, suggested: int | None, field: str, ota_item: str) -> int:
+    """The id the caller gave in ``field``, else the proposal's suggestion; neither is a 422."""
+    chosen = given if given is not None else suggested
+    if chosen is None:
+        noun = field.removesuffix("_id").replace("_", " ")
+        raise InvalidInput(
+            f"Nothing of ours was matched to {ota_item}: choose the {noun}.",
+            details=[{"field": field, "message": "required: the proposal has no suggestion"}],
+        )
+    return chosen
+
+
 def _accept(
     work: UnitOfWork,
     caller: Caller | None,
@@ -247,24 +259,16 @@ def _accept(
     room_result: RoomTypeMappingRecord | None = None
     rate_result: RatePlanMappingRecord | None = None
     if proposal.kind == ProposalKind.ROOM_TYPE.value:
-        chosen = room_type_id if room_type_id is not None else proposal.room_type_id
-        if chosen is None:
-            raise InvalidInput(
-                f"Nothing of ours was matched to OTA room {proposal.ota_room_id!r}: choose the room type.",
-                details=[{"field": "room_type_id", "message": "required: the proposal has no suggestion"}],
-            )
+        chosen = _chosen(room_type_id, proposal.room_type_id, "room_type_id", f"OTA room {proposal.ota_room_id!r}")
         room_type = room_type_of_property(work, connection.property_id, chosen, "room_type_id")
         room_result = add_room_type_mapping(
             work, caller, connection, room_type, proposal.ota_room_id, ota_room_field="proposal_id"
         )
         mapped_room_type, mapped_rate_plan = room_type.id, proposal.rate_plan_id
     else:
-        chosen = rate_plan_id if rate_plan_id is not None else proposal.rate_plan_id
-        if chosen is None:
-            raise InvalidInput(
-                f"Nothing of ours was matched to OTA rate plan {proposal.ota_rate_plan_id!r}: choose the rate plan.",
-                details=[{"field": "rate_plan_id", "message": "required: the proposal has no suggestion"}],
-            )
+        chosen = _chosen(
+            rate_plan_id, proposal.rate_plan_id, "rate_plan_id", f"OTA rate plan {proposal.ota_rate_plan_id!r}"
+        )
         plan = rate_plan_of_property(work, connection.property_id, chosen, "rate_plan_id")
         assert proposal.ota_rate_plan_id is not None
         rate_result = add_rate_plan_mapping(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from chalicelib.db.models import Role
 from chalicelib.db.repositories import users as user_repository
 from chalicelib.db.unit_of_work import unit_of_work
+from chalicelib.db.writing import inserted
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, NotFound, PermissionDenied
 from chalicelib.domain.permissions import SUPER_ADMIN_ROLE, Permission, may_grant, permission_names
@@ -91,9 +92,7 @@ def create_role(caller: Caller, name: str, description: str, permissions: Permis
     with unit_of_work() as uow:
         _check_name_free(uow.session, name)
         role = Role(name=name.strip(), description=description, permissions=int(permissions), is_system=False)
-        uow.session.add(role)
-        uow.session.flush()
-        uow.session.refresh(role)
+        inserted(uow.session, role)
         record_audit(uow.session, caller, "role.created", "role", role.id, None, _snapshot(role))
         return _record(role, 0)
 

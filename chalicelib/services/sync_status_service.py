@@ -146,13 +146,11 @@ def connection_status(
 ) -> ConnectionStatus:
     """One connection's line on the dashboard: its interval, staleness and failure rate."""
     interval = effective_poll_interval(connection.poll_interval_seconds, default_interval)
-    ota = OtaCode(connection.ota_code)
     return view_from(
         ConnectionStatus,
         connection,
         connection_id=connection.id,
-        ota=ota.value,
-        ota_name=ota.display_name,
+        **OtaCode(connection.ota_code).view_fields(),
         poll_interval_seconds=interval,
         stale=connection.is_active and is_stale(connection.last_success_at, connection.created_at, interval, now),
         runs_considered=tally.finished,

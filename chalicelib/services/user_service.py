@@ -19,6 +19,7 @@ from chalicelib.db.models import Country, Role, User
 from chalicelib.db.repositories import sessions as session_repository
 from chalicelib.db.repositories import users as user_repository
 from chalicelib.db.unit_of_work import unit_of_work
+from chalicelib.db.writing import inserted
 from chalicelib.domain import passwords
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -327,9 +328,7 @@ def _insert_user(
         country_code=country_code,
         is_active=True,
     )
-    session.add(user)
-    session.flush()
-    session.refresh(user)
+    inserted(session, user)
     record_audit(
         session,
         actor,

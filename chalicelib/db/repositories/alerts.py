@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -12,9 +11,12 @@ from sqlalchemy.orm import Session
 
 from chalicelib.db.models import Alert
 from chalicelib.db.pagination import paginate
-from chalicelib.db.scoping import scoped
+from chalicelib.db.repositories.base import SessionRepository
+from chalicelib.db.scoping import scoped, scoped_row
+from chalicelib.db.writing import flushed
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.alerts import AlertFilters, AlertRecord, AlertStatus
+from chalicelib.domain.views import view_from
 
 
 def insert_if_none_open(session: Session, values: dict[str, Any]) -> int | None:
@@ -41,10 +43,7 @@ def open_alert_for_update(session: Session, dedupe_key: str) -> Alert | None:
 
 
 def scoped_alert(session: Session, alert_id: int, scope: CountryScope, *, for_update: bool = False) -> Alert | None:
-    statement = scoped(select(Alert).where(Alert.id == alert_id), Alert.country_code, scope)
-    if for_update:
-        statement = statement.with_for_update()
-    return session.scalar(statement)
+    return scoped_row(session, Alert, alert_id, scope, for_update=for_update)
 
 
 def list_alerts(
@@ -105,14 +104,11 @@ WORKFLOW_FIELDS = (
 
 
 def alert_record(row: Alert) -> AlertRecord:
-    return AlertRecord(**{f.name: getattr(row, f.name) for f in dataclasses.fields(AlertRecord)})
+    return view_from(AlertRecord, row)
 
 
-class SqlAlertRepository:
+class SqlAlertRepository(SessionRepository):
     """Alerts of one unit of work, read and worked by staff (raising stays with ``alert_service``)."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def page(
         self, scope: CountryScope, filters: AlertFilters, *, offset: int, limit: int
@@ -130,9 +126,7 @@ class SqlAlertRepository:
         assert row is not None
         for name in WORKFLOW_FIELDS:
             setattr(row, name, getattr(alert, name))
-        self._session.flush()
-        self._session.refresh(row)
-        return alert_record(row)
+        return alert_record(flushed(self._session, row))
 
     def wake_snoozed(self, now: datetime) -> list[AlertRecord]:
         return [alert_record(row) for row in wake_snoozed(self._session, now)]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from chalicelib.db.filtering import escape_like, where_equal, where_within
 from chalicelib.db.models import ActivityLog, AuditLog
 from chalicelib.db.pagination import paginate
+from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.audit import ActivityFilters, ActivityRecord, AuditEntry, AuditFilters, AuditRecord
@@ -55,11 +56,8 @@ def list_activity(
     return [row[0] for row in rows], total
 
 
-class SqlAuditRepository:
+class SqlAuditRepository(SessionRepository):
     """Audit rows of one unit of work (``uow.audit``); they commit or roll back with the change."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def add(self, entry: AuditEntry) -> AuditLog:
         row = AuditLog(**dataclasses.asdict(entry))
@@ -71,24 +69,15 @@ class SqlAuditRepository:
 
 
 def audit_record(row: AuditLog) -> AuditRecord:
-    return view_from(
-        AuditRecord,
-        row,
-    )
+    return view_from(AuditRecord, row)
 
 
 def activity_record(row: ActivityLog) -> ActivityRecord:
-    return view_from(
-        ActivityRecord,
-        row,
-    )
+    return view_from(ActivityRecord, row)
 
 
-class SqlAuditLogRepository:
+class SqlAuditLogRepository(SessionRepository):
     """Scoped, filtered, paginated reads of the audit trail and the activity log (``uow.audit_log``)."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def audit(
         self, scope: CountryScope, filters: AuditFilters, *, offset: int, limit: int

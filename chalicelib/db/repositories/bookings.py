@@ -27,7 +27,7 @@ from chalicelib.db.models import (
     RoomType,
 )
 from chalicelib.db.pagination import paginate
-from chalicelib.db.scoping import scoped
+from chalicelib.db.scoping import fetch_one, scoped, scoped_row
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.alerts import BookingOnNight
 from chalicelib.domain.bookings import BookingFilters, InventoryEffect
@@ -44,10 +44,7 @@ def status_by_code(session: Session, code: str) -> BookingStatus | None:
 
 
 def status_by_id(session: Session, status_id: int, *, for_update: bool = False) -> BookingStatus | None:
-    statement = select(BookingStatus).where(BookingStatus.id == status_id)
-    if for_update:
-        statement = statement.with_for_update()
-    return session.scalar(statement)
+    return fetch_one(session, select(BookingStatus).where(BookingStatus.id == status_id), for_update=for_update)
 
 
 def transitions(session: Session) -> list[BookingStatusTransition]:
@@ -131,10 +128,7 @@ def scoped_group(
     session: Session, group_id: int, scope: CountryScope, *, for_update: bool = False
 ) -> BookingGroup | None:
     """The group if it exists within ``scope`` (None otherwise → 404)."""
-    statement = scoped(select(BookingGroup).where(BookingGroup.id == group_id), BookingGroup.country_code, scope)
-    if for_update:
-        statement = statement.with_for_update()
-    return session.scalar(statement)
+    return scoped_row(session, BookingGroup, group_id, scope, for_update=for_update)
 
 
 def group_for_update(session: Session, group_id: int) -> BookingGroup | None:
@@ -151,9 +145,7 @@ def ota_group(session: Session, ota: str, reservation_id: str, *, for_update: bo
     statement = select(BookingGroup).where(
         BookingGroup.ota_code == ota, BookingGroup.ota_reservation_id == reservation_id
     )
-    if for_update:
-        statement = statement.with_for_update()
-    return session.scalar(statement)
+    return fetch_one(session, statement, for_update=for_update)
 
 
 def lines_of(session: Session, group_id: int, *, refresh: bool = False) -> list[BookingLine]:

@@ -154,46 +154,68 @@ def last_nights(session: Session, room_type_ids: Iterable[int]) -> dict[int, dat
 
 def write_inventory_changes(session: Session, changes: Sequence[InventoryCellChange]) -> None:
     """Persist the domain's cell changes: new cells (``before is None``) inserted, the others updated."""
+    _write_cell_changes(
+        session,
+        InventoryDay,
+        changes,
+        key="room_type_id",
+        values=[(name, _INVENTORY_COLUMN_TYPES[name]) for name in INVENTORY_FIELDS],
+        conflict="The calendar changed while this request ran; try again.",
+    )
+
+
+def _write_cell_changes(
+    session: Session,
+    model: type[InventoryDay] | type[RateDay],
+    changes: Sequence[InventoryCellChange | RateCellChange],
+    *,
+    key: str,
+    values: Sequence[tuple[str, Any]],
+    conflict: str,
+    insert_only: Sequence[tuple[str, Any]] = (),
+) -> None:
+    """Insert the new cells (``before is None``) and update the others where the version is still
+    the one read (else ``ConcurrentCalendarWrite(conflict)``).
+
+    A cell is ``key`` + ``night``; ``values`` (column name, SQL type) are written by both, the
+    ``insert_only`` columns by the insert.
+    """
     new = [change.after for change in changes if change.before is None]
     changed = [change for change in changes if change.before is not None]
-    names = list(INVENTORY_FIELDS)
     if new:
+        inserted = [(key, Integer), *insert_only, ("night", Date), ("version", BigInteger), *values]
         source = unnest_rows(
-            "new_cells",
-            [
-                ("room_type_id", Integer, [cell.room_type_id for cell in new]),
-                ("night", Date, [cell.night for cell in new]),
-                ("version", BigInteger, [cell.version for cell in new]),
-                *((name, _INVENTORY_COLUMN_TYPES[name], [getattr(cell, name) for cell in new]) for name in names),
-            ],
+            "new_cells", [(name, type_, [getattr(cell, name) for cell in new]) for name, type_ in inserted]
         )
-        columns = ["room_type_id", "night", "version", *names]
-        session.execute(insert(InventoryDay).from_select(columns, select(*(source.c[name] for name in columns))))
+        columns = [name for name, _ in inserted]
+        session.execute(insert(model).from_select(columns, select(*(source.c[name] for name in columns))))
     if changed:
         afters = [change.after for change in changed]
         incoming = unnest_rows(
             "incoming",
             [
-                ("room_type_id", Integer, [cell.room_type_id for cell in afters]),
+                (key, Integer, [getattr(cell, key) for cell in afters]),
                 ("night", Date, [cell.night for cell in afters]),
                 ("old_version", BigInteger, [change.before.version for change in changed if change.before]),
                 ("new_version", BigInteger, [cell.version for cell in afters]),
-                *((name, _INVENTORY_COLUMN_TYPES[name], [getattr(cell, name) for cell in afters]) for name in names),
+                *((name, type_, [getattr(cell, name) for cell in afters]) for name, type_ in values),
             ],
         )
         statement = (
-            update(InventoryDay)
+            update(model)
             .where(
-                InventoryDay.room_type_id == incoming.c.room_type_id,
-                InventoryDay.night == incoming.c.night,
-                InventoryDay.version == incoming.c.old_version,
+                getattr(model, key) == incoming.c[key],
+                model.night == incoming.c.night,
+                model.version == incoming.c.old_version,
             )
-            .values(version=incoming.c.new_version, updated_at=func.now(), **{name: incoming.c[name] for name in names})
+            .values(
+                version=incoming.c.new_version, updated_at=func.now(), **{name: incoming.c[name] for name, _ in values}
+            )
             .execution_options(synchronize_session=False)
         )
         result = session.execute(statement)
         if result.rowcount != len(changed):  # type: ignore[attr-defined]
-            raise ConcurrentCalendarWrite("The calendar changed while this request ran; try again.")
+            raise ConcurrentCalendarWrite(conflict)
 
 
 # --- rate plans, rules and the catalog -----------------------------------------------------------
@@ -313,53 +335,15 @@ def load_rate_cells(
 
 def write_rate_changes(session: Session, changes: Sequence[RateCellChange]) -> None:
     """Persist the domain's rate cell changes: new cells inserted, the others updated (version-checked)."""
-    new = [change.after for change in changes if change.before is None]
-    changed = [change for change in changes if change.before is not None]
-    if new:
-        source = unnest_rows(
-            "new_rates",
-            [
-                ("rate_plan_id", Integer, [cell.rate_plan_id for cell in new]),
-                ("room_type_id", Integer, [cell.room_type_id for cell in new]),
-                ("night", Date, [cell.night for cell in new]),
-                ("amount", Numeric(14, 3), [cell.amount for cell in new]),
-                ("manual", Boolean, [cell.manual for cell in new]),
-                ("version", BigInteger, [cell.version for cell in new]),
-            ],
-        )
-        columns = ["rate_plan_id", "room_type_id", "night", "amount", "manual", "version"]
-        session.execute(insert(RateDay).from_select(columns, select(*(source.c[name] for name in columns))))
-    if changed:
-        afters = [change.after for change in changed]
-        incoming = unnest_rows(
-            "incoming",
-            [
-                ("rate_plan_id", Integer, [cell.rate_plan_id for cell in afters]),
-                ("night", Date, [cell.night for cell in afters]),
-                ("old_version", BigInteger, [change.before.version for change in changed if change.before]),
-                ("new_version", BigInteger, [cell.version for cell in afters]),
-                ("amount", Numeric(14, 3), [cell.amount for cell in afters]),
-                ("manual", Boolean, [cell.manual for cell in afters]),
-            ],
-        )
-        statement = (
-            update(RateDay)
-            .where(
-                RateDay.rate_plan_id == incoming.c.rate_plan_id,
-                RateDay.night == incoming.c.night,
-                RateDay.version == incoming.c.old_version,
-            )
-            .values(
-                amount=incoming.c.amount,
-                manual=incoming.c.manual,
-                version=incoming.c.new_version,
-                updated_at=func.now(),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        result = session.execute(statement)
-        if result.rowcount != len(changed):  # type: ignore[attr-defined]
-            raise ConcurrentCalendarWrite("The rates changed while this request ran; try again.")
+    _write_cell_changes(
+        session,
+        RateDay,
+        changes,
+        key="rate_plan_id",
+        insert_only=[("room_type_id", Integer)],
+        values=[("amount", Numeric(14, 3)), ("manual", Boolean)],
+        conflict="The rates changed while this request ran; try again.",
+    )
 
 
 # --- the ARI outbox ------------------------------------------------------------------------------

@@ -13,22 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy.orm import Session
-
 from chalicelib.db.locks import lock_room_types
 from chalicelib.db.models import Property, RoomType
 from chalicelib.db.repositories import calendar as calendar_repository
 from chalicelib.db.repositories import properties as property_repository
+from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.repositories.settings import load_app_settings
 from chalicelib.domain.inventory import InventoryCell, InventoryCellChange
 from chalicelib.domain.nights import calendar_window
 from chalicelib.domain.rates import RateCatalog
 
 
-class SqlCatalogCalendar:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
+class SqlCatalogCalendar(SessionRepository):
     def sync_property(self, property_id: int, today: date) -> None:
         """Every active room type of the property brought in line (horizon, buffer, rates); locks them."""
         # imported here: calendar_upkeep opens its own units of work for the housekeeping

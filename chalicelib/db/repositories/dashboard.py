@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, Integer, Numeric, Select, and_, cast, func, literal, or_, select
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from chalicelib.db.models import (
@@ -28,6 +27,7 @@ from chalicelib.db.models import (
     RoomType,
     SyncRun,
 )
+from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.scoping import in_scope
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.alerts import OPEN_STATUSES, AlertSeverity
@@ -77,11 +77,8 @@ def _within(moment: Any, window: SummaryWindow) -> ColumnElement[bool]:
     )
 
 
-class SqlDashboardRepository:
+class SqlDashboardRepository(SessionRepository):
     """What the home page adds up; see :mod:`chalicelib.domain.dashboard` for the definitions."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def room_nights_by_night(
         self, scope: CountryScope, wanted: SummaryFilter, window: SummaryWindow

@@ -27,7 +27,7 @@ from chalicelib.db.models import (
     RoomTypeMapping,
 )
 from chalicelib.db.pagination import paginate
-from chalicelib.db.scoping import scoped
+from chalicelib.db.scoping import scoped, scoped_row
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.catalog import PropertyStatus
 from chalicelib.domain.errors import Conflict
@@ -62,10 +62,7 @@ def reserve_account_id(session: Session) -> int:
 def scoped_account(
     session: Session, account_id: int, scope: CountryScope, *, for_update: bool = False
 ) -> OtaAccount | None:
-    statement = scoped(select(OtaAccount).where(OtaAccount.id == account_id), OtaAccount.country_code, scope)
-    if for_update:
-        statement = statement.with_for_update()
-    return session.scalar(statement)
+    return scoped_row(session, OtaAccount, account_id, scope, for_update=for_update)
 
 
 def account_name_taken(

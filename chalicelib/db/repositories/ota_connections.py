@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
 from chalicelib.db.models import (
     MappingProposal,
     OtaAccount,
@@ -25,6 +23,8 @@ from chalicelib.db.models import (
     RoomTypeMapping,
 )
 from chalicelib.db.repositories import ota as q
+from chalicelib.db.repositories.base import SessionRepository
+from chalicelib.db.writing import flushed
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_connections import (
@@ -56,7 +56,6 @@ if TYPE_CHECKING:
 
 
 def connection_record(connection: OtaConnection, hotel: Property, account: OtaAccount) -> ConnectionRecord:
-    ota = OtaCode(account.ota_code)
     return view_from(
         ConnectionRecord,
         connection,
@@ -65,9 +64,8 @@ def connection_record(connection: OtaConnection, hotel: Property, account: OtaAc
         property_name=hotel.name,
         country_code=hotel.country_code,
         ota_account_id=account.id,
-        ota=ota.value,
-        ota_name=ota.display_name,
         account_name=account.name,
+        **OtaCode(account.ota_code).view_fields(),
     )
 
 
@@ -92,17 +90,11 @@ def rate_mapping_record(mapping: RatePlanMapping, plan: RatePlan) -> RatePlanMap
 
 
 def proposal_record(proposal: MappingProposal) -> ProposalRecord:
-    return view_from(
-        ProposalRecord,
-        proposal,
-    )
+    return view_from(ProposalRecord, proposal)
 
 
-class SqlOtaConnectionRepository:
+class SqlOtaConnectionRepository(SessionRepository):
     """Connections with their property and account; properties and accounts named in requests."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def get(self, connection_id: int, scope: CountryScope, *, for_update: bool = False) -> ConnectionRecord | None:
         found = q.scoped_connection(self._session, connection_id, scope, for_update=for_update)
@@ -186,11 +178,8 @@ class SqlOtaConnectionRepository:
         self._session.delete(connection)
 
 
-class SqlOtaMappingRepository:
+class SqlOtaMappingRepository(SessionRepository):
     """Room type and rate plan mappings of connections, and what they point at."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def room_type(self, room_type_id: int) -> RoomTypeRef | None:
         room_type = self._session.get(RoomType, room_type_id)
@@ -324,11 +313,8 @@ class SqlOtaMappingRepository:
         return rate_mapping_record(mapping, plan)
 
 
-class SqlMappingProposalRepository:
+class SqlMappingProposalRepository(SessionRepository):
     """Proposed mappings of connections (from discovery) and staff decisions on them."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def get(self, proposal_id: int, scope: CountryScope, *, for_update: bool = False) -> ProposalRecord | None:
         found = q.scoped_proposal(self._session, proposal_id, scope, for_update=for_update)
@@ -388,6 +374,4 @@ class SqlMappingProposalRepository:
         row.decided_by_user_id = decided_by_user_id
         row.room_type_id = room_type_id
         row.rate_plan_id = rate_plan_id
-        self._session.flush()
-        self._session.refresh(row)
-        return proposal_record(row)
+        return proposal_record(flushed(self._session, row))

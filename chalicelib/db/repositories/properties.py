@@ -17,8 +17,10 @@ from chalicelib.db.filtering import containing
 from chalicelib.db.locks import lock_room_types
 from chalicelib.db.models import Country, Property, RatePlan, RatePlanRule, RoomType
 from chalicelib.db.pagination import paginate
+from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.repositories.calendar import amount_at_scale
-from chalicelib.db.scoping import scoped
+from chalicelib.db.scoping import SelectT, scoped, scoped_row
+from chalicelib.db.writing import inserted, updated
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.catalog import (
     SORTABLE_PROPERTY_FIELDS,
@@ -68,10 +70,7 @@ def iter_properties(session: Session, scope: CountryScope, filters: PropertyFilt
 def scoped_property(
     session: Session, property_id: int, scope: CountryScope, *, for_update: bool = False
 ) -> Property | None:
-    statement = scoped(select(Property).where(Property.id == property_id), Property.country_code, scope)
-    if for_update:
-        statement = statement.with_for_update()
-    return session.scalar(statement)
+    return scoped_row(session, Property, property_id, scope, for_update=for_update)
 
 
 def property_code_taken(session: Session, code: str, *, except_id: int | None = None) -> bool:
@@ -111,18 +110,18 @@ def room_type_code_taken(session: Session, property_id: int, code: str, *, excep
     return session.scalar(statement) is not None
 
 
+def _up_to_property(statement: SelectT) -> SelectT:
+    """``statement`` over rate plans joined to their room type and its property."""
+    return statement.join(RoomType, RoomType.id == RatePlan.room_type_id).join(
+        Property, Property.id == RoomType.property_id
+    )
+
+
 def scoped_rate_plan(
     session: Session, rate_plan_id: int, scope: CountryScope
 ) -> tuple[RatePlan, RoomType, Property] | None:
-    statement = scoped(
-        select(RatePlan, RoomType, Property)
-        .join(RoomType, RoomType.id == RatePlan.room_type_id)
-        .join(Property, Property.id == RoomType.property_id)
-        .where(RatePlan.id == rate_plan_id),
-        Property.country_code,
-        scope,
-    )
-    row = session.execute(statement).first()
+    statement = _up_to_property(select(RatePlan, RoomType, Property)).where(RatePlan.id == rate_plan_id)
+    row = session.execute(scoped(statement, Property.country_code, scope)).first()
     return None if row is None else (row[0], row[1], row[2])
 
 
@@ -140,16 +139,10 @@ def children_of_plan(session: Session, rate_plan_id: int) -> list[int]:
 def scoped_rule(
     session: Session, rule_id: int, scope: CountryScope
 ) -> tuple[RatePlanRule, RatePlan, RoomType, Property] | None:
-    statement = scoped(
-        select(RatePlanRule, RatePlan, RoomType, Property)
-        .join(RatePlan, RatePlan.id == RatePlanRule.rate_plan_id)
-        .join(RoomType, RoomType.id == RatePlan.room_type_id)
-        .join(Property, Property.id == RoomType.property_id)
-        .where(RatePlanRule.id == rule_id),
-        Property.country_code,
-        scope,
-    )
-    row = session.execute(statement).first()
+    statement = _up_to_property(
+        select(RatePlanRule, RatePlan, RoomType, Property).join(RatePlan, RatePlan.id == RatePlanRule.rate_plan_id)
+    ).where(RatePlanRule.id == rule_id)
+    row = session.execute(scoped(statement, Property.country_code, scope)).first()
     return None if row is None else (row[0], row[1], row[2], row[3])
 
 
@@ -168,10 +161,7 @@ def count_rate_plans_of_property(session: Session, property_id: int) -> int:
 
 
 def property_record(prop: Property) -> PropertyRecord:
-    return view_from(
-        PropertyRecord,
-        prop,
-    )
+    return view_from(PropertyRecord, prop)
 
 
 def room_type_record(room_type: RoomType, currency: str) -> RoomTypeRecord:
@@ -182,11 +172,8 @@ def room_type_record(room_type: RoomType, currency: str) -> RoomTypeRecord:
     )
 
 
-class SqlPropertyRepository:
+class SqlPropertyRepository(SessionRepository):
     """Properties of one unit of work (``uow.properties``), read through the caller's country scope."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def page(
         self, scope: CountryScope, filters: PropertyFilters, *, offset: int, limit: int
@@ -213,25 +200,16 @@ class SqlPropertyRepository:
 
     def add(self, new: NewProperty, *, archived_at: datetime | None) -> PropertyRecord:
         prop = Property(**vars(new), archived_at=archived_at)
-        self._session.add(prop)
-        self._session.flush()
-        self._session.refresh(prop)
+        inserted(self._session, prop)
         return property_record(prop)
 
     def update(self, property_id: int, changes: Mapping[str, Any]) -> PropertyRecord:
-        prop = self._session.get_one(Property, property_id)
-        for name, value in changes.items():
-            setattr(prop, name, value)
-        self._session.flush()
-        self._session.refresh(prop)
+        prop = updated(self._session, Property, property_id, changes)
         return property_record(prop)
 
 
-class SqlRoomTypeRepository:
+class SqlRoomTypeRepository(SessionRepository):
     """Room types of one unit of work (``uow.room_types``); scoped through their property's country."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def of_property(self, property_id: int, currency: str) -> list[RoomTypeRecord]:
         return [room_type_record(row, currency) for row in room_types_of(self._session, property_id)]
@@ -256,17 +234,11 @@ class SqlRoomTypeRepository:
 
     def add(self, property_id: int, new: NewRoomType, currency: str) -> RoomTypeRecord:
         room_type = RoomType(property_id=property_id, **vars(new))
-        self._session.add(room_type)
-        self._session.flush()
-        self._session.refresh(room_type)
+        inserted(self._session, room_type)
         return room_type_record(room_type, currency)
 
     def update(self, room_type_id: int, changes: Mapping[str, Any], currency: str) -> RoomTypeRecord:
-        room_type = self._session.get_one(RoomType, room_type_id)
-        for name, value in changes.items():
-            setattr(room_type, name, value)
-        self._session.flush()
-        self._session.refresh(room_type)
+        room_type = updated(self._session, RoomType, room_type_id, changes)
         return room_type_record(room_type, currency)
 
     def delete(self, room_type_id: int) -> None:

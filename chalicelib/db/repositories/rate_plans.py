@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from chalicelib.db.models import RatePlan, RatePlanRule, RoomType
 from chalicelib.db.repositories import calendar as calendar_repository
 from chalicelib.db.repositories import properties as property_repository
+from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.repositories.properties import property_record, room_type_record
+from chalicelib.db.writing import inserted, updated
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.catalog import PropertyRecord, RatePlanRecord, RoomTypeRecord, RuleRecord
 from chalicelib.domain.rates import RateCatalog
@@ -52,11 +52,8 @@ def _stored(values: Mapping[str, Any]) -> dict[str, Any]:
     return stored
 
 
-class SqlRatePlanRepository:
+class SqlRatePlanRepository(SessionRepository):
     """Rate plans and seasonal rules of one unit of work (``uow.rate_plans``)."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def _property_id(self, room_type_id: int) -> int:
         return self._session.get_one(RoomType, room_type_id).property_id
@@ -89,17 +86,11 @@ class SqlRatePlanRepository:
 
     def add(self, room_type_id: int, values: Mapping[str, Any]) -> RatePlanRecord:
         plan = RatePlan(room_type_id=room_type_id, **values)
-        self._session.add(plan)
-        self._session.flush()
-        self._session.refresh(plan)
+        inserted(self._session, plan)
         return plan_record(plan, self._property_id(room_type_id))
 
     def update(self, rate_plan_id: int, changes: Mapping[str, Any]) -> RatePlanRecord:
-        plan = self._session.get_one(RatePlan, rate_plan_id)
-        for name, value in changes.items():
-            setattr(plan, name, value)
-        self._session.flush()
-        self._session.refresh(plan)
+        plan = updated(self._session, RatePlan, rate_plan_id, changes)
         return plan_record(plan, self._property_id(plan.room_type_id))
 
     def delete(self, rate_plan_id: int) -> None:
@@ -136,17 +127,11 @@ class SqlRatePlanRepository:
 
     def add_rule(self, rate_plan_id: int, values: Mapping[str, Any]) -> RuleRecord:
         rule = RatePlanRule(rate_plan_id=rate_plan_id, **_stored(values))
-        self._session.add(rule)
-        self._session.flush()
-        self._session.refresh(rule)
+        inserted(self._session, rule)
         return rule_record(rule, self._session.get_one(RatePlan, rate_plan_id).currency)
 
     def update_rule(self, rule_id: int, changes: Mapping[str, Any]) -> RuleRecord:
-        rule = self._session.get_one(RatePlanRule, rule_id)
-        for name, value in _stored(changes).items():
-            setattr(rule, name, value)
-        self._session.flush()
-        self._session.refresh(rule)
+        rule = updated(self._session, RatePlanRule, rule_id, _stored(changes))
         return rule_record(rule, self._session.get_one(RatePlan, rule.rate_plan_id).currency)
 
     def delete_rule(self, rule_id: int) -> None:

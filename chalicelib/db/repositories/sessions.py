@@ -9,6 +9,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from chalicelib.db.models import AuthSession, PasswordResetToken, RecoveryCode, RefreshToken, UserTotp
+from chalicelib.db.scoping import fetch_one
 
 
 def refresh_token_with_session(
@@ -64,10 +65,7 @@ def retire_reset_tokens(session: Session, user_id: int, now: datetime) -> None:
 
 
 def totp_row(session: Session, user_id: int, *, for_update: bool = False) -> UserTotp | None:
-    statement = select(UserTotp).where(UserTotp.user_id == user_id)
-    if for_update:
-        statement = statement.with_for_update()
-    return session.scalar(statement)
+    return fetch_one(session, select(UserTotp).where(UserTotp.user_id == user_id), for_update=for_update)
 
 
 def totp_rows_not_under(session: Session, key_id: str, *, limit: int) -> list[UserTotp]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from chalicelib.config import get_settings
 from chalicelib.db.models import AppSetting
+from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.domain.settings import SETTING_KEYS, AppSettings, SettingChange
 
 
@@ -43,11 +44,8 @@ def upsert_setting(session: Session, key: str, value: Any, user_id: int | None) 
         row.updated_by_user_id = user_id
 
 
-class SqlSettingsRepository:
+class SqlSettingsRepository(SessionRepository):
     """The settings of one unit of work (``uow.settings``)."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def load(self) -> AppSettings:
         return load_app_settings(self._session)

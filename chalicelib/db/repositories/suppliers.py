@@ -9,14 +9,15 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
 
 from chalicelib.db.filtering import containing
 from chalicelib.db.models import Property, RoomType, Supplier
 from chalicelib.db.models import SupplierAllocation as AllocationRow
 from chalicelib.db.pagination import paginate
+from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.repositories.properties import property_record, room_type_record
-from chalicelib.db.scoping import scoped
+from chalicelib.db.scoping import scoped, scoped_row
+from chalicelib.db.writing import inserted, updated
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.allocations import SupplierAllocation
 from chalicelib.domain.catalog import (
@@ -65,11 +66,8 @@ def _supplier_query(scope: CountryScope, filters: SupplierFilters) -> Select[Any
     return statement.order_by(func.lower(Supplier.name), Supplier.id)
 
 
-class SqlSupplierRepository:
+class SqlSupplierRepository(SessionRepository):
     """Suppliers and allocations of one unit of work (``uow.suppliers``)."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def page(
         self, scope: CountryScope, filters: SupplierFilters, *, offset: int, limit: int
@@ -78,10 +76,7 @@ class SqlSupplierRepository:
         return [supplier_record(row[0]) for row in rows], total
 
     def _scoped(self, scope: CountryScope, supplier_id: int, *, for_update: bool = False) -> Supplier | None:
-        statement = scoped(select(Supplier).where(Supplier.id == supplier_id), Supplier.country_code, scope)
-        if for_update:
-            statement = statement.with_for_update()
-        return self._session.scalar(statement)
+        return scoped_row(self._session, Supplier, supplier_id, scope, for_update=for_update)
 
     def get(self, scope: CountryScope, supplier_id: int, *, for_update: bool = False) -> SupplierRecord | None:
         supplier = self._scoped(scope, supplier_id, for_update=for_update)
@@ -89,17 +84,11 @@ class SqlSupplierRepository:
 
     def add(self, fields: Mapping[str, Any]) -> SupplierRecord:
         supplier = Supplier(**fields)
-        self._session.add(supplier)
-        self._session.flush()
-        self._session.refresh(supplier)
+        inserted(self._session, supplier)
         return supplier_record(supplier)
 
     def update(self, supplier_id: int, changes: Mapping[str, Any]) -> SupplierRecord:
-        supplier = self._session.get_one(Supplier, supplier_id)
-        for name, value in changes.items():
-            setattr(supplier, name, value)
-        self._session.flush()
-        self._session.refresh(supplier)
+        supplier = updated(self._session, Supplier, supplier_id, changes)
         return supplier_record(supplier)
 
     def set_bank_account(self, supplier_id: int, account: SealedAccount | None) -> SupplierRecord:
@@ -160,17 +149,11 @@ class SqlSupplierRepository:
 
     def add_allocation(self, supplier_id: int, fields: Mapping[str, Any]) -> AllocationRecord:
         row = AllocationRow(supplier_id=supplier_id, **fields)
-        self._session.add(row)
-        self._session.flush()
-        self._session.refresh(row)
+        inserted(self._session, row)
         return allocation_record(row, self._session.get_one(RoomType, row.room_type_id).property_id)
 
     def update_allocation(self, allocation_id: int, changes: Mapping[str, Any]) -> AllocationRecord:
-        row = self._session.get_one(AllocationRow, allocation_id)
-        for name, value in changes.items():
-            setattr(row, name, value)
-        self._session.flush()
-        self._session.refresh(row)
+        row = updated(self._session, AllocationRow, allocation_id, changes)
         return allocation_record(row, self._session.get_one(RoomType, row.room_type_id).property_id)
 
     def delete_allocation(self, allocation_id: int) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from chalicelib.db.filtering import where_equal
 from chalicelib.db.models import OtaAccount, OtaConnection, Property, SyncRun
 from chalicelib.db.pagination import paginate
+from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.ota_codes import OtaCode
@@ -138,11 +139,8 @@ def synced_connection(connection: OtaConnection, account: OtaAccount) -> SyncedC
     )
 
 
-class SqlSyncStatusRepository:
+class SqlSyncStatusRepository(SessionRepository):
     """Properties with connections, their connections and runs, as the dashboard reads them."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def property(self, property_id: int, scope: CountryScope) -> PropertyRef | None:
         found = self._session.scalar(

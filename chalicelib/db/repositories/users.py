@@ -11,15 +11,14 @@ from sqlalchemy.orm import Session
 from chalicelib.db.filtering import containing
 from chalicelib.db.models import AuthSession, Country, Role, User, UserTotp
 from chalicelib.db.pagination import paginate
-from chalicelib.db.scoping import scoped
+from chalicelib.db.scoping import fetch_one, scoped, scoped_row
 from chalicelib.domain.access import CountryScope
 
 
 def user_by_email(session: Session, email: str, *, for_update: bool = False) -> User | None:
-    statement = select(User).where(func.lower(User.email) == email.strip().lower())
-    if for_update:
-        statement = statement.with_for_update()
-    return session.scalar(statement)
+    return fetch_one(
+        session, select(User).where(func.lower(User.email) == email.strip().lower()), for_update=for_update
+    )
 
 
 def email_taken(session: Session, email: str, *, except_user_id: int | None = None) -> bool:
@@ -31,10 +30,7 @@ def email_taken(session: Session, email: str, *, except_user_id: int | None = No
 
 def scoped_user(session: Session, user_id: int, scope: CountryScope, *, for_update: bool = False) -> User | None:
     """The user if it exists and its country is within ``scope``; otherwise None (→ 404)."""
-    statement = scoped(select(User).where(User.id == user_id), User.country_code, scope)
-    if for_update:
-        statement = statement.with_for_update()
-    return session.scalar(statement)
+    return scoped_row(session, User, user_id, scope, for_update=for_update)
 
 
 @dataclass(frozen=True)
@@ -102,10 +98,7 @@ def active_country_codes(session: Session) -> list[str]:
 
 
 def role_by_id(session: Session, role_id: int, *, for_update: bool = False) -> Role | None:
-    statement = select(Role).where(Role.id == role_id)
-    if for_update:
-        statement = statement.with_for_update()
-    return session.scalar(statement)
+    return fetch_one(session, select(Role).where(Role.id == role_id), for_update=for_update)
 
 
 def role_by_name(session: Session, name: str) -> Role | None:

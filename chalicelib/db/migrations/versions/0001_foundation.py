@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from chalicelib.db.migrations.columns import create_indexes, foreign_key, id_column, primary_key, timestamp, timestamps
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -24,35 +26,34 @@ def upgrade() -> None:
         sa.Column("default_currency", sa.String(length=3), nullable=False),
         sa.Column("default_timezone", sa.String(length=64), nullable=False),
         sa.Column("is_active", sa.Boolean(), server_default="true", nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.PrimaryKeyConstraint("code", name=op.f("pk_countries")),
+        timestamp("created_at", default_now=True),
+        primary_key("countries", "code"),
     )
     op.create_table(
         "heartbeats",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        id_column(big=True),
         sa.Column("message_id", sa.String(length=100), nullable=False),
         sa.Column("source", sa.String(length=40), nullable=False),
-        sa.Column("emitted_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        timestamp("emitted_at"),
+        timestamp("received_at", default_now=True),
         sa.Column("receive_count", sa.Integer(), server_default="1", nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_heartbeats")),
+        primary_key("heartbeats"),
         sa.UniqueConstraint("message_id", name=op.f("uq_heartbeats_message_id")),
     )
     op.create_table(
         "roles",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("name", sa.String(length=80), nullable=False),
         sa.Column("description", sa.Text(), server_default="", nullable=False),
         sa.Column("permissions", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("is_system", sa.Boolean(), server_default="false", nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_roles")),
+        *timestamps(),
+        primary_key("roles"),
         sa.UniqueConstraint("name", name=op.f("uq_roles_name")),
     )
     op.create_table(
         "properties",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("country_code", sa.String(length=2), nullable=False),
@@ -61,57 +62,49 @@ def upgrade() -> None:
         sa.Column("address", sa.String(length=500), server_default="", nullable=False),
         sa.Column("city", sa.String(length=120), server_default="", nullable=False),
         sa.Column("status", sa.String(length=20), server_default="active", nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        *timestamps(),
         sa.CheckConstraint("status IN ('active', 'inactive')", name=op.f("ck_properties_status")),
-        sa.ForeignKeyConstraint(
-            ["country_code"], ["countries.code"], name=op.f("fk_properties_country_code_countries")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_properties")),
+        foreign_key("properties", "country_code", "countries.code"),
+        primary_key("properties"),
         sa.UniqueConstraint("code", name=op.f("uq_properties_code")),
     )
-    op.create_index(op.f("ix_properties_country_code"), "properties", ["country_code"], unique=False)
+    create_indexes("properties", "country_code")
     op.create_table(
         "users",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("full_name", sa.String(length=200), nullable=False),
         sa.Column("password_hash", sa.String(length=100), nullable=False),
         sa.Column("role_id", sa.Integer(), nullable=False),
         sa.Column("country_code", sa.String(length=2), nullable=True),
         sa.Column("is_active", sa.Boolean(), server_default="true", nullable=False),
-        sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("password_changed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.ForeignKeyConstraint(["country_code"], ["countries.code"], name=op.f("fk_users_country_code_countries")),
-        sa.ForeignKeyConstraint(["role_id"], ["roles.id"], name=op.f("fk_users_role_id_roles")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+        timestamp("last_login_at", nullable=True),
+        timestamp("password_changed_at", default_now=True),
+        *timestamps(),
+        foreign_key("users", "country_code", "countries.code"),
+        foreign_key("users", "role_id", "roles.id"),
+        primary_key("users"),
     )
-    op.create_index(op.f("ix_users_country_code"), "users", ["country_code"], unique=False)
-    op.create_index(op.f("ix_users_role_id"), "users", ["role_id"], unique=False)
+    create_indexes("users", "country_code", "role_id")
     op.create_index("uq_users_email_lower", "users", [sa.literal_column("lower(email)")], unique=True)
     op.create_table(
         "room_types",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("property_id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("total_rooms", sa.Integer(), nullable=False),
         sa.Column("max_occupancy", sa.Integer(), server_default="2", nullable=False),
         sa.Column("base_rate", sa.Numeric(precision=14, scale=3), server_default="0", nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        *timestamps(),
         sa.CheckConstraint("base_rate >= 0", name=op.f("ck_room_types_base_rate_non_negative")),
         sa.CheckConstraint("max_occupancy >= 1", name=op.f("ck_room_types_max_occupancy_positive")),
         sa.CheckConstraint("total_rooms >= 0", name=op.f("ck_room_types_total_rooms_non_negative")),
-        sa.ForeignKeyConstraint(
-            ["property_id"], ["properties.id"], name=op.f("fk_room_types_property_id_properties"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_room_types")),
+        foreign_key("room_types", "property_id", "properties.id", ondelete="CASCADE"),
+        primary_key("room_types"),
         sa.UniqueConstraint("property_id", "code", name="uq_room_types_property_code"),
     )
-    op.create_index(op.f("ix_room_types_property_id"), "room_types", ["property_id"], unique=False)
+    create_indexes("room_types", "property_id")
 
     # Reference data: the countries the group operates in (extensible through the API later).
     countries = sa.table(
@@ -132,13 +125,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_room_types_property_id"), table_name="room_types")
     op.drop_table("room_types")
-    op.drop_index("uq_users_email_lower", table_name="users")
-    op.drop_index(op.f("ix_users_role_id"), table_name="users")
-    op.drop_index(op.f("ix_users_country_code"), table_name="users")
     op.drop_table("users")
-    op.drop_index(op.f("ix_properties_country_code"), table_name="properties")
     op.drop_table("properties")
     op.drop_table("roles")
     op.drop_table("heartbeats")

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from chalicelib.db.migrations.columns import create_indexes, foreign_key, id_column, primary_key, timestamp, timestamps
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -38,112 +40,94 @@ PRESET_ROLES = [
 ]
 
 
-def _now() -> sa.TextClause:
-    return sa.text("now()")
-
-
 def upgrade() -> None:
     op.create_table(
         "auth_sessions",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
-        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        timestamp("created_at", default_now=True),
+        timestamp("expires_at"),
+        timestamp("last_used_at", default_now=True),
+        timestamp("revoked_at", nullable=True),
         sa.Column("revoked_reason", sa.String(length=40), nullable=True),
         sa.Column("csrf_token_hash", sa.String(length=64), nullable=False),
         sa.Column("active_country", sa.String(length=2), nullable=True),
         sa.Column("client_ip", sa.String(length=45), nullable=True),
         sa.Column("user_agent", sa.String(length=300), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["active_country"], ["countries.code"], name=op.f("fk_auth_sessions_active_country_countries")
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_auth_sessions_user_id_users"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_sessions")),
+        foreign_key("auth_sessions", "active_country", "countries.code"),
+        foreign_key("auth_sessions", "user_id", "users.id", ondelete="CASCADE"),
+        primary_key("auth_sessions"),
     )
-    op.create_index(op.f("ix_auth_sessions_user_id"), "auth_sessions", ["user_id"], unique=False)
+    create_indexes("auth_sessions", "user_id")
 
     op.create_table(
         "refresh_tokens",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        id_column(big=True),
         sa.Column("session_id", sa.Uuid(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("issued_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["session_id"],
-            ["auth_sessions.id"],
-            name=op.f("fk_refresh_tokens_session_id_auth_sessions"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_refresh_tokens")),
+        timestamp("issued_at", default_now=True),
+        timestamp("expires_at"),
+        timestamp("used_at", nullable=True),
+        foreign_key("refresh_tokens", "session_id", "auth_sessions.id", ondelete="CASCADE"),
+        primary_key("refresh_tokens"),
         sa.UniqueConstraint("token_hash", name=op.f("uq_refresh_tokens_token_hash")),
     )
-    op.create_index(op.f("ix_refresh_tokens_session_id"), "refresh_tokens", ["session_id"], unique=False)
+    create_indexes("refresh_tokens", "session_id")
 
     op.create_table(
         "password_reset_tokens",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        id_column(big=True),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("purpose", sa.String(length=20), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        timestamp("created_at", default_now=True),
+        timestamp("expires_at"),
+        timestamp("used_at", nullable=True),
         sa.CheckConstraint("purpose IN ('reset', 'invite')", name=op.f("ck_password_reset_tokens_purpose")),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_password_reset_tokens_user_id_users"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_password_reset_tokens")),
+        foreign_key("password_reset_tokens", "user_id", "users.id", ondelete="CASCADE"),
+        primary_key("password_reset_tokens"),
         sa.UniqueConstraint("token_hash", name=op.f("uq_password_reset_tokens_token_hash")),
     )
-    op.create_index(op.f("ix_password_reset_tokens_user_id"), "password_reset_tokens", ["user_id"], unique=False)
+    create_indexes("password_reset_tokens", "user_id")
 
     op.create_table(
         "user_totp",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("secret_sealed", sa.LargeBinary(), nullable=False),
         sa.Column("key_id", sa.String(length=64), nullable=False),
-        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        timestamp("confirmed_at", nullable=True),
         sa.Column("last_used_step", sa.BigInteger(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_user_totp_user_id_users"), ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_totp")),
+        *timestamps(),
+        foreign_key("user_totp", "user_id", "users.id", ondelete="CASCADE"),
+        primary_key("user_totp", "user_id"),
     )
 
     op.create_table(
         "mfa_recovery_codes",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        id_column(big=True),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("code_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
-        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_mfa_recovery_codes_user_id_users"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_mfa_recovery_codes")),
+        timestamp("created_at", default_now=True),
+        timestamp("used_at", nullable=True),
+        foreign_key("mfa_recovery_codes", "user_id", "users.id", ondelete="CASCADE"),
+        primary_key("mfa_recovery_codes"),
         sa.UniqueConstraint("user_id", "code_hash", name="uq_mfa_recovery_codes_user_code"),
     )
-    op.create_index(op.f("ix_mfa_recovery_codes_user_id"), "mfa_recovery_codes", ["user_id"], unique=False)
+    create_indexes("mfa_recovery_codes", "user_id")
 
     op.create_table(
         "rate_limit_buckets",
         sa.Column("bucket", sa.String(length=120), nullable=False),
         sa.Column("hits", postgresql.ARRAY(sa.DateTime(timezone=True)), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
-        sa.PrimaryKeyConstraint("bucket", name=op.f("pk_rate_limit_buckets")),
+        timestamp("updated_at", default_now=True),
+        primary_key("rate_limit_buckets", "bucket"),
     )
-    op.create_index(op.f("ix_rate_limit_buckets_updated_at"), "rate_limit_buckets", ["updated_at"], unique=False)
+    create_indexes("rate_limit_buckets", "updated_at")
 
     op.create_table(
         "audit_log",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        id_column(big=True),
+        timestamp("occurred_at", default_now=True),
         sa.Column("actor_user_id", sa.Integer(), nullable=True),
         sa.Column("actor_email", sa.String(length=254), nullable=False),
         sa.Column("action", sa.String(length=80), nullable=False),
@@ -154,21 +138,17 @@ def upgrade() -> None:
         sa.Column("after", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         sa.Column("request_id", sa.String(length=128), nullable=True),
         sa.Column("client_ip", sa.String(length=45), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["actor_user_id"], ["users.id"], name=op.f("fk_audit_log_actor_user_id_users"), ondelete="SET NULL"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
+        foreign_key("audit_log", "actor_user_id", "users.id", ondelete="SET NULL"),
+        primary_key("audit_log"),
     )
-    op.create_index(op.f("ix_audit_log_action"), "audit_log", ["action"], unique=False)
-    op.create_index(op.f("ix_audit_log_actor_user_id"), "audit_log", ["actor_user_id"], unique=False)
-    op.create_index(op.f("ix_audit_log_country_code"), "audit_log", ["country_code"], unique=False)
+    create_indexes("audit_log", "action", "actor_user_id", "country_code")
     op.create_index("ix_audit_log_entity", "audit_log", ["entity_type", "entity_id"], unique=False)
-    op.create_index(op.f("ix_audit_log_occurred_at"), "audit_log", ["occurred_at"], unique=False)
+    create_indexes("audit_log", "occurred_at")
 
     op.create_table(
         "activity_log",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        id_column(big=True),
+        timestamp("occurred_at", default_now=True),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("email", sa.String(length=254), nullable=True),
         sa.Column("country_code", sa.String(length=2), nullable=True),
@@ -179,11 +159,9 @@ def upgrade() -> None:
         sa.Column("client_ip", sa.String(length=45), nullable=True),
         sa.Column("user_agent", sa.String(length=300), nullable=True),
         sa.Column("duration_ms", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_activity_log")),
+        primary_key("activity_log"),
     )
-    op.create_index(op.f("ix_activity_log_country_code"), "activity_log", ["country_code"], unique=False)
-    op.create_index(op.f("ix_activity_log_occurred_at"), "activity_log", ["occurred_at"], unique=False)
-    op.create_index(op.f("ix_activity_log_user_id"), "activity_log", ["user_id"], unique=False)
+    create_indexes("activity_log", "country_code", "occurred_at", "user_id")
 
     for name, permissions, description in PRESET_ROLES:
         op.execute(
@@ -199,24 +177,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Preset roles still assigned to someone stay (their users would otherwise be orphaned).
     op.execute(sa.text("DELETE FROM roles WHERE is_system AND id NOT IN (SELECT role_id FROM users)"))
-    op.drop_index(op.f("ix_activity_log_user_id"), table_name="activity_log")
-    op.drop_index(op.f("ix_activity_log_occurred_at"), table_name="activity_log")
-    op.drop_index(op.f("ix_activity_log_country_code"), table_name="activity_log")
     op.drop_table("activity_log")
-    op.drop_index(op.f("ix_audit_log_occurred_at"), table_name="audit_log")
-    op.drop_index("ix_audit_log_entity", table_name="audit_log")
-    op.drop_index(op.f("ix_audit_log_country_code"), table_name="audit_log")
-    op.drop_index(op.f("ix_audit_log_actor_user_id"), table_name="audit_log")
-    op.drop_index(op.f("ix_audit_log_action"), table_name="audit_log")
     op.drop_table("audit_log")
-    op.drop_index(op.f("ix_rate_limit_buckets_updated_at"), table_name="rate_limit_buckets")
     op.drop_table("rate_limit_buckets")
-    op.drop_index(op.f("ix_mfa_recovery_codes_user_id"), table_name="mfa_recovery_codes")
     op.drop_table("mfa_recovery_codes")
     op.drop_table("user_totp")
-    op.drop_index(op.f("ix_password_reset_tokens_user_id"), table_name="password_reset_tokens")
     op.drop_table("password_reset_tokens")
-    op.drop_index(op.f("ix_refresh_tokens_session_id"), table_name="refresh_tokens")
     op.drop_table("refresh_tokens")
-    op.drop_index(op.f("ix_auth_sessions_user_id"), table_name="auth_sessions")
     op.drop_table("auth_sessions")

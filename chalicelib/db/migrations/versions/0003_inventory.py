@@ -11,28 +11,19 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from chalicelib.db.migrations.columns import create_indexes, foreign_key, id_column, primary_key, timestamp, timestamps
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
 
 
-def _now() -> sa.TextClause:
-    return sa.text("now()")
-
-
-def _timestamps() -> list[sa.Column[object]]:
-    return [
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
-    ]
-
-
 def upgrade() -> None:
     # --- properties and room types -----------------------------------------------------------
     op.add_column("properties", sa.Column("region", sa.String(length=120), server_default="", nullable=False))
     op.add_column("properties", sa.Column("postal_code", sa.String(length=20), server_default="", nullable=False))
-    op.add_column("properties", sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("properties", timestamp("archived_at", nullable=True))
     op.add_column("properties", sa.Column("buffer_rooms", sa.Integer(), nullable=True))
     op.drop_constraint(op.f("ck_properties_status"), "properties", type_="check")
     op.create_check_constraint(
@@ -52,15 +43,10 @@ def upgrade() -> None:
         "app_settings",
         sa.Column("key", sa.String(length=80), nullable=False),
         sa.Column("value", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        timestamp("updated_at", default_now=True),
         sa.Column("updated_by_user_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["updated_by_user_id"],
-            ["users.id"],
-            name=op.f("fk_app_settings_updated_by_user_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("key", name=op.f("pk_app_settings")),
+        foreign_key("app_settings", "updated_by_user_id", "users.id", ondelete="SET NULL"),
+        primary_key("app_settings", "key"),
     )
 
     # --- the inventory calendar ----------------------------------------------------------------
@@ -81,7 +67,7 @@ def upgrade() -> None:
         sa.Column("min_stay_through", sa.SmallInteger(), server_default="1", nullable=False),
         sa.Column("max_los", sa.SmallInteger(), nullable=True),
         sa.Column("version", sa.BigInteger(), server_default="1", nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        timestamp("updated_at", default_now=True),
         sa.CheckConstraint("total >= 0", name=op.f("ck_inventory_days_total_non_negative")),
         sa.CheckConstraint(
             "sold >= 0 AND held >= 0 AND blocked >= 0", name=op.f("ck_inventory_days_counters_non_negative")
@@ -92,18 +78,13 @@ def upgrade() -> None:
             name=op.f("ck_inventory_days_los_positive"),
         ),
         sa.CheckConstraint("version >= 1", name=op.f("ck_inventory_days_version_positive")),
-        sa.ForeignKeyConstraint(
-            ["room_type_id"],
-            ["room_types.id"],
-            name=op.f("fk_inventory_days_room_type_id_room_types"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("room_type_id", "night", name=op.f("pk_inventory_days")),
+        foreign_key("inventory_days", "room_type_id", "room_types.id", ondelete="CASCADE"),
+        primary_key("inventory_days", "room_type_id", "night"),
     )
 
     op.create_table(
         "rate_plans",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("room_type_id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -114,7 +95,7 @@ def upgrade() -> None:
         sa.Column("derivation_value", sa.Numeric(precision=18, scale=4), nullable=True),
         sa.Column("channel", sa.String(length=40), nullable=True),
         sa.Column("is_active", sa.Boolean(), server_default="true", nullable=False),
-        *_timestamps(),
+        *timestamps(),
         sa.CheckConstraint(
             "derivation_kind IS NULL OR derivation_kind IN ('percent', 'fixed')",
             name=op.f("ck_rate_plans_derivation_kind"),
@@ -126,20 +107,17 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("base_rate IS NULL OR base_rate >= 0", name=op.f("ck_rate_plans_base_rate_non_negative")),
         sa.CheckConstraint("parent_id IS NULL OR parent_id <> id", name=op.f("ck_rate_plans_not_own_parent")),
-        sa.ForeignKeyConstraint(["parent_id"], ["rate_plans.id"], name=op.f("fk_rate_plans_parent_id_rate_plans")),
-        sa.ForeignKeyConstraint(
-            ["room_type_id"], ["room_types.id"], name=op.f("fk_rate_plans_room_type_id_room_types"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_rate_plans")),
+        foreign_key("rate_plans", "parent_id", "rate_plans.id"),
+        foreign_key("rate_plans", "room_type_id", "room_types.id", ondelete="CASCADE"),
+        primary_key("rate_plans"),
         sa.UniqueConstraint("id", "room_type_id", name="uq_rate_plans_id_room_type"),
         sa.UniqueConstraint("room_type_id", "code", name="uq_rate_plans_room_type_code"),
     )
-    op.create_index(op.f("ix_rate_plans_parent_id"), "rate_plans", ["parent_id"], unique=False)
-    op.create_index(op.f("ix_rate_plans_room_type_id"), "rate_plans", ["room_type_id"], unique=False)
+    create_indexes("rate_plans", "parent_id", "room_type_id")
 
     op.create_table(
         "rate_plan_rules",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("rate_plan_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=120), server_default="", nullable=False),
         sa.Column("date_from", sa.Date(), nullable=False),
@@ -149,7 +127,7 @@ def upgrade() -> None:
         sa.Column("adjustment_kind", sa.String(length=10), nullable=True),
         sa.Column("adjustment_value", sa.Numeric(precision=18, scale=4), nullable=True),
         sa.Column("priority", sa.Integer(), server_default="0", nullable=False),
-        *_timestamps(),
+        *timestamps(),
         sa.CheckConstraint("date_to >= date_from", name=op.f("ck_rate_plan_rules_dates_in_order")),
         sa.CheckConstraint("weekdays BETWEEN 1 AND 127", name=op.f("ck_rate_plan_rules_weekdays_mask")),
         sa.CheckConstraint(
@@ -162,15 +140,10 @@ def upgrade() -> None:
             name=op.f("ck_rate_plan_rules_rate_or_adjustment"),
         ),
         sa.CheckConstraint("rate IS NULL OR rate >= 0", name=op.f("ck_rate_plan_rules_rate_non_negative")),
-        sa.ForeignKeyConstraint(
-            ["rate_plan_id"],
-            ["rate_plans.id"],
-            name=op.f("fk_rate_plan_rules_rate_plan_id_rate_plans"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_rate_plan_rules")),
+        foreign_key("rate_plan_rules", "rate_plan_id", "rate_plans.id", ondelete="CASCADE"),
+        primary_key("rate_plan_rules"),
     )
-    op.create_index(op.f("ix_rate_plan_rules_rate_plan_id"), "rate_plan_rules", ["rate_plan_id"], unique=False)
+    create_indexes("rate_plan_rules", "rate_plan_id")
 
     op.create_table(
         "rate_days",
@@ -180,7 +153,7 @@ def upgrade() -> None:
         sa.Column("amount", sa.Numeric(precision=14, scale=3), nullable=False),
         sa.Column("manual", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("version", sa.BigInteger(), server_default="1", nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        timestamp("updated_at", default_now=True),
         sa.CheckConstraint("amount >= 0", name=op.f("ck_rate_days_amount_non_negative")),
         sa.CheckConstraint("version >= 1", name=op.f("ck_rate_days_version_positive")),
         sa.ForeignKeyConstraint(
@@ -189,13 +162,13 @@ def upgrade() -> None:
             name="fk_rate_days_rate_plan_rate_plans",
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("rate_plan_id", "night", name=op.f("pk_rate_days")),
+        primary_key("rate_days", "rate_plan_id", "night"),
     )
 
     # --- suppliers -----------------------------------------------------------------------------
     op.create_table(
         "suppliers",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("country_code", sa.String(length=2), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("contact_name", sa.String(length=200), server_default="", nullable=False),
@@ -210,75 +183,53 @@ def upgrade() -> None:
         sa.Column("bank_account_last4", sa.String(length=4), nullable=True),
         sa.Column("notes", sa.Text(), server_default="", nullable=False),
         sa.Column("is_active", sa.Boolean(), server_default="true", nullable=False),
-        *_timestamps(),
-        sa.ForeignKeyConstraint(["country_code"], ["countries.code"], name=op.f("fk_suppliers_country_code_countries")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_suppliers")),
+        *timestamps(),
+        foreign_key("suppliers", "country_code", "countries.code"),
+        primary_key("suppliers"),
     )
-    op.create_index(op.f("ix_suppliers_country_code"), "suppliers", ["country_code"], unique=False)
+    create_indexes("suppliers", "country_code")
 
     op.create_table(
         "supplier_allocations",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("supplier_id", sa.Integer(), nullable=False),
         sa.Column("room_type_id", sa.Integer(), nullable=False),
         sa.Column("date_from", sa.Date(), nullable=False),
         sa.Column("date_to", sa.Date(), nullable=False),
         sa.Column("rooms", sa.Integer(), nullable=False),
         sa.Column("notes", sa.Text(), server_default="", nullable=False),
-        *_timestamps(),
+        *timestamps(),
         sa.CheckConstraint("rooms >= 1", name=op.f("ck_supplier_allocations_rooms_positive")),
         sa.CheckConstraint("date_to >= date_from", name=op.f("ck_supplier_allocations_dates_in_order")),
-        sa.ForeignKeyConstraint(
-            ["room_type_id"],
-            ["room_types.id"],
-            name=op.f("fk_supplier_allocations_room_type_id_room_types"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["supplier_id"],
-            ["suppliers.id"],
-            name=op.f("fk_supplier_allocations_supplier_id_suppliers"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_supplier_allocations")),
+        foreign_key("supplier_allocations", "room_type_id", "room_types.id", ondelete="CASCADE"),
+        foreign_key("supplier_allocations", "supplier_id", "suppliers.id", ondelete="CASCADE"),
+        primary_key("supplier_allocations"),
     )
-    op.create_index(
-        op.f("ix_supplier_allocations_room_type_id"), "supplier_allocations", ["room_type_id"], unique=False
-    )
-    op.create_index(op.f("ix_supplier_allocations_supplier_id"), "supplier_allocations", ["supplier_id"], unique=False)
+    create_indexes("supplier_allocations", "room_type_id", "supplier_id")
 
     # --- the ARI outbox ------------------------------------------------------------------------
     op.create_table(
         "ari_changes",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        id_column(big=True),
         sa.Column("property_id", sa.Integer(), nullable=False),
         sa.Column("room_type_id", sa.Integer(), nullable=False),
         sa.Column("rate_plan_id", sa.Integer(), nullable=True),
         sa.Column("night", sa.Date(), nullable=False),
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["property_id"], ["properties.id"], name=op.f("fk_ari_changes_property_id_properties"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_ari_changes")),
+        timestamp("created_at", default_now=True),
+        foreign_key("ari_changes", "property_id", "properties.id", ondelete="CASCADE"),
+        primary_key("ari_changes"),
     )
     op.create_index("ix_ari_changes_property_id_id", "ari_changes", ["property_id", "id"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_ari_changes_property_id_id", table_name="ari_changes")
     op.drop_table("ari_changes")
-    op.drop_index(op.f("ix_supplier_allocations_supplier_id"), table_name="supplier_allocations")
-    op.drop_index(op.f("ix_supplier_allocations_room_type_id"), table_name="supplier_allocations")
     op.drop_table("supplier_allocations")
-    op.drop_index(op.f("ix_suppliers_country_code"), table_name="suppliers")
     op.drop_table("suppliers")
     op.drop_table("rate_days")
-    op.drop_index(op.f("ix_rate_plan_rules_rate_plan_id"), table_name="rate_plan_rules")
     op.drop_table("rate_plan_rules")
-    op.drop_index(op.f("ix_rate_plans_room_type_id"), table_name="rate_plans")
-    op.drop_index(op.f("ix_rate_plans_parent_id"), table_name="rate_plans")
     op.drop_table("rate_plans")
     op.drop_table("inventory_days")
     op.drop_table("app_settings")

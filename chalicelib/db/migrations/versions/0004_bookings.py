@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from chalicelib.db.migrations.columns import create_indexes, foreign_key, id_column, primary_key, timestamp, timestamps
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -21,7 +23,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "booking_statuses",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("label", sa.String(length=80), nullable=False),
         sa.Column("colour", sa.String(length=7), nullable=False),
@@ -30,25 +32,24 @@ def upgrade() -> None:
         sa.Column("is_terminal", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("is_system", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("sort_order", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        *timestamps(),
         sa.CheckConstraint(
             "inventory_effect IN ('hold', 'sell', 'none')", name=op.f("ck_booking_statuses_inventory_effect")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_booking_statuses")),
+        primary_key("booking_statuses"),
         sa.UniqueConstraint("code", name=op.f("uq_booking_statuses_code")),
     )
     op.create_table(
         "outbox_messages",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        id_column(big=True),
         sa.Column("topic", sa.String(length=60), nullable=False),
         sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        timestamp("created_at", default_now=True),
+        timestamp("next_attempt_at", default_now=True),
+        timestamp("published_at", nullable=True),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_messages")),
+        primary_key("outbox_messages"),
     )
     op.create_index(
         "ix_outbox_messages_unpublished",
@@ -59,34 +60,21 @@ def upgrade() -> None:
     )
     op.create_table(
         "booking_status_transitions",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("from_status_id", sa.Integer(), nullable=False),
         sa.Column("to_status_id", sa.Integer(), nullable=False),
         sa.Column("permission", sa.String(length=60), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        *timestamps(),
         sa.CheckConstraint("from_status_id <> to_status_id", name=op.f("ck_booking_status_transitions_not_to_itself")),
-        sa.ForeignKeyConstraint(
-            ["from_status_id"],
-            ["booking_statuses.id"],
-            name=op.f("fk_booking_status_transitions_from_status_id_booking_statuses"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["to_status_id"],
-            ["booking_statuses.id"],
-            name=op.f("fk_booking_status_transitions_to_status_id_booking_statuses"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_booking_status_transitions")),
+        foreign_key("booking_status_transitions", "from_status_id", "booking_statuses.id", ondelete="CASCADE"),
+        foreign_key("booking_status_transitions", "to_status_id", "booking_statuses.id", ondelete="CASCADE"),
+        primary_key("booking_status_transitions"),
         sa.UniqueConstraint("from_status_id", "to_status_id", name="uq_booking_status_transitions_from_to"),
     )
-    op.create_index(
-        op.f("ix_booking_status_transitions_to_status_id"), "booking_status_transitions", ["to_status_id"], unique=False
-    )
+    create_indexes("booking_status_transitions", "to_status_id")
     op.create_table(
         "booking_groups",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("reference", sa.String(length=20), nullable=False),
         sa.Column("property_id", sa.Integer(), nullable=False),
         sa.Column("country_code", sa.String(length=2), nullable=False),
@@ -103,46 +91,28 @@ def upgrade() -> None:
         sa.Column("total_amount", sa.Numeric(precision=14, scale=3), server_default="0", nullable=False),
         sa.Column("check_in", sa.Date(), nullable=True),
         sa.Column("check_out", sa.Date(), nullable=True),
-        sa.Column("hold_expires_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("booked_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        timestamp("hold_expires_at", nullable=True),
+        timestamp("booked_at", default_now=True),
+        timestamp("confirmed_at", nullable=True),
+        timestamp("cancelled_at", nullable=True),
         sa.Column("notes", sa.Text(), server_default="", nullable=False),
         sa.Column("created_by_user_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        *timestamps(),
         sa.CheckConstraint(
             "(source = 'ota') = (ota_code IS NOT NULL AND ota_reservation_id IS NOT NULL)",
             name=op.f("ck_booking_groups_ota_identity"),
         ),
         sa.CheckConstraint("source IN ('direct', 'partner', 'ota')", name=op.f("ck_booking_groups_source")),
         sa.CheckConstraint("total_amount >= 0", name=op.f("ck_booking_groups_total_amount_non_negative")),
-        sa.ForeignKeyConstraint(
-            ["country_code"], ["countries.code"], name=op.f("fk_booking_groups_country_code_countries")
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by_user_id"],
-            ["users.id"],
-            name=op.f("fk_booking_groups_created_by_user_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["property_id"],
-            ["properties.id"],
-            name=op.f("fk_booking_groups_property_id_properties"),
-            ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
-            ["status_id"],
-            ["booking_statuses.id"],
-            name=op.f("fk_booking_groups_status_id_booking_statuses"),
-            ondelete="RESTRICT",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_booking_groups")),
+        foreign_key("booking_groups", "country_code", "countries.code"),
+        foreign_key("booking_groups", "created_by_user_id", "users.id", ondelete="SET NULL"),
+        foreign_key("booking_groups", "property_id", "properties.id", ondelete="RESTRICT"),
+        foreign_key("booking_groups", "status_id", "booking_statuses.id", ondelete="RESTRICT"),
+        primary_key("booking_groups"),
         sa.UniqueConstraint("ota_code", "ota_reservation_id", name="uq_booking_groups_ota_reservation"),
         sa.UniqueConstraint("reference", name=op.f("uq_booking_groups_reference")),
     )
-    op.create_index(op.f("ix_booking_groups_country_code"), "booking_groups", ["country_code"], unique=False)
+    create_indexes("booking_groups", "country_code")
     op.create_index(
         "ix_booking_groups_hold_expires_at",
         "booking_groups",
@@ -150,13 +120,12 @@ def upgrade() -> None:
         unique=False,
         postgresql_where=sa.text("hold_expires_at IS NOT NULL"),
     )
-    op.create_index(op.f("ix_booking_groups_property_id"), "booking_groups", ["property_id"], unique=False)
-    op.create_index(op.f("ix_booking_groups_status_id"), "booking_groups", ["status_id"], unique=False)
+    create_indexes("booking_groups", "property_id", "status_id")
     op.create_index("ix_booking_groups_stay", "booking_groups", ["check_in", "check_out"], unique=False)
     op.create_index("ix_booking_groups_created_at", "booking_groups", ["created_at"], unique=False)
     op.create_table(
         "idempotency_keys",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        id_column(big=True),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=255), nullable=False),
         sa.Column("operation", sa.String(length=60), nullable=False),
@@ -164,18 +133,16 @@ def upgrade() -> None:
         sa.Column("status_code", sa.SmallInteger(), nullable=True),
         sa.Column("response", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         sa.Column("resource_id", sa.String(length=80), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_idempotency_keys_user_id_users"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
+        timestamp("created_at", default_now=True),
+        timestamp("expires_at"),
+        foreign_key("idempotency_keys", "user_id", "users.id", ondelete="CASCADE"),
+        primary_key("idempotency_keys"),
         sa.UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_key"),
     )
-    op.create_index(op.f("ix_idempotency_keys_expires_at"), "idempotency_keys", ["expires_at"], unique=False)
+    create_indexes("idempotency_keys", "expires_at")
     op.create_table(
         "alerts",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("type", sa.String(length=40), nullable=False),
         sa.Column("severity", sa.String(length=10), nullable=False),
         sa.Column("status", sa.String(length=15), server_default="new", nullable=False),
@@ -192,16 +159,15 @@ def upgrade() -> None:
             "details", postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'{}'::jsonb"), nullable=False
         ),
         sa.Column("occurrences", sa.Integer(), server_default="1", nullable=False),
-        sa.Column("first_seen_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("last_seen_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
+        timestamp("first_seen_at", default_now=True),
+        timestamp("last_seen_at", default_now=True),
+        timestamp("acknowledged_at", nullable=True),
         sa.Column("acknowledged_by_user_id", sa.Integer(), nullable=True),
-        sa.Column("snoozed_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        timestamp("snoozed_until", nullable=True),
+        timestamp("resolved_at", nullable=True),
         sa.Column("resolved_by_user_id", sa.Integer(), nullable=True),
         sa.Column("resolution_note", sa.Text(), server_default="", nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        *timestamps(),
         sa.CheckConstraint("severity IN ('critical', 'warning', 'info')", name=op.f("ck_alerts_severity")),
         sa.CheckConstraint(
             "status <> 'snoozed' OR snoozed_until IS NOT NULL", name=op.f("ck_alerts_snoozed_until_set")
@@ -211,32 +177,15 @@ def upgrade() -> None:
             "type IN ('overbooking', 'sync_failure', 'unacknowledged_booking', 'stale_channel')",
             name=op.f("ck_alerts_type"),
         ),
-        sa.ForeignKeyConstraint(
-            ["acknowledged_by_user_id"],
-            ["users.id"],
-            name=op.f("fk_alerts_acknowledged_by_user_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["booking_group_id"],
-            ["booking_groups.id"],
-            name=op.f("fk_alerts_booking_group_id_booking_groups"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(["country_code"], ["countries.code"], name=op.f("fk_alerts_country_code_countries")),
-        sa.ForeignKeyConstraint(
-            ["property_id"], ["properties.id"], name=op.f("fk_alerts_property_id_properties"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["resolved_by_user_id"], ["users.id"], name=op.f("fk_alerts_resolved_by_user_id_users"), ondelete="SET NULL"
-        ),
-        sa.ForeignKeyConstraint(
-            ["room_type_id"], ["room_types.id"], name=op.f("fk_alerts_room_type_id_room_types"), ondelete="SET NULL"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_alerts")),
+        foreign_key("alerts", "acknowledged_by_user_id", "users.id", ondelete="SET NULL"),
+        foreign_key("alerts", "booking_group_id", "booking_groups.id", ondelete="SET NULL"),
+        foreign_key("alerts", "country_code", "countries.code"),
+        foreign_key("alerts", "property_id", "properties.id", ondelete="CASCADE"),
+        foreign_key("alerts", "resolved_by_user_id", "users.id", ondelete="SET NULL"),
+        foreign_key("alerts", "room_type_id", "room_types.id", ondelete="SET NULL"),
+        primary_key("alerts"),
     )
-    op.create_index(op.f("ix_alerts_country_code"), "alerts", ["country_code"], unique=False)
-    op.create_index(op.f("ix_alerts_property_id"), "alerts", ["property_id"], unique=False)
+    create_indexes("alerts", "country_code", "property_id")
     op.create_index("ix_alerts_status_created_at", "alerts", ["status", "created_at"], unique=False)
     op.create_index(
         "uq_alerts_open_dedupe_key",
@@ -247,7 +196,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "booking_events",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        id_column(big=True),
         sa.Column("group_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=30), nullable=False),
         sa.Column("from_status", sa.String(length=40), nullable=True),
@@ -259,22 +208,15 @@ def upgrade() -> None:
         sa.Column("actor_user_id", sa.Integer(), nullable=True),
         sa.Column("actor_label", sa.String(length=254), nullable=False),
         sa.Column("ota_revision", sa.String(length=64), nullable=True),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["actor_user_id"], ["users.id"], name=op.f("fk_booking_events_actor_user_id_users"), ondelete="SET NULL"
-        ),
-        sa.ForeignKeyConstraint(
-            ["group_id"],
-            ["booking_groups.id"],
-            name=op.f("fk_booking_events_group_id_booking_groups"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_booking_events")),
+        timestamp("occurred_at", default_now=True),
+        foreign_key("booking_events", "actor_user_id", "users.id", ondelete="SET NULL"),
+        foreign_key("booking_events", "group_id", "booking_groups.id", ondelete="CASCADE"),
+        primary_key("booking_events"),
     )
     op.create_index("ix_booking_events_group_id_id", "booking_events", ["group_id", "id"], unique=False)
     op.create_table(
         "ota_reservation_revisions",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        id_column(big=True),
         sa.Column("ota_code", sa.String(length=20), nullable=False),
         sa.Column("reservation_id", sa.String(length=100), nullable=False),
         sa.Column("revision", sa.String(length=64), nullable=False),
@@ -283,12 +225,12 @@ def upgrade() -> None:
         sa.Column("booking_group_id", sa.Integer(), nullable=True),
         sa.Column("outcome", sa.String(length=12), nullable=False),
         sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        timestamp("received_at"),
+        timestamp("recorded_at", default_now=True),
         sa.Column("ack_token", sa.Text(), server_default="", nullable=False),
         sa.Column("ack_state", sa.String(length=12), server_default="pending", nullable=False),
         sa.Column("ack_attempts", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
+        timestamp("acknowledged_at", nullable=True),
         sa.Column("ack_error", sa.Text(), nullable=True),
         sa.CheckConstraint(
             "ack_state IN ('pending', 'acknowledged', 'failed')", name=op.f("ck_ota_reservation_revisions_ack_state")
@@ -297,27 +239,12 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "outcome IN ('created', 'updated', 'cancelled', 'stale')", name=op.f("ck_ota_reservation_revisions_outcome")
         ),
-        sa.ForeignKeyConstraint(
-            ["booking_group_id"],
-            ["booking_groups.id"],
-            name=op.f("fk_ota_reservation_revisions_booking_group_id_booking_groups"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["property_id"],
-            ["properties.id"],
-            name=op.f("fk_ota_reservation_revisions_property_id_properties"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_ota_reservation_revisions")),
+        foreign_key("ota_reservation_revisions", "booking_group_id", "booking_groups.id", ondelete="SET NULL"),
+        foreign_key("ota_reservation_revisions", "property_id", "properties.id", ondelete="CASCADE"),
+        primary_key("ota_reservation_revisions"),
         sa.UniqueConstraint("ota_code", "reservation_id", "revision", name="uq_ota_reservation_revisions_key"),
     )
-    op.create_index(
-        op.f("ix_ota_reservation_revisions_booking_group_id"),
-        "ota_reservation_revisions",
-        ["booking_group_id"],
-        unique=False,
-    )
+    create_indexes("ota_reservation_revisions", "booking_group_id")
     op.create_index(
         "ix_ota_reservation_revisions_unacknowledged",
         "ota_reservation_revisions",
@@ -327,7 +254,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "booking_lines",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("group_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.SmallInteger(), nullable=False),
         sa.Column("line_ref", sa.String(length=100), nullable=True),
@@ -341,40 +268,18 @@ def upgrade() -> None:
         sa.Column("amount", sa.Numeric(precision=14, scale=3), server_default="0", nullable=False),
         sa.Column("guest_name", sa.String(length=200), nullable=True),
         sa.Column("status_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        *timestamps(),
         sa.CheckConstraint("adults >= 0 AND children >= 0", name=op.f("ck_booking_lines_guests_non_negative")),
         sa.CheckConstraint("amount >= 0", name=op.f("ck_booking_lines_amount_non_negative")),
         sa.CheckConstraint("check_out > check_in", name=op.f("ck_booking_lines_stay_in_order")),
         sa.CheckConstraint("rooms >= 1", name=op.f("ck_booking_lines_rooms_positive")),
-        sa.ForeignKeyConstraint(
-            ["group_id"],
-            ["booking_groups.id"],
-            name=op.f("fk_booking_lines_group_id_booking_groups"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["rate_plan_id"],
-            ["rate_plans.id"],
-            name=op.f("fk_booking_lines_rate_plan_id_rate_plans"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["room_type_id"],
-            ["room_types.id"],
-            name=op.f("fk_booking_lines_room_type_id_room_types"),
-            ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
-            ["status_id"],
-            ["booking_statuses.id"],
-            name=op.f("fk_booking_lines_status_id_booking_statuses"),
-            ondelete="RESTRICT",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_booking_lines")),
+        foreign_key("booking_lines", "group_id", "booking_groups.id", ondelete="CASCADE"),
+        foreign_key("booking_lines", "rate_plan_id", "rate_plans.id", ondelete="SET NULL"),
+        foreign_key("booking_lines", "room_type_id", "room_types.id", ondelete="RESTRICT"),
+        foreign_key("booking_lines", "status_id", "booking_statuses.id", ondelete="RESTRICT"),
+        primary_key("booking_lines"),
     )
-    op.create_index(op.f("ix_booking_lines_group_id"), "booking_lines", ["group_id"], unique=False)
-    op.create_index(op.f("ix_booking_lines_room_type_id"), "booking_lines", ["room_type_id"], unique=False)
+    create_indexes("booking_lines", "group_id", "room_type_id")
     op.create_table(
         "booking_nights",
         sa.Column("line_id", sa.Integer(), nullable=False),
@@ -385,10 +290,8 @@ def upgrade() -> None:
         sa.Column("amount", sa.Numeric(precision=14, scale=3), nullable=True),
         sa.CheckConstraint("effect IN ('hold', 'sell', 'none')", name=op.f("ck_booking_nights_effect")),
         sa.CheckConstraint("rooms >= 1", name=op.f("ck_booking_nights_rooms_positive")),
-        sa.ForeignKeyConstraint(
-            ["line_id"], ["booking_lines.id"], name=op.f("fk_booking_nights_line_id_booking_lines"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("line_id", "night", name=op.f("pk_booking_nights")),
+        foreign_key("booking_nights", "line_id", "booking_lines.id", ondelete="CASCADE"),
+        primary_key("booking_nights", "line_id", "night"),
     )
     op.create_index("ix_booking_nights_room_type_night", "booking_nights", ["room_type_id", "night"], unique=False)
     _seed_statuses()
@@ -455,42 +358,13 @@ def _seed_statuses() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_booking_nights_room_type_night", table_name="booking_nights")
     op.drop_table("booking_nights")
-    op.drop_index(op.f("ix_booking_lines_room_type_id"), table_name="booking_lines")
-    op.drop_index(op.f("ix_booking_lines_group_id"), table_name="booking_lines")
     op.drop_table("booking_lines")
-    op.drop_index(
-        "ix_ota_reservation_revisions_unacknowledged",
-        table_name="ota_reservation_revisions",
-        postgresql_where=sa.text("ack_state <> 'acknowledged'"),
-    )
-    op.drop_index(op.f("ix_ota_reservation_revisions_booking_group_id"), table_name="ota_reservation_revisions")
     op.drop_table("ota_reservation_revisions")
-    op.drop_index("ix_booking_events_group_id_id", table_name="booking_events")
     op.drop_table("booking_events")
-    op.drop_index("uq_alerts_open_dedupe_key", table_name="alerts", postgresql_where=sa.text("status <> 'resolved'"))
-    op.drop_index("ix_alerts_status_created_at", table_name="alerts")
-    op.drop_index(op.f("ix_alerts_property_id"), table_name="alerts")
-    op.drop_index(op.f("ix_alerts_country_code"), table_name="alerts")
     op.drop_table("alerts")
-    op.drop_index(op.f("ix_idempotency_keys_expires_at"), table_name="idempotency_keys")
     op.drop_table("idempotency_keys")
-    op.drop_index("ix_booking_groups_created_at", table_name="booking_groups")
-    op.drop_index("ix_booking_groups_stay", table_name="booking_groups")
-    op.drop_index(op.f("ix_booking_groups_status_id"), table_name="booking_groups")
-    op.drop_index(op.f("ix_booking_groups_property_id"), table_name="booking_groups")
-    op.drop_index(
-        "ix_booking_groups_hold_expires_at",
-        table_name="booking_groups",
-        postgresql_where=sa.text("hold_expires_at IS NOT NULL"),
-    )
-    op.drop_index(op.f("ix_booking_groups_country_code"), table_name="booking_groups")
     op.drop_table("booking_groups")
-    op.drop_index(op.f("ix_booking_status_transitions_to_status_id"), table_name="booking_status_transitions")
     op.drop_table("booking_status_transitions")
-    op.drop_index(
-        "ix_outbox_messages_unpublished", table_name="outbox_messages", postgresql_where=sa.text("published_at IS NULL")
-    )
     op.drop_table("outbox_messages")
     op.drop_table("booking_statuses")

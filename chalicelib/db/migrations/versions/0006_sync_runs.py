@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from chalicelib.db.migrations.columns import foreign_key, id_column, primary_key, timestamp
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -20,14 +22,14 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "sync_runs",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        id_column(big=True),
         sa.Column("connection_id", sa.Integer(), nullable=False),
         sa.Column("property_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=12), nullable=False),
         sa.Column("trigger", sa.String(length=12), nullable=False),
         sa.Column("status", sa.String(length=10), server_default="running", nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        timestamp("started_at", default_now=True),
+        timestamp("finished_at", nullable=True),
         sa.Column("duration_ms", sa.Integer(), nullable=True),
         sa.Column("counts", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False),
         sa.Column("errors", postgresql.JSONB(astext_type=sa.Text()), server_default="[]", nullable=False),
@@ -41,22 +43,13 @@ def upgrade() -> None:
             "trigger IN ('schedule', 'manual', 'webhook', 'outbox', 'nightly', 'retry')",
             name=op.f("ck_sync_runs_trigger"),
         ),
-        sa.ForeignKeyConstraint(
-            ["connection_id"],
-            ["ota_connections.id"],
-            name=op.f("fk_sync_runs_connection_id_ota_connections"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["property_id"], ["properties.id"], name=op.f("fk_sync_runs_property_id_properties"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_runs")),
+        foreign_key("sync_runs", "connection_id", "ota_connections.id", ondelete="CASCADE"),
+        foreign_key("sync_runs", "property_id", "properties.id", ondelete="CASCADE"),
+        primary_key("sync_runs"),
     )
     op.create_index("ix_sync_runs_connection_started", "sync_runs", ["connection_id", "started_at"], unique=False)
     op.create_index("ix_sync_runs_property_started", "sync_runs", ["property_id", "started_at"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_sync_runs_property_started", table_name="sync_runs")
-    op.drop_index("ix_sync_runs_connection_started", table_name="sync_runs")
     op.drop_table("sync_runs")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from chalicelib.db.migrations.columns import foreign_key, id_column, primary_key, timestamp
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -21,46 +23,33 @@ def upgrade() -> None:
         "sync_leases",
         sa.Column("property_id", sa.Integer(), nullable=False),
         sa.Column("holder", sa.String(length=100), nullable=False),
-        sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("acquired_at"),
+        timestamp("expires_at"),
         sa.Column("rerun_requested", sa.Boolean(), server_default="false", nullable=False),
-        sa.ForeignKeyConstraint(
-            ["property_id"], ["properties.id"], name=op.f("fk_sync_leases_property_id_properties"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("property_id", name=op.f("pk_sync_leases")),
+        foreign_key("sync_leases", "property_id", "properties.id", ondelete="CASCADE"),
+        primary_key("sync_leases", "property_id"),
     )
     op.create_table(
         "pending_ota_acks",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        id_column(big=True),
         sa.Column("connection_id", sa.Integer(), nullable=False),
         sa.Column("property_id", sa.Integer(), nullable=False),
         sa.Column("ota_code", sa.String(length=20), nullable=False),
         sa.Column("reservation_id", sa.String(length=100), nullable=False),
         sa.Column("revision", sa.String(length=64), server_default="", nullable=False),
-        sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("first_seen_at"),
+        timestamp("last_seen_at"),
         sa.Column("attempts", sa.Integer(), server_default="1", nullable=False),
         sa.Column("stored", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("last_error", sa.String(length=1000), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["connection_id"],
-            ["ota_connections.id"],
-            name=op.f("fk_pending_ota_acks_connection_id_ota_connections"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["property_id"],
-            ["properties.id"],
-            name=op.f("fk_pending_ota_acks_property_id_properties"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_ota_acks")),
+        foreign_key("pending_ota_acks", "connection_id", "ota_connections.id", ondelete="CASCADE"),
+        foreign_key("pending_ota_acks", "property_id", "properties.id", ondelete="CASCADE"),
+        primary_key("pending_ota_acks"),
         sa.UniqueConstraint("connection_id", "reservation_id", "revision", name="uq_pending_ota_acks_item"),
     )
     op.create_index("ix_pending_ota_acks_first_seen", "pending_ota_acks", ["first_seen_at"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_pending_ota_acks_first_seen", table_name="pending_ota_acks")
     op.drop_table("pending_ota_acks")
     op.drop_table("sync_leases")

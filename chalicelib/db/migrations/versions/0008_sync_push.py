@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from chalicelib.db.migrations.columns import foreign_key, primary_key, timestamp
+
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
@@ -24,12 +26,7 @@ def upgrade() -> None:
         sa.Column("rate_plan_id", sa.Integer(), nullable=False),
         sa.Column("night", sa.Date(), nullable=False),
         sa.Column("version", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["connection_id"],
-            ["ota_connections.id"],
-            name=op.f("fk_ari_acknowledged_versions_connection_id_ota_connections"),
-            ondelete="CASCADE",
-        ),
+        foreign_key("ari_acknowledged_versions", "connection_id", "ota_connections.id", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint(
             "connection_id", "room_type_id", "rate_plan_id", "night", name=op.f("pk_ari_acknowledged_versions")
         ),
@@ -38,18 +35,13 @@ def upgrade() -> None:
         "ari_push_states",
         sa.Column("connection_id", sa.Integer(), nullable=False),
         sa.Column("full_push_local_date", sa.Date(), nullable=True),
-        sa.Column("full_push_enqueued_at", sa.DateTime(timezone=True), nullable=True),
+        timestamp("full_push_enqueued_at", nullable=True),
         sa.Column("lease_owner", sa.String(length=100), nullable=True),
-        sa.Column("lease_expires_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["connection_id"],
-            ["ota_connections.id"],
-            name=op.f("fk_ari_push_states_connection_id_ota_connections"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("connection_id", name=op.f("pk_ari_push_states")),
+        timestamp("lease_expires_at", nullable=True),
+        foreign_key("ari_push_states", "connection_id", "ota_connections.id", ondelete="CASCADE"),
+        primary_key("ari_push_states", "connection_id"),
     )
-    op.add_column("ari_changes", sa.Column("relayed_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("ari_changes", timestamp("relayed_at", nullable=True))
     op.create_index(
         "ix_ari_changes_unrelayed",
         "ari_changes",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from chalicelib.db.migrations.columns import foreign_key, id_column, primary_key, timestamp
+
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
@@ -19,30 +21,19 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "webhook_receipts",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        id_column(big=True),
         sa.Column("ota_code", sa.String(length=20), nullable=False),
         sa.Column("notification_key", sa.String(length=128), nullable=False),
         sa.Column("connection_id", sa.Integer(), nullable=True),
         sa.Column("property_id", sa.Integer(), nullable=True),
-        sa.Column("received_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["connection_id"],
-            ["ota_connections.id"],
-            name=op.f("fk_webhook_receipts_connection_id_ota_connections"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["property_id"],
-            ["properties.id"],
-            name=op.f("fk_webhook_receipts_property_id_properties"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_receipts")),
+        timestamp("received_at", default_now=True),
+        foreign_key("webhook_receipts", "connection_id", "ota_connections.id", ondelete="SET NULL"),
+        foreign_key("webhook_receipts", "property_id", "properties.id", ondelete="SET NULL"),
+        primary_key("webhook_receipts"),
         sa.UniqueConstraint("ota_code", "notification_key", name=op.f("uq_webhook_receipts_ota_key")),
     )
     op.create_index("ix_webhook_receipts_received_at", "webhook_receipts", ["received_at"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_webhook_receipts_received_at", table_name="webhook_receipts")
     op.drop_table("webhook_receipts")

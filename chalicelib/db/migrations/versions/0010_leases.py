@@ -14,6 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from chalicelib.db.migrations.columns import foreign_key, primary_key, timestamp
+
 revision = "0010"
 down_revision = "0009"
 branch_labels = None
@@ -25,10 +27,10 @@ def upgrade() -> None:
         "leases",
         sa.Column("resource", sa.String(length=100), nullable=False),
         sa.Column("holder", sa.String(length=100), nullable=False),
-        sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("acquired_at"),
+        timestamp("expires_at"),
         sa.Column("rerun_requested", sa.Boolean(), server_default="false", nullable=False),
-        sa.PrimaryKeyConstraint("resource", name=op.f("pk_leases")),
+        primary_key("leases", "resource"),
     )
     op.drop_table("sync_leases")
     op.drop_column("ari_push_states", "lease_owner")
@@ -36,18 +38,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.add_column("ari_push_states", sa.Column("lease_expires_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("ari_push_states", timestamp("lease_expires_at", nullable=True))
     op.add_column("ari_push_states", sa.Column("lease_owner", sa.String(length=100), nullable=True))
     op.create_table(
         "sync_leases",
         sa.Column("property_id", sa.Integer(), nullable=False),
         sa.Column("holder", sa.String(length=100), nullable=False),
-        sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("acquired_at"),
+        timestamp("expires_at"),
         sa.Column("rerun_requested", sa.Boolean(), server_default="false", nullable=False),
-        sa.ForeignKeyConstraint(
-            ["property_id"], ["properties.id"], name=op.f("fk_sync_leases_property_id_properties"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("property_id", name=op.f("pk_sync_leases")),
+        foreign_key("sync_leases", "property_id", "properties.id", ondelete="CASCADE"),
+        primary_key("sync_leases", "property_id"),
     )
     op.drop_table("leases")

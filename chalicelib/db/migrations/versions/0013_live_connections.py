@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from chalicelib.db.migrations.columns import timestamp
+
 revision = "0013"
 down_revision = "0012"
 branch_labels = None
@@ -27,7 +29,7 @@ def upgrade() -> None:
         sa.Column("ticket_hash", sa.CHAR(64), primary_key=True),
         sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
         sa.Column("countries", postgresql.ARRAY(sa.String(2))),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("expires_at"),
         sa.Column("used_at", sa.DateTime(timezone=True)),
     )
     op.create_index("ix_live_tickets_expires_at", "live_tickets", ["expires_at"])
