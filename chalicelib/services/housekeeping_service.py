@@ -25,6 +25,7 @@ from chalicelib.services import (
     calendar_upkeep,
     identity_housekeeping,
     outbox_service,
+    sale_order_service,
     sync_alert_service,
     webhook_service,
 )
@@ -33,6 +34,8 @@ HousekeepingTask = Callable[[], Mapping[str, Any]]
 
 MINUTELY_TASKS: list[tuple[str, HousekeepingTask]] = [
     ("expire_holds", booking_service.expire_holds),
+    # after expire_holds: expired agency holds give their picked-up rooms back to the allotment
+    ("return_agency_rooms", sale_order_service.return_cancelled_rooms),
     ("relay_outbox", outbox_service.sweep),
     ("relay_ari_changes", ari_relay.sweep),
     ("wake_snoozed_alerts", alert_service.wake_snoozed),
