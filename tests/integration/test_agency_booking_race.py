@@ -1,0 +1,165 @@
+"""32 clients racing for the last rooms of a room type: agency bookings on its allotment, direct bookings on its pool.
+
+A room type of 10 rooms, an active allotment contract of 4 of them on three nights: the pool
+is 6. 32 clients (threads, each with its own connection through the services) start at once,
+half booking one room for the three nights under the contract, half booking the same as direct
+bookings. With the booking lock (the one every booking takes) exactly 4 agency bookings and 6
+direct bookings succeed, the rest are clean 409s, nothing is oversold, the allotment's picked-up
+rooms are the agency bookings' and ``blocked`` is what the contract still withholds. The same
+race with the lock switched off (the negative control, only this test does it) must break one
+of those, which shows the assertions can catch the race.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from chalicelib.db.repositories.bookings import counter_mismatches
+from chalicelib.db.unit_of_work import unit_of_work
+from chalicelib.domain.agency_bookings import AllotmentExhausted
+from chalicelib.domain.allotment_records import SeasonSpec
+from chalicelib.domain.inventory import InsufficientInventory
+from chalicelib.domain.permissions import Permission
+from chalicelib.services import agency_booking_service, booking_service, contract_service
+from chalicelib.services.booking_service import NewBooking, NewBookingLine
+from chalicelib.services.booking_support import RoomTypeLocker, lock_room_types
+from tests.booking_factories import Hotel, make_caller, make_hotel
+from tests.integration.test_allotment_race import _agency
+
+CLIENTS = 32
+ROOMS = 10
+ALLOTTED = 4
+NIGHTS = (1, 2, 3)
+
+
+@dataclass
+class RaceResult:
+    agency: int = 0
+    direct: int = 0
+    refused: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _no_lock(session: Session, room_type_ids: Iterable[int]) -> None:
+    """The negative control's locker: takes no lock at all."""
+
+
+def _contract(hotel: Hotel) -> int:
+    caller = make_caller(permissions=Permission.CONTRACTS_WRITE)
+    season = SeasonSpec(hotel.room_type_ids[0], hotel.night(1), hotel.night(3), rooms=ALLOTTED, rate=Decimal(900000))
+    fields = {
+        "agency_id": _agency(),
+        "property_id": hotel.property_id,
+        "name": "Race allotment",
+        "status": "active",
+        "mode": "allotment",
+        "currency": hotel.currency,
+    }
+    return contract_service.create_contract(caller, fields, [season], []).id
+
+
+def _race(hotel: Hotel, contract_id: int, *, locked: bool) -> RaceResult:
+    permissions = Permission.CONTRACTS_READ | Permission.BOOKINGS_CREATE
+    callers = [make_caller(permissions=permissions) for _ in range(CLIENTS)]
+    locker: RoomTypeLocker = lock_room_types if locked else _no_lock
+    stay = NewBookingLine(hotel.room_type_ids[0], hotel.night(1), hotel.night(4))
+    result = RaceResult()
+    guard = threading.Lock()
+    start = threading.Barrier(CLIENTS)
+
+    def client(index: int) -> None:
+        start.wait()
+        request = NewBooking(property_id=hotel.property_id, guest_name="Racer", lines=(stay,))
+        try:
+            if index % 2 == 0:
+                agency_booking_service.book(callers[index], contract_id, request, lock_room_types=locker)
+                outcome = "agency"
+            else:
+                booking_service.create_booking(callers[index], request, lock_room_types=locker)
+                outcome = "direct"
+        except (AllotmentExhausted, InsufficientInventory):
+            outcome = "refused"
+        except Exception as exc:
+            with guard:
+                result.errors.append(f"{type(exc).__name__}: {exc}")
+            return
+        with guard:
+            setattr(result, outcome, getattr(result, outcome) + 1)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return result
+
+
+def _broken_nights(hotel: Hotel, contract_id: int) -> list[str]:
+    """Nights oversold; an allotment picked up beyond what was contracted or not matching the agency
+    bookings; ``blocked`` differing from what the contract withholds; a lost booking update."""
+    with unit_of_work() as uow:
+        rows = uow.session.execute(
+            text(
+                "SELECT d.night, d.total, d.sold, d.held, d.blocked,"
+                " COALESCE(a.picked_up, 0), COALESCE(a.withheld, 0), COALESCE(b.rooms, 0)"
+                " FROM inventory_days d"
+                " LEFT JOIN allotment_nights a ON a.room_type_id = d.room_type_id AND a.night = d.night"
+                "   AND a.contract_id = :c"
+                " LEFT JOIN (SELECT n.room_type_id, n.night, SUM(n.from_allotment) AS rooms"
+                "   FROM agency_booking_nights n JOIN agency_bookings ab USING (booking_group_id)"
+                "   WHERE ab.contract_id = :c GROUP BY n.room_type_id, n.night"
+                " ) b ON b.room_type_id = d.room_type_id AND b.night = d.night"
+                " WHERE d.room_type_id = :rt ORDER BY d.night"
+            ),
+            {"rt": hotel.room_type_ids[0], "c": contract_id},
+        ).all()
+        lost = counter_mismatches(uow.session, hotel.room_type_ids)
+    broken = [f"lost booking update on {m.night}" for m in lost]
+    for night, total, sold, held, blocked, picked, withheld, booked in rows:
+        if sold + held + blocked > total:
+            broken.append(f"{night}: oversold ({sold} sold + {held} held + {blocked} blocked > {total})")
+        if picked > ALLOTTED or picked != booked:
+            broken.append(f"{night}: {picked} picked up, {booked} booked from an allotment of {ALLOTTED}")
+        if blocked != withheld:
+            broken.append(f"{night}: blocked {blocked} but the contract withholds {withheld}")
+        if (night - hotel.today).days in NIGHTS and picked + withheld != ALLOTTED:
+            broken.append(f"{night}: {picked} picked up + {withheld} withheld != {ALLOTTED} contracted")
+    return broken
+
+
+def test_agency_and_direct_bookings_racing_for_the_last_rooms_never_oversell_and_the_unlocked_control_does(
+    database_url: str,
+) -> None:
+    hotel = make_hotel(rooms=(ROOMS,), nights=10)
+    contract_id = _contract(hotel)
+
+    locked = _race(hotel, contract_id, locked=True)
+
+    assert locked.errors == [], locked.errors[:5]
+    assert (locked.agency, locked.direct) == (ALLOTTED, ROOMS - ALLOTTED)  # every room sold once, by its channel
+    assert locked.refused == CLIENTS - ROOMS
+    assert _broken_nights(hotel, contract_id) == []
+
+    # The negative control: the same race with the lock switched off must break something.
+    broken: list[str] = []
+    runs = 0
+    while not broken and runs < 5:
+        runs += 1
+        unlocked_hotel = make_hotel(rooms=(ROOMS,), nights=10)
+        unlocked_contract = _contract(unlocked_hotel)
+        unlocked = _race(unlocked_hotel, unlocked_contract, locked=False)
+        broken = _broken_nights(unlocked_hotel, unlocked_contract)
+        if unlocked.agency > ALLOTTED or unlocked.agency + unlocked.direct > ROOMS:
+            broken.append(f"{unlocked.agency} agency and {unlocked.direct} direct bookings of {ROOMS} rooms")
+    print(
+        f"\nwith the lock: {locked.agency} agency, {locked.direct} direct, {locked.refused} refused;"
+        f" without it (run {runs}): {unlocked.agency} agency, {unlocked.direct} direct,"
+        f" {unlocked.refused} refused, {len(unlocked.errors)} errors; broken: {broken[:4]}"
+    )
+    assert broken, "without the lock the race should have oversold or lost an update; the test cannot see races"
