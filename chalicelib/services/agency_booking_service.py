@@ -39,7 +39,7 @@ from chalicelib.domain.agency_bookings import (
     plan_pick_up,
 )
 from chalicelib.domain.allotment_records import ContractRecord
-from chalicelib.domain.allotments import AgencyStatus, AllotmentNight, ContractStatus
+from chalicelib.domain.allotments import AgencyStatus, AllotmentNight, ContractStatus, resolve_allotment_nights
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.booking_plans import Actor, DirectBookingFacts, StatusFacts
 from chalicelib.domain.booking_requests import NewBooking, PricedLine, RoomTypeFacts, price_line, validate_request
@@ -47,7 +47,7 @@ from chalicelib.domain.bookings import PENDING, ActorSource, BookingSource, form
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.nights import NightRange
 from chalicelib.domain.timezones import today_in_timezone
-from chalicelib.services.allotment_service import contract_property, find_contract, resolve_property
+from chalicelib.services.allotment_service import contract_property, find_contract
 from chalicelib.services.audit_service import audit_entry
 from chalicelib.services.booking_support import RoomTypeLocker, lock_room_types, property_facts, status_by_code
 from chalicelib.services.booking_writer import persist_plan, status_facts
@@ -199,9 +199,20 @@ def _selling_agency_code(work: SqlUnitOfWork, contract: ContractRecord) -> str:
 def _contract_nights(
     work: SqlUnitOfWork, contract: ContractRecord, moment: datetime
 ) -> dict[tuple[int, date], AllotmentNight]:
-    """The contract's resolved nights on ``moment`` (read under the room types' locks)."""
-    resolved, _, _ = resolve_property(work, contract_property(work, contract), moment)
-    return {(n.room_type_id, n.night): n for n in resolved.allotments if n.contract_id == contract.id}
+    """The contract's resolved nights on ``moment``, its picked-up rooms read under the room types' locks.
+
+    Only this contract is resolved: its outstanding rooms depend on its own terms, events and pick-ups.
+    """
+    prop = contract_property(work, contract)
+    states = work.allotments.night_states([contract.id])
+    resolved = resolve_allotment_nights(
+        [contract.terms()],
+        [record.event for record in work.allotments.events_of([contract.id])],
+        picked_up={key: picked for key, (picked, _) in states.items()},
+        as_of=moment,
+        today=today_in_timezone(moment, prop.timezone),
+    )
+    return {(night.room_type_id, night.night): night for night in resolved}
 
 
 def _priced(

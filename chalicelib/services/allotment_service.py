@@ -65,9 +65,7 @@ def calendar_nights(today: date, date_from: date | None, date_to: date | None) -
 NightStates = dict[tuple[int, int, date], tuple[int, int]]
 
 
-def resolve_property(
-    work: UnitOfWork, prop: PropertyRecord, now: datetime
-) -> tuple[AllotmentCalendar, NightStates, date]:
+def _resolve(work: UnitOfWork, prop: PropertyRecord, now: datetime) -> tuple[AllotmentCalendar, NightStates, date]:
     """Resolve every contract of ``prop`` on ``now``; also returns the (picked up, withheld) states."""
     contracts = work.allotments.contracts_of_property(prop.id)
     ids = [contract.id for contract in contracts]
@@ -97,7 +95,7 @@ def withhold_allotments(
     """
     room_type_ids = [room_type.id for room_type in work.room_types.of_property(prop.id, prop.currency)]
     work.room_types.lock(room_type_ids)
-    resolved, states, today = resolve_property(work, prop, now)
+    resolved, states, today = _resolve(work, prop, now)
     withheld_now = {key: withheld for key, (_, withheld) in states.items() if key[2] >= today}
     outstanding = {
         (night.contract_id, night.room_type_id, night.night): night.outstanding
@@ -178,7 +176,7 @@ def contract_calendar(
     with uow() as work:
         contract = find_contract(work, caller, contract_id)
         prop = contract_property(work, contract)
-        resolved, _, today = resolve_property(work, prop, clock())
+        resolved, _, today = _resolve(work, prop, clock())
         nights = calendar_nights(today, date_from, date_to)
         mine = tuple(
             night for night in resolved.allotments if night.contract_id == contract.id and night.night in nights
@@ -200,7 +198,7 @@ def property_calendar(
         prop = work.properties.get(caller.scope, property_id)
         if prop is None:
             raise NotFound("No such property.")
-        resolved, states, today = resolve_property(work, prop, clock())
+        resolved, states, today = _resolve(work, prop, clock())
         nights = calendar_nights(today, date_from, date_to)
         allotments = tuple(night for night in resolved.allotments if night.night in nights)
         room_type_ids = [room_type.id for room_type in work.room_types.of_property(prop.id, prop.currency)]
