@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.domain.allotments import AllotmentNight, ContractMode
+from chalicelib.domain.allotments import AllotmentNight, ContractMode, ContractTerms
 from chalicelib.domain.booking_plans import BookingPlan, DirectBookingFacts, plan_direct_booking
 from chalicelib.domain.booking_requests import FIELD_PREFIX
 from chalicelib.domain.bookings import CellKey, CounterMove, apply_moves
@@ -98,6 +98,27 @@ def demand_of(lines: Iterable[tuple[int, NightRange, int]]) -> dict[ContractNigh
         for night in stay:
             demand[(room_type_id, night)] = demand.get((room_type_id, night), 0) + rooms
     return demand
+
+
+def terms_within(terms: ContractTerms, window: NightRange) -> ContractTerms:
+    """The contract's terms with its seasons cut to ``window``: the same resolution on those nights, for less.
+
+    A season that misses the window keeps its first night only (outside the window), so every
+    room type of the contract stays one (events for "every room type" still reach them).
+    """
+    seasons = tuple(
+        dataclasses.replace(
+            season, nights=_overlap(season.nights, window) or NightRange.single(season.nights.first_night)
+        )
+        for season in terms.seasons
+    )
+    return dataclasses.replace(terms, seasons=seasons)
+
+
+def _overlap(nights: NightRange, window: NightRange) -> NightRange | None:
+    first = max(nights.check_in, window.check_in)
+    end = min(nights.check_out, window.check_out)
+    return NightRange(first, end) if first < end else None
 
 
 def plan_pick_up(

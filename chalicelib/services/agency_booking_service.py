@@ -37,6 +37,7 @@ from chalicelib.domain.agency_bookings import (
     demand_of,
     plan_agency_booking,
     plan_pick_up,
+    terms_within,
 )
 from chalicelib.domain.allotment_records import ContractRecord
 from chalicelib.domain.allotments import AgencyStatus, AllotmentNight, ContractStatus, resolve_allotment_nights
@@ -96,7 +97,7 @@ def book(
         session = work.session
         room_type_ids = set(loaded.room_types)
         lock_room_types(session, room_type_ids)
-        nights = _contract_nights(work, contract, moment)
+        nights = _contract_nights(work, contract, stays, moment)
         lines = list(zip(request.lines, stays, strict=True))
         check_min_stay([(line.room_type_id, stay) for line, stay in lines], nights)
         demand = demand_of((line.room_type_id, stay, line.rooms) for line, stay in lines)
@@ -197,22 +198,24 @@ def _selling_agency_code(work: SqlUnitOfWork, contract: ContractRecord) -> str:
 
 
 def _contract_nights(
-    work: SqlUnitOfWork, contract: ContractRecord, moment: datetime
+    work: SqlUnitOfWork, contract: ContractRecord, stays: Iterable[NightRange], moment: datetime
 ) -> dict[tuple[int, date], AllotmentNight]:
-    """The contract's resolved nights on ``moment``, its picked-up rooms read under the room types' locks.
+    """The contract's resolved nights of ``stays`` on ``moment``, its pick-ups read under the room types' locks.
 
-    Only this contract is resolved: its outstanding rooms depend on its own terms, events and pick-ups.
+    Only this contract, and only those nights, are resolved: a night's outstanding rooms depend on
+    the contract's own terms, events and pick-ups of that night alone.
     """
+    wanted = list(stays)
+    window = NightRange(min(stay.check_in for stay in wanted), max(stay.check_out for stay in wanted))
     prop = contract_property(work, contract)
-    states = work.allotments.night_states([contract.id])
     resolved = resolve_allotment_nights(
-        [contract.terms()],
+        [terms_within(contract.terms(), window)],
         [record.event for record in work.allotments.events_of([contract.id])],
-        picked_up={key: picked for key, (picked, _) in states.items()},
+        picked_up=work.agency_sales.picked_up(contract.id, window.first_night, window.last_night),
         as_of=moment,
         today=today_in_timezone(moment, prop.timezone),
     )
-    return {(night.room_type_id, night.night): night for night in resolved}
+    return {(night.room_type_id, night.night): night for night in resolved if night.night in window}
 
 
 def _priced(

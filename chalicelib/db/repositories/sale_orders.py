@@ -126,6 +126,18 @@ class SqlSaleOrderRepository:
             ).all()
         )
 
+    def picked_up(self, contract_id: int, first_night: date, last_night: date) -> dict[tuple[int, int, date], int]:
+        """Rooms picked up per (contract, room type, night) of one contract from ``first_night`` to ``last_night``."""
+        rows = self._session.execute(
+            select(AllotmentNightState.room_type_id, AllotmentNightState.night, AllotmentNightState.picked_up).where(
+                AllotmentNightState.contract_id == contract_id,
+                AllotmentNightState.night >= first_night,
+                AllotmentNightState.night <= last_night,
+                AllotmentNightState.picked_up > 0,
+            )
+        ).all()
+        return {(contract_id, room_type_id, night): picked for room_type_id, night, picked in rows}
+
     def pick_up(self, contract_id: int, rooms: PickUps) -> None:
         """``rooms`` picked up: ``picked_up`` grows and ``withheld`` shrinks by them (the booking holds them now)."""
         rows = [
