@@ -23,7 +23,7 @@ from chalicelib.services.agency_booking_service import AgencyBookingView
 
 blueprint = ApiBlueprint(__name__, tag="agency bookings")
 agency_bookings = Resource(
-    blueprint, read=Permission.CONTRACTS_READ, write=Permission.BOOKINGS_MANAGE, kinds={"booking_id": "booking"}
+    blueprint, read=Permission.CONTRACTS_READ, write=Permission.BOOKINGS_MANAGE, kinds={"booking_id": "agency_booking"}
 )
 
 
@@ -65,7 +65,7 @@ class AgencyBookingCreate(BaseModel):
 
 
 class AgencyBookingCancel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "the guest cancelled"}]})
 
     reason: str = Field(default="", max_length=500)
 
