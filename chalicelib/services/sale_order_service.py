@@ -71,7 +71,8 @@ def _locked_booking(
 
 
 def confirm(caller: Caller, booking_id: int, *, now: datetime | None = None) -> SaleOrderRecord:
-    """The hold becomes a sale and its sale order (confirming twice answers the same sale order).
+    """The hold becomes a sale and its sale order (confirming twice answers the same sale order; a
+    booking already confirmed another way gets its sale order).
 
     409 ``booking_not_pending`` once the hold expired or was cancelled.
     """
@@ -83,11 +84,11 @@ def confirm(caller: Caller, booking_id: int, *, now: datetime | None = None) -> 
         existing = work.agency_sales.sale_order_of_booking(booking_id)
         if current.code == CONFIRMED and existing is not None:
             return _sale_order(work, existing)
-        if current.code != PENDING:
+        if current.code not in (PENDING, CONFIRMED):
             raise BookingNotPending(f"Booking {group.reference} is {current.label.lower()}, not a pending hold.")
-        confirmed = status_by_code(work.session, CONFIRMED)
-        actor = Actor.of(caller, ActorSource.PARTNER)
-        transition_locked(work, group, lines, current, confirmed, actor, "", moment)
+        if current.code == PENDING:
+            confirmed = status_by_code(work.session, CONFIRMED)
+            transition_locked(work, group, lines, current, confirmed, Actor.of(caller, ActorSource.PARTNER), "", moment)
         prop = contract_property(work, contract)
         sale_order_id = work.agency_sales.add_sale_order(
             link,

@@ -130,6 +130,12 @@ def test_a_free_sale_contract_takes_from_the_pool_beyond_its_allotment(identity:
     api = desk(identity)
     contract = new_contract(api, hotel, mode="free_sale")
     path = f"/contracts/{contract['id']}/bookings"
+    # A booking confirmed through /bookings gets its sale order from /agency-bookings/{id}/confirm.
+    other = api.ok("POST", path, agency_booking(hotel, first=8, nights=1, rooms=1))
+    api.ok("PATCH", f"/bookings/{other['booking_id']}/confirm")
+    late = api.ok("POST", f"/agency-bookings/{other['booking_id']}/confirm", status=200)
+    assert (late["status"], late["total"], len(late["lines"])) == ("to_invoice", "900000.000", 1)
+    api.ok("POST", f"/agency-bookings/{other['booking_id']}/cancel", {}, status=200)
 
     booking = api.ok("POST", path, agency_booking(hotel, first=5, nights=1, rooms=4))
     assert [(n["from_allotment"], n["from_pool"]) for n in booking["nights"]] == [(3, 1)]
