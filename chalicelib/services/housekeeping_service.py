@@ -33,9 +33,9 @@ from chalicelib.services import (
 HousekeepingTask = Callable[[], Mapping[str, Any]]
 
 MINUTELY_TASKS: list[tuple[str, HousekeepingTask]] = [
-    ("expire_holds", booking_service.expire_holds),
-    # after expire_holds: expired agency holds give their picked-up rooms back to the allotment
+    # before expire_holds: an expired agency hold gives its rooms back to the allotment as it ends
     ("return_agency_rooms", sale_order_service.return_cancelled_rooms),
+    ("expire_holds", booking_service.expire_holds),
     ("relay_outbox", outbox_service.sweep),
     ("relay_ari_changes", ari_relay.sweep),
     ("wake_snoozed_alerts", alert_service.wake_snoozed),

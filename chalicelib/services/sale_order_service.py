@@ -24,8 +24,16 @@ from chalicelib.db.repositories.sale_orders import AgencyBookingLink
 from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work
 from chalicelib.domain.access import Caller, CountryScope
 from chalicelib.domain.allotment_records import ContractRecord
-from chalicelib.domain.booking_plans import Actor
-from chalicelib.domain.bookings import CANCELLED, CONFIRMED, PENDING, ActorSource, BookingNotPending, InventoryEffect
+from chalicelib.domain.booking_plans import SYSTEM, Actor, hold_is_due
+from chalicelib.domain.bookings import (
+    CANCELLED,
+    CONFIRMED,
+    PENDING,
+    ActorSource,
+    BookingNotPending,
+    EventKind,
+    InventoryEffect,
+)
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.sale_orders import AgencyBookingState, SaleOrderFilters, SaleOrderRecord, sale_order_lines
 from chalicelib.domain.timezones import today_in_timezone
@@ -34,6 +42,7 @@ from chalicelib.services.allotment_service import contract_property, withhold_al
 from chalicelib.services.audit_service import audit_entry
 from chalicelib.services.booking_support import lock_group, status_by_code, status_by_id
 from chalicelib.services.booking_workflow import transition_locked
+from chalicelib.services.booking_writer import snapshot_group
 from chalicelib.services.property_service import csv_cell
 
 RETURN_BATCH = 200
@@ -151,17 +160,26 @@ def _return_rooms(
 
 
 def return_cancelled_rooms(now: datetime | None = None, *, limit: int = RETURN_BATCH) -> dict[str, int]:
-    """Housekeeping: give back the rooms of agency bookings cancelled another way (expired holds, staff)."""
+    """Housekeeping, before ``expire_holds``: agency holds whose time ran out are cancelled with their
+    rooms back to the allotment in the same transaction; agency bookings cancelled another way (a
+    staff transition, or ``expire_holds`` first) get their rooms back. One transaction each."""
     moment = now or datetime.now(UTC)
     with unit_of_work() as work:
-        candidates = work.agency_sales.returnable_booking_ids(limit)
+        candidates = work.agency_sales.returnable_booking_ids(moment, limit)
     returned = 0
     for booking_id in candidates:
         with unit_of_work() as work:
             link, contract = _locked_booking(work, None, booking_id)
-            group, _ = lock_group(work.session, booking_id, None)
-            status = status_by_id(work.session, group.status_id)
-            if link.state is AgencyBookingState.ACTIVE and status.inventory_effect == InventoryEffect.NONE:
+            group, lines = lock_group(work.session, booking_id, None)
+            current = status_by_id(work.session, group.status_id)
+            if hold_is_due(snapshot_group(group, current), moment):
+                cancelled = status_by_code(work.session, CANCELLED)
+                transition_locked(
+                    work, group, lines, current, cancelled, SYSTEM, "hold expired", moment, kind=EventKind.EXPIRED
+                )
+            elif current.inventory_effect != InventoryEffect.NONE:
+                continue  # confirmed in the meantime
+            if link.state is AgencyBookingState.ACTIVE:
                 _return_rooms(work, None, link, contract, moment)
                 returned += 1
     return {"agency_bookings_returned": returned}

@@ -162,24 +162,40 @@ def test_rooms_cancelled_after_the_release_go_to_the_pool(identity: Identity) ->
     assert book(identity, hotel, first=5, nights=1, rooms=5).status_code == 201  # the whole house is the pool's
 
 
+def expire(booking_id: int) -> None:
+    with unit_of_work() as uow:
+        group = uow.session.get(BookingGroup, booking_id)
+        assert group is not None
+        group.hold_expires_at = datetime.now(UTC) - timedelta(minutes=1)
+
+
 def test_an_expired_agency_hold_gives_its_rooms_back_through_the_housekeeping(identity: Identity) -> None:
     hotel = make_hotel(rooms=(5,))
     api = desk(identity)
     contract = new_contract(api, hotel)
-    booking = api.ok("POST", f"/contracts/{contract['id']}/bookings", agency_booking(hotel, first=6, nights=1, rooms=3))
+    path = f"/contracts/{contract['id']}/bookings"
+    booking = api.ok("POST", path, agency_booking(hotel, first=6, nights=1, rooms=3))
     assert blocked(hotel)[5] == 3 and blocked(hotel).get(6) is None
-    with unit_of_work() as uow:
-        group = uow.session.get(BookingGroup, booking["booking_id"])
-        assert group is not None
-        group.hold_expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    expire(booking["booking_id"])
 
-    assert booking_service.expire_holds()["holds_expired"] == 1
+    # The agency task runs before expire_holds: the hold ends and its rooms are withheld again at once.
     assert sale_order_service.return_cancelled_rooms() == {"agency_bookings_returned": 1}
-    assert sale_order_service.return_cancelled_rooms() == {"agency_bookings_returned": 0}
+    assert booking_service.expire_holds()["holds_expired"] == 0
     assert blocked(hotel)[6] == 3 and held(hotel) == {}
     assert picked_up(api, hotel, contract["id"])[6] == (0, 3)
     code, answer = api.post(f"/agency-bookings/{booking['booking_id']}/confirm", None)
     assert code == 409 and answer["error"]["code"] == "booking_not_pending"
+    timeline = api.ok("GET", f"/bookings/{booking['booking_id']}")["timeline"]
+    assert timeline[-1]["kind"] == "expired"
+
+    # Expired by expire_holds first (or cancelled by staff): the rooms come back on the next run.
+    second = api.ok("POST", path, agency_booking(hotel, first=7, nights=1, rooms=2))
+    expire(second["booking_id"])
+    assert booking_service.expire_holds()["holds_expired"] == 1
+    assert blocked(hotel)[7] == 1 and held(hotel) == {}  # the two rooms are in the pool for now
+    assert sale_order_service.return_cancelled_rooms() == {"agency_bookings_returned": 1}
+    assert sale_order_service.return_cancelled_rooms() == {"agency_bookings_returned": 0}
+    assert blocked(hotel)[7] == 3
 
 
 def test_agency_bookings_name_what_is_wrong_and_stay_in_scope(identity: Identity) -> None:

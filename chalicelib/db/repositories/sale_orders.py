@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -110,8 +110,14 @@ class SqlSaleOrderRepository:
             .values(state=AgencyBookingState.RETURNED, updated_at=func.now())
         )
 
-    def returnable_booking_ids(self, limit: int) -> list[int]:
-        """Agency bookings still holding their picked-up rooms whose booking no longer counts (cancelled, expired)."""
+    def returnable_booking_ids(self, now: datetime, limit: int) -> list[int]:
+        """Agency bookings still holding their picked-up rooms whose booking no longer counts (cancelled)
+        or whose hold ran out at ``now``."""
+        expired = and_(
+            BookingStatus.inventory_effect == InventoryEffect.HOLD,
+            BookingGroup.hold_expires_at.is_not(None),
+            BookingGroup.hold_expires_at <= now,
+        )
         return list(
             self._session.scalars(
                 select(AgencyBooking.booking_group_id)
@@ -119,7 +125,7 @@ class SqlSaleOrderRepository:
                 .join(BookingStatus, BookingStatus.id == BookingGroup.status_id)
                 .where(
                     AgencyBooking.state == AgencyBookingState.ACTIVE,
-                    BookingStatus.inventory_effect == InventoryEffect.NONE,
+                    or_(BookingStatus.inventory_effect == InventoryEffect.NONE, expired),
                 )
                 .order_by(AgencyBooking.booking_group_id)
                 .limit(limit)
