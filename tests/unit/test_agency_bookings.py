@@ -33,6 +33,7 @@ from chalicelib.domain.bookings import ActorSource, BookingSource, InventoryEffe
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.inventory import InsufficientInventory, InventoryCell
 from chalicelib.domain.nights import NightRange
+from chalicelib.domain.sale_orders import sale_order_lines, sale_order_number
 
 NIGHT = date(2030, 7, 1)
 RT = 7
@@ -146,3 +147,18 @@ def test_resolving_within_a_window_gives_the_same_nights_as_the_whole_contract()
 
     assert resolve(terms_within(terms, window)) == resolve(terms)
     assert len(resolve(terms)) == 5
+
+
+def test_a_sale_order_has_one_line_per_room_type_and_night_at_the_contract_rate() -> None:
+    takes = [
+        NightTake(RT + 1, NIGHT, 1, 0, Decimal(500)),
+        NightTake(RT, NIGHT + timedelta(days=1), 1, 1, Decimal(950)),
+        NightTake(RT, NIGHT, 2, 0, Decimal(900)),
+    ]
+    lines = sale_order_lines(takes)
+    assert [(line.room_type_id, line.night, line.rooms, line.amount) for line in lines] == [
+        (RT, NIGHT, 2, Decimal(1800)),
+        (RT, NIGHT + timedelta(days=1), 2, Decimal(1900)),
+        (RT + 1, NIGHT, 1, Decimal(500)),
+    ]
+    assert sale_order_number(42, NIGHT) == "SO-2030-000042"
