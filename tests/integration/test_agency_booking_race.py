@@ -36,6 +36,7 @@ from chalicelib.services.booking_service import NewBooking, NewBookingLine
 from chalicelib.services.booking_support import RoomTypeLocker, lock_room_types
 from tests.booking_factories import Hotel, make_caller, make_hotel, ota_request, point_at_moto
 from tests.integration.test_allotment_race import _agency
+from tests.support.races import run_at_once
 
 CLIENTS = 32
 OTA_CLIENTS = 4  # clients 7, 15, 23, 31; the other odd ones book direct, the even ones under the contract
@@ -83,10 +84,8 @@ def _race(hotel: Hotel, contract_id: int, *, locked: bool) -> RaceResult:
     stay = NewBookingLine(hotel.room_type_ids[0], hotel.night(1), hotel.night(4))
     result = RaceResult()
     guard = threading.Lock()
-    start = threading.Barrier(CLIENTS)
 
     def client(index: int) -> None:
-        start.wait()
         request = NewBooking(property_id=hotel.property_id, guest_name="Racer", lines=(stay,))
         try:
             if index % 2 == 0:
@@ -107,17 +106,14 @@ def _race(hotel: Hotel, contract_id: int, *, locked: bool) -> RaceResult:
         with guard:
             setattr(result, outcome, getattr(result, outcome) + 1)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(CLIENTS, client)
     return result
 
 
 def _broken_nights(hotel: Hotel, contract_id: int, ota_rooms: int) -> list[str]:
-    """Nights oversold (beyond what OTA reservations may overbook); an allotment picked up beyond what was contracted or not matching the agency
-    bookings; ``blocked`` differing from what the contract withholds; a lost booking update."""
+    """Nights oversold (beyond what OTA reservations may overbook); an allotment picked up beyond
+    what was contracted or not matching the agency bookings; ``blocked`` differing from what the
+    contract withholds; a lost booking update."""
     with unit_of_work() as uow:
         rows = uow.session.execute(
             text(
