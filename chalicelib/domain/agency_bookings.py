@@ -23,13 +23,13 @@ from typing import Any
 
 from chalicelib.domain.allotments import AllotmentNight, ContractMode, ContractTerms
 from chalicelib.domain.booking_plans import BookingPlan, DirectBookingFacts, plan_direct_booking
-from chalicelib.domain.booking_requests import FIELD_PREFIX
 from chalicelib.domain.bookings import CellKey, CounterMove, apply_moves
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.inventory import CounterChange, InventoryCell, StayRequest, require_available
 from chalicelib.domain.nights import NightRange
 
 ContractNightKey = tuple[int, date]  # (room type, night) of one contract
+BODY = "body."  # the details name fields of the agency booking's body (``body.lines[0].check_out``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ class AllotmentShortfall:
             "not_contracted": "not a night of the contract for this room type",
         }
         return {
-            "field": FIELD_PREFIX + "lines",
+            "field": BODY + "lines",
             "room_type_id": self.room_type_id,
             "night": self.night.isoformat(),
             "requested": self.requested,
@@ -152,7 +152,7 @@ def check_min_stay(stays: Sequence[tuple[int, NightRange]], nights: Mapping[Cont
     for index, (room_type_id, stay) in enumerate(stays):
         needed = max((nights[(room_type_id, n)].min_stay for n in stay if (room_type_id, n) in nights), default=1)
         if len(stay) < needed:
-            field = f"{FIELD_PREFIX}lines[{index}].check_out"
+            field = f"{BODY}lines[{index}].check_out"
             problems.append({"field": field, "message": f"the contract's minimum stay is {needed} nights"})
     if problems:
         raise InvalidInput("; ".join(f"{p['field']}: {p['message']}" for p in problems), details=problems)
