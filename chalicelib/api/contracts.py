@@ -17,6 +17,7 @@ from chalicelib.api.schemas import RecordName, Rooms
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.allotment_records import ContractFilters, ContractRecord, EventRecord, SeasonSpec, event_payload
+from chalicelib.domain.allotment_reports import PickUpRow, ReleasingNight
 from chalicelib.domain.allotments import (
     AllotmentEvent,
     AllotmentEventKind,
@@ -28,7 +29,8 @@ from chalicelib.domain.allotments import (
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, Weekday, parse_weekdays
 from chalicelib.domain.permissions import Permission
-from chalicelib.services import allotment_service, contract_service
+from chalicelib.services import allotment_report_service, allotment_service, contract_service
+from chalicelib.services.allotment_report_service import MAX_RELEASING_DAYS
 from chalicelib.services.allotment_service import ResolvedAllotments
 from chalicelib.services.property_service import utc_now
 
@@ -388,3 +390,44 @@ def contract_allotments(caller: Caller, contract_id: int, query: AllotmentCalend
 )
 def property_allotments(caller: Caller, property_id: int, query: AllotmentCalendarQuery) -> AllotmentCalendarOut:
     return calendar_out(allotment_service.property_calendar(caller, property_id, query.date_from, query.date_to))
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+
+class PickUpOut(ViewModel, view=PickUpRow):
+    released: int = Field(description="unsold rooms given back to the pool (release steps, RELEASE events)")
+    remaining: int = Field(description="still withheld for the agency")
+    pick_up_percent: Decimal = Field(description="picked up / contracted, in percent (one decimal)")
+
+
+class ReleasingNightOut(ViewModel, view=ReleasingNight):
+    release_date: date = Field(description="the local date the contract's first release step applies")
+    remaining: int = Field(description="rooms still withheld, which the pool gets back then unless sold")
+
+
+class ReleasingQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    days: int = Field(default=7, ge=1, le=MAX_RELEASING_DAYS, description="from today (local), at most 30")
+
+
+@contracts.get(
+    "/contracts/{contract_id}/pick-up",
+    "The contract's pick-up per room type: contracted, picked up, released unsold, remaining, pick-up %",
+    error_statuses=(422,),
+)
+def contract_pick_up(caller: Caller, contract_id: int, query: AllotmentCalendarQuery) -> list[PickUpOut]:
+    rows = allotment_report_service.contract_pick_up(caller, contract_id, query.date_from, query.date_to)
+    return [PickUpOut.of(row) for row in rows]
+
+
+@contracts.get(
+    "/properties/{property_id}/allotments/releasing",
+    "Contract nights of a property releasing in the next days (default 7) that still withhold rooms",
+)
+def property_releasing(caller: Caller, property_id: int, query: ReleasingQuery) -> list[ReleasingNightOut]:
+    return [
+        ReleasingNightOut.of(night)
+        for night in allotment_report_service.property_releasing(caller, property_id, query.days)
+    ]

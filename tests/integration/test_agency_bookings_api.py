@@ -258,3 +258,25 @@ def test_agency_bookings_name_what_is_wrong_and_stay_in_scope(identity: Identity
             text("SELECT state FROM agency_bookings WHERE booking_group_id = :id"), {"id": booking["booking_id"]}
         ).scalar_one()
     assert state == "active"
+
+
+def test_the_pick_up_report_and_the_nights_releasing_soon(identity: Identity) -> None:
+    hotel = make_hotel(rooms=(5,))
+    api = desk(identity)
+    contract = new_contract(api, hotel, release_steps=[{"days_before": 3, "rooms_kept": 0}])
+    api.ok("POST", f"/contracts/{contract['id']}/bookings", agency_booking(hotel, first=5, nights=1, rooms=2))
+
+    window = f"date_from={hotel.night(5)}&date_to={hotel.night(8)}"
+    [row] = api.ok("GET", f"/contracts/{contract['id']}/pick-up?{window}")
+    assert (row["nights"], row["contracted"], row["picked_up"], row["released"], row["remaining"]) == (4, 12, 2, 0, 10)
+    assert row["pick_up_percent"] == "16.7"
+
+    releasing = api.ok("GET", f"/properties/{hotel.property_id}/allotments/releasing?days=2")
+    assert [(r["night"], r["release_date"], r["remaining"]) for r in releasing] == [
+        (hotel.night(5).isoformat(), hotel.night(2).isoformat(), 1)
+    ]
+    week = api.ok("GET", f"/properties/{hotel.property_id}/allotments/releasing")
+    assert [r["remaining"] for r in week] == [1, 3, 3, 3]
+    code, answer = api.get(f"/properties/{hotel.property_id}/allotments/releasing?days=0")
+    assert code == 422 and answer["error"]["details"][0]["field"] == "query.days"
+    assert desk(identity, "MY").get(f"/contracts/{contract['id']}/pick-up")[0] == 404
