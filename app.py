@@ -15,6 +15,7 @@ from chalice.app import Chalice, CloudWatchEvent, Rate, Response, SQSEvent, Webs
 
 from chalicelib.api import (
     agencies,
+    agency_bookings,
     alerts,
     audit,
     auth,
@@ -69,6 +70,7 @@ app.register_blueprint(rate_plans.blueprint)
 app.register_blueprint(suppliers.blueprint)
 app.register_blueprint(agencies.blueprint)
 app.register_blueprint(contracts.blueprint)
+app.register_blueprint(agency_bookings.blueprint)
 app.register_blueprint(settings.blueprint)
 app.register_blueprint(ota_accounts.blueprint)
 app.register_blueprint(ota_connections.blueprint)

@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -37,12 +37,14 @@ from sqlalchemy import select
 from chalicelib.config import get_settings
 from chalicelib.db.models import (
     Agency,
+    AgencyBooking,
     AgencyContract,
     Property,
     RatePlan,
     RatePlanRule,
     Role,
     RoomType,
+    SaleOrder,
     Supplier,
     SupplierAllocation,
     User,
@@ -373,6 +375,40 @@ def _booking_record(identity: Identity, country: str) -> int:
     return direct_booking_record(country)
 
 
+def _agency_booking_record(identity: Identity, country: str) -> int:
+    """A pending booking of ``country`` taken under a contract of ``country`` (no nights picked up)."""
+    booking_id = _booking_record(identity, country)
+    contract_id = _contract_record(identity, country)
+    with unit_of_work() as uow:
+        contract = uow.session.get(AgencyContract, contract_id)
+        assert contract is not None
+        uow.session.add(
+            AgencyBooking(booking_group_id=booking_id, contract_id=contract_id, agency_id=contract.agency_id)
+        )
+    return booking_id
+
+
+def _sale_order_record(identity: Identity, country: str) -> int:
+    booking_id = _agency_booking_record(identity, country)
+    with unit_of_work() as uow:
+        link = uow.session.get(AgencyBooking, booking_id)
+        contract = uow.session.get(AgencyContract, link.contract_id) if link else None
+        assert link is not None and contract is not None
+        order = SaleOrder(
+            number=f"SO-F-{uuid.uuid4().hex[:10]}",
+            booking_group_id=booking_id,
+            agency_id=link.agency_id,
+            contract_id=link.contract_id,
+            property_id=contract.property_id,
+            currency=contract.currency,
+            total=0,
+            confirmed_at=datetime.now(UTC),
+        )
+        uow.session.add(order)
+        uow.session.flush()
+        return order.id
+
+
 def _alert_record(identity: Identity, country: str) -> int:
     from tests.booking_factories import overbooking_alert_record
 
@@ -392,6 +428,8 @@ RECORD_FACTORIES: dict[str, RecordFactory] = {
     "alert": RecordFactory(table="alerts", create=_alert_record),
     "agency": RecordFactory(table="agencies", create=_agency_record),
     "contract": RecordFactory(table="agency_contracts", create=_contract_record),
+    "agency_booking": RecordFactory(table="booking_groups", create=_agency_booking_record),
+    "sale_order": RecordFactory(table="sale_orders", create=_sale_order_record),
 }
 
 

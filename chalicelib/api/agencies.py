@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.patching import PatchBody
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import CountryCode, Email, RecordCode, RecordName, ShortText
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.allotment_records import AgencyFilters, AgencyRecord
 from chalicelib.domain.allotments import AgencyStatus
@@ -19,27 +20,14 @@ from chalicelib.domain.permissions import Permission
 from chalicelib.services import agency_service
 
 blueprint = ApiBlueprint(__name__, tag="agencies")
+agencies = Resource(blueprint, read=Permission.AGENCIES_READ, write=Permission.AGENCIES_WRITE)
 
 CurrencyCode = str
 PaymentTerms = int
 
 
-class AgencyOut(BaseModel):
-    id: int
-    code: str
-    name: str
-    country_code: str
-    contact_name: str
-    email: str
-    phone: str
-    address: str
-    status: AgencyStatus
-    credit_limit: Decimal | None
-    credit_currency: str | None
-    payment_terms_days: int
-    notes: str
-    created_at: datetime
-    updated_at: datetime
+class AgencyOut(ViewModel, view=AgencyRecord):
+    pass
 
 
 class AgencyQuery(PageQuery):
@@ -98,72 +86,30 @@ class AgencyUpdate(PatchBody):
     notes: str | None = Field(default=None, max_length=2000)
 
 
-def agency_out(record: AgencyRecord) -> AgencyOut:
-    return AgencyOut(**record.__dict__)
-
-
-@blueprint.endpoint(
-    "/agencies",
-    summary="List travel agencies in your country scope",
-    query=AgencyQuery,
-    response=Page[AgencyOut],
-    permission=Permission.AGENCIES_READ,
-)
+@agencies.get("/agencies", "List travel agencies in your country scope")
 def list_agencies(caller: Caller, query: AgencyQuery) -> Page[AgencyOut]:
-    filters = AgencyFilters(country_code=query.country_code, status=query.status, search=query.search)
+    filters = filters_from(query, AgencyFilters)
     records, total = agency_service.list_agencies(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([agency_out(record) for record in records], total, query)
+    return Page.of([AgencyOut.of(record) for record in records], total, query)
 
 
-@blueprint.endpoint(
-    "/agencies",
-    "POST",
-    summary="Create a travel agency",
-    body=AgencyCreate,
-    response=AgencyOut,
-    status=201,
-    permission=Permission.AGENCIES_WRITE,
-    error_statuses=(409, 422),
-)
+@agencies.create("/agencies", "Create a travel agency", error_statuses=(409, 422))
 def create_agency(caller: Caller, body: AgencyCreate) -> AgencyOut:
     fields = body.model_dump()
     fields["email"] = fields["email"] or ""
-    return agency_out(agency_service.create_agency(caller, fields))
+    return AgencyOut.of(agency_service.create_agency(caller, fields))
 
 
-@blueprint.endpoint(
-    "/agencies/{agency_id}",
-    summary="One travel agency",
-    response=AgencyOut,
-    permission=Permission.AGENCIES_READ,
-    scoped_resource="agency",
-)
-def get_agency(caller: Caller, agency_id: int) -> AgencyOut:
-    return agency_out(agency_service.get_agency(caller, agency_id))
-
-
-@blueprint.endpoint(
-    "/agencies/{agency_id}",
-    "PATCH",
-    summary="Edit a travel agency (status suspended / closed to stop it)",
-    body=AgencyUpdate,
-    response=AgencyOut,
-    permission=Permission.AGENCIES_WRITE,
-    scoped_resource="agency",
+agency = agencies.record("/agencies/{agency_id}", AgencyOut)
+agency.get(agency_service.get_agency, "One travel agency")
+agency.update(
+    agency_service.update_agency,
+    AgencyUpdate,
+    "Edit a travel agency (status suspended / closed to stop it)",
     error_statuses=(422,),
 )
-def update_agency(caller: Caller, agency_id: int, body: AgencyUpdate) -> AgencyOut:
-    return agency_out(agency_service.update_agency(caller, agency_id, body.changes()))
-
-
-@blueprint.endpoint(
-    "/agencies/{agency_id}",
-    "DELETE",
-    summary="Delete an agency without contracts (409 otherwise: close it instead)",
-    status=204,
-    permission=Permission.AGENCIES_WRITE,
-    scoped_resource="agency",
+agency.delete(
+    agency_service.delete_agency,
+    "Delete an agency without contracts (409 otherwise: close it instead)",
     error_statuses=(409,),
 )
-def delete_agency(caller: Caller, agency_id: int) -> None:
-    agency_service.delete_agency(caller, agency_id)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chalicelib.api.pagination import Page, PageQuery
+from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.patching import PatchBody
+from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import RecordName, Rooms
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.allotment_records import ContractFilters, ContractRecord, EventRecord, SeasonSpec, event_payload
+from chalicelib.domain.allotment_reports import PickUpRow, ReleasingNight
 from chalicelib.domain.allotments import (
     AllotmentEvent,
     AllotmentEventKind,
@@ -23,13 +27,15 @@ from chalicelib.domain.allotments import (
     ReleaseStep,
 )
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, parse_weekdays
+from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, Weekday, parse_weekdays
 from chalicelib.domain.permissions import Permission
-from chalicelib.services import allotment_service, contract_service
+from chalicelib.services import allotment_report_service, allotment_service, contract_service
+from chalicelib.services.allotment_report_service import MAX_RELEASING_DAYS
 from chalicelib.services.allotment_service import ResolvedAllotments
 from chalicelib.services.property_service import utc_now
 
 blueprint = ApiBlueprint(__name__, tag="contracts")
+contracts = Resource(blueprint, read=Permission.CONTRACTS_READ, write=Permission.CONTRACTS_WRITE)
 
 
 class SeasonIn(BaseModel):
@@ -44,38 +50,25 @@ class SeasonIn(BaseModel):
     min_stay: int = Field(default=1, ge=1, le=365)
 
 
-class SeasonOut(BaseModel):
-    room_type_id: int
-    date_from: date
-    date_to: date
-    weekdays: list[str]
-    rooms: int
-    rate: Decimal
-    min_stay: int
+class SeasonOut(ViewModel, view=SeasonSpec):
+    weekdays: list[str] = Field(description="mon ... sun")
+
+    @field_validator("weekdays", mode="before")
+    @classmethod
+    def _weekday_names(cls, days: Iterable[Weekday | str]) -> list[str]:
+        return [day if isinstance(day, str) else day.name.lower() for day in sorted(days)]
 
 
 class ReleaseStepIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
 
     days_before: int = Field(ge=0, description="days before the night (in the property's time zone), at most 365")
     rooms_kept: Rooms = Field(description="unsold rooms the agency keeps from then on")
 
 
-class ContractOut(BaseModel):
-    id: int
-    agency_id: int
-    property_id: int
-    country_code: str
-    name: str
-    mode: ContractMode
-    status: ContractStatus
-    version: int
-    currency: str
-    notes: str
+class ContractOut(ViewModel, view=ContractRecord):
     seasons: list[SeasonOut]
     release_steps: list[ReleaseStepIn]
-    created_at: datetime
-    updated_at: datetime
 
 
 class ContractQuery(PageQuery):
@@ -252,17 +245,6 @@ def _steps(steps: list[ReleaseStepIn]) -> list[ReleaseStep]:
     return [ReleaseStep(step.days_before, step.rooms_kept) for step in steps]
 
 
-def contract_out(record: ContractRecord) -> ContractOut:
-    values = {
-        name: getattr(record, name) for name in ContractOut.model_fields if name not in ("seasons", "release_steps")
-    }
-    return ContractOut(
-        **values,
-        seasons=[SeasonOut(**spec.snapshot()) for spec in record.seasons],
-        release_steps=[ReleaseStepIn(days_before=s.days_before, rooms_kept=s.rooms_kept) for s in record.release_steps],
-    )
-
-
 def event_out(record: EventRecord) -> AllotmentEventOut:
     event = record.event
     return AllotmentEventOut(
@@ -322,54 +304,31 @@ def _allotment_out(night: AllotmentNight) -> AllotmentNightOut:
 # --- routes --------------------------------------------------------------------------------------
 
 
-@blueprint.endpoint(
-    "/contracts",
-    summary="List agency contracts in your country scope",
-    query=ContractQuery,
-    response=Page[ContractOut],
-    permission=Permission.CONTRACTS_READ,
-)
+@contracts.get("/contracts", "List agency contracts in your country scope")
 def list_contracts(caller: Caller, query: ContractQuery) -> Page[ContractOut]:
-    filters = ContractFilters(agency_id=query.agency_id, property_id=query.property_id, status=query.status)
+    filters = filters_from(query, ContractFilters)
     records, total = contract_service.list_contracts(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([contract_out(record) for record in records], total, query)
+    return Page.of([ContractOut.of(record) for record in records], total, query)
 
 
-@blueprint.endpoint(
+@contracts.create(
     "/contracts",
-    "POST",
-    summary="Create a contract; an active one withholds its rooms from every other channel at once",
-    body=ContractCreate,
-    response=ContractOut,
-    status=201,
-    permission=Permission.CONTRACTS_WRITE,
+    "Create a contract; an active one withholds its rooms from every other channel at once",
     error_statuses=(409, 422),
 )
 def create_contract(caller: Caller, body: ContractCreate) -> ContractOut:
     fields = body.model_dump(exclude={"seasons", "release_steps"})
     record = contract_service.create_contract(caller, fields, _seasons(body.seasons), _steps(body.release_steps))
-    return contract_out(record)
+    return ContractOut.of(record)
 
 
-@blueprint.endpoint(
+contract = contracts.record("/contracts/{contract_id}", ContractOut)
+contract.get(contract_service.get_contract, "One contract with its seasons and release steps")
+
+
+@contracts.patch(
     "/contracts/{contract_id}",
-    summary="One contract with its seasons and release steps",
-    response=ContractOut,
-    permission=Permission.CONTRACTS_READ,
-    scoped_resource="contract",
-)
-def get_contract(caller: Caller, contract_id: int) -> ContractOut:
-    return contract_out(contract_service.get_contract(caller, contract_id))
-
-
-@blueprint.endpoint(
-    "/contracts/{contract_id}",
-    "PATCH",
-    summary="Change a contract: a new version, audited; the calendar follows in the same transaction",
-    body=ContractUpdate,
-    response=ContractOut,
-    permission=Permission.CONTRACTS_WRITE,
-    scoped_resource="contract",
+    "Change a contract: a new version, audited; the calendar follows in the same transaction",
     error_statuses=(409, 422),
 )
 def update_contract(caller: Caller, contract_id: int, body: ContractUpdate) -> ContractOut:
@@ -383,28 +342,17 @@ def update_contract(caller: Caller, contract_id: int, body: ContractUpdate) -> C
         None if seasons is None else _seasons(body.seasons or []),
         None if steps is None else _steps(body.release_steps or []),
     )
-    return contract_out(record)
+    return ContractOut.of(record)
 
 
-@blueprint.endpoint(
-    "/contracts/{contract_id}",
-    "DELETE",
-    summary="End a contract: its unsold rooms go back to the pool (history stays)",
-    response=ContractOut,
-    permission=Permission.CONTRACTS_WRITE,
-    scoped_resource="contract",
+@contracts.delete(
+    "/contracts/{contract_id}", "End a contract: its unsold rooms go back to the pool (history stays)", status=200
 )
 def end_contract(caller: Caller, contract_id: int) -> ContractOut:
-    return contract_out(contract_service.end_contract(caller, contract_id))
+    return ContractOut.of(contract_service.end_contract(caller, contract_id))
 
 
-@blueprint.endpoint(
-    "/contracts/{contract_id}/versions",
-    summary="Every version of a contract, oldest first",
-    response=list[ContractVersionOut],
-    permission=Permission.CONTRACTS_READ,
-    scoped_resource="contract",
-)
+@contracts.get("/contracts/{contract_id}/versions", "Every version of a contract, oldest first")
 def list_versions(caller: Caller, contract_id: int) -> list[ContractVersionOut]:
     return [
         ContractVersionOut(version=version, contract=snapshot)
@@ -412,53 +360,74 @@ def list_versions(caller: Caller, contract_id: int) -> list[ContractVersionOut]:
     ]
 
 
-@blueprint.endpoint(
-    "/contracts/{contract_id}/events",
-    summary="The contract's allotment events, in effective order",
-    response=list[AllotmentEventOut],
-    permission=Permission.CONTRACTS_READ,
-    scoped_resource="contract",
-)
+@contracts.get("/contracts/{contract_id}/events", "The contract's allotment events, in effective order")
 def list_events(caller: Caller, contract_id: int) -> list[AllotmentEventOut]:
     return [event_out(record) for record in allotment_service.list_events(caller, contract_id)]
 
 
-@blueprint.endpoint(
+@contracts.create(
     "/contracts/{contract_id}/events",
-    "POST",
-    summary="Append an allotment event (append-only); the calendar follows in the same transaction",
-    body=AllotmentEventIn,
-    response=AllotmentEventOut,
-    status=201,
-    permission=Permission.CONTRACTS_WRITE,
-    scoped_resource="contract",
+    "Append an allotment event (append-only); the calendar follows in the same transaction",
     error_statuses=(409, 422),
 )
 def post_event(caller: Caller, contract_id: int, body: AllotmentEventIn) -> AllotmentEventOut:
     return event_out(allotment_service.post_event(caller, _event(contract_id, body)))
 
 
-@blueprint.endpoint(
+@contracts.get(
     "/contracts/{contract_id}/allotments",
-    summary="The contract's resolved allotments per room type and night",
-    query=AllotmentCalendarQuery,
-    response=AllotmentCalendarOut,
-    permission=Permission.CONTRACTS_READ,
-    scoped_resource="contract",
+    "The contract's resolved allotments per room type and night",
     error_statuses=(422,),
 )
 def contract_allotments(caller: Caller, contract_id: int, query: AllotmentCalendarQuery) -> AllotmentCalendarOut:
     return calendar_out(allotment_service.contract_calendar(caller, contract_id, query.date_from, query.date_to))
 
 
-@blueprint.endpoint(
+@contracts.get(
     "/properties/{property_id}/allotments",
-    summary="Every contract's allotments of a property and the pool they leave, per room type and night",
-    query=AllotmentCalendarQuery,
-    response=AllotmentCalendarOut,
-    permission=Permission.CONTRACTS_READ,
-    scoped_resource="property",
+    "Every contract's allotments of a property and the pool they leave, per room type and night",
     error_statuses=(422,),
 )
 def property_allotments(caller: Caller, property_id: int, query: AllotmentCalendarQuery) -> AllotmentCalendarOut:
     return calendar_out(allotment_service.property_calendar(caller, property_id, query.date_from, query.date_to))
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+
+class PickUpOut(ViewModel, view=PickUpRow):
+    released: int = Field(description="unsold rooms given back to the pool (release steps, RELEASE events)")
+    remaining: int = Field(description="still withheld for the agency")
+    pick_up_percent: Decimal = Field(description="picked up / contracted, in percent (one decimal)")
+
+
+class ReleasingNightOut(ViewModel, view=ReleasingNight):
+    release_date: date = Field(description="the local date the contract's first release step applies")
+    remaining: int = Field(description="rooms still withheld, which the pool gets back then unless sold")
+
+
+class ReleasingQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    days: int = Field(default=7, ge=1, le=MAX_RELEASING_DAYS, description="from today (local), at most 30")
+
+
+@contracts.get(
+    "/contracts/{contract_id}/pick-up",
+    "The contract's pick-up per room type: contracted, picked up, released unsold, remaining, pick-up %",
+    error_statuses=(422,),
+)
+def contract_pick_up(caller: Caller, contract_id: int, query: AllotmentCalendarQuery) -> list[PickUpOut]:
+    rows = allotment_report_service.contract_pick_up(caller, contract_id, query.date_from, query.date_to)
+    return [PickUpOut.of(row) for row in rows]
+
+
+@contracts.get(
+    "/properties/{property_id}/allotments/releasing",
+    "Contract nights of a property releasing in the next days (default 7) that still withhold rooms",
+)
+def property_releasing(caller: Caller, property_id: int, query: ReleasingQuery) -> list[ReleasingNightOut]:
+    return [
+        ReleasingNightOut.of(night)
+        for night in allotment_report_service.property_releasing(caller, property_id, query.days)
+    ]

@@ -31,6 +31,7 @@ from chalicelib.db.repositories.ota_connections import (
 )
 from chalicelib.db.repositories.properties import SqlPropertyRepository, SqlRoomTypeRepository
 from chalicelib.db.repositories.rate_plans import SqlRatePlanRepository
+from chalicelib.db.repositories.sale_orders import SqlSaleOrderRepository
 from chalicelib.db.repositories.settings import SqlSettingsRepository
 from chalicelib.db.repositories.suppliers import SqlSupplierRepository
 from chalicelib.db.repositories.sync_status import SqlSyncStatusRepository
@@ -108,6 +109,10 @@ class SqlUnitOfWork:
     @cached_property
     def allotment_calendar(self) -> SqlAllotmentCalendar:
         return SqlAllotmentCalendar(self.session)
+
+    @cached_property
+    def agency_sales(self) -> SqlSaleOrderRepository:
+        return SqlSaleOrderRepository(self.session)
 
     # --- OTA and sync ---------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from chalicelib.services import (
     identity_housekeeping,
     live_service,
     outbox_service,
+    sale_order_service,
     sync_alert_service,
     webhook_service,
 )
@@ -33,6 +34,8 @@ from chalicelib.services import (
 HousekeepingTask = Callable[[], Mapping[str, Any]]
 
 MINUTELY_TASKS: list[tuple[str, HousekeepingTask]] = [
+    # before expire_holds: an expired agency hold gives its rooms back to the allotment as it ends
+    ("return_agency_rooms", sale_order_service.return_cancelled_rooms),
     ("expire_holds", booking_service.expire_holds),
     ("relay_outbox", outbox_service.sweep),
     ("relay_ari_changes", ari_relay.sweep),

@@ -96,11 +96,11 @@ def export_properties_csv(caller: Caller, filters: PropertyFilters, *, uow: Unit
     writer.writerow(EXPORT_COLUMNS)
     with uow() as work:
         for prop in work.properties.export(caller.scope, filters, EXPORT_LIMIT):
-            writer.writerow([_csv_cell(getattr(prop, name)) for name in EXPORT_COLUMNS])
+            writer.writerow([csv_cell(getattr(prop, name)) for name in EXPORT_COLUMNS])
     return buffer.getvalue()
 
 
-def _csv_cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):

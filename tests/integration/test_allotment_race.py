@@ -32,6 +32,7 @@ from chalicelib.services import booking_service, contract_service
 from chalicelib.services.booking_service import NewBooking, NewBookingLine
 from chalicelib.services.booking_support import RoomTypeLocker, lock_room_types
 from tests.booking_factories import Hotel, make_caller, make_hotel
+from tests.support.races import run_at_once
 
 CLIENTS = 16
 ATTEMPTS_PER_CLIENT = 4
@@ -87,10 +88,8 @@ def _race(hotel: Hotel, *, locked: bool) -> RaceResult:
     stay = NewBookingLine(hotel.room_type_ids[0], hotel.night(1), hotel.night(4))
     result = RaceResult()
     guard = threading.Lock()
-    start = threading.Barrier(CLIENTS)
 
     def client(index: int) -> None:
-        start.wait()
         # Bookings are quicker than contracts: one try each, so the contracts get rooms too.
         for attempt in range(ATTEMPTS_PER_CLIENT if index % 2 == 0 else 1):
             try:
@@ -118,11 +117,7 @@ def _race(hotel: Hotel, *, locked: bool) -> RaceResult:
             with guard:
                 setattr(result, outcome, getattr(result, outcome) + 1)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(CLIENTS, client)
     return result
 
 

@@ -306,6 +306,7 @@ def test_the_housekeeping_schedule_expires_holds(aws: object, identity: Identity
     assert result.payload["expire_holds"] == {"holds_expired": 1, "holds_skipped": 0}
     assert set(result.payload) == {
         "expire_holds",
+        "return_agency_rooms",
         "relay_outbox",
         "relay_ari_changes",
         "wake_snoozed_alerts",

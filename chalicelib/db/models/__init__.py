@@ -37,6 +37,7 @@ from chalicelib.db.models.live import LiveConnection, LiveTicket
 from chalicelib.db.models.ota import MappingProposal, OtaAccount, OtaConnection, RatePlanMapping, RoomTypeMapping
 from chalicelib.db.models.property import Property, RoomType
 from chalicelib.db.models.reference import Country
+from chalicelib.db.models.sale_order import AgencyBooking, AgencyBookingNight, SaleOrder, SaleOrderLineRow
 from chalicelib.db.models.supplier import Supplier, SupplierAllocation
 from chalicelib.db.models.sync import Lease, PendingOtaAck, SyncRun
 from chalicelib.db.models.system import AppSetting, Heartbeat
@@ -45,6 +46,8 @@ from chalicelib.db.models.webhook import WebhookReceipt
 __all__ = [
     "ActivityLog",
     "Agency",
+    "AgencyBooking",
+    "AgencyBookingNight",
     "AgencyContract",
     "Alert",
     "AllotmentEventRecord",
@@ -89,6 +92,8 @@ __all__ = [
     "Role",
     "RoomType",
     "RoomTypeMapping",
+    "SaleOrder",
+    "SaleOrderLineRow",
     "Supplier",
     "SupplierAllocation",
     "SyncRun",

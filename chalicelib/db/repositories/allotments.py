@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -71,13 +71,15 @@ def _agency_query(scope: CountryScope, filters: AgencyFilters) -> Select[Any]:
     return statement.order_by(func.lower(Agency.name), Agency.id)
 
 
+def contract_scope(scope: CountryScope) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The conditions a contract (joined with its agency) meets in ``scope``: its property's country
+    and its agency's country both in scope (for anything scoped like a contract)."""
+    return in_scope(AgencyContract.country_code, scope), in_scope(Agency.country_code, scope)
+
+
 def _contract_query(scope: CountryScope) -> Select[Any]:
     """Contracts whose property's country and whose agency's country are both in scope."""
-    return (
-        select(AgencyContract)
-        .join(Agency, Agency.id == AgencyContract.agency_id)
-        .where(in_scope(AgencyContract.country_code, scope), in_scope(Agency.country_code, scope))
-    )
+    return select(AgencyContract).join(Agency, Agency.id == AgencyContract.agency_id).where(*contract_scope(scope))
 
 
 class SqlAllotmentRepository:
