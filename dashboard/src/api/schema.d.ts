@@ -61,6 +61,40 @@ export interface paths {
         patch: operations["update_agency"];
         trace?: never;
     };
+    "/agency-bookings/{booking_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel an agency booking: its rooms go back to the allotment (or to the pool after the release) */
+        post: operations["cancel_agency_booking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agency-bookings/{booking_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm an agency booking's hold: it becomes a sale and its sale order */
+        post: operations["confirm_agency_booking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/alerts": {
         parameters: {
             query?: never;
@@ -667,6 +701,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/contracts/{contract_id}/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Book rooms under a contract: a hold on its allotment (then the pool, for free sale)
+         * @description 409 ``allotment_exhausted`` names each night the allotment cannot serve and the rooms that remain.
+         */
+        post: operations["create_agency_booking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/contracts/{contract_id}/events": {
         parameters: {
             query?: never;
@@ -679,6 +733,23 @@ export interface paths {
         put?: never;
         /** Append an allotment event (append-only); the calendar follows in the same transaction */
         post: operations["post_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/contracts/{contract_id}/pick-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The contract's pick-up per room type: contracted, picked up, released unsold, remaining, pick-up % */
+        get: operations["contract_pick_up"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1180,6 +1251,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/properties/{property_id}/allotments/releasing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Contract nights of a property releasing in the next days (default 7) that still withhold rooms */
+        get: operations["property_releasing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/properties/{property_id}/calendar": {
         parameters: {
             query?: never;
@@ -1456,6 +1544,57 @@ export interface paths {
         put?: never;
         /** Create a rate plan (its rates are filled for the whole calendar) */
         post: operations["create_rate_plan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sale-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sale orders in your country scope, newest first */
+        get: operations["list_sale_orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sale-orders.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sale orders as CSV (the same filters as the list), at most 10,000 */
+        get: operations["export_sale_orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sale-orders/{sale_order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One sale order with its lines */
+        get: operations["get_sale_order"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1829,6 +1968,117 @@ export interface components {
             user_agent: string | null;
             /** User Id */
             user_id: number | null;
+        };
+        /**
+         * AgencyBookingCancel
+         * @example {
+         *       "reason": "the guest cancelled"
+         *     }
+         */
+        AgencyBookingCancel: {
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+        };
+        /**
+         * AgencyBookingCreate
+         * @example {
+         *       "guest_name": "Tran Thi Binh",
+         *       "lines": [
+         *         {
+         *           "check_in": "2030-07-01",
+         *           "check_out": "2030-07-03",
+         *           "room_type_id": 1,
+         *           "rooms": 2
+         *         }
+         *       ]
+         *     }
+         */
+        AgencyBookingCreate: {
+            /**
+             * Guest Email
+             * @default null
+             */
+            guest_email: string | null;
+            /** Guest Name */
+            guest_name: string;
+            /**
+             * Guest Phone
+             * @default null
+             */
+            guest_phone: string | null;
+            /** Lines */
+            lines: components["schemas"]["AgencyBookingLineIn"][];
+            /**
+             * Notes
+             * @default
+             */
+            notes: string;
+        };
+        /** AgencyBookingLineIn */
+        AgencyBookingLineIn: {
+            /**
+             * Adults
+             * @default 2
+             */
+            adults: number;
+            /**
+             * Check In
+             * Format: date
+             */
+            check_in: string;
+            /**
+             * Check Out
+             * Format: date
+             * @description the day the guest leaves (the night before is the last night)
+             */
+            check_out: string;
+            /**
+             * Children
+             * @default 0
+             */
+            children: number;
+            /**
+             * Guest Name
+             * @default null
+             */
+            guest_name: string | null;
+            /**
+             * Room Type Id
+             * @description a room type of the contract
+             */
+            room_type_id: number;
+            /**
+             * Rooms
+             * @default 1
+             */
+            rooms: number;
+        };
+        /** AgencyBookingOut */
+        AgencyBookingOut: {
+            /** Agency Id */
+            agency_id: number;
+            /**
+             * Booking Id
+             * @description the booking's id (GET /bookings/{booking_id} shows it in full)
+             */
+            booking_id: number;
+            /** Contract Id */
+            contract_id: number;
+            /** Currency */
+            currency: string;
+            /** Hold Expires At */
+            hold_expires_at: string | null;
+            /** Nights */
+            nights: components["schemas"]["NightTakeOut"][];
+            /** Reference */
+            reference: string;
+            /** Status */
+            status: string;
+            /** Total */
+            total: string;
         };
         /**
          * AgencyCreate
@@ -3726,6 +3976,28 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** NightTakeOut */
+        NightTakeOut: {
+            /**
+             * From Allotment
+             * @description rooms picked up from the contract's allotment
+             */
+            from_allotment: number;
+            /**
+             * From Pool
+             * @description rooms taken from the pool (free-sale contracts only)
+             */
+            from_pool: number;
+            /**
+             * Night
+             * Format: date
+             */
+            night: string;
+            /** Rate */
+            rate: string;
+            /** Room Type Id */
+            room_type_id: number;
+        };
         /** OpenAlertOut */
         OpenAlertOut: {
             /** Id */
@@ -4027,6 +4299,22 @@ export interface components {
              */
             total: number;
         };
+        /** Page[SaleOrderOut] */
+        Page_SaleOrderOut_: {
+            /** Items */
+            items: components["schemas"]["SaleOrderOut"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Pages */
+            pages: number;
+            /**
+             * Total
+             * @description items matching the filters, across all pages
+             */
+            total: number;
+        };
         /** Page[SupplierOut] */
         Page_SupplierOut_: {
             /** Items */
@@ -4095,6 +4383,34 @@ export interface components {
             name: string;
             /** Value */
             value: number;
+        };
+        /** PickUpOut */
+        PickUpOut: {
+            /** Contract Id */
+            contract_id: number;
+            /** Contracted */
+            contracted: number;
+            /** Nights */
+            nights: number;
+            /**
+             * Pick Up Percent
+             * @description picked up / contracted, in percent (one decimal)
+             */
+            pick_up_percent: string;
+            /** Picked Up */
+            picked_up: number;
+            /**
+             * Released
+             * @description unsold rooms given back to the pool (release steps, RELEASE events)
+             */
+            released: number;
+            /**
+             * Remaining
+             * @description still withheld for the agency
+             */
+            remaining: number;
+            /** Room Type Id */
+            room_type_id: number;
         };
         /** PoolNightOut */
         PoolNightOut: {
@@ -4695,6 +5011,29 @@ export interface components {
              */
             rooms_kept: number;
         };
+        /** ReleasingNightOut */
+        ReleasingNightOut: {
+            /** Contract Id */
+            contract_id: number;
+            /**
+             * Night
+             * Format: date
+             */
+            night: string;
+            /**
+             * Release Date
+             * Format: date
+             * @description the local date the contract's first release step applies
+             */
+            release_date: string;
+            /**
+             * Remaining
+             * @description rooms still withheld, which the pool gets back then unless sold
+             */
+            remaining: number;
+            /** Room Type Id */
+            room_type_id: number;
+        };
         /** ResetPasswordRequest */
         ResetPasswordRequest: {
             /** New Password */
@@ -5152,6 +5491,59 @@ export interface components {
              */
             weekdays: string[] | null;
         };
+        /** SaleOrderLineOut */
+        SaleOrderLineOut: {
+            /** Amount */
+            amount: string;
+            /**
+             * Night
+             * Format: date
+             */
+            night: string;
+            /** Rate */
+            rate: string;
+            /** Room Type Id */
+            room_type_id: number;
+            /** Rooms */
+            rooms: number;
+        };
+        /** SaleOrderOut */
+        SaleOrderOut: {
+            /** Agency Id */
+            agency_id: number;
+            /** Booking Id */
+            booking_id: number;
+            /** Booking Reference */
+            booking_reference: string;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /**
+             * Confirmed At
+             * Format: date-time
+             */
+            confirmed_at: string;
+            /** Contract Id */
+            contract_id: number;
+            /** Currency */
+            currency: string;
+            /** Id */
+            id: number;
+            /** Lines */
+            lines: components["schemas"]["SaleOrderLineOut"][];
+            /** Number */
+            number: string;
+            /** Property Id */
+            property_id: number;
+            /** @description to_invoice (ready for invoicing) or cancelled */
+            status: components["schemas"]["SaleOrderStatus"];
+            /** Total */
+            total: string;
+        };
+        /**
+         * SaleOrderStatus
+         * @enum {string}
+         */
+        SaleOrderStatus: "to_invoice" | "cancelled";
         /** SeasonIn */
         SeasonIn: {
             /**
@@ -5210,7 +5602,10 @@ export interface components {
             room_type_id: number;
             /** Rooms */
             rooms: number;
-            /** Weekdays */
+            /**
+             * Weekdays
+             * @description mon ... sun
+             */
             weekdays: string[];
         };
         /**
@@ -6640,6 +7035,230 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    cancel_agency_booking: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                booking_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Reason
+                     * @default
+                     */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Agency Id */
+                        agency_id: number;
+                        /**
+                         * Booking Id
+                         * @description the booking's id (GET /bookings/{booking_id} shows it in full)
+                         */
+                        booking_id: number;
+                        /** Contract Id */
+                        contract_id: number;
+                        /** Currency */
+                        currency: string;
+                        /** Hold Expires At */
+                        hold_expires_at: string | null;
+                        /** Nights */
+                        nights: components["schemas"]["NightTakeOut"][];
+                        /** Reference */
+                        reference: string;
+                        /** Status */
+                        status: string;
+                        /** Total */
+                        total: string;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    confirm_agency_booking: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                booking_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Agency Id */
+                        agency_id: number;
+                        /** Booking Id */
+                        booking_id: number;
+                        /** Booking Reference */
+                        booking_reference: string;
+                        /** Cancelled At */
+                        cancelled_at: string | null;
+                        /**
+                         * Confirmed At
+                         * Format: date-time
+                         */
+                        confirmed_at: string;
+                        /** Contract Id */
+                        contract_id: number;
+                        /** Currency */
+                        currency: string;
+                        /** Id */
+                        id: number;
+                        /** Lines */
+                        lines: components["schemas"]["SaleOrderLineOut"][];
+                        /** Number */
+                        number: string;
+                        /** Property Id */
+                        property_id: number;
+                        /** @description to_invoice (ready for invoicing) or cancelled */
+                        status: components["schemas"]["SaleOrderStatus"];
+                        /** Total */
+                        total: string;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11423,6 +12042,142 @@ export interface operations {
             };
         };
     };
+    create_agency_booking: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                contract_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Guest Email
+                     * @default null
+                     */
+                    guest_email?: string | null;
+                    /** Guest Name */
+                    guest_name: string;
+                    /**
+                     * Guest Phone
+                     * @default null
+                     */
+                    guest_phone?: string | null;
+                    /** Lines */
+                    lines: components["schemas"]["AgencyBookingLineIn"][];
+                    /**
+                     * Notes
+                     * @default
+                     */
+                    notes?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Agency Id */
+                        agency_id: number;
+                        /**
+                         * Booking Id
+                         * @description the booking's id (GET /bookings/{booking_id} shows it in full)
+                         */
+                        booking_id: number;
+                        /** Contract Id */
+                        contract_id: number;
+                        /** Currency */
+                        currency: string;
+                        /** Hold Expires At */
+                        hold_expires_at: string | null;
+                        /** Nights */
+                        nights: components["schemas"]["NightTakeOut"][];
+                        /** Reference */
+                        reference: string;
+                        /** Status */
+                        status: string;
+                        /** Total */
+                        total: string;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list_events: {
         parameters: {
             query?: never;
@@ -11640,6 +12395,81 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    contract_pick_up: {
+        parameters: {
+            query?: {
+                /** @description first night (inclusive); default today */
+                date_from?: string | null;
+                /** @description last night (inclusive); at most 366 nights */
+                date_to?: string | null;
+            };
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                contract_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickUpOut"][];
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15713,6 +16543,79 @@ export interface operations {
             };
         };
     };
+    property_releasing: {
+        parameters: {
+            query?: {
+                /** @description from today (local), at most 30 */
+                days?: number;
+            };
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                property_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleasingNightOut"][];
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     read_calendar: {
         parameters: {
             query?: {
@@ -19129,6 +20032,268 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_sale_orders: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number */
+                page?: number;
+                /** @description items per page */
+                page_size?: number;
+                agency_id?: number | null;
+                contract_id?: number | null;
+                property_id?: number | null;
+                status?: components["schemas"]["SaleOrderStatus"] | null;
+            };
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: components["schemas"]["SaleOrderOut"][];
+                        /** Page */
+                        page: number;
+                        /** Page Size */
+                        page_size: number;
+                        /** Pages */
+                        pages: number;
+                        /**
+                         * Total
+                         * @description items matching the filters, across all pages
+                         */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    export_sale_orders: {
+        parameters: {
+            query?: {
+                agency_id?: number | null;
+                contract_id?: number | null;
+                property_id?: number | null;
+                status?: components["schemas"]["SaleOrderStatus"] | null;
+            };
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_sale_order: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                sale_order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Agency Id */
+                        agency_id: number;
+                        /** Booking Id */
+                        booking_id: number;
+                        /** Booking Reference */
+                        booking_reference: string;
+                        /** Cancelled At */
+                        cancelled_at: string | null;
+                        /**
+                         * Confirmed At
+                         * Format: date-time
+                         */
+                        confirmed_at: string;
+                        /** Contract Id */
+                        contract_id: number;
+                        /** Currency */
+                        currency: string;
+                        /** Id */
+                        id: number;
+                        /** Lines */
+                        lines: components["schemas"]["SaleOrderLineOut"][];
+                        /** Number */
+                        number: string;
+                        /** Property Id */
+                        property_id: number;
+                        /** @description to_invoice (ready for invoicing) or cancelled */
+                        status: components["schemas"]["SaleOrderStatus"];
+                        /** Total */
+                        total: string;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
