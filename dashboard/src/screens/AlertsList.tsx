@@ -5,9 +5,9 @@ import { Link, useSearchParams } from "react-router-dom";
 
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
-import { useSession } from "../auth/session";
 import { formatDate, formatDateTime } from "../components/format";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
+import { useProperties } from "../components/useProperties";
 
 const PAGE_SIZE = 25;
 const STATES = ["open", "new", "acknowledged", "snoozed", "resolved", "all"] as const;
@@ -23,21 +23,13 @@ function stateQuery(state: State) {
 /** Alerts by state, newest first; each names its property, night and the booking that raised it. */
 export default function AlertsList() {
   const { t, i18n } = useTranslation();
-  const { can } = useSession();
   const [params, setParams] = useSearchParams();
   const state: State = (STATES as readonly string[]).includes(params.get("state") ?? "") ? (params.get("state") as State) : "open";
   const page = Math.max(1, Number(params.get("page") ?? 1) || 1);
   const setFilter = (next: { state?: State; page?: number }) =>
     setParams({ state: next.state ?? state, page: String(next.page ?? 1) }, { replace: true });
 
-  const properties = useQuery({
-    queryKey: ["properties", "all"],
-    queryFn: async () => unwrap(await api.GET("/properties", { params: { query: { page_size: 200 } } })),
-    enabled: can("PROPERTIES_READ"),
-    staleTime: 5 * 60_000,
-  });
-  const propertyName = (id: number | null) =>
-    id === null ? "—" : (properties.data?.items.find((p) => p.id === id)?.name ?? `#${id}`);
+  const properties = useProperties();
   const query = { page, page_size: PAGE_SIZE, ...stateQuery(state) };
   const alerts = useQuery({
     queryKey: ["alerts", query],
@@ -90,10 +82,10 @@ export default function AlertsList() {
                       </Anchor>
                     )}
                   </Table.Td>
-                  <Table.Td>{propertyName(alert.property_id)}</Table.Td>
+                  <Table.Td>{properties.name(alert.property_id)}</Table.Td>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDate(alert.night, i18n.language)}</Table.Td>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>
-                    {formatDateTime(alert.last_seen_at, i18n.language)}
+                    {formatDateTime(alert.last_seen_at, i18n.language, properties.timeZone(alert.property_id))}
                     {alert.occurrences > 1 && <Text size="xs" c="dimmed">{t("alerts.occurrences", { count: alert.occurrences })}</Text>}
                   </Table.Td>
                   <Table.Td>{t(`alerts.states.${alert.status}`)}</Table.Td>
