@@ -95,6 +95,9 @@ export function AppLayout() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label={t("nav.main")}>
+        {can("DASHBOARD_VIEW") && (
+          <NavLink component={Link} to="/" label={t("nav.home")} active={location.pathname === "/"} variant="filled" onClick={close} />
+        )}
         <NavLink
           component={Link}
           to="/bookings"
