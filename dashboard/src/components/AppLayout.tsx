@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { Link, Outlet, useLocation, useNavigate } from "react-router-dom";
 
 import { useSession } from "../auth/session";
+import { LiveIndicator, LiveUpdatesProvider } from "../live/LiveUpdates";
 import { LanguageSwitcher } from "./LanguageSwitcher";
 
 const ALL_COUNTRIES = "__all__";
@@ -75,57 +76,60 @@ export function AppLayout() {
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: "md", collapsed: { mobile: !opened } }} padding="md">
-      <a href="#main" className="skip-link">
-        {t("app.skipToContent")}
-      </a>
-      <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Group gap="sm" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="md" size="sm" aria-label={t("nav.openNavigation")} />
-            <Text fw={700} visibleFrom="xs">
-              {t("app.name")}
-            </Text>
+    <LiveUpdatesProvider>
+      <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: "md", collapsed: { mobile: !opened } }} padding="md">
+        <a href="#main" className="skip-link">
+          {t("app.skipToContent")}
+        </a>
+        <AppShell.Header>
+          <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+            <Group gap="sm" wrap="nowrap">
+              <Burger opened={opened} onClick={toggle} hiddenFrom="md" size="sm" aria-label={t("nav.openNavigation")} />
+              <Text fw={700} visibleFrom="xs">
+                {t("app.name")}
+              </Text>
+            </Group>
+            <Group gap="sm" wrap="nowrap">
+              <LiveIndicator />
+              <CountrySwitch />
+              <LanguageSwitcher />
+              <UserMenu />
+            </Group>
           </Group>
-          <Group gap="sm" wrap="nowrap">
-            <CountrySwitch />
-            <LanguageSwitcher />
-            <UserMenu />
-          </Group>
-        </Group>
-      </AppShell.Header>
-      <AppShell.Navbar p="xs" component="nav" aria-label={t("nav.main")}>
-        {can("DASHBOARD_VIEW") && (
-          <NavLink component={Link} to="/" label={t("nav.home")} active={location.pathname === "/"} variant="filled" onClick={close} />
-        )}
-        <NavLink
-          component={Link}
-          to="/bookings"
-          label={t("nav.bookings")}
-          active={location.pathname.startsWith("/bookings")}
-          variant="filled"
-          onClick={close}
-        />
-        {can("ALERTS_READ") && (
+        </AppShell.Header>
+        <AppShell.Navbar p="xs" component="nav" aria-label={t("nav.main")}>
+          {can("DASHBOARD_VIEW") && (
+            <NavLink component={Link} to="/" label={t("nav.home")} active={location.pathname === "/"} variant="filled" onClick={close} />
+          )}
           <NavLink
             component={Link}
-            to="/alerts"
-            label={t("nav.alerts")}
-            active={location.pathname.startsWith("/alerts")}
+            to="/bookings"
+            label={t("nav.bookings")}
+            active={location.pathname.startsWith("/bookings")}
             variant="filled"
             onClick={close}
           />
-        )}
-      </AppShell.Navbar>
-      <AppShell.Main id="main" tabIndex={-1}>
-        {me?.mfa_enrollment_required && (
-          <Alert color="yellow" mb="md" role="status">
-            {t("nav.mfaEnrollment")}
-          </Alert>
-        )}
-        <Outlet />
-      </AppShell.Main>
-    </AppShell>
+          {can("ALERTS_READ") && (
+            <NavLink
+              component={Link}
+              to="/alerts"
+              label={t("nav.alerts")}
+              active={location.pathname.startsWith("/alerts")}
+              variant="filled"
+              onClick={close}
+            />
+          )}
+        </AppShell.Navbar>
+        <AppShell.Main id="main" tabIndex={-1}>
+          {me?.mfa_enrollment_required && (
+            <Alert color="yellow" mb="md" role="status">
+              {t("nav.mfaEnrollment")}
+            </Alert>
+          )}
+          <Outlet />
+        </AppShell.Main>
+      </AppShell>
+    </LiveUpdatesProvider>
   );
 }
 
