@@ -1,13 +1,16 @@
-import { Anchor, Badge, Group, Pagination, SegmentedControl, Table, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Group, Pagination, SegmentedControl, Table, Text, Title } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router-dom";
 
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
+import { useSession } from "../auth/session";
 import { formatDate, formatDateTime } from "../components/format";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { useProperties } from "../components/useProperties";
+import { ResolveAlertDialog } from "./ResolveAlertDialog";
 
 const PAGE_SIZE = 25;
 const STATES = ["open", "new", "acknowledged", "snoozed", "resolved", "all"] as const;
@@ -29,7 +32,9 @@ export default function AlertsList() {
   const setFilter = (next: { state?: State; page?: number }) =>
     setParams({ state: next.state ?? state, page: String(next.page ?? 1) }, { replace: true });
 
+  const { can } = useSession();
   const properties = useProperties();
+  const [resolving, setResolving] = useState<{ id: number; title: string } | null>(null);
   const query = { page, page_size: PAGE_SIZE, ...stateQuery(state) };
   const alerts = useQuery({
     queryKey: ["alerts", query],
@@ -59,7 +64,7 @@ export default function AlertsList() {
             </Table.Thead>
             <Table.Tbody>
               {alerts.data.items.map((alert) => (
-                <Table.Tr key={alert.id} data-alert-type={alert.type}>
+                <Table.Tr key={alert.id} data-alert-type={alert.type} data-alert-id={alert.id}>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>
                     <Badge
                       color={SEVERITY_COLOURS[alert.severity]}
@@ -88,7 +93,21 @@ export default function AlertsList() {
                     {formatDateTime(alert.last_seen_at, i18n.language, properties.timeZone(alert.property_id))}
                     {alert.occurrences > 1 && <Text size="xs" c="dimmed">{t("alerts.occurrences", { count: alert.occurrences })}</Text>}
                   </Table.Td>
-                  <Table.Td>{t(`alerts.states.${alert.status}`)}</Table.Td>
+                  <Table.Td>
+                    {t(`alerts.states.${alert.status}`)}
+                    {can("ALERTS_MANAGE") && alert.status !== "resolved" && (
+                      <Button
+                        size="compact-xs"
+                        variant="default"
+                        display="block"
+                        mt={4}
+                        aria-label={t("alerts.resolveOne", { title: alert.title })}
+                        onClick={() => setResolving({ id: alert.id, title: alert.title })}
+                      >
+                        {t("alerts.resolve")}
+                      </Button>
+                    )}
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
@@ -121,6 +140,7 @@ export default function AlertsList() {
         data={STATES.map((s) => ({ value: s, label: t(`alerts.states.${s}`) }))}
       />
       {body}
+      <ResolveAlertDialog alert={resolving} onClose={() => setResolving(null)} />
     </>
   );
 }
