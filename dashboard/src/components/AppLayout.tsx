@@ -70,6 +70,13 @@ function UserMenu() {
   );
 }
 
+// The screens in the navigation, each shown to those with its permission.
+const NAVIGATION: { to: string; label: string; permission?: string }[] = [
+  { to: "/", label: "nav.home", permission: "DASHBOARD_VIEW" },
+  { to: "/bookings", label: "nav.bookings" },
+  { to: "/alerts", label: "nav.alerts", permission: "ALERTS_READ" },
+];
+
 export function AppLayout() {
   const { t } = useTranslation();
   const { me, can } = useSession();
@@ -98,27 +105,17 @@ export function AppLayout() {
           </Group>
         </AppShell.Header>
         <AppShell.Navbar p="xs" component="nav" aria-label={t("nav.main")}>
-          {can("DASHBOARD_VIEW") && (
-            <NavLink component={Link} to="/" label={t("nav.home")} active={location.pathname === "/"} variant="filled" onClick={close} />
-          )}
-          <NavLink
-            component={Link}
-            to="/bookings"
-            label={t("nav.bookings")}
-            active={location.pathname.startsWith("/bookings")}
-            variant="filled"
-            onClick={close}
-          />
-          {can("ALERTS_READ") && (
+          {NAVIGATION.filter((item) => !item.permission || can(item.permission)).map((item) => (
             <NavLink
+              key={item.to}
               component={Link}
-              to="/alerts"
-              label={t("nav.alerts")}
-              active={location.pathname.startsWith("/alerts")}
+              to={item.to}
+              label={t(item.label)}
+              active={item.to === "/" ? location.pathname === "/" : location.pathname.startsWith(item.to)}
               variant="filled"
               onClick={close}
             />
-          )}
+          ))}
         </AppShell.Navbar>
         <AppShell.Main id="main" tabIndex={-1}>
           {me?.mfa_enrollment_required && (
