@@ -119,7 +119,13 @@ function ActiveAlerts({ summary }: { summary: Summary }) {
     <Stack gap="xs">
       <Group gap="xs">
         {(["critical", "warning", "info"] as const).map((severity) => (
-          <Badge key={severity} color={SEVERITY_COLOURS[severity]} variant="light" data-alert-count={severity}>
+          <Badge
+            key={severity}
+            color={SEVERITY_COLOURS[severity]}
+            variant="dot"
+            data-alert-count={severity}
+            styles={{ root: { color: "#212529", textTransform: "none" } }}
+          >
             {t(`alerts.severities.${severity}`)}: {counts[severity]}
           </Badge>
         ))}
