@@ -27,7 +27,7 @@ export function ResolveAlertDialog({ alert, onClose }: Props) {
     onClose();
   });
   return (
-    <Modal opened={alert !== null} onClose={onClose} title={t("alerts.resolveTitle")} centered>
+    <Modal opened={alert !== null} onClose={onClose} title={t("alerts.resolveTitle")} centered closeButtonProps={{ "aria-label": t("common.close") }}>
       <form onSubmit={submit} noValidate>
         <Stack>
           <Text size="sm">{alert?.title}</Text>
