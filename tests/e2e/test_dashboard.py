@@ -79,13 +79,13 @@ def origin(stack: RunningStack) -> str:
     return stack.base_url.replace("127.0.0.1", "localhost")
 
 
-def shoot(page: Page, screen: str) -> None:
+def shoot(page: Page, screen: str, *, full_page: bool = False) -> None:
     """Saves docs/screenshots/<screen>.png and checks the screen with axe-core."""
     page.wait_for_load_state("networkidle")
     # Transitions (a dialog fading in) finished: the picture and the contrast check see the screen at rest.
     page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{screen}.png"))
+    page.screenshot(path=str(SCREENSHOTS / f"{screen}.png"), full_page=full_page)
     page.add_script_tag(path=str(AXE_SCRIPT))
     violations = page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
@@ -431,7 +431,7 @@ def test_home_shows_the_summary_which_matches_the_database_in_the_propertys_time
         # The app's language is "en" (Intl writes it the US way); the clock is the hotel's.
         clock = f"{(local.hour % 12) or 12}:{local:%M} {local:%p}"
         expect(row).to_have_text(f"{local:%b} {local.day}, {local.year}, {clock} GMT+{offset_hours(local)}")
-        shoot(page, "home")
+        shoot(page, "home", full_page=True)
     finally:
         context.close()
 
@@ -453,7 +453,7 @@ def test_without_finance_the_home_hides_revenue_and_polls_when_the_socket_is_dow
         ).to_be_visible()
         with page.expect_response(summary_answer, timeout=60_000):  # the next poll, without a reload
             pass
-        shoot(page, "home-no-finance-polling")
+        shoot(page, "home-no-finance-polling", full_page=True)
     finally:
         context.close()
 
