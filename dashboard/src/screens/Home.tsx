@@ -223,14 +223,18 @@ export default function Home() {
             </Section>
           </Grid.Col>
         </Grid>
-        <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="md">
-          <Section title={t("home.recentBookings")}>
-            <RecentBookings summary={data} />
-          </Section>
-          <Section title={t("home.activeAlerts")}>
-            <ActiveAlerts summary={data} />
-          </Section>
-        </SimpleGrid>
+        <Grid>
+          <Grid.Col span={{ base: 12, xl: 8 }}>
+            <Section title={t("home.recentBookings")}>
+              <RecentBookings summary={data} />
+            </Section>
+          </Grid.Col>
+          <Grid.Col span={{ base: 12, xl: 4 }}>
+            <Section title={t("home.activeAlerts")}>
+              <ActiveAlerts summary={data} />
+            </Section>
+          </Grid.Col>
+        </Grid>
       </div>
     );
   }
