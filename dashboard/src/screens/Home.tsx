@@ -46,7 +46,7 @@ function ChannelMix({ summary }: { summary: Summary }) {
     <Stack gap="xs">
       {summary.channel_mix.map((c) => {
         const share = total ? (c.room_nights / total) * 100 : 0;
-        const revenue = summary.channel_revenue?.filter((r) => r.channel === c.channel) ?? [];
+        const revenue = summary.channel_revenue?.filter((r) => r.channel === c.channel && Number(r.revenue) !== 0) ?? [];
         return (
           <div key={c.channel} data-channel={c.channel}>
             <Group justify="space-between" gap="xs">
