@@ -10,6 +10,7 @@ const SignIn = lazy(() => import("./screens/SignIn"));
 const ForgotPassword = lazy(() => import("./screens/ForgotPassword"));
 const ResetPassword = lazy(() => import("./screens/ResetPassword"));
 const ChangePassword = lazy(() => import("./screens/ChangePassword"));
+const Home = lazy(() => import("./screens/Home"));
 const BookingsList = lazy(() => import("./screens/BookingsList"));
 const BookingDetail = lazy(() => import("./screens/BookingDetail"));
 const AlertsList = lazy(() => import("./screens/AlertsList"));
@@ -26,6 +27,12 @@ function RequireSession({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
+/** Home for those who may see the dashboard's figures; the bookings list for the others. */
+function Landing() {
+  const { can } = useSession();
+  return can("DASHBOARD_VIEW") ? <Home /> : <Navigate to="/bookings" replace />;
+}
+
 export default function App() {
   return (
     <Suspense fallback={<FullPageLoader />}>
@@ -40,7 +47,7 @@ export default function App() {
             </RequireSession>
           }
         >
-          <Route index element={<Navigate to="/bookings" replace />} />
+          <Route index element={<Landing />} />
           <Route path="/bookings" element={<BookingsList />} />
           <Route path="/bookings/:bookingId" element={<BookingDetail />} />
           <Route path="/alerts" element={<AlertsList />} />

@@ -16,17 +16,21 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Response, expect, sync_playwright
 from sqlalchemy import create_engine, text
 
 from chalicelib.domain import totp
 from local.dashboard_files import DEFAULT_BUILD_DIR, is_built
+from local.demo_ota import DEMO_OTA_HOTEL_IDS
 from local.demo_seed import DEMO_PASSWORD
+from local.simulators.client import SimulatorClient
 from tests.conftest import sent_emails
 from tests.e2e.conftest import PROJECT_DIR, RunningStack
 
@@ -77,13 +81,13 @@ def origin(stack: RunningStack) -> str:
     return stack.base_url.replace("127.0.0.1", "localhost")
 
 
-def shoot(page: Page, screen: str) -> None:
+def shoot(page: Page, screen: str, *, full_page: bool = False) -> None:
     """Saves docs/screenshots/<screen>.png and checks the screen with axe-core."""
     page.wait_for_load_state("networkidle")
     # Transitions (a dialog fading in) finished: the picture and the contrast check see the screen at rest.
     page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{screen}.png"))
+    page.screenshot(path=str(SCREENSHOTS / f"{screen}.png"), full_page=full_page)
     page.add_script_tag(path=str(AXE_SCRIPT))
     violations = page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
@@ -109,16 +113,25 @@ def submit_login(page: Page, button: str, *, by_keyboard: bool = False) -> None:
     raise AssertionError("login still rate-limited")
 
 
-def sign_in(page: Page, stack: RunningStack, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Signs in with the keyboard alone: the email field has the focus, Tab, Enter."""
-    page.goto(f"{origin(stack)}/sign-in")
+def sign_in(
+    page: Page,
+    stack: RunningStack,
+    email: str,
+    password: str = DEMO_PASSWORD,
+    *,
+    next_path: str | None = "/bookings",
+    heading: str = "Bookings",
+) -> None:
+    """Signs in with the keyboard alone: the email field has the focus, Tab, Enter. Lands on
+    ``next_path`` (None: the landing page, Home for those who may see it)."""
+    page.goto(f"{origin(stack)}/sign-in" + (f"?next={quote(next_path, safe='')}" if next_path else ""))
     expect(page.get_by_label("Email")).to_be_focused()
     page.keyboard.type(email)
     page.keyboard.press("Tab")
     expect(page.get_by_label("Password")).to_be_focused()
     page.keyboard.type(password)
     submit_login(page, "Sign in", by_keyboard=True)
-    expect(page.get_by_role("heading", name="Bookings", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
 
 
 def field_error(page: Page, field: Locator) -> Locator:
@@ -336,3 +349,187 @@ def test_staff_of_one_country_never_see_another_countrys_bookings(local_stack: R
         shoot(page, "bookings-vi")
     finally:
         context.close()
+
+
+def summary_answer(response: Response) -> bool:
+    return "/api/dashboard/summary" in response.url and response.request.method == "GET" and response.status == 200
+
+
+def kpi_figure(page: Page, kpi: str) -> Locator:
+    return page.locator(f"[data-kpi='{kpi}'] [data-kpi-figure]")
+
+
+def offset_hours(moment: datetime) -> int:
+    offset = moment.utcoffset()
+    assert offset is not None
+    return int(offset.total_seconds() // 3600)
+
+
+def test_home_shows_the_summary_which_matches_the_database_in_the_propertys_time_zone(
+    local_stack: RunningStack, browser: Browser
+) -> None:
+    # The browser sits in New York: the times shown must still be the hotels' own (UTC+7 or +8).
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB", timezone_id="America/New_York")
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        # The demo's bookings are stays to come: a window of the next 60 nights has rooms sold.
+        first, last = date.today(), date.today() + timedelta(days=59)
+        with page.expect_response(summary_answer) as answer:
+            sign_in(
+                page,
+                local_stack,
+                "manager.vn@demo.ptx-cm.local",
+                next_path=f"/?date_from={first}&date_to={last}",
+                heading="Home",
+            )
+        summary = answer.value.json()
+        assert (summary["date_from"], summary["date_to"]) == (first.isoformat(), last.isoformat())
+        expect(page.locator("[data-live-status='live']")).to_be_visible()  # the live socket is open
+        nights = summary["room_nights"]
+        expect(kpi_figure(page, "room-nights-sold")).to_have_text(f"{nights['sold']:,}")
+        assert float(page.locator("[data-kpi='occupancy']").get_attribute("data-value") or "nan") == nights["occupancy"]
+        expect(kpi_figure(page, "occupancy")).to_contain_text("%")
+        expect(page.locator("[data-kpi='occupancy']")).to_contain_text(
+            f"{nights['sold']:,} of {nights['available']:,} room nights sold"
+        )
+        expect(kpi_figure(page, "bookings")).to_have_text(f"{summary['activity']['bookings']:,}")
+        expect(kpi_figure(page, "cancellations")).to_have_text(f"{summary['activity']['cancellations']:,}")
+        sync = summary["sync"]
+        expect(page.locator("[data-kpi='sync-success']")).to_contain_text(
+            f"{sync['succeeded_runs']} of {sync['finished_runs']} sync runs succeeded"
+        )
+        assert summary["revenue"], "a property manager sees revenue"
+        for money in summary["revenue"]:
+            expect(page.locator(f"[data-kpi='revenue-{money['currency']}']")).to_have_attribute(
+                "data-value", money["revenue"]
+            )
+        expect(page.get_by_role("img", name=re.compile("Occupancy by night"))).to_have_attribute(
+            "data-nights", str(len(summary["occupancy_by_night"]))
+        )
+        expect(page.locator("[data-channel]")).to_have_count(len(summary["channel_mix"]))
+        expect(page.locator("[data-channel-trouble]")).to_have_count(1 if summary["channel_trouble"] else 0)
+
+        me = page.request.get(f"{origin(local_stack)}/api/me").json()
+        countries = [me["active_country"]] if me["active_country"] else me["visible_countries"]
+        with create_engine(database_url(local_stack)).connect() as db:
+            # Room nights on offer and sold, counted in SQL over the hotels of the manager's countries.
+            available, sold = db.execute(
+                text(
+                    "SELECT COALESCE(SUM(d.total), 0), COALESCE(SUM(d.sold), 0) FROM inventory_days d "
+                    "JOIN room_types rt ON rt.id = d.room_type_id JOIN properties p ON p.id = rt.property_id "
+                    "WHERE p.country_code = ANY(:countries) AND p.archived_at IS NULL AND d.night BETWEEN :first AND :last"
+                ),
+                {"countries": countries, "first": first, "last": last},
+            ).one()
+            recent = summary["recent_bookings"][0]
+            zone = db.execute(
+                text("SELECT timezone FROM properties WHERE id = :id"), {"id": recent["property_id"]}
+            ).scalar_one()
+        assert sold > 0 and (nights["available"], nights["sold"]) == (available, sold)
+        assert zone.startswith("Asia/")  # never the browser's New York
+        local = datetime.fromisoformat(recent["booked_at"]).astimezone(ZoneInfo(zone))
+        row = page.locator(f"tr[data-reference='{recent['reference']}'] [data-booked-at]")
+        # The app's language is "en" (Intl writes it the US way); the clock is the hotel's.
+        clock = f"{(local.hour % 12) or 12}:{local:%M} {local:%p}"
+        expect(row).to_have_text(f"{local:%b} {local.day}, {local.year}, {clock} GMT+{offset_hours(local)}")
+        shoot(page, "home", full_page=True)
+    finally:
+        context.close()
+
+
+def test_without_finance_the_home_hides_revenue_and_polls_when_the_socket_is_down(
+    local_stack: RunningStack, browser: Browser
+) -> None:
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    # No live ticket can be had: the socket stays down, the page says so and refreshes by polling.
+    page.route("**/api/live/ticket", lambda route: route.abort())
+    try:
+        sign_in(page, local_stack, "reservations.vn@demo.ptx-cm.local", next_path=None, heading="Home")
+        expect(page.get_by_text("Revenue, ADR and RevPAR are hidden")).to_be_visible()
+        expect(page.locator("[data-kpi^='revenue-']")).to_have_count(0)
+        expect(
+            page.get_by_role("status").filter(has_text="Live updates paused — refreshing every 10 s")
+        ).to_be_visible()
+        with page.expect_response(summary_answer, timeout=60_000):  # the next poll, without a reload
+            pass
+        shoot(page, "home-no-finance-polling", full_page=True)
+    finally:
+        context.close()
+
+
+def _calendar_nights(page: Page, stack: RunningStack, property_id: int, night: date) -> dict[str, int]:
+    grid = page.request.get(
+        f"{origin(stack)}/api/properties/{property_id}/calendar",
+        params={"date_from": night.isoformat(), "date_to": night.isoformat()},
+    ).json()
+    return {room["code"]: room["nights"][0]["available"] for room in grid["room_types"]}
+
+
+def test_an_overbooking_on_a_simulator_appears_live_on_the_alerts_page_then_is_resolved_there(
+    local_stack: RunningStack, page: Page
+) -> None:
+    sign_in(page, local_stack, "manager.vn@demo.ptx-cm.local", next_path="/alerts", heading="Alerts")
+    expect(page.locator("[data-live-status='live']")).to_be_visible()
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+    with create_engine(database_url(local_stack)).connect() as db:
+        property_id = db.execute(text("SELECT id FROM properties WHERE code = 'SGN-RIV'")).scalar_one()
+    night = date.today() + timedelta(days=150)
+    available = _calendar_nights(page, local_stack, property_id, night)
+    room, free = min(available.items(), key=lambda item: item[1])
+    line = local_stack.wait_for_line("stack        simulators:")
+    agoda = SimulatorClient(dict(re.findall(r"(agoda) (http://\S+)", line))["agoda"])
+    reservation_ids: list[str] = []
+    try:
+        for number in range(max(free, 0) + 1):  # one more than the rooms left: an overbooking
+            created = agoda.create_reservation(
+                hotel_id=DEMO_OTA_HOTEL_IDS["agoda"]["SGN-RIV"],
+                room_id=room,
+                rate_plan_id="BAR",
+                check_in=night.isoformat(),
+                check_out=(night + timedelta(days=1)).isoformat(),
+                guest={"first_name": "Live", "last_name": f"Test{number}", "email": f"live{number}@example.com"},
+            )
+            reservation_ids.append(created["reservation_id"])
+    finally:
+        agoda.close()
+
+    query = text(
+        "SELECT a.id, a.title FROM alerts a JOIN room_types rt ON rt.id = a.room_type_id WHERE a.type = 'overbooking' "
+        "AND a.property_id = :property AND a.night = :night AND rt.code = :room AND a.status <> 'resolved'"
+    )
+    stored = text("SELECT count(*) FROM booking_groups WHERE ota_code = 'agoda' AND ota_reservation_id = ANY(:ids)")
+    alert = None
+    deadline = time.monotonic() + 240  # a wait, not a speed check: the stack shares the cores
+    with create_engine(database_url(local_stack)).connect() as db:
+        # Every reservation stored (so no later one reopens the alert after it is resolved), and the alert raised.
+        while time.monotonic() < deadline and (
+            alert is None or db.execute(stored, {"ids": reservation_ids}).scalar_one() < len(reservation_ids)
+        ):
+            alert = db.execute(query, {"property": property_id, "night": night, "room": room}).first()
+            db.rollback()
+            time.sleep(0.5)
+    assert alert is not None, f"no overbooking alert for {room} on {night}:\n{local_stack.output()[-3000:]}"
+    alert_id, title = alert
+    row = page.locator(f"tr[data-alert-id='{alert_id}']")
+    expect(row).to_be_visible(timeout=60_000)  # pushed to the open page: no reload
+    assert page.evaluate("window.__sameDocument") is True
+    shoot(page, "alerts-live")
+
+    # Resolve it from the list, with the keyboard.
+    row.get_by_role("button", name=f"Resolve: {title}").focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Resolve the alert")
+    expect(dialog.get_by_label("What was done")).to_be_focused()
+    page.keyboard.type("moved one guest to the sister hotel")
+    shoot(page, "alert-resolve")
+    dialog.get_by_role("button", name="Resolve", exact=True).click()
+    expect(dialog).to_be_hidden()
+    expect(row).to_have_count(0)  # it left the open list
+    with create_engine(database_url(local_stack)).connect() as db:
+        status, note = db.execute(
+            text("SELECT status, resolution_note FROM alerts WHERE id = :id"), {"id": alert_id}
+        ).one()
+    assert (status, note) == ("resolved", "moved one guest to the sister hotel")

@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { Link, Outlet, useLocation, useNavigate } from "react-router-dom";
 
 import { useSession } from "../auth/session";
+import { LiveIndicator, LiveUpdatesProvider } from "../live/LiveUpdates";
 import { LanguageSwitcher } from "./LanguageSwitcher";
 
 const ALL_COUNTRIES = "__all__";
@@ -69,60 +70,63 @@ function UserMenu() {
   );
 }
 
+// The screens in the navigation, each shown to those with its permission.
+const NAVIGATION: { to: string; label: string; permission?: string }[] = [
+  { to: "/", label: "nav.home", permission: "DASHBOARD_VIEW" },
+  { to: "/bookings", label: "nav.bookings" },
+  { to: "/alerts", label: "nav.alerts", permission: "ALERTS_READ" },
+];
+
 export function AppLayout() {
   const { t } = useTranslation();
   const { me, can } = useSession();
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: "md", collapsed: { mobile: !opened } }} padding="md">
-      <a href="#main" className="skip-link">
-        {t("app.skipToContent")}
-      </a>
-      <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Group gap="sm" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="md" size="sm" aria-label={t("nav.openNavigation")} />
-            <Text fw={700} visibleFrom="xs">
-              {t("app.name")}
-            </Text>
+    <LiveUpdatesProvider>
+      <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: "md", collapsed: { mobile: !opened } }} padding="md">
+        <a href="#main" className="skip-link">
+          {t("app.skipToContent")}
+        </a>
+        <AppShell.Header>
+          <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+            <Group gap="sm" wrap="nowrap">
+              <Burger opened={opened} onClick={toggle} hiddenFrom="md" size="sm" aria-label={t("nav.openNavigation")} />
+              <Text fw={700} visibleFrom="xs">
+                {t("app.name")}
+              </Text>
+            </Group>
+            <Group gap="sm" wrap="nowrap">
+              <LiveIndicator />
+              <CountrySwitch />
+              <LanguageSwitcher />
+              <UserMenu />
+            </Group>
           </Group>
-          <Group gap="sm" wrap="nowrap">
-            <CountrySwitch />
-            <LanguageSwitcher />
-            <UserMenu />
-          </Group>
-        </Group>
-      </AppShell.Header>
-      <AppShell.Navbar p="xs" component="nav" aria-label={t("nav.main")}>
-        <NavLink
-          component={Link}
-          to="/bookings"
-          label={t("nav.bookings")}
-          active={location.pathname.startsWith("/bookings")}
-          variant="filled"
-          onClick={close}
-        />
-        {can("ALERTS_READ") && (
-          <NavLink
-            component={Link}
-            to="/alerts"
-            label={t("nav.alerts")}
-            active={location.pathname.startsWith("/alerts")}
-            variant="filled"
-            onClick={close}
-          />
-        )}
-      </AppShell.Navbar>
-      <AppShell.Main id="main" tabIndex={-1}>
-        {me?.mfa_enrollment_required && (
-          <Alert color="yellow" mb="md" role="status">
-            {t("nav.mfaEnrollment")}
-          </Alert>
-        )}
-        <Outlet />
-      </AppShell.Main>
-    </AppShell>
+        </AppShell.Header>
+        <AppShell.Navbar p="xs" component="nav" aria-label={t("nav.main")}>
+          {NAVIGATION.filter((item) => !item.permission || can(item.permission)).map((item) => (
+            <NavLink
+              key={item.to}
+              component={Link}
+              to={item.to}
+              label={t(item.label)}
+              active={item.to === "/" ? location.pathname === "/" : location.pathname.startsWith(item.to)}
+              variant="filled"
+              onClick={close}
+            />
+          ))}
+        </AppShell.Navbar>
+        <AppShell.Main id="main" tabIndex={-1}>
+          {me?.mfa_enrollment_required && (
+            <Alert color="yellow" mb="md" role="status">
+              {t("nav.mfaEnrollment")}
+            </Alert>
+          )}
+          <Outlet />
+        </AppShell.Main>
+      </AppShell>
+    </LiveUpdatesProvider>
   );
 }
 

@@ -1,5 +1,6 @@
-import { Anchor, Badge, Group, Pagination, SegmentedControl, Table, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Group, Pagination, SegmentedControl, Table, Text, Title } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router-dom";
 
@@ -8,6 +9,8 @@ import { unwrap } from "../api/errors";
 import { useSession } from "../auth/session";
 import { formatDate, formatDateTime } from "../components/format";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
+import { useProperties } from "../components/useProperties";
+import { ResolveAlertDialog } from "./ResolveAlertDialog";
 
 const PAGE_SIZE = 25;
 const STATES = ["open", "new", "acknowledged", "snoozed", "resolved", "all"] as const;
@@ -23,21 +26,15 @@ function stateQuery(state: State) {
 /** Alerts by state, newest first; each names its property, night and the booking that raised it. */
 export default function AlertsList() {
   const { t, i18n } = useTranslation();
-  const { can } = useSession();
   const [params, setParams] = useSearchParams();
   const state: State = (STATES as readonly string[]).includes(params.get("state") ?? "") ? (params.get("state") as State) : "open";
   const page = Math.max(1, Number(params.get("page") ?? 1) || 1);
   const setFilter = (next: { state?: State; page?: number }) =>
     setParams({ state: next.state ?? state, page: String(next.page ?? 1) }, { replace: true });
 
-  const properties = useQuery({
-    queryKey: ["properties", "all"],
-    queryFn: async () => unwrap(await api.GET("/properties", { params: { query: { page_size: 200 } } })),
-    enabled: can("PROPERTIES_READ"),
-    staleTime: 5 * 60_000,
-  });
-  const propertyName = (id: number | null) =>
-    id === null ? "—" : (properties.data?.items.find((p) => p.id === id)?.name ?? `#${id}`);
+  const { can } = useSession();
+  const properties = useProperties();
+  const [resolving, setResolving] = useState<{ id: number; title: string } | null>(null);
   const query = { page, page_size: PAGE_SIZE, ...stateQuery(state) };
   const alerts = useQuery({
     queryKey: ["alerts", query],
@@ -67,7 +64,7 @@ export default function AlertsList() {
             </Table.Thead>
             <Table.Tbody>
               {alerts.data.items.map((alert) => (
-                <Table.Tr key={alert.id} data-alert-type={alert.type}>
+                <Table.Tr key={alert.id} data-alert-type={alert.type} data-alert-id={alert.id}>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>
                     <Badge
                       color={SEVERITY_COLOURS[alert.severity]}
@@ -90,13 +87,27 @@ export default function AlertsList() {
                       </Anchor>
                     )}
                   </Table.Td>
-                  <Table.Td>{propertyName(alert.property_id)}</Table.Td>
+                  <Table.Td>{properties.name(alert.property_id)}</Table.Td>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDate(alert.night, i18n.language)}</Table.Td>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>
-                    {formatDateTime(alert.last_seen_at, i18n.language)}
+                    {formatDateTime(alert.last_seen_at, i18n.language, properties.timeZone(alert.property_id))}
                     {alert.occurrences > 1 && <Text size="xs" c="dimmed">{t("alerts.occurrences", { count: alert.occurrences })}</Text>}
                   </Table.Td>
-                  <Table.Td>{t(`alerts.states.${alert.status}`)}</Table.Td>
+                  <Table.Td>
+                    {t(`alerts.states.${alert.status}`)}
+                    {can("ALERTS_MANAGE") && alert.status !== "resolved" && (
+                      <Button
+                        size="compact-xs"
+                        variant="default"
+                        display="block"
+                        mt={4}
+                        aria-label={t("alerts.resolveOne", { title: alert.title })}
+                        onClick={() => setResolving({ id: alert.id, title: alert.title })}
+                      >
+                        {t("alerts.resolve")}
+                      </Button>
+                    )}
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
@@ -129,6 +140,7 @@ export default function AlertsList() {
         data={STATES.map((s) => ({ value: s, label: t(`alerts.states.${s}`) }))}
       />
       {body}
+      <ResolveAlertDialog alert={resolving} onClose={() => setResolving(null)} />
     </>
   );
 }

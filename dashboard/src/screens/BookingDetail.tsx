@@ -9,6 +9,7 @@ import { ApiError, unwrap } from "../api/errors";
 import { formatDateTime, formatMoney, formatStay } from "../components/format";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { StatusBadge } from "../components/StatusBadge";
+import { useProperties } from "../components/useProperties";
 import NotFound from "./NotFound";
 import { TransitionDialog } from "./TransitionDialog";
 
@@ -27,6 +28,7 @@ function Field({ label, value }: { label: string; value: React.ReactNode }) {
 
 function BookingTimeline({ booking }: { booking: Booking }) {
   const { t, i18n } = useTranslation();
+  const timeZone = useProperties().timeZone(booking.property_id);
   if (booking.timeline.length === 0) return <Text c="dimmed">{t("booking.timelineEmpty")}</Text>;
   return (
     <Timeline active={booking.timeline.length - 1} bulletSize={14} lineWidth={2}>
@@ -39,7 +41,7 @@ function BookingTimeline({ booking }: { booking: Booking }) {
           }
         >
           <Text size="xs" c="dimmed">
-            {formatDateTime(event.occurred_at, i18n.language)} · {t("booking.by", { actor: event.actor_label })}
+            {formatDateTime(event.occurred_at, i18n.language, timeZone)} · {t("booking.by", { actor: event.actor_label })}
           </Text>
           {event.reason && <Text size="sm">{event.reason}</Text>}
         </Timeline.Item>
@@ -53,6 +55,7 @@ export default function BookingDetail() {
   const { bookingId } = useParams();
   const id = Number(bookingId);
   const [dialogOpened, dialog] = useDisclosure(false);
+  const properties = useProperties();
   const booking = useQuery({
     queryKey: ["booking", id],
     queryFn: async () => unwrap(await api.GET("/bookings/{group_id}", { params: { path: { group_id: id } } })),
@@ -110,8 +113,8 @@ export default function BookingDetail() {
                 <Field label={t("booking.otaReservation")} value={b.ota_reservation_id} />
                 <Field label={t("bookings.stay")} value={formatStay(b.check_in, b.check_out, lang)} />
                 <Field label={t("bookings.amount")} value={formatMoney(b.total_amount, b.currency, lang)} />
-                <Field label={t("booking.bookedAt")} value={formatDateTime(b.booked_at, lang)} />
-                {b.hold_expires_at && <Field label={t("booking.holdExpires")} value={formatDateTime(b.hold_expires_at, lang)} />}
+                <Field label={t("booking.bookedAt")} value={formatDateTime(b.booked_at, lang, properties.timeZone(b.property_id))} />
+                {b.hold_expires_at && <Field label={t("booking.holdExpires")} value={formatDateTime(b.hold_expires_at, lang, properties.timeZone(b.property_id))} />}
               </SimpleGrid>
               {b.notes && (
                 <Box mt="sm">

@@ -13,6 +13,7 @@ import { useSession } from "../auth/session";
 import { formatMoney, formatStay } from "../components/format";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { StatusBadge } from "../components/StatusBadge";
+import { useProperties } from "../components/useProperties";
 
 const PAGE_SIZE = 25;
 const OTAS = ["booking_com", "expedia", "agoda", "traveloka"] as const;
@@ -71,12 +72,7 @@ export default function BookingsList() {
     queryFn: async () => unwrap(await api.GET("/booking-statuses")),
     staleTime: 5 * 60_000,
   });
-  const properties = useQuery({
-    queryKey: ["properties", "all"],
-    queryFn: async () => unwrap(await api.GET("/properties", { params: { query: { page_size: 200 } } })),
-    enabled: can("PROPERTIES_READ"),
-    staleTime: 5 * 60_000,
-  });
+  const properties = useProperties();
   const query = {
     page: filters.page,
     page_size: PAGE_SIZE,
@@ -207,7 +203,7 @@ export default function BookingsList() {
           {can("PROPERTIES_READ") && (
             <Select
               label={t("bookings.property")}
-              data={(properties.data?.items ?? []).map((p) => ({ value: String(p.id), label: `${p.name} (${p.code})` }))}
+              data={properties.items.map((p) => ({ value: String(p.id), label: `${p.name} (${p.code})` }))}
               value={filters.propertyId}
               onChange={(value) => filters.update({ property_id: value })}
               clearable

@@ -15,7 +15,7 @@ const NEEDS_OTP = new Set(["mfa_required"]);
 
 function safeNext(next: string | null): string {
   // Only paths of this app: never an absolute URL (open redirect).
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/bookings";
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
 }
 
 export default function SignIn() {

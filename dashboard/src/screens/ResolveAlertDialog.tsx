@@ -1,0 +1,48 @@
+import { Button, Group, Modal, Stack, Text, Textarea } from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { notifications } from "@mantine/notifications";
+import { useQueryClient } from "@tanstack/react-query";
+import { useTranslation } from "react-i18next";
+
+import { api } from "../api/client";
+import { unwrap } from "../api/errors";
+import { FormError, useApiSubmit } from "../components/useApiSubmit";
+
+interface Props {
+  alert: { id: number; title: string } | null;
+  onClose: () => void;
+}
+
+/** Resolve an open alert, with a note of what was done (kept on the alert). */
+export function ResolveAlertDialog({ alert, onClose }: Props) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const form = useForm({ initialValues: { note: "" } });
+  const { submit, busy, formError } = useApiSubmit(form, async ({ note }) => {
+    if (!alert) return;
+    unwrap(await api.POST("/alerts/{alert_id}/resolve", { params: { path: { alert_id: alert.id } }, body: { note } }));
+    await Promise.all([queryClient.invalidateQueries({ queryKey: ["alerts"] }), queryClient.invalidateQueries({ queryKey: ["summary"] })]);
+    notifications.show({ color: "green", message: t("alerts.resolved", { title: alert.title }) });
+    form.reset();
+    onClose();
+  });
+  return (
+    <Modal opened={alert !== null} onClose={onClose} title={t("alerts.resolveTitle")} centered closeButtonProps={{ "aria-label": t("common.close") }}>
+      <form onSubmit={submit} noValidate>
+        <Stack>
+          <Text size="sm">{alert?.title}</Text>
+          <Textarea label={t("alerts.note")} placeholder={t("alerts.notePlaceholder")} autosize minRows={2} data-autofocus {...form.getInputProps("note")} />
+          <FormError message={formError} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {t("common.cancel")}
+            </Button>
+            <Button type="submit" loading={busy}>
+              {t("alerts.resolve")}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
