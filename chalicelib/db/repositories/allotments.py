@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from chalicelib.db.filtering import containing
+from chalicelib.db.filtering import containing, where_equal
 from chalicelib.db.models import (
     Agency,
     AgencyContract,
@@ -38,6 +38,7 @@ from chalicelib.domain.allotment_records import (
     event_payload,
 )
 from chalicelib.domain.allotments import AllotmentEvent, ReleaseStep
+from chalicelib.domain.views import view_from
 
 CellKey = tuple[int, int, date]
 """(contract id, room type id, night)."""
@@ -155,22 +156,7 @@ class SqlAllotmentRepository:
             ):
                 steps[step.contract_id].append(ReleaseStep(step.days_before, step.rooms_kept))
         return [
-            ContractRecord(
-                id=row.id,
-                agency_id=row.agency_id,
-                property_id=row.property_id,
-                country_code=row.country_code,
-                name=row.name,
-                mode=row.mode,
-                status=row.status,
-                version=row.version,
-                currency=row.currency,
-                notes=row.notes,
-                seasons=tuple(seasons[row.id]),
-                release_steps=tuple(steps[row.id]),
-                created_at=row.created_at,
-                updated_at=row.updated_at,
-            )
+            view_from(ContractRecord, row, seasons=tuple(seasons[row.id]), release_steps=tuple(steps[row.id]))
             for row in rows
         ]
 
@@ -180,14 +166,12 @@ class SqlAllotmentRepository:
     def contract_page(
         self, scope: CountryScope, filters: ContractFilters, *, offset: int, limit: int
     ) -> tuple[list[ContractRecord], int]:
-        statement = _contract_query(scope)
-        if filters.agency_id is not None:
-            statement = statement.where(AgencyContract.agency_id == filters.agency_id)
-        if filters.property_id is not None:
-            statement = statement.where(AgencyContract.property_id == filters.property_id)
-        if filters.status is not None:
-            statement = statement.where(AgencyContract.status == filters.status)
-        statement = statement.order_by(AgencyContract.id)
+        statement = where_equal(
+            _contract_query(scope),
+            (AgencyContract.agency_id, filters.agency_id),
+            (AgencyContract.property_id, filters.property_id),
+            (AgencyContract.status, filters.status),
+        ).order_by(AgencyContract.id)
         rows, total = paginate(self._session, statement, offset=offset, limit=limit)
         return self._contract_records([row[0] for row in rows]), total
 

@@ -14,6 +14,7 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from chalicelib.db.filtering import where_equal
 from chalicelib.db.models import (
     Agency,
     AgencyBooking,
@@ -38,6 +39,7 @@ from chalicelib.domain.sale_orders import (
     SaleOrderStatus,
     sale_order_number,
 )
+from chalicelib.domain.views import view_from
 
 PickUps = Mapping[tuple[int, date], int]
 """Rooms per (room type, night) of one contract."""
@@ -238,16 +240,13 @@ class SqlSaleOrderRepository:
         return self._records([(row[0], row[1]) for row in rows]), total
 
     def _filtered(self, scope: CountryScope, filters: SaleOrderFilters) -> Select[SaleOrder, str]:
-        statement = _sale_order_query(scope)
-        for column, value in (
+        return where_equal(
+            _sale_order_query(scope),
             (SaleOrder.agency_id, filters.agency_id),
             (SaleOrder.contract_id, filters.contract_id),
             (SaleOrder.property_id, filters.property_id),
             (SaleOrder.status, filters.status),
-        ):
-            if value is not None:
-                statement = statement.where(column == value)
-        return statement.order_by(SaleOrder.confirmed_at.desc(), SaleOrder.id.desc())
+        ).order_by(SaleOrder.confirmed_at.desc(), SaleOrder.id.desc())
 
     def _records(self, rows: Iterable[tuple[SaleOrder, str]]) -> list[SaleOrderRecord]:
         found = list(rows)
@@ -263,19 +262,11 @@ class SqlSaleOrderRepository:
                     SaleOrderLine(line.room_type_id, line.night, line.rooms, line.rate, line.amount)
                 )
         return [
-            SaleOrderRecord(
-                id=order.id,
-                number=order.number,
-                agency_id=order.agency_id,
-                contract_id=order.contract_id,
-                property_id=order.property_id,
+            view_from(
+                SaleOrderRecord,
+                order,
                 booking_id=order.booking_group_id,
                 booking_reference=reference,
-                currency=order.currency,
-                total=order.total,
-                status=order.status,
-                confirmed_at=order.confirmed_at,
-                cancelled_at=order.cancelled_at,
                 lines=tuple(lines.get(order.id, ())),
             )
             for order, reference in found
