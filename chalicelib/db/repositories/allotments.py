@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -308,16 +308,22 @@ class SqlAllotmentRepository:
             {"contract_id": c, "room_type_id": rt, "night": night, "withheld": rooms}
             for (c, rt, night), rooms in sorted(withheld.items())
         ]
-        if not rows:
-            return
-        statement = insert(AllotmentNightState)
-        self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["contract_id", "room_type_id", "night"],
-                set_={"withheld": statement.excluded.withheld, "updated_at": func.now()},
-            ),
-            rows,
-        )
+        upsert_nights(self._session, rows, lambda excluded: {"withheld": excluded.withheld})
+
+
+def upsert_nights(session: Session, rows: list[dict[str, Any]], changes: Callable[[Any], dict[str, Any]]) -> None:
+    """Insert the allotment nights ``rows``; one that exists (contract, room type, night) takes
+    ``changes(excluded)`` (``excluded``: the columns of the row that was not inserted) and a new ``updated_at``."""
+    if not rows:
+        return
+    statement = insert(AllotmentNightState)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["contract_id", "room_type_id", "night"],
+            set_={**changes(statement.excluded), "updated_at": func.now()},
+        ),
+        rows,
+    )
 
 
 def _event_record(row: AllotmentEventRecord) -> EventRecord:

@@ -27,7 +27,7 @@ from chalicelib.db.models import (
     SaleOrderLineRow,
 )
 from chalicelib.db.pagination import paginate
-from chalicelib.db.repositories.allotments import contract_scope
+from chalicelib.db.repositories.allotments import contract_scope, upsert_nights
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.agency_bookings import NightTake
 from chalicelib.domain.bookings import InventoryEffect
@@ -152,19 +152,13 @@ class SqlSaleOrderRepository:
             {"contract_id": contract_id, "room_type_id": rt, "night": night, "picked_up": n, "withheld": 0}
             for (rt, night), n in sorted(rooms.items())
         ]
-        if not rows:
-            return
-        statement = insert(AllotmentNightState)
-        self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["contract_id", "room_type_id", "night"],
-                set_={
-                    "picked_up": AllotmentNightState.picked_up + statement.excluded.picked_up,
-                    "withheld": AllotmentNightState.withheld - statement.excluded.picked_up,
-                    "updated_at": func.now(),
-                },
-            ),
+        upsert_nights(
+            self._session,
             rows,
+            lambda excluded: {
+                "picked_up": AllotmentNightState.picked_up + excluded.picked_up,
+                "withheld": AllotmentNightState.withheld - excluded.picked_up,
+            },
         )
 
     def give_back(self, contract_id: int, rooms: PickUps) -> None:
