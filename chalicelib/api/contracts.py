@@ -29,6 +29,7 @@ from chalicelib.domain.allotments import (
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, Weekday, parse_weekdays
 from chalicelib.domain.permissions import Permission
+from chalicelib.domain.views import view_from
 from chalicelib.services import allotment_report_service, allotment_service, contract_service
 from chalicelib.services.allotment_report_service import MAX_RELEASING_DAYS
 from chalicelib.services.allotment_service import ResolvedAllotments
@@ -218,15 +219,7 @@ def _weekdays(names: list[str] | None, field: str) -> frozenset[Any]:
 
 def _seasons(seasons: list[SeasonIn]) -> list[SeasonSpec]:
     return [
-        SeasonSpec(
-            season.room_type_id,
-            season.date_from,
-            season.date_to,
-            season.rooms,
-            season.rate,
-            _weekdays(season.weekdays, f"body.seasons.{index}.weekdays"),
-            season.min_stay,
-        )
+        view_from(SeasonSpec, season, weekdays=_weekdays(season.weekdays, f"body.seasons.{index}.weekdays"))
         for index, season in enumerate(seasons)
     ]
 

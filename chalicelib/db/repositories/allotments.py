@@ -139,15 +139,7 @@ class SqlAllotmentRepository:
                 select(ContractSeason).where(ContractSeason.contract_id.in_(ids)).order_by(ContractSeason.id)
             ):
                 seasons[season.contract_id].append(
-                    SeasonSpec(
-                        season.room_type_id,
-                        season.date_from,
-                        season.date_to,
-                        season.rooms,
-                        season.rate,
-                        mask_to_weekdays(season.weekdays),
-                        season.min_stay,
-                    )
+                    view_from(SeasonSpec, season, weekdays=mask_to_weekdays(season.weekdays))
                 )
             for step in self._session.scalars(
                 select(ContractReleaseStep)
