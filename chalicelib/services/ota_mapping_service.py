@@ -10,16 +10,15 @@ Rules (the database enforces the structural ones too):
 - with ``verify_with_ota`` (or when checking), the OTA ids must be among what the OTA reports
   for the connection's hotel (discovery: a real call, made before the write transaction opens).
 
-The sync engine reads a connection's mappings through :func:`mapping_index`.
-
-(Over 500 lines: the room type and rate plan halves mirror each other rule for rule, and the
-proposal service accepts through the same ``add_*_mapping`` helpers, so they stay together.)
+The sync engine reads a connection's mappings through :func:`mapping_index`. Reading, repointing
+and deleting a mapping is one path for both kinds (``_MappingKind`` says what differs); checking the
+mappings against the OTA lives in ``ota_mapping_check`` (re-exported here).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from chalicelib.db.unit_of_work import unit_of_work
@@ -38,6 +37,7 @@ from chalicelib.domain.ota_results import DiscoveredHotel, ErrorKind, SyncError
 from chalicelib.services import ota_access
 from chalicelib.services.audit_service import audit_entry, audit_snapshot
 from chalicelib.services.ota_connection_service import HotelDiscovery, scoped_connection
+from chalicelib.services.ota_mapping_check import MappingCheck, MappingProblem, verify_mappings
 from chalicelib.services.ports import OtaMappingRepository, UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
@@ -478,94 +478,6 @@ def _delete_mapping(kind: _MappingKind[_Mapping], caller: Caller, mapping_id: in
         mapping = _scoped_mapping(kind, work, caller, mapping_id, for_update=True)
         _audit_mapping(work, caller, "deleted", mapping, None)
         kind.delete(work.ota_mappings, mapping.id)
-
-
-# --- checking mappings against the OTA ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MappingProblem:
-    kind: str  # "room_type" or "rate_plan"
-    mapping_id: int | None  # ours (None: an OTA item nothing of ours maps)
-    ota_room_id: str
-    ota_rate_plan_id: str | None
-    message: str
-
-
-@dataclass(frozen=True)
-class MappingCheck:
-    ok: bool
-    ota: str
-    ota_hotel_id: str
-    checked_room_types: int
-    checked_rate_plans: int
-    problems: list[MappingProblem] = field(default_factory=list)  # our mappings the OTA does not report
-    unmapped: list[MappingProblem] = field(default_factory=list)  # OTA rooms / rate plans nothing maps
-    error: str | None = None  # the OTA could not be asked (then nothing was checked)
-
-
-def verify_mappings(
-    caller: Caller,
-    connection_id: int,
-    *,
-    uow: UnitOfWorkFactory = unit_of_work,
-    discover: HotelDiscovery = ota_access.discover_hotels,
-) -> MappingCheck:
-    """Compare the connection's mappings with what the OTA reports for its hotel right now."""
-    with uow() as work:
-        connection = scoped_connection(work, caller, connection_id)
-        rooms, _ = work.ota_mappings.room_mappings(connection.id)
-        rates, _ = work.ota_mappings.rate_mappings(connection.id)
-        endpoint = work.ota_connections.endpoint(connection.ota_account_id)
-    hotel_id = connection.ota_hotel_id
-    found = discover(endpoint, [hotel_id])
-    hotel = next((h for h in found.hotels if h.ota_hotel_id == hotel_id), None)
-    if hotel is None:
-        reason = found.errors[0].message if found.errors else f"it does not report hotel {hotel_id}"
-        return MappingCheck(False, endpoint.ota.value, hotel_id, 0, 0, error=reason)
-    problems, unmapped = _compare(endpoint.ota.display_name, hotel, rooms, rates)
-    return MappingCheck(
-        ok=not problems,
-        ota=endpoint.ota.value,
-        ota_hotel_id=hotel_id,
-        checked_room_types=len(rooms),
-        checked_rate_plans=len(rates),
-        problems=problems,
-        unmapped=unmapped,
-    )
-
-
-def _compare(
-    name: str, hotel: DiscoveredHotel, rooms: list[RoomTypeMappingRecord], rates: list[RatePlanMappingRecord]
-) -> tuple[list[MappingProblem], list[MappingProblem]]:
-    """Our mappings the OTA does not report, and the OTA's items nothing of ours maps."""
-    reported_rooms = {room.ota_room_id for room in hotel.rooms}
-    reported_rates = {(room.ota_room_id, plan.ota_rate_plan_id) for room in hotel.rooms for plan in room.rate_plans}
-    problems = [
-        MappingProblem("room_type", m.id, m.ota_room_id, None, f"{name} reports no room {m.ota_room_id!r}")
-        for m in rooms
-        if m.ota_room_id not in reported_rooms
-    ] + [
-        MappingProblem(
-            "rate_plan",
-            m.id,
-            m.ota_room_id,
-            m.ota_rate_plan_id,
-            f"{name} reports no rate plan {m.ota_rate_plan_id!r} for room {m.ota_room_id!r}",
-        )
-        for m in rates
-        if (m.ota_room_id, m.ota_rate_plan_id) not in reported_rates
-    ]
-    mapped_rooms = {m.ota_room_id for m in rooms}
-    mapped_rates = {(m.ota_room_id, m.ota_rate_plan_id) for m in rates}
-    unmapped = [
-        MappingProblem("room_type", None, room, None, f"{name} room {room!r} is not mapped")
-        for room in sorted(reported_rooms - mapped_rooms)
-    ] + [
-        MappingProblem("rate_plan", None, room, plan, f"{name} rate plan {plan!r} of room {room!r} is not mapped")
-        for room, plan in sorted(reported_rates - mapped_rates)
-    ]
-    return problems, unmapped
 
 
 # --- the sync engine ---------------------------------------------------------------------------------------------
