@@ -5,13 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.api.schemas import CountryCode, Email, RecordCode, RecordName, ShortText
+from chalicelib.api.schemas import CountryCode, Email, RecordCode, RecordName, ShortText, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.allotment_records import AgencyFilters, AgencyRecord
@@ -37,22 +37,17 @@ class AgencyQuery(PageQuery):
 
 
 class AgencyCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "code": "SGN-TRAVEL",
-                    "name": "Saigon Travel Co.",
-                    "country_code": "VN",
-                    "contact_name": "Tran Thi Binh",
-                    "email": "contracts@saigontravel.example",
-                    "credit_limit": "500000000",
-                    "credit_currency": "VND",
-                    "payment_terms_days": 30,
-                }
-            ]
-        },
+    model_config = request_body_config(
+        {
+            "code": "SGN-TRAVEL",
+            "name": "Saigon Travel Co.",
+            "country_code": "VN",
+            "contact_name": "Tran Thi Binh",
+            "email": "contracts@saigontravel.example",
+            "credit_limit": "500000000",
+            "credit_currency": "VND",
+            "payment_terms_days": 30,
+        }
     )
 
     code: RecordCode
@@ -70,7 +65,7 @@ class AgencyCreate(BaseModel):
 
 
 class AgencyUpdate(PatchBody):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "suspended"}]})
+    model_config = request_body_config({"status": "suspended"})
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"credit_limit", "credit_currency"})
 
     name: RecordName | None = None

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint, csv_download
-from chalicelib.api.schemas import Email, PersonName
+from chalicelib.api.schemas import Email, PersonName, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.agency_bookings import NightTake
@@ -40,16 +40,11 @@ class AgencyBookingLineIn(BaseModel):
 
 
 class AgencyBookingCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "guest_name": "Tran Thi Binh",
-                    "lines": [{"room_type_id": 1, "check_in": "2030-07-01", "check_out": "2030-07-03", "rooms": 2}],
-                }
-            ]
-        },
+    model_config = request_body_config(
+        {
+            "guest_name": "Tran Thi Binh",
+            "lines": [{"room_type_id": 1, "check_in": "2030-07-01", "check_out": "2030-07-03", "rooms": 2}],
+        }
     )
 
     guest_name: PersonName
@@ -65,7 +60,7 @@ class AgencyBookingCreate(BaseModel):
 
 
 class AgencyBookingCancel(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "the guest cancelled"}]})
+    model_config = request_body_config({"reason": "the guest cancelled"})
 
     reason: str = Field(default="", max_length=500)
 

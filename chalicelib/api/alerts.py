@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.schemas import request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.alerts import AlertAction, AlertFilters, AlertRecord, AlertStatus, AlertType
@@ -43,15 +44,13 @@ class AlertQuery(PageQuery):
 
 
 class SnoozeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"until": "2030-01-01T08:00:00Z"}]})
+    model_config = request_body_config({"until": "2030-01-01T08:00:00Z"})
 
     until: AwareDatetime = Field(description="when the alert comes back (ISO 8601 with offset)")
 
 
 class ResolveIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"note": "moved the guest to a partner hotel"}]}
-    )
+    model_config = request_body_config({"note": "moved the guest to a partner hotel"})
 
     note: str = Field(default="", max_length=2000)
 

@@ -18,7 +18,7 @@ from chalicelib.api.cookies import (
     session_cookies,
 )
 from chalicelib.api.routing import JSON, ApiBlueprint
-from chalicelib.api.schemas import CountryCode, Email, OtpCode, Password
+from chalicelib.api.schemas import CountryCode, Email, OtpCode, Password, request_body_config
 from chalicelib.api.users import UserOut
 from chalicelib.domain.access import Caller
 from chalicelib.services import auth_service, mfa_service, password_service, user_service
@@ -30,10 +30,7 @@ _EXAMPLE_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - an example sh
 
 
 class LoginRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"email": "staff@example.com", "password": _EXAMPLE_PASSWORD}]},
-    )
+    model_config = request_body_config({"email": "staff@example.com", "password": _EXAMPLE_PASSWORD})
 
     email: Email
     password: Password
@@ -68,7 +65,7 @@ class SessionResponse(BaseModel):
 
 
 class ForgotPasswordRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"email": "staff@example.com"}]})
+    model_config = request_body_config({"email": "staff@example.com"})
 
     email: Email
 
@@ -85,11 +82,8 @@ class ResetPasswordRequest(BaseModel):
 
 
 class ChangePasswordRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"current_password": _EXAMPLE_PASSWORD, "new_password": "another-long-passphrase-2026"}]
-        },
+    model_config = request_body_config(
+        {"current_password": _EXAMPLE_PASSWORD, "new_password": "another-long-passphrase-2026"}
     )
 
     current_password: Password
@@ -97,7 +91,7 @@ class ChangePasswordRequest(BaseModel):
 
 
 class CountrySelection(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"country_code": "VN"}]})
+    model_config = request_body_config({"country_code": "VN"})
 
     country_code: CountryCode | None = Field(description="null: all countries (country switchers only)")
 
@@ -114,7 +108,7 @@ class MeResponse(BaseModel):
 
 
 class PasswordConfirmation(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"password": _EXAMPLE_PASSWORD}]})
+    model_config = request_body_config({"password": _EXAMPLE_PASSWORD})
 
     password: Password
 
@@ -125,15 +119,13 @@ class TotpSetupResponse(BaseModel):
 
 
 class TotpCode(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"code": "123456"}]})
+    model_config = request_body_config({"code": "123456"})
 
     code: OtpCode
 
 
 class TotpChange(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"password": _EXAMPLE_PASSWORD, "code": "123456"}]}
-    )
+    model_config = request_body_config({"password": _EXAMPLE_PASSWORD, "code": "123456"})
 
     password: Password
     code: OtpCode

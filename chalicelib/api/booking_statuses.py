@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.schemas import request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
@@ -48,11 +49,8 @@ class WorkflowOut(ViewModel, view=Workflow):
 
 
 class StatusCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"code": "waitlisted", "label": "Waitlisted", "colour": "#0EA5E9", "inventory_effect": "none"}]
-        },
+    model_config = request_body_config(
+        {"code": "waitlisted", "label": "Waitlisted", "colour": "#0EA5E9", "inventory_effect": "none"}
     )
 
     code: Code
@@ -65,9 +63,7 @@ class StatusCreate(BaseModel):
 
 
 class StatusUpdate(PatchBody):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"label": "On hold", "colour": "#F97316"}]}
-    )
+    model_config = request_body_config({"label": "On hold", "colour": "#F97316"})
 
     label: Label | None = None
     colour: Colour | None = None
@@ -78,11 +74,8 @@ class StatusUpdate(PatchBody):
 
 
 class TransitionCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"from_status": "confirmed", "to_status": "waitlisted", "permission": "BOOKINGS_MANAGE"}]
-        },
+    model_config = request_body_config(
+        {"from_status": "confirmed", "to_status": "waitlisted", "permission": "BOOKINGS_MANAGE"}
     )
 
     from_status: Code
@@ -91,7 +84,7 @@ class TransitionCreate(BaseModel):
 
 
 class TransitionUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"permission": "BOOKINGS_MANAGE"}]})
+    model_config = request_body_config({"permission": "BOOKINGS_MANAGE"})
 
     permission: PermissionName
 

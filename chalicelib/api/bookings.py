@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint, csv_download
-from chalicelib.api.schemas import Email, PersonName
+from chalicelib.api.schemas import Email, PersonName, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.bookings import (
@@ -98,18 +98,13 @@ class BookingLineIn(BaseModel):
 
 
 class BookingCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "property_id": 1,
-                    "guest_name": "Nguyen Van A",
-                    "guest_email": "guest@example.com",
-                    "lines": [{"room_type_id": 1, "check_in": "2030-03-01", "check_out": "2030-03-03", "rooms": 1}],
-                }
-            ]
-        },
+    model_config = request_body_config(
+        {
+            "property_id": 1,
+            "guest_name": "Nguyen Van A",
+            "guest_email": "guest@example.com",
+            "lines": [{"room_type_id": 1, "check_in": "2030-03-01", "check_out": "2030-03-03", "rooms": 1}],
+        }
     )
 
     property_id: int = Field(ge=1)
@@ -186,9 +181,7 @@ class BookingQuery(PageQuery, BookingFilterQuery):
 
 
 class TransitionIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"to_status": "cancelled", "reason": "guest called"}]}
-    )
+    model_config = request_body_config({"to_status": "cancelled", "reason": "guest called"})
 
     to_status: StatusCode
     reason: str = Field(default="", max_length=1000)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.schemas import request_body_config
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import calendar_service
@@ -154,20 +155,15 @@ def read_calendar(caller: Caller, property_id: int, query: CalendarQuery) -> dic
 class BulkUpdateBody(BaseModel):
     """Which nights and room types, and the fields to set; a field left out is left alone."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "date_from": "2030-01-05",
-                    "date_to": "2030-01-31",
-                    "weekdays": ["fri", "sat"],
-                    "room_type_ids": [1],
-                    "stop_sell": False,
-                    "min_los": 2,
-                }
-            ]
-        },
+    model_config = request_body_config(
+        {
+            "date_from": "2030-01-05",
+            "date_to": "2030-01-31",
+            "weekdays": ["fri", "sat"],
+            "room_type_ids": [1],
+            "stop_sell": False,
+            "min_los": 2,
+        }
     )
 
     date_from: date = Field(description="first night (inclusive)")

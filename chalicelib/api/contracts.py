@@ -13,7 +13,7 @@ from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.api.schemas import RecordName, Rooms
+from chalicelib.api.schemas import RecordName, Rooms, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.allotment_records import ContractFilters, ContractRecord, EventRecord, SeasonSpec, event_payload
@@ -29,6 +29,7 @@ from chalicelib.domain.allotments import (
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, Weekday, parse_weekdays
 from chalicelib.domain.permissions import Permission
+from chalicelib.domain.views import view_from
 from chalicelib.services import allotment_report_service, allotment_service, contract_service
 from chalicelib.services.allotment_report_service import MAX_RELEASING_DAYS
 from chalicelib.services.allotment_service import ResolvedAllotments
@@ -78,30 +79,25 @@ class ContractQuery(PageQuery):
 
 
 class ContractCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
+    model_config = request_body_config(
+        {
+            "agency_id": 1,
+            "property_id": 1,
+            "name": "Summer 2030 allotment",
+            "mode": "allotment",
+            "status": "active",
+            "currency": "VND",
+            "seasons": [
                 {
-                    "agency_id": 1,
-                    "property_id": 1,
-                    "name": "Summer 2030 allotment",
-                    "mode": "allotment",
-                    "status": "active",
-                    "currency": "VND",
-                    "seasons": [
-                        {
-                            "room_type_id": 1,
-                            "date_from": "2030-06-01",
-                            "date_to": "2030-08-31",
-                            "rooms": 5,
-                            "rate": "1200000",
-                        }
-                    ],
-                    "release_steps": [{"days_before": 30, "rooms_kept": 2}, {"days_before": 7, "rooms_kept": 0}],
+                    "room_type_id": 1,
+                    "date_from": "2030-06-01",
+                    "date_to": "2030-08-31",
+                    "rooms": 5,
+                    "rate": "1200000",
                 }
-            ]
-        },
+            ],
+            "release_steps": [{"days_before": 30, "rooms_kept": 2}, {"days_before": 7, "rooms_kept": 0}],
+        }
     )
 
     agency_id: int = Field(ge=1)
@@ -116,7 +112,7 @@ class ContractCreate(BaseModel):
 
 
 class ContractUpdate(PatchBody):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "active"}]})
+    model_config = request_body_config({"status": "active"})
 
     name: RecordName | None = None
     mode: ContractMode | None = None
@@ -133,21 +129,16 @@ class ContractVersionOut(BaseModel):
 
 
 class AllotmentEventIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "INCREASE_ALLOTMENT",
-                    "effective_at": "2030-05-01T00:00:00+07:00",
-                    "sequence": 1,
-                    "room_type_id": 1,
-                    "date_from": "2030-07-01",
-                    "date_to": "2030-07-31",
-                    "rooms": 2,
-                }
-            ]
-        },
+    model_config = request_body_config(
+        {
+            "kind": "INCREASE_ALLOTMENT",
+            "effective_at": "2030-05-01T00:00:00+07:00",
+            "sequence": 1,
+            "room_type_id": 1,
+            "date_from": "2030-07-01",
+            "date_to": "2030-07-31",
+            "rooms": 2,
+        }
     )
 
     kind: AllotmentEventKind
@@ -228,15 +219,7 @@ def _weekdays(names: list[str] | None, field: str) -> frozenset[Any]:
 
 def _seasons(seasons: list[SeasonIn]) -> list[SeasonSpec]:
     return [
-        SeasonSpec(
-            season.room_type_id,
-            season.date_from,
-            season.date_to,
-            season.rooms,
-            season.rate,
-            _weekdays(season.weekdays, f"body.seasons.{index}.weekdays"),
-            season.min_stay,
-        )
+        view_from(SeasonSpec, season, weekdays=_weekdays(season.weekdays, f"body.seasons.{index}.weekdays"))
         for index, season in enumerate(seasons)
     ]
 

@@ -18,9 +18,11 @@ from chalicelib.domain.dashboard import (
     ChannelRevenue,
     ChannelShare,
     ChannelTrouble,
+    CurrencyRevenue,
     DashboardSummary,
     OpenAlert,
     RecentBooking,
+    RoomNights,
     SummaryFilter,
     SummaryWindow,
 )
@@ -42,10 +44,8 @@ class SummaryQuery(BaseModel):
     property_id: int | None = Field(default=None, ge=1, description="one property; default every one in scope")
 
 
-class RoomNightsOut(BaseModel):
+class RoomNightsOut(ViewModel, view=RoomNights):
     available: int = Field(description="room nights on offer (the calendar's total)")
-    sold: int
-    held: int
     occupancy: float | None = Field(description="sold / available; null with nothing on offer")
 
 
@@ -56,10 +56,8 @@ class NightOccupancyOut(BaseModel):
     occupancy: float | None
 
 
-class CurrencyRevenueOut(BaseModel):
-    currency: str
+class CurrencyRevenueOut(ViewModel, view=CurrencyRevenue):
     revenue: Decimal = Field(description="room revenue of the window's sold nights")
-    room_nights_sold: int
     room_nights_available: int = Field(description="at the hotels selling in this currency")
     adr: Decimal | None = Field(description="average daily rate: revenue / room nights sold")
     revpar: Decimal | None = Field(description="revenue per available room: revenue / room nights available")
@@ -118,13 +116,10 @@ class DashboardSummaryOut(BaseModel):
 
 
 def summary_out(found: DashboardSummary) -> DashboardSummaryOut:
-    rooms = found.room_nights
     return DashboardSummaryOut(
         date_from=found.window.first_night,
         date_to=found.window.last_night,
-        room_nights=RoomNightsOut(
-            available=rooms.available, sold=rooms.sold, held=rooms.held, occupancy=rooms.occupancy
-        ),
+        room_nights=RoomNightsOut.of(found.room_nights),
         occupancy_by_night=[
             NightOccupancyOut(
                 night=point.night,
@@ -134,19 +129,7 @@ def summary_out(found: DashboardSummary) -> DashboardSummaryOut:
             )
             for point in found.occupancy_by_night
         ],
-        revenue=None
-        if found.revenue is None
-        else [
-            CurrencyRevenueOut(
-                currency=r.currency,
-                revenue=r.revenue,
-                room_nights_sold=r.room_nights_sold,
-                room_nights_available=r.room_nights_available,
-                adr=r.adr,
-                revpar=r.revpar,
-            )
-            for r in found.revenue
-        ],
+        revenue=None if found.revenue is None else [CurrencyRevenueOut.of(revenue) for revenue in found.revenue],
         channel_mix=[ChannelShareOut.of(share) for share in found.channel_mix],
         channel_revenue=None
         if found.channel_revenue is None

@@ -11,7 +11,7 @@ from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.api.schemas import CountryCode
+from chalicelib.api.schemas import CountryCode, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.db.repositories.ota import AccountFilters
 from chalicelib.domain.access import Caller
@@ -62,18 +62,13 @@ class AccountQuery(PageQuery):
 
 
 class AccountCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "ota": "booking_com",
-                    "name": "Booking.com machine account",
-                    "country_code": "VN",
-                    "credentials": {"username": "ptx-machine", "password": "machine-pass-1"},
-                }
-            ]
-        },
+    model_config = request_body_config(
+        {
+            "ota": "booking_com",
+            "name": "Booking.com machine account",
+            "country_code": "VN",
+            "credentials": {"username": "ptx-machine", "password": "machine-pass-1"},
+        }
     )
 
     ota: OtaCode
@@ -87,7 +82,7 @@ class AccountCreate(BaseModel):
 
 
 class AccountUpdate(PatchBody):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Renamed account"}]})
+    model_config = request_body_config({"name": "Renamed account"})
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"base_url"})
 
     name: AccountName | None = None
@@ -97,7 +92,7 @@ class AccountUpdate(PatchBody):
 
 
 class AccountTest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"ota_hotel_id": "1234567"}]})
+    model_config = request_body_config({"ota_hotel_id": "1234567"})
 
     ota_hotel_id: OtaId | None = Field(default=None, description="also check this hotel (its rooms are listed)")
 
@@ -147,9 +142,7 @@ class DiscoveryQuery(BaseModel):
 
 
 class DiscoveryImport(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"property_id": 1, "ota_hotel_id": "1234567"}]}
-    )
+    model_config = request_body_config({"property_id": 1, "ota_hotel_id": "1234567"})
 
     property_id: int = Field(ge=1)
     ota_hotel_id: OtaId

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.schemas import request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.ota_accounts import MAX_POLL_INTERVAL_SECONDS, MIN_POLL_INTERVAL_SECONDS, ConnectionHealth
@@ -91,10 +92,7 @@ class ConnectionQuery(PageQuery):
 
 
 class ConnectionCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"property_id": 1, "ota_account_id": 1, "ota_hotel_id": "1234567"}]},
-    )
+    model_config = request_body_config({"property_id": 1, "ota_account_id": 1, "ota_hotel_id": "1234567"})
 
     property_id: int = Field(ge=1)
     ota_account_id: int = Field(ge=1)
@@ -105,7 +103,7 @@ class ConnectionCreate(BaseModel):
 
 
 class ConnectionUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"is_active": False}]})
+    model_config = request_body_config({"is_active": False})
 
     ota_hotel_id: OtaId | None = None
     is_active: bool | None = None
@@ -126,9 +124,7 @@ class ConnectionUpdate(BaseModel):
 
 
 class RoomTypeMappingCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"room_type_id": 1, "ota_room_id": "DLX"}]}
-    )
+    model_config = request_body_config({"room_type_id": 1, "ota_room_id": "DLX"})
 
     room_type_id: int = Field(ge=1)
     ota_room_id: OtaId
@@ -136,16 +132,14 @@ class RoomTypeMappingCreate(BaseModel):
 
 
 class RoomTypeMappingUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"ota_room_id": "DLX"}]})
+    model_config = request_body_config({"ota_room_id": "DLX"})
 
     ota_room_id: OtaId
     verify_with_ota: bool = Field(default=False, description=VERIFY_DESCRIPTION)
 
 
 class RatePlanMappingCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"rate_plan_id": 1, "ota_rate_plan_id": "BAR"}]}
-    )
+    model_config = request_body_config({"rate_plan_id": 1, "ota_rate_plan_id": "BAR"})
 
     rate_plan_id: int = Field(ge=1)
     ota_rate_plan_id: OtaId
@@ -156,7 +150,7 @@ class RatePlanMappingCreate(BaseModel):
 
 
 class RatePlanMappingUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"ota_rate_plan_id": "BAR"}]})
+    model_config = request_body_config({"ota_rate_plan_id": "BAR"})
 
     ota_rate_plan_id: OtaId
     verify_with_ota: bool = Field(default=False, description=VERIFY_DESCRIPTION)
@@ -167,7 +161,7 @@ class ProposalQuery(PageQuery):
 
 
 class ProposalAccept(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"room_type_id": 1}]})
+    model_config = request_body_config({"room_type_id": 1})
 
     room_type_id: int | None = Field(default=None, ge=1, description="instead of the suggestion (room proposals)")
     rate_plan_id: int | None = Field(default=None, ge=1, description="instead of the suggestion (rate proposals)")

@@ -12,7 +12,7 @@ from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint, csv_download
-from chalicelib.api.schemas import CountryCode, RecordCode, RecordName, Rooms, ShortText
+from chalicelib.api.schemas import CountryCode, RecordCode, RecordName, Rooms, ShortText, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.catalog import SORTABLE_PROPERTY_FIELDS, PropertyFilters, PropertyRecord, RoomTypeRecord
@@ -69,7 +69,7 @@ _PROPERTY_EXAMPLE: dict[str, Any] = {
 
 
 class PropertyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_PROPERTY_EXAMPLE]})
+    model_config = request_body_config(_PROPERTY_EXAMPLE)
 
     code: RecordCode
     name: RecordName
@@ -85,7 +85,7 @@ class PropertyCreate(BaseModel):
 
 
 class PropertyUpdate(PatchBody):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Renamed Hotel"}]})
+    model_config = request_body_config({"name": "Renamed Hotel"})
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"buffer_rooms"})
 
     code: RecordCode | None = None
@@ -146,13 +146,8 @@ class RoomTypeOut(ViewModel, view=RoomTypeRecord):
 
 
 class RoomTypeCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"code": "DLX", "name": "Deluxe King", "total_rooms": 12, "max_occupancy": 2, "base_rate": "1800000"}
-            ]
-        },
+    model_config = request_body_config(
+        {"code": "DLX", "name": "Deluxe King", "total_rooms": 12, "max_occupancy": 2, "base_rate": "1800000"}
     )
 
     code: RecordCode
@@ -164,7 +159,7 @@ class RoomTypeCreate(BaseModel):
 
 
 class RoomTypeUpdate(PatchBody):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Deluxe King (renovated)"}]})
+    model_config = request_body_config({"name": "Deluxe King (renovated)"})
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"buffer_rooms"})
 
     code: RecordCode | None = None

@@ -6,12 +6,12 @@ from datetime import date
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.api.schemas import ChannelName, RecordCode, RecordName
+from chalicelib.api.schemas import ChannelName, RecordCode, RecordName, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.catalog import RatePlanRecord, RuleRecord
@@ -32,10 +32,7 @@ class RatePlanOut(ViewModel, view=RatePlanRecord):
 
 
 class RatePlanCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"code": "BAR", "name": "Best available rate", "base_rate": "1500000"}]},
-    )
+    model_config = request_body_config({"code": "BAR", "name": "Best available rate", "base_rate": "1500000"})
 
     code: RecordCode
     name: RecordName
@@ -50,7 +47,7 @@ class RatePlanCreate(BaseModel):
 
 
 class RatePlanUpdate(PatchBody):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Best available rate (flex)"}]})
+    model_config = request_body_config({"name": "Best available rate (flex)"})
     NULLABLE: ClassVar[frozenset[str]] = frozenset(
         {"base_rate", "parent_id", "derivation_kind", "derivation_value", "channel"}
     )
@@ -103,20 +100,15 @@ class RuleOut(ViewModel, view=RuleRecord):
 
 
 class RuleCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Weekend peak",
-                    "date_from": "2030-06-01",
-                    "date_to": "2030-08-31",
-                    "weekdays": ["fri", "sat"],
-                    "adjustment_kind": "percent",
-                    "adjustment_value": "20",
-                }
-            ]
-        },
+    model_config = request_body_config(
+        {
+            "name": "Weekend peak",
+            "date_from": "2030-06-01",
+            "date_to": "2030-08-31",
+            "weekdays": ["fri", "sat"],
+            "adjustment_kind": "percent",
+            "adjustment_value": "20",
+        }
     )
 
     name: str = Field(default="", max_length=120)
@@ -130,7 +122,7 @@ class RuleCreate(BaseModel):
 
 
 class RuleUpdate(PatchBody):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"priority": 5}]})
+    model_config = request_body_config({"priority": 5})
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"rate", "adjustment_kind", "adjustment_value"})
 
     name: str | None = Field(default=None, max_length=120)

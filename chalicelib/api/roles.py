@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from chalicelib.api.pagination import Page, PageQuery
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.schemas import request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import DESCRIPTIONS, Permission, mask_of
@@ -47,12 +48,7 @@ class RoleOut(ViewModel, view=RoleRecord):
 
 
 class RoleCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"name": "Night Auditor", "description": "", "permissions": ["BOOKINGS_READ"]}]
-        },
-    )
+    model_config = request_body_config({"name": "Night Auditor", "description": "", "permissions": ["BOOKINGS_READ"]})
 
     name: RoleName
     description: str = Field(default="", max_length=500)
@@ -60,9 +56,7 @@ class RoleCreate(BaseModel):
 
 
 class RoleUpdate(PatchBody):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"permissions": ["BOOKINGS_READ", "ALERTS_READ"]}]}
-    )
+    model_config = request_body_config({"permissions": ["BOOKINGS_READ", "ALERTS_READ"]})
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"name", "description", "permissions"})
 
     name: RoleName | None = None

@@ -1,10 +1,10 @@
-"""Input types shared by the identity routes (emails, passwords, country codes)."""
+"""Input types shared by the routes (emails, passwords, country codes) and the config of a request body."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from chalicelib.domain.passwords import password_bytes
 
@@ -45,3 +45,9 @@ ChannelName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
 ]
 Rooms = Annotated[int, Field(ge=0, le=100_000)]
+
+
+def request_body_config(*examples: dict[str, Any]) -> ConfigDict:
+    """A request body's ``model_config``: unknown fields are refused (422 naming them), and ``examples``
+    are what the OpenAPI document shows for it."""
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.schemas import request_body_config
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import settings_service
@@ -25,7 +26,7 @@ class SettingsOut(AppSettings):
 
 
 class SettingsUpdate(PatchBody):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"booking_expiry_minutes": 20}]})
+    model_config = request_body_config({"booking_expiry_minutes": 20})
 
     inventory_buffer_rooms: int | None = Field(default=None, ge=0, le=1000)
     sync_poll_interval_seconds: int | None = Field(default=None, ge=30, le=86400)

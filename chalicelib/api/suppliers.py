@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.api.schemas import CountryCode, Email, RecordName, ShortText
+from chalicelib.api.schemas import CountryCode, Email, RecordName, ShortText, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.catalog import AllocationRecord, SupplierRecord
@@ -35,21 +35,16 @@ class SupplierQuery(PageQuery):
 
 
 class SupplierCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "country_code": "VN",
-                    "name": "Nguyen Family Holdings",
-                    "contact_name": "Nguyen Van An",
-                    "email": "an@example.com",
-                    "bank_name": "Vietcombank",
-                    "bank_account_holder": "Nguyen Van An",
-                    "bank_account_number": "0071 0012 3456 7890",
-                }
-            ]
-        },
+    model_config = request_body_config(
+        {
+            "country_code": "VN",
+            "name": "Nguyen Family Holdings",
+            "contact_name": "Nguyen Van An",
+            "email": "an@example.com",
+            "bank_name": "Vietcombank",
+            "bank_account_holder": "Nguyen Van An",
+            "bank_account_number": "0071 0012 3456 7890",
+        }
     )
 
     country_code: CountryCode
@@ -69,7 +64,7 @@ class SupplierCreate(BaseModel):
 
 
 class SupplierUpdate(PatchBody):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"phone": "+84 24 1234 5678"}]})
+    model_config = request_body_config({"phone": "+84 24 1234 5678"})
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"bank_account_number"})
 
     country_code: CountryCode | None = None
@@ -119,11 +114,8 @@ class AllocationOut(ViewModel, view=AllocationRecord):
 
 
 class AllocationCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"room_type_id": 1, "date_from": "2030-01-01", "date_to": "2030-12-31", "rooms": 3}]
-        },
+    model_config = request_body_config(
+        {"room_type_id": 1, "date_from": "2030-01-01", "date_to": "2030-12-31", "rooms": 3}
     )
 
     room_type_id: int = Field(ge=1)
@@ -134,7 +126,7 @@ class AllocationCreate(BaseModel):
 
 
 class AllocationUpdate(PatchBody):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"notes": "renewed for 2030"}]})
+    model_config = request_body_config({"notes": "renewed for 2030"})
 
     date_from: date | None = None
     date_to: date | None = None

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.api.schemas import CountryCode, Email, Password, PersonName
+from chalicelib.api.schemas import CountryCode, Email, Password, PersonName, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.db.repositories.users import UserFilters
 from chalicelib.domain.access import Caller
@@ -34,13 +34,8 @@ class UserQuery(PageQuery):
 
 
 class UserCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"email": "new.staff@example.com", "full_name": "New Staff", "role_id": 2, "country_code": "VN"}
-            ]
-        },
+    model_config = request_body_config(
+        {"email": "new.staff@example.com", "full_name": "New Staff", "role_id": 2, "country_code": "VN"}
     )
 
     email: Email
@@ -53,7 +48,7 @@ class UserCreate(BaseModel):
 
 
 class UserUpdate(PatchBody):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"full_name": "Renamed Person"}]})
+    model_config = request_body_config({"full_name": "Renamed Person"})
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"country_code"})
 
     email: Email | None = None

@@ -13,7 +13,7 @@ from chalicelib.domain.access import Caller
 from chalicelib.domain.allotment_records import AGENCY_FIELDS, AgencyFilters, AgencyRecord
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.money import check_amount, validate_currency
-from chalicelib.services.audit_service import audit_entry, audit_snapshot
+from chalicelib.services.audit_service import audit_entry, audit_snapshot, audit_update
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import check_country
 
@@ -94,12 +94,7 @@ def update_agency(
             values["country_code"] = check_country(work, caller, values["country_code"])
         agency = work.allotments.update_agency(agency.id, values)
         after = _audit_view(agency)
-        if after != before:
-            work.audit.add(
-                audit_entry(
-                    caller, "agency.updated", "agency", agency.id, before, after, country_code=agency.country_code
-                )
-            )
+        audit_update(work.audit, caller, "agency", agency.id, before, after, country_code=agency.country_code)
         return agency
 
 

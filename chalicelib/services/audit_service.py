@@ -25,7 +25,7 @@ from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.audit import ActivityFilters, ActivityRecord, AuditEntry, AuditFilters, AuditRecord
 from chalicelib.observability import logger, redact
-from chalicelib.services.ports import UnitOfWorkFactory
+from chalicelib.services.ports import AuditRepository, UnitOfWorkFactory
 
 __all__ = [
     "SYSTEM_ACTOR",
@@ -93,6 +93,25 @@ def audit_entry(
         request_id=actor.request_id or logger.get_correlation_id(),
         client_ip=actor.client_ip,
     )
+
+
+def audit_update(
+    audit: AuditRepository,
+    caller: Caller | AuditActor | None,
+    entity_type: str,
+    entity_id: str | int,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    *,
+    country_code: str | None,
+) -> None:
+    """Store the ``<entity_type>.updated`` row of a change, only when the audited fields changed."""
+    if after != before:
+        audit.add(
+            audit_entry(
+                caller, f"{entity_type}.updated", entity_type, entity_id, before, after, country_code=country_code
+            )
+        )
 
 
 def _on_session(build: Callable[P, AuditEntry]) -> Callable[Concatenate[Session, P], AuditLog]:

@@ -10,17 +10,16 @@ Rules (the database enforces the structural ones too):
 - with ``verify_with_ota`` (or when checking), the OTA ids must be among what the OTA reports
   for the connection's hotel (discovery: a real call, made before the write transaction opens).
 
-The sync engine reads a connection's mappings through :func:`mapping_index`.
-
-(Over 500 lines: the room type and rate plan halves mirror each other rule for rule, and the
-proposal service accepts through the same ``add_*_mapping`` helpers, so they stay together.)
+The sync engine reads a connection's mappings through :func:`mapping_index`. Reading, repointing
+and deleting a mapping is one path for both kinds (``_MappingKind`` says what differs); checking the
+mappings against the OTA lives in ``ota_mapping_check`` (re-exported here).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller, CountryScope
@@ -38,7 +37,8 @@ from chalicelib.domain.ota_results import DiscoveredHotel, ErrorKind, SyncError
 from chalicelib.services import ota_access
 from chalicelib.services.audit_service import audit_entry, audit_snapshot
 from chalicelib.services.ota_connection_service import HotelDiscovery, scoped_connection
-from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
+from chalicelib.services.ota_mapping_check import MappingCheck, MappingProblem, verify_mappings
+from chalicelib.services.ports import OtaMappingRepository, UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
     "MappingCheck",
@@ -155,12 +155,6 @@ def _audit_mapping(
     )
 
 
-def _in_scope(found: _Mapping | None, what: str) -> _Mapping:
-    if found is None:
-        raise NotFound(f"No such {what} mapping.")
-    return found
-
-
 def _hotel_of_mapping(
     uow: UnitOfWorkFactory, mapping: Callable[[UnitOfWork], _Mapping], discover: HotelDiscovery
 ) -> tuple[_Mapping, DiscoveredHotel, OtaCode]:
@@ -198,15 +192,9 @@ def add_room_type_mapping(
 ) -> RoomTypeMappingRecord:
     """Insert a room type mapping with its audit row; Conflict (naming the field) if either side is mapped."""
     if work.ota_mappings.room_mapping_for_room_type(connection.id, room_type.id) is not None:
-        raise Conflict(
-            f"Room type {room_type.code} is already mapped on this connection.",
-            details=[{"field": room_type_field, "message": "already mapped"}],
-        )
+        raise _already_mapped(f"Room type {room_type.code}", room_type_field)
     if work.ota_mappings.room_mapping_for_ota_room(connection.id, ota_room_id) is not None:
-        raise Conflict(
-            f"OTA room {ota_room_id!r} is already mapped on this connection.",
-            details=[{"field": ota_room_field, "message": "already mapped"}],
-        )
+        raise _already_mapped(f"OTA room {ota_room_id!r}", ota_room_field)
     mapping = work.ota_mappings.add_room_mapping(
         connection.id,
         room_type.id,
@@ -251,20 +239,11 @@ def create_room_type_mapping(
         return add_room_type_mapping(work, caller, connection, room_type, ota_room_id)
 
 
-def _scoped_room_mapping(
-    work: UnitOfWork, caller: Caller, mapping_id: int, *, for_update: bool = False
-) -> RoomTypeMappingRecord:
-    return _in_scope(
-        work.ota_mappings.scoped_room_mapping(mapping_id, caller.scope, for_update=for_update), "room type"
-    )
-
-
 def get_room_type_mapping(
     caller: Caller, mapping_id: int, *, uow: UnitOfWorkFactory = unit_of_work
 ) -> RoomTypeMappingRecord:
     """One room type mapping of a connection in the caller's scope."""
-    with uow() as work:
-        return _scoped_room_mapping(work, caller, mapping_id)
+    return _get_mapping(_ROOM_TYPES, caller, mapping_id, uow)
 
 
 def update_room_type_mapping(
@@ -277,31 +256,12 @@ def update_room_type_mapping(
     discover: HotelDiscovery = ota_access.discover_hotels,
 ) -> RoomTypeMappingRecord:
     """Point the room type at another OTA room; its rate plan mappings follow (same connection)."""
-    if verify_with_ota:
-        _, hotel, ota = _hotel_of_mapping(uow, lambda work: _scoped_room_mapping(work, caller, mapping_id), discover)
-        _require_ota_room(hotel, ota, ota_room_id, "ota_room_id")
-    with uow() as work:
-        mapping = _scoped_room_mapping(work, caller, mapping_id, for_update=True)
-        if ota_room_id == mapping.ota_room_id:
-            return mapping
-        if work.ota_mappings.room_mapping_for_ota_room(mapping.connection_id, ota_room_id) is not None:
-            raise Conflict(
-                f"OTA room {ota_room_id!r} is already mapped on this connection.",
-                details=[{"field": "ota_room_id", "message": "already mapped"}],
-            )
-        moved = work.ota_mappings.move_room_mapping(
-            mapping.id, ota_room_id, conflict_message=f"OTA room {ota_room_id!r} was mapped meanwhile: reload."
-        )
-        _audit_mapping(work, caller, "updated", mapping, moved)
-        return moved
+    return _repoint_mapping(_ROOM_TYPES, caller, mapping_id, ota_room_id, verify_with_ota, uow, discover)
 
 
 def delete_room_type_mapping(caller: Caller, mapping_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> None:
     """Unmap the room type (its rate plan mappings on this connection go too)."""
-    with uow() as work:
-        mapping = _scoped_room_mapping(work, caller, mapping_id, for_update=True)
-        _audit_mapping(work, caller, "deleted", mapping, None)
-        work.ota_mappings.delete_room_mapping(mapping.id)
+    _delete_mapping(_ROOM_TYPES, caller, mapping_id, uow)
 
 
 # --- rate plan mappings ------------------------------------------------------------------------------------------
@@ -335,14 +295,10 @@ def add_rate_plan_mapping(
             ],
         )
     if work.ota_mappings.rate_mapping_for_rate_plan(connection.id, plan.id) is not None:
-        raise Conflict(
-            f"Rate plan {plan.code} is already mapped on this connection.",
-            details=[{"field": rate_plan_field, "message": "already mapped"}],
-        )
+        raise _already_mapped(f"Rate plan {plan.code}", rate_plan_field)
     if work.ota_mappings.rate_mapping_for_ota_rate(connection.id, room_mapping.ota_room_id, ota_rate_plan_id):
-        raise Conflict(
-            f"OTA rate plan {ota_rate_plan_id!r} of room {room_mapping.ota_room_id!r} is already mapped.",
-            details=[{"field": "ota_rate_plan_id", "message": "already mapped"}],
+        raise _already_mapped(
+            f"OTA rate plan {ota_rate_plan_id!r} of room {room_mapping.ota_room_id!r}", "ota_rate_plan_id"
         )
     mapping = work.ota_mappings.add_rate_mapping(
         connection.id,
@@ -405,20 +361,11 @@ def create_rate_plan_mapping(
         return add_rate_plan_mapping(work, caller, connection, plan, ota_rate_plan_id, ota_room_id=ota_room_id)
 
 
-def _scoped_rate_mapping(
-    work: UnitOfWork, caller: Caller, mapping_id: int, *, for_update: bool = False
-) -> RatePlanMappingRecord:
-    return _in_scope(
-        work.ota_mappings.scoped_rate_mapping(mapping_id, caller.scope, for_update=for_update), "rate plan"
-    )
-
-
 def get_rate_plan_mapping(
     caller: Caller, mapping_id: int, *, uow: UnitOfWorkFactory = unit_of_work
 ) -> RatePlanMappingRecord:
     """One rate plan mapping of a connection in the caller's scope."""
-    with uow() as work:
-        return _scoped_rate_mapping(work, caller, mapping_id)
+    return _get_mapping(_RATE_PLANS, caller, mapping_id, uow)
 
 
 def update_rate_plan_mapping(
@@ -431,123 +378,106 @@ def update_rate_plan_mapping(
     discover: HotelDiscovery = ota_access.discover_hotels,
 ) -> RatePlanMappingRecord:
     """Point the rate plan at another OTA rate plan of the same OTA room."""
-    if verify_with_ota:
-        mapping, hotel, ota = _hotel_of_mapping(
-            uow, lambda work: _scoped_rate_mapping(work, caller, mapping_id), discover
-        )
-        _require_ota_rate(hotel, ota, mapping.ota_room_id, ota_rate_plan_id)
-    with uow() as work:
-        mapping = _scoped_rate_mapping(work, caller, mapping_id, for_update=True)
-        if ota_rate_plan_id == mapping.ota_rate_plan_id:
-            return mapping
-        if work.ota_mappings.rate_mapping_for_ota_rate(mapping.connection_id, mapping.ota_room_id, ota_rate_plan_id):
-            raise Conflict(
-                f"OTA rate plan {ota_rate_plan_id!r} of room {mapping.ota_room_id!r} is already mapped.",
-                details=[{"field": "ota_rate_plan_id", "message": "already mapped"}],
-            )
-        moved = work.ota_mappings.move_rate_mapping(
-            mapping.id,
-            ota_rate_plan_id,
-            conflict_message=f"OTA rate plan {ota_rate_plan_id!r} was mapped meanwhile: reload.",
-        )
-        _audit_mapping(work, caller, "updated", mapping, moved)
-        return moved
+    return _repoint_mapping(_RATE_PLANS, caller, mapping_id, ota_rate_plan_id, verify_with_ota, uow, discover)
 
 
 def delete_rate_plan_mapping(caller: Caller, mapping_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> None:
     """Unmap the rate plan on this connection."""
-    with uow() as work:
-        mapping = _scoped_rate_mapping(work, caller, mapping_id, for_update=True)
-        _audit_mapping(work, caller, "deleted", mapping, None)
-        work.ota_mappings.delete_rate_mapping(mapping.id)
+    _delete_mapping(_RATE_PLANS, caller, mapping_id, uow)
 
 
-# --- checking mappings against the OTA ------------------------------------------------------------------------
+# --- reading, repointing and deleting a mapping: one path for both kinds ------------------------------------
 
 
 @dataclass(frozen=True)
-class MappingProblem:
-    kind: str  # "room_type" or "rate_plan"
-    mapping_id: int | None  # ours (None: an OTA item nothing of ours maps)
-    ota_room_id: str
-    ota_rate_plan_id: str | None
-    message: str
+class _MappingKind(Generic[_Mapping]):
+    """What differs between room type and rate plan mappings once they exist."""
+
+    what: str  # "room type" / "rate plan"
+    target_field: str  # the OTA id the mapping points at, which an update changes
+    named: Callable[[_Mapping, str], str]  # that OTA id, in messages
+    scoped: Callable[[OtaMappingRepository, int, CountryScope, bool], _Mapping | None]
+    holder: Callable[[OtaMappingRepository, _Mapping, str], object]  # the mapping already at that OTA id
+    move: Callable[[OtaMappingRepository, int, str, str], _Mapping]
+    delete: Callable[[OtaMappingRepository, int], None]
+    require_reported: Callable[[DiscoveredHotel, OtaCode, _Mapping, str], None]
 
 
-@dataclass(frozen=True)
-class MappingCheck:
-    ok: bool
-    ota: str
-    ota_hotel_id: str
-    checked_room_types: int
-    checked_rate_plans: int
-    problems: list[MappingProblem] = field(default_factory=list)  # our mappings the OTA does not report
-    unmapped: list[MappingProblem] = field(default_factory=list)  # OTA rooms / rate plans nothing maps
-    error: str | None = None  # the OTA could not be asked (then nothing was checked)
+_ROOM_TYPES = _MappingKind[RoomTypeMappingRecord](
+    what="room type",
+    target_field="ota_room_id",
+    named=lambda _, room: f"OTA room {room!r}",
+    scoped=lambda repo, id_, scope, lock: repo.scoped_room_mapping(id_, scope, for_update=lock),
+    holder=lambda repo, mapping, room: repo.room_mapping_for_ota_room(mapping.connection_id, room),
+    move=lambda repo, id_, room, message: repo.move_room_mapping(id_, room, conflict_message=message),
+    delete=lambda repo, id_: repo.delete_room_mapping(id_),
+    require_reported=lambda hotel, ota, _, room: _require_ota_room(hotel, ota, room, "ota_room_id"),
+)
+_RATE_PLANS = _MappingKind[RatePlanMappingRecord](
+    what="rate plan",
+    target_field="ota_rate_plan_id",
+    named=lambda mapping, plan: f"OTA rate plan {plan!r} of room {mapping.ota_room_id!r}",
+    scoped=lambda repo, id_, scope, lock: repo.scoped_rate_mapping(id_, scope, for_update=lock),
+    holder=lambda repo, mapping, plan: repo.rate_mapping_for_ota_rate(mapping.connection_id, mapping.ota_room_id, plan),
+    move=lambda repo, id_, plan, message: repo.move_rate_mapping(id_, plan, conflict_message=message),
+    delete=lambda repo, id_: repo.delete_rate_mapping(id_),
+    require_reported=lambda hotel, ota, mapping, plan: _require_ota_rate(hotel, ota, mapping.ota_room_id, plan),
+)
 
 
-def verify_mappings(
-    caller: Caller,
-    connection_id: int,
-    *,
-    uow: UnitOfWorkFactory = unit_of_work,
-    discover: HotelDiscovery = ota_access.discover_hotels,
-) -> MappingCheck:
-    """Compare the connection's mappings with what the OTA reports for its hotel right now."""
-    with uow() as work:
-        connection = scoped_connection(work, caller, connection_id)
-        rooms, _ = work.ota_mappings.room_mappings(connection.id)
-        rates, _ = work.ota_mappings.rate_mappings(connection.id)
-        endpoint = work.ota_connections.endpoint(connection.ota_account_id)
-    hotel_id = connection.ota_hotel_id
-    found = discover(endpoint, [hotel_id])
-    hotel = next((h for h in found.hotels if h.ota_hotel_id == hotel_id), None)
-    if hotel is None:
-        reason = found.errors[0].message if found.errors else f"it does not report hotel {hotel_id}"
-        return MappingCheck(False, endpoint.ota.value, hotel_id, 0, 0, error=reason)
-    problems, unmapped = _compare(endpoint.ota.display_name, hotel, rooms, rates)
-    return MappingCheck(
-        ok=not problems,
-        ota=endpoint.ota.value,
-        ota_hotel_id=hotel_id,
-        checked_room_types=len(rooms),
-        checked_rate_plans=len(rates),
-        problems=problems,
-        unmapped=unmapped,
+def _already_mapped(subject: str, field: str) -> Conflict:
+    """Conflict naming ``field``: another mapping of the connection has ``subject`` already."""
+    return Conflict(
+        f"{subject} is already mapped on this connection.", details=[{"field": field, "message": "already mapped"}]
     )
 
 
-def _compare(
-    name: str, hotel: DiscoveredHotel, rooms: list[RoomTypeMappingRecord], rates: list[RatePlanMappingRecord]
-) -> tuple[list[MappingProblem], list[MappingProblem]]:
-    """Our mappings the OTA does not report, and the OTA's items nothing of ours maps."""
-    reported_rooms = {room.ota_room_id for room in hotel.rooms}
-    reported_rates = {(room.ota_room_id, plan.ota_rate_plan_id) for room in hotel.rooms for plan in room.rate_plans}
-    problems = [
-        MappingProblem("room_type", m.id, m.ota_room_id, None, f"{name} reports no room {m.ota_room_id!r}")
-        for m in rooms
-        if m.ota_room_id not in reported_rooms
-    ] + [
-        MappingProblem(
-            "rate_plan",
-            m.id,
-            m.ota_room_id,
-            m.ota_rate_plan_id,
-            f"{name} reports no rate plan {m.ota_rate_plan_id!r} for room {m.ota_room_id!r}",
+def _scoped_mapping(
+    kind: _MappingKind[_Mapping], work: UnitOfWork, caller: Caller, mapping_id: int, *, for_update: bool = False
+) -> _Mapping:
+    found = kind.scoped(work.ota_mappings, mapping_id, caller.scope, for_update)
+    if found is None:
+        raise NotFound(f"No such {kind.what} mapping.")
+    return found
+
+
+def _get_mapping(kind: _MappingKind[_Mapping], caller: Caller, mapping_id: int, uow: UnitOfWorkFactory) -> _Mapping:
+    with uow() as work:
+        return _scoped_mapping(kind, work, caller, mapping_id)
+
+
+def _repoint_mapping(
+    kind: _MappingKind[_Mapping],
+    caller: Caller,
+    mapping_id: int,
+    target: str,
+    verify_with_ota: bool,
+    uow: UnitOfWorkFactory,
+    discover: HotelDiscovery,
+) -> _Mapping:
+    """Point the mapping at another OTA id (``kind.target_field``), audited; Conflict if another has it."""
+    if verify_with_ota:
+        current, hotel, ota = _hotel_of_mapping(
+            uow, lambda work: _scoped_mapping(kind, work, caller, mapping_id), discover
         )
-        for m in rates
-        if (m.ota_room_id, m.ota_rate_plan_id) not in reported_rates
-    ]
-    mapped_rooms = {m.ota_room_id for m in rooms}
-    mapped_rates = {(m.ota_room_id, m.ota_rate_plan_id) for m in rates}
-    unmapped = [
-        MappingProblem("room_type", None, room, None, f"{name} room {room!r} is not mapped")
-        for room in sorted(reported_rooms - mapped_rooms)
-    ] + [
-        MappingProblem("rate_plan", None, room, plan, f"{name} rate plan {plan!r} of room {room!r} is not mapped")
-        for room, plan in sorted(reported_rates - mapped_rates)
-    ]
-    return problems, unmapped
+        kind.require_reported(hotel, ota, current, target)
+    with uow() as work:
+        mapping = _scoped_mapping(kind, work, caller, mapping_id, for_update=True)
+        if target == getattr(mapping, kind.target_field):
+            return mapping
+        if kind.holder(work.ota_mappings, mapping, target) is not None:
+            raise _already_mapped(kind.named(mapping, target), kind.target_field)
+        meanwhile = f"{kind.named(mapping, target)} was mapped meanwhile: reload."
+        moved = kind.move(work.ota_mappings, mapping.id, target, meanwhile)
+        _audit_mapping(work, caller, "updated", mapping, moved)
+        return moved
+
+
+def _delete_mapping(kind: _MappingKind[_Mapping], caller: Caller, mapping_id: int, uow: UnitOfWorkFactory) -> None:
+    with uow() as work:
+        mapping = _scoped_mapping(kind, work, caller, mapping_id, for_update=True)
+        _audit_mapping(work, caller, "deleted", mapping, None)
+        kind.delete(work.ota_mappings, mapping.id)
 
 
 # --- the sync engine ---------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from chalicelib.domain.catalog import (
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.money import validate_currency
 from chalicelib.domain.timezones import today_in_timezone, validate_timezone
-from chalicelib.services.audit_service import audit_entry, audit_snapshot
+from chalicelib.services.audit_service import audit_entry, audit_snapshot, audit_update
 from chalicelib.services.catalog_lookup import scoped_property
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -184,12 +184,7 @@ def update_property(
             changes["archived_at"] = utc_now() if changes["status"] == PropertyStatus.ARCHIVED else None
         updated = work.properties.update(prop.id, changes)
         after = audit_snapshot(updated, PROPERTY_AUDIT_FIELDS)
-        if after != before:
-            work.audit.add(
-                audit_entry(
-                    caller, "property.updated", "property", prop.id, before, after, country_code=updated.country_code
-                )
-            )
+        audit_update(work.audit, caller, "property", prop.id, before, after, country_code=updated.country_code)
         if updated.status != PropertyStatus.ARCHIVED and any(
             before[key] != after[key] for key in ("buffer_rooms", "timezone", "status")
         ):

@@ -31,7 +31,7 @@ from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.money import check_amount
 from chalicelib.domain.nights import NightRange, calendar_window, validate_night_range
 from chalicelib.domain.rates import Adjustment, AdjustmentKind, validate_adjustment
-from chalicelib.services.audit_service import audit_entry, audit_snapshot
+from chalicelib.services.audit_service import audit_entry, audit_snapshot, audit_update
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import property_today
 from chalicelib.services.room_type_service import find_room_type
@@ -217,12 +217,7 @@ def update_rate_plan(
         today = property_today(prop, now)
         _reprice(work, updated, prop, calendar_window(today), today)
         after = audit_snapshot(updated, PLAN_AUDIT_FIELDS)
-        if after != before:
-            work.audit.add(
-                audit_entry(
-                    caller, "rate_plan.updated", "rate_plan", plan.id, before, after, country_code=prop.country_code
-                )
-            )
+        audit_update(work.audit, caller, "rate_plan", plan.id, before, after, country_code=prop.country_code)
         return updated
 
 
@@ -334,18 +329,7 @@ def update_rule(
         updated = work.rate_plans.update_rule(rule.id, {**changes, **normalised})
         _reprice(work, plan, prop, [*old_nights, *nights], today)
         after = audit_snapshot(updated, RULE_AUDIT_FIELDS)
-        if after != before:
-            work.audit.add(
-                audit_entry(
-                    caller,
-                    "rate_plan_rule.updated",
-                    "rate_plan_rule",
-                    rule.id,
-                    before,
-                    after,
-                    country_code=prop.country_code,
-                )
-            )
+        audit_update(work.audit, caller, "rate_plan_rule", rule.id, before, after, country_code=prop.country_code)
         return updated
 
 

@@ -20,7 +20,7 @@ from chalicelib.domain.catalog import NewRoomType, PropertyRecord, RoomTypeRecor
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.inventory import InventoryCellChange, change_total, pair_changes
 from chalicelib.domain.money import check_amount
-from chalicelib.services.audit_service import audit_entry, audit_snapshot
+from chalicelib.services.audit_service import audit_entry, audit_snapshot, audit_update
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import find_property, property_today
 
@@ -143,18 +143,7 @@ def update_room_type(
         ):
             work.catalog_calendar.sync_room_type(updated.id, today)
         after = audit_snapshot(updated, ROOM_TYPE_AUDIT_FIELDS)
-        if after != before:
-            work.audit.add(
-                audit_entry(
-                    caller,
-                    "room_type.updated",
-                    "room_type",
-                    updated.id,
-                    before,
-                    after,
-                    country_code=prop.country_code,
-                )
-            )
+        audit_update(work.audit, caller, "room_type", updated.id, before, after, country_code=prop.country_code)
         return updated
 
 

@@ -34,7 +34,7 @@ from chalicelib.domain.catalog import (
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.nights import NightRange, validate_night_range
 from chalicelib.domain.tokens import SigningKeyring
-from chalicelib.services.audit_service import audit_entry, audit_snapshot
+from chalicelib.services.audit_service import audit_entry, audit_snapshot, audit_update
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import property_today
 from chalicelib.services.room_type_service import find_room_type
@@ -339,18 +339,9 @@ def update_allocation(
         updated = work.suppliers.update_allocation(allocation.id, changes)
         _validate(work, room_type, prop, now)
         after = audit_snapshot(updated, ALLOCATION_AUDIT_FIELDS)
-        if after != before:
-            work.audit.add(
-                audit_entry(
-                    caller,
-                    "supplier_allocation.updated",
-                    "supplier_allocation",
-                    updated.id,
-                    before,
-                    after,
-                    country_code=supplier.country_code,
-                )
-            )
+        audit_update(
+            work.audit, caller, "supplier_allocation", updated.id, before, after, country_code=supplier.country_code
+        )
         return updated
 
 

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from chalicelib.db.filtering import containing
+from chalicelib.db.filtering import containing, where_equal
 from chalicelib.db.models import (
     Agency,
     AgencyContract,
@@ -38,6 +38,7 @@ from chalicelib.domain.allotment_records import (
     event_payload,
 )
 from chalicelib.domain.allotments import AllotmentEvent, ReleaseStep
+from chalicelib.domain.views import view_from
 
 CellKey = tuple[int, int, date]
 """(contract id, room type id, night)."""
@@ -138,15 +139,7 @@ class SqlAllotmentRepository:
                 select(ContractSeason).where(ContractSeason.contract_id.in_(ids)).order_by(ContractSeason.id)
             ):
                 seasons[season.contract_id].append(
-                    SeasonSpec(
-                        season.room_type_id,
-                        season.date_from,
-                        season.date_to,
-                        season.rooms,
-                        season.rate,
-                        mask_to_weekdays(season.weekdays),
-                        season.min_stay,
-                    )
+                    view_from(SeasonSpec, season, weekdays=mask_to_weekdays(season.weekdays))
                 )
             for step in self._session.scalars(
                 select(ContractReleaseStep)
@@ -155,22 +148,7 @@ class SqlAllotmentRepository:
             ):
                 steps[step.contract_id].append(ReleaseStep(step.days_before, step.rooms_kept))
         return [
-            ContractRecord(
-                id=row.id,
-                agency_id=row.agency_id,
-                property_id=row.property_id,
-                country_code=row.country_code,
-                name=row.name,
-                mode=row.mode,
-                status=row.status,
-                version=row.version,
-                currency=row.currency,
-                notes=row.notes,
-                seasons=tuple(seasons[row.id]),
-                release_steps=tuple(steps[row.id]),
-                created_at=row.created_at,
-                updated_at=row.updated_at,
-            )
+            view_from(ContractRecord, row, seasons=tuple(seasons[row.id]), release_steps=tuple(steps[row.id]))
             for row in rows
         ]
 
@@ -180,14 +158,12 @@ class SqlAllotmentRepository:
     def contract_page(
         self, scope: CountryScope, filters: ContractFilters, *, offset: int, limit: int
     ) -> tuple[list[ContractRecord], int]:
-        statement = _contract_query(scope)
-        if filters.agency_id is not None:
-            statement = statement.where(AgencyContract.agency_id == filters.agency_id)
-        if filters.property_id is not None:
-            statement = statement.where(AgencyContract.property_id == filters.property_id)
-        if filters.status is not None:
-            statement = statement.where(AgencyContract.status == filters.status)
-        statement = statement.order_by(AgencyContract.id)
+        statement = where_equal(
+            _contract_query(scope),
+            (AgencyContract.agency_id, filters.agency_id),
+            (AgencyContract.property_id, filters.property_id),
+            (AgencyContract.status, filters.status),
+        ).order_by(AgencyContract.id)
         rows, total = paginate(self._session, statement, offset=offset, limit=limit)
         return self._contract_records([row[0] for row in rows]), total
 
@@ -324,16 +300,22 @@ class SqlAllotmentRepository:
             {"contract_id": c, "room_type_id": rt, "night": night, "withheld": rooms}
             for (c, rt, night), rooms in sorted(withheld.items())
         ]
-        if not rows:
-            return
-        statement = insert(AllotmentNightState)
-        self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["contract_id", "room_type_id", "night"],
-                set_={"withheld": statement.excluded.withheld, "updated_at": func.now()},
-            ),
-            rows,
-        )
+        upsert_nights(self._session, rows, lambda excluded: {"withheld": excluded.withheld})
+
+
+def upsert_nights(session: Session, rows: list[dict[str, Any]], changes: Callable[[Any], dict[str, Any]]) -> None:
+    """Insert the allotment nights ``rows``; one that exists (contract, room type, night) takes
+    ``changes(excluded)`` (``excluded``: the columns of the row that was not inserted) and a new ``updated_at``."""
+    if not rows:
+        return
+    statement = insert(AllotmentNightState)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["contract_id", "room_type_id", "night"],
+            set_={**changes(statement.excluded), "updated_at": func.now()},
+        ),
+        rows,
+    )
 
 
 def _event_record(row: AllotmentEventRecord) -> EventRecord:

@@ -14,6 +14,7 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from chalicelib.db.filtering import where_equal
 from chalicelib.db.models import (
     Agency,
     AgencyBooking,
@@ -26,7 +27,7 @@ from chalicelib.db.models import (
     SaleOrderLineRow,
 )
 from chalicelib.db.pagination import paginate
-from chalicelib.db.repositories.allotments import contract_scope
+from chalicelib.db.repositories.allotments import contract_scope, upsert_nights
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.agency_bookings import NightTake
 from chalicelib.domain.bookings import InventoryEffect
@@ -38,6 +39,7 @@ from chalicelib.domain.sale_orders import (
     SaleOrderStatus,
     sale_order_number,
 )
+from chalicelib.domain.views import view_from
 
 PickUps = Mapping[tuple[int, date], int]
 """Rooms per (room type, night) of one contract."""
@@ -150,19 +152,13 @@ class SqlSaleOrderRepository:
             {"contract_id": contract_id, "room_type_id": rt, "night": night, "picked_up": n, "withheld": 0}
             for (rt, night), n in sorted(rooms.items())
         ]
-        if not rows:
-            return
-        statement = insert(AllotmentNightState)
-        self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["contract_id", "room_type_id", "night"],
-                set_={
-                    "picked_up": AllotmentNightState.picked_up + statement.excluded.picked_up,
-                    "withheld": AllotmentNightState.withheld - statement.excluded.picked_up,
-                    "updated_at": func.now(),
-                },
-            ),
+        upsert_nights(
+            self._session,
             rows,
+            lambda excluded: {
+                "picked_up": AllotmentNightState.picked_up + excluded.picked_up,
+                "withheld": AllotmentNightState.withheld - excluded.picked_up,
+            },
         )
 
     def give_back(self, contract_id: int, rooms: PickUps) -> None:
@@ -238,16 +234,13 @@ class SqlSaleOrderRepository:
         return self._records([(row[0], row[1]) for row in rows]), total
 
     def _filtered(self, scope: CountryScope, filters: SaleOrderFilters) -> Select[SaleOrder, str]:
-        statement = _sale_order_query(scope)
-        for column, value in (
+        return where_equal(
+            _sale_order_query(scope),
             (SaleOrder.agency_id, filters.agency_id),
             (SaleOrder.contract_id, filters.contract_id),
             (SaleOrder.property_id, filters.property_id),
             (SaleOrder.status, filters.status),
-        ):
-            if value is not None:
-                statement = statement.where(column == value)
-        return statement.order_by(SaleOrder.confirmed_at.desc(), SaleOrder.id.desc())
+        ).order_by(SaleOrder.confirmed_at.desc(), SaleOrder.id.desc())
 
     def _records(self, rows: Iterable[tuple[SaleOrder, str]]) -> list[SaleOrderRecord]:
         found = list(rows)
@@ -263,19 +256,11 @@ class SqlSaleOrderRepository:
                     SaleOrderLine(line.room_type_id, line.night, line.rooms, line.rate, line.amount)
                 )
         return [
-            SaleOrderRecord(
-                id=order.id,
-                number=order.number,
-                agency_id=order.agency_id,
-                contract_id=order.contract_id,
-                property_id=order.property_id,
+            view_from(
+                SaleOrderRecord,
+                order,
                 booking_id=order.booking_group_id,
                 booking_reference=reference,
-                currency=order.currency,
-                total=order.total,
-                status=order.status,
-                confirmed_at=order.confirmed_at,
-                cancelled_at=order.cancelled_at,
                 lines=tuple(lines.get(order.id, ())),
             )
             for order, reference in found

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from chalicelib.db.migrations.columns import create_indexes, foreign_key, id_column, primary_key, timestamp, timestamps
+
 revision = "0012"
 down_revision = "0011"
 branch_labels = None
@@ -44,21 +46,10 @@ $$
 """
 
 
-def _now() -> sa.TextClause:
-    return sa.text("now()")
-
-
-def _timestamps() -> list[sa.Column[object]]:
-    return [
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
-    ]
-
-
 def upgrade() -> None:
     op.create_table(
         "agencies",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("country_code", sa.String(length=2), nullable=False),
@@ -71,7 +62,7 @@ def upgrade() -> None:
         sa.Column("credit_currency", sa.String(length=3), nullable=True),
         sa.Column("payment_terms_days", sa.SmallInteger(), server_default="30", nullable=False),
         sa.Column("notes", sa.Text(), server_default="", nullable=False),
-        *_timestamps(),
+        *timestamps(),
         sa.CheckConstraint("status IN ('active', 'suspended', 'closed')", name=op.f("ck_agencies_status")),
         sa.CheckConstraint(
             "credit_limit IS NULL OR (credit_limit >= 0 AND credit_currency IS NOT NULL)",
@@ -80,15 +71,15 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "payment_terms_days BETWEEN 0 AND 365", name=op.f("ck_agencies_payment_terms_days_in_range")
         ),
-        sa.ForeignKeyConstraint(["country_code"], ["countries.code"], name=op.f("fk_agencies_country_code_countries")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_agencies")),
+        foreign_key("agencies", "country_code", "countries.code"),
+        primary_key("agencies"),
         sa.UniqueConstraint("code", name="uq_agencies_code"),
     )
-    op.create_index(op.f("ix_agencies_country_code"), "agencies", ["country_code"], unique=False)
+    create_indexes("agencies", "country_code")
 
     op.create_table(
         "agency_contracts",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("agency_id", sa.Integer(), nullable=False),
         sa.Column("property_id", sa.Integer(), nullable=False),
         sa.Column("country_code", sa.String(length=2), nullable=False),
@@ -98,33 +89,22 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("notes", sa.Text(), server_default="", nullable=False),
-        *_timestamps(),
+        *timestamps(),
         sa.CheckConstraint("mode IN ('allotment', 'free_sale')", name=op.f("ck_agency_contracts_mode")),
         sa.CheckConstraint(
             "status IN ('draft', 'active', 'suspended', 'ended')", name=op.f("ck_agency_contracts_status")
         ),
         sa.CheckConstraint("version >= 1", name=op.f("ck_agency_contracts_version_positive")),
-        sa.ForeignKeyConstraint(
-            ["agency_id"], ["agencies.id"], name=op.f("fk_agency_contracts_agency_id_agencies"), ondelete="RESTRICT"
-        ),
-        sa.ForeignKeyConstraint(
-            ["country_code"], ["countries.code"], name=op.f("fk_agency_contracts_country_code_countries")
-        ),
-        sa.ForeignKeyConstraint(
-            ["property_id"],
-            ["properties.id"],
-            name=op.f("fk_agency_contracts_property_id_properties"),
-            ondelete="RESTRICT",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_agency_contracts")),
+        foreign_key("agency_contracts", "agency_id", "agencies.id", ondelete="RESTRICT"),
+        foreign_key("agency_contracts", "country_code", "countries.code"),
+        foreign_key("agency_contracts", "property_id", "properties.id", ondelete="RESTRICT"),
+        primary_key("agency_contracts"),
     )
-    op.create_index(op.f("ix_agency_contracts_agency_id"), "agency_contracts", ["agency_id"], unique=False)
-    op.create_index(op.f("ix_agency_contracts_country_code"), "agency_contracts", ["country_code"], unique=False)
-    op.create_index(op.f("ix_agency_contracts_property_id"), "agency_contracts", ["property_id"], unique=False)
+    create_indexes("agency_contracts", "agency_id", "country_code", "property_id")
 
     op.create_table(
         "contract_seasons",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("contract_id", sa.Integer(), nullable=False),
         sa.Column("room_type_id", sa.Integer(), nullable=False),
         sa.Column("date_from", sa.Date(), nullable=False),
@@ -138,37 +118,22 @@ def upgrade() -> None:
         sa.CheckConstraint("rooms >= 0", name=op.f("ck_contract_seasons_rooms_non_negative")),
         sa.CheckConstraint("rate >= 0", name=op.f("ck_contract_seasons_rate_non_negative")),
         sa.CheckConstraint("min_stay >= 1", name=op.f("ck_contract_seasons_min_stay_positive")),
-        sa.ForeignKeyConstraint(
-            ["contract_id"],
-            ["agency_contracts.id"],
-            name=op.f("fk_contract_seasons_contract_id_agency_contracts"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["room_type_id"],
-            ["room_types.id"],
-            name=op.f("fk_contract_seasons_room_type_id_room_types"),
-            ondelete="RESTRICT",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_contract_seasons")),
+        foreign_key("contract_seasons", "contract_id", "agency_contracts.id", ondelete="CASCADE"),
+        foreign_key("contract_seasons", "room_type_id", "room_types.id", ondelete="RESTRICT"),
+        primary_key("contract_seasons"),
     )
-    op.create_index(op.f("ix_contract_seasons_contract_id"), "contract_seasons", ["contract_id"], unique=False)
+    create_indexes("contract_seasons", "contract_id")
 
     op.create_table(
         "contract_release_steps",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("contract_id", sa.Integer(), nullable=False),
         sa.Column("days_before", sa.SmallInteger(), nullable=False),
         sa.Column("rooms_kept", sa.Integer(), nullable=False),
         sa.CheckConstraint("days_before BETWEEN 0 AND 365", name=op.f("ck_contract_release_steps_days_in_range")),
         sa.CheckConstraint("rooms_kept >= 0", name=op.f("ck_contract_release_steps_rooms_kept_non_negative")),
-        sa.ForeignKeyConstraint(
-            ["contract_id"],
-            ["agency_contracts.id"],
-            name=op.f("fk_contract_release_steps_contract_id_agency_contracts"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_contract_release_steps")),
+        foreign_key("contract_release_steps", "contract_id", "agency_contracts.id", ondelete="CASCADE"),
+        primary_key("contract_release_steps"),
         sa.UniqueConstraint("contract_id", "days_before", name="uq_contract_release_steps_contract_days"),
     )
 
@@ -178,47 +143,27 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("snapshot", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("created_by_user_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["contract_id"],
-            ["agency_contracts.id"],
-            name=op.f("fk_contract_versions_contract_id_agency_contracts"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by_user_id"],
-            ["users.id"],
-            name=op.f("fk_contract_versions_created_by_user_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("contract_id", "version", name=op.f("pk_contract_versions")),
+        timestamp("created_at", default_now=True),
+        foreign_key("contract_versions", "contract_id", "agency_contracts.id", ondelete="CASCADE"),
+        foreign_key("contract_versions", "created_by_user_id", "users.id", ondelete="SET NULL"),
+        primary_key("contract_versions", "contract_id", "version"),
     )
 
     op.create_table(
         "allotment_events",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("contract_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("effective_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("effective_at"),
         sa.Column("sequence", sa.Integer(), server_default="0", nullable=False),
         sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("created_by_user_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        timestamp("created_at", default_now=True),
         sa.CheckConstraint(f"kind IN ({EVENT_KINDS})", name=op.f("ck_allotment_events_kind")),
         sa.CheckConstraint("sequence >= 0", name=op.f("ck_allotment_events_sequence_non_negative")),
-        sa.ForeignKeyConstraint(
-            ["contract_id"],
-            ["agency_contracts.id"],
-            name=op.f("fk_allotment_events_contract_id_agency_contracts"),
-            ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by_user_id"],
-            ["users.id"],
-            name=op.f("fk_allotment_events_created_by_user_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_allotment_events")),
+        foreign_key("allotment_events", "contract_id", "agency_contracts.id", ondelete="RESTRICT"),
+        foreign_key("allotment_events", "created_by_user_id", "users.id", ondelete="SET NULL"),
+        primary_key("allotment_events"),
     )
     op.create_index(
         "ix_allotment_events_contract_effective",
@@ -239,21 +184,11 @@ def upgrade() -> None:
         sa.Column("night", sa.Date(), nullable=False),
         sa.Column("picked_up", sa.Integer(), server_default="0", nullable=False),
         sa.Column("withheld", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        timestamp("updated_at", default_now=True),
         sa.CheckConstraint("picked_up >= 0 AND withheld >= 0", name=op.f("ck_allotment_nights_counters_non_negative")),
-        sa.ForeignKeyConstraint(
-            ["contract_id"],
-            ["agency_contracts.id"],
-            name=op.f("fk_allotment_nights_contract_id_agency_contracts"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["room_type_id"],
-            ["room_types.id"],
-            name=op.f("fk_allotment_nights_room_type_id_room_types"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("contract_id", "room_type_id", "night", name=op.f("pk_allotment_nights")),
+        foreign_key("allotment_nights", "contract_id", "agency_contracts.id", ondelete="CASCADE"),
+        foreign_key("allotment_nights", "room_type_id", "room_types.id", ondelete="CASCADE"),
+        primary_key("allotment_nights", "contract_id", "room_type_id", "night"),
     )
     op.create_index("ix_allotment_nights_room_type_night", "allotment_nights", ["room_type_id", "night"], unique=False)
 

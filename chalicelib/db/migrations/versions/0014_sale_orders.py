@@ -10,17 +10,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from chalicelib.db.migrations.columns import create_indexes, foreign_key, id_column, primary_key, timestamp, timestamps
+
 revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
-
-
-def _timestamps() -> list[sa.Column[object]]:
-    return [
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-    ]
 
 
 def _money(name: str) -> sa.Column[object]:
@@ -34,27 +29,14 @@ def upgrade() -> None:
         sa.Column("contract_id", sa.Integer(), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(length=10), server_default="active", nullable=False),
-        *_timestamps(),
+        *timestamps(),
         sa.CheckConstraint("state IN ('active', 'returned')", name=op.f("ck_agency_bookings_state")),
-        sa.ForeignKeyConstraint(
-            ["agency_id"], ["agencies.id"], name=op.f("fk_agency_bookings_agency_id_agencies"), ondelete="RESTRICT"
-        ),
-        sa.ForeignKeyConstraint(
-            ["booking_group_id"],
-            ["booking_groups.id"],
-            name=op.f("fk_agency_bookings_booking_group_id_booking_groups"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["contract_id"],
-            ["agency_contracts.id"],
-            name=op.f("fk_agency_bookings_contract_id_agency_contracts"),
-            ondelete="RESTRICT",
-        ),
-        sa.PrimaryKeyConstraint("booking_group_id", name=op.f("pk_agency_bookings")),
+        foreign_key("agency_bookings", "agency_id", "agencies.id", ondelete="RESTRICT"),
+        foreign_key("agency_bookings", "booking_group_id", "booking_groups.id", ondelete="CASCADE"),
+        foreign_key("agency_bookings", "contract_id", "agency_contracts.id", ondelete="RESTRICT"),
+        primary_key("agency_bookings", "booking_group_id"),
     )
-    op.create_index(op.f("ix_agency_bookings_agency_id"), "agency_bookings", ["agency_id"], unique=False)
-    op.create_index(op.f("ix_agency_bookings_contract_id"), "agency_bookings", ["contract_id"], unique=False)
+    create_indexes("agency_bookings", "agency_id", "contract_id")
 
     op.create_table(
         "agency_booking_nights",
@@ -68,24 +50,16 @@ def upgrade() -> None:
             "from_allotment >= 0 AND from_pool >= 0", name=op.f("ck_agency_booking_nights_rooms_non_negative")
         ),
         sa.CheckConstraint("rate >= 0", name=op.f("ck_agency_booking_nights_rate_non_negative")),
-        sa.ForeignKeyConstraint(
-            ["booking_group_id"],
-            ["agency_bookings.booking_group_id"],
-            name=op.f("fk_agency_booking_nights_booking_group_id_agency_bookings"),
-            ondelete="CASCADE",
+        foreign_key(
+            "agency_booking_nights", "booking_group_id", "agency_bookings.booking_group_id", ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(
-            ["room_type_id"],
-            ["room_types.id"],
-            name=op.f("fk_agency_booking_nights_room_type_id_room_types"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("booking_group_id", "room_type_id", "night", name=op.f("pk_agency_booking_nights")),
+        foreign_key("agency_booking_nights", "room_type_id", "room_types.id", ondelete="CASCADE"),
+        primary_key("agency_booking_nights", "booking_group_id", "room_type_id", "night"),
     )
 
     op.create_table(
         "sale_orders",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("number", sa.String(length=30), nullable=False),
         sa.Column("booking_group_id", sa.Integer(), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=False),
@@ -94,39 +68,24 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=3), nullable=False),
         _money("total"),
         sa.Column("status", sa.String(length=12), server_default="to_invoice", nullable=False),
-        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
-        *_timestamps(),
+        timestamp("confirmed_at"),
+        timestamp("cancelled_at", nullable=True),
+        *timestamps(),
         sa.CheckConstraint("status IN ('to_invoice', 'cancelled')", name=op.f("ck_sale_orders_status")),
         sa.CheckConstraint("total >= 0", name=op.f("ck_sale_orders_total_non_negative")),
-        sa.ForeignKeyConstraint(
-            ["agency_id"], ["agencies.id"], name=op.f("fk_sale_orders_agency_id_agencies"), ondelete="RESTRICT"
-        ),
-        sa.ForeignKeyConstraint(
-            ["booking_group_id"],
-            ["booking_groups.id"],
-            name=op.f("fk_sale_orders_booking_group_id_booking_groups"),
-            ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
-            ["contract_id"],
-            ["agency_contracts.id"],
-            name=op.f("fk_sale_orders_contract_id_agency_contracts"),
-            ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
-            ["property_id"], ["properties.id"], name=op.f("fk_sale_orders_property_id_properties"), ondelete="RESTRICT"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_sale_orders")),
+        foreign_key("sale_orders", "agency_id", "agencies.id", ondelete="RESTRICT"),
+        foreign_key("sale_orders", "booking_group_id", "booking_groups.id", ondelete="RESTRICT"),
+        foreign_key("sale_orders", "contract_id", "agency_contracts.id", ondelete="RESTRICT"),
+        foreign_key("sale_orders", "property_id", "properties.id", ondelete="RESTRICT"),
+        primary_key("sale_orders"),
         sa.UniqueConstraint("booking_group_id", name="uq_sale_orders_booking_group_id"),
         sa.UniqueConstraint("number", name="uq_sale_orders_number"),
     )
-    op.create_index(op.f("ix_sale_orders_agency_id"), "sale_orders", ["agency_id"], unique=False)
-    op.create_index(op.f("ix_sale_orders_contract_id"), "sale_orders", ["contract_id"], unique=False)
+    create_indexes("sale_orders", "agency_id", "contract_id")
 
     op.create_table(
         "sale_order_lines",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        id_column(),
         sa.Column("sale_order_id", sa.Integer(), nullable=False),
         sa.Column("room_type_id", sa.Integer(), nullable=False),
         sa.Column("night", sa.Date(), nullable=False),
@@ -134,19 +93,9 @@ def upgrade() -> None:
         _money("rate"),
         _money("amount"),
         sa.CheckConstraint("rooms >= 1", name=op.f("ck_sale_order_lines_rooms_positive")),
-        sa.ForeignKeyConstraint(
-            ["room_type_id"],
-            ["room_types.id"],
-            name=op.f("fk_sale_order_lines_room_type_id_room_types"),
-            ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
-            ["sale_order_id"],
-            ["sale_orders.id"],
-            name=op.f("fk_sale_order_lines_sale_order_id_sale_orders"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_sale_order_lines")),
+        foreign_key("sale_order_lines", "room_type_id", "room_types.id", ondelete="RESTRICT"),
+        foreign_key("sale_order_lines", "sale_order_id", "sale_orders.id", ondelete="CASCADE"),
+        primary_key("sale_order_lines"),
         sa.UniqueConstraint("sale_order_id", "room_type_id", "night", name="uq_sale_order_lines_sale_order_id"),
     )
 
