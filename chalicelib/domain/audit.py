@@ -32,21 +32,11 @@ class AuditFilters:
 
 
 @dataclass(frozen=True)
-class AuditRecord:
-    """A stored audit-trail row, as the API shows it."""
+class AuditRecord(AuditEntry):
+    """A stored audit-trail row, as the API shows it: the entry, its id and when it was written."""
 
     id: int
     occurred_at: datetime
-    actor_user_id: int | None
-    actor_email: str
-    action: str
-    entity_type: str
-    entity_id: str
-    country_code: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    request_id: str | None
-    client_ip: str | None
 
 
 @dataclass(frozen=True)
