@@ -5,6 +5,9 @@ Services take a :data:`UnitOfWorkFactory` (default: the PostgreSQL one,
 same service runs in production on SQL and in unit tests on the in-memory twins of
 ``tests/unit/fakes.py``. A repository method returns frozen views or domain values; the ORM stays
 behind the SQL implementation.
+
+(Over 500 lines: every port is a handful of one-line signatures, and keeping them in one module
+keeps the unit of work's full surface, and what the fakes must implement, readable in one place.)
 """
 
 from __future__ import annotations
