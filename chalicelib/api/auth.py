@@ -21,6 +21,7 @@ from chalicelib.api.routing import JSON, ApiBlueprint
 from chalicelib.api.schemas import CountryCode, Email, OtpCode, Password, request_body_config
 from chalicelib.api.users import UserOut
 from chalicelib.domain.access import Caller
+from chalicelib.domain.languages import Language
 from chalicelib.services import auth_service, mfa_service, password_service, user_service
 from chalicelib.services.auth_service import IssuedSession
 
@@ -105,6 +106,12 @@ class MeResponse(BaseModel):
     mfa_required: bool = Field(description="the role requires two-factor authentication")
     mfa_enrollment_required: bool = Field(description="required but not set up yet: permissions are withheld")
     recovery_codes_left: int
+
+
+class MeUpdate(BaseModel):
+    model_config = request_body_config({"language": "id"})
+
+    language: Language = Field(description="the dashboard language: en, vi, id (Indonesian) or ms (Malay)")
 
 
 class PasswordConfirmation(BaseModel):
@@ -307,6 +314,11 @@ def _me(profile: user_service.Profile) -> MeResponse:
 @blueprint.endpoint("/me", summary="Who you are, what you may do, which countries you see", response=MeResponse)
 def me(caller: Caller) -> MeResponse:
     return _me(user_service.profile(caller))
+
+
+@blueprint.endpoint("/me", "PATCH", summary="Change your own preferences (the dashboard language)", response=MeResponse)
+def update_me(caller: Caller, body: MeUpdate) -> MeResponse:
+    return _me(user_service.set_language(caller, body.language))
 
 
 @blueprint.endpoint(

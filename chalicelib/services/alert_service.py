@@ -37,6 +37,7 @@ from chalicelib.domain.alerts import (
 )
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.inventory import InventoryCell
+from chalicelib.domain.ota_codes import channel_name
 from chalicelib.services import live_events, outbox_service
 from chalicelib.services.audit_service import audit_entry, audit_snapshot
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -163,8 +164,8 @@ def raise_overbooking(
     details = overbooking_root_cause(cell, bookings, trigger_group_id, freshness)
     details["room_type_name"] = room_type.name
     details["property_code"] = hotel.code
-    channels = ", ".join(f"{channel}: {rooms}" for channel, rooms in details["rooms_by_channel"].items())
-    stale = ", ".join(entry["channel"] for entry in details["stale_channels"])
+    channels = ", ".join(f"{channel_name(channel)}: {rooms}" for channel, rooms in details["rooms_by_channel"].items())
+    stale = ", ".join(channel_name(entry["channel"]) for entry in details["stale_channels"])
     message = (
         f"{hotel.name}: {room_type.name} on {cell.night.isoformat()} has {cell.committed} rooms taken "
         f"for {cell.total} ({channels})." + (f" Stale channel: {stale}." if stale else "")

@@ -23,6 +23,7 @@ from chalicelib.db.writing import inserted
 from chalicelib.domain import passwords
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from chalicelib.domain.languages import Language
 from chalicelib.domain.permissions import (
     SUPER_ADMIN_ROLE,
     Permission,
@@ -49,6 +50,7 @@ class UserRecord:
     country_code: str | None
     is_active: bool
     mfa_enabled: bool
+    language: Language
     last_login_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -95,6 +97,29 @@ def profile(caller: Caller) -> Profile:
             mfa_enrollment_required=caller.mfa_enrollment_required,
             recovery_codes_left=session_repository.remaining_recovery_codes(uow.session, user.id),
         )
+
+
+def set_language(caller: Caller, language: Language) -> Profile:
+    """``PATCH /me``: the dashboard language of the caller's own account (audited); the updated profile."""
+    with unit_of_work() as uow:
+        user = uow.session.get(User, caller.user_id, with_for_update=True)
+        if user is None:
+            raise NotFound("No such user.")
+        if user.language != language:
+            before = audit_snapshot(user, ("language",))
+            user.language = language
+            uow.session.flush()
+            record_audit(
+                uow.session,
+                caller,
+                "user.language_changed",
+                "user",
+                user.id,
+                before,
+                audit_snapshot(user, ("language",)),
+                country_code=user.country_code,
+            )
+    return profile(caller)
 
 
 def list_users(

@@ -918,7 +918,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change your own preferences (the dashboard language) */
+        patch: operations["update_me"];
         trace?: never;
     };
     "/ota-accounts": {
@@ -3748,6 +3749,11 @@ export interface components {
             /** Received Total */
             received_total: number;
         };
+        /**
+         * Language
+         * @enum {string}
+         */
+        Language: "en" | "vi" | "id" | "ms";
         /** LineOut */
         LineOut: {
             /** Adults */
@@ -3912,6 +3918,16 @@ export interface components {
             user: components["schemas"]["UserOut"];
             /** Visible Countries */
             visible_countries: string[];
+        };
+        /**
+         * MeUpdate
+         * @example {
+         *       "language": "id"
+         *     }
+         */
+        MeUpdate: {
+            /** @description the dashboard language: en, vi, id (Indonesian) or ms (Malay) */
+            language: components["schemas"]["Language"];
         };
         /** NightOccupancyOut */
         NightOccupancyOut: {
@@ -6268,6 +6284,7 @@ export interface components {
             id: number;
             /** Is Active */
             is_active: boolean;
+            language: components["schemas"]["Language"];
             /** Last Login At */
             last_login_at: string | null;
             /** Mfa Enabled */
@@ -13328,6 +13345,117 @@ export interface operations {
             };
             /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_me: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the dashboard language: en, vi, id (Indonesian) or ms (Malay) */
+                    language: components["schemas"]["Language"];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Active Country
+                         * @description the country this request works in; null = all
+                         */
+                        active_country: string | null;
+                        /** May Switch Country */
+                        may_switch_country: boolean;
+                        /**
+                         * Mfa Enrollment Required
+                         * @description required but not set up yet: permissions are withheld
+                         */
+                        mfa_enrollment_required: boolean;
+                        /**
+                         * Mfa Required
+                         * @description the role requires two-factor authentication
+                         */
+                        mfa_required: boolean;
+                        /** Permissions */
+                        permissions: string[];
+                        /** Recovery Codes Left */
+                        recovery_codes_left: number;
+                        user: components["schemas"]["UserOut"];
+                        /** Visible Countries */
+                        visible_countries: string[];
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -21669,6 +21797,7 @@ export interface operations {
                         id: number;
                         /** Is Active */
                         is_active: boolean;
+                        language: components["schemas"]["Language"];
                         /** Last Login At */
                         last_login_at: string | null;
                         /** Mfa Enabled */
@@ -21786,6 +21915,7 @@ export interface operations {
                         id: number;
                         /** Is Active */
                         is_active: boolean;
+                        language: components["schemas"]["Language"];
                         /** Last Login At */
                         last_login_at: string | null;
                         /** Mfa Enabled */
@@ -21991,6 +22121,7 @@ export interface operations {
                         id: number;
                         /** Is Active */
                         is_active: boolean;
+                        language: components["schemas"]["Language"];
                         /** Last Login At */
                         last_login_at: string | null;
                         /** Mfa Enabled */
@@ -22180,6 +22311,7 @@ export interface operations {
                         id: number;
                         /** Is Active */
                         is_active: boolean;
+                        language: components["schemas"]["Language"];
                         /** Last Login At */
                         last_login_at: string | null;
                         /** Mfa Enabled */
@@ -22290,6 +22422,7 @@ export interface operations {
                         id: number;
                         /** Is Active */
                         is_active: boolean;
+                        language: components["schemas"]["Language"];
                         /** Last Login At */
                         last_login_at: string | null;
                         /** Mfa Enabled */
