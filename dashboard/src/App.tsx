@@ -14,6 +14,8 @@ const Home = lazy(() => import("./screens/Home"));
 const BookingsList = lazy(() => import("./screens/BookingsList"));
 const BookingDetail = lazy(() => import("./screens/BookingDetail"));
 const AlertsList = lazy(() => import("./screens/AlertsList"));
+const AlertDetail = lazy(() => import("./screens/alerts/AlertDetail"));
+const TwoFactorEnrollment = lazy(() => import("./screens/TwoFactorEnrollment"));
 const NotFound = lazy(() => import("./screens/NotFound"));
 
 function RequireSession({ children }: { children: ReactNode }) {
@@ -51,6 +53,8 @@ export default function App() {
           <Route path="/bookings" element={<BookingsList />} />
           <Route path="/bookings/:bookingId" element={<BookingDetail />} />
           <Route path="/alerts" element={<AlertsList />} />
+          <Route path="/alerts/:alertId" element={<AlertDetail />} />
+          <Route path="/account/two-factor" element={<TwoFactorEnrollment />} />
           <Route path="/account/password" element={<ChangePassword />} />
           <Route path="*" element={<NotFound />} />
         </Route>

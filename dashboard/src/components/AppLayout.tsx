@@ -1,4 +1,4 @@
-import { Alert, AppShell, Burger, Group, Menu, NavLink, Select, Text, UnstyledButton } from "@mantine/core";
+import { Alert, Anchor, AppShell, Burger, Group, Menu, NavLink, Select, Text, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { useTranslation } from "react-i18next";
@@ -56,6 +56,9 @@ function UserMenu() {
         <Menu.Label>{me?.user.email}</Menu.Label>
         <Menu.Item component={Link} to="/account/password">
           {t("nav.changePassword")}
+        </Menu.Item>
+        <Menu.Item component={Link} to="/account/two-factor">
+          {t("nav.twoFactor")}
         </Menu.Item>
         <Menu.Item
           color="red"
@@ -120,7 +123,12 @@ export function AppLayout() {
         <AppShell.Main id="main" tabIndex={-1}>
           {me?.mfa_enrollment_required && (
             <Alert color="yellow" mb="md" role="status">
-              {t("nav.mfaEnrollment")}
+              {t("nav.mfaEnrollment")}{" "}
+              {location.pathname !== "/account/two-factor" && (
+                <Anchor component={Link} to="/account/two-factor">
+                  {t("nav.mfaEnrollmentLink")}
+                </Anchor>
+              )}
             </Alert>
           )}
           <Outlet />

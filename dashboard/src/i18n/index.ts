@@ -6,7 +6,8 @@ import id from "./locales/id.json";
 import ms from "./locales/ms.json";
 import vi from "./locales/vi.json";
 
-// English and Vietnamese are complete; Indonesian and Malay fall back to English until translated.
+// Every catalog has the same keys (catalogs.test.ts). A signed-in user's saved language wins
+// (components/LanguageSwitcher.tsx); before sign-in the browser's language is used.
 export const LANGUAGES = [
   { code: "en", label: "English" },
   { code: "vi", label: "Tiếng Việt" },
@@ -16,9 +17,13 @@ export const LANGUAGES = [
 
 export type LanguageCode = (typeof LANGUAGES)[number]["code"];
 
+export function isLanguage(code: string): code is LanguageCode {
+  return LANGUAGES.some((l) => l.code === code);
+}
+
 function initialLanguage(): LanguageCode {
   const preferred = navigator.language.slice(0, 2);
-  return LANGUAGES.some((l) => l.code === preferred) ? (preferred as LanguageCode) : "en";
+  return isLanguage(preferred) ? preferred : "en";
 }
 
 void i18n.use(initReactI18next).init({

@@ -75,9 +75,9 @@ export default function AlertsList() {
                     </Badge>
                   </Table.Td>
                   <Table.Td>
-                    <Text size="sm" fw={500}>
+                    <Anchor component={Link} to={`/alerts/${alert.id}`} size="sm" fw={500}>
                       {alert.title}
-                    </Text>
+                    </Anchor>
                     <Text size="xs" c="dimmed">
                       {alert.message}
                     </Text>
