@@ -468,18 +468,15 @@ def _calendar_nights(page: Page, stack: RunningStack, property_id: int, night: d
     return {room["code"]: room["nights"][0]["available"] for room in grid["room_types"]}
 
 
-def test_an_overbooking_on_a_simulator_appears_live_on_the_alerts_page_then_is_resolved_there(
-    local_stack: RunningStack, page: Page
-) -> None:
-    sign_in(page, local_stack, "manager.vn@demo.ptx-cm.local", next_path="/alerts", heading="Alerts")
-    expect(page.locator("[data-live-status='live']")).to_be_visible()
-    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
-    with create_engine(database_url(local_stack)).connect() as db:
+def overbook_on_agoda(page: Page, stack: RunningStack, days_ahead: int) -> tuple[int, str]:
+    """Sells one room more than is left at SGN-RIV ``days_ahead`` nights from now on the Agoda
+    simulator, waits until the stack stored every reservation and raised the alert: its id and title."""
+    with create_engine(database_url(stack)).connect() as db:
         property_id = db.execute(text("SELECT id FROM properties WHERE code = 'SGN-RIV'")).scalar_one()
-    night = date.today() + timedelta(days=150)
-    available = _calendar_nights(page, local_stack, property_id, night)
+    night = date.today() + timedelta(days=days_ahead)
+    available = _calendar_nights(page, stack, property_id, night)
     room, free = min(available.items(), key=lambda item: item[1])
-    line = local_stack.wait_for_line("stack        simulators:")
+    line = stack.wait_for_line("stack        simulators:")
     agoda = SimulatorClient(dict(re.findall(r"(agoda) (http://\S+)", line))["agoda"])
     reservation_ids: list[str] = []
     try:
@@ -503,7 +500,7 @@ def test_an_overbooking_on_a_simulator_appears_live_on_the_alerts_page_then_is_r
     stored = text("SELECT count(*) FROM booking_groups WHERE ota_code = 'agoda' AND ota_reservation_id = ANY(:ids)")
     alert = None
     deadline = time.monotonic() + 240  # a wait, not a speed check: the stack shares the cores
-    with create_engine(database_url(local_stack)).connect() as db:
+    with create_engine(database_url(stack)).connect() as db:
         # Every reservation stored (so no later one reopens the alert after it is resolved), and the alert raised.
         while time.monotonic() < deadline and (
             alert is None or db.execute(stored, {"ids": reservation_ids}).scalar_one() < len(reservation_ids)
@@ -511,8 +508,17 @@ def test_an_overbooking_on_a_simulator_appears_live_on_the_alerts_page_then_is_r
             alert = db.execute(query, {"property": property_id, "night": night, "room": room}).first()
             db.rollback()
             time.sleep(0.5)
-    assert alert is not None, f"no overbooking alert for {room} on {night}:\n{local_stack.output()[-3000:]}"
-    alert_id, title = alert
+    assert alert is not None, f"no overbooking alert for {room} on {night}:\n{stack.output()[-3000:]}"
+    return int(alert[0]), str(alert[1])
+
+
+def test_an_overbooking_on_a_simulator_appears_live_on_the_alerts_page_then_is_resolved_there(
+    local_stack: RunningStack, page: Page
+) -> None:
+    sign_in(page, local_stack, "manager.vn@demo.ptx-cm.local", next_path="/alerts", heading="Alerts")
+    expect(page.locator("[data-live-status='live']")).to_be_visible()
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+    alert_id, title = overbook_on_agoda(page, local_stack, 150)
     row = page.locator(f"tr[data-alert-id='{alert_id}']")
     expect(row).to_be_visible(timeout=60_000)  # pushed to the open page: no reload
     assert page.evaluate("window.__sameDocument") is True

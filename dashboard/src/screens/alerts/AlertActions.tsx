@@ -63,7 +63,7 @@ export function AlertActions({ alert }: { alert: Alert }) {
           {t("alertDetail.snooze")}
         </Button>
       </Group>
-      <Button color="green" onClick={() => setResolving(true)}>
+      <Button onClick={() => setResolving(true)}>
         {t("alerts.resolve")}
       </Button>
       <ResolveAlertDialog alert={resolving ? { id: alert.id, title: alert.title } : null} onClose={() => setResolving(false)} />
