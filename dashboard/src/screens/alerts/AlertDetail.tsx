@@ -1,4 +1,4 @@
-import { Anchor, Badge, Card, Grid, Group, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { Anchor, Card, Grid, Group, SimpleGrid, Stack, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
@@ -7,24 +7,13 @@ import { api } from "../../api/client";
 import { ApiError, unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDate, formatDateTime } from "../../components/format";
+import { Field } from "../../components/Field";
 import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { useProperties } from "../../components/useProperties";
 import NotFound from "../NotFound";
 import { AlertActions } from "./AlertActions";
 import { AlertRootCause, calendarLink, InvolvedBookings, useChannelName } from "./AlertRootCause";
-
-const SEVERITY_COLOURS = { critical: "red", warning: "orange", info: "blue" } as const;
-
-function Field({ label, value }: { label: string; value: React.ReactNode }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text size="sm">{value || "—"}</Text>
-    </div>
-  );
-}
+import { SeverityBadge } from "./SeverityBadge";
 
 /** One alert: its root cause in words, the bookings and calendar cells involved, and the staff actions. */
 export default function AlertDetail() {
@@ -64,9 +53,7 @@ export default function AlertDetail() {
     <Stack>
       {back}
       <Group gap="sm" align="center">
-        <Badge color={SEVERITY_COLOURS[a.severity]} variant="filled">
-          {t(`alerts.severities.${a.severity}`)}
-        </Badge>
+        <SeverityBadge severity={a.severity} />
         <Title order={1} size="h2">
           {a.title}
         </Title>
