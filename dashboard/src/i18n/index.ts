@@ -5,21 +5,11 @@ import en from "./locales/en.json";
 import id from "./locales/id.json";
 import ms from "./locales/ms.json";
 import vi from "./locales/vi.json";
+import { isLanguage, type LanguageCode } from "./languages";
 
 // Every catalog has the same keys (catalogs.test.ts). A signed-in user's saved language wins
 // (components/LanguageSwitcher.tsx); before sign-in the browser's language is used.
-export const LANGUAGES = [
-  { code: "en", label: "English" },
-  { code: "vi", label: "Tiếng Việt" },
-  { code: "id", label: "Bahasa Indonesia" },
-  { code: "ms", label: "Bahasa Melayu" },
-] as const;
-
-export type LanguageCode = (typeof LANGUAGES)[number]["code"];
-
-export function isLanguage(code: string): code is LanguageCode {
-  return LANGUAGES.some((l) => l.code === code);
-}
+export { isLanguage, LANGUAGES, type LanguageCode } from "./languages";
 
 function initialLanguage(): LanguageCode {
   const preferred = navigator.language.slice(0, 2);

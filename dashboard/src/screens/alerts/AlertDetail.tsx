@@ -12,7 +12,8 @@ import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { useProperties } from "../../components/useProperties";
 import NotFound from "../NotFound";
 import { AlertActions } from "./AlertActions";
-import { AlertRootCause, calendarLink, InvolvedBookings, useChannelName } from "./AlertRootCause";
+import { AlertRootCause, InvolvedBookings, useChannelName } from "./AlertRootCause";
+import { calendarLink } from "./calendarLink";
 import { SeverityBadge } from "./SeverityBadge";
 
 /** One alert: its root cause in words, the bookings and calendar cells involved, and the staff actions. */

@@ -45,14 +45,6 @@ export function useChannelName() {
   return (code: string | null | undefined) => (code ? t(`bookings.channels.${code}`, code) : "—");
 }
 
-/** The calendar cells involved: the room type's row from the alert's night. */
-export function calendarLink(alert: Alert): string | null {
-  if (alert.property_id === null || alert.night === null) return null;
-  const params = new URLSearchParams({ property_id: String(alert.property_id), start: alert.night });
-  if (alert.room_type_id !== null) params.set("room_type_id", String(alert.room_type_id));
-  return `/calendar?${params.toString()}`;
-}
-
 function isOverbooking(alert: Alert): boolean {
   return alert.type === "overbooking" && Array.isArray((alert.details as { bookings?: unknown }).bookings);
 }
