@@ -178,25 +178,25 @@ class SqlOtaMappingRepository(SessionRepository):
     def room_mappings(
         self, connection_id: int, *, offset: int = 0, limit: int | None = None
     ) -> tuple[list[RoomTypeMappingRecord], int]:
-        rows, total = q.room_type_mappings_of(self._session, connection_id, offset=offset, limit=limit)
+        rows, total = q.mappings_of(self._session, RoomTypeMapping, RoomType, connection_id, offset=offset, limit=limit)
         return [room_mapping_record(*row) for row in rows], total
 
     def rate_mappings(
         self, connection_id: int, *, offset: int = 0, limit: int | None = None
     ) -> tuple[list[RatePlanMappingRecord], int]:
-        rows, total = q.rate_plan_mappings_of(self._session, connection_id, offset=offset, limit=limit)
+        rows, total = q.mappings_of(self._session, RatePlanMapping, RatePlan, connection_id, offset=offset, limit=limit)
         return [rate_mapping_record(*row) for row in rows], total
 
     def scoped_room_mapping(
         self, mapping_id: int, scope: CountryScope, *, for_update: bool = False
     ) -> RoomTypeMappingRecord | None:
-        found = q.scoped_room_type_mapping(self._session, mapping_id, scope, for_update=for_update)
+        found = q.scoped_child(self._session, RoomTypeMapping, mapping_id, scope, for_update=for_update)
         return self._room_record(found[0]) if found else None
 
     def scoped_rate_mapping(
         self, mapping_id: int, scope: CountryScope, *, for_update: bool = False
     ) -> RatePlanMappingRecord | None:
-        found = q.scoped_rate_plan_mapping(self._session, mapping_id, scope, for_update=for_update)
+        found = q.scoped_child(self._session, RatePlanMapping, mapping_id, scope, for_update=for_update)
         return self._rate_record(found[0]) if found else None
 
     def room_mapping_for_room_type(self, connection_id: int, room_type_id: int) -> RoomTypeMappingRecord | None:
@@ -284,7 +284,7 @@ class SqlMappingProposalRepository(SessionRepository):
     """Proposed mappings of connections (from discovery) and staff decisions on them."""
 
     def get(self, proposal_id: int, scope: CountryScope, *, for_update: bool = False) -> ProposalRecord | None:
-        found = q.scoped_proposal(self._session, proposal_id, scope, for_update=for_update)
+        found = q.scoped_child(self._session, MappingProposal, proposal_id, scope, for_update=for_update)
         return proposal_record(found[0]) if found else None
 
     def page(
