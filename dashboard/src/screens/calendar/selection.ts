@@ -59,7 +59,7 @@ export function contains(selection: Selection | null, cell: Cell): boolean {
   return cell.row >= rect.rowFrom && cell.row <= rect.rowTo && cell.col >= rect.colFrom && cell.col <= rect.colTo;
 }
 
-const MOVES: Record<string, Cell> = {
+const MOVES: Partial<Record<string, Cell>> = {
   ArrowUp: { row: -1, col: 0 },
   ArrowDown: { row: 1, col: 0 },
   ArrowLeft: { row: 0, col: -1 },
@@ -74,9 +74,10 @@ const MOVES: Record<string, Cell> = {
 export function onKey(selection: Selection | null, key: string, shift: boolean, bounds: Bounds): Selection | null {
   const focus = selection?.focus ?? { row: 0, col: 0 };
   let target: Cell;
-  if (key in MOVES) {
+  const step = MOVES[key];
+  if (step) {
     if (!selection) return selectCell(focus, bounds);
-    target = { row: focus.row + MOVES[key].row, col: focus.col + MOVES[key].col };
+    target = { row: focus.row + step.row, col: focus.col + step.col };
   } else if (key === "Home") target = { row: focus.row, col: 0 };
   else if (key === "End") target = { row: focus.row, col: bounds.cols - 1 };
   else return null;

@@ -30,6 +30,8 @@ export function nightsFrom(start: string, days: number = WINDOW_DAYS): string[] 
 }
 
 /** mon ... sun of a night, as the API names weekdays. */
+const DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
+
 export function weekdayOf(iso: string): string {
-  return ["sun", "mon", "tue", "wed", "thu", "fri", "sat"][new Date(`${iso}T00:00:00Z`).getUTCDay()];
+  return DAY_NAMES[new Date(`${iso}T00:00:00Z`).getUTCDay()] ?? "sun";
 }
