@@ -17,7 +17,7 @@ import { CalendarGrid, formatNight, planRates, syncText, type Grid } from "./cal
 import { clampSelection, rectOf, type Selection } from "./calendar/selection";
 import { addDays, clampStart, isIsoDate, nightsFrom, WINDOW_DAYS } from "./calendar/window";
 
-const BEHIND_REFRESH_MS = 5_000;
+const BEHIND_REFRESH_MS = 10_000;
 
 function Legend() {
   const { t } = useTranslation();
@@ -169,7 +169,7 @@ export default function Calendar() {
         </Title>
         {mayUpdate && (
           <Button onClick={() => setBulkOpen(true)} disabled={!target} data-bulk-open>
-            {target ? t("calendar.bulk.openSelected", { nights: rect!.colTo - rect!.colFrom + 1, rooms: target.roomTypeIds.length }) : t("calendar.bulk.selectFirst")}
+            {target ? t("calendar.bulk.openSelected", { count: (rect!.colTo - rect!.colFrom + 1) * target.roomTypeIds.length }) : t("calendar.bulk.selectFirst")}
           </Button>
         )}
       </Group>

@@ -1,3 +1,4 @@
+import { VisuallyHidden } from "@mantine/core";
 import type { TFunction } from "i18next";
 import { useEffect, useRef, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
@@ -168,7 +169,6 @@ export function CalendarGrid({ grid, nights, selection, onSelect, onOpenBulk, hi
                     key={iso}
                     role="gridcell"
                     aria-selected={selected}
-                    aria-label={describe(row, night, grid.currency)}
                     tabIndex={focusable ? 0 : -1}
                     data-row={rowIndex}
                     data-col={colIndex}
@@ -184,6 +184,7 @@ export function CalendarGrid({ grid, nights, selection, onSelect, onOpenBulk, hi
                       if (dragging.current) onSelect(extendTo(selection, cell, bounds));
                     }}
                   >
+                    <VisuallyHidden>{describe(row, night, grid.currency)}</VisuallyHidden>
                     <CellBody row={row} night={night} />
                   </td>
                 );
