@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from local.demo_ota import DEMO_OTA_HOTEL_IDS
 from tests.e2e.conftest import RunningStack
-from tests.e2e.test_dashboard import browser, database_url, shoot, sign_in  # noqa: F401 (the fixture)
+from tests.e2e.test_dashboard import browser, database_url, field_error, shoot, sign_in  # noqa: F401 (the fixture)
 from tests.e2e.test_dashboard import page as page  # the fixture
 
 pytestmark = pytest.mark.xdist_group("e2e_stacks")
@@ -70,6 +70,15 @@ def test_bulk_close_one_night_with_preview_then_apply_reaches_the_simulators(
     expect(page.locator("[data-legend]")).to_contain_text("Stop-sell")
     shoot(page, "calendar", full_page=True)
 
+    # A drag across two room types and two nights selects that rectangle, whichever rows it crosses.
+    rows = grid.locator("tbody tr")
+    rows.nth(0).locator(f"td[data-night='{(night - timedelta(days=1)).isoformat()}']").hover()
+    page.mouse.down()
+    rows.nth(1).locator(f"td[data-night='{night.isoformat()}']").hover()
+    page.mouse.up()
+    expect(grid.locator("td[aria-selected='true']")).to_have_count(4)
+    expect(page.get_by_role("button", name="Bulk update (4 cells)")).to_be_enabled()
+
     # Select the night with the keyboard: click the night before, then one arrow right.
     row.locator(f"td[data-night='{(night - timedelta(days=1)).isoformat()}']").click()
     page.keyboard.press("ArrowRight")
@@ -79,6 +88,16 @@ def test_bulk_close_one_night_with_preview_then_apply_reaches_the_simulators(
     page.keyboard.press("Enter")  # opens the bulk update for the selection
     dialog = page.get_by_role("dialog", name="Bulk update")
     expect(dialog).to_be_visible()
+    # The API's refusal is shown under the field it names (a minimum stay above the maximum).
+    minimum, maximum = dialog.get_by_label("Minimum stay", exact=True), dialog.get_by_label("Maximum stay", exact=True)
+    minimum.fill("5")
+    maximum.fill("2")
+    with page.expect_response(lambda r: r.url.endswith("/calendar/preview")) as refused:
+        dialog.get_by_role("button", name="Preview").click()
+    assert refused.value.status == 422, refused.value.text()
+    expect(field_error(page, minimum)).to_contain_text("max_los")
+    minimum.fill("")
+    maximum.fill("")
     dialog.get_by_role("radiogroup", name="Stop-sell").get_by_label("Close").check()
 
     with page.expect_response(lambda r: r.url.endswith(f"/api/properties/{property_id}/calendar/preview")) as answer:
