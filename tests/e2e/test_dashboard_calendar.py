@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from local.demo_ota import DEMO_OTA_HOTEL_IDS
 from tests.e2e.conftest import RunningStack
-from tests.e2e.test_dashboard import browser, database_url, field_error, shoot, sign_in  # noqa: F401 (the fixture)
+from tests.e2e.test_dashboard import TABLET, browser, database_url, field_error, shoot, sign_in  # noqa: F401 (the fixture)
 from tests.e2e.test_dashboard import page as page  # the fixture
 
 pytestmark = pytest.mark.xdist_group("e2e_stacks")
@@ -68,7 +68,8 @@ def test_bulk_close_one_night_with_preview_then_apply_reaches_the_simulators(
     cell = row.locator(f"td[data-night='{night.isoformat()}']")
     expect(cell).to_have_attribute("data-state", "open")
     expect(page.locator("[data-legend]")).to_contain_text("Stop-sell")
-    shoot(page, "calendar", full_page=True)
+    # A fresh stack is still pushing its calendar to the simulators: the page refetches until they have it.
+    expect(cell).to_contain_text("Every channel has the latest value", timeout=240_000)
 
     # A drag across two room types and two nights selects that rectangle, whichever rows it crosses.
     rows = grid.locator("tbody tr")
@@ -138,3 +139,15 @@ def test_bulk_close_one_night_with_preview_then_apply_reaches_the_simulators(
     assert not waiting, f"{waiting} never received the closure of {room} on {night}:\n{local_stack.output()[-3000:]}"
     # ...and the open page, refetching while a channel lags, then says every channel has it.
     expect(cell).to_contain_text("Every channel has the latest value", timeout=60_000)
+    shoot(page, "calendar", full_page=True)
+
+    # On a tablet the grid scrolls inside itself; the page does not grow sideways.
+    page.set_viewport_size(TABLET)
+    expect(cell).to_be_attached()
+    widths = page.evaluate(
+        "() => ({page: document.documentElement.scrollWidth, view: window.innerWidth,"
+        " grid: document.querySelector('.cal-grid').parentElement.scrollWidth,"
+        " box: document.querySelector('.cal-grid').parentElement.clientWidth})"
+    )
+    assert widths["page"] <= widths["view"], widths
+    assert widths["grid"] > widths["box"], widths

@@ -146,7 +146,7 @@ export default function Calendar() {
         <Text size="xs" c="dimmed" id="calendar-grid-help">
           {t("calendar.help")}
         </Text>
-        <div style={{ overflowX: "auto", maxWidth: "100%" }} aria-busy={grid.isFetching}>
+        <div style={{ overflowX: "auto", maxWidth: "100%", position: "relative" }} aria-busy={grid.isFetching}>
           <CalendarGrid
             grid={grid.data}
             nights={nights}
