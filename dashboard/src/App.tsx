@@ -14,6 +14,7 @@ const Home = lazy(() => import("./screens/Home"));
 const BookingsList = lazy(() => import("./screens/BookingsList"));
 const BookingDetail = lazy(() => import("./screens/BookingDetail"));
 const AlertsList = lazy(() => import("./screens/AlertsList"));
+const Calendar = lazy(() => import("./screens/Calendar"));
 const NotFound = lazy(() => import("./screens/NotFound"));
 
 function RequireSession({ children }: { children: ReactNode }) {
@@ -51,6 +52,7 @@ export default function App() {
           <Route path="/bookings" element={<BookingsList />} />
           <Route path="/bookings/:bookingId" element={<BookingDetail />} />
           <Route path="/alerts" element={<AlertsList />} />
+          <Route path="/calendar" element={<Calendar />} />
           <Route path="/account/password" element={<ChangePassword />} />
           <Route path="*" element={<NotFound />} />
         </Route>

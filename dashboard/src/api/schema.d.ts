@@ -3724,6 +3724,11 @@ export interface components {
         };
         /** GridRoomTypeOut */
         GridRoomTypeOut: {
+            /**
+             * Channels
+             * @description OTA codes of the live connections that map this room type
+             */
+            channels: string[];
             /** Code */
             code: string;
             /** Id */
@@ -3938,6 +3943,11 @@ export interface components {
             blocked: number;
             /** Buffer */
             buffer: number;
+            /**
+             * Channels Behind
+             * @description OTA codes of the room type's channels that lack this night's latest availability, restrictions or a mapped plan's rate (not yet acknowledged); empty = every channel has it
+             */
+            channels_behind: string[];
             /** Closed To Arrival */
             closed_to_arrival: boolean;
             /** Closed To Departure */
