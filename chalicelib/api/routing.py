@@ -20,6 +20,10 @@ id name the kind of record it is with ``scoped_resource`` (``"user"``, or
 ``{"property_id": "property", ...}``): the test that walks every route uses it to prove a
 record of another country answers 404.
 
+Agency accounts (users of an agency, agency API keys) reach only the routes declared
+``partner=True`` (their repositories then keep the caller's agency's rows only); every other
+route that needs a permission answers them 403, so a new route is staff-only unless it says so.
+
 Views therefore stay a few lines: take typed input, call one service, return a model.
 """
 
@@ -80,9 +84,12 @@ class Endpoint:
     # Path parameter -> kind of record it identifies ("user", "property", ...).
     path_resources: dict[str, str] = field(default_factory=dict)
     body_required: bool = True
+    # Agency accounts may call it (scoped to their agency); otherwise 403 for them.
+    partner: bool = False
 
 
 SECURITY_SCHEMES = ("bearer", "cookie")
+PARTNER_SECURITY_SCHEMES = (*SECURITY_SCHEMES, "apiKey")
 
 
 ENDPOINT_ATTRIBUTE = "__ptx_endpoint__"
@@ -124,6 +131,7 @@ class ApiBlueprint(Blueprint):
         scoped_resource: str | Mapping[str, str] | None = None,
         body_required: bool = True,
         error_statuses: tuple[int, ...] = (),
+        partner: bool = False,
         **extra: Any,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -148,7 +156,7 @@ class ApiBlueprint(Blueprint):
                 response_model=response_model,
                 status_code=status,
                 path_params=path_params,
-                security=() if public else SECURITY_SCHEMES,
+                security=() if public else PARTNER_SECURITY_SCHEMES if partner else SECURITY_SCHEMES,
                 error_statuses=tuple(error_statuses) + (() if public else (401, 403)),
                 response_content_type=response_content_type,
                 extra=extra,
@@ -156,6 +164,7 @@ class ApiBlueprint(Blueprint):
                 permission=permission,
                 path_resources=_path_resources(where, names, scoped_resource),
                 body_required=body_required,
+                partner=partner,
             )
             blueprint = self
 
@@ -248,7 +257,7 @@ def _dispatch(
         kwargs: dict[str, Any] = {}
         if not spec.public:
             # First, before any input is looked at: who is calling, and may they call this?
-            caller = authenticate_request(request, spec.permission)
+            caller = authenticate_request(request, spec.permission, partner_route=spec.partner)
             if wants_caller:
                 kwargs["caller"] = caller
         kwargs.update(_parse_path_params(spec, raw_path_params))
