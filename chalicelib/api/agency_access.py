@@ -89,10 +89,10 @@ def create_api_key(caller: Caller, agency_id: int, body: ApiKeyCreate) -> ApiKey
 
 
 @access.delete(
-    "/agencies/{agency_id}/api-keys/{api_key_id}",
+    "/api-keys/{api_key_id}",
     "Revoke an API key (at once; it answers 401 from now on)",
     status=200,
     partner=True,
 )
-def revoke_api_key(caller: Caller, agency_id: int, api_key_id: int) -> ApiKeyOut:
-    return ApiKeyOut.of(api_key_service.revoke_key(caller, agency_id, api_key_id))
+def revoke_api_key(caller: Caller, api_key_id: int) -> ApiKeyOut:
+    return ApiKeyOut.of(api_key_service.revoke_key(caller, api_key_id))

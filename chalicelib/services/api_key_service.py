@@ -75,13 +75,17 @@ def list_keys(caller: Caller, agency_id: int) -> list[ApiKeyRecord]:
         return [key_repository.api_key_record(row) for row in key_repository.of_agency(work.session, agency.id)]
 
 
-def revoke_key(caller: Caller, agency_id: int, key_id: int, *, now: datetime | None = None) -> ApiKeyRecord:
-    """Revoke a key at once (the next request with it is a 401); revoking twice changes nothing."""
+def revoke_key(caller: Caller, key_id: int, *, now: datetime | None = None) -> ApiKeyRecord:
+    """Revoke a key of an agency in scope at once (the next request with it is a 401); revoking twice
+    changes nothing."""
     with unit_of_work() as work:
-        agency = find_agency(work, caller, agency_id)
-        row = key_repository.of_agency_by_id(work.session, agency.id, key_id, for_update=True)
+        row = work.session.get(ApiKey, key_id, with_for_update=True)
         if row is None:
             raise NotFound("No such API key.")
+        try:
+            agency = find_agency(work, caller, row.agency_id)
+        except NotFound:
+            raise NotFound("No such API key.") from None
         if row.revoked_at is not None:
             return key_repository.api_key_record(row)
         before = _audit_view(key_repository.api_key_record(row))

@@ -59,9 +59,18 @@ def test_openapi_documents_security_on_every_protected_route_and_only_there() ->
         if spec.public:
             assert "security" not in operation, f"{method} {path} is public"
         else:
-            assert operation["security"] == [{"bearer": []}, {"cookie": []}], f"{method} {path}"
+            # Agency systems' API keys are accepted exactly on the routes declared partner=True.
+            schemes = [{"bearer": []}, {"cookie": []}] + ([{"apiKey": []}] if spec.partner else [])
+            assert operation["security"] == schemes, f"{method} {path}"
             assert {"401", "403"} <= set(operation["responses"]), f"{method} {path}"
     assert document["components"]["securitySchemes"]["cookie"]["name"] == "ptx_access"
+    assert document["components"]["securitySchemes"]["apiKey"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": document["components"]["securitySchemes"]["apiKey"]["description"],
+    }
+    assert any(spec.partner for spec in specs.values())
 
 
 def test_openapi_covers_the_auth_endpoints() -> None:

@@ -8,7 +8,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from chalicelib.db.models import Agency, ApiKey, User
-from chalicelib.db.scoping import fetch_one
 from chalicelib.domain.api_keys import ApiKeyRecord
 from chalicelib.domain.permissions import as_permission, permission_names
 from chalicelib.domain.views import view_from
@@ -27,11 +26,6 @@ def add(session: Session, row: ApiKey) -> ApiKey:
 
 def of_agency(session: Session, agency_id: int) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).where(ApiKey.agency_id == agency_id).order_by(ApiKey.id)))
-
-
-def of_agency_by_id(session: Session, agency_id: int, key_id: int, *, for_update: bool = False) -> ApiKey | None:
-    statement = select(ApiKey).where(ApiKey.id == key_id, ApiKey.agency_id == agency_id)
-    return fetch_one(session, statement, for_update=for_update)
 
 
 def live_key(session: Session, secret_hash: str) -> tuple[ApiKey, User, Agency] | None:
