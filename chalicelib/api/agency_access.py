@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.api.schemas import Email, PersonName, RecordName, request_body_config
+from chalicelib.api.schemas import Email, Password, PersonName, RecordName, request_body_config
 from chalicelib.api.users import UserOut
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
@@ -31,6 +31,9 @@ class AgencyUserInvite(BaseModel):
     full_name: PersonName
     admin: bool = Field(
         default=False, description="Agency Admin (invites users, manages API keys), else Agency Partner"
+    )
+    password: Password | None = Field(
+        default=None, description="initial password; omit to email the user an invitation link instead"
     )
 
 
@@ -68,7 +71,10 @@ def list_agency_users(caller: Caller, agency_id: int) -> list[UserOut]:
     error_statuses=(409, 422),
 )
 def invite_agency_user(caller: Caller, agency_id: int, body: AgencyUserInvite) -> UserOut:
-    return UserOut.of(agency_user_service.invite_user(caller, agency_id, body.email, body.full_name, admin=body.admin))
+    invited = agency_user_service.invite_user(
+        caller, agency_id, body.email, body.full_name, admin=body.admin, password=body.password
+    )
+    return UserOut.of(invited)
 
 
 @access.get("/agencies/{agency_id}/api-keys", "The agency's API keys (never their secrets)", partner=True)

@@ -18,16 +18,18 @@ from chalicelib.services.agency_service import find_agency
 from chalicelib.services.user_service import NewUser, UserRecord
 
 
-def invite_user(caller: Caller, agency_id: int, email: str, full_name: str, *, admin: bool) -> UserRecord:
-    """Create an account of the agency (Agency Admin with ``admin``, else Agency Partner) and email it
-    an invitation to choose its password."""
+def invite_user(
+    caller: Caller, agency_id: int, email: str, full_name: str, *, admin: bool, password: str | None = None
+) -> UserRecord:
+    """Create an account of the agency (Agency Admin with ``admin``, else Agency Partner); without
+    ``password`` it is emailed an invitation to choose one."""
     with unit_of_work() as work:
         agency = find_agency(work, caller, agency_id)
         role = user_repository.role_by_name(work.session, PARTNER_ADMIN_ROLE if admin else PARTNER_ROLE)
         if role is None or not is_partner_role(role.permissions):
             raise NotFound("The partner roles are missing: run the migrations first (make migrate).")
         role_id = role.id
-    new = NewUser(email, full_name, role_id, agency.country_code, None, agency_id=agency.id)
+    new = NewUser(email, full_name, role_id, agency.country_code, password, agency_id=agency.id)
     return user_service.create_user(caller, new)
 
 
