@@ -65,6 +65,9 @@ class CountryScope:
             raise NotFound(f"No such {what}.")
 
     def sorted_codes(self) -> list[str] | None:
+        """The countries as a sorted list; None: every country; an agency's account: none."""
+        if self.agency_id is not None:
+            return []
         return None if self.countries is None else sorted(self.countries)
 
 

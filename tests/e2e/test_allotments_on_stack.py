@@ -1,16 +1,28 @@
 """`make run` with allotments: a new contract withdraws its rooms from every OTA simulator, they come
-back on every simulator once released (by the stack's own housekeeping schedule), and an agency's
-user and API key see their agency only."""
+back on every simulator once its release step is in force, and an agency's user and API key see
+their agency only.
+
+The release runs as the existing release tests drive it: the housekeeping task
+(``allotment_service.apply_releases``) with a clock set past the release time, here against the
+stack's own database; the stack's outbox sweeper and ARI push worker then carry the change to the
+simulators (nothing in the test talks to them but to read what they show)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
 
+from chalicelib.db.unit_of_work import SqlUnitOfWork
+from chalicelib.services import allotment_service
 from local.demo_seed import DEMO_PASSWORD
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_ari_push_on_stack import shown, simulator_urls
@@ -18,6 +30,7 @@ from tests.e2e.test_ari_push_on_stack import shown, simulator_urls
 ROOM = "STD"
 NIGHTS = (16, 17)  # days from today: nights the demo bookings leave alone
 OTHER_NIGHT = 19
+RELEASE_DAYS = 10  # the contract's release step: 10 days before each night, keep no unsold room
 WAIT_SECONDS = 240  # a wait, not a speed check: e2e stacks share the cores; housekeeping runs each minute
 
 
@@ -49,6 +62,26 @@ def wait_until(check: Callable[[], list[str]], what: str) -> None:
         time.sleep(2)
         problems = check()
     assert not problems, f"{what}: {problems}"
+
+
+def database_url(stack: RunningStack) -> str:
+    return stack.wait_for_line("stack        database: ").split("database: ", 1)[1].split()[0]
+
+
+def stack_unit_of_work(url: str) -> Callable[[], Any]:
+    """Units of work on the stack's database (after-commit relays are left to the stack's sweeper)."""
+    sessions = sessionmaker(create_engine(url, pool_size=1), expire_on_commit=False)
+
+    @contextmanager
+    def factory() -> Iterator[SqlUnitOfWork]:
+        session = sessions()
+        try:
+            with session.begin():
+                yield SqlUnitOfWork(session)
+        finally:
+            session.close()
+
+    return factory
 
 
 def season(room_type_id: int, first: date, last: date, rooms: int) -> dict[str, Any]:
@@ -104,6 +137,7 @@ def test_a_contract_takes_rooms_off_every_simulator_gives_them_back_at_release_a
             "status": "active",
             "currency": "VND",
             "seasons": [season(room_type["id"], first, last, 3)],
+            "release_steps": [{"days_before": RELEASE_DAYS, "rooms_kept": 0}],
         },
         201,
     )
@@ -147,20 +181,19 @@ def test_a_contract_takes_rooms_off_every_simulator_gives_them_back_at_release_a
     assert partner.call("GET", "/bookings").status_code == 403
     assert system.call("GET", "/me").status_code == 403
 
-    # When the contract's rooms are released (a RELEASE event effective in a few seconds, applied by
-    # the stack's housekeeping schedule once its time has come)
-    release_at = datetime.now(UTC) + timedelta(seconds=5)
-    manager.ok(
-        "POST",
-        f"/contracts/{contract['id']}/events",
-        {"kind": "RELEASE", "effective_at": release_at.isoformat(), "date_from": nights[0], "date_to": nights[-1]},
-        201,
-    )
-    # Then they come back on every simulator
-    wait_until(lambda: [] if ours() == before else [f"ours: {ours()}"], "the housekeeping did not release the rooms")
+    # When the release job runs a minute before the last night's release time: the rooms stay withheld
+    local = ZoneInfo("Asia/Ho_Chi_Minh")  # SGN-RIV's time zone
+    release_time = datetime.combine(last - timedelta(days=RELEASE_DAYS), clock_time(0, 0), tzinfo=local)
+    work = stack_unit_of_work(database_url(local_stack))
+    allotment_service.apply_releases(uow=work, clock=lambda: (release_time - timedelta(minutes=1)).astimezone(UTC))
+    assert ours() == withheld
+    # ... and a minute after it: both nights are released
+    after = (release_time + timedelta(minutes=1)).astimezone(UTC)
+    assert allotment_service.apply_releases(uow=work, clock=lambda: after)["properties"] >= 1
+    assert ours() == before
+    # Then the rooms come back on every simulator (the stack relays and pushes them)
     wait_until(simulators_show(before), "the released rooms did not come back on every simulator")
-    allotments = system.ok("GET", f"/contracts/{contract['id']}/allotments", date_from=nights[0], date_to=nights[-1])[
-        "allotments"
-    ]
-    assert [(n["remaining"], n["released"]) for n in allotments] == [(0, 3)] * len(NIGHTS)
-    manager.ok("DELETE", f"/contracts/{other_contract['id']}")  # leave the shared stack's calendar as it was
+
+    # Leave the shared stack as it was: the real clock would withhold the rooms again at the next run.
+    for ended in (contract, other_contract):
+        manager.ok("DELETE", f"/contracts/{ended['id']}")

@@ -116,7 +116,13 @@ def test_agency_accounts_reach_only_partner_routes_and_api_keys_nothing_else(ide
             response = call(identity, endpoint, ids, headers)
             assert response.status_code == 403, f"{label(endpoint)} ({probe}): {response.status_code}"
             assert body_of(response)["error"]["code"] == "forbidden"
-    assert call(identity, next(e for e in ENDPOINTS if e.path == "/me"), {}, admin).status_code == 200
+    me = call(identity, next(e for e in ENDPOINTS if e.path == "/me"), {}, admin)
+    assert me.status_code == 200 and body_of(me)["visible_countries"] == []
+    # The live socket of an agency account hears no country's bookings and alerts.
+    ticket = identity.client.http.post("/live/ticket", headers=admin, body=b"")
+    assert ticket.status_code == 201
+    stored = sql("SELECT countries FROM live_tickets ORDER BY expires_at DESC LIMIT 1").scalar_one()
+    assert stored == []
 
 
 def test_every_partner_route_answers_404_for_another_agencys_record_and_finds_its_own(identity: Identity) -> None:
