@@ -18,7 +18,7 @@ from chalicelib.domain.access import Caller
 from chalicelib.domain.api_keys import ApiKeyRecord, IssuedKey, hash_key, issue_key, key_permissions, well_formed
 from chalicelib.domain.errors import AuthenticationFailed, NotFound
 from chalicelib.domain.permissions import API_KEY_PERMISSIONS, Permission, as_permission
-from chalicelib.domain.rate_limits import RateLimit
+from chalicelib.domain.rate_limits import api_key_limit
 from chalicelib.services import rate_limiter
 from chalicelib.services.agency_service import find_agency
 from chalicelib.services.audit_service import audit_entry
@@ -136,6 +136,6 @@ def authenticate(plaintext: str, *, client_ip: str | None, request_id: str | Non
             agency_id=agency.id,
             api_key_id=row.id,
         )
-        limit = RateLimit("api-key", limit=row.rate_limit_per_minute, window_seconds=60)
+        limit = api_key_limit(row.rate_limit_per_minute)
     rate_limiter.enforce((limit, str(row.id)))
     return caller
