@@ -52,7 +52,7 @@ from chalicelib.api.errors import (
     validation_failed,
 )
 from chalicelib.domain.errors import DomainError
-from chalicelib.domain.permissions import Permission
+from chalicelib.domain.permissions import API_KEY_PERMISSIONS, Permission, has
 from chalicelib.observability import logger
 
 JSON = "application/json"
@@ -156,7 +156,7 @@ class ApiBlueprint(Blueprint):
                 response_model=response_model,
                 status_code=status,
                 path_params=path_params,
-                security=() if public else PARTNER_SECURITY_SCHEMES if partner else SECURITY_SCHEMES,
+                security=_security(public, partner, permission),
                 error_statuses=tuple(error_statuses) + (() if public else (401, 403)),
                 response_content_type=response_content_type,
                 extra=extra,
@@ -178,6 +178,16 @@ class ApiBlueprint(Blueprint):
             return view
 
         return decorator
+
+
+def _security(public: bool, partner: bool, permission: Permission | None) -> tuple[str, ...]:
+    """The schemes a route accepts: none when public; an agency's API key only on partner routes
+    whose permission a key may hold."""
+    if public:
+        return ()
+    if partner and permission is not None and has(API_KEY_PERMISSIONS, permission):
+        return PARTNER_SECURITY_SCHEMES
+    return SECURITY_SCHEMES
 
 
 def _check_public(where: str, public: bool, permission: Permission | None, wants_caller: bool) -> None:
