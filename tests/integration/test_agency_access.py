@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -207,6 +208,38 @@ def test_lists_and_the_csv_of_an_agency_account_hold_its_agency_only(identity: I
     assert partner.get(f"/properties/{own['contract']['property_id']}/allotments")[0] == 403
     # Its own: found.
     assert partner.ok("GET", f"/sale-orders/{own['order']['id']}")["agency_id"] == own["agency"]["id"]
+
+
+def test_an_agency_system_books_confirms_and_cancels_on_its_own_contract_with_an_api_key(identity: Identity) -> None:
+    _, own, other = _two_agencies_with_sales(identity)
+    own_id = own["agency"]["id"]
+    admin = Api(identity, identity.login(agency_user(identity, own_id)).headers)
+    system = Api(identity, {"X-API-Key": create_key(admin, own_id)["key"]})
+    line = {**_line_of(own), "rooms": 1}
+    booking = system.ok("POST", f"/contracts/{own['contract']['id']}/bookings", {"guest_name": "K", "lines": [line]})
+    assert booking["agency_id"] == own_id and [n["from_allotment"] for n in booking["nights"]] == [1, 1]
+    assert system.post(f"/contracts/{other['contract']['id']}/bookings", {"guest_name": "K", "lines": [line]})[0] == 404
+    order = system.ok("POST", f"/agency-bookings/{booking['booking_id']}/confirm", status=200)
+    assert order["agency_id"] == own_id and order["status"] == "to_invoice"
+    assert {o["id"] for o in system.ok("GET", "/sale-orders")["items"]} == {own["order"]["id"], order["id"]}
+    cancel = f"/agency-bookings/{booking['booking_id']}/cancel"
+    cancelled = system.ok("POST", cancel, {"reason": "guest left"}, status=200)
+    assert cancelled["status"] == "cancelled"
+    # The booking's timeline names the key that acted (the audit's actor email too).
+    actors = sql(
+        "SELECT DISTINCT actor_email FROM audit_log WHERE entity_type = 'booking' AND entity_id = :id",
+        id=str(booking["booking_id"]),
+    ).scalars()
+    assert {actor.split(":")[0] for actor in actors} == {"api-key"}
+
+
+def _line_of(sale: dict[str, Any]) -> dict[str, Any]:
+    night = sale["booking"]["nights"][0]
+    return {
+        "room_type_id": night["room_type_id"],
+        "check_in": night["night"],
+        "check_out": (date.fromisoformat(night["night"]) + timedelta(days=2)).isoformat(),
+    }
 
 
 def test_staff_and_an_agency_admin_invite_agency_users_of_that_agency_only(identity: Identity) -> None:
