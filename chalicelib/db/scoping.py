@@ -21,7 +21,13 @@ Columns = TypeVarTuple("Columns")
 
 
 def in_scope(column: ColumnElement[Any] | Any, scope: CountryScope) -> ColumnElement[bool]:
-    """The condition "``column`` is a country the scope includes" (NULL only when everywhere)."""
+    """The condition "``column`` is a country the scope includes" (NULL only when everywhere).
+
+    An agency's account sees no country's records: the queries of agency-owned records (contracts,
+    sale orders, ...) scope those by the agency instead (``repositories.allotments.contract_scope``).
+    """
+    if scope.agency_id is not None:
+        return false()
     if scope.countries is None:
         return true()
     if not scope.countries:

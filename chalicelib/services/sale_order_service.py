@@ -88,7 +88,7 @@ def confirm(caller: Caller, booking_id: int, *, now: datetime | None = None) -> 
     moment = now or datetime.now(UTC)
     with unit_of_work() as work:
         link, contract = _locked_booking(work, caller, booking_id)
-        group, lines = lock_group(work.session, booking_id, caller.scope)
+        group, lines = lock_group(work.session, booking_id, None)  # in scope: _locked_booking checked its contract
         current = status_by_id(work.session, group.status_id)
         existing = work.agency_sales.sale_order_of_booking(booking_id)
         if current.code == CONFIRMED and existing is not None:
@@ -118,7 +118,7 @@ def cancel(caller: Caller, booking_id: int, reason: str = "", *, now: datetime |
     moment = now or datetime.now(UTC)
     with unit_of_work() as work:
         link, contract = _locked_booking(work, caller, booking_id)
-        group, lines = lock_group(work.session, booking_id, caller.scope)
+        group, lines = lock_group(work.session, booking_id, None)  # in scope: _locked_booking checked its contract
         current = status_by_id(work.session, group.status_id)
         if InventoryEffect(current.inventory_effect) is not InventoryEffect.NONE:
             cancelled = status_by_code(work.session, CANCELLED)
