@@ -14,6 +14,7 @@ const Home = lazy(() => import("./screens/Home"));
 const BookingsList = lazy(() => import("./screens/BookingsList"));
 const BookingDetail = lazy(() => import("./screens/BookingDetail"));
 const AlertsList = lazy(() => import("./screens/AlertsList"));
+const Calendar = lazy(() => import("./screens/Calendar"));
 const AlertDetail = lazy(() => import("./screens/alerts/AlertDetail"));
 const TwoFactorEnrollment = lazy(() => import("./screens/TwoFactorEnrollment"));
 const NotFound = lazy(() => import("./screens/NotFound"));
@@ -53,6 +54,7 @@ export default function App() {
           <Route path="/bookings" element={<BookingsList />} />
           <Route path="/bookings/:bookingId" element={<BookingDetail />} />
           <Route path="/alerts" element={<AlertsList />} />
+          <Route path="/calendar" element={<Calendar />} />
           <Route path="/alerts/:alertId" element={<AlertDetail />} />
           <Route path="/account/two-factor" element={<TwoFactorEnrollment />} />
           <Route path="/account/password" element={<ChangePassword />} />

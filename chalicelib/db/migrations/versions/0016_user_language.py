@@ -1,7 +1,7 @@
 """users.language: the dashboard language each user chose (en, vi, id, ms; English by default)
 
 Revision ID: 0016_user_language
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_user_language"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
