@@ -17,6 +17,13 @@ interface BookingOnNight {
   booked_at: string;
 }
 
+interface AllotmentOnNight {
+  contract_id: number;
+  contract_name: string;
+  agency_name: string;
+  withheld: number;
+}
+
 interface StaleChannel {
   channel: string;
   behind_by_seconds: number;
@@ -37,6 +44,7 @@ interface OverbookingCause {
   bookings: BookingOnNight[];
   stale_channels: StaleChannel[];
   channel_freshness_unknown: string[];
+  allotments?: AllotmentOnNight[];
 }
 
 /** A channel code ("booking_com", "direct") as people name it ("Booking.com", "Direct"). */
@@ -89,6 +97,20 @@ function OverbookingExplanation({ alert, timeZone }: { alert: Alert; timeZone?: 
       {cause.channel_freshness_unknown.map((channel) => (
         <Text key={channel}>{t("alertDetail.causeUnknown", { channel: channelName(channel) })}</Text>
       ))}
+      {(cause.allotments ?? []).length > 0 && (
+        <div>
+          <Text size="sm" fw={500}>
+            {t("alertDetail.allotmentsWithheld")}
+          </Text>
+          <List size="sm">
+            {(cause.allotments ?? []).map((a) => (
+              <List.Item key={a.contract_id}>
+                {t("alertDetail.allotmentRooms", { agency: a.agency_name, contract: a.contract_name, count: a.withheld })}
+              </List.Item>
+            ))}
+          </List>
+        </div>
+      )}
       <div>
         <Text size="sm" fw={500}>
           {t("alertDetail.roomsByChannel")}
