@@ -16,6 +16,7 @@ from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import RecordName, Rooms, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
+from chalicelib.domain.allotment_pool import PoolNight
 from chalicelib.domain.allotment_records import ContractFilters, ContractRecord, EventRecord, SeasonSpec, event_payload
 from chalicelib.domain.allotment_reports import PickUpRow, ReleasingNight
 from chalicelib.domain.allotments import (
@@ -197,13 +198,7 @@ class AllotmentNightOut(BaseModel):
     release_date: date | None = Field(description="the local date the first release step applies")
 
 
-class PoolNightOut(BaseModel):
-    room_type_id: int
-    night: date
-    total: int
-    buffer: int
-    sold: int
-    held: int
+class PoolNightOut(ViewModel, view=PoolNight):
     blocked: int = Field(description="blocked by anything but allotments")
     allotted: int = Field(description="outstanding allotments of every contract")
     pool: int = Field(description="total - buffer - sold - held - blocked - allotted: what OTAs and direct may sell")
@@ -282,7 +277,7 @@ def calendar_out(resolved: ResolvedAllotments) -> AllotmentCalendarOut:
         date_from=resolved.nights.first_night,
         date_to=resolved.nights.last_night,
         allotments=[_allotment_out(night) for night in resolved.calendar.allotments],
-        pool=[PoolNightOut(**night._asdict()) for night in resolved.calendar.pools],
+        pool=[PoolNightOut.of(night) for night in resolved.calendar.pools],
     )
 
 
