@@ -332,7 +332,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change your password (all your sessions end; a new one is returned) */
+        /**
+         * Change your password (all your sessions end; a new one is returned)
+         * @description Browsers send ``"use_cookies": true``: the new session's refresh token replaces the cookie.
+         */
         post: operations["change_password"];
         delete?: never;
         options?: never;
@@ -413,8 +416,8 @@ export interface paths {
         put?: never;
         /**
          * End the session (its refresh tokens stop working; cookies are cleared)
-         * @description Names the session by the refresh token (body or cookie) or the access token (Bearer or
-         *     cookie). Cookie-borne logouts need ``X-CSRF-Token``. Always 204, even for unknown tokens.
+         * @description Names the session by the refresh token (body or cookie) or the Bearer access token.
+         *     Cookie-borne logouts need ``X-CSRF-Token``. Always 204, even for unknown tokens.
          */
         post: operations["logout"];
         delete?: never;
@@ -3082,6 +3085,12 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+            /**
+             * Use Cookies
+             * @description true for browsers: the refresh token is set as an HttpOnly cookie (with the CSRF cookie) and left out of the body; the access token stays in the body, for the page to keep in memory
+             * @default false
+             */
+            use_cookies: boolean;
         };
         /** ChannelRevenueOut */
         ChannelRevenueOut: {
@@ -3840,7 +3849,7 @@ export interface components {
             password: string;
             /**
              * Use Cookies
-             * @description true for browsers: tokens are set as HttpOnly cookies and left out of the body
+             * @description true for browsers: the refresh token is set as an HttpOnly cookie (with the CSRF cookie) and left out of the body; the access token stays in the body, for the page to keep in memory
              * @default false
              */
             use_cookies: boolean;
@@ -5610,22 +5619,21 @@ export interface components {
         };
         /**
          * SessionResponse
-         * @description Tokens of a new or refreshed session. In cookie mode the tokens are only in Set-Cookie.
+         * @description Tokens of a new or refreshed session. The access token is always in the body (send it as
+         *     ``Authorization: Bearer``); in cookie mode the refresh token is only in Set-Cookie.
          */
         SessionResponse: {
-            /**
-             * Access Token
-             * @default null
-             */
-            access_token: string | null;
+            /** Access Token */
+            access_token: string;
             /**
              * Csrf Token
-             * @description cookie mode: send it back as X-CSRF-Token
+             * @description cookie mode: send it back as X-CSRF-Token when refreshing or logging out
              * @default null
              */
             csrf_token: string | null;
             /**
              * Delivery
+             * @description where the refresh token is: the body or a cookie
              * @enum {string}
              */
             delivery: "body" | "cookie";
@@ -5641,6 +5649,7 @@ export interface components {
             refresh_expires_in: number;
             /**
              * Refresh Token
+             * @description body mode only
              * @default null
              */
             refresh_token: string | null;
@@ -6405,7 +6414,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6496,7 +6505,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6531,8 +6540,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -6656,7 +6663,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6780,7 +6787,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6815,8 +6822,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 agency_id: number;
@@ -6850,7 +6855,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6894,8 +6899,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 agency_id: number;
@@ -7024,7 +7027,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7068,8 +7071,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 booking_id: number;
@@ -7137,7 +7138,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7181,8 +7182,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 booking_id: number;
@@ -7248,7 +7247,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7357,7 +7356,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7497,7 +7496,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7532,8 +7531,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 alert_id: number;
@@ -7639,7 +7636,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7683,8 +7680,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 alert_id: number;
@@ -7800,7 +7795,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7853,8 +7848,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 alert_id: number;
@@ -7971,7 +7964,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8024,8 +8017,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 allocation_id: number;
@@ -8059,7 +8050,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8094,8 +8085,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 allocation_id: number;
@@ -8189,7 +8178,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8392,7 +8381,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8427,8 +8416,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8469,7 +8456,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8531,8 +8518,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8579,7 +8564,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8641,8 +8626,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8691,7 +8674,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8753,8 +8736,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8806,7 +8787,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8868,8 +8849,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8881,6 +8860,12 @@ export interface operations {
                     current_password: string;
                     /** New Password */
                     new_password: string;
+                    /**
+                     * Use Cookies
+                     * @description true for browsers: the refresh token is set as an HttpOnly cookie (with the CSRF cookie) and left out of the body; the access token stays in the body, for the page to keep in memory
+                     * @default false
+                     */
+                    use_cookies?: boolean;
                 };
             };
         };
@@ -8892,19 +8877,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /**
-                         * Access Token
-                         * @default null
-                         */
-                        access_token: string | null;
+                        /** Access Token */
+                        access_token: string;
                         /**
                          * Csrf Token
-                         * @description cookie mode: send it back as X-CSRF-Token
+                         * @description cookie mode: send it back as X-CSRF-Token when refreshing or logging out
                          * @default null
                          */
                         csrf_token: string | null;
                         /**
                          * Delivery
+                         * @description where the refresh token is: the body or a cookie
                          * @enum {string}
                          */
                         delivery: "body" | "cookie";
@@ -8920,6 +8903,7 @@ export interface operations {
                         refresh_expires_in: number;
                         /**
                          * Refresh Token
+                         * @description body mode only
                          * @default null
                          */
                         refresh_token: string | null;
@@ -8952,7 +8936,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9005,8 +8989,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9075,7 +9057,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9210,7 +9192,7 @@ export interface operations {
                     password: string;
                     /**
                      * Use Cookies
-                     * @description true for browsers: tokens are set as HttpOnly cookies and left out of the body
+                     * @description true for browsers: the refresh token is set as an HttpOnly cookie (with the CSRF cookie) and left out of the body; the access token stays in the body, for the page to keep in memory
                      * @default false
                      */
                     use_cookies?: boolean;
@@ -9225,19 +9207,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /**
-                         * Access Token
-                         * @default null
-                         */
-                        access_token: string | null;
+                        /** Access Token */
+                        access_token: string;
                         /**
                          * Csrf Token
-                         * @description cookie mode: send it back as X-CSRF-Token
+                         * @description cookie mode: send it back as X-CSRF-Token when refreshing or logging out
                          * @default null
                          */
                         csrf_token: string | null;
                         /**
                          * Delivery
+                         * @description where the refresh token is: the body or a cookie
                          * @enum {string}
                          */
                         delivery: "body" | "cookie";
@@ -9253,6 +9233,7 @@ export interface operations {
                         refresh_expires_in: number;
                         /**
                          * Refresh Token
+                         * @description body mode only
                          * @default null
                          */
                         refresh_token: string | null;
@@ -9326,7 +9307,10 @@ export interface operations {
     logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description required when the refresh token comes from its cookie: the value of the ptx_csrf cookie */
+                "X-CSRF-Token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9359,7 +9343,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9400,7 +9384,10 @@ export interface operations {
     refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description required when the refresh token comes from its cookie: the value of the ptx_csrf cookie */
+                "X-CSRF-Token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9424,19 +9411,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /**
-                         * Access Token
-                         * @default null
-                         */
-                        access_token: string | null;
+                        /** Access Token */
+                        access_token: string;
                         /**
                          * Csrf Token
-                         * @description cookie mode: send it back as X-CSRF-Token
+                         * @description cookie mode: send it back as X-CSRF-Token when refreshing or logging out
                          * @default null
                          */
                         csrf_token: string | null;
                         /**
                          * Delivery
+                         * @description where the refresh token is: the body or a cookie
                          * @enum {string}
                          */
                         delivery: "body" | "cookie";
@@ -9452,6 +9437,7 @@ export interface operations {
                         refresh_expires_in: number;
                         /**
                          * Refresh Token
+                         * @description body mode only
                          * @default null
                          */
                         refresh_token: string | null;
@@ -9484,7 +9470,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9609,8 +9595,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9667,7 +9651,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9720,8 +9704,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 transition_id: number;
@@ -9755,7 +9737,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9799,8 +9781,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 transition_id: number;
@@ -9855,7 +9835,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9946,7 +9926,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9981,8 +9961,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -10083,7 +10061,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10136,8 +10114,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 status_id: number;
@@ -10171,7 +10147,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10224,8 +10200,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 status_id: number;
@@ -10332,7 +10306,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10462,7 +10436,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10497,8 +10471,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
                 /** @description a unique key per booking attempt: a retry with the same key returns the first result */
                 "Idempotency-Key"?: string;
             };
@@ -10649,7 +10621,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10750,7 +10722,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10897,7 +10869,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10932,8 +10904,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 group_id: number;
@@ -11046,7 +11016,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11132,7 +11102,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11167,8 +11137,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 group_id: number;
@@ -11293,7 +11261,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11401,7 +11369,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11436,8 +11404,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -11530,7 +11496,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11651,7 +11617,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11686,8 +11652,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 contract_id: number;
@@ -11756,7 +11720,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11791,8 +11755,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 contract_id: number;
@@ -11897,7 +11859,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12013,7 +11975,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12048,8 +12010,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 contract_id: number;
@@ -12131,7 +12091,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12219,7 +12179,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12254,8 +12214,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 contract_id: number;
@@ -12375,7 +12333,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12468,7 +12426,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12538,7 +12496,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12661,7 +12619,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12822,8 +12780,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -12873,7 +12829,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12992,7 +12948,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13027,8 +12983,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 proposal_id: number;
@@ -13085,7 +13039,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13138,8 +13092,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 proposal_id: number;
@@ -13224,7 +13176,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13326,7 +13278,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13418,7 +13370,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13453,8 +13405,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -13566,7 +13516,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13707,7 +13657,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13742,8 +13692,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 account_id: number;
@@ -13777,7 +13725,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13821,8 +13769,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 account_id: number;
@@ -13937,7 +13883,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14038,7 +13984,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14073,8 +14019,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 account_id: number;
@@ -14130,7 +14074,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14192,8 +14136,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 account_id: number;
@@ -14267,7 +14209,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14368,7 +14310,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14403,8 +14345,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -14520,7 +14460,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14663,7 +14603,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14698,8 +14638,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -14733,7 +14671,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14768,8 +14706,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -14887,7 +14823,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14940,8 +14876,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -15003,7 +14937,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15093,7 +15027,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15128,8 +15062,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -15165,7 +15097,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15254,7 +15186,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15289,8 +15221,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -15374,7 +15304,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15490,7 +15420,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15525,8 +15455,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -15600,7 +15528,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15695,7 +15623,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15791,7 +15719,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15826,8 +15754,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -15954,7 +15880,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16044,7 +15970,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16154,7 +16080,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16189,8 +16115,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -16224,7 +16148,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16259,8 +16183,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -16398,7 +16320,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16514,7 +16436,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16587,7 +16509,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16687,7 +16609,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16722,8 +16644,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -16854,7 +16774,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16907,8 +16827,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -17039,7 +16957,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17127,7 +17045,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17162,8 +17080,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -17256,7 +17172,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17309,8 +17225,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -17363,7 +17277,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17482,7 +17396,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17579,7 +17493,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17614,8 +17528,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 mapping_id: number;
@@ -17649,7 +17561,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17684,8 +17596,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 mapping_id: number;
@@ -17761,7 +17671,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17823,8 +17733,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 rule_id: number;
@@ -17858,7 +17766,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17893,8 +17801,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 rule_id: number;
@@ -18012,7 +17918,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18126,7 +18032,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18161,8 +18067,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 rate_plan_id: number;
@@ -18196,7 +18100,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18240,8 +18144,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 rate_plan_id: number;
@@ -18357,7 +18259,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18445,7 +18347,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18480,8 +18382,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 rate_plan_id: number;
@@ -18605,7 +18505,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18701,7 +18601,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18736,8 +18636,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -18816,7 +18714,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18935,7 +18833,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18970,8 +18868,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 role_id: number;
@@ -19005,7 +18901,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19049,8 +18945,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 role_id: number;
@@ -19137,7 +19031,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19248,7 +19142,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19283,8 +19177,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 mapping_id: number;
@@ -19318,7 +19210,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19353,8 +19245,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 mapping_id: number;
@@ -19426,7 +19316,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19552,7 +19442,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19587,8 +19477,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 room_type_id: number;
@@ -19622,7 +19510,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19666,8 +19554,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 room_type_id: number;
@@ -19774,7 +19660,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19862,7 +19748,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19897,8 +19783,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 room_type_id: number;
@@ -20012,7 +19896,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20121,7 +20005,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20192,7 +20076,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20292,7 +20176,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20398,7 +20282,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20433,8 +20317,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -20531,7 +20413,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20631,7 +20513,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20666,8 +20548,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -20801,7 +20681,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20920,7 +20800,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20955,8 +20835,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 supplier_id: number;
@@ -20990,7 +20868,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21025,8 +20903,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 supplier_id: number;
@@ -21168,7 +21044,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21247,7 +21123,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21282,8 +21158,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 supplier_id: number;
@@ -21378,7 +21252,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21489,7 +21363,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21581,7 +21455,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21616,8 +21490,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -21703,7 +21575,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21820,7 +21692,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21855,8 +21727,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 user_id: number;
@@ -21890,7 +21760,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21934,8 +21804,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 user_id: number;
@@ -22025,7 +21893,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22078,8 +21946,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 user_id: number;
@@ -22113,7 +21979,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22148,8 +22014,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 user_id: number;
@@ -22214,7 +22078,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22258,8 +22122,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 user_id: number;
@@ -22324,7 +22186,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
