@@ -1,18 +1,17 @@
-import { Anchor, Button, Group, MultiSelect, Pagination, Paper, Select, SimpleGrid, Table, Text, TextInput, Title } from "@mantine/core";
+import { Button, Group, MultiSelect, Pagination, Paper, Select, SimpleGrid, TextInput, Title } from "@mantine/core";
 import { DatePickerInput } from "@mantine/dates";
 import { useDebouncedValue } from "@mantine/hooks";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import dayjs from "dayjs";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useSearchParams } from "react-router-dom";
+import { useSearchParams } from "react-router-dom";
 
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
 import { useSession } from "../auth/session";
-import { formatMoney, formatStay } from "../components/format";
+import { BookingsTable } from "../components/BookingsTable";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
-import { StatusBadge } from "../components/StatusBadge";
 import { useProperties } from "../components/useProperties";
 
 const PAGE_SIZE = 25;
@@ -54,7 +53,7 @@ function channelQuery(channel: string | null): { source?: Source[]; ota?: Ota } 
 }
 
 export default function BookingsList() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { can } = useSession();
   const filters = useFilters();
   const [search, setSearch] = useState(filters.guest);
@@ -103,43 +102,12 @@ export default function BookingsList() {
     const page = bookings.data;
     body = (
       <>
-        <Table.ScrollContainer minWidth={720}>
-          <Table striped highlightOnHover verticalSpacing="xs" aria-busy={bookings.isFetching}>
-            <Table.Caption>{t("bookings.total", { count: page.total })}</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("bookings.reference")}</Table.Th>
-                <Table.Th scope="col">{t("bookings.guest")}</Table.Th>
-                <Table.Th scope="col">{t("bookings.property")}</Table.Th>
-                <Table.Th scope="col">{t("bookings.channel")}</Table.Th>
-                <Table.Th scope="col">{t("bookings.stay")}</Table.Th>
-                <Table.Th scope="col">{t("bookings.status")}</Table.Th>
-                <Table.Th scope="col" style={{ textAlign: "right" }}>
-                  {t("bookings.amount")}
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {page.items.map((booking) => (
-                <Table.Tr key={booking.id} data-reference={booking.reference}>
-                  <Table.Td style={{ whiteSpace: "nowrap" }}>
-                    <Anchor component={Link} to={`/bookings/${booking.id}`} fw={500}>
-                      {booking.reference}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{booking.guest_name ?? <Text c="dimmed">{t("bookings.hidden")}</Text>}</Table.Td>
-                  <Table.Td>{booking.property_name}</Table.Td>
-                  <Table.Td>{t(`bookings.channels.${booking.ota_code ?? booking.source}`, booking.channel)}</Table.Td>
-                  <Table.Td style={{ whiteSpace: "nowrap" }}>{formatStay(booking.check_in, booking.check_out, i18n.language)}</Table.Td>
-                  <Table.Td style={{ whiteSpace: "nowrap" }}>
-                    <StatusBadge status={booking.status} />
-                  </Table.Td>
-                  <Table.Td style={{ textAlign: "right" }}>{formatMoney(booking.total_amount, booking.currency, i18n.language)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <BookingsTable
+          rows={page.items}
+          columns={["reference", "guest", "property", "channel", "stay", "status", "amount"]}
+          caption={t("bookings.total", { count: page.total })}
+          busy={bookings.isFetching}
+        />
         {page.pages > 1 && (
           <Group justify="center" mt="md">
             <Pagination
