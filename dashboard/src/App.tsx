@@ -13,6 +13,7 @@ const ChangePassword = lazy(() => import("./screens/ChangePassword"));
 const Home = lazy(() => import("./screens/Home"));
 const BookingsList = lazy(() => import("./screens/BookingsList"));
 const BookingDetail = lazy(() => import("./screens/BookingDetail"));
+const BookingNew = lazy(() => import("./screens/BookingNew"));
 const AlertsList = lazy(() => import("./screens/AlertsList"));
 const NotFound = lazy(() => import("./screens/NotFound"));
 
@@ -49,6 +50,7 @@ export default function App() {
         >
           <Route index element={<Landing />} />
           <Route path="/bookings" element={<BookingsList />} />
+          <Route path="/bookings/new" element={<BookingNew />} />
           <Route path="/bookings/:bookingId" element={<BookingDetail />} />
           <Route path="/alerts" element={<AlertsList />} />
           <Route path="/account/password" element={<ChangePassword />} />

@@ -1,13 +1,16 @@
 import { Button, Group, MultiSelect, Pagination, Paper, Select, SimpleGrid, TextInput, Title } from "@mantine/core";
 import { DatePickerInput } from "@mantine/dates";
 import { useDebouncedValue } from "@mantine/hooks";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { notifications } from "@mantine/notifications";
+import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import dayjs from "dayjs";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { useSearchParams } from "react-router-dom";
+import { Link, useSearchParams } from "react-router-dom";
 
 import { api } from "../api/client";
+import { saveBlob } from "../api/download";
+import type { paths } from "../api/schema";
 import { unwrap } from "../api/errors";
 import { useSession } from "../auth/session";
 import { BookingsTable } from "../components/BookingsTable";
@@ -52,6 +55,23 @@ function channelQuery(channel: string | null): { source?: Source[]; ota?: Ota } 
   return { source: [channel as Source] };
 }
 
+type ExportQuery = NonNullable<paths["/bookings/export"]["get"]["parameters"]["query"]>;
+
+/** Downloads GET /bookings/export with the list's filters, through the authenticated fetch. */
+function ExportButton({ query }: { query: ExportQuery }) {
+  const { t } = useTranslation();
+  const exportCsv = useMutation({
+    mutationFn: async () => unwrap(await api.GET("/bookings/export", { params: { query }, parseAs: "blob" })),
+    onSuccess: (blob) => saveBlob(blob, "bookings.csv"),
+    onError: (error) => notifications.show({ color: "red", title: t("bookings.exportFailed"), message: error.message }),
+  });
+  return (
+    <Button variant="default" loading={exportCsv.isPending} onClick={() => exportCsv.mutate()}>
+      {t("bookings.export")}
+    </Button>
+  );
+}
+
 export default function BookingsList() {
   const { t } = useTranslation();
   const { can } = useSession();
@@ -72,9 +92,8 @@ export default function BookingsList() {
     staleTime: 5 * 60_000,
   });
   const properties = useProperties();
-  const query = {
-    page: filters.page,
-    page_size: PAGE_SIZE,
+  // The filters alone: the list pages through them, the CSV export takes them all.
+  const filterQuery = {
     ...(filters.stayFrom ? { stay_from: filters.stayFrom } : {}),
     ...(filters.stayTo ? { stay_to: filters.stayTo } : {}),
     ...(filters.statuses.length ? { status: filters.statuses } : {}),
@@ -82,6 +101,7 @@ export default function BookingsList() {
     ...(filters.propertyId ? { property_id: Number(filters.propertyId) } : {}),
     ...(filters.guest ? { guest: filters.guest } : {}),
   };
+  const query = { page: filters.page, page_size: PAGE_SIZE, ...filterQuery };
   const bookings = useQuery({
     queryKey: ["bookings", query],
     queryFn: async () => unwrap(await api.GET("/bookings", { params: { query } })),
@@ -125,9 +145,19 @@ export default function BookingsList() {
 
   return (
     <>
-      <Title order={1} size="h2" mb="md">
-        {t("bookings.title")}
-      </Title>
+      <Group justify="space-between" mb="md" gap="sm">
+        <Title order={1} size="h2">
+          {t("bookings.title")}
+        </Title>
+        <Group gap="sm">
+          {can("BOOKINGS_EXPORT") && <ExportButton query={filterQuery} />}
+          {can("BOOKINGS_CREATE") && (
+            <Button component={Link} to="/bookings/new">
+              {t("bookings.new")}
+            </Button>
+          )}
+        </Group>
+      </Group>
       <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
         <SimpleGrid cols={{ base: 1, xs: 2, md: 3, lg: 5 }} spacing="sm">
           <TextInput
