@@ -210,6 +210,7 @@ export default function BookingNew() {
                 placeholder={t("newBooking.datesPlaceholder")}
                 required
                 minDate={new Date()}
+                ariaLabels={{ nextMonth: t("newBooking.nextMonth"), previousMonth: t("newBooking.previousMonth") }}
                 {...form.getInputProps("stay")}
               />
               <NumberInput label={t("bookings.rooms")} min={1} max={50} required {...form.getInputProps("rooms")} />
