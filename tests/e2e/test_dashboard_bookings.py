@@ -161,13 +161,13 @@ def test_a_hold_left_alone_expires_on_screen_and_cannot_be_confirmed(
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     context.set_default_timeout(30_000)
     page = context.new_page()
-    page.clock.install()  # the page's clock, moved on below instead of waiting 15 minutes
     try:
         headers = sign_in(page, local_stack, "reservations.vn@demo.ptx-cm.local")
         room_code, arrival = bookable_stay(page, local_stack, headers, property_id)
         page.goto(f"{origin(local_stack)}/bookings/new")
         expect(page.get_by_role("heading", name="New direct booking")).to_be_visible()
         fill_booking_form(page, property_label=property_label, room_code=room_code, arrival=arrival, guest="Late Guest")
+        page.clock.install()  # the page's clock from here on, moved on below instead of waiting 15 minutes
         page.get_by_role("button", name="Hold the rooms").click()
         expect(page.get_by_role("timer")).to_be_visible()
         page.clock.fast_forward("15:05")
