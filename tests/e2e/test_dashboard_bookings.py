@@ -40,16 +40,26 @@ def bookable_stay(page: Page, stack: RunningStack, headers: dict[str, str], prop
         first = date.today() + timedelta(days=offset)
         grid = page.request.get(
             f"{origin(stack)}/api/properties/{property_id}/calendar",
-            params={"date_from": first.isoformat(), "date_to": (first + timedelta(days=STAY_NIGHTS - 1)).isoformat()},
+            # the nights of the stay and the departure day (closed to departure or not)
+            params={"date_from": first.isoformat(), "date_to": (first + timedelta(days=STAY_NIGHTS)).isoformat()},
             headers=headers,
         ).json()
         for room in grid["room_types"]:
-            nights: list[dict[str, Any]] = room["nights"]
-            if len(nights) == STAY_NIGHTS and all(
-                n["available"] >= 1 and not n["stop_sell"] and (n["min_los"] or 1) <= STAY_NIGHTS for n in nights
-            ) and not nights[0]["closed_to_arrival"]:  # fmt: skip
+            if _stay_allowed(room["nights"]):
                 return str(room["code"]), first
     raise AssertionError(f"no bookable stay at property {property_id}")
+
+
+def _stay_allowed(days: list[dict[str, Any]]) -> bool:
+    if len(days) != STAY_NIGHTS + 1 or days[0]["closed_to_arrival"] or days[-1]["closed_to_departure"]:
+        return False
+    return all(
+        n["available"] >= 1
+        and not n["stop_sell"]
+        and (n["min_los"] or 1) <= STAY_NIGHTS
+        and (n["max_los"] or STAY_NIGHTS) >= STAY_NIGHTS
+        for n in days[:STAY_NIGHTS]
+    )
 
 
 def pick_day(page: Page, day: date) -> None:
