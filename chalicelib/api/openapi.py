@@ -100,6 +100,15 @@ def build_openapi(app: Chalice) -> dict[str, Any]:
             "schemas": dict(sorted(schemas.items())),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "apiKey": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-API-Key",
+                    "description": (
+                        "An agency's API key (POST /agencies/{agency_id}/api-keys). Scoped to the agency and the "
+                        "key's permissions; only the operations listing this scheme accept it. Rate limited per key."
+                    ),
+                },
             },
         },
     }

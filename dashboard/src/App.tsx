@@ -15,6 +15,7 @@ const BookingsList = lazy(() => import("./screens/BookingsList"));
 const BookingDetail = lazy(() => import("./screens/BookingDetail"));
 const BookingNew = lazy(() => import("./screens/BookingNew"));
 const AlertsList = lazy(() => import("./screens/AlertsList"));
+const Calendar = lazy(() => import("./screens/Calendar"));
 const NotFound = lazy(() => import("./screens/NotFound"));
 
 function RequireSession({ children }: { children: ReactNode }) {
@@ -53,6 +54,7 @@ export default function App() {
           <Route path="/bookings/new" element={<BookingNew />} />
           <Route path="/bookings/:bookingId" element={<BookingDetail />} />
           <Route path="/alerts" element={<AlertsList />} />
+          <Route path="/calendar" element={<Calendar />} />
           <Route path="/account/password" element={<ChangePassword />} />
           <Route path="*" element={<NotFound />} />
         </Route>
