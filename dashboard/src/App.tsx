@@ -13,6 +13,7 @@ const ChangePassword = lazy(() => import("./screens/ChangePassword"));
 const Home = lazy(() => import("./screens/Home"));
 const BookingsList = lazy(() => import("./screens/BookingsList"));
 const BookingDetail = lazy(() => import("./screens/BookingDetail"));
+const BookingNew = lazy(() => import("./screens/BookingNew"));
 const AlertsList = lazy(() => import("./screens/AlertsList"));
 const Calendar = lazy(() => import("./screens/Calendar"));
 const AlertDetail = lazy(() => import("./screens/alerts/AlertDetail"));
@@ -52,6 +53,7 @@ export default function App() {
         >
           <Route index element={<Landing />} />
           <Route path="/bookings" element={<BookingsList />} />
+          <Route path="/bookings/new" element={<BookingNew />} />
           <Route path="/bookings/:bookingId" element={<BookingDetail />} />
           <Route path="/alerts" element={<AlertsList />} />
           <Route path="/calendar" element={<Calendar />} />

@@ -28,8 +28,8 @@ _leave_the_login_window_free = test_dashboard._leave_the_login_window_free
 def test_an_alert_opens_from_the_list_names_its_channels_links_what_is_involved_and_is_worked(
     local_stack: RunningStack, page: Page
 ) -> None:
-    sign_in(page, local_stack, "manager.vn@demo.ptx-cm.local", next_path="/alerts", heading="Alerts")
-    alert_id, title = overbook_on_agoda(page, local_stack, 170)
+    api_headers = sign_in(page, local_stack, "manager.vn@demo.ptx-cm.local", next_path="/alerts", heading="Alerts")
+    alert_id, title = overbook_on_agoda(page, local_stack, api_headers, 170)
     with create_engine(database_url(local_stack)).connect() as db:
         property_id, room_type_id, night, details = db.execute(
             text("SELECT property_id, room_type_id, night, details FROM alerts WHERE id = :id"), {"id": alert_id}

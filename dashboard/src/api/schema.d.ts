@@ -385,7 +385,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change your password (all your sessions end; a new one is returned) */
+        /**
+         * Change your password (all your sessions end; a new one is returned)
+         * @description Browsers send ``"use_cookies": true``: the new session's refresh token replaces the cookie.
+         */
         post: operations["change_password"];
         delete?: never;
         options?: never;
@@ -466,8 +469,8 @@ export interface paths {
         put?: never;
         /**
          * End the session (its refresh tokens stop working; cookies are cleared)
-         * @description Names the session by the refresh token (body or cookie) or the access token (Bearer or
-         *     cookie). Cookie-borne logouts need ``X-CSRF-Token``. Always 204, even for unknown tokens.
+         * @description Names the session by the refresh token (body or cookie) or the Bearer access token.
+         *     Cookie-borne logouts need ``X-CSRF-Token``. Always 204, even for unknown tokens.
          */
         post: operations["logout"];
         delete?: never;
@@ -3250,6 +3253,12 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+            /**
+             * Use Cookies
+             * @description true for browsers: the refresh token is set as an HttpOnly cookie (with the CSRF cookie) and left out of the body; the access token stays in the body, for the page to keep in memory
+             * @default false
+             */
+            use_cookies: boolean;
         };
         /** ChannelRevenueOut */
         ChannelRevenueOut: {
@@ -4031,7 +4040,7 @@ export interface components {
             password: string;
             /**
              * Use Cookies
-             * @description true for browsers: tokens are set as HttpOnly cookies and left out of the body
+             * @description true for browsers: the refresh token is set as an HttpOnly cookie (with the CSRF cookie) and left out of the body; the access token stays in the body, for the page to keep in memory
              * @default false
              */
             use_cookies: boolean;
@@ -5816,22 +5825,21 @@ export interface components {
         };
         /**
          * SessionResponse
-         * @description Tokens of a new or refreshed session. In cookie mode the tokens are only in Set-Cookie.
+         * @description Tokens of a new or refreshed session. The access token is always in the body (send it as
+         *     ``Authorization: Bearer``); in cookie mode the refresh token is only in Set-Cookie.
          */
         SessionResponse: {
-            /**
-             * Access Token
-             * @default null
-             */
-            access_token: string | null;
+            /** Access Token */
+            access_token: string;
             /**
              * Csrf Token
-             * @description cookie mode: send it back as X-CSRF-Token
+             * @description cookie mode: send it back as X-CSRF-Token when refreshing or logging out
              * @default null
              */
             csrf_token: string | null;
             /**
              * Delivery
+             * @description where the refresh token is: the body or a cookie
              * @enum {string}
              */
             delivery: "body" | "cookie";
@@ -5847,6 +5855,7 @@ export interface components {
             refresh_expires_in: number;
             /**
              * Refresh Token
+             * @description body mode only
              * @default null
              */
             refresh_token: string | null;
@@ -6614,7 +6623,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6705,7 +6714,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6740,8 +6749,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -6865,7 +6872,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6989,7 +6996,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7024,8 +7031,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 agency_id: number;
@@ -7059,7 +7064,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7103,8 +7108,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 agency_id: number;
@@ -7233,7 +7236,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7312,7 +7315,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7347,8 +7350,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 agency_id: number;
@@ -7433,7 +7434,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7512,7 +7513,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7547,8 +7548,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 agency_id: number;
@@ -7637,7 +7636,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7690,8 +7689,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 booking_id: number;
@@ -7759,7 +7756,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7803,8 +7800,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 booking_id: number;
@@ -7870,7 +7865,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7979,7 +7974,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8119,7 +8114,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8154,8 +8149,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 alert_id: number;
@@ -8261,7 +8254,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8305,8 +8298,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 alert_id: number;
@@ -8422,7 +8413,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8475,8 +8466,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 alert_id: number;
@@ -8593,7 +8582,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8646,8 +8635,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 allocation_id: number;
@@ -8681,7 +8668,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8716,8 +8703,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 allocation_id: number;
@@ -8811,7 +8796,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8864,8 +8849,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 api_key_id: number;
@@ -8928,7 +8911,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9113,7 +9096,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9148,8 +9131,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9190,7 +9171,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9252,8 +9233,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9300,7 +9279,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9362,8 +9341,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9412,7 +9389,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9474,8 +9451,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9527,7 +9502,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9589,8 +9564,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9602,6 +9575,12 @@ export interface operations {
                     current_password: string;
                     /** New Password */
                     new_password: string;
+                    /**
+                     * Use Cookies
+                     * @description true for browsers: the refresh token is set as an HttpOnly cookie (with the CSRF cookie) and left out of the body; the access token stays in the body, for the page to keep in memory
+                     * @default false
+                     */
+                    use_cookies?: boolean;
                 };
             };
         };
@@ -9613,19 +9592,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /**
-                         * Access Token
-                         * @default null
-                         */
-                        access_token: string | null;
+                        /** Access Token */
+                        access_token: string;
                         /**
                          * Csrf Token
-                         * @description cookie mode: send it back as X-CSRF-Token
+                         * @description cookie mode: send it back as X-CSRF-Token when refreshing or logging out
                          * @default null
                          */
                         csrf_token: string | null;
                         /**
                          * Delivery
+                         * @description where the refresh token is: the body or a cookie
                          * @enum {string}
                          */
                         delivery: "body" | "cookie";
@@ -9641,6 +9618,7 @@ export interface operations {
                         refresh_expires_in: number;
                         /**
                          * Refresh Token
+                         * @description body mode only
                          * @default null
                          */
                         refresh_token: string | null;
@@ -9673,7 +9651,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9726,8 +9704,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9796,7 +9772,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9931,7 +9907,7 @@ export interface operations {
                     password: string;
                     /**
                      * Use Cookies
-                     * @description true for browsers: tokens are set as HttpOnly cookies and left out of the body
+                     * @description true for browsers: the refresh token is set as an HttpOnly cookie (with the CSRF cookie) and left out of the body; the access token stays in the body, for the page to keep in memory
                      * @default false
                      */
                     use_cookies?: boolean;
@@ -9946,19 +9922,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /**
-                         * Access Token
-                         * @default null
-                         */
-                        access_token: string | null;
+                        /** Access Token */
+                        access_token: string;
                         /**
                          * Csrf Token
-                         * @description cookie mode: send it back as X-CSRF-Token
+                         * @description cookie mode: send it back as X-CSRF-Token when refreshing or logging out
                          * @default null
                          */
                         csrf_token: string | null;
                         /**
                          * Delivery
+                         * @description where the refresh token is: the body or a cookie
                          * @enum {string}
                          */
                         delivery: "body" | "cookie";
@@ -9974,6 +9948,7 @@ export interface operations {
                         refresh_expires_in: number;
                         /**
                          * Refresh Token
+                         * @description body mode only
                          * @default null
                          */
                         refresh_token: string | null;
@@ -10047,7 +10022,10 @@ export interface operations {
     logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description required when the refresh token comes from its cookie: the value of the ptx_csrf cookie */
+                "X-CSRF-Token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -10080,7 +10058,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10121,7 +10099,10 @@ export interface operations {
     refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description required when the refresh token comes from its cookie: the value of the ptx_csrf cookie */
+                "X-CSRF-Token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -10145,19 +10126,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /**
-                         * Access Token
-                         * @default null
-                         */
-                        access_token: string | null;
+                        /** Access Token */
+                        access_token: string;
                         /**
                          * Csrf Token
-                         * @description cookie mode: send it back as X-CSRF-Token
+                         * @description cookie mode: send it back as X-CSRF-Token when refreshing or logging out
                          * @default null
                          */
                         csrf_token: string | null;
                         /**
                          * Delivery
+                         * @description where the refresh token is: the body or a cookie
                          * @enum {string}
                          */
                         delivery: "body" | "cookie";
@@ -10173,6 +10152,7 @@ export interface operations {
                         refresh_expires_in: number;
                         /**
                          * Refresh Token
+                         * @description body mode only
                          * @default null
                          */
                         refresh_token: string | null;
@@ -10205,7 +10185,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10330,8 +10310,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -10388,7 +10366,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10441,8 +10419,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 transition_id: number;
@@ -10476,7 +10452,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10520,8 +10496,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 transition_id: number;
@@ -10576,7 +10550,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10667,7 +10641,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10702,8 +10676,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -10804,7 +10776,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10857,8 +10829,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 status_id: number;
@@ -10892,7 +10862,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10945,8 +10915,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 status_id: number;
@@ -11053,7 +11021,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11183,7 +11151,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11218,8 +11186,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
                 /** @description a unique key per booking attempt: a retry with the same key returns the first result */
                 "Idempotency-Key"?: string;
             };
@@ -11370,7 +11336,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11471,7 +11437,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11618,7 +11584,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11653,8 +11619,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 group_id: number;
@@ -11767,7 +11731,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11853,7 +11817,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11888,8 +11852,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 group_id: number;
@@ -12014,7 +11976,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12124,7 +12086,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12159,8 +12121,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -12261,7 +12221,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12384,7 +12344,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12419,8 +12379,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 contract_id: number;
@@ -12491,7 +12449,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12526,8 +12484,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 contract_id: number;
@@ -12639,7 +12595,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12755,7 +12711,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12790,8 +12746,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 contract_id: number;
@@ -12873,7 +12827,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12961,7 +12915,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12996,8 +12950,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 contract_id: number;
@@ -13117,7 +13069,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13210,7 +13162,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13280,7 +13232,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13403,7 +13355,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13564,8 +13516,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -13615,7 +13565,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13734,7 +13684,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13769,8 +13719,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 proposal_id: number;
@@ -13827,7 +13775,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13880,8 +13828,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 proposal_id: number;
@@ -13966,7 +13912,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14068,7 +14014,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14271,7 +14217,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14306,8 +14252,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -14419,7 +14363,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14560,7 +14504,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14595,8 +14539,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 account_id: number;
@@ -14630,7 +14572,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14674,8 +14616,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 account_id: number;
@@ -14790,7 +14730,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14891,7 +14831,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14926,8 +14866,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 account_id: number;
@@ -14983,7 +14921,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15045,8 +14983,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 account_id: number;
@@ -15120,7 +15056,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15221,7 +15157,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15256,8 +15192,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -15373,7 +15307,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15516,7 +15450,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15551,8 +15485,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -15586,7 +15518,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15621,8 +15553,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -15740,7 +15670,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15793,8 +15723,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -15856,7 +15784,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15946,7 +15874,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15981,8 +15909,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -16018,7 +15944,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16107,7 +16033,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16142,8 +16068,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -16227,7 +16151,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16343,7 +16267,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16378,8 +16302,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -16453,7 +16375,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16548,7 +16470,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16644,7 +16566,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16679,8 +16601,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -16807,7 +16727,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16897,7 +16817,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17007,7 +16927,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17042,8 +16962,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -17077,7 +16995,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17112,8 +17030,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -17251,7 +17167,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17367,7 +17283,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17440,7 +17356,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17540,7 +17456,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17575,8 +17491,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -17707,7 +17621,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17760,8 +17674,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -17892,7 +17804,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17980,7 +17892,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18015,8 +17927,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -18109,7 +18019,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18162,8 +18072,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -18216,7 +18124,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18335,7 +18243,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18432,7 +18340,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18467,8 +18375,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 mapping_id: number;
@@ -18502,7 +18408,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18537,8 +18443,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 mapping_id: number;
@@ -18614,7 +18518,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18676,8 +18580,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 rule_id: number;
@@ -18711,7 +18613,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18746,8 +18648,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 rule_id: number;
@@ -18865,7 +18765,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18979,7 +18879,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19014,8 +18914,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 rate_plan_id: number;
@@ -19049,7 +18947,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19093,8 +18991,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 rate_plan_id: number;
@@ -19210,7 +19106,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19298,7 +19194,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19333,8 +19229,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 rate_plan_id: number;
@@ -19458,7 +19352,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19554,7 +19448,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19589,8 +19483,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -19669,7 +19561,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19788,7 +19680,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19823,8 +19715,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 role_id: number;
@@ -19858,7 +19748,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19902,8 +19792,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 role_id: number;
@@ -19990,7 +19878,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20101,7 +19989,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20136,8 +20024,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 mapping_id: number;
@@ -20171,7 +20057,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20206,8 +20092,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 mapping_id: number;
@@ -20279,7 +20163,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20405,7 +20289,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20440,8 +20324,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 room_type_id: number;
@@ -20475,7 +20357,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20519,8 +20401,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 room_type_id: number;
@@ -20627,7 +20507,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20715,7 +20595,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20750,8 +20630,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 room_type_id: number;
@@ -20865,7 +20743,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20974,7 +20852,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21045,7 +20923,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21145,7 +21023,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21251,7 +21129,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21286,8 +21164,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -21384,7 +21260,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21484,7 +21360,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21519,8 +21395,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -21654,7 +21528,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21773,7 +21647,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21808,8 +21682,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 supplier_id: number;
@@ -21843,7 +21715,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21878,8 +21750,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 supplier_id: number;
@@ -22021,7 +21891,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22100,7 +21970,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22135,8 +22005,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 supplier_id: number;
@@ -22231,7 +22099,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22342,7 +22210,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22434,7 +22302,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22469,8 +22337,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -22559,7 +22425,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22679,7 +22545,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22714,8 +22580,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 user_id: number;
@@ -22749,7 +22613,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22793,8 +22657,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 user_id: number;
@@ -22887,7 +22749,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22940,8 +22802,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 user_id: number;
@@ -22975,7 +22835,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -23010,8 +22870,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 user_id: number;
@@ -23079,7 +22937,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -23123,8 +22981,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 user_id: number;
@@ -23192,7 +23048,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
