@@ -479,9 +479,7 @@ def _calendar_nights(
     return {room["code"]: room["nights"][0]["available"] for room in grid["room_types"]}
 
 
-def overbook_on_agoda(
-    page: Page, stack: RunningStack, headers: dict[str, str], days_ahead: int
-) -> tuple[int, str]:
+def overbook_on_agoda(page: Page, stack: RunningStack, headers: dict[str, str], days_ahead: int) -> tuple[int, str]:
     """Sells one room more than is left at SGN-RIV ``days_ahead`` nights from now on the Agoda
     simulator, waits until the stack stored every reservation and raised the alert: its id and title."""
     with create_engine(database_url(stack)).connect() as db:

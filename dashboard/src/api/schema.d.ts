@@ -14049,8 +14049,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -14116,7 +14114,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
