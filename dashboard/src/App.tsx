@@ -15,6 +15,12 @@ const BookingsList = lazy(() => import("./screens/BookingsList"));
 const BookingDetail = lazy(() => import("./screens/BookingDetail"));
 const AlertsList = lazy(() => import("./screens/AlertsList"));
 const NotFound = lazy(() => import("./screens/NotFound"));
+const AgenciesList = lazy(() => import("./screens/allotments/AgenciesList"));
+const ContractsList = lazy(() => import("./screens/allotments/ContractsList"));
+const ContractNew = lazy(() => import("./screens/allotments/ContractNew"));
+const ContractDetail = lazy(() => import("./screens/allotments/ContractDetail"));
+const AllotmentCalendar = lazy(() => import("./screens/allotments/AllotmentCalendar"));
+const SaleOrdersList = lazy(() => import("./screens/allotments/SaleOrdersList"));
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { me } = useSession();
@@ -51,6 +57,12 @@ export default function App() {
           <Route path="/bookings" element={<BookingsList />} />
           <Route path="/bookings/:bookingId" element={<BookingDetail />} />
           <Route path="/alerts" element={<AlertsList />} />
+          <Route path="/agencies" element={<AgenciesList />} />
+          <Route path="/contracts" element={<ContractsList />} />
+          <Route path="/contracts/new" element={<ContractNew />} />
+          <Route path="/contracts/:contractId" element={<ContractDetail />} />
+          <Route path="/allotments" element={<AllotmentCalendar />} />
+          <Route path="/sale-orders" element={<SaleOrdersList />} />
           <Route path="/account/password" element={<ChangePassword />} />
           <Route path="*" element={<NotFound />} />
         </Route>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { emptySeason, termsFromApi, termsToApi, validateTerms, type SeasonDraft } from "./contractTerms";
+import { changedFields, emptySeason, termsFromApi, termsToApi, validateTerms, type SeasonDraft } from "./contractTerms";
 
 const SUMMER: SeasonDraft = {
   room_type_id: "3",
@@ -78,7 +78,7 @@ describe("termsToApi", () => {
   });
 
   it("leaves every-day seasons to the API's default", () => {
-    expect(termsToApi({ seasons: [{ ...SUMMER, weekdays: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] }], release_steps: [] }).seasons[0].weekdays).toBeNull();
+    expect(termsToApi({ seasons: [{ ...SUMMER, weekdays: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] }], release_steps: [] }).seasons[0]?.weekdays).toBeNull();
   });
 
   it("round-trips what the API returned", () => {
@@ -87,8 +87,18 @@ describe("termsToApi", () => {
       release_steps: [{ days_before: 30, rooms_kept: 2 }],
     };
     const drafts = termsFromApi(contract);
-    expect(drafts.seasons[0].weekdays).toEqual(["fri", "sat"]);
+    expect(drafts.seasons[0]?.weekdays).toEqual(["fri", "sat"]);
     expect(validateTerms(drafts)).toEqual({});
     expect(termsToApi(drafts)).toEqual({ ...contract, seasons: [{ ...contract.seasons[0], weekdays: ["fri", "sat"] }] });
+  });
+});
+
+describe("changedFields", () => {
+  it("names what a version changed, never the version number itself", () => {
+    const v1 = { name: "Summer", status: "draft", version: 1, seasons: [{ rooms: 5 }], notes: "" };
+    const v2 = { ...v1, status: "active", version: 2, seasons: [{ rooms: 6 }] };
+    expect(changedFields(undefined, v1)).toEqual([]);
+    expect(changedFields(v1, v2)).toEqual(["seasons", "status"]);
+    expect(changedFields(v2, { ...v2, version: 3 })).toEqual([]);
   });
 });

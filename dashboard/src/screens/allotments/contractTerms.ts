@@ -108,3 +108,16 @@ export function termsFromApi(contract: Pick<Schemas["ContractOut"], "seasons" | 
     release_steps: contract.release_steps.map((step) => ({ days_before: step.days_before, rooms_kept: step.rooms_kept })),
   };
 }
+
+/** The fields a version changed from the one before (none for the first): what the history shows. */
+export function changedFields(previous: Record<string, unknown> | undefined, next: Record<string, unknown>): string[] {
+  if (!previous) return [];
+  const keys = new Set([...Object.keys(previous), ...Object.keys(next)]);
+  keys.delete("version");
+  return [...keys].filter((key) => JSON.stringify(previous[key]) !== JSON.stringify(next[key])).sort();
+}
+
+/** Release steps as one line: "30 d → 2, 7 d → 0". */
+export function releaseStepsText(steps: { days_before: number; rooms_kept: number }[], days: string): string {
+  return steps.map((s) => `${s.days_before} ${days} → ${s.rooms_kept}`).join(", ");
+}

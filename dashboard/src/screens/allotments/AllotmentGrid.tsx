@@ -1,0 +1,161 @@
+import { Paper, Stack, Table, Text, Title } from "@mantine/core";
+import { useTranslation } from "react-i18next";
+
+import type { Schemas } from "../../api/client";
+import { formatDate, formatMoney } from "../../components/format";
+import { EmptyState } from "../../components/States";
+
+type Calendar = Schemas["AllotmentCalendarOut"];
+type Night = Schemas["AllotmentNightOut"];
+type Contract = Pick<Schemas["ContractOut"], "id" | "name" | "currency">;
+
+/** Every night from the first to the last (inclusive), as YYYY-MM-DD. */
+export function nightsOf(first: string, last: string): string[] {
+  const nights: string[] = [];
+  for (let day = new Date(`${first}T00:00:00Z`); day <= new Date(`${last}T00:00:00Z`); day.setUTCDate(day.getUTCDate() + 1)) {
+    nights.push(day.toISOString().slice(0, 10));
+  }
+  return nights;
+}
+
+/** The calendar's nights per contract and room type, in the order they first appear. */
+export function groupAllotments(allotments: Night[]): { contractId: number; roomTypeId: number; byNight: Map<string, Night> }[] {
+  const groups = new Map<string, { contractId: number; roomTypeId: number; byNight: Map<string, Night> }>();
+  for (const night of allotments) {
+    const key = `${night.room_type_id}:${night.contract_id}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = { contractId: night.contract_id, roomTypeId: night.room_type_id, byNight: new Map() };
+      groups.set(key, group);
+    }
+    group.byNight.set(night.night, night);
+  }
+  return [...groups.values()].sort((a, b) => a.roomTypeId - b.roomTypeId || a.contractId - b.contractId);
+}
+
+function NightHeader({ nights }: { nights: string[] }) {
+  const { i18n } = useTranslation();
+  const format = new Intl.DateTimeFormat(i18n.language, { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" });
+  return (
+    <Table.Thead>
+      <Table.Tr>
+        <Table.Th scope="col" />
+        {nights.map((night) => (
+          <Table.Th key={night} scope="col" style={{ whiteSpace: "nowrap", textAlign: "right" }}>
+            {format.format(new Date(`${night}T00:00:00Z`))}
+          </Table.Th>
+        ))}
+      </Table.Tr>
+    </Table.Thead>
+  );
+}
+
+/**
+ * Room types × nights: for each contract, what it holds each night — contracted, picked up,
+ * remaining (withheld from the OTAs), released, the release date and the rate; with the pool the
+ * OTAs and direct channel may still sell when the calendar is a property's.
+ */
+export function AllotmentGrid({
+  calendar,
+  contracts,
+  roomTypeName,
+  showPool,
+}: {
+  calendar: Calendar;
+  contracts: Contract[];
+  roomTypeName: (id: number) => string;
+  showPool: boolean;
+}) {
+  const { t, i18n } = useTranslation();
+  const nights = nightsOf(calendar.date_from, calendar.date_to);
+  const groups = groupAllotments(calendar.allotments);
+  const contractOf = (id: number) => contracts.find((c) => c.id === id);
+  const roomTypeIds = [...new Set([...groups.map((g) => g.roomTypeId), ...(showPool ? calendar.pool.map((p) => p.room_type_id) : [])])].sort((a, b) => a - b);
+  if (roomTypeIds.length === 0) return <EmptyState message={t("allotments.calendar.empty")} />;
+
+  const rows: { key: string; label: string; cell: (n: Night) => string; strong?: boolean }[] = [
+    { key: "contracted", label: t("allotments.calendar.contracted"), cell: (n) => String(n.contracted) },
+    { key: "picked_up", label: t("allotments.calendar.pickedUp"), cell: (n) => String(n.picked_up) },
+    { key: "remaining", label: t("allotments.calendar.remaining"), cell: (n) => (n.stop_sale ? `${n.remaining} ⛔` : String(n.remaining)), strong: true },
+    { key: "released", label: t("allotments.calendar.released"), cell: (n) => String(n.released) },
+    { key: "release_date", label: t("allotments.calendar.releaseDate"), cell: (n) => (n.release_date ? formatDate(n.release_date, i18n.language) : "—") },
+  ];
+
+  return (
+    <Stack gap="md">
+      {roomTypeIds.map((roomTypeId) => {
+        const pool = calendar.pool.filter((p) => p.room_type_id === roomTypeId);
+        const poolByNight = new Map(pool.map((p) => [p.night, p]));
+        return (
+          <Paper key={roomTypeId} withBorder p="sm" component="section" aria-label={roomTypeName(roomTypeId)} data-room-type={roomTypeId}>
+            <Title order={2} size="h4" mb="xs">
+              {roomTypeName(roomTypeId)}
+            </Title>
+            {groups
+              .filter((g) => g.roomTypeId === roomTypeId)
+              .map((group) => {
+                const contract = contractOf(group.contractId);
+                const currency = contract?.currency ?? "";
+                const name = contract?.name ?? `#${group.contractId}`;
+                return (
+                  <Table.ScrollContainer key={group.contractId} minWidth={Math.max(600, 120 + nights.length * 72)} mb="sm">
+                    <Table withTableBorder withColumnBorders verticalSpacing={4} fz="sm" data-contract={group.contractId}>
+                      <Table.Caption style={{ captionSide: "top", textAlign: "left" }}>{t("allotments.calendar.contractCaption", { name, roomType: roomTypeName(roomTypeId) })}</Table.Caption>
+                      <NightHeader nights={nights} />
+                      <Table.Tbody>
+                        {[
+                          ...rows,
+                          { key: "rate", label: t("allotments.calendar.rate"), cell: (n: Night) => (n.rate === null ? "—" : formatMoney(n.rate, currency, i18n.language)) },
+                        ].map((row) => (
+                          <Table.Tr key={row.key} data-row={row.key}>
+                            <Table.Th scope="row" style={{ whiteSpace: "nowrap" }}>
+                              {row.label}
+                            </Table.Th>
+                            {nights.map((night) => {
+                              const value = group.byNight.get(night);
+                              return (
+                                <Table.Td key={night} data-night={night} style={{ textAlign: "right", whiteSpace: "nowrap" }} fw={"strong" in row && row.strong ? 700 : undefined}>
+                                  {value ? row.cell(value) : "·"}
+                                </Table.Td>
+                              );
+                            })}
+                          </Table.Tr>
+                        ))}
+                      </Table.Tbody>
+                    </Table>
+                  </Table.ScrollContainer>
+                );
+              })}
+            {showPool && pool.length > 0 && (
+              <Table.ScrollContainer minWidth={Math.max(600, 120 + nights.length * 72)}>
+                <Table withTableBorder withColumnBorders verticalSpacing={4} fz="sm" data-pool={roomTypeId}>
+                  <Table.Caption style={{ captionSide: "top", textAlign: "left" }}>{t("allotments.calendar.poolCaption", { roomType: roomTypeName(roomTypeId) })}</Table.Caption>
+                  <NightHeader nights={nights} />
+                  <Table.Tbody>
+                    {(["total", "sold", "allotted", "pool"] as const).map((key) => (
+                      <Table.Tr key={key} data-row={key}>
+                        <Table.Th scope="row" style={{ whiteSpace: "nowrap" }}>
+                          {t(`allotments.calendar.pool_${key}`)}
+                        </Table.Th>
+                        {nights.map((night) => (
+                          <Table.Td key={night} data-night={night} style={{ textAlign: "right" }} fw={key === "pool" ? 700 : undefined}>
+                            {poolByNight.get(night)?.[key] ?? "·"}
+                          </Table.Td>
+                        ))}
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            )}
+            {groups.every((g) => g.roomTypeId !== roomTypeId) && (
+              <Text size="sm" c="dimmed">
+                {t("allotments.calendar.noContracts")}
+              </Text>
+            )}
+          </Paper>
+        );
+      })}
+    </Stack>
+  );
+}

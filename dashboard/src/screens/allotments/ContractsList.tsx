@@ -1,0 +1,135 @@
+import { Anchor, Button, Group, Paper, Select, SimpleGrid, Table, Title } from "@mantine/core";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useTranslation } from "react-i18next";
+import { Link } from "react-router-dom";
+
+import { api, type Schemas } from "../../api/client";
+import { unwrap } from "../../api/errors";
+import { useSession } from "../../auth/session";
+import { formatDate } from "../../components/format";
+import { EmptyState, ErrorState, LoadingState } from "../../components/States";
+import { useProperties } from "../../components/useProperties";
+import { ListPagination, TermStatus } from "./parts";
+import { propertyOptions, useAgencies, useUrlFilters } from "./useAllotmentData";
+
+const PAGE_SIZE = 25;
+const STATUSES = ["draft", "active", "suspended", "ended"] as const;
+type Contract = Schemas["ContractOut"];
+
+/** The first and last night of a contract's seasons. */
+function seasonSpan(contract: Contract, language: string): string {
+  if (contract.seasons.length === 0) return "—";
+  const first = contract.seasons.map((s) => s.date_from).sort()[0];
+  const last = contract.seasons.map((s) => s.date_to).sort().at(-1);
+  return `${formatDate(first, language)} – ${formatDate(last, language)}`;
+}
+
+export default function ContractsList() {
+  const { t, i18n } = useTranslation();
+  const { can } = useSession();
+  const filters = useUrlFilters();
+  const agencies = useAgencies();
+  const properties = useProperties();
+  const status = filters.get("status") as Contract["status"] | null;
+  const query = {
+    page: filters.page,
+    page_size: PAGE_SIZE,
+    ...(filters.id("agency_id") ? { agency_id: filters.id("agency_id") } : {}),
+    ...(filters.id("property_id") ? { property_id: filters.id("property_id") } : {}),
+    ...(status ? { status } : {}),
+  };
+  const contracts = useQuery({
+    queryKey: ["contracts", query],
+    queryFn: async () => unwrap(await api.GET("/contracts", { params: { query } })),
+    placeholderData: keepPreviousData,
+  });
+
+  let body;
+  if (contracts.isPending) body = <LoadingState />;
+  else if (contracts.isError) body = <ErrorState error={contracts.error} onRetry={() => void contracts.refetch()} />;
+  else if (contracts.data.items.length === 0) body = <EmptyState message={t("allotments.contracts.empty")} />;
+  else
+    body = (
+      <>
+        <Table.ScrollContainer minWidth={760}>
+          <Table striped highlightOnHover verticalSpacing="xs" aria-busy={contracts.isFetching}>
+            <Table.Caption>{t("allotments.total", { count: contracts.data.total })}</Table.Caption>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">{t("allotments.contracts.name")}</Table.Th>
+                <Table.Th scope="col">{t("allotments.agency")}</Table.Th>
+                <Table.Th scope="col">{t("bookings.property")}</Table.Th>
+                <Table.Th scope="col">{t("allotments.contracts.mode")}</Table.Th>
+                <Table.Th scope="col">{t("allotments.contracts.seasons")}</Table.Th>
+                <Table.Th scope="col">{t("allotments.status")}</Table.Th>
+                <Table.Th scope="col">{t("allotments.contracts.version")}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {contracts.data.items.map((contract) => (
+                <Table.Tr key={contract.id} data-contract={contract.id}>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/contracts/${contract.id}`} fw={500}>
+                      {contract.name}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>{agencies.name(contract.agency_id)}</Table.Td>
+                  <Table.Td>{properties.name(contract.property_id)}</Table.Td>
+                  <Table.Td>{t(`allotments.modes.${contract.mode}`)}</Table.Td>
+                  <Table.Td style={{ whiteSpace: "nowrap" }}>{seasonSpan(contract, i18n.language)}</Table.Td>
+                  <Table.Td>
+                    <TermStatus status={contract.status} />
+                  </Table.Td>
+                  <Table.Td>{contract.version}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+        <ListPagination pages={contracts.data.pages} page={contracts.data.page} onChange={(p) => filters.update({ page: String(p) })} />
+      </>
+    );
+
+  return (
+    <>
+      <Group justify="space-between" mb="md">
+        <Title order={1} size="h2">
+          {t("allotments.contracts.title")}
+        </Title>
+        {can("CONTRACTS_WRITE") && (
+          <Button component={Link} to="/contracts/new">
+            {t("allotments.contracts.new")}
+          </Button>
+        )}
+      </Group>
+      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
+        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
+          <Select
+            label={t("allotments.agency")}
+            data={agencies.options}
+            value={filters.get("agency_id")}
+            onChange={(value) => filters.update({ agency_id: value })}
+            clearable
+            searchable
+          />
+          <Select
+            label={t("bookings.property")}
+            data={propertyOptions(properties.items)}
+            value={filters.get("property_id")}
+            onChange={(value) => filters.update({ property_id: value })}
+            clearable
+            searchable
+          />
+          <Select
+            label={t("allotments.status")}
+            data={STATUSES.map((s) => ({ value: s, label: t(`allotments.statuses.${s}`) }))}
+            value={status}
+            onChange={(value) => filters.update({ status: value })}
+            clearable
+          />
+        </SimpleGrid>
+      </Paper>
+      {body}
+    </>
+  );
+}
