@@ -1,7 +1,6 @@
 import { Button, Group, Modal, NumberInput, Paper, Select, SimpleGrid, Stack, Table, TextInput, Textarea, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useDebouncedValue } from "@mantine/hooks";
-import { notifications } from "@mantine/notifications";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -12,7 +11,7 @@ import { useSession } from "../../auth/session";
 import { formatMoney } from "../../components/format";
 import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { ListPagination, TermStatus } from "./parts";
+import { ListPagination, TermStatus, notify } from "./parts";
 import { useUrlFilters } from "./useAllotmentData";
 
 type Agency = Schemas["AgencyOut"];
@@ -67,7 +66,7 @@ function AgencyForm({ agency, onDone }: { agency: Agency | null; onDone: () => v
     };
     if (agency) unwrap(await api.PATCH("/agencies/{agency_id}", { params: { path: { agency_id: agency.id } }, body: fields }));
     else unwrap(await api.POST("/agencies", { body: { ...fields, code: values.code.trim() } }));
-    notifications.show({ color: "green", message: t("allotments.agencies.saved", { name: fields.name }) });
+    notify(t("allotments.agencies.saved", { name: fields.name }), t("common.close"));
     await queryClient.invalidateQueries({ queryKey: ["agencies"] });
     onDone();
   });

@@ -4,6 +4,7 @@ import { useTranslation } from "react-i18next";
 import type { Schemas } from "../../api/client";
 import { formatDate, formatMoney } from "../../components/format";
 import { EmptyState } from "../../components/States";
+import { ScrollBox } from "./parts";
 
 type Calendar = Schemas["AllotmentCalendarOut"];
 type Night = Schemas["AllotmentNightOut"];
@@ -68,6 +69,7 @@ export function AllotmentGrid({
 }) {
   const { t, i18n } = useTranslation();
   const nights = nightsOf(calendar.date_from, calendar.date_to);
+  const minWidth = Math.max(600, 120 + nights.length * 72);
   const groups = groupAllotments(calendar.allotments);
   const contractOf = (id: number) => contracts.find((c) => c.id === id);
   const roomTypeIds = [...new Set([...groups.map((g) => g.roomTypeId), ...(showPool ? calendar.pool.map((p) => p.room_type_id) : [])])].sort((a, b) => a - b);
@@ -98,8 +100,8 @@ export function AllotmentGrid({
                 const currency = contract?.currency ?? "";
                 const name = contract?.name ?? `#${group.contractId}`;
                 return (
-                  <Table.ScrollContainer key={group.contractId} minWidth={Math.max(600, 120 + nights.length * 72)} mb="sm">
-                    <Table withTableBorder withColumnBorders verticalSpacing={4} fz="sm" data-contract={group.contractId}>
+                  <ScrollBox key={group.contractId} label={t("allotments.calendar.contractCaption", { name, roomType: roomTypeName(roomTypeId) })}>
+                    <Table miw={minWidth} withTableBorder withColumnBorders verticalSpacing={4} fz="sm" data-contract={group.contractId}>
                       <Table.Caption style={{ captionSide: "top", textAlign: "left" }}>{t("allotments.calendar.contractCaption", { name, roomType: roomTypeName(roomTypeId) })}</Table.Caption>
                       <NightHeader nights={nights} />
                       <Table.Tbody>
@@ -123,12 +125,12 @@ export function AllotmentGrid({
                         ))}
                       </Table.Tbody>
                     </Table>
-                  </Table.ScrollContainer>
+                  </ScrollBox>
                 );
               })}
             {showPool && pool.length > 0 && (
-              <Table.ScrollContainer minWidth={Math.max(600, 120 + nights.length * 72)}>
-                <Table withTableBorder withColumnBorders verticalSpacing={4} fz="sm" data-pool={roomTypeId}>
+              <ScrollBox label={t("allotments.calendar.poolCaption", { roomType: roomTypeName(roomTypeId) })}>
+                <Table miw={minWidth} withTableBorder withColumnBorders verticalSpacing={4} fz="sm" data-pool={roomTypeId}>
                   <Table.Caption style={{ captionSide: "top", textAlign: "left" }}>{t("allotments.calendar.poolCaption", { roomType: roomTypeName(roomTypeId) })}</Table.Caption>
                   <NightHeader nights={nights} />
                   <Table.Tbody>
@@ -146,7 +148,7 @@ export function AllotmentGrid({
                     ))}
                   </Table.Tbody>
                 </Table>
-              </Table.ScrollContainer>
+              </ScrollBox>
             )}
             {groups.every((g) => g.roomTypeId !== roomTypeId) && (
               <Text size="sm" c="dimmed">

@@ -1,6 +1,5 @@
 import { Anchor, Badge, Button, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { notifications } from "@mantine/notifications";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
@@ -17,7 +16,7 @@ import { RangeControls, useCalendarRange } from "./AllotmentCalendar";
 import { AllotmentGrid } from "./AllotmentGrid";
 import { ContractForm } from "./ContractForm";
 import { changedFields, releaseStepsText } from "./contractTerms";
-import { TermStatus } from "./parts";
+import { TermStatus, notify } from "./parts";
 import { useAgencies, useRoomTypes } from "./useAllotmentData";
 
 type Contract = Schemas["ContractOut"];
@@ -135,7 +134,7 @@ function EventForm({ contract, roomTypeOptions }: { contract: Contract; roomType
         },
       }),
     );
-    notifications.show({ color: "green", message: t("allotments.events.added", { kind: t(`allotments.eventKinds.${v.kind}`) }) });
+    notify(t("allotments.events.added", { kind: t(`allotments.eventKinds.${v.kind}`) }), t("common.close"));
     form.reset();
     await queryClient.invalidateQueries({ queryKey: ["contract", contract.id] });
     await queryClient.invalidateQueries({ queryKey: ["allotments"] });

@@ -1,6 +1,5 @@
 import { ActionIcon, Button, Checkbox, Fieldset, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { notifications } from "@mantine/notifications";
 import { useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 
@@ -9,6 +8,7 @@ import { unwrap } from "../../api/errors";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
 import { useProperties } from "../../components/useProperties";
 import { emptySeason, termsFromApi, termsToApi, validateTerms, WEEKDAYS, type ReleaseStepDraft, type SeasonDraft } from "./contractTerms";
+import { notify } from "./parts";
 import { propertyOptions, useAgencies, useRoomTypes } from "./useAllotmentData";
 
 type Contract = Schemas["ContractOut"];
@@ -80,7 +80,7 @@ export function ContractForm({ contract, onSaved, readOnly = false }: { contract
             body: { ...header, ...terms, agency_id: Number(v.agency_id), property_id: Number(v.property_id) },
           }),
         );
-    notifications.show({ color: "green", message: t("allotments.contracts.saved", { name: saved.name, version: saved.version }) });
+    notify(t("allotments.contracts.saved", { name: saved.name, version: saved.version }), t("common.close"));
     queryClient.setQueryData(["contract", saved.id], saved);
     await queryClient.invalidateQueries({ queryKey: ["contracts"] });
     await queryClient.invalidateQueries({ queryKey: ["allotments"] });

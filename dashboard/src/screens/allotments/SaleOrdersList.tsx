@@ -1,5 +1,4 @@
 import { Anchor, Button, Group, Paper, Select, SimpleGrid, Table, Text, Title } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Fragment, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -10,7 +9,7 @@ import { ApiError, unwrap } from "../../api/errors";
 import { formatDate, formatDateTime, formatMoney } from "../../components/format";
 import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { useProperties } from "../../components/useProperties";
-import { ListPagination, TermStatus } from "./parts";
+import { ListPagination, TermStatus, notify } from "./parts";
 import { propertyOptions, useAgencies, useRoomTypes, useUrlFilters } from "./useAllotmentData";
 
 type SaleOrder = Schemas["SaleOrderOut"];
@@ -92,7 +91,7 @@ export default function SaleOrdersList() {
       if (!result.response.ok) throw new ApiError(result.response.status, result.error);
       saveBlob(result.data as Blob, "sale-orders.csv");
     } catch (error) {
-      notifications.show({ color: "red", title: t("common.errorTitle"), message: error instanceof Error ? error.message : String(error) });
+      notify(error instanceof Error ? error.message : String(error), t("common.close"), "red", t("common.errorTitle"));
     } finally {
       setExporting(false);
     }

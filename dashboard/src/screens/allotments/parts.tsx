@@ -1,5 +1,6 @@
 // Small pieces the allotment screens share.
-import { Group, Pagination, Text } from "@mantine/core";
+import { Box, Group, Pagination, Text } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 
@@ -69,3 +70,18 @@ export const ALLOTMENT_NAVIGATION: { to: string; label: string; permission: stri
   { to: "/allotments", label: "allotments.nav.calendar", permission: "CONTRACTS_READ" },
   { to: "/sale-orders", label: "allotments.nav.saleOrders", permission: "CONTRACTS_READ" },
 ];
+
+/** A passing notice (saved, added, failed); its close button has a name, which Mantine's lacks. */
+export function notify(message: string, closeLabel: string, color: "green" | "red" = "green", title?: string) {
+  notifications.show({ color, message, title, closeButtonProps: { "aria-label": closeLabel } });
+}
+
+/** A box that scrolls sideways when its table is wider than the screen; focusable, so the
+ * keyboard can scroll it too (axe: scrollable-region-focusable). */
+export function ScrollBox({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Box role="region" aria-label={label} tabIndex={0} mb="sm" style={{ overflowX: "auto" }}>
+      {children}
+    </Box>
+  );
+}
