@@ -121,6 +121,25 @@ def test_a_contract_made_in_the_season_editor_fills_the_calendar_and_its_sale_sh
     ]
     assert contract["release_steps"] == [{"days_before": 7, "rooms_kept": 0}]
 
+    # A change of terms is a new version; the history says what it changed.
+    page.get_by_label("Notes").fill("Breakfast included")
+    page.get_by_role("button", name="Save as a new version").click()
+    expect(page.get_by_text("Version 2", exact=True)).to_be_visible()
+    page.get_by_role("tab", name="Versions").click()
+    history = page.get_by_role("tabpanel").locator("tbody tr")
+    expect(history).to_have_count(2)
+    expect(history.first).to_contain_text("notes")
+    # An allotment event: one room more on the night to be booked.
+    page.get_by_role("tab", name="Events").click()
+    choose(page, "Event", "Increase allotment")
+    page.get_by_label("First night").fill(booked.isoformat())
+    page.get_by_label("Last night").fill(booked.isoformat())
+    page.get_by_label("Rooms per night").fill("1")
+    page.get_by_role("button", name="Add event").click()
+    events = page.get_by_role("region", name="Allotment events").locator("tbody tr")
+    expect(events).to_have_count(1)
+    expect(events.first).to_contain_text("Increase allotment")
+
     page.get_by_role("link", name="Contracts", exact=True).click()
     choose(page, "Agency", f"{agency_name} (SGT-{suffix})")
     rows = page.locator("tbody tr[data-contract]")
@@ -133,13 +152,14 @@ def test_a_contract_made_in_the_season_editor_fills_the_calendar_and_its_sale_sh
     choose(page, "Property", f"{prop['name']} ({prop['code']})")
     page.get_by_label("From night").fill(first.isoformat())
     grid = page.locator(f"table[data-contract='{contract_id}']")
-    for night in (first, last):
+    for night in (first, booked - timedelta(days=1), last):
         cell = cell_of(grid, "contracted", night)
         expect(cell).to_have_text(str(CONTRACTED))
     # The first night's release (7 days before, keep 0) is past: its rooms went back to the pool.
     expect(cell_of(grid, "remaining", first)).to_have_text("0")
     expect(cell_of(grid, "released", first)).to_have_text(str(CONTRACTED))
-    expect(cell_of(grid, "remaining", booked)).to_have_text(str(CONTRACTED))
+    expect(cell_of(grid, "contracted", booked)).to_have_text(str(CONTRACTED + 1))  # the event's room
+    expect(cell_of(grid, "remaining", booked)).to_have_text(str(CONTRACTED + 1))
     # Nights outside the season hold nothing.
     expect(cell_of(grid, "contracted", last + timedelta(days=1))).to_have_text("·")
 
@@ -164,7 +184,7 @@ def test_a_contract_made_in_the_season_editor_fills_the_calendar_and_its_sale_sh
     page.reload()
     page.get_by_label("From night").fill(first.isoformat())
     expect(cell_of(grid, "picked_up", booked)).to_have_text("1")
-    expect(cell_of(grid, "remaining", booked)).to_have_text(str(CONTRACTED - 1))
+    expect(cell_of(grid, "remaining", booked)).to_have_text(str(CONTRACTED))
     # Nights whose release (7 days before) falls within the week are in the panel, the booked one too.
     releasing = page.get_by_role("region", name="Releasing in the next 7 days")
     expect(releasing.get_by_role("link", name=contract_name).first).to_be_visible()
