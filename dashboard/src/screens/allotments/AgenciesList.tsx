@@ -1,4 +1,4 @@
-import { Button, Group, Modal, NumberInput, Paper, Select, SimpleGrid, Stack, Table, TextInput, Textarea, Title } from "@mantine/core";
+import { Button, Group, Modal, NumberInput, Paper, Select, SimpleGrid, Stack, Table, TextInput, Textarea } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useDebouncedValue } from "@mantine/hooks";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -9,9 +9,8 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatMoney } from "../../components/format";
-import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { ListPagination, TermStatus, notify } from "./parts";
+import { ListPagination, notify, PageHeader, queryState, StatusSelect, TermStatus } from "./parts";
 import { useUrlFilters } from "./useAllotmentData";
 
 type Agency = Schemas["AgencyOut"];
@@ -132,11 +131,8 @@ export default function AgenciesList() {
     placeholderData: keepPreviousData,
   });
 
-  let body;
-  if (agencies.isPending) body = <LoadingState />;
-  else if (agencies.isError) body = <ErrorState error={agencies.error} onRetry={() => void agencies.refetch()} />;
-  else if (agencies.data.items.length === 0) body = <EmptyState message={t("allotments.agencies.empty")} />;
-  else
+  let body = queryState(agencies, t("allotments.agencies.empty"), (page) => page.items.length === 0);
+  if (!body && agencies.data)
     body = (
       <>
         <Table.ScrollContainer minWidth={720}>
@@ -188,12 +184,10 @@ export default function AgenciesList() {
 
   return (
     <>
-      <Group justify="space-between" mb="md">
-        <Title order={1} size="h2">
-          {t("allotments.agencies.title")}
-        </Title>
-        {can("AGENCIES_WRITE") && <Button onClick={() => setEditing(null)}>{t("allotments.agencies.new")}</Button>}
-      </Group>
+      <PageHeader
+        title={t("allotments.agencies.title")}
+        action={can("AGENCIES_WRITE") && <Button onClick={() => setEditing(null)}>{t("allotments.agencies.new")}</Button>}
+      />
       <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
         <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
           <TextInput
@@ -202,13 +196,7 @@ export default function AgenciesList() {
             value={search}
             onChange={(event) => setSearch(event.currentTarget.value)}
           />
-          <Select
-            label={t("allotments.status")}
-            data={STATUSES.map((s) => ({ value: s, label: t(`allotments.statuses.${s}`) }))}
-            value={status}
-            onChange={(value) => filters.update({ status: value })}
-            clearable
-          />
+          <StatusSelect statuses={STATUSES} value={status} onChange={(value) => filters.update({ status: value })} />
         </SimpleGrid>
       </Paper>
       {body}

@@ -10,6 +10,7 @@ import { formatDate, localDate } from "../../components/format";
 import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { useProperties } from "../../components/useProperties";
 import { AllotmentGrid, nightsOf } from "./AllotmentGrid";
+import { queryState } from "./parts";
 import { propertyOptions, useRoomTypes, useUrlFilters } from "./useAllotmentData";
 
 const SPANS = [7, 14, 31] as const;
@@ -51,11 +52,8 @@ function ReleasingPanel({ propertyId, contractName, roomTypeName }: { propertyId
     queryFn: async () =>
       unwrap(await api.GET("/properties/{property_id}/allotments/releasing", { params: { path: { property_id: propertyId }, query: { days: 7 } } })),
   });
-  let body;
-  if (releasing.isPending) body = <LoadingState />;
-  else if (releasing.isError) body = <ErrorState error={releasing.error} onRetry={() => void releasing.refetch()} />;
-  else if (releasing.data.length === 0) body = <EmptyState message={t("allotments.releasing.empty")} />;
-  else
+  let body = queryState(releasing, t("allotments.releasing.empty"), (rows) => rows.length === 0);
+  if (!body && releasing.data)
     body = (
       <Table.ScrollContainer minWidth={520}>
         <Table striped verticalSpacing={4} fz="sm">

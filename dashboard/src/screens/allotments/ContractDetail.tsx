@@ -16,7 +16,7 @@ import { RangeControls, useCalendarRange } from "./AllotmentCalendar";
 import { AllotmentGrid } from "./AllotmentGrid";
 import { ContractForm } from "./ContractForm";
 import { changedFields, releaseStepsText } from "./contractTerms";
-import { TermStatus, notify } from "./parts";
+import { notify, queryState, TermStatus } from "./parts";
 import { useAgencies, useRoomTypes } from "./useAllotmentData";
 
 type Contract = Schemas["ContractOut"];
@@ -55,11 +55,8 @@ function PickUpReport({ contract, range, roomTypeName }: { contract: Contract; r
     queryFn: async () =>
       unwrap(await api.GET("/contracts/{contract_id}/pick-up", { params: { path: { contract_id: contract.id }, query: { date_from: range.first, date_to: range.last } } })),
   });
-  let body;
-  if (report.isPending) body = <LoadingState />;
-  else if (report.isError) body = <ErrorState error={report.error} onRetry={() => void report.refetch()} />;
-  else if (report.data.length === 0) body = <EmptyState message={t("allotments.pickUp.empty")} />;
-  else
+  let body = queryState(report, t("allotments.pickUp.empty"), (rows) => rows.length === 0);
+  if (!body && report.data)
     body = (
       <Table.ScrollContainer minWidth={560}>
         <Table striped verticalSpacing={4} fz="sm">
@@ -182,11 +179,8 @@ function ContractEvents({ contract }: { contract: Contract }) {
     queryKey: ["contract", contract.id, "events"],
     queryFn: async () => unwrap(await api.GET("/contracts/{contract_id}/events", { params: { path: { contract_id: contract.id } } })),
   });
-  let body;
-  if (events.isPending) body = <LoadingState />;
-  else if (events.isError) body = <ErrorState error={events.error} onRetry={() => void events.refetch()} />;
-  else if (events.data.length === 0) body = <EmptyState message={t("allotments.events.empty")} />;
-  else
+  let body = queryState(events, t("allotments.events.empty"), (rows) => rows.length === 0);
+  if (!body && events.data)
     body = (
       <Table.ScrollContainer minWidth={720}>
         <Table striped verticalSpacing={4} fz="sm">

@@ -1,4 +1,4 @@
-import { Anchor, Button, Group, Paper, Select, SimpleGrid, Table, Title } from "@mantine/core";
+import { Anchor, Button, Table } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
@@ -7,10 +7,9 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDate } from "../../components/format";
-import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { useProperties } from "../../components/useProperties";
-import { ListPagination, TermStatus } from "./parts";
-import { propertyOptions, useAgencies, useUrlFilters } from "./useAllotmentData";
+import { ListPagination, PageHeader, queryState, TermFilters, TermStatus } from "./parts";
+import { useAgencies, useUrlFilters } from "./useAllotmentData";
 
 const PAGE_SIZE = 25;
 const STATUSES = ["draft", "active", "suspended", "ended"] as const;
@@ -44,11 +43,8 @@ export default function ContractsList() {
     placeholderData: keepPreviousData,
   });
 
-  let body;
-  if (contracts.isPending) body = <LoadingState />;
-  else if (contracts.isError) body = <ErrorState error={contracts.error} onRetry={() => void contracts.refetch()} />;
-  else if (contracts.data.items.length === 0) body = <EmptyState message={t("allotments.contracts.empty")} />;
-  else
+  let body = queryState(contracts, t("allotments.contracts.empty"), (page) => page.items.length === 0);
+  if (!body && contracts.data)
     body = (
       <>
         <Table.ScrollContainer minWidth={760}>
@@ -92,43 +88,17 @@ export default function ContractsList() {
 
   return (
     <>
-      <Group justify="space-between" mb="md">
-        <Title order={1} size="h2">
-          {t("allotments.contracts.title")}
-        </Title>
-        {can("CONTRACTS_WRITE") && (
-          <Button component={Link} to="/contracts/new">
-            {t("allotments.contracts.new")}
-          </Button>
-        )}
-      </Group>
-      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-          <Select
-            label={t("allotments.agency")}
-            data={agencies.options}
-            value={filters.get("agency_id")}
-            onChange={(value) => filters.update({ agency_id: value })}
-            clearable
-            searchable
-          />
-          <Select
-            label={t("bookings.property")}
-            data={propertyOptions(properties.items)}
-            value={filters.get("property_id")}
-            onChange={(value) => filters.update({ property_id: value })}
-            clearable
-            searchable
-          />
-          <Select
-            label={t("allotments.status")}
-            data={STATUSES.map((s) => ({ value: s, label: t(`allotments.statuses.${s}`) }))}
-            value={status}
-            onChange={(value) => filters.update({ status: value })}
-            clearable
-          />
-        </SimpleGrid>
-      </Paper>
+      <PageHeader
+        title={t("allotments.contracts.title")}
+        action={
+          can("CONTRACTS_WRITE") && (
+            <Button component={Link} to="/contracts/new">
+              {t("allotments.contracts.new")}
+            </Button>
+          )
+        }
+      />
+      <TermFilters filters={filters} statuses={STATUSES} />
       {body}
     </>
   );

@@ -1,4 +1,4 @@
-import { Anchor, Button, Group, Paper, Select, SimpleGrid, Table, Text, Title } from "@mantine/core";
+import { Anchor, Button, Table, Text } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Fragment, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -7,10 +7,9 @@ import { Link } from "react-router-dom";
 import { api, type Schemas } from "../../api/client";
 import { ApiError, unwrap } from "../../api/errors";
 import { formatDate, formatDateTime, formatMoney } from "../../components/format";
-import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { useProperties } from "../../components/useProperties";
-import { ListPagination, TermStatus, notify } from "./parts";
-import { propertyOptions, useAgencies, useRoomTypes, useUrlFilters } from "./useAllotmentData";
+import { ListPagination, notify, PageHeader, queryState, TermFilters, TermStatus } from "./parts";
+import { useAgencies, useRoomTypes, useUrlFilters } from "./useAllotmentData";
 
 type SaleOrder = Schemas["SaleOrderOut"];
 const PAGE_SIZE = 25;
@@ -97,11 +96,8 @@ export default function SaleOrdersList() {
     }
   };
 
-  let body;
-  if (orders.isPending) body = <LoadingState />;
-  else if (orders.isError) body = <ErrorState error={orders.error} onRetry={() => void orders.refetch()} />;
-  else if (orders.data.items.length === 0) body = <EmptyState message={t("allotments.saleOrders.empty")} />;
-  else
+  let body = queryState(orders, t("allotments.saleOrders.empty"), (page) => page.items.length === 0);
+  if (!body && orders.data)
     body = (
       <>
         <Table.ScrollContainer minWidth={820}>
@@ -170,44 +166,18 @@ export default function SaleOrdersList() {
 
   return (
     <>
-      <Group justify="space-between" mb="md">
-        <Title order={1} size="h2">
-          {t("allotments.saleOrders.title")}
-        </Title>
-        <Button variant="default" loading={exporting} onClick={() => void exportCsv()}>
-          {t("allotments.saleOrders.export")}
-        </Button>
-      </Group>
-      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-          <Select
-            label={t("allotments.agency")}
-            data={agencies.options}
-            value={filters.get("agency_id")}
-            onChange={(value) => filters.update({ agency_id: value })}
-            clearable
-            searchable
-          />
-          <Select
-            label={t("bookings.property")}
-            data={propertyOptions(properties.items)}
-            value={filters.get("property_id")}
-            onChange={(value) => filters.update({ property_id: value })}
-            clearable
-            searchable
-          />
-          <Select
-            label={t("allotments.status")}
-            data={STATUSES.map((s) => ({ value: s, label: t(`allotments.statuses.${s}`) }))}
-            value={status}
-            onChange={(value) => filters.update({ status: value })}
-            clearable
-          />
-        </SimpleGrid>
-        <Text size="xs" c="dimmed" mt="xs">
-          {t("allotments.saleOrders.exportHelp")}
-        </Text>
-      </Paper>
+      <PageHeader
+        title={t("allotments.saleOrders.title")}
+        action={
+          <Button variant="default" loading={exporting} onClick={() => void exportCsv()}>
+            {t("allotments.saleOrders.export")}
+          </Button>
+        }
+      />
+      <TermFilters filters={filters} statuses={STATUSES} />
+      <Text size="xs" c="dimmed" mb="sm">
+        {t("allotments.saleOrders.exportHelp")}
+      </Text>
       {body}
     </>
   );

@@ -1,10 +1,14 @@
 // Small pieces the allotment screens share.
-import { Box, Group, Pagination, Text } from "@mantine/core";
+import { Box, Group, Pagination, Paper, Select, SimpleGrid, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
+import type { UseQueryResult } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 
+import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { StatusBadge } from "../../components/StatusBadge";
+import { useProperties } from "../../components/useProperties";
+import { propertyOptions, useAgencies, useUrlFilters } from "./useAllotmentData";
 
 const COLOURS: Record<string, string> = {
   active: "green",
@@ -38,14 +42,66 @@ export function ListPagination({ pages, page, onChange }: { pages: number; page:
   );
 }
 
-export function Field({ label, value }: { label: string; value: ReactNode }) {
+/** A screen's title, with its main action (New …, Export) on the right. */
+export function PageHeader({ title, action }: { title: string; action?: ReactNode }) {
   return (
-    <div>
-      <Text size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text size="sm">{value || "—"}</Text>
-    </div>
+    <Group justify="space-between" mb="md">
+      <Title order={1} size="h2">
+        {title}
+      </Title>
+      {action}
+    </Group>
+  );
+}
+
+/** What a query shows before its data: loading, the error (with retry), or the empty message;
+ * null when there is data to show. */
+export function queryState<T>(query: UseQueryResult<T>, emptyMessage: string, isEmpty: (data: T) => boolean): ReactNode | null {
+  if (query.isPending) return <LoadingState />;
+  if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  return isEmpty(query.data) ? <EmptyState message={emptyMessage} /> : null;
+}
+
+/** The filters shared by the contract and sale order lists: agency, property and status, kept in the URL. */
+export function TermFilters({ filters, statuses }: { filters: ReturnType<typeof useUrlFilters>; statuses: readonly string[] }) {
+  const { t } = useTranslation();
+  const agencies = useAgencies();
+  const properties = useProperties();
+  return (
+    <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
+      <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
+        <Select
+          label={t("allotments.agency")}
+          data={agencies.options}
+          value={filters.get("agency_id")}
+          onChange={(value) => filters.update({ agency_id: value })}
+          clearable
+          searchable
+        />
+        <Select
+          label={t("bookings.property")}
+          data={propertyOptions(properties.items)}
+          value={filters.get("property_id")}
+          onChange={(value) => filters.update({ property_id: value })}
+          clearable
+          searchable
+        />
+        <StatusSelect statuses={statuses} value={filters.get("status")} onChange={(value) => filters.update({ status: value })} />
+      </SimpleGrid>
+    </Paper>
+  );
+}
+
+export function StatusSelect({ statuses, value, onChange }: { statuses: readonly string[]; value: string | null; onChange: (value: string | null) => void }) {
+  const { t } = useTranslation();
+  return (
+    <Select
+      label={t("allotments.status")}
+      data={statuses.map((s) => ({ value: s, label: t(`allotments.statuses.${s}`) }))}
+      value={value}
+      onChange={onChange}
+      clearable
+    />
   );
 }
 
