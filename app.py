@@ -15,6 +15,7 @@ from chalice.app import Chalice, CloudWatchEvent, Rate, Response, SQSEvent, Webs
 
 from chalicelib.api import (
     agencies,
+    agency_access,
     agency_bookings,
     alerts,
     audit,
@@ -69,6 +70,7 @@ app.register_blueprint(calendar.blueprint)
 app.register_blueprint(rate_plans.blueprint)
 app.register_blueprint(suppliers.blueprint)
 app.register_blueprint(agencies.blueprint)
+app.register_blueprint(agency_access.blueprint)
 app.register_blueprint(contracts.blueprint)
 app.register_blueprint(agency_bookings.blueprint)
 app.register_blueprint(settings.blueprint)

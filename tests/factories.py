@@ -39,6 +39,7 @@ from chalicelib.db.models import (
     Agency,
     AgencyBooking,
     AgencyContract,
+    ApiKey,
     Property,
     RatePlan,
     RatePlanRule,
@@ -409,6 +410,24 @@ def _sale_order_record(identity: Identity, country: str) -> int:
         return order.id
 
 
+def _api_key_record(identity: Identity, country: str) -> int:
+    """An API key of an agency of ``country`` (made by a user of that country)."""
+    agency_id = _agency_record(identity, country)
+    creator = identity.user("Property Manager", country)
+    with unit_of_work() as uow:
+        key = ApiKey(
+            agency_id=agency_id,
+            name="Factory key",
+            prefix=uuid.uuid4().hex[:8],
+            secret_hash=uuid.uuid4().hex * 2,
+            permissions=int(Permission.CONTRACTS_READ),
+            created_by_user_id=creator.id,
+        )
+        uow.session.add(key)
+        uow.session.flush()
+        return key.id
+
+
 def _alert_record(identity: Identity, country: str) -> int:
     from tests.booking_factories import overbooking_alert_record
 
@@ -430,6 +449,7 @@ RECORD_FACTORIES: dict[str, RecordFactory] = {
     "contract": RecordFactory(table="agency_contracts", create=_contract_record),
     "agency_booking": RecordFactory(table="booking_groups", create=_agency_booking_record),
     "sale_order": RecordFactory(table="sale_orders", create=_sale_order_record),
+    "api_key": RecordFactory(table="api_keys", create=_api_key_record),
 }
 
 

@@ -81,7 +81,7 @@ class AgencyUpdate(PatchBody):
     notes: str | None = Field(default=None, max_length=2000)
 
 
-@agencies.get("/agencies", "List travel agencies in your country scope")
+@agencies.get("/agencies", "List travel agencies in your country scope (an agency account: its own)", partner=True)
 def list_agencies(caller: Caller, query: AgencyQuery) -> Page[AgencyOut]:
     filters = filters_from(query, AgencyFilters)
     records, total = agency_service.list_agencies(caller, filters, offset=query.offset, limit=query.page_size)
@@ -96,7 +96,7 @@ def create_agency(caller: Caller, body: AgencyCreate) -> AgencyOut:
 
 
 agency = agencies.record("/agencies/{agency_id}", AgencyOut)
-agency.get(agency_service.get_agency, "One travel agency")
+agency.get(agency_service.get_agency, "One travel agency", partner=True)
 agency.update(
     agency_service.update_agency,
     AgencyUpdate,

@@ -105,6 +105,7 @@ class SaleOrderExportQuery(BaseModel):
     "Book rooms under a contract: a hold on its allotment (then the pool, for free sale)",
     permission=Permission.BOOKINGS_CREATE,
     error_statuses=(409, 422),
+    partner=True,
 )
 def create_agency_booking(caller: Caller, contract_id: int, body: AgencyBookingCreate) -> AgencyBookingOut:
     """409 ``allotment_exhausted`` names each night the allotment cannot serve and the rooms that remain."""
@@ -115,6 +116,7 @@ def create_agency_booking(caller: Caller, contract_id: int, body: AgencyBookingC
     "/agency-bookings/{booking_id}/confirm",
     "Confirm an agency booking's hold: it becomes a sale and its sale order",
     error_statuses=(409,),
+    partner=True,
 )
 def confirm_agency_booking(caller: Caller, booking_id: int) -> SaleOrderOut:
     return SaleOrderOut.of(sale_order_service.confirm(caller, booking_id))
@@ -123,12 +125,13 @@ def confirm_agency_booking(caller: Caller, booking_id: int) -> SaleOrderOut:
 @agency_bookings.post(
     "/agency-bookings/{booking_id}/cancel",
     "Cancel an agency booking: its rooms go back to the allotment (or to the pool after the release)",
+    partner=True,
 )
 def cancel_agency_booking(caller: Caller, booking_id: int, body: AgencyBookingCancel) -> AgencyBookingOut:
     return AgencyBookingOut.of(sale_order_service.cancel(caller, booking_id, body.reason))
 
 
-@agency_bookings.get("/sale-orders", "Sale orders in your country scope, newest first")
+@agency_bookings.get("/sale-orders", "Sale orders in your scope, newest first", partner=True)
 def list_sale_orders(caller: Caller, query: SaleOrderQuery) -> Page[SaleOrderOut]:
     filters = filters_from(query, SaleOrderFilters)
     records, total = sale_order_service.list_sale_orders(caller, filters, offset=query.offset, limit=query.page_size)
@@ -140,6 +143,7 @@ def list_sale_orders(caller: Caller, query: SaleOrderQuery) -> Page[SaleOrderOut
     "Sale orders as CSV (the same filters as the list), at most 10,000",
     response_content_type="text/csv; charset=utf-8",
     error_statuses=(422,),
+    partner=True,
 )
 def export_sale_orders(caller: Caller, query: SaleOrderExportQuery) -> Response:
     content = sale_order_service.export_csv(caller, filters_from(query, SaleOrderFilters))
@@ -147,4 +151,4 @@ def export_sale_orders(caller: Caller, query: SaleOrderExportQuery) -> Response:
 
 
 sale_order = agency_bookings.record("/sale-orders/{sale_order_id}", SaleOrderOut)
-sale_order.get(sale_order_service.get_sale_order, "One sale order with its lines")
+sale_order.get(sale_order_service.get_sale_order, "One sale order with its lines", partner=True)

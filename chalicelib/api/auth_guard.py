@@ -11,11 +11,12 @@ from chalice.app import Request
 from chalicelib.api import context as request_context
 from chalicelib.api.cookies import ACCESS_COOKIE, SAFE_METHODS, double_submitted_csrf, request_cookies
 from chalicelib.domain.access import Caller
-from chalicelib.domain.errors import AuthenticationFailed
+from chalicelib.domain.errors import AuthenticationFailed, PermissionDenied
 from chalicelib.domain.permissions import Permission
-from chalicelib.services import auth_service
+from chalicelib.services import api_key_service, auth_service
 
 COUNTRY_HEADER = "X-Country"
+API_KEY_HEADER = "X-API-Key"
 
 
 class NotAuthenticated(AuthenticationFailed):
@@ -34,8 +35,32 @@ def access_token_from(request: Request) -> tuple[str | None, bool]:
     return (cookie, True) if cookie else (None, False)
 
 
-def authenticate_request(request: Request, permission: Permission | None) -> Caller:
-    """The caller of ``request``; 401 without valid credentials, 403 without ``permission``."""
+def authenticate_request(request: Request, permission: Permission | None, *, partner_route: bool = False) -> Caller:
+    """The caller of ``request``; 401 without valid credentials, 403 without ``permission``.
+
+    ``X-API-Key`` authenticates an agency's system (it wins over a token). Agency accounts reach
+    only ``partner_route`` routes, and API keys nothing else at all (not even /me): 403.
+    """
+    context = request_context.current()
+    api_key = request.headers.get(API_KEY_HEADER.lower())
+    if api_key is not None:
+        caller = api_key_service.authenticate(
+            api_key,
+            client_ip=context.client_ip if context else None,
+            request_id=context.request_id if context else None,
+        )
+    else:
+        caller = _token_caller(request)
+    if context is not None:
+        context.principal = caller
+    if caller.agency_id is not None and not partner_route and (permission is not None or caller.api_key_id):
+        raise PermissionDenied("Agency accounts may not use this route.")
+    if permission is not None:
+        caller.require(permission)
+    return caller
+
+
+def _token_caller(request: Request) -> Caller:
     token, from_cookie = access_token_from(request)
     if token is None:
         raise NotAuthenticated(
@@ -46,15 +71,10 @@ def authenticate_request(request: Request, permission: Permission | None) -> Cal
         csrf_token = double_submitted_csrf(request, request_cookies(request))
     context = request_context.current()
     country = request.headers.get(COUNTRY_HEADER.lower())
-    caller = auth_service.authenticate(
+    return auth_service.authenticate(
         token,
         requested_country=country if country and country.strip() else None,
         csrf_token=csrf_token,
         client_ip=context.client_ip if context else None,
         request_id=context.request_id if context else None,
     )
-    if context is not None:
-        context.principal = caller
-    if permission is not None:
-        caller.require(permission)
-    return caller

@@ -14,7 +14,7 @@ from chalicelib.api.schemas import request_body_config
 from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import calendar_service
-from chalicelib.services.calendar_service import BulkUpdateInput, CalendarGrid
+from chalicelib.services.calendar_service import BulkUpdateInput, CalendarGrid, GridRoomType
 
 blueprint = ApiBlueprint(__name__, tag="calendar")
 # Preview and apply need only INVENTORY_READ here: the service checks INVENTORY_WRITE / RATES_WRITE
@@ -50,6 +50,10 @@ class NightOut(BaseModel):
     max_los: int | None
     version: int
     rates: dict[str, Decimal] = Field(description="rate plan id → the night's rate")
+    channels_behind: list[str] = Field(
+        description="OTA codes of the room type's channels that lack this night's latest availability, "
+        "restrictions or a mapped plan's rate (not yet acknowledged); empty = every channel has it"
+    )
 
 
 class GridRatePlanOut(BaseModel):
@@ -66,6 +70,7 @@ class GridRoomTypeOut(BaseModel):
     name: str
     total_rooms: int
     is_active: bool
+    channels: list[str] = Field(description="OTA codes of the live connections that map this room type")
     rate_plans: list[GridRatePlanOut]
     nights: list[NightOut]
 
@@ -81,63 +86,57 @@ class CalendarOut(BaseModel):
 
 def grid_body(grid: CalendarGrid) -> dict[str, Any]:
     """The grid as JSON-ready dicts (built directly: a year of ten room types is ~3,700 cells)."""
-    room_types = []
-    for entry in grid.room_types:
-        plan_ids = [plan.id for plan in entry.rate_plans]
-        nights = []
-        for cell in entry.cells:
-            rates = entry.rates
-            nights.append(
-                {
-                    "night": cell.night.isoformat(),
-                    "total": cell.total,
-                    "sold": cell.sold,
-                    "held": cell.held,
-                    "blocked": cell.blocked,
-                    "buffer": cell.buffer,
-                    "manual_buffer": cell.manual_buffer,
-                    "available": cell.available,
-                    "stop_sell": cell.stop_sell,
-                    "closed_to_arrival": cell.closed_to_arrival,
-                    "closed_to_departure": cell.closed_to_departure,
-                    "min_los": cell.min_los,
-                    "min_stay_through": cell.min_stay_through,
-                    "max_los": cell.max_los,
-                    "version": cell.version,
-                    "rates": {
-                        str(plan_id): str(rates[(plan_id, cell.night)])
-                        for plan_id in plan_ids
-                        if (plan_id, cell.night) in rates
-                    },
-                }
-            )
-        room_types.append(
-            {
-                "id": entry.room_type.id,
-                "code": entry.room_type.code,
-                "name": entry.room_type.name,
-                "total_rooms": entry.room_type.total_rooms,
-                "is_active": entry.room_type.is_active,
-                "rate_plans": [
-                    {
-                        "id": plan.id,
-                        "code": plan.code,
-                        "name": plan.name,
-                        "parent_id": plan.parent_id,
-                        "channel": plan.channel,
-                    }
-                    for plan in entry.rate_plans
-                ],
-                "nights": nights,
-            }
-        )
     return {
         "property_id": grid.prop.id,
         "currency": grid.prop.currency,
         "today": grid.today.isoformat(),
         "date_from": grid.nights.first_night.isoformat(),
         "date_to": grid.nights.last_night.isoformat(),
-        "room_types": room_types,
+        "room_types": [_room_type_body(entry) for entry in grid.room_types],
+    }
+
+
+def _room_type_body(entry: GridRoomType) -> dict[str, Any]:
+    plan_ids = [plan.id for plan in entry.rate_plans]
+    rates = entry.rates
+    nights = [
+        {
+            "night": cell.night.isoformat(),
+            "total": cell.total,
+            "sold": cell.sold,
+            "held": cell.held,
+            "blocked": cell.blocked,
+            "buffer": cell.buffer,
+            "manual_buffer": cell.manual_buffer,
+            "available": cell.available,
+            "stop_sell": cell.stop_sell,
+            "closed_to_arrival": cell.closed_to_arrival,
+            "closed_to_departure": cell.closed_to_departure,
+            "min_los": cell.min_los,
+            "min_stay_through": cell.min_stay_through,
+            "max_los": cell.max_los,
+            "version": cell.version,
+            "rates": {
+                str(plan_id): str(rates[(plan_id, cell.night)])
+                for plan_id in plan_ids
+                if (plan_id, cell.night) in rates
+            },
+            "channels_behind": entry.behind.get(cell.night, []),
+        }
+        for cell in entry.cells
+    ]
+    return {
+        "id": entry.room_type.id,
+        "code": entry.room_type.code,
+        "name": entry.room_type.name,
+        "total_rooms": entry.room_type.total_rooms,
+        "is_active": entry.room_type.is_active,
+        "channels": entry.channels,
+        "rate_plans": [
+            {"id": plan.id, "code": plan.code, "name": plan.name, "parent_id": plan.parent_id, "channel": plan.channel}
+            for plan in entry.rate_plans
+        ],
+        "nights": nights,
     }
 
 

@@ -76,6 +76,12 @@ class ContractQuery(PageQuery):
     agency_id: int | None = Field(default=None, ge=1)
     property_id: int | None = Field(default=None, ge=1)
     status: ContractStatus | None = None
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description='full-text search over names, conditions and notes (web search syntax: "a phrase", -word, or)',
+    )
 
 
 class ContractCreate(BaseModel):
@@ -107,6 +113,7 @@ class ContractCreate(BaseModel):
     status: ContractStatus = ContractStatus.DRAFT
     currency: str = Field(min_length=3, max_length=3)
     notes: str = Field(default="", max_length=5000)
+    conditions: str = Field(default="", max_length=20_000, description="the contract's terms (free text)")
     seasons: list[SeasonIn] = Field(default_factory=list, max_length=200)
     release_steps: list[ReleaseStepIn] = Field(default_factory=list, max_length=20)
 
@@ -119,6 +126,7 @@ class ContractUpdate(PatchBody):
     status: ContractStatus | None = None
     currency: str | None = Field(default=None, min_length=3, max_length=3)
     notes: str | None = Field(default=None, max_length=5000)
+    conditions: str | None = Field(default=None, max_length=20_000)
     seasons: list[SeasonIn] | None = Field(default=None, max_length=200, description="replaces every season")
     release_steps: list[ReleaseStepIn] | None = Field(default=None, max_length=20, description="replaces every step")
 
@@ -287,7 +295,11 @@ def _allotment_out(night: AllotmentNight) -> AllotmentNightOut:
 # --- routes --------------------------------------------------------------------------------------
 
 
-@contracts.get("/contracts", "List agency contracts in your country scope")
+@contracts.get(
+    "/contracts",
+    "List agency contracts in your scope; with q, the best full-text matches first",
+    partner=True,
+)
 def list_contracts(caller: Caller, query: ContractQuery) -> Page[ContractOut]:
     filters = filters_from(query, ContractFilters)
     records, total = contract_service.list_contracts(caller, filters, offset=query.offset, limit=query.page_size)
@@ -306,7 +318,7 @@ def create_contract(caller: Caller, body: ContractCreate) -> ContractOut:
 
 
 contract = contracts.record("/contracts/{contract_id}", ContractOut)
-contract.get(contract_service.get_contract, "One contract with its seasons and release steps")
+contract.get(contract_service.get_contract, "One contract with its seasons and release steps", partner=True)
 
 
 @contracts.patch(
@@ -335,7 +347,7 @@ def end_contract(caller: Caller, contract_id: int) -> ContractOut:
     return ContractOut.of(contract_service.end_contract(caller, contract_id))
 
 
-@contracts.get("/contracts/{contract_id}/versions", "Every version of a contract, oldest first")
+@contracts.get("/contracts/{contract_id}/versions", "Every version of a contract, oldest first", partner=True)
 def list_versions(caller: Caller, contract_id: int) -> list[ContractVersionOut]:
     return [
         ContractVersionOut(version=version, contract=snapshot)
@@ -343,7 +355,7 @@ def list_versions(caller: Caller, contract_id: int) -> list[ContractVersionOut]:
     ]
 
 
-@contracts.get("/contracts/{contract_id}/events", "The contract's allotment events, in effective order")
+@contracts.get("/contracts/{contract_id}/events", "The contract's allotment events, in effective order", partner=True)
 def list_events(caller: Caller, contract_id: int) -> list[AllotmentEventOut]:
     return [event_out(record) for record in allotment_service.list_events(caller, contract_id)]
 
@@ -361,6 +373,7 @@ def post_event(caller: Caller, contract_id: int, body: AllotmentEventIn) -> Allo
     "/contracts/{contract_id}/allotments",
     "The contract's resolved allotments per room type and night",
     error_statuses=(422,),
+    partner=True,
 )
 def contract_allotments(caller: Caller, contract_id: int, query: AllotmentCalendarQuery) -> AllotmentCalendarOut:
     return calendar_out(allotment_service.contract_calendar(caller, contract_id, query.date_from, query.date_to))
@@ -399,6 +412,7 @@ class ReleasingQuery(BaseModel):
     "/contracts/{contract_id}/pick-up",
     "The contract's pick-up per room type: contracted, picked up, released unsold, remaining, pick-up %",
     error_statuses=(422,),
+    partner=True,
 )
 def contract_pick_up(caller: Caller, contract_id: int, query: AllotmentCalendarQuery) -> list[PickUpOut]:
     rows = allotment_report_service.contract_pick_up(caller, contract_id, query.date_from, query.date_to)

@@ -102,6 +102,15 @@ def build_openapi(app: Chalice) -> dict[str, Any]:
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "cookie": {"type": "apiKey", "in": "cookie", "name": "ptx_access"},
+                "apiKey": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-API-Key",
+                    "description": (
+                        "An agency's API key (POST /agencies/{agency_id}/api-keys). Scoped to the agency and the "
+                        "key's permissions; only the operations listing this scheme accept it. Rate limited per key."
+                    ),
+                },
             },
         },
     }

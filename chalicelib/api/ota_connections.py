@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
@@ -213,87 +215,99 @@ def check_ota_mappings(caller: Caller, connection_id: int) -> MappingCheckOut:
     return MappingCheckOut.of(ota_mapping_service.verify_mappings(caller, connection_id))
 
 
-# --- room type mappings ------------------------------------------------------------------------------------------
+# --- room type and rate plan mappings: the same five routes each -------------------------------------------
 
 
-@connections.get(
-    "/ota-connections/{connection_id}/room-type-mappings", "The connection's room type ↔ OTA room mappings"
-)
-def list_room_type_mappings(caller: Caller, connection_id: int, query: PageQuery) -> Page[RoomTypeMappingOut]:
-    records, total = ota_mapping_service.list_room_type_mappings(
-        caller, connection_id, offset=query.offset, limit=query.page_size
-    )
-    return Page.of([RoomTypeMappingOut.of(r) for r in records], total, query)
+@dataclass(frozen=True)
+class _MappingRoutes:
+    """What the routes of one kind of mapping differ by: the kind (``room_type_mapping``, which
+    names the paths and the operation ids), its models, its service functions and the summaries."""
+
+    kind: str
+    out: type[ViewModel]
+    create_body: type[BaseModel]
+    update_body: type[BaseModel]
+    list_page: Callable[..., tuple[Sequence[Any], int]]
+    create: Callable[..., Any]
+    get: Callable[[Caller, int], Any]
+    update: Callable[..., Any]
+    delete: Callable[[Caller, int], None]
+    summaries: tuple[str, str, str, str, str]  # list, create, get, update, delete
+
+    def declare(self) -> None:
+        """``GET``/``POST /ota-connections/{connection_id}/<kind>s`` and ``GET``/``PATCH``/``DELETE
+        /<kind>s/{mapping_id}`` (operation ids ``list_<kind>s``, ``create_<kind>``, ``get_<kind>`` …)."""
+        path = "/" + self.kind.replace("_", "-") + "s"
+        list_summary, create_summary, get_summary, update_summary, delete_summary = self.summaries
+        out = self.out
+
+        def list_view(caller: Caller, connection_id: int, query: PageQuery) -> Page[Any]:
+            records, total = self.list_page(caller, connection_id, offset=query.offset, limit=query.page_size)
+            return Page.of([out.of(r) for r in records], total, query)
+
+        def create_view(caller: Caller, connection_id: int, body: BaseModel) -> ViewModel:
+            return out.of(self.create(caller, connection_id, **body.model_dump()))
+
+        def update_view(caller: Caller, mapping_id: int, body: BaseModel) -> ViewModel:
+            return out.of(self.update(caller, mapping_id, **body.model_dump()))
+
+        collection = "/ota-connections/{connection_id}" + path
+        writes = {"response": out, "error_statuses": (409, 503)}
+        connections.get(collection, list_summary, query=PageQuery, response=Page[out])(  # type: ignore[valid-type]
+            _named(list_view, f"list_{self.kind}s")
+        )
+        connections.create(collection, create_summary, body=self.create_body, **writes)(
+            _named(create_view, f"create_{self.kind}")
+        )
+        record = connections.record(path + "/{mapping_id}", out, kind=self.kind)
+        record.get(self.get, get_summary)
+        connections.patch(
+            path + "/{mapping_id}", update_summary, body=self.update_body, scoped_resource=self.kind, **writes
+        )(_named(update_view, f"update_{self.kind}"))
+        record.delete(self.delete, delete_summary)
 
 
-@connections.create(
-    "/ota-connections/{connection_id}/room-type-mappings",
-    "Map a room type of the property to an OTA room",
-    error_statuses=(409, 503),
-)
-def create_room_type_mapping(caller: Caller, connection_id: int, body: RoomTypeMappingCreate) -> RoomTypeMappingOut:
-    return RoomTypeMappingOut.of(
-        ota_mapping_service.create_room_type_mapping(caller, connection_id, **body.model_dump())
-    )
+def _named(view: Callable[..., Any], name: str) -> Callable[..., Any]:
+    view.__name__ = view.__qualname__ = name  # the operation id
+    return view
 
 
-room_type_mapping = connections.record("/room-type-mappings/{mapping_id}", RoomTypeMappingOut, kind="room_type_mapping")
-room_type_mapping.get(ota_mapping_service.get_room_type_mapping, "One room type mapping")
-
-
-@connections.patch(
-    "/room-type-mappings/{mapping_id}",
-    "Point the room type at another OTA room (its rate plan mappings follow)",
-    error_statuses=(409, 503),
-)
-def update_room_type_mapping(caller: Caller, mapping_id: int, body: RoomTypeMappingUpdate) -> RoomTypeMappingOut:
-    return RoomTypeMappingOut.of(ota_mapping_service.update_room_type_mapping(caller, mapping_id, **body.model_dump()))
-
-
-room_type_mapping.delete(
-    ota_mapping_service.delete_room_type_mapping, "Unmap the room type (and its rate plans) on this connection"
-)
-
-
-# --- rate plan mappings ------------------------------------------------------------------------------------------
-
-
-@connections.get(
-    "/ota-connections/{connection_id}/rate-plan-mappings", "The connection's rate plan ↔ OTA rate plan mappings"
-)
-def list_rate_plan_mappings(caller: Caller, connection_id: int, query: PageQuery) -> Page[RatePlanMappingOut]:
-    records, total = ota_mapping_service.list_rate_plan_mappings(
-        caller, connection_id, offset=query.offset, limit=query.page_size
-    )
-    return Page.of([RatePlanMappingOut.of(r) for r in records], total, query)
-
-
-@connections.create(
-    "/ota-connections/{connection_id}/rate-plan-mappings",
-    "Map a rate plan to an OTA rate plan (under its room type's OTA room)",
-    error_statuses=(409, 503),
-)
-def create_rate_plan_mapping(caller: Caller, connection_id: int, body: RatePlanMappingCreate) -> RatePlanMappingOut:
-    return RatePlanMappingOut.of(
-        ota_mapping_service.create_rate_plan_mapping(caller, connection_id, **body.model_dump())
-    )
-
-
-rate_plan_mapping = connections.record("/rate-plan-mappings/{mapping_id}", RatePlanMappingOut, kind="rate_plan_mapping")
-rate_plan_mapping.get(ota_mapping_service.get_rate_plan_mapping, "One rate plan mapping")
-
-
-@connections.patch(
-    "/rate-plan-mappings/{mapping_id}",
-    "Point the rate plan at another OTA rate plan of the same OTA room",
-    scoped_resource="rate_plan_mapping",
-    error_statuses=(409, 503),
-)
-def update_rate_plan_mapping(caller: Caller, mapping_id: int, body: RatePlanMappingUpdate) -> RatePlanMappingOut:
-    return RatePlanMappingOut.of(ota_mapping_service.update_rate_plan_mapping(caller, mapping_id, **body.model_dump()))
-
-
-rate_plan_mapping.delete(ota_mapping_service.delete_rate_plan_mapping, "Unmap the rate plan on this connection")
+_MappingRoutes(
+    "room_type_mapping",
+    RoomTypeMappingOut,
+    RoomTypeMappingCreate,
+    RoomTypeMappingUpdate,
+    ota_mapping_service.list_room_type_mappings,
+    ota_mapping_service.create_room_type_mapping,
+    ota_mapping_service.get_room_type_mapping,
+    ota_mapping_service.update_room_type_mapping,
+    ota_mapping_service.delete_room_type_mapping,
+    (
+        "The connection's room type ↔ OTA room mappings",
+        "Map a room type of the property to an OTA room",
+        "One room type mapping",
+        "Point the room type at another OTA room (its rate plan mappings follow)",
+        "Unmap the room type (and its rate plans) on this connection",
+    ),
+).declare()
+_MappingRoutes(
+    "rate_plan_mapping",
+    RatePlanMappingOut,
+    RatePlanMappingCreate,
+    RatePlanMappingUpdate,
+    ota_mapping_service.list_rate_plan_mappings,
+    ota_mapping_service.create_rate_plan_mapping,
+    ota_mapping_service.get_rate_plan_mapping,
+    ota_mapping_service.update_rate_plan_mapping,
+    ota_mapping_service.delete_rate_plan_mapping,
+    (
+        "The connection's rate plan ↔ OTA rate plan mappings",
+        "Map a rate plan to an OTA rate plan (under its room type's OTA room)",
+        "One rate plan mapping",
+        "Point the rate plan at another OTA rate plan of the same OTA room",
+        "Unmap the rate plan on this connection",
+    ),
+).declare()
 
 
 # --- proposals ---------------------------------------------------------------------------------------------------

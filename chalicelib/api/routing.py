@@ -20,6 +20,10 @@ id name the kind of record it is with ``scoped_resource`` (``"user"``, or
 ``{"property_id": "property", ...}``): the test that walks every route uses it to prove a
 record of another country answers 404.
 
+Agency accounts (users of an agency, agency API keys) reach only the routes declared
+``partner=True`` (their repositories then keep the caller's agency's rows only); every other
+route that needs a permission answers them 403, so a new route is staff-only unless it says so.
+
 Views therefore stay a few lines: take typed input, call one service, return a model.
 """
 
@@ -48,7 +52,7 @@ from chalicelib.api.errors import (
     validation_failed,
 )
 from chalicelib.domain.errors import DomainError
-from chalicelib.domain.permissions import Permission
+from chalicelib.domain.permissions import API_KEY_PERMISSIONS, Permission, has
 from chalicelib.observability import logger
 
 JSON = "application/json"
@@ -80,9 +84,12 @@ class Endpoint:
     # Path parameter -> kind of record it identifies ("user", "property", ...).
     path_resources: dict[str, str] = field(default_factory=dict)
     body_required: bool = True
+    # Agency accounts may call it (scoped to their agency); otherwise 403 for them.
+    partner: bool = False
 
 
 SECURITY_SCHEMES = ("bearer", "cookie")
+PARTNER_SECURITY_SCHEMES = (*SECURITY_SCHEMES, "apiKey")
 
 
 ENDPOINT_ATTRIBUTE = "__ptx_endpoint__"
@@ -124,6 +131,7 @@ class ApiBlueprint(Blueprint):
         scoped_resource: str | Mapping[str, str] | None = None,
         body_required: bool = True,
         error_statuses: tuple[int, ...] = (),
+        partner: bool = False,
         **extra: Any,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -148,7 +156,7 @@ class ApiBlueprint(Blueprint):
                 response_model=response_model,
                 status_code=status,
                 path_params=path_params,
-                security=() if public else SECURITY_SCHEMES,
+                security=_security(public, partner, permission),
                 error_statuses=tuple(error_statuses) + (() if public else (401, 403)),
                 response_content_type=response_content_type,
                 extra=extra,
@@ -156,6 +164,7 @@ class ApiBlueprint(Blueprint):
                 permission=permission,
                 path_resources=_path_resources(where, names, scoped_resource),
                 body_required=body_required,
+                partner=partner,
             )
             blueprint = self
 
@@ -169,6 +178,16 @@ class ApiBlueprint(Blueprint):
             return view
 
         return decorator
+
+
+def _security(public: bool, partner: bool, permission: Permission | None) -> tuple[str, ...]:
+    """The schemes a route accepts: none when public; an agency's API key only on partner routes
+    whose permission a key may hold."""
+    if public:
+        return ()
+    if partner and permission is not None and has(API_KEY_PERMISSIONS, permission):
+        return PARTNER_SECURITY_SCHEMES
+    return SECURITY_SCHEMES
 
 
 def _check_public(where: str, public: bool, permission: Permission | None, wants_caller: bool) -> None:
@@ -248,7 +267,7 @@ def _dispatch(
         kwargs: dict[str, Any] = {}
         if not spec.public:
             # First, before any input is looked at: who is calling, and may they call this?
-            caller = authenticate_request(request, spec.permission)
+            caller = authenticate_request(request, spec.permission, partner_route=spec.partner)
             if wants_caller:
                 kwargs["caller"] = caller
         kwargs.update(_parse_path_params(spec, raw_path_params))

@@ -6,9 +6,9 @@ outside the scope is simply not found, so the service answers 404 exactly as for
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy import ColumnElement, Row, Select, false, select, true
 from sqlalchemy.orm import Session
 
 from chalicelib.db.base import Base
@@ -17,10 +17,17 @@ from chalicelib.domain.access import CountryScope
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 RowT = TypeVar("RowT")
 ModelT = TypeVar("ModelT", bound=Base)
+Columns = TypeVarTuple("Columns")
 
 
 def in_scope(column: ColumnElement[Any] | Any, scope: CountryScope) -> ColumnElement[bool]:
-    """The condition "``column`` is a country the scope includes" (NULL only when everywhere)."""
+    """The condition "``column`` is a country the scope includes" (NULL only when everywhere).
+
+    An agency's account sees no country's records: the queries of agency-owned records (contracts,
+    sale orders, ...) scope those by the agency instead (``repositories.allotments.contract_scope``).
+    """
+    if scope.agency_id is not None:
+        return false()
     if scope.countries is None:
         return true()
     if not scope.countries:
@@ -37,6 +44,12 @@ def scoped(statement: SelectT, column: ColumnElement[Any] | Any, scope: CountryS
 def fetch_one(session: Session, statement: Select[RowT], *, for_update: bool = False) -> RowT | None:
     """The row ``statement`` selects (None when there is none), locked ``FOR UPDATE`` when ``for_update``."""
     return session.scalar(statement.with_for_update() if for_update else statement)
+
+
+def first_row(session: Session, statement: Select[*Columns], *, lock: Any | None = None) -> Row[*Columns] | None:
+    """The first row ``statement`` selects (None when there is none); with ``lock`` (a model the
+    statement selects), that model's row is locked ``FOR UPDATE`` (not the joined ones)."""
+    return session.execute(statement if lock is None else statement.with_for_update(of=lock)).first()
 
 
 def scoped_row(

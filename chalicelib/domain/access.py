@@ -1,9 +1,15 @@
-"""Who is calling, and which countries they may see right now.
+"""Who is calling, and which countries (or, for an agency's account, which agency) they may see right now.
 
 The API layer builds a :class:`Caller` for every authenticated request and hands it to views
 that declare a ``caller`` parameter; services pass ``caller.scope`` to repositories, which
 filter in SQL (``chalicelib.db.scoping``). A record outside the scope is :class:`NotFound`,
 never "forbidden": the caller cannot tell it exists.
+
+An agency's account (a user with an agency, or an agency's API key) has an *agency scope*:
+``CountryScope.agency_id`` is set, and every query over agency-owned records (agencies,
+contracts, allotments, agency bookings, sale orders) keeps that agency's rows only
+(``chalicelib.db.repositories.allotments.contract_scope``). Such callers only reach the routes
+declared ``partner=True`` (``chalicelib.api.routing``): everything else is 403 for them.
 """
 
 from __future__ import annotations
@@ -17,9 +23,11 @@ from chalicelib.domain.permissions import NO_PERMISSIONS, Permission, has, permi
 
 @dataclass(frozen=True)
 class CountryScope:
-    """The countries visible to a caller: a set of ISO codes, or every country (``countries=None``)."""
+    """The countries visible to a caller: a set of ISO codes, or every country (``countries=None``);
+    for an agency's account also ``agency_id``, the one agency whose records it sees."""
 
     countries: frozenset[str] | None
+    agency_id: int | None = None
 
     @classmethod
     def everywhere(cls) -> CountryScope:
@@ -33,9 +41,17 @@ class CountryScope:
     def nowhere(cls) -> CountryScope:
         return cls(frozenset())
 
+    @classmethod
+    def of_agency(cls, agency_id: int) -> CountryScope:
+        """An agency's account: its agency's records, whatever their country."""
+        return cls(None, agency_id)
+
     @property
     def is_everywhere(self) -> bool:
-        return self.countries is None
+        return self.countries is None and self.agency_id is None
+
+    def includes_agency(self, agency_id: int) -> bool:
+        return self.agency_id is None or self.agency_id == agency_id
 
     def includes(self, country_code: str | None) -> bool:
         """Whether a record of ``country_code`` is visible (a country-less record only everywhere)."""
@@ -49,6 +65,9 @@ class CountryScope:
             raise NotFound(f"No such {what}.")
 
     def sorted_codes(self) -> list[str] | None:
+        """The countries as a sorted list; None: every country; an agency's account: none."""
+        if self.agency_id is not None:
+            return []
         return None if self.countries is None else sorted(self.countries)
 
 
@@ -76,10 +95,16 @@ class Caller:
     mfa_enrollment_required: bool = False
     client_ip: str | None = None
     request_id: str | None = None
+    # Set for an agency's account (a user of an agency, or an API key of one).
+    agency_id: int | None = None
+    api_key_id: int | None = None
 
     @property
     def scope(self) -> CountryScope:
-        """Staff: exactly their country. Country switchers: the selected country, else all."""
+        """Agency accounts: their agency. Staff: exactly their country. Country switchers: the
+        selected country, else all."""
+        if self.agency_id is not None:
+            return CountryScope.of_agency(self.agency_id)
         if not self.may_switch_country:
             return CountryScope.only(self.home_country) if self.home_country else CountryScope.nowhere()
         if self.active_country:

@@ -6,7 +6,9 @@ a repeat of the same condition updates it (occurrences, root cause) instead of a
 
 The overbooking root cause (:func:`overbooking_root_cause`) answers what staff ask first: which
 bookings hold the night, from which channels and since when, which booking pushed it over, and
-which channel sold without knowing the room was gone — a channel is *stale* when its last
+which channel sold without knowing the room was gone, and which agency contracts withheld rooms
+that night (:func:`allotments_root_cause`: the pool the OTAs sell from is what allotments leave) —
+a channel is *stale* when its last
 successful ARI acknowledgement (else its last successful sync) is older than the latest booking
 from another channel that took a room on the night before the overbooking one arrived. Channel
 freshness comes from the sync engine; when it is not known the root cause says so.
@@ -196,6 +198,46 @@ def _trigger_channel_freshness(
         "behind_by_seconds": round((conflict_at - known.known_until).total_seconds(), 3),
     }
     return [stale], []
+
+
+@dataclass(frozen=True, slots=True)
+class AllotmentOnNight:
+    """An agency contract withholding rooms of the overbooked night (outstanding allotment, not yet released)."""
+
+    contract_id: int
+    contract_name: str
+    agency_id: int
+    agency_code: str
+    agency_name: str
+    withheld: int
+    picked_up: int
+
+
+def allotments_root_cause(allotments: Iterable[AllotmentOnNight]) -> dict[str, Any]:
+    """JSON-ready part of the root cause naming the allotments that withheld the night's rooms from
+    the pool (the OTAs sold into a pool these had emptied), largest first; none withholding: empty."""
+    holding = sorted((a for a in allotments if a.withheld > 0), key=lambda a: (-a.withheld, a.contract_id))
+    return {
+        "allotments_withheld": sum(a.withheld for a in holding),
+        "allotments": [
+            {
+                "contract_id": a.contract_id,
+                "contract_name": a.contract_name,
+                "agency_id": a.agency_id,
+                "agency_code": a.agency_code,
+                "agency_name": a.agency_name,
+                "withheld": a.withheld,
+                "picked_up": a.picked_up,
+            }
+            for a in holding
+        ],
+    }
+
+
+def allotments_sentence(root_cause: Mapping[str, Any]) -> str:
+    """ " Withheld for agencies: SGN-TRAVEL (Summer 2030): 3." or "" when no allotment withheld rooms."""
+    named = [f"{a['agency_code']} ({a['contract_name']}): {a['withheld']}" for a in root_cause.get("allotments", [])]
+    return f" Withheld for agencies: {', '.join(named)}." if named else ""
 
 
 def overbooking_title(room_type_name: str, night: date, overbooked_by: int) -> str:

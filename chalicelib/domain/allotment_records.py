@@ -119,6 +119,7 @@ class ContractRecord:
     version: int
     currency: str
     notes: str
+    conditions: str
     seasons: tuple[SeasonSpec, ...]
     release_steps: tuple[ReleaseStep, ...]
     created_at: datetime
@@ -141,6 +142,7 @@ class ContractRecord:
             "property_id": self.property_id,
             "name": self.name,
             "notes": self.notes,
+            "conditions": self.conditions,
             "version": self.version,
             "seasons": [spec.snapshot() for spec in self.seasons],
             "release_steps": [{"days_before": s.days_before, "rooms_kept": s.rooms_kept} for s in self.release_steps],
@@ -152,6 +154,7 @@ class ContractFilters:
     agency_id: int | None = None
     property_id: int | None = None
     status: ContractStatus | None = None
+    q: str | None = None  # full-text search over the name, the conditions and the notes
 
 
 @dataclass(frozen=True)

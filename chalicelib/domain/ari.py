@@ -265,34 +265,8 @@ def fit_to_limits(
         if end < start:
             continue
         current = update.with_dates(start, end)
-        changes: dict[str, Any] = {}
-        if limits.max_availability is not None and (current.availability or 0) > limits.max_availability:
-            changes["availability"] = limits.max_availability
-            warnings.append(
-                _value_warning(
-                    current,
-                    f"availability {current.availability} is above {ota.display_name}'s maximum "
-                    f"{limits.max_availability}; sent {limits.max_availability}",
-                )
-            )
-        if limits.max_length_of_stay is not None:
-            bound = limits.max_length_of_stay
-            if current.max_los is not None and current.max_los > bound:
-                changes["max_los"] = bound
-                warnings.append(
-                    _value_warning(
-                        current,
-                        f"max LOS {current.max_los} is above {ota.display_name}'s maximum {bound}; sent {bound}",
-                    )
-                )
-            if current.min_los is not None and current.min_los > bound:
-                changes["min_los"] = None
-                warnings.append(
-                    _value_warning(
-                        current,
-                        f"min LOS {current.min_los} is above {ota.display_name}'s maximum {bound}; not sent",
-                    )
-                )
+        changes, limited = _bounded_values(current, limits, ota)
+        warnings.extend(limited)
         if changes:
             current = dataclasses.replace(current, **changes)
         if not current.is_empty:
@@ -313,6 +287,32 @@ def _horizon_warning(update: AriUpdate, today: date, last_night: date | None, ot
         start=update.start,
         end=update.end,
     )
+
+
+# A value above the OTA's bound: (field, its name in warnings, the AriLimits bound, whether the
+# bound is sent instead -- selling fewer rooms or a tighter maximum stay is safe -- or nothing).
+_BOUNDED_VALUES = (
+    ("availability", "availability", "max_availability", True),
+    ("max_los", "max LOS", "max_length_of_stay", True),
+    ("min_los", "min LOS", "max_length_of_stay", False),
+)
+
+
+def _bounded_values(update: AriUpdate, limits: AriLimits, ota: OtaCode) -> tuple[dict[str, Any], list[PushWarning]]:
+    """The values of ``update`` above the OTA's bounds, as changes to make, with a warning each."""
+    changes: dict[str, Any] = {}
+    warnings: list[PushWarning] = []
+    for field, label, limit, send_bound in _BOUNDED_VALUES:
+        bound: int | None = getattr(limits, limit)
+        value: int | None = getattr(update, field)
+        if bound is None or value is None or value <= bound:
+            continue
+        changes[field] = bound if send_bound else None
+        outcome = f"sent {bound}" if send_bound else "not sent"
+        warnings.append(
+            _value_warning(update, f"{label} {value} is above {ota.display_name}'s maximum {bound}; {outcome}")
+        )
+    return changes, warnings
 
 
 def _value_warning(update: AriUpdate, message: str) -> PushWarning:

@@ -55,8 +55,9 @@ class LiveTicket:
 
 
 def scope_countries(scope: CountryScope) -> list[str] | None:
-    """A scope as stored on a connection: sorted country codes, or None for every country."""
-    return None if scope.countries is None else sorted(scope.countries)
+    """A scope as stored on a connection: sorted country codes, or None for every country (an agency's
+    account: no country, so its socket hears no country's events)."""
+    return scope.sorted_codes()
 
 
 def scope_of(countries: list[str] | None) -> CountryScope:

@@ -54,6 +54,7 @@ class Permission(enum.IntFlag):
     AGENCIES_WRITE = 1 << 29
     CONTRACTS_READ = 1 << 30
     CONTRACTS_WRITE = 1 << 31
+    PARTNER_ADMIN = 1 << 32
 
 
 NO_PERMISSIONS = Permission(0)
@@ -92,6 +93,7 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.AGENCIES_WRITE: "Create and edit travel agencies",
     Permission.CONTRACTS_READ: "View agency contracts, allotment events and allotment calendars",
     Permission.CONTRACTS_WRITE: "Create and amend agency contracts and post allotment events",
+    Permission.PARTNER_ADMIN: "Invite agency users and manage agency API keys (an agency admin: its own agency only)",
 }
 
 # Holding any of these bits makes an account an administrator: a second factor is required
@@ -173,6 +175,12 @@ _READ_MOST = _P.DASHBOARD_VIEW | _P.PROPERTIES_READ | _P.INVENTORY_READ | _P.ALE
 SUPER_ADMIN_ROLE = "Super Admin"
 ADMIN_ROLE = "Admin"
 
+# What an agency's own people and systems may ever do: read their agency, contracts and allotments,
+# book against them and manage those bookings (confirm, cancel). Agency accounts and API keys only
+# reach the routes declared ``partner=True`` (chalicelib.api.routing), scoped to their agency.
+PARTNER_PERMISSIONS = _P.AGENCIES_READ | _P.CONTRACTS_READ | _P.BOOKINGS_CREATE | _P.BOOKINGS_MANAGE
+API_KEY_PERMISSIONS = PARTNER_PERMISSIONS
+
 # The six roles of the product brief, plus Super Admin above Admin. What separates the two:
 # only Super Admin holds ROLES_WRITE, so only it edits roles and administers other
 # administrators (Admins and Super Admins); Admin runs the business and manages staff accounts.
@@ -202,7 +210,8 @@ PRESET_ROLES: tuple[PresetRole, ...] = (
         | _P.AGENCIES_READ
         | _P.AGENCIES_WRITE
         | _P.CONTRACTS_READ
-        | _P.CONTRACTS_WRITE,
+        | _P.CONTRACTS_WRITE
+        | _P.PARTNER_ADMIN,
     ),
     PresetRole(
         "Reservations Staff",
@@ -260,3 +269,25 @@ PRESET_ROLES: tuple[PresetRole, ...] = (
         ALL_PERMISSIONS,
     ),
 )
+
+# The roles of agency accounts (users with an agency): seeded like the preset roles, but given only
+# to users of an agency. The agency admin also invites its agency's users and manages its API keys.
+PARTNER_ROLE = "Agency Partner"
+PARTNER_ADMIN_ROLE = "Agency Admin"
+PARTNER_ROLES: tuple[PresetRole, ...] = (
+    PresetRole(
+        PARTNER_ROLE,
+        "An agency's staff: its own contracts, allotments, bookings and sale orders only",
+        PARTNER_PERMISSIONS,
+    ),
+    PresetRole(
+        PARTNER_ADMIN_ROLE,
+        "An agency's administrator: as Agency Partner, and invites its agency's users and manages its API keys",
+        PARTNER_PERMISSIONS | _P.PARTNER_ADMIN,
+    ),
+)
+
+
+def is_partner_role(mask: int) -> bool:
+    """Whether a role fits an agency account (nothing beyond the partner bits and PARTNER_ADMIN)."""
+    return may_grant(PARTNER_PERMISSIONS | Permission.PARTNER_ADMIN, mask)

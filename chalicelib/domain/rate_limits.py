@@ -38,3 +38,8 @@ REAUTHENTICATION_PER_ACCOUNT = RateLimit("reauth:account", limit=5, window_secon
 # "Sync now": a person waiting on a booking may press twice, not hammer the OTAs (each job pulls
 # every connection of the property). Per property, whoever presses.
 SYNC_NOW_PER_PROPERTY = RateLimit("sync-now:property", limit=3, window_seconds=60)
+
+
+def api_key_limit(per_minute: int) -> RateLimit:
+    """An agency API key's own limit (``api_keys.rate_limit_per_minute``), counted per key id."""
+    return RateLimit("api-key", limit=per_minute, window_seconds=60)

@@ -165,6 +165,20 @@ class BookingComAdapter(BaseAdapter):
 
     # -- documents ------------------------------------------------------------------------------------------
 
+    def _post_document(
+        self, path: str, root_name: str, body: bytes, operation: str, ota_hotel_id: str, headers: dict[str, str]
+    ) -> Element:
+        """POST an OpenTravel message for the hotel; its answer (``root_name``) parsed and checked."""
+        return self.http.exchange(
+            "POST",
+            path,
+            operation=operation,
+            budget_key=ota_hotel_id,
+            parse=partial(self._document, roots={root_name}),
+            content=body,
+            headers=headers,
+        )
+
     def _document(self, reply: HttpReply, roots: set[str]) -> Element:
         """Parse an OTA answer; raise the error it carries, if any."""
         accepted = roots | {name.replace("RQ", "RS") for name in roots}
@@ -335,16 +349,7 @@ class BookingComAdapter(BaseAdapter):
             body = build_acknowledgement(kind == _KIND_NEW, items)
             path = PATH_RESERVATIONS if kind == _KIND_NEW else PATH_MODIFICATIONS
             root_name = "OTA_HotelResNotifRS" if kind == _KIND_NEW else "OTA_HotelResModifyNotifRS"
-            send = partial(
-                self.http.exchange,
-                "POST",
-                path,
-                operation=ACK,
-                budget_key=ota_hotel_id,
-                parse=partial(self._document, roots={root_name}),
-                content=body,
-                headers=headers,
-            )
+            send = partial(self._post_document, path, root_name, body, ACK, ota_hotel_id, headers)
             if not self._sent(send, errors):
                 continue
             acknowledged.extend(reservation_id for reservation_id, _ in items)
@@ -375,15 +380,7 @@ class BookingComAdapter(BaseAdapter):
                 continue
             outcome.sent += 1
             try:
-                root = self.http.exchange(
-                    "POST",
-                    path,
-                    operation=PUSH,
-                    budget_key=ota_hotel_id,
-                    parse=partial(self._document, roots={root_name}),
-                    content=body,
-                    headers=headers,
-                )
+                root = self._post_document(path, root_name, body, PUSH, ota_hotel_id, headers)
             except OtaError as exc:
                 if outcome.accepted == 0:
                     raise

@@ -30,6 +30,8 @@ from chalicelib.domain.alerts import (
     AlertStatus,
     AlertType,
     ChannelFreshness,
+    allotments_root_cause,
+    allotments_sentence,
     next_status,
     overbooking_key,
     overbooking_root_cause,
@@ -163,11 +165,14 @@ def raise_overbooking(
     details = overbooking_root_cause(cell, bookings, trigger_group_id, freshness)
     details["room_type_name"] = room_type.name
     details["property_code"] = hotel.code
+    details.update(allotments_root_cause(uow.allotments.allotments_on_night(cell.room_type_id, cell.night)))
     channels = ", ".join(f"{channel}: {rooms}" for channel, rooms in details["rooms_by_channel"].items())
     stale = ", ".join(entry["channel"] for entry in details["stale_channels"])
     message = (
         f"{hotel.name}: {room_type.name} on {cell.night.isoformat()} has {cell.committed} rooms taken "
-        f"for {cell.total} ({channels})." + (f" Stale channel: {stale}." if stale else "")
+        f"for {cell.total} ({channels})."
+        + (f" Stale channel: {stale}." if stale else "")
+        + allotments_sentence(details)
     )
     overbooked_by = cell.overbooked_by
     return raise_alert(

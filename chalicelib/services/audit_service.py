@@ -35,8 +35,10 @@ __all__ = [
     "AuditActor",
     "AuditFilters",
     "AuditRecord",
+    "audit_change",
     "audit_entry",
     "audit_snapshot",
+    "audit_update",
     "list_activity",
     "list_audit",
     "record_activity",
@@ -95,23 +97,32 @@ def audit_entry(
     )
 
 
-def audit_update(
+def audit_change(
     audit: AuditRepository,
     caller: Caller | AuditActor | None,
     entity_type: str,
     entity_id: str | int,
-    before: Mapping[str, Any],
-    after: Mapping[str, Any],
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
     *,
     country_code: str | None,
 ) -> None:
-    """Store the ``<entity_type>.updated`` row of a change, only when the audited fields changed."""
-    if after != before:
-        audit.add(
-            audit_entry(
-                caller, f"{entity_type}.updated", entity_type, entity_id, before, after, country_code=country_code
-            )
-        )
+    """Store the ``<entity_type>.created`` (no ``before``), ``.deleted`` (no ``after``) or
+    ``.updated`` row of a change to a record; an update only when the audited fields changed."""
+    if before is None:
+        verb = "created"
+    elif after is None:
+        verb = "deleted"
+    elif after != before:
+        verb = "updated"
+    else:
+        return
+    audit.add(
+        audit_entry(caller, f"{entity_type}.{verb}", entity_type, entity_id, before, after, country_code=country_code)
+    )
+
+
+audit_update = audit_change  # the name where both sides exist
 
 
 def _on_session(build: Callable[P, AuditEntry]) -> Callable[Concatenate[Session, P], AuditLog]:

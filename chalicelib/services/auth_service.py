@@ -306,6 +306,7 @@ def authenticate(
             mfa_enrollment_required=enrollment_required,
             client_ip=client_ip,
             request_id=request_id,
+            agency_id=context.user.agency_id,
         )
 
 

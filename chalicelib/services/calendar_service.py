@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from chalicelib.db.locks import lock_room_types
 from chalicelib.db.models import Property, RatePlan, RoomType
 from chalicelib.db.repositories import calendar as calendar_repository
+from chalicelib.db.repositories import channel_freshness
 from chalicelib.db.repositories import properties as property_repository
 from chalicelib.db.repositories import settings as settings_repository
 from chalicelib.db.unit_of_work import unit_of_work
@@ -54,6 +55,8 @@ class GridRoomType:
     rate_plans: list[RatePlan]
     cells: list[InventoryCell]
     rates: dict[tuple[int, date], Decimal]  # (rate plan id, night) → amount
+    channels: list[str]  # OTA codes of the live connections that map the room type
+    behind: dict[date, list[str]]  # night → the channels lacking its latest value (absent: all have it)
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,8 @@ def read_grid(
         today = calendar_upkeep.property_today(prop, now)
         nights = _grid_nights(today, date_from, date_to)
         room_types = _grid_room_types(session, prop.id, room_type_id)
-        return CalendarGrid(prop=prop, today=today, nights=nights, room_types=_grid_rows(session, room_types, nights))
+        rows = _grid_rows(session, prop.id, room_types, nights)
+        return CalendarGrid(prop=prop, today=today, nights=nights, room_types=rows)
 
 
 def _grid_nights(today: date, date_from: date | None, date_to: date | None) -> NightRange:
@@ -115,8 +119,10 @@ def _grid_room_types(session: Session, property_id: int, room_type_id: int | Non
     return room_types
 
 
-def _grid_rows(session: Session, room_types: list[RoomType], nights: NightRange) -> list[GridRoomType]:
-    """Each room type's rate plans, cells and nightly rates over the nights."""
+def _grid_rows(
+    session: Session, property_id: int, room_types: list[RoomType], nights: NightRange
+) -> list[GridRoomType]:
+    """Each room type's rate plans, cells, nightly rates and channel freshness over the nights."""
     ids = [room_type.id for room_type in room_types]
     cells = calendar_repository.load_cells(session, ids, nights.check_in, nights.check_out)
     plans = calendar_repository.plans_of_room_types(session, ids)
@@ -129,12 +135,19 @@ def _grid_rows(session: Session, room_types: list[RoomType], nights: NightRange)
     rates_by_room_type: dict[int, dict[tuple[int, date], Decimal]] = {room_type_id: {} for room_type_id in ids}
     for rate in rate_cells:
         rates_by_room_type[rate.room_type_id][(rate.rate_plan_id, rate.night)] = rate.amount
+    channels = channel_freshness.channels_of_room_types(session, property_id, ids)
+    behind: dict[int, dict[date, list[str]]] = {room_type_id: {} for room_type_id in ids}
+    lagging = channel_freshness.channels_behind(session, property_id, ids, nights.check_in, nights.check_out)
+    for (room_type_id, night), codes in lagging.items():
+        behind[room_type_id][night] = codes
     return [
         GridRoomType(
             room_type=room_type,
             rate_plans=[plan for plan in plans if plan.room_type_id == room_type.id],
             cells=cells_by_room_type[room_type.id],
             rates=rates_by_room_type[room_type.id],
+            channels=channels[room_type.id],
+            behind=behind[room_type.id],
         )
         for room_type in room_types
     ]

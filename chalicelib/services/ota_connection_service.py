@@ -46,7 +46,7 @@ from chalicelib.domain.ota_connections import (
 )
 from chalicelib.domain.ota_results import SyncError
 from chalicelib.services import ota_access
-from chalicelib.services.audit_service import audit_entry, audit_snapshot
+from chalicelib.services.audit_service import audit_change, audit_entry, audit_snapshot
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
@@ -229,16 +229,14 @@ def add_connection(
         ),
         conflict_message="The property or the OTA hotel was connected meanwhile: reload.",
     )
-    work.audit.add(
-        audit_entry(
-            caller,
-            "ota_connection.created",
-            "ota_connection",
-            connection.id,
-            None,
-            _audit_view(connection),
-            country_code=hotel.country_code,
-        )
+    audit_change(
+        work.audit,
+        caller,
+        "ota_connection",
+        connection.id,
+        None,
+        _audit_view(connection),
+        country_code=hotel.country_code,
     )
     return connection
 
@@ -319,16 +317,14 @@ def delete_connection(caller: Caller, connection_id: int, *, uow: UnitOfWorkFact
     """Disconnect the property (its mappings and proposals go with the connection)."""
     with uow() as work:
         connection = scoped_connection(work, caller, connection_id, for_update=True)
-        work.audit.add(
-            audit_entry(
-                caller,
-                "ota_connection.deleted",
-                "ota_connection",
-                connection.id,
-                _audit_view(connection),
-                None,
-                country_code=connection.country_code,
-            )
+        audit_change(
+            work.audit,
+            caller,
+            "ota_connection",
+            connection.id,
+            _audit_view(connection),
+            None,
+            country_code=connection.country_code,
         )
         work.ota_connections.delete(connection.id)
 

@@ -28,7 +28,7 @@ from chalicelib.domain.catalog import (
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.money import validate_currency
 from chalicelib.domain.timezones import today_in_timezone, validate_timezone
-from chalicelib.services.audit_service import audit_entry, audit_snapshot, audit_update
+from chalicelib.services.audit_service import audit_change, audit_entry, audit_snapshot, audit_update
 from chalicelib.services.catalog_lookup import scoped_property
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -147,9 +147,7 @@ def create_property(caller: Caller, new: NewProperty, *, uow: UnitOfWorkFactory 
         _check_code_free(work, new.code)
         prop = work.properties.add(new, archived_at=utc_now() if new.status == PropertyStatus.ARCHIVED else None)
         after = audit_snapshot(prop, PROPERTY_AUDIT_FIELDS)
-        work.audit.add(
-            audit_entry(caller, "property.created", "property", prop.id, None, after, country_code=prop.country_code)
-        )
+        audit_change(work.audit, caller, "property", prop.id, None, after, country_code=prop.country_code)
         return prop
 
 

@@ -31,7 +31,7 @@ from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.money import check_amount
 from chalicelib.domain.nights import NightRange, calendar_window, validate_night_range
 from chalicelib.domain.rates import Adjustment, AdjustmentKind, validate_adjustment
-from chalicelib.services.audit_service import audit_entry, audit_snapshot, audit_update
+from chalicelib.services.audit_service import audit_change, audit_snapshot, audit_update
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import property_today
 from chalicelib.services.room_type_service import find_room_type
@@ -183,9 +183,7 @@ def create_rate_plan(
         catalog = work.rate_plans.catalog(room_type.id)
         work.catalog_calendar.price_new_plan(prop.id, catalog, plan.id, property_today(prop, now))
         after = audit_snapshot(plan, PLAN_AUDIT_FIELDS)
-        work.audit.add(
-            audit_entry(caller, "rate_plan.created", "rate_plan", plan.id, None, after, country_code=prop.country_code)
-        )
+        audit_change(work.audit, caller, "rate_plan", plan.id, None, after, country_code=prop.country_code)
         return plan
 
 
@@ -234,11 +232,7 @@ def delete_rate_plan(caller: Caller, rate_plan_id: int, *, uow: UnitOfWorkFactor
             )
         before = audit_snapshot(plan, PLAN_AUDIT_FIELDS)
         work.rate_plans.delete(plan.id)
-        work.audit.add(
-            audit_entry(
-                caller, "rate_plan.deleted", "rate_plan", rate_plan_id, before, None, country_code=prop.country_code
-            )
-        )
+        audit_change(work.audit, caller, "rate_plan", rate_plan_id, before, None, country_code=prop.country_code)
 
 
 # --- seasonal rules ------------------------------------------------------------------------------
@@ -293,11 +287,7 @@ def create_rule(
         rule = work.rate_plans.add_rule(plan.id, {**values, **normalised})
         _reprice(work, plan, prop, nights, today)
         after = audit_snapshot(rule, RULE_AUDIT_FIELDS)
-        work.audit.add(
-            audit_entry(
-                caller, "rate_plan_rule.created", "rate_plan_rule", rule.id, None, after, country_code=prop.country_code
-            )
-        )
+        audit_change(work.audit, caller, "rate_plan_rule", rule.id, None, after, country_code=prop.country_code)
         return rule
 
 
@@ -345,14 +335,4 @@ def delete_rule(
         work.rate_plans.delete_rule(rule.id)
         if prop.status != PropertyStatus.ARCHIVED:
             _reprice(work, plan, prop, nights, property_today(prop, now))
-        work.audit.add(
-            audit_entry(
-                caller,
-                "rate_plan_rule.deleted",
-                "rate_plan_rule",
-                rule_id,
-                before,
-                None,
-                country_code=prop.country_code,
-            )
-        )
+        audit_change(work.audit, caller, "rate_plan_rule", rule_id, before, None, country_code=prop.country_code)

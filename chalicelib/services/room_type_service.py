@@ -20,7 +20,7 @@ from chalicelib.domain.catalog import NewRoomType, PropertyRecord, RoomTypeRecor
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.inventory import InventoryCellChange, change_total, pair_changes
 from chalicelib.domain.money import check_amount
-from chalicelib.services.audit_service import audit_entry, audit_snapshot, audit_update
+from chalicelib.services.audit_service import audit_change, audit_snapshot, audit_update
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import find_property, property_today
 
@@ -87,11 +87,7 @@ def create_room_type(
         work.room_types.lock([room_type.id])
         work.catalog_calendar.sync_room_type(room_type.id, property_today(prop, now))
         after = audit_snapshot(room_type, ROOM_TYPE_AUDIT_FIELDS)
-        work.audit.add(
-            audit_entry(
-                caller, "room_type.created", "room_type", room_type.id, None, after, country_code=prop.country_code
-            )
-        )
+        audit_change(work.audit, caller, "room_type", room_type.id, None, after, country_code=prop.country_code)
         return room_type
 
 
@@ -170,8 +166,4 @@ def delete_room_type(
             )
         before = audit_snapshot(room_type, ROOM_TYPE_AUDIT_FIELDS)
         work.room_types.delete(room_type.id)
-        work.audit.add(
-            audit_entry(
-                caller, "room_type.deleted", "room_type", room_type_id, before, None, country_code=prop.country_code
-            )
-        )
+        audit_change(work.audit, caller, "room_type", room_type_id, before, None, country_code=prop.country_code)

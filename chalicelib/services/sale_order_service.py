@@ -39,7 +39,7 @@ from chalicelib.domain.sale_orders import AgencyBookingState, SaleOrderFilters, 
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.services.agency_booking_service import AgencyBookingView, agency_booking_view, allotted, pick_up_audit
 from chalicelib.services.allotment_service import contract_property, withhold_allotments
-from chalicelib.services.audit_service import audit_entry
+from chalicelib.services.audit_service import audit_change, audit_entry
 from chalicelib.services.booking_support import lock_group, status_by_code, status_by_id
 from chalicelib.services.booking_workflow import transition_locked
 from chalicelib.services.booking_writer import snapshot_group
@@ -88,7 +88,7 @@ def confirm(caller: Caller, booking_id: int, *, now: datetime | None = None) -> 
     moment = now or datetime.now(UTC)
     with unit_of_work() as work:
         link, contract = _locked_booking(work, caller, booking_id)
-        group, lines = lock_group(work.session, booking_id, caller.scope)
+        group, lines = lock_group(work.session, booking_id, None)  # in scope: _locked_booking checked its contract
         current = status_by_id(work.session, group.status_id)
         existing = work.agency_sales.sale_order_of_booking(booking_id)
         if current.code == CONFIRMED and existing is not None:
@@ -109,11 +109,7 @@ def confirm(caller: Caller, booking_id: int, *, now: datetime | None = None) -> 
         )
         record = _sale_order(work, sale_order_id)
         after = {"number": record.number, "booking_id": booking_id, "total": str(record.total)}
-        work.audit.add(
-            audit_entry(
-                caller, "sale_order.created", "sale_order", sale_order_id, None, after, country_code=prop.country_code
-            )
-        )
+        audit_change(work.audit, caller, "sale_order", sale_order_id, None, after, country_code=prop.country_code)
         return record
 
 
@@ -122,7 +118,7 @@ def cancel(caller: Caller, booking_id: int, reason: str = "", *, now: datetime |
     moment = now or datetime.now(UTC)
     with unit_of_work() as work:
         link, contract = _locked_booking(work, caller, booking_id)
-        group, lines = lock_group(work.session, booking_id, caller.scope)
+        group, lines = lock_group(work.session, booking_id, None)  # in scope: _locked_booking checked its contract
         current = status_by_id(work.session, group.status_id)
         if InventoryEffect(current.inventory_effect) is not InventoryEffect.NONE:
             cancelled = status_by_code(work.session, CANCELLED)

@@ -34,7 +34,7 @@ from chalicelib.domain.catalog import (
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.nights import NightRange, validate_night_range
 from chalicelib.domain.tokens import SigningKeyring
-from chalicelib.services.audit_service import audit_entry, audit_snapshot, audit_update
+from chalicelib.services.audit_service import audit_change, audit_entry, audit_snapshot, audit_update
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import property_today
 from chalicelib.services.room_type_service import find_room_type
@@ -174,16 +174,8 @@ def create_supplier(
         supplier = work.suppliers.add(fields)
         if number is not None:  # sealed once the id it is bound to exists
             supplier = work.suppliers.set_bank_account(supplier.id, seal_account(supplier.id, number, keyring()))
-        work.audit.add(
-            audit_entry(
-                caller,
-                "supplier.created",
-                "supplier",
-                supplier.id,
-                None,
-                _audit_view(supplier),
-                country_code=supplier.country_code,
-            )
+        audit_change(
+            work.audit, caller, "supplier", supplier.id, None, _audit_view(supplier), country_code=supplier.country_code
         )
         return supplier
 
@@ -231,11 +223,7 @@ def delete_supplier(caller: Caller, supplier_id: int, *, uow: UnitOfWorkFactory 
         supplier = _find_supplier(work, caller, supplier_id, for_update=True)
         before = _audit_view(supplier)
         work.suppliers.delete(supplier.id)
-        work.audit.add(
-            audit_entry(
-                caller, "supplier.deleted", "supplier", supplier_id, before, None, country_code=supplier.country_code
-            )
-        )
+        audit_change(work.audit, caller, "supplier", supplier_id, before, None, country_code=supplier.country_code)
 
 
 # --- allocations ---------------------------------------------------------------------------------
@@ -306,16 +294,8 @@ def create_allocation(
         allocation = work.suppliers.add_allocation(supplier.id, fields)
         _validate(work, room_type, prop, now)
         after = audit_snapshot(allocation, ALLOCATION_AUDIT_FIELDS)
-        work.audit.add(
-            audit_entry(
-                caller,
-                "supplier_allocation.created",
-                "supplier_allocation",
-                allocation.id,
-                None,
-                after,
-                country_code=supplier.country_code,
-            )
+        audit_change(
+            work.audit, caller, "supplier_allocation", allocation.id, None, after, country_code=supplier.country_code
         )
         return allocation
 
@@ -351,14 +331,6 @@ def delete_allocation(caller: Caller, allocation_id: int, *, uow: UnitOfWorkFact
         work.room_types.lock([room_type.id])
         before = audit_snapshot(allocation, ALLOCATION_AUDIT_FIELDS)
         work.suppliers.delete_allocation(allocation.id)
-        work.audit.add(
-            audit_entry(
-                caller,
-                "supplier_allocation.deleted",
-                "supplier_allocation",
-                allocation_id,
-                before,
-                None,
-                country_code=supplier.country_code,
-            )
+        audit_change(
+            work.audit, caller, "supplier_allocation", allocation_id, before, None, country_code=supplier.country_code
         )

@@ -32,10 +32,10 @@ from sqlalchemy import select
 from chalicelib.aws import clients
 from chalicelib.aws.queues import queue_url
 from chalicelib.aws.resources import QUEUES
-from chalicelib.db.models import Property
+from chalicelib.db.models import OtaConnection, PendingOtaAck, Property
 from chalicelib.db.repositories import sync as sync_repository
 from chalicelib.db.repositories.settings import load_app_settings
-from chalicelib.db.unit_of_work import unit_of_work
+from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work
 from chalicelib.domain.alerts import AlertSeverity, AlertType, dedupe_key
 from chalicelib.domain.ota_accounts import effective_poll_interval
 from chalicelib.domain.ota_codes import OtaCode
@@ -110,104 +110,111 @@ def alert_unacknowledged_bookings(now: datetime | None = None) -> dict[str, int]
     """Raise an alert per revision pulled but still not stored+acknowledged after its OTA's threshold."""
     moment = now or datetime.now(UTC)
     shortest = min([*OTA_ACK_WINDOWS.values(), DEFAULT_ACK_WINDOW]) * ALERT_AT_FRACTION_OF_WINDOW
-    raised = 0
     with unit_of_work() as uow:
         session = uow.session
         purged = sync_repository.purge_pending_not_seen_since(session, moment - FORGET_PENDING_AFTER)
-        live_keys: set[str] = set()
-        for item, country in sync_repository.overdue_pending(session, moment - shortest, moment - FORGET_PENDING_AFTER):
-            if item.first_seen_at > moment - unacknowledged_after(item.ota_code):
-                continue
-            key = dedupe_key(
-                AlertType.UNACKNOWLEDGED_BOOKING, item.connection_id, item.reservation_id, item.revision or "-"
+        alerts = [
+            _unacknowledged_alert(item, country, moment)
+            for item, country in sync_repository.overdue_pending(
+                session, moment - shortest, moment - FORGET_PENDING_AFTER
             )
-            live_keys.add(key)
-            ota_name = OtaCode(item.ota_code).display_name
-            minutes = int((moment - item.first_seen_at).total_seconds() // 60)
-            state = "stored but not acknowledged" if item.stored else "not stored"
-            alert_service.raise_alert(
-                uow,
-                alert_service.NewAlert(
-                    type=AlertType.UNACKNOWLEDGED_BOOKING,
-                    severity=AlertSeverity.CRITICAL,
-                    dedupe_key=key,
-                    title=f"{ota_name} reservation {item.reservation_id} unacknowledged for {minutes} min",
-                    message=(
-                        f"{ota_name} reservation {item.reservation_id} was first pulled {minutes} minutes ago and is "
-                        f"{state}: {item.last_error or 'no detail'}. {ota_name} falls back to email after "
-                        f"{int(OTA_ACK_WINDOWS.get(item.ota_code, DEFAULT_ACK_WINDOW).total_seconds() // 60)} minutes."
-                    ),
-                    details={
-                        "connection_id": item.connection_id,
-                        "reservation_id": item.reservation_id,
-                        "revision": item.revision,
-                        "first_seen_at": item.first_seen_at.isoformat(),
-                        "attempts": item.attempts,
-                        "stored": item.stored,
-                        "last_error": item.last_error,
-                    },
-                    property_id=item.property_id,
-                    country_code=country,
-                    channel=item.ota_code,
-                ),
-                now=moment,
-            )
-            raised += 1
-        prefix = AlertType.UNACKNOWLEDGED_BOOKING.value + ":"
-        gone = [key for key in sync_repository.open_alert_keys(session, prefix) if key not in live_keys]
-        resolved = live_events.resolve_alerts(session, gone, moment, "the reservation was acknowledged")
+            if item.first_seen_at <= moment - unacknowledged_after(item.ota_code)
+        ]
+        raised, resolved = _raise_and_resolve(
+            uow, AlertType.UNACKNOWLEDGED_BOOKING, alerts, moment, "the reservation was acknowledged"
+        )
     return {"alerted": raised, "resolved": resolved, "forgotten": purged}
+
+
+def _unacknowledged_alert(item: PendingOtaAck, country: str, moment: datetime) -> alert_service.NewAlert:
+    """The alert for a pending reservation revision (``sync_repository.overdue_pending``)."""
+    ota_name = OtaCode(item.ota_code).display_name
+    minutes = int((moment - item.first_seen_at).total_seconds() // 60)
+    state = "stored but not acknowledged" if item.stored else "not stored"
+    window_minutes = int(OTA_ACK_WINDOWS.get(item.ota_code, DEFAULT_ACK_WINDOW).total_seconds() // 60)
+    return alert_service.NewAlert(
+        type=AlertType.UNACKNOWLEDGED_BOOKING,
+        severity=AlertSeverity.CRITICAL,
+        dedupe_key=dedupe_key(
+            AlertType.UNACKNOWLEDGED_BOOKING, item.connection_id, item.reservation_id, item.revision or "-"
+        ),
+        title=f"{ota_name} reservation {item.reservation_id} unacknowledged for {minutes} min",
+        message=(
+            f"{ota_name} reservation {item.reservation_id} was first pulled {minutes} minutes ago and is "
+            f"{state}: {item.last_error or 'no detail'}. {ota_name} falls back to email after "
+            f"{window_minutes} minutes."
+        ),
+        details={
+            "connection_id": item.connection_id,
+            "reservation_id": item.reservation_id,
+            "revision": item.revision,
+            "first_seen_at": item.first_seen_at.isoformat(),
+            "attempts": item.attempts,
+            "stored": item.stored,
+            "last_error": item.last_error,
+        },
+        property_id=item.property_id,
+        country_code=country,
+        channel=item.ota_code,
+    )
 
 
 def alert_stale_channels(now: datetime | None = None) -> dict[str, int]:
     """Raise an alert per active connection whose last success is older than N poll intervals."""
     moment = now or datetime.now(UTC)
-    raised = 0
     with unit_of_work() as uow:
-        session = uow.session
-        settings = load_app_settings(session)
-        stale_keys: set[str] = set()
-        for connection, ota, country in sync_repository.active_connections_with_freshness(session):
+        settings = load_app_settings(uow.session)
+        alerts = []
+        for connection, ota, country in sync_repository.active_connections_with_freshness(uow.session):
             interval = effective_poll_interval(connection.poll_interval_seconds, settings.sync_poll_interval_seconds)
             limit = timedelta(seconds=interval * settings.stale_channel_intervals)
-            since = connection.last_success_at or connection.created_at
-            if moment - since <= limit:
-                continue
-            key = dedupe_key(AlertType.STALE_CHANNEL, connection.id)
-            stale_keys.add(key)
-            ota_name = OtaCode(ota).display_name
-            details: dict[str, Any] = {
-                "connection_id": connection.id,
-                "last_success_at": connection.last_success_at.isoformat() if connection.last_success_at else None,
-                "interval_seconds": interval,
-                "intervals": settings.stale_channel_intervals,
-                "consecutive_failures": connection.consecutive_failures,
-                "last_error": connection.last_error,
-            }
-            last = connection.last_success_at.isoformat() if connection.last_success_at else "never"
-            alert_service.raise_alert(
-                uow,
-                alert_service.NewAlert(
-                    type=AlertType.STALE_CHANNEL,
-                    severity=AlertSeverity.WARNING,
-                    dedupe_key=key,
-                    title=f"{ota_name} not synced for more than {settings.stale_channel_intervals} intervals",
-                    message=(
-                        f"The {ota_name} connection {connection.id} last synced successfully {last} "
-                        f"(poll interval {interval} s). Last error: {connection.last_error or 'none recorded'}."
-                    ),
-                    details=details,
-                    property_id=connection.property_id,
-                    country_code=country,
-                    channel=ota,
-                ),
-                now=moment,
-            )
-            raised += 1
-        prefix = AlertType.STALE_CHANNEL.value + ":"
-        fresh = [key for key in sync_repository.open_alert_keys(session, prefix) if key not in stale_keys]
-        resolved = live_events.resolve_alerts(session, fresh, moment, "the channel synced again")
+            if moment - (connection.last_success_at or connection.created_at) > limit:
+                alerts.append(_stale_alert(connection, ota, country, interval, settings.stale_channel_intervals))
+        raised, resolved = _raise_and_resolve(uow, AlertType.STALE_CHANNEL, alerts, moment, "the channel synced again")
     return {"alerted": raised, "resolved": resolved}
+
+
+def _stale_alert(
+    connection: OtaConnection, ota: str, country: str, interval: int, intervals: int
+) -> alert_service.NewAlert:
+    """The alert for an active connection with no success for ``intervals`` poll intervals."""
+    ota_name = OtaCode(ota).display_name
+    last = connection.last_success_at.isoformat() if connection.last_success_at else "never"
+    details: dict[str, Any] = {
+        "connection_id": connection.id,
+        "last_success_at": connection.last_success_at.isoformat() if connection.last_success_at else None,
+        "interval_seconds": interval,
+        "intervals": intervals,
+        "consecutive_failures": connection.consecutive_failures,
+        "last_error": connection.last_error,
+    }
+    return alert_service.NewAlert(
+        type=AlertType.STALE_CHANNEL,
+        severity=AlertSeverity.WARNING,
+        dedupe_key=dedupe_key(AlertType.STALE_CHANNEL, connection.id),
+        title=f"{ota_name} not synced for more than {intervals} intervals",
+        message=(
+            f"The {ota_name} connection {connection.id} last synced successfully {last} "
+            f"(poll interval {interval} s). Last error: {connection.last_error or 'none recorded'}."
+        ),
+        details=details,
+        property_id=connection.property_id,
+        country_code=country,
+        channel=ota,
+    )
+
+
+def _raise_and_resolve(
+    uow: SqlUnitOfWork, alert_type: AlertType, alerts: list[alert_service.NewAlert], moment: datetime, reason: str
+) -> tuple[int, int]:
+    """Raise (or update) each of ``alerts``; resolve, with ``reason``, the open alerts of ``alert_type``
+    whose condition is over (not among them). How many were raised and resolved."""
+    for alert in alerts:
+        alert_service.raise_alert(uow, alert, now=moment)
+    live_keys = {alert.dedupe_key for alert in alerts}
+    open_keys = sync_repository.open_alert_keys(uow.session, alert_type.value + ":")
+    gone = [key for key in open_keys if key not in live_keys]
+    return len(alerts), live_events.resolve_alerts(uow.session, gone, moment, reason)
 
 
 # --- a reservation naming another hotel (issue 16.3) ------------------------------------------------------

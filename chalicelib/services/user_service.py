@@ -36,7 +36,7 @@ from chalicelib.domain.views import view_from
 from chalicelib.services import password_service
 from chalicelib.services.audit_service import AuditActor, audit_snapshot, record_audit
 
-USER_AUDIT_FIELDS = ("email", "full_name", "role_id", "country_code", "is_active")
+USER_AUDIT_FIELDS = ("email", "full_name", "role_id", "country_code", "agency_id", "is_active")
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class UserRecord:
     role_id: int
     role_name: str
     country_code: str | None
+    agency_id: int | None
     is_active: bool
     mfa_enabled: bool
     last_login_at: datetime | None
@@ -66,7 +67,7 @@ class Profile:
     recovery_codes_left: int
 
 
-def _record(session: Session, user: User, role: Role, mfa_enabled: bool | None = None) -> UserRecord:
+def user_record(session: Session, user: User, role: Role, mfa_enabled: bool | None = None) -> UserRecord:
     return view_from(
         UserRecord,
         user,
@@ -86,7 +87,7 @@ def profile(caller: Caller) -> Profile:
         codes = caller.scope.sorted_codes()
         visible = user_repository.active_country_codes(uow.session) if codes is None else codes
         return Profile(
-            user=_record(uow.session, user, role),
+            user=user_record(uow.session, user, role),
             permissions=caller.permission_names,
             active_country=caller.active_country,
             may_switch_country=caller.may_switch_country,
@@ -103,7 +104,7 @@ def list_users(
     """Users in the caller's country scope matching ``filters``, one page."""
     with unit_of_work() as uow:
         rows, total = user_repository.list_users(uow.session, caller.scope, filters, offset=offset, limit=limit)
-        return [_record(uow.session, user, role, mfa) for user, role, mfa in rows], total
+        return [user_record(uow.session, user, role, mfa) for user, role, mfa in rows], total
 
 
 def get_user(caller: Caller, user_id: int) -> UserRecord:
@@ -111,7 +112,7 @@ def get_user(caller: Caller, user_id: int) -> UserRecord:
     with unit_of_work() as uow:
         user = _scoped_user(uow.session, caller, user_id)
         role = _role(uow.session, user.role_id)
-        return _record(uow.session, user, role)
+        return user_record(uow.session, user, role)
 
 
 def _scoped_user(session: Session, caller: Caller, user_id: int, *, for_update: bool = False) -> User:
@@ -187,6 +188,7 @@ class NewUser:
     role_id: int
     country_code: str | None
     password: str | None
+    agency_id: int | None = None  # an agency's account (chalicelib.services.agency_user_service)
 
     def __repr__(self) -> str:
         return f"NewUser(email={self.email!r}, role_id={self.role_id})"
@@ -210,12 +212,14 @@ def create_user(caller: Caller, new: NewUser) -> UserRecord:
             password_hash = passwords.hash_password(new.password, rounds=get_settings().bcrypt_rounds)
         else:
             password_hash = passwords.unusable_hash()
-        user = _insert_user(session, caller, new.email.strip(), new.full_name.strip(), password_hash, role.id, country)
+        user = _insert_user(
+            session, caller, new.email.strip(), new.full_name.strip(), password_hash, role.id, country, new.agency_id
+        )
         if new.password is None:
             password_service.issue_password_link(
                 uow, user, purpose=passwords.LinkPurpose.INVITE, requested_ip=caller.client_ip
             )
-        return _record(session, user, role)
+        return user_record(session, user, role)
 
 
 def update_user(caller: Caller, user_id: int, changes: dict[str, Any]) -> UserRecord:
@@ -248,7 +252,7 @@ def update_user(caller: Caller, user_id: int, changes: dict[str, Any]) -> UserRe
             record_audit(
                 session, caller, "user.updated", "user", user.id, before, after, country_code=user.country_code
             )
-        return _record(session, user, role)
+        return user_record(session, user, role)
 
 
 def set_active(caller: Caller, user_id: int, active: bool) -> UserRecord:
@@ -275,7 +279,7 @@ def set_active(caller: Caller, user_id: int, active: bool) -> UserRecord:
                 audit_snapshot(user, USER_AUDIT_FIELDS),
                 country_code=user.country_code,
             )
-        return _record(session, user, role)
+        return user_record(session, user, role)
 
 
 def delete_user(caller: Caller, user_id: int) -> None:
@@ -318,6 +322,7 @@ def _insert_user(
     password_hash: str,
     role_id: int,
     country_code: str | None,
+    agency_id: int | None = None,
 ) -> User:
     """Insert an active user and its ``user.created`` audit row."""
     user = User(
@@ -326,6 +331,7 @@ def _insert_user(
         password_hash=password_hash,
         role_id=role_id,
         country_code=country_code,
+        agency_id=agency_id,
         is_active=True,
     )
     inserted(session, user)

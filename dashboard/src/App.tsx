@@ -14,6 +14,7 @@ const Home = lazy(() => import("./screens/Home"));
 const BookingsList = lazy(() => import("./screens/BookingsList"));
 const BookingDetail = lazy(() => import("./screens/BookingDetail"));
 const AlertsList = lazy(() => import("./screens/AlertsList"));
+const Calendar = lazy(() => import("./screens/Calendar"));
 const NotFound = lazy(() => import("./screens/NotFound"));
 const AgenciesList = lazy(() => import("./screens/allotments/AgenciesList"));
 const ContractsList = lazy(() => import("./screens/allotments/ContractsList"));
@@ -57,6 +58,7 @@ export default function App() {
           <Route path="/bookings" element={<BookingsList />} />
           <Route path="/bookings/:bookingId" element={<BookingDetail />} />
           <Route path="/alerts" element={<AlertsList />} />
+          <Route path="/calendar" element={<Calendar />} />
           <Route path="/agencies" element={<AgenciesList />} />
           <Route path="/contracts" element={<ContractsList />} />
           <Route path="/contracts/new" element={<ContractNew />} />

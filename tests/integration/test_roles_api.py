@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from chalicelib.db.models import AuditLog, Role
 from chalicelib.db.unit_of_work import unit_of_work
-from chalicelib.domain.permissions import PRESET_ROLES, Permission
+from chalicelib.domain.permissions import PARTNER_ROLES, PRESET_ROLES, Permission
 from tests.factories import JSON_HEADERS, Identity, body_of
 
 
@@ -23,7 +23,8 @@ def test_the_migration_seeds_exactly_the_preset_roles_of_the_code(database_url: 
             role.name: (role.permissions, role.description, role.is_system)
             for role in uow.session.scalars(select(Role))
         }
-    assert seeded == {role.name: (int(role.permissions), role.description, True) for role in PRESET_ROLES}
+    expected = (*PRESET_ROLES, *PARTNER_ROLES)
+    assert seeded == {role.name: (int(role.permissions), role.description, True) for role in expected}
 
 
 def test_the_permission_catalogue_names_every_bit(identity: Identity) -> None:

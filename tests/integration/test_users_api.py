@@ -33,7 +33,7 @@ def test_an_admin_creates_a_staff_account_with_an_initial_password(identity: Ide
         audit = uow.session.scalar(select(AuditLog).where(AuditLog.action == "user.created"))
     assert audit is not None and audit.actor_user_id == admin.user.id and audit.entity_id == str(created["id"])
     assert audit.after == {"email": "new.staff@example.com", "full_name": "New Staff", "role_id": role_id,
-                           "country_code": "VN", "is_active": True}  # fmt: skip
+                           "country_code": "VN", "agency_id": None, "is_active": True}  # fmt: skip
     login = call(
         identity, "POST", "/auth/login", {}, {"email": "new.staff@example.com", "password": "Fresh-Passphrase-4821"}
     )

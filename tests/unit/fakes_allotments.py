@@ -131,7 +131,13 @@ class FakeAllotmentRepository:
 
     def add_contract(self, fields: Mapping[str, Any]) -> ContractRecord:
         now = self._store.now
-        values: dict[str, Any] = {"mode": ContractMode.ALLOTMENT, "status": ContractStatus.DRAFT, "notes": "", **fields}
+        values: dict[str, Any] = {
+            "mode": ContractMode.ALLOTMENT,
+            "status": ContractStatus.DRAFT,
+            "notes": "",
+            "conditions": "",
+            **fields,
+        }
         contract = ContractRecord(
             id=self._data.new_id(), version=1, seasons=(), release_steps=(), created_at=now, updated_at=now, **values
         )

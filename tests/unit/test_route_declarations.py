@@ -13,7 +13,7 @@ from chalicelib.api.middleware import http_middleware
 from chalicelib.api.openapi import build_openapi
 from chalicelib.api.routing import ApiBlueprint, endpoints_of
 from chalicelib.domain.access import Caller
-from chalicelib.domain.permissions import Permission
+from chalicelib.domain.permissions import API_KEY_PERMISSIONS, Permission, has
 
 
 def test_routes_are_protected_unless_declared_public() -> None:
@@ -59,9 +59,19 @@ def test_openapi_documents_security_on_every_protected_route_and_only_there() ->
         if spec.public:
             assert "security" not in operation, f"{method} {path} is public"
         else:
-            assert operation["security"] == [{"bearer": []}, {"cookie": []}], f"{method} {path}"
+            # Agency systems' API keys: on the routes declared partner=True whose permission a key may hold.
+            keyed = spec.partner and spec.permission is not None and has(API_KEY_PERMISSIONS, spec.permission)
+            schemes = [{"bearer": []}, {"cookie": []}] + ([{"apiKey": []}] if keyed else [])
+            assert operation["security"] == schemes, f"{method} {path}"
             assert {"401", "403"} <= set(operation["responses"]), f"{method} {path}"
     assert document["components"]["securitySchemes"]["cookie"]["name"] == "ptx_access"
+    assert document["components"]["securitySchemes"]["apiKey"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": document["components"]["securitySchemes"]["apiKey"]["description"],
+    }
+    assert any(spec.partner for spec in specs.values())
 
 
 def test_openapi_covers_the_auth_endpoints() -> None:

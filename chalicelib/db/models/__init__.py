@@ -10,6 +10,7 @@ from chalicelib.db.models.allotment import (
     ContractSeason,
     ContractVersion,
 )
+from chalicelib.db.models.api_key import ApiKey
 from chalicelib.db.models.ari_push import AriAcknowledgedVersion, AriPushState
 from chalicelib.db.models.audit import ActivityLog, AuditLog
 from chalicelib.db.models.booking import (
@@ -52,6 +53,7 @@ __all__ = [
     "Alert",
     "AllotmentEventRecord",
     "AllotmentNightState",
+    "ApiKey",
     "AppSetting",
     "AriAcknowledgedVersion",
     "AriChangeRecord",

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chalicelib.db.base import Base, TimestampMixin
@@ -34,6 +35,14 @@ from chalicelib.db.models.booking import StrEnumText
 from chalicelib.domain.allotments import AgencyStatus, AllotmentEventKind, ContractMode, ContractStatus
 
 _EVENT_KINDS = ", ".join(f"'{kind.value}'" for kind in AllotmentEventKind)
+
+# Contract search (GET /contracts?q=): names weigh most, then the terms, then the notes. The
+# 'simple' configuration (no stemming): contracts are written in English, Vietnamese, Indonesian, Malay.
+CONTRACT_SEARCH_VECTOR = (
+    "setweight(to_tsvector('simple'::regconfig, (name)::text), 'A'::\"char\") || "
+    "setweight(to_tsvector('simple'::regconfig, conditions), 'B'::\"char\") || "
+    "setweight(to_tsvector('simple'::regconfig, notes), 'C'::\"char\")"
+)
 
 
 class Agency(TimestampMixin, Base):
@@ -73,6 +82,7 @@ class AgencyContract(TimestampMixin, Base):
         CheckConstraint("mode IN ('allotment', 'free_sale')", name="mode"),
         CheckConstraint("status IN ('draft', 'active', 'suspended', 'ended')", name="status"),
         CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_agency_contracts_search_vector", "search_vector", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -89,6 +99,8 @@ class AgencyContract(TimestampMixin, Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     notes: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    conditions: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    search_vector: Mapped[str] = mapped_column(TSVECTOR, Computed(CONTRACT_SEARCH_VECTOR, persisted=True))
 
 
 class ContractSeason(Base):

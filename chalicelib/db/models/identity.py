@@ -50,6 +50,8 @@ class User(TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(100), nullable=False)
     role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"), nullable=False, index=True)
     country_code: Mapped[str | None] = mapped_column(ForeignKey("countries.code"), nullable=True, index=True)
+    # An agency's account (partner role): sees that agency's records only (chalicelib.domain.access).
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime] = mapped_column(

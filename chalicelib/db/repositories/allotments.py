@@ -1,6 +1,6 @@
 """Agencies, contracts (with seasons, release steps, versions), allotment events and per-night state
 (``uow.allotments``). An agency is scoped by its own country; a contract by its property's country
-(copied onto the contract) and its agency's."""
+(copied onto the contract) and its agency's; for an agency's account, by that agency alone."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -24,8 +24,9 @@ from chalicelib.db.models import (
 )
 from chalicelib.db.pagination import paginate
 from chalicelib.db.repositories.calendar import mask_to_weekdays, weekdays_to_mask
-from chalicelib.db.scoping import in_scope, scoped
+from chalicelib.db.scoping import in_scope
 from chalicelib.domain.access import CountryScope
+from chalicelib.domain.alerts import AllotmentOnNight
 from chalicelib.domain.allotment_records import (
     AGENCY_FIELDS,
     AgencyFilters,
@@ -53,8 +54,15 @@ def agency_record(row: Agency) -> AgencyRecord:
     )
 
 
+def agency_scope(scope: CountryScope) -> tuple[ColumnElement[bool], ...]:
+    """The conditions an agency meets in ``scope``: its country, and for an agency's account its id."""
+    if scope.agency_id is not None:
+        return (Agency.id == scope.agency_id,)
+    return (in_scope(Agency.country_code, scope),)
+
+
 def _agency_query(scope: CountryScope, filters: AgencyFilters) -> Select[Any]:
-    statement = scoped(select(Agency), Agency.country_code, scope)
+    statement = select(Agency).where(*agency_scope(scope))
     if filters.country_code is not None:
         statement = statement.where(Agency.country_code == filters.country_code)
     if filters.status is not None:
@@ -72,9 +80,12 @@ def _agency_query(scope: CountryScope, filters: AgencyFilters) -> Select[Any]:
     return statement.order_by(func.lower(Agency.name), Agency.id)
 
 
-def contract_scope(scope: CountryScope) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+def contract_scope(scope: CountryScope) -> tuple[ColumnElement[bool], ...]:
     """The conditions a contract (joined with its agency) meets in ``scope``: its property's country
-    and its agency's country both in scope (for anything scoped like a contract)."""
+    and its agency's country both in scope; for an agency's account, its agency is the caller's
+    (for anything scoped like a contract: allotments, agency bookings, sale orders)."""
+    if scope.agency_id is not None:
+        return (AgencyContract.agency_id == scope.agency_id,)
     return in_scope(AgencyContract.country_code, scope), in_scope(Agency.country_code, scope)
 
 
@@ -98,7 +109,7 @@ class SqlAllotmentRepository:
         return [agency_record(row[0]) for row in rows], total
 
     def get_agency(self, scope: CountryScope, agency_id: int, *, for_update: bool = False) -> AgencyRecord | None:
-        statement = scoped(select(Agency).where(Agency.id == agency_id), Agency.country_code, scope)
+        statement = select(Agency).where(Agency.id == agency_id, *agency_scope(scope))
         if for_update:
             statement = statement.with_for_update()
         row = self._session.scalar(statement)
@@ -163,7 +174,14 @@ class SqlAllotmentRepository:
             (AgencyContract.agency_id, filters.agency_id),
             (AgencyContract.property_id, filters.property_id),
             (AgencyContract.status, filters.status),
-        ).order_by(AgencyContract.id)
+        )
+        if filters.q:
+            query = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), filters.q)
+            statement = statement.where(AgencyContract.search_vector.op("@@")(query)).order_by(
+                func.ts_rank_cd(AgencyContract.search_vector, query).desc(), AgencyContract.id
+            )
+        else:
+            statement = statement.order_by(AgencyContract.id)
         rows, total = paginate(self._session, statement, offset=offset, limit=limit)
         return self._contract_records([row[0] for row in rows]), total
 
@@ -293,6 +311,26 @@ class SqlAllotmentRepository:
             ).where(AllotmentNightState.contract_id.in_(ids))
         ).all()
         return {(c, rt, night): (picked, withheld) for c, rt, night, picked, withheld in rows}
+
+    def allotments_on_night(self, room_type_id: int, night: date) -> list[AllotmentOnNight]:
+        """The contracts withholding or having picked up rooms of the room type that night, with their agency."""
+        rows = self._session.execute(
+            select(
+                AgencyContract.id,
+                AgencyContract.name,
+                Agency.id,
+                Agency.code,
+                Agency.name,
+                AllotmentNightState.withheld,
+                AllotmentNightState.picked_up,
+            )
+            .join(AgencyContract, AgencyContract.id == AllotmentNightState.contract_id)
+            .join(Agency, Agency.id == AgencyContract.agency_id)
+            .where(AllotmentNightState.room_type_id == room_type_id, AllotmentNightState.night == night)
+            .where((AllotmentNightState.withheld > 0) | (AllotmentNightState.picked_up > 0))
+            .order_by(AgencyContract.id)
+        ).all()
+        return [AllotmentOnNight(*row) for row in rows]
 
     def save_withheld(self, withheld: Mapping[CellKey, int]) -> None:
         """Record how many rooms each (contract, room type, night) now withholds in the calendar."""

@@ -2,9 +2,6 @@
 
 Accounts are scoped by their own country; connections, mappings and proposals by the country of
 the connection's property. A record outside the caller's scope is simply not found.
-
-(Just over 500 lines: the queries share the joins from a mapping or proposal up to its property's
-country, which is what scopes them; split, each part would restate those joins.)
 """
 
 from __future__ import annotations
@@ -12,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Integer, Select, column, func, select, update, values
 from sqlalchemy.exc import IntegrityError
@@ -30,13 +27,18 @@ from chalicelib.db.models import (
     RoomTypeMapping,
 )
 from chalicelib.db.pagination import paginate
-from chalicelib.db.scoping import scoped, scoped_row
+from chalicelib.db.scoping import first_row, scoped, scoped_row
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.catalog import PropertyStatus
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.ota_accounts import AccountStatus
 from chalicelib.domain.ota_connections import ConnectionFilters
 from chalicelib.domain.ota_mappings import ExistingMappings, LocalRatePlan, LocalRoomType, MappingIndex
+
+RowT = TypeVar("RowT")
+MappingT = TypeVar("MappingT", RoomTypeMapping, RatePlanMapping)
+TargetT = TypeVar("TargetT", RoomType, RatePlan)
+ChildT = TypeVar("ChildT", RoomTypeMapping, RatePlanMapping, MappingProposal)
 
 
 def flush_or_conflict(session: Session, message: str, *, field: str | None = None) -> None:
@@ -213,9 +215,7 @@ def scoped_connection(
 ) -> tuple[OtaConnection, Property, OtaAccount] | None:
     """The connection, its property and its account, if the property is within ``scope``."""
     statement = scoped(_connections().where(OtaConnection.id == connection_id), Property.country_code, scope)
-    if for_update:
-        statement = statement.with_for_update(of=OtaConnection)
-    row = session.execute(statement).first()
+    row = first_row(session, statement, lock=OtaConnection if for_update else None)
     return (row[0], row[1], row[2]) if row else None
 
 
@@ -241,20 +241,17 @@ def list_connections(
     return [(row[0], row[1], row[2]) for row in rows], total
 
 
+def _one(session: Session, model: type[RowT], **equal: object) -> RowT | None:
+    """The ``model`` row whose columns have the values ``equal`` gives (a unique key), if any."""
+    return session.scalar(select(model).filter_by(**equal))
+
+
 def connection_for_hotel(session: Session, account_id: int, ota_hotel_id: str) -> OtaConnection | None:
-    return session.scalar(
-        select(OtaConnection).where(
-            OtaConnection.ota_account_id == account_id, OtaConnection.ota_hotel_id == ota_hotel_id
-        )
-    )
+    return _one(session, OtaConnection, ota_account_id=account_id, ota_hotel_id=ota_hotel_id)
 
 
 def connection_for_property(session: Session, property_id: int, account_id: int) -> OtaConnection | None:
-    return session.scalar(
-        select(OtaConnection).where(
-            OtaConnection.property_id == property_id, OtaConnection.ota_account_id == account_id
-        )
-    )
+    return _one(session, OtaConnection, property_id=property_id, ota_account_id=account_id)
 
 
 def property_connection_to_ota(
@@ -327,14 +324,24 @@ def active_connections_of_property(
 # --- mappings ---------------------------------------------------------------------------------------------
 
 
-def room_type_mappings_of(
-    session: Session, connection_id: int, *, offset: int = 0, limit: int | None = None
-) -> tuple[list[tuple[RoomTypeMapping, RoomType]], int]:
+def mappings_of(
+    session: Session,
+    model: type[MappingT],
+    target: type[TargetT],
+    connection_id: int,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> tuple[list[tuple[MappingT, TargetT]], int]:
+    """The connection's mappings of one kind (``RoomTypeMapping``/``RatePlanMapping``) with the
+    room type or rate plan each maps (``target``), in id order: all, or one page."""
+    mapping: Any = model
+    key = mapping.room_type_id if target is RoomType else mapping.rate_plan_id
     statement = (
-        select(RoomTypeMapping, RoomType)
-        .join(RoomType, RoomType.id == RoomTypeMapping.room_type_id)
-        .where(RoomTypeMapping.connection_id == connection_id)
-        .order_by(RoomTypeMapping.id)
+        select(model, target)
+        .join(target, target.id == key)
+        .where(mapping.connection_id == connection_id)
+        .order_by(mapping.id)
     )
     if limit is None:
         rows = [(row[0], row[1]) for row in session.execute(statement)]
@@ -343,99 +350,45 @@ def room_type_mappings_of(
     return [(row[0], row[1]) for row in page], total
 
 
-def rate_plan_mappings_of(
-    session: Session, connection_id: int, *, offset: int = 0, limit: int | None = None
-) -> tuple[list[tuple[RatePlanMapping, RatePlan]], int]:
+def scoped_child(
+    session: Session, model: type[ChildT], record_id: int, scope: CountryScope, *, for_update: bool = False
+) -> tuple[ChildT, OtaConnection, Property] | None:
+    """A mapping or proposal (``model``) of a connection whose property is in ``scope``, with both."""
+    child: Any = model
     statement = (
-        select(RatePlanMapping, RatePlan)
-        .join(RatePlan, RatePlan.id == RatePlanMapping.rate_plan_id)
-        .where(RatePlanMapping.connection_id == connection_id)
-        .order_by(RatePlanMapping.id)
-    )
-    if limit is None:
-        rows = [(row[0], row[1]) for row in session.execute(statement)]
-        return rows, len(rows)
-    page, total = paginate(session, statement, offset=offset, limit=limit)
-    return [(row[0], row[1]) for row in page], total
-
-
-def _scoped_child(model: Any, record_id: int, scope: CountryScope, for_update: bool) -> Select[Any]:
-    statement = (
-        select(model, OtaConnection, Property)
-        .join(OtaConnection, OtaConnection.id == model.connection_id)
+        select(child, OtaConnection, Property)
+        .join(OtaConnection, OtaConnection.id == child.connection_id)
         .join(Property, Property.id == OtaConnection.property_id)
-        .where(model.id == record_id)
+        .where(child.id == record_id)
     )
-    statement = scoped(statement, Property.country_code, scope)
-    if for_update:
-        statement = statement.with_for_update(of=model)
-    return statement
-
-
-def scoped_room_type_mapping(
-    session: Session, mapping_id: int, scope: CountryScope, *, for_update: bool = False
-) -> tuple[RoomTypeMapping, OtaConnection, Property] | None:
-    row = session.execute(_scoped_child(RoomTypeMapping, mapping_id, scope, for_update)).first()
-    return (row[0], row[1], row[2]) if row else None
-
-
-def scoped_rate_plan_mapping(
-    session: Session, mapping_id: int, scope: CountryScope, *, for_update: bool = False
-) -> tuple[RatePlanMapping, OtaConnection, Property] | None:
-    row = session.execute(_scoped_child(RatePlanMapping, mapping_id, scope, for_update)).first()
+    row = first_row(session, scoped(statement, Property.country_code, scope), lock=model if for_update else None)
     return (row[0], row[1], row[2]) if row else None
 
 
 def room_type_mapping_by_ota_room(session: Session, connection_id: int, ota_room_id: str) -> RoomTypeMapping | None:
-    return session.scalar(
-        select(RoomTypeMapping).where(
-            RoomTypeMapping.connection_id == connection_id, RoomTypeMapping.ota_room_id == ota_room_id
-        )
-    )
+    return _one(session, RoomTypeMapping, connection_id=connection_id, ota_room_id=ota_room_id)
 
 
 def room_type_mapping_by_room_type(session: Session, connection_id: int, room_type_id: int) -> RoomTypeMapping | None:
-    return session.scalar(
-        select(RoomTypeMapping).where(
-            RoomTypeMapping.connection_id == connection_id, RoomTypeMapping.room_type_id == room_type_id
-        )
-    )
+    return _one(session, RoomTypeMapping, connection_id=connection_id, room_type_id=room_type_id)
 
 
 def rate_plan_mapping_by_rate_plan(session: Session, connection_id: int, rate_plan_id: int) -> RatePlanMapping | None:
-    return session.scalar(
-        select(RatePlanMapping).where(
-            RatePlanMapping.connection_id == connection_id, RatePlanMapping.rate_plan_id == rate_plan_id
-        )
-    )
+    return _one(session, RatePlanMapping, connection_id=connection_id, rate_plan_id=rate_plan_id)
 
 
 def rate_plan_mapping_by_ota_rate(
     session: Session, connection_id: int, ota_room_id: str, ota_rate_plan_id: str
 ) -> RatePlanMapping | None:
-    return session.scalar(
-        select(RatePlanMapping).where(
-            RatePlanMapping.connection_id == connection_id,
-            RatePlanMapping.ota_room_id == ota_room_id,
-            RatePlanMapping.ota_rate_plan_id == ota_rate_plan_id,
-        )
-    )
+    keys = {"connection_id": connection_id, "ota_room_id": ota_room_id, "ota_rate_plan_id": ota_rate_plan_id}
+    return _one(session, RatePlanMapping, **keys)
 
 
 def existing_mappings(session: Session, connection_id: int) -> ExistingMappings:
-    rooms = session.execute(
-        select(RoomTypeMapping.ota_room_id, RoomTypeMapping.room_type_id).where(
-            RoomTypeMapping.connection_id == connection_id
-        )
-    )
-    rates = session.execute(
-        select(RatePlanMapping.ota_room_id, RatePlanMapping.ota_rate_plan_id, RatePlanMapping.rate_plan_id).where(
-            RatePlanMapping.connection_id == connection_id
-        )
-    )
+    index = mapping_index(session, connection_id)
     return ExistingMappings(
-        room_types_by_ota_room={ota_room: room_type for ota_room, room_type in rooms},
-        rate_plans_by_ota_rate={(ota_room, ota_rate): plan for ota_room, ota_rate, plan in rates},
+        room_types_by_ota_room=index.room_types_by_ota_room,
+        rate_plans_by_ota_rate={key: plan for key, (_, plan) in index.rate_plans_by_ota_rate.items()},
     )
 
 
@@ -463,13 +416,6 @@ def mapping_index(session: Session, connection_id: int) -> MappingIndex:
 
 
 # --- proposals --------------------------------------------------------------------------------------------
-
-
-def scoped_proposal(
-    session: Session, proposal_id: int, scope: CountryScope, *, for_update: bool = False
-) -> tuple[MappingProposal, OtaConnection, Property] | None:
-    row = session.execute(_scoped_child(MappingProposal, proposal_id, scope, for_update)).first()
-    return (row[0], row[1], row[2]) if row else None
 
 
 def proposals_of(

@@ -9,8 +9,11 @@ Uniqueness races lost at insert become a ``Conflict`` (``flush_or_conflict``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
 
 from chalicelib.db.models import (
     MappingProposal,
@@ -24,7 +27,7 @@ from chalicelib.db.models import (
 )
 from chalicelib.db.repositories import ota as q
 from chalicelib.db.repositories.base import SessionRepository
-from chalicelib.db.writing import flushed
+from chalicelib.db.writing import RowT, flushed, updated
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_connections import (
@@ -55,13 +58,16 @@ if TYPE_CHECKING:
     from chalicelib.services.ota_access import AccountEndpoint
 
 
+def _named(prefix: str, record: Property | RoomType | RatePlan) -> dict[str, object]:
+    """``<prefix>_id``, ``<prefix>_code`` and ``<prefix>_name``: how the views name what a row points at."""
+    return {f"{prefix}_{attribute}": getattr(record, attribute) for attribute in ("id", "code", "name")}
+
+
 def connection_record(connection: OtaConnection, hotel: Property, account: OtaAccount) -> ConnectionRecord:
     return view_from(
         ConnectionRecord,
         connection,
-        property_id=hotel.id,
-        property_code=hotel.code,
-        property_name=hotel.name,
+        **_named("property", hotel),
         country_code=hotel.country_code,
         ota_account_id=account.id,
         account_name=account.name,
@@ -70,23 +76,19 @@ def connection_record(connection: OtaConnection, hotel: Property, account: OtaAc
 
 
 def room_mapping_record(mapping: RoomTypeMapping, room_type: RoomType) -> RoomTypeMappingRecord:
-    return view_from(
-        RoomTypeMappingRecord,
-        mapping,
-        room_type_id=room_type.id,
-        room_type_code=room_type.code,
-        room_type_name=room_type.name,
-    )
+    return view_from(RoomTypeMappingRecord, mapping, **_named("room_type", room_type))
 
 
 def rate_mapping_record(mapping: RatePlanMapping, plan: RatePlan) -> RatePlanMappingRecord:
-    return view_from(
-        RatePlanMappingRecord,
-        mapping,
-        rate_plan_id=plan.id,
-        rate_plan_code=plan.code,
-        rate_plan_name=plan.name,
-    )
+    return view_from(RatePlanMappingRecord, mapping, **_named("rate_plan", plan))
+
+
+def _stored(session: Session, row: RowT, conflict_message: str) -> RowT:
+    """``row`` added (or changed), flushed -- a uniqueness race lost is a Conflict -- and read back."""
+    session.add(row)
+    q.flush_or_conflict(session, conflict_message)
+    session.refresh(row)
+    return row
 
 
 def proposal_record(proposal: MappingProposal) -> ProposalRecord:
@@ -144,38 +146,19 @@ class SqlOtaConnectionRepository(SessionRepository):
         return (found[0].id, found[1].name) if found else None
 
     def add(self, new: NewConnectionRow, *, conflict_message: str) -> ConnectionRecord:
-        connection = OtaConnection(
-            property_id=new.property_id,
-            ota_account_id=new.ota_account_id,
-            ota_hotel_id=new.ota_hotel_id,
-            is_active=new.is_active,
-            poll_interval_seconds=new.poll_interval_seconds,
-            next_poll_at=new.next_poll_at,
-        )
-        self._session.add(connection)
-        q.flush_or_conflict(self._session, conflict_message)
-        self._session.refresh(connection)
+        connection = _stored(self._session, OtaConnection(**asdict(new)), conflict_message)
         found = self.get(connection.id, CountryScope.everywhere())
         assert found is not None
         return found
 
     def update(self, connection_id: int, settings: ConnectionSettings) -> ConnectionRecord:
-        connection = self._session.get(OtaConnection, connection_id)
-        assert connection is not None
-        connection.ota_hotel_id = settings.ota_hotel_id
-        connection.is_active = settings.is_active
-        connection.poll_interval_seconds = settings.poll_interval_seconds
-        connection.next_poll_at = settings.next_poll_at
-        self._session.flush()
-        self._session.refresh(connection)
+        updated(self._session, OtaConnection, connection_id, asdict(settings))
         found = self.get(connection_id, CountryScope.everywhere())
         assert found is not None
         return found
 
     def delete(self, connection_id: int) -> None:
-        connection = self._session.get(OtaConnection, connection_id)
-        assert connection is not None
-        self._session.delete(connection)
+        self._session.delete(self._session.get_one(OtaConnection, connection_id))
 
 
 class SqlOtaMappingRepository(SessionRepository):
@@ -195,25 +178,25 @@ class SqlOtaMappingRepository(SessionRepository):
     def room_mappings(
         self, connection_id: int, *, offset: int = 0, limit: int | None = None
     ) -> tuple[list[RoomTypeMappingRecord], int]:
-        rows, total = q.room_type_mappings_of(self._session, connection_id, offset=offset, limit=limit)
+        rows, total = q.mappings_of(self._session, RoomTypeMapping, RoomType, connection_id, offset=offset, limit=limit)
         return [room_mapping_record(*row) for row in rows], total
 
     def rate_mappings(
         self, connection_id: int, *, offset: int = 0, limit: int | None = None
     ) -> tuple[list[RatePlanMappingRecord], int]:
-        rows, total = q.rate_plan_mappings_of(self._session, connection_id, offset=offset, limit=limit)
+        rows, total = q.mappings_of(self._session, RatePlanMapping, RatePlan, connection_id, offset=offset, limit=limit)
         return [rate_mapping_record(*row) for row in rows], total
 
     def scoped_room_mapping(
         self, mapping_id: int, scope: CountryScope, *, for_update: bool = False
     ) -> RoomTypeMappingRecord | None:
-        found = q.scoped_room_type_mapping(self._session, mapping_id, scope, for_update=for_update)
+        found = q.scoped_child(self._session, RoomTypeMapping, mapping_id, scope, for_update=for_update)
         return self._room_record(found[0]) if found else None
 
     def scoped_rate_mapping(
         self, mapping_id: int, scope: CountryScope, *, for_update: bool = False
     ) -> RatePlanMappingRecord | None:
-        found = q.scoped_rate_plan_mapping(self._session, mapping_id, scope, for_update=for_update)
+        found = q.scoped_child(self._session, RatePlanMapping, mapping_id, scope, for_update=for_update)
         return self._rate_record(found[0]) if found else None
 
     def room_mapping_for_room_type(self, connection_id: int, room_type_id: int) -> RoomTypeMappingRecord | None:
@@ -238,24 +221,16 @@ class SqlOtaMappingRepository(SessionRepository):
         self, connection_id: int, room_type_id: int, ota_room_id: str, *, conflict_message: str
     ) -> RoomTypeMappingRecord:
         mapping = RoomTypeMapping(connection_id=connection_id, room_type_id=room_type_id, ota_room_id=ota_room_id)
-        self._session.add(mapping)
-        q.flush_or_conflict(self._session, conflict_message)
-        self._session.refresh(mapping)
-        return self._room_record(mapping)
+        return self._room_record(_stored(self._session, mapping, conflict_message))
 
     def move_room_mapping(self, mapping_id: int, ota_room_id: str, *, conflict_message: str) -> RoomTypeMappingRecord:
         """Point the mapping at another OTA room (ON UPDATE CASCADE moves its rate plan mappings along)."""
-        mapping = self._session.get(RoomTypeMapping, mapping_id)
-        assert mapping is not None
+        mapping = self._session.get_one(RoomTypeMapping, mapping_id)
         mapping.ota_room_id = ota_room_id
-        q.flush_or_conflict(self._session, conflict_message)
-        self._session.refresh(mapping)
-        return self._room_record(mapping)
+        return self._room_record(_stored(self._session, mapping, conflict_message))
 
     def delete_room_mapping(self, mapping_id: int) -> None:
-        mapping = self._session.get(RoomTypeMapping, mapping_id)
-        assert mapping is not None
-        self._session.delete(mapping)
+        self._session.delete(self._session.get_one(RoomTypeMapping, mapping_id))
 
     def add_rate_mapping(
         self,
@@ -273,25 +248,17 @@ class SqlOtaMappingRepository(SessionRepository):
             ota_room_id=ota_room_id,
             ota_rate_plan_id=ota_rate_plan_id,
         )
-        self._session.add(mapping)
-        q.flush_or_conflict(self._session, conflict_message)
-        self._session.refresh(mapping)
-        return self._rate_record(mapping)
+        return self._rate_record(_stored(self._session, mapping, conflict_message))
 
     def move_rate_mapping(
         self, mapping_id: int, ota_rate_plan_id: str, *, conflict_message: str
     ) -> RatePlanMappingRecord:
-        mapping = self._session.get(RatePlanMapping, mapping_id)
-        assert mapping is not None
+        mapping = self._session.get_one(RatePlanMapping, mapping_id)
         mapping.ota_rate_plan_id = ota_rate_plan_id
-        q.flush_or_conflict(self._session, conflict_message)
-        self._session.refresh(mapping)
-        return self._rate_record(mapping)
+        return self._rate_record(_stored(self._session, mapping, conflict_message))
 
     def delete_rate_mapping(self, mapping_id: int) -> None:
-        mapping = self._session.get(RatePlanMapping, mapping_id)
-        assert mapping is not None
-        self._session.delete(mapping)
+        self._session.delete(self._session.get_one(RatePlanMapping, mapping_id))
 
     def existing(self, connection_id: int) -> ExistingMappings:
         return q.existing_mappings(self._session, connection_id)
@@ -317,7 +284,7 @@ class SqlMappingProposalRepository(SessionRepository):
     """Proposed mappings of connections (from discovery) and staff decisions on them."""
 
     def get(self, proposal_id: int, scope: CountryScope, *, for_update: bool = False) -> ProposalRecord | None:
-        found = q.scoped_proposal(self._session, proposal_id, scope, for_update=for_update)
+        found = q.scoped_child(self._session, MappingProposal, proposal_id, scope, for_update=for_update)
         return proposal_record(found[0]) if found else None
 
     def page(

@@ -19,7 +19,7 @@ from chalicelib.db.models import Country, Property, RatePlan, RatePlanRule, Room
 from chalicelib.db.pagination import paginate
 from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.repositories.calendar import amount_at_scale
-from chalicelib.db.scoping import SelectT, scoped, scoped_row
+from chalicelib.db.scoping import SelectT, first_row, scoped, scoped_row
 from chalicelib.db.writing import inserted, updated
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.catalog import (
@@ -97,9 +97,7 @@ def scoped_room_type(
         Property.country_code,
         scope,
     )
-    if for_update:
-        statement = statement.with_for_update(of=RoomType)
-    row = session.execute(statement).first()
+    row = first_row(session, statement, lock=RoomType if for_update else None)
     return None if row is None else (row[0], row[1])
 
 

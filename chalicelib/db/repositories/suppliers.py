@@ -16,7 +16,7 @@ from chalicelib.db.models import SupplierAllocation as AllocationRow
 from chalicelib.db.pagination import paginate
 from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.repositories.properties import property_record, room_type_record
-from chalicelib.db.scoping import scoped, scoped_row
+from chalicelib.db.scoping import first_row, scoped, scoped_row
 from chalicelib.db.writing import inserted, updated
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.allocations import SupplierAllocation
@@ -131,9 +131,7 @@ class SqlSupplierRepository(SessionRepository):
             Supplier.country_code,
             scope,
         )
-        if for_update:
-            statement = statement.with_for_update(of=AllocationRow)
-        row = self._session.execute(statement).first()
+        row = first_row(self._session, statement, lock=AllocationRow if for_update else None)
         if row is None or not scope.includes(row[3].country_code):
             return None
         allocation, supplier, room_type, prop = row[0], row[1], row[2], row[3]

@@ -114,3 +114,15 @@ def list_roles_with_counts(session: Session, *, offset: int, limit: int) -> tupl
 
 def role_user_count(session: Session, role_id: int) -> int:
     return int(session.scalar(select(func.count(User.id)).where(User.role_id == role_id)) or 0)
+
+
+def agency_users(session: Session, agency_id: int) -> list[tuple[User, Role, bool]]:
+    """The accounts of an agency, each with its role and whether 2FA is on."""
+    rows = session.execute(
+        select(User, Role, UserTotp.confirmed_at.is_not(None))
+        .join(Role, Role.id == User.role_id)
+        .outerjoin(UserTotp, UserTotp.user_id == User.id)
+        .where(User.agency_id == agency_id)
+        .order_by(User.id)
+    ).all()
+    return [(row[0], row[1], bool(row[2])) for row in rows]

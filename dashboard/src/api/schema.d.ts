@@ -31,7 +31,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List travel agencies in your country scope */
+        /** List travel agencies in your country scope (an agency account: its own) */
         get: operations["list_agencies"];
         put?: never;
         /** Create a travel agency */
@@ -59,6 +59,42 @@ export interface paths {
         head?: never;
         /** Edit a travel agency (status suspended / closed to stop it) */
         patch: operations["update_agency"];
+        trace?: never;
+    };
+    "/agencies/{agency_id}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agency's API keys (never their secrets) */
+        get: operations["list_api_keys"];
+        put?: never;
+        /** Create an API key for the agency's systems: the key is in this response only */
+        post: operations["create_api_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agencies/{agency_id}/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agency's user accounts */
+        get: operations["list_agency_users"];
+        put?: never;
+        /** Invite a user of the agency (emailed a link to choose a password) */
+        post: operations["invite_agency_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/agency-bookings/{booking_id}/cancel": {
@@ -196,6 +232,23 @@ export interface paths {
         head?: never;
         /** Change an allocation (re-validated against the room type's total) */
         patch: operations["update_allocation"];
+        trace?: never;
+    };
+    "/api-keys/{api_key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key (at once; it answers 401 from now on) */
+        delete: operations["revoke_api_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/docs": {
@@ -654,7 +707,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List agency contracts in your country scope */
+        /** List agency contracts in your scope; with q, the best full-text matches first */
         get: operations["list_contracts"];
         put?: never;
         /** Create a contract; an active one withholds its rooms from every other channel at once */
@@ -1557,7 +1610,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Sale orders in your country scope, newest first */
+        /** Sale orders in your scope, newest first */
         get: operations["list_sale_orders"];
         put?: never;
         post?: never;
@@ -2247,6 +2300,32 @@ export interface components {
             /** @default null */
             status: components["schemas"]["AgencyStatus"] | null;
         };
+        /**
+         * AgencyUserInvite
+         * @example {
+         *       "admin": false,
+         *       "email": "reservations@saigontravel.example",
+         *       "full_name": "Le Van Cuong"
+         *     }
+         */
+        AgencyUserInvite: {
+            /**
+             * Admin
+             * @description Agency Admin (invites users, manages API keys), else Agency Partner
+             * @default false
+             */
+            admin: boolean;
+            /** Email */
+            email: string;
+            /** Full Name */
+            full_name: string;
+            /**
+             * Password
+             * @description initial password; omit to email the user an invitation link instead
+             * @default null
+             */
+            password: string | null;
+        };
         /** AlertCountsOut */
         AlertCountsOut: {
             /** Critical */
@@ -2604,6 +2683,94 @@ export interface components {
             room_type_id: number;
             /** Stop Sale */
             stop_sale: boolean;
+        };
+        /**
+         * ApiKeyCreate
+         * @example {
+         *       "name": "Booking engine",
+         *       "permissions": [
+         *         "CONTRACTS_READ",
+         *         "BOOKINGS_CREATE"
+         *       ],
+         *       "rate_limit_per_minute": 60
+         *     }
+         */
+        ApiKeyCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Permissions
+             * @description a subset of yours and of BOOKINGS_CREATE, BOOKINGS_MANAGE, AGENCIES_READ, CONTRACTS_READ
+             */
+            permissions: string[];
+            /**
+             * Rate Limit Per Minute
+             * @default 120
+             */
+            rate_limit_per_minute: number;
+        };
+        /** ApiKeyCreated */
+        ApiKeyCreated: {
+            /** Agency Id */
+            agency_id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By User Id */
+            created_by_user_id: number;
+            /** Id */
+            id: number;
+            /**
+             * Key
+             * @description the key: send it as X-API-Key. Shown this once; only its SHA-256 is kept
+             */
+            key: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Permissions */
+            permissions: string[];
+            /**
+             * Prefix
+             * @description the key's first characters (ptx_<prefix>_...), to recognise it
+             */
+            prefix: string;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute: number;
+            /** Revoked At */
+            revoked_at: string | null;
+        };
+        /** ApiKeyOut */
+        ApiKeyOut: {
+            /** Agency Id */
+            agency_id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By User Id */
+            created_by_user_id: number;
+            /** Id */
+            id: number;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Permissions */
+            permissions: string[];
+            /**
+             * Prefix
+             * @description the key's first characters (ptx_<prefix>_...), to recognise it
+             */
+            prefix: string;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute: number;
+            /** Revoked At */
+            revoked_at: string | null;
         };
         /** AuditOut */
         AuditOut: {
@@ -3346,6 +3513,12 @@ export interface components {
         ContractCreate: {
             /** Agency Id */
             agency_id: number;
+            /**
+             * Conditions
+             * @description the contract's terms (free text)
+             * @default
+             */
+            conditions: string;
             /** Currency */
             currency: string;
             /** @default allotment */
@@ -3377,6 +3550,8 @@ export interface components {
         ContractOut: {
             /** Agency Id */
             agency_id: number;
+            /** Conditions */
+            conditions: string;
             /** Country Code */
             country_code: string;
             /**
@@ -3421,6 +3596,11 @@ export interface components {
          *     }
          */
         ContractUpdate: {
+            /**
+             * Conditions
+             * @default null
+             */
+            conditions: string | null;
             /**
              * Currency
              * @default null
@@ -3724,6 +3904,11 @@ export interface components {
         };
         /** GridRoomTypeOut */
         GridRoomTypeOut: {
+            /**
+             * Channels
+             * @description OTA codes of the live connections that map this room type
+             */
+            channels: string[];
             /** Code */
             code: string;
             /** Id */
@@ -3938,6 +4123,11 @@ export interface components {
             blocked: number;
             /** Buffer */
             buffer: number;
+            /**
+             * Channels Behind
+             * @description OTA codes of the room type's channels that lack this night's latest availability, restrictions or a mapped plan's rate (not yet acknowledged); empty = every channel has it
+             */
+            channels_behind: string[];
             /** Closed To Arrival */
             closed_to_arrival: boolean;
             /** Closed To Departure */
@@ -5093,7 +5283,7 @@ export interface components {
             /** Name */
             name: string;
             /** Permissions */
-            permissions: ("DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE")[];
+            permissions: ("DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE" | "PARTNER_ADMIN")[];
         };
         /** RoleOut */
         RoleOut: {
@@ -5152,7 +5342,7 @@ export interface components {
              * Permissions
              * @default null
              */
-            permissions: ("DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE")[] | null;
+            permissions: ("DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE" | "PARTNER_ADMIN")[] | null;
         };
         /** RoomNightsOut */
         RoomNightsOut: {
@@ -6161,7 +6351,7 @@ export interface components {
              * Permission
              * @enum {string}
              */
-            permission: "DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE";
+            permission: "DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE" | "PARTNER_ADMIN";
             /** To Status */
             to_status: string;
         };
@@ -6220,7 +6410,7 @@ export interface components {
              * Permission
              * @enum {string}
              */
-            permission: "DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE";
+            permission: "DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE" | "PARTNER_ADMIN";
         };
         /**
          * UserCreate
@@ -6253,6 +6443,8 @@ export interface components {
         };
         /** UserOut */
         UserOut: {
+            /** Agency Id */
+            agency_id: number | null;
             /** Country Code */
             country_code: string | null;
             /**
@@ -7026,6 +7218,418 @@ export interface operations {
             };
             /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_api_keys: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyOut"][];
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_api_key: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Name */
+                    name: string;
+                    /**
+                     * Permissions
+                     * @description a subset of yours and of BOOKINGS_CREATE, BOOKINGS_MANAGE, AGENCIES_READ, CONTRACTS_READ
+                     */
+                    permissions: string[];
+                    /**
+                     * Rate Limit Per Minute
+                     * @default 120
+                     */
+                    rate_limit_per_minute?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Agency Id */
+                        agency_id: number;
+                        /**
+                         * Created At
+                         * Format: date-time
+                         */
+                        created_at: string;
+                        /** Created By User Id */
+                        created_by_user_id: number;
+                        /** Id */
+                        id: number;
+                        /**
+                         * Key
+                         * @description the key: send it as X-API-Key. Shown this once; only its SHA-256 is kept
+                         */
+                        key: string;
+                        /** Last Used At */
+                        last_used_at: string | null;
+                        /** Name */
+                        name: string;
+                        /** Permissions */
+                        permissions: string[];
+                        /**
+                         * Prefix
+                         * @description the key's first characters (ptx_<prefix>_...), to recognise it
+                         */
+                        prefix: string;
+                        /** Rate Limit Per Minute */
+                        rate_limit_per_minute: number;
+                        /** Revoked At */
+                        revoked_at: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_agency_users: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"][];
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    invite_agency_user: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Admin
+                     * @description Agency Admin (invites users, manages API keys), else Agency Partner
+                     * @default false
+                     */
+                    admin?: boolean;
+                    /** Email */
+                    email: string;
+                    /** Full Name */
+                    full_name: string;
+                    /**
+                     * Password
+                     * @description initial password; omit to email the user an invitation link instead
+                     * @default null
+                     */
+                    password?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Agency Id */
+                        agency_id: number | null;
+                        /** Country Code */
+                        country_code: string | null;
+                        /**
+                         * Created At
+                         * Format: date-time
+                         */
+                        created_at: string;
+                        /** Email */
+                        email: string;
+                        /** Full Name */
+                        full_name: string;
+                        /** Id */
+                        id: number;
+                        /** Is Active */
+                        is_active: boolean;
+                        /** Last Login At */
+                        last_login_at: string | null;
+                        /** Mfa Enabled */
+                        mfa_enabled: boolean;
+                        /** Role Id */
+                        role_id: number;
+                        /** Role Name */
+                        role_name: string;
+                        /**
+                         * Updated At
+                         * Format: date-time
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8209,6 +8813,105 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    revoke_api_key: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                api_key_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Agency Id */
+                        agency_id: number;
+                        /**
+                         * Created At
+                         * Format: date-time
+                         */
+                        created_at: string;
+                        /** Created By User Id */
+                        created_by_user_id: number;
+                        /** Id */
+                        id: number;
+                        /** Last Used At */
+                        last_used_at: string | null;
+                        /** Name */
+                        name: string;
+                        /** Permissions */
+                        permissions: string[];
+                        /**
+                         * Prefix
+                         * @description the key's first characters (ptx_<prefix>_...), to recognise it
+                         */
+                        prefix: string;
+                        /** Rate Limit Per Minute */
+                        rate_limit_per_minute: number;
+                        /** Revoked At */
+                        revoked_at: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9624,7 +10327,7 @@ export interface operations {
                      * Permission
                      * @enum {string}
                      */
-                    permission: "DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE";
+                    permission: "DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE" | "PARTNER_ADMIN";
                     /** To Status */
                     to_status: string;
                 };
@@ -9814,7 +10517,7 @@ export interface operations {
                      * Permission
                      * @enum {string}
                      */
-                    permission: "DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE";
+                    permission: "DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE" | "PARTNER_ADMIN";
                 };
             };
         };
@@ -11350,6 +12053,8 @@ export interface operations {
                 agency_id?: number | null;
                 property_id?: number | null;
                 status?: components["schemas"]["ContractStatus"] | null;
+                /** @description full-text search over names, conditions and notes (web search syntax: "a phrase", -word, or) */
+                q?: string | null;
             };
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
@@ -11447,6 +12152,12 @@ export interface operations {
                 "application/json": {
                     /** Agency Id */
                     agency_id: number;
+                    /**
+                     * Conditions
+                     * @description the contract's terms (free text)
+                     * @default
+                     */
+                    conditions?: string;
                     /** Currency */
                     currency: string;
                     /** @default allotment */
@@ -11479,6 +12190,8 @@ export interface operations {
                     "application/json": {
                         /** Agency Id */
                         agency_id: number;
+                        /** Conditions */
+                        conditions: string;
                         /** Country Code */
                         country_code: string;
                         /**
@@ -11600,6 +12313,8 @@ export interface operations {
                     "application/json": {
                         /** Agency Id */
                         agency_id: number;
+                        /** Conditions */
+                        conditions: string;
                         /** Country Code */
                         country_code: string;
                         /**
@@ -11705,6 +12420,8 @@ export interface operations {
                     "application/json": {
                         /** Agency Id */
                         agency_id: number;
+                        /** Conditions */
+                        conditions: string;
                         /** Country Code */
                         country_code: string;
                         /**
@@ -11803,6 +12520,11 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
+                     * Conditions
+                     * @default null
+                     */
+                    conditions?: string | null;
+                    /**
                      * Currency
                      * @default null
                      */
@@ -11846,6 +12568,8 @@ export interface operations {
                     "application/json": {
                         /** Agency Id */
                         agency_id: number;
+                        /** Conditions */
+                        conditions: string;
                         /** Country Code */
                         country_code: string;
                         /**
@@ -18753,7 +19477,7 @@ export interface operations {
                     /** Name */
                     name: string;
                     /** Permissions */
-                    permissions: ("DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE")[];
+                    permissions: ("DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE" | "PARTNER_ADMIN")[];
                 };
             };
         };
@@ -19074,7 +19798,7 @@ export interface operations {
                      * Permissions
                      * @default null
                      */
-                    permissions?: ("DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE")[] | null;
+                    permissions?: ("DASHBOARD_VIEW" | "PROPERTIES_READ" | "PROPERTIES_WRITE" | "INVENTORY_READ" | "INVENTORY_WRITE" | "RATES_WRITE" | "SUPPLIERS_READ" | "SUPPLIERS_WRITE" | "BOOKINGS_READ" | "BOOKINGS_CREATE" | "BOOKINGS_MANAGE" | "BOOKINGS_EXPORT" | "BOOKING_STATUS_CONFIG" | "ALERTS_READ" | "ALERTS_MANAGE" | "OTA_ACCOUNTS_READ" | "OTA_ACCOUNTS_WRITE" | "OTA_CONNECTIONS_WRITE" | "SYNC_TRIGGER" | "SYNC_STATUS_READ" | "FINANCE_VIEW" | "GUEST_DATA_VIEW" | "USERS_READ" | "USERS_WRITE" | "ROLES_WRITE" | "AUDIT_READ" | "SETTINGS_WRITE" | "COUNTRY_SWITCH" | "AGENCIES_READ" | "AGENCIES_WRITE" | "CONTRACTS_READ" | "CONTRACTS_WRITE" | "PARTNER_ADMIN")[] | null;
                 };
             };
         };
@@ -21654,6 +22378,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** Agency Id */
+                        agency_id: number | null;
                         /** Country Code */
                         country_code: string | null;
                         /**
@@ -21771,6 +22497,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** Agency Id */
+                        agency_id: number | null;
                         /** Country Code */
                         country_code: string | null;
                         /**
@@ -21976,6 +22704,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** Agency Id */
+                        agency_id: number | null;
                         /** Country Code */
                         country_code: string | null;
                         /**
@@ -22165,6 +22895,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** Agency Id */
+                        agency_id: number | null;
                         /** Country Code */
                         country_code: string | null;
                         /**
@@ -22275,6 +23007,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** Agency Id */
+                        agency_id: number | null;
                         /** Country Code */
                         country_code: string | null;
                         /**

@@ -74,6 +74,7 @@ function UserMenu() {
 // The screens in the navigation, each shown to those with its permission.
 const NAVIGATION: { to: string; label: string; permission?: string }[] = [
   { to: "/", label: "nav.home", permission: "DASHBOARD_VIEW" },
+  { to: "/calendar", label: "calendar.nav", permission: "INVENTORY_READ" },
   { to: "/bookings", label: "nav.bookings" },
   { to: "/alerts", label: "nav.alerts", permission: "ALERTS_READ" },
 ];
