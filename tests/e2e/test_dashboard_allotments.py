@@ -86,6 +86,7 @@ def test_a_contract_made_in_the_season_editor_fills_the_calendar_and_its_sale_sh
     choose(page, "Property", f"{prop['name']} ({prop['code']})")
     expect(page.get_by_label("Currency")).to_have_value(prop["currency"])
     page.get_by_role("textbox", name="Name").fill(contract_name)
+    page.get_by_label("Conditions (terms)").fill("Room only; no cancellation within 7 days")
     choose(page, "Status", "Active")
     season = page.locator("[data-season='0']")
     season.get_by_role("textbox", name="Room type").click()
@@ -141,7 +142,8 @@ def test_a_contract_made_in_the_season_editor_fills_the_calendar_and_its_sale_sh
     expect(events.first).to_contain_text("Increase allotment")
 
     page.get_by_role("link", name="Contracts", exact=True).click()
-    choose(page, "Agency", f"{agency_name} (SGT-{suffix})")
+    # The API's full-text search, over names, conditions and notes.
+    page.get_by_label("Search contracts").fill(f"{suffix} breakfast")
     rows = page.locator("tbody tr[data-contract]")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(contract_name)

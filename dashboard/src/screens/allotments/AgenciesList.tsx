@@ -1,8 +1,7 @@
 import { Button, Group, Modal, NumberInput, Paper, Select, SimpleGrid, Stack, Table, TextInput, Textarea } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { useDebouncedValue } from "@mantine/hooks";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { api, type Schemas } from "../../api/client";
@@ -11,7 +10,7 @@ import { useSession } from "../../auth/session";
 import { formatMoney } from "../../components/format";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
 import { ListPagination, notify, PageHeader, queryState, StatusSelect, TermStatus } from "./parts";
-import { useUrlFilters } from "./useAllotmentData";
+import { useUrlFilters, useUrlSearch } from "./useAllotmentData";
 
 type Agency = Schemas["AgencyOut"];
 const PAGE_SIZE = 25;
@@ -109,14 +108,8 @@ export default function AgenciesList() {
   const { t, i18n } = useTranslation();
   const { can } = useSession();
   const filters = useUrlFilters();
-  const [search, setSearch] = useState(filters.get("search") ?? "");
-  const [debounced] = useDebouncedValue(search, 350);
+  const [search, setSearch] = useUrlSearch(filters, "search");
   const [editing, setEditing] = useState<Agency | null | undefined>(undefined);
-
-  useEffect(() => {
-    if (debounced.trim() !== (filters.get("search") ?? "")) filters.update({ search: debounced.trim() || null });
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the typed text settles
-  }, [debounced]);
 
   const status = filters.get("status") as Agency["status"] | null;
   const query = {

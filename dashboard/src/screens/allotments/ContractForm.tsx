@@ -23,6 +23,7 @@ interface ContractValues extends Record<string, unknown> {
   status: Contract["status"];
   currency: string;
   notes: string;
+  conditions: string;
   seasons: SeasonDraft[];
   release_steps: ReleaseStepDraft[];
 }
@@ -37,6 +38,7 @@ function initialValues(contract: Contract | undefined): ContractValues {
     status: contract?.status ?? "draft",
     currency: contract?.currency ?? "",
     notes: contract?.notes ?? "",
+    conditions: contract?.conditions ?? "",
     ...terms,
   };
 }
@@ -71,7 +73,7 @@ export function ContractForm({ contract, onSaved, readOnly = false }: { contract
   });
 
   const { submit, busy, formError } = useApiSubmit(form, async (v) => {
-    const header = { name: v.name.trim(), mode: v.mode, status: v.status, currency: v.currency.trim().toUpperCase(), notes: v.notes };
+    const header = { name: v.name.trim(), mode: v.mode, status: v.status, currency: v.currency.trim().toUpperCase(), notes: v.notes, conditions: v.conditions };
     const terms = termsToApi(v);
     const saved = contract
       ? unwrap(await api.PATCH("/contracts/{contract_id}", { params: { path: { contract_id: contract.id } }, body: { ...header, ...terms } }))
@@ -135,7 +137,10 @@ export function ContractForm({ contract, onSaved, readOnly = false }: { contract
             />
             <TextInput label={t("allotments.contracts.currency")} required maxLength={3} key={form.key("currency")} {...form.getInputProps("currency")} />
           </SimpleGrid>
-          <Textarea mt="sm" label={t("allotments.notes")} autosize minRows={2} key={form.key("notes")} {...form.getInputProps("notes")} />
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" mt="sm">
+            <Textarea label={t("allotments.contracts.conditions")} autosize minRows={2} key={form.key("conditions")} {...form.getInputProps("conditions")} />
+            <Textarea label={t("allotments.notes")} autosize minRows={2} key={form.key("notes")} {...form.getInputProps("notes")} />
+          </SimpleGrid>
         </Paper>
 
         <Paper withBorder p="md" component="section" aria-labelledby="seasons-heading">

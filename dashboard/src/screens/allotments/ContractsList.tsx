@@ -1,4 +1,4 @@
-import { Anchor, Button, Table } from "@mantine/core";
+import { Anchor, Button, Table, TextInput } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
@@ -9,7 +9,7 @@ import { useSession } from "../../auth/session";
 import { formatDate } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
 import { ListPagination, PageHeader, queryState, TermFilters, TermStatus } from "./parts";
-import { useAgencies, useUrlFilters } from "./useAllotmentData";
+import { useAgencies, useUrlFilters, useUrlSearch } from "./useAllotmentData";
 
 const PAGE_SIZE = 25;
 const STATUSES = ["draft", "active", "suspended", "ended"] as const;
@@ -30,12 +30,14 @@ export default function ContractsList() {
   const agencies = useAgencies();
   const properties = useProperties();
   const status = filters.get("status") as Contract["status"] | null;
+  const [search, setSearch] = useUrlSearch(filters, "q");
   const query = {
     page: filters.page,
     page_size: PAGE_SIZE,
     ...(filters.id("agency_id") ? { agency_id: filters.id("agency_id") } : {}),
     ...(filters.id("property_id") ? { property_id: filters.id("property_id") } : {}),
     ...(status ? { status } : {}),
+    ...(filters.get("q") ? { q: filters.get("q") as string } : {}),
   };
   const contracts = useQuery({
     queryKey: ["contracts", query],
@@ -98,7 +100,15 @@ export default function ContractsList() {
           )
         }
       />
-      <TermFilters filters={filters} statuses={STATUSES} />
+      <TermFilters filters={filters} statuses={STATUSES}>
+        <TextInput
+          label={t("allotments.contracts.search")}
+          description={t("allotments.contracts.searchHelp")}
+          type="search"
+          value={search}
+          onChange={(event) => setSearch(event.currentTarget.value)}
+        />
+      </TermFilters>
       {body}
     </>
   );

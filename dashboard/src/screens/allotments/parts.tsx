@@ -63,13 +63,14 @@ export function queryState<T>(query: UseQueryResult<T>, emptyMessage: string, is
 }
 
 /** The filters shared by the contract and sale order lists: agency, property and status, kept in the URL. */
-export function TermFilters({ filters, statuses }: { filters: ReturnType<typeof useUrlFilters>; statuses: readonly string[] }) {
+export function TermFilters({ filters, statuses, children }: { filters: ReturnType<typeof useUrlFilters>; statuses: readonly string[]; children?: ReactNode }) {
   const { t } = useTranslation();
   const agencies = useAgencies();
   const properties = useProperties();
   return (
     <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-      <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
+      <SimpleGrid cols={{ base: 1, sm: children ? 2 : 3, lg: children ? 4 : 3 }} spacing="sm">
+        {children}
         <Select
           label={t("allotments.agency")}
           data={agencies.options}

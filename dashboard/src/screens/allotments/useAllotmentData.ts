@@ -1,4 +1,6 @@
+import { useDebouncedValue } from "@mantine/hooks";
 import { useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 
 import { api, type Schemas } from "../../api/client";
@@ -69,4 +71,15 @@ export function useUrlFilters() {
     update,
     clear: () => setParams(new URLSearchParams(), { replace: true }),
   };
+}
+
+/** A search box's text, written to the URL parameter ``key`` once the typing settles. */
+export function useUrlSearch(filters: ReturnType<typeof useUrlFilters>, key: string) {
+  const [search, setSearch] = useState(filters.get(key) ?? "");
+  const [debounced] = useDebouncedValue(search, 350);
+  useEffect(() => {
+    if (debounced.trim() !== (filters.get(key) ?? "")) filters.update({ [key]: debounced.trim() || null });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the typed text settles
+  }, [debounced]);
+  return [search, setSearch] as const;
 }
