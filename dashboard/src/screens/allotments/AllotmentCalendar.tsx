@@ -9,7 +9,8 @@ import { unwrap } from "../../api/errors";
 import { formatDate, localDate } from "../../components/format";
 import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { useProperties } from "../../components/useProperties";
-import { AllotmentGrid, nightsOf } from "./AllotmentGrid";
+import { AllotmentGrid } from "./AllotmentGrid";
+import { nightsOf } from "./calendarNights";
 import { queryState } from "./parts";
 import { propertyOptions, useRoomTypes, useUrlFilters } from "./useAllotmentData";
 
