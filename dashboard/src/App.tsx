@@ -19,6 +19,12 @@ const Calendar = lazy(() => import("./screens/Calendar"));
 const AlertDetail = lazy(() => import("./screens/alerts/AlertDetail"));
 const TwoFactorEnrollment = lazy(() => import("./screens/TwoFactorEnrollment"));
 const NotFound = lazy(() => import("./screens/NotFound"));
+const AgenciesList = lazy(() => import("./screens/allotments/AgenciesList"));
+const ContractsList = lazy(() => import("./screens/allotments/ContractsList"));
+const ContractNew = lazy(() => import("./screens/allotments/ContractNew"));
+const ContractDetail = lazy(() => import("./screens/allotments/ContractDetail"));
+const AllotmentCalendar = lazy(() => import("./screens/allotments/AllotmentCalendar"));
+const SaleOrdersList = lazy(() => import("./screens/allotments/SaleOrdersList"));
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { me } = useSession();
@@ -59,6 +65,12 @@ export default function App() {
           <Route path="/calendar" element={<Calendar />} />
           <Route path="/alerts/:alertId" element={<AlertDetail />} />
           <Route path="/account/two-factor" element={<TwoFactorEnrollment />} />
+          <Route path="/agencies" element={<AgenciesList />} />
+          <Route path="/contracts" element={<ContractsList />} />
+          <Route path="/contracts/new" element={<ContractNew />} />
+          <Route path="/contracts/:contractId" element={<ContractDetail />} />
+          <Route path="/allotments" element={<AllotmentCalendar />} />
+          <Route path="/sale-orders" element={<SaleOrdersList />} />
           <Route path="/account/password" element={<ChangePassword />} />
           <Route path="*" element={<NotFound />} />
         </Route>

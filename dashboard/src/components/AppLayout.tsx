@@ -6,6 +6,7 @@ import { Link, Outlet, useLocation, useNavigate } from "react-router-dom";
 
 import { useSession } from "../auth/session";
 import { LiveIndicator, LiveUpdatesProvider } from "../live/LiveUpdates";
+import { ALLOTMENT_NAVIGATION } from "../screens/allotments/parts";
 import { LanguageSwitcher } from "./LanguageSwitcher";
 
 const ALL_COUNTRIES = "__all__";
@@ -120,6 +121,21 @@ export function AppLayout() {
               onClick={close}
             />
           ))}
+          {ALLOTMENT_NAVIGATION.some((item) => can(item.permission)) && (
+            <NavLink label={t("allotments.nav.group")} defaultOpened>
+              {ALLOTMENT_NAVIGATION.filter((item) => can(item.permission)).map((item) => (
+                <NavLink
+                  key={item.to}
+                  component={Link}
+                  to={item.to}
+                  label={t(item.label)}
+                  active={location.pathname.startsWith(item.to)}
+                  variant="filled"
+                  onClick={close}
+                />
+              ))}
+            </NavLink>
+          )}
         </AppShell.Navbar>
         <AppShell.Main id="main" tabIndex={-1}>
           {me?.mfa_enrollment_required && (
