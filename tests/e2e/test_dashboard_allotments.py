@@ -29,12 +29,16 @@ MANAGER = "manager.vn@demo.ptx-cm.local"
 CONTRACTED = 2
 
 
-def api(page: Page, stack: RunningStack, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    """The API with the browser's session (its cookies and CSRF token), as the dashboard calls it."""
-    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "ptx_csrf")
-    response = page.request.fetch(
-        f"{origin(stack)}/api{path}", method=method, data=body, headers={"X-CSRF-Token": csrf}
-    )
+def api(
+    page: Page,
+    stack: RunningStack,
+    headers: dict[str, str],
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+) -> Any:
+    """The API with the session's access token (``sign_in``'s headers), as the dashboard calls it."""
+    response = page.request.fetch(f"{origin(stack)}/api{path}", method=method, data=body, headers=headers)
     assert response.ok, f"{method} {path}: {response.status} {response.text()}"
     return response.json()
 
@@ -53,11 +57,15 @@ def choose(page: Page, label: str, option: str) -> None:
 def test_a_contract_made_in_the_season_editor_fills_the_calendar_and_its_sale_shows(
     local_stack: RunningStack, page: Page
 ) -> None:
-    sign_in(page, local_stack, MANAGER)
+    api_headers = sign_in(page, local_stack, MANAGER)
     prop = next(
-        p for p in api(page, local_stack, "GET", "/properties?page_size=200")["items"] if p["country_code"] == "VN"
+        p
+        for p in api(page, local_stack, api_headers, "GET", "/properties?page_size=200")["items"]
+        if p["country_code"] == "VN"
     )
-    room_type = next(r for r in api(page, local_stack, "GET", f"/properties/{prop['id']}/room-types") if r["is_active"])
+    room_type = next(
+        r for r in api(page, local_stack, api_headers, "GET", f"/properties/{prop['id']}/room-types") if r["is_active"]
+    )
     suffix = uuid.uuid4().hex[:6].upper()
     agency_name, contract_name = f"Saigon Travel {suffix}", f"Summer allotment {suffix}"
 
@@ -106,7 +114,7 @@ def test_a_contract_made_in_the_season_editor_fills_the_calendar_and_its_sale_sh
     page.get_by_role("button", name="Create contract").click()
     expect(page.get_by_role("heading", name=contract_name)).to_be_visible()
     contract_id = int(page.url.rsplit("/", 1)[1])
-    contract = api(page, local_stack, "GET", f"/contracts/{contract_id}")
+    contract = api(page, local_stack, api_headers, "GET", f"/contracts/{contract_id}")
     season_rate = contract["seasons"][0]["rate"]
     assert Decimal(season_rate) == Decimal("1200000")
     assert contract["status"] == "active" and contract["seasons"] == [
@@ -169,6 +177,7 @@ def test_a_contract_made_in_the_season_editor_fills_the_calendar_and_its_sale_sh
     booking = api(
         page,
         local_stack,
+        api_headers,
         "POST",
         f"/contracts/{contract_id}/bookings",
         {
@@ -182,7 +191,7 @@ def test_a_contract_made_in_the_season_editor_fills_the_calendar_and_its_sale_sh
             ],
         },
     )
-    order = api(page, local_stack, "POST", f"/agency-bookings/{booking['booking_id']}/confirm")
+    order = api(page, local_stack, api_headers, "POST", f"/agency-bookings/{booking['booking_id']}/confirm")
     page.reload()
     page.get_by_label("From night").fill(first.isoformat())
     expect(cell_of(grid, "picked_up", booked)).to_have_text("1")
