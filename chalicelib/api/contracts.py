@@ -18,7 +18,7 @@ from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.allotment_pool import PoolNight
 from chalicelib.domain.allotment_records import ContractFilters, ContractRecord, EventRecord, SeasonSpec, event_payload
-from chalicelib.domain.allotment_reports import PickUpRow, ReleasingNight
+from chalicelib.domain.allotment_reports import PickUpRow, PickUpTotal, ReleasingNight
 from chalicelib.domain.allotments import (
     AllotmentEvent,
     AllotmentEventKind,
@@ -32,7 +32,7 @@ from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, Weekday, parse_we
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.views import view_from
 from chalicelib.services import allotment_report_service, allotment_service, contract_service
-from chalicelib.services.allotment_report_service import MAX_RELEASING_DAYS
+from chalicelib.services.allotment_report_service import MAX_RELEASING_DAYS, AgencyPickUp
 from chalicelib.services.allotment_service import ResolvedAllotments
 from chalicelib.services.property_service import utc_now
 
@@ -392,6 +392,16 @@ class PickUpOut(ViewModel, view=PickUpRow):
     pick_up_percent: Decimal = Field(description="picked up / contracted, in percent (one decimal)")
 
 
+class PickUpTotalOut(ViewModel, view=PickUpTotal):
+    contracts: int = Field(description="contracts with nights in the window")
+    pick_up_percent: Decimal = Field(description="picked up / contracted over every contract, in percent")
+
+
+class AgencyPickUpOut(ViewModel, view=AgencyPickUp):
+    total: PickUpTotalOut
+    rows: list[PickUpOut] = Field(description="per contract and room type, by contract")
+
+
 class ReleasingNightOut(ViewModel, view=ReleasingNight):
     release_date: date = Field(description="the local date the contract's first release step applies")
     remaining: int = Field(description="rooms still withheld, which the pool gets back then unless sold")
@@ -412,6 +422,17 @@ class ReleasingQuery(BaseModel):
 def contract_pick_up(caller: Caller, contract_id: int, query: AllotmentCalendarQuery) -> list[PickUpOut]:
     rows = allotment_report_service.contract_pick_up(caller, contract_id, query.date_from, query.date_to)
     return [PickUpOut.of(row) for row in rows]
+
+
+@contracts.get(
+    "/agencies/{agency_id}/pick-up",
+    "The agency's pick-up: every contract per room type, and the total over them all",
+    error_statuses=(422,),
+    partner=True,
+)
+def agency_pick_up(caller: Caller, agency_id: int, query: AllotmentCalendarQuery) -> AgencyPickUpOut:
+    report = allotment_report_service.agency_pick_up(caller, agency_id, query.date_from, query.date_to)
+    return AgencyPickUpOut.of(report)
 
 
 @contracts.get(

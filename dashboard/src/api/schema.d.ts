@@ -79,6 +79,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/agencies/{agency_id}/pick-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agency's pick-up: every contract per room type, and the total over them all */
+        get: operations["agency_pick_up"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/agencies/{agency_id}/users": {
         parameters: {
             query?: never;
@@ -2238,6 +2255,17 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** AgencyPickUpOut */
+        AgencyPickUpOut: {
+            /** Agency Id */
+            agency_id: number;
+            /**
+             * Rows
+             * @description per contract and room type, by contract
+             */
+            rows: components["schemas"]["PickUpOut"][];
+            total: components["schemas"]["PickUpTotalOut"];
         };
         /**
          * AgencyStatus
@@ -4626,6 +4654,27 @@ export interface components {
             remaining: number;
             /** Room Type Id */
             room_type_id: number;
+        };
+        /** PickUpTotalOut */
+        PickUpTotalOut: {
+            /** Contracted */
+            contracted: number;
+            /**
+             * Contracts
+             * @description contracts with nights in the window
+             */
+            contracts: number;
+            /**
+             * Pick Up Percent
+             * @description picked up / contracted over every contract, in percent
+             */
+            pick_up_percent: string;
+            /** Picked Up */
+            picked_up: number;
+            /** Released */
+            released: number;
+            /** Remaining */
+            remaining: number;
         };
         /** PoolNightOut */
         PoolNightOut: {
@@ -7445,6 +7494,90 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    agency_pick_up: {
+        parameters: {
+            query?: {
+                /** @description first night (inclusive); default today */
+                date_from?: string | null;
+                /** @description last night (inclusive); at most 366 nights */
+                date_to?: string | null;
+            };
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Agency Id */
+                        agency_id: number;
+                        /**
+                         * Rows
+                         * @description per contract and room type, by contract
+                         */
+                        rows: components["schemas"]["PickUpOut"][];
+                        total: components["schemas"]["PickUpTotalOut"];
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
