@@ -25,6 +25,10 @@ const ContractNew = lazy(() => import("./screens/allotments/ContractNew"));
 const ContractDetail = lazy(() => import("./screens/allotments/ContractDetail"));
 const AllotmentCalendar = lazy(() => import("./screens/allotments/AllotmentCalendar"));
 const SaleOrdersList = lazy(() => import("./screens/allotments/SaleOrdersList"));
+const PropertiesList = lazy(() => import("./screens/setup/PropertiesList"));
+const PropertyDetail = lazy(() => import("./screens/setup/PropertyDetail"));
+const Settings = lazy(() => import("./screens/setup/Settings"));
+const ApiDocs = lazy(() => import("./screens/setup/ApiDocs"));
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { me } = useSession();
@@ -72,6 +76,10 @@ export default function App() {
           <Route path="/allotments" element={<AllotmentCalendar />} />
           <Route path="/sale-orders" element={<SaleOrdersList />} />
           <Route path="/account/password" element={<ChangePassword />} />
+          <Route path="/properties" element={<PropertiesList />} />
+          <Route path="/properties/:propertyId" element={<PropertyDetail />} />
+          <Route path="/settings" element={<Settings />} />
+          <Route path="/api-reference" element={<ApiDocs />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

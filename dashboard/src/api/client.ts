@@ -14,13 +14,17 @@ export function onSessionEnded(listener: () => void): () => void {
   return () => sessionEndedListeners.delete(listener);
 }
 
+/** The session's fetch (access token in memory, refresh): the API client's, and the API
+ * reference's "try it" requests'. */
+export const authFetch = createAuthFetch({
+  fetch: (request, init) => globalThis.fetch(request, init),
+  baseUrl: API_BASE,
+  readCsrf: () => csrfFromCookies(document.cookie),
+  onSessionEnded: () => sessionEndedListeners.forEach((listener) => listener()),
+});
+
 export const api = createClient<paths>({
   baseUrl: API_BASE,
-  fetch: createAuthFetch({
-    fetch: (request, init) => globalThis.fetch(request, init),
-    baseUrl: API_BASE,
-    readCsrf: () => csrfFromCookies(document.cookie),
-    onSessionEnded: () => sessionEndedListeners.forEach((listener) => listener()),
-  }),
+  fetch: authFetch,
   querySerializer: { array: { style: "form", explode: true } },
 });

@@ -7,6 +7,7 @@ import { Link, Outlet, useLocation, useNavigate } from "react-router-dom";
 import { useSession } from "../auth/session";
 import { LiveIndicator, LiveUpdatesProvider } from "../live/LiveUpdates";
 import { ALLOTMENT_NAVIGATION } from "../screens/allotments/parts";
+import { SETUP_NAVIGATION } from "../screens/setup/navigation";
 import { LanguageSwitcher } from "./LanguageSwitcher";
 
 const ALL_COUNTRIES = "__all__";
@@ -80,6 +81,7 @@ const NAVIGATION: { to: string; label: string; permission?: string }[] = [
   { to: "/calendar", label: "calendar.nav", permission: "INVENTORY_READ" },
   { to: "/bookings", label: "nav.bookings" },
   { to: "/alerts", label: "nav.alerts", permission: "ALERTS_READ" },
+  ...SETUP_NAVIGATION,
 ];
 
 export function AppLayout() {

@@ -1,0 +1,233 @@
+import { Button, Group, Modal, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+
+import { api, type Schemas } from "../../api/client";
+import { unwrap } from "../../api/errors";
+import { useSession } from "../../auth/session";
+import { formatDate, formatMoney } from "../../components/format";
+import { FormError, useApiSubmit } from "../../components/useApiSubmit";
+import { notify, queryState, ScrollBox } from "../allotments/parts";
+import { derivationText, ratePlanBody, ratePlanValues } from "./ratePlanValues";
+import { Rules } from "./Rules";
+
+type Property = Schemas["PropertyOut"];
+type RoomType = Schemas["RoomTypeOut"];
+type RatePlan = Schemas["RatePlanOut"];
+
+function RatePlanForm({ roomType, plans, onDone }: { roomType: RoomType; plans: RatePlan[]; onDone: () => void }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const form = useForm({
+    initialValues: ratePlanValues(),
+    validate: {
+      code: (v) => (v.trim() ? null : t("auth.required")),
+      name: (v) => (v.trim() ? null : t("auth.required")),
+      base_rate: (v, values) => (values.kind === "derived" || !v.trim() || /^\d+(\.\d+)?$/.test(v.trim()) ? null : t("allotments.errors.rateInvalid")),
+      parent_id: (v, values) => (values.kind === "base" || v ? null : t("auth.required")),
+      derivation_value: (v, values) => (values.kind === "base" || /^[+-]?\d+(\.\d+)?$/.test(v.trim()) ? null : t("allotments.errors.rateInvalid")),
+    },
+  });
+  const { submit, busy, formError } = useApiSubmit(form, async (values) => {
+    unwrap(await api.POST("/room-types/{room_type_id}/rate-plans", { params: { path: { room_type_id: roomType.id } }, body: ratePlanBody(values) }));
+    notify(t("setup.ratePlans.saved", { name: values.name.trim() }), t("common.close"));
+    await queryClient.invalidateQueries({ queryKey: ["rate-plans", roomType.id] });
+    await queryClient.invalidateQueries({ queryKey: ["rate-grid", roomType.property_id] });
+    onDone();
+  });
+  const derived = form.getValues().kind === "derived";
+  return (
+    <form onSubmit={submit} noValidate>
+      <Stack gap="sm">
+        <SegmentedControl
+          aria-label={t("setup.ratePlans.kind")}
+          data={[
+            { value: "base", label: t("setup.ratePlans.base") },
+            { value: "derived", label: t("setup.ratePlans.derived"), disabled: plans.length === 0 },
+          ]}
+          {...form.getInputProps("kind")}
+        />
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+          <TextInput label={t("setup.ratePlans.code")} required {...form.getInputProps("code")} />
+          <TextInput label={t("setup.ratePlans.name")} required {...form.getInputProps("name")} />
+          {derived ? (
+            <>
+              <Select
+                label={t("setup.ratePlans.parent")}
+                required
+                data={plans.map((plan) => ({ value: String(plan.id), label: `${plan.code} · ${plan.name}` }))}
+                {...form.getInputProps("parent_id")}
+              />
+              <Select
+                label={t("setup.ratePlans.derivationKind")}
+                data={[
+                  { value: "percent", label: t("setup.ratePlans.percent") },
+                  { value: "fixed", label: t("setup.ratePlans.fixed") },
+                ]}
+                allowDeselect={false}
+                {...form.getInputProps("derivation_kind")}
+              />
+              <TextInput
+                label={t("setup.ratePlans.derivationValue")}
+                description={t("setup.ratePlans.derivationHelp")}
+                required
+                inputMode="decimal"
+                {...form.getInputProps("derivation_value")}
+              />
+            </>
+          ) : (
+            <TextInput
+              label={t("setup.roomTypes.baseRate", { currency: "" }).trim()}
+              description={t("setup.ratePlans.baseRateHelp")}
+              inputMode="decimal"
+              {...form.getInputProps("base_rate")}
+            />
+          )}
+          <TextInput label={t("setup.ratePlans.channel")} description={t("setup.ratePlans.channelHelp")} {...form.getInputProps("channel")} />
+        </SimpleGrid>
+        <FormError message={formError} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onDone}>
+            {t("common.cancel")}
+          </Button>
+          <Button type="submit" loading={busy}>
+            {t("common.save")}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+const NIGHTS_SHOWN = 7;
+
+function addDays(iso: string, days: number): string {
+  const d = new Date(`${iso}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The rates the API computes for each plan (base, derived, seasonal rules) over a week from `from`. */
+function ComputedRates({ property, roomType, from }: { property: Property; roomType: RoomType; from: string | null }) {
+  const { t, i18n } = useTranslation();
+  const query = from ? { date_from: from, date_to: addDays(from, NIGHTS_SHOWN - 1), room_type_id: roomType.id } : { room_type_id: roomType.id };
+  const grid = useQuery({
+    queryKey: ["rate-grid", property.id, query],
+    queryFn: async () => unwrap(await api.GET("/properties/{property_id}/calendar", { params: { path: { property_id: property.id }, query } })),
+  });
+  const entry = grid.data?.room_types.find((r) => r.id === roomType.id);
+  const state = queryState(grid, t("setup.ratePlans.empty"), () => !entry || entry.rate_plans.length === 0);
+  if (state || !entry || !grid.data) return state;
+  const nights = entry.nights.slice(0, NIGHTS_SHOWN);
+  return (
+    <ScrollBox label={t("setup.ratePlans.computed")}>
+      <Table verticalSpacing={4} withTableBorder data-testid="computed-rates">
+        <Table.Caption>{t("setup.ratePlans.computedCaption")}</Table.Caption>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th scope="col">{t("setup.ratePlans.title")}</Table.Th>
+            {nights.map((n) => (
+              <Table.Th scope="col" key={n.night} style={{ whiteSpace: "nowrap" }}>
+                {formatDate(n.night, i18n.language)}
+              </Table.Th>
+            ))}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {entry.rate_plans.map((plan) => (
+            <Table.Tr key={plan.id} data-plan={plan.code}>
+              <Table.Th scope="row">{plan.code}</Table.Th>
+              {nights.map((n) => (
+                <Table.Td key={n.night} data-night={n.night} style={{ whiteSpace: "nowrap" }}>
+                  {n.rates[String(plan.id)] !== undefined ? formatMoney(n.rates[String(plan.id)] as string, grid.data.currency, i18n.language) : "—"}
+                </Table.Td>
+              ))}
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </ScrollBox>
+  );
+}
+
+/** A room type's rate plans: base and derived, their seasonal rules, and the rates computed from them. */
+export function RatePlans({ property, roomType }: { property: Property; roomType: RoomType }) {
+  const { t, i18n } = useTranslation();
+  const { can } = useSession();
+  const [creating, setCreating] = useState(false);
+  const [rulesOf, setRulesOf] = useState<RatePlan | null>(null);
+  const [from, setFrom] = useState<string | null>(null);
+  const plans = useQuery({
+    queryKey: ["rate-plans", roomType.id],
+    queryFn: async () => unwrap(await api.GET("/room-types/{room_type_id}/rate-plans", { params: { path: { room_type_id: roomType.id } } })),
+  });
+  const writable = can("RATES_WRITE");
+  const codeOf = (id: number | null) => plans.data?.find((p) => p.id === id)?.code ?? `#${id}`;
+  const body =
+    queryState(plans, t("setup.ratePlans.empty"), (items) => items.length === 0) ??
+    (plans.data && (
+      <Table.ScrollContainer minWidth={640}>
+        <Table striped verticalSpacing="xs">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">{t("setup.ratePlans.code")}</Table.Th>
+              <Table.Th scope="col">{t("setup.ratePlans.name")}</Table.Th>
+              <Table.Th scope="col">{t("setup.ratePlans.pricing")}</Table.Th>
+              <Table.Th scope="col">{t("setup.ratePlans.channel")}</Table.Th>
+              <Table.Th scope="col">{t("setup.rules.title")}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {plans.data.map((plan) => (
+              <Table.Tr key={plan.id} data-plan={plan.code}>
+                <Table.Td fw={500}>{plan.code}</Table.Td>
+                <Table.Td>{plan.name}</Table.Td>
+                <Table.Td>
+                  {plan.parent_id
+                    ? t("setup.ratePlans.follows", { parent: codeOf(plan.parent_id), adjustment: derivationText(plan.derivation_kind, plan.derivation_value) })
+                    : plan.base_rate !== null
+                      ? formatMoney(plan.base_rate, plan.currency, i18n.language)
+                      : t("setup.ratePlans.roomTypeRate")}
+                </Table.Td>
+                <Table.Td>{plan.channel ?? t("setup.ratePlans.allChannels")}</Table.Td>
+                <Table.Td>
+                  <Button size="xs" variant="light" onClick={() => setRulesOf(plan)} aria-label={t("setup.rules.showFor", { name: plan.name })}>
+                    {t("setup.rules.title")}
+                  </Button>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    ));
+  return (
+    <section aria-labelledby="rate-plans-heading">
+      <Group justify="space-between" mb="sm">
+        <Title order={2} size="h3" id="rate-plans-heading">
+          {t("setup.ratePlans.titleFor", { name: roomType.name })}
+        </Title>
+        {writable && <Button onClick={() => setCreating(true)}>{t("setup.ratePlans.new")}</Button>}
+      </Group>
+      {body}
+      <Group align="flex-end" justify="space-between" mt="md" mb="xs">
+        <Title order={3} size="h4">
+          {t("setup.ratePlans.computed")}
+        </Title>
+        <TextInput type="date" label={t("setup.ratePlans.from")} value={from ?? ""} onChange={(e) => setFrom(e.currentTarget.value || null)} w={180} />
+      </Group>
+      <ComputedRates property={property} roomType={roomType} from={from} />
+      <Text size="xs" c="dimmed">
+        {t("setup.ratePlans.computedHelp")}
+      </Text>
+      <Modal opened={creating} onClose={() => setCreating(false)} title={t("setup.ratePlans.new")} size="lg">
+        {creating && plans.data && <RatePlanForm roomType={roomType} plans={plans.data} onDone={() => setCreating(false)} />}
+      </Modal>
+      <Modal opened={rulesOf !== null} onClose={() => setRulesOf(null)} title={rulesOf ? t("setup.rules.titleFor", { name: rulesOf.name }) : ""} size="xl">
+        {rulesOf && <Rules plan={rulesOf} propertyId={property.id} writable={writable} />}
+      </Modal>
+    </section>
+  );
+}

@@ -1,0 +1,91 @@
+import { Button, Group, NumberInput, Paper, Stack, Text } from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTranslation } from "react-i18next";
+
+import { api, type Schemas } from "../../api/client";
+import { unwrap } from "../../api/errors";
+import { useSession } from "../../auth/session";
+import { formatDateTime } from "../../components/format";
+import { FormError, useApiSubmit } from "../../components/useApiSubmit";
+import { notify, PageHeader, queryState } from "../allotments/parts";
+import { changedSettings, SETTING_FIELDS, type SettingValues } from "./settingsFields";
+
+type SettingsOut = Schemas["SettingsOut"];
+
+function valuesOf(settings: SettingsOut): SettingValues {
+  return {
+    inventory_buffer_rooms: settings.inventory_buffer_rooms,
+    sync_poll_interval_seconds: settings.sync_poll_interval_seconds,
+    booking_expiry_minutes: settings.booking_expiry_minutes,
+    stale_channel_intervals: settings.stale_channel_intervals,
+  };
+}
+
+function SettingsForm({ settings }: { settings: SettingsOut }) {
+  const { t, i18n } = useTranslation();
+  const { can } = useSession();
+  const queryClient = useQueryClient();
+  const saved = valuesOf(settings);
+  const form = useForm<SettingValues>({ initialValues: saved });
+  const { submit, busy, formError } = useApiSubmit(form, async (values) => {
+    const body = changedSettings(saved, values);
+    const updated = unwrap(await api.PATCH("/settings", { body: body as Schemas["SettingsUpdate"] }));
+    queryClient.setQueryData(["settings"], updated);
+    form.resetDirty(valuesOf(updated));
+    notify(t("setup.settings.saved"), t("common.close"));
+  });
+  const writable = can("SETTINGS_WRITE");
+  return (
+    <form onSubmit={submit} noValidate>
+      <Stack gap="md">
+        {SETTING_FIELDS.map((field) => (
+          <NumberInput
+            key={field.key}
+            label={t(`setup.settings.fields.${field.key}.label`)}
+            description={`${t(`setup.settings.fields.${field.key}.help`)} ${t("setup.settings.range", {
+              min: field.min.toLocaleString(i18n.language),
+              max: field.max.toLocaleString(i18n.language),
+              unit: t(`setup.settings.units.${field.unit}`),
+            })}`}
+            allowDecimal={false}
+            clampBehavior="none"
+            disabled={!writable}
+            maw={420}
+            {...form.getInputProps(field.key)}
+          />
+        ))}
+        <FormError message={formError} />
+        {settings.updated_at && (
+          <Text size="sm" c="dimmed">
+            {t("setup.settings.updatedAt", { when: formatDateTime(settings.updated_at, i18n.language) })}
+          </Text>
+        )}
+        {writable && (
+          <Group>
+            <Button type="submit" loading={busy} disabled={!form.isDirty()}>
+              {t("common.save")}
+            </Button>
+          </Group>
+        )}
+      </Stack>
+    </form>
+  );
+}
+
+export default function Settings() {
+  const { t } = useTranslation();
+  const settings = useQuery({
+    queryKey: ["settings"],
+    queryFn: async () => unwrap(await api.GET("/settings")),
+  });
+  const state = queryState(settings, "", () => false);
+  return (
+    <>
+      <PageHeader title={t("setup.settings.title")} />
+      <Paper withBorder p="md">
+        {state ?? (settings.data && <SettingsForm key={settings.data.updated_at ?? "defaults"} settings={settings.data} />)}
+      </Paper>
+    </>
+  );
+}

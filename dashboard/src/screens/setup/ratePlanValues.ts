@@ -1,0 +1,73 @@
+// Rate plan and seasonal rule forms: their values and the API bodies made from them.
+
+export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+
+export function ratePlanValues() {
+  return {
+    code: "",
+    name: "",
+    kind: "base" as "base" | "derived",
+    base_rate: "",
+    parent_id: null as string | null,
+    derivation_kind: "percent" as "percent" | "fixed",
+    derivation_value: "",
+    channel: "",
+  };
+}
+
+export type RatePlanValues = ReturnType<typeof ratePlanValues>;
+
+/** POST /room-types/{id}/rate-plans: a base plan has its own rate (empty: the room type's);
+ * a derived plan follows its parent by a signed percent or amount. */
+export function ratePlanBody(values: RatePlanValues) {
+  const common = {
+    code: values.code.trim(),
+    name: values.name.trim(),
+    channel: values.channel.trim().toLowerCase() || null,
+  };
+  if (values.kind === "base") return { ...common, base_rate: values.base_rate.trim() || null };
+  return {
+    ...common,
+    parent_id: values.parent_id ? Number(values.parent_id) : null,
+    derivation_kind: values.derivation_kind,
+    derivation_value: values.derivation_value.trim() || null,
+  };
+}
+
+/** "+15 %" or "−100000" relative to the parent: how a derived plan follows it. */
+export function derivationText(kind: string | null, value: string | null): string {
+  if (!kind || value === null) return "";
+  const number = Number(value);
+  const sign = number > 0 ? "+" : number < 0 ? "−" : "±";
+  const magnitude = String(Math.abs(number));
+  return kind === "percent" ? `${sign}${magnitude} %` : `${sign}${magnitude}`;
+}
+
+export function ruleValues() {
+  return {
+    name: "",
+    date_from: "",
+    date_to: "",
+    weekdays: [...WEEKDAYS] as string[],
+    mode: "rate" as "rate" | "adjustment",
+    rate: "",
+    adjustment_kind: "percent" as "percent" | "fixed",
+    adjustment_value: "",
+    priority: 0 as number | "",
+  };
+}
+
+export type RuleValues = ReturnType<typeof ruleValues>;
+
+/** POST /rate-plans/{id}/rules: either the night's rate or an adjustment, never both. */
+export function ruleBody(values: RuleValues) {
+  const common = {
+    name: values.name.trim(),
+    date_from: values.date_from,
+    date_to: values.date_to,
+    weekdays: values.weekdays,
+    priority: values.priority === "" ? 0 : values.priority,
+  };
+  if (values.mode === "rate") return { ...common, rate: values.rate.trim() || null };
+  return { ...common, adjustment_kind: values.adjustment_kind, adjustment_value: values.adjustment_value.trim() || null };
+}
