@@ -11,6 +11,9 @@ from chalicelib.api.routing import ApiBlueprint
 
 blueprint = ApiBlueprint(__name__, tag="documentation")
 
+# The dashboard's route of the interactive reference (Swagger UI over /api/openapi.json).
+API_REFERENCE_PATH = "/api-reference"
+
 _document_cache: dict[str, Any] = {}
 
 
@@ -29,11 +32,16 @@ def openapi_document() -> dict[str, Any]:
 
 @blueprint.endpoint(
     "/api/docs",
-    summary="Human-readable API documentation",
+    summary="API documentation: a browser is sent to the dashboard's interactive reference "
+    f"({API_REFERENCE_PATH}, try it with your session); other clients get a plain HTML page",
     response_content_type="text/html; charset=utf-8",
     public=True,
 )
 def docs_page() -> Response:
+    accept = blueprint.current_request.headers.get("accept", "")
+    if "text/html" in accept:
+        # The dashboard is served on the API's origin (CloudFront in AWS, the local stack alike).
+        return Response(body="", status_code=302, headers={"Location": API_REFERENCE_PATH, "Cache-Control": "no-store"})
     return Response(
         body=openapi.render_docs_page(_document()),
         status_code=200,

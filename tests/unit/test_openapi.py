@@ -41,6 +41,17 @@ def test_served_document_and_docs_page() -> None:
             assert f"<code>{path}</code>" in html
 
 
+def test_docs_sends_a_browser_to_the_dashboards_interactive_reference() -> None:
+    with Client(app) as client:
+        browser = client.http.get("/api/docs", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+        assert browser.status_code == 302
+        assert browser.headers["Location"] == "/api-reference"
+        # A client that does not ask for HTML (curl, a script) still gets the plain page.
+        plain = client.http.get("/api/docs", headers={"Accept": "*/*"})
+        assert plain.status_code == 200
+        assert "<code>/me</code>" in plain.body.decode()
+
+
 def test_docs_page_escapes_text() -> None:
     document = {
         "info": {"title": "<script>x</script>", "version": "1"},

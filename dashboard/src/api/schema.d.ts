@@ -275,7 +275,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Human-readable API documentation */
+        /** API documentation: a browser is sent to the dashboard's interactive reference (/api-reference, try it with your session); other clients get a plain HTML page */
         get: operations["docs_page"];
         put?: never;
         post?: never;
