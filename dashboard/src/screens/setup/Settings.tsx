@@ -7,6 +7,7 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDateTime } from "../../components/format";
+import { EmptyState } from "../../components/States";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
 import { notify, PageHeader, queryState } from "../allotments/parts";
 import { changedSettings, SETTING_FIELDS, type SettingValues } from "./settingsFields";
@@ -24,7 +25,6 @@ function valuesOf(settings: SettingsOut): SettingValues {
 
 function SettingsForm({ settings }: { settings: SettingsOut }) {
   const { t, i18n } = useTranslation();
-  const { can } = useSession();
   const queryClient = useQueryClient();
   const saved = valuesOf(settings);
   const form = useForm<SettingValues>({ initialValues: saved });
@@ -35,7 +35,6 @@ function SettingsForm({ settings }: { settings: SettingsOut }) {
     form.resetDirty(valuesOf(updated));
     notify(t("setup.settings.saved"), t("common.close"));
   });
-  const writable = can("SETTINGS_WRITE");
   return (
     <form onSubmit={submit} noValidate>
       <Stack gap="md">
@@ -50,8 +49,7 @@ function SettingsForm({ settings }: { settings: SettingsOut }) {
             })}`}
             allowDecimal={false}
             clampBehavior="none"
-            disabled={!writable}
-            maw={420}
+                        maw={420}
             {...form.getInputProps(field.key)}
           />
         ))}
@@ -61,13 +59,11 @@ function SettingsForm({ settings }: { settings: SettingsOut }) {
             {t("setup.settings.updatedAt", { when: formatDateTime(settings.updated_at, i18n.language) })}
           </Text>
         )}
-        {writable && (
-          <Group>
-            <Button type="submit" loading={busy} disabled={!form.isDirty()}>
-              {t("common.save")}
-            </Button>
-          </Group>
-        )}
+        <Group>
+          <Button type="submit" loading={busy} disabled={!form.isDirty()}>
+            {t("common.save")}
+          </Button>
+        </Group>
       </Stack>
     </form>
   );
@@ -75,10 +71,15 @@ function SettingsForm({ settings }: { settings: SettingsOut }) {
 
 export default function Settings() {
   const { t } = useTranslation();
+  const { can } = useSession();
+  const allowed = can("SETTINGS_WRITE");
   const settings = useQuery({
     queryKey: ["settings"],
     queryFn: async () => unwrap(await api.GET("/settings")),
+    enabled: allowed,
   });
+  // An administrator's screen: those who may not change the settings do not see it.
+  if (!allowed) return <EmptyState message={t("setup.notAllowed")} />;
   const state = queryState(settings, "", () => false);
   return (
     <>
