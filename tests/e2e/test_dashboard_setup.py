@@ -17,7 +17,7 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import create_engine, text
 
 from chalicelib.domain import totp
@@ -51,6 +51,11 @@ def api(page: Page, stack: RunningStack, headers: dict[str, str], method: str, p
     return response.json()
 
 
+def field(scope: Locator, name: str) -> Locator:
+    """A text field by its exact label ("Code" is not "Postal code")."""
+    return scope.get_by_role("textbox", name=name, exact=True)
+
+
 def test_a_property_with_its_room_type_and_rate_plans_is_set_up_in_the_screens(
     local_stack: RunningStack, page: Page
 ) -> None:
@@ -62,10 +67,10 @@ def test_a_property_with_its_room_type_and_rate_plans_is_set_up_in_the_screens(
     expect(page.get_by_role("heading", name="Properties", exact=True)).to_be_visible()
     page.get_by_role("button", name="New property").click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_label("Code").fill(f"HUE-{suffix}")
-    dialog.get_by_label("Name").fill(name)
-    dialog.get_by_label("Country").fill("VN")
-    dialog.get_by_label("Currency").fill("VND")
+    field(dialog, "Code").fill(f"HUE-{suffix}")
+    field(dialog, "Name").fill(name)
+    field(dialog, "Country").fill("VN")
+    field(dialog, "Currency").fill("VND")
     # A time zone the IANA database does not know: the API names the field, the page puts it there.
     zone = dialog.get_by_label("Time zone")
     zone.fill("Asia/Nowhere")
@@ -90,10 +95,10 @@ def test_a_property_with_its_room_type_and_rate_plans_is_set_up_in_the_screens(
     expect(page.get_by_text("No room type yet")).to_be_visible()
     page.get_by_role("button", name="New room type").click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_label("Code").fill("DLX")
-    dialog.get_by_label("Name").fill("Deluxe River View")
-    dialog.get_by_label("Rooms").fill("8")
-    dialog.get_by_label("Base rate").fill("1000000")
+    field(dialog, "Code").fill("DLX")
+    field(dialog, "Name").fill("Deluxe River View")
+    field(dialog, "Rooms").fill("8")
+    field(dialog, "Base rate VND").fill("1000000")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
     expect(page.locator("tr[data-room-type='DLX']")).to_contain_text("Deluxe River View")
@@ -102,16 +107,16 @@ def test_a_property_with_its_room_type_and_rate_plans_is_set_up_in_the_screens(
     expect(page.get_by_role("heading", name="Rate plans of Deluxe River View")).to_be_visible()
     page.get_by_role("button", name="New rate plan").click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_label("Code").fill("BAR")
-    dialog.get_by_label("Name").fill("Best available")
-    dialog.get_by_label("Base rate").fill("1000000")
+    field(dialog, "Code").fill("BAR")
+    field(dialog, "Name").fill("Best available")
+    field(dialog, "Base rate").fill("1000000")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
     page.get_by_role("button", name="New rate plan").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_text("Derived plan").click()
-    dialog.get_by_label("Code").fill("NRF")
-    dialog.get_by_label("Name").fill("Non-refundable")
+    field(dialog, "Code").fill("NRF")
+    field(dialog, "Name").fill("Non-refundable")
     dialog.get_by_role("textbox", name="Follows plan").click()
     page.get_by_role("option", name="BAR · Best available").click()
     dialog.get_by_label("Value (signed)").fill("-10")
@@ -124,7 +129,7 @@ def test_a_property_with_its_room_type_and_rate_plans_is_set_up_in_the_screens(
     page.get_by_role("button", name="Seasonal rules of Best available").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("No seasonal rule")).to_be_visible()
-    dialog.get_by_label("Name").fill("Festival week")
+    field(dialog, "Name").fill("Festival week")
     dialog.get_by_label("First night").fill(first.isoformat())
     dialog.get_by_label("Last night").fill((first + timedelta(days=6)).isoformat())
     dialog.get_by_label("Rate VND").fill("1200000")
@@ -214,14 +219,17 @@ def test_an_administrator_changes_a_setting_and_tries_the_api_reference(local_st
     page.goto(f"{origin(local_stack)}/api/docs")
     expect(page).to_have_url(re.compile(r"/api-reference$"))
     expect(page.get_by_role("heading", name="API reference", exact=True)).to_be_visible()
-    operation = page.locator(".opblock").filter(has=page.locator(".opblock-summary-path[data-path='/me']")).first
+    page.locator("#operations-tag-auth").click()
+    operation = (
+        page.locator(".opblock.opblock-get").filter(has=page.locator(".opblock-summary-path[data-path='/me']")).first
+    )
     operation.locator(".opblock-summary-control").click()
     operation.get_by_role("button", name="Try it out").click()
     with page.expect_response(lambda r: r.url.endswith("/api/me")) as answer:
         operation.get_by_role("button", name="Execute").click()
     assert answer.value.status == 200
     assert answer.value.json()["user"]["email"] == email
-    expect(operation.locator(".live-responses-table .response-col_status").first).to_contain_text("200")
+    expect(operation.locator(".live-responses-table tr.response .response-col_status").first).to_contain_text("200")
     shoot(page, "api-docs")
 
 

@@ -33,6 +33,10 @@ export default function ApiDocs() {
       domNode: node.current,
       spec: withBrowserBase(document.data, API_BASE),
       deepLinking: false,
+      // Tags collapsed and no schema section: the page opens at once (there are ~150 operations).
+      docExpansion: "none",
+      defaultModelsExpandDepth: -1,
+      filter: true,
       requestInterceptor: throughSession(authFetch),
     });
   }, [document.data]);

@@ -176,6 +176,7 @@ export default function PropertiesList() {
       </Paper>
       {body}
       <Modal
+        closeButtonProps={{ "aria-label": t("common.close") }}
         opened={editing !== undefined}
         onClose={() => setEditing(undefined)}
         title={editing ? t("setup.properties.editNamed", { name: editing.name }) : t("setup.properties.new")}

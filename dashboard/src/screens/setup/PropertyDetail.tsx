@@ -59,7 +59,7 @@ export default function PropertyDetail() {
           <RatePlans key={roomType.id} property={data} roomType={roomType} />
         </Paper>
       )}
-      <Modal opened={editing} onClose={() => setEditing(false)} title={t("setup.properties.editNamed", { name: data.name })} size="lg">
+      <Modal closeButtonProps={{ "aria-label": t("common.close") }} opened={editing} onClose={() => setEditing(false)} title={t("setup.properties.editNamed", { name: data.name })} size="lg">
         {editing && <PropertyForm property={data} onDone={() => setEditing(false)} />}
       </Modal>
     </Stack>

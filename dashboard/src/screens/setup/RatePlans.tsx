@@ -222,10 +222,10 @@ export function RatePlans({ property, roomType }: { property: Property; roomType
       <Text size="xs" c="dimmed">
         {t("setup.ratePlans.computedHelp")}
       </Text>
-      <Modal opened={creating} onClose={() => setCreating(false)} title={t("setup.ratePlans.new")} size="lg">
+      <Modal closeButtonProps={{ "aria-label": t("common.close") }} opened={creating} onClose={() => setCreating(false)} title={t("setup.ratePlans.new")} size="lg">
         {creating && plans.data && <RatePlanForm roomType={roomType} plans={plans.data} onDone={() => setCreating(false)} />}
       </Modal>
-      <Modal opened={rulesOf !== null} onClose={() => setRulesOf(null)} title={rulesOf ? t("setup.rules.titleFor", { name: rulesOf.name }) : ""} size="xl">
+      <Modal closeButtonProps={{ "aria-label": t("common.close") }} opened={rulesOf !== null} onClose={() => setRulesOf(null)} title={rulesOf ? t("setup.rules.titleFor", { name: rulesOf.name }) : ""} size="xl">
         {rulesOf && <Rules plan={rulesOf} propertyId={property.id} writable={writable} />}
       </Modal>
     </section>

@@ -169,6 +169,7 @@ export function RoomTypes({ property, selected, onSelect }: { property: Property
       </Group>
       {body}
       <Modal
+        closeButtonProps={{ "aria-label": t("common.close") }}
         opened={editing !== undefined}
         onClose={() => setEditing(undefined)}
         title={editing ? t("setup.roomTypes.editNamed", { name: editing.name }) : t("setup.roomTypes.new")}
