@@ -21,7 +21,9 @@ export default function ApiDocs() {
   const document = useQuery({
     queryKey: ["openapi"],
     queryFn: async () => {
-      const response = await fetch(`${API_BASE}/openapi.json`);
+      // The document's route is the API's /api/openapi.json, so the browser's path is /api/api/openapi.json
+      // (the API Gateway stage is named api; the local stack answers both).
+      const response = await fetch(`${API_BASE}/api/openapi.json`);
       if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
       return (await response.json()) as Record<string, unknown>;
     },
