@@ -348,14 +348,14 @@ def claim_due_pulls(
     now: datetime | None = None,
     limit: int = 200,
     horizon_seconds: int = 0,
-    jitter: Callable[[int], int] = lambda interval: 0,
+    jitter: Callable[[ota_access.ConnectionTarget, int], int] = lambda target, interval: 0,
 ) -> list[ClaimedPulls]:
     """Active connections (of active accounts, not archived properties) due before ``now +
     horizon_seconds`` (at ``now`` when 0), each with its pulls in that window (``plan_pulls``).
 
     Each is locked (``FOR UPDATE SKIP LOCKED``) and its ``next_poll_at`` (and ``scheduled_until``)
     moved past the planned pulls in the same transaction, so a second dispatcher running at the
-    same time takes none of them. ``jitter(interval)`` is the shift of an overdue connection.
+    same time takes none of them. ``jitter(target, interval)``: how late an overdue connection starts.
     """
     moment = now or datetime.now(UTC)
     with unit_of_work() as uow:
@@ -368,14 +368,15 @@ def claim_due_pulls(
             interval = effective_poll_interval(
                 connection.poll_interval_seconds, default_interval_seconds, account.ota_code
             )
+            target = ota_access.ConnectionTarget.of(connection, hotel, account)
             plan = plan_pulls(
                 connection.next_poll_at or moment,
                 moment,
                 interval_seconds=interval,
                 horizon_seconds=horizon_seconds,
-                jitter_seconds=jitter(interval),
+                jitter_seconds=jitter(target, interval),
             )
-            claimed.append(ClaimedPulls(ota_access.ConnectionTarget.of(connection, hotel, account), plan.delays))
+            claimed.append(ClaimedPulls(target, plan.delays))
             moves.append((connection.id, plan.next_poll_at))
         ota_repository.set_next_polls(uow.session, moves)
         return claimed

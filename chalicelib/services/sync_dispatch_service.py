@@ -69,6 +69,7 @@ def dispatch_due(
     with unit_of_work() as uow:
         default_interval = load_app_settings(uow.session).sync_poll_interval_seconds
     properties: set[int] = set()
+    jitters: dict[int, int] = {}  # one per property, so its connections due together stay one job
     connections = enqueued = failed = batches = 0
     claim_seconds = enqueue_seconds = 0.0
     while batches < max_batches:
@@ -78,7 +79,9 @@ def dispatch_due(
             now=moment,
             limit=limit,
             horizon_seconds=HORIZON_SECONDS,
-            jitter=lambda interval: chooser.randint(0, jitter_spread_seconds(interval)),
+            jitter=lambda target, interval: jitters.setdefault(
+                target.property_id, chooser.randint(0, jitter_spread_seconds(interval))
+            ),
         )
         claim_seconds += time.perf_counter() - started
         batches += 1
