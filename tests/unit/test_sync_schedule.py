@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -61,6 +62,6 @@ def test_consecutive_dispatches_plan_every_pull_once_one_interval_apart(
         plan = plan_pulls(due, at, interval_seconds=interval, horizon_seconds=60, jitter_seconds=jitter)
         pulls.extend(at + timedelta(seconds=delay) for delay in plan.delays)
         due = plan.next_poll_at
-    gaps = [(later - earlier).total_seconds() for earlier, later in zip(pulls, pulls[1:], strict=False)]
+    gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(pulls)]
     assert all(gap == interval for gap in gaps)
     assert len(pulls) >= (minutes * 60 - 60 - jitter) // interval

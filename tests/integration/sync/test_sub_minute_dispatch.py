@@ -4,6 +4,7 @@ at once never plan the same pull twice."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import uuid
@@ -70,7 +71,7 @@ def test_each_connection_is_pulled_at_its_own_interval_across_several_minutes(da
     span = timedelta(minutes=minutes)
     for connection_id, interval in intervals.items():
         moments = pulls[connection_id]
-        gaps = {(b - a).total_seconds() for a, b in zip(moments, moments[1:], strict=False)}
+        gaps = {(b - a).total_seconds() for a, b in itertools.pairwise(moments)}
         assert gaps == {interval}, (connection_id, interval, gaps)
         first = moments[0]
         assert len(moments) == len(range(0, int((start + span - first).total_seconds()), interval))
