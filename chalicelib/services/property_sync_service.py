@@ -11,14 +11,11 @@ property. For each of its active connections, in id order:
    included: they are stored), and ``booking_service.record_ota_acknowledgement`` on each;
 4. ``ota_connection_service.record_poll_result`` (health, backoff, next poll) and one
    ``sync_runs`` row (kind ``pull``) with the counts, duration and errors — except for an empty
-   poll (nothing pulled, no error, the connection healthy before): most polls, so they cost one
-   UPDATE (``record_empty_poll``: next poll, ``empty_polls`` + 1) and no run row.
+   poll of a healthy connection (most polls): one UPDATE (``record_empty_poll``), no run row.
 
-A job reads what it needs in one statement (``property_sync_targets``: connections, endpoints,
-sealed credentials, the poll interval setting); the unwrapped data keys are cached for the
-container's life (``WORKER_DATA_KEYS``), so an empty poll makes no KMS call either. A scheduled
-job names the connections due at its second (sub-minute polling, ``sync_dispatch_service``); the
-others pull every active connection.
+A job reads its connections, sealed credentials and the interval setting in one statement; data
+keys are cached for the container's life (``WORKER_DATA_KEYS``). A scheduled job names the
+connections due at its second (``sync_dispatch_service``); the others pull every one.
 
 Revisions not stored or not acknowledged are kept in ``pending_ota_acks`` (first seen, last
 error) for the unacknowledged-booking alert, and forgotten once acknowledged.
@@ -236,16 +233,13 @@ def _targets_of_pass(
     if not first_pass or job.connection_ids is None:
         return sorted(targets, key=lambda t: t.connection_id)
     wanted = set(job.connection_ids)
+
+    def failed_since(target: ota_access.ConnectionTarget) -> bool:
+        failed_at = target.last_error_at if target.consecutive_failures else None
+        return job.trigger == "schedule" and failed_at is not None and failed_at >= job.enqueued_at
+
     return [
-        target
-        for target in sorted(targets, key=lambda t: t.connection_id)
-        if target.connection_id in wanted
-        and not (
-            job.trigger == "schedule"
-            and target.consecutive_failures > 0
-            and target.last_error_at is not None
-            and target.last_error_at >= job.enqueued_at
-        )
+        t for t in sorted(targets, key=lambda t: t.connection_id) if t.connection_id in wanted and not failed_since(t)
     ]
 
 

@@ -11,8 +11,8 @@ enqueued what it claimed).
 
 Jitter: a connection found overdue (new, or after a backlog) is shifted by a random delay in
 ``[0, spread]``, spread being ``JITTER_FRACTION`` (20 %) of its interval capped at
-``MAX_JITTER_SECONDS`` (60 s); from then on it keeps its own second, so 10,000 properties reach
-the OTAs spread over the minute instead of all at once.
+``MAX_JITTER_SECONDS`` (60 s), drawn once per property and interval; from then on it keeps its
+own second, so 10,000 properties reach the OTAs spread out instead of all at once.
 
 A pull whose message SQS refused is not lost: the connection is due again after the pulls
 planned (the claim moved it); the refusal is counted and logged.
@@ -69,7 +69,9 @@ def dispatch_due(
     with unit_of_work() as uow:
         default_interval = load_app_settings(uow.session).sync_poll_interval_seconds
     properties: set[int] = set()
-    jitters: dict[int, int] = {}  # one per property, so its connections due together stay one job
+    # One per property and interval: a property's connections due together stay one job, and a
+    # 20 s connection is not held back by the spread of a 150 s one.
+    jitters: dict[tuple[int, int], int] = {}
     connections = enqueued = failed = batches = 0
     claim_seconds = enqueue_seconds = 0.0
     while batches < max_batches:
@@ -80,7 +82,7 @@ def dispatch_due(
             limit=limit,
             horizon_seconds=HORIZON_SECONDS,
             jitter=lambda target, interval: jitters.setdefault(
-                target.property_id, chooser.randint(0, jitter_spread_seconds(interval))
+                (target.property_id, interval), chooser.randint(0, jitter_spread_seconds(interval))
             ),
         )
         claim_seconds += time.perf_counter() - started

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event, select
@@ -113,3 +114,20 @@ def test_a_scheduled_job_pulls_only_the_connections_it_names(database_url: str, 
     # ...while a job naming none (a webhook, "sync now") pulls them all
     property_sync_service.sync_property(job(hotel.id, "webhook"), adapter_source=source)
     assert empty_polls(hotel.id) == {hotel.connections["booking_com"]: 2, hotel.connections["agoda"]: 1}
+
+
+def test_a_scheduled_pull_after_a_failure_is_left_to_the_backoff(database_url: str, aws: object, sims: Sims) -> None:
+    hotel = connect_property(sims, ("agoda",))
+    connection_id = hotel.connections["agoda"]
+    source = property_sync_service.default_adapter_source(fast_options())
+    scheduled = job(hotel.id).model_copy(update={"connection_ids": [connection_id]})
+    # Given the connection failed after this job was scheduled (its backoff now decides)
+    with unit_of_work() as uow:
+        connection = uow.session.get_one(OtaConnection, connection_id)
+        connection.consecutive_failures, connection.last_error_at = 1, scheduled.enqueued_at + timedelta(seconds=1)
+    # Then the scheduled pull is dropped...
+    assert property_sync_service.sync_property(scheduled, adapter_source=source).connections == []
+    # ...but not a pull someone asked for (negative control: same state, a webhook's job)
+    asked = job(hotel.id, "webhook").model_copy(update={"connection_ids": [connection_id]})
+    (pulled,) = property_sync_service.sync_property(asked, adapter_source=source).connections
+    assert pulled.status == "ok"
