@@ -18,7 +18,7 @@ from chalicelib.aws import clients
 from chalicelib.db.models import OtaConnection
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.sync_schedule import plan_pulls
-from chalicelib.services import sync_dispatch_service
+from chalicelib.services import ota_connection_service, sync_dispatch_service
 from tests.ota_factories import make_account, make_connection, make_property
 
 Pulls = dict[int, list[datetime]]  # connection id → the moments its pulls were scheduled for
@@ -151,3 +151,31 @@ def test_negative_control_planning_without_the_claim_plans_pulls_twice(database_
         thread.join(30)
     assert len(planned["a"]) == 15
     assert set(planned["a"]) & set(planned["b"])
+
+
+def test_a_pull_never_moves_the_next_poll_before_the_pulls_already_scheduled(database_url: str, aws: object) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    account = make_account(ota="booking_com")
+    scheduled, unscheduled, empty = (make_connection(make_property(), account, next_poll_at=now) for _ in range(3))
+    # Given a dispatch planned the pulls at 0, 20 and 40 s of the first two (next poll at 60 s)
+    sync_dispatch_service.dispatch_due(now)
+    with unit_of_work() as uow:
+        uow.session.get_one(OtaConnection, unscheduled).scheduled_until = None  # the control: as if never scheduled
+    # When the pull at 0 s is recorded, as a poll with something (a run) or an empty poll
+    kept = ota_connection_service.record_poll_result(scheduled, polled_at=now, error=None, default_interval_seconds=150)
+    moved = ota_connection_service.record_poll_result(
+        unscheduled, polled_at=now, error=None, default_interval_seconds=150
+    )
+    (target,) = [t for t in ota_connection_service.active_connections_for_property(prop_of(empty))]
+    ota_connection_service.record_empty_poll(target, polled_at=now, default_interval_seconds=150)
+    # Then the next poll stays after the planned ones (another dispatch would plan them again),
+    # while without a schedule it is one interval (20 s) on
+    assert kept is not None and kept.next_poll_at == now + timedelta(seconds=60)
+    assert moved is not None and moved.next_poll_at == now + timedelta(seconds=20)
+    with unit_of_work() as uow:
+        assert uow.session.get_one(OtaConnection, empty).next_poll_at == now + timedelta(seconds=60)
+
+
+def prop_of(connection_id: int) -> int:
+    with unit_of_work() as uow:
+        return uow.session.get_one(OtaConnection, connection_id).property_id
