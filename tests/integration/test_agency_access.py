@@ -126,6 +126,20 @@ def test_agency_accounts_reach_only_partner_routes_and_api_keys_nothing_else(ide
     assert stored == []
 
 
+def test_me_names_the_agency_of_an_agency_account_and_none_for_staff(identity: Identity) -> None:
+    """The dashboard turns into the agency's portal, titled with its name, from ``GET /me`` alone."""
+    desk = staff(identity)
+    own = new_agency(desk, "OWN-TRAVEL", name="Own Travel")
+    new_agency(desk, "OTHER-TRAVEL", name="Other Travel")
+    partner = Api(identity, identity.login(agency_user(identity, own["id"], "Agency Partner")).headers)
+    me = partner.ok("GET", "/me")
+    assert me["user"]["agency_id"] == own["id"]
+    assert me["agency_name"] == "Own Travel"
+    assert me["may_switch_country"] is False
+    answer = desk.ok("GET", "/me")
+    assert answer["user"]["agency_id"] is None and answer["agency_name"] is None
+
+
 def test_every_partner_route_answers_404_for_another_agencys_record_and_finds_its_own(identity: Identity) -> None:
     own = agency_row(identity)
     admin = identity.login(agency_user(identity, own)).headers

@@ -4093,6 +4093,12 @@ export interface components {
              * @description the country this request works in; null = all
              */
             active_country: string | null;
+            /**
+             * Agency Name
+             * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+             * @default null
+             */
+            agency_name: string | null;
             /** May Switch Country */
             may_switch_country: boolean;
             /**
@@ -9732,6 +9738,12 @@ export interface operations {
                          * @description the country this request works in; null = all
                          */
                         active_country: string | null;
+                        /**
+                         * Agency Name
+                         * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+                         * @default null
+                         */
+                        agency_name: string | null;
                         /** May Switch Country */
                         may_switch_country: boolean;
                         /**
@@ -13974,6 +13986,12 @@ export interface operations {
                          * @description the country this request works in; null = all
                          */
                         active_country: string | null;
+                        /**
+                         * Agency Name
+                         * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+                         * @default null
+                         */
+                        agency_name: string | null;
                         /** May Switch Country */
                         may_switch_country: boolean;
                         /**
@@ -14074,6 +14092,12 @@ export interface operations {
                          * @description the country this request works in; null = all
                          */
                         active_country: string | null;
+                        /**
+                         * Agency Name
+                         * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+                         * @default null
+                         */
+                        agency_name: string | null;
                         /** May Switch Country */
                         may_switch_country: boolean;
                         /**
