@@ -703,6 +703,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/contract-properties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The properties of your contracts, with their room types (names for agency accounts) */
+        get: operations["list_contract_properties"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/contracts": {
         parameters: {
             query?: never;
@@ -3592,6 +3609,30 @@ export interface components {
             updated_at: string;
             /** Version */
             version: number;
+        };
+        /** ContractPropertyOut */
+        ContractPropertyOut: {
+            /** Code */
+            code: string;
+            /** Currency */
+            currency: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Room Types */
+            room_types: components["schemas"]["ContractRoomTypeOut"][];
+            /** Timezone */
+            timezone: string;
+        };
+        /** ContractRoomTypeOut */
+        ContractRoomTypeOut: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
         };
         /**
          * ContractStatus
@@ -12008,6 +12049,74 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_contract_properties: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractPropertyOut"][];
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
