@@ -111,6 +111,7 @@ def test_an_agency_user_lands_on_its_portal_and_sees_only_its_agency(local_stack
     rows = page.locator("tbody tr[data-contract]")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(contract_a["name"])
+    expect(rows.first).to_contain_text(prop["name"])  # named, though the property routes are staff-only
     expect(page.get_by_text(contract_b["name"])).to_have_count(0)
     expect(page.get_by_role("textbox", name="Agency")).to_have_count(0)  # one agency: no filter for it
     shoot(page, "agency-portal")
@@ -118,6 +119,7 @@ def test_an_agency_user_lands_on_its_portal_and_sees_only_its_agency(local_stack
     # Its contract opens, with its allotment; B's, even typed in, is not found.
     rows.first.get_by_role("link", name=contract_a["name"]).click()
     expect(page.get_by_role("heading", name=contract_a["name"])).to_be_visible()
+    expect(page.get_by_role("textbox", name="Property")).to_have_value(f"{prop['name']} ({prop['code']})")
     page.get_by_role("tab", name="Allotments").click()
     expect(page.get_by_role("heading", name="Pick-up report")).to_be_visible()
     page.goto(f"{origin(local_stack)}/contracts/{contract_b['id']}")
@@ -137,6 +139,8 @@ def test_an_agency_user_lands_on_its_portal_and_sees_only_its_agency(local_stack
     expect(row).to_be_visible()
     expect(row).to_contain_text(order["booking_reference"])
     expect(row.get_by_role("link")).to_have_count(0)
+    row.get_by_role("button", name="Show 1 line").click()
+    expect(page.get_by_role("table", name=f"Lines of {order['number']}")).to_contain_text(room["name"])
     expect(page.locator("tbody tr[data-sale-order]")).to_have_count(1)
     shoot(page, "agency-portal-sale-orders")
 
