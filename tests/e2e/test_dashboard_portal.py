@@ -142,6 +142,10 @@ def test_an_agency_user_lands_on_its_portal_and_sees_only_its_agency(local_stack
     row.get_by_role("button", name="Show 1 line").click()
     expect(page.get_by_role("table", name=f"Lines of {order['number']}")).to_contain_text(room["name"])
     expect(page.locator("tbody tr[data-sale-order]")).to_have_count(1)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV").click()
+    exported = download.value.path().read_text(encoding="utf-8")
+    assert order["number"] in exported and len(exported.strip().splitlines()) == 2  # the header and A's order
     shoot(page, "agency-portal-sale-orders")
 
     # Its own page: the agency, its users, and an API key shown once.
