@@ -4,6 +4,8 @@ import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { useSession } from "./auth/session";
 import { AppLayout } from "./components/AppLayout";
 import { FullPageLoader } from "./components/States";
+import { useAgencyAccount } from "./screens/portal/agencyAccount";
+import { StaffOnly } from "./screens/portal/PortalChrome";
 
 // Route-level code splitting: each screen is its own chunk.
 const SignIn = lazy(() => import("./screens/SignIn"));
@@ -25,6 +27,7 @@ const ContractNew = lazy(() => import("./screens/allotments/ContractNew"));
 const ContractDetail = lazy(() => import("./screens/allotments/ContractDetail"));
 const AllotmentCalendar = lazy(() => import("./screens/allotments/AllotmentCalendar"));
 const SaleOrdersList = lazy(() => import("./screens/allotments/SaleOrdersList"));
+const AgencyAccess = lazy(() => import("./screens/portal/AgencyAccess"));
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { me } = useSession();
@@ -37,9 +40,12 @@ function RequireSession({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-/** Home for those who may see the dashboard's figures; the bookings list for the others. */
+/** Home for those who may see the dashboard's figures; the bookings list for the others; an
+ * agency's account lands on its contracts (the agency's portal). */
 function Landing() {
   const { can } = useSession();
+  const agency = useAgencyAccount();
+  if (agency) return <Navigate to="/contracts" replace />;
   return can("DASHBOARD_VIEW") ? <Home /> : <Navigate to="/bookings" replace />;
 }
 
@@ -58,18 +64,22 @@ export default function App() {
           }
         >
           <Route index element={<Landing />} />
-          <Route path="/bookings" element={<BookingsList />} />
-          <Route path="/bookings/new" element={<BookingNew />} />
-          <Route path="/bookings/:bookingId" element={<BookingDetail />} />
-          <Route path="/alerts" element={<AlertsList />} />
-          <Route path="/calendar" element={<Calendar />} />
-          <Route path="/alerts/:alertId" element={<AlertDetail />} />
+          {/* Screens of staff-only routes: an agency's account is told they are not for it. */}
+          <Route element={<StaffOnly />}>
+            <Route path="/bookings" element={<BookingsList />} />
+            <Route path="/bookings/new" element={<BookingNew />} />
+            <Route path="/bookings/:bookingId" element={<BookingDetail />} />
+            <Route path="/alerts" element={<AlertsList />} />
+            <Route path="/calendar" element={<Calendar />} />
+            <Route path="/alerts/:alertId" element={<AlertDetail />} />
+            <Route path="/contracts/new" element={<ContractNew />} />
+            <Route path="/allotments" element={<AllotmentCalendar />} />
+          </Route>
           <Route path="/account/two-factor" element={<TwoFactorEnrollment />} />
           <Route path="/agencies" element={<AgenciesList />} />
+          <Route path="/agency" element={<AgencyAccess />} />
           <Route path="/contracts" element={<ContractsList />} />
-          <Route path="/contracts/new" element={<ContractNew />} />
           <Route path="/contracts/:contractId" element={<ContractDetail />} />
-          <Route path="/allotments" element={<AllotmentCalendar />} />
           <Route path="/sale-orders" element={<SaleOrdersList />} />
           <Route path="/account/password" element={<ChangePassword />} />
           <Route path="*" element={<NotFound />} />

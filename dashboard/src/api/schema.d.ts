@@ -720,6 +720,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/contract-properties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The properties of your contracts, with their room types (names for agency accounts) */
+        get: operations["list_contract_properties"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/contracts": {
         parameters: {
             query?: never;
@@ -3621,6 +3638,30 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** ContractPropertyOut */
+        ContractPropertyOut: {
+            /** Code */
+            code: string;
+            /** Currency */
+            currency: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Room Types */
+            room_types: components["schemas"]["ContractRoomTypeOut"][];
+            /** Timezone */
+            timezone: string;
+        };
+        /** ContractRoomTypeOut */
+        ContractRoomTypeOut: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
         /**
          * ContractStatus
          * @description Only an ``active`` contract withholds rooms.
@@ -4121,6 +4162,12 @@ export interface components {
              * @description the country this request works in; null = all
              */
             active_country: string | null;
+            /**
+             * Agency Name
+             * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+             * @default null
+             */
+            agency_name: string | null;
             /** May Switch Country */
             may_switch_country: boolean;
             /**
@@ -9865,6 +9912,12 @@ export interface operations {
                          * @description the country this request works in; null = all
                          */
                         active_country: string | null;
+                        /**
+                         * Agency Name
+                         * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+                         * @default null
+                         */
+                        agency_name: string | null;
                         /** May Switch Country */
                         may_switch_country: boolean;
                         /**
@@ -12156,6 +12209,74 @@ export interface operations {
             };
         };
     };
+    list_contract_properties: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractPropertyOut"][];
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list_contracts: {
         parameters: {
             query?: {
@@ -14107,6 +14228,12 @@ export interface operations {
                          * @description the country this request works in; null = all
                          */
                         active_country: string | null;
+                        /**
+                         * Agency Name
+                         * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+                         * @default null
+                         */
+                        agency_name: string | null;
                         /** May Switch Country */
                         may_switch_country: boolean;
                         /**
@@ -14207,6 +14334,12 @@ export interface operations {
                          * @description the country this request works in; null = all
                          */
                         active_country: string | null;
+                        /**
+                         * Agency Name
+                         * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+                         * @default null
+                         */
+                        agency_name: string | null;
                         /** May Switch Country */
                         may_switch_country: boolean;
                         /**
