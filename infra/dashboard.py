@@ -8,7 +8,7 @@ origin by CloudFront.
 * ``/api/*`` → API Gateway (Chalice's ``RestAPI``), uncached, every method, every viewer header and
   cookie but ``Host``. The prefix maps without rewriting: the API Gateway stage is named ``api``
   (``.chalice/config.json``), so ``https://<cloudfront>/api/bookings`` reaches the stage ``api``,
-  route ``/bookings``. The session cookies' paths include the prefix (``/api/``, ``/api/auth``),
+  route ``/bookings``. The refresh cookie's path includes the prefix (``/api/auth``),
   which the app derives from the request (``chalicelib/api/cookies.py``).
 
 Upload a build with ``aws s3 sync build/dashboard s3://<DashboardBucketName>/ --delete`` and

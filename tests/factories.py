@@ -97,16 +97,23 @@ class LoggedIn:
 
 @dataclass
 class CookieSession:
-    """A browser-like session: the cookies the login set, and the CSRF token to echo."""
+    """A browser-like session: the access token the page keeps in memory, the cookies the login
+    set (refresh and CSRF), and the CSRF token to echo when the refresh cookie is used."""
 
     user: TestUser
+    access_token: str
     cookies: dict[str, str]
 
     @property
     def csrf_token(self) -> str:
         return self.cookies["ptx_csrf"]
 
+    @property
+    def bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}", **JSON_HEADERS}
+
     def headers(self, *, csrf: bool = True) -> dict[str, str]:
+        """The cookies (and the CSRF header), as the browser sends them to /auth/refresh or /auth/logout."""
         cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         headers = {"Cookie": cookie, **JSON_HEADERS}
         if csrf:
@@ -219,10 +226,11 @@ class Identity:
         return LoggedIn(user=user, access_token=body["access_token"], refresh_token=body["refresh_token"])
 
     def cookie_login(self, user: TestUser) -> CookieSession:
-        """Log in as a browser does (tokens in HttpOnly cookies, CSRF token to echo)."""
+        """Log in as a browser does (the access token in the body, the refresh token in an HttpOnly
+        cookie, the CSRF token to echo)."""
         response = self.login_response(user, use_cookies=True)
         assert response.status_code == 200, response.body
-        return CookieSession(user=user, cookies=set_cookies(response))
+        return CookieSession(user=user, access_token=body_of(response)["access_token"], cookies=set_cookies(response))
 
     def headers(
         self, role: str = "Reservations Staff", country: str | None = "VN", **user_options: Any

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.api import context as request_context
 from chalicelib.api.auth_guard import access_token_from
 from chalicelib.api.cookies import (
+    CSRF_COOKIE,
+    CSRF_HEADER,
     REFRESH_COOKIE,
     clearing_cookies,
     double_submitted_csrf,
@@ -21,12 +23,18 @@ from chalicelib.api.routing import JSON, ApiBlueprint
 from chalicelib.api.schemas import CountryCode, Email, OtpCode, Password, request_body_config
 from chalicelib.api.users import UserOut
 from chalicelib.domain.access import Caller
+from chalicelib.domain.languages import Language
 from chalicelib.services import auth_service, mfa_service, password_service, user_service
 from chalicelib.services.auth_service import IssuedSession
 
 blueprint = ApiBlueprint(__name__, tag="auth")
 
 _EXAMPLE_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - an example shown in the API docs
+_CSRF_DESCRIPTION = f"required when the refresh token comes from its cookie: the value of the {CSRF_COOKIE} cookie"
+_USE_COOKIES = (
+    "true for browsers: the refresh token is set as an HttpOnly cookie (with the CSRF cookie) and left "
+    "out of the body; the access token stays in the body, for the page to keep in memory"
+)
 
 
 class LoginRequest(BaseModel):
@@ -37,10 +45,7 @@ class LoginRequest(BaseModel):
     otp_code: OtpCode | None = Field(
         default=None, description="TOTP code (6 digits) or a recovery code, when the account has 2FA on"
     )
-    use_cookies: bool = Field(
-        default=False,
-        description="true for browsers: tokens are set as HttpOnly cookies and left out of the body",
-    )
+    use_cookies: bool = Field(default=False, description=_USE_COOKIES)
 
 
 class RefreshRequest(BaseModel):
@@ -52,16 +57,19 @@ class RefreshRequest(BaseModel):
 
 
 class SessionResponse(BaseModel):
-    """Tokens of a new or refreshed session. In cookie mode the tokens are only in Set-Cookie."""
+    """Tokens of a new or refreshed session. The access token is always in the body (send it as
+    ``Authorization: Bearer``); in cookie mode the refresh token is only in Set-Cookie."""
 
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
-    delivery: Literal["body", "cookie"]
+    delivery: Literal["body", "cookie"] = Field(description="where the refresh token is: the body or a cookie")
     user_id: int
+    access_token: str
     expires_in: int = Field(description="seconds the access token lives")
     refresh_expires_in: int = Field(description="seconds the refresh token lives")
-    access_token: str | None = None
-    refresh_token: str | None = None
-    csrf_token: str | None = Field(default=None, description="cookie mode: send it back as X-CSRF-Token")
+    refresh_token: str | None = Field(default=None, description="body mode only")
+    csrf_token: str | None = Field(
+        default=None, description="cookie mode: send it back as X-CSRF-Token when refreshing or logging out"
+    )
 
 
 class ForgotPasswordRequest(BaseModel):
@@ -88,6 +96,7 @@ class ChangePasswordRequest(BaseModel):
 
     current_password: Password
     new_password: Password
+    use_cookies: bool = Field(default=False, description=_USE_COOKIES)
 
 
 class CountrySelection(BaseModel):
@@ -105,6 +114,15 @@ class MeResponse(BaseModel):
     mfa_required: bool = Field(description="the role requires two-factor authentication")
     mfa_enrollment_required: bool = Field(description="required but not set up yet: permissions are withheld")
     recovery_codes_left: int
+    agency_name: str | None = Field(
+        default=None, description="an agency's account: its agency's name (the agency is user.agency_id); staff: null"
+    )
+
+
+class MeUpdate(BaseModel):
+    model_config = request_body_config({"language": "id"})
+
+    language: Language = Field(description="the dashboard language: en, vi, id (Indonesian) or ms (Malay)")
 
 
 class PasswordConfirmation(BaseModel):
@@ -156,7 +174,7 @@ def _session_response(issued: IssuedSession, *, cookies: bool) -> Response:
         user_id=issued.user_id,
         expires_in=issued.access_expires_in,
         refresh_expires_in=issued.refresh_expires_in,
-        access_token=None if cookies else issued.access_token,
+        access_token=issued.access_token,
         refresh_token=None if cookies else issued.refresh_token,
         csrf_token=issued.csrf_token if cookies else None,
     )
@@ -164,8 +182,6 @@ def _session_response(issued: IssuedSession, *, cookies: bool) -> Response:
     if cookies:
         headers["Set-Cookie"] = session_cookies(
             blueprint.current_request,
-            access_token=issued.access_token,
-            access_max_age=issued.access_expires_in,
             refresh_token=issued.refresh_token,
             refresh_max_age=issued.refresh_expires_in,
             csrf_token=issued.csrf_token,
@@ -204,6 +220,7 @@ def login(body: LoginRequest) -> Response:
     response=SessionResponse,
     public=True,
     error_statuses=(401, 403, 429),
+    headers={CSRF_HEADER: _CSRF_DESCRIPTION},
 )
 def refresh(body: RefreshRequest) -> Response:
     """The refresh token comes from the body (API clients) or the ``ptx_refresh`` cookie
@@ -231,20 +248,18 @@ def refresh(body: RefreshRequest) -> Response:
     status=204,
     public=True,
     error_statuses=(403,),
+    headers={CSRF_HEADER: _CSRF_DESCRIPTION},
 )
 def logout(body: RefreshRequest) -> Response:
-    """Names the session by the refresh token (body or cookie) or the access token (Bearer or
-    cookie). Cookie-borne logouts need ``X-CSRF-Token``. Always 204, even for unknown tokens."""
+    """Names the session by the refresh token (body or cookie) or the Bearer access token.
+    Cookie-borne logouts need ``X-CSRF-Token``. Always 204, even for unknown tokens."""
     request = blueprint.current_request
     cookies = request_cookies(request)
     refresh_token = body.refresh_token
-    from_cookie = False
-    if refresh_token is None and cookies.get(REFRESH_COOKIE):
-        refresh_token, from_cookie = cookies[REFRESH_COOKIE], True
-    access_token, access_from_cookie = access_token_from(request)
     csrf = None
-    if from_cookie or (refresh_token is None and access_from_cookie):
-        csrf = double_submitted_csrf(request, cookies)
+    if refresh_token is None and cookies.get(REFRESH_COOKIE):
+        refresh_token, csrf = cookies[REFRESH_COOKIE], double_submitted_csrf(request, cookies)
+    access_token = access_token_from(request)
     auth_service.logout(refresh_token=refresh_token, access_token=access_token, csrf_token=csrf)
     return Response(body="", status_code=204, headers={"Set-Cookie": clearing_cookies(request)})
 
@@ -285,10 +300,10 @@ def reset_password(body: ResetPasswordRequest) -> None:
     error_statuses=(429,),
 )
 def change_password(caller: Caller, body: ChangePasswordRequest) -> Response:
+    """Browsers send ``"use_cookies": true``: the new session's refresh token replaces the cookie."""
     _, user_agent = _client()
     issued = password_service.change_password(caller, body.current_password, body.new_password, user_agent=user_agent)
-    _, from_cookie = access_token_from(blueprint.current_request)
-    return _session_response(issued, cookies=from_cookie)
+    return _session_response(issued, cookies=body.use_cookies)
 
 
 def _me(profile: user_service.Profile) -> MeResponse:
@@ -301,12 +316,18 @@ def _me(profile: user_service.Profile) -> MeResponse:
         mfa_required=profile.mfa_required,
         mfa_enrollment_required=profile.mfa_enrollment_required,
         recovery_codes_left=profile.recovery_codes_left,
+        agency_name=profile.agency_name,
     )
 
 
 @blueprint.endpoint("/me", summary="Who you are, what you may do, which countries you see", response=MeResponse)
 def me(caller: Caller) -> MeResponse:
     return _me(user_service.profile(caller))
+
+
+@blueprint.endpoint("/me", "PATCH", summary="Change your own preferences (the dashboard language)", response=MeResponse)
+def update_me(caller: Caller, body: MeUpdate) -> MeResponse:
+    return _me(user_service.set_language(caller, body.language))
 
 
 @blueprint.endpoint(

@@ -1,7 +1,10 @@
 """Authenticating a request and checking its permission, for every non-public route.
 
 Called by ``chalicelib.api.routing`` before it looks at any input; the result is also recorded
-on the request context so the activity log knows who made the request.
+on the request context so the activity log knows who made the request. One convention for people,
+the dashboard included: ``Authorization: Bearer <access token>`` (no access cookie, so no CSRF
+check on these routes — another site cannot make a browser send this header); agency systems
+send ``X-API-Key``.
 """
 
 from __future__ import annotations
@@ -9,7 +12,6 @@ from __future__ import annotations
 from chalice.app import Request
 
 from chalicelib.api import context as request_context
-from chalicelib.api.cookies import ACCESS_COOKIE, SAFE_METHODS, double_submitted_csrf, request_cookies
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import AuthenticationFailed, PermissionDenied
 from chalicelib.domain.permissions import Permission
@@ -23,16 +25,15 @@ class NotAuthenticated(AuthenticationFailed):
     code = "unauthenticated"
 
 
-def access_token_from(request: Request) -> tuple[str | None, bool]:
-    """(token, came from the cookie). The Authorization header wins over the cookie."""
-    authorization = request.headers.get("authorization")
-    if authorization is not None:
-        scheme, _, token = authorization.strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthenticated("The Authorization header must be 'Bearer <access token>'.")
-        return token.strip(), False
-    cookie = request_cookies(request).get(ACCESS_COOKIE)
-    return (cookie, True) if cookie else (None, False)
+def access_token_from(request: Request) -> str | None:
+    """The Bearer token of the Authorization header; None without the header."""
+    authorization: str | None = request.headers.get("authorization")
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("The Authorization header must be 'Bearer <access token>'.")
+    return token.strip()
 
 
 def authenticate_request(request: Request, permission: Permission | None, *, partner_route: bool = False) -> Caller:
@@ -61,20 +62,14 @@ def authenticate_request(request: Request, permission: Permission | None, *, par
 
 
 def _token_caller(request: Request) -> Caller:
-    token, from_cookie = access_token_from(request)
+    token = access_token_from(request)
     if token is None:
-        raise NotAuthenticated(
-            "Authentication required: send 'Authorization: Bearer <access token>' or the session cookie."
-        )
-    csrf_token = None
-    if from_cookie and request.method.upper() not in SAFE_METHODS:
-        csrf_token = double_submitted_csrf(request, request_cookies(request))
+        raise NotAuthenticated("Authentication required: send 'Authorization: Bearer <access token>'.")
     context = request_context.current()
     country = request.headers.get(COUNTRY_HEADER.lower())
     return auth_service.authenticate(
         token,
         requested_country=country if country and country.strip() else None,
-        csrf_token=csrf_token,
         client_ip=context.client_ip if context else None,
         request_id=context.request_id if context else None,
     )

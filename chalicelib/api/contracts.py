@@ -16,8 +16,9 @@ from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import RecordName, Rooms, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
+from chalicelib.domain.allotment_pool import PoolNight
 from chalicelib.domain.allotment_records import ContractFilters, ContractRecord, EventRecord, SeasonSpec, event_payload
-from chalicelib.domain.allotment_reports import PickUpRow, ReleasingNight
+from chalicelib.domain.allotment_reports import PickUpRow, PickUpTotal, ReleasingNight
 from chalicelib.domain.allotments import (
     AllotmentEvent,
     AllotmentEventKind,
@@ -31,7 +32,7 @@ from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, Weekday, parse_we
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.views import view_from
 from chalicelib.services import allotment_report_service, allotment_service, contract_service
-from chalicelib.services.allotment_report_service import MAX_RELEASING_DAYS
+from chalicelib.services.allotment_report_service import MAX_RELEASING_DAYS, AgencyPickUp
 from chalicelib.services.allotment_service import ResolvedAllotments
 from chalicelib.services.property_service import utc_now
 
@@ -197,16 +198,29 @@ class AllotmentNightOut(BaseModel):
     release_date: date | None = Field(description="the local date the first release step applies")
 
 
-class PoolNightOut(BaseModel):
-    room_type_id: int
-    night: date
-    total: int
-    buffer: int
-    sold: int
-    held: int
+class PoolNightOut(ViewModel, view=PoolNight):
     blocked: int = Field(description="blocked by anything but allotments")
     allotted: int = Field(description="outstanding allotments of every contract")
     pool: int = Field(description="total - buffer - sold - held - blocked - allotted: what OTAs and direct may sell")
+
+
+class ContractRoomTypeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name: str
+
+
+class ContractPropertyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name: str
+    timezone: str
+    currency: str
+    room_types: list[ContractRoomTypeOut]
 
 
 class AllotmentCalendarOut(BaseModel):
@@ -282,7 +296,7 @@ def calendar_out(resolved: ResolvedAllotments) -> AllotmentCalendarOut:
         date_from=resolved.nights.first_night,
         date_to=resolved.nights.last_night,
         allotments=[_allotment_out(night) for night in resolved.calendar.allotments],
-        pool=[PoolNightOut(**night._asdict()) for night in resolved.calendar.pools],
+        pool=[PoolNightOut.of(night) for night in resolved.calendar.pools],
     )
 
 
@@ -347,6 +361,18 @@ def end_contract(caller: Caller, contract_id: int) -> ContractOut:
     return ContractOut.of(contract_service.end_contract(caller, contract_id))
 
 
+@contracts.get(
+    "/contract-properties",
+    "The properties of your contracts, with their room types (names for agency accounts)",
+    partner=True,
+)
+def list_contract_properties(caller: Caller) -> list[ContractPropertyOut]:
+    return [
+        ContractPropertyOut.model_validate({**vars(prop), "room_types": room_types})
+        for prop, room_types in contract_service.contract_properties(caller)
+    ]
+
+
 @contracts.get("/contracts/{contract_id}/versions", "Every version of a contract, oldest first", partner=True)
 def list_versions(caller: Caller, contract_id: int) -> list[ContractVersionOut]:
     return [
@@ -397,6 +423,16 @@ class PickUpOut(ViewModel, view=PickUpRow):
     pick_up_percent: Decimal = Field(description="picked up / contracted, in percent (one decimal)")
 
 
+class PickUpTotalOut(ViewModel, view=PickUpTotal):
+    contracts: int = Field(description="contracts with nights in the window")
+    pick_up_percent: Decimal = Field(description="picked up / contracted over every contract, in percent")
+
+
+class AgencyPickUpOut(ViewModel, view=AgencyPickUp):
+    total: PickUpTotalOut
+    rows: list[PickUpOut] = Field(description="per contract and room type, by contract")
+
+
 class ReleasingNightOut(ViewModel, view=ReleasingNight):
     release_date: date = Field(description="the local date the contract's first release step applies")
     remaining: int = Field(description="rooms still withheld, which the pool gets back then unless sold")
@@ -417,6 +453,17 @@ class ReleasingQuery(BaseModel):
 def contract_pick_up(caller: Caller, contract_id: int, query: AllotmentCalendarQuery) -> list[PickUpOut]:
     rows = allotment_report_service.contract_pick_up(caller, contract_id, query.date_from, query.date_to)
     return [PickUpOut.of(row) for row in rows]
+
+
+@contracts.get(
+    "/agencies/{agency_id}/pick-up",
+    "The agency's pick-up: every contract per room type, and the total over them all",
+    error_statuses=(422,),
+    partner=True,
+)
+def agency_pick_up(caller: Caller, agency_id: int, query: AllotmentCalendarQuery) -> AgencyPickUpOut:
+    report = allotment_report_service.agency_pick_up(caller, agency_id, query.date_from, query.date_to)
+    return AgencyPickUpOut.of(report)
 
 
 @contracts.get(

@@ -1,17 +1,19 @@
 """The session cookies and the double-submit CSRF check.
 
-Browsers (the dashboard) get three cookies at login and refresh:
+Browsers (the dashboard) get the access token in the JSON body, keep it in memory and send it
+as ``Authorization: Bearer`` like any API client; only what must survive a reload is a cookie,
+set at login and refresh:
 
-* ``ptx_access`` — the access JWT; HttpOnly, Secure, SameSite=Strict, path ``/``;
 * ``ptx_refresh`` — the refresh token; HttpOnly, Secure, SameSite=Strict, only sent to ``/auth``;
 * ``ptx_csrf`` — the session's CSRF token; readable by the page's script (not HttpOnly), path
   ``/``: the dashboard's pages live outside the API's prefix (``/bookings`` beside ``/api/...``
   on one origin) and must read it after a reload to refresh the session.
 
-A cookie-authenticated request that changes state (anything but GET/HEAD/OPTIONS) must repeat
-the CSRF cookie in the ``X-CSRF-Token`` header: another site can make the browser send cookies
-but cannot read them. The token is also bound to the session (its hash is stored with it), so a
-cookie planted by a sibling subdomain does not pass either.
+The cookie-authenticated requests — refresh and logout with ``ptx_refresh`` — must repeat the
+CSRF cookie in the ``X-CSRF-Token`` header: another site can make the browser send cookies but
+cannot read them. The token is also bound to the session (its hash is stored with it), so a
+cookie planted by a sibling subdomain does not pass either. Every other route takes the Bearer
+header only, which another site cannot make the browser send: no CSRF check is needed there.
 
 Paths: behind API Gateway's default URL the stage is a path prefix (``/api/auth/refresh``);
 cookie paths include it, so they work with or without a custom domain.
@@ -25,11 +27,9 @@ from chalice.app import Request
 
 from chalicelib.domain.errors import PermissionDenied
 
-ACCESS_COOKIE = "ptx_access"
 REFRESH_COOKIE = "ptx_refresh"
 CSRF_COOKIE = "ptx_csrf"
 CSRF_HEADER = "X-CSRF-Token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class CsrfMissing(PermissionDenied):
@@ -78,15 +78,12 @@ def _cookie(name: str, value: str, *, path: str, max_age: int, http_only: bool =
 def session_cookies(
     request: Request,
     *,
-    access_token: str,
-    access_max_age: int,
     refresh_token: str,
     refresh_max_age: int,
     csrf_token: str,
 ) -> list[str]:
     prefix = base_path(request)
     return [
-        _cookie(ACCESS_COOKIE, access_token, path=prefix + "/", max_age=access_max_age),
         _cookie(REFRESH_COOKIE, refresh_token, path=prefix + "/auth", max_age=refresh_max_age),
         _cookie(CSRF_COOKIE, csrf_token, path="/", max_age=refresh_max_age, http_only=False),
     ]
@@ -95,7 +92,6 @@ def session_cookies(
 def clearing_cookies(request: Request) -> list[str]:
     prefix = base_path(request)
     return [
-        _cookie(ACCESS_COOKIE, "", path=prefix + "/", max_age=0),
         _cookie(REFRESH_COOKIE, "", path=prefix + "/auth", max_age=0),
         _cookie(CSRF_COOKIE, "", path="/", max_age=0, http_only=False),
     ]

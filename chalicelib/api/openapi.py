@@ -28,13 +28,12 @@ _COMMON_ERRORS = {
 }
 _ERROR_DESCRIPTIONS = {
     401: "Not authenticated: missing, invalid or expired token, or the session ended",
-    403: "Authenticated, but the role lacks the permission (or the CSRF header is missing)",
+    403: "Authenticated, but the role lacks the permission",
     404: "Not found, or outside your country scope",
     409: "Conflicts with the current state",
     429: "Too many attempts; see Retry-After",
     503: "A dependency is unavailable",
 }
-_UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def _is_model(tp: Any) -> bool:
@@ -101,7 +100,6 @@ def build_openapi(app: Chalice) -> dict[str, Any]:
             "schemas": dict(sorted(schemas.items())),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-                "cookie": {"type": "apiKey", "in": "cookie", "name": "ptx_access"},
                 "apiKey": {
                     "type": "apiKey",
                     "in": "header",
@@ -173,7 +171,7 @@ def _header(name: str, description: str, schema: dict[str, Any] | None = None) -
 
 
 def _header_parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
-    """X-Country and (unsafe methods) X-CSRF-Token on authenticated routes, then the route's own."""
+    """X-Country on authenticated routes, then the route's own."""
     headers = []
     if endpoint.security:
         headers.append(
@@ -183,10 +181,6 @@ def _header_parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
                 {"type": "string", "pattern": "^[A-Za-z]{2}$"},
             )
         )
-        if endpoint.method in _UNSAFE_METHODS:
-            headers.append(
-                _header("X-CSRF-Token", "required with cookie authentication: the value of the ptx_csrf cookie")
-            )
     for name, description in (endpoint.extra.get("headers") or {}).items():
         headers.append(_header(name, description))
     return headers

@@ -13,12 +13,11 @@ its return type, unless ``body=``, ``query=`` or ``response=`` say otherwise) an
 4. maps domain errors to their status codes, and anything unexpected to a logged 500.
 
 Before any of that, every route that is not declared ``public=True`` authenticates the caller
-(``Authorization: Bearer`` or the session cookie; a cookie-borne request that changes state
-must carry the CSRF header) and checks ``permission`` (401 / 403); a view that declares a
-``caller`` parameter receives the :class:`~chalicelib.domain.access.Caller`. Routes with a path
-id name the kind of record it is with ``scoped_resource`` (``"user"``, or
-``{"property_id": "property", ...}``): the test that walks every route uses it to prove a
-record of another country answers 404.
+(``Authorization: Bearer``, the one convention for API clients and the dashboard alike) and
+checks ``permission`` (401 / 403); a view that declares a ``caller`` parameter receives the
+:class:`~chalicelib.domain.access.Caller`. Routes with a path id name the kind of record it is
+with ``scoped_resource`` (``"user"``, or ``{"property_id": "property", ...}``): the test that
+walks every route uses it to prove a record of another country answers 404.
 
 Agency accounts (users of an agency, agency API keys) reach only the routes declared
 ``partner=True`` (their repositories then keep the caller's agency's rows only); every other
@@ -88,7 +87,7 @@ class Endpoint:
     partner: bool = False
 
 
-SECURITY_SCHEMES = ("bearer", "cookie")
+SECURITY_SCHEMES = ("bearer",)
 PARTNER_SECURITY_SCHEMES = (*SECURITY_SCHEMES, "apiKey")
 
 

@@ -1,6 +1,7 @@
 """Response models derived from the frozen views services return, so each field is declared once.
 
-A response model names the view it shows and restates only what the API adds to it::
+A response model names the view it shows (a frozen dataclass, or a named tuple where a service
+returns many small rows) and restates only what the API adds to it::
 
     class SupplierOut(ViewModel, view=SupplierRecord):
         bank_account_masked: str | None = Field(description="the last four characters only")
@@ -40,11 +41,18 @@ class ViewModel(BaseModel):
         return cls.model_validate(view)
 
 
+def _view_field_names(cls: type, view: type) -> list[str]:
+    if dataclasses.is_dataclass(view):
+        return [f.name for f in dataclasses.fields(view)]
+    if issubclass(view, tuple) and hasattr(view, "_fields"):  # a NamedTuple
+        return list(view._fields)
+    raise TypeError(f"{cls.__name__}: view= takes a dataclass or a named tuple, not {view!r}")
+
+
 def _view_annotations(cls: type, view: type, exclude: frozenset[str]) -> dict[str, Any]:
-    if not dataclasses.is_dataclass(view):
-        raise TypeError(f"{cls.__name__}: view= takes a dataclass, not {view!r}")
+    all_names = _view_field_names(cls, view)
     view_hints = typing.get_type_hints(view)
-    names = [f.name for f in dataclasses.fields(view) if f.name not in exclude]
+    names = [name for name in all_names if name not in exclude]
     unknown = exclude - set(view_hints)
     if unknown:
         raise TypeError(f"{cls.__name__}: exclude names fields {view.__name__} does not have: {sorted(unknown)}")

@@ -30,6 +30,18 @@ class PickUpRow:
 
 
 @dataclass(frozen=True)
+class PickUpTotal:
+    """The sum of pick-up rows (an agency's contracts): rooms, and the pick-up of them all."""
+
+    contracts: int
+    contracted: int
+    picked_up: int
+    released: int
+    remaining: int
+    pick_up_percent: Decimal
+
+
+@dataclass(frozen=True)
 class ReleasingNight:
     contract_id: int
     room_type_id: int
@@ -51,6 +63,16 @@ def pick_up_report(nights: Iterable[AllotmentNight]) -> tuple[PickUpRow, ...]:
         )
         for (contract_id, room_type_id), (count, contracted, picked, released, remaining) in sorted(sums.items())
     )
+
+
+def pick_up_total(rows: Iterable[PickUpRow]) -> PickUpTotal:
+    """Adds the rows up; the percentage is of the sums (a big contract weighs more than a small one)."""
+    rows = tuple(rows)
+    contracted, picked, released, remaining = (
+        sum(getattr(row, name) for row in rows) for name in ("contracted", "picked_up", "released", "remaining")
+    )
+    contracts = len({row.contract_id for row in rows})
+    return PickUpTotal(contracts, contracted, picked, released, remaining, _percent(picked, contracted))
 
 
 def _percent(part: int, whole: int) -> Decimal:

@@ -27,3 +27,14 @@ _DISPLAY_NAMES: dict[OtaCode, str] = {
     OtaCode.AGODA: "Agoda",
     OtaCode.TRAVELOKA: "Traveloka",
 }
+
+
+# Booking channels that are not OTAs (``bookings.channel``), named as staff read them.
+_OTHER_CHANNELS = {"direct": "Direct", "partner": "Partner"}
+
+
+def channel_name(channel: str) -> str:
+    """A booking channel as staff name it in messages: "Booking.com", "Direct" (an unknown code as given)."""
+    if channel in OtaCode.__members__.values():
+        return OtaCode(channel).display_name
+    return _OTHER_CHANNELS.get(channel, channel)

@@ -39,6 +39,7 @@ from chalicelib.domain.alerts import (
 )
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.inventory import InventoryCell
+from chalicelib.domain.ota_codes import channel_name
 from chalicelib.services import live_events, outbox_service
 from chalicelib.services.audit_service import audit_entry, audit_snapshot
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -166,8 +167,8 @@ def raise_overbooking(
     details["room_type_name"] = room_type.name
     details["property_code"] = hotel.code
     details.update(allotments_root_cause(uow.allotments.allotments_on_night(cell.room_type_id, cell.night)))
-    channels = ", ".join(f"{channel}: {rooms}" for channel, rooms in details["rooms_by_channel"].items())
-    stale = ", ".join(entry["channel"] for entry in details["stale_channels"])
+    channels = ", ".join(f"{channel_name(channel)}: {rooms}" for channel, rooms in details["rooms_by_channel"].items())
+    stale = ", ".join(channel_name(entry["channel"]) for entry in details["stale_channels"])
     message = (
         f"{hotel.name}: {room_type.name} on {cell.night.isoformat()} has {cell.committed} rooms taken "
         f"for {cell.total} ({channels})."

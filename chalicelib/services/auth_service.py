@@ -269,15 +269,13 @@ def authenticate(
     access_token: str,
     *,
     requested_country: str | None,
-    csrf_token: str | None,
     client_ip: str | None,
     request_id: str | None,
 ) -> Caller:
     """The :class:`Caller` behind a valid access token whose session is still live.
 
     Loads user, role and session fresh (one query), so a disabled account, a revoked session or
-    an edited role take effect on the next request. ``csrf_token`` is given for cookie-borne
-    state-changing requests and must belong to the session. ``requested_country`` is the
+    an edited role take effect on the next request. ``requested_country`` is the
     ``X-Country`` header, validated against what the caller may see.
     """
     claims = _claims(access_token)
@@ -286,7 +284,7 @@ def authenticate(
     except ValueError:
         raise InvalidToken("The access token is invalid.") from None
     with unit_of_work() as uow:
-        context = _live_context(uow.session, session_id, claims.user_id, csrf_token)
+        context = _live_context(uow.session, session_id, claims.user_id)
         role_permissions = as_permission(context.role.permissions)
         may_switch = country_switch_allowed(role_permissions)
         active_country = _active_country(uow.session, context, requested_country, may_switch)
@@ -310,11 +308,9 @@ def authenticate(
         )
 
 
-def _live_context(
-    session: Session, session_id: uuid.UUID, user_id: int, csrf_token: str | None
-) -> user_repository.AuthContext:
+def _live_context(session: Session, session_id: uuid.UUID, user_id: int) -> user_repository.AuthContext:
     """The user, role and session behind the token, if the session is live and the user active
-    (SessionEnded otherwise); a given CSRF token must be the session's."""
+    (SessionEnded otherwise)."""
     context = user_repository.auth_context(session, session_id, user_id)
     if (
         context is None
@@ -323,8 +319,6 @@ def _live_context(
         or not context.user.is_active
     ):
         raise SessionEnded("The session has ended; log in again.")
-    if csrf_token is not None and hash_opaque_token(csrf_token) != context.auth_session.csrf_token_hash:
-        raise CsrfCheckFailed("The CSRF token does not match this session.")
     return context
 
 

@@ -255,7 +255,8 @@ class AllotmentRepository(Protocol):
 
     def contracts_of_property(self, property_id: int) -> list[ContractRecord]: ...
 
-    def properties_with_contracts(self) -> list[int]: ...
+    def properties_with_contracts(self, scope: CountryScope | None = None) -> list[int]:
+        """The properties with a contract (with ``scope``: a contract the scope sees)."""
 
     def add_contract(self, fields: Mapping[str, Any]) -> ContractRecord: ...
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from chalicelib.config import get_settings
-from chalicelib.db.models import Country, Role, User
+from chalicelib.db.models import Agency, Country, Role, User
 from chalicelib.db.repositories import sessions as session_repository
 from chalicelib.db.repositories import users as user_repository
 from chalicelib.db.unit_of_work import unit_of_work
@@ -23,6 +23,7 @@ from chalicelib.db.writing import inserted
 from chalicelib.domain import passwords
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from chalicelib.domain.languages import Language
 from chalicelib.domain.permissions import (
     SUPER_ADMIN_ROLE,
     Permission,
@@ -50,6 +51,7 @@ class UserRecord:
     agency_id: int | None
     is_active: bool
     mfa_enabled: bool
+    language: Language
     last_login_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -65,6 +67,7 @@ class Profile:
     mfa_required: bool
     mfa_enrollment_required: bool
     recovery_codes_left: int
+    agency_name: str | None = None
 
 
 def user_record(session: Session, user: User, role: Role, mfa_enabled: bool | None = None) -> UserRecord:
@@ -95,7 +98,37 @@ def profile(caller: Caller) -> Profile:
             mfa_required=requires_second_factor(role.permissions),
             mfa_enrollment_required=caller.mfa_enrollment_required,
             recovery_codes_left=session_repository.remaining_recovery_codes(uow.session, user.id),
+            agency_name=_agency_name(uow.session, user.agency_id),
         )
+
+
+def _agency_name(session: Session, agency_id: int | None) -> str | None:
+    """An agency's account: the name its dashboard shows as the portal's title."""
+    agency = None if agency_id is None else session.get(Agency, agency_id)
+    return None if agency is None else agency.name
+
+
+def set_language(caller: Caller, language: Language) -> Profile:
+    """``PATCH /me``: the dashboard language of the caller's own account (audited); the updated profile."""
+    with unit_of_work() as uow:
+        user = uow.session.get(User, caller.user_id, with_for_update=True)
+        if user is None:
+            raise NotFound("No such user.")
+        if user.language != language:
+            before = audit_snapshot(user, ("language",))
+            user.language = language
+            uow.session.flush()
+            record_audit(
+                uow.session,
+                caller,
+                "user.language_changed",
+                "user",
+                user.id,
+                before,
+                audit_snapshot(user, ("language",)),
+                country_code=user.country_code,
+            )
+    return profile(caller)
 
 
 def list_users(

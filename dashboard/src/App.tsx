@@ -4,6 +4,8 @@ import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { useSession } from "./auth/session";
 import { AppLayout } from "./components/AppLayout";
 import { FullPageLoader } from "./components/States";
+import { useAgencyAccount } from "./screens/portal/agencyAccount";
+import { StaffOnly } from "./screens/portal/PortalChrome";
 
 // Route-level code splitting: each screen is its own chunk.
 const SignIn = lazy(() => import("./screens/SignIn"));
@@ -13,9 +15,19 @@ const ChangePassword = lazy(() => import("./screens/ChangePassword"));
 const Home = lazy(() => import("./screens/Home"));
 const BookingsList = lazy(() => import("./screens/BookingsList"));
 const BookingDetail = lazy(() => import("./screens/BookingDetail"));
+const BookingNew = lazy(() => import("./screens/BookingNew"));
 const AlertsList = lazy(() => import("./screens/AlertsList"));
 const Calendar = lazy(() => import("./screens/Calendar"));
+const AlertDetail = lazy(() => import("./screens/alerts/AlertDetail"));
+const TwoFactorEnrollment = lazy(() => import("./screens/TwoFactorEnrollment"));
 const NotFound = lazy(() => import("./screens/NotFound"));
+const AgenciesList = lazy(() => import("./screens/allotments/AgenciesList"));
+const ContractsList = lazy(() => import("./screens/allotments/ContractsList"));
+const ContractNew = lazy(() => import("./screens/allotments/ContractNew"));
+const ContractDetail = lazy(() => import("./screens/allotments/ContractDetail"));
+const AllotmentCalendar = lazy(() => import("./screens/allotments/AllotmentCalendar"));
+const SaleOrdersList = lazy(() => import("./screens/allotments/SaleOrdersList"));
+const AgencyAccess = lazy(() => import("./screens/portal/AgencyAccess"));
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { me } = useSession();
@@ -28,9 +40,12 @@ function RequireSession({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-/** Home for those who may see the dashboard's figures; the bookings list for the others. */
+/** Home for those who may see the dashboard's figures; the bookings list for the others; an
+ * agency's account lands on its contracts (the agency's portal). */
 function Landing() {
   const { can } = useSession();
+  const agency = useAgencyAccount();
+  if (agency) return <Navigate to="/contracts" replace />;
   return can("DASHBOARD_VIEW") ? <Home /> : <Navigate to="/bookings" replace />;
 }
 
@@ -49,10 +64,23 @@ export default function App() {
           }
         >
           <Route index element={<Landing />} />
-          <Route path="/bookings" element={<BookingsList />} />
-          <Route path="/bookings/:bookingId" element={<BookingDetail />} />
-          <Route path="/alerts" element={<AlertsList />} />
-          <Route path="/calendar" element={<Calendar />} />
+          {/* Screens of staff-only routes: an agency's account is told they are not for it. */}
+          <Route element={<StaffOnly />}>
+            <Route path="/bookings" element={<BookingsList />} />
+            <Route path="/bookings/new" element={<BookingNew />} />
+            <Route path="/bookings/:bookingId" element={<BookingDetail />} />
+            <Route path="/alerts" element={<AlertsList />} />
+            <Route path="/calendar" element={<Calendar />} />
+            <Route path="/alerts/:alertId" element={<AlertDetail />} />
+            <Route path="/contracts/new" element={<ContractNew />} />
+            <Route path="/allotments" element={<AllotmentCalendar />} />
+          </Route>
+          <Route path="/account/two-factor" element={<TwoFactorEnrollment />} />
+          <Route path="/agencies" element={<AgenciesList />} />
+          <Route path="/agency" element={<AgencyAccess />} />
+          <Route path="/contracts" element={<ContractsList />} />
+          <Route path="/contracts/:contractId" element={<ContractDetail />} />
+          <Route path="/sale-orders" element={<SaleOrdersList />} />
           <Route path="/account/password" element={<ChangePassword />} />
           <Route path="*" element={<NotFound />} />
         </Route>

@@ -54,7 +54,7 @@ def test_bulk_close_one_night_with_preview_then_apply_reaches_the_simulators(
     assert not any(stop_sold_on(url, ota, room, night) for ota, url in urls.items())
 
     # A link from another screen: the property, the first night and the room type to highlight.
-    sign_in(
+    api_headers = sign_in(
         page,
         local_stack,
         "manager.vn@demo.ptx-cm.local",
@@ -129,6 +129,7 @@ def test_bulk_close_one_night_with_preview_then_apply_reaches_the_simulators(
     channels = page.request.get(
         f"{local_stack.base_url.replace('127.0.0.1', 'localhost')}/api/properties/{property_id}/calendar",
         params={"date_from": night.isoformat(), "date_to": night.isoformat(), "room_type_id": str(room_type_id)},
+        headers=api_headers,  # the token the page holds in memory, taken from the login's answer
     ).json()["room_types"][0]["channels"]
     assert channels, "the demo room type should be mapped on the simulators"
     deadline = time.monotonic() + 240  # a wait, not a speed check: e2e stacks share the cores

@@ -280,3 +280,31 @@ def test_the_pick_up_report_and_the_nights_releasing_soon(identity: Identity) ->
     code, answer = api.get(f"/properties/{hotel.property_id}/allotments/releasing?days=0")
     assert code == 422 and answer["error"]["details"][0]["field"] == "query.days"
     assert desk(identity, "MY").get(f"/contracts/{contract['id']}/pick-up")[0] == 404
+
+
+def test_the_pick_up_of_an_agency_adds_up_every_contract_and_stays_in_scope(identity: Identity) -> None:
+    hotel, other_hotel = make_hotel(rooms=(5,)), make_hotel(rooms=(4,))
+    api = desk(identity)
+    first = new_contract(api, hotel)  # 3 rooms on nights 5..8
+    agency_id = first["agency_id"]
+    second = api.ok("POST", "/contracts", contract_body(other_hotel, agency_id, first=5, last=6, rooms=1))
+    other_agency = new_agency(api, "HAN-TOURS")  # another agency's contract: not in the report
+    others = api.ok("POST", "/contracts", contract_body(hotel, other_agency["id"], first=5, last=6, rooms=1))
+    api.ok("POST", f"/contracts/{first['id']}/bookings", agency_booking(hotel, first=5, nights=2, rooms=2))
+    api.ok("POST", f"/contracts/{second['id']}/bookings", agency_booking(other_hotel, first=5, nights=1, rooms=1))
+    api.ok("POST", f"/contracts/{others['id']}/bookings", agency_booking(hotel, first=5, nights=1, rooms=1))
+
+    window = f"date_from={hotel.night(5)}&date_to={hotel.night(8)}"
+    report = api.ok("GET", f"/agencies/{agency_id}/pick-up?{window}")
+    assert [(r["contract_id"], r["contracted"], r["picked_up"], r["remaining"]) for r in report["rows"]] == [
+        (first["id"], 12, 4, 8),
+        (second["id"], 2, 1, 1),
+    ]
+    total = report["total"]
+    assert (total["contracts"], total["contracted"], total["picked_up"], total["remaining"]) == (2, 14, 5, 9)
+    assert total["pick_up_percent"] == "35.7"
+
+    code, answer = api.get(f"/agencies/{agency_id}/pick-up?date_from={hotel.night(0)}&date_to={hotel.night(400)}")
+    assert code == 422 and answer["error"]["details"][0]["field"] == "query.date_to"
+    assert desk(identity, "MY").get(f"/agencies/{agency_id}/pick-up")[0] == 404
+    assert api.get("/agencies/999999/pick-up")[0] == 404

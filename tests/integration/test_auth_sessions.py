@@ -1,4 +1,4 @@
-"""Login, tokens as Bearer and cookies, refresh rotation with reuse detection, logout, revocation."""
+"""Login, Bearer access tokens and the browser's refresh cookie, refresh rotation with reuse detection, logout, revocation."""
 
 from __future__ import annotations
 
@@ -51,32 +51,33 @@ def test_wrong_password_unknown_email_and_disabled_account_look_the_same(identit
     assert {(b["code"], b["message"]) for b in bodies} == {("invalid_credentials", "Invalid email or password.")}
 
 
-def test_cookie_login_sets_httponly_secure_strict_cookies_and_keeps_tokens_out_of_the_body(identity: Identity) -> None:
+def test_cookie_login_returns_the_access_token_and_sets_only_the_refresh_and_csrf_cookies(identity: Identity) -> None:
     user = identity.user()
     response = identity.login_response(user, use_cookies=True)
     assert response.status_code == 200, response.body
     body = body_of(response)
     assert body["delivery"] == "cookie"
-    assert body["access_token"] is None and body["refresh_token"] is None
+    # The page keeps the access token in memory; the refresh token never reaches its script.
+    assert body["access_token"] and body["expires_in"] == 15 * 60 and body["refresh_token"] is None
     lines = {line.split("=", 1)[0]: line for line in response.headers["Set-Cookie"]}
-    assert set(lines) == {"ptx_access", "ptx_refresh", "ptx_csrf"}
-    for name in ("ptx_access", "ptx_refresh"):
-        assert "HttpOnly" in lines[name] and "Secure" in lines[name] and "SameSite=Strict" in lines[name]
+    assert set(lines) == {"ptx_refresh", "ptx_csrf"}  # no access-token cookie
+    assert all(part in lines["ptx_refresh"] for part in ("HttpOnly", "Secure", "SameSite=Strict"))
     assert "HttpOnly" not in lines["ptx_csrf"]  # the page's script must read it to echo it
     assert "Path=/auth" in lines["ptx_refresh"]  # the refresh token travels only to /auth
     assert set_cookies(response)["ptx_csrf"] == body["csrf_token"]
+    me = identity.client.http.get("/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.status_code == 200, me.body
 
 
-def test_cookie_requests_read_freely_but_changes_need_the_csrf_header(identity: Identity) -> None:
+def test_only_the_bearer_header_authenticates_never_a_cookie(identity: Identity) -> None:
     browser = identity.cookie_login(identity.user("Property Manager", "VN"))
-    assert identity.client.http.get("/me", headers=browser.headers(csrf=False)).status_code == 200
-    change = {"country_code": "ID"}
-    without = post(identity, "/auth/country", change, browser.headers(csrf=False))
-    assert without.status_code == 403
-    assert body_of(without)["error"]["code"] == "csrf_failed"
-    wrong = post(identity, "/auth/country", change, {**browser.headers(), "X-CSRF-Token": "guessed"})
-    assert wrong.status_code == 403
-    allowed = post(identity, "/auth/country", change, browser.headers())
+    # The access token as a cookie (the old convention) or the session's cookies: not credentials.
+    for cookie in (f"ptx_access={browser.access_token}", browser.headers()["Cookie"]):
+        refused = identity.client.http.get("/me", headers={"Cookie": cookie, "X-CSRF-Token": browser.csrf_token})
+        assert refused.status_code == 401, cookie
+        assert body_of(refused)["error"]["code"] == "unauthenticated"
+    # The Bearer header, which another site cannot make the browser send, needs no CSRF token.
+    allowed = post(identity, "/auth/country", {"country_code": "ID"}, browser.bearer)
     assert allowed.status_code == 200, allowed.body
     assert body_of(allowed)["active_country"] == "ID"
 
@@ -88,9 +89,12 @@ def test_a_csrf_pair_from_another_session_does_not_pass(identity: Identity) -> N
     planted = {**victim.cookies, "ptx_csrf": attacker.csrf_token}
     headers = {**victim.headers(), "Cookie": "; ".join(f"{k}={v}" for k, v in planted.items())}
     headers["X-CSRF-Token"] = attacker.csrf_token
-    response = post(identity, "/auth/country", {"country_code": "ID"}, headers)
-    assert response.status_code == 403
-    assert body_of(response)["error"]["code"] == "csrf_failed"
+    for path in ("/auth/refresh", "/auth/logout"):
+        response = post(identity, path, {}, headers)
+        assert response.status_code == 403, path
+        assert body_of(response)["error"]["code"] == "csrf_failed"
+    # Nothing was spent or ended: the victim's refresh cookie still works.
+    assert post(identity, "/auth/refresh", {}, victim.headers()).status_code == 200
 
 
 def test_each_refresh_token_works_once_and_the_new_pair_works(identity: Identity) -> None:
@@ -154,10 +158,15 @@ def test_cookie_refresh_needs_the_csrf_header_and_a_refused_attempt_spends_nothi
     assert body_of(refused)["error"]["code"] == "csrf_failed"
     refreshed = identity.client.http.post("/auth/refresh", headers=browser.headers(), body=b"")
     assert refreshed.status_code == 200, refreshed.body
-    assert body_of(refreshed)["delivery"] == "cookie"
+    body = body_of(refreshed)
+    assert body["delivery"] == "cookie" and body["refresh_token"] is None
     new_cookies = set_cookies(refreshed)
+    assert set(new_cookies) == {"ptx_refresh", "ptx_csrf"}
     assert new_cookies["ptx_refresh"] != browser.cookies["ptx_refresh"]
     assert new_cookies["ptx_csrf"] != browser.csrf_token  # the CSRF token rotates with the session
+    # The new access token (the page's, in memory) works as Bearer.
+    me = identity.client.http.get("/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.status_code == 200, me.body
 
 
 def test_expired_refresh_token_is_refused(identity: Identity) -> None:
@@ -193,9 +202,25 @@ def test_logout_ends_the_session_and_clears_the_cookies(identity: Identity) -> N
 def test_cookie_logout_needs_the_csrf_header(identity: Identity) -> None:
     browser = identity.cookie_login(identity.user())
     assert identity.client.http.post("/auth/logout", headers=browser.headers(csrf=False), body=b"").status_code == 403
-    assert identity.client.http.get("/me", headers=browser.headers(csrf=False)).status_code == 200
-    assert identity.client.http.post("/auth/logout", headers=browser.headers(), body=b"").status_code == 204
-    assert identity.client.http.get("/me", headers=browser.headers(csrf=False)).status_code == 401
+    assert identity.client.http.get("/me", headers=browser.bearer).status_code == 200
+    logout = identity.client.http.post("/auth/logout", headers={**browser.headers(), **browser.bearer}, body=b"")
+    assert logout.status_code == 204
+    assert identity.client.http.get("/me", headers=browser.bearer).status_code == 401
+
+
+def test_a_browser_changing_its_password_gets_the_new_refresh_token_as_a_cookie(identity: Identity) -> None:
+    user = identity.user()
+    browser = identity.cookie_login(user)
+    change = {"current_password": user.password, "new_password": "Another-Long-Passphrase-78", "use_cookies": True}
+    response = post(identity, "/auth/change-password", change, browser.bearer)
+    assert response.status_code == 200, response.body
+    body = body_of(response)
+    assert body["delivery"] == "cookie" and body["refresh_token"] is None
+    cookies = set_cookies(response)
+    assert set(cookies) == {"ptx_refresh", "ptx_csrf"} and cookies["ptx_csrf"] == body["csrf_token"]
+    assert identity.client.http.get("/me", headers=browser.bearer).status_code == 401  # the old session ended
+    renewed = {"Cookie": f"ptx_refresh={cookies['ptx_refresh']}; ptx_csrf={cookies['ptx_csrf']}"}
+    assert post(identity, "/auth/refresh", {}, {**renewed, "X-CSRF-Token": cookies["ptx_csrf"]}).status_code == 200
 
 
 def test_disabling_a_user_ends_their_sessions_at_once(identity: Identity) -> None:

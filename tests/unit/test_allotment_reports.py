@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from chalicelib.domain.allotment_reports import pick_up_report, releasing_soon
+from chalicelib.domain.allotment_reports import PickUpTotal, pick_up_report, pick_up_total, releasing_soon
 from chalicelib.domain.allotments import AllotmentNight
 
 TODAY = date(2030, 6, 1)
@@ -29,6 +29,16 @@ def test_the_pick_up_adds_up_per_contract_and_room_type_with_its_percentage() ->
     ]
     assert [r.pick_up_percent for r in rows] == [Decimal("0.0"), Decimal("33.3")]
     assert pick_up_report([night(1, 5, 4, picked=0, out=0)])[0].pick_up_percent == Decimal("0.0")
+
+
+def test_the_total_of_an_agency_weighs_each_contract_by_its_rooms() -> None:
+    rows = pick_up_report(
+        [night(1, 5, 4, picked=1, out=0), night(2, 5, 4, picked=0, out=9), night(2, 6, 4, picked=0, out=0, released=1)]
+    )
+    total = pick_up_total(rows)
+    assert (total.contracts, total.contracted, total.picked_up, total.released, total.remaining) == (2, 11, 1, 1, 9)
+    assert total.pick_up_percent == Decimal("9.1")  # 1 of 11, not the mean of the rows' 100 %, 0 % and 0 %
+    assert pick_up_total(()) == PickUpTotal(0, 0, 0, 0, 0, Decimal("0.0"))
 
 
 def test_releasing_soon_lists_nights_still_withholding_whose_release_date_is_within_the_days() -> None:

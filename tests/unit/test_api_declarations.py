@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from decimal import Decimal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import pytest
 from chalice.app import Chalice
@@ -82,8 +83,27 @@ def test_a_derived_model_inherits_its_bases_overrides() -> None:
     assert ShelfDetailOut.model_json_schema()["properties"]["kind"]["enum"] == ["wood", "steel"]
 
 
+class SlotView(NamedTuple):
+    shelf_id: int
+    position: int
+    width_cm: Decimal | None
+
+
+class SlotOut(ViewModel, view=SlotView):
+    width_cm: Decimal | None = Field(description="empty slots have no width")
+
+
+def test_a_named_tuple_is_a_view_too() -> None:
+    assert list(SlotOut.model_fields) == ["shelf_id", "position", "width_cm"]
+    assert SlotOut.model_fields["width_cm"].description == "empty slots have no width"
+    out = SlotOut.of(SlotView(7, 2, None))
+    assert out.model_dump() == {"shelf_id": 7, "position": 2, "width_cm": None}
+    with pytest.raises(ValidationError):
+        SlotOut.of(SlotView(7, "second", None))  # type: ignore[arg-type]
+
+
 def test_view_model_declarations_that_cannot_work_fail_at_import() -> None:
-    with pytest.raises(TypeError, match="takes a dataclass"):
+    with pytest.raises(TypeError, match="takes a dataclass or a named tuple"):
 
         class NotAView(ViewModel, view=dict):
             pass

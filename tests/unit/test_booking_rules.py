@@ -43,7 +43,7 @@ from chalicelib.domain.ota_booking import (
     decide_revision,
     validate_request,
 )
-from chalicelib.domain.ota_codes import OtaCode
+from chalicelib.domain.ota_codes import OtaCode, channel_name
 from chalicelib.domain.ota_reservation import NightlyRate, ReservationAction
 
 D = date(2030, 3, 1)
@@ -254,6 +254,17 @@ def _on_night(group_id: int, channel: str, arrived: datetime, booked: datetime |
         arrived,
         booked or arrived,
     )
+
+
+def test_alert_text_names_channels_as_people_know_them() -> None:
+    assert [channel_name(c) for c in ("booking_com", "agoda", "expedia", "traveloka")] == [
+        "Booking.com",
+        "Agoda",
+        "Expedia",
+        "Traveloka",
+    ]
+    assert (channel_name("direct"), channel_name("partner")) == ("Direct", "Partner")
+    assert channel_name("new_ota") == "new_ota"  # unknown: shown as stored rather than hidden
 
 
 def test_the_root_cause_names_the_bookings_and_the_stale_channel() -> None:

@@ -61,10 +61,11 @@ def test_openapi_documents_security_on_every_protected_route_and_only_there() ->
         else:
             # Agency systems' API keys: on the routes declared partner=True whose permission a key may hold.
             keyed = spec.partner and spec.permission is not None and has(API_KEY_PERMISSIONS, spec.permission)
-            schemes = [{"bearer": []}, {"cookie": []}] + ([{"apiKey": []}] if keyed else [])
+            schemes = [{"bearer": []}] + ([{"apiKey": []}] if keyed else [])
             assert operation["security"] == schemes, f"{method} {path}"
             assert {"401", "403"} <= set(operation["responses"]), f"{method} {path}"
-    assert document["components"]["securitySchemes"]["cookie"]["name"] == "ptx_access"
+    # One convention for people: the Bearer header; the CSRF header only where the refresh cookie is read.
+    assert set(document["components"]["securitySchemes"]) == {"bearer", "apiKey"}
     assert document["components"]["securitySchemes"]["apiKey"] == {
         "type": "apiKey",
         "in": "header",
@@ -72,6 +73,13 @@ def test_openapi_documents_security_on_every_protected_route_and_only_there() ->
         "description": document["components"]["securitySchemes"]["apiKey"]["description"],
     }
     assert any(spec.partner for spec in specs.values())
+    csrf_routes = {
+        (path, method)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if any(p["name"] == "X-CSRF-Token" for p in operation.get("parameters", []))
+    }
+    assert csrf_routes == {("/auth/refresh", "post"), ("/auth/logout", "post")}
 
 
 def test_openapi_covers_the_auth_endpoints() -> None:

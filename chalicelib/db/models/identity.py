@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chalicelib.db.base import Base, StrEnumText, TimestampMixin
+from chalicelib.domain.languages import Language, sql_list
 from chalicelib.domain.passwords import LinkPurpose
 
 
@@ -42,7 +43,10 @@ class User(TimestampMixin, Base):
     """A staff account."""
 
     __tablename__ = "users"
-    __table_args__ = (Index("uq_users_email_lower", text("lower(email)"), unique=True),)
+    __table_args__ = (
+        Index("uq_users_email_lower", text("lower(email)"), unique=True),
+        CheckConstraint(f"language IN {sql_list()}", name="language"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(254), nullable=False)
@@ -57,6 +61,7 @@ class User(TimestampMixin, Base):
     password_changed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
+    language: Mapped[Language] = mapped_column(StrEnumText(Language, 2), nullable=False, server_default="en")
 
 
 class AuthSession(Base):

@@ -79,6 +79,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/agencies/{agency_id}/pick-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agency's pick-up: every contract per room type, and the total over them all */
+        get: operations["agency_pick_up"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/agencies/{agency_id}/users": {
         parameters: {
             query?: never;
@@ -385,7 +402,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change your password (all your sessions end; a new one is returned) */
+        /**
+         * Change your password (all your sessions end; a new one is returned)
+         * @description Browsers send ``"use_cookies": true``: the new session's refresh token replaces the cookie.
+         */
         post: operations["change_password"];
         delete?: never;
         options?: never;
@@ -466,8 +486,8 @@ export interface paths {
         put?: never;
         /**
          * End the session (its refresh tokens stop working; cookies are cleared)
-         * @description Names the session by the refresh token (body or cookie) or the access token (Bearer or
-         *     cookie). Cookie-borne logouts need ``X-CSRF-Token``. Always 204, even for unknown tokens.
+         * @description Names the session by the refresh token (body or cookie) or the Bearer access token.
+         *     Cookie-borne logouts need ``X-CSRF-Token``. Always 204, even for unknown tokens.
          */
         post: operations["logout"];
         delete?: never;
@@ -694,6 +714,23 @@ export interface paths {
          *     records who, when and why.
          */
         post: operations["transition_booking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/contract-properties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The properties of your contracts, with their room types (names for agency accounts) */
+        get: operations["list_contract_properties"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -971,7 +1008,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change your own preferences (the dashboard language) */
+        patch: operations["update_me"];
         trace?: never;
     };
     "/ota-accounts": {
@@ -2235,6 +2273,17 @@ export interface components {
              */
             updated_at: string;
         };
+        /** AgencyPickUpOut */
+        AgencyPickUpOut: {
+            /** Agency Id */
+            agency_id: number;
+            /**
+             * Rows
+             * @description per contract and room type, by contract
+             */
+            rows: components["schemas"]["PickUpOut"][];
+            total: components["schemas"]["PickUpTotalOut"];
+        };
         /**
          * AgencyStatus
          * @enum {string}
@@ -3249,6 +3298,12 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+            /**
+             * Use Cookies
+             * @description true for browsers: the refresh token is set as an HttpOnly cookie (with the CSRF cookie) and left out of the body; the access token stays in the body, for the page to keep in memory
+             * @default false
+             */
+            use_cookies: boolean;
         };
         /** ChannelRevenueOut */
         ChannelRevenueOut: {
@@ -3582,6 +3637,30 @@ export interface components {
             updated_at: string;
             /** Version */
             version: number;
+        };
+        /** ContractPropertyOut */
+        ContractPropertyOut: {
+            /** Code */
+            code: string;
+            /** Currency */
+            currency: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Room Types */
+            room_types: components["schemas"]["ContractRoomTypeOut"][];
+            /** Timezone */
+            timezone: string;
+        };
+        /** ContractRoomTypeOut */
+        ContractRoomTypeOut: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
         };
         /**
          * ContractStatus
@@ -3933,6 +4012,11 @@ export interface components {
             /** Received Total */
             received_total: number;
         };
+        /**
+         * Language
+         * @enum {string}
+         */
+        Language: "en" | "vi" | "id" | "ms";
         /** LineOut */
         LineOut: {
             /** Adults */
@@ -4025,7 +4109,7 @@ export interface components {
             password: string;
             /**
              * Use Cookies
-             * @description true for browsers: tokens are set as HttpOnly cookies and left out of the body
+             * @description true for browsers: the refresh token is set as an HttpOnly cookie (with the CSRF cookie) and left out of the body; the access token stays in the body, for the page to keep in memory
              * @default false
              */
             use_cookies: boolean;
@@ -4078,6 +4162,12 @@ export interface components {
              * @description the country this request works in; null = all
              */
             active_country: string | null;
+            /**
+             * Agency Name
+             * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+             * @default null
+             */
+            agency_name: string | null;
             /** May Switch Country */
             may_switch_country: boolean;
             /**
@@ -4097,6 +4187,16 @@ export interface components {
             user: components["schemas"]["UserOut"];
             /** Visible Countries */
             visible_countries: string[];
+        };
+        /**
+         * MeUpdate
+         * @example {
+         *       "language": "id"
+         *     }
+         */
+        MeUpdate: {
+            /** @description the dashboard language: en, vi, id (Indonesian) or ms (Malay) */
+            language: components["schemas"]["Language"];
         };
         /** NightOccupancyOut */
         NightOccupancyOut: {
@@ -4601,6 +4701,27 @@ export interface components {
             remaining: number;
             /** Room Type Id */
             room_type_id: number;
+        };
+        /** PickUpTotalOut */
+        PickUpTotalOut: {
+            /** Contracted */
+            contracted: number;
+            /**
+             * Contracts
+             * @description contracts with nights in the window
+             */
+            contracts: number;
+            /**
+             * Pick Up Percent
+             * @description picked up / contracted over every contract, in percent
+             */
+            pick_up_percent: string;
+            /** Picked Up */
+            picked_up: number;
+            /** Released */
+            released: number;
+            /** Remaining */
+            remaining: number;
         };
         /** PoolNightOut */
         PoolNightOut: {
@@ -5800,22 +5921,21 @@ export interface components {
         };
         /**
          * SessionResponse
-         * @description Tokens of a new or refreshed session. In cookie mode the tokens are only in Set-Cookie.
+         * @description Tokens of a new or refreshed session. The access token is always in the body (send it as
+         *     ``Authorization: Bearer``); in cookie mode the refresh token is only in Set-Cookie.
          */
         SessionResponse: {
-            /**
-             * Access Token
-             * @default null
-             */
-            access_token: string | null;
+            /** Access Token */
+            access_token: string;
             /**
              * Csrf Token
-             * @description cookie mode: send it back as X-CSRF-Token
+             * @description cookie mode: send it back as X-CSRF-Token when refreshing or logging out
              * @default null
              */
             csrf_token: string | null;
             /**
              * Delivery
+             * @description where the refresh token is: the body or a cookie
              * @enum {string}
              */
             delivery: "body" | "cookie";
@@ -5831,6 +5951,7 @@ export interface components {
             refresh_expires_in: number;
             /**
              * Refresh Token
+             * @description body mode only
              * @default null
              */
             refresh_token: string | null;
@@ -6460,6 +6581,7 @@ export interface components {
             id: number;
             /** Is Active */
             is_active: boolean;
+            language: components["schemas"]["Language"];
             /** Last Login At */
             last_login_at: string | null;
             /** Mfa Enabled */
@@ -6597,7 +6719,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6688,7 +6810,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6723,8 +6845,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -6848,7 +6968,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6972,7 +7092,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7007,8 +7127,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 agency_id: number;
@@ -7042,7 +7160,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7086,8 +7204,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 agency_id: number;
@@ -7216,7 +7332,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7295,7 +7411,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7330,8 +7446,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 agency_id: number;
@@ -7416,7 +7530,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7427,6 +7541,90 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    agency_pick_up: {
+        parameters: {
+            query?: {
+                /** @description first night (inclusive); default today */
+                date_from?: string | null;
+                /** @description last night (inclusive); at most 366 nights */
+                date_to?: string | null;
+            };
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Agency Id */
+                        agency_id: number;
+                        /**
+                         * Rows
+                         * @description per contract and room type, by contract
+                         */
+                        rows: components["schemas"]["PickUpOut"][];
+                        total: components["schemas"]["PickUpTotalOut"];
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7495,7 +7693,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7530,8 +7728,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 agency_id: number;
@@ -7585,6 +7781,7 @@ export interface operations {
                         id: number;
                         /** Is Active */
                         is_active: boolean;
+                        language: components["schemas"]["Language"];
                         /** Last Login At */
                         last_login_at: string | null;
                         /** Mfa Enabled */
@@ -7619,7 +7816,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7672,8 +7869,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 booking_id: number;
@@ -7741,7 +7936,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7785,8 +7980,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 booking_id: number;
@@ -7852,7 +8045,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7961,7 +8154,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8101,7 +8294,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8136,8 +8329,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 alert_id: number;
@@ -8243,7 +8434,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8287,8 +8478,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 alert_id: number;
@@ -8404,7 +8593,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8457,8 +8646,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 alert_id: number;
@@ -8575,7 +8762,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8628,8 +8815,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 allocation_id: number;
@@ -8663,7 +8848,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8698,8 +8883,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 allocation_id: number;
@@ -8793,7 +8976,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8846,8 +9029,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 api_key_id: number;
@@ -8910,7 +9091,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9095,7 +9276,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9130,8 +9311,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9172,7 +9351,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9234,8 +9413,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9282,7 +9459,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9344,8 +9521,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9394,7 +9569,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9456,8 +9631,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9509,7 +9682,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9571,8 +9744,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9584,6 +9755,12 @@ export interface operations {
                     current_password: string;
                     /** New Password */
                     new_password: string;
+                    /**
+                     * Use Cookies
+                     * @description true for browsers: the refresh token is set as an HttpOnly cookie (with the CSRF cookie) and left out of the body; the access token stays in the body, for the page to keep in memory
+                     * @default false
+                     */
+                    use_cookies?: boolean;
                 };
             };
         };
@@ -9595,19 +9772,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /**
-                         * Access Token
-                         * @default null
-                         */
-                        access_token: string | null;
+                        /** Access Token */
+                        access_token: string;
                         /**
                          * Csrf Token
-                         * @description cookie mode: send it back as X-CSRF-Token
+                         * @description cookie mode: send it back as X-CSRF-Token when refreshing or logging out
                          * @default null
                          */
                         csrf_token: string | null;
                         /**
                          * Delivery
+                         * @description where the refresh token is: the body or a cookie
                          * @enum {string}
                          */
                         delivery: "body" | "cookie";
@@ -9623,6 +9798,7 @@ export interface operations {
                         refresh_expires_in: number;
                         /**
                          * Refresh Token
+                         * @description body mode only
                          * @default null
                          */
                         refresh_token: string | null;
@@ -9655,7 +9831,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9708,8 +9884,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9738,6 +9912,12 @@ export interface operations {
                          * @description the country this request works in; null = all
                          */
                         active_country: string | null;
+                        /**
+                         * Agency Name
+                         * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+                         * @default null
+                         */
+                        agency_name: string | null;
                         /** May Switch Country */
                         may_switch_country: boolean;
                         /**
@@ -9778,7 +9958,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9913,7 +10093,7 @@ export interface operations {
                     password: string;
                     /**
                      * Use Cookies
-                     * @description true for browsers: tokens are set as HttpOnly cookies and left out of the body
+                     * @description true for browsers: the refresh token is set as an HttpOnly cookie (with the CSRF cookie) and left out of the body; the access token stays in the body, for the page to keep in memory
                      * @default false
                      */
                     use_cookies?: boolean;
@@ -9928,19 +10108,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /**
-                         * Access Token
-                         * @default null
-                         */
-                        access_token: string | null;
+                        /** Access Token */
+                        access_token: string;
                         /**
                          * Csrf Token
-                         * @description cookie mode: send it back as X-CSRF-Token
+                         * @description cookie mode: send it back as X-CSRF-Token when refreshing or logging out
                          * @default null
                          */
                         csrf_token: string | null;
                         /**
                          * Delivery
+                         * @description where the refresh token is: the body or a cookie
                          * @enum {string}
                          */
                         delivery: "body" | "cookie";
@@ -9956,6 +10134,7 @@ export interface operations {
                         refresh_expires_in: number;
                         /**
                          * Refresh Token
+                         * @description body mode only
                          * @default null
                          */
                         refresh_token: string | null;
@@ -10029,7 +10208,10 @@ export interface operations {
     logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description required when the refresh token comes from its cookie: the value of the ptx_csrf cookie */
+                "X-CSRF-Token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -10062,7 +10244,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10103,7 +10285,10 @@ export interface operations {
     refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description required when the refresh token comes from its cookie: the value of the ptx_csrf cookie */
+                "X-CSRF-Token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -10127,19 +10312,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /**
-                         * Access Token
-                         * @default null
-                         */
-                        access_token: string | null;
+                        /** Access Token */
+                        access_token: string;
                         /**
                          * Csrf Token
-                         * @description cookie mode: send it back as X-CSRF-Token
+                         * @description cookie mode: send it back as X-CSRF-Token when refreshing or logging out
                          * @default null
                          */
                         csrf_token: string | null;
                         /**
                          * Delivery
+                         * @description where the refresh token is: the body or a cookie
                          * @enum {string}
                          */
                         delivery: "body" | "cookie";
@@ -10155,6 +10338,7 @@ export interface operations {
                         refresh_expires_in: number;
                         /**
                          * Refresh Token
+                         * @description body mode only
                          * @default null
                          */
                         refresh_token: string | null;
@@ -10187,7 +10371,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10312,8 +10496,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -10370,7 +10552,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10423,8 +10605,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 transition_id: number;
@@ -10458,7 +10638,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10502,8 +10682,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 transition_id: number;
@@ -10558,7 +10736,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10649,7 +10827,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10684,8 +10862,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -10786,7 +10962,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10839,8 +11015,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 status_id: number;
@@ -10874,7 +11048,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10927,8 +11101,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 status_id: number;
@@ -11035,7 +11207,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11165,7 +11337,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11200,8 +11372,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
                 /** @description a unique key per booking attempt: a retry with the same key returns the first result */
                 "Idempotency-Key"?: string;
             };
@@ -11352,7 +11522,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11453,7 +11623,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11600,7 +11770,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11635,8 +11805,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 group_id: number;
@@ -11749,7 +11917,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11835,7 +12003,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11870,8 +12038,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 group_id: number;
@@ -11996,7 +12162,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12016,6 +12182,74 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_contract_properties: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractPropertyOut"][];
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12106,7 +12340,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12141,8 +12375,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -12243,7 +12475,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12366,7 +12598,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12401,8 +12633,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 contract_id: number;
@@ -12473,7 +12703,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12508,8 +12738,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 contract_id: number;
@@ -12621,7 +12849,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12737,7 +12965,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12772,8 +13000,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 contract_id: number;
@@ -12855,7 +13081,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12943,7 +13169,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12978,8 +13204,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 contract_id: number;
@@ -13099,7 +13323,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13192,7 +13416,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13262,7 +13486,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13385,7 +13609,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13546,8 +13770,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -13597,7 +13819,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13716,7 +13938,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13751,8 +13973,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 proposal_id: number;
@@ -13809,7 +14029,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13862,8 +14082,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 proposal_id: number;
@@ -13948,7 +14166,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14010,6 +14228,12 @@ export interface operations {
                          * @description the country this request works in; null = all
                          */
                         active_country: string | null;
+                        /**
+                         * Agency Name
+                         * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+                         * @default null
+                         */
+                        agency_name: string | null;
                         /** May Switch Country */
                         may_switch_country: boolean;
                         /**
@@ -14050,8 +14274,123 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_me: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the dashboard language: en, vi, id (Indonesian) or ms (Malay) */
+                    language: components["schemas"]["Language"];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Active Country
+                         * @description the country this request works in; null = all
+                         */
+                        active_country: string | null;
+                        /**
+                         * Agency Name
+                         * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+                         * @default null
+                         */
+                        agency_name: string | null;
+                        /** May Switch Country */
+                        may_switch_country: boolean;
+                        /**
+                         * Mfa Enrollment Required
+                         * @description required but not set up yet: permissions are withheld
+                         */
+                        mfa_enrollment_required: boolean;
+                        /**
+                         * Mfa Required
+                         * @description the role requires two-factor authentication
+                         */
+                        mfa_required: boolean;
+                        /** Permissions */
+                        permissions: string[];
+                        /** Recovery Codes Left */
+                        recovery_codes_left: number;
+                        user: components["schemas"]["UserOut"];
+                        /** Visible Countries */
+                        visible_countries: string[];
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14142,7 +14481,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14177,8 +14516,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -14290,7 +14627,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14431,7 +14768,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14466,8 +14803,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 account_id: number;
@@ -14501,7 +14836,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14545,8 +14880,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 account_id: number;
@@ -14661,7 +14994,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14762,7 +15095,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14797,8 +15130,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 account_id: number;
@@ -14854,7 +15185,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14916,8 +15247,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 account_id: number;
@@ -14991,7 +15320,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15092,7 +15421,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15127,8 +15456,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -15244,7 +15571,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15387,7 +15714,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15422,8 +15749,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -15457,7 +15782,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15492,8 +15817,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -15611,7 +15934,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15664,8 +15987,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -15727,7 +16048,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15817,7 +16138,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15852,8 +16173,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -15889,7 +16208,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15978,7 +16297,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16013,8 +16332,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -16098,7 +16415,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16214,7 +16531,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16249,8 +16566,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 connection_id: number;
@@ -16324,7 +16639,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16419,7 +16734,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16515,7 +16830,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16550,8 +16865,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -16678,7 +16991,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16768,7 +17081,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16878,7 +17191,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16913,8 +17226,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -16948,7 +17259,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16983,8 +17294,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -17122,7 +17431,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17238,7 +17547,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17311,7 +17620,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17411,7 +17720,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17446,8 +17755,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -17578,7 +17885,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17631,8 +17938,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -17763,7 +18068,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17851,7 +18156,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17886,8 +18191,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -17980,7 +18283,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18033,8 +18336,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 property_id: number;
@@ -18087,7 +18388,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18206,7 +18507,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18303,7 +18604,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18338,8 +18639,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 mapping_id: number;
@@ -18373,7 +18672,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18408,8 +18707,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 mapping_id: number;
@@ -18485,7 +18782,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18547,8 +18844,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 rule_id: number;
@@ -18582,7 +18877,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18617,8 +18912,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 rule_id: number;
@@ -18736,7 +19029,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18850,7 +19143,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18885,8 +19178,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 rate_plan_id: number;
@@ -18920,7 +19211,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18964,8 +19255,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 rate_plan_id: number;
@@ -19081,7 +19370,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19169,7 +19458,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19204,8 +19493,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 rate_plan_id: number;
@@ -19329,7 +19616,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19425,7 +19712,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19460,8 +19747,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -19540,7 +19825,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19659,7 +19944,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19694,8 +19979,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 role_id: number;
@@ -19729,7 +20012,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19773,8 +20056,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 role_id: number;
@@ -19861,7 +20142,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19972,7 +20253,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20007,8 +20288,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 mapping_id: number;
@@ -20042,7 +20321,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20077,8 +20356,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 mapping_id: number;
@@ -20150,7 +20427,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20276,7 +20553,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20311,8 +20588,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 room_type_id: number;
@@ -20346,7 +20621,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20390,8 +20665,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 room_type_id: number;
@@ -20498,7 +20771,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20586,7 +20859,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20621,8 +20894,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 room_type_id: number;
@@ -20736,7 +21007,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20845,7 +21116,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20916,7 +21187,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21016,7 +21287,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21122,7 +21393,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21157,8 +21428,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -21255,7 +21524,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21355,7 +21624,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21390,8 +21659,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -21525,7 +21792,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21644,7 +21911,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21679,8 +21946,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 supplier_id: number;
@@ -21714,7 +21979,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21749,8 +22014,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 supplier_id: number;
@@ -21892,7 +22155,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -21971,7 +22234,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22006,8 +22269,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 supplier_id: number;
@@ -22102,7 +22363,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22213,7 +22474,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22305,7 +22566,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22340,8 +22601,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -22395,6 +22654,7 @@ export interface operations {
                         id: number;
                         /** Is Active */
                         is_active: boolean;
+                        language: components["schemas"]["Language"];
                         /** Last Login At */
                         last_login_at: string | null;
                         /** Mfa Enabled */
@@ -22429,7 +22689,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22514,6 +22774,7 @@ export interface operations {
                         id: number;
                         /** Is Active */
                         is_active: boolean;
+                        language: components["schemas"]["Language"];
                         /** Last Login At */
                         last_login_at: string | null;
                         /** Mfa Enabled */
@@ -22548,7 +22809,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22583,8 +22844,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 user_id: number;
@@ -22618,7 +22877,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22662,8 +22921,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 user_id: number;
@@ -22721,6 +22978,7 @@ export interface operations {
                         id: number;
                         /** Is Active */
                         is_active: boolean;
+                        language: components["schemas"]["Language"];
                         /** Last Login At */
                         last_login_at: string | null;
                         /** Mfa Enabled */
@@ -22755,7 +23013,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22808,8 +23066,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 user_id: number;
@@ -22843,7 +23099,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22878,8 +23134,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 user_id: number;
@@ -22912,6 +23166,7 @@ export interface operations {
                         id: number;
                         /** Is Active */
                         is_active: boolean;
+                        language: components["schemas"]["Language"];
                         /** Last Login At */
                         last_login_at: string | null;
                         /** Mfa Enabled */
@@ -22946,7 +23201,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -22990,8 +23245,6 @@ export interface operations {
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
                 "X-Country"?: string;
-                /** @description required with cookie authentication: the value of the ptx_csrf cookie */
-                "X-CSRF-Token"?: string;
             };
             path: {
                 user_id: number;
@@ -23024,6 +23277,7 @@ export interface operations {
                         id: number;
                         /** Is Active */
                         is_active: boolean;
+                        language: components["schemas"]["Language"];
                         /** Last Login At */
                         last_login_at: string | null;
                         /** Mfa Enabled */
@@ -23058,7 +23312,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but the role lacks the permission (or the CSRF header is missing) */
+            /** @description Authenticated, but the role lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -1,4 +1,4 @@
-import { Alert, AppShell, Burger, Group, Menu, NavLink, Select, Text, UnstyledButton } from "@mantine/core";
+import { Alert, Anchor, AppShell, Burger, Group, Menu, NavLink, Select, Text, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { useTranslation } from "react-i18next";
@@ -6,6 +6,9 @@ import { Link, Outlet, useLocation, useNavigate } from "react-router-dom";
 
 import { useSession } from "../auth/session";
 import { LiveIndicator, LiveUpdatesProvider } from "../live/LiveUpdates";
+import { ALLOTMENT_NAVIGATION } from "../screens/allotments/parts";
+import { useAgencyAccount } from "../screens/portal/agencyAccount";
+import { AgencyLabel, PortalNavigation } from "../screens/portal/PortalChrome";
 import { LanguageSwitcher } from "./LanguageSwitcher";
 
 const ALL_COUNTRIES = "__all__";
@@ -57,6 +60,9 @@ function UserMenu() {
         <Menu.Item component={Link} to="/account/password">
           {t("nav.changePassword")}
         </Menu.Item>
+        <Menu.Item component={Link} to="/account/two-factor">
+          {t("nav.twoFactor")}
+        </Menu.Item>
         <Menu.Item
           color="red"
           onClick={() => {
@@ -81,6 +87,7 @@ const NAVIGATION: { to: string; label: string; permission?: string }[] = [
 export function AppLayout() {
   const { t } = useTranslation();
   const { me, can } = useSession();
+  const agency = useAgencyAccount();
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
   return (
@@ -99,14 +106,15 @@ export function AppLayout() {
             </Group>
             <Group gap="sm" wrap="nowrap">
               <LiveIndicator />
-              <CountrySwitch />
+              {agency ? <AgencyLabel name={agency.agencyName} /> : <CountrySwitch />}
               <LanguageSwitcher />
               <UserMenu />
             </Group>
           </Group>
         </AppShell.Header>
         <AppShell.Navbar p="xs" component="nav" aria-label={t("nav.main")}>
-          {NAVIGATION.filter((item) => !item.permission || can(item.permission)).map((item) => (
+          {agency && <PortalNavigation onNavigate={close} />}
+          {!agency && NAVIGATION.filter((item) => !item.permission || can(item.permission)).map((item) => (
             <NavLink
               key={item.to}
               component={Link}
@@ -117,11 +125,31 @@ export function AppLayout() {
               onClick={close}
             />
           ))}
+          {!agency && ALLOTMENT_NAVIGATION.some((item) => can(item.permission)) && (
+            <NavLink label={t("allotments.nav.group")} defaultOpened>
+              {ALLOTMENT_NAVIGATION.filter((item) => can(item.permission)).map((item) => (
+                <NavLink
+                  key={item.to}
+                  component={Link}
+                  to={item.to}
+                  label={t(item.label)}
+                  active={location.pathname.startsWith(item.to)}
+                  variant="filled"
+                  onClick={close}
+                />
+              ))}
+            </NavLink>
+          )}
         </AppShell.Navbar>
         <AppShell.Main id="main" tabIndex={-1}>
           {me?.mfa_enrollment_required && (
             <Alert color="yellow" mb="md" role="status">
-              {t("nav.mfaEnrollment")}
+              {t("nav.mfaEnrollment")}{" "}
+              {location.pathname !== "/account/two-factor" && (
+                <Anchor component={Link} to="/account/two-factor">
+                  {t("nav.mfaEnrollmentLink")}
+                </Anchor>
+              )}
             </Alert>
           )}
           <Outlet />

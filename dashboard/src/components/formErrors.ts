@@ -2,7 +2,8 @@ import type { UseFormReturnType } from "@mantine/form";
 
 import { ApiError } from "../api/errors";
 
-/** Puts the API's `body.<field>` messages next to those fields; returns the message for the rest
+/** Puts the API's `body.<field>` messages next to those fields (nested ones too: `seasons.0.rate`
+ * goes under that input of the form's `seasons` list); returns the message for the rest
  * (an error naming no field of this form), or null when every message found its field. */
 export function showApiErrors<T extends Record<string, unknown>>(form: UseFormReturnType<T>, error: unknown): string | null {
   if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error);
@@ -10,7 +11,7 @@ export function showApiErrors<T extends Record<string, unknown>>(form: UseFormRe
   const byField = error.fieldErrors();
   let placed = false;
   for (const [field, message] of Object.entries(byField)) {
-    if (fields.includes(field)) {
+    if (fields.includes(field.split(".")[0] ?? field)) {
       form.setFieldError(field, message);
       placed = true;
     }

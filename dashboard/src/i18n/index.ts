@@ -5,20 +5,15 @@ import en from "./locales/en.json";
 import id from "./locales/id.json";
 import ms from "./locales/ms.json";
 import vi from "./locales/vi.json";
+import { isLanguage, type LanguageCode } from "./languages";
 
-// English and Vietnamese are complete; Indonesian and Malay fall back to English until translated.
-export const LANGUAGES = [
-  { code: "en", label: "English" },
-  { code: "vi", label: "Tiếng Việt" },
-  { code: "id", label: "Bahasa Indonesia" },
-  { code: "ms", label: "Bahasa Melayu" },
-] as const;
-
-export type LanguageCode = (typeof LANGUAGES)[number]["code"];
+// Every catalog has the same keys (catalogs.test.ts). A signed-in user's saved language wins
+// (components/LanguageSwitcher.tsx); before sign-in the browser's language is used.
+export { isLanguage, LANGUAGES, type LanguageCode } from "./languages";
 
 function initialLanguage(): LanguageCode {
   const preferred = navigator.language.slice(0, 2);
-  return LANGUAGES.some((l) => l.code === preferred) ? (preferred as LanguageCode) : "en";
+  return isLanguage(preferred) ? preferred : "en";
 }
 
 void i18n.use(initReactI18next).init({

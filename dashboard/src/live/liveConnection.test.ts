@@ -42,7 +42,12 @@ function setUp(ticketFails: () => boolean = () => false) {
 
 describe("live messages", () => {
   it("make the matching queries stale", () => {
-    expect(staleQueryKeys({ type: "booking.created", id: 1 })).toEqual([["bookings"], ["booking"], ["summary"]]);
+    expect(staleQueryKeys({ type: "booking.created", id: 1 })).toEqual([
+      ["bookings"],
+      ["booking"],
+      ["summary"],
+      ["calendar"],
+    ]);
     expect(staleQueryKeys({ type: "alert.raised", id: 2 })).toEqual([["alerts"], ["summary"]]);
     expect(staleQueryKeys({ type: "alert.changed", id: 2 })).toEqual([["alerts"], ["summary"]]);
     expect(staleQueryKeys({ type: "sync.failed", id: 3 })).toEqual([["summary"]]);

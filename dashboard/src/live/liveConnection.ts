@@ -12,16 +12,17 @@ export interface LiveMessage {
   country_code?: string | null;
 }
 
+/** Everything the live screens show: refetched while polling and after a gap in the socket. */
+export const LIVE_QUERY_KEYS: string[][] = [["bookings"], ["booking"], ["alerts"], ["summary"], ["calendar"]];
+
 /** What a message makes stale: prefixes of TanStack query keys. */
 export function staleQueryKeys(message: LiveMessage): string[][] {
-  if (message.type.startsWith("booking.")) return [["bookings"], ["booking"], ["summary"]];
+  // A booking moves the calendar's sold/held counters too.
+  if (message.type.startsWith("booking.")) return [["bookings"], ["booking"], ["summary"], ["calendar"]];
   if (message.type.startsWith("alert.")) return [["alerts"], ["summary"]];
   if (message.type.startsWith("sync.")) return [["summary"]];
-  return [["bookings"], ["booking"], ["alerts"], ["summary"]];
+  return LIVE_QUERY_KEYS;
 }
-
-/** Everything the live screens show: refetched while polling and after a gap in the socket. */
-export const LIVE_QUERY_KEYS: string[][] = [["bookings"], ["booking"], ["alerts"], ["summary"]];
 
 export function parseMessage(data: unknown): LiveMessage | null {
   if (typeof data !== "string") return null;

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, Pagination, SegmentedControl, Table, Text, Title } from "@mantine/core";
+import { Anchor, Button, Group, Pagination, SegmentedControl, Table, Text, Title } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -10,12 +10,12 @@ import { useSession } from "../auth/session";
 import { formatDate, formatDateTime } from "../components/format";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { useProperties } from "../components/useProperties";
+import { SeverityBadge } from "./alerts/SeverityBadge";
 import { ResolveAlertDialog } from "./ResolveAlertDialog";
 
 const PAGE_SIZE = 25;
 const STATES = ["open", "new", "acknowledged", "snoozed", "resolved", "all"] as const;
 type State = (typeof STATES)[number];
-const SEVERITY_COLOURS = { critical: "red", warning: "orange", info: "blue" } as const;
 
 function stateQuery(state: State) {
   if (state === "open") return { open_only: true };
@@ -66,18 +66,12 @@ export default function AlertsList() {
               {alerts.data.items.map((alert) => (
                 <Table.Tr key={alert.id} data-alert-type={alert.type} data-alert-id={alert.id}>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>
-                    <Badge
-                      color={SEVERITY_COLOURS[alert.severity]}
-                      variant="filled"
-                      styles={{ root: { maxWidth: "none" }, label: { overflow: "visible" } }}
-                    >
-                      {t(`alerts.severities.${alert.severity}`)}
-                    </Badge>
+                    <SeverityBadge severity={alert.severity} />
                   </Table.Td>
                   <Table.Td>
-                    <Text size="sm" fw={500}>
+                    <Anchor component={Link} to={`/alerts/${alert.id}`} size="sm" fw={500}>
                       {alert.title}
-                    </Text>
+                    </Anchor>
                     <Text size="xs" c="dimmed">
                       {alert.message}
                     </Text>

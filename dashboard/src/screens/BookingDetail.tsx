@@ -7,6 +7,7 @@ import { Link, useParams } from "react-router-dom";
 import { api, type Schemas } from "../api/client";
 import { ApiError, unwrap } from "../api/errors";
 import { formatDateTime, formatMoney, formatStay } from "../components/format";
+import { Field } from "../components/Field";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { StatusBadge } from "../components/StatusBadge";
 import { useProperties } from "../components/useProperties";
@@ -14,17 +15,6 @@ import NotFound from "./NotFound";
 import { TransitionDialog } from "./TransitionDialog";
 
 type Booking = Schemas["BookingOut"];
-
-function Field({ label, value }: { label: string; value: React.ReactNode }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text size="sm">{value || "—"}</Text>
-    </div>
-  );
-}
 
 function BookingTimeline({ booking }: { booking: Booking }) {
   const { t, i18n } = useTranslation();

@@ -1,18 +1,20 @@
-import { Anchor, Button, Group, MultiSelect, Pagination, Paper, Select, SimpleGrid, Table, Text, TextInput, Title } from "@mantine/core";
+import { Button, Group, MultiSelect, Pagination, Paper, Select, SimpleGrid, TextInput, Title } from "@mantine/core";
 import { DatePickerInput } from "@mantine/dates";
 import { useDebouncedValue } from "@mantine/hooks";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { notifications } from "@mantine/notifications";
+import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import dayjs from "dayjs";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router-dom";
 
 import { api } from "../api/client";
+import { saveBlob } from "../api/download";
+import type { paths } from "../api/schema";
 import { unwrap } from "../api/errors";
 import { useSession } from "../auth/session";
-import { formatMoney, formatStay } from "../components/format";
+import { BookingsTable } from "../components/BookingsTable";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
-import { StatusBadge } from "../components/StatusBadge";
 import { useProperties } from "../components/useProperties";
 
 const PAGE_SIZE = 25;
@@ -53,8 +55,25 @@ function channelQuery(channel: string | null): { source?: Source[]; ota?: Ota } 
   return { source: [channel as Source] };
 }
 
+type ExportQuery = NonNullable<paths["/bookings/export"]["get"]["parameters"]["query"]>;
+
+/** Downloads GET /bookings/export with the list's filters, through the authenticated fetch. */
+function ExportButton({ query }: { query: ExportQuery }) {
+  const { t } = useTranslation();
+  const exportCsv = useMutation({
+    mutationFn: async () => unwrap(await api.GET("/bookings/export", { params: { query }, parseAs: "blob" })),
+    onSuccess: (blob) => saveBlob(blob, "bookings.csv"),
+    onError: (error) => notifications.show({ color: "red", title: t("bookings.exportFailed"), message: error.message }),
+  });
+  return (
+    <Button variant="default" loading={exportCsv.isPending} onClick={() => exportCsv.mutate()}>
+      {t("bookings.export")}
+    </Button>
+  );
+}
+
 export default function BookingsList() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { can } = useSession();
   const filters = useFilters();
   const [search, setSearch] = useState(filters.guest);
@@ -73,9 +92,8 @@ export default function BookingsList() {
     staleTime: 5 * 60_000,
   });
   const properties = useProperties();
-  const query = {
-    page: filters.page,
-    page_size: PAGE_SIZE,
+  // The filters alone: the list pages through them, the CSV export takes them all.
+  const filterQuery = {
     ...(filters.stayFrom ? { stay_from: filters.stayFrom } : {}),
     ...(filters.stayTo ? { stay_to: filters.stayTo } : {}),
     ...(filters.statuses.length ? { status: filters.statuses } : {}),
@@ -83,6 +101,7 @@ export default function BookingsList() {
     ...(filters.propertyId ? { property_id: Number(filters.propertyId) } : {}),
     ...(filters.guest ? { guest: filters.guest } : {}),
   };
+  const query = { page: filters.page, page_size: PAGE_SIZE, ...filterQuery };
   const bookings = useQuery({
     queryKey: ["bookings", query],
     queryFn: async () => unwrap(await api.GET("/bookings", { params: { query } })),
@@ -103,43 +122,12 @@ export default function BookingsList() {
     const page = bookings.data;
     body = (
       <>
-        <Table.ScrollContainer minWidth={720}>
-          <Table striped highlightOnHover verticalSpacing="xs" aria-busy={bookings.isFetching}>
-            <Table.Caption>{t("bookings.total", { count: page.total })}</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("bookings.reference")}</Table.Th>
-                <Table.Th scope="col">{t("bookings.guest")}</Table.Th>
-                <Table.Th scope="col">{t("bookings.property")}</Table.Th>
-                <Table.Th scope="col">{t("bookings.channel")}</Table.Th>
-                <Table.Th scope="col">{t("bookings.stay")}</Table.Th>
-                <Table.Th scope="col">{t("bookings.status")}</Table.Th>
-                <Table.Th scope="col" style={{ textAlign: "right" }}>
-                  {t("bookings.amount")}
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {page.items.map((booking) => (
-                <Table.Tr key={booking.id} data-reference={booking.reference}>
-                  <Table.Td style={{ whiteSpace: "nowrap" }}>
-                    <Anchor component={Link} to={`/bookings/${booking.id}`} fw={500}>
-                      {booking.reference}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{booking.guest_name ?? <Text c="dimmed">{t("bookings.hidden")}</Text>}</Table.Td>
-                  <Table.Td>{booking.property_name}</Table.Td>
-                  <Table.Td>{t(`bookings.channels.${booking.ota_code ?? booking.source}`, booking.channel)}</Table.Td>
-                  <Table.Td style={{ whiteSpace: "nowrap" }}>{formatStay(booking.check_in, booking.check_out, i18n.language)}</Table.Td>
-                  <Table.Td style={{ whiteSpace: "nowrap" }}>
-                    <StatusBadge status={booking.status} />
-                  </Table.Td>
-                  <Table.Td style={{ textAlign: "right" }}>{formatMoney(booking.total_amount, booking.currency, i18n.language)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <BookingsTable
+          rows={page.items}
+          columns={["reference", "guest", "property", "channel", "stay", "status", "amount"]}
+          caption={t("bookings.total", { count: page.total })}
+          busy={bookings.isFetching}
+        />
         {page.pages > 1 && (
           <Group justify="center" mt="md">
             <Pagination
@@ -157,9 +145,19 @@ export default function BookingsList() {
 
   return (
     <>
-      <Title order={1} size="h2" mb="md">
-        {t("bookings.title")}
-      </Title>
+      <Group justify="space-between" mb="md" gap="sm">
+        <Title order={1} size="h2">
+          {t("bookings.title")}
+        </Title>
+        <Group gap="sm">
+          {can("BOOKINGS_EXPORT") && <ExportButton query={filterQuery} />}
+          {can("BOOKINGS_CREATE") && (
+            <Button component={Link} to="/bookings/new">
+              {t("bookings.new")}
+            </Button>
+          )}
+        </Group>
+      </Group>
       <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
         <SimpleGrid cols={{ base: 1, xs: 2, md: 3, lg: 5 }} spacing="sm">
           <TextInput

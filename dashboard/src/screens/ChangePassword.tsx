@@ -21,7 +21,7 @@ export default function ChangePassword() {
   const { submit, busy, formError } = useApiSubmit(form, async (values) => {
     unwrap(
       await api.POST("/auth/change-password", {
-        body: { current_password: values.current_password, new_password: values.new_password },
+        body: { current_password: values.current_password, new_password: values.new_password, use_cookies: true },
       }),
     );
     form.reset();

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Card, Grid, Group, Paper, Progress, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Card, Grid, Group, Paper, Progress, Select, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { DatePickerInput } from "@mantine/dates";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import dayjs from "dayjs";
@@ -9,7 +9,8 @@ import { Link, useSearchParams } from "react-router-dom";
 import { api, type Schemas } from "../api/client";
 import { ApiError, unwrap } from "../api/errors";
 import { useSession } from "../auth/session";
-import { formatDateTime, formatMoney, formatNumber, formatStay } from "../components/format";
+import { BookingsTable } from "../components/BookingsTable";
+import { formatDateTime, formatMoney, formatNumber } from "../components/format";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { useProperties } from "../components/useProperties";
 import { KpiCards } from "./home/KpiCards";
@@ -67,48 +68,9 @@ function ChannelMix({ summary }: { summary: Summary }) {
 }
 
 function RecentBookings({ summary }: { summary: Summary }) {
-  const { t, i18n } = useTranslation();
-  const properties = useProperties();
+  const { t } = useTranslation();
   if (summary.recent_bookings.length === 0) return <EmptyState message={t("home.noBookings")} />;
-  return (
-    <Table.ScrollContainer minWidth={560}>
-      <Table verticalSpacing="xs" striped>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">{t("bookings.reference")}</Table.Th>
-            <Table.Th scope="col">{t("bookings.property")}</Table.Th>
-            <Table.Th scope="col">{t("bookings.stay")}</Table.Th>
-            <Table.Th scope="col">{t("booking.bookedAt")}</Table.Th>
-            <Table.Th scope="col" style={{ textAlign: "right" }}>
-              {t("bookings.amount")}
-            </Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {summary.recent_bookings.map((b) => (
-            <Table.Tr key={b.id} data-reference={b.reference}>
-              <Table.Td>
-                <Anchor component={Link} to={`/bookings/${b.id}`} size="sm" fw={500}>
-                  {b.reference}
-                </Anchor>
-                <Text size="xs" c="dimmed">
-                  {b.guest_name} · {channelLabel(t, b.channel)}
-                </Text>
-              </Table.Td>
-              <Table.Td>{b.property_name}</Table.Td>
-              <Table.Td style={{ whiteSpace: "nowrap" }}>{formatStay(b.check_in, b.check_out, i18n.language)}</Table.Td>
-              <Table.Td style={{ whiteSpace: "nowrap" }} data-booked-at>
-                {formatDateTime(b.booked_at, i18n.language, properties.timeZone(b.property_id))}
-              </Table.Td>
-              <Table.Td style={{ textAlign: "right" }}>
-                {b.total_amount === null ? "—" : formatMoney(b.total_amount, b.currency, i18n.language)}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
-  );
+  return <BookingsTable rows={summary.recent_bookings} columns={["reference", "property", "stay", "bookedAt", "amount"]} compact minWidth={560} />;
 }
 
 function ActiveAlerts({ summary }: { summary: Summary }) {

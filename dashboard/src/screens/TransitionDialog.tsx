@@ -1,14 +1,74 @@
 import { Alert, Button, Group, Modal, Radio, Stack, Text, Textarea } from "@mantine/core";
-import { useForm } from "@mantine/form";
+import { useForm, type UseFormReturnType } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../api/client";
-import { unwrap } from "../api/errors";
-import { showApiErrors } from "../components/formErrors";
+import { api, type Schemas } from "../api/client";
+import { ApiError, unwrap } from "../api/errors";
 import { ErrorState, LoadingState } from "../components/States";
+
+type Dialog = Schemas["TransitionDialogOut"];
+export interface TransitionValues {
+  to_status: string;
+  reason: string;
+  [key: string]: unknown;
+}
+const FIELDS = ["to_status", "reason"] as const;
+
+/** Where an answer of POST /bookings/{id}/transitions goes: a message naming `body.reason` (a
+ * reason the API requires) or `body.to_status` under that field; anything else (409 not
+ * allowed, 403) above the buttons. */
+export function transitionErrors(error: unknown): { fields: Partial<Record<(typeof FIELDS)[number], string>>; general: string | null } {
+  if (!(error instanceof ApiError)) return { fields: {}, general: error instanceof Error ? error.message : String(error) };
+  const named = error.fieldErrors();
+  const fields = Object.fromEntries(FIELDS.filter((f) => f in named).map((f) => [f, named[f]]));
+  return { fields, general: Object.keys(fields).length ? null : error.message };
+}
+
+interface FormProps {
+  dialog: Dialog;
+  form: UseFormReturnType<TransitionValues>;
+  formError: string | null;
+  busy: boolean;
+  onSubmit: (values: TransitionValues) => void;
+  onCancel: () => void;
+}
+
+/** The dialog's form: exactly the statuses the API offers this user, a reason, the API's errors. */
+export function TransitionForm({ dialog, form, formError, busy, onSubmit, onCancel }: FormProps) {
+  const { t } = useTranslation();
+  if (dialog.allowed.length === 0) return <Text>{t("booking.noTransitions")}</Text>;
+  return (
+    <form onSubmit={form.onSubmit(onSubmit)} noValidate>
+      <Stack gap="sm">
+        <Text size="sm">{t("booking.current", { status: dialog.current.label })}</Text>
+        <Radio.Group label={t("booking.newStatus")} required {...form.getInputProps("to_status")}>
+          <Stack gap="xs" mt="xs">
+            {dialog.allowed.map((option) => (
+              <Radio key={option.transition_id} value={option.to_status.code} label={option.to_status.label} />
+            ))}
+          </Stack>
+        </Radio.Group>
+        <Textarea label={t("booking.reason")} placeholder={t("booking.reasonPlaceholder")} autosize minRows={2} maxLength={1000} {...form.getInputProps("reason")} />
+        {formError && (
+          <Alert color="red" role="alert">
+            {formError}
+          </Alert>
+        )}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onCancel}>
+            {t("common.cancel")}
+          </Button>
+          <Button type="submit" loading={busy}>
+            {t("booking.apply")}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
 
 interface Props {
   bookingId: number;
@@ -29,12 +89,12 @@ export function TransitionDialog({ bookingId, reference, opened, onClose }: Prop
     enabled: opened,
     staleTime: 0,
   });
-  const form = useForm({
+  const form = useForm<TransitionValues>({
     initialValues: { to_status: "", reason: "" },
     validate: { to_status: (v) => (v ? null : t("auth.required")) },
   });
   const apply = useMutation({
-    mutationFn: async (values: { to_status: string; reason: string }) =>
+    mutationFn: async (values: TransitionValues) =>
       unwrap(
         await api.POST("/bookings/{group_id}/transitions", {
           params: { path: { group_id: bookingId } },
@@ -48,47 +108,29 @@ export function TransitionDialog({ bookingId, reference, opened, onClose }: Prop
       form.reset();
       onClose();
     },
-    onError: (error) => setFormError(showApiErrors(form, error)),
+    onError: (error) => {
+      const { fields, general } = transitionErrors(error);
+      form.setErrors(fields);
+      setFormError(general);
+    },
   });
 
   let content;
   if (options.isPending) content = <LoadingState />;
   else if (options.isError) content = <ErrorState error={options.error} onRetry={() => void options.refetch()} />;
-  else if (options.data.allowed.length === 0) content = <Text>{t("booking.noTransitions")}</Text>;
   else
     content = (
-      <form
-        onSubmit={form.onSubmit((values) => {
+      <TransitionForm
+        dialog={options.data}
+        form={form}
+        formError={formError}
+        busy={apply.isPending}
+        onSubmit={(values) => {
           setFormError(null);
           apply.mutate(values);
-        })}
-        noValidate
-      >
-        <Stack gap="sm">
-          <Text size="sm">{t("booking.current", { status: options.data.current.label })}</Text>
-          <Radio.Group label={t("booking.newStatus")} required {...form.getInputProps("to_status")}>
-            <Stack gap="xs" mt="xs">
-              {options.data.allowed.map((option) => (
-                <Radio key={option.transition_id} value={option.to_status.code} label={option.to_status.label} />
-              ))}
-            </Stack>
-          </Radio.Group>
-          <Textarea label={t("booking.reason")} placeholder={t("booking.reasonPlaceholder")} autosize minRows={2} maxLength={1000} {...form.getInputProps("reason")} />
-          {formError && (
-            <Alert color="red" role="alert">
-              {formError}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" loading={apply.isPending}>
-              {t("booking.apply")}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
+        }}
+        onCancel={onClose}
+      />
     );
 
   return (
