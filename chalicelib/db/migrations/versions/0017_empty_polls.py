@@ -7,7 +7,7 @@ connection is followed by the next one: a pull finishing before then never moves
 ``next_poll_at`` earlier, so a second dispatcher cannot schedule the same pulls again.
 
 Revision ID: 0017
-Revises: 0016_user_language
+Revises: 0016
 Create Date: 2026-12-05
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from chalicelib.db.migrations.columns import timestamp
 
 revision = "0017"
-down_revision = "0016_user_language"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
