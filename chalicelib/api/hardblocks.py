@@ -36,6 +36,7 @@ blocks = Resource(
     blueprint, read=Permission.CONTRACTS_READ, write=Permission.CONTRACTS_WRITE, kinds={"block_id": "hardblock"}
 )
 
+MAX_BLOCK_NIGHTS = 731  # two years of nights per allocation or amendment
 _EXAMPLE_NIGHTS = {"date_from": "2030-07-01", "date_to": "2030-07-03"}
 
 
@@ -140,6 +141,11 @@ def _nights(date_from: date | None, date_to: date | None, prefix: str) -> NightR
         raise InvalidInput(
             f"{missing}: give both date_from and date_to, or neither",
             details=[{"field": missing, "message": "give both date_from and date_to, or neither"}],
+        )
+    if (date_to - date_from).days >= MAX_BLOCK_NIGHTS or date_to == date.max:
+        raise InvalidInput(
+            f"{prefix}date_to: at most {MAX_BLOCK_NIGHTS} nights from date_from",
+            details=[{"field": f"{prefix}date_to", "message": f"at most {MAX_BLOCK_NIGHTS} nights from date_from"}],
         )
     return NightRange.through(date_from, date_to, start_field=f"{prefix}date_from", end_field=f"{prefix}date_to")
 
