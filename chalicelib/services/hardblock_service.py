@@ -62,11 +62,13 @@ def _room_type_ids(work: UnitOfWork, prop: PropertyRecord) -> list[int]:
     return sorted(room_type.id for room_type in work.room_types.of_property(prop.id, prop.currency))
 
 
-def _check_amendment(amendment: Amendment, room_type_ids: Sequence[int], today: date, prefix: str) -> None:
+def _check_amendment(
+    amendment: Amendment, room_type_ids: Sequence[int], today: date, prefix: str, room_types_field: str
+) -> None:
     """Room types of the property only; nights given rooms or a rate from the property's today on."""
     unknown = sorted((amendment.room_type_ids or frozenset()) - set(room_type_ids))
     if unknown:
-        raise _invalid(f"{prefix}room_type_ids", f"room types {unknown} are not of the block's property")
+        raise _invalid(f"{prefix}{room_types_field}", f"room types {unknown} are not of the block's property")
     if amendment.kind is AmendmentKind.OVERLAY and amendment.nights and amendment.nights.first_night < today:
         raise _invalid(f"{prefix}date_from", f"nights before today ({today}) cannot change")
 
@@ -85,7 +87,9 @@ def _decide(
     work: UnitOfWork, block: BlockRecord, prop: PropertyRecord, amendment: Amendment, clock: Clock
 ) -> BlockPlan:
     """The plan of ``amendment`` on ``block``: the one code path of the preview and the apply."""
-    _check_amendment(amendment, _room_type_ids(work, prop), today_in_timezone(clock(), prop.timezone), "body.")
+    _check_amendment(
+        amendment, _room_type_ids(work, prop), today_in_timezone(clock(), prop.timezone), "body.", "room_type_ids"
+    )
     target = None
     if amendment.kind is AmendmentKind.REVERT:
         snapshots = dict(work.hardblocks.versions(block.id))
@@ -133,7 +137,7 @@ def create_block(
         empty = BlockState(BlockGuarantee(fields["guarantee"]))
         state = empty
         for index, allocation in enumerate(allocations):
-            _check_amendment(allocation, room_type_ids, today, f"body.allocations.{index}.")
+            _check_amendment(allocation, room_type_ids, today, f"body.allocations.{index}.", "room_type_id")
             state = amend(state, allocation)
         first_night = min(night for _, night in state.nights) if state.nights else today
         if fields["cut_off_date"] > first_night:

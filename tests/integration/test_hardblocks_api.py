@@ -163,7 +163,7 @@ def test_bad_input_names_the_field_and_another_countrys_block_is_not_found(ident
     foreign = {**block_body(hotel, first=1, last=1, rooms=1)}
     foreign["allocations"][0]["room_type_id"] = make_hotel(rooms=(2,)).room_type_ids[0]
     code, answer = api.post("/hardblocks", foreign)
-    assert code == 422 and answer["error"]["details"][0]["field"] == "body.allocations.0.room_type_ids"
+    assert code == 422 and answer["error"]["details"][0]["field"] == "body.allocations.0.room_type_id"
     assert table_count("hardblocks") == 0
 
     block = api.ok("POST", "/hardblocks", block_body(hotel, first=1, last=2, rooms=1))
