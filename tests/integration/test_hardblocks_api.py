@@ -113,7 +113,13 @@ def test_amendments_release_cancel_and_revert_are_versions_that_move_the_pool(id
     assert blocked(hotel) == {2: 3, 3: 3, 4: 1}
     night_2 = next(n for n in api.ok("GET", path)["nights"] if n["night"] == hotel.night(2).isoformat())
     assert (night_2["rooms"], night_2["released"], night_2["rate"]) == (3, 1, "1400000.000")
-    reverted = amendment(api, block["id"], {"kind": "revert", "to_version": 2})
+    revert = {"kind": "revert", "to_version": 2}
+    preview = amendment(api, block["id"], revert, preview=True)
+    assert [(d["night"], d["rooms_after"], d["released_after"]) for d in preview["diff"]] == [
+        (hotel.night(offset).isoformat(), rooms, 0) for offset, rooms in ((1, 2), (2, 4), (3, 4), (4, 2))
+    ]
+    reverted = amendment(api, block["id"], revert)
+    assert reverted["diff"] == preview["diff"]
     assert reverted["block"]["version"] == 5
     assert blocked(hotel) == {1: 2, 2: 4, 3: 4, 4: 2}
     versions = api.ok("GET", f"{path}/versions")
