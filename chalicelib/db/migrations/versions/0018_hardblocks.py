@@ -1,7 +1,7 @@
 """hardblocks: guaranteed room blocks per night, their versions
 
-Revision ID: 0018_hardblocks
-Revises: 0016_user_language
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-05
 """
 
@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 
 from chalicelib.db.migrations.columns import create_indexes, foreign_key, id_column, primary_key, timestamp, timestamps
 
-revision = "0018_hardblocks"
-down_revision = "0016_user_language"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
