@@ -366,6 +366,25 @@ def _contract_record(identity: Identity, country: str) -> int:
         return contract.id
 
 
+def _hardblock_record(identity: Identity, country: str) -> int:
+    """A tentative block (nothing withheld) of a property of ``country`` for a group."""
+    from chalicelib.db.models import Hardblock
+
+    property_id = _property_record(identity, country)
+    with unit_of_work() as uow:
+        block = Hardblock(
+            property_id=property_id,
+            country_code=country,
+            group_name="Factory group",
+            currency=_TIMEZONES[country][1],
+            guarantee="tentative",
+            cut_off_date=date(2030, 1, 1),
+        )
+        uow.session.add(block)
+        uow.session.flush()
+        return block.id
+
+
 def _ota_records() -> dict[str, RecordFactory]:
     from tests import ota_factories as ota
 
@@ -455,6 +474,7 @@ RECORD_FACTORIES: dict[str, RecordFactory] = {
     "alert": RecordFactory(table="alerts", create=_alert_record),
     "agency": RecordFactory(table="agencies", create=_agency_record),
     "contract": RecordFactory(table="agency_contracts", create=_contract_record),
+    "hardblock": RecordFactory(table="hardblocks", create=_hardblock_record),
     "agency_booking": RecordFactory(table="booking_groups", create=_agency_booking_record),
     "sale_order": RecordFactory(table="sale_orders", create=_sale_order_record),
     "api_key": RecordFactory(table="api_keys", create=_api_key_record),

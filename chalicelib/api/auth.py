@@ -114,6 +114,9 @@ class MeResponse(BaseModel):
     mfa_required: bool = Field(description="the role requires two-factor authentication")
     mfa_enrollment_required: bool = Field(description="required but not set up yet: permissions are withheld")
     recovery_codes_left: int
+    agency_name: str | None = Field(
+        default=None, description="an agency's account: its agency's name (the agency is user.agency_id); staff: null"
+    )
 
 
 class MeUpdate(BaseModel):
@@ -313,6 +316,7 @@ def _me(profile: user_service.Profile) -> MeResponse:
         mfa_required=profile.mfa_required,
         mfa_enrollment_required=profile.mfa_enrollment_required,
         recovery_codes_left=profile.recovery_codes_left,
+        agency_name=profile.agency_name,
     )
 
 

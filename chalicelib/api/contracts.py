@@ -204,6 +204,25 @@ class PoolNightOut(ViewModel, view=PoolNight):
     pool: int = Field(description="total - buffer - sold - held - blocked - allotted: what OTAs and direct may sell")
 
 
+class ContractRoomTypeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name: str
+
+
+class ContractPropertyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name: str
+    timezone: str
+    currency: str
+    room_types: list[ContractRoomTypeOut]
+
+
 class AllotmentCalendarOut(BaseModel):
     property_id: int
     today: date = Field(description="today in the property's time zone")
@@ -340,6 +359,18 @@ def update_contract(caller: Caller, contract_id: int, body: ContractUpdate) -> C
 )
 def end_contract(caller: Caller, contract_id: int) -> ContractOut:
     return ContractOut.of(contract_service.end_contract(caller, contract_id))
+
+
+@contracts.get(
+    "/contract-properties",
+    "The properties of your contracts, with their room types (names for agency accounts)",
+    partner=True,
+)
+def list_contract_properties(caller: Caller) -> list[ContractPropertyOut]:
+    return [
+        ContractPropertyOut.model_validate({**vars(prop), "room_types": room_types})
+        for prop, room_types in contract_service.contract_properties(caller)
+    ]
 
 
 @contracts.get("/contracts/{contract_id}/versions", "Every version of a contract, oldest first", partner=True)

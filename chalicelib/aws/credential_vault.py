@@ -9,8 +9,13 @@ data. Only the *encrypted* data key, the nonce, the ciphertext and the KMS key i
 Decrypting needs KMS to unwrap the data key *with the same encryption context*, and GCM to verify
 the same associated data: an envelope copied onto another account fails twice over. Decryption
 happens only inside an adapter call, through :meth:`CredentialVault.credentials_provider`; the
-plaintext is never logged, never cached beyond that call, never printed (``OtaCredentials`` masks
-itself: ``username=ab***``).
+plaintext credentials are never logged, never cached beyond that call, never printed
+(``OtaCredentials`` masks itself: ``username=ab***``).
+
+A vault given a :class:`DataKeyCache` (the sync worker's, for the container's life) keeps the
+*data keys* KMS unwrapped, bounded and keyed by (KMS key id, wrapped data key, account): an
+empty poll then costs no KMS call. The cache lives in the process's memory only, as the data key
+does during any decryption; a rotated or re-wrapped envelope is a new entry.
 
 Rotation: :meth:`CredentialVault.rewrap` re-encrypts the data key under a new KMS key with
 ``ReEncrypt`` (the plaintext data key never leaves KMS); nonce and ciphertext stay as they are,
@@ -22,6 +27,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +53,7 @@ __all__ = [
     "PURPOSE",
     "CredentialVault",
     "CredentialsUnavailable",
+    "DataKeyCache",
     "EncryptedCredentials",
     "encryption_context",
     "mask_credentials",
@@ -94,12 +102,51 @@ class _CredentialsProvider:
         return f"CredentialsProvider(ota_account_id={self._ota_account_id!r})"
 
 
+_DataKeyId = tuple[str, bytes, str]  # KMS key id, wrapped data key, account (the encryption context)
+
+
+class DataKeyCache:
+    """Unwrapped data keys, least recently used dropped beyond ``max_entries``; thread-safe."""
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self.max_entries = max_entries
+        self._keys: OrderedDict[_DataKeyId, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: _DataKeyId) -> bytes | None:
+        with self._lock:
+            found = self._keys.get(key)
+            if found is not None:
+                self._keys.move_to_end(key)
+            return found
+
+    def put(self, key: _DataKeyId, data_key: bytes) -> None:
+        with self._lock:
+            self._keys[key] = data_key
+            self._keys.move_to_end(key)
+            while len(self._keys) > self.max_entries:
+                self._keys.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __repr__(self) -> str:
+        return f"DataKeyCache({len(self)} of {self.max_entries})"
+
+
 class CredentialVault:
     """Envelope encryption of OTA credentials with the app's KMS key (``OTA_CREDENTIALS_KEY_ALIAS``)."""
 
-    def __init__(self, kms: Any | None = None, *, key_id: str = OTA_CREDENTIALS_KEY_ALIAS) -> None:
+    def __init__(
+        self,
+        kms: Any | None = None,
+        *,
+        key_id: str = OTA_CREDENTIALS_KEY_ALIAS,
+        data_keys: DataKeyCache | None = None,
+    ) -> None:
         self._kms = kms
         self.key_id = key_id
+        self._data_keys = data_keys
 
     def _client(self) -> Any:
         # Resolved per use, not at construction: no client is built at import or wiring time.
@@ -135,25 +182,7 @@ class CredentialVault:
 
     def decrypt(self, ota_account_id: int | str, envelope: EncryptedCredentials) -> OtaCredentials:
         """Open the envelope for this account; any mismatch raises CredentialsUnavailable in words."""
-        context = encryption_context(ota_account_id)
-        try:
-            response = self._client().decrypt(
-                CiphertextBlob=envelope.encrypted_data_key, EncryptionContext=context, KeyId=envelope.key_id
-            )
-        except (ClientError, BotoCoreError) as exc:
-            code = _aws_code(exc)
-            logger.warning(
-                "ota credentials could not be decrypted",
-                extra={"ota_account_id": str(ota_account_id), "kms_error": code},
-            )
-            if code == "InvalidCiphertextException":
-                raise CredentialsUnavailable(
-                    f"the stored credentials do not belong to OTA account {ota_account_id} (KMS refused the data key)"
-                ) from None
-            raise CredentialsUnavailable(
-                f"cannot decrypt the credentials of OTA account {ota_account_id}: KMS refused ({code})"
-            ) from None
-        data_key: bytes = response["Plaintext"]
+        data_key = self._data_key(ota_account_id, envelope)
         try:
             plaintext = AESGCM(data_key).decrypt(envelope.nonce, envelope.ciphertext, _associated_data(ota_account_id))
         except InvalidTag:
@@ -173,6 +202,35 @@ class CredentialVault:
         if not isinstance(values, dict):
             raise CredentialsUnavailable(f"the stored credentials of OTA account {ota_account_id} are unreadable")
         return OtaCredentials(values)
+
+    def _data_key(self, ota_account_id: int | str, envelope: EncryptedCredentials) -> bytes:
+        """The envelope's data key, unwrapped by KMS (or from the cache, when the vault has one)."""
+        cache_key = (envelope.key_id, envelope.encrypted_data_key, str(ota_account_id))
+        cached = self._data_keys.get(cache_key) if self._data_keys is not None else None
+        if cached is not None:
+            return cached
+        context = encryption_context(ota_account_id)
+        try:
+            response = self._client().decrypt(
+                CiphertextBlob=envelope.encrypted_data_key, EncryptionContext=context, KeyId=envelope.key_id
+            )
+        except (ClientError, BotoCoreError) as exc:
+            code = _aws_code(exc)
+            logger.warning(
+                "ota credentials could not be decrypted",
+                extra={"ota_account_id": str(ota_account_id), "kms_error": code},
+            )
+            if code == "InvalidCiphertextException":
+                raise CredentialsUnavailable(
+                    f"the stored credentials do not belong to OTA account {ota_account_id} (KMS refused the data key)"
+                ) from None
+            raise CredentialsUnavailable(
+                f"cannot decrypt the credentials of OTA account {ota_account_id}: KMS refused ({code})"
+            ) from None
+        data_key: bytes = response["Plaintext"]
+        if self._data_keys is not None:
+            self._data_keys.put(cache_key, data_key)
+        return data_key
 
     def rewrap(
         self, ota_account_id: int | str, envelope: EncryptedCredentials, new_key_id: str

@@ -24,6 +24,7 @@ from chalicelib.db.repositories.allotments import SqlAllotmentRepository
 from chalicelib.db.repositories.audit import SqlAuditLogRepository, SqlAuditRepository
 from chalicelib.db.repositories.catalog_calendar import SqlCatalogCalendar
 from chalicelib.db.repositories.dashboard import SqlDashboardRepository
+from chalicelib.db.repositories.hardblocks import SqlHardblockRepository
 from chalicelib.db.repositories.ota_connections import (
     SqlMappingProposalRepository,
     SqlOtaConnectionRepository,
@@ -109,6 +110,10 @@ class SqlUnitOfWork:
     @cached_property
     def allotment_calendar(self) -> SqlAllotmentCalendar:
         return SqlAllotmentCalendar(self.session)
+
+    @cached_property
+    def hardblocks(self) -> SqlHardblockRepository:
+        return SqlHardblockRepository(self.session)
 
     @cached_property
     def agency_sales(self) -> SqlSaleOrderRepository:

@@ -201,7 +201,17 @@ def next_poll_delay_seconds(interval_seconds: int, consecutive_failures: int) ->
     return max(interval_seconds, min(doubled, MAX_POLL_BACKOFF_SECONDS))
 
 
-def effective_poll_interval(override_seconds: int | None, default_seconds: int) -> int:
-    """The connection's own interval when it has one, else the global default, within bounds."""
-    chosen = override_seconds if override_seconds is not None else default_seconds
+# An OTA's own polling guidance, where it has one, wins over the global default (not over a
+# connection's override): Booking.com tells connectivity partners to pull every 20 seconds.
+OTA_DEFAULT_POLL_INTERVAL_SECONDS: Mapping[OtaCode, int] = {OtaCode.BOOKING_COM: 20}
+
+
+def effective_poll_interval(override_seconds: int | None, default_seconds: int, ota: str | None = None) -> int:
+    """The connection's own interval when it has one, else its OTA's default, else the global
+    default, within bounds."""
+    chosen = override_seconds
+    if chosen is None and ota is not None and ota in OTA_DEFAULT_POLL_INTERVAL_SECONDS:
+        chosen = OTA_DEFAULT_POLL_INTERVAL_SECONDS[OtaCode(ota)]
+    if chosen is None:
+        chosen = default_seconds
     return max(MIN_POLL_INTERVAL_SECONDS, min(MAX_POLL_INTERVAL_SECONDS, chosen))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.db.unit_of_work import unit_of_work
-from chalicelib.domain.access import Caller
+from chalicelib.domain.access import Caller, CountryScope
 from chalicelib.domain.allotment_records import (
     ContractFilters,
     ContractRecord,
@@ -24,6 +24,7 @@ from chalicelib.domain.allotment_records import (
     validate_seasons,
 )
 from chalicelib.domain.allotments import ContractStatus, ReleaseStep
+from chalicelib.domain.catalog import PropertyRecord, RoomTypeRecord
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import validate_currency
 from chalicelib.services.agency_service import find_agency
@@ -43,6 +44,20 @@ def list_contracts(
 def get_contract(caller: Caller, contract_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> ContractRecord:
     with uow() as work:
         return find_contract(work, caller, contract_id)
+
+
+def contract_properties(
+    caller: Caller, *, uow: UnitOfWorkFactory = unit_of_work
+) -> list[tuple[PropertyRecord, list[RoomTypeRecord]]]:
+    """The properties of the contracts the caller sees, each with its room types: the names (and
+    time zones) an agency's account needs, which reaches no property route."""
+    with uow() as work:
+        found = []
+        for property_id in work.allotments.properties_with_contracts(caller.scope):
+            prop = work.properties.get(CountryScope.everywhere(), property_id)
+            if prop is not None:
+                found.append((prop, work.room_types.of_property(prop.id, prop.currency)))
+        return found
 
 
 def contract_versions(

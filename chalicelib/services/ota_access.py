@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from chalicelib.aws.credential_vault import CredentialVault, EncryptedCredentials
 from chalicelib.db.models import OtaAccount, OtaConnection, Property
@@ -124,6 +125,8 @@ class ConnectionTarget:
     poll_interval_seconds: int | None  # the connection's override; None: the global setting
     is_active: bool
     endpoint: AccountEndpoint
+    consecutive_failures: int = 0
+    last_error_at: datetime | None = None
 
     @property
     def ota(self) -> OtaCode:
@@ -161,7 +164,15 @@ def connection_adapter(
 
     Reads the connection in its own short transaction; the adapter is closed on exit.
     """
-    target = load_connection_target(connection_id)
+    with target_adapter(load_connection_target(connection_id), options=options, vault=vault) as pair:
+        yield pair
+
+
+@contextmanager
+def target_adapter(
+    target: ConnectionTarget, *, options: AdapterOptions | None = None, vault: CredentialVault | None = None
+) -> Iterator[tuple[ConnectionTarget, OtaAdapter]]:
+    """The adapter of a connection already read (the sync worker reads all of a property's at once)."""
     adapter = build_account_adapter(target.endpoint, options=options, vault=vault)
     try:
         yield target, adapter

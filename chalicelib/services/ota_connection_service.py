@@ -24,6 +24,7 @@ from typing import Any
 
 from chalicelib.db.repositories import ota as ota_repository
 from chalicelib.db.repositories.ota_connections import connection_record
+from chalicelib.db.repositories.settings import poll_interval_setting
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.db.writing import flushed
 from chalicelib.domain.access import Caller
@@ -45,6 +46,7 @@ from chalicelib.domain.ota_connections import (
     PropertyRef,
 )
 from chalicelib.domain.ota_results import SyncError
+from chalicelib.domain.sync_schedule import plan_pulls
 from chalicelib.services import ota_access
 from chalicelib.services.audit_service import audit_change, audit_entry, audit_snapshot
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -332,34 +334,77 @@ def delete_connection(caller: Caller, connection_id: int, *, uow: UnitOfWorkFact
 # --- the sync engine --------------------------------------------------------------------------------------------
 
 
-def claim_due_connections(
-    *, default_interval_seconds: int, now: datetime | None = None, limit: int = 200
-) -> list[ota_access.ConnectionTarget]:
-    """Active connections (of active accounts, not archived properties) due for a poll at ``now``.
+@dataclass(frozen=True)
+class ClaimedPulls:
+    """A claimed connection and the pulls a dispatch planned for it (seconds after the dispatch)."""
 
-    Each is locked (``FOR UPDATE SKIP LOCKED``) and its ``next_poll_at`` moved one interval ahead
-    in the same transaction, so a second dispatcher running at the same time takes none of them;
-    :func:`record_poll_result` then sets the real next poll. ``default_interval_seconds`` is the
-    global ``sync_poll_interval_seconds`` setting (a connection's override wins).
+    target: ota_access.ConnectionTarget
+    delays: tuple[int, ...]
+
+
+def claim_due_pulls(
+    *,
+    default_interval_seconds: int,
+    now: datetime | None = None,
+    limit: int = 200,
+    horizon_seconds: int = 0,
+    jitter: Callable[[ota_access.ConnectionTarget, int], int] = lambda target, interval: 0,
+) -> list[ClaimedPulls]:
+    """Active connections (of active accounts, not archived properties) due before ``now +
+    horizon_seconds`` (at ``now`` when 0), each with its pulls in that window (``plan_pulls``).
+
+    Each is locked (``FOR UPDATE SKIP LOCKED``) and its ``next_poll_at`` (and ``scheduled_until``)
+    moved past the planned pulls in the same transaction, so a second dispatcher running at the
+    same time takes none of them. ``jitter(target, interval)``: how late an overdue connection starts.
     """
     moment = now or datetime.now(UTC)
     with unit_of_work() as uow:
-        rows = ota_repository.claim_due_connections(uow.session, moment, limit=limit)
-        targets = [ota_access.ConnectionTarget.of(*row) for row in rows]
-        ota_repository.set_next_polls(
-            uow.session,
-            [
-                (
-                    connection.id,
-                    moment
-                    + timedelta(
-                        seconds=effective_poll_interval(connection.poll_interval_seconds, default_interval_seconds)
-                    ),
-                )
-                for connection, _, _ in rows
-            ],
+        rows = ota_repository.claim_due_connections(
+            uow.session, moment, limit=limit, due_before=moment + timedelta(seconds=horizon_seconds)
         )
-        return targets
+        claimed: list[ClaimedPulls] = []
+        moves: list[tuple[int, datetime]] = []
+        for connection, hotel, account in rows:
+            interval = effective_poll_interval(
+                connection.poll_interval_seconds, default_interval_seconds, account.ota_code
+            )
+            target = ota_access.ConnectionTarget.of(connection, hotel, account)
+            plan = plan_pulls(
+                connection.next_poll_at or moment,
+                moment,
+                interval_seconds=interval,
+                horizon_seconds=horizon_seconds,
+                jitter_seconds=jitter(target, interval),
+            )
+            claimed.append(ClaimedPulls(target, plan.delays))
+            moves.append((connection.id, plan.next_poll_at))
+        ota_repository.set_next_polls(uow.session, moves)
+        return claimed
+
+
+def claim_due_connections(
+    *, default_interval_seconds: int, now: datetime | None = None, limit: int = 200
+) -> list[ota_access.ConnectionTarget]:
+    """The connections due at ``now``, claimed for one pull each (:func:`claim_due_pulls`)."""
+    claimed = claim_due_pulls(default_interval_seconds=default_interval_seconds, now=now, limit=limit)
+    return [item.target for item in claimed]
+
+
+def property_sync_targets(property_id: int) -> tuple[list[ota_access.ConnectionTarget], int]:
+    """The property's active connections (endpoints and sealed credentials included) and the global
+    poll interval, read in one statement: what every pull of the property starts with."""
+    with unit_of_work() as uow:
+        rows, stored_interval = ota_repository.property_sync_connections(uow.session, property_id)
+        return [ota_access.ConnectionTarget.of(*row) for row in rows], poll_interval_setting(stored_interval)
+
+
+def record_empty_poll(
+    target: ota_access.ConnectionTarget, *, polled_at: datetime, default_interval_seconds: int
+) -> bool:
+    """A pull that worked and brought nothing: one UPDATE (``empty_polls`` + 1), no read, no run row."""
+    interval = effective_poll_interval(target.poll_interval_seconds, default_interval_seconds, target.ota)
+    with unit_of_work() as uow:
+        return ota_repository.record_empty_poll(uow.session, target.connection_id, polled_at, interval)
 
 
 def record_poll_result(
@@ -391,9 +436,11 @@ def record_poll_result(
             connection.last_error = error.message[:MAX_ERROR_TEXT]
             connection.last_error_at = polled_at
             connection.health = health_after_poll(connection.consecutive_failures, error.kind)
-        interval = effective_poll_interval(connection.poll_interval_seconds, default_interval_seconds)
+        interval = effective_poll_interval(connection.poll_interval_seconds, default_interval_seconds, account.ota_code)
         delay = next_poll_delay_seconds(interval, connection.consecutive_failures)
-        connection.next_poll_at = polled_at + timedelta(seconds=delay) if connection.is_active else None
+        # Never before the pulls a dispatch already scheduled: they would be scheduled twice.
+        next_poll = max(polled_at + timedelta(seconds=delay), connection.scheduled_until or polled_at)
+        connection.next_poll_at = next_poll if connection.is_active else None
         return connection_record(flushed(uow.session, connection), hotel, account)
 
 

@@ -57,6 +57,7 @@ from chalicelib.domain.dashboard import (
     SummaryWindow,
     SyncTally,
 )
+from chalicelib.domain.hardblocks import BlockFilters, BlockRecord, BlockState
 from chalicelib.domain.inventory import InventoryCell, InventoryCellChange
 from chalicelib.domain.ota_connections import (
     AccountRef,
@@ -255,7 +256,8 @@ class AllotmentRepository(Protocol):
 
     def contracts_of_property(self, property_id: int) -> list[ContractRecord]: ...
 
-    def properties_with_contracts(self) -> list[int]: ...
+    def properties_with_contracts(self, scope: CountryScope | None = None) -> list[int]:
+        """The properties with a contract (with ``scope``: a contract the scope sees)."""
 
     def add_contract(self, fields: Mapping[str, Any]) -> ContractRecord: ...
 
@@ -295,6 +297,25 @@ class AllotmentCalendarPort(Protocol):
         """Persist the changed counters with their ARI outbox rows."""
 
 
+class HardblockRepository(Protocol):
+    """Hardblocks with their nights and versions, scoped by the property's country."""
+
+    def page(
+        self, scope: CountryScope, filters: BlockFilters, *, offset: int, limit: int
+    ) -> tuple[list[BlockRecord], int]: ...
+
+    def get(self, scope: CountryScope, block_id: int, *, for_update: bool = False) -> BlockRecord | None: ...
+
+    def add(self, fields: Mapping[str, Any]) -> int: ...
+
+    def save(self, block_id: int, changes: Mapping[str, Any], state: BlockState) -> BlockRecord:
+        """Write the block's terms and replace its nights with ``state``'s."""
+
+    def add_version(self, block: BlockRecord, user_id: int | None) -> None: ...
+
+    def versions(self, block_id: int) -> list[tuple[int, dict[str, Any]]]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: commits when its ``with`` block ends normally, rolls back on an exception."""
 
@@ -326,6 +347,9 @@ class UnitOfWork(Protocol):
 
     @property
     def allotment_calendar(self) -> AllotmentCalendarPort: ...
+
+    @property
+    def hardblocks(self) -> HardblockRepository: ...
 
     def after_commit(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` once the transaction has committed (never after a rollback)."""

@@ -10,7 +10,12 @@ property. For each of its active connections, in id order:
 3. only then ``adapter.acknowledge`` for the revisions that committed (duplicates and stale ones
    included: they are stored), and ``booking_service.record_ota_acknowledgement`` on each;
 4. ``ota_connection_service.record_poll_result`` (health, backoff, next poll) and one
-   ``sync_runs`` row (kind ``pull``) with the counts, duration and errors.
+   ``sync_runs`` row (kind ``pull``) with the counts, duration and errors — except for an empty
+   poll of a healthy connection (most polls): one UPDATE (``record_empty_poll``), no run row.
+
+A job reads its connections, sealed credentials and the interval setting in one statement; data
+keys are cached for the container's life (``WORKER_DATA_KEYS``). A scheduled job names the
+connections due at its second (``sync_dispatch_service``); the others pull every one.
 
 Revisions not stored or not acknowledged are kept in ``pending_ota_acks`` (first seen, last
 error) for the unacknowledged-booking alert, and forgotten once acknowledged.
@@ -47,10 +52,10 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 
+from chalicelib.aws.credential_vault import CredentialVault, DataKeyCache
 from chalicelib.aws.resources import SYNC_JOBS_QUEUE
 from chalicelib.db.repositories import leases as lease_repository
 from chalicelib.db.repositories import sync as sync_repository
-from chalicelib.db.repositories.settings import load_app_settings
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.leases import property_sync_lease
@@ -88,14 +93,22 @@ def worker_options() -> AdapterOptions:
     )
 
 
-AdapterSource = Callable[[int], AbstractContextManager[tuple[ota_access.ConnectionTarget, OtaAdapter]]]
+AdapterSource = Callable[
+    [ota_access.ConnectionTarget], AbstractContextManager[tuple[ota_access.ConnectionTarget, OtaAdapter]]
+]
+
+# Unwrapped data keys for the container's life (bounded): an empty poll makes no KMS call.
+WORKER_DATA_KEYS = DataKeyCache(max_entries=512)
 
 
 def default_adapter_source(options: AdapterOptions | None = None) -> AdapterSource:
     chosen = options or worker_options()
+    vault = CredentialVault(data_keys=WORKER_DATA_KEYS)
 
-    def source(connection_id: int) -> AbstractContextManager[tuple[ota_access.ConnectionTarget, OtaAdapter]]:
-        return ota_access.connection_adapter(connection_id, options=chosen)
+    def source(
+        target: ota_access.ConnectionTarget,
+    ) -> AbstractContextManager[tuple[ota_access.ConnectionTarget, OtaAdapter]]:
+        return ota_access.target_adapter(target, options=chosen, vault=vault)
 
     return source
 
@@ -174,10 +187,10 @@ def sync_property(
     try:
         while True:
             outcome.passes += 1
-            targets = ota_connection_service.active_connections_for_property(job.property_id)
-            with unit_of_work() as uow:
-                default_interval = load_app_settings(uow.session).sync_poll_interval_seconds
-            for target in sorted(targets, key=lambda t: t.connection_id):
+            targets, default_interval = ota_connection_service.property_sync_targets(job.property_id)
+            # A scheduled job pulls the connections due at its second; a rerun (another job handed
+            # over to this one, whatever it asked for) pulls them all.
+            for target in _targets_of_pass(job, targets, first_pass=outcome.passes == 1):
                 outcome.connections.append(_sync_connection(target, job, message_id, source, now, default_interval))
             if outcome.passes >= MAX_PASSES:
                 break
@@ -210,6 +223,24 @@ def sync_property(
             + "; ".join(f"{c.connection_id}: {c.internal_error}" for c in failed)
         )
     return outcome
+
+
+def _targets_of_pass(
+    job: SyncJobMessage, targets: Sequence[ota_access.ConnectionTarget], *, first_pass: bool
+) -> list[ota_access.ConnectionTarget]:
+    """The connections a pass pulls. A scheduled pull of a connection that failed since the
+    schedule was made is dropped: its backoff, not the schedule, says when to try again."""
+    if not first_pass or job.connection_ids is None:
+        return sorted(targets, key=lambda t: t.connection_id)
+    wanted = set(job.connection_ids)
+
+    def failed_since(target: ota_access.ConnectionTarget) -> bool:
+        failed_at = target.last_error_at if target.consecutive_failures else None
+        return job.trigger == "schedule" and failed_at is not None and failed_at >= job.enqueued_at
+
+    return [
+        t for t in sorted(targets, key=lambda t: t.connection_id) if t.connection_id in wanted and not failed_since(t)
+    ]
 
 
 def _take_lease_or_hand_over(property_id: int, holder: str, wait_seconds: float) -> bool:
@@ -264,6 +295,10 @@ def _sync_connection(
         poll_error = SyncError(
             ota=target.ota, kind=ErrorKind.RETRYABLE, message="internal error while storing reservations"
         )
+    if status is SyncRunStatus.OK and counts == PullCounts() and not errors and target.consecutive_failures == 0:
+        # An empty poll of a healthy connection: one UPDATE (its empty-poll counter), no run row.
+        ota_connection_service.record_empty_poll(target, polled_at=started, default_interval_seconds=default_interval)
+        return ConnectionOutcome(target.connection_id, target.ota.value, status, counts)
     finished = now()
     ota_connection_service.record_poll_result(
         target.connection_id, polled_at=started, error=poll_error, default_interval_seconds=default_interval
@@ -299,7 +334,7 @@ def _pull_connection(
     now: Callable[[], datetime],
 ) -> SyncError | None:
     """Pull, store, acknowledge one connection; the pull's error (None: it worked)."""
-    with source(target.connection_id) as (loaded, adapter):
+    with source(target) as (loaded, adapter):
         result = adapter.pull_reservations(loaded.ota_hotel_id)
         received = now()
         pending = _item_errors(result.item_errors, counts, errors)
@@ -317,11 +352,12 @@ def _pull_connection(
         ack = adapter.acknowledge(loaded.ota_hotel_id, acknowledgements)
     errors.extend(ack.errors)
     done = _record_acknowledgements(ack, stored, counts, pending)
-    with unit_of_work() as uow:
-        sync_repository.clear_pending(uow.session, target.connection_id, done)
-        sync_repository.note_pending(
-            uow.session, target.connection_id, target.property_id, target.ota.value, _unique(pending), received
-        )
+    if done or pending:
+        with unit_of_work() as uow:
+            sync_repository.clear_pending(uow.session, target.connection_id, done)
+            sync_repository.note_pending(
+                uow.session, target.connection_id, target.property_id, target.ota.value, _unique(pending), received
+            )
     return result.error
 
 
@@ -440,15 +476,20 @@ def handle_sync_jobs_batch(
     synced successfully in this invocation, a later job for it in the same batch is already
     served: it is not pulled again (a burst of webhooks for one hotel is one pull per batch).
     """
-    synced: set[int] = set()
+    synced: dict[int, frozenset[int] | None] = {}  # property → the connections pulled (None: all)
 
     def record_handler(record: SyncJobRecord) -> PropertySyncOutcome:
         job = record.body
         if job.property_id in synced:
-            return PropertySyncOutcome(property_id=job.property_id, skipped=True)
+            pulled = synced[job.property_id]
+            if pulled is None or (job.connection_ids is not None and pulled.issuperset(job.connection_ids)):
+                return PropertySyncOutcome(property_id=job.property_id, skipped=True)
         outcome = sync_property(job, message_id=record.messageId, adapter_source=adapter_source)
         if not outcome.skipped:
-            synced.add(job.property_id)
+            if job.connection_ids is None or outcome.passes > 1:
+                synced[job.property_id] = None
+            else:
+                synced[job.property_id] = (synced.get(job.property_id) or frozenset()) | frozenset(job.connection_ids)
         return outcome
 
     return process_partial_response(

@@ -166,7 +166,9 @@ def alert_stale_channels(now: datetime | None = None) -> dict[str, int]:
         settings = load_app_settings(uow.session)
         alerts = []
         for connection, ota, country in sync_repository.active_connections_with_freshness(uow.session):
-            interval = effective_poll_interval(connection.poll_interval_seconds, settings.sync_poll_interval_seconds)
+            interval = effective_poll_interval(
+                connection.poll_interval_seconds, settings.sync_poll_interval_seconds, ota
+            )
             limit = timedelta(seconds=interval * settings.stale_channel_intervals)
             if moment - (connection.last_success_at or connection.created_at) > limit:
                 alerts.append(_stale_alert(connection, ota, country, interval, settings.stale_channel_intervals))

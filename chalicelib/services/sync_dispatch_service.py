@@ -1,31 +1,34 @@
-"""Dispatch: every minute, one sync job per property that has a connection due for a poll.
+"""Dispatch: every minute, every pull due before the next minute, each at its own second.
 
-:func:`dispatch_due` claims due connections in batches (``ota_connection_service.
-claim_due_connections``: ``FOR UPDATE SKIP LOCKED`` and ``next_poll_at`` moved one interval
-ahead in the claiming transaction, so two dispatchers running at once take disjoint sets), groups
-them by property and enqueues one ``sync-jobs`` message per property after each batch (so a
-dispatcher cut short has still enqueued what it claimed).
+:func:`dispatch_due` claims connections due within ``HORIZON_SECONDS`` (the schedule's rate) in
+batches (``ota_connection_service.claim_due_pulls``: ``FOR UPDATE SKIP LOCKED``, and
+``next_poll_at`` moved past the pulls planned, in the claiming transaction, so two dispatchers
+running at once take disjoint sets). A connection polled every 20 s gets three pulls in the
+minute, each an SQS message with its own ``DelaySeconds`` (``domain.sync_schedule``). The pulls of
+one property at the same second are one job naming those connections, so a property still has
+one job per pull; the messages are sent after each batch (a dispatcher cut short has still
+enqueued what it claimed).
 
-Jitter: each message gets a random ``DelaySeconds`` in ``[0, spread]`` where spread is
-``JITTER_FRACTION`` (20 %) of the property's shortest poll interval, capped at
-``MAX_JITTER_SECONDS`` (60 s). With the default 150 s interval a cycle is spread over 30 s, so
-10,000 properties reach the OTAs at ~330 per second instead of all at once, and a property is
-still polled well within one interval.
+Jitter: a connection found overdue (new, or after a backlog) is shifted by a random delay in
+``[0, spread]``, spread being ``JITTER_FRACTION`` (20 %) of its interval capped at
+``MAX_JITTER_SECONDS`` (60 s), drawn once per property and interval; from then on it keeps its
+own second, so 10,000 properties reach the OTAs spread out instead of all at once.
 
-A connection whose message SQS refused is not lost: it is due again one interval later (the
-claim moved it); the refusal is counted and logged.
+A pull whose message SQS refused is not lost: the connection is due again after the pulls
+planned (the claim moved it); the refusal is counted and logged.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from chalicelib.db.repositories.settings import load_app_settings
 from chalicelib.db.unit_of_work import unit_of_work
-from chalicelib.domain.ota_accounts import effective_poll_interval
 from chalicelib.observability import logger
 from chalicelib.services import ota_connection_service, sync_jobs
 
@@ -33,6 +36,7 @@ JITTER_FRACTION = 0.2
 MAX_JITTER_SECONDS = 60
 CLAIM_BATCH = 500
 MAX_BATCHES = 100  # 50,000 connections per invocation; the rest are taken by the next minute's run
+HORIZON_SECONDS = 60  # the dispatch schedule's rate: plan every pull due before the next run
 
 
 def jitter_spread_seconds(interval_seconds: int) -> int:
@@ -52,45 +56,51 @@ class DispatchCounts:
 
 
 def dispatch_due(
-    now: datetime | None = None, *, limit: int = CLAIM_BATCH, max_batches: int = MAX_BATCHES
+    now: datetime | None = None,
+    *,
+    limit: int = CLAIM_BATCH,
+    max_batches: int = MAX_BATCHES,
+    rng: random.Random | None = None,
 ) -> DispatchCounts:
-    """Claim every due connection (in batches of ``limit``) and enqueue one job per property."""
+    """Claim every connection due before the next dispatch (in batches of ``limit``) and enqueue
+    its pulls: one job per property and second."""
     moment = now or datetime.now(UTC)
+    chooser = rng or random.Random()
     with unit_of_work() as uow:
         default_interval = load_app_settings(uow.session).sync_poll_interval_seconds
-    enqueued_properties: set[int] = set()
+    properties: set[int] = set()
+    # One per property and interval: a property's connections due together stay one job, and a
+    # 20 s connection is not held back by the spread of a 150 s one.
+    jitters: dict[tuple[int, int], int] = {}
     connections = enqueued = failed = batches = 0
     claim_seconds = enqueue_seconds = 0.0
     while batches < max_batches:
         started = time.perf_counter()
-        targets = ota_connection_service.claim_due_connections(
-            default_interval_seconds=default_interval, now=moment, limit=limit
+        claimed = ota_connection_service.claim_due_pulls(
+            default_interval_seconds=default_interval,
+            now=moment,
+            limit=limit,
+            horizon_seconds=HORIZON_SECONDS,
+            jitter=lambda target, interval: jitters.setdefault(
+                (target.property_id, interval), chooser.randint(0, jitter_spread_seconds(interval))
+            ),
         )
         claim_seconds += time.perf_counter() - started
         batches += 1
-        connections += len(targets)
-        shortest: dict[int, int] = {}
-        for target in targets:
-            interval = effective_poll_interval(target.poll_interval_seconds, default_interval)
-            shortest[target.property_id] = min(interval, shortest.get(target.property_id, interval))
-        by_spread: dict[int, list[int]] = defaultdict(list)
-        for property_id, interval in shortest.items():
-            if property_id not in enqueued_properties:
-                by_spread[jitter_spread_seconds(interval)].append(property_id)
-                enqueued_properties.add(property_id)
+        connections += len(claimed)
+        properties.update(item.target.property_id for item in claimed)
         started = time.perf_counter()
-        for spread, property_ids in sorted(by_spread.items()):
-            result = sync_jobs.enqueue_property_syncs(property_ids, "schedule", spread_seconds=spread, now=moment)
-            enqueued += result.sent
-            failed += len(result.failed)
-            if result.failed:
-                logger.warning("sync jobs refused by SQS", extra={"failed": result.failed[:10]})
+        result = sync_jobs.enqueue_scheduled_pulls(group_pulls(claimed), now=moment)
+        enqueued += result.sent
+        failed += len(result.failed)
+        if result.failed:
+            logger.warning("sync jobs refused by SQS", extra={"failed": result.failed[:10]})
         enqueue_seconds += time.perf_counter() - started
-        if len(targets) < limit:
+        if len(claimed) < limit:
             break
     counts = DispatchCounts(
         connections=connections,
-        properties=len(enqueued_properties),
+        properties=len(properties),
         enqueued=enqueued,
         failed=failed,
         batches=batches,
@@ -99,3 +109,15 @@ def dispatch_due(
     )
     logger.info("sync dispatch", extra=asdict(counts))
     return counts
+
+
+def group_pulls(claimed: Sequence[ota_connection_service.ClaimedPulls]) -> list[sync_jobs.ScheduledPull]:
+    """One job per property and second: the connections of a property due at the same second."""
+    due: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for item in claimed:
+        for delay in item.delays:
+            due[(item.target.property_id, delay)].append(item.target.connection_id)
+    return [
+        sync_jobs.ScheduledPull(property_id, delay, tuple(sorted(ids)))
+        for (property_id, delay), ids in sorted(due.items())
+    ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -38,6 +39,8 @@ class SyncJobMessage(BaseModel):
     enqueued_at: datetime
     # The OTA reservation ids a webhook announced, for the log; the worker pulls all anyway.
     hint: str | None = Field(default=None, max_length=200)
+    # A scheduled pull names the connections due at its second; None: every active connection.
+    connection_ids: list[int] | None = Field(default=None, max_length=100)
 
 
 def jitter_delays(count: int, spread_seconds: int, rng: random.Random | None = None) -> list[int]:
@@ -61,15 +64,48 @@ def enqueue_property_syncs(
     unique: Sequence[int] = sorted(set(property_ids))
     moment = now or datetime.now(UTC)
     delays = jitter_delays(len(unique), spread_seconds)
+    jobs = [
+        (SyncJobMessage(property_id=property_id, trigger=trigger, enqueued_at=moment, hint=hint), delay)
+        for property_id, delay in zip(unique, delays, strict=True)
+    ]
+    return _send(jobs)
+
+
+@dataclass(frozen=True)
+class ScheduledPull:
+    """One scheduled pull of some of a property's connections, ``delay_seconds`` after dispatch."""
+
+    property_id: int
+    delay_seconds: int
+    connection_ids: tuple[int, ...]
+
+
+def enqueue_scheduled_pulls(pulls: Iterable[ScheduledPull], *, now: datetime | None = None) -> SendResult:
+    """Send one ``schedule`` job per planned pull (the property's connections due at that second)."""
+    moment = now or datetime.now(UTC)
+    jobs = [
+        (
+            SyncJobMessage(
+                property_id=pull.property_id,
+                trigger="schedule",
+                enqueued_at=moment,
+                connection_ids=sorted(pull.connection_ids),
+            ),
+            pull.delay_seconds,
+        )
+        for pull in pulls
+    ]
+    return _send(jobs)
+
+
+def _send(jobs: Sequence[tuple[SyncJobMessage, int]]) -> SendResult:
     messages = [
         OutgoingMessage(
-            body=SyncJobMessage(property_id=property_id, trigger=trigger, enqueued_at=moment, hint=hint).model_dump(
-                mode="json"
-            ),
-            delay_seconds=delay,
-            attributes={"trigger": trigger},
+            body=job.model_dump(mode="json", exclude_none=True),
+            delay_seconds=min(max(delay, 0), MAX_DELAY_SECONDS),
+            attributes={"trigger": job.trigger},
         )
-        for property_id, delay in zip(unique, delays, strict=True)
+        for job, delay in jobs
     ]
     if not messages:
         return SendResult()

@@ -145,7 +145,7 @@ def connection_status(
     connection: SyncedConnection, tally: RunTally, recent: list[RunRecord], default_interval: int, now: datetime
 ) -> ConnectionStatus:
     """One connection's line on the dashboard: its interval, staleness and failure rate."""
-    interval = effective_poll_interval(connection.poll_interval_seconds, default_interval)
+    interval = effective_poll_interval(connection.poll_interval_seconds, default_interval, connection.ota_code)
     return view_from(
         ConnectionStatus,
         connection,

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from chalicelib.config import get_settings
-from chalicelib.db.models import Country, Role, User
+from chalicelib.db.models import Agency, Country, Role, User
 from chalicelib.db.repositories import sessions as session_repository
 from chalicelib.db.repositories import users as user_repository
 from chalicelib.db.unit_of_work import unit_of_work
@@ -67,6 +67,7 @@ class Profile:
     mfa_required: bool
     mfa_enrollment_required: bool
     recovery_codes_left: int
+    agency_name: str | None = None
 
 
 def user_record(session: Session, user: User, role: Role, mfa_enabled: bool | None = None) -> UserRecord:
@@ -97,7 +98,14 @@ def profile(caller: Caller) -> Profile:
             mfa_required=requires_second_factor(role.permissions),
             mfa_enrollment_required=caller.mfa_enrollment_required,
             recovery_codes_left=session_repository.remaining_recovery_codes(uow.session, user.id),
+            agency_name=_agency_name(uow.session, user.agency_id),
         )
+
+
+def _agency_name(session: Session, agency_id: int | None) -> str | None:
+    """An agency's account: the name its dashboard shows as the portal's title."""
+    agency = None if agency_id is None else session.get(Agency, agency_id)
+    return None if agency is None else agency.name
 
 
 def set_language(caller: Caller, language: Language) -> Profile:

@@ -4,6 +4,8 @@ import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { useSession } from "./auth/session";
 import { AppLayout } from "./components/AppLayout";
 import { FullPageLoader } from "./components/States";
+import { useAgencyAccount } from "./screens/portal/agencyAccount";
+import { StaffOnly } from "./screens/portal/PortalChrome";
 
 // Route-level code splitting: each screen is its own chunk.
 const SignIn = lazy(() => import("./screens/SignIn"));
@@ -29,6 +31,7 @@ const PropertiesList = lazy(() => import("./screens/setup/PropertiesList"));
 const PropertyDetail = lazy(() => import("./screens/setup/PropertyDetail"));
 const Settings = lazy(() => import("./screens/setup/Settings"));
 const ApiDocs = lazy(() => import("./screens/setup/ApiDocs"));
+const AgencyAccess = lazy(() => import("./screens/portal/AgencyAccess"));
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { me } = useSession();
@@ -41,9 +44,12 @@ function RequireSession({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-/** Home for those who may see the dashboard's figures; the bookings list for the others. */
+/** Home for those who may see the dashboard's figures; the bookings list for the others; an
+ * agency's account lands on its contracts (the agency's portal). */
 function Landing() {
   const { can } = useSession();
+  const agency = useAgencyAccount();
+  if (agency) return <Navigate to="/contracts" replace />;
   return can("DASHBOARD_VIEW") ? <Home /> : <Navigate to="/bookings" replace />;
 }
 
@@ -62,23 +68,27 @@ export default function App() {
           }
         >
           <Route index element={<Landing />} />
-          <Route path="/bookings" element={<BookingsList />} />
-          <Route path="/bookings/new" element={<BookingNew />} />
-          <Route path="/bookings/:bookingId" element={<BookingDetail />} />
-          <Route path="/alerts" element={<AlertsList />} />
-          <Route path="/calendar" element={<Calendar />} />
-          <Route path="/alerts/:alertId" element={<AlertDetail />} />
+          {/* Screens of staff-only routes: an agency's account is told they are not for it. */}
+          <Route element={<StaffOnly />}>
+            <Route path="/bookings" element={<BookingsList />} />
+            <Route path="/bookings/new" element={<BookingNew />} />
+            <Route path="/bookings/:bookingId" element={<BookingDetail />} />
+            <Route path="/alerts" element={<AlertsList />} />
+            <Route path="/calendar" element={<Calendar />} />
+            <Route path="/alerts/:alertId" element={<AlertDetail />} />
+            <Route path="/contracts/new" element={<ContractNew />} />
+            <Route path="/allotments" element={<AllotmentCalendar />} />
+            <Route path="/properties" element={<PropertiesList />} />
+            <Route path="/properties/:propertyId" element={<PropertyDetail />} />
+            <Route path="/settings" element={<Settings />} />
+          </Route>
           <Route path="/account/two-factor" element={<TwoFactorEnrollment />} />
           <Route path="/agencies" element={<AgenciesList />} />
+          <Route path="/agency" element={<AgencyAccess />} />
           <Route path="/contracts" element={<ContractsList />} />
-          <Route path="/contracts/new" element={<ContractNew />} />
           <Route path="/contracts/:contractId" element={<ContractDetail />} />
-          <Route path="/allotments" element={<AllotmentCalendar />} />
           <Route path="/sale-orders" element={<SaleOrdersList />} />
           <Route path="/account/password" element={<ChangePassword />} />
-          <Route path="/properties" element={<PropertiesList />} />
-          <Route path="/properties/:propertyId" element={<PropertyDetail />} />
-          <Route path="/settings" element={<Settings />} />
           <Route path="/api-reference" element={<ApiDocs />} />
           <Route path="*" element={<NotFound />} />
         </Route>

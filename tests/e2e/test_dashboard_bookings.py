@@ -67,10 +67,12 @@ def pick_day(page: Page, day: date) -> None:
     button = page.get_by_role("button", name=f"{day.day} {day:%B} {day.year}", exact=True).and_(
         page.locator(":not([data-outside])")
     )
+    next_month = page.get_by_role("button", name="Next month")
+    expect(next_month).to_be_visible()  # the picker is drawn: count() below does not wait
     for _ in range(3):
         if button.count():
             break
-        page.get_by_role("button", name="Next month").click()
+        next_month.click()
     button.click()
 
 

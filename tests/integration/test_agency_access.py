@@ -107,7 +107,8 @@ def create_key(api: Api, agency_id: int, permissions: Permission = API_KEY_PERMI
 def test_agency_accounts_reach_only_partner_routes_and_api_keys_nothing_else(identity: Identity) -> None:
     own = agency_row(identity)
     admin = identity.login(agency_user(identity, own)).headers
-    key = create_key(Api(identity, admin), own)["key"]
+    # one request per staff route: more than the default 120 a minute a key may make
+    key = create_key(Api(identity, admin), own, rate_limit_per_minute=10_000)["key"]
     probes = {"agency admin": admin, "api key": {"X-API-Key": key}}
     for endpoint in STAFF_ROUTES:
         ids = dict.fromkeys(endpoint.path_params, 1)
@@ -124,6 +125,37 @@ def test_agency_accounts_reach_only_partner_routes_and_api_keys_nothing_else(ide
     assert ticket.status_code == 201
     stored = sql("SELECT countries FROM live_tickets ORDER BY expires_at DESC LIMIT 1").scalar_one()
     assert stored == []
+
+
+def test_me_names_the_agency_of_an_agency_account_and_none_for_staff(identity: Identity) -> None:
+    """The dashboard turns into the agency's portal, titled with its name, from ``GET /me`` alone."""
+    desk = staff(identity)
+    own = new_agency(desk, "OWN-TRAVEL", name="Own Travel")
+    new_agency(desk, "OTHER-TRAVEL", name="Other Travel")
+    partner = Api(identity, identity.login(agency_user(identity, own["id"], "Agency Partner")).headers)
+    me = partner.ok("GET", "/me")
+    assert me["user"]["agency_id"] == own["id"]
+    assert me["agency_name"] == "Own Travel"
+    assert me["may_switch_country"] is False
+    answer = desk.ok("GET", "/me")
+    assert answer["user"]["agency_id"] is None and answer["agency_name"] is None
+
+
+def test_an_agency_account_learns_the_names_of_its_own_contracts_properties_only(identity: Identity) -> None:
+    """``GET /contract-properties``: the portal's names of properties and room types, in the contract scope."""
+    desk = staff(identity)
+    own_hotel, other_hotel = make_hotel(rooms=(5, 3)), make_hotel(rooms=(5,))
+    own, other = new_agency(desk, "OWN-NAMES"), new_agency(desk, "OTHER-NAMES")
+    desk.ok("POST", "/contracts", contract_body(own_hotel, own["id"], first=3, last=6, rooms=1))
+    desk.ok("POST", "/contracts", contract_body(other_hotel, other["id"], first=3, last=6, rooms=1))
+    partner = Api(identity, identity.login(agency_user(identity, own["id"], "Agency Partner")).headers)
+    answer = partner.ok("GET", "/contract-properties")
+    assert [p["id"] for p in answer] == [own_hotel.property_id]
+    assert sorted(r["id"] for r in answer[0]["room_types"]) == sorted(own_hotel.room_type_ids)
+    assert answer[0]["name"] and answer[0]["timezone"] and set(answer[0]["room_types"][0]) == {"id", "code", "name"}
+    assert {own_hotel.property_id, other_hotel.property_id} <= {p["id"] for p in desk.ok("GET", "/contract-properties")}
+    elsewhere = {p["id"] for p in staff(identity, "MY").ok("GET", "/contract-properties")}
+    assert own_hotel.property_id not in elsewhere and other_hotel.property_id not in elsewhere
 
 
 def test_every_partner_route_answers_404_for_another_agencys_record_and_finds_its_own(identity: Identity) -> None:

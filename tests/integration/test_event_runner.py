@@ -98,3 +98,29 @@ def test_dead_letter_growth_is_reported(database_url: str, aws: object) -> None:
     sqs.send_message(QueueUrl=dlq_url, MessageBody="{}")
     assert runner.check_dead_letter_queues()[HEARTBEAT_QUEUE.dlq_name] == 1
     assert "now holds 1 dead-lettered message" in out.getvalue()
+
+
+def test_a_delayed_message_is_handed_over_only_once_its_delay_has_passed(database_url: str, aws: object) -> None:
+    """The runner honours DelaySeconds as SQS does (the sub-minute schedule relies on it)."""
+    url = queue_url(HEARTBEAT_QUEUE)
+    runner = EventRunner(app, out=io.StringIO())
+    # Given one message sent with a 3 s delay and one without (the control)
+    body = json.dumps({"kind": "heartbeat", "source": "delayed", "emitted_at": "2026-12-05T00:00:00Z"})
+    delayed_id = clients.sqs().send_message(QueueUrl=url, MessageBody=body, DelaySeconds=3)["MessageId"]
+    sent_at = time.monotonic()
+    emit_heartbeat(source="at-once")
+    # When the runner polls right away, it gets the undelayed one only
+    first = runner.poll_queue("heartbeat_worker", wait_time_seconds=0)
+    assert first is not None and delayed_id not in first.message_ids and len(first.message_ids) == 1
+    if time.monotonic() - sent_at < 2.5:  # still inside the delay: nothing else to hand over
+        assert runner.poll_queue("heartbeat_worker", wait_time_seconds=0) is None
+    # Then, once the delay has passed, the delayed one is handed over and stored
+    later = None
+    deadline = time.monotonic() + 30
+    while later is None and time.monotonic() < deadline:
+        later = runner.poll_queue("heartbeat_worker", wait_time_seconds=1)
+    assert later is not None and later.message_ids == [delayed_id] and later.failed_ids == []
+    assert time.monotonic() - sent_at >= 3
+    with unit_of_work() as uow:
+        sources = set(uow.session.scalars(select(Heartbeat.source)))
+    assert sources == {"delayed", "at-once"}

@@ -126,8 +126,9 @@ class FakeAllotmentRepository:
     def contracts_of_property(self, property_id: int) -> list[ContractRecord]:
         return sorted((c for c in self._data.contracts.values() if c.property_id == property_id), key=lambda c: c.id)
 
-    def properties_with_contracts(self) -> list[int]:
-        return sorted({contract.property_id for contract in self._data.contracts.values()})
+    def properties_with_contracts(self, scope: CountryScope | None = None) -> list[int]:
+        contracts = self._data.contracts.values()
+        return sorted({c.property_id for c in contracts if scope is None or self._visible(scope, c)})
 
     def add_contract(self, fields: Mapping[str, Any]) -> ContractRecord:
         now = self._store.now

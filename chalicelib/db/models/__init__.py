@@ -23,6 +23,7 @@ from chalicelib.db.models.booking import (
     IdempotencyKey,
     OtaReservationRevision,
 )
+from chalicelib.db.models.hardblock import Hardblock, HardblockNight, HardblockVersion
 from chalicelib.db.models.identity import (
     AuthSession,
     PasswordResetToken,
@@ -70,6 +71,9 @@ __all__ = [
     "ContractSeason",
     "ContractVersion",
     "Country",
+    "Hardblock",
+    "HardblockNight",
+    "HardblockVersion",
     "Heartbeat",
     "IdempotencyKey",
     "InventoryDay",

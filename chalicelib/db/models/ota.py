@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -99,6 +100,10 @@ class OtaConnection(TimestampMixin, Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     last_error: Mapped[str | None] = mapped_column(String(2000))
     last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Successful pulls that brought nothing (no sync_runs row is written for them).
+    empty_polls: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    # The time after the last pull a dispatch scheduled: a pull never moves next_poll_at before it.
+    scheduled_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RoomTypeMapping(TimestampMixin, Base):

@@ -198,10 +198,11 @@ class SqlAllotmentRepository:
         )
         return self._contract_records(list(rows))
 
-    def properties_with_contracts(self) -> list[int]:
-        return list(
-            self._session.scalars(select(AgencyContract.property_id).distinct().order_by(AgencyContract.property_id))
-        )
+    def properties_with_contracts(self, scope: CountryScope | None = None) -> list[int]:
+        statement = select(AgencyContract.property_id).distinct().order_by(AgencyContract.property_id)
+        if scope is not None:
+            statement = statement.join(Agency, Agency.id == AgencyContract.agency_id).where(*contract_scope(scope))
+        return list(self._session.scalars(statement))
 
     def add_contract(self, fields: Mapping[str, Any]) -> ContractRecord:
         row = AgencyContract(**fields)

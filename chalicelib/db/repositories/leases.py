@@ -62,6 +62,16 @@ def continue_or_release(session: Session, resource: str, holder: str, seconds: i
     The lease row is locked first, so a job asking for a rerun either lands before this decision
     (and gets its pass) or finds no lease and takes it itself: no request is lost in between.
     """
+    # The usual case in one statement: no rerun asked for, so the lease goes. A concurrent request
+    # either committed first (PostgreSQL re-checks the condition on the row it waited for: not
+    # deleted, handled below) or comes after and finds no lease.
+    released = session.scalar(
+        delete(Lease)
+        .where(Lease.resource == resource, Lease.holder == holder, Lease.rerun_requested.is_(False))
+        .returning(Lease.resource)
+    )
+    if released is not None:
+        return False
     lease = session.scalar(select(Lease).where(Lease.resource == resource, Lease.holder == holder).with_for_update())
     if lease is None:
         return False

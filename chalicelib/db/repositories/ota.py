@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Integer, Select, column, func, select, update, values
+from sqlalchemy import DateTime, Integer, Select, case, column, func, or_, select, update, values
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,11 +27,12 @@ from chalicelib.db.models import (
     RoomTypeMapping,
 )
 from chalicelib.db.pagination import paginate
+from chalicelib.db.repositories.settings import stored_setting
 from chalicelib.db.scoping import first_row, scoped, scoped_row
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.catalog import PropertyStatus
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.ota_accounts import AccountStatus
+from chalicelib.domain.ota_accounts import AccountStatus, ConnectionHealth
 from chalicelib.domain.ota_connections import ConnectionFilters
 from chalicelib.domain.ota_mappings import ExistingMappings, LocalRatePlan, LocalRoomType, MappingIndex
 
@@ -270,16 +271,17 @@ def property_connection_to_ota(
 
 
 def claim_due_connections(
-    session: Session, now: datetime, *, limit: int
+    session: Session, now: datetime, *, limit: int, due_before: datetime | None = None
 ) -> list[tuple[OtaConnection, Property, OtaAccount]]:
-    """Active connections of active accounts (and not archived properties) due at ``now``,
-    locked so two dispatchers never take the same one (``SKIP LOCKED``); oldest due first."""
+    """Active connections of active accounts (and not archived properties) due at ``now`` (or
+    before ``due_before``), locked so two dispatchers never take the same one (``SKIP LOCKED``);
+    oldest due first."""
     statement = (
         _connections()
         .where(
             OtaConnection.is_active.is_(True),
             OtaConnection.next_poll_at.is_not(None),
-            OtaConnection.next_poll_at <= now,
+            or_(OtaConnection.next_poll_at <= now, OtaConnection.next_poll_at < (due_before or now)),
             OtaAccount.status == AccountStatus.ACTIVE,
             Property.status != PropertyStatus.ARCHIVED,
         )
@@ -291,8 +293,9 @@ def claim_due_connections(
 
 
 def set_next_polls(session: Session, next_polls: Sequence[tuple[int, datetime]]) -> None:
-    """Set many connections' ``next_poll_at`` in one statement (``UPDATE ... FROM (VALUES ...)``):
-    the dispatcher's claim moves hundreds at once, and a per-row executemany is one round trip each."""
+    """Set many connections' ``next_poll_at`` (and ``scheduled_until``: the pulls before it are
+    planned) in one statement (``UPDATE ... FROM (VALUES ...)``): the dispatcher's claim moves
+    hundreds at once, and a per-row executemany is one round trip each."""
     if not next_polls:
         return
     moves = values(column("id", Integer), column("next_poll_at", DateTime(timezone=True)), name="moves").data(
@@ -301,9 +304,33 @@ def set_next_polls(session: Session, next_polls: Sequence[tuple[int, datetime]])
     session.execute(
         update(OtaConnection)
         .where(OtaConnection.id == moves.c.id)
-        .values(next_poll_at=moves.c.next_poll_at)
+        .values(next_poll_at=moves.c.next_poll_at, scheduled_until=moves.c.next_poll_at)
         .execution_options(synchronize_session=False)
     )
+
+
+def record_empty_poll(session: Session, connection_id: int, polled_at: datetime, interval_seconds: int) -> bool:
+    """A successful pull that brought nothing, in one UPDATE (no read): streak cleared, health ok,
+    ``empty_polls`` + 1, next poll one interval on but never before the pulls already scheduled.
+    False when the connection no longer exists."""
+    proposed = polled_at + timedelta(seconds=interval_seconds)
+    result = session.execute(
+        update(OtaConnection)
+        .where(OtaConnection.id == connection_id)
+        .values(
+            last_poll_at=polled_at,
+            last_success_at=polled_at,
+            consecutive_failures=0,
+            health=ConnectionHealth.OK,
+            empty_polls=OtaConnection.empty_polls + 1,
+            next_poll_at=case(
+                (OtaConnection.is_active.is_(False), None),
+                else_=func.greatest(proposed, func.coalesce(OtaConnection.scheduled_until, proposed)),
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def active_connections_of_property(
@@ -319,6 +346,25 @@ def active_connections_of_property(
         .order_by(OtaConnection.id)
     )
     return [(row[0], row[1], row[2]) for row in session.execute(statement)]
+
+
+def property_sync_connections(
+    session: Session, property_id: int
+) -> tuple[list[tuple[OtaConnection, Property, OtaAccount]], Any]:
+    """What a property's sync needs, in one statement: its active connections (of active accounts)
+    with their accounts' endpoints and sealed credentials, and the stored global poll interval."""
+    statement = (
+        _connections()
+        .add_columns(stored_setting("sync_poll_interval_seconds"))
+        .where(
+            OtaConnection.property_id == property_id,
+            OtaConnection.is_active.is_(True),
+            OtaAccount.status == AccountStatus.ACTIVE,
+        )
+        .order_by(OtaConnection.id)
+    )
+    rows = session.execute(statement).all()
+    return [(row[0], row[1], row[2]) for row in rows], (rows[0][3] if rows else None)
 
 
 # --- mappings ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session
 
 from chalicelib.config import get_settings
@@ -17,18 +17,32 @@ from chalicelib.domain.settings import SETTING_KEYS, AppSettings, SettingChange
 def load_app_settings(session: Session) -> AppSettings:
     """The current settings, defaults filled in (read in the caller's transaction)."""
     stored = {row.key: row.value for row in session.scalars(select(AppSetting))}
-    values: dict[str, Any] = {}
-    for key, value in stored.items():
-        if key not in SETTING_KEYS:
-            continue
-        try:
-            AppSettings.model_validate({key: value})
-        except ValidationError:
-            continue  # a hand-edited row out of range must not take the product down: default it
-        values[key] = value
+    values = {key: value for key, value in stored.items() if _valid(key, value)}
     # Until staff set it, the hold period comes from the deployment (BOOKING_EXPIRY_MINUTES).
     values.setdefault("booking_expiry_minutes", get_settings().booking_expiry_minutes)
     return AppSettings.model_validate(values)
+
+
+def _valid(key: str, value: Any) -> bool:
+    if key not in SETTING_KEYS:
+        return False
+    try:
+        AppSettings.model_validate({key: value})
+    except ValidationError:
+        return False  # a hand-edited row out of range must not take the product down: default it
+    return True
+
+
+def stored_setting(key: str) -> ScalarSelect[Any]:
+    """One setting's stored value as a scalar subquery, to read it in the same statement as other rows."""
+    return select(AppSetting.value).where(AppSetting.key == key).scalar_subquery()
+
+
+def poll_interval_setting(stored: Any) -> int:
+    """``sync_poll_interval_seconds`` from its stored value (None or out of range: the default)."""
+    key = "sync_poll_interval_seconds"
+    chosen = AppSettings.model_validate({key: stored}) if _valid(key, stored) else AppSettings()
+    return chosen.sync_poll_interval_seconds
 
 
 def latest_setting_row(session: Session) -> AppSetting | None:

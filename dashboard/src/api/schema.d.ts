@@ -720,6 +720,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/contract-properties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The properties of your contracts, with their room types (names for agency accounts) */
+        get: operations["list_contract_properties"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/contracts": {
         parameters: {
             query?: never;
@@ -861,6 +878,93 @@ export interface paths {
          *     currency.
          */
         get: operations["get_dashboard_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hardblocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List hardblocks in your scope */
+        get: operations["list_blocks"];
+        put?: never;
+        /** Create a block; a definite one withholds its rooms from every other channel at once (409 naming short nights) */
+        post: operations["create_block"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hardblocks/{block_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One block with its nights */
+        get: operations["get_hardblock"];
+        put?: never;
+        post?: never;
+        /** Cancel a block: its rooms go back to the pool (history stays) */
+        delete: operations["cancel_block"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hardblocks/{block_id}/amendments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply an amendment exactly as previewed: a new version, audited; the pool and the OTAs follow */
+        post: operations["apply_amendment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hardblocks/{block_id}/amendments/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview an amendment: per room type and night before, after, delta and the pool's side; writes nothing */
+        post: operations["preview_amendment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hardblocks/{block_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of a block, oldest first */
+        get: operations["list_block_versions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2481,6 +2585,33 @@ export interface components {
             /** Rooms */
             rooms: number;
         };
+        /** AllocationIn */
+        AllocationIn: {
+            /**
+             * Date From
+             * Format: date
+             * @description first night (inclusive)
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             * @description last night (inclusive)
+             */
+            date_to: string;
+            /**
+             * Rate
+             * @description rate per room and night, in the property's currency
+             */
+            rate: number | string;
+            /** Room Type Id */
+            room_type_id: number;
+            /**
+             * Rooms
+             * @description rooms per night
+             */
+            rooms: number;
+        };
         /** AllocationOut */
         AllocationOut: {
             /**
@@ -2717,6 +2848,96 @@ export interface components {
             stop_sale: boolean;
         };
         /**
+         * AmendmentIn
+         * @example {
+         *       "date_from": "2030-07-01",
+         *       "date_to": "2030-07-03",
+         *       "kind": "overlay",
+         *       "rate": "1400000",
+         *       "room_type_ids": [
+         *         1
+         *       ],
+         *       "rooms": 8
+         *     }
+         */
+        AmendmentIn: {
+            /**
+             * Date From
+             * @description first night (inclusive); default every night
+             * @default null
+             */
+            date_from: string | null;
+            /**
+             * Date To
+             * @description last night (inclusive)
+             * @default null
+             */
+            date_to: string | null;
+            /** @default null */
+            guarantee: components["schemas"]["BlockGuarantee"] | null;
+            /** @description overlay (rooms/rate on a sub-range), release, guarantee, cancel, revert (to_version) */
+            kind: components["schemas"]["AmendmentKind"];
+            /**
+             * Rate
+             * @description overlay: rate per room and night
+             * @default null
+             */
+            rate: number | string | null;
+            /**
+             * Room Type Ids
+             * @description default every room type
+             * @default null
+             */
+            room_type_ids: number[] | null;
+            /**
+             * Rooms
+             * @description overlay: rooms per night; release: rooms given back
+             * @default null
+             */
+            rooms: number | null;
+            /**
+             * To Version
+             * @description revert: the version to go back to
+             * @default null
+             */
+            to_version: number | null;
+        };
+        /**
+         * AmendmentKind
+         * @enum {string}
+         */
+        AmendmentKind: "overlay" | "release" | "guarantee" | "cancel" | "revert";
+        /** AmendmentOut */
+        AmendmentOut: {
+            block: components["schemas"]["BlockOut"];
+            /** Diff */
+            diff: components["schemas"]["BlockDiffOut"][];
+        };
+        /** AmendmentPreviewOut */
+        AmendmentPreviewOut: {
+            /** Block Id */
+            block_id: number;
+            /** Changed */
+            changed: boolean;
+            /**
+             * Diff
+             * @description per room type and night the change touches
+             */
+            diff: components["schemas"]["BlockDiffOut"][];
+            /**
+             * Refused
+             * @description true: applying would be refused (409) for the cells in shortages
+             */
+            refused: boolean;
+            /** Shortages */
+            shortages: components["schemas"]["ShortageOut"][];
+            /**
+             * Version
+             * @description the block's current version (the change would make the next)
+             */
+            version: number;
+        };
+        /**
          * ApiKeyCreate
          * @example {
          *       "name": "Booking engine",
@@ -2839,6 +3060,183 @@ export interface components {
             occurred_at: string;
             /** Request Id */
             request_id: string | null;
+        };
+        /**
+         * BlockCreate
+         * @example {
+         *       "agency_id": 1,
+         *       "allocations": [
+         *         {
+         *           "date_from": "2030-07-01",
+         *           "date_to": "2030-07-03",
+         *           "rate": "1500000",
+         *           "room_type_id": 1,
+         *           "rooms": 10
+         *         }
+         *       ],
+         *       "cut_off_date": "2030-06-15",
+         *       "guarantee": "definite",
+         *       "property_id": 1
+         *     }
+         */
+        BlockCreate: {
+            /**
+             * Agency Id
+             * @description the agency holding the block, or give group_name
+             * @default null
+             */
+            agency_id: number | null;
+            /**
+             * Allocations
+             * @description rooms and rate per room type and nights
+             */
+            allocations: components["schemas"]["AllocationIn"][];
+            /**
+             * Cut Off Date
+             * Format: date
+             * @description the date unpicked rooms go back to the pool; on or before the first night
+             */
+            cut_off_date: string;
+            /**
+             * Group Name
+             * @description the group (wedding, tour) the block is for
+             * @default
+             */
+            group_name: string;
+            /** @description definite: withholds its rooms at once; tentative: reserves nothing */
+            guarantee: components["schemas"]["BlockGuarantee"];
+            /**
+             * Notes
+             * @default
+             */
+            notes: string;
+            /** Property Id */
+            property_id: number;
+        };
+        /** BlockDiffOut */
+        BlockDiffOut: {
+            /**
+             * Delta
+             * @description rooms_after - rooms_before
+             */
+            delta: number;
+            /**
+             * Night
+             * Format: date
+             */
+            night: string;
+            /** Pool After */
+            pool_after: number | null;
+            /**
+             * Pool Before
+             * @description the pool before (null: the calendar has no such night)
+             */
+            pool_before: number | null;
+            /**
+             * Pool Delta
+             * @description how the pool (what OTAs and direct may sell) moves
+             */
+            pool_delta: number;
+            /** Rate After */
+            rate_after: string | null;
+            /** Rate Before */
+            rate_before: string | null;
+            /** Released After */
+            released_after: number;
+            /** Released Before */
+            released_before: number;
+            /** Room Type Id */
+            room_type_id: number;
+            /** Rooms After */
+            rooms_after: number;
+            /** Rooms Before */
+            rooms_before: number;
+            /** Withheld After */
+            withheld_after: number;
+            /**
+             * Withheld Before
+             * @description rooms the block withheld from the pool before
+             */
+            withheld_before: number;
+        };
+        /**
+         * BlockGuarantee
+         * @enum {string}
+         */
+        BlockGuarantee: "definite" | "tentative";
+        /** BlockNightOut */
+        BlockNightOut: {
+            /**
+             * Night
+             * Format: date
+             */
+            night: string;
+            /** Rate */
+            rate: string;
+            /**
+             * Released
+             * @description rooms released back to the pool
+             */
+            released: number;
+            /** Room Type Id */
+            room_type_id: number;
+            /**
+             * Rooms
+             * @description rooms held in the block
+             */
+            rooms: number;
+        };
+        /** BlockOut */
+        BlockOut: {
+            /** Agency Id */
+            agency_id: number | null;
+            /** Country Code */
+            country_code: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Cut Off Date
+             * Format: date
+             */
+            cut_off_date: string;
+            /** Group Name */
+            group_name: string;
+            guarantee: components["schemas"]["BlockGuarantee"];
+            /** Id */
+            id: number;
+            /** Nights */
+            nights: components["schemas"]["BlockNightOut"][];
+            /** Notes */
+            notes: string;
+            /** Property Id */
+            property_id: number;
+            status: components["schemas"]["BlockStatus"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * BlockStatus
+         * @enum {string}
+         */
+        BlockStatus: "active" | "released" | "cancelled";
+        /** BlockVersionOut */
+        BlockVersionOut: {
+            /** Block */
+            block: {
+                [key: string]: unknown;
+            };
+            /** Version */
+            version: number;
         };
         /** BookingActivityOut */
         BookingActivityOut: {
@@ -3621,6 +4019,30 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** ContractPropertyOut */
+        ContractPropertyOut: {
+            /** Code */
+            code: string;
+            /** Currency */
+            currency: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Room Types */
+            room_types: components["schemas"]["ContractRoomTypeOut"][];
+            /** Timezone */
+            timezone: string;
+        };
+        /** ContractRoomTypeOut */
+        ContractRoomTypeOut: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
         /**
          * ContractStatus
          * @description Only an ``active`` contract withholds rooms.
@@ -4121,6 +4543,12 @@ export interface components {
              * @description the country this request works in; null = all
              */
             active_country: string | null;
+            /**
+             * Agency Name
+             * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+             * @default null
+             */
+            agency_name: string | null;
             /** May Switch Country */
             may_switch_country: boolean;
             /**
@@ -4386,6 +4814,22 @@ export interface components {
         Page_AuditOut_: {
             /** Items */
             items: components["schemas"]["AuditOut"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Pages */
+            pages: number;
+            /**
+             * Total
+             * @description items matching the filters, across all pages
+             */
+            total: number;
+        };
+        /** Page[BlockOut] */
+        Page_BlockOut_: {
+            /** Items */
+            items: components["schemas"]["BlockOut"][];
             /** Page */
             page: number;
             /** Page Size */
@@ -5984,6 +6428,28 @@ export interface components {
              * @default null
              */
             sync_poll_interval_seconds: number | null;
+        };
+        /** ShortageOut */
+        ShortageOut: {
+            /**
+             * Available
+             * @description rooms free that night
+             */
+            available: number;
+            /** Missing */
+            missing: boolean;
+            /**
+             * Night
+             * Format: date
+             */
+            night: string;
+            /**
+             * Requested
+             * @description rooms the change would withhold more
+             */
+            requested: number;
+            /** Room Type Id */
+            room_type_id: number;
         };
         /**
          * SnoozeIn
@@ -9865,6 +10331,12 @@ export interface operations {
                          * @description the country this request works in; null = all
                          */
                         active_country: string | null;
+                        /**
+                         * Agency Name
+                         * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+                         * @default null
+                         */
+                        agency_name: string | null;
                         /** May Switch Country */
                         may_switch_country: boolean;
                         /**
@@ -12156,6 +12628,74 @@ export interface operations {
             };
         };
     };
+    list_contract_properties: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractPropertyOut"][];
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list_contracts: {
         parameters: {
             query?: {
@@ -13517,6 +14057,820 @@ export interface operations {
             };
         };
     };
+    list_blocks: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number */
+                page?: number;
+                /** @description items per page */
+                page_size?: number;
+                property_id?: number | null;
+                agency_id?: number | null;
+                status?: components["schemas"]["BlockStatus"] | null;
+            };
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: components["schemas"]["BlockOut"][];
+                        /** Page */
+                        page: number;
+                        /** Page Size */
+                        page_size: number;
+                        /** Pages */
+                        pages: number;
+                        /**
+                         * Total
+                         * @description items matching the filters, across all pages
+                         */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_block: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Agency Id
+                     * @description the agency holding the block, or give group_name
+                     * @default null
+                     */
+                    agency_id?: number | null;
+                    /**
+                     * Allocations
+                     * @description rooms and rate per room type and nights
+                     */
+                    allocations: components["schemas"]["AllocationIn"][];
+                    /**
+                     * Cut Off Date
+                     * Format: date
+                     * @description the date unpicked rooms go back to the pool; on or before the first night
+                     */
+                    cut_off_date: string;
+                    /**
+                     * Group Name
+                     * @description the group (wedding, tour) the block is for
+                     * @default
+                     */
+                    group_name?: string;
+                    /** @description definite: withholds its rooms at once; tentative: reserves nothing */
+                    guarantee: components["schemas"]["BlockGuarantee"];
+                    /**
+                     * Notes
+                     * @default
+                     */
+                    notes?: string;
+                    /** Property Id */
+                    property_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Agency Id */
+                        agency_id: number | null;
+                        /** Country Code */
+                        country_code: string;
+                        /**
+                         * Created At
+                         * Format: date-time
+                         */
+                        created_at: string;
+                        /** Currency */
+                        currency: string;
+                        /**
+                         * Cut Off Date
+                         * Format: date
+                         */
+                        cut_off_date: string;
+                        /** Group Name */
+                        group_name: string;
+                        guarantee: components["schemas"]["BlockGuarantee"];
+                        /** Id */
+                        id: number;
+                        /** Nights */
+                        nights: components["schemas"]["BlockNightOut"][];
+                        /** Notes */
+                        notes: string;
+                        /** Property Id */
+                        property_id: number;
+                        status: components["schemas"]["BlockStatus"];
+                        /**
+                         * Updated At
+                         * Format: date-time
+                         */
+                        updated_at: string;
+                        /** Version */
+                        version: number;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_hardblock: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                block_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Agency Id */
+                        agency_id: number | null;
+                        /** Country Code */
+                        country_code: string;
+                        /**
+                         * Created At
+                         * Format: date-time
+                         */
+                        created_at: string;
+                        /** Currency */
+                        currency: string;
+                        /**
+                         * Cut Off Date
+                         * Format: date
+                         */
+                        cut_off_date: string;
+                        /** Group Name */
+                        group_name: string;
+                        guarantee: components["schemas"]["BlockGuarantee"];
+                        /** Id */
+                        id: number;
+                        /** Nights */
+                        nights: components["schemas"]["BlockNightOut"][];
+                        /** Notes */
+                        notes: string;
+                        /** Property Id */
+                        property_id: number;
+                        status: components["schemas"]["BlockStatus"];
+                        /**
+                         * Updated At
+                         * Format: date-time
+                         */
+                        updated_at: string;
+                        /** Version */
+                        version: number;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    cancel_block: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                block_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Agency Id */
+                        agency_id: number | null;
+                        /** Country Code */
+                        country_code: string;
+                        /**
+                         * Created At
+                         * Format: date-time
+                         */
+                        created_at: string;
+                        /** Currency */
+                        currency: string;
+                        /**
+                         * Cut Off Date
+                         * Format: date
+                         */
+                        cut_off_date: string;
+                        /** Group Name */
+                        group_name: string;
+                        guarantee: components["schemas"]["BlockGuarantee"];
+                        /** Id */
+                        id: number;
+                        /** Nights */
+                        nights: components["schemas"]["BlockNightOut"][];
+                        /** Notes */
+                        notes: string;
+                        /** Property Id */
+                        property_id: number;
+                        status: components["schemas"]["BlockStatus"];
+                        /**
+                         * Updated At
+                         * Format: date-time
+                         */
+                        updated_at: string;
+                        /** Version */
+                        version: number;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    apply_amendment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                block_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Date From
+                     * @description first night (inclusive); default every night
+                     * @default null
+                     */
+                    date_from?: string | null;
+                    /**
+                     * Date To
+                     * @description last night (inclusive)
+                     * @default null
+                     */
+                    date_to?: string | null;
+                    /** @default null */
+                    guarantee?: components["schemas"]["BlockGuarantee"] | null;
+                    /** @description overlay (rooms/rate on a sub-range), release, guarantee, cancel, revert (to_version) */
+                    kind: components["schemas"]["AmendmentKind"];
+                    /**
+                     * Rate
+                     * @description overlay: rate per room and night
+                     * @default null
+                     */
+                    rate?: number | string | null;
+                    /**
+                     * Room Type Ids
+                     * @description default every room type
+                     * @default null
+                     */
+                    room_type_ids?: number[] | null;
+                    /**
+                     * Rooms
+                     * @description overlay: rooms per night; release: rooms given back
+                     * @default null
+                     */
+                    rooms?: number | null;
+                    /**
+                     * To Version
+                     * @description revert: the version to go back to
+                     * @default null
+                     */
+                    to_version?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        block: components["schemas"]["BlockOut"];
+                        /** Diff */
+                        diff: components["schemas"]["BlockDiffOut"][];
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    preview_amendment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                block_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Date From
+                     * @description first night (inclusive); default every night
+                     * @default null
+                     */
+                    date_from?: string | null;
+                    /**
+                     * Date To
+                     * @description last night (inclusive)
+                     * @default null
+                     */
+                    date_to?: string | null;
+                    /** @default null */
+                    guarantee?: components["schemas"]["BlockGuarantee"] | null;
+                    /** @description overlay (rooms/rate on a sub-range), release, guarantee, cancel, revert (to_version) */
+                    kind: components["schemas"]["AmendmentKind"];
+                    /**
+                     * Rate
+                     * @description overlay: rate per room and night
+                     * @default null
+                     */
+                    rate?: number | string | null;
+                    /**
+                     * Room Type Ids
+                     * @description default every room type
+                     * @default null
+                     */
+                    room_type_ids?: number[] | null;
+                    /**
+                     * Rooms
+                     * @description overlay: rooms per night; release: rooms given back
+                     * @default null
+                     */
+                    rooms?: number | null;
+                    /**
+                     * To Version
+                     * @description revert: the version to go back to
+                     * @default null
+                     */
+                    to_version?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Block Id */
+                        block_id: number;
+                        /** Changed */
+                        changed: boolean;
+                        /**
+                         * Diff
+                         * @description per room type and night the change touches
+                         */
+                        diff: components["schemas"]["BlockDiffOut"][];
+                        /**
+                         * Refused
+                         * @description true: applying would be refused (409) for the cells in shortages
+                         */
+                        refused: boolean;
+                        /** Shortages */
+                        shortages: components["schemas"]["ShortageOut"][];
+                        /**
+                         * Version
+                         * @description the block's current version (the change would make the next)
+                         */
+                        version: number;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_block_versions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                block_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockVersionOut"][];
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     liveness: {
         parameters: {
             query?: never;
@@ -14107,6 +15461,12 @@ export interface operations {
                          * @description the country this request works in; null = all
                          */
                         active_country: string | null;
+                        /**
+                         * Agency Name
+                         * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+                         * @default null
+                         */
+                        agency_name: string | null;
                         /** May Switch Country */
                         may_switch_country: boolean;
                         /**
@@ -14207,6 +15567,12 @@ export interface operations {
                          * @description the country this request works in; null = all
                          */
                         active_country: string | null;
+                        /**
+                         * Agency Name
+                         * @description an agency's account: its agency's name (the agency is user.agency_id); staff: null
+                         * @default null
+                         */
+                        agency_name: string | null;
                         /** May Switch Country */
                         may_switch_country: boolean;
                         /**

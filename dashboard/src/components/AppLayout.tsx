@@ -8,6 +8,8 @@ import { useSession } from "../auth/session";
 import { LiveIndicator, LiveUpdatesProvider } from "../live/LiveUpdates";
 import { ALLOTMENT_NAVIGATION } from "../screens/allotments/parts";
 import { SETUP_NAVIGATION } from "../screens/setup/navigation";
+import { useAgencyAccount } from "../screens/portal/agencyAccount";
+import { AgencyLabel, PortalNavigation } from "../screens/portal/PortalChrome";
 import { LanguageSwitcher } from "./LanguageSwitcher";
 
 const ALL_COUNTRIES = "__all__";
@@ -87,6 +89,7 @@ const NAVIGATION: { to: string; label: string; permission?: string }[] = [
 export function AppLayout() {
   const { t } = useTranslation();
   const { me, can } = useSession();
+  const agency = useAgencyAccount();
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
   return (
@@ -105,14 +108,15 @@ export function AppLayout() {
             </Group>
             <Group gap="sm" wrap="nowrap">
               <LiveIndicator />
-              <CountrySwitch />
+              {agency ? <AgencyLabel name={agency.agencyName} /> : <CountrySwitch />}
               <LanguageSwitcher />
               <UserMenu />
             </Group>
           </Group>
         </AppShell.Header>
         <AppShell.Navbar p="xs" component="nav" aria-label={t("nav.main")}>
-          {NAVIGATION.filter((item) => !item.permission || can(item.permission)).map((item) => (
+          {agency && <PortalNavigation onNavigate={close} />}
+          {!agency && NAVIGATION.filter((item) => !item.permission || can(item.permission)).map((item) => (
             <NavLink
               key={item.to}
               component={Link}
@@ -123,7 +127,7 @@ export function AppLayout() {
               onClick={close}
             />
           ))}
-          {ALLOTMENT_NAVIGATION.some((item) => can(item.permission)) && (
+          {!agency && ALLOTMENT_NAVIGATION.some((item) => can(item.permission)) && (
             <NavLink label={t("allotments.nav.group")} defaultOpened>
               {ALLOTMENT_NAVIGATION.filter((item) => can(item.permission)).map((item) => (
                 <NavLink

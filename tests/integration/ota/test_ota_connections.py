@@ -160,10 +160,10 @@ def test_concurrent_dispatchers_never_claim_the_same_connection(database_url: st
 
 
 def test_poll_results_drive_health_and_backoff(database_url: str, aws: object) -> None:
-    account = make_account("VN", ota="booking_com")
+    account = make_account("VN", ota="expedia")  # the global interval (Booking.com has its own 20 s)
     connection = make_connection(make_property("VN"), account, "1234567")
     at = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-    timeout = SyncError(ota=OtaCode.BOOKING_COM, kind=ErrorKind.TIMEOUT, message="Booking.com did not answer in 30 s")
+    timeout = SyncError(ota=OtaCode.EXPEDIA, kind=ErrorKind.TIMEOUT, message="Expedia did not answer in 30 s")
 
     def poll(error: SyncError | None, minutes: int) -> ota_connection_service.ConnectionRecord:
         record = ota_connection_service.record_poll_result(
@@ -184,9 +184,7 @@ def test_poll_results_drive_health_and_backoff(database_url: str, aws: object) -
     assert recovered.last_success_at == at + timedelta(minutes=10)
     assert recovered.next_poll_at == at + timedelta(minutes=11)
     assert recovered.last_error == timeout.message, "the last error stays visible after recovery"
-    refused = SyncError(
-        ota=OtaCode.BOOKING_COM, kind=ErrorKind.AUTHENTICATION, message="authentication failed at Booking.com"
-    )
+    refused = SyncError(ota=OtaCode.EXPEDIA, kind=ErrorKind.AUTHENTICATION, message="authentication failed at Expedia")
     assert poll(refused, 11).health == "failing", "credentials refused need a person at once"
     assert (
         ota_connection_service.record_poll_result(999_999, polled_at=at, error=None, default_interval_seconds=60)

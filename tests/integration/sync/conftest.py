@@ -128,12 +128,12 @@ AdapterPair = tuple[ota_access.ConnectionTarget, OtaAdapter]
 
 def adapter_source(
     options: AdapterOptions | None = None, wrap: Callable[[OtaAdapter], OtaAdapter] | None = None
-) -> Callable[[int], AbstractContextManager[AdapterPair]]:
+) -> Callable[[ota_access.ConnectionTarget], AbstractContextManager[AdapterPair]]:
     chosen = options or fast_options()
 
     @contextmanager
-    def source(connection_id: int) -> Iterator[AdapterPair]:
-        with ota_access.connection_adapter(connection_id, options=chosen) as (target, adapter):
+    def source(loaded: ota_access.ConnectionTarget) -> Iterator[AdapterPair]:
+        with ota_access.target_adapter(loaded, options=chosen) as (target, adapter):
             yield target, (wrap(adapter) if wrap else adapter)
 
     return source

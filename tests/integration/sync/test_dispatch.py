@@ -41,24 +41,26 @@ def next_polls() -> dict[int, datetime | None]:
 
 def test_only_due_connections_are_dispatched_and_pushed_one_interval_ahead(database_url: str, aws: object) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
-    booking, agoda = make_account(ota="booking_com"), make_account(ota="agoda")
+    expedia, agoda = make_account(ota="expedia"), make_account(ota="agoda")
     due, overridden, later = make_property(), make_property(), make_property()
     # Given: a property with two due connections, one whose connection overrides the interval, one not due yet
-    due_a = make_connection(due, booking, next_poll_at=now - timedelta(seconds=5))
+    due_a = make_connection(due, expedia, next_poll_at=now - timedelta(seconds=5))
     due_b = make_connection(due, agoda, next_poll_at=now)
-    override = make_connection(overridden, booking, next_poll_at=now - timedelta(minutes=3), poll_interval_seconds=600)
-    not_due = make_connection(later, booking, next_poll_at=now + timedelta(seconds=30))
+    override = make_connection(overridden, expedia, next_poll_at=now - timedelta(minutes=3), poll_interval_seconds=600)
+    not_due = make_connection(later, expedia, next_poll_at=now + timedelta(seconds=90))  # after the next dispatch
     inactive = make_connection(later, agoda, next_poll_at=now - timedelta(minutes=1), is_active=False)
     sent = SentBatches()
     # When the dispatcher runs
     counts = sync_dispatch_service.dispatch_due(now)
-    # Then one job per due property, and each claimed connection's next poll is one interval ahead
+    # Then one job per due property, and each claimed connection's next poll is one interval after
+    # its (jittered: it was due) pull, the property's connections together
     assert (counts.connections, counts.properties, counts.enqueued, counts.failed) == (3, 2, 2, 0)
     assert sent.property_ids() == sorted([due.id, overridden.id])
     polls = next_polls()
-    assert polls[due_a] == polls[due_b] == now + timedelta(seconds=150)
-    assert polls[override] == now + timedelta(seconds=600)
-    assert polls[not_due] == now + timedelta(seconds=30)
+    assert polls[due_a] == polls[due_b]
+    assert now + timedelta(seconds=150) <= polls[due_a] <= now + timedelta(seconds=180)  # type: ignore[operator]
+    assert now + timedelta(seconds=600) <= polls[override] <= now + timedelta(seconds=660)  # type: ignore[operator]
+    assert polls[not_due] == now + timedelta(seconds=90)
     assert polls[inactive] == now - timedelta(minutes=1)
     # ...jittered within the documented spread (20 % of the property's interval, capped at 60 s)
     bound = {due.id: 30, overridden.id: 60}
@@ -68,8 +70,8 @@ def test_only_due_connections_are_dispatched_and_pushed_one_interval_ahead(datab
     # And a second run in the same minute finds nothing due
     assert sync_dispatch_service.dispatch_due(now).connections == 0
     # ...while the global setting drives the default interval (negative control for the override)
-    assert sync_dispatch_service.dispatch_due(now + timedelta(seconds=151)).connections == 3  # not the override
-    assert next_polls()[override] == now + timedelta(seconds=600)
+    assert sync_dispatch_service.dispatch_due(now + timedelta(seconds=181)).connections == 3  # not the override
+    assert next_polls()[override] == polls[override]
 
 
 def test_jitter_spread_is_a_capped_fraction_of_the_interval() -> None:
@@ -82,8 +84,8 @@ def test_a_large_cycle_is_claimed_in_batches_and_spread(database_url: str, aws: 
     now = datetime.now(UTC)
     account = make_account(ota="traveloka")
     hotels = [make_property() for _ in range(25)]
-    for hotel in hotels:
-        make_connection(hotel, account, next_poll_at=now - timedelta(seconds=1))
+    for hotel in hotels:  # overdue (new connections, or a backlog): spread by the jitter
+        make_connection(hotel, account, next_poll_at=now - timedelta(minutes=2))
     sent = SentBatches()
     counts = sync_dispatch_service.dispatch_due(now, limit=10)
     assert (counts.connections, counts.properties, counts.batches) == (25, 25, 3)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from chalicelib.db.models import Alert, SyncRun
+from chalicelib.db.models import Alert, OtaConnection, SyncRun
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.services import property_sync_service
 from chalicelib.services.sync_alert_service import foreign_hotel_key
@@ -52,12 +52,13 @@ def test_a_reservation_of_another_hotel_is_refused_recorded_and_alerted(
         assert alert.details["named_hotel_id"] == OTHER_HOTEL[ota]
 
     # Negative control: polled again without the misrouting, nothing is refused or alerted anew
-    property_sync_service.sync_property(job(hotel.id), adapter_source=adapter_source())
+    again = property_sync_service.sync_property(job(hotel.id), adapter_source=adapter_source())
     assert stored_reservations(hotel.id) == {(ota, ours): 1}
+    (polled,) = again.connections
+    assert polled.status == "ok" and polled.error is None and polled.counts.item_errors == 0
     with unit_of_work() as uow:
-        last = uow.session.scalars(
-            select(SyncRun).where(SyncRun.property_id == hotel.id).order_by(SyncRun.id.desc())
-        ).first()
-        assert last is not None and last.status == "ok" and last.errors == []
+        # ...an empty poll: counted on the connection, no second run row
+        assert len(uow.session.scalars(select(SyncRun).where(SyncRun.property_id == hotel.id)).all()) == 1
+        assert uow.session.get_one(OtaConnection, hotel.connections[ota]).empty_polls == 1
         alerts = uow.session.scalars(select(Alert).where(Alert.property_id == hotel.id)).all()
         assert [a.occurrences for a in alerts if a.dedupe_key.startswith("sync_failure:foreign_hotel")] == [1]

@@ -111,7 +111,7 @@ def test_a_poison_message_ends_in_the_dlq_and_raises_one_sync_alert(database_url
 
 
 def test_jobs_for_one_property_in_one_batch_cost_one_pull(database_url: str, aws: object, sims: Sims) -> None:
-    from chalicelib.db.models import SyncRun
+    from chalicelib.db.models import OtaConnection, SyncRun
 
     hotel = connect_property(sims, ("traveloka",))
     reservation_id = sims.book("traveloka", offset=14)
@@ -132,11 +132,13 @@ def test_jobs_for_one_property_in_one_batch_cost_one_pull(database_url: str, aws
             select(SyncRun).where(SyncRun.property_id == hotel.id, SyncRun.kind == "pull")
         ).all()
     assert len(pulls) == 1, "the three jobs of the batch should have cost one pull"
-    # Negative control: the same jobs in three separate invocations pull three times.
+    # Negative control: the same jobs in three separate invocations pull three times (empty
+    # polls: counted on the connection, without a run row each)
     for message in messages:
         handler(sqs_event([message], arn), LocalLambdaContext(function_name="property_sync_worker"))
     with unit_of_work() as uow:
         pulls = uow.session.scalars(
             select(SyncRun).where(SyncRun.property_id == hotel.id, SyncRun.kind == "pull")
         ).all()
-    assert len(pulls) == 4
+        empty = uow.session.scalars(select(OtaConnection.empty_polls).where(OtaConnection.property_id == hotel.id))
+        assert len(pulls) + sum(empty) == 4

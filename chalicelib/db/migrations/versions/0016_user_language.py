@@ -1,6 +1,6 @@
 """users.language: the dashboard language each user chose (en, vi, id, ms; English by default)
 
-Revision ID: 0016_user_language
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-05
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_user_language"
+revision = "0016"
 down_revision = "0015"
 branch_labels = None
 depends_on = None

@@ -68,7 +68,7 @@ export function ContractForm({ contract, onSaved, readOnly = false }: { contract
   const values = form.getValues();
   const roomTypes = useRoomTypes(values.property_id ? Number(values.property_id) : null);
   form.watch("property_id", ({ value }) => {
-    const property = properties.items.find((p) => String(p.id) === value);
+    const property = properties.named.find((p) => String(p.id) === value);
     if (property && !form.getValues().currency) form.setFieldValue("currency", property.currency);
   });
 
@@ -112,7 +112,7 @@ export function ContractForm({ contract, onSaved, readOnly = false }: { contract
             />
             <Select
               label={t("bookings.property")}
-              data={propertyOptions(properties.items)}
+              data={propertyOptions(properties.named)}
               searchable
               required
               disabled={Boolean(contract)}

@@ -8,6 +8,7 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDate } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
+import { useAgencyAccount } from "../portal/agencyAccount";
 import { ListPagination, PageHeader, queryState, TermFilters, TermStatus } from "./parts";
 import { useAgencies, useUrlFilters, useUrlSearch } from "./useAllotmentData";
 
@@ -26,6 +27,7 @@ function seasonSpan(contract: Contract, language: string): string {
 export default function ContractsList() {
   const { t, i18n } = useTranslation();
   const { can } = useSession();
+  const portal = useAgencyAccount() !== null; // the agency's own contracts: no agency column
   const filters = useUrlFilters();
   const agencies = useAgencies();
   const properties = useProperties();
@@ -55,7 +57,7 @@ export default function ContractsList() {
             <Table.Thead>
               <Table.Tr>
                 <Table.Th scope="col">{t("allotments.contracts.name")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.agency")}</Table.Th>
+                {!portal && <Table.Th scope="col">{t("allotments.agency")}</Table.Th>}
                 <Table.Th scope="col">{t("bookings.property")}</Table.Th>
                 <Table.Th scope="col">{t("allotments.contracts.mode")}</Table.Th>
                 <Table.Th scope="col">{t("allotments.contracts.seasons")}</Table.Th>
@@ -71,7 +73,7 @@ export default function ContractsList() {
                       {contract.name}
                     </Anchor>
                   </Table.Td>
-                  <Table.Td>{agencies.name(contract.agency_id)}</Table.Td>
+                  {!portal && <Table.Td>{agencies.name(contract.agency_id)}</Table.Td>}
                   <Table.Td>{properties.name(contract.property_id)}</Table.Td>
                   <Table.Td>{t(`allotments.modes.${contract.mode}`)}</Table.Td>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>{seasonSpan(contract, i18n.language)}</Table.Td>

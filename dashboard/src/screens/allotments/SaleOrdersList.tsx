@@ -8,6 +8,7 @@ import { api, type Schemas } from "../../api/client";
 import { ApiError, unwrap } from "../../api/errors";
 import { formatDate, formatDateTime, formatMoney } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
+import { useAgencyAccount } from "../portal/agencyAccount";
 import { ListPagination, notify, PageHeader, queryState, TermFilters, TermStatus } from "./parts";
 import { useAgencies, useRoomTypes, useUrlFilters } from "./useAllotmentData";
 
@@ -65,6 +66,8 @@ function SaleOrderLines({ order }: { order: SaleOrder }) {
 
 export default function SaleOrdersList() {
   const { t, i18n } = useTranslation();
+  // An agency's account: its own orders (no agency column), and no staff booking screen to link to.
+  const portal = useAgencyAccount() !== null;
   const filters = useUrlFilters();
   const agencies = useAgencies();
   const properties = useProperties();
@@ -106,7 +109,7 @@ export default function SaleOrdersList() {
             <Table.Thead>
               <Table.Tr>
                 <Table.Th scope="col">{t("allotments.saleOrders.number")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.agency")}</Table.Th>
+                {!portal && <Table.Th scope="col">{t("allotments.agency")}</Table.Th>}
                 <Table.Th scope="col">{t("bookings.property")}</Table.Th>
                 <Table.Th scope="col">{t("bookings.reference")}</Table.Th>
                 <Table.Th scope="col">{t("allotments.saleOrders.confirmedAt")}</Table.Th>
@@ -124,12 +127,16 @@ export default function SaleOrdersList() {
                     <Table.Td fw={500} style={{ whiteSpace: "nowrap" }}>
                       {order.number}
                     </Table.Td>
-                    <Table.Td>{agencies.name(order.agency_id)}</Table.Td>
+                    {!portal && <Table.Td>{agencies.name(order.agency_id)}</Table.Td>}
                     <Table.Td>{properties.name(order.property_id)}</Table.Td>
                     <Table.Td>
-                      <Anchor component={Link} to={`/bookings/${order.booking_id}`}>
-                        {order.booking_reference}
-                      </Anchor>
+                      {portal ? (
+                        order.booking_reference
+                      ) : (
+                        <Anchor component={Link} to={`/bookings/${order.booking_id}`}>
+                          {order.booking_reference}
+                        </Anchor>
+                      )}
                     </Table.Td>
                     <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(order.confirmed_at, i18n.language, properties.timeZone(order.property_id))}</Table.Td>
                     <Table.Td>
@@ -150,7 +157,7 @@ export default function SaleOrdersList() {
                   </Table.Tr>
                   {open === order.id && (
                     <Table.Tr id={`sale-order-lines-${order.id}`}>
-                      <Table.Td colSpan={8}>
+                      <Table.Td colSpan={portal ? 7 : 8}>
                         <SaleOrderLines order={order} />
                       </Table.Td>
                     </Table.Tr>

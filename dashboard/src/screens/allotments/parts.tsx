@@ -8,6 +8,7 @@ import { useTranslation } from "react-i18next";
 import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { StatusBadge } from "../../components/StatusBadge";
 import { useProperties } from "../../components/useProperties";
+import { useAgencyAccount } from "../portal/agencyAccount";
 import { propertyOptions, useAgencies, useUrlFilters } from "./useAllotmentData";
 
 const COLOURS: Record<string, string> = {
@@ -62,11 +63,23 @@ export function queryState<T>(query: UseQueryResult<T>, emptyMessage: string, is
   return isEmpty(query.data) ? <EmptyState message={emptyMessage} /> : null;
 }
 
-/** The filters shared by the contract and sale order lists: agency, property and status, kept in the URL. */
+/** The filters shared by the contract and sale order lists: agency, property and status, kept in the URL.
+ * An agency's account sees one agency, and no property list: status alone (and the search). */
 export function TermFilters({ filters, statuses, children }: { filters: ReturnType<typeof useUrlFilters>; statuses: readonly string[]; children?: ReactNode }) {
   const { t } = useTranslation();
+  const portal = useAgencyAccount() !== null;
   const agencies = useAgencies();
   const properties = useProperties();
+  const status = <StatusSelect statuses={statuses} value={filters.get("status")} onChange={(value) => filters.update({ status: value })} />;
+  if (portal)
+    return (
+      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+          {children}
+          {status}
+        </SimpleGrid>
+      </Paper>
+    );
   return (
     <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
       <SimpleGrid cols={{ base: 1, sm: children ? 2 : 3, lg: children ? 4 : 3 }} spacing="sm">
@@ -87,7 +100,7 @@ export function TermFilters({ filters, statuses, children }: { filters: ReturnTy
           clearable
           searchable
         />
-        <StatusSelect statuses={statuses} value={filters.get("status")} onChange={(value) => filters.update({ status: value })} />
+        {status}
       </SimpleGrid>
     </Paper>
   );

@@ -1,0 +1,95 @@
+"""Hardblocks, their nights and versions (``uow.hardblocks``), scoped by the property's country."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from chalicelib.db.filtering import where_equal
+from chalicelib.db.models import Hardblock, HardblockNight, HardblockVersion
+from chalicelib.db.pagination import paginate
+from chalicelib.db.scoping import scoped, scoped_row
+from chalicelib.domain.access import CountryScope
+from chalicelib.domain.hardblocks import BlockFilters, BlockNightRow, BlockRecord, BlockState
+from chalicelib.domain.views import view_from
+
+
+class SqlHardblockRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def _records(self, rows: Sequence[Hardblock]) -> list[BlockRecord]:
+        """Blocks with their nights: one query for the nights whatever the number of blocks."""
+        nights: dict[int, list[BlockNightRow]] = {row.id: [] for row in rows}
+        if nights:
+            for night in self._session.scalars(
+                select(HardblockNight)
+                .where(HardblockNight.block_id.in_(list(nights)))
+                .order_by(HardblockNight.room_type_id, HardblockNight.night)
+            ):
+                nights[night.block_id].append(
+                    BlockNightRow(night.room_type_id, night.night, night.rooms, night.rate, night.released)
+                )
+        return [view_from(BlockRecord, row, nights=tuple(nights[row.id])) for row in rows]
+
+    def page(
+        self, scope: CountryScope, filters: BlockFilters, *, offset: int, limit: int
+    ) -> tuple[list[BlockRecord], int]:
+        statement = where_equal(
+            scoped(select(Hardblock), Hardblock.country_code, scope),
+            (Hardblock.property_id, filters.property_id),
+            (Hardblock.agency_id, filters.agency_id),
+            (Hardblock.status, filters.status),
+        ).order_by(Hardblock.id)
+        rows, total = paginate(self._session, statement, offset=offset, limit=limit)
+        return self._records([row[0] for row in rows]), total
+
+    def get(self, scope: CountryScope, block_id: int, *, for_update: bool = False) -> BlockRecord | None:
+        row = scoped_row(self._session, Hardblock, block_id, scope, for_update=for_update)
+        return None if row is None else self._records([row])[0]
+
+    def add(self, fields: Mapping[str, Any]) -> int:
+        row = Hardblock(**fields)
+        self._session.add(row)
+        self._session.flush()
+        return row.id
+
+    def save(self, block_id: int, changes: Mapping[str, Any], state: BlockState) -> BlockRecord:
+        """Write the block's terms and replace its nights with ``state``'s."""
+        row = self._session.get_one(Hardblock, block_id)
+        for name, value in {**changes, "guarantee": state.guarantee, "status": state.status}.items():
+            setattr(row, name, value)
+        self._session.execute(delete(HardblockNight).where(HardblockNight.block_id == block_id))
+        self._session.add_all(
+            HardblockNight(
+                block_id=block_id,
+                room_type_id=room_type_id,
+                night=night,
+                rooms=cell.rooms,
+                rate=cell.rate,
+                released=cell.released,
+            )
+            for (room_type_id, night), cell in state.nights.items()
+        )
+        self._session.flush()
+        self._session.refresh(row)
+        return self._records([row])[0]
+
+    def add_version(self, block: BlockRecord, user_id: int | None) -> None:
+        self._session.add(
+            HardblockVersion(
+                block_id=block.id, version=block.version, snapshot=block.snapshot(), created_by_user_id=user_id
+            )
+        )
+        self._session.flush()
+
+    def versions(self, block_id: int) -> list[tuple[int, dict[str, Any]]]:
+        rows = self._session.execute(
+            select(HardblockVersion.version, HardblockVersion.snapshot)
+            .where(HardblockVersion.block_id == block_id)
+            .order_by(HardblockVersion.version)
+        ).all()
+        return [(version, snapshot) for version, snapshot in rows]
