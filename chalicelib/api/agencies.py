@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
-from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.pagination import Page, PageQuery, filtered_page
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
@@ -83,9 +83,7 @@ class AgencyUpdate(PatchBody):
 
 @agencies.get("/agencies", "List travel agencies in your country scope (an agency account: its own)", partner=True)
 def list_agencies(caller: Caller, query: AgencyQuery) -> Page[AgencyOut]:
-    filters = filters_from(query, AgencyFilters)
-    records, total = agency_service.list_agencies(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([AgencyOut.of(record) for record in records], total, query)
+    return filtered_page(caller, query, AgencyFilters, agency_service.list_agencies, AgencyOut)
 
 
 @agencies.create("/agencies", "Create a travel agency", error_statuses=(409, 422))

@@ -7,7 +7,7 @@ from datetime import date
 from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.pagination import Page, PageQuery, filtered_page, filters_from
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint, csv_download
 from chalicelib.api.schemas import Email, PersonName, request_body_config
@@ -133,9 +133,7 @@ def cancel_agency_booking(caller: Caller, booking_id: int, body: AgencyBookingCa
 
 @agency_bookings.get("/sale-orders", "Sale orders in your scope, newest first", partner=True)
 def list_sale_orders(caller: Caller, query: SaleOrderQuery) -> Page[SaleOrderOut]:
-    filters = filters_from(query, SaleOrderFilters)
-    records, total = sale_order_service.list_sale_orders(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([SaleOrderOut.of(record) for record in records], total, query)
+    return filtered_page(caller, query, SaleOrderFilters, sale_order_service.list_sale_orders, SaleOrderOut)
 
 
 @agency_bookings.get(

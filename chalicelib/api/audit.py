@@ -9,7 +9,7 @@ from chalice.app import Request, Response
 from pydantic import Field, computed_field
 
 from chalicelib.api.context import RequestContext
-from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.pagination import Page, PageQuery, filtered_page
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.view_models import ViewModel
@@ -61,17 +61,13 @@ class ActivityOut(ViewModel, view=ActivityRecord):
 @audit.get("/audit-log", "Changes with before/after, newest first (your country scope)")
 def list_audit(caller: Caller, query: AuditQuery) -> Page[AuditOut]:
     """Rows of global records (roles) are visible to callers who see every country."""
-    filters = filters_from(query, AuditFilters)
-    rows, total = audit_service.list_audit(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([AuditOut.of(row) for row in rows], total, query)
+    return filtered_page(caller, query, AuditFilters, audit_service.list_audit, AuditOut)
 
 
 @audit.get("/activity-log", "Every HTTP request, newest first (your country scope)")
 def list_activity(caller: Caller, query: ActivityQuery) -> Page[ActivityOut]:
     """Requests without a user (failed logins, health checks) are visible to callers who see every country."""
-    filters = filters_from(query, ActivityFilters)
-    rows, total = audit_service.list_activity(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([ActivityOut.of(row) for row in rows], total, query)
+    return filtered_page(caller, query, ActivityFilters, audit_service.list_activity, ActivityOut)
 
 
 def record_request_activity(request: Request, response: Response, context: RequestContext) -> None:

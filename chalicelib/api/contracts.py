@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.pagination import Page, PageQuery, filtered_page
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
@@ -315,9 +315,7 @@ def _allotment_out(night: AllotmentNight) -> AllotmentNightOut:
     partner=True,
 )
 def list_contracts(caller: Caller, query: ContractQuery) -> Page[ContractOut]:
-    filters = filters_from(query, ContractFilters)
-    records, total = contract_service.list_contracts(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([ContractOut.of(record) for record in records], total, query)
+    return filtered_page(caller, query, ContractFilters, contract_service.list_contracts, ContractOut)
 
 
 @contracts.create(

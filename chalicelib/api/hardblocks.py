@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.pagination import Page, PageQuery, filtered_page
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import Rooms, request_body_config
@@ -175,9 +175,7 @@ def _diff(plan: BlockPlan) -> list[BlockDiffOut]:
 
 @blocks.get("/hardblocks", "List hardblocks in your scope")
 def list_blocks(caller: Caller, query: BlockQuery) -> Page[BlockOut]:
-    filters = filters_from(query, BlockFilters)
-    records, total = hardblock_service.list_blocks(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([BlockOut.of(record) for record in records], total, query)
+    return filtered_page(caller, query, BlockFilters, hardblock_service.list_blocks, BlockOut)
 
 
 @blocks.create(

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.api.view_models import ViewModel
+from chalicelib.domain.access import Caller
+
 T = TypeVar("T")
 FiltersT = TypeVar("FiltersT")
+OutT = TypeVar("OutT", bound=ViewModel)
 
 MAX_PAGE_SIZE = 200
 
@@ -52,3 +56,15 @@ def filters_from(query: BaseModel, filters: type[FiltersT], **given: Any) -> Fil
     names = {field.name for field in dataclasses.fields(filters)}  # type: ignore[arg-type]
     values = {name: getattr(query, name) for name in type(query).model_fields if name in names}
     return filters(**{**values, **given})
+
+
+PageLister = Callable[..., tuple[Sequence[Any], int]]
+"""A service's list function: ``(caller, filters, *, offset, limit) -> (records, total)``."""
+
+
+def filtered_page(
+    caller: Caller, query: PageQuery, filters: type[Any], lister: PageLister, out: type[OutT]
+) -> Page[OutT]:
+    """A list route's whole answer: the query's ``filters``, one page of records from ``lister``, each as ``out``."""
+    records, total = lister(caller, filters_from(query, filters), offset=query.offset, limit=query.page_size)
+    return Page.of([out.of(record) for record in records], total, query)

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
-from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.pagination import Page, PageQuery, filtered_page
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
@@ -83,9 +83,7 @@ class SupplierUpdate(PatchBody):
 
 @suppliers.get("/suppliers", "List suppliers (room owners) in your country scope")
 def list_suppliers(caller: Caller, query: SupplierQuery) -> Page[SupplierOut]:
-    filters = filters_from(query, supplier_service.SupplierFilters)
-    records, total = supplier_service.list_suppliers(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([SupplierOut.of(record) for record in records], total, query)
+    return filtered_page(caller, query, supplier_service.SupplierFilters, supplier_service.list_suppliers, SupplierOut)
 
 
 @suppliers.create("/suppliers", "Create a supplier", error_statuses=(422,))

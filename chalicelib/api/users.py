@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
-from chalicelib.api.pagination import Page, PageQuery, filters_from
+from chalicelib.api.pagination import Page, PageQuery, filtered_page
 from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
@@ -59,9 +59,7 @@ class UserUpdate(PatchBody):
 
 @users.get("/users", "List staff accounts in your country scope")
 def list_users(caller: Caller, query: UserQuery) -> Page[UserOut]:
-    filters = filters_from(query, UserFilters)
-    records, total = user_service.list_users(caller, filters, offset=query.offset, limit=query.page_size)
-    return Page.of([UserOut.of(r) for r in records], total, query)
+    return filtered_page(caller, query, UserFilters, user_service.list_users, UserOut)
 
 
 @users.create("/users", "Create a staff account", error_statuses=(409,))

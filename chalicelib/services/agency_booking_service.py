@@ -48,10 +48,11 @@ from chalicelib.domain.bookings import PENDING, ActorSource, BookingSource, form
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.nights import NightRange
 from chalicelib.domain.timezones import today_in_timezone
-from chalicelib.services.allotment_service import contract_property, find_contract
+from chalicelib.services.allotment_service import find_contract
 from chalicelib.services.audit_service import audit_entry
 from chalicelib.services.booking_support import RoomTypeLocker, lock_room_types, property_facts, status_by_code
 from chalicelib.services.booking_writer import persist_plan, status_facts
+from chalicelib.services.property_service import property_of
 
 
 class ContractNotSelling(Conflict):
@@ -207,7 +208,7 @@ def _contract_nights(
     """
     wanted = list(stays)
     window = NightRange(min(stay.check_in for stay in wanted), max(stay.check_out for stay in wanted))
-    prop = contract_property(work, contract)
+    prop = property_of(work, contract)
     resolved = resolve_allotment_nights(
         [terms_within(contract.terms(), window)],
         [record.event for record in work.allotments.events_of([contract.id])],

@@ -31,7 +31,7 @@ from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.observability import logger
 from chalicelib.services.audit_service import audit_entry
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
-from chalicelib.services.property_service import utc_now
+from chalicelib.services.property_service import property_of, utc_now
 
 Clock = Callable[[], datetime]
 
@@ -119,19 +119,13 @@ def find_contract(work: UnitOfWork, caller: Caller, contract_id: int, *, for_upd
     return contract
 
 
-def contract_property(work: UnitOfWork, contract: ContractRecord) -> PropertyRecord:
-    prop = work.properties.get(CountryScope.everywhere(), contract.property_id)
-    assert prop is not None, "a contract's property is never deleted (ON DELETE RESTRICT)"
-    return prop
-
-
 def post_event(
     caller: Caller, event: AllotmentEvent, *, uow: UnitOfWorkFactory = unit_of_work, clock: Clock = utc_now
 ) -> EventRecord:
     """Append an event to a contract (audited) and bring the calendar in line with it, all or nothing."""
     with uow() as work:
         contract = find_contract(work, caller, event.contract_id, for_update=True)
-        prop = contract_property(work, contract)
+        prop = property_of(work, contract)
         room_type_ids = frozenset(room_type.id for room_type in work.room_types.of_property(prop.id, prop.currency))
         record = work.allotments.add_event(validate_event(event, contract, room_type_ids), caller.user_id)
         withhold_allotments(work, prop, clock())
@@ -175,7 +169,7 @@ def contract_calendar(
     """The contract's resolved allotments on ``nights`` (contracted, picked up, outstanding, released, rate)."""
     with uow() as work:
         contract = find_contract(work, caller, contract_id)
-        prop = contract_property(work, contract)
+        prop = property_of(work, contract)
         resolved, _, today = _resolve(work, prop, clock())
         nights = calendar_nights(today, date_from, date_to)
         mine = tuple(

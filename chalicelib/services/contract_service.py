@@ -28,10 +28,10 @@ from chalicelib.domain.catalog import PropertyRecord, RoomTypeRecord
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import validate_currency
 from chalicelib.services.agency_service import find_agency
-from chalicelib.services.allotment_service import Clock, contract_property, find_contract, withhold_allotments
+from chalicelib.services.allotment_service import Clock, find_contract, withhold_allotments
 from chalicelib.services.audit_service import audit_entry
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
-from chalicelib.services.property_service import find_property, utc_now
+from chalicelib.services.property_service import find_property, property_of, utc_now
 
 
 def list_contracts(
@@ -122,7 +122,7 @@ def update_contract(
     steps = None if release_steps is None else validate_release_steps(release_steps)
     with uow() as work:
         contract = find_contract(work, caller, contract_id, for_update=True)
-        prop = contract_property(work, contract)
+        prop = property_of(work, contract)
         if contract.status is ContractStatus.ENDED:
             raise InvalidInput(
                 "An ended contract cannot change.", details=[{"field": "status", "message": "the contract has ended"}]
@@ -163,7 +163,7 @@ def _write_version(
         return updated
     updated = work.allotments.update_contract(contract.id, {"version": contract.version + 1})
     work.allotments.add_version(updated, caller.user_id)
-    withhold_allotments(work, contract_property(work, updated), clock())
+    withhold_allotments(work, property_of(work, updated), clock())
     work.audit.add(
         audit_entry(
             caller,

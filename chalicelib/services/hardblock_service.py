@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.db.unit_of_work import unit_of_work
-from chalicelib.domain.access import Caller, CountryScope
+from chalicelib.domain.access import Caller
 from chalicelib.domain.catalog import PropertyRecord
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.hardblocks import (
@@ -38,7 +38,7 @@ from chalicelib.services.agency_service import find_agency
 from chalicelib.services.allotment_service import Clock
 from chalicelib.services.audit_service import audit_entry
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
-from chalicelib.services.property_service import find_property, utc_now
+from chalicelib.services.property_service import find_property, property_of, utc_now
 
 
 def _invalid(field: str, message: str) -> InvalidInput:
@@ -50,12 +50,6 @@ def find_block(work: UnitOfWork, caller: Caller, block_id: int, *, for_update: b
     if block is None:
         raise NotFound("No such block.")
     return block
-
-
-def _property(work: UnitOfWork, block: BlockRecord) -> PropertyRecord:
-    prop = work.properties.get(CountryScope.everywhere(), block.property_id)
-    assert prop is not None, "a block's property is never deleted (ON DELETE RESTRICT)"
-    return prop
 
 
 def _room_type_ids(work: UnitOfWork, prop: PropertyRecord) -> list[int]:
@@ -172,7 +166,7 @@ def preview_change(
     """The block as it is and what ``amendment`` would do (diff grid, pool effect, refused cells); writes nothing."""
     with uow() as work:
         block = find_block(work, caller, block_id)
-        return block, _decide(work, block, _property(work, block), amendment, clock)
+        return block, _decide(work, block, property_of(work, block), amendment, clock)
 
 
 def apply_change(
@@ -186,7 +180,7 @@ def apply_change(
     """Apply ``amendment`` exactly as its preview shows; no change: no new version."""
     with uow() as work:
         block = find_block(work, caller, block_id, for_update=True)
-        prop = _property(work, block)
+        prop = property_of(work, block)
         work.room_types.lock(_room_type_ids(work, prop))
         plan = _decide(work, block, prop, amendment, clock)
         if not plan.changed:

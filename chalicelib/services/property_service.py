@@ -13,10 +13,10 @@ import csv
 import dataclasses
 import io
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.db.unit_of_work import unit_of_work
-from chalicelib.domain.access import Caller
+from chalicelib.domain.access import Caller, CountryScope
 from chalicelib.domain.catalog import (
     SORTABLE_PROPERTY_FIELDS,
     NewProperty,
@@ -78,6 +78,19 @@ def find_property(work: UnitOfWork, caller: Caller, property_id: int, *, for_upd
     prop = work.properties.get(caller.scope, property_id, for_update=for_update)
     if prop is None:
         raise NotFound("No such property.")
+    return prop
+
+
+class OwnedByProperty(Protocol):
+    @property
+    def property_id(self) -> int: ...
+
+
+def property_of(work: UnitOfWork, record: OwnedByProperty) -> PropertyRecord:
+    """The property of a record whose scope was already checked (a contract, a block): such a
+    property is never deleted while the record exists (ON DELETE RESTRICT)."""
+    prop = work.properties.get(CountryScope.everywhere(), record.property_id)
+    assert prop is not None, f"the property of {type(record).__name__} is never deleted (ON DELETE RESTRICT)"
     return prop
 
 

@@ -38,12 +38,12 @@ from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.sale_orders import AgencyBookingState, SaleOrderFilters, SaleOrderRecord, sale_order_lines
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.services.agency_booking_service import AgencyBookingView, agency_booking_view, allotted, pick_up_audit
-from chalicelib.services.allotment_service import contract_property, withhold_allotments
+from chalicelib.services.allotment_service import withhold_allotments
 from chalicelib.services.audit_service import audit_change, audit_entry
 from chalicelib.services.booking_support import lock_group, status_by_code, status_by_id
 from chalicelib.services.booking_workflow import transition_locked
 from chalicelib.services.booking_writer import snapshot_group
-from chalicelib.services.property_service import csv_cell
+from chalicelib.services.property_service import csv_cell, property_of
 
 RETURN_BATCH = 200
 MAX_EXPORT_ROWS = 10_000
@@ -74,7 +74,7 @@ def _locked_booking(
     contract = work.allotments.get_contract(scope, link.contract_id)
     if contract is None:
         raise NotFound("No such agency booking.")
-    prop = contract_property(work, contract)
+    prop = property_of(work, contract)
     work.room_types.lock([rt.id for rt in work.room_types.of_property(prop.id, prop.currency)])
     return link, contract
 
@@ -98,7 +98,7 @@ def confirm(caller: Caller, booking_id: int, *, now: datetime | None = None) -> 
         if current.code == PENDING:
             confirmed = status_by_code(work.session, CONFIRMED)
             transition_locked(work, group, lines, current, confirmed, Actor.of(caller, ActorSource.PARTNER), "", moment)
-        prop = contract_property(work, contract)
+        prop = property_of(work, contract)
         sale_order_id = work.agency_sales.add_sale_order(
             link,
             prop.id,
@@ -151,7 +151,7 @@ def _return_rooms(
                 country_code=contract.country_code,
             )
         )
-    withhold_allotments(work, contract_property(work, contract), moment, strict=False)
+    withhold_allotments(work, property_of(work, contract), moment, strict=False)
     work.audit.add(pick_up_audit(caller, contract, link.booking_id, link.takes, "allotment.returned"))
 
 
