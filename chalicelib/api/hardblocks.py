@@ -212,7 +212,7 @@ def list_block_versions(caller: Caller, block_id: int) -> list[BlockVersionOut]:
     error_statuses=(422,),
 )
 def preview_amendment(caller: Caller, block_id: int, body: AmendmentIn) -> AmendmentPreviewOut:
-    current, plan = hardblock_service.preview_change(caller, block_id, _amendment(body))
+    current, plan = hardblock_service.change_block(caller, block_id, _amendment(body), apply=False)
     return AmendmentPreviewOut(
         block_id=block_id,
         version=current.version,
@@ -229,5 +229,5 @@ def preview_amendment(caller: Caller, block_id: int, body: AmendmentIn) -> Amend
     error_statuses=(409, 422),
 )
 def apply_amendment(caller: Caller, block_id: int, body: AmendmentIn) -> AmendmentOut:
-    record, plan = hardblock_service.apply_change(caller, block_id, _amendment(body))
+    record, plan = hardblock_service.change_block(caller, block_id, _amendment(body), apply=True)
     return AmendmentOut(block=BlockOut.of(record), diff=_diff(plan))

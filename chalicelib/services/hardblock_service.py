@@ -155,35 +155,28 @@ def create_block(
         return block
 
 
-def preview_change(
+def change_block(
     caller: Caller,
     block_id: int,
     amendment: Amendment,
     *,
+    apply: bool,
     uow: UnitOfWorkFactory = unit_of_work,
     clock: Clock = utc_now,
 ) -> tuple[BlockRecord, BlockPlan]:
-    """The block as it is and what ``amendment`` would do (diff grid, pool effect, refused cells); writes nothing."""
-    with uow() as work:
-        block = find_block(work, caller, block_id)
-        return block, _decide(work, block, property_of(work, block), amendment, clock)
+    """What ``amendment`` does to the block (diff grid, pool effect, refused cells), and the block.
 
-
-def apply_change(
-    caller: Caller,
-    block_id: int,
-    amendment: Amendment,
-    *,
-    uow: UnitOfWorkFactory = unit_of_work,
-    clock: Clock = utc_now,
-) -> tuple[BlockRecord, BlockPlan]:
-    """Apply ``amendment`` exactly as its preview shows; no change: no new version."""
+    ``apply=False`` is the preview: nothing is written. ``apply=True`` takes the block's row and its
+    room types' booking locks, plans again under them and writes exactly that plan (a new version,
+    audited); a plan that changes nothing writes nothing. One path, so the preview is what apply does.
+    """
     with uow() as work:
-        block = find_block(work, caller, block_id, for_update=True)
+        block = find_block(work, caller, block_id, for_update=apply)
         prop = property_of(work, block)
-        work.room_types.lock(_room_type_ids(work, prop))
+        if apply:
+            work.room_types.lock(_room_type_ids(work, prop))
         plan = _decide(work, block, prop, amendment, clock)
-        if not plan.changed:
+        if not apply or not plan.changed:
             return block, plan
         updated = _persist(work, caller, prop, block.id, plan, {"version": block.version + 1})
         work.audit.add(
@@ -202,7 +195,7 @@ def apply_change(
 
 def cancel_block(caller: Caller, block_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> BlockRecord:
     """Cancel a block: it withholds nothing any more (its rooms go back to the pool); history stays."""
-    return apply_change(caller, block_id, Amendment(AmendmentKind.CANCEL), uow=uow)[0]
+    return change_block(caller, block_id, Amendment(AmendmentKind.CANCEL), apply=True, uow=uow)[0]
 
 
 def get_block(caller: Caller, block_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> BlockRecord:

@@ -95,19 +95,19 @@ def _check_one(caller: Caller, hotel: Hotel, block_id: int, amendment: Amendment
     before = hardblock_service.get_block(caller, block_id)
     cells_before = _cells(hotel)
     try:
-        _, plan = hardblock_service.preview_change(caller, block_id, amendment)
+        _, plan = hardblock_service.change_block(caller, block_id, amendment, apply=False)
     except DomainError as refused:
         with pytest.raises(type(refused)):
-            hardblock_service.apply_change(caller, block_id, amendment)
+            hardblock_service.change_block(caller, block_id, amendment, apply=True)
         assert hardblock_service.get_block(caller, block_id) == before
         return
     if plan.shortages:
         with pytest.raises(InsufficientInventory) as raised:
-            hardblock_service.apply_change(caller, block_id, amendment)
+            hardblock_service.change_block(caller, block_id, amendment, apply=True)
         assert raised.value.shortages == tuple(plan.shortages)
         assert hardblock_service.get_block(caller, block_id) == before and _cells(hotel) == cells_before
         return
-    after, applied = hardblock_service.apply_change(caller, block_id, amendment)
+    after, applied = hardblock_service.change_block(caller, block_id, amendment, apply=True)
     assert applied.diff == plan.diff
     assert after.version == before.version + (1 if plan.changed else 0)
     expected = _nights(before)

@@ -4,7 +4,7 @@
 of a room type on three nights: half amend their own tentative one-room block (make it definite,
 then grow it to two rooms, then three: each step withholds one more room a night), the others
 book one room for the same nights, direct or (3 of them) as OTA reservations. With the room
-types' advisory lock — taken by the bookings, the OTA ingests and ``hardblock_service.apply_change``
+types' advisory lock — taken by the bookings, the OTA ingests and ``hardblock_service.change_block``
 alike — nothing is oversold beyond what OTA reservations may overbook (an OTA is never refused),
 the calendar's ``blocked`` is exactly what the definite blocks hold, the counters equal the
 booking nights, every room went to someone, and the only refusals are clean 409s. The same run
@@ -86,7 +86,7 @@ def _race(hotel: Hotel, *, locked: bool) -> RaceResult:
         for step in _steps() if index % 2 == 0 else [None]:
             try:
                 if step is not None:
-                    hardblock_service.apply_change(callers[index], blocks[index], step, uow=block_uow)
+                    hardblock_service.change_block(callers[index], blocks[index], step, apply=True, uow=block_uow)
                     outcome = "amended"
                 elif index % 8 == 7:
                     ota = ota_request(hotel, f"RACE-{uuid.uuid4().hex}", "1", nights=3)
