@@ -129,25 +129,6 @@ class RatePlanMappingRecord:
 
 
 @dataclass(frozen=True)
-class ProposalRecord:
-    id: int
-    connection_id: int
-    kind: str
-    ota_room_id: str
-    ota_room_name: str
-    ota_rate_plan_id: str | None
-    ota_rate_plan_name: str | None
-    room_type_id: int | None
-    rate_plan_id: int | None
-    match_reason: str | None
-    status: str
-    decided_at: datetime | None
-    decided_by_user_id: int | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
 class ProposalDraft:
     """A proposal to store: new (``id`` None) or an existing one with refreshed values."""
 
@@ -161,3 +142,15 @@ class ProposalDraft:
     rate_plan_id: int | None
     match_reason: str | None
     status: str
+
+
+@dataclass(frozen=True)
+class ProposalRecord(ProposalDraft):
+    """A stored proposal: the draft's values with its id, its connection and its decision."""
+
+    id: int
+    connection_id: int
+    decided_at: datetime | None
+    decided_by_user_id: int | None
+    created_at: datetime
+    updated_at: datetime
