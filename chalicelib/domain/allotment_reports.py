@@ -18,10 +18,9 @@ from chalicelib.domain.allotments import AllotmentNight
 
 
 @dataclass(frozen=True)
-class PickUpRow:
-    contract_id: int
-    room_type_id: int
-    nights: int
+class PickUpFigures:
+    """Rooms contracted over some nights, and what became of them."""
+
     contracted: int
     picked_up: int
     released: int
@@ -30,15 +29,19 @@ class PickUpRow:
 
 
 @dataclass(frozen=True)
-class PickUpTotal:
-    """The sum of pick-up rows (an agency's contracts): rooms, and the pick-up of them all."""
+class PickUpRow(PickUpFigures):
+    """The figures of one contract's room type."""
+
+    contract_id: int
+    room_type_id: int
+    nights: int
+
+
+@dataclass(frozen=True)
+class PickUpTotal(PickUpFigures):
+    """The sum of pick-up rows (an agency's contracts)."""
 
     contracts: int
-    contracted: int
-    picked_up: int
-    released: int
-    remaining: int
-    pick_up_percent: Decimal
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,14 @@ def pick_up_report(nights: Iterable[AllotmentNight]) -> tuple[PickUpRow, ...]:
             row[index] += value
     return tuple(
         PickUpRow(
-            contract_id, room_type_id, count, contracted, picked, released, remaining, _percent(picked, contracted)
+            contracted=contracted,
+            picked_up=picked,
+            released=released,
+            remaining=remaining,
+            pick_up_percent=_percent(picked, contracted),
+            contract_id=contract_id,
+            room_type_id=room_type_id,
+            nights=count,
         )
         for (contract_id, room_type_id), (count, contracted, picked, released, remaining) in sorted(sums.items())
     )
@@ -72,7 +82,7 @@ def pick_up_total(rows: Iterable[PickUpRow]) -> PickUpTotal:
         sum(getattr(row, name) for row in rows) for name in ("contracted", "picked_up", "released", "remaining")
     )
     contracts = len({row.contract_id for row in rows})
-    return PickUpTotal(contracts, contracted, picked, released, remaining, _percent(picked, contracted))
+    return PickUpTotal(contracted, picked, released, remaining, _percent(picked, contracted), contracts=contracts)
 
 
 def _percent(part: int, whole: int) -> Decimal:

@@ -38,7 +38,7 @@ def test_the_total_of_an_agency_weighs_each_contract_by_its_rooms() -> None:
     total = pick_up_total(rows)
     assert (total.contracts, total.contracted, total.picked_up, total.released, total.remaining) == (2, 11, 1, 1, 9)
     assert total.pick_up_percent == Decimal("9.1")  # 1 of 11, not the mean of the rows' 100 %, 0 % and 0 %
-    assert pick_up_total(()) == PickUpTotal(0, 0, 0, 0, 0, Decimal("0.0"))
+    assert pick_up_total(()) == PickUpTotal(0, 0, 0, 0, Decimal("0.0"), contracts=0)
 
 
 def test_releasing_soon_lists_nights_still_withholding_whose_release_date_is_within_the_days() -> None:
