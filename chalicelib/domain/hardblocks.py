@@ -1,7 +1,8 @@
 """Hardblocks: guaranteed room blocks for an agency or a group, their amendments and what they withhold.
 
-A block holds, per (room type, night), ``rooms`` at a ``rate`` and the rooms ``released`` from it
-so far. A *definite* active block withholds its rooms from every other channel in the calendar's
+A block holds, per (room type, night), ``rooms`` at a ``rate``, the rooms ``released`` from it so
+far and, of its ``rooms``, those ``picked_up`` by bookings (those are ``sold`` in the calendar). A
+*definite* active block withholds its rooms not picked up from every other channel in the calendar's
 ``blocked`` counter (next to what contracts withhold, never counted twice: allotments record their
 own share in ``allotment_nights.withheld``); a *tentative*, released or cancelled block withholds
 nothing.
@@ -54,6 +55,12 @@ class BlockNight:
     rooms: int
     rate: Decimal
     released: int = 0
+    picked_up: int = 0  # of ``rooms``: taken by bookings, so never released nor withheld
+
+    @property
+    def free(self) -> int:
+        """Rooms of the block still to be picked up (or released)."""
+        return self.rooms - self.picked_up
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ class BlockState:
         """Rooms the block withholds from the pool per (room type, night)."""
         if self.guarantee is not BlockGuarantee.DEFINITE or self.status is not BlockStatus.ACTIVE:
             return {}
-        return {key: night.rooms for key, night in self.nights.items() if night.rooms}
+        return {key: night.free for key, night in self.nights.items() if night.free}
 
     def room_type_ids(self) -> frozenset[int]:
         return frozenset(room_type_id for room_type_id, _ in self.nights)
@@ -82,6 +89,7 @@ class BlockState:
                     "rooms": cell.rooms,
                     "rate": str(cell.rate),
                     "released": cell.released,
+                    "picked_up": cell.picked_up,
                 }
                 for (room_type_id, night), cell in sorted(self.nights.items())
             ],
@@ -91,7 +99,7 @@ class BlockState:
     def from_snapshot(cls, snapshot: Mapping[str, Any]) -> BlockState:
         nights = {
             (int(row["room_type_id"]), date.fromisoformat(row["night"])): BlockNight(
-                int(row["rooms"]), Decimal(row["rate"]), int(row["released"])
+                int(row["rooms"]), Decimal(row["rate"]), int(row["released"]), int(row.get("picked_up", 0))
             )
             for row in snapshot["nights"]
         }
@@ -138,6 +146,8 @@ def _overlay(state: BlockState, amendment: Amendment) -> dict[BlockKey, BlockNig
                 missing = "body.rooms" if amendment.rooms is None else "body.rate"
                 raise _invalid(missing, f"room type {key[0]} has no rooms on {key[1]}: give rooms and rate")
             current = BlockNight(0, amendment.rate)
+        if amendment.rooms is not None and amendment.rooms < current.picked_up:
+            raise _invalid("body.rooms", f"room type {key[0]} has {current.picked_up} rooms picked up on {key[1]}")
         nights[key] = replace(
             current,
             rooms=current.rooms if amendment.rooms is None else amendment.rooms,
@@ -152,10 +162,23 @@ def _release(state: BlockState, amendment: Amendment) -> BlockState:
     for key, current in state.nights.items():
         if key[0] not in room_types or (amendment.nights is not None and key[1] not in amendment.nights):
             continue
-        given = current.rooms if amendment.rooms is None else min(amendment.rooms, current.rooms)
+        given = current.free if amendment.rooms is None else min(amendment.rooms, current.free)
         nights[key] = replace(current, rooms=current.rooms - given, released=current.released + given)
-    all_released = not any(night.rooms for night in nights.values())
+    all_released = not any(night.free for night in nights.values())
     return BlockState(state.guarantee, BlockStatus.RELEASED if all_released else state.status, nights)
+
+
+def _keep_picked_up(state: BlockState, target: BlockState) -> BlockState:
+    """``target`` with today's picked-up rooms: bookings stay whatever version the block goes back to."""
+    nights = dict(target.nights)
+    for key, current in state.nights.items():
+        if not current.picked_up:
+            continue
+        was = nights.get(key, BlockNight(0, current.rate))
+        if was.rooms < current.picked_up:
+            raise _invalid("body.to_version", f"room type {key[0]} has {current.picked_up} rooms picked up on {key[1]}")
+        nights[key] = replace(was, picked_up=current.picked_up)
+    return replace(target, nights=nights)
 
 
 def amend(state: BlockState, amendment: Amendment, *, target: BlockState | None = None) -> BlockState:
@@ -163,7 +186,7 @@ def amend(state: BlockState, amendment: Amendment, *, target: BlockState | None 
     if amendment.kind is AmendmentKind.REVERT:
         if target is None:
             raise _invalid("body.to_version", "give the version to go back to")
-        return target
+        return _keep_picked_up(state, target)
     if state.status is not BlockStatus.ACTIVE:
         raise _invalid("status", f"the block is {state.status}: only a revert can change it")
     if amendment.kind is AmendmentKind.OVERLAY:
@@ -284,6 +307,7 @@ class BlockNightRow(NamedTuple):
     rooms: int
     rate: Decimal
     released: int
+    picked_up: int = 0
 
 
 @dataclass(frozen=True)
@@ -309,7 +333,10 @@ class BlockRecord:
         return BlockState(
             self.guarantee,
             self.status,
-            {(row.room_type_id, row.night): BlockNight(row.rooms, row.rate, row.released) for row in self.nights},
+            {
+                (row.room_type_id, row.night): BlockNight(row.rooms, row.rate, row.released, row.picked_up)
+                for row in self.nights
+            },
         )
 
     def snapshot(self) -> dict[str, Any]:

@@ -94,3 +94,22 @@ def test_giving_rooms_back_never_fails_and_a_rate_change_touches_no_cell() -> No
     repriced = plan_block_change(block(), amend(block(), Amendment(AmendmentKind.OVERLAY, rate=Decimal(1))), cells)
     assert repriced.cells_after == {} and [row.delta for row in repriced.diff] == [0, 0]
     assert plan_block_change(block(), block(), cells).changed is False
+
+
+def test_picked_up_rooms_are_neither_withheld_nor_released_nor_amended_away_nor_reverted_away() -> None:
+    state = BlockState(BlockGuarantee.DEFINITE, BlockStatus.ACTIVE, {(3, NIGHT): BlockNight(3, RATE, picked_up=2)})
+    assert state.withheld() == {(3, NIGHT): 1}
+    released = amend(state, Amendment(AmendmentKind.RELEASE))
+    assert released.nights[(3, NIGHT)] == BlockNight(2, RATE, released=1, picked_up=2)
+    assert released.status is BlockStatus.RELEASED and released.withheld() == {}
+    with pytest.raises(InvalidInput) as below:
+        amend(state, Amendment(AmendmentKind.OVERLAY, rooms=1))
+    assert below.value.details[0]["field"] == "body.rooms"
+    version_one = BlockState(BlockGuarantee.DEFINITE, BlockStatus.ACTIVE, {(3, NIGHT): BlockNight(5, RATE)})
+    reverted = amend(state, Amendment(AmendmentKind.REVERT, to_version=1), target=version_one)
+    assert reverted.nights[(3, NIGHT)] == BlockNight(5, RATE, picked_up=2)
+    too_small = BlockState(BlockGuarantee.DEFINITE, BlockStatus.ACTIVE, {(3, NIGHT): BlockNight(1, RATE)})
+    with pytest.raises(InvalidInput) as stranded:
+        amend(state, Amendment(AmendmentKind.REVERT, to_version=1), target=too_small)
+    assert stranded.value.details[0]["field"] == "body.to_version"
+    assert BlockState.from_snapshot(state.snapshot()) == state

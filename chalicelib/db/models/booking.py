@@ -135,6 +135,8 @@ class BookingGroup(TimestampMixin, Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notes: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    hardblock_id: Mapped[int | None] = mapped_column(ForeignKey("hardblocks.id", ondelete="RESTRICT"), index=True)
+    """The block whose rooms the booking picked up (None: the pool's)."""
 
 
 class BookingLine(TimestampMixin, Base):

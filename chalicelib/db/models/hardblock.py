@@ -47,12 +47,14 @@ class Hardblock(TimestampMixin, Base):
 
 
 class HardblockNight(Base):
-    """Rooms of a room type held on a night (at ``rate``), and the rooms released from the block there."""
+    """Rooms of a room type held on a night (at ``rate``), the rooms released from the block there and,
+    of ``rooms``, those picked up by bookings (``booking_groups.hardblock_id``)."""
 
     __tablename__ = "hardblock_nights"
     __table_args__ = (
         CheckConstraint("rooms >= 0 AND released >= 0", name="rooms_non_negative"),
         CheckConstraint("rate >= 0", name="rate_non_negative"),
+        CheckConstraint("picked_up >= 0 AND picked_up <= rooms", name="picked_up_within_rooms"),
         Index("ix_hardblock_nights_room_type_night", "room_type_id", "night"),
     )
 
@@ -62,6 +64,7 @@ class HardblockNight(Base):
     rooms: Mapped[int] = mapped_column(Integer, nullable=False)
     rate: Mapped[Decimal] = mapped_column(Numeric(14, 3), nullable=False)
     released: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    picked_up: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
 
 
 class HardblockVersion(Base):

@@ -31,7 +31,9 @@ class SqlHardblockRepository:
                 .order_by(HardblockNight.room_type_id, HardblockNight.night)
             ):
                 nights[night.block_id].append(
-                    BlockNightRow(night.room_type_id, night.night, night.rooms, night.rate, night.released)
+                    BlockNightRow(
+                        night.room_type_id, night.night, night.rooms, night.rate, night.released, night.picked_up
+                    )
                 )
         return [view_from(BlockRecord, row, nights=tuple(nights[row.id])) for row in rows]
 
@@ -71,6 +73,7 @@ class SqlHardblockRepository:
                 rooms=cell.rooms,
                 rate=cell.rate,
                 released=cell.released,
+                picked_up=cell.picked_up,
             )
             for (room_type_id, night), cell in state.nights.items()
         )
