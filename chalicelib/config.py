@@ -40,6 +40,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "REFRESH_TOKEN_TTL_SECONDS": "refresh_token_ttl_seconds",
     "SESSION_MAX_LIFETIME_SECONDS": "session_max_lifetime_seconds",
     "BCRYPT_ROUNDS": "bcrypt_rounds",
+    "LOGIN_ATTEMPTS_PER_MINUTE": "login_attempts_per_minute",
+    "REFRESHES_PER_MINUTE": "refreshes_per_minute",
     "EMAIL_SENDER": "email_sender",
     "APP_BASE_URL": "app_base_url",
     "BOOKING_EXPIRY_MINUTES": "booking_expiry_minutes",
@@ -83,6 +85,9 @@ class Settings(BaseModel):
     refresh_token_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=300, le=30 * 24 * 3600)
     session_max_lifetime_seconds: int = Field(default=30 * 24 * 3600, ge=300, le=90 * 24 * 3600)
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    # The brief's limits (login 5/min, refresh 10/min, each per account and per client IP).
+    login_attempts_per_minute: int = Field(default=5, ge=1, le=10_000)
+    refreshes_per_minute: int = Field(default=10, ge=1, le=10_000)
     email_sender: str = Field(default="no-reply@ptx-cm.example.com", min_length=3, max_length=254)
     app_base_url: str = Field(default="http://localhost:8000", description="dashboard URL used in emailed links")
     # Bookings. The global setting ``booking_expiry_minutes`` (app_settings), when staff set it, wins.

@@ -23,7 +23,8 @@ class RateLimit:
         return f"{self.name}:{digest[:40]}"
 
 
-# The product brief: login 5/min and refresh 10/min, per account and per client IP.
+# The product brief: login 5/min and refresh 10/min, per account and per client IP (the counts are
+# settings: LOGIN_ATTEMPTS_PER_MINUTE, REFRESHES_PER_MINUTE).
 LOGIN_PER_ACCOUNT = RateLimit("login:account", limit=5, window_seconds=60)
 LOGIN_PER_IP = RateLimit("login:ip", limit=5, window_seconds=60)
 REFRESH_PER_ACCOUNT = RateLimit("refresh:account", limit=10, window_seconds=60)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -99,7 +99,11 @@ def login(
     verification so timing does not tell either. Attempts count against the per-account and
     per-IP limits first (429 with Retry-After once exceeded).
     """
-    rate_limiter.enforce((LOGIN_PER_IP, client_ip or UNKNOWN_CLIENT), (LOGIN_PER_ACCOUNT, email))
+    per_minute = get_settings().login_attempts_per_minute
+    rate_limiter.enforce(
+        (replace(LOGIN_PER_IP, limit=per_minute), client_ip or UNKNOWN_CLIENT),
+        (replace(LOGIN_PER_ACCOUNT, limit=per_minute), email),
+    )
     keyring = signing_keyring()
     rounds = get_settings().bcrypt_rounds
     with unit_of_work() as uow:
@@ -180,14 +184,15 @@ def refresh(
     ``csrf_token`` is given when the refresh token came from a cookie: it must be the session's.
     A refresh token presented a second time revokes its whole session (``refresh_token_reused``).
     """
-    rate_limiter.enforce((REFRESH_PER_IP, client_ip or UNKNOWN_CLIENT))
+    per_minute = get_settings().refreshes_per_minute
+    rate_limiter.enforce((replace(REFRESH_PER_IP, limit=per_minute), client_ip or UNKNOWN_CLIENT))
     token_hash = hash_opaque_token(refresh_token)
     with unit_of_work() as uow:
         found = session_repository.refresh_token_with_session(uow.session, token_hash)
         user_id = found[1].user_id if found else None
     if user_id is None:
         raise InvalidRefreshToken("The refresh token is not valid; log in again.")
-    rate_limiter.enforce((REFRESH_PER_ACCOUNT, f"user:{user_id}"))
+    rate_limiter.enforce((replace(REFRESH_PER_ACCOUNT, limit=per_minute), f"user:{user_id}"))
     keyring = signing_keyring()
     now = _now()
     reused = False

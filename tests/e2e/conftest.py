@@ -62,6 +62,11 @@ def start_stack(extra_env: dict[str, str] | None = None, *, fresh_data: bool = F
         "PYTHONUNBUFFERED": "1",
         # No random demo bookings unless a test asks for the stream: tests compare exact numbers.
         "PTX_DEMO_BOOKING_INTERVAL": "0",
+        # Every browser page and HTTP client here is 127.0.0.1, and the demo accounts sign in over and
+        # over: the brief's 5 logins / 10 refreshes a minute would make the tests wait out windows.
+        # The limits are tested with their defaults in tests/integration.
+        "LOGIN_ATTEMPTS_PER_MINUTE": "10000",
+        "REFRESHES_PER_MINUTE": "10000",
         **(extra_env or {}),
     }
     for inherited in ("DATABASE_URL", "AWS_ENDPOINT_URL", "DATABASE_SECRET_ARN"):

@@ -4,10 +4,10 @@ The stack serves the built app (``make dashboard-build``) and the API on one ori
 does in AWS. Each test saves screenshots of the screens it visits to docs/screenshots/ (shown in
 the README) and runs axe-core on each: no serious or critical violation.
 
-Logins from the browser all come from one client IP, which the API allows 5 attempts a minute:
-``submit_login`` waits out a 429 (the page shows it) and submits again, as a person would, and
-the module's last step waits until its logins have left the window, so the e2e tests after it
-(which log in over HTTP without waiting) find the limit as they would alone.
+Logins from the browser all come from one client IP (127.0.0.1): the e2e stack raises the login and
+refresh rate limits (``LOGIN_ATTEMPTS_PER_MINUTE``, ``REFRESHES_PER_MINUTE`` in tests/e2e/conftest.py),
+so no test waits for a limit's window; the limits themselves are tested in
+tests/integration/test_rate_limits.py and test_auth_sessions.py.
 """
 
 from __future__ import annotations
@@ -41,16 +41,6 @@ AXE_SCRIPT = PROJECT_DIR / "dashboard" / "node_modules" / "axe-core" / "axe.min.
 SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 TABLET = {"width": 820, "height": 1180}  # iPad Air, portrait
-RATE_LIMIT_WAITS = 8
-LOGIN_WINDOW_SECONDS = 60
-_login_times: list[float] = []
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _leave_the_login_window_free() -> Iterator[None]:
-    yield
-    if _login_times:
-        time.sleep(max(0.0, LOGIN_WINDOW_SECONDS + 1 - (time.monotonic() - _login_times[-1])))
 
 
 @pytest.fixture(scope="module")
@@ -98,19 +88,13 @@ def shoot(page: Page, screen: str, *, full_page: bool = False) -> None:
 
 
 def submit_login(page: Page, button: str, *, by_keyboard: bool = False) -> Response:
-    """Clicks the form's button (or presses Enter in the focused field); when the API answers 429,
-    waits as it says and submits again. The login's answer."""
-    for _ in range(RATE_LIMIT_WAITS):
-        with page.expect_response(lambda r: r.url.endswith("/api/auth/login")) as answer:
-            if by_keyboard:
-                page.keyboard.press("Enter")
-            else:
-                page.get_by_role("button", name=button).click()
-        _login_times.append(time.monotonic())
-        if answer.value.status != 429:
-            return answer.value
-        time.sleep(int(answer.value.headers.get("retry-after", "10")) + 1)
-    raise AssertionError("login still rate-limited")
+    """Clicks the form's button (or presses Enter in the focused field). The login's answer."""
+    with page.expect_response(lambda r: r.url.endswith("/api/auth/login")) as answer:
+        if by_keyboard:
+            page.keyboard.press("Enter")
+        else:
+            page.get_by_role("button", name=button).click()
+    return answer.value
 
 
 def sign_in(
@@ -154,12 +138,7 @@ def moto_of(stack: RunningStack) -> SimpleNamespace:
 
 def enroll_two_factor(stack: RunningStack, email: str) -> str:
     """Turns TOTP on for ``email`` over the API (as the person would in an authenticator app); the secret."""
-    for _ in range(RATE_LIMIT_WAITS):
-        login = httpx.post(f"{stack.base_url}/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=30)
-        _login_times.append(time.monotonic())
-        if login.status_code != 429:
-            break
-        time.sleep(int(login.headers.get("retry-after", "10")) + 1)
+    login = httpx.post(f"{stack.base_url}/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=30)
     assert login.status_code == 200, login.text
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     setup = httpx.post(

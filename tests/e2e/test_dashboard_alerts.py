@@ -1,6 +1,6 @@
 """The alert detail, the per-user language and 2FA enrolment in a real browser against the local stack.
 
-Fixtures and helpers are those of test_dashboard.py (same browser, same login-window courtesy, same
+Fixtures and helpers are those of test_dashboard.py (same browser, same
 axe-core check on every screenshot).
 """
 
@@ -19,10 +19,9 @@ from tests.e2e import test_dashboard
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_dashboard import DESKTOP, database_url, field_error, overbook_on_agoda, shoot, sign_in
 
-# The same fixtures as test_dashboard.py, by name: its browser, pages and login-window courtesy.
+# The same fixtures as test_dashboard.py, by name: its browser and pages.
 browser = test_dashboard.browser
 page = test_dashboard.page
-_leave_the_login_window_free = test_dashboard._leave_the_login_window_free
 
 
 def test_an_alert_opens_from_the_list_names_its_channels_links_what_is_involved_and_is_worked(

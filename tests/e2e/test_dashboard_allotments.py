@@ -20,10 +20,9 @@ from tests.e2e import test_dashboard as dash
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_dashboard import TABLET, field_error, origin, shoot, sign_in
 
-# The dashboard module's fixtures: its browser, a page per test, and the wait for the login window.
+# The dashboard module's fixtures: its browser and a page per test.
 browser = dash.browser
 page = dash.page
-_leave_the_login_window_free = dash._leave_the_login_window_free
 
 MANAGER = "manager.vn@demo.ptx-cm.local"
 CONTRACTED = 2

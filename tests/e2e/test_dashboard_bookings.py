@@ -1,8 +1,7 @@
 """Bookings in a real browser: a direct booking taken on the dashboard (hold, countdown, price,
 confirm) is found in the list and in its CSV export; a hold left alone expires on screen.
 
-Reuses the browser, sign-in and screenshot helpers of ``test_dashboard.py`` (and its wait for the
-login rate limit's window, so the modules after this one find it free).
+Reuses the browser, sign-in and screenshot helpers of ``test_dashboard.py``.
 """
 
 from __future__ import annotations
@@ -22,11 +21,9 @@ from tests.e2e import test_dashboard as dashboard
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_dashboard import DESKTOP, database_url, field_error, origin, shoot, sign_in
 
-# The dashboard module's fixtures, used here by name: the browser, a page, and the wait that leaves
-# the login rate limit's window free for the modules after this one.
+# The dashboard module's fixtures, used here by name: the browser and a page.
 browser = dashboard.browser
 page = dashboard.page
-_leave_the_login_window_free = dashboard._leave_the_login_window_free
 
 pytestmark = pytest.mark.xdist_group("e2e_stacks")
 

@@ -22,10 +22,9 @@ from tests.e2e.conftest import RunningStack
 from tests.e2e.test_dashboard import TABLET, origin, shoot, sign_in
 from tests.e2e.test_dashboard_allotments import MANAGER, api
 
-# The dashboard module's fixtures: its browser, a page per test, and the wait for the login window.
+# The dashboard module's fixtures: its browser and a page per test.
 browser = dash.browser
 page = dash.page
-_leave_the_login_window_free = dash._leave_the_login_window_free
 
 AGENCY_PASSWORD = "Portal-Harbour-Lantern-2031"
 

@@ -35,10 +35,9 @@ from tests.e2e.test_dashboard import (
     submit_login,
 )
 
-# The dashboard module's fixtures: its browser, a page per test, and the wait for the login window.
+# The dashboard module's fixtures: its browser and a page per test.
 browser = dash.browser
 page = dash.page
-_leave_the_login_window_free = dash._leave_the_login_window_free
 
 MANAGER = "manager.vn@demo.ptx-cm.local"
 AGENT = "reservations.vn@demo.ptx-cm.local"
