@@ -10,12 +10,13 @@ from typing import Any
 
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
-from chalicelib.domain.allotment_records import AGENCY_FIELDS, AgencyFilters, AgencyRecord
+from chalicelib.domain.allotment_records import AGENCY_FIELDS, AgencyRecord
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.money import check_amount, validate_currency
 from chalicelib.services.audit_service import audit_entry, audit_snapshot, audit_update
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import check_country
+from chalicelib.services.scoped_reads import page_reader, record_reader
 
 
 def find_agency(work: UnitOfWork, caller: Caller, agency_id: int, *, for_update: bool = False) -> AgencyRecord:
@@ -44,17 +45,8 @@ def _audit_view(agency: AgencyRecord) -> dict[str, Any]:
     return audit_snapshot(agency, AGENCY_FIELDS)
 
 
-def list_agencies(
-    caller: Caller, filters: AgencyFilters, *, offset: int, limit: int, uow: UnitOfWorkFactory = unit_of_work
-) -> tuple[list[AgencyRecord], int]:
-    """One page of the agencies in the caller's scope matching ``filters``, by name."""
-    with uow() as work:
-        return work.allotments.agency_page(caller.scope, filters, offset=offset, limit=limit)
-
-
-def get_agency(caller: Caller, agency_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> AgencyRecord:
-    with uow() as work:
-        return find_agency(work, caller, agency_id)
+list_agencies = page_reader(lambda work: work.allotments.agency_page)  # by name
+get_agency = record_reader(find_agency)
 
 
 def create_agency(caller: Caller, fields: dict[str, Any], *, uow: UnitOfWorkFactory = unit_of_work) -> AgencyRecord:

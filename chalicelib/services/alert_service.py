@@ -24,7 +24,6 @@ from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.alerts import (
     AlertAction,
-    AlertFilters,
     AlertRecord,
     AlertSeverity,
     AlertStatus,
@@ -43,6 +42,7 @@ from chalicelib.domain.ota_codes import channel_name
 from chalicelib.services import live_events, outbox_service
 from chalicelib.services.audit_service import audit_entry, audit_snapshot
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
+from chalicelib.services.scoped_reads import page_reader, record_reader
 
 ALERT_AUDIT_FIELDS = ("status", "snoozed_until", "resolution_note", "acknowledged_by_user_id", "resolved_by_user_id")
 
@@ -200,18 +200,7 @@ def raise_overbooking(
 # --- reading and the staff workflow ------------------------------------------------------------
 
 
-def list_alerts(
-    caller: Caller, filters: AlertFilters, *, offset: int, limit: int, uow: UnitOfWorkFactory = unit_of_work
-) -> tuple[list[AlertRecord], int]:
-    """Alerts in the caller's country scope, newest first."""
-    with uow() as work:
-        return work.alerts.page(caller.scope, filters, offset=offset, limit=limit)
-
-
-def get_alert(caller: Caller, alert_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> AlertRecord:
-    """One alert in the caller's scope (NotFound otherwise)."""
-    with uow() as work:
-        return _scoped(work, caller, alert_id)
+list_alerts = page_reader(lambda work: work.alerts.page)  # newest first
 
 
 def _scoped(work: UnitOfWork, caller: Caller, alert_id: int, *, for_update: bool = False) -> AlertRecord:
@@ -219,6 +208,9 @@ def _scoped(work: UnitOfWork, caller: Caller, alert_id: int, *, for_update: bool
     if alert is None:
         raise NotFound("No such alert.")
     return alert
+
+
+get_alert = record_reader(_scoped)
 
 
 def act_on_alert(

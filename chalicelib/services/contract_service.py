@@ -17,7 +17,6 @@ from typing import Any
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller, CountryScope
 from chalicelib.domain.allotment_records import (
-    ContractFilters,
     ContractRecord,
     SeasonSpec,
     validate_release_steps,
@@ -32,18 +31,10 @@ from chalicelib.services.allotment_service import Clock, find_contract, withhold
 from chalicelib.services.audit_service import audit_entry
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import find_property, property_of, utc_now
+from chalicelib.services.scoped_reads import page_reader, record_reader
 
-
-def list_contracts(
-    caller: Caller, filters: ContractFilters, *, offset: int, limit: int, uow: UnitOfWorkFactory = unit_of_work
-) -> tuple[list[ContractRecord], int]:
-    with uow() as work:
-        return work.allotments.contract_page(caller.scope, filters, offset=offset, limit=limit)
-
-
-def get_contract(caller: Caller, contract_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> ContractRecord:
-    with uow() as work:
-        return find_contract(work, caller, contract_id)
+list_contracts = page_reader(lambda work: work.allotments.contract_page)
+get_contract = record_reader(find_contract)
 
 
 def contract_properties(

@@ -50,6 +50,7 @@ from chalicelib.domain.sync_schedule import plan_pulls
 from chalicelib.services import ota_access
 from chalicelib.services.audit_service import audit_change, audit_entry, audit_snapshot
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
+from chalicelib.services.scoped_reads import page_reader, record_reader
 
 __all__ = [
     "ConnectionFilters",
@@ -150,18 +151,8 @@ def _verify_hotel(endpoint: ota_access.AccountEndpoint, ota_hotel_id: str, disco
 # --- CRUD ---------------------------------------------------------------------------------------------------
 
 
-def list_connections(
-    caller: Caller, filters: ConnectionFilters, *, offset: int, limit: int, uow: UnitOfWorkFactory = unit_of_work
-) -> tuple[list[ConnectionRecord], int]:
-    """Connections of properties in the caller's scope matching ``filters``, one page."""
-    with uow() as work:
-        return work.ota_connections.page(caller.scope, filters, offset=offset, limit=limit)
-
-
-def get_connection(caller: Caller, connection_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> ConnectionRecord:
-    """One connection of a property in the caller's scope, with its sync health."""
-    with uow() as work:
-        return scoped_connection(work, caller, connection_id)
+list_connections = page_reader(lambda work: work.ota_connections.page)
+get_connection = record_reader(scoped_connection)  # with its sync health
 
 
 @dataclass(frozen=True)

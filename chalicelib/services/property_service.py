@@ -31,6 +31,7 @@ from chalicelib.domain.timezones import today_in_timezone, validate_timezone
 from chalicelib.services.audit_service import audit_change, audit_entry, audit_snapshot, audit_update
 from chalicelib.services.catalog_lookup import scoped_property
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
+from chalicelib.services.scoped_reads import page_reader, record_reader
 
 __all__ = [
     "SORTABLE_PROPERTY_FIELDS",
@@ -94,12 +95,7 @@ def property_of(work: UnitOfWork, record: OwnedByProperty) -> PropertyRecord:
     return prop
 
 
-def list_properties(
-    caller: Caller, filters: PropertyFilters, *, offset: int, limit: int, uow: UnitOfWorkFactory = unit_of_work
-) -> tuple[list[PropertyRecord], int]:
-    """One page of the properties in the caller's scope matching ``filters``."""
-    with uow() as work:
-        return work.properties.page(caller.scope, filters, offset=offset, limit=limit)
+list_properties = page_reader(lambda work: work.properties.page)
 
 
 def export_properties_csv(caller: Caller, filters: PropertyFilters, *, uow: UnitOfWorkFactory = unit_of_work) -> str:
@@ -125,9 +121,7 @@ def csv_cell(value: Any) -> str:
     return text
 
 
-def get_property(caller: Caller, property_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> PropertyRecord:
-    with uow() as work:
-        return find_property(work, caller, property_id)
+get_property = record_reader(find_property)
 
 
 def check_country(work: UnitOfWork, caller: Caller, code: str) -> str:

@@ -38,6 +38,7 @@ from chalicelib.services.audit_service import audit_change, audit_entry, audit_s
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import property_today
 from chalicelib.services.room_type_service import find_room_type
+from chalicelib.services.scoped_reads import page_reader, record_reader
 
 __all__ = [
     "AllocationRecord",
@@ -135,6 +136,9 @@ def _find_supplier(work: UnitOfWork, caller: Caller, supplier_id: int, *, for_up
     return supplier
 
 
+get_supplier = record_reader(_find_supplier)
+
+
 def _check_country(work: UnitOfWork, caller: Caller, code: str) -> str:
     country = work.properties.active_country(code)
     if country is None or not caller.scope.includes(country):
@@ -148,17 +152,7 @@ def _check_country(work: UnitOfWork, caller: Caller, code: str) -> str:
 # --- suppliers -----------------------------------------------------------------------------------
 
 
-def list_suppliers(
-    caller: Caller, filters: SupplierFilters, *, offset: int, limit: int, uow: UnitOfWorkFactory = unit_of_work
-) -> tuple[list[SupplierRecord], int]:
-    """One page of the suppliers in the caller's scope matching ``filters``, by name."""
-    with uow() as work:
-        return work.suppliers.page(caller.scope, filters, offset=offset, limit=limit)
-
-
-def get_supplier(caller: Caller, supplier_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> SupplierRecord:
-    with uow() as work:
-        return _find_supplier(work, caller, supplier_id)
+list_suppliers = page_reader(lambda work: work.suppliers.page)  # by name
 
 
 def create_supplier(
