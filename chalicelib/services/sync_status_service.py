@@ -11,9 +11,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -221,19 +222,18 @@ def request_sync_now(
         raise DependencyUnavailable("The sync job could not be queued; try again shortly.") from None
     if result.failed or result.sent != 1:
         raise DependencyUnavailable("The sync job could not be queued; try again shortly.")
-    with uow() as work:
-        work.audit.add(
-            audit_entry(
-                caller,
-                "property.sync_requested",
-                "property",
-                property_id,
-                None,
-                {"trigger": "manual", "connections": [cid for cid, _ in active]},
-                country_code=hotel.country_code,
-            )
-        )
+    after = {"trigger": "manual", "connections": [cid for cid, _ in active]}
+    _audit_request(uow, caller, ("property.sync_requested", "property", property_id), after, hotel.country_code)
     return SyncRequested(property_id, "manual", moment, active)
+
+
+def _audit_request(
+    uow: UnitOfWorkFactory, caller: Caller, what: tuple[str, str, int], after: Mapping[str, Any], country_code: str
+) -> None:
+    """The audit row of a request someone made (``what``: action, entity and its id)."""
+    action, entity, entity_id = what
+    with uow() as work:
+        work.audit.add(audit_entry(caller, action, entity, entity_id, None, after, country_code=country_code))
 
 
 def _active(connections: Iterable[SyncedConnection]) -> list[tuple[int, str]]:
@@ -273,16 +273,7 @@ def request_full_push(
     except (BotoCoreError, ClientError, ari_push_service.AriPushFailed) as exc:
         logger.warning("full push not queued", extra={"connection_id": connection.id, "error": type(exc).__name__})
         raise DependencyUnavailable("The full push could not be queued; try again shortly.") from None
-    with uow() as work:
-        work.audit.add(
-            audit_entry(
-                caller,
-                "ota_connection.full_push_requested",
-                "ota_connection",
-                connection.id,
-                None,
-                {"trigger": "manual", "property_id": connection.property_id},
-                country_code=connection.country_code,
-            )
-        )
+    after = {"trigger": "manual", "property_id": connection.property_id}
+    what = ("ota_connection.full_push_requested", "ota_connection", connection.id)
+    _audit_request(uow, caller, what, after, connection.country_code)
     return FullPushRequested(connection.id, connection.property_id, connection.ota, moment)
