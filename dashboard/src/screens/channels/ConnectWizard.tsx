@@ -9,7 +9,7 @@ import { unwrap } from "../../api/errors";
 import { ErrorState, LoadingState } from "../../components/States";
 import { notify, PageHeader } from "../allotments/parts";
 import { canOpenStep, currentStep, mappingCoverage, WIZARD_STEPS } from "./channelLogic";
-import { ProposalsTable, useMappings, usePropertyCatalog, useProposals } from "./parts";
+import { ProposalsTable, READABLE_ALERT, useMappings, usePropertyCatalog, useProposals } from "./parts";
 import { AccountStep, DiscoverStep, TestStep } from "./WizardSteps";
 
 /** Step 5: what is mapped, what is not (and why it matters), and the switch that starts the sync. */
@@ -37,7 +37,7 @@ function ActivateStep({ connectionId, propertyId, onActivated }: { connectionId:
     <Stack gap="sm">
       <Text size="sm">{t("channels.wizard.mappedSummary", { rooms: mappings.roomItems.length, plans: mappings.planItems.length })}</Text>
       {(coverage.unmappedRoomTypes.length > 0 || coverage.unmappedRatePlans.length > 0) && (
-        <Alert color="orange" title={t("channels.mapping.unmappedTitle")}>
+        <Alert styles={READABLE_ALERT} color="orange" title={t("channels.mapping.unmappedTitle")}>
           <Text size="sm">{t("channels.mapping.whyItMatters")}</Text>
           <Text size="sm" mt={4}>
             {[...coverage.unmappedRoomTypes.map((r) => r.name), ...coverage.unmappedRatePlans.map((p) => `${catalog.roomName(p.room_type_id) ?? ""} · ${p.name}`)].join(", ")}
@@ -45,9 +45,11 @@ function ActivateStep({ connectionId, propertyId, onActivated }: { connectionId:
         </Alert>
       )}
       {done ? (
-        <Alert color="green" title={t("channels.wizard.activeTitle")} role="status">
-          <Text size="sm">{t("channels.wizard.activeText")}</Text>
-          <Group mt="xs">
+        <>
+          <Alert styles={READABLE_ALERT} color="green" title={t("channels.wizard.activeTitle")} role="status">
+            <Text size="sm">{t("channels.wizard.activeText")}</Text>
+          </Alert>
+          <Group>
             <Anchor component={Link} to={`/connections/${connectionId}`}>
               {t("channels.wizard.openConnection")}
             </Anchor>
@@ -55,7 +57,7 @@ function ActivateStep({ connectionId, propertyId, onActivated }: { connectionId:
               {t("channels.syncLog.open")}
             </Anchor>
           </Group>
-        </Alert>
+        </>
       ) : (
         <Group>
           <Button color="green" onClick={() => activate.mutate()} loading={activate.isPending} disabled={mappings.roomItems.length === 0}>

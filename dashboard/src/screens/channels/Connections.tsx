@@ -10,7 +10,7 @@ import { useProperties } from "../../components/useProperties";
 import { ListPagination, PageHeader, queryState, ScrollBox } from "../allotments/parts";
 import { useUrlFilters } from "../allotments/useAllotmentData";
 import { failureRateColour } from "./channelLogic";
-import { HealthBadge } from "./parts";
+import { HealthBadge, READABLE_ALERT } from "./parts";
 import { SyncNowButton } from "./SyncActions";
 
 type PropertySync = Schemas["PropertySyncOut"];
@@ -30,7 +30,7 @@ function QueueDepths({ queues }: { queues: QueueDepth[] }) {
         {t("channels.queues.help")}
       </Text>
       {dead.length > 0 && (
-        <Alert color="red" mb="xs" title={t("channels.queues.deadTitle")}>
+        <Alert styles={READABLE_ALERT} color="red" mb="xs" title={t("channels.queues.deadTitle")}>
           {t("channels.queues.deadText")}
         </Alert>
       )}

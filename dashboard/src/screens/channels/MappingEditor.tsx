@@ -8,7 +8,7 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { notify, ScrollBox } from "../allotments/parts";
 import { mappingCoverage } from "./channelLogic";
-import { useMappings, usePropertyCatalog } from "./parts";
+import { READABLE_ALERT, useMappings, usePropertyCatalog } from "./parts";
 
 type Connection = Schemas["ConnectionOut"];
 type MappingCheck = Schemas["MappingCheckOut"];
@@ -50,10 +50,10 @@ function MapInput({ label, disabled, onMap }: { label: string; disabled?: boolea
 
 function CheckResult({ check }: { check: MappingCheck }) {
   const { t } = useTranslation();
-  if (check.error) return <Alert color="red" title={t("channels.mapping.checkFailed")}>{check.error}</Alert>;
-  if (check.ok && check.unmapped.length === 0) return <Alert color="green" title={t("channels.mapping.checkOk")}>{t("channels.mapping.checkOkText", { rooms: check.checked_room_types, plans: check.checked_rate_plans })}</Alert>;
+  if (check.error) return <Alert styles={READABLE_ALERT} color="red" title={t("channels.mapping.checkFailed")}>{check.error}</Alert>;
+  if (check.ok && check.unmapped.length === 0) return <Alert styles={READABLE_ALERT} color="green" title={t("channels.mapping.checkOk")}>{t("channels.mapping.checkOkText", { rooms: check.checked_room_types, plans: check.checked_rate_plans })}</Alert>;
   return (
-    <Alert color="red" title={t("channels.mapping.checkProblems")} data-testid="mapping-check">
+    <Alert styles={READABLE_ALERT} color="red" title={t("channels.mapping.checkProblems")} data-testid="mapping-check">
       {check.problems.length > 0 && (
         <>
           <Text size="sm" fw={500}>
@@ -136,7 +136,7 @@ export function MappingEditor({ connection }: { connection: Connection }) {
         </Button>
       </Group>
       {anyUnmapped && (
-        <Alert color="orange" title={t("channels.mapping.unmappedTitle")} data-testid="unmapped-warning">
+        <Alert styles={READABLE_ALERT} color="orange" title={t("channels.mapping.unmappedTitle")} data-testid="unmapped-warning">
           {t("channels.mapping.whyItMatters")}
         </Alert>
       )}

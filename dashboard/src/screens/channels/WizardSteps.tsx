@@ -12,6 +12,7 @@ import { FormError, useApiSubmit } from "../../components/useApiSubmit";
 import { useProperties } from "../../components/useProperties";
 import { notify } from "../allotments/parts";
 import { credentialFields, hotelIdsFrom, needsHotelIds, OTAS } from "./channelLogic";
+import { READABLE_ALERT } from "./parts";
 
 type Account = Schemas["OtaAccountOut"];
 type TestResult = Schemas["AccountTestOut"];
@@ -134,7 +135,7 @@ export function TestStep({ account, onTested }: { account: Account; onTested: (o
         </Button>
       </Group>
       {result && (
-        <Alert color={result.ok ? "green" : "red"} title={t(result.ok ? "channels.wizard.testPassed" : "channels.wizard.testRefused", { ota: account.ota_name })} role="status" data-testid="test-answer">
+        <Alert styles={READABLE_ALERT} color={result.ok ? "green" : "red"} title={t(result.ok ? "channels.wizard.testPassed" : "channels.wizard.testRefused", { ota: account.ota_name })} role="status" data-testid="test-answer">
           <Text size="sm">{result.message}</Text>
           {!result.ok && (result.error_kind || result.error_code) && (
             <Text size="xs" mt={4}>
@@ -206,7 +207,7 @@ export function DiscoverStep({ account, onImported }: { account: Account; onImpo
         </Button>
       </Group>
       {found && found.errors.length > 0 && (
-        <Alert color="orange" title={t("channels.wizard.discoveryErrors")}>
+        <Alert styles={READABLE_ALERT} color="orange" title={t("channels.wizard.discoveryErrors")}>
           <List size="sm">
             {found.errors.map((e, index) => (
               <List.Item key={index}>{`${e.item_id ? `${e.item_id}: ` : ""}${e.message}`}</List.Item>

@@ -13,6 +13,9 @@ import { HEALTH_COLOURS, healthLevel, type MappableRatePlan } from "./channelLog
 
 export type Proposal = Schemas["ProposalOut"];
 
+/** An alert's title in the text colour: a coloured title on the alert's light tint is too faint. */
+export const READABLE_ALERT = { title: { color: "var(--mantine-color-text)" } };
+
 /** A connection's health in one word, coloured (the word carries the meaning, not the colour). */
 export function HealthBadge({ connection }: { connection: { is_active: boolean; health: string; stale?: boolean } }) {
   const { t } = useTranslation();
