@@ -203,6 +203,7 @@ def test_the_connect_wizard_takes_an_empty_property_to_its_first_ari_push(
     expect(page.get_by_test_id("unmapped-warning")).to_contain_text("overbooking")
     page.get_by_role("button", name="Check against the OTA").click()
     expect(page.get_by_text("Every mapping matches the OTA")).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")  # the full-page picture from the top (the header is sticky)
     shoot(page, "channels-connection", full_page=True)
 
     page.get_by_role("link", name="Sync log").first.click()
@@ -276,7 +277,7 @@ def test_a_buffer_changed_in_settings_is_what_the_next_sync_sends(local_stack: R
 
         # Sync now on the connections screen; our calendar keeps the new buffer back, Agoda follows.
         page.goto(f"{origin(local_stack)}/connections?property_id={prop['id']}")
-        page.get_by_role("button", name=f"Sync {prop['name']} now").click()
+        page.get_by_role("button", name=f"Sync now: {prop['name']}").click()
         expect(page.get_by_text(re.compile(rf"Sync of {re.escape(prop['name'])} queued"))).to_be_visible()
         after = _our_availability(local_stack, prop, nights)
         assert after == {night: max(0, value - 2) for night, value in before.items()}, (before, after)

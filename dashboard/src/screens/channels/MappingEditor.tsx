@@ -142,7 +142,7 @@ export function MappingEditor({ connection }: { connection: Connection }) {
       )}
       {check.data && <CheckResult check={check.data} />}
       <ScrollBox label={t("channels.mapping.roomTypes")}>
-        <Table verticalSpacing="xs" miw={640}>
+        <Table verticalSpacing="xs" miw={640} captionSide="top">
           <Table.Caption>{t("channels.mapping.roomTypes")}</Table.Caption>
           <Table.Thead>
             <Table.Tr>
@@ -176,7 +176,7 @@ export function MappingEditor({ connection }: { connection: Connection }) {
         </Table>
       </ScrollBox>
       <ScrollBox label={t("channels.mapping.ratePlans")}>
-        <Table verticalSpacing="xs" miw={640}>
+        <Table verticalSpacing="xs" miw={640} captionSide="top">
           <Table.Caption>{t("channels.mapping.ratePlans")}</Table.Caption>
           <Table.Thead>
             <Table.Tr>
