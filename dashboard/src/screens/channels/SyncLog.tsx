@@ -96,7 +96,7 @@ export default function SyncLog() {
                   <Table.Td>{t(`channels.syncLog.kinds.${run.kind}`, run.kind)}</Table.Td>
                   <Table.Td>{t(`channels.syncLog.triggers.${run.trigger}`, run.trigger)}</Table.Td>
                   <Table.Td>
-                    <Badge variant="dot" color={OUTCOME_COLOURS[run.status] ?? "gray"} styles={{ root: { color: "#212529" } }}>
+                    <Badge variant="dot" color={OUTCOME_COLOURS[run.status] ?? "gray"} styles={{ root: { color: "#212529", maxWidth: "none", flexShrink: 0 }, label: { overflow: "visible" } }}>
                       {t(`channels.syncLog.outcomes.${run.status}`, run.status)}
                     </Badge>
                   </Table.Td>
