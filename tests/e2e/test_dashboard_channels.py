@@ -269,11 +269,15 @@ def test_a_buffer_changed_in_settings_is_what_the_next_sync_sends(local_stack: R
     api_headers = _sign_in_with_code(page, local_stack, email, secret, "%2Fsettings")
     saved = httpx.get(f"{local_stack.base_url}/settings", headers=api_headers, timeout=30).json()
     buffer = page.get_by_label("Buffer rooms")
+    expect(buffer).to_have_value(str(saved["inventory_buffer_rooms"]))  # the form has the saved values
     new_buffer = int(saved["inventory_buffer_rooms"]) + 2
     try:
         buffer.fill(str(new_buffer))
-        page.get_by_role("button", name="Save").click()
-        expect(page.get_by_text("Settings saved.")).to_be_visible()
+        with page.expect_response(lambda r: r.url.endswith("/api/settings") and r.request.method == "PATCH") as sent:
+            page.get_by_role("button", name="Save").click()
+        assert sent.value.ok, sent.value.text()
+        current = httpx.get(f"{local_stack.base_url}/settings", headers=api_headers, timeout=30).json()
+        assert current["inventory_buffer_rooms"] == new_buffer
 
         # Sync now on the connections screen; our calendar keeps the new buffer back, Agoda follows.
         page.goto(f"{origin(local_stack)}/connections?property_id={prop['id']}")
