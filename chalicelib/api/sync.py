@@ -16,10 +16,15 @@ from chalicelib.domain.access import Caller
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.sync_status import RunFilters, RunRecord
 from chalicelib.services import sync_status_service
-from chalicelib.services.sync_status_service import ConnectionStatus, PropertyStatus
+from chalicelib.services.sync_status_service import ConnectionStatus, FullPushRequested, PropertyStatus
 
 blueprint = ApiBlueprint(__name__, tag="sync")
-sync = Resource(blueprint, read=Permission.SYNC_STATUS_READ, write=Permission.SYNC_TRIGGER)
+sync = Resource(
+    blueprint,
+    read=Permission.SYNC_STATUS_READ,
+    write=Permission.SYNC_TRIGGER,
+    kinds={"connection_id": "ota_connection"},
+)
 
 
 class SyncRunOut(ViewModel, view=RunRecord):
@@ -50,6 +55,10 @@ class QueueDepthOut(ViewModel, view=QueueDepth):
 
 class SyncStatusOut(Page[PropertySyncOut]):
     queues: list[QueueDepthOut] = Field(description="sync-jobs, ari-push.fifo and their dead-letter queues")
+
+
+class FullPushRequestedOut(ViewModel, view=FullPushRequested):
+    pass
 
 
 class SyncStatusQuery(PageQuery):
@@ -106,3 +115,16 @@ def sync_property_now(caller: Caller, property_id: int) -> SyncRequestedOut:
         connection_ids=[cid for cid, _ in requested.connections],
         otas=[ota for _, ota in requested.connections],
     )
+
+
+@sync.post(
+    "/ota-connections/{connection_id}/full-push",
+    "Push the connection's whole calendar (availability, rates, restrictions) to the OTA now",
+    status=202,
+    body_required=False,
+    error_statuses=(409, 429, 503),
+)
+def push_full_calendar_now(caller: Caller, connection_id: int) -> FullPushRequestedOut:
+    """Queued behind the connection's pending pushes; its run shows in the property's sync runs
+    (kind ``full_push``, trigger ``manual``). Rate limited to 3 requests per minute per property."""
+    return FullPushRequestedOut.of(sync_status_service.request_full_push(caller, connection_id))

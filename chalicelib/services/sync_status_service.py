@@ -11,9 +11,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -36,13 +37,15 @@ from chalicelib.domain.sync_status import (
 )
 from chalicelib.domain.views import view_from
 from chalicelib.observability import logger
-from chalicelib.services import rate_limiter, sync_jobs
+from chalicelib.services import ari_push_service, rate_limiter, sync_jobs
 from chalicelib.services.audit_service import audit_entry
+from chalicelib.services.ota_connection_service import scoped_connection
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
     "STALE_AFTER_INTERVALS",
     "ConnectionStatus",
+    "FullPushRequested",
     "PropertyStatus",
     "RunFilters",
     "RunRecord",
@@ -50,6 +53,7 @@ __all__ = [
     "SyncStatus",
     "is_stale",
     "property_runs",
+    "request_full_push",
     "request_sync_now",
     "sync_status",
 ]
@@ -62,6 +66,7 @@ WATCHED_QUEUES = (SYNC_JOBS_QUEUE, ARI_PUSH_QUEUE)
 
 QueueDepths = Callable[[], list[QueueDepth]]
 SyncEnqueuer = Callable[..., SendResult]
+FullPushEnqueuer = Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -217,20 +222,58 @@ def request_sync_now(
         raise DependencyUnavailable("The sync job could not be queued; try again shortly.") from None
     if result.failed or result.sent != 1:
         raise DependencyUnavailable("The sync job could not be queued; try again shortly.")
-    with uow() as work:
-        work.audit.add(
-            audit_entry(
-                caller,
-                "property.sync_requested",
-                "property",
-                property_id,
-                None,
-                {"trigger": "manual", "connections": [cid for cid, _ in active]},
-                country_code=hotel.country_code,
-            )
-        )
+    after = {"trigger": "manual", "connections": [cid for cid, _ in active]}
+    _audit_request(uow, caller, ("property.sync_requested", "property", property_id), after, hotel.country_code)
     return SyncRequested(property_id, "manual", moment, active)
+
+
+def _audit_request(
+    uow: UnitOfWorkFactory, caller: Caller, what: tuple[str, str, int], after: Mapping[str, Any], country_code: str
+) -> None:
+    """The audit row of a request someone made (``what``: action, entity and its id)."""
+    action, entity, entity_id = what
+    with uow() as work:
+        work.audit.add(audit_entry(caller, action, entity, entity_id, None, after, country_code=country_code))
 
 
 def _active(connections: Iterable[SyncedConnection]) -> list[tuple[int, str]]:
     return [(c.id, c.ota_code) for c in connections if c.is_active and c.account_status == AccountStatus.ACTIVE]
+
+
+@dataclass(frozen=True)
+class FullPushRequested:
+    connection_id: int
+    property_id: int
+    ota: str
+    enqueued_at: datetime
+
+
+def request_full_push(
+    caller: Caller,
+    connection_id: int,
+    now: datetime | None = None,
+    *,
+    uow: UnitOfWorkFactory = unit_of_work,
+    enforce_rate_limit: Callable[..., None] = rate_limiter.enforce,
+    enqueue: FullPushEnqueuer = ari_push_service.enqueue_full_push,
+) -> FullPushRequested:
+    """Queue a ``manual`` full ARI push of one active connection: its whole calendar, behind its
+    pending pushes (a connection just activated starts from there instead of the nightly resync)."""
+    moment = now or datetime.now(UTC)
+    with uow() as work:
+        connection = scoped_connection(work, caller, connection_id)
+    if not connection.is_active:
+        raise Conflict(
+            "The connection is not active: activate it first.",
+            details=[{"field": "connection_id", "message": "the connection is not active"}],
+        )
+    enforce_rate_limit((SYNC_NOW_PER_PROPERTY, f"{connection.property_id}:full-push"))
+    try:
+        enqueue(connection.id, connection.property_id, trigger="manual", now=moment)
+    except (BotoCoreError, ClientError, ari_push_service.AriPushFailed) as exc:
+        logger.warning("full push not queued", extra={"connection_id": connection.id, "error": type(exc).__name__})
+        raise DependencyUnavailable("The full push could not be queued; try again shortly.") from None
+    after = {"trigger": "manual", "property_id": connection.property_id}
+    what = ("ota_connection.full_push_requested", "ota_connection", connection.id)
+    _audit_request(uow, caller, what, after, connection.country_code)
+    return FullPushRequested(connection.id, connection.property_id, connection.ota, moment)

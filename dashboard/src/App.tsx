@@ -32,6 +32,11 @@ const PropertyDetail = lazy(() => import("./screens/setup/PropertyDetail"));
 const Settings = lazy(() => import("./screens/setup/Settings"));
 const ApiDocs = lazy(() => import("./screens/setup/ApiDocs"));
 const AgencyAccess = lazy(() => import("./screens/portal/AgencyAccess"));
+const OtaAccounts = lazy(() => import("./screens/channels/OtaAccounts"));
+const ConnectWizard = lazy(() => import("./screens/channels/ConnectWizard"));
+const Connections = lazy(() => import("./screens/channels/Connections"));
+const ConnectionDetail = lazy(() => import("./screens/channels/ConnectionDetail"));
+const SyncLog = lazy(() => import("./screens/channels/SyncLog"));
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { me } = useSession();
@@ -81,6 +86,11 @@ export default function App() {
             <Route path="/properties" element={<PropertiesList />} />
             <Route path="/properties/:propertyId" element={<PropertyDetail />} />
             <Route path="/settings" element={<Settings />} />
+            <Route path="/ota-accounts" element={<OtaAccounts />} />
+            <Route path="/ota-accounts/connect" element={<ConnectWizard />} />
+            <Route path="/connections" element={<Connections />} />
+            <Route path="/connections/:connectionId" element={<ConnectionDetail />} />
+            <Route path="/properties/:propertyId/sync-log" element={<SyncLog />} />
           </Route>
           <Route path="/account/two-factor" element={<TwoFactorEnrollment />} />
           <Route path="/agencies" element={<AgenciesList />} />

@@ -121,7 +121,8 @@ def _snapshot(table: str, record_id: int | str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def test_staff_cannot_reach_another_countrys_records_by_id_on_any_route(identity: Identity) -> None:
+def test_staff_cannot_reach_another_countrys_records_by_id_on_any_route(identity: Identity, aws: object) -> None:
+    """With the app's queues (``aws``): routes that queue work (a full push) answer on the control."""
     # Two probes who may do everything in Vietnam: staff fixed to it, and a switcher who chose it.
     staff = identity.login(identity.user(permissions=ALL_PERMISSIONS & ~Permission.COUNTRY_SWITCH, country=HOME))
     switcher = identity.login(identity.user(permissions=ALL_PERMISSIONS, country=None))

@@ -1247,6 +1247,27 @@ export interface paths {
         patch: operations["update_ota_connection"];
         trace?: never;
     };
+    "/ota-connections/{connection_id}/full-push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push the connection's whole calendar (availability, rates, restrictions) to the OTA now
+         * @description Queued behind the connection's pending pushes; its run shows in the property's sync runs
+         *     (kind ``full_push``, trigger ``manual``). Rate limited to 3 requests per minute per property.
+         */
+        post: operations["push_full_calendar_now"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ota-connections/{connection_id}/mapping-check": {
         parameters: {
             query?: never;
@@ -4348,6 +4369,20 @@ export interface components {
         ForgotPasswordRequest: {
             /** Email */
             email: string;
+        };
+        /** FullPushRequestedOut */
+        FullPushRequestedOut: {
+            /** Connection Id */
+            connection_id: number;
+            /**
+             * Enqueued At
+             * Format: date-time
+             */
+            enqueued_at: string;
+            /** Ota */
+            ota: string;
+            /** Property Id */
+            property_id: number;
         };
         /** GridRatePlanOut */
         GridRatePlanOut: {
@@ -17205,6 +17240,115 @@ export interface operations {
             };
             /** @description Internal error; quote the request id */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    push_full_calendar_now: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                connection_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Connection Id */
+                        connection_id: number;
+                        /**
+                         * Enqueued At
+                         * Format: date-time
+                         */
+                        enqueued_at: string;
+                        /** Ota */
+                        ota: string;
+                        /** Property Id */
+                        property_id: number;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,7 @@ import { Link, Outlet, useLocation, useNavigate } from "react-router-dom";
 import { useSession } from "../auth/session";
 import { LiveIndicator, LiveUpdatesProvider } from "../live/LiveUpdates";
 import { ALLOTMENT_NAVIGATION } from "../screens/allotments/parts";
+import { CHANNELS_NAVIGATION } from "../screens/channels/navigation";
 import { SETUP_NAVIGATION } from "../screens/setup/navigation";
 import { useAgencyAccount } from "../screens/portal/agencyAccount";
 import { AgencyLabel, PortalNavigation } from "../screens/portal/PortalChrome";
@@ -84,6 +85,7 @@ const NAVIGATION: { to: string; label: string; permission?: string }[] = [
   { to: "/bookings", label: "nav.bookings" },
   { to: "/alerts", label: "nav.alerts", permission: "ALERTS_READ" },
   ...SETUP_NAVIGATION,
+  ...CHANNELS_NAVIGATION,
 ];
 
 export function AppLayout() {
