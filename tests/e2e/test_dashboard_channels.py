@@ -28,10 +28,9 @@ from tests.e2e.conftest import RunningStack
 from tests.e2e.test_dashboard import origin, shoot, sign_in
 from tests.e2e.test_dashboard_setup import _a_second_administrator, _sign_in_with_code
 
-# The dashboard module's fixtures: its browser, a page per test, and the wait for the login window.
+# The dashboard module's fixtures: its browser and a page per test.
 browser = dash.browser
 page = dash.page
-_leave_the_login_window_free = dash._leave_the_login_window_free
 
 MANAGER = "manager.vn@demo.ptx-cm.local"
 OTA_OPERATOR = "ota.vn@demo.ptx-cm.local"
@@ -41,15 +40,9 @@ WAIT_SECONDS = 240  # a wait, not a speed check: e2e stacks share the cores
 
 
 def _login(stack: RunningStack, email: str) -> dict[str, str]:
-    for _ in range(dash.RATE_LIMIT_WAITS):
-        answer = httpx.post(
-            f"{stack.base_url}/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=30
-        )
-        if answer.status_code != 429:
-            assert answer.status_code == 200, answer.text
-            return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-        time.sleep(int(answer.headers.get("retry-after", "10")) + 1)
-    raise AssertionError("login still rate-limited")
+    answer = httpx.post(f"{stack.base_url}/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 def _call(stack: RunningStack, headers: dict[str, str], method: str, path: str, body: Any = None) -> Any:
