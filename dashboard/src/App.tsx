@@ -31,6 +31,9 @@ const PropertiesList = lazy(() => import("./screens/setup/PropertiesList"));
 const PropertyDetail = lazy(() => import("./screens/setup/PropertyDetail"));
 const Settings = lazy(() => import("./screens/setup/Settings"));
 const ApiDocs = lazy(() => import("./screens/setup/ApiDocs"));
+const HardblocksList = lazy(() => import("./screens/hardblocks/HardblocksList"));
+const HardblockNew = lazy(() => import("./screens/hardblocks/HardblockNew"));
+const HardblockDetail = lazy(() => import("./screens/hardblocks/HardblockDetail"));
 const AgencyAccess = lazy(() => import("./screens/portal/AgencyAccess"));
 
 function RequireSession({ children }: { children: ReactNode }) {
@@ -81,6 +84,9 @@ export default function App() {
             <Route path="/properties" element={<PropertiesList />} />
             <Route path="/properties/:propertyId" element={<PropertyDetail />} />
             <Route path="/settings" element={<Settings />} />
+            <Route path="/hardblocks" element={<HardblocksList />} />
+            <Route path="/hardblocks/new" element={<HardblockNew />} />
+            <Route path="/hardblocks/:blockId" element={<HardblockDetail />} />
           </Route>
           <Route path="/account/two-factor" element={<TwoFactorEnrollment />} />
           <Route path="/agencies" element={<AgenciesList />} />

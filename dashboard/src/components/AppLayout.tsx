@@ -83,6 +83,7 @@ const NAVIGATION: { to: string; label: string; permission?: string }[] = [
   { to: "/calendar", label: "calendar.nav", permission: "INVENTORY_READ" },
   { to: "/bookings", label: "nav.bookings" },
   { to: "/alerts", label: "nav.alerts", permission: "ALERTS_READ" },
+  { to: "/hardblocks", label: "hardblocks.nav", permission: "CONTRACTS_READ" },
   ...SETUP_NAVIGATION,
 ];
 
