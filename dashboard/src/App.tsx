@@ -34,6 +34,7 @@ const ApiDocs = lazy(() => import("./screens/setup/ApiDocs"));
 const HardblocksList = lazy(() => import("./screens/hardblocks/HardblocksList"));
 const HardblockNew = lazy(() => import("./screens/hardblocks/HardblockNew"));
 const HardblockDetail = lazy(() => import("./screens/hardblocks/HardblockDetail"));
+const SuppliersList = lazy(() => import("./screens/suppliers/SuppliersList"));
 const AgencyAccess = lazy(() => import("./screens/portal/AgencyAccess"));
 
 function RequireSession({ children }: { children: ReactNode }) {
@@ -87,6 +88,7 @@ export default function App() {
             <Route path="/hardblocks" element={<HardblocksList />} />
             <Route path="/hardblocks/new" element={<HardblockNew />} />
             <Route path="/hardblocks/:blockId" element={<HardblockDetail />} />
+            <Route path="/suppliers" element={<SuppliersList />} />
           </Route>
           <Route path="/account/two-factor" element={<TwoFactorEnrollment />} />
           <Route path="/agencies" element={<AgenciesList />} />
