@@ -80,7 +80,10 @@ export function DiffPreview({
   const grid = diffGrid(preview.diff);
   const pool = poolEffect(preview.diff);
   const ref = useRef<HTMLElement>(null);
-  useEffect(() => ref.current?.scrollIntoView({ block: "nearest" }), [preview]);
+  // Braces: a browser whose scrollIntoView returns a promise must not have it taken for a cleanup.
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: "nearest" });
+  }, [preview]);
   return (
     <Paper ref={ref} withBorder p="md" component="section" aria-labelledby="preview-heading" data-preview>
       <Title order={2} size="h4" id="preview-heading" mb="xs">

@@ -87,7 +87,7 @@ export default function HardblocksList() {
                 const totals = blockTotals(block.nights);
                 return (
                   <Table.Tr key={block.id} data-block={block.id}>
-                    <Table.Td>
+                    <Table.Td style={{ whiteSpace: "nowrap" }}>
                       <Anchor component={Link} to={`/hardblocks/${block.id}`} fw={500}>
                         {t("hardblocks.blockN", { id: block.id })}
                       </Anchor>
