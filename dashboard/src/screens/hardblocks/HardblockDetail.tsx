@@ -62,8 +62,8 @@ function Versions({ block, onRevert }: { block: Block; onRevert: (version: numbe
                   <Table.Td style={{ textAlign: "right" }}>{summary.rooms}</Table.Td>
                   <Table.Td>
                     {!current && can("CONTRACTS_WRITE") && (
-                      <Button size="compact-xs" variant="light" onClick={() => onRevert(version)} aria-label={t("hardblocks.versions.revertNamed", { version })}>
-                        {t("hardblocks.versions.revert")}
+                      <Button size="compact-xs" variant="light" onClick={() => onRevert(version)}>
+                        {t("hardblocks.versions.revertTo", { version })}
                       </Button>
                     )}
                   </Table.Td>
