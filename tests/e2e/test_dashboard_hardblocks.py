@@ -159,6 +159,7 @@ def test_a_definite_block_amended_with_preview_then_reverted_to_its_first_versio
     assert colours != diff_cell(preview, room_type_id, "pool", middle).evaluate(
         "e => getComputedStyle(e).backgroundColor"
     )
+    page.evaluate("window.scrollTo(0, 0)")  # a full-page picture from the top: the header in its place
     shoot(page, "hardblocks-preview", full_page=True)
     # Nothing written by the preview.
     assert api(page, local_stack, headers, "GET", f"/hardblocks/{block_id}")["version"] == 1
@@ -166,6 +167,7 @@ def test_a_definite_block_amended_with_preview_then_reverted_to_its_first_versio
     preview.get_by_role("button", name="Apply").click()
     expect(preview).to_be_hidden()
     expect(page.locator("[data-block-version]")).to_have_text("2")
+    expect(amend.get_by_label("Rooms per night")).to_have_value("")  # a blank form for the next change
     expect(grid_cell(page, room_type_id, "rooms", first)).to_have_text(str(ROOMS))
     expect(grid_cell(page, room_type_id, "rooms", middle)).to_have_text(str(AMENDED))
     expect(grid_cell(page, room_type_id, "rate", last)).to_contain_text("1,400,000")
@@ -190,6 +192,7 @@ def test_a_definite_block_amended_with_preview_then_reverted_to_its_first_versio
     expect_change(diff_cell(revert, room_type_id, "rooms", middle), str(AMENDED), str(ROOMS), "up")
     expect(diff_cell(revert, room_type_id, "rooms", first)).to_have_count(0)
     expect(revert.get_by_text(f"The pool the OTAs may sell loses {gained} room nights.")).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")  # a full-page picture from the top: the header in its place
     shoot(page, "hardblocks-revert-preview", full_page=True)
     revert.get_by_role("button", name="Apply").click()
     expect(page.locator("[data-block-version]")).to_have_text("3")
@@ -200,4 +203,5 @@ def test_a_definite_block_amended_with_preview_then_reverted_to_its_first_versio
     assert [v["version"] for v in reverted] == [1, 2, 3]
     assert reverted[2]["block"]["nights"] == reverted[0]["block"]["nights"]
     assert free_rooms(page, local_stack, headers, prop["id"], first, last)[room_type_id] == after_create
+    page.evaluate("window.scrollTo(0, 0)")  # a full-page picture from the top: the header in its place
     shoot(page, "hardblocks-detail", full_page=True)

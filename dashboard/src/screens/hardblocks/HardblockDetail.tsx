@@ -161,6 +161,7 @@ function BlockScreen({ block }: { block: Block }) {
       </Paper>
       {writable && block.status === "active" && (
         <AmendmentForm
+          key={block.version} // an applied change starts a blank form
           block={block}
           roomTypeOptions={roomTypes.options}
           onChange={() => setPending((p) => (p && p.body.kind in titles ? p : null))}

@@ -16,6 +16,7 @@ describe("the supplier body", () => {
     const values = supplierValues(null, "VN");
     expect("bank_account_number" in supplierBody(values, true)).toBe(false);
     expect(supplierBody({ ...values, remove_account: true }, true).bank_account_number).toBeNull();
-    expect(supplierBody({ ...values, email: "" }, true).email).toBeNull();
+    expect("email" in supplierBody({ ...values, email: " " }, true)).toBe(false);
+    expect(supplierBody({ ...values, email: " an@example.com " }, true).email).toBe("an@example.com");
   });
 });

@@ -39,8 +39,9 @@ export function supplierBody(values: SupplierValues, editing: boolean) {
     notes: values.notes,
     is_active: values.is_active,
   };
+  // The API takes an address or no field at all (an empty one is not an address).
   const email = values.email.trim();
-  if (email || editing) body.email = email || null;
+  if (email) body.email = email;
   const account = values.bank_account_number.trim();
   if (values.remove_account && editing) body.bank_account_number = null;
   else if (account) body.bank_account_number = account;
