@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import type { Schemas } from "../../api/client";
 import { formatDate, formatMoney } from "../../components/format";
 import { ScrollBox } from "../allotments/parts";
-import { useNightLabel } from "./BlockGrid";
+import { NightsHead, RowHeads } from "./BlockGrid";
 import { cellKey, diffGrid, poolEffect, trend } from "./blockValues";
 
 type Preview = Schemas["AmendmentPreviewOut"];
@@ -76,7 +76,6 @@ export function DiffPreview({
   onDiscard: () => void;
 }) {
   const { t, i18n } = useTranslation();
-  const nightLabel = useNightLabel();
   const grid = diffGrid(preview.diff);
   const pool = poolEffect(preview.diff);
   const ref = useRef<HTMLElement>(null);
@@ -110,29 +109,12 @@ export function DiffPreview({
         {grid.nights.length > 0 && (
           <ScrollBox label={t("hardblocks.preview.gridLabel")}>
             <Table withTableBorder withColumnBorders verticalSpacing={4} fz="sm" data-diff-grid>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th scope="col">{t("allotments.roomType")}</Table.Th>
-                  <Table.Th scope="col" />
-                  {grid.nights.map((night) => (
-                    <Table.Th key={night} scope="col" style={{ whiteSpace: "nowrap", textAlign: "right" }}>
-                      {nightLabel(night)}
-                    </Table.Th>
-                  ))}
-                </Table.Tr>
-              </Table.Thead>
+              <NightsHead nights={grid.nights} />
               <Table.Tbody>
                 {grid.roomTypes.flatMap((roomTypeId) =>
                   ROWS.map((row, index) => (
                     <Table.Tr key={`${roomTypeId}-${row}`} data-room-type={roomTypeId} data-row={row}>
-                      {index === 0 && (
-                        <Table.Th scope="rowgroup" rowSpan={ROWS.length} style={{ verticalAlign: "top" }}>
-                          {roomTypeName(roomTypeId)}
-                        </Table.Th>
-                      )}
-                      <Table.Th scope="row" fw={400}>
-                        {t(`hardblocks.grid.${row}`)}
-                      </Table.Th>
+                      <RowHeads roomType={roomTypeName(roomTypeId)} row={row} index={index} rows={ROWS.length} />
                       {grid.nights.map((night) => (
                         <DiffCell key={night} row={row} diff={grid.cells.get(cellKey(roomTypeId, night))} currency={currency} />
                       ))}
