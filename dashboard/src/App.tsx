@@ -31,6 +31,10 @@ const PropertiesList = lazy(() => import("./screens/setup/PropertiesList"));
 const PropertyDetail = lazy(() => import("./screens/setup/PropertyDetail"));
 const Settings = lazy(() => import("./screens/setup/Settings"));
 const ApiDocs = lazy(() => import("./screens/setup/ApiDocs"));
+const HardblocksList = lazy(() => import("./screens/hardblocks/HardblocksList"));
+const HardblockNew = lazy(() => import("./screens/hardblocks/HardblockNew"));
+const HardblockDetail = lazy(() => import("./screens/hardblocks/HardblockDetail"));
+const SuppliersList = lazy(() => import("./screens/suppliers/SuppliersList"));
 const AgencyAccess = lazy(() => import("./screens/portal/AgencyAccess"));
 const OtaAccounts = lazy(() => import("./screens/channels/OtaAccounts"));
 const ConnectWizard = lazy(() => import("./screens/channels/ConnectWizard"));
@@ -91,6 +95,10 @@ export default function App() {
             <Route path="/connections" element={<Connections />} />
             <Route path="/connections/:connectionId" element={<ConnectionDetail />} />
             <Route path="/properties/:propertyId/sync-log" element={<SyncLog />} />
+            <Route path="/hardblocks" element={<HardblocksList />} />
+            <Route path="/hardblocks/new" element={<HardblockNew />} />
+            <Route path="/hardblocks/:blockId" element={<HardblockDetail />} />
+            <Route path="/suppliers" element={<SuppliersList />} />
           </Route>
           <Route path="/account/two-factor" element={<TwoFactorEnrollment />} />
           <Route path="/agencies" element={<AgenciesList />} />

@@ -84,6 +84,8 @@ const NAVIGATION: { to: string; label: string; permission?: string }[] = [
   { to: "/calendar", label: "calendar.nav", permission: "INVENTORY_READ" },
   { to: "/bookings", label: "nav.bookings" },
   { to: "/alerts", label: "nav.alerts", permission: "ALERTS_READ" },
+  { to: "/hardblocks", label: "hardblocks.nav", permission: "CONTRACTS_READ" },
+  { to: "/suppliers", label: "suppliers.nav", permission: "SUPPLIERS_READ" },
   ...SETUP_NAVIGATION,
   ...CHANNELS_NAVIGATION,
 ];

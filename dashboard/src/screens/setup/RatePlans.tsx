@@ -1,6 +1,6 @@
 import { Button, Group, Modal, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
@@ -17,11 +17,12 @@ type Property = Schemas["PropertyOut"];
 type RoomType = Schemas["RoomTypeOut"];
 type RatePlan = Schemas["RatePlanOut"];
 
-function RatePlanForm({ roomType, plans, onDone }: { roomType: RoomType; plans: RatePlan[]; onDone: () => void }) {
+function RatePlanForm({ roomType, plans, plan, onDone }: { roomType: RoomType; plans: RatePlan[]; plan?: RatePlan; onDone: () => void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
+  const parents = plans.filter((p) => p.id !== plan?.id);
   const form = useForm({
-    initialValues: ratePlanValues(),
+    initialValues: ratePlanValues(plan),
     validate: {
       code: (v) => (v.trim() ? null : t("auth.required")),
       name: (v) => (v.trim() ? null : t("auth.required")),
@@ -31,7 +32,8 @@ function RatePlanForm({ roomType, plans, onDone }: { roomType: RoomType; plans: 
     },
   });
   const { submit, busy, formError } = useApiSubmit(form, async (values) => {
-    unwrap(await api.POST("/room-types/{room_type_id}/rate-plans", { params: { path: { room_type_id: roomType.id } }, body: ratePlanBody(values) }));
+    if (plan) unwrap(await api.PATCH("/rate-plans/{rate_plan_id}", { params: { path: { rate_plan_id: plan.id } }, body: ratePlanBody(values, true) }));
+    else unwrap(await api.POST("/room-types/{room_type_id}/rate-plans", { params: { path: { room_type_id: roomType.id } }, body: ratePlanBody(values) }));
     notify(t("setup.ratePlans.saved", { name: values.name.trim() }), t("common.close"));
     await queryClient.invalidateQueries({ queryKey: ["rate-plans", roomType.id] });
     await queryClient.invalidateQueries({ queryKey: ["rate-grid", roomType.property_id] });
@@ -45,7 +47,7 @@ function RatePlanForm({ roomType, plans, onDone }: { roomType: RoomType; plans: 
           aria-label={t("setup.ratePlans.kind")}
           data={[
             { value: "base", label: t("setup.ratePlans.base") },
-            { value: "derived", label: t("setup.ratePlans.derived"), disabled: plans.length === 0 },
+            { value: "derived", label: t("setup.ratePlans.derived"), disabled: parents.length === 0 },
           ]}
           {...form.getInputProps("kind")}
         />
@@ -57,7 +59,7 @@ function RatePlanForm({ roomType, plans, onDone }: { roomType: RoomType; plans: 
               <Select
                 label={t("setup.ratePlans.parent")}
                 required
-                data={plans.map((plan) => ({ value: String(plan.id), label: `${plan.code} · ${plan.name}` }))}
+                data={parents.map((p) => ({ value: String(p.id), label: `${p.code} · ${p.name}` }))}
                 {...form.getInputProps("parent_id")}
               />
               <Select
@@ -157,6 +159,18 @@ export function RatePlans({ property, roomType }: { property: Property; roomType
   const { t, i18n } = useTranslation();
   const { can } = useSession();
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<RatePlan | null>(null);
+  const [deleting, setDeleting] = useState<RatePlan | null>(null);
+  const queryClient = useQueryClient();
+  const remove = useMutation({
+    mutationFn: async (plan: RatePlan) => unwrap(await api.DELETE("/rate-plans/{rate_plan_id}", { params: { path: { rate_plan_id: plan.id } } })),
+    onSuccess: async (_, plan) => {
+      notify(t("setup.ratePlans.deleted", { name: plan.name }), t("common.close"));
+      setDeleting(null);
+      await queryClient.invalidateQueries({ queryKey: ["rate-plans", roomType.id] });
+      await queryClient.invalidateQueries({ queryKey: ["rate-grid", roomType.property_id] });
+    },
+  });
   const [rulesOf, setRulesOf] = useState<RatePlan | null>(null);
   const [from, setFrom] = useState<string | null>(null);
   const plans = useQuery({
@@ -176,7 +190,7 @@ export function RatePlans({ property, roomType }: { property: Property; roomType
               <Table.Th scope="col">{t("setup.ratePlans.name")}</Table.Th>
               <Table.Th scope="col">{t("setup.ratePlans.pricing")}</Table.Th>
               <Table.Th scope="col">{t("setup.ratePlans.channel")}</Table.Th>
-              <Table.Th scope="col">{t("setup.rules.title")}</Table.Th>
+              <Table.Th scope="col">{t("allotments.actions")}</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -193,9 +207,21 @@ export function RatePlans({ property, roomType }: { property: Property; roomType
                 </Table.Td>
                 <Table.Td>{plan.channel ?? t("setup.ratePlans.allChannels")}</Table.Td>
                 <Table.Td>
-                  <Button size="xs" variant="light" onClick={() => setRulesOf(plan)} aria-label={t("setup.rules.showFor", { name: plan.name })}>
-                    {t("setup.rules.title")}
-                  </Button>
+                  <Group gap="xs" wrap="nowrap">
+                    <Button size="xs" variant="light" onClick={() => setRulesOf(plan)} aria-label={t("setup.rules.showFor", { name: plan.name })}>
+                      {t("setup.rules.title")}
+                    </Button>
+                    {writable && (
+                      <>
+                        <Button size="xs" variant="default" onClick={() => setEditing(plan)} aria-label={t("setup.ratePlans.editNamed", { name: plan.name })}>
+                          {t("allotments.edit")}
+                        </Button>
+                        <Button size="xs" variant="subtle" color="red" onClick={() => setDeleting(plan)} aria-label={t("setup.ratePlans.deleteNamed", { name: plan.name })}>
+                          {t("setup.ratePlans.delete")}
+                        </Button>
+                      </>
+                    )}
+                  </Group>
                 </Table.Td>
               </Table.Tr>
             ))}
@@ -224,6 +250,33 @@ export function RatePlans({ property, roomType }: { property: Property; roomType
       </Text>
       <Modal closeButtonProps={{ "aria-label": t("common.close") }} opened={creating} onClose={() => setCreating(false)} title={t("setup.ratePlans.new")} size="lg">
         {creating && plans.data && <RatePlanForm roomType={roomType} plans={plans.data} onDone={() => setCreating(false)} />}
+      </Modal>
+      <Modal closeButtonProps={{ "aria-label": t("common.close") }} opened={editing !== null} onClose={() => setEditing(null)} title={editing ? t("setup.ratePlans.editNamed", { name: editing.name }) : ""} size="lg">
+        {editing && plans.data && <RatePlanForm roomType={roomType} plans={plans.data} plan={editing} onDone={() => setEditing(null)} />}
+      </Modal>
+      <Modal
+        closeButtonProps={{ "aria-label": t("common.close") }}
+        opened={deleting !== null}
+        onClose={() => {
+          remove.reset();
+          setDeleting(null);
+        }}
+        title={deleting ? t("setup.ratePlans.deleteNamed", { name: deleting.name }) : ""}
+      >
+        {deleting && (
+          <Stack gap="sm">
+            <Text size="sm">{t("setup.ratePlans.deleteHelp", { code: deleting.code })}</Text>
+            <FormError message={remove.error ? remove.error.message : null} />
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setDeleting(null)}>
+                {t("common.cancel")}
+              </Button>
+              <Button color="red" loading={remove.isPending} onClick={() => remove.mutate(deleting)}>
+                {t("setup.ratePlans.delete")}
+              </Button>
+            </Group>
+          </Stack>
+        )}
       </Modal>
       <Modal closeButtonProps={{ "aria-label": t("common.close") }} opened={rulesOf !== null} onClose={() => setRulesOf(null)} title={rulesOf ? t("setup.rules.titleFor", { name: rulesOf.name }) : ""} size="xl">
         {rulesOf && <Rules plan={rulesOf} propertyId={property.id} writable={writable} />}

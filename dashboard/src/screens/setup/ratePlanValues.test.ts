@@ -29,6 +29,21 @@ describe("ratePlanBody", () => {
   });
 });
 
+describe("editing a rate plan", () => {
+  const derived = { code: "NRF", name: "Non-refundable", base_rate: null, parent_id: 7, derivation_kind: "fixed" as const, derivation_value: "-100000", channel: "agoda" };
+
+  it("starts from the plan's values, its kind from its parent", () => {
+    expect(ratePlanValues(derived)).toMatchObject({ kind: "derived", parent_id: "7", derivation_kind: "fixed", derivation_value: "-100000", channel: "agoda", base_rate: "" });
+    expect(ratePlanValues({ ...derived, parent_id: null, base_rate: "1500000" })).toMatchObject({ kind: "base", parent_id: null, base_rate: "1500000" });
+  });
+
+  it("a plan edited into a base plan leaves its parent; a new one sends no parent", () => {
+    const values = { ...ratePlanValues(derived), kind: "base" as const, base_rate: "1200000" };
+    expect(ratePlanBody(values, true)).toEqual({ code: "NRF", name: "Non-refundable", channel: "agoda", base_rate: "1200000", parent_id: null });
+    expect(ratePlanBody(values)).not.toHaveProperty("parent_id");
+  });
+});
+
 describe("derivationText", () => {
   it("signs percent and fixed adjustments", () => {
     expect(derivationText("percent", "15")).toBe("+15 %");

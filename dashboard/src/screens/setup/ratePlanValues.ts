@@ -2,30 +2,40 @@
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 
-export function ratePlanValues() {
+/** A new plan's empty form, or an existing plan's values to edit. */
+export function ratePlanValues(plan?: {
+  code: string;
+  name: string;
+  base_rate: string | null;
+  parent_id: number | null;
+  derivation_kind: "percent" | "fixed" | null;
+  derivation_value: string | null;
+  channel: string | null;
+}) {
   return {
-    code: "",
-    name: "",
-    kind: "base" as "base" | "derived",
-    base_rate: "",
-    parent_id: null as string | null,
-    derivation_kind: "percent" as "percent" | "fixed",
-    derivation_value: "",
-    channel: "",
+    code: plan?.code ?? "",
+    name: plan?.name ?? "",
+    kind: (plan?.parent_id ? "derived" : "base") as "base" | "derived",
+    base_rate: plan?.base_rate ?? "",
+    parent_id: plan?.parent_id ? String(plan.parent_id) : (null as string | null),
+    derivation_kind: (plan?.derivation_kind ?? "percent") as "percent" | "fixed",
+    derivation_value: plan?.derivation_value ?? "",
+    channel: plan?.channel ?? "",
   };
 }
 
 export type RatePlanValues = ReturnType<typeof ratePlanValues>;
 
-/** POST /room-types/{id}/rate-plans: a base plan has its own rate (empty: the room type's);
+/** POST /room-types/{id}/rate-plans (or PATCH /rate-plans/{id}): a base plan has its own rate (empty: the room type's);
  * a derived plan follows its parent by a signed percent or amount. */
-export function ratePlanBody(values: RatePlanValues) {
+export function ratePlanBody(values: RatePlanValues, editing = false) {
   const common = {
     code: values.code.trim(),
     name: values.name.trim(),
     channel: values.channel.trim().toLowerCase() || null,
   };
-  if (values.kind === "base") return { ...common, base_rate: values.base_rate.trim() || null };
+  // An edited plan that becomes a base plan leaves its parent (the API drops the derivation with it).
+  if (values.kind === "base") return { ...common, base_rate: values.base_rate.trim() || null, ...(editing ? { parent_id: null } : {}) };
   return {
     ...common,
     parent_id: values.parent_id ? Number(values.parent_id) : null,
