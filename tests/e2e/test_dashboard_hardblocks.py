@@ -26,7 +26,6 @@ from tests.e2e.test_dashboard_allotments import MANAGER, api, choose
 
 browser = dash.browser
 page = dash.page
-_leave_the_login_window_free = dash._leave_the_login_window_free
 
 ROOMS, AMENDED = 3, 1
 RATE, AMENDED_RATE = "1500000", "1400000"

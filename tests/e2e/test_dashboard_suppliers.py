@@ -23,7 +23,6 @@ from tests.e2e.test_dashboard_allotments import MANAGER, api, choose
 
 browser = dash.browser
 page = dash.page
-_leave_the_login_window_free = dash._leave_the_login_window_free
 
 ACCOUNT = "0071 0012 3456 7890"
 
