@@ -289,6 +289,36 @@ def empty_polls(session: Any) -> int:
     return int(session.scalar(select(func.sum(column))) or 0) if column is not None else 0
 
 
+def pacing_report(env: Environment) -> None:
+    """Failed runs by kind, the 429s each simulator answered, and each account's shared budget."""
+    from sqlalchemy import func
+
+    from chalicelib.db import models
+    from chalicelib.db.unit_of_work import unit_of_work
+
+    with unit_of_work() as uow:
+        kinds = uow.session.execute(
+            select(models.SyncRun.error_kind, func.count())
+            .where(models.SyncRun.status == "failed")
+            .group_by(models.SyncRun.error_kind)
+        ).all()
+        budget = getattr(models, "OtaAccountBudget", None)  # None before per-account pacing
+        rows = (
+            uow.session.execute(
+                select(models.OtaAccount.ota_code, budget.granted, budget.refused, budget.rate_limited).join(
+                    budget, budget.ota_account_id == models.OtaAccount.id
+                )
+            ).all()
+            if budget is not None
+            else []
+        )
+    print(f"failed runs by kind        {dict(kinds) or '{}'} (rate_limited = answered 429 after retries)")
+    replies = {ota: sum(1 for e in sim.request_log if e["status"] == 429) for ota, sim in env.simulators.items()}
+    print(f"429 replies by simulator   {replies} (each retried after Retry-After; a run fails after 3)")
+    for ota, granted, refused, limited in rows:
+        print(f"account budget {ota:10s}  {granted} slots granted, {refused} refused (pull deferred), {limited} x 429")
+
+
 def dispatch_bench(args: argparse.Namespace) -> None:
     logging.getLogger("ptx-cm").setLevel(logging.WARNING)
     env = start_environment()
@@ -348,6 +378,7 @@ def dispatch_bench(args: argparse.Namespace) -> None:
         print(f"connection pulls           {pulls:9d} ({len(runs)} with a sync run row, {empty} empty polls counted)")
         print(f"total CPU / connection pull{(dispatch_cpu + worker_cpu) / pulls * 1000:9.1f} ms")
         print(f"total SQL / connection pull{(dispatch_sql + worker_sql) / pulls:9.2f} statements")
+        pacing_report(env)
     finally:
         env.stop()
 
