@@ -119,13 +119,16 @@ def block(state: PaceState | None, now: float, retry_after: float | None) -> Pac
     return PaceState(state.next_slot_at, max(current, until))
 
 
+RESOLUTION_SECONDS = 1e-6  # PostgreSQL keeps microseconds; float sums of spacings drift below that
+
+
 def most_starts_in_window(starts: list[float], window_seconds: float) -> int:
     """The largest number of ``starts`` inside any half-open window ``[t, t + window_seconds)``
-    (what an OTA counting requests per rolling window sees)."""
+    (what an OTA counting requests per rolling window sees), to the microsecond."""
     ordered = sorted(starts)
     most = first = 0
     for last, moment in enumerate(ordered):
-        while moment - ordered[first] >= window_seconds:
+        while moment - ordered[first] > window_seconds - RESOLUTION_SECONDS:
             first += 1
         most = max(most, last - first + 1)
     return most

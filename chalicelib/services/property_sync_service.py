@@ -11,9 +11,8 @@ property. For each of its active connections, in id order:
    included: they are stored), and ``booking_service.record_ota_acknowledgement`` on each;
 4. ``ota_connection_service.record_poll_result`` (health, backoff, next poll) and one
    ``sync_runs`` row (kind ``pull``) with the counts, duration and errors — except for an empty
-   poll of a healthy connection (most polls): one UPDATE (``record_empty_poll``), no run row; and
-   a pull the account's shared budget deferred (``account_pacing``: nothing reached the OTA): one
-   UPDATE moving the next poll to when the budget has room (``defer_pull``), no failure counted.
+   poll of a healthy connection (most polls): one UPDATE (``record_empty_poll``), no run row; a
+   pull the account's budget deferred (``account_pacing.defer_pull``): one UPDATE, no failure.
 
 A job reads its connections, sealed credentials and the interval setting in one statement; data
 keys are cached for the container's life (``WORKER_DATA_KEYS``). A scheduled job names the
