@@ -319,10 +319,28 @@ def pacing_report(env: Environment) -> None:
         print(f"account budget {ota:10s}  {granted} slots granted, {refused} refused (pull deferred), {limited} x 429")
 
 
+def set_account_rate(env: Environment, rate: int | None, *, paced: bool) -> None:
+    """``rate``: Agoda's and Traveloka's per-account limit, on the simulators and in our pacing (a
+    limit the workers' demand exceeds on a busy machine). ``paced`` False: the negative control,
+    no shared budget (each adapter its own in-process budget, as before issue 17.3)."""
+    from chalicelib.domain.ota_codes import OtaCode
+    from chalicelib.domain.ota_pacing import ACCOUNT_PACES, AccountPace
+    from chalicelib.services import account_pacing
+
+    paces = dict(ACCOUNT_PACES)
+    if rate is not None:
+        for ota in (OtaCode.AGODA, OtaCode.TRAVELOKA):
+            env.simulators[ota.value].requests_per_second = float(rate)
+            paces[ota] = AccountPace(limit=rate)
+    account_pacing.ACCOUNT_PACES = paces if paced else {}
+
+
 def dispatch_bench(args: argparse.Namespace) -> None:
     logging.getLogger("ptx-cm").setLevel(logging.WARNING)
     env = start_environment()
     try:
+        if args.account_rate is not None or args.unpaced:
+            set_account_rate(env, args.account_rate, paced=not args.unpaced)
         t0 = time.perf_counter()
         property_ids = seed(env, args.properties, args.reservations)
         print(
@@ -605,6 +623,8 @@ def main(argv: list[str] | None = None) -> None:
     dispatch.add_argument("--reservations", type=int, default=100, help="new reservations waiting at each OTA")
     dispatch.add_argument("--workers", type=int, default=8, help="concurrent worker invocations")
     dispatch.add_argument("--timeout", type=float, default=900.0)
+    dispatch.add_argument("--account-rate", type=int, help="Agoda's and Traveloka's per-account limit (req/s)")
+    dispatch.add_argument("--unpaced", action="store_true", help="negative control: no shared per-account budget")
     dispatch.set_defaults(run=dispatch_bench)
     latency = sub.add_parser("latency", help="(a) reservation on a simulator → availability on the other simulators")
     latency.add_argument("--bookings", type=int, default=200, help="one-night reservations per mode")
