@@ -15,7 +15,10 @@ caller that would have to wait longer than it may (``max_wait``) is refused and 
 comes back when the budget says (the sync worker moves the connection's next poll there).
 
 A 429 from the OTA blocks the whole account until its ``Retry-After`` (every hotel of it waits),
-instead of each hotel finding out for itself.
+instead of each hotel finding out for itself, and doubles the account's spacing (``slowdown``,
+at most ``MAX_SLOWDOWN``): the OTA counts arrivals, and a 429 despite the pacing says ours reach
+it bunched (requests held up after their slot). Each granted slot brings the slowdown back
+towards 1 (``SLOWDOWN_DECAY``). Spacing only ever grows, so the bound above still holds.
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ ACCOUNT_PACES: Mapping[OtaCode, AccountPace] = {
 OWN_BUDGET_CODE = "budget"
 DEFAULT_RETRY_AFTER_SECONDS = 1.0  # a 429 without a usable Retry-After
 MAX_BLOCK_SECONDS = 900.0  # a Retry-After longer than this is capped (and the pulls come back then)
+MAX_SLOWDOWN = 8.0  # a 429 doubles the spacing, up to this factor
+SLOWDOWN_DECAY = 0.95  # each granted slot: the factor x 0.95, never below 1 (2 → 1 in 14 slots)
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class PaceState:
 
     next_slot_at: float
     blocked_until: float | None = None
+    slowdown: float = 1.0  # the spacing's factor after 429s
 
 
 @dataclass(frozen=True)
@@ -99,8 +105,9 @@ def take_slot(
     start = max(state.next_slot_at - pace.tolerance_seconds, now, blocked)
     if start - now > max_wait:
         return state, SlotDecision(None, start - now)
-    next_slot = max(state.next_slot_at, now, blocked) + pace.spacing_seconds
-    return PaceState(next_slot, state.blocked_until), SlotDecision(start, start - now)
+    next_slot = max(state.next_slot_at, now, blocked) + pace.spacing_seconds * state.slowdown
+    slowdown = max(1.0, state.slowdown * SLOWDOWN_DECAY)
+    return PaceState(next_slot, state.blocked_until, slowdown), SlotDecision(start, start - now)
 
 
 def block_seconds(retry_after: float | None) -> float:
@@ -111,12 +118,13 @@ def block_seconds(retry_after: float | None) -> float:
 
 
 def block(state: PaceState | None, now: float, retry_after: float | None) -> PaceState:
-    """The account after a 429: nothing starts before ``now + block_seconds`` (a longer block stays)."""
+    """The account after a 429: nothing starts before ``now + block_seconds`` (a longer block
+    stays), and the spacing doubles (up to ``MAX_SLOWDOWN``)."""
     until = now + block_seconds(retry_after)
     if state is None:
-        return PaceState(now, until)
+        return PaceState(now, until, min(MAX_SLOWDOWN, 2.0))
     current = state.blocked_until if state.blocked_until is not None else until
-    return PaceState(state.next_slot_at, max(current, until))
+    return PaceState(state.next_slot_at, max(current, until), min(MAX_SLOWDOWN, state.slowdown * 2))
 
 
 RESOLUTION_SECONDS = 1e-6  # PostgreSQL keeps microseconds; float sums of spacings drift below that

@@ -15,6 +15,7 @@ from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_pacing import (
     ACCOUNT_PACES,
     MAX_BLOCK_SECONDS,
+    MAX_SLOWDOWN,
     OWN_BUDGET_CODE,
     AccountPace,
     PaceState,
@@ -74,6 +75,20 @@ def test_a_429_blocks_every_slot_until_its_retry_after() -> None:
     assert granted.start == pytest.approx(31.0)
     state = block(state, 3.0, 5)  # a shorter block does not shorten the longer one
     assert state.blocked_until == pytest.approx(31.0)
+
+
+def test_429s_widen_the_spacing_and_granted_slots_narrow_it_again() -> None:
+    pace = AccountPace(limit=10, margin=1.0)
+    state = block(None, 0.0, 1)
+    assert state.slowdown == 2.0
+    state = block(block(block(state, 0.0, 1), 0.0, 1), 0.0, 1)
+    assert state.slowdown == MAX_SLOWDOWN  # 2, 4, 8, still 8
+    state, first = take_slot(state, 1.0, pace, 60)
+    state, second = take_slot(state, 1.0, pace, 60)
+    assert first.start == 1.0 and second.start == pytest.approx(1.0 + 0.1 * MAX_SLOWDOWN)
+    for _ in range(200):
+        state, _ = take_slot(state, 0.0, pace, 1e9)
+    assert state.slowdown == 1.0  # back to the stated pace, never below it
 
 
 def test_how_long_a_429_blocks() -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import case, func, text, update
 from sqlalchemy.orm import Session
 
 from chalicelib.db.models import OtaConnection
-from chalicelib.domain.ota_pacing import AccountPace, SlotDecision
+from chalicelib.domain.ota_pacing import MAX_SLOWDOWN, SLOWDOWN_DECAY, AccountPace, SlotDecision
 
 _NOW = "coalesce(CAST(:now AS timestamptz), clock_timestamp())"
 
@@ -25,12 +25,14 @@ _TAKE_SLOT = text(
     INSERT INTO ota_account_budgets AS b (ota_account_id, next_slot_at, last_start_at, granted, updated_at)
     SELECT :account_id, t.now + make_interval(secs => :spacing), t.now, 1, t.now FROM (SELECT {_NOW} AS now) AS t
     ON CONFLICT (ota_account_id) DO UPDATE SET
-        (next_slot_at, last_start_at, granted, refused, updated_at) = (
+        (next_slot_at, last_start_at, slowdown, granted, refused, updated_at) = (
             SELECT
                 CASE WHEN s.ok
-                    THEN GREATEST(b.next_slot_at, s.now, b.blocked_until) + make_interval(secs => :spacing)
+                    THEN GREATEST(b.next_slot_at, s.now, b.blocked_until)
+                        + make_interval(secs => :spacing * b.slowdown)
                     ELSE b.next_slot_at END,
                 CASE WHEN s.ok THEN s.start_at END,
+                CASE WHEN s.ok THEN GREATEST(1.0, b.slowdown * :decay) ELSE b.slowdown END,
                 b.granted + CASE WHEN s.ok THEN 1 ELSE 0 END,
                 b.refused + CASE WHEN s.ok THEN 0 ELSE 1 END,
                 s.now
@@ -52,10 +54,13 @@ _TAKE_SLOT = text(
 
 _BLOCK = text(
     f"""
-    INSERT INTO ota_account_budgets AS b (ota_account_id, next_slot_at, blocked_until, rate_limited, updated_at)
-    SELECT :account_id, t.now, t.now + make_interval(secs => :seconds), 1, t.now FROM (SELECT {_NOW} AS now) AS t
+    INSERT INTO ota_account_budgets AS b
+        (ota_account_id, next_slot_at, blocked_until, slowdown, rate_limited, updated_at)
+    SELECT :account_id, t.now, t.now + make_interval(secs => :seconds), LEAST(:max_slowdown, 2.0), 1, t.now
+    FROM (SELECT {_NOW} AS now) AS t
     ON CONFLICT (ota_account_id) DO UPDATE SET
         blocked_until = GREATEST(b.blocked_until, EXCLUDED.blocked_until),
+        slowdown = LEAST(:max_slowdown, b.slowdown * 2),
         rate_limited = b.rate_limited + 1,
         updated_at = EXCLUDED.updated_at
     RETURNING blocked_until
@@ -74,6 +79,7 @@ def take_slot(
             "spacing": pace.spacing_seconds,
             "tolerance": pace.tolerance_seconds,
             "max_wait": max_wait,
+            "decay": SLOWDOWN_DECAY,
             "now": now,
         },
     ).one()
@@ -87,8 +93,10 @@ def take_slot(
 
 
 def block_account(session: Session, account_id: int, seconds: float, *, now: datetime | None = None) -> datetime:
-    """After a 429: no request of the account starts before ``now + seconds`` (a later block stays)."""
-    blocked: datetime = session.execute(_BLOCK, {"account_id": account_id, "seconds": seconds, "now": now}).scalar_one()
+    """After a 429: no request of the account starts before ``now + seconds`` (a later block stays)
+    and its spacing doubles (up to ``MAX_SLOWDOWN``)."""
+    parameters = {"account_id": account_id, "seconds": seconds, "max_slowdown": MAX_SLOWDOWN, "now": now}
+    blocked: datetime = session.execute(_BLOCK, parameters).scalar_one()
     return blocked
 
 

@@ -3,7 +3,8 @@
 OTA rate limits are per account, so the budget that paces our requests lives in PostgreSQL,
 taken with one atomic upsert before each request (``chalicelib/db/repositories/ota_budgets.py``,
 arithmetic in ``chalicelib/domain/ota_pacing.py``). A 429 sets ``blocked_until`` for the whole
-account. The rows are created on an account's first request; nothing to carry over.
+account and doubles its spacing (``slowdown``). The rows are created on an account's first
+request; nothing to carry over.
 
 Revision ID: 0019
 Revises: 0018
@@ -30,6 +31,7 @@ def upgrade() -> None:
         timestamp("next_slot_at"),
         timestamp("blocked_until", nullable=True),
         timestamp("last_start_at", nullable=True),
+        sa.Column("slowdown", sa.Double(), server_default="1", nullable=False),
         sa.Column("granted", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("refused", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("rate_limited", sa.BigInteger(), server_default="0", nullable=False),
