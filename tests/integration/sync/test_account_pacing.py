@@ -178,7 +178,7 @@ def test_a_429_backs_off_the_whole_account(database_url: str, aws: object, sims:
     (failed,) = property_sync_service.sync_property(job(first.id), adapter_source=source).connections
     assert failed.status == "failed" and failed.error is not None and failed.error.kind.value == "rate_limited"
     row = budget_row(busy)
-    assert row is not None and row.rate_limited == 1
+    assert row is not None and row.rate_limited == 1 and row.slowdown == 2.0
     assert row.blocked_until is not None and row.blocked_until >= asked_at + timedelta(seconds=119)
 
     # When the account's other hotel is due: nothing is sent, the pull is deferred to the
