@@ -289,10 +289,58 @@ def empty_polls(session: Any) -> int:
     return int(session.scalar(select(func.sum(column))) or 0) if column is not None else 0
 
 
+def pacing_report(env: Environment) -> None:
+    """Failed runs by kind, the 429s each simulator answered, and each account's shared budget."""
+    from sqlalchemy import func
+
+    from chalicelib.db import models
+    from chalicelib.db.unit_of_work import unit_of_work
+
+    with unit_of_work() as uow:
+        kinds = uow.session.execute(
+            select(models.SyncRun.error_kind, func.count())
+            .where(models.SyncRun.status == "failed")
+            .group_by(models.SyncRun.error_kind)
+        ).all()
+        budget = getattr(models, "OtaAccountBudget", None)  # None before per-account pacing
+        rows = (
+            uow.session.execute(
+                select(models.OtaAccount.ota_code, budget.granted, budget.refused, budget.rate_limited).join(
+                    budget, budget.ota_account_id == models.OtaAccount.id
+                )
+            ).all()
+            if budget is not None
+            else []
+        )
+    print(f"failed runs by kind        {dict(kinds) or '{}'} (rate_limited = answered 429 after retries)")
+    replies = {ota: sum(1 for e in sim.request_log if e["status"] == 429) for ota, sim in env.simulators.items()}
+    print(f"429 replies by simulator   {replies} (each retried after Retry-After; a run fails after 3)")
+    for ota, granted, refused, limited in rows:
+        print(f"account budget {ota:10s}  {granted} slots granted, {refused} refused (pull deferred), {limited} x 429")
+
+
+def set_account_rate(env: Environment, rate: int | None, *, paced: bool) -> None:
+    """``rate``: Agoda's and Traveloka's per-account limit, on the simulators and in our pacing (a
+    limit the workers' demand exceeds on a busy machine). ``paced`` False: the negative control,
+    no shared budget (each adapter its own in-process budget, as before issue 17.3)."""
+    from chalicelib.domain.ota_codes import OtaCode
+    from chalicelib.domain.ota_pacing import ACCOUNT_PACES, AccountPace
+    from chalicelib.services import account_pacing
+
+    paces = dict(ACCOUNT_PACES)
+    if rate is not None:
+        for ota in (OtaCode.AGODA, OtaCode.TRAVELOKA):
+            env.simulators[ota.value].requests_per_second = float(rate)
+            paces[ota] = AccountPace(limit=rate)
+    account_pacing.ACCOUNT_PACES = paces if paced else {}
+
+
 def dispatch_bench(args: argparse.Namespace) -> None:
     logging.getLogger("ptx-cm").setLevel(logging.WARNING)
     env = start_environment()
     try:
+        if args.account_rate is not None or args.unpaced:
+            set_account_rate(env, args.account_rate, paced=not args.unpaced)
         t0 = time.perf_counter()
         property_ids = seed(env, args.properties, args.reservations)
         print(
@@ -348,6 +396,7 @@ def dispatch_bench(args: argparse.Namespace) -> None:
         print(f"connection pulls           {pulls:9d} ({len(runs)} with a sync run row, {empty} empty polls counted)")
         print(f"total CPU / connection pull{(dispatch_cpu + worker_cpu) / pulls * 1000:9.1f} ms")
         print(f"total SQL / connection pull{(dispatch_sql + worker_sql) / pulls:9.2f} statements")
+        pacing_report(env)
     finally:
         env.stop()
 
@@ -574,6 +623,8 @@ def main(argv: list[str] | None = None) -> None:
     dispatch.add_argument("--reservations", type=int, default=100, help="new reservations waiting at each OTA")
     dispatch.add_argument("--workers", type=int, default=8, help="concurrent worker invocations")
     dispatch.add_argument("--timeout", type=float, default=900.0)
+    dispatch.add_argument("--account-rate", type=int, help="Agoda's and Traveloka's per-account limit (req/s)")
+    dispatch.add_argument("--unpaced", action="store_true", help="negative control: no shared per-account budget")
     dispatch.set_defaults(run=dispatch_bench)
     latency = sub.add_parser("latency", help="(a) reservation on a simulator → availability on the other simulators")
     latency.add_argument("--bookings", type=int, default=200, help="one-night reservations per mode")

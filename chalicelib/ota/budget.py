@@ -1,8 +1,11 @@
 """Request budgets: how often, how fast and how concurrently we may call an OTA.
 
-Each adapter wraps every HTTP exchange in ``budget.slot(operation, key)``. The budgets keep their
-bookkeeping in this process only (a warm Lambda container, the local stack); across invocations
-the sync engine's schedule (``next_poll_at``) and the FIFO queue per connection do the same job.
+Each adapter wraps every HTTP exchange in ``budget.slot(operation, key)`` and tells the budget
+about a 429 (``budget.back_off``). The budgets here keep their bookkeeping in this process only
+(per hotel: Booking.com's 20 s between polls, Expedia's one request at a time). An OTA's
+per-account rate is shared by every worker: ``chalicelib.services.account_pacing`` (PostgreSQL),
+composed with :func:`local_budget` whenever an adapter is built for an account;
+:func:`default_budget` (in-process only) is what an adapter built without one uses.
 
 The clock is injected, so tests exercise the real arithmetic without sleeping: a fake clock's
 ``sleep`` just advances its time.
@@ -73,14 +76,25 @@ class RequestBudget(Protocol):
         """Hold while one request runs: may wait, or raise BudgetExceeded."""
         ...
 
+    def back_off(self, operation: str, key: str, retry_after: float | None) -> None:
+        """The OTA answered 429 (``retry_after``: its Retry-After in seconds, if any)."""
+        ...
 
-class Unlimited:
+
+class InProcessBudget:
+    """A budget kept in this process: a 429 is left to the transport's retry and the schedule."""
+
+    def back_off(self, operation: str, key: str, retry_after: float | None) -> None:
+        return None
+
+
+class Unlimited(InProcessBudget):
     @contextmanager
     def slot(self, operation: str, key: str) -> Iterator[None]:
         yield
 
 
-class MinimumInterval:
+class MinimumInterval(InProcessBudget):
     """At least ``seconds`` between the starts of two ``operations`` for the same key.
 
     Booking.com: reservation polls no more often than every 20 seconds per hotel, never re-poll
@@ -120,7 +134,7 @@ class MinimumInterval:
         yield
 
 
-class TokenBucket:
+class TokenBucket(InProcessBudget):
     """At most ``rate`` requests per second on average, bursts up to ``burst`` (Agoda: 10 req/s).
 
     Callers wait their turn; a wait longer than ``max_wait`` is refused with BudgetExceeded.
@@ -157,7 +171,7 @@ class TokenBucket:
         yield
 
 
-class SlidingWindow:
+class SlidingWindow(InProcessBudget):
     """At most ``max_requests`` request starts in any window of ``seconds`` (Agoda: 10 per second).
 
     Stricter than a token bucket, whose refill lets up to twice the rate through in the first
@@ -193,7 +207,7 @@ class SlidingWindow:
         yield
 
 
-class ExclusivePerKey:
+class ExclusivePerKey(InProcessBudget):
     """One request at a time per key (Expedia: one connection per hotel, processed in order)."""
 
     def __init__(self, *, timeout: float = 60.0) -> None:
@@ -229,6 +243,10 @@ class CompositeBudget:
                 stack.enter_context(budget.slot(operation, key))
             yield
 
+    def back_off(self, operation: str, key: str, retry_after: float | None) -> None:
+        for budget in self.budgets:
+            budget.back_off(operation, key, retry_after)
+
 
 BOOKING_COM_POLL_INTERVAL_SECONDS = 20.0
 AGODA_REQUESTS_PER_SECOND = 10
@@ -240,12 +258,20 @@ TRAVELOKA_REQUESTS_PER_SECOND = 5  # our assumption until Traveloka publishes a 
 WINDOW_MARGIN = 1.5
 
 
-def default_budget(ota: OtaCode, *, clock: Clock | None = None) -> RequestBudget:
-    """The budget each OTA states (Traveloka: ours), for one account in this process."""
+def local_budget(ota: OtaCode, *, clock: Clock | None = None) -> RequestBudget:
+    """What stays in this process when the account's rate is paced across workers: Booking.com's
+    20 s between a hotel's polls, Expedia's one request at a time per hotel."""
     if ota is OtaCode.BOOKING_COM:
         return MinimumInterval(BOOKING_COM_POLL_INTERVAL_SECONDS, operations={POLL}, clock=clock)
     if ota is OtaCode.EXPEDIA:
         return ExclusivePerKey()
+    return Unlimited()
+
+
+def default_budget(ota: OtaCode, *, clock: Clock | None = None) -> RequestBudget:
+    """The budget each OTA states (Traveloka: ours), for one account in this process only."""
     if ota is OtaCode.AGODA:
         return SlidingWindow(AGODA_REQUESTS_PER_SECOND, WINDOW_MARGIN, clock=clock)
-    return SlidingWindow(TRAVELOKA_REQUESTS_PER_SECOND, WINDOW_MARGIN, clock=clock)
+    if ota is OtaCode.TRAVELOKA:
+        return SlidingWindow(TRAVELOKA_REQUESTS_PER_SECOND, WINDOW_MARGIN, clock=clock)
+    return local_budget(ota, clock=clock)

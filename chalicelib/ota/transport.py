@@ -30,6 +30,7 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from chalicelib.domain.ota_codes import OtaCode
+from chalicelib.domain.ota_pacing import OWN_BUDGET_CODE
 from chalicelib.observability import logger
 from chalicelib.ota.budget import BudgetExceeded, Clock, RequestBudget, SystemClock, Unlimited
 from chalicelib.ota.errors import (
@@ -180,11 +181,15 @@ class OtaHttp:
                         self.attempts += 1
                         reply = self._send(method, path, content=content, params=params, headers=headers)
                 except BudgetExceeded as exc:
-                    raise BudgetExhausted(self.ota, f"{name}: {exc}", retry_after=exc.retry_after) from None
+                    raise BudgetExhausted(
+                        self.ota, f"{name}: {exc}", code=OWN_BUDGET_CODE, retry_after=exc.retry_after
+                    ) from None
                 status = reply.status
                 self._check_status(reply)
                 result = parse(reply)
             except OtaError as error:
+                if isinstance(error, OtaRateLimited) and not isinstance(error, BudgetExhausted):
+                    self.budget.back_off(operation, budget_key, error.retry_after)  # the whole account waits
                 self._log(method, path, status, attempt, started, error)
                 raise
             self._log(method, path, status, attempt, started, None)

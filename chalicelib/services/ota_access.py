@@ -32,6 +32,7 @@ from chalicelib.domain.views import view_from
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.ota.factory import DEFAULT_BASE_URLS, UnknownOta, build_adapter
 from chalicelib.ota.transport import HttpSettings, RetryPolicy
+from chalicelib.services.account_pacing import paced_options
 
 
 def interactive_options() -> AdapterOptions:
@@ -103,13 +104,15 @@ class AccountEndpoint:
 def build_account_adapter(
     endpoint: AccountEndpoint, *, options: AdapterOptions | None = None, vault: CredentialVault | None = None
 ) -> OtaAdapter:
-    """The account's adapter; its credentials provider decrypts inside each call and keeps nothing.
+    """The account's adapter; its credentials provider decrypts inside each call and keeps nothing,
+    and every request waits for the account's shared budget (``account_pacing``).
 
     Raises :class:`AdapterUnavailable` when the account has no usable endpoint.
     """
     provider = (vault or CredentialVault()).credentials_provider(endpoint.account_id, endpoint.envelope)
+    paced = paced_options(endpoint.ota, endpoint.account_id, options or AdapterOptions())
     try:
-        return build_adapter(endpoint.ota, provider, base_url=endpoint.base_url, options=options)
+        return build_adapter(endpoint.ota, provider, base_url=endpoint.base_url, options=paced)
     except (UnknownOta, ValueError) as exc:
         raise AdapterUnavailable(f"OTA account {endpoint.account_id} cannot be used: {exc}") from None
 

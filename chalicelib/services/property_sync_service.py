@@ -11,7 +11,8 @@ property. For each of its active connections, in id order:
    included: they are stored), and ``booking_service.record_ota_acknowledgement`` on each;
 4. ``ota_connection_service.record_poll_result`` (health, backoff, next poll) and one
    ``sync_runs`` row (kind ``pull``) with the counts, duration and errors — except for an empty
-   poll of a healthy connection (most polls): one UPDATE (``record_empty_poll``), no run row.
+   poll of a healthy connection (most polls): one UPDATE (``record_empty_poll``), no run row; a
+   pull the account's budget deferred (``account_pacing.defer_pull``): one UPDATE, no failure.
 
 A job reads its connections, sealed credentials and the interval setting in one statement; data
 keys are cached for the container's life (``WORKER_DATA_KEYS``). A scheduled job names the
@@ -61,6 +62,7 @@ from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.leases import property_sync_lease
 from chalicelib.domain.ota_booking import IngestOutcome
 from chalicelib.domain.ota_mappings import MappingIndex
+from chalicelib.domain.ota_pacing import deferred_by_budget
 from chalicelib.domain.ota_reservation import Acknowledgement, OtaReservation
 from chalicelib.domain.ota_results import AckResult, ErrorKind, SyncError
 from chalicelib.domain.sync_runs import SyncRunKind, SyncRunRecord, SyncRunStatus, SyncRunTrigger, errors_json
@@ -68,6 +70,7 @@ from chalicelib.observability import logger
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.ota.transport import HttpSettings, RetryPolicy
 from chalicelib.services import (
+    account_pacing,
     booking_service,
     live_events,
     ota_access,
@@ -138,7 +141,7 @@ class PullCounts:
 class ConnectionOutcome:
     connection_id: int
     ota: str
-    status: str  # ok, partial, failed
+    status: str  # ok, partial, failed, deferred (our own budget: nothing sent)
     counts: PullCounts
     error: SyncError | None = None
     internal_error: str | None = None
@@ -295,6 +298,9 @@ def _sync_connection(
         poll_error = SyncError(
             ota=target.ota, kind=ErrorKind.RETRYABLE, message="internal error while storing reservations"
         )
+    if pull_error and deferred_by_budget(pull_error) and internal is None and counts == PullCounts():
+        account_pacing.defer_pull(target.connection_id, started, pull_error.retry_after_seconds)
+        return ConnectionOutcome(target.connection_id, target.ota.value, "deferred", counts, pull_error)
     if status is SyncRunStatus.OK and counts == PullCounts() and not errors and target.consecutive_failures == 0:
         # An empty poll of a healthy connection: one UPDATE (its empty-poll counter), no run row.
         ota_connection_service.record_empty_poll(target, polled_at=started, default_interval_seconds=default_interval)

@@ -36,7 +36,14 @@ from chalicelib.db.models.identity import (
 )
 from chalicelib.db.models.inventory import AriChangeRecord, InventoryDay, RateDay, RatePlan, RatePlanRule
 from chalicelib.db.models.live import LiveConnection, LiveTicket
-from chalicelib.db.models.ota import MappingProposal, OtaAccount, OtaConnection, RatePlanMapping, RoomTypeMapping
+from chalicelib.db.models.ota import (
+    MappingProposal,
+    OtaAccount,
+    OtaAccountBudget,
+    OtaConnection,
+    RatePlanMapping,
+    RoomTypeMapping,
+)
 from chalicelib.db.models.property import Property, RoomType
 from chalicelib.db.models.reference import Country
 from chalicelib.db.models.sale_order import AgencyBooking, AgencyBookingNight, SaleOrder, SaleOrderLineRow
@@ -82,6 +89,7 @@ __all__ = [
     "LiveTicket",
     "MappingProposal",
     "OtaAccount",
+    "OtaAccountBudget",
     "OtaConnection",
     "OtaReservationRevision",
     "OutboxMessage",

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Double,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -205,3 +206,26 @@ class MappingProposal(TimestampMixin, Base):
     )
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class OtaAccountBudget(Base):
+    """An OTA account's shared request budget (``chalicelib.domain.ota_pacing``): one row per
+    account, taken with one atomic upsert before every request any worker makes to the account.
+
+    ``next_slot_at``: the earliest start of the next request; ``blocked_until``: a 429's
+    ``Retry-After`` (the whole account waits); ``slowdown``: the spacing's factor after 429s; the
+    counters are what the budget did (granted slots, refused waits, 429s received), for the bench
+    and the operators.
+    """
+
+    __tablename__ = "ota_account_budgets"
+
+    ota_account_id: Mapped[int] = mapped_column(ForeignKey("ota_accounts.id", ondelete="CASCADE"), primary_key=True)
+    next_slot_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_start_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    slowdown: Mapped[float] = mapped_column(Double, nullable=False, server_default="1")
+    granted: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    refused: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    rate_limited: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

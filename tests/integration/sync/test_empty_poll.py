@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -131,3 +132,19 @@ def test_a_scheduled_pull_after_a_failure_is_left_to_the_backoff(database_url: s
     asked = job(hotel.id, "webhook").model_copy(update={"connection_ids": [connection_id]})
     (pulled,) = property_sync_service.sync_property(asked, adapter_source=source).connections
     assert pulled.status == "ok"
+
+
+def test_the_accounts_shared_budget_costs_one_statement_per_paced_request(
+    database_url: str, aws: object, sims: Sims
+) -> None:
+    hotel = connect_property(sims, OTAS)
+    # The worker's adapters with the default budget: Agoda's account is paced through PostgreSQL,
+    # Booking.com's per-hotel interval stays in the process
+    source = property_sync_service.default_adapter_source(replace(fast_options(), budget=None))
+    property_sync_service.sync_property(job(hotel.id), adapter_source=source)
+    with counted() as statements:
+        outcome = property_sync_service.sync_property(job(hotel.id), adapter_source=source)
+    assert [c.status for c in outcome.connections] == ["ok", "ok"]
+    slots = [s for s in statements.sql if "ota_account_budgets" in s]
+    assert len(slots) == 1  # Agoda's one request; Booking.com's pull takes none
+    assert len(statements.sql) == 2 + 1 + len(OTAS) + len(slots), statements.sql
