@@ -6,8 +6,8 @@ arithmetic in ``chalicelib/domain/ota_pacing.py``). A 429 sets ``blocked_until``
 account and doubles its spacing (``slowdown``). The rows are created on an account's first
 request; nothing to carry over.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-05
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 from chalicelib.db.migrations.columns import foreign_key, primary_key, timestamp
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
