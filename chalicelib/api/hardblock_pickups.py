@@ -94,21 +94,21 @@ class RoomingListIn(BaseModel):
     )
 
 
-class PickedUpBooking(BaseModel):
+class PickedUpBookingOut(BaseModel):
     id: int
     reference: str
 
 
-class PickUpOut(BaseModel):
+class BlockPickUpResultOut(BaseModel):
     block: BlockOut = Field(description="the block after the pick-up (a new version)")
-    bookings: list[PickedUpBooking]
+    bookings: list[PickedUpBookingOut]
 
 
-def _picked_up(result: PickedUp) -> PickUpOut:
-    return PickUpOut(
+def _picked_up(result: PickedUp) -> BlockPickUpResultOut:
+    return BlockPickUpResultOut(
         block=BlockOut.of(result.block),
         bookings=[
-            PickedUpBooking(id=booking_id, reference=reference)
+            PickedUpBookingOut(id=booking_id, reference=reference)
             for booking_id, reference in zip(result.booking_ids, result.references, strict=True)
         ],
     )
@@ -119,28 +119,28 @@ class BlockBookingOut(ViewModel, view=BlockBookingRow):
     amount: Decimal = Field(description="the line's total at the block's rates")
 
 
-class GridCellOut(ViewModel, view=GridCell):
+class BlockGridCellOut(ViewModel, view=GridCell):
     blocked: int = Field(description="rooms the block holds that night, picked-up ones included")
     available: int = Field(description="rooms of the block still to pick up (0 once released or cancelled)")
 
 
-class GridQuery(BaseModel):
+class BlockGridQuery(BaseModel):
     property_id: int = Field(ge=1)
     date_from: date = Field(description="first night (inclusive)")
     date_to: date = Field(description="last night (inclusive), at most 366 nights")
 
 
-class CellQuery(BaseModel):
+class BlockCellQuery(BaseModel):
     room_type_id: int = Field(ge=1)
     night: date
 
 
-class CellDetailOut(ViewModel, view=CellDetail):
-    cell: GridCellOut
+class BlockCellDetailOut(ViewModel, view=CellDetail):
+    cell: BlockGridCellOut
     bookings: list[BlockBookingOut]
 
 
-class ReportQuery(BaseModel):
+class BlockReportQuery(BaseModel):
     property_id: int | None = Field(default=None, ge=1)
     agency_id: int | None = Field(default=None, ge=1)
     date_from: date = Field(description="first night (inclusive)")
@@ -153,20 +153,20 @@ class BlockPickUpOut(ViewModel, view=BlockPickUp):
     wash_percent: Decimal = Field(description="washed / held, in percent")
 
 
-class AgencyPickUpOut(ViewModel, view=AgencyPickUp):
+class BlockAgencyPickUpOut(ViewModel, view=AgencyPickUp):
     agency_id: int | None = Field(description="null: the blocks held for a group without an agency")
 
 
-class PickUpReportOut(ViewModel, view=PickUpReport):
+class BlockPickUpReportOut(ViewModel, view=PickUpReport):
     blocks: list[BlockPickUpOut]
-    agencies: list[AgencyPickUpOut]
+    agencies: list[BlockAgencyPickUpOut]
 
 
-class CuttingOffQuery(BaseModel):
+class BlockCuttingOffQuery(BaseModel):
     days: int = Field(default=7, ge=0, le=MAX_CUT_OFF_DAYS, description="from today to today + days")
 
 
-class CuttingOffOut(ViewModel, view=CuttingOff):
+class BlockCuttingOffOut(ViewModel, view=CuttingOff):
     free_rooms: int = Field(description="rooms not picked up that go back to the pool at the cut-off")
 
 
@@ -179,7 +179,7 @@ def _single(index: int, name: str) -> dict[str, Any]:
     "Book rooms of a block: confirmed at the block's rate; blocked → sold, the pool does not move (409 naming nights)",
     error_statuses=(409, 422),
 )
-def create_block_booking(caller: Caller, block_id: int, body: BlockBookingIn) -> PickUpOut:
+def create_block_booking(caller: Caller, block_id: int, body: BlockBookingIn) -> BlockPickUpResultOut:
     """Cancelling the booking (``POST /bookings/{id}/transitions`` to ``cancelled``) gives the room back to
     the block before its cut-off date, to the pool on or after it."""
     return _picked_up(hardblock_pickup.pick_up(caller, block_id, [body.to_request()], _single))
@@ -195,7 +195,7 @@ def create_block_booking(caller: Caller, block_id: int, body: BlockBookingIn) ->
         " names the nights the block cannot serve. Nothing is written unless every line is booked."
     ),
 )
-def upload_rooming_list(caller: Caller, block_id: int, body: RoomingListIn) -> PickUpOut:
+def upload_rooming_list(caller: Caller, block_id: int, body: RoomingListIn) -> BlockPickUpResultOut:
     return _picked_up(rooming_lists.upload(caller, block_id, body.csv))
 
 
@@ -205,36 +205,36 @@ def list_block_bookings(caller: Caller, block_id: int) -> list[BlockBookingOut]:
 
 
 @pickups.get("/hardblocks/grid", "The inventory grid: block x room type x night of a property's blocks")
-def inventory_grid(caller: Caller, query: GridQuery) -> list[GridCellOut]:
+def inventory_grid(caller: Caller, query: BlockGridQuery) -> list[BlockGridCellOut]:
     cells = hardblock_views.inventory_grid(caller, query.property_id, query.date_from, query.date_to)
-    return [GridCellOut.of(cell) for cell in cells]
+    return [BlockGridCellOut.of(cell) for cell in cells]
 
 
 @pickups.get("/hardblocks/grid/export", "The inventory grid as CSV", response_content_type=CSV)
-def export_inventory_grid(caller: Caller, query: GridQuery) -> Response:
+def export_inventory_grid(caller: Caller, query: BlockGridQuery) -> Response:
     content = hardblock_views.grid_csv(caller, query.property_id, query.date_from, query.date_to)
     return csv_download(content, "hardblock-grid.csv")
 
 
 @pickups.get("/hardblocks/{block_id}/cell", "One cell of the grid: its counters, bookings and pricing")
-def block_cell(caller: Caller, block_id: int, query: CellQuery) -> CellDetailOut:
-    return CellDetailOut.of(hardblock_views.cell_detail(caller, block_id, query.room_type_id, query.night))
+def block_cell(caller: Caller, block_id: int, query: BlockCellQuery) -> BlockCellDetailOut:
+    return BlockCellDetailOut.of(hardblock_views.cell_detail(caller, block_id, query.room_type_id, query.night))
 
 
 @pickups.get("/hardblocks/pick-up-report", "Pick-up % and wash per block and per agency over some nights")
-def pick_up_report(caller: Caller, query: ReportQuery) -> PickUpReportOut:
+def pick_up_report(caller: Caller, query: BlockReportQuery) -> BlockPickUpReportOut:
     report = hardblock_views.pick_up_report(caller, query.property_id, query.agency_id, query.date_from, query.date_to)
-    return PickUpReportOut.of(report)
+    return BlockPickUpReportOut.of(report)
 
 
 @pickups.get(
     "/hardblocks/pick-up-report/export", "The pick-up report as CSV (one row per block)", response_content_type=CSV
 )
-def export_pick_up_report(caller: Caller, query: ReportQuery) -> Response:
+def export_pick_up_report(caller: Caller, query: BlockReportQuery) -> Response:
     content = hardblock_views.report_csv(caller, query.property_id, query.agency_id, query.date_from, query.date_to)
     return csv_download(content, "hardblock-pick-up.csv")
 
 
 @pickups.get("/hardblocks/cutting-off", "Active blocks reaching their cut-off from today to today + days (default 7)")
-def blocks_cutting_off(caller: Caller, query: CuttingOffQuery) -> list[CuttingOffOut]:
-    return [CuttingOffOut.of(row) for row in hardblock_views.cutting_off_soon(caller, query.days)]
+def blocks_cutting_off(caller: Caller, query: BlockCuttingOffQuery) -> list[BlockCuttingOffOut]:
+    return [BlockCuttingOffOut.of(row) for row in hardblock_views.cutting_off_soon(caller, query.days)]
