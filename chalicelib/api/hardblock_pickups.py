@@ -131,8 +131,8 @@ class BlockGridQuery(BaseModel):
 
 
 class BlockCellQuery(BaseModel):
-    room_type_id: int = Field(ge=1)
-    night: date
+    room_type_id: int | None = Field(default=None, ge=1, description="required: the cell's room type")
+    night: date | None = Field(default=None, description="required: the cell's night")
 
 
 class BlockCellDetailOut(ViewModel, view=CellDetail):

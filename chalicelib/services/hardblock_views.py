@@ -76,9 +76,16 @@ class CellDetail:
     unused_value: Decimal  # rooms still free x the rate: what the block pays for unless picked up
 
 
-def cell_detail(caller: Caller, block_id: int, room_type_id: int, night: date) -> CellDetail:
+def cell_detail(caller: Caller, block_id: int, room_type_id: int | None, night: date | None) -> CellDetail:
+    """The cell of the block's ``room_type_id`` on ``night`` (both required: 422 naming the missing one)."""
     with unit_of_work() as work:
-        block = find_block(work, caller, block_id)
+        block = find_block(work, caller, block_id)  # first: another country's block is a 404 whatever the query
+        missing = [name for name, value in (("room_type_id", room_type_id), ("night", night)) if value is None]
+        if room_type_id is None or night is None:
+            raise InvalidInput(
+                f"query.{missing[0]}: required",
+                details=[{"field": f"query.{name}", "message": "required"} for name in missing],
+            )
         cells = [cell for cell in grid_cells([block], night, night) if cell.room_type_id == room_type_id]
         if not cells:
             raise NotFound(f"The block holds no rooms of room type {room_type_id} on {night}.")

@@ -199,6 +199,8 @@ def test_the_grid_a_cell_the_report_the_cut_off_list_and_their_csv(identity: Ide
     assert (cell["revenue"], cell["unused_value"]) == ("1500000.000", "1500000.000")
     code, _ = api.get(f"/hardblocks/{block['id']}/cell?room_type_id={hotel.room_type_ids[0]}&night={hotel.night(5)}")
     assert code == 404
+    code, answer = api.get(f"/hardblocks/{block['id']}/cell?room_type_id={hotel.room_type_ids[0]}")
+    assert code == 422 and [d["field"] for d in answer["error"]["details"]] == ["query.night"]
 
     report = api.ok("GET", f"/hardblocks/pick-up-report?{window}")
     assert [(r["block_id"], r["held"], r["picked_up"], r["pick_up_percent"]) for r in report["blocks"]] == [

@@ -15808,9 +15808,11 @@ export interface operations {
     };
     block_cell: {
         parameters: {
-            query: {
-                room_type_id: number;
-                night: string;
+            query?: {
+                /** @description required: the cell's room type */
+                room_type_id?: number | null;
+                /** @description required: the cell's night */
+                night?: string | null;
             };
             header?: {
                 /** @description work in this country for this request (country switchers; staff: their own only) */
