@@ -135,11 +135,11 @@ export default function RoomingList() {
         </Alert>
       )}
       {upload.data && (
-        <Alert color="green" title={t("hardblockPickup.rooming.done", { count: upload.data.bookings.length, version: upload.data.block.version })} role="status">
+        <Alert color="green" title={t("hardblockPickup.rooming.done", { count: upload.data.bookings.length, version: upload.data.block.version })}>
           <List size="sm">
             {upload.data.bookings.map((booking) => (
               <List.Item key={booking.id}>
-                <Anchor component={Link} to={`/bookings/${booking.id}`}>
+                <Anchor component={Link} to={`/bookings/${booking.id}`} c="inherit" underline="always" fw={500}>
                   {booking.reference}
                 </Anchor>
               </List.Item>
