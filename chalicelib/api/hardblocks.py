@@ -90,6 +90,7 @@ class AmendmentIn(BaseModel):
 class BlockNightOut(ViewModel, view=BlockNightRow):
     rooms: int = Field(description="rooms held in the block")
     released: int = Field(description="rooms released back to the pool")
+    picked_up: int = Field(description="of rooms, those taken by bookings (sold in the calendar, no longer blocked)")
 
 
 class BlockOut(ViewModel, view=BlockRecord):

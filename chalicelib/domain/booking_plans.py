@@ -99,6 +99,7 @@ class GroupValues:
     cancelled_at: datetime | None = None
     notes: str = ""
     created_by_user_id: int | None = None
+    hardblock_id: int | None = None  # the block whose rooms the booking picked up
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,6 +108,7 @@ class BookingSummary:
     country_code: str
     source: str
     channel: str
+    hardblock_id: int | None  # the block whose rooms the booking picked up
     ota_code: str | None
     ota_reservation_id: str | None
     status: StatusView
@@ -181,6 +182,7 @@ def _summary_fields(
         "country_code": group.country_code,
         "source": group.source,
         "channel": group.channel,
+        "hardblock_id": group.hardblock_id,
         "ota_code": group.ota_code,
         "ota_reservation_id": group.ota_reservation_id,
         "status": status_view(status),

@@ -35,6 +35,7 @@ from chalicelib.domain.bookings import (
 )
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.permissions import Permission
+from chalicelib.services import hardblock_pickup
 from chalicelib.services.booking_query_service import BookingDetail, load_detail
 from chalicelib.services.booking_support import (
     load_cells_between,
@@ -82,6 +83,7 @@ def transition(
             raise InvalidInput(
                 f"No booking status {to_status!r}.", details=[{"field": "to_status", "message": "unknown status"}]
             )
+        hardblock_pickup.lock_block_of_group(uow, group_id)  # a block's booking: its row lock first
         group, lines = lock_group(session, group_id, caller.scope)
         current = status_by_id(session, group.status_id)
         rule = booking_repository.transition_between(session, current.id, target.id)
@@ -153,4 +155,6 @@ def transition_locked(
     plan = plan_transition(
         snapshot, line_snapshots, facts, cells, actor=actor, reason=reason, moment=moment, kind=EventKind(kind)
     )
+    if group.hardblock_id is not None and facts.code == CANCELLED:  # the rooms go back to the block or the pool
+        plan = hardblock_pickup.follow_cancellation(uow, group, plan, cells, actor.caller)
     persist_plan(session, plan)

@@ -27,6 +27,8 @@ const ContractNew = lazy(() => import("./screens/allotments/ContractNew"));
 const ContractDetail = lazy(() => import("./screens/allotments/ContractDetail"));
 const AllotmentCalendar = lazy(() => import("./screens/allotments/AllotmentCalendar"));
 const SaleOrdersList = lazy(() => import("./screens/allotments/SaleOrdersList"));
+const PickUpReport = lazy(() => import("./screens/hardblocks/pickup/PickUpReport"));
+const RoomingList = lazy(() => import("./screens/hardblocks/pickup/RoomingList"));
 const PropertiesList = lazy(() => import("./screens/setup/PropertiesList"));
 const PropertyDetail = lazy(() => import("./screens/setup/PropertyDetail"));
 const Settings = lazy(() => import("./screens/setup/Settings"));
@@ -87,6 +89,8 @@ export default function App() {
             <Route path="/alerts/:alertId" element={<AlertDetail />} />
             <Route path="/contracts/new" element={<ContractNew />} />
             <Route path="/allotments" element={<AllotmentCalendar />} />
+            <Route path="/hardblock-pick-up" element={<PickUpReport />} />
+            <Route path="/hardblock-rooming-list" element={<RoomingList />} />
             <Route path="/properties" element={<PropertiesList />} />
             <Route path="/properties/:propertyId" element={<PropertyDetail />} />
             <Route path="/settings" element={<Settings />} />

@@ -904,6 +904,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/hardblocks/cutting-off": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Active blocks reaching their cut-off from today to today + days (default 7) */
+        get: operations["blocks_cutting_off"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hardblocks/grid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The inventory grid: block x room type x night of a property's blocks */
+        get: operations["inventory_grid"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hardblocks/grid/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The inventory grid as CSV */
+        get: operations["export_inventory_grid"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hardblocks/pick-up-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pick-up % and wash per block and per agency over some nights */
+        get: operations["pick_up_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hardblocks/pick-up-report/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pick-up report as CSV (one row per block) */
+        get: operations["export_pick_up_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/hardblocks/{block_id}": {
         parameters: {
             query?: never;
@@ -950,6 +1035,65 @@ export interface paths {
         put?: never;
         /** Preview an amendment: per room type and night before, after, delta and the pool's side; writes nothing */
         post: operations["preview_amendment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hardblocks/{block_id}/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bookings that picked up rooms of a block */
+        get: operations["list_block_bookings"];
+        put?: never;
+        /**
+         * Book rooms of a block: confirmed at the block's rate; blocked → sold, the pool does not move (409 naming nights)
+         * @description Cancelling the booking (``POST /bookings/{id}/transitions`` to ``cancelled``) gives the room back to
+         *     the block before its cut-off date, to the pool on or after it.
+         */
+        post: operations["create_block_booking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hardblocks/{block_id}/cell": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One cell of the grid: its counters, bookings and pricing */
+        get: operations["block_cell"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hardblocks/{block_id}/rooming-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a rooming list (CSV): every line picked up in one transaction, or none (errors by line and column)
+         * @description The CSV's header line: `guest_name,guest_email,guest_phone,room_type,check_in,check_out,rooms,adults,children,notes` (see the body's `csv`). A 422 lists every bad line as `{"line": 3, "field": "check_in", "message": ...}` (the header is line 1); a 409 `block_exhausted` names the nights the block cannot serve. Nothing is written unless every line is booked.
+         */
+        post: operations["upload_rooming_list"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3082,6 +3226,133 @@ export interface components {
             /** Request Id */
             request_id: string | null;
         };
+        /** BlockAgencyPickUpOut */
+        BlockAgencyPickUpOut: {
+            /**
+             * Agency Id
+             * @description null: the blocks held for a group without an agency
+             */
+            agency_id: number | null;
+            /** Available */
+            available: number;
+            /** Blocks */
+            blocks: number;
+            /** Held */
+            held: number;
+            /** Pick Up Percent */
+            pick_up_percent: string;
+            /** Picked Up */
+            picked_up: number;
+            /** Wash Percent */
+            wash_percent: string;
+            /** Washed */
+            washed: number;
+        };
+        /**
+         * BlockBookingIn
+         * @example {
+         *       "check_in": "2030-07-01",
+         *       "check_out": "2030-07-03",
+         *       "guest_email": "b@example.com",
+         *       "guest_name": "Tran Thi B",
+         *       "room_type_id": 1
+         *     }
+         */
+        BlockBookingIn: {
+            /**
+             * Adults
+             * @default 2
+             */
+            adults: number;
+            /**
+             * Check In
+             * Format: date
+             */
+            check_in: string;
+            /**
+             * Check Out
+             * Format: date
+             * @description the day the guest leaves (the night before is the last night)
+             */
+            check_out: string;
+            /**
+             * Children
+             * @default 0
+             */
+            children: number;
+            /**
+             * Guest Email
+             * @default null
+             */
+            guest_email: string | null;
+            /** Guest Name */
+            guest_name: string;
+            /**
+             * Guest Phone
+             * @default null
+             */
+            guest_phone: string | null;
+            /**
+             * Notes
+             * @default
+             */
+            notes: string;
+            /**
+             * Room Type Id
+             * @description a room type the block holds rooms of
+             */
+            room_type_id: number;
+            /**
+             * Rooms
+             * @default 1
+             */
+            rooms: number;
+        };
+        /** BlockBookingOut */
+        BlockBookingOut: {
+            /**
+             * Amount
+             * @description the line's total at the block's rates
+             */
+            amount: string;
+            /** Booking Id */
+            booking_id: number;
+            /**
+             * Check In
+             * Format: date
+             */
+            check_in: string;
+            /**
+             * Check Out
+             * Format: date
+             */
+            check_out: string;
+            /** Currency */
+            currency: string;
+            /** Guest Name */
+            guest_name: string;
+            /** Reference */
+            reference: string;
+            /** Room Type Id */
+            room_type_id: number;
+            /** Rooms */
+            rooms: number;
+            /**
+             * Status
+             * @description the booking line's status (cancelled ones stay listed)
+             */
+            status: string;
+        };
+        /** BlockCellDetailOut */
+        BlockCellDetailOut: {
+            /** Bookings */
+            bookings: components["schemas"]["BlockBookingOut"][];
+            cell: components["schemas"]["BlockGridCellOut"];
+            /** Revenue */
+            revenue: string;
+            /** Unused Value */
+            unused_value: string;
+        };
         /**
          * BlockCreate
          * @example {
@@ -3134,6 +3405,31 @@ export interface components {
             /** Property Id */
             property_id: number;
         };
+        /** BlockCuttingOffOut */
+        BlockCuttingOffOut: {
+            /** Agency Id */
+            agency_id: number | null;
+            /** Block Id */
+            block_id: number;
+            /**
+             * Cut Off Date
+             * Format: date
+             */
+            cut_off_date: string;
+            /** Days Left */
+            days_left: number;
+            /**
+             * Free Rooms
+             * @description rooms not picked up that go back to the pool at the cut-off
+             */
+            free_rooms: number;
+            /** Group Name */
+            group_name: string;
+            /** Picked Up */
+            picked_up: number;
+            /** Property Id */
+            property_id: number;
+        };
         /** BlockDiffOut */
         BlockDiffOut: {
             /**
@@ -3180,6 +3476,42 @@ export interface components {
              */
             withheld_before: number;
         };
+        /** BlockGridCellOut */
+        BlockGridCellOut: {
+            /** Agency Id */
+            agency_id: number | null;
+            /**
+             * Available
+             * @description rooms of the block still to pick up (0 once released or cancelled)
+             */
+            available: number;
+            /** Block Id */
+            block_id: number;
+            /**
+             * Blocked
+             * @description rooms the block holds that night, picked-up ones included
+             */
+            blocked: number;
+            /** Currency */
+            currency: string;
+            /** Group Name */
+            group_name: string;
+            guarantee: components["schemas"]["BlockGuarantee"];
+            /**
+             * Night
+             * Format: date
+             */
+            night: string;
+            /** Picked Up */
+            picked_up: number;
+            /** Rate */
+            rate: string;
+            /** Released */
+            released: number;
+            /** Room Type Id */
+            room_type_id: number;
+            status: components["schemas"]["BlockStatus"];
+        };
         /**
          * BlockGuarantee
          * @enum {string}
@@ -3192,6 +3524,11 @@ export interface components {
              * Format: date
              */
             night: string;
+            /**
+             * Picked Up
+             * @description of rooms, those taken by bookings (sold in the calendar, no longer blocked)
+             */
+            picked_up: number;
             /** Rate */
             rate: string;
             /**
@@ -3244,6 +3581,56 @@ export interface components {
             updated_at: string;
             /** Version */
             version: number;
+        };
+        /** BlockPickUpOut */
+        BlockPickUpOut: {
+            /** Agency Id */
+            agency_id: number | null;
+            /** Available */
+            available: number;
+            /** Block Id */
+            block_id: number;
+            /**
+             * Cut Off Date
+             * Format: date
+             */
+            cut_off_date: string;
+            /** Group Name */
+            group_name: string;
+            /**
+             * Held
+             * @description rooms the block held over the nights: rooms + released
+             */
+            held: number;
+            /** Pick Up Percent */
+            pick_up_percent: string;
+            /** Picked Up */
+            picked_up: number;
+            status: components["schemas"]["BlockStatus"];
+            /**
+             * Wash Percent
+             * @description washed / held, in percent
+             */
+            wash_percent: string;
+            /**
+             * Washed
+             * @description rooms released unused (and a cancelled block's unpicked rooms)
+             */
+            washed: number;
+        };
+        /** BlockPickUpReportOut */
+        BlockPickUpReportOut: {
+            /** Agencies */
+            agencies: components["schemas"]["BlockAgencyPickUpOut"][];
+            /** Blocks */
+            blocks: components["schemas"]["BlockPickUpOut"][];
+        };
+        /** BlockPickUpResultOut */
+        BlockPickUpResultOut: {
+            /** @description the block after the pick-up (a new version) */
+            block: components["schemas"]["BlockOut"];
+            /** Bookings */
+            bookings: components["schemas"]["PickedUpBookingOut"][];
         };
         /**
          * BlockStatus
@@ -3407,6 +3794,8 @@ export interface components {
             guest_name: string | null;
             /** Guest Phone */
             guest_phone: string | null;
+            /** Hardblock Id */
+            hardblock_id: number | null;
             /** Hold Expires At */
             hold_expires_at: string | null;
             /** Id */
@@ -3518,6 +3907,8 @@ export interface components {
              * @description null without the GUEST_DATA_VIEW permission
              */
             guest_name: string | null;
+            /** Hardblock Id */
+            hardblock_id: number | null;
             /** Hold Expires At */
             hold_expires_at: string | null;
             /** Id */
@@ -5155,6 +5546,13 @@ export interface components {
             /** Remaining */
             remaining: number;
         };
+        /** PickedUpBookingOut */
+        PickedUpBookingOut: {
+            /** Id */
+            id: number;
+            /** Reference */
+            reference: string;
+        };
         /** PoolNightOut */
         PoolNightOut: {
             /**
@@ -6084,6 +6482,19 @@ export interface components {
              * @default null
              */
             total_rooms: number | null;
+        };
+        /**
+         * RoomingListIn
+         * @example {
+         *       "csv": "guest_name,guest_email,guest_phone,room_type,check_in,check_out,rooms,adults,children,notes\nTran Thi B,b@example.com,,DLX,2030-07-01,2030-07-03,1,2,0,\n"
+         *     }
+         */
+        RoomingListIn: {
+            /**
+             * Csv
+             * @description The rooming list as CSV text (UTF-8), one booking per line after the header `guest_name,guest_email,guest_phone,room_type,check_in,check_out,rooms,adults,children,notes` (columns in any order; required: guest_name, room_type, check_in, check_out; room_type is the room type's code or id; dates YYYY-MM-DD; rooms default 1, adults 2, children 0; at most 500 lines).
+             */
+            csv: string;
         };
         /**
          * RuleCreate
@@ -11914,6 +12325,8 @@ export interface operations {
                         guest_name: string | null;
                         /** Guest Phone */
                         guest_phone: string | null;
+                        /** Hardblock Id */
+                        hardblock_id: number | null;
                         /** Hold Expires At */
                         hold_expires_at: string | null;
                         /** Id */
@@ -12162,6 +12575,8 @@ export interface operations {
                         guest_name: string | null;
                         /** Guest Phone */
                         guest_phone: string | null;
+                        /** Hardblock Id */
+                        hardblock_id: number | null;
                         /** Hold Expires At */
                         hold_expires_at: string | null;
                         /** Id */
@@ -12309,6 +12724,8 @@ export interface operations {
                         guest_name: string | null;
                         /** Guest Phone */
                         guest_phone: string | null;
+                        /** Hardblock Id */
+                        hardblock_id: number | null;
                         /** Hold Expires At */
                         hold_expires_at: string | null;
                         /** Id */
@@ -12554,6 +12971,8 @@ export interface operations {
                         guest_name: string | null;
                         /** Guest Phone */
                         guest_phone: string | null;
+                        /** Hardblock Id */
+                        hardblock_id: number | null;
                         /** Hold Expires At */
                         hold_expires_at: string | null;
                         /** Id */
@@ -14341,6 +14760,376 @@ export interface operations {
             };
         };
     };
+    blocks_cutting_off: {
+        parameters: {
+            query?: {
+                /** @description from today to today + days */
+                days?: number;
+            };
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockCuttingOffOut"][];
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    inventory_grid: {
+        parameters: {
+            query: {
+                property_id: number;
+                /** @description first night (inclusive) */
+                date_from: string;
+                /** @description last night (inclusive), at most 366 nights */
+                date_to: string;
+            };
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockGridCellOut"][];
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    export_inventory_grid: {
+        parameters: {
+            query: {
+                property_id: number;
+                /** @description first night (inclusive) */
+                date_from: string;
+                /** @description last night (inclusive), at most 366 nights */
+                date_to: string;
+            };
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    pick_up_report: {
+        parameters: {
+            query: {
+                property_id?: number | null;
+                agency_id?: number | null;
+                /** @description first night (inclusive) */
+                date_from: string;
+                /** @description last night (inclusive), at most 366 nights */
+                date_to: string;
+            };
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Agencies */
+                        agencies: components["schemas"]["BlockAgencyPickUpOut"][];
+                        /** Blocks */
+                        blocks: components["schemas"]["BlockPickUpOut"][];
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    export_pick_up_report: {
+        parameters: {
+            query: {
+                property_id?: number | null;
+                agency_id?: number | null;
+                /** @description first night (inclusive) */
+                date_from: string;
+                /** @description last night (inclusive), at most 366 nights */
+                date_to: string;
+            };
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     get_hardblock: {
         parameters: {
             query?: never;
@@ -14800,6 +15589,408 @@ export interface operations {
             };
             /** @description Authenticated, but the role lacks the permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_block_bookings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                block_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockBookingOut"][];
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_block_booking: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                block_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Adults
+                     * @default 2
+                     */
+                    adults?: number;
+                    /**
+                     * Check In
+                     * Format: date
+                     */
+                    check_in: string;
+                    /**
+                     * Check Out
+                     * Format: date
+                     * @description the day the guest leaves (the night before is the last night)
+                     */
+                    check_out: string;
+                    /**
+                     * Children
+                     * @default 0
+                     */
+                    children?: number;
+                    /**
+                     * Guest Email
+                     * @default null
+                     */
+                    guest_email?: string | null;
+                    /** Guest Name */
+                    guest_name: string;
+                    /**
+                     * Guest Phone
+                     * @default null
+                     */
+                    guest_phone?: string | null;
+                    /**
+                     * Notes
+                     * @default
+                     */
+                    notes?: string;
+                    /**
+                     * Room Type Id
+                     * @description a room type the block holds rooms of
+                     */
+                    room_type_id: number;
+                    /**
+                     * Rooms
+                     * @default 1
+                     */
+                    rooms?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the block after the pick-up (a new version) */
+                        block: components["schemas"]["BlockOut"];
+                        /** Bookings */
+                        bookings: components["schemas"]["PickedUpBookingOut"][];
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    block_cell: {
+        parameters: {
+            query?: {
+                /** @description required: the cell's room type */
+                room_type_id?: number | null;
+                /** @description required: the cell's night */
+                night?: string | null;
+            };
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                block_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Bookings */
+                        bookings: components["schemas"]["BlockBookingOut"][];
+                        cell: components["schemas"]["BlockGridCellOut"];
+                        /** Revenue */
+                        revenue: string;
+                        /** Unused Value */
+                        unused_value: string;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    upload_rooming_list: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                block_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Csv
+                     * @description The rooming list as CSV text (UTF-8), one booking per line after the header `guest_name,guest_email,guest_phone,room_type,check_in,check_out,rooms,adults,children,notes` (columns in any order; required: guest_name, room_type, check_in, check_out; room_type is the room type's code or id; dates YYYY-MM-DD; rooms default 1, adults 2, children 0; at most 500 lines).
+                     */
+                    csv: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the block after the pick-up (a new version) */
+                        block: components["schemas"]["BlockOut"];
+                        /** Bookings */
+                        bookings: components["schemas"]["PickedUpBookingOut"][];
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -139,6 +139,8 @@ export const ALLOTMENT_NAVIGATION: { to: string; label: string; permission: stri
   { to: "/contracts", label: "allotments.nav.contracts", permission: "CONTRACTS_READ" },
   { to: "/allotments", label: "allotments.nav.calendar", permission: "CONTRACTS_READ" },
   { to: "/sale-orders", label: "allotments.nav.saleOrders", permission: "CONTRACTS_READ" },
+  { to: "/hardblock-pick-up", label: "hardblockPickup.nav.report", permission: "CONTRACTS_READ" },
+  { to: "/hardblock-rooming-list", label: "hardblockPickup.nav.rooming", permission: "BOOKINGS_CREATE" },
 ];
 
 /** A passing notice (saved, added, failed); its close button has a name, which Mantine's lacks. */
