@@ -20,7 +20,6 @@ from tests.e2e.test_dashboard_allotments import MANAGER, api
 
 browser = dash.browser
 page = dash.page
-_leave_the_login_window_free = dash._leave_the_login_window_free
 
 HEADER = "guest_name,guest_email,guest_phone,room_type,check_in,check_out,rooms,adults,children,notes"
 
