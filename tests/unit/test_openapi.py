@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import json
+import typing
 
 from chalice.test import Client
 from openapi_spec_validator import validate
+from pydantic import BaseModel
 
 from app import app
 from chalicelib.api.openapi import build_openapi, render_docs_page
+from chalicelib.api.routing import endpoints_of
 
 
 def test_document_is_valid_openapi_3_1_and_covers_every_route() -> None:
@@ -61,3 +64,32 @@ def test_docs_page_escapes_text() -> None:
     html = render_docs_page(document)
     assert "<script>x</script>" not in html
     assert "&lt;script&gt;" in html
+
+
+def _models_in(annotation: object, found: dict[str, set[type[BaseModel]]]) -> None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in found.setdefault(annotation.__name__, set()):
+            return
+        found[annotation.__name__].add(annotation)
+        for field in annotation.model_fields.values():
+            _models_in(field.annotation, found)
+        return
+    for argument in typing.get_args(annotation):
+        _models_in(argument, found)
+
+
+def test_no_two_models_of_the_api_share_a_name() -> None:
+    """The document names schemas after their classes: two classes of one name would make one of
+    them vanish from the document (or be renamed by pydantic) and the dashboard's generated types lie."""
+    found: dict[str, set[type[BaseModel]]] = {}
+    for endpoint in endpoints_of(app):
+        for model in (endpoint.body_model, endpoint.response_model, endpoint.query_model):
+            if model is not None:
+                _models_in(model, found)
+    clashes = {
+        name: sorted(f"{m.__module__}.{m.__qualname__}" for m in models)
+        for name, models in found.items()
+        if len(models) > 1
+    }
+    assert clashes == {}
+    assert len(found) > 100  # the walk reached the models
