@@ -32,6 +32,10 @@ const PropertyDetail = lazy(() => import("./screens/setup/PropertyDetail"));
 const Settings = lazy(() => import("./screens/setup/Settings"));
 const ApiDocs = lazy(() => import("./screens/setup/ApiDocs"));
 const AgencyAccess = lazy(() => import("./screens/portal/AgencyAccess"));
+const TeamUsers = lazy(() => import("./screens/team/Users"));
+const TeamRoles = lazy(() => import("./screens/team/Roles"));
+const TeamWorkflow = lazy(() => import("./screens/team/Workflow"));
+const Audit = lazy(() => import("./screens/audit/Audit"));
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { me } = useSession();
@@ -81,6 +85,10 @@ export default function App() {
             <Route path="/properties" element={<PropertiesList />} />
             <Route path="/properties/:propertyId" element={<PropertyDetail />} />
             <Route path="/settings" element={<Settings />} />
+            <Route path="/team/users" element={<TeamUsers />} />
+            <Route path="/team/roles" element={<TeamRoles />} />
+            <Route path="/team/workflow" element={<TeamWorkflow />} />
+            <Route path="/audit" element={<Audit />} />
           </Route>
           <Route path="/account/two-factor" element={<TwoFactorEnrollment />} />
           <Route path="/agencies" element={<AgenciesList />} />

@@ -8,6 +8,7 @@ import { useSession } from "../auth/session";
 import { LiveIndicator, LiveUpdatesProvider } from "../live/LiveUpdates";
 import { ALLOTMENT_NAVIGATION } from "../screens/allotments/parts";
 import { SETUP_NAVIGATION } from "../screens/setup/navigation";
+import { TEAM_NAVIGATION } from "../screens/team/navigation";
 import { useAgencyAccount } from "../screens/portal/agencyAccount";
 import { AgencyLabel, PortalNavigation } from "../screens/portal/PortalChrome";
 import { LanguageSwitcher } from "./LanguageSwitcher";
@@ -84,6 +85,7 @@ const NAVIGATION: { to: string; label: string; permission?: string }[] = [
   { to: "/bookings", label: "nav.bookings" },
   { to: "/alerts", label: "nav.alerts", permission: "ALERTS_READ" },
   ...SETUP_NAVIGATION,
+  ...TEAM_NAVIGATION,
 ];
 
 export function AppLayout() {
