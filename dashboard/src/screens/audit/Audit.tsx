@@ -192,7 +192,7 @@ function ActivityLog({ filters }: { filters: Filters }) {
           <TextInput label={t("audit.email")} value={filters.get("email") ?? ""} onChange={(e) => filters.update({ email: e.currentTarget.value.trim() || null })} />
           <Select label={t("audit.method")} data={[...METHODS]} value={filters.get("method")} onChange={(v) => filters.update({ method: v })} clearable />
           <TextInput label={t("audit.statusCode")} inputMode="numeric" value={filters.get("status_code") ?? ""} onChange={(e) => filters.update({ status_code: e.currentTarget.value.replace(/\D/g, "") || null })} />
-          <TextInput label={t("audit.pathPrefix")} placeholder="/bookings" value={filters.get("path_prefix") ?? ""} onChange={(e) => filters.update({ path_prefix: e.currentTarget.value.trim() || null })} />
+          <TextInput label={t("audit.pathPrefix")} placeholder="/api/bookings" value={filters.get("path_prefix") ?? ""} onChange={(e) => filters.update({ path_prefix: e.currentTarget.value.trim() || null })} />
           <TimeFilters filters={filters} />
         </SimpleGrid>
       </Paper>

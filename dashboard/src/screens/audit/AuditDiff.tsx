@@ -27,7 +27,11 @@ export function AuditDiff({ before, after, caption }: { before: Record<string, u
             <Table.Td fw={row.change === "same" ? 400 : 600}>{row.field}</Table.Td>
             <Table.Td style={{ wordBreak: "break-word", textDecoration: row.change === "changed" || row.change === "removed" ? "line-through" : undefined }}>{row.before}</Table.Td>
             <Table.Td style={{ wordBreak: "break-word" }}>{row.after}</Table.Td>
-            <Table.Td>{t(`audit.changes.${row.change}`)}</Table.Td>
+            <Table.Td>
+              {t(`audit.changes.${row.change}`)}
+              {row.gained?.length ? <Text size="xs">{t("audit.gained", { items: row.gained.join(", ") })}</Text> : null}
+              {row.lost?.length ? <Text size="xs">{t("audit.lost", { items: row.lost.join(", ") })}</Text> : null}
+            </Table.Td>
           </Table.Tr>
         ))}
       </Table.Tbody>

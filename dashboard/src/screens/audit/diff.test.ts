@@ -20,7 +20,14 @@ describe("audit diff", () => {
 
   it("compares nested values by content and shows them as JSON", () => {
     expect(diffRows({ tags: ["a"] }, { tags: ["a"] })[0]!.change).toBe("same");
-    expect(diffRows({ tags: ["a"] }, { tags: ["a", "b"] })[0]).toEqual({ field: "tags", before: '["a"]', after: '["a","b"]', change: "changed" });
+    expect(diffRows({ tags: ["a", "c"] }, { tags: ["a", "b"] })[0]).toEqual({
+      field: "tags",
+      before: '["a","c"]',
+      after: '["a","b"]',
+      change: "changed",
+      gained: ["b"],
+      lost: ["c"],
+    });
     expect(showValue(null)).toBe("—");
     expect(showValue(false)).toBe("false");
   });

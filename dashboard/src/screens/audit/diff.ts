@@ -8,6 +8,9 @@ export interface DiffRow {
   before: string;
   after: string;
   change: Change;
+  /** For a list that changed (a role's permissions): the items it gained and lost. */
+  gained?: string[];
+  lost?: string[];
 }
 
 /** A value as text: null/absent as "—", strings as they are, the rest as compact JSON. */
@@ -26,7 +29,13 @@ export function diffRows(before: Record<string, unknown> | null | undefined, aft
     const inBefore = before != null && field in before;
     const inAfter = after != null && field in after;
     const change: Change = !inBefore ? "added" : !inAfter ? "removed" : same(before[field], after[field]) ? "same" : "changed";
-    return { field, before: showValue(before?.[field]), after: showValue(after?.[field]), change };
+    const row: DiffRow = { field, before: showValue(before?.[field]), after: showValue(after?.[field]), change };
+    const [was, is] = [before?.[field], after?.[field]];
+    if (change === "changed" && Array.isArray(was) && Array.isArray(is)) {
+      const [old, now] = [was.map(showValue), is.map(showValue)];
+      return { ...row, gained: now.filter((v) => !old.includes(v)), lost: old.filter((v) => !now.includes(v)) };
+    }
+    return row;
   });
   return [...rows.filter((r) => r.change !== "same"), ...rows.filter((r) => r.change === "same")];
 }

@@ -28,6 +28,9 @@ function PermissionChecks({ catalogue, value, onChange, error }: { catalogue: Pe
   return (
     <Stack gap="xs">
       <Checkbox.Group label={t("team.roles.permissions")} description={t("team.roles.permissionsHelp")} value={value} onChange={onChange} error={error}>
+        <Text size="xs" c="dimmed" data-testid="role-mask" mt={4}>
+          {t("team.roles.mask", { mask: maskLabel(maskOf(value, catalogue)) })}
+        </Text>
         <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="xs" mt="xs">
           {groupByArea(catalogue).map(([area, items]) => (
             <Fieldset key={area} legend={t(`team.roles.areas.${area}`, area)} p="xs">
@@ -40,9 +43,6 @@ function PermissionChecks({ catalogue, value, onChange, error }: { catalogue: Pe
           ))}
         </SimpleGrid>
       </Checkbox.Group>
-      <Text size="xs" c="dimmed" data-testid="role-mask">
-        {t("team.roles.mask", { mask: maskLabel(maskOf(value, catalogue)) })}
-      </Text>
     </Stack>
   );
 }

@@ -190,7 +190,7 @@ export default function Users() {
                   <Table.Td>{user.country_code ?? t("nav.allCountries")}</Table.Td>
                   <Table.Td>{user.mfa_enabled ? t("team.users.on") : t("team.users.off")}</Table.Td>
                   <Table.Td>
-                    <Badge color={user.is_active ? "green" : "gray"} variant="light" styles={{ root: { color: "#212529" } }}>
+                    <Badge color={user.is_active ? "green" : "gray"} variant="light" styles={{ root: { color: "#212529", maxWidth: "none", flexShrink: 0 }, label: { overflow: "visible" } }}>
                       {t(user.is_active ? "team.users.active" : "team.users.inactive")}
                     </Badge>
                   </Table.Td>

@@ -38,9 +38,9 @@ export interface Layout {
   edges: PlacedEdge[];
 }
 
-export const NODE_WIDTH = 160;
+export const NODE_WIDTH = 150;
 export const NODE_HEIGHT = 56;
-const COLUMN_GAP = 110;
+const COLUMN_GAP = 124;
 const ROW_GAP = 64;
 const MARGIN = 24;
 const BEND = 26;
