@@ -1,6 +1,6 @@
 import { Button, Paper, Select, SimpleGrid, Table, Tabs, Text, TextInput } from "@mantine/core";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { Fragment, useState } from "react";
+import { keepPreviousData, useQuery, type UseQueryResult } from "@tanstack/react-query";
+import { type ReactNode, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { api, type Schemas } from "../../api/client";
@@ -29,12 +29,62 @@ function pick<K extends string>(filters: Filters, keys: readonly K[]): Partial<R
   return Object.fromEntries(keys.flatMap((k) => (filters.get(k) ? [[k, filters.get(k)!]] : []))) as Partial<Record<K, string>>;
 }
 
-function TimeFilters({ filters }: { filters: Filters }) {
+/** The page, its size and the time window: what both lists ask the API for. */
+function pageQuery(filters: Filters) {
+  const [since, until] = [instant(filters.get("since")), instant(filters.get("until"))];
+  return { page: filters.page, page_size: PAGE_SIZE, ...(since ? { since } : {}), ...(until ? { until } : {}) };
+}
+
+interface PageOf<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pages: number;
+}
+
+interface LogListProps<T> {
+  filters: Filters;
+  result: UseQueryResult<PageOf<T>>;
+  empty: string;
+  fields: ReactNode;
+  headers: string[];
+  rows: (items: T[]) => ReactNode;
+}
+
+/** A log's filters (its own fields, then the time window) over its table and pages. */
+function LogList<T>({ filters, result, empty, fields, headers, rows }: LogListProps<T>) {
   const { t } = useTranslation();
+  const state = queryState(result, empty, (page) => page.items.length === 0);
   return (
     <>
-      <TextInput label={t("audit.since")} type="datetime-local" value={filters.get("since") ?? ""} onChange={(e) => filters.update({ since: e.currentTarget.value || null })} />
-      <TextInput label={t("audit.until")} type="datetime-local" value={filters.get("until") ?? ""} onChange={(e) => filters.update({ until: e.currentTarget.value || null })} />
+      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
+        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
+          {fields}
+          <TextInput label={t("audit.since")} type="datetime-local" value={filters.get("since") ?? ""} onChange={(e) => filters.update({ since: e.currentTarget.value || null })} />
+          <TextInput label={t("audit.until")} type="datetime-local" value={filters.get("until") ?? ""} onChange={(e) => filters.update({ until: e.currentTarget.value || null })} />
+        </SimpleGrid>
+      </Paper>
+      {state ??
+        (result.data && (
+          <>
+            <Table.ScrollContainer minWidth={860}>
+              <Table verticalSpacing="xs" aria-busy={result.isFetching}>
+                <Table.Caption>{t("allotments.total", { count: result.data.total })}</Table.Caption>
+                <Table.Thead>
+                  <Table.Tr>
+                    {headers.map((header) => (
+                      <Table.Th key={header} scope="col">
+                        {header}
+                      </Table.Th>
+                    ))}
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>{rows(result.data.items)}</Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+            <ListPagination pages={result.data.pages} page={result.data.page} onChange={(p) => filters.update({ page: String(p) })} />
+          </>
+        ))}
     </>
   );
 }
@@ -49,92 +99,67 @@ function useUserOptions() {
   return (users.data ?? []).map((u) => ({ value: String(u.id), label: `${u.full_name} (${u.email})` }));
 }
 
-function AuditTrail({ filters }: { filters: Filters }) {
+function AuditRow({ row, expanded, onToggle }: { row: Schemas["AuditOut"]; expanded: boolean; onToggle: () => void }) {
   const { t, i18n } = useTranslation();
-  const users = useUserOptions();
-  const [open, setOpen] = useState<number | null>(null);
-  const query = {
-    page: filters.page,
-    page_size: PAGE_SIZE,
-    ...pick(filters, ["action", "entity_type", "entity_id"] as const),
-    ...(filters.id("actor_user_id") ? { actor_user_id: filters.id("actor_user_id") } : {}),
-    ...(instant(filters.get("since")) ? { since: instant(filters.get("since"))! } : {}),
-    ...(instant(filters.get("until")) ? { until: instant(filters.get("until"))! } : {}),
-  };
-  const rows = useQuery({ queryKey: ["audit-log", query], queryFn: async () => unwrap(await api.GET("/audit-log", { params: { query } })), placeholderData: keepPreviousData });
-  let body = queryState(rows, t("audit.empty"), (page) => page.items.length === 0);
-  if (!body && rows.data)
-    body = (
-      <>
-        <Table.ScrollContainer minWidth={860}>
-          <Table verticalSpacing="xs" aria-busy={rows.isFetching}>
-            <Table.Caption>{t("allotments.total", { count: rows.data.total })}</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("audit.when")}</Table.Th>
-                <Table.Th scope="col">{t("audit.who")}</Table.Th>
-                <Table.Th scope="col">{t("audit.action")}</Table.Th>
-                <Table.Th scope="col">{t("audit.object")}</Table.Th>
-                <Table.Th scope="col">{t("audit.changedFields")}</Table.Th>
-                <Table.Th scope="col">{t("audit.details")}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.data.items.map((row: Schemas["AuditOut"]) => {
-                const [object, verb] = splitAction(row.action);
-                const expanded = open === row.id;
-                return (
-                  <Fragment key={row.id}>
-                    <Table.Tr data-audit={row.action} data-entity={`${row.entity_type}:${row.entity_id}`}>
-                      <Table.Td>{formatDateTime(row.occurred_at, i18n.language)}</Table.Td>
-                      <Table.Td>{row.actor_email || t("audit.system")}</Table.Td>
-                      <Table.Td>{t(`audit.verbs.${verb}`, { defaultValue: verb || row.action })}</Table.Td>
-                      <Table.Td>{`${object === row.entity_type ? row.entity_type : `${row.entity_type} (${object})`} #${row.entity_id}`}</Table.Td>
-                      <Table.Td>{row.changed_fields.join(", ") || "—"}</Table.Td>
-                      <Table.Td>
-                        <Button size="xs" variant="light" aria-expanded={expanded} onClick={() => setOpen(expanded ? null : row.id)}>
-                          {t(expanded ? "audit.hideChanges" : "audit.showChanges")}
-                        </Button>
-                      </Table.Td>
-                    </Table.Tr>
-                    {expanded && (
-                      <Table.Tr>
-                        <Table.Td colSpan={6}>
-                          <AuditDiff before={row.before} after={row.after} caption={t("audit.diffCaption", { action: row.action, id: row.entity_id })} />
-                          {row.request_id && (
-                            <Text size="xs" c="dimmed" mt={4}>
-                              {t("common.requestId", { id: row.request_id })}
-                            </Text>
-                          )}
-                        </Table.Td>
-                      </Table.Tr>
-                    )}
-                  </Fragment>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-        <ListPagination pages={rows.data.pages} page={rows.data.page} onChange={(p) => filters.update({ page: String(p) })} />
-      </>
-    );
+  const [object, verb] = splitAction(row.action);
   return (
     <>
-      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-          {users.length > 0 ? (
-            <Select label={t("audit.user")} data={users} value={filters.get("actor_user_id")} onChange={(v) => filters.update({ actor_user_id: v })} clearable searchable />
-          ) : (
-            <TextInput label={t("audit.userId")} inputMode="numeric" value={filters.get("actor_user_id") ?? ""} onChange={(e) => filters.update({ actor_user_id: e.currentTarget.value.replace(/\D/g, "") || null })} />
-          )}
-          <TextInput label={t("audit.action")} description={t("audit.actionHelp")} value={filters.get("action") ?? ""} onChange={(e) => filters.update({ action: e.currentTarget.value.trim() || null })} />
-          <Select label={t("audit.objectType")} data={OBJECT_TYPES} value={filters.get("entity_type")} onChange={(v) => filters.update({ entity_type: v })} clearable searchable />
-          <TextInput label={t("audit.objectId")} value={filters.get("entity_id") ?? ""} onChange={(e) => filters.update({ entity_id: e.currentTarget.value.trim() || null })} />
-          <TimeFilters filters={filters} />
-        </SimpleGrid>
-      </Paper>
-      {body}
+      <Table.Tr data-audit={row.action} data-entity={`${row.entity_type}:${row.entity_id}`}>
+        <Table.Td>{formatDateTime(row.occurred_at, i18n.language)}</Table.Td>
+        <Table.Td>{row.actor_email || t("audit.system")}</Table.Td>
+        <Table.Td>{t(`audit.verbs.${verb}`, { defaultValue: verb || row.action })}</Table.Td>
+        <Table.Td>{`${object === row.entity_type ? row.entity_type : `${row.entity_type} (${object})`} #${row.entity_id}`}</Table.Td>
+        <Table.Td>{row.changed_fields.join(", ") || "—"}</Table.Td>
+        <Table.Td>
+          <Button size="xs" variant="light" aria-expanded={expanded} onClick={onToggle}>
+            {t(expanded ? "audit.hideChanges" : "audit.showChanges")}
+          </Button>
+        </Table.Td>
+      </Table.Tr>
+      {expanded && (
+        <Table.Tr>
+          <Table.Td colSpan={6}>
+            <AuditDiff before={row.before} after={row.after} caption={t("audit.diffCaption", { action: row.action, id: row.entity_id })} />
+            {row.request_id && (
+              <Text size="xs" c="dimmed" mt={4}>
+                {t("common.requestId", { id: row.request_id })}
+              </Text>
+            )}
+          </Table.Td>
+        </Table.Tr>
+      )}
     </>
+  );
+}
+
+function AuditTrail({ filters }: { filters: Filters }) {
+  const { t } = useTranslation();
+  const users = useUserOptions();
+  const [open, setOpen] = useState<number | null>(null);
+  const actor = filters.id("actor_user_id");
+  const query = { ...pageQuery(filters), ...pick(filters, ["action", "entity_type", "entity_id"] as const), ...(actor ? { actor_user_id: actor } : {}) };
+  const result = useQuery({ queryKey: ["audit-log", query], queryFn: async () => unwrap(await api.GET("/audit-log", { params: { query } })), placeholderData: keepPreviousData });
+  const fields = (
+    <>
+      {users.length > 0 ? (
+        <Select label={t("audit.user")} data={users} value={filters.get("actor_user_id")} onChange={(v) => filters.update({ actor_user_id: v })} clearable searchable />
+      ) : (
+        <TextInput label={t("audit.userId")} inputMode="numeric" value={filters.get("actor_user_id") ?? ""} onChange={(e) => filters.update({ actor_user_id: e.currentTarget.value.replace(/\D/g, "") || null })} />
+      )}
+      <TextInput label={t("audit.action")} description={t("audit.actionHelp")} value={filters.get("action") ?? ""} onChange={(e) => filters.update({ action: e.currentTarget.value.trim() || null })} />
+      <Select label={t("audit.objectType")} data={OBJECT_TYPES} value={filters.get("entity_type")} onChange={(v) => filters.update({ entity_type: v })} clearable searchable />
+      <TextInput label={t("audit.objectId")} value={filters.get("entity_id") ?? ""} onChange={(e) => filters.update({ entity_id: e.currentTarget.value.trim() || null })} />
+    </>
+  );
+  return (
+    <LogList
+      filters={filters}
+      result={result}
+      empty={t("audit.empty")}
+      fields={fields}
+      headers={["when", "who", "action", "object", "changedFields", "details"].map((key) => t(`audit.${key}`))}
+      rows={(items) => items.map((row) => <AuditRow key={row.id} row={row} expanded={open === row.id} onToggle={() => setOpen(open === row.id ? null : row.id)} />)}
+    />
   );
 }
 
@@ -142,62 +167,40 @@ function ActivityLog({ filters }: { filters: Filters }) {
   const { t, i18n } = useTranslation();
   const status = Number(filters.get("status_code"));
   const query = {
-    page: filters.page,
-    page_size: PAGE_SIZE,
+    ...pageQuery(filters),
     ...pick(filters, ["email", "path_prefix"] as const),
     ...(filters.get("method") ? { method: filters.get("method") as (typeof METHODS)[number] } : {}),
     ...(status >= 100 && status <= 599 ? { status_code: status } : {}),
-    ...(instant(filters.get("since")) ? { since: instant(filters.get("since"))! } : {}),
-    ...(instant(filters.get("until")) ? { until: instant(filters.get("until"))! } : {}),
   };
-  const rows = useQuery({ queryKey: ["activity-log", query], queryFn: async () => unwrap(await api.GET("/activity-log", { params: { query } })), placeholderData: keepPreviousData });
-  let body = queryState(rows, t("audit.activityEmpty"), (page) => page.items.length === 0);
-  if (!body && rows.data)
-    body = (
-      <>
-        <Table.ScrollContainer minWidth={860}>
-          <Table striped verticalSpacing="xs" aria-busy={rows.isFetching}>
-            <Table.Caption>{t("allotments.total", { count: rows.data.total })}</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("audit.when")}</Table.Th>
-                <Table.Th scope="col">{t("audit.who")}</Table.Th>
-                <Table.Th scope="col">{t("audit.request")}</Table.Th>
-                <Table.Th scope="col">{t("audit.statusCode")}</Table.Th>
-                <Table.Th scope="col">{t("audit.duration")}</Table.Th>
-                <Table.Th scope="col">{t("audit.client")}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.data.items.map((row) => (
-                <Table.Tr key={row.id}>
-                  <Table.Td>{formatDateTime(row.occurred_at, i18n.language)}</Table.Td>
-                  <Table.Td>{row.email ?? t("audit.anonymous")}</Table.Td>
-                  <Table.Td style={{ wordBreak: "break-all" }}>{`${row.method} ${row.path}`}</Table.Td>
-                  <Table.Td>{row.status_code}</Table.Td>
-                  <Table.Td>{t("audit.ms", { value: Math.round(row.duration_ms) })}</Table.Td>
-                  <Table.Td>{row.client_ip ?? "—"}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-        <ListPagination pages={rows.data.pages} page={rows.data.page} onChange={(p) => filters.update({ page: String(p) })} />
-      </>
-    );
-  return (
+  const result = useQuery({ queryKey: ["activity-log", query], queryFn: async () => unwrap(await api.GET("/activity-log", { params: { query } })), placeholderData: keepPreviousData });
+  const fields = (
     <>
-      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-          <TextInput label={t("audit.email")} value={filters.get("email") ?? ""} onChange={(e) => filters.update({ email: e.currentTarget.value.trim() || null })} />
-          <Select label={t("audit.method")} data={[...METHODS]} value={filters.get("method")} onChange={(v) => filters.update({ method: v })} clearable />
-          <TextInput label={t("audit.statusCode")} inputMode="numeric" value={filters.get("status_code") ?? ""} onChange={(e) => filters.update({ status_code: e.currentTarget.value.replace(/\D/g, "") || null })} />
-          <TextInput label={t("audit.pathPrefix")} placeholder="/api/bookings" value={filters.get("path_prefix") ?? ""} onChange={(e) => filters.update({ path_prefix: e.currentTarget.value.trim() || null })} />
-          <TimeFilters filters={filters} />
-        </SimpleGrid>
-      </Paper>
-      {body}
+      <TextInput label={t("audit.email")} value={filters.get("email") ?? ""} onChange={(e) => filters.update({ email: e.currentTarget.value.trim() || null })} />
+      <Select label={t("audit.method")} data={[...METHODS]} value={filters.get("method")} onChange={(v) => filters.update({ method: v })} clearable />
+      <TextInput label={t("audit.statusCode")} inputMode="numeric" value={filters.get("status_code") ?? ""} onChange={(e) => filters.update({ status_code: e.currentTarget.value.replace(/\D/g, "") || null })} />
+      <TextInput label={t("audit.pathPrefix")} placeholder="/api/bookings" value={filters.get("path_prefix") ?? ""} onChange={(e) => filters.update({ path_prefix: e.currentTarget.value.trim() || null })} />
     </>
+  );
+  return (
+    <LogList
+      filters={filters}
+      result={result}
+      empty={t("audit.activityEmpty")}
+      fields={fields}
+      headers={["when", "who", "request", "statusCode", "duration", "client"].map((key) => t(`audit.${key}`))}
+      rows={(items) =>
+        items.map((row) => (
+          <Table.Tr key={row.id}>
+            <Table.Td>{formatDateTime(row.occurred_at, i18n.language)}</Table.Td>
+            <Table.Td>{row.email ?? t("audit.anonymous")}</Table.Td>
+            <Table.Td style={{ wordBreak: "break-all" }}>{`${row.method} ${row.path}`}</Table.Td>
+            <Table.Td>{row.status_code}</Table.Td>
+            <Table.Td>{t("audit.ms", { value: Math.round(row.duration_ms) })}</Table.Td>
+            <Table.Td>{row.client_ip ?? "—"}</Table.Td>
+          </Table.Tr>
+        ))
+      }
+    />
   );
 }
 

@@ -54,6 +54,30 @@ function useRemoval(action: () => Promise<unknown>, doneKey: string, onDone: () 
   });
 }
 
+/** A form's buttons: the removal (when there is something to remove) on the left, Cancel and Save on the right. */
+function FormButtons({ busy, onCancel, remove, removeLabel }: { busy: boolean; onCancel: () => void; remove: ReturnType<typeof useRemoval> | null; removeLabel: string }) {
+  const { t } = useTranslation();
+  return (
+    <Group justify="space-between">
+      {remove ? (
+        <Button variant="subtle" color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
+          {removeLabel}
+        </Button>
+      ) : (
+        <span />
+      )}
+      <Group>
+        <Button variant="default" onClick={onCancel}>
+          {t("common.cancel")}
+        </Button>
+        <Button type="submit" loading={busy}>
+          {t("common.save")}
+        </Button>
+      </Group>
+    </Group>
+  );
+}
+
 function StatusForm({ status, onDone }: { status: Status | null; onDone: () => void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
@@ -111,23 +135,7 @@ function StatusForm({ status, onDone }: { status: Status | null; onDone: () => v
         </SimpleGrid>
         <Switch label={t("team.workflow.terminal")} description={t("team.workflow.terminalHelp")} {...form.getInputProps("is_terminal", { type: "checkbox" })} />
         <FormError message={refusal ?? formError ?? errorText(remove.error)} />
-        <Group justify="space-between">
-          {status && !status.is_system ? (
-            <Button variant="subtle" color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
-              {t("team.workflow.deleteStatus")}
-            </Button>
-          ) : (
-            <span />
-          )}
-          <Group>
-            <Button variant="default" onClick={onDone}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" loading={busy}>
-              {t("common.save")}
-            </Button>
-          </Group>
-        </Group>
+        <FormButtons busy={busy} onCancel={onDone} remove={status && !status.is_system ? remove : null} removeLabel={t("team.workflow.deleteStatus")} />
       </Stack>
     </form>
   );
@@ -177,23 +185,7 @@ function TransitionForm({ workflow, transition, onDone }: { workflow: Workflow; 
           {...form.getInputProps("permission")}
         />
         <FormError message={refusal ?? formError ?? errorText(remove.error)} />
-        <Group justify="space-between">
-          {transition ? (
-            <Button variant="subtle" color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
-              {t("team.workflow.removeTransition")}
-            </Button>
-          ) : (
-            <span />
-          )}
-          <Group>
-            <Button variant="default" onClick={onDone}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" loading={busy}>
-              {t("common.save")}
-            </Button>
-          </Group>
-        </Group>
+        <FormButtons busy={busy} onCancel={onDone} remove={transition ? remove : null} removeLabel={t("team.workflow.removeTransition")} />
       </Stack>
     </form>
   );
