@@ -12,6 +12,7 @@ import { ListPagination, PageHeader, queryState } from "../allotments/parts";
 import { useUrlFilters } from "../allotments/useAllotmentData";
 import { AuditDiff } from "./AuditDiff";
 import { splitAction } from "./diff";
+import { HeaderRow } from "../team/HeaderRow";
 
 type Filters = ReturnType<typeof useUrlFilters>;
 const PAGE_SIZE = 25;
@@ -70,15 +71,7 @@ function LogList<T>({ filters, result, empty, fields, headers, rows }: LogListPr
             <Table.ScrollContainer minWidth={860}>
               <Table verticalSpacing="xs" aria-busy={result.isFetching}>
                 <Table.Caption>{t("allotments.total", { count: result.data.total })}</Table.Caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    {headers.map((header) => (
-                      <Table.Th key={header} scope="col">
-                        {header}
-                      </Table.Th>
-                    ))}
-                  </Table.Tr>
-                </Table.Thead>
+                <HeaderRow labels={headers} />
                 <Table.Tbody>{rows(result.data.items)}</Table.Tbody>
               </Table>
             </Table.ScrollContainer>

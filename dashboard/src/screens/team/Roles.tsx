@@ -12,6 +12,7 @@ import { FormError, useApiSubmit } from "../../components/useApiSubmit";
 import { notify, PageHeader, queryState } from "../allotments/parts";
 import { groupByArea, maskLabel, maskOf, type PermissionBit } from "./permissionMask";
 import { usePermissionCatalogue, useRoles } from "./teamData";
+import { HeaderRow } from "./HeaderRow";
 
 type Role = Schemas["RoleOut"];
 
@@ -123,15 +124,7 @@ export default function Roles() {
     body = (
       <Table.ScrollContainer minWidth={760}>
         <Table striped verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("team.roles.name")}</Table.Th>
-              <Table.Th scope="col">{t("team.roles.description")}</Table.Th>
-              <Table.Th scope="col">{t("team.roles.permissions")}</Table.Th>
-              <Table.Th scope="col">{t("team.roles.users")}</Table.Th>
-              {writable && <Table.Th scope="col">{t("allotments.actions")}</Table.Th>}
-            </Table.Tr>
-          </Table.Thead>
+          <HeaderRow labels={[t("team.roles.name"), t("team.roles.description"), t("team.roles.permissions"), t("team.roles.users"), writable && t("allotments.actions")]} />
           <Table.Tbody>
             {roles.data.map((role) => (
               <Table.Tr key={role.id} data-role={role.name}>

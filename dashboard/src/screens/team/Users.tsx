@@ -13,6 +13,7 @@ import { FormError, useApiSubmit } from "../../components/useApiSubmit";
 import { ListPagination, notify, PageHeader, queryState } from "../allotments/parts";
 import { useUrlFilters, useUrlSearch } from "../allotments/useAllotmentData";
 import { useRoles } from "./teamData";
+import { HeaderRow } from "./HeaderRow";
 
 type User = Schemas["UserOut"];
 const PAGE_SIZE = 25;
@@ -169,18 +170,7 @@ export default function Users() {
         <Table.ScrollContainer minWidth={900}>
           <Table striped highlightOnHover verticalSpacing="xs" aria-busy={users.isFetching}>
             <Table.Caption>{t("allotments.total", { count: users.data.total })}</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("team.users.name")}</Table.Th>
-                <Table.Th scope="col">{t("team.users.email")}</Table.Th>
-                <Table.Th scope="col">{t("team.users.role")}</Table.Th>
-                <Table.Th scope="col">{t("team.users.country")}</Table.Th>
-                <Table.Th scope="col">{t("team.users.twoFactor")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.status")}</Table.Th>
-                <Table.Th scope="col">{t("team.users.lastLogin")}</Table.Th>
-                {writable && <Table.Th scope="col">{t("allotments.actions")}</Table.Th>}
-              </Table.Tr>
-            </Table.Thead>
+            <HeaderRow labels={[t("team.users.name"), t("team.users.email"), t("team.users.role"), t("team.users.country"), t("team.users.twoFactor"), t("allotments.status"), t("team.users.lastLogin"), writable && t("allotments.actions")]} />
             <Table.Tbody>
               {users.data.items.map((user) => (
                 <Table.Tr key={user.id} data-user={user.email}>

@@ -14,6 +14,7 @@ import { notify, PageHeader, queryState } from "../allotments/parts";
 import { STATUS_ICONS, StatusIcon } from "./StatusIcon";
 import { usePermissionCatalogue, useRoles } from "./teamData";
 import { WorkflowGraph } from "./WorkflowGraph";
+import { HeaderRow } from "./HeaderRow";
 
 type Status = Schemas["BookingStatusOut"];
 type Transition = Schemas["TransitionOut"];
@@ -202,15 +203,7 @@ function TransitionTable({ workflow, onEdit }: { workflow: Workflow; onEdit: (tr
     <Table.ScrollContainer minWidth={700}>
       <Table striped verticalSpacing="xs" data-testid="transition-table">
         <Table.Caption>{t("team.workflow.tableCaption")}</Table.Caption>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">{t("team.workflow.from")}</Table.Th>
-            <Table.Th scope="col">{t("team.workflow.to")}</Table.Th>
-            <Table.Th scope="col">{t("team.workflow.permission")}</Table.Th>
-            <Table.Th scope="col">{t("team.workflow.roles")}</Table.Th>
-            <Table.Th scope="col">{t("allotments.actions")}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <HeaderRow labels={[t("team.workflow.from"), t("team.workflow.to"), t("team.workflow.permission"), t("team.workflow.roles"), t("allotments.actions")]} />
         <Table.Tbody>
           {workflow.transitions.map((tr) => {
             const from = status.get(tr.from_status_id)!;
