@@ -2,7 +2,8 @@
 
 A Super Admin (two-factor on, as the role requires) invites a user with a custom role in the
 Users screen, ticks a permission in the roles editor, and the user's very next request (same
-session, same token) is allowed; the audit screen shows that write's before and after. An
+session, same token) is allowed; disabled there, the user's session ends; the audit screen shows
+the role's write with its before and after. An
 Admin adds a status and transitions in the workflow graph: the API first refuses a way into a
 status nothing leaves (the editor says why), then the new transition is offered in a booking's
 transition dialog. A reservations agent sees none of these screens (navigation and direct URL)
@@ -111,6 +112,12 @@ def test_a_role_edited_in_the_editor_takes_effect_on_the_users_next_request(
         # The same token, the very next request: allowed now.
         allowed = other.request.get(alerts, headers=user)
         assert allowed.status == 200, allowed.text()
+
+        # Disabled in the Users screen: the session ends at once.
+        page.goto(f"{origin(local_stack)}/team/users?search={suffix}")
+        page.get_by_role("button", name=f"Disable {person}").click()
+        expect(page.locator(f"tr[data-user='{person}']")).to_contain_text("Disabled")
+        assert other.request.get(alerts, headers=user).status == 401
     finally:
         other.close()
 
