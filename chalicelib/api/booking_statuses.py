@@ -111,7 +111,11 @@ booking_status.delete(
 )
 
 
-@workflow.create("/booking-status-transitions", "Allow a transition, gated by a permission", error_statuses=(409,))
+@workflow.create(
+    "/booking-status-transitions",
+    "Allow a transition, gated by a permission (409 if it would strand a status)",
+    error_statuses=(409,),
+)
 def create_transition(caller: Caller, body: TransitionCreate) -> TransitionOut:
     return TransitionOut.of(
         booking_status_service.create_transition(caller, body.from_status, body.to_status, body.permission)
@@ -126,5 +130,7 @@ def update_transition(caller: Caller, transition_id: int, body: TransitionUpdate
 
 
 workflow.record("/booking-status-transitions/{transition_id}", TransitionOut, noun="transition").delete(
-    booking_status_service.delete_transition, "Remove a transition", error_statuses=(404,)
+    booking_status_service.delete_transition,
+    "Remove a transition (409 if it was a status's last way to an end)",
+    error_statuses=(404, 409),
 )

@@ -3,7 +3,9 @@
 Rules that keep counters true: a status's inventory effect cannot change while bookings are in
 it (their nights were counted by the old effect); the system statuses (pending, confirmed,
 cancelled) keep their code and effect and cannot be deleted; a status in use cannot be deleted.
-Every change is audited (as global data: no country).
+Every change is audited (as global data: no country). A change that would strand a status (a
+booking could get there and never reach a terminal status) is refused, naming it
+(:mod:`chalicelib.domain.workflow_graph`).
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from chalicelib.db.repositories import bookings as booking_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.db.writing import flushed
 from chalicelib.domain.access import Caller
-from chalicelib.domain.bookings import SYSTEM_STATUS_EFFECTS, InventoryEffect, check_colour
+from chalicelib.domain.bookings import CONFIRMED, PENDING, SYSTEM_STATUS_EFFECTS, InventoryEffect, check_colour
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.views import view_from
+from chalicelib.domain.workflow_graph import Node, check_not_stranding
 from chalicelib.services.audit_service import audit_snapshot, record_audit
 from chalicelib.services.booking_query_service import StatusView as StatusSummary
 
@@ -139,6 +142,8 @@ def update_status(caller: Caller, status_id: int, changes: dict[str, Any]) -> St
         for name in ("label", "icon", "is_terminal", "sort_order"):
             if name in changes:
                 setattr(status, name, changes[name])
+        if "is_terminal" in changes:
+            _check_workflow(uow.session, "is_terminal")
         _audit(uow.session, caller, "booking_status.updated", status, before, _snapshot(status))
         return StatusView.of(flushed(uow.session, status))
 
@@ -153,6 +158,7 @@ def delete_status(caller: Caller, status_id: int) -> None:
             raise Conflict("Bookings are in this status; move them first.")
         _audit(uow.session, caller, "booking_status.deleted", status, _snapshot(status), None)
         uow.session.delete(status)
+        _check_workflow(uow.session, "status")
 
 
 def create_transition(caller: Caller, from_code: str, to_code: str, permission: str) -> TransitionView:
@@ -179,6 +185,7 @@ def create_transition(caller: Caller, from_code: str, to_code: str, permission: 
             uow.session.flush()
         except IntegrityError:
             raise Conflict("This transition exists.") from None
+        _check_workflow(uow.session, "to_status")
         _audit(uow.session, caller, "booking_transition.created", transition, None, _snapshot(transition))
         uow.session.refresh(transition)
         return TransitionView.of(transition)
@@ -200,6 +207,25 @@ def delete_transition(caller: Caller, transition_id: int) -> None:
         transition = _transition(uow.session, transition_id)
         _audit(uow.session, caller, "booking_transition.deleted", transition, _snapshot(transition), None)
         uow.session.delete(transition)
+        _check_workflow(uow.session, "transition")
+
+
+def _check_workflow(session: Session, field: str) -> None:
+    """Refuse (roll back) the change just made if the workflow now strands a status."""
+    session.flush()
+    statuses = booking_repository.statuses(session)
+    codes = {status.id: status.code for status in statuses}
+    nodes = [
+        Node(
+            status.code,
+            status.label,
+            status.is_terminal,
+            status.code in (PENDING, CONFIRMED) or booking_repository.status_in_use(session, status.id),
+        )
+        for status in statuses
+    ]
+    edges = [(codes[t.from_status_id], codes[t.to_status_id]) for t in booking_repository.transitions(session)]
+    check_not_stranding(nodes, edges, field)
 
 
 def _check_permission_name(name: str) -> None:

@@ -43,6 +43,10 @@ const ConnectWizard = lazy(() => import("./screens/channels/ConnectWizard"));
 const Connections = lazy(() => import("./screens/channels/Connections"));
 const ConnectionDetail = lazy(() => import("./screens/channels/ConnectionDetail"));
 const SyncLog = lazy(() => import("./screens/channels/SyncLog"));
+const TeamUsers = lazy(() => import("./screens/team/Users"));
+const TeamRoles = lazy(() => import("./screens/team/Roles"));
+const TeamWorkflow = lazy(() => import("./screens/team/Workflow"));
+const Audit = lazy(() => import("./screens/audit/Audit"));
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { me } = useSession();
@@ -103,6 +107,10 @@ export default function App() {
             <Route path="/hardblocks/new" element={<HardblockNew />} />
             <Route path="/hardblocks/:blockId" element={<HardblockDetail />} />
             <Route path="/suppliers" element={<SuppliersList />} />
+            <Route path="/team/users" element={<TeamUsers />} />
+            <Route path="/team/roles" element={<TeamRoles />} />
+            <Route path="/team/workflow" element={<TeamWorkflow />} />
+            <Route path="/audit" element={<Audit />} />
           </Route>
           <Route path="/account/two-factor" element={<TwoFactorEnrollment />} />
           <Route path="/agencies" element={<AgenciesList />} />

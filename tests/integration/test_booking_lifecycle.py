@@ -242,8 +242,9 @@ def test_transitions_follow_the_configured_workflow_and_move_counters(database_u
         staff_admin := make_caller("Admin", None),
         {"code": "waitlisted", "label": "Waitlisted", "colour": "#123456", "inventory_effect": "none"},
     )
-    booking_status_service.create_transition(staff_admin, "confirmed", "waitlisted", "BOOKINGS_MANAGE")
+    # The way out first: a way in to a status nothing leaves would strand it (refused).
     booking_status_service.create_transition(staff_admin, "waitlisted", "confirmed", "BOOKINGS_MANAGE")
+    booking_status_service.create_transition(staff_admin, "confirmed", "waitlisted", "BOOKINGS_MANAGE")
     other = booking_service.create_booking(staff, _booking(hotel, (0, 1, 2, 2)))
     booking_service.confirm_group(staff, other.group_id)
     booking_service.transition(staff, other.group_id, "waitlisted")

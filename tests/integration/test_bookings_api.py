@@ -223,13 +223,27 @@ def test_the_workflow_editor_guards_statuses_in_use(identity: Identity) -> None:
     created = _post(identity, "/booking-statuses", admin, new)
     assert created.status_code == 201, created.body
     status_id = body_of(created)["id"]
-    transition = _post(
+    into = {"from_status": "confirmed", "to_status": "waitlisted", "permission": "BOOKINGS_MANAGE"}
+    # Nothing leaves the new status yet: a way into it would strand the bookings sent there.
+    stranding = _post(identity, "/booking-status-transitions", admin, into)
+    assert stranding.status_code == 409, stranding.body
+    assert body_of(stranding)["error"]["code"] == "workflow_strands_status"
+    assert "Waitlisted (no transition leaves it)" in body_of(stranding)["error"]["message"]
+    way_out = _post(
         identity,
         "/booking-status-transitions",
         admin,
-        {"from_status": "confirmed", "to_status": "waitlisted", "permission": "BOOKINGS_MANAGE"},
+        {"from_status": "waitlisted", "to_status": "confirmed", "permission": "BOOKINGS_MANAGE"},
     )
+    assert way_out.status_code == 201, way_out.body
+    transition = _post(identity, "/booking-status-transitions", admin, into)
     assert transition.status_code == 201
+    # Now removing the only way out would strand it: refused, and the workflow is as it was.
+    removed = identity.client.http.delete(f"/booking-status-transitions/{body_of(way_out)['id']}", headers=admin)
+    assert removed.status_code == 409 and body_of(removed)["error"]["details"][0]["status"] == "waitlisted"
+    assert body_of(way_out)["id"] in {
+        t["id"] for t in body_of(identity.client.http.get("/booking-statuses", headers=staff))["transitions"]
+    }
     duplicate = _post(
         identity,
         "/booking-status-transitions",

@@ -547,7 +547,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Allow a transition, gated by a permission */
+        /** Allow a transition, gated by a permission (409 if it would strand a status) */
         post: operations["create_transition"];
         delete?: never;
         options?: never;
@@ -565,7 +565,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a transition */
+        /** Remove a transition (409 if it was a status's last way to an end) */
         delete: operations["delete_transition"];
         options?: never;
         head?: never;
@@ -11514,6 +11514,15 @@ export interface operations {
             };
             /** @description Not found, or outside your country scope */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

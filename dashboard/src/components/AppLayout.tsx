@@ -9,6 +9,7 @@ import { LiveIndicator, LiveUpdatesProvider } from "../live/LiveUpdates";
 import { ALLOTMENT_NAVIGATION } from "../screens/allotments/parts";
 import { CHANNELS_NAVIGATION } from "../screens/channels/navigation";
 import { SETUP_NAVIGATION } from "../screens/setup/navigation";
+import { TEAM_NAVIGATION } from "../screens/team/navigation";
 import { useAgencyAccount } from "../screens/portal/agencyAccount";
 import { AgencyLabel, PortalNavigation } from "../screens/portal/PortalChrome";
 import { LanguageSwitcher } from "./LanguageSwitcher";
@@ -88,6 +89,7 @@ const NAVIGATION: { to: string; label: string; permission?: string }[] = [
   { to: "/suppliers", label: "suppliers.nav", permission: "SUPPLIERS_READ" },
   ...SETUP_NAVIGATION,
   ...CHANNELS_NAVIGATION,
+  ...TEAM_NAVIGATION,
 ];
 
 export function AppLayout() {

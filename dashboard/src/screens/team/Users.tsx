@@ -1,0 +1,249 @@
+import { Badge, Button, Group, Modal, Paper, PasswordInput, Select, SimpleGrid, Stack, Table, Text, TextInput } from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+
+import { api, type Schemas } from "../../api/client";
+import { unwrap } from "../../api/errors";
+import { useSession } from "../../auth/session";
+import { formatDateTime } from "../../components/format";
+import { EmptyState } from "../../components/States";
+import { FormError, useApiSubmit } from "../../components/useApiSubmit";
+import { ListPagination, notify, PageHeader, queryState } from "../allotments/parts";
+import { useUrlFilters, useUrlSearch } from "../allotments/useAllotmentData";
+import { useRoles } from "./teamData";
+import { HeaderRow } from "./HeaderRow";
+
+type User = Schemas["UserOut"];
+const PAGE_SIZE = 25;
+
+interface UserValues {
+  email: string;
+  full_name: string;
+  role_id: string | null;
+  country_code: string | null;
+  password: string;
+  [key: string]: unknown;
+}
+
+/** Invite (user null) or edit a staff account; the API's messages go under their fields. */
+function UserForm({ user, onDone }: { user: User | null; onDone: () => void }) {
+  const { t } = useTranslation();
+  const { me } = useSession();
+  const queryClient = useQueryClient();
+  const roles = useRoles();
+  const form = useForm<UserValues>({
+    initialValues: {
+      email: user?.email ?? "",
+      full_name: user?.full_name ?? "",
+      role_id: user ? String(user.role_id) : null,
+      country_code: user ? user.country_code : (me?.active_country ?? null),
+      password: "",
+    },
+    validate: {
+      email: (v) => (/^\S+@\S+\.\S+$/.test(v.trim()) ? null : t("team.users.emailInvalid")),
+      full_name: (v) => (v.trim() ? null : t("auth.required")),
+      role_id: (v) => (v ? null : t("auth.required")),
+    },
+  });
+  const { submit, busy, formError } = useApiSubmit(form, async (values) => {
+    const common = { email: values.email.trim(), full_name: values.full_name.trim(), role_id: Number(values.role_id), country_code: values.country_code || null };
+    if (user) unwrap(await api.PATCH("/users/{user_id}", { params: { path: { user_id: user.id } }, body: common }));
+    else unwrap(await api.POST("/users", { body: { ...common, password: values.password || null } }));
+    notify(t(user ? "team.users.saved" : values.password ? "team.users.created" : "team.users.invited", { email: common.email }), t("common.close"));
+    await queryClient.invalidateQueries({ queryKey: ["users"] });
+    onDone();
+  });
+  return (
+    <form onSubmit={submit} noValidate>
+      <Stack gap="sm">
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+          <TextInput label={t("team.users.email")} type="email" required {...form.getInputProps("email")} />
+          <TextInput label={t("team.users.name")} required {...form.getInputProps("full_name")} />
+          <Select
+            label={t("team.users.role")}
+            description={t("team.users.roleHelp")}
+            required
+            data={(roles.data ?? []).map((r) => ({ value: String(r.id), label: r.name }))}
+            {...form.getInputProps("role_id")}
+          />
+          <Select
+            label={t("team.users.country")}
+            description={t("team.users.countryHelp")}
+            data={(me?.visible_countries ?? []).map((c) => ({ value: c, label: c }))}
+            clearable
+            {...form.getInputProps("country_code")}
+          />
+          {!user && (
+            <PasswordInput label={t("team.users.password")} description={t("team.users.passwordHelp")} {...form.getInputProps("password")} />
+          )}
+        </SimpleGrid>
+        <FormError message={formError} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onDone}>
+            {t("common.cancel")}
+          </Button>
+          <Button type="submit" loading={busy}>
+            {user ? t("common.save") : t("team.users.invite")}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+/** Enable/disable and reset-2FA buttons of one row; the API's refusal shows as a notice. */
+function UserActions({ user, onEdit }: { user: User; onEdit: () => void }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const path = { params: { path: { user_id: user.id } } };
+  const done = (key: string) => async () => {
+    notify(t(key, { email: user.email }), t("common.close"));
+    await queryClient.invalidateQueries({ queryKey: ["users"] });
+  };
+  const failed = (error: Error) => notify(error.message, t("common.close"), "red", t("common.errorTitle"));
+  const toggle = useMutation({
+    mutationFn: async () => unwrap(await (user.is_active ? api.POST("/users/{user_id}/disable", path) : api.POST("/users/{user_id}/enable", path))),
+    onSuccess: done(user.is_active ? "team.users.disabled" : "team.users.enabled"),
+    onError: failed,
+  });
+  const reset = useMutation({
+    mutationFn: async () => unwrap(await api.POST("/users/{user_id}/2fa/reset", path)),
+    onSuccess: done("team.users.twoFactorReset"),
+    onError: failed,
+  });
+  return (
+    <Group gap={4} wrap="nowrap">
+      <Button size="xs" variant="light" onClick={onEdit} aria-label={t("team.users.editNamed", { email: user.email })}>
+        {t("allotments.edit")}
+      </Button>
+      <Button
+        size="xs"
+        variant="subtle"
+        color={user.is_active ? "red" : "green"}
+        loading={toggle.isPending}
+        onClick={() => toggle.mutate()}
+        aria-label={t(user.is_active ? "team.users.disableNamed" : "team.users.enableNamed", { email: user.email })}
+      >
+        {t(user.is_active ? "team.users.disable" : "team.users.enable")}
+      </Button>
+      {user.mfa_enabled && (
+        <Button size="xs" variant="subtle" color="orange" loading={reset.isPending} onClick={() => reset.mutate()} aria-label={t("team.users.resetTwoFactorNamed", { email: user.email })}>
+          {t("team.users.resetTwoFactor")}
+        </Button>
+      )}
+    </Group>
+  );
+}
+
+export default function Users() {
+  const { t, i18n } = useTranslation();
+  const { me, can } = useSession();
+  const allowed = can("USERS_READ");
+  const writable = can("USERS_WRITE");
+  const filters = useUrlFilters();
+  const [search, setSearch] = useUrlSearch(filters, "search");
+  const [editing, setEditing] = useState<User | null | undefined>(undefined);
+  const roles = useRoles(allowed);
+  const active = filters.get("is_active");
+  const query = {
+    page: filters.page,
+    page_size: PAGE_SIZE,
+    ...(filters.get("search") ? { search: filters.get("search")! } : {}),
+    ...(filters.get("country_code") ? { country_code: filters.get("country_code")! } : {}),
+    ...(filters.id("role_id") ? { role_id: filters.id("role_id") } : {}),
+    ...(active ? { is_active: active === "true" } : {}),
+  };
+  const users = useQuery({
+    queryKey: ["users", "list", query],
+    queryFn: async () => unwrap(await api.GET("/users", { params: { query } })),
+    placeholderData: keepPreviousData,
+    enabled: allowed,
+  });
+  if (!allowed) return <EmptyState message={t("setup.notAllowed")} />;
+
+  let body = queryState(users, t("team.users.empty"), (page) => page.items.length === 0);
+  if (!body && users.data)
+    body = (
+      <>
+        <Table.ScrollContainer minWidth={900}>
+          <Table striped highlightOnHover verticalSpacing="xs" aria-busy={users.isFetching}>
+            <Table.Caption>{t("allotments.total", { count: users.data.total })}</Table.Caption>
+            <HeaderRow labels={[t("team.users.name"), t("team.users.email"), t("team.users.role"), t("team.users.country"), t("team.users.twoFactor"), t("allotments.status"), t("team.users.lastLogin"), writable && t("allotments.actions")]} />
+            <Table.Tbody>
+              {users.data.items.map((user) => (
+                <Table.Tr key={user.id} data-user={user.email}>
+                  <Table.Td fw={500}>{user.full_name}</Table.Td>
+                  <Table.Td>{user.email}</Table.Td>
+                  <Table.Td>{user.role_name}</Table.Td>
+                  <Table.Td>{user.country_code ?? t("nav.allCountries")}</Table.Td>
+                  <Table.Td>{user.mfa_enabled ? t("team.users.on") : t("team.users.off")}</Table.Td>
+                  <Table.Td>
+                    <Badge color={user.is_active ? "green" : "gray"} variant="light" styles={{ root: { color: "#212529", maxWidth: "none", flexShrink: 0 }, label: { overflow: "visible" } }}>
+                      {t(user.is_active ? "team.users.active" : "team.users.inactive")}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>{user.last_login_at ? formatDateTime(user.last_login_at, i18n.language) : t("team.users.never")}</Table.Td>
+                  {writable && (
+                    <Table.Td>
+                      <UserActions user={user} onEdit={() => setEditing(user)} />
+                    </Table.Td>
+                  )}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+        <ListPagination pages={users.data.pages} page={users.data.page} onChange={(p) => filters.update({ page: String(p) })} />
+      </>
+    );
+
+  return (
+    <>
+      <PageHeader title={t("team.users.title")} action={writable && <Button onClick={() => setEditing(null)}>{t("team.users.new")}</Button>} />
+      <Text size="sm" c="dimmed" mb="sm">
+        {t("team.users.intro")}
+      </Text>
+      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
+        <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} spacing="sm">
+          <TextInput label={t("team.users.search")} type="search" value={search} onChange={(event) => setSearch(event.currentTarget.value)} />
+          <Select
+            label={t("team.users.country")}
+            data={(me?.visible_countries ?? []).map((code) => ({ value: code, label: code }))}
+            value={filters.get("country_code")}
+            onChange={(value) => filters.update({ country_code: value })}
+            clearable
+          />
+          <Select
+            label={t("team.users.role")}
+            data={(roles.data ?? []).map((r) => ({ value: String(r.id), label: r.name }))}
+            value={filters.get("role_id")}
+            onChange={(value) => filters.update({ role_id: value })}
+            clearable
+          />
+          <Select
+            label={t("allotments.status")}
+            data={[
+              { value: "true", label: t("team.users.active") },
+              { value: "false", label: t("team.users.inactive") },
+            ]}
+            value={active}
+            onChange={(value) => filters.update({ is_active: value })}
+            clearable
+          />
+        </SimpleGrid>
+      </Paper>
+      {body}
+      <Modal
+        closeButtonProps={{ "aria-label": t("common.close") }}
+        opened={editing !== undefined}
+        onClose={() => setEditing(undefined)}
+        title={editing ? t("team.users.editNamed", { email: editing.email }) : t("team.users.new")}
+        size="lg"
+      >
+        {editing !== undefined && <UserForm user={editing} onDone={() => setEditing(undefined)} />}
+      </Modal>
+    </>
+  );
+}
