@@ -26,7 +26,6 @@ from tests.e2e.test_dashboard_setup import _sign_in_with_code
 
 browser = dash.browser
 page = dash.page
-_leave_the_login_window_free = dash._leave_the_login_window_free
 
 AGENT = "reservations.vn@demo.ptx-cm.local"
 NOT_ALLOWED = "Your role may not use this screen."
