@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { amendmentBody, blockGrid, blockTotals, diffGrid, emptyAmendment, poolEffect, trend, versionSummary } from "./blockValues";
 
-const night = (room_type_id: number, date: string, rooms: number, released = 0) => ({ room_type_id, night: date, rooms, released, rate: "100.00" });
+const night = (room_type_id: number, date: string, rooms: number, released = 0) => ({ room_type_id, night: date, rooms, released, picked_up: 0, rate: "100.00" });
 const diff = (room_type_id: number, date: string, before: number, after: number, pool_delta: number) => ({
   room_type_id,
   night: date,
