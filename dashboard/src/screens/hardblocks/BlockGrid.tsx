@@ -8,7 +8,7 @@ import { ScrollBox } from "../allotments/parts";
 import { blockGrid } from "./blockValues";
 
 type Block = Schemas["BlockOut"];
-const ROWS = ["rooms", "released", "rate"] as const;
+const ROWS = ["rooms", "picked_up", "released", "rate"] as const;
 
 /** A night's column heading: weekday, day and month (the night is a date, not an instant). */
 export function useNightLabel() {
@@ -53,7 +53,8 @@ export function RowHeads({ roomType, row, index, rows }: { roomType: string; row
   );
 }
 
-/** Room type × night: the rooms the block holds, those released back to the pool, and the rate. */
+/** Room type × night: the rooms the block holds, those of them bookings picked up, those released back to
+ * the pool, and the rate. */
 export function BlockGrid({ block, roomTypeName }: { block: Block; roomTypeName: (id: number) => string }) {
   const { t, i18n } = useTranslation();
   const grid = blockGrid(block.nights);
