@@ -26,12 +26,19 @@ from chalicelib.db.repositories import outbox as outbox_repository
 from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work, unit_of_work_of
 from chalicelib.domain.live import LIVE_TOPIC
 from chalicelib.observability import logger
-from chalicelib.services.live_service import fan_out
+from chalicelib.services.live_service import fan_out_in_session
 
 ALERTS_TOPIC = "alerts"
 
-Publisher = Callable[[Mapping[str, Any]], str]
-PUBLISHERS: dict[str, Publisher] = {ALERTS_TOPIC: publish_alert, LIVE_TOPIC: fan_out}
+Publisher = Callable[[Session, Mapping[str, Any]], str]
+"""Publishes one row's payload; gets the relay's session (reads it needs go there, not to a second connection)."""
+
+
+def _publish_alert(_session: Session, payload: Mapping[str, Any]) -> str:
+    return publish_alert(payload)
+
+
+PUBLISHERS: dict[str, Publisher] = {ALERTS_TOPIC: _publish_alert, LIVE_TOPIC: fan_out_in_session}
 
 MAX_ATTEMPTS = 12
 BATCH = 100
@@ -42,6 +49,14 @@ def publish_after_commit(uow: SqlUnitOfWork, topic: str, payload: dict[str, Any]
     message_id = outbox_repository.add(uow.session, topic, payload)
     uow.after_commit_batched("outbox.relay", message_id, _relay_quietly)
     return message_id
+
+
+def relay_after_commit(session: Session, message_id: int) -> None:
+    """Relay the row ``message_id``, written in ``session`` by other means than :func:`publish_in_session`,
+    once its unit of work commits (without one, the sweeper relays it)."""
+    uow = unit_of_work_of(session)
+    if uow is not None:
+        uow.after_commit_batched("outbox.relay", message_id, _relay_quietly)
 
 
 def publish_in_session(session: Session, topic: str, payload: dict[str, Any]) -> int:
@@ -83,7 +98,7 @@ def relay(ids: Iterable[int] | None = None, *, now: datetime | None = None, limi
                 failed += 1
                 continue
             try:
-                publisher(row.payload)
+                publisher(uow.session, row.payload)
             except NotificationFailed as exc:
                 outbox_repository.mark_failed(row, str(exc), moment, _backoff(row.attempts))
                 failed += 1
