@@ -74,9 +74,7 @@ def snapshot_lines(lines: Iterable[BookingLine]) -> list[LineSnapshot]:
 def persist_plan(session: Session, plan: BookingPlan) -> PersistedBooking:
     """Write ``plan`` in ``session``'s transaction (see the module's docstring)."""
     if _creates_group_only(plan):
-        written = _create_group(session, plan)
-        write_cells(session, plan.group.property_id, plan.cells_before, plan.cells_after, cause_ota=plan.cause_ota)
-        return written
+        return _create_group(session, plan)
     group = _write_group(session, plan)
     if plan.group_id is None:
         live_events.booking_created(session, group.id, group.property_id, group.country_code)
@@ -119,7 +117,8 @@ def _creates_group_only(plan: BookingPlan) -> bool:
 
 
 def _create_group(session: Session, plan: BookingPlan) -> PersistedBooking:
-    """The group, its lines, nights, events, audit row and live row in one statement (``booking_inserts``).
+    """The group, its lines, nights, events, audit row and live row, the counters and their ARI
+    outbox rows, in one statement (``booking_inserts``).
 
     The rows come back as ORM objects already in the session (persistent, no query): callers read
     them as they read flushed rows, and a change made to them later in the transaction is flushed.
@@ -129,6 +128,7 @@ def _create_group(session: Session, plan: BookingPlan) -> PersistedBooking:
     writes = sorted(plan.lines, key=lambda write: write.values.position)
     lines = [{name: getattr(write.values, name) for name in _LINE_FIELDS} for write in writes]
     events = [_event_values(plan.actor, event, moment) for event in plan.events]
+    counters, ari = _counters_and_ari(plan)
     entry = asdict(
         audit_entry(
             audit_actor(plan.actor),
@@ -149,8 +149,12 @@ def _create_group(session: Session, plan: BookingPlan) -> PersistedBooking:
         events,
         entry,
         live_events.booking_created_message(plan.group.property_id, plan.group.country_code),
+        counters,
+        ari,
     )
     outbox_service.relay_after_commit(session, inserted.live_message_id)
+    if ari:
+        ari_relay.relay_after_commit(session, plan.group.property_id)
     group = BookingGroup(id=inserted.group_id, **values, **stamps)
     line_rows = [
         BookingLine(id=line_id, group_id=group.id, **line, **stamps)
@@ -164,6 +168,30 @@ def _create_group(session: Session, plan: BookingPlan) -> PersistedBooking:
         make_transient_to_detached(row)
         session.add(row)
     return PersistedBooking(group, line_rows, event_rows)
+
+
+def _counters_and_ari(plan: BookingPlan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What :func:`write_cells` writes for ``plan``, as rows: the changed cells' counters and their ARI rows
+    (relayed after the commit)."""
+    changes = pair_changes(plan.cells_before.values(), plan.cells_after.values())
+    counters = [
+        {name: getattr(change.after, name) for name in booking_inserts.COUNTER_COLUMNS}
+        for change in changes
+        if change.before is not None
+    ]
+    property_id = plan.group.property_id
+    ari = [
+        {
+            "property_id": property_id,
+            "room_type_id": record.room_type_id,
+            "rate_plan_id": record.rate_plan_id,
+            "night": record.night,
+            "version": record.version,
+            "payload": calendar_repository.outbox_payload(record, plan.cause_ota),
+        }
+        for record in ari_changes(changes)
+    ]
+    return counters, ari
 
 
 def _night(write: LineWrite, night: date) -> dict[str, Any]:

@@ -4,7 +4,8 @@ The booking writer creates a group under the room types' advisory locks, so ever
 there lengthens the wait of the next booking of the same room type. One statement of
 data-modifying CTEs inserts the group, its lines, their nights, its timeline events, its audit
 row and its live outbox row, each table once, the group and line ids flowing from ``RETURNING``
-into the rows that reference them. The rows travel as JSON documents read with
+into the rows that reference them; it also moves the calendar counters (one UPDATE over every
+changed cell) and appends their ARI outbox rows. The rows travel as JSON documents read with
 ``jsonb_populate_record(set)`` against the table's own row type, so every column is typed by the
 table and the SQL text never changes (one parse in pg8000's placeholder cache, one plan shape).
 """
@@ -48,6 +49,8 @@ AUDIT_COLUMNS = (
     "client_ip",
 )
 NIGHT_COLUMNS = ("night", "room_type_id", "rooms", "effect", "amount")
+COUNTER_COLUMNS = ("room_type_id", "night", "sold", "held", "blocked", "version")
+ARI_COLUMNS = ("property_id", "room_type_id", "rate_plan_id", "night", "version", "payload")
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,14 @@ WITH g AS (
   INSERT INTO audit_log (entity_id, {_columns(AUDIT_COLUMNS)})
   SELECT CAST(g.id AS text), {_columns(AUDIT_COLUMNS, "r.")}
   FROM g CROSS JOIN jsonb_populate_record(NULL::audit_log, CAST(:audit AS jsonb)) AS r
+), c AS (
+  UPDATE inventory_days AS d
+  SET sold = v.sold, held = v.held, blocked = v.blocked, version = v.version, updated_at = now()
+  FROM jsonb_populate_recordset(NULL::inventory_days, CAST(:counters AS jsonb)) AS v
+  WHERE d.room_type_id = v.room_type_id AND d.night = v.night
+), r AS (
+  INSERT INTO ari_changes ({_columns(ARI_COLUMNS)})
+  SELECT {_columns(ARI_COLUMNS, "v.")} FROM jsonb_populate_recordset(NULL::ari_changes, CAST(:ari AS jsonb)) AS v
 ), o AS (
   INSERT INTO outbox_messages (topic, payload)
   SELECT :topic, jsonb_set(CAST(:live AS jsonb), '{{id}}', to_jsonb(g.id)) FROM g
@@ -118,12 +129,16 @@ def insert_group(
     events: Sequence[Mapping[str, Any]],
     audit: Mapping[str, Any],
     live: Mapping[str, Any],
+    counters: Sequence[Mapping[str, Any]],
+    ari: Sequence[Mapping[str, Any]],
 ) -> InsertedGroup:
     """Insert a group with its lines, nights (each naming its line's ``position``), events, audit row
-    (``entity_id``: the group's id) and live ``booking.created`` row (``id``: the group's id).
+    (``entity_id``: the group's id) and live ``booking.created`` row (``id``: the group's id); in the
+    same statement, write the calendar ``counters`` (:data:`COUNTER_COLUMNS` of existing cells) and
+    append the ``ari`` outbox rows (:data:`ARI_COLUMNS`).
 
-    ``group`` and each line map column names to values, without ids and timestamps' defaults
-    (``created_at`` / ``updated_at`` included); lines carry their ``position``.
+    ``group`` and each line map column names to values (``created_at`` / ``updated_at`` included,
+    no id); lines carry their ``position``.
     """
     key = (tuple(group), tuple(lines[0]) if lines else ())
     statement = _statements.get(key)
@@ -141,6 +156,8 @@ def insert_group(
             "audit": _json(audit),
             "topic": LIVE_TOPIC,
             "live": _json(live),
+            "counters": _json(counters),
+            "ari": _json(ari),
         },
     ).one()
     return InsertedGroup(row[0], tuple(row[1]), tuple(row[2]), row[3])
