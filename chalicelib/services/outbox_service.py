@@ -84,30 +84,34 @@ class RelayReport:
 
 
 def relay(ids: Iterable[int] | None = None, *, now: datetime | None = None, limit: int = BATCH) -> RelayReport:
-    """Publish unpublished, due rows (only ``ids`` if given); rows another relay holds are skipped."""
+    """Publish unpublished, due rows (only ``ids`` if given); rows another relay holds are skipped.
+
+    One statement claims the rows and marks them published; a row whose publisher fails is put
+    back for a later attempt, all in this one transaction.
+    """
     published = failed = 0
     with unit_of_work() as uow:
-        rows = outbox_repository.claim_unpublished(uow.session, ids=ids, limit=limit, max_attempts=MAX_ATTEMPTS)
+        moment = now or datetime.now(UTC)
+        rows = outbox_repository.claim_for_publishing(
+            uow.session, ids=ids, limit=limit, max_attempts=MAX_ATTEMPTS, now=moment
+        )
         for row in rows:
-            moment = now or datetime.now(UTC)
             publisher = PUBLISHERS.get(row.topic)
             if publisher is None:
-                outbox_repository.mark_failed(
-                    row, f"no publisher for topic {row.topic!r}", moment, _backoff(row.attempts)
-                )
-                failed += 1
-                continue
-            try:
-                publisher(uow.session, row.payload)
-            except NotificationFailed as exc:
-                outbox_repository.mark_failed(row, str(exc), moment, _backoff(row.attempts))
-                failed += 1
-                logger.warning(
-                    "outbox publish failed", extra={"outbox_id": row.id, "topic": row.topic, "error": str(exc)}
-                )
-                continue
-            outbox_repository.mark_published(row, moment)
-            published += 1
+                error = f"no publisher for topic {row.topic!r}"
+            else:
+                try:
+                    publisher(uow.session, row.payload)
+                except NotificationFailed as exc:
+                    error = str(exc)
+                    logger.warning(
+                        "outbox publish failed", extra={"outbox_id": row.id, "topic": row.topic, "error": error}
+                    )
+                else:
+                    published += 1
+                    continue
+            outbox_repository.mark_failed(uow.session, row, error, now or datetime.now(UTC), _backoff(row.attempts))
+            failed += 1
     return RelayReport(published=published, failed=failed)
 
 

@@ -98,8 +98,8 @@ def test_one_direct_booking_sends_a_fixed_handful_of_statements(database_url: st
     assert [sql.split()[0] for sql in trace.under_lock()] == ["SELECT", "SELECT", "SELECT", "WITH"]
     assert sum("pg_advisory_xact_lock" in sql for sql in trace.booking) == 2
     assert not [sql for sql in trace.booking if sql.split()[0] in {"INSERT", "UPDATE", "DELETE"}]
-    # the live relay (claim, recipients, mark) and the ARI relay (claim, connections, mark)
-    assert len(trace.after) == 6, trace.after
+    # the live relay (claim and mark in one, recipients) and the ARI relay (claim, connections, mark)
+    assert len(trace.after) == 5, trace.after
     assert trace.most_out == 1  # one connection: the relays no longer open a second one
     # and that one write wrote everything: 2 lines, 4 nights, 1 event, audit, live, 4 ARI rows
     added = {model.__name__: _count(model) - rows_before[model] for model in tables}
