@@ -19,9 +19,7 @@ import io
 import os
 import pstats
 import random
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import timedelta
@@ -60,26 +58,10 @@ class Phases:
 def main() -> None:
     bookings = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     top = int(sys.argv[2]) if len(sys.argv) > 2 else 30
-    base = Path(tempfile.mkdtemp(prefix="ptx-bench-profile-"))
-    from local.postgres import EmbeddedPostgres, create_database
+    from booking_throughput import bench_database
 
-    postgres = EmbeddedPostgres(base / "data", max_connections=20)
-    postgres.start()
-    try:
-        create_database(postgres.url(), "bench")
-        os.environ.update({"DATABASE_URL": postgres.url("bench"), "DB_POOL_SIZE": "1", "DB_MAX_OVERFLOW": "1"})
-        from chalicelib.config import reset_settings
-        from chalicelib.db.migrate import upgrade
-
-        reset_settings()
-        upgrade(postgres.url("bench"))
+    with bench_database("ptx-bench-profile-", max_connections=20, pool_size=1):
         _run(bookings, top)
-    finally:
-        from chalicelib.db.engine import dispose_engines
-
-        dispose_engines()
-        postgres.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def _run(bookings: int, top: int) -> None:

@@ -32,6 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -70,7 +72,7 @@ _CELLS = (
     " AND night >= DATE '2000-01-01' + :d0 AND night < DATE '2000-01-01' + :d1"
 )
 PGBENCH_PARAMETERS = {
-    "group": "jsonb_build_object('reference', 'PB-' || :client_id || '-' || :n, 'property_id', :property,"
+    "group": "jsonb_build_object('reference', 'PB' || :run || '-' || :client_id || '-' || :n, 'property_id', :property,"
     " 'country_code', 'VN', 'source', 'direct', 'channel', 'direct', 'status_id', :pending, 'currency', 'VND',"
     " 'booked_at', now(), 'total_amount', 1000000 * :len, 'ota_code', NULL, 'ota_reservation_id', NULL,"
     " 'last_ota_revision', NULL, 'guest_name', 'Bench Guest', 'guest_email', 'bench@example.com', 'guest_phone', '',"
@@ -113,21 +115,36 @@ def pgbench_script() -> str:
     return PGBENCH_HEAD + write.strip() + ";\nCOMMIT;\n"
 
 
-def main() -> None:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
-    base = Path(tempfile.mkdtemp(prefix="ptx-bench-booking-"))
+@contextmanager
+def bench_database(prefix: str, *, max_connections: int, pool_size: int) -> Iterator[object]:
+    """A throwaway embedded PostgreSQL (fsync off), migrated, that the app's engine points at; its server."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
     from local.postgres import EmbeddedPostgres, create_database
 
-    postgres = EmbeddedPostgres(base / "data", max_connections=100)
+    postgres = EmbeddedPostgres(base / "data", max_connections=max_connections)
     postgres.start()
     try:
         create_database(postgres.url(), "bench")
-        os.environ.update({"DATABASE_URL": postgres.url("bench"), "DB_POOL_SIZE": "2", "DB_MAX_OVERFLOW": "2"})
+        os.environ.update(
+            {"DATABASE_URL": postgres.url("bench"), "DB_POOL_SIZE": str(pool_size), "DB_MAX_OVERFLOW": "2"}
+        )
         from chalicelib.config import reset_settings
         from chalicelib.db.migrate import upgrade
 
         reset_settings()
         upgrade(postgres.url("bench"))
+        yield postgres
+    finally:
+        from chalicelib.db.engine import dispose_engines
+
+        dispose_engines()
+        postgres.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def main() -> None:
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
+    with bench_database("ptx-bench-booking-", max_connections=100, pool_size=2) as postgres:
         setup = _setup()
         print(f"PostgreSQL {_server_version()} (fsync off), {CLIENTS} clients, {seconds:.0f} s per workload")
         latency = _single_client(setup, setup.room_type_ids[1:], DAYS - 4, min(seconds, 5.0))
@@ -144,12 +161,6 @@ def main() -> None:
                 f"  {name:42s} service {app_rate:7.1f} bookings/s ({done} booked, {failed} failed)   "
                 f"pgbench {ceiling:7.1f} tx/s   ratio {app_rate / ceiling:5.2f}"
             )
-    finally:
-        from chalicelib.db.engine import dispose_engines
-
-        dispose_engines()
-        postgres.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 class Setup:
@@ -321,6 +332,7 @@ def _run_pgbench(postgres: object, setup: Setup, room_types: list[int], span: in
         "property": setup.property_id,
         "pending": setup.pending,
         "user_id": setup.user_id,
+        "run": len(room_types) % 10,  # the hot and the spread run's references differ
     }
     command = [str(pgbench), "-n", "-c", str(CLIENTS), "-j", "2", "-T", str(int(seconds)), "-f", str(script),
                "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "postgres"]  # type: ignore[attr-defined]  # fmt: skip
