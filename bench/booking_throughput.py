@@ -23,6 +23,7 @@ ratio. Never passes or fails on a time.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import re
@@ -31,6 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -42,59 +45,106 @@ CLIENTS = 16
 SPREAD_ROOM_TYPES = 100
 DAYS = 365
 
-PGBENCH_SCRIPT = """
+# The booking transaction as create_booking sends it, with pgbench variables: the two reads before
+# the lock, the lock, the cells, then the one write statement — the very SQL text of
+# chalicelib.db.repositories.booking_inserts, its JSON parameters built by SQL from the variables.
+PGBENCH_HEAD = """
 \\set rt random(:first_rt, :last_rt)
 \\set len random(1, 3)
 \\set d0 :base + random(0, :span)
 \\set d1 :d0 + :len
 \\set n random(1, 1000000000)
 BEGIN;
+SELECT p.*, s.*, (SELECT value FROM app_settings WHERE key = 'booking_expiry_minutes')
+  FROM properties AS p LEFT OUTER JOIN booking_statuses AS s ON s.code = 'pending'
+  WHERE p.id = :property AND p.country_code IN ('VN');
+SELECT * FROM room_types WHERE property_id = :property AND id IN (:rt);
 SELECT pg_advisory_xact_lock(2, :rt);
-SELECT night, total, sold, held, blocked, buffer, version FROM inventory_days
-  WHERE room_type_id = :rt AND night >= DATE '2000-01-01' + :d0 AND night <= DATE '2000-01-01' + :d1;
-UPDATE inventory_days SET held = held + 1, version = version + 1
-  WHERE room_type_id = :rt AND night >= DATE '2000-01-01' + :d0 AND night < DATE '2000-01-01' + :d1;
-INSERT INTO booking_groups (reference, property_id, country_code, source, channel, status_id, guest_name,
-    guest_email, currency, total_amount, check_in, check_out, hold_expires_at, booked_at, created_by_user_id,
-    created_at, updated_at)
-  VALUES ('PB-' || :client_id || '-' || :n, :property, 'VN', 'direct', 'direct', :pending, 'Bench Guest',
-    'bench@example.com', 'VND', 1000000 * :len, DATE '2000-01-01' + :d0, DATE '2000-01-01' + :d1,
-    now() + interval '15 minutes', now(), :user_id, now(), now())
-  RETURNING id AS group_id \\gset
-INSERT INTO booking_lines (group_id, position, room_type_id, check_in, check_out, rooms, adults, children, amount,
-    status_id, created_at, updated_at)
-  VALUES (:group_id, 0, :rt, DATE '2000-01-01' + :d0, DATE '2000-01-01' + :d1, 1, 2, 0, 1000000 * :len,
-    :pending, now(), now())
-  RETURNING id AS line_id \\gset
-INSERT INTO booking_nights (line_id, night, room_type_id, rooms, effect, amount)
-  SELECT :line_id, d::date, :rt, 1, 'hold', 1000000
-  FROM generate_series(DATE '2000-01-01' + :d0, DATE '2000-01-01' + :d1 - 1, interval '1 day') AS d;
-INSERT INTO booking_events (group_id, kind, to_status, after, reason, source, actor_user_id, actor_label, occurred_at)
-  VALUES (:group_id, 'created', 'pending', '{"lines": []}', '', 'staff', :user_id, 'bench@example.com', now());
-INSERT INTO ari_changes (property_id, room_type_id, night, version, payload, created_at)
-  SELECT :property, :rt, night, version, '{"values": {}}'::jsonb, now() FROM inventory_days
-  WHERE room_type_id = :rt AND night >= DATE '2000-01-01' + :d0 AND night < DATE '2000-01-01' + :d1;
-INSERT INTO audit_log (actor_user_id, actor_email, action, entity_type, entity_id, country_code, after)
-  VALUES (:user_id, 'bench@example.com', 'booking.created', 'booking', :group_id, 'VN', '{}');
-COMMIT;
+SELECT room_type_id, night - DATE '2000-01-01' - :d0, total, sold, held, blocked, buffer, manual_buffer, stop_sell,
+    closed_to_arrival, closed_to_departure, min_los, max_los, version FROM inventory_days
+  WHERE room_type_id IN (:rt) AND night >= DATE '2000-01-01' + :d0 AND night < DATE '2000-01-01' + :d1 + 1
+  ORDER BY room_type_id, night;
 """
 
+_STAY = "DATE '2000-01-01' + :d0, 'check_out', DATE '2000-01-01' + :d1"
+_CELLS = (
+    "FROM inventory_days WHERE room_type_id = :rt"
+    " AND night >= DATE '2000-01-01' + :d0 AND night < DATE '2000-01-01' + :d1"
+)
+PGBENCH_PARAMETERS = {
+    "group": "jsonb_build_object('reference', 'PB' || :run || '-' || :client_id || '-' || :n, 'property_id', :property,"
+    " 'country_code', 'VN', 'source', 'direct', 'channel', 'direct', 'status_id', :pending, 'currency', 'VND',"
+    " 'booked_at', now(), 'total_amount', 1000000 * :len, 'ota_code', NULL, 'ota_reservation_id', NULL,"
+    " 'last_ota_revision', NULL, 'guest_name', 'Bench Guest', 'guest_email', 'bench@example.com', 'guest_phone', '',"
+    f" 'check_in', {_STAY}, 'hold_expires_at', now() + interval '15 minutes', 'confirmed_at', NULL,"
+    " 'cancelled_at', NULL, 'notes', '', 'created_by_user_id', :user_id, 'created_at', now(), 'updated_at', now())",
+    "lines": "jsonb_build_array(jsonb_build_object('position', 0, 'room_type_id', :rt, 'rate_plan_id', NULL,"
+    f" 'check_in', {_STAY}, 'rooms', 1, 'adults', 2, 'children', 0, 'amount', 1000000 * :len,"
+    " 'status_id', :pending, 'line_ref', NULL, 'guest_name', NULL, 'created_at', now(), 'updated_at', now()))",
+    "nights": "(SELECT jsonb_agg(jsonb_build_object('position', 0, 'night', d::date, 'room_type_id', :rt, 'rooms', 1,"
+    " 'effect', 'hold', 'amount', 1000000)) FROM generate_series(DATE '2000-01-01' + :d0,"
+    " DATE '2000-01-01' + :d1 - 1, interval '1 day') AS d)",
+    "events": "jsonb_build_array(jsonb_build_object('kind', 'created', 'from_status', NULL, 'to_status', 'pending',"
+    " 'before', NULL, 'after', '{\"lines\": []}'::jsonb, 'reason', '', 'source', 'staff', 'actor_user_id', :user_id,"
+    " 'actor_label', 'bench@example.com', 'ota_revision', NULL, 'occurred_at', now()))",
+    "audit": "jsonb_build_object('actor_user_id', :user_id, 'actor_email', 'bench@example.com',"
+    " 'action', 'booking.created', 'entity_type', 'booking', 'country_code', 'VN', 'before', NULL,"
+    " 'after', '{}'::jsonb, 'request_id', NULL, 'client_ip', NULL)",
+    "topic": "'live'",
+    "live": "jsonb_build_object('type', 'booking.created', 'id', 0, 'property_id', :property, 'country_code', 'VN',"
+    " 'at', now())",
+    "counters": "(SELECT jsonb_agg(jsonb_build_object('room_type_id', room_type_id, 'night', night, 'sold', sold,"
+    f" 'held', held + 1, 'blocked', blocked, 'version', version + 1)) {_CELLS})",
+    "ari": "(SELECT jsonb_agg(jsonb_build_object('property_id', :property, 'room_type_id', room_type_id,"
+    " 'rate_plan_id', NULL, 'night', night, 'version', version + 1, 'payload', '{\"values\": {}}'::jsonb))"
+    f" {_CELLS})",
+}
 
-def main() -> None:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
-    base = Path(tempfile.mkdtemp(prefix="ptx-bench-booking-"))
+
+def pgbench_script() -> str:
+    """:data:`PGBENCH_HEAD`, then the writer's statement with each bound parameter replaced by its SQL."""
+    from chalicelib.db.repositories.booking_inserts import insert_group_statement
+    from chalicelib.domain.booking_plans import GroupValues, LineValues
+
+    group = [field.name for field in dataclasses.fields(GroupValues)]
+    lines = [field.name for field in dataclasses.fields(LineValues)]
+    write = insert_group_statement(group, lines)
+    for name, sql in PGBENCH_PARAMETERS.items():
+        write, replaced = re.subn(rf"(?<!:):{name}\b", lambda _match, sql=sql: sql, write)  # type: ignore[misc]
+        assert replaced, name
+    return PGBENCH_HEAD + write.strip() + ";\nCOMMIT;\n"
+
+
+@contextmanager
+def bench_database(prefix: str, *, max_connections: int, pool_size: int) -> Iterator[object]:
+    """A throwaway embedded PostgreSQL (fsync off), migrated, that the app's engine points at; its server."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
     from local.postgres import EmbeddedPostgres, create_database
 
-    postgres = EmbeddedPostgres(base / "data", max_connections=100)
+    postgres = EmbeddedPostgres(base / "data", max_connections=max_connections)
     postgres.start()
     try:
         create_database(postgres.url(), "bench")
-        os.environ.update({"DATABASE_URL": postgres.url("bench"), "DB_POOL_SIZE": "2", "DB_MAX_OVERFLOW": "2"})
+        os.environ.update(
+            {"DATABASE_URL": postgres.url("bench"), "DB_POOL_SIZE": str(pool_size), "DB_MAX_OVERFLOW": "2"}
+        )
         from chalicelib.config import reset_settings
         from chalicelib.db.migrate import upgrade
 
         reset_settings()
         upgrade(postgres.url("bench"))
+        yield postgres
+    finally:
+        from chalicelib.db.engine import dispose_engines
+
+        dispose_engines()
+        postgres.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def main() -> None:
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
+    with bench_database("ptx-bench-booking-", max_connections=100, pool_size=2) as postgres:
         setup = _setup()
         print(f"PostgreSQL {_server_version()} (fsync off), {CLIENTS} clients, {seconds:.0f} s per workload")
         latency = _single_client(setup, setup.room_type_ids[1:], DAYS - 4, min(seconds, 5.0))
@@ -111,12 +161,6 @@ def main() -> None:
                 f"  {name:42s} service {app_rate:7.1f} bookings/s ({done} booked, {failed} failed)   "
                 f"pgbench {ceiling:7.1f} tx/s   ratio {app_rate / ceiling:5.2f}"
             )
-    finally:
-        from chalicelib.db.engine import dispose_engines
-
-        dispose_engines()
-        postgres.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 class Setup:
@@ -279,7 +323,7 @@ def _pgbench() -> Path:
 def _run_pgbench(postgres: object, setup: Setup, room_types: list[int], span: int, seconds: float) -> float:
     pgbench = _pgbench()
     script = Path(tempfile.mkdtemp(prefix="ptx-pgbench-")) / "booking.sql"
-    script.write_text(PGBENCH_SCRIPT)
+    script.write_text(pgbench_script())
     variables = {
         "first_rt": min(room_types),
         "last_rt": max(room_types),
@@ -288,6 +332,7 @@ def _run_pgbench(postgres: object, setup: Setup, room_types: list[int], span: in
         "property": setup.property_id,
         "pending": setup.pending,
         "user_id": setup.user_id,
+        "run": len(room_types) % 10,  # the hot and the spread run's references differ
     }
     command = [str(pgbench), "-n", "-c", str(CLIENTS), "-j", "2", "-T", str(int(seconds)), "-f", str(script),
                "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "postgres"]  # type: ignore[attr-defined]  # fmt: skip

@@ -22,6 +22,7 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from chalicelib.config import Settings, SettingsError, get_settings
+from chalicelib.db.driver import install_placeholder_cache
 
 
 @dataclass
@@ -87,6 +88,8 @@ def get_engine() -> Engine:
 
 
 def _build_engine(url: URL, settings: Settings) -> Engine:
+    if url.get_driver_name() == "pg8000":
+        install_placeholder_cache()
     engine = create_engine(
         url,
         pool_size=settings.db_pool_size,

@@ -26,7 +26,7 @@ from chalicelib.db.models import BookingStatus, Property, RoomType
 from chalicelib.db.repositories import bookings as booking_repository
 from chalicelib.db.repositories import idempotency as idempotency_repository
 from chalicelib.db.repositories import inventory_cells
-from chalicelib.db.repositories.settings import load_app_settings
+from chalicelib.db.repositories.settings import booking_expiry_setting
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.booking_plans import Actor, DirectBookingFacts, plan_direct_booking
@@ -43,12 +43,7 @@ from chalicelib.domain.bookings import PENDING, ActorSource, BookingSource, Idem
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.services.booking_query_service import build_detail, detail_json
-from chalicelib.services.booking_support import (
-    RoomTypeLocker,
-    lock_room_types,
-    property_facts,
-    status_by_code,
-)
+from chalicelib.services.booking_support import RoomTypeLocker, lock_room_types, property_facts
 from chalicelib.services.booking_writer import PersistedBooking, persist_plan, status_facts
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -131,7 +126,13 @@ class _Loaded:
 
 def _load(session: Session, caller: Caller, request: NewBooking, moment: datetime) -> _Loaded:
     """Everything the plan needs but the counters, checked and priced (422 naming the fields)."""
-    hotel = booking_repository.property_in_scope(session, request.property_id, caller.scope) if request.lines else None
+    hotel, pending, stored_expiry = (
+        booking_repository.property_with_status(
+            session, request.property_id, caller.scope, PENDING, "booking_expiry_minutes"
+        )
+        if request.lines
+        else (None, None, None)
+    )
     room_types = booking_repository.room_types_of_property(
         session, hotel.id if hotel else 0, [line.room_type_id for line in request.lines]
     )
@@ -145,8 +146,9 @@ def _load(session: Session, caller: Caller, request: NewBooking, moment: datetim
     stays = validate_request(request, hotel_facts, room_type_facts, plan_facts, today)
     assert hotel is not None, "validated"
     assert hotel_facts is not None, "validated"
-    pending = status_by_code(session, PENDING)
-    hold_for = timedelta(minutes=load_app_settings(session).booking_expiry_minutes)
+    if pending is None:  # the migration seeds it and it cannot be deleted
+        raise RuntimeError(f"booking status {PENDING!r} is missing")
+    hold_for = timedelta(minutes=booking_expiry_setting(stored_expiry))
     priced: list[PricedLine] = []
     for index, (line, stay) in enumerate(zip(request.lines, stays, strict=True)):
         rates = (

@@ -10,15 +10,16 @@ Direct and partner bookings, status transitions, hold expiry and OTA revisions a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
-from datetime import datetime
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from chalicelib.db.models import BookingEvent, BookingGroup, BookingLine, BookingStatus
+from chalicelib.db.repositories import booking_inserts, inventory_cells
 from chalicelib.db.repositories import bookings as booking_repository
 from chalicelib.db.repositories import calendar as calendar_repository
-from chalicelib.db.repositories import inventory_cells
 from chalicelib.domain.access import Caller
 from chalicelib.domain.ari_changes import ari_changes
 from chalicelib.domain.booking_plans import (
@@ -34,8 +35,8 @@ from chalicelib.domain.booking_plans import (
 )
 from chalicelib.domain.bookings import ActorSource, BookingSource, CellKey, InventoryEffect
 from chalicelib.domain.inventory import InventoryCell, InventoryCellChange, pair_changes
-from chalicelib.services import ari_relay, live_events
-from chalicelib.services.audit_service import AuditActor, record_audit
+from chalicelib.services import ari_relay, live_events, outbox_service
+from chalicelib.services.audit_service import AuditActor, audit_entry, record_audit
 
 _GROUP_FIELDS = tuple(field.name for field in fields(GroupValues))
 _LINE_FIELDS = tuple(field.name for field in fields(LineValues))
@@ -72,6 +73,8 @@ def snapshot_lines(lines: Iterable[BookingLine]) -> list[LineSnapshot]:
 
 def persist_plan(session: Session, plan: BookingPlan) -> PersistedBooking:
     """Write ``plan`` in ``session``'s transaction (see the module's docstring)."""
+    if _creates_group_only(plan):
+        return _create_group(session, plan)
     group = _write_group(session, plan)
     if plan.group_id is None:
         live_events.booking_created(session, group.id, group.property_id, group.country_code)
@@ -97,6 +100,110 @@ def persist_plan(session: Session, plan: BookingPlan) -> PersistedBooking:
         country_code=group.country_code,
     )
     return PersistedBooking(group, lines, events)
+
+
+# --- a new group: one statement ---------------------------------------------------------------------
+
+
+def _creates_group_only(plan: BookingPlan) -> bool:
+    """A new group whose lines are all new, each at its own position (every new booking's plan)."""
+    positions = {write.values.position for write in plan.lines}
+    return (
+        plan.group_id is None
+        and not plan.restatus
+        and all(write.line_id is None for write in plan.lines)
+        and len(positions) == len(plan.lines)
+    )
+
+
+def _create_group(session: Session, plan: BookingPlan) -> PersistedBooking:
+    """The group, its lines, nights, events, audit row and live row, the counters and their ARI
+    outbox rows, in one statement (``booking_inserts``).
+
+    The rows come back as ORM objects already in the session (persistent, no query): callers read
+    them as they read flushed rows, and a change made to them later in the transaction is flushed.
+    """
+    moment, values = plan.moment, {name: getattr(plan.group, name) for name in _GROUP_FIELDS}
+    stamps = {"created_at": moment, "updated_at": moment}
+    writes = sorted(plan.lines, key=lambda write: write.values.position)
+    lines = [{name: getattr(write.values, name) for name in _LINE_FIELDS} for write in writes]
+    events = [_event_values(plan.actor, event, moment) for event in plan.events]
+    counters, ari = _counters_and_ari(plan)
+    entry = asdict(
+        audit_entry(
+            audit_actor(plan.actor),
+            plan.audit.action,
+            "booking",
+            "",  # the group's id, set by the statement
+            plan.audit.before,
+            plan.audit.after,
+            country_code=plan.group.country_code,
+        )
+    )
+    del entry["entity_id"]
+    inserted = booking_inserts.insert_group(
+        session,
+        {**values, **stamps},
+        [{**line, **stamps} for line in lines],
+        [_night(write, night) for write in writes for night in write.values.stay],
+        events,
+        entry,
+        live_events.booking_created_message(plan.group.property_id, plan.group.country_code),
+        counters,
+        ari,
+    )
+    outbox_service.relay_after_commit(session, inserted.live_message_id)
+    if ari:
+        ari_relay.relay_after_commit(session, plan.group.property_id)
+    group = BookingGroup(id=inserted.group_id, **values, **stamps)
+    line_rows = [
+        BookingLine(id=line_id, group_id=group.id, **line, **stamps)
+        for line_id, line in zip(inserted.line_ids, lines, strict=True)
+    ]
+    event_rows = [
+        BookingEvent(id=event_id, group_id=group.id, **event)
+        for event_id, event in zip(inserted.event_ids, events, strict=True)
+    ]
+    for row in (group, *line_rows, *event_rows):
+        make_transient_to_detached(row)
+        session.add(row)
+    return PersistedBooking(group, line_rows, event_rows)
+
+
+def _counters_and_ari(plan: BookingPlan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What :func:`write_cells` writes for ``plan``, as rows: the changed cells' counters and their ARI rows
+    (relayed after the commit)."""
+    changes = pair_changes(plan.cells_before.values(), plan.cells_after.values())
+    counters = [
+        {name: getattr(change.after, name) for name in booking_inserts.COUNTER_COLUMNS}
+        for change in changes
+        if change.before is not None
+    ]
+    property_id = plan.group.property_id
+    ari = [
+        {
+            "property_id": property_id,
+            "room_type_id": record.room_type_id,
+            "rate_plan_id": record.rate_plan_id,
+            "night": record.night,
+            "version": record.version,
+            "payload": calendar_repository.outbox_payload(record, plan.cause_ota),
+        }
+        for record in ari_changes(changes)
+    ]
+    return counters, ari
+
+
+def _night(write: LineWrite, night: date) -> dict[str, Any]:
+    line = write.values
+    return {
+        "position": line.position,
+        "night": night,
+        "room_type_id": line.room_type_id,
+        "rooms": line.rooms,
+        "effect": write.effect,
+        "amount": write.nightly.get(night),
+    }
 
 
 def _write_group(session: Session, plan: BookingPlan) -> BookingGroup:
@@ -156,23 +263,26 @@ def _write_lines(session: Session, group_id: int, writes: Sequence[LineWrite], m
 
 def add_event(session: Session, group_id: int, actor: Actor, event: EventPlan, moment: datetime) -> BookingEvent:
     """Add one timeline event by ``actor`` at ``moment`` (flushed: its id orders the timeline)."""
-    row = BookingEvent(
-        group_id=group_id,
-        kind=event.kind,
-        from_status=event.from_status,
-        to_status=event.to_status,
-        before=dict(event.before) if event.before is not None else None,
-        after=dict(event.after) if event.after is not None else None,
-        reason=event.reason,
-        source=actor.source,
-        actor_user_id=actor.user_id,
-        actor_label=actor.label,
-        ota_revision=event.ota_revision,
-        occurred_at=moment,
-    )
+    row = BookingEvent(group_id=group_id, **_event_values(actor, event, moment))
     session.add(row)
     session.flush()
     return row
+
+
+def _event_values(actor: Actor, event: EventPlan, moment: datetime) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "before": dict(event.before) if event.before is not None else None,
+        "after": dict(event.after) if event.after is not None else None,
+        "reason": event.reason,
+        "source": actor.source,
+        "actor_user_id": actor.user_id,
+        "actor_label": actor.label,
+        "ota_revision": event.ota_revision,
+        "occurred_at": moment,
+    }
 
 
 def audit_actor(actor: Actor) -> Caller | AuditActor | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,12 @@ def _event(kind: LiveEventType, record_id: int, property_id: int | None, country
 
 def booking_created(session: Session, group_id: int, property_id: int, country_code: str | None) -> None:
     emit(session, _event(LiveEventType.BOOKING_CREATED, group_id, property_id, country_code))
+
+
+def booking_created_message(property_id: int, country_code: str | None) -> dict[str, Any]:
+    """The ``booking.created`` message of a group being inserted in the same statement as its outbox
+    row (``booking_inserts.insert_group`` sets its ``id``); the caller relays the row after commit."""
+    return _event(LiveEventType.BOOKING_CREATED, 0, property_id, country_code).message()
 
 
 def alert_raised(session: Session, alert_id: int, property_id: int | None, country_code: str | None) -> None:

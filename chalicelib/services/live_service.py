@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from chalicelib.aws import live_sockets
 from chalicelib.aws.notifications import NotificationFailed
 from chalicelib.config import get_settings
@@ -118,6 +120,20 @@ def fan_out(
     if counts["failed"] and not counts["sent"]:
         raise NotificationFailed(f"live message delivered to none of {len(connection_ids)} connections")
     return f"sent {counts['sent']}, gone {counts['gone']}, failed {counts['failed']}"
+
+
+def fan_out_in_session(session: Session, payload: Mapping[str, Any]) -> str:
+    """:func:`fan_out` reading the recipients (and forgetting gone ones) in ``session``: the outbox
+    relay's own transaction, so relaying a live row needs no second database connection."""
+
+    def forget(connection_ids: list[str]) -> None:
+        live_repository.delete_connections(session, connection_ids)
+
+    return fan_out(
+        payload,
+        recipients=lambda country_code: live_repository.connections_hearing(session, country_code),
+        forget=forget,
+    )
 
 
 def purge_spent(now: datetime | None = None) -> dict[str, int]:

@@ -26,12 +26,19 @@ from chalicelib.db.repositories import outbox as outbox_repository
 from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work, unit_of_work_of
 from chalicelib.domain.live import LIVE_TOPIC
 from chalicelib.observability import logger
-from chalicelib.services.live_service import fan_out
+from chalicelib.services.live_service import fan_out_in_session
 
 ALERTS_TOPIC = "alerts"
 
-Publisher = Callable[[Mapping[str, Any]], str]
-PUBLISHERS: dict[str, Publisher] = {ALERTS_TOPIC: publish_alert, LIVE_TOPIC: fan_out}
+Publisher = Callable[[Session, Mapping[str, Any]], str]
+"""Publishes one row's payload; gets the relay's session (reads it needs go there, not to a second connection)."""
+
+
+def _publish_alert(_session: Session, payload: Mapping[str, Any]) -> str:
+    return publish_alert(payload)
+
+
+PUBLISHERS: dict[str, Publisher] = {ALERTS_TOPIC: _publish_alert, LIVE_TOPIC: fan_out_in_session}
 
 MAX_ATTEMPTS = 12
 BATCH = 100
@@ -42,6 +49,14 @@ def publish_after_commit(uow: SqlUnitOfWork, topic: str, payload: dict[str, Any]
     message_id = outbox_repository.add(uow.session, topic, payload)
     uow.after_commit_batched("outbox.relay", message_id, _relay_quietly)
     return message_id
+
+
+def relay_after_commit(session: Session, message_id: int) -> None:
+    """Relay the row ``message_id``, written in ``session`` by other means than :func:`publish_in_session`,
+    once its unit of work commits (without one, the sweeper relays it)."""
+    uow = unit_of_work_of(session)
+    if uow is not None:
+        uow.after_commit_batched("outbox.relay", message_id, _relay_quietly)
 
 
 def publish_in_session(session: Session, topic: str, payload: dict[str, Any]) -> int:
@@ -69,30 +84,34 @@ class RelayReport:
 
 
 def relay(ids: Iterable[int] | None = None, *, now: datetime | None = None, limit: int = BATCH) -> RelayReport:
-    """Publish unpublished, due rows (only ``ids`` if given); rows another relay holds are skipped."""
+    """Publish unpublished, due rows (only ``ids`` if given); rows another relay holds are skipped.
+
+    One statement claims the rows and marks them published; a row whose publisher fails is put
+    back for a later attempt, all in this one transaction.
+    """
     published = failed = 0
     with unit_of_work() as uow:
-        rows = outbox_repository.claim_unpublished(uow.session, ids=ids, limit=limit, max_attempts=MAX_ATTEMPTS)
+        moment = now or datetime.now(UTC)
+        rows = outbox_repository.claim_for_publishing(
+            uow.session, ids=ids, limit=limit, max_attempts=MAX_ATTEMPTS, now=moment
+        )
         for row in rows:
-            moment = now or datetime.now(UTC)
             publisher = PUBLISHERS.get(row.topic)
             if publisher is None:
-                outbox_repository.mark_failed(
-                    row, f"no publisher for topic {row.topic!r}", moment, _backoff(row.attempts)
-                )
-                failed += 1
-                continue
-            try:
-                publisher(row.payload)
-            except NotificationFailed as exc:
-                outbox_repository.mark_failed(row, str(exc), moment, _backoff(row.attempts))
-                failed += 1
-                logger.warning(
-                    "outbox publish failed", extra={"outbox_id": row.id, "topic": row.topic, "error": str(exc)}
-                )
-                continue
-            outbox_repository.mark_published(row, moment)
-            published += 1
+                error = f"no publisher for topic {row.topic!r}"
+            else:
+                try:
+                    publisher(uow.session, row.payload)
+                except NotificationFailed as exc:
+                    error = str(exc)
+                    logger.warning(
+                        "outbox publish failed", extra={"outbox_id": row.id, "topic": row.topic, "error": error}
+                    )
+                else:
+                    published += 1
+                    continue
+            outbox_repository.mark_failed(uow.session, row, error, now or datetime.now(UTC), _backoff(row.attempts))
+            failed += 1
     return RelayReport(published=published, failed=failed)
 
 

@@ -27,6 +27,7 @@ from chalicelib.db.models import (
     RoomType,
 )
 from chalicelib.db.pagination import paginate
+from chalicelib.db.repositories.settings import stored_setting
 from chalicelib.db.scoping import fetch_one, scoped, scoped_row
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.alerts import BookingOnNight
@@ -92,6 +93,20 @@ def status_in_use(session: Session, status_id: int) -> bool:
 
 def property_in_scope(session: Session, property_id: int, scope: CountryScope) -> Property | None:
     return session.scalar(scoped(select(Property).where(Property.id == property_id), Property.country_code, scope))
+
+
+def property_with_status(
+    session: Session, property_id: int, scope: CountryScope, status_code: str, setting_key: str
+) -> tuple[Property | None, BookingStatus | None, Any]:
+    """The property if within ``scope`` (else all three None), the status ``status_code`` and one
+    setting's stored value (None if unset), read in one statement (what a booking reads before its locks)."""
+    statement = (
+        select(Property, BookingStatus, stored_setting(setting_key))
+        .outerjoin(BookingStatus, BookingStatus.code == status_code)
+        .where(Property.id == property_id)
+    )
+    row = session.execute(scoped(statement, Property.country_code, scope)).first()
+    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
 
 def room_types_of_property(session: Session, property_id: int, ids: Iterable[int]) -> dict[int, RoomType]:

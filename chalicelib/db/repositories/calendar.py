@@ -367,7 +367,7 @@ def add_ari_changes(
             ("night", Date, [record.night for record in records]),
             ("version", BigInteger, [record.version for record in records]),
             # JSON text, cast by the array's type: JSONB[] element binding is not portable across drivers
-            ("payload", Text, [json.dumps(_outbox_payload(record, cause_ota)) for record in records]),
+            ("payload", Text, [json.dumps(outbox_payload(record, cause_ota)) for record in records]),
         ],
     )
     session.execute(
@@ -386,7 +386,8 @@ def add_ari_changes(
     return len(records)
 
 
-def _outbox_payload(record: AriChange, cause_ota: str | None) -> dict[str, Any]:
+def outbox_payload(record: AriChange, cause_ota: str | None) -> dict[str, Any]:
+    """The ``payload`` of an ``ari_changes`` row (``cause_ota``: the OTA whose reservation caused it)."""
     payload = record.to_payload()
     if cause_ota is not None:
         payload["cause_ota"] = cause_ota

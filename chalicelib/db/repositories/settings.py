@@ -45,6 +45,14 @@ def poll_interval_setting(stored: Any) -> int:
     return chosen.sync_poll_interval_seconds
 
 
+def booking_expiry_setting(stored: Any) -> int:
+    """``booking_expiry_minutes`` from its stored value (None or out of range: the deployment's, as
+    :func:`load_app_settings` reads it)."""
+    key = "booking_expiry_minutes"
+    value = stored if _valid(key, stored) else get_settings().booking_expiry_minutes
+    return AppSettings.model_validate({key: value}).booking_expiry_minutes
+
+
 def latest_setting_row(session: Session) -> AppSetting | None:
     return session.scalar(select(AppSetting).order_by(AppSetting.updated_at.desc()).limit(1))
 
