@@ -269,24 +269,15 @@ def plan_direct_booking(
         for position, priced in enumerate(facts.lines)
     )
     snapshot = lines_snapshot((line.values for line in lines), pending.code)
-    group = GroupValues(
-        reference=reference,
-        property_id=facts.hotel.id,
-        country_code=facts.hotel.country_code,
-        source=request.source,
-        channel=request.channel,
+    group = new_group_values(
+        reference,
+        facts.hotel,
+        request,
+        facts.actor,
+        lines,
         status_id=pending.id,
-        guest_name=request.guest_name,
-        guest_email=request.guest_email,
-        guest_phone=request.guest_phone,
-        currency=facts.hotel.currency,
-        total_amount=sum((line.total for line in facts.lines), Decimal(0)),
-        check_in=min(line.stay.check_in for line in facts.lines),
-        check_out=max(line.stay.check_out for line in facts.lines),
-        hold_expires_at=moment + facts.hold_for,
         booked_at=moment,
-        notes=request.notes,
-        created_by_user_id=facts.actor.user_id,
+        hold_expires_at=moment + facts.hold_for,
     )
     return BookingPlan(
         group_id=None,
@@ -300,6 +291,35 @@ def plan_direct_booking(
         audit=AuditPlan("booking.created", None, {"reference": reference, "status": pending.code, "lines": snapshot}),
         actor=facts.actor,
         moment=moment,
+    )
+
+
+def new_group_values(
+    reference: str,
+    hotel: PropertyFacts,
+    request: NewBooking,
+    actor: Actor,
+    lines: Sequence[LineWrite],
+    **fields: Any,
+) -> GroupValues:
+    """A new booking group of ``request`` at ``hotel``: its total and stay spanning ``lines``;
+    ``fields`` the path's own (status, times, the block picked up from)."""
+    return GroupValues(
+        reference=reference,
+        property_id=hotel.id,
+        country_code=hotel.country_code,
+        source=request.source,
+        channel=request.channel,
+        guest_name=request.guest_name,
+        guest_email=request.guest_email,
+        guest_phone=request.guest_phone,
+        currency=hotel.currency,
+        total_amount=sum((line.values.amount for line in lines), Decimal(0)),
+        check_in=min(line.values.check_in for line in lines),
+        check_out=max(line.values.check_out for line in lines),
+        notes=request.notes,
+        created_by_user_id=actor.user_id,
+        **fields,
     )
 
 

@@ -27,11 +27,11 @@ from chalicelib.domain.booking_plans import (
     AuditPlan,
     BookingPlan,
     EventPlan,
-    GroupValues,
     LineValues,
     LineWrite,
     StatusFacts,
     lines_snapshot,
+    new_group_values,
 )
 from chalicelib.domain.booking_requests import NewBooking, PropertyFacts
 from chalicelib.domain.bookings import CellKey, CounterMove, EventKind, InventoryEffect, apply_moves
@@ -185,24 +185,15 @@ def plan_block_booking(
     )
     moves = withholding_moves(before, after) + sells
     snapshot = lines_snapshot((line.values for line in lines), facts.confirmed.code)
-    group = GroupValues(
-        reference=reference,
-        property_id=facts.hotel.id,
-        country_code=facts.hotel.country_code,
-        source=request.source,
-        channel=request.channel,
+    group = new_group_values(
+        reference,
+        facts.hotel,
+        request,
+        facts.actor,
+        lines,
         status_id=facts.confirmed.id,
-        guest_name=request.guest_name,
-        guest_email=request.guest_email,
-        guest_phone=request.guest_phone,
-        currency=facts.hotel.currency,
-        total_amount=sum((line.values.amount for line in lines), Decimal(0)),
-        check_in=min(stay.check_in for stay in facts.stays),
-        check_out=max(stay.check_out for stay in facts.stays),
         booked_at=moment,
         confirmed_at=moment,
-        notes=request.notes,
-        created_by_user_id=facts.actor.user_id,
         hardblock_id=facts.block_id,
     )
     after_audit = {"reference": reference, "status": facts.confirmed.code, "hardblock_id": facts.block_id}
