@@ -19,6 +19,7 @@ from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.catalog import PropertyRecord
 from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.hardblock_release import check_cut_off, check_release_days_before
 from chalicelib.domain.hardblocks import (
     Amendment,
     AmendmentKind,
@@ -95,7 +96,7 @@ def _decide(
 
 def _persist(
     work: UnitOfWork,
-    caller: Caller,
+    caller: Caller | None,
     prop: PropertyRecord,
     block_id: int,
     plan: BlockPlan,
@@ -106,7 +107,7 @@ def _persist(
         raise InsufficientInventory(plan.shortages)
     work.allotment_calendar.write_counters(prop.id, plan.cells_before, plan.cells_after)
     block = work.hardblocks.save(block_id, changes, plan.after)
-    work.hardblocks.add_version(block, caller.user_id)
+    work.hardblocks.add_version(block, None if caller is None else caller.user_id)
     return block
 
 
@@ -123,6 +124,7 @@ def create_block(
         raise _invalid("body.group_name", "give an agency or a group name")
     if not allocations:
         raise _invalid("body.allocations", "give at least one allocation")
+    check_release_days_before(fields.get("release_days_before"))
     with uow() as work:
         if fields.get("agency_id") is not None:
             find_agency(work, caller, fields["agency_id"])
@@ -173,24 +175,64 @@ def change_block(
     with uow() as work:
         block = find_block(work, caller, block_id, for_update=apply)
         prop = property_of(work, block)
-        if apply:
-            work.room_types.lock(_room_type_ids(work, prop))
-        plan = _decide(work, block, prop, amendment, clock)
-        if not apply or not plan.changed:
-            return block, plan
-        updated = _persist(work, caller, prop, block.id, plan, {"version": block.version + 1})
-        work.audit.add(
-            audit_entry(
-                caller,
-                f"hardblock.{amendment.kind}",
-                "hardblock",
-                block.id,
-                block.snapshot(),
-                updated.snapshot(),
-                country_code=block.country_code,
-            )
+        if not apply:
+            return block, _decide(work, block, prop, amendment, clock)
+        return apply_change(work, caller, block, prop, amendment, clock)
+
+
+def plan_change(
+    work: UnitOfWork,
+    block: BlockRecord,
+    prop: PropertyRecord,
+    amendment: Amendment | None,
+    clock: Clock,
+    terms: dict[str, Any] | None = None,
+) -> tuple[BlockPlan, dict[str, Any]]:
+    """The plan of ``amendment`` (None: none) and, checked, the ``terms`` that really change: what a
+    preview shows and what :func:`apply_change` writes."""
+    state = block.state()
+    plan = plan_block_change(state, state, {}) if amendment is None else _decide(work, block, prop, amendment, clock)
+    changed = {name: value for name, value in (terms or {}).items() if getattr(block, name) != value}
+    if changed and block.status is not BlockStatus.ACTIVE:
+        raise _invalid("status", f"the block is {block.status}: its terms no longer change")
+    if "cut_off_date" in changed:
+        check_cut_off(changed["cut_off_date"], plan.after, today_in_timezone(clock(), prop.timezone))
+    return plan, changed
+
+
+def apply_change(
+    work: UnitOfWork,
+    caller: Caller | None,
+    block: BlockRecord,
+    prop: PropertyRecord,
+    amendment: Amendment | None,
+    clock: Clock,
+    *,
+    terms: dict[str, Any] | None = None,
+    action: str | None = None,
+) -> tuple[BlockRecord, BlockPlan]:
+    """Apply ``amendment`` (None: none) and the new ``terms`` (cut-off, rolling release, notes) to
+    ``block``, whose row the caller holds locked: takes its room types' booking locks, plans under
+    them and writes exactly that plan (a new version, audited as ``action``, by default
+    ``hardblock.<kind>``; ``caller`` None: the system). A change of nothing writes nothing."""
+    work.room_types.lock(_room_type_ids(work, prop))
+    plan, terms = plan_change(work, block, prop, amendment, clock, terms)
+    if not plan.changed and not terms:
+        return block, plan
+    updated = _persist(work, caller, prop, block.id, plan, {**terms, "version": block.version + 1})
+    kind = "updated" if amendment is None else amendment.kind
+    work.audit.add(
+        audit_entry(
+            caller,
+            action or f"hardblock.{kind}",
+            "hardblock",
+            block.id,
+            block.snapshot(),
+            updated.snapshot(),
+            country_code=block.country_code,
         )
-        return updated, plan
+    )
+    return updated, plan
 
 
 def cancel_block(caller: Caller, block_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> BlockRecord:
@@ -216,3 +258,21 @@ def block_versions(
     """Every version of the block, oldest first, as it was stored."""
     with uow() as work:
         return work.hardblocks.versions(find_block(work, caller, block_id).id)
+
+
+def update_block(
+    caller: Caller,
+    block_id: int,
+    changes: dict[str, Any],
+    *,
+    uow: UnitOfWorkFactory = unit_of_work,
+    clock: Clock = utc_now,
+) -> BlockRecord:
+    """Edit an active block's terms (cut-off date, rolling release, notes): a new version, audited.
+
+    A cut-off runs from the property's today to the block's first night; the next housekeeping
+    run releases what the new terms make due."""
+    check_release_days_before(changes.get("release_days_before"))
+    with uow() as work:
+        block = find_block(work, caller, block_id, for_update=True)
+        return apply_change(work, caller, block, property_of(work, block), None, clock, terms=changes)[0]
