@@ -121,7 +121,7 @@ def _bulk(
             prop = properties[block.property_id]
             try:
                 if apply:
-                    outcomes.append(apply_change(work, caller, block, prop, amendment, clock, terms=terms))
+                    outcomes.append(apply_change(work, caller, block, prop, amendment, clock, terms=terms, locked=True))
                 else:
                     outcomes.append((block, plan_change(work, block, prop, amendment, clock, terms)[0]))
             except DomainError as error:

@@ -73,7 +73,9 @@ def _plan(work: UnitOfWork, prop: PropertyRecord, before: BlockState, after: Blo
     cells = (
         {}
         if span is None
-        else work.allotment_calendar.inventory_cells(_room_type_ids(work, prop), span.first_night, span.last_night)
+        else work.allotment_calendar.inventory_cells(
+            sorted(before.room_type_ids() | after.room_type_ids()), span.first_night, span.last_night
+        )
     )
     return plan_block_change(before, after, cells)
 
@@ -82,9 +84,8 @@ def _decide(
     work: UnitOfWork, block: BlockRecord, prop: PropertyRecord, amendment: Amendment, clock: Clock
 ) -> BlockPlan:
     """The plan of ``amendment`` on ``block``: the one code path of the preview and the apply."""
-    _check_amendment(
-        amendment, _room_type_ids(work, prop), today_in_timezone(clock(), prop.timezone), "body.", "room_type_ids"
-    )
+    room_type_ids = _room_type_ids(work, prop) if amendment.room_type_ids else []  # only to check those named
+    _check_amendment(amendment, room_type_ids, today_in_timezone(clock(), prop.timezone), "body.", "room_type_ids")
     target = None
     if amendment.kind is AmendmentKind.REVERT:
         snapshots = dict(work.hardblocks.versions(block.id))
@@ -210,12 +211,15 @@ def apply_change(
     *,
     terms: dict[str, Any] | None = None,
     action: str | None = None,
+    locked: bool = False,
 ) -> tuple[BlockRecord, BlockPlan]:
     """Apply ``amendment`` (None: none) and the new ``terms`` (cut-off, rolling release, notes) to
     ``block``, whose row the caller holds locked: takes its room types' booking locks, plans under
     them and writes exactly that plan (a new version, audited as ``action``, by default
-    ``hardblock.<kind>``; ``caller`` None: the system). A change of nothing writes nothing."""
-    work.room_types.lock(_room_type_ids(work, prop))
+    ``hardblock.<kind>``; ``caller`` None: the system; ``locked``: the caller holds the room types'
+    locks already). A change of nothing writes nothing."""
+    if not locked:
+        work.room_types.lock(_room_type_ids(work, prop))
     plan, terms = plan_change(work, block, prop, amendment, clock, terms)
     if not plan.changed and not terms:
         return block, plan

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Date, and_, cast, delete, exists, func, or_, select
+from sqlalchemy import Date, and_, cast, delete, exists, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from chalicelib.db.filtering import where_equal
@@ -66,18 +66,23 @@ class SqlHardblockRepository:
         for name, value in {**changes, "guarantee": state.guarantee, "status": state.status}.items():
             setattr(row, name, value)
         self._session.execute(delete(HardblockNight).where(HardblockNight.block_id == block_id))
-        self._session.add_all(
-            HardblockNight(
-                block_id=block_id,
-                room_type_id=room_type_id,
-                night=night,
-                rooms=cell.rooms,
-                rate=cell.rate,
-                released=cell.released,
-                picked_up=cell.picked_up,
+        if state.nights:  # one multi-row INSERT: a block's nights in one round trip
+            self._session.execute(
+                insert(HardblockNight).values(
+                    [
+                        {
+                            "block_id": block_id,
+                            "room_type_id": room_type_id,
+                            "night": night,
+                            "rooms": cell.rooms,
+                            "rate": cell.rate,
+                            "released": cell.released,
+                            "picked_up": cell.picked_up,
+                        }
+                        for (room_type_id, night), cell in state.nights.items()
+                    ]
+                )
             )
-            for (room_type_id, night), cell in state.nights.items()
-        )
         self._session.flush()
         self._session.refresh(row)
         return self._records([row])[0]
