@@ -61,17 +61,54 @@ def main() -> None:
         upgrade(postgres.url("bench"))
         setup = _setup()
         print(f"{ROOM_TYPES} room types x {DAYS} nights, a rate plan each")
-        _report(f"preview of an overlay, {ROOM_TYPES} room types x {PREVIEW_NIGHTS} nights", _previews(setup, previews))
+        _previews(setup, previews).report(f"preview of an overlay, {ROOM_TYPES} room types x {PREVIEW_NIGHTS} nights")
         bulk, auto, rows = _bulk_releases(setup, bulk_runs)
         print(f"  ({BULK_BLOCKS} blocks of 2 room types x 7 nights, 3 rooms; {rows} ARI rows a release)")
-        _report(f"bulk release of {BULK_BLOCKS} blocks (one transaction, ARI outbox)", bulk, unit="s")
-        _report(f"auto-release of {BULK_BLOCKS} due blocks (housekeeping, a transaction each)", auto, unit="s")
+        bulk.report(f"bulk release of {BULK_BLOCKS} blocks (one transaction, ARI outbox)", unit="s")
+        auto.report(f"auto-release of {BULK_BLOCKS} due blocks (housekeeping, a transaction each)", unit="s")
+        print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other suites share them)")
     finally:
         from chalicelib.db.engine import dispose_engines
 
         dispose_engines()
         postgres.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+class Measured:
+    """Wall and CPU time (ms, this process) and SQL statements of what runs inside ``with``."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+        self.statements: list[int] = []
+        self._count = 0
+
+    def _counter(self, *_args: Any) -> None:
+        self._count += 1
+
+    def __enter__(self) -> Measured:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        self._count = 0
+        event.listen(Engine, "before_cursor_execute", self._counter)
+        self._began = (time.perf_counter(), time.process_time())
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        self.wall.append((time.perf_counter() - self._began[0]) * 1000)
+        self.cpu.append((time.process_time() - self._began[1]) * 1000)
+        event.remove(Engine, "before_cursor_execute", self._counter)
+        self.statements.append(self._count)
+
+    def report(self, what: str, unit: str = "ms") -> None:
+        _report(what, self.wall, unit=unit)
+        _report("   its CPU in this process", self.cpu, unit=unit)
+        print(f"     SQL statements: {statistics.median(self.statements):.0f} (an executemany counts once)")
 
 
 def _report(what: str, samples: list[float], *, unit: str = "ms") -> None:
@@ -138,7 +175,7 @@ def _block(setup: dict[str, Any], room_type_ids: list[int], first: date, nights:
     return hardblock_service.create_block(setup["caller"], terms, [allocation]).id
 
 
-def _previews(setup: dict[str, Any], count: int) -> list[float]:
+def _previews(setup: dict[str, Any], count: int) -> Measured:
     from chalicelib.api.hardblocks import preview_out
     from chalicelib.domain.hardblocks import Amendment, AmendmentKind
     from chalicelib.services import hardblock_service
@@ -146,18 +183,17 @@ def _previews(setup: dict[str, Any], count: int) -> list[float]:
     first = setup["today"] + timedelta(days=50)  # past the auto-release runs' cut-offs
     block_id = _block(setup, setup["room_type_ids"], first, PREVIEW_NIGHTS, 10, cut_off_date=first)
     overlay = Amendment(AmendmentKind.OVERLAY, rooms=12, rate=Decimal(1400000))
-    samples = []
-    for run in range(count + 1):
-        began = time.perf_counter()
-        current, plan = hardblock_service.change_block(setup["caller"], block_id, overlay, apply=False)
-        preview_out(current, plan).model_dump_json()
-        if run:  # the first warms the connection and caches
-            samples.append((time.perf_counter() - began) * 1000)
+    current, plan = hardblock_service.change_block(setup["caller"], block_id, overlay, apply=False)  # warm up
+    measured = Measured()
+    for _ in range(count):
+        with measured:
+            current, plan = hardblock_service.change_block(setup["caller"], block_id, overlay, apply=False)
+            preview_out(current, plan).model_dump_json()
     assert len(plan.diff) == ROOM_TYPES * PREVIEW_NIGHTS
-    return samples
+    return measured
 
 
-def _bulk_releases(setup: dict[str, Any], runs: int) -> tuple[list[float], list[float], int]:
+def _bulk_releases(setup: dict[str, Any], runs: int) -> tuple[Measured, Measured, int]:
     from sqlalchemy import func, select
 
     from chalicelib.db.models import Agency, AriChangeRecord
@@ -170,7 +206,7 @@ def _bulk_releases(setup: dict[str, Any], runs: int) -> tuple[list[float], list[
         with unit_of_work() as uow:
             return int(uow.session.scalar(select(func.count()).select_from(AriChangeRecord)) or 0)
 
-    bulk, auto, rows = [], [], 0
+    bulk, auto, rows = Measured(), Measured(), 0
     for run in range(runs):
         with unit_of_work() as uow:
             agency = Agency(code=f"BENCH-{run}", name=f"Bench {run}", country_code="VN")
@@ -182,18 +218,17 @@ def _bulk_releases(setup: dict[str, Any], runs: int) -> tuple[list[float], list[
             first = setup["today"] + timedelta(days=70 + index % 40)
             _block(setup, pair, first, 7, 3, agency_id=agency_id, cut_off_date=first - timedelta(days=1))
         before = ari_rows()
-        began = time.perf_counter()
-        outcomes = hardblock_release.bulk_release(
-            setup["caller"], BlockSelection(agency_id=agency_id), Amendment(AmendmentKind.RELEASE), apply=True
-        )
-        bulk.append((time.perf_counter() - began) * 1000)
+        with bulk:
+            outcomes = hardblock_release.bulk_release(
+                setup["caller"], BlockSelection(agency_id=agency_id), Amendment(AmendmentKind.RELEASE), apply=True
+            )
         assert len(outcomes) == BULK_BLOCKS
         rows = ari_rows() - before
-        auto.append(_auto_release(setup, run))
+        _auto_release(setup, run, auto)
     return bulk, auto, rows
 
 
-def _auto_release(setup: dict[str, Any], run: int) -> float:
+def _auto_release(setup: dict[str, Any], run: int, measured: Measured) -> None:
     """100 blocks whose cut-off comes on a night of their own, released by the housekeeping task."""
     from zoneinfo import ZoneInfo
 
@@ -204,11 +239,9 @@ def _auto_release(setup: dict[str, Any], run: int) -> float:
         pair = [setup["room_type_ids"][index % ROOM_TYPES], setup["room_type_ids"][(index + 2) % ROOM_TYPES]]
         _block(setup, pair, setup["today"] + timedelta(days=70 + index % 40), 7, 3, cut_off_date=cut_off)
     instant = datetime.combine(cut_off, datetime.min.time(), tzinfo=ZoneInfo(ZONE)).astimezone(UTC)
-    began = time.perf_counter()
-    counts = hardblock_release.release_due_blocks(clock=lambda: instant + timedelta(minutes=1))
-    elapsed = (time.perf_counter() - began) * 1000
+    with measured:
+        counts = hardblock_release.release_due_blocks(clock=lambda: instant + timedelta(minutes=1))
     assert counts["released"] == BULK_BLOCKS, counts
-    return elapsed
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ most ``most`` blocks a run.
 an agency) in ONE transaction: the blocks' rows and the room types of their properties are locked
 first (ascending ids), then each block goes through the same planner as a single amendment; the
 first refusal (a block not active, a night short of rooms, a bad cut-off) names the block and its
-cells, and nothing is written. ``apply=False`` is the preview: the same plans, nothing written.
+cells, and nothing is written. Each block is planned against the calendar as the blocks before it
+left it (read once), so the preview (``apply=False``: the same plans, nothing written) shows what a
+block sees after the others; the calendar is written once per property at the end.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from chalicelib.domain.access import Caller
 from chalicelib.domain.catalog import PropertyRecord
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.hardblock_release import BlockSelection, Extension, due_release, for_block
-from chalicelib.domain.hardblocks import Amendment, BlockPlan, BlockRecord
+from chalicelib.domain.hardblocks import Amendment, BlockKey, BlockPlan, BlockRecord
+from chalicelib.domain.inventory import InventoryCell
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.services.allotment_service import Clock
 from chalicelib.services.hardblock_service import apply_change, plan_change
@@ -109,28 +112,63 @@ def bulk_extend(
 def _bulk(
     caller: Caller, selection: BlockSelection, change: Change, *, apply: bool, uow: UnitOfWorkFactory, clock: Clock
 ) -> list[BlockOutcome]:
+    """Plan the blocks one after the other against the calendar as the blocks before left it (one read),
+    write each block, then the calendar once per property (its counters and ARI outbox rows)."""
     with uow() as work:
         blocks = work.hardblocks.selected(caller.scope, selection.block_ids, selection.agency_id, for_update=apply)
         selection.missing({block.id for block in blocks})
         properties = {block.property_id: property_of(work, block) for block in blocks}
+        changes = {block.id: change(block) for block in blocks}
+        room_types = _room_types(work, properties.values())
         if apply:
-            _lock_room_types(work, properties.values())
+            work.room_types.lock(sorted(room_types))
+        cells = _cells(work, blocks, changes, sorted(room_types))
+        originals: dict[BlockKey, InventoryCell] = {}
         outcomes = []
         for block in blocks:
-            amendment, terms = change(block)
-            prop = properties[block.property_id]
+            (amendment, terms), prop = changes[block.id], properties[block.property_id]
             try:
                 if apply:
-                    outcomes.append(apply_change(work, caller, block, prop, amendment, clock, terms=terms, locked=True))
+                    outcome = apply_change(
+                        work, caller, block, prop, amendment, clock, terms=terms, locked=True, cells=cells
+                    )
                 else:
-                    outcomes.append((block, plan_change(work, block, prop, amendment, clock, terms)[0]))
+                    outcome = (block, plan_change(work, block, prop, amendment, clock, terms, cells)[0])
             except DomainError as error:
                 raise for_block(error, block.id, selection.field_of(block.id)) from error
+            for key, before in outcome[1].cells_before.items():
+                originals.setdefault(key, before)
+            cells.update(outcome[1].cells_after)
+            outcomes.append(outcome)
+        if apply:
+            for property_id in properties:
+                keys = [key for key in originals if room_types[key[0]] == property_id]
+                work.allotment_calendar.write_counters(
+                    property_id, {key: originals[key] for key in keys}, {key: cells[key] for key in keys}
+                )
         return outcomes
 
 
-def _lock_room_types(work: UnitOfWork, properties: Iterable[PropertyRecord]) -> None:
-    """Every room type of the properties at once, ascending: the order every other locker takes."""
-    work.room_types.lock(
-        sorted(room_type.id for prop in properties for room_type in work.room_types.of_property(prop.id, prop.currency))
-    )
+def _room_types(work: UnitOfWork, properties: Iterable[PropertyRecord]) -> dict[int, int]:
+    """Room type id → property id, of every room type of ``properties``."""
+    return {
+        room_type.id: prop.id
+        for prop in properties
+        for room_type in work.room_types.of_property(prop.id, prop.currency)
+    }
+
+
+def _cells(
+    work: UnitOfWork,
+    blocks: list[BlockRecord],
+    changes: dict[int, tuple[Amendment | None, dict[str, Any]]],
+    room_type_ids: list[int],
+) -> dict[BlockKey, InventoryCell]:
+    """The calendar cells every block's change may touch: its nights and the amendment's."""
+    nights = [row.night for block in blocks for row in block.nights]
+    for amendment, _terms in changes.values():
+        if amendment is not None and amendment.nights is not None:
+            nights += [amendment.nights.first_night, amendment.nights.last_night]
+    if not nights:
+        return {}
+    return dict(work.allotment_calendar.inventory_cells(room_type_ids, min(nights), max(nights)))

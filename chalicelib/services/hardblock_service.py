@@ -11,7 +11,7 @@ night does not have free is refused whole (409 naming every cell).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -25,6 +25,7 @@ from chalicelib.domain.hardblocks import (
     AmendmentKind,
     BlockFilters,
     BlockGuarantee,
+    BlockKey,
     BlockPlan,
     BlockRecord,
     BlockState,
@@ -33,13 +34,15 @@ from chalicelib.domain.hardblocks import (
     nights_span,
     plan_block_change,
 )
-from chalicelib.domain.inventory import InsufficientInventory
+from chalicelib.domain.inventory import InsufficientInventory, InventoryCell
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.services.agency_service import find_agency
 from chalicelib.services.allotment_service import Clock
 from chalicelib.services.audit_service import audit_entry
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import find_property, property_of, utc_now
+
+Cells = Mapping[BlockKey, InventoryCell]
 
 
 def _invalid(field: str, message: str) -> InvalidInput:
@@ -68,7 +71,12 @@ def _check_amendment(
         raise _invalid(f"{prefix}date_from", f"nights before today ({today}) cannot change")
 
 
-def _plan(work: UnitOfWork, prop: PropertyRecord, before: BlockState, after: BlockState) -> BlockPlan:
+def _plan(
+    work: UnitOfWork, prop: PropertyRecord, before: BlockState, after: BlockState, cells: Cells | None = None
+) -> BlockPlan:
+    """The plan against the calendar as stored, or as ``cells`` (a bulk change's, folded block by block)."""
+    if cells is not None:
+        return plan_block_change(before, after, cells)
     span = nights_span([before, after])
     cells = (
         {}
@@ -81,7 +89,12 @@ def _plan(work: UnitOfWork, prop: PropertyRecord, before: BlockState, after: Blo
 
 
 def _decide(
-    work: UnitOfWork, block: BlockRecord, prop: PropertyRecord, amendment: Amendment, clock: Clock
+    work: UnitOfWork,
+    block: BlockRecord,
+    prop: PropertyRecord,
+    amendment: Amendment,
+    clock: Clock,
+    cells: Cells | None = None,
 ) -> BlockPlan:
     """The plan of ``amendment`` on ``block``: the one code path of the preview and the apply."""
     room_type_ids = _room_type_ids(work, prop) if amendment.room_type_ids else []  # only to check those named
@@ -92,7 +105,7 @@ def _decide(
         if amendment.to_version not in snapshots:
             raise _invalid("body.to_version", f"the block has versions 1 to {block.version}")
         target = BlockState.from_snapshot(snapshots[amendment.to_version])
-    return _plan(work, prop, block.state(), amend(block.state(), amendment, target=target))
+    return _plan(work, prop, block.state(), amend(block.state(), amendment, target=target), cells)
 
 
 def _persist(
@@ -102,11 +115,15 @@ def _persist(
     block_id: int,
     plan: BlockPlan,
     changes: dict[str, Any],
+    *,
+    calendar: bool = True,
 ) -> BlockRecord:
-    """Write ``plan`` (refused whole if any cell lacks the rooms): calendar + outbox, nights, a version."""
+    """Write ``plan`` (refused whole if any cell lacks the rooms): calendar + outbox (unless the caller
+    writes them: ``calendar=False``), nights, a version."""
     if plan.shortages:
         raise InsufficientInventory(plan.shortages)
-    work.allotment_calendar.write_counters(prop.id, plan.cells_before, plan.cells_after)
+    if calendar:
+        work.allotment_calendar.write_counters(prop.id, plan.cells_before, plan.cells_after)
     block = work.hardblocks.save(block_id, changes, plan.after)
     work.hardblocks.add_version(block, None if caller is None else caller.user_id)
     return block
@@ -188,11 +205,13 @@ def plan_change(
     amendment: Amendment | None,
     clock: Clock,
     terms: dict[str, Any] | None = None,
+    cells: Cells | None = None,
 ) -> tuple[BlockPlan, dict[str, Any]]:
     """The plan of ``amendment`` (None: none) and, checked, the ``terms`` that really change: what a
-    preview shows and what :func:`apply_change` writes."""
+    preview shows and what :func:`apply_change` writes (``cells``: against those, not the stored)."""
     state = block.state()
-    plan = plan_block_change(state, state, {}) if amendment is None else _decide(work, block, prop, amendment, clock)
+    no_change = plan_block_change(state, state, {})
+    plan = no_change if amendment is None else _decide(work, block, prop, amendment, clock, cells)
     changed = {name: value for name, value in (terms or {}).items() if getattr(block, name) != value}
     if changed and block.status is not BlockStatus.ACTIVE:
         raise _invalid("status", f"the block is {block.status}: its terms no longer change")
@@ -212,18 +231,21 @@ def apply_change(
     terms: dict[str, Any] | None = None,
     action: str | None = None,
     locked: bool = False,
+    cells: Cells | None = None,
 ) -> tuple[BlockRecord, BlockPlan]:
     """Apply ``amendment`` (None: none) and the new ``terms`` (cut-off, rolling release, notes) to
     ``block``, whose row the caller holds locked: takes its room types' booking locks, plans under
     them and writes exactly that plan (a new version, audited as ``action``, by default
     ``hardblock.<kind>``; ``caller`` None: the system; ``locked``: the caller holds the room types'
-    locks already). A change of nothing writes nothing."""
+    locks already; ``cells``: plan against those and leave the calendar write to the caller, who folds
+    the plans of several blocks into one). A change of nothing writes nothing."""
     if not locked:
         work.room_types.lock(_room_type_ids(work, prop))
-    plan, terms = plan_change(work, block, prop, amendment, clock, terms)
+    plan, terms = plan_change(work, block, prop, amendment, clock, terms, cells)
     if not plan.changed and not terms:
         return block, plan
-    updated = _persist(work, caller, prop, block.id, plan, {**terms, "version": block.version + 1})
+    changes = {**terms, "version": block.version + 1}
+    updated = _persist(work, caller, prop, block.id, plan, changes, calendar=cells is None)
     kind = "updated" if amendment is None else amendment.kind
     work.audit.add(
         audit_entry(

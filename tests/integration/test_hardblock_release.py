@@ -387,3 +387,25 @@ def test_negative_control_overlapping_runs_without_the_locks_collide(identity: I
     # Without the claim and the room types' locks two runs release one block at once: a run fails on
     # the duplicate version (its work lost), or a block is released (and audited) twice.
     assert errors or totals["released"] > len(block_ids) or max(audited, versions) > len(block_ids), (totals, errors)
+
+
+def test_a_bulk_change_plans_each_block_on_the_calendar_the_blocks_before_it_left(identity: Identity) -> None:
+    api = staff(identity)
+    hotel = make_hotel(rooms=(3,))
+    ids = [api.ok("POST", "/hardblocks", block_body(hotel, first=1, last=1, rooms=1))["id"] for _ in range(2)]
+    grow = {
+        "block_ids": ids,
+        "date_from": hotel.night(1).isoformat(),
+        "date_to": hotel.night(1).isoformat(),
+        "rooms": 2,
+    }
+    # One room is free: the first block's extra room takes it, so the second is short (each alone would fit).
+    preview = api.ok("POST", "/hardblocks/bulk/extend/preview", grow, status=200)
+    assert [(p["block_id"], p["refused"]) for p in preview["blocks"]] == [(ids[0], False), (ids[1], True)]
+    assert [(d["pool_before"], d["pool_after"]) for p in preview["blocks"] for d in p["diff"]] == [(1, 0), (0, -1)]
+    code, answer = api.post("/hardblocks/bulk/extend", grow)
+    assert code == 409 and [d["block_id"] for d in answer["error"]["details"]] == [ids[1]]
+    assert blocked(hotel) == {1: 2}
+    grow["block_ids"] = ids[:1]
+    api.ok("POST", "/hardblocks/bulk/extend", grow, status=200)
+    assert blocked(hotel) == {1: 3}
