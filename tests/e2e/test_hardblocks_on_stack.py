@@ -14,10 +14,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.domain.timezones import today_in_timezone
-from local.demo_seed import DEMO_PASSWORD
 from tests.e2e.conftest import RunningStack
-from tests.e2e.test_allotments_on_stack import login, wait_until
-from tests.e2e.test_ari_push_on_stack import shown, simulator_urls
+from tests.e2e.test_allotments_on_stack import available, demo_hotel, simulators_showing, wait_until
 
 pytestmark = pytest.mark.xdist_group("e2e_stacks")
 
@@ -29,29 +27,16 @@ ROOMS = 2
 def test_a_definite_block_closes_rooms_on_every_simulator_and_its_auto_release_reopens_them(
     local_stack: RunningStack,
 ) -> None:
-    base = local_stack.base_url
-    manager = login(base, "manager.vn@demo.ptx-cm.local", DEMO_PASSWORD)
-    hotel = next(p for p in manager.ok("GET", "/properties", page_size=50)["items"] if p["code"] == "SGN-RIV")
-    room_type = next(rt for rt in manager.ok("GET", f"/properties/{hotel['id']}/room-types") if rt["code"] == ROOM)
-    urls = simulator_urls(local_stack)
+    manager, hotel, room_type, urls = demo_hotel(local_stack, ROOM)
     today = today_in_timezone(datetime.now(UTC), hotel["timezone"])
     first, last = today + timedelta(days=NIGHTS[0]), today + timedelta(days=NIGHTS[-1])
     nights = [first.isoformat(), last.isoformat()]
 
     def ours() -> dict[str, int]:
-        grid = manager.ok("GET", f"/properties/{hotel['id']}/calendar", date_from=nights[0], date_to=nights[-1])
-        room = next(r for r in grid["room_types"] if r["code"] == ROOM)
-        return {night["night"]: max(0, night["available"]) for night in room["nights"]}
+        return available(manager, hotel["id"], ROOM, nights)
 
     def simulators_show(expected: dict[str, int]) -> Callable[[], list[str]]:
-        def check() -> list[str]:
-            return [
-                f"{ota}: {got} != {expected}"
-                for ota, url in urls.items()
-                if (got := {n: v for n, v in shown(url, ota, ROOM).items() if n in expected}) != expected
-            ]
-
-        return check
+        return simulators_showing(urls, ROOM, expected)
 
     before = ours()
     assert all(rooms >= ROOMS for rooms in before.values()), before
