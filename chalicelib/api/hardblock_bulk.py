@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -24,6 +25,9 @@ from chalicelib.domain.hardblocks import Amendment, AmendmentKind, BlockPlan, Bl
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import hardblock_release
 
+MAX_RATE = Decimal("99999999999.999")  # NUMERIC(14, 3)
+RecordId = Annotated[int, Field(ge=1, le=2_147_483_647)]  # an integer primary key
+
 blueprint = ApiBlueprint(__name__, tag="hardblocks")
 blocks = Resource(blueprint, read=Permission.CONTRACTS_READ, write=Permission.CONTRACTS_WRITE)
 
@@ -36,13 +40,13 @@ _REFUSALS = (
 
 
 class BulkSelectionIn(BaseModel):
-    block_ids: list[int] | None = Field(
+    block_ids: list[RecordId] | None = Field(
         default=None, max_length=MAX_BULK_BLOCKS, description="the blocks to change; or give agency_id"
     )
-    agency_id: int | None = Field(default=None, ge=1, description="every active block of this agency")
+    agency_id: RecordId | None = Field(default=None, description="every active block of this agency")
     date_from: date | None = Field(default=None, description="first night (inclusive); default every night")
     date_to: date | None = Field(default=None, description="last night (inclusive)")
-    room_type_ids: list[int] | None = Field(default=None, max_length=100, description="default every room type")
+    room_type_ids: list[RecordId] | None = Field(default=None, max_length=100, description="default every room type")
 
     def selection(self) -> BlockSelection:
         return BlockSelection(None if self.block_ids is None else tuple(self.block_ids), self.agency_id)
@@ -72,7 +76,9 @@ class BulkExtendIn(BulkSelectionIn):
         default=None, description="the new cut-off: from the property's today to each block's first night"
     )
     rooms: Rooms | None = Field(default=None, description="nights overlay: rooms per night")
-    rate: Decimal | None = Field(default=None, ge=0, description="nights overlay: rate per room and night")
+    rate: Decimal | None = Field(
+        default=None, ge=0, le=MAX_RATE, decimal_places=3, description="nights overlay: rate per room and night"
+    )
 
     def extension(self) -> Extension:
         nights = any(value is not None for value in (self.date_from, self.date_to, self.rooms, self.rate))
