@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Date, and_, cast, delete, exists, func, insert, or_, select
@@ -16,6 +17,14 @@ from chalicelib.db.scoping import scoped, scoped_row
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.hardblocks import BlockFilters, BlockNightRow, BlockRecord, BlockState, BlockStatus
 from chalicelib.domain.views import view_from
+
+
+def _stored_rate(rate: Decimal) -> Decimal:
+    """``rate`` as ``NUMERIC(14, 3)`` stores and returns it (three places, half away from zero)."""
+    return rate.quantize(_RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+_RATE_PLACES = Decimal("0.001")
 
 
 class SqlHardblockRepository:
@@ -85,7 +94,11 @@ class SqlHardblockRepository:
             )
         self._session.flush()
         self._session.refresh(row)
-        return self._records([row])[0]
+        nights = tuple(
+            BlockNightRow(room_type_id, night, cell.rooms, _stored_rate(cell.rate), cell.released, cell.picked_up)
+            for (room_type_id, night), cell in sorted(state.nights.items())
+        )
+        return view_from(BlockRecord, row, nights=nights)  # the nights as just written: no second read
 
     def add_version(self, block: BlockRecord, user_id: int | None) -> None:
         self._session.add(
