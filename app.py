@@ -26,6 +26,7 @@ from chalicelib.api import (
     contracts,
     dashboard,
     docs,
+    hardblock_bulk,
     hardblock_pickups,
     hardblocks,
     health,
@@ -75,6 +76,7 @@ app.register_blueprint(agencies.blueprint)
 app.register_blueprint(agency_access.blueprint)
 app.register_blueprint(contracts.blueprint)
 app.register_blueprint(hardblocks.blueprint)
+app.register_blueprint(hardblock_bulk.blueprint)
 app.register_blueprint(hardblock_pickups.blueprint)
 app.register_blueprint(agency_bookings.blueprint)
 app.register_blueprint(settings.blueprint)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.pagination import Page, PageQuery, filtered_page
+from chalicelib.api.patching import PatchBody
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.schemas import Rooms, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.hardblock_release import MAX_RELEASE_DAYS_BEFORE
 from chalicelib.domain.hardblocks import (
     Amendment,
     AmendmentKind,
@@ -37,6 +39,10 @@ blocks = Resource(
 )
 
 MAX_BLOCK_NIGHTS = 731  # two years of nights per allocation or amendment
+ROLLING = (
+    "rolling release: each night's rooms not picked up go back to the pool this many days before the night "
+    "(property's local date; 0: on the night) instead of all at the cut-off; null: all at the cut-off date"
+)
 _EXAMPLE_NIGHTS = {"date_from": "2030-07-01", "date_to": "2030-07-03"}
 
 
@@ -66,6 +72,7 @@ class BlockCreate(BaseModel):
     group_name: str = Field(default="", max_length=200, description="the group (wedding, tour) the block is for")
     guarantee: BlockGuarantee = Field(description="definite: withholds its rooms at once; tentative: reserves nothing")
     cut_off_date: date = Field(description="the date unpicked rooms go back to the pool; on or before the first night")
+    release_days_before: int | None = Field(default=None, ge=0, le=MAX_RELEASE_DAYS_BEFORE, description=ROLLING)
     notes: str = Field(default="", max_length=5000)
     allocations: list[AllocationIn] = Field(max_length=200, description="rooms and rate per room type and nights")
 
@@ -85,6 +92,17 @@ class AmendmentIn(BaseModel):
     rate: Decimal | None = Field(default=None, ge=0, description="overlay: rate per room and night")
     guarantee: BlockGuarantee | None = None
     to_version: int | None = Field(default=None, ge=1, description="revert: the version to go back to")
+
+
+class BlockUpdate(PatchBody):
+    model_config = request_body_config({"cut_off_date": "2030-06-20", "release_days_before": 7})
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"release_days_before"})
+
+    cut_off_date: date | None = Field(
+        default=None, description="from the property's today to the block's first night (auto-release: that date)"
+    )
+    release_days_before: int | None = Field(default=None, ge=0, le=MAX_RELEASE_DAYS_BEFORE, description=ROLLING)
+    notes: str | None = Field(default=None, max_length=5000)
 
 
 class BlockNightOut(ViewModel, view=BlockNightRow):
@@ -174,6 +192,17 @@ def _diff(plan: BlockPlan) -> list[BlockDiffOut]:
     return [BlockDiffOut.of(row) for row in plan.diff]
 
 
+def preview_out(current: BlockRecord, plan: BlockPlan) -> AmendmentPreviewOut:
+    return AmendmentPreviewOut(
+        block_id=current.id,
+        version=current.version,
+        changed=plan.changed,
+        refused=bool(plan.shortages),
+        shortages=[ShortageOut.of(shortage) for shortage in plan.shortages],
+        diff=_diff(plan),
+    )
+
+
 @blocks.get("/hardblocks", "List hardblocks in your scope")
 def list_blocks(caller: Caller, query: BlockQuery) -> Page[BlockOut]:
     return filtered_page(caller, query, BlockFilters, hardblock_service.list_blocks, BlockOut)
@@ -192,6 +221,13 @@ def create_block(caller: Caller, body: BlockCreate) -> BlockOut:
 
 block = blocks.record("/hardblocks/{block_id}", BlockOut)
 block.get(hardblock_service.get_block, "One block with its nights")
+block.update(
+    hardblock_service.update_block,
+    BlockUpdate,
+    "Edit an active block's terms (cut-off, rolling release, notes): a new version, audited; the next"
+    " housekeeping run (each minute) releases what the new terms make due",
+    error_statuses=(422,),
+)
 
 
 @blocks.delete("/hardblocks/{block_id}", "Cancel a block: its rooms go back to the pool (history stays)", status=200)
@@ -213,15 +249,7 @@ def list_block_versions(caller: Caller, block_id: int) -> list[BlockVersionOut]:
     error_statuses=(422,),
 )
 def preview_amendment(caller: Caller, block_id: int, body: AmendmentIn) -> AmendmentPreviewOut:
-    current, plan = hardblock_service.change_block(caller, block_id, _amendment(body), apply=False)
-    return AmendmentPreviewOut(
-        block_id=block_id,
-        version=current.version,
-        changed=plan.changed,
-        refused=bool(plan.shortages),
-        shortages=[ShortageOut.of(shortage) for shortage in plan.shortages],
-        diff=_diff(plan),
-    )
+    return preview_out(*hardblock_service.change_block(caller, block_id, _amendment(body), apply=False))
 
 
 @blocks.post(
@@ -230,5 +258,8 @@ def preview_amendment(caller: Caller, block_id: int, body: AmendmentIn) -> Amend
     error_statuses=(409, 422),
 )
 def apply_amendment(caller: Caller, block_id: int, body: AmendmentIn) -> AmendmentOut:
-    record, plan = hardblock_service.change_block(caller, block_id, _amendment(body), apply=True)
+    return amendment_out(*hardblock_service.change_block(caller, block_id, _amendment(body), apply=True))
+
+
+def amendment_out(record: BlockRecord, plan: BlockPlan) -> AmendmentOut:
     return AmendmentOut(block=BlockOut.of(record), diff=_diff(plan))

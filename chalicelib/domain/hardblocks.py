@@ -328,6 +328,7 @@ class BlockRecord:
     created_at: datetime
     updated_at: datetime
     nights: tuple[BlockNightRow, ...] = ()
+    release_days_before: int | None = None  # rolling release (see domain/hardblock_release.py)
 
     def state(self) -> BlockState:
         return BlockState(
@@ -348,6 +349,7 @@ class BlockRecord:
             "cut_off_date": self.cut_off_date.isoformat(),
             "notes": self.notes,
             "version": self.version,
+            "release_days_before": self.release_days_before,
             **self.state().snapshot(),
         }
 

@@ -1,6 +1,7 @@
 """Housekeeping: small, idempotent upkeep tasks run by two schedules.
 
-``housekeeping`` (every minute) runs what must happen promptly: expire unconfirmed holds, relay
+``housekeeping`` (every minute) runs what must happen promptly: expire unconfirmed holds, release
+hardblocks at their cut-off (property-local, so each minute), relay
 outbox rows a crashed invocation left behind, wake snoozed alerts, and raise the sync alerts
 (dead letters, unacknowledged bookings, stale channels: ``sync_alert_service``). ``hourly_upkeep`` runs the
 slow-moving work: extend every calendar to the 24-month horizon, purge spent sessions/tokens and
@@ -23,6 +24,7 @@ from chalicelib.services import (
     ari_relay,
     booking_service,
     calendar_upkeep,
+    hardblock_release,
     identity_housekeeping,
     live_service,
     outbox_service,
@@ -37,6 +39,8 @@ MINUTELY_TASKS: list[tuple[str, HousekeepingTask]] = [
     # before expire_holds: an expired agency hold gives its rooms back to the allotment as it ends
     ("return_agency_rooms", sale_order_service.return_cancelled_rooms),
     ("expire_holds", booking_service.expire_holds),
+    # before the relays: a block whose cut-off came (property-local) gives its rooms back to the pool and the OTAs
+    ("release_hardblocks", hardblock_release.release_due_blocks),
     ("relay_outbox", outbox_service.sweep),
     ("relay_ari_changes", ari_relay.sweep),
     ("wake_snoozed_alerts", alert_service.wake_snoozed),

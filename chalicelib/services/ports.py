@@ -315,6 +315,16 @@ class HardblockRepository(Protocol):
 
     def versions(self, block_id: int) -> list[tuple[int, dict[str, Any]]]: ...
 
+    def due_for_release(self, now: datetime, *, after: int, limit: int) -> list[int]:
+        """Active blocks with rooms whose release date came (property-local), ascending ids."""
+
+    def claim(self, block_id: int) -> BlockRecord | None:
+        """The block with its row locked, or None when another transaction holds it."""
+
+    def selected(
+        self, scope: CountryScope, block_ids: Sequence[int] | None, agency_id: int | None, *, for_update: bool
+    ) -> list[BlockRecord]: ...
+
 
 class UnitOfWork(Protocol):
     """One transaction: commits when its ``with`` block ends normally, rolls back on an exception."""

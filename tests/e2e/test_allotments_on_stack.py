@@ -84,6 +84,34 @@ def stack_unit_of_work(url: str) -> Callable[[], Any]:
     return factory
 
 
+def demo_hotel(stack: RunningStack, room: str) -> tuple[Client, dict[str, Any], dict[str, Any], dict[str, str]]:
+    """The VN manager's client, the demo hotel SGN-RIV, its room type ``room`` and the simulators' URLs."""
+    manager = login(stack.base_url, "manager.vn@demo.ptx-cm.local", DEMO_PASSWORD)
+    hotel = next(p for p in manager.ok("GET", "/properties", page_size=50)["items"] if p["code"] == "SGN-RIV")
+    room_type = next(rt for rt in manager.ok("GET", f"/properties/{hotel['id']}/room-types") if rt["code"] == room)
+    return manager, hotel, room_type, simulator_urls(stack)
+
+
+def available(client: Client, property_id: int, room: str, nights: list[str]) -> dict[str, int]:
+    """Our calendar: night → rooms available (0 for an oversold night) of room type ``room``."""
+    grid = client.ok("GET", f"/properties/{property_id}/calendar", date_from=nights[0], date_to=nights[-1])
+    row = next(r for r in grid["room_types"] if r["code"] == room)
+    return {night["night"]: max(0, night["available"]) for night in row["nights"]}
+
+
+def simulators_showing(urls: dict[str, str], room: str, expected: dict[str, int]) -> Callable[[], list[str]]:
+    """A check for :func:`wait_until`: the simulators whose availability of ``room`` differs from ``expected``."""
+
+    def check() -> list[str]:
+        return [
+            f"{ota}: {got} != {expected}"
+            for ota, url in urls.items()
+            if (got := {n: v for n, v in shown(url, ota, room).items() if n in expected}) != expected
+        ]
+
+    return check
+
+
 def season(room_type_id: int, first: date, last: date, rooms: int) -> dict[str, Any]:
     return {
         "room_type_id": room_type_id,
@@ -98,27 +126,15 @@ def test_a_contract_takes_rooms_off_every_simulator_gives_them_back_at_release_a
     local_stack: RunningStack,
 ) -> None:
     base = local_stack.base_url
-    manager = login(base, "manager.vn@demo.ptx-cm.local", DEMO_PASSWORD)
-    hotel = next(p for p in manager.ok("GET", "/properties", page_size=50)["items"] if p["code"] == "SGN-RIV")
-    room_type = next(rt for rt in manager.ok("GET", f"/properties/{hotel['id']}/room-types") if rt["code"] == ROOM)
-    urls = simulator_urls(local_stack)
+    manager, hotel, room_type, urls = demo_hotel(local_stack, ROOM)
     today = datetime.now(UTC).date()
     nights = [(today + timedelta(days=offset)).isoformat() for offset in NIGHTS]
 
     def ours() -> dict[str, int]:
-        grid = manager.ok("GET", f"/properties/{hotel['id']}/calendar", date_from=nights[0], date_to=nights[-1])
-        room = next(r for r in grid["room_types"] if r["code"] == ROOM)
-        return {night["night"]: max(0, night["available"]) for night in room["nights"]}
+        return available(manager, hotel["id"], ROOM, nights)
 
     def simulators_show(expected: dict[str, int]) -> Callable[[], list[str]]:
-        def check() -> list[str]:
-            return [
-                f"{ota}: {got} != {expected}"
-                for ota, url in urls.items()
-                if (got := {n: v for n, v in shown(url, ota, ROOM).items() if n in expected}) != expected
-            ]
-
-        return check
+        return simulators_showing(urls, ROOM, expected)
 
     before = ours()
     wait_until(simulators_show(before), "the simulators never showed our calendar")

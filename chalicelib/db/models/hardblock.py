@@ -29,6 +29,11 @@ class Hardblock(TimestampMixin, Base):
         CheckConstraint("status IN ('active', 'released', 'cancelled')", name="status"),
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("agency_id IS NOT NULL OR group_name <> ''", name="agency_or_group"),
+        CheckConstraint(
+            "release_days_before IS NULL OR (release_days_before >= 0 AND release_days_before <= 365)",
+            name="release_days_before_range",
+        ),
+        Index("ix_hardblocks_status_cut_off_date", "status", "cut_off_date"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -44,6 +49,8 @@ class Hardblock(TimestampMixin, Base):
     cut_off_date: Mapped[date] = mapped_column(Date, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
     notes: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    # NULL: every room not picked up goes back at the cut-off; N: each night's, N days before it
+    release_days_before: Mapped[int | None] = mapped_column(Integer)
 
 
 class HardblockNight(Base):

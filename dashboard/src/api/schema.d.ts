@@ -904,6 +904,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/hardblocks/bulk/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend several blocks at once, all or nothing
+         * @description Bulk extend: on every block named (block_ids) or every active block of an agency (agency_id), move the cut-off to `cut_off_date` and/or overlay nights: `date_from`..`date_to` (room_type_ids: default each block's own) get `rooms` and/or `rate` exactly as an overlay amendment (a night the block lacks is added and needs both; at most 731 nights). Each block changed gets one version, audited; a definite block withholds the rooms added from the pool (refused if a night lacks them). All or nothing, in one transaction: the first block refused (not active, a night short of rooms, a bad cut-off) answers 409 (insufficient_inventory, each detail with block_id, room_type_id and night) or 422 (details with block_id and the field: body.block_ids.<i> or body.agency_id for the block itself), and no block is changed.
+         */
+        post: operations["bulk_extend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hardblocks/bulk/extend/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a bulk extend; writes nothing
+         * @description Bulk extend: on every block named (block_ids) or every active block of an agency (agency_id), move the cut-off to `cut_off_date` and/or overlay nights: `date_from`..`date_to` (room_type_ids: default each block's own) get `rooms` and/or `rate` exactly as an overlay amendment (a night the block lacks is added and needs both; at most 731 nights). Each block changed gets one version, audited; a definite block withholds the rooms added from the pool (refused if a night lacks them).
+         */
+        post: operations["preview_bulk_extend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hardblocks/bulk/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release several blocks at once, all or nothing
+         * @description Bulk release: give back, on every block named (block_ids) or every active block of an agency (agency_id), the rooms not picked up (or `rooms` a night) on the nights and room types given (default all): each block gets a release version, audited, and the pool and the OTAs get the rooms. All or nothing, in one transaction: the first block refused (not active, a night short of rooms, a bad cut-off) answers 409 (insufficient_inventory, each detail with block_id, room_type_id and night) or 422 (details with block_id and the field: body.block_ids.<i> or body.agency_id for the block itself), and no block is changed.
+         */
+        post: operations["bulk_release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hardblocks/bulk/release/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a bulk release; writes nothing
+         * @description Bulk release: give back, on every block named (block_ids) or every active block of an agency (agency_id), the rooms not picked up (or `rooms` a night) on the nights and room types given (default all): each block gets a release version, audited, and the pool and the OTAs get the rooms.
+         */
+        post: operations["preview_bulk_release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/hardblocks/cutting-off": {
         parameters: {
             query?: never;
@@ -1004,7 +1084,8 @@ export interface paths {
         delete: operations["cancel_block"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Edit an active block's terms (cut-off, rolling release, notes): a new version, audited; the next housekeeping run (each minute) releases what the new terms make due */
+        patch: operations["update_hardblock"];
         trace?: never;
     };
     "/hardblocks/{block_id}/amendments": {
@@ -3404,6 +3485,12 @@ export interface components {
             notes: string;
             /** Property Id */
             property_id: number;
+            /**
+             * Release Days Before
+             * @description rolling release: each night's rooms not picked up go back to the pool this many days before the night (property's local date; 0: on the night) instead of all at the cut-off; null: all at the cut-off date
+             * @default null
+             */
+            release_days_before: number | null;
         };
         /** BlockCuttingOffOut */
         BlockCuttingOffOut: {
@@ -3573,6 +3660,8 @@ export interface components {
             notes: string;
             /** Property Id */
             property_id: number;
+            /** Release Days Before */
+            release_days_before: number | null;
             status: components["schemas"]["BlockStatus"];
             /**
              * Updated At
@@ -3637,6 +3726,32 @@ export interface components {
          * @enum {string}
          */
         BlockStatus: "active" | "released" | "cancelled";
+        /**
+         * BlockUpdate
+         * @example {
+         *       "cut_off_date": "2030-06-20",
+         *       "release_days_before": 7
+         *     }
+         */
+        BlockUpdate: {
+            /**
+             * Cut Off Date
+             * @description from the property's today to the block's first night (auto-release: that date)
+             * @default null
+             */
+            cut_off_date: string | null;
+            /**
+             * Notes
+             * @default null
+             */
+            notes: string | null;
+            /**
+             * Release Days Before
+             * @description rolling release: each night's rooms not picked up go back to the pool this many days before the night (property's local date; 0: on the night) instead of all at the cut-off; null: all at the cut-off date
+             * @default null
+             */
+            release_days_before: number | null;
+        };
         /** BlockVersionOut */
         BlockVersionOut: {
             /** Block */
@@ -3942,6 +4057,146 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * BulkExtendIn
+         * @example {
+         *       "agency_id": 1,
+         *       "cut_off_date": "2030-06-25"
+         *     }
+         * @example {
+         *       "block_ids": [
+         *         1,
+         *         2
+         *       ],
+         *       "date_from": "2030-07-04",
+         *       "date_to": "2030-07-05",
+         *       "rate": "1500000",
+         *       "rooms": 5
+         *     }
+         */
+        BulkExtendIn: {
+            /**
+             * Agency Id
+             * @description every active block of this agency
+             * @default null
+             */
+            agency_id: number | null;
+            /**
+             * Block Ids
+             * @description the blocks to change; or give agency_id
+             * @default null
+             */
+            block_ids: number[] | null;
+            /**
+             * Cut Off Date
+             * @description the new cut-off: from the property's today to each block's first night
+             * @default null
+             */
+            cut_off_date: string | null;
+            /**
+             * Date From
+             * @description first night (inclusive); default every night
+             * @default null
+             */
+            date_from: string | null;
+            /**
+             * Date To
+             * @description last night (inclusive)
+             * @default null
+             */
+            date_to: string | null;
+            /**
+             * Rate
+             * @description nights overlay: rate per room and night
+             * @default null
+             */
+            rate: number | string | null;
+            /**
+             * Room Type Ids
+             * @description default every room type
+             * @default null
+             */
+            room_type_ids: number[] | null;
+            /**
+             * Rooms
+             * @description nights overlay: rooms per night
+             * @default null
+             */
+            rooms: number | null;
+        };
+        /** BulkOut */
+        BulkOut: {
+            /**
+             * Blocks
+             * @description per block (by id): the block as it is now and what changed
+             */
+            blocks: components["schemas"]["AmendmentOut"][];
+        };
+        /** BulkPreviewOut */
+        BulkPreviewOut: {
+            /**
+             * Blocks
+             * @description per block (by id), as its own amendment preview
+             */
+            blocks: components["schemas"]["AmendmentPreviewOut"][];
+            /**
+             * Refused
+             * @description true: applying would be refused (409) for the cells in a block's shortages
+             */
+            refused: boolean;
+        };
+        /**
+         * BulkReleaseIn
+         * @example {
+         *       "block_ids": [
+         *         1,
+         *         2
+         *       ]
+         *     }
+         * @example {
+         *       "agency_id": 1,
+         *       "date_from": "2030-07-01",
+         *       "date_to": "2030-07-03"
+         *     }
+         */
+        BulkReleaseIn: {
+            /**
+             * Agency Id
+             * @description every active block of this agency
+             * @default null
+             */
+            agency_id: number | null;
+            /**
+             * Block Ids
+             * @description the blocks to change; or give agency_id
+             * @default null
+             */
+            block_ids: number[] | null;
+            /**
+             * Date From
+             * @description first night (inclusive); default every night
+             * @default null
+             */
+            date_from: string | null;
+            /**
+             * Date To
+             * @description last night (inclusive)
+             * @default null
+             */
+            date_to: string | null;
+            /**
+             * Room Type Ids
+             * @description default every room type
+             * @default null
+             */
+            room_type_ids: number[] | null;
+            /**
+             * Rooms
+             * @description rooms given back per night; default every room not picked up
+             * @default null
+             */
+            rooms: number | null;
         };
         /**
          * BulkUpdateBody
@@ -14655,6 +14910,12 @@ export interface operations {
                     notes?: string;
                     /** Property Id */
                     property_id: number;
+                    /**
+                     * Release Days Before
+                     * @description rolling release: each night's rooms not picked up go back to the pool this many days before the night (property's local date; 0: on the night) instead of all at the cut-off; null: all at the cut-off date
+                     * @default null
+                     */
+                    release_days_before?: number | null;
                 };
             };
         };
@@ -14693,6 +14954,8 @@ export interface operations {
                         notes: string;
                         /** Property Id */
                         property_id: number;
+                        /** Release Days Before */
+                        release_days_before: number | null;
                         status: components["schemas"]["BlockStatus"];
                         /**
                          * Updated At
@@ -14733,6 +14996,554 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    bulk_extend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Agency Id
+                     * @description every active block of this agency
+                     * @default null
+                     */
+                    agency_id?: number | null;
+                    /**
+                     * Block Ids
+                     * @description the blocks to change; or give agency_id
+                     * @default null
+                     */
+                    block_ids?: number[] | null;
+                    /**
+                     * Cut Off Date
+                     * @description the new cut-off: from the property's today to each block's first night
+                     * @default null
+                     */
+                    cut_off_date?: string | null;
+                    /**
+                     * Date From
+                     * @description first night (inclusive); default every night
+                     * @default null
+                     */
+                    date_from?: string | null;
+                    /**
+                     * Date To
+                     * @description last night (inclusive)
+                     * @default null
+                     */
+                    date_to?: string | null;
+                    /**
+                     * Rate
+                     * @description nights overlay: rate per room and night
+                     * @default null
+                     */
+                    rate?: number | string | null;
+                    /**
+                     * Room Type Ids
+                     * @description default every room type
+                     * @default null
+                     */
+                    room_type_ids?: number[] | null;
+                    /**
+                     * Rooms
+                     * @description nights overlay: rooms per night
+                     * @default null
+                     */
+                    rooms?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Blocks
+                         * @description per block (by id): the block as it is now and what changed
+                         */
+                        blocks: components["schemas"]["AmendmentOut"][];
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    preview_bulk_extend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Agency Id
+                     * @description every active block of this agency
+                     * @default null
+                     */
+                    agency_id?: number | null;
+                    /**
+                     * Block Ids
+                     * @description the blocks to change; or give agency_id
+                     * @default null
+                     */
+                    block_ids?: number[] | null;
+                    /**
+                     * Cut Off Date
+                     * @description the new cut-off: from the property's today to each block's first night
+                     * @default null
+                     */
+                    cut_off_date?: string | null;
+                    /**
+                     * Date From
+                     * @description first night (inclusive); default every night
+                     * @default null
+                     */
+                    date_from?: string | null;
+                    /**
+                     * Date To
+                     * @description last night (inclusive)
+                     * @default null
+                     */
+                    date_to?: string | null;
+                    /**
+                     * Rate
+                     * @description nights overlay: rate per room and night
+                     * @default null
+                     */
+                    rate?: number | string | null;
+                    /**
+                     * Room Type Ids
+                     * @description default every room type
+                     * @default null
+                     */
+                    room_type_ids?: number[] | null;
+                    /**
+                     * Rooms
+                     * @description nights overlay: rooms per night
+                     * @default null
+                     */
+                    rooms?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Blocks
+                         * @description per block (by id), as its own amendment preview
+                         */
+                        blocks: components["schemas"]["AmendmentPreviewOut"][];
+                        /**
+                         * Refused
+                         * @description true: applying would be refused (409) for the cells in a block's shortages
+                         */
+                        refused: boolean;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    bulk_release: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Agency Id
+                     * @description every active block of this agency
+                     * @default null
+                     */
+                    agency_id?: number | null;
+                    /**
+                     * Block Ids
+                     * @description the blocks to change; or give agency_id
+                     * @default null
+                     */
+                    block_ids?: number[] | null;
+                    /**
+                     * Date From
+                     * @description first night (inclusive); default every night
+                     * @default null
+                     */
+                    date_from?: string | null;
+                    /**
+                     * Date To
+                     * @description last night (inclusive)
+                     * @default null
+                     */
+                    date_to?: string | null;
+                    /**
+                     * Room Type Ids
+                     * @description default every room type
+                     * @default null
+                     */
+                    room_type_ids?: number[] | null;
+                    /**
+                     * Rooms
+                     * @description rooms given back per night; default every room not picked up
+                     * @default null
+                     */
+                    rooms?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Blocks
+                         * @description per block (by id): the block as it is now and what changed
+                         */
+                        blocks: components["schemas"]["AmendmentOut"][];
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    preview_bulk_release: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Agency Id
+                     * @description every active block of this agency
+                     * @default null
+                     */
+                    agency_id?: number | null;
+                    /**
+                     * Block Ids
+                     * @description the blocks to change; or give agency_id
+                     * @default null
+                     */
+                    block_ids?: number[] | null;
+                    /**
+                     * Date From
+                     * @description first night (inclusive); default every night
+                     * @default null
+                     */
+                    date_from?: string | null;
+                    /**
+                     * Date To
+                     * @description last night (inclusive)
+                     * @default null
+                     */
+                    date_to?: string | null;
+                    /**
+                     * Room Type Ids
+                     * @description default every room type
+                     * @default null
+                     */
+                    room_type_ids?: number[] | null;
+                    /**
+                     * Rooms
+                     * @description rooms given back per night; default every room not picked up
+                     * @default null
+                     */
+                    rooms?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Blocks
+                         * @description per block (by id), as its own amendment preview
+                         */
+                        blocks: components["schemas"]["AmendmentPreviewOut"][];
+                        /**
+                         * Refused
+                         * @description true: applying would be refused (409) for the cells in a block's shortages
+                         */
+                        refused: boolean;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15187,6 +15998,8 @@ export interface operations {
                         notes: string;
                         /** Property Id */
                         property_id: number;
+                        /** Release Days Before */
+                        release_days_before: number | null;
                         status: components["schemas"]["BlockStatus"];
                         /**
                          * Updated At
@@ -15293,6 +16106,8 @@ export interface operations {
                         notes: string;
                         /** Property Id */
                         property_id: number;
+                        /** Release Days Before */
+                        release_days_before: number | null;
                         status: components["schemas"]["BlockStatus"];
                         /**
                          * Updated At
@@ -15324,6 +16139,145 @@ export interface operations {
             };
             /** @description Authenticated, but the role lacks the permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_hardblock: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description work in this country for this request (country switchers; staff: their own only) */
+                "X-Country"?: string;
+            };
+            path: {
+                block_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Cut Off Date
+                     * @description from the property's today to the block's first night (auto-release: that date)
+                     * @default null
+                     */
+                    cut_off_date?: string | null;
+                    /**
+                     * Notes
+                     * @default null
+                     */
+                    notes?: string | null;
+                    /**
+                     * Release Days Before
+                     * @description rolling release: each night's rooms not picked up go back to the pool this many days before the night (property's local date; 0: on the night) instead of all at the cut-off; null: all at the cut-off date
+                     * @default null
+                     */
+                    release_days_before?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Agency Id */
+                        agency_id: number | null;
+                        /** Country Code */
+                        country_code: string;
+                        /**
+                         * Created At
+                         * Format: date-time
+                         */
+                        created_at: string;
+                        /** Currency */
+                        currency: string;
+                        /**
+                         * Cut Off Date
+                         * Format: date
+                         */
+                        cut_off_date: string;
+                        /** Group Name */
+                        group_name: string;
+                        guarantee: components["schemas"]["BlockGuarantee"];
+                        /** Id */
+                        id: number;
+                        /** Nights */
+                        nights: components["schemas"]["BlockNightOut"][];
+                        /** Notes */
+                        notes: string;
+                        /** Property Id */
+                        property_id: number;
+                        /** Release Days Before */
+                        release_days_before: number | null;
+                        status: components["schemas"]["BlockStatus"];
+                        /**
+                         * Updated At
+                         * Format: date-time
+                         */
+                        updated_at: string;
+                        /** Version */
+                        version: number;
+                    };
+                };
+            };
+            /** @description Malformed request (invalid JSON, bad encoding) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but the role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
