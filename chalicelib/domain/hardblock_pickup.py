@@ -16,7 +16,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -88,8 +88,9 @@ def take(state: BlockState, demand: Demand) -> BlockState:
     return replace(state, nights=nights)
 
 
-def give_back(state: BlockState, returned: Demand, *, to_block: bool) -> BlockState:
-    """The block after a cancelled booking's rooms came back: to the block (``to_block``) or the pool.
+def give_back(state: BlockState, returned: Demand, *, to_block: Callable[[date], bool]) -> BlockState:
+    """The block after a cancelled booking's rooms came back: on a night ``to_block`` says yes to, to
+    the block; on the others, to the pool.
 
     To the pool, the rooms also leave the block (``rooms`` -1, ``released`` +1) so what it
     withholds stays the same; a night the block no longer has (amended away) is skipped.
@@ -100,7 +101,7 @@ def give_back(state: BlockState, returned: Demand, *, to_block: bool) -> BlockSt
         if current is None:
             continue
         back = min(rooms, current.picked_up)
-        if to_block:
+        if to_block(key[1]):
             nights[key] = replace(current, picked_up=current.picked_up - back)
         else:
             nights[key] = BlockNight(
@@ -109,9 +110,11 @@ def give_back(state: BlockState, returned: Demand, *, to_block: bool) -> BlockSt
     return replace(state, nights=nights)
 
 
-def returns_to_block(state: BlockState, cut_off_date: date, today: date) -> bool:
-    """Whether a cancelled booking's rooms go back to the block: an active block before its cut-off."""
-    return state.status is BlockStatus.ACTIVE and today < cut_off_date
+def returns_to_block(state: BlockState, release_date: Callable[[date], date], today: date) -> Callable[[date], bool]:
+    """Which nights' cancelled rooms go back to the block: those of an active block whose rooms are
+    not yet due for release (``release_date(night)``: the cut-off, or N days before the night for a
+    rolling block, :func:`chalicelib.domain.hardblock_release.release_date`)."""
+    return lambda night: state.status is BlockStatus.ACTIVE and today < release_date(night)
 
 
 def withholding_moves(before: BlockState, after: BlockState) -> tuple[CounterMove, ...]:

@@ -20,6 +20,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from chalicelib.db.models import BookingGroup
@@ -42,6 +43,7 @@ from chalicelib.domain.hardblock_pickup import (
     returns_to_block,
     take,
 )
+from chalicelib.domain.hardblock_release import release_date
 from chalicelib.domain.hardblocks import BlockRecord, BlockState
 from chalicelib.domain.inventory import CounterChange, InventoryCell
 from chalicelib.domain.nights import NightRange
@@ -203,9 +205,10 @@ def follow_cancellation(
 ) -> BookingPlan:
     """``plan`` (a cancellation of a block's booking) with the rooms given back to the block or the pool.
 
-    Before the block's cut-off (the property's today) and while the block is active, the rooms are
-    the block's again (withheld: ``blocked`` +n); after it they go to the pool (the block's ``rooms``
-    -n, ``released`` +n; available +n, an ARI change). The block gets a version and an audit row.
+    Before the night's release date (the block's cut-off, or N days before the night for a rolling
+    block; the property's today) and while the block is active, the rooms are the block's again
+    (withheld: ``blocked`` +n); after it they go to the pool (the block's ``rooms`` -n, ``released``
+    +n; available +n, an ARI change). The block gets a version and an audit row.
     """
     assert group.hardblock_id is not None, "a block's booking"
     pickups = SqlHardblockPickupRepository(work.session)
@@ -222,8 +225,12 @@ def follow_cancellation(
         return plan
     prop = property_of(work, block)
     before = block.state()
-    to_block = returns_to_block(before, block.cut_off_date, today_in_timezone(plan.moment, prop.timezone))
+    to_block = returns_to_block(before, partial(release_date, block), today_in_timezone(plan.moment, prop.timezone))
     after = give_back(before, demand_of(freed), to_block=to_block)
-    action = "hardblock.returned_to_block" if to_block else "hardblock.returned_to_pool"
+    back_to_block = {to_block(nights.check_in) for _, nights, _ in freed}
+    action = {
+        frozenset({True}): "hardblock.returned_to_block",
+        frozenset({False}): "hardblock.returned_to_pool",
+    }.get(frozenset(back_to_block), "hardblock.returned_to_block_and_pool")
     _save_block(work, pickups, caller, block, before, after, action, [group])
     return block_return_plan(plan, before, after, cells)

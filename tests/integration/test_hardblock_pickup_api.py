@@ -165,6 +165,29 @@ def test_cancelling_on_or_after_the_cut_off_gives_the_room_to_the_pool(identity:
     assert (row["pick_up_percent"], row["wash_percent"]) == ("0.0", "33.3")
 
 
+def test_a_rolling_blocks_cancelled_nights_go_to_the_pool_once_due_and_to_the_block_before(
+    identity: Identity,
+) -> None:
+    """Released two days before each night: a cancelled stay of nights 1-3 gives nights 1 and 2 (due
+    yesterday and today) to the pool and night 3 (due tomorrow) back to the block."""
+    hotel = make_hotel(rooms=(5,))
+    api = staff(identity)
+    body = block_body(hotel, first=1, last=3, rooms=3, cut_off_date=hotel.night(1).isoformat(), release_days_before=2)
+    block = api.ok("POST", "/hardblocks", body)
+    picked = api.ok("POST", f"/hardblocks/{block['id']}/bookings", stay(hotel, 1, 3))
+    api.ok("POST", f"/bookings/{picked['bookings'][0]['id']}/transitions", {"to_status": "cancelled"}, status=200)
+
+    after = api.ok("GET", f"/hardblocks/{block['id']}")
+    assert [night_of(after, hotel, offset) for offset in (1, 2, 3)] == [(2, 1, 0), (2, 1, 0), (3, 0, 0)]
+    assert blocked(hotel) == {1: 2, 2: 2, 3: 3}
+    assert sold(hotel) == {}
+    actions = table_rows(
+        "SELECT action FROM audit_log WHERE entity_type = 'hardblock' AND entity_id = :id ORDER BY id",
+        id=str(block["id"]),
+    )
+    assert [row[0] for row in actions][-1] == "hardblock.returned_to_block_and_pool"
+
+
 def test_the_grid_a_cell_the_report_the_cut_off_list_and_their_csv(identity: Identity) -> None:
     hotel = make_hotel(rooms=(5, 4))
     api = staff(identity)

@@ -73,14 +73,22 @@ def test_a_block_short_of_rooms_or_not_open_refuses_naming_every_night() -> None
 
 def test_rooms_come_back_to_the_block_before_the_cut_off_and_to_the_pool_after() -> None:
     picked = take(block(), two_nights())
-    to_block = give_back(picked, two_nights(), to_block=True)
+    to_block = give_back(picked, two_nights(), to_block=lambda night: True)
     assert to_block == block()
     assert [(m.rooms, m.change) for m in withholding_moves(picked, to_block)] == [(1, CounterChange.BLOCK)] * 2
-    to_pool = give_back(picked, two_nights(), to_block=False)
+    to_pool = give_back(picked, two_nights(), to_block=lambda night: False)
     assert list(to_pool.nights.values()) == [BlockNight(1, RATE, 1, 0), BlockNight(1, RATE, 1, 0)]
     assert withholding_moves(picked, to_pool) == ()  # the block withholds what it did; the sale's cancel frees a room
-    assert returns_to_block(picked, NEXT, NIGHT) and not returns_to_block(picked, NIGHT, NIGHT)
-    assert not returns_to_block(replace(picked, status=BlockStatus.CANCELLED), NEXT, NIGHT)
+    cut_off = returns_to_block(picked, lambda night: NEXT, NIGHT)
+    assert cut_off(NIGHT) and cut_off(NEXT)
+    assert not returns_to_block(picked, lambda night: NIGHT, NIGHT)(NEXT)
+    assert not returns_to_block(replace(picked, status=BlockStatus.CANCELLED), lambda night: NEXT, NIGHT)(NIGHT)
+    rolling = returns_to_block(picked, lambda night: night - timedelta(days=1), NIGHT - timedelta(days=1))
+    assert not rolling(NIGHT) and rolling(NEXT)
+    mixed = give_back(picked, two_nights(), to_block=rolling)
+    assert mixed.nights[(3, NIGHT)] == BlockNight(1, RATE, 1, 0) and mixed.nights[(3, NEXT)] == BlockNight(
+        2, RATE, 0, 0
+    )
 
 
 HEADER = "guest_name,room_type,check_in,check_out,rooms,guest_email"
