@@ -126,6 +126,11 @@ class BlockDiffOut(ViewModel, view=BlockDiff):
     withheld_before: int = Field(description="rooms the block withheld from the pool before")
     pool_delta: int = Field(description="how the pool (what OTAs and direct may sell) moves")
     pool_before: int | None = Field(description="the pool before (null: the calendar has no such night)")
+    otas: list[str] = Field(
+        default_factory=list,
+        description="the OTAs whose availability of this room type and night the change moves "
+        "(active connections mapping the room type; empty when the pool does not move)",
+    )
 
 
 class ShortageOut(ViewModel, view=Shortage):
@@ -189,7 +194,7 @@ def _allocation(index: int, allocation: AllocationIn) -> Amendment:
 
 
 def _diff(plan: BlockPlan) -> list[BlockDiffOut]:
-    return [BlockDiffOut.of(row) for row in plan.diff]
+    return [BlockDiffOut.of(row).model_copy(update={"otas": list(plan.otas_told(row))}) for row in plan.diff]
 
 
 def preview_out(current: BlockRecord, plan: BlockPlan) -> AmendmentPreviewOut:

@@ -233,10 +233,16 @@ class BlockPlan:
     shortages: tuple[Shortage, ...]
     cells_before: dict[BlockKey, InventoryCell]
     cells_after: dict[BlockKey, InventoryCell]
+    channels: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    """Per room type, the OTAs an active connection sends its availability to."""
 
     @property
     def changed(self) -> bool:
         return self.before != self.after
+
+    def otas_told(self, row: BlockDiff) -> tuple[str, ...]:
+        """The OTAs whose availability ``row`` changes (none when the pool does not move)."""
+        return self.channels.get(row.room_type_id, ()) if row.pool_delta else ()
 
 
 _NO_NIGHT = BlockNight(0, Decimal(0))

@@ -12,6 +12,7 @@ night does not have free is refused whole (409 naming every cell).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -193,9 +194,11 @@ def change_block(
     with uow() as work:
         block = find_block(work, caller, block_id, for_update=apply)
         prop = property_of(work, block)
-        if not apply:
-            return block, _decide(work, block, prop, amendment, clock)
-        return apply_change(work, caller, block, prop, amendment, clock)
+        if apply:
+            block, plan = apply_change(work, caller, block, prop, amendment, clock)
+        else:
+            plan = _decide(work, block, prop, amendment, clock)
+        return block, replace(plan, channels=work.hardblocks.channels(prop.id))
 
 
 def plan_change(

@@ -315,6 +315,9 @@ class HardblockRepository(Protocol):
 
     def versions(self, block_id: int) -> list[tuple[int, dict[str, Any]]]: ...
 
+    def channels(self, property_id: int) -> dict[int, tuple[str, ...]]:
+        """Per room type of the property, the OTAs of its active connections that map it."""
+
     def due_for_release(self, now: datetime, *, after: int, limit: int) -> list[int]:
         """Active blocks with rooms whose release date came (property-local), ascending ids."""
 

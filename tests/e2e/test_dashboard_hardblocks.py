@@ -153,6 +153,10 @@ def test_a_definite_block_amended_with_preview_then_reverted_to_its_first_versio
     expect(diff_cell(preview, room_type_id, "rooms", first)).to_have_count(0)
     gained = 2 * (ROOMS - AMENDED)
     expect(preview.get_by_text(f"The pool the OTAs may sell gains {gained} room nights.")).to_be_visible()
+    # Which OTAs hear of it: the demo hotel's connections that map the room type (the API's `otas`).
+    told = preview.locator("[data-otas-told]")
+    expect(told).to_have_attribute("data-otas-told", re.compile(r"^(agoda|booking_com|expedia|traveloka)(,[a-z_]+)*$"))
+    expect(told).to_contain_text("through the sync")
     # The colours: decreases on red, increases on green.
     colours = diff_cell(preview, room_type_id, "rooms", middle).evaluate("e => getComputedStyle(e).backgroundColor")
     assert colours != diff_cell(preview, room_type_id, "pool", middle).evaluate(

@@ -7,6 +7,7 @@ the contracts' own share); a tentative one reserves nothing until it is made def
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from tests.booking_factories import Hotel, make_hotel, point_at_moto
 from tests.factories import Identity
 from tests.integration.test_allotments_api import ari_availability, blocked, book, contract_body, new_agency, staff
+from tests.ota_factories import make_account, make_connection, map_room
 from tests.support.calendar_api import Api, table_count
 
 
@@ -187,3 +189,21 @@ def test_bad_input_names_the_field_and_another_countrys_block_is_not_found(ident
     assert abroad.post(f"/hardblocks/{block['id']}/amendments", {"kind": "cancel"})[0] == 404
     assert abroad.ok("GET", "/hardblocks")["total"] == 0
     assert api.ok("GET", f"/hardblocks?property_id={hotel.property_id}")["total"] == 1
+
+
+def test_the_preview_names_the_otas_whose_availability_the_amendment_moves(identity: Identity) -> None:
+    """The OTAs of the property's active connections that map the room type; none where the pool stays."""
+    hotel = make_hotel(rooms=(5, 5))
+    deluxe, suite = hotel.room_type_ids
+    where = SimpleNamespace(id=hotel.property_id)
+    for ota, active in (("agoda", True), ("booking_com", True), ("expedia", False)):
+        connection = make_connection(where, make_account("VN", ota=ota), is_active=active)
+        map_room(connection, deluxe, f"{ota}-DLX")
+    api = staff(identity)
+    block = api.ok("POST", "/hardblocks", block_body(hotel, first=1, last=1, rooms=1))
+    more = {"kind": "overlay", **nights(hotel, 1, 1), "room_type_ids": [deluxe, suite], "rooms": 2, "rate": "1"}
+    preview = amendment(api, block["id"], more, preview=True)
+    assert {d["room_type_id"]: d["otas"] for d in preview["diff"]} == {deluxe: ["agoda", "booking_com"], suite: []}
+    rate_only = amendment(api, block["id"], {"kind": "overlay", "rate": "2"}, preview=True)
+    assert [(d["pool_delta"], d["otas"]) for d in rate_only["diff"]] == [(0, [])]
+    assert amendment(api, block["id"], more)["diff"] == preview["diff"]

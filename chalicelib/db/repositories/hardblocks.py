@@ -11,7 +11,15 @@ from sqlalchemy import Date, and_, cast, delete, exists, func, insert, or_, sele
 from sqlalchemy.orm import Session
 
 from chalicelib.db.filtering import where_equal
-from chalicelib.db.models import Hardblock, HardblockNight, HardblockVersion, Property
+from chalicelib.db.models import (
+    Hardblock,
+    HardblockNight,
+    HardblockVersion,
+    OtaAccount,
+    OtaConnection,
+    Property,
+    RoomTypeMapping,
+)
 from chalicelib.db.pagination import paginate
 from chalicelib.db.scoping import scoped, scoped_row
 from chalicelib.domain.access import CountryScope
@@ -115,6 +123,21 @@ class SqlHardblockRepository:
             .order_by(HardblockVersion.version)
         ).all()
         return [(version, snapshot) for version, snapshot in rows]
+
+    def channels(self, property_id: int) -> dict[int, tuple[str, ...]]:
+        """Per room type of the property, the OTAs of its active connections that map it (by code)."""
+        rows = self._session.execute(
+            select(RoomTypeMapping.room_type_id, OtaAccount.ota_code)
+            .join(OtaConnection, OtaConnection.id == RoomTypeMapping.connection_id)
+            .join(OtaAccount, OtaAccount.id == OtaConnection.ota_account_id)
+            .where(OtaConnection.property_id == property_id, OtaConnection.is_active.is_(True))
+            .distinct()
+            .order_by(RoomTypeMapping.room_type_id, OtaAccount.ota_code)
+        )
+        found: dict[int, tuple[str, ...]] = {}
+        for room_type_id, ota_code in rows:
+            found[room_type_id] = (*found.get(room_type_id, ()), ota_code)
+        return found
 
     def due_for_release(self, now: datetime, *, after: int, limit: int) -> list[int]:
         """Ids (above ``after``, ascending, at most ``limit``) of the active blocks with rooms not picked

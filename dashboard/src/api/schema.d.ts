@@ -3529,6 +3529,11 @@ export interface components {
              * Format: date
              */
             night: string;
+            /**
+             * Otas
+             * @description the OTAs whose availability of this room type and night the change moves (active connections mapping the room type; empty when the pool does not move)
+             */
+            otas?: string[];
             /** Pool After */
             pool_after: number | null;
             /**

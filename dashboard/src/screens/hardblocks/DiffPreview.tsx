@@ -4,9 +4,10 @@ import { useTranslation } from "react-i18next";
 
 import type { Schemas } from "../../api/client";
 import { formatDate, formatMoney } from "../../components/format";
+import { useChannelName } from "../alerts/AlertRootCause";
 import { ScrollBox } from "../allotments/parts";
 import { NightsHead, RowHeads } from "./BlockGrid";
-import { cellKey, diffGrid, poolEffect, trend } from "./blockValues";
+import { cellKey, diffGrid, otasTold, poolEffect, trend } from "./blockValues";
 
 type Preview = Schemas["AmendmentPreviewOut"];
 type Diff = Schemas["BlockDiffOut"];
@@ -78,6 +79,8 @@ export function DiffPreview({
   const { t, i18n } = useTranslation();
   const grid = diffGrid(preview.diff);
   const pool = poolEffect(preview.diff);
+  const otas = otasTold(preview.diff);
+  const channelName = useChannelName();
   const ref = useRef<HTMLElement>(null);
   // Braces: a browser whose scrollIntoView returns a promise must not have it taken for a cleanup.
   useEffect(() => {
@@ -93,6 +96,11 @@ export function DiffPreview({
         {preview.changed && (
           <Text size="sm" data-pool-effect={pool}>
             {pool === 0 ? t("hardblocks.preview.poolSame") : pool > 0 ? t("hardblocks.preview.poolUp", { count: pool }) : t("hardblocks.preview.poolDown", { count: -pool })}
+          </Text>
+        )}
+        {preview.changed && preview.diff.some((row) => row.pool_delta) && (
+          <Text size="sm" data-otas-told={otas.join(",")}>
+            {otas.length > 0 ? t("hardblocks.preview.otasTold", { otas: otas.map(channelName).join(", ") }) : t("hardblocks.preview.otasNone")}
           </Text>
         )}
         {preview.refused && (

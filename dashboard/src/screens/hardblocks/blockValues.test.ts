@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 
-import { amendmentBody, blockGrid, blockTotals, diffGrid, emptyAmendment, poolEffect, trend, versionSummary } from "./blockValues";
+import { amendmentBody, blockGrid, blockTotals, diffGrid, emptyAmendment, otasTold, poolEffect, trend, versionSummary } from "./blockValues";
 
 const night = (room_type_id: number, date: string, rooms: number, released = 0) => ({ room_type_id, night: date, rooms, released, picked_up: 0, rate: "100.00" });
-const diff = (room_type_id: number, date: string, before: number, after: number, pool_delta: number) => ({
+const diff = (room_type_id: number, date: string, before: number, after: number, pool_delta: number, otas: string[] = []) => ({
   room_type_id,
   night: date,
   rooms_before: before,
@@ -18,6 +18,7 @@ const diff = (room_type_id: number, date: string, before: number, after: number,
   pool_delta,
   pool_before: 10,
   pool_after: 10 + pool_delta,
+  otas,
 });
 
 describe("the block grid", () => {
@@ -42,6 +43,12 @@ describe("the preview's diff", () => {
     expect(grid.nights).toEqual(["2030-07-01", "2030-07-02"]);
     expect(grid.cells.get("1|2030-07-01")?.rooms_after).toBe(8);
     expect(poolEffect(rows)).toBe(-1);
+  });
+
+  it("names each OTA told once, and none for rows whose pool does not move", () => {
+    const rows = [diff(1, "2030-07-01", 5, 8, -3, ["booking_com", "agoda"]), diff(2, "2030-07-01", 1, 1, 0, ["expedia"]), diff(1, "2030-07-02", 5, 6, -1, ["agoda"])];
+    expect(otasTold(rows)).toEqual(["agoda", "booking_com"]);
+    expect(otasTold([diff(1, "2030-07-01", 5, 5, 0, ["agoda"])])).toEqual([]);
   });
 
   it("colours up, down or unchanged, rates compared as numbers", () => {

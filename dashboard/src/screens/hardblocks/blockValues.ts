@@ -46,6 +46,11 @@ export function poolEffect(diff: Diff[]): number {
   return diff.reduce((sum, row) => sum + row.pool_delta, 0);
 }
 
+/** The OTAs whose availability the change moves (each once, by code). */
+export function otasTold(diff: Diff[]): string[] {
+  return [...new Set(diff.flatMap((row) => (row.pool_delta ? (row.otas ?? []) : [])))].sort();
+}
+
 export type AmendmentKind = "overlay" | "release" | "guarantee";
 
 export interface AmendmentDraft extends Record<string, unknown> {
