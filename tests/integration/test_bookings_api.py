@@ -321,6 +321,7 @@ def test_the_housekeeping_schedule_expires_holds(aws: object, identity: Identity
     assert set(result.payload) == {
         "expire_holds",
         "return_agency_rooms",
+        "release_hardblocks",
         "relay_outbox",
         "relay_ari_changes",
         "wake_snoozed_alerts",

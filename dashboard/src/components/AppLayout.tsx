@@ -1,4 +1,4 @@
-import { Alert, Anchor, AppShell, Burger, Group, Menu, NavLink, Select, Text, UnstyledButton } from "@mantine/core";
+import { Alert, Anchor, AppShell, Burger, Group, Menu, NavLink, ScrollArea, Select, Text, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { useTranslation } from "react-i18next";
@@ -79,18 +79,43 @@ function UserMenu() {
   );
 }
 
-// The screens in the navigation, each shown to those with its permission.
-const NAVIGATION: { to: string; label: string; permission?: string }[] = [
+type NavItem = { to: string; label: string; permission?: string };
+
+// The day's screens first, then the screens grouped by what they are for; each item is shown to
+// those with its permission, a group to those who may see one of its items.
+const NAVIGATION: NavItem[] = [
   { to: "/", label: "nav.home", permission: "DASHBOARD_VIEW" },
   { to: "/calendar", label: "calendar.nav", permission: "INVENTORY_READ" },
   { to: "/bookings", label: "nav.bookings" },
   { to: "/alerts", label: "nav.alerts", permission: "ALERTS_READ" },
-  { to: "/hardblocks", label: "hardblocks.nav", permission: "CONTRACTS_READ" },
-  { to: "/suppliers", label: "suppliers.nav", permission: "SUPPLIERS_READ" },
-  ...SETUP_NAVIGATION,
-  ...CHANNELS_NAVIGATION,
-  ...TEAM_NAVIGATION,
 ];
+const NAVIGATION_GROUPS: { label: string; items: NavItem[] }[] = [
+  { label: "nav.groups.channels", items: CHANNELS_NAVIGATION },
+  {
+    label: "allotments.nav.group",
+    items: [...ALLOTMENT_NAVIGATION, { to: "/hardblocks", label: "hardblocks.nav", permission: "CONTRACTS_READ" }],
+  },
+  {
+    label: "nav.groups.setup",
+    items: [...SETUP_NAVIGATION, { to: "/suppliers", label: "suppliers.nav", permission: "SUPPLIERS_READ" }],
+  },
+  { label: "nav.groups.team", items: TEAM_NAVIGATION },
+];
+
+function NavItemLink({ item, onNavigate }: { item: NavItem; onNavigate: () => void }) {
+  const { t } = useTranslation();
+  const location = useLocation();
+  return (
+    <NavLink
+      component={Link}
+      to={item.to}
+      label={t(item.label)}
+      active={item.to === "/" ? location.pathname === "/" : location.pathname.startsWith(item.to)}
+      variant="filled"
+      onClick={onNavigate}
+    />
+  );
+}
 
 export function AppLayout() {
   const { t } = useTranslation();
@@ -121,33 +146,28 @@ export function AppLayout() {
           </Group>
         </AppShell.Header>
         <AppShell.Navbar p="xs" component="nav" aria-label={t("nav.main")}>
-          {agency && <PortalNavigation onNavigate={close} />}
-          {!agency && NAVIGATION.filter((item) => !item.permission || can(item.permission)).map((item) => (
-            <NavLink
-              key={item.to}
-              component={Link}
-              to={item.to}
-              label={t(item.label)}
-              active={item.to === "/" ? location.pathname === "/" : location.pathname.startsWith(item.to)}
-              variant="filled"
-              onClick={close}
-            />
-          ))}
-          {!agency && ALLOTMENT_NAVIGATION.some((item) => can(item.permission)) && (
-            <NavLink label={t("allotments.nav.group")} defaultOpened>
-              {ALLOTMENT_NAVIGATION.filter((item) => can(item.permission)).map((item) => (
-                <NavLink
-                  key={item.to}
-                  component={Link}
-                  to={item.to}
-                  label={t(item.label)}
-                  active={location.pathname.startsWith(item.to)}
-                  variant="filled"
-                  onClick={close}
-                />
-              ))}
-            </NavLink>
-          )}
+          <AppShell.Section grow component={ScrollArea}>
+            {agency && <PortalNavigation onNavigate={close} />}
+            {!agency && (
+              <>
+                {NAVIGATION.filter((item) => !item.permission || can(item.permission)).map((item) => (
+                  <NavItemLink key={item.to} item={item} onNavigate={close} />
+                ))}
+                {NAVIGATION_GROUPS.map((group) => {
+                  const items = group.items.filter((item) => !item.permission || can(item.permission));
+                  return (
+                    items.length > 0 && (
+                      <NavLink key={group.label} label={t(group.label)} defaultOpened>
+                        {items.map((item) => (
+                          <NavItemLink key={item.to} item={item} onNavigate={close} />
+                        ))}
+                      </NavLink>
+                    )
+                  );
+                })}
+              </>
+            )}
+          </AppShell.Section>
         </AppShell.Navbar>
         <AppShell.Main id="main" tabIndex={-1}>
           {me?.mfa_enrollment_required && (
