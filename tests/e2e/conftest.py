@@ -117,19 +117,16 @@ def stop_stack(stack: RunningStack, timeout: float = 30) -> int:
     return stack.process.returncode
 
 
-# Every e2e test carries an ``xdist_group``: with ``--dist loadgroup`` a group runs on one worker,
-# which starts its shared stack once. Two groups, so two stacks at most share the cores with the
-# integration workers: the browser tests (``test_dashboard*.py``, ``e2e_browser``) and the rest
-# (``e2e_stacks``, some of which start stacks of their own). More booting at once on two cores made
-# the e2e waits run out.
+# Every e2e test carries ``xdist_group("e2e_stacks")``: with ``--dist loadgroup`` they run on one
+# worker, so the shared stack starts once per run and at most two stacks boot at a time (several
+# booting at once on two cores made the time-sensitive e2e checks fail).
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A new e2e module joins a group without its author doing anything."""
+    """A new e2e module joins the group without its author doing anything."""
     here = Path(__file__).parent
     for item in items:
         if here in Path(item.path).parents and not item.get_closest_marker("xdist_group"):
-            group = "e2e_browser" if Path(item.path).name.startswith("test_dashboard") else "e2e_stacks"
-            item.add_marker(pytest.mark.xdist_group(group))
+            item.add_marker(pytest.mark.xdist_group("e2e_stacks"))
 
 
 @pytest.fixture(scope="session")
