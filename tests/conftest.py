@@ -239,3 +239,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         parts = Path(str(item.fspath)).relative_to(PROJECT_DIR / "tests").parts
         if parts and parts[0] in {"unit", "integration", "e2e"}:
             item.add_marker(getattr(pytest.mark, parts[0]))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """On an xdist worker under ``--dist loadgroup``, every grouped test's id ends with ``@<group>``
+    (xdist schedules by that suffix). A pytest that xdist cannot suffix (9.2 with xdist 3.8) would
+    spread a group over the workers without a word; refuse such a run instead."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    for item in session.items:
+        groups = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group") if mark.args})
+        if groups and not item.nodeid.endswith("@" + "_".join(groups)):
+            raise pytest.UsageError(
+                f"--dist loadgroup is not in effect: {item.nodeid} has no @{'_'.join(groups)} suffix "
+                "(pytest-xdist cannot mark this pytest's node ids; see requirements-dev.txt)"
+            )

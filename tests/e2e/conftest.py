@@ -117,16 +117,22 @@ def stop_stack(stack: RunningStack, timeout: float = 30) -> int:
     return stack.process.returncode
 
 
-# Every e2e test carries ``xdist_group("e2e_stacks")``: with ``--dist loadgroup`` they run on one
-# worker, so the shared stack starts once per run and at most two stacks boot at a time (several
-# booting at once on two cores made the time-sensitive e2e checks fail).
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A new e2e module joins the group without its author doing anything."""
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(item.path).parents and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group("e2e_stacks"))
+# Scheduling (``--dist loadgroup``): the e2e tests run in xdist groups, each group on one worker, so
+# each shared stack starts once per run: the browser tests (test_dashboard*.py) on one, the other
+# tests on the shared stack on another, and each test that starts a stack of its own
+# (``@pytest.mark.own_stack``) in a group of its own. The marker is added as each item is collected:
+# xdist puts the group in the node id in its ``pytest_collection_modifyitems``, which runs before a
+# conftest's.
+def e2e_group(item: pytest.Item) -> str:
+    if item.get_closest_marker("own_stack"):
+        return f"e2e_own_stack_{item.name}"
+    return "e2e_browser" if Path(item.path).name.startswith("test_dashboard") else "e2e_stacks"
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """A new e2e module joins its group without its author doing anything."""
+    if Path(__file__).parent in Path(item.path).parents:
+        item.add_marker(pytest.mark.xdist_group(e2e_group(item)))
 
 
 @pytest.fixture(scope="session")

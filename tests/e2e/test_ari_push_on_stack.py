@@ -10,13 +10,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from local.demo_seed import DEMO_PASSWORD
 from local.simulators import DEMO_HOTEL_IDS
 from tests.e2e.conftest import RunningStack
-
-pytestmark = pytest.mark.xdist_group("e2e_stacks")
 
 
 def simulator_urls(local_stack: RunningStack) -> dict[str, str]:

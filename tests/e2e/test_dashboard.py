@@ -34,8 +34,6 @@ from local.simulators.client import SimulatorClient
 from tests.conftest import sent_emails
 from tests.e2e.conftest import PROJECT_DIR, RunningStack
 
-pytestmark = pytest.mark.xdist_group("e2e_stacks")
-
 CHROMIUM = "/usr/bin/chromium"
 AXE_SCRIPT = PROJECT_DIR / "dashboard" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"

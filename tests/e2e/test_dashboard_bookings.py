@@ -13,7 +13,6 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import create_engine, text
 
@@ -25,7 +24,6 @@ from tests.e2e.test_dashboard import DESKTOP, database_url, field_error, origin,
 browser = dashboard.browser
 page = dashboard.page
 
-pytestmark = pytest.mark.xdist_group("e2e_stacks")
 
 STAY_NIGHTS = 2
 

@@ -10,7 +10,6 @@ import time
 from datetime import date, timedelta
 
 import httpx
-import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, text
 
@@ -18,8 +17,6 @@ from local.demo_ota import DEMO_OTA_HOTEL_IDS
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_dashboard import TABLET, browser, database_url, field_error, shoot, sign_in  # noqa: F401 (the fixture)
 from tests.e2e.test_dashboard import page as page  # the fixture
-
-pytestmark = pytest.mark.xdist_group("e2e_stacks")
 
 HOTEL = "SGN-RIV"
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from local.demo_seed import DEMO_PASSWORD
 from tests.e2e.conftest import RunningStack
-
-pytestmark = pytest.mark.xdist_group("e2e_stacks")
 
 
 def test_a_demo_account_logs_in_and_sees_only_its_country(local_stack: RunningStack) -> None:

@@ -14,8 +14,6 @@ from local.demo_ota import DEMO_WEBHOOK_SECRETS
 from local.simulators.client import SimulatorClient
 from tests.e2e.conftest import RunningStack, start_stack, stop_stack
 
-pytestmark = pytest.mark.xdist_group("e2e_stacks")
-
 
 @pytest.fixture(scope="module")
 def streaming_stack() -> Iterator[RunningStack]:
@@ -24,6 +22,7 @@ def streaming_stack() -> Iterator[RunningStack]:
     stop_stack(stack)
 
 
+@pytest.mark.own_stack
 def test_demo_stream_notifies_our_receiver_and_overbooks_now_and_then(streaming_stack: RunningStack) -> None:
     line = streaming_stack.wait_for_line("stack        simulators:")
     urls = dict(re.findall(r"(booking_com|expedia|agoda|traveloka) (http://\S+)", line))

@@ -5,13 +5,10 @@ shows up anywhere in the stack's output."""
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from local.demo_seed import DEMO_PASSWORD
 from local.simulators import SIMULATORS
 from tests.e2e.conftest import RunningStack
-
-pytestmark = pytest.mark.xdist_group("e2e_stacks")
 
 
 def test_the_demo_ota_accounts_reach_their_simulators(local_stack: RunningStack) -> None:

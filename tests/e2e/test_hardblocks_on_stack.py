@@ -11,13 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from chalicelib.domain.timezones import today_in_timezone
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_allotments_on_stack import available, demo_hotel, simulators_showing, wait_until
-
-pytestmark = pytest.mark.xdist_group("e2e_stacks")
 
 ROOM = "DLX"
 NIGHTS = (22, 23)  # days from today: nights the demo bookings and the allotment test leave alone

@@ -9,13 +9,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from local.demo_seed import DEMO_PASSWORD
 from tests.e2e.conftest import RunningStack
-
-pytestmark = pytest.mark.xdist_group("e2e_stacks")
 
 
 def _headers(base: str, email: str) -> dict[str, str]:

@@ -10,8 +10,6 @@ import pytest
 
 from tests.e2e.conftest import RunningStack, start_stack, stop_stack
 
-pytestmark = pytest.mark.xdist_group("e2e_stacks")
-
 
 def test_ready_with_every_dependency_ok(local_stack: RunningStack) -> None:
     # How fast it gets ready is a figure (bench/stack_startup.py), not a test: tests never pass or
@@ -45,7 +43,7 @@ def test_api_conventions_over_real_http(local_stack: RunningStack) -> None:
     assert missing.json()["error"]["code"] == "method_not_allowed"
 
 
-@pytest.mark.xdist_group("e2e_stacks")  # its own stack, on the same worker as the others
+@pytest.mark.own_stack
 def test_sigint_stops_the_whole_process_tree() -> None:
     stack = start_stack()
     postgres_pids = subprocess.run(

@@ -28,8 +28,6 @@ NOT_COPIED = shutil.ignore_patterns(
     ".git", ".venv", ".venv-tools", ".local", "build", "__pycache__", "*_cache", ".hypothesis", "node_modules"
 )
 
-pytestmark = pytest.mark.xdist_group("e2e_stacks")
-
 
 @pytest.fixture
 def private_clone() -> Iterator[Path]:
@@ -97,6 +95,7 @@ def data_line(lines: list[str]) -> str:
     return found[0]
 
 
+@pytest.mark.own_stack
 def test_make_run_works_from_a_private_folder_and_keeps_its_data(private_clone: Path) -> None:
     first = run_until_ready(private_clone)
     line = data_line(first)

@@ -12,15 +12,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from local.demo_ota import DEMO_OTA_HOTEL_IDS
 from local.demo_seed import DEMO_PASSWORD
 from local.simulators.client import SimulatorClient
 from tests.e2e.conftest import RunningStack
-
-pytestmark = pytest.mark.xdist_group("e2e_stacks")
-
 
 PROPERTY_CODE = "SGN-RIV"
 ROOM = "DLX"
