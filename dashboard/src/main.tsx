@@ -38,6 +38,8 @@ const cssVariables: CSSVariablesResolver = () => ({
     "--mantine-color-red-light-color": "var(--mantine-color-red-9)",
     "--mantine-color-green-light-color": "#1e6b30",
     "--mantine-color-yellow-light-color": "#8a5a00",
+    "--mantine-color-orange-light-color": "#9a3b00",
+    "--mantine-color-gray-light-color": "var(--mantine-color-gray-8)",
     "--mantine-color-blue-light-color": "var(--mantine-color-blue-9)",
   },
   dark: {},

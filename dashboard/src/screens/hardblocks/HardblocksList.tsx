@@ -33,7 +33,7 @@ function CutOff({ block }: { block: Block }) {
         {formatDate(block.cut_off_date, i18n.language)}
       </Text>
       {soon && (
-        <Text size="xs" c="orange.9" data-cut-off-soon>
+        <Text size="xs" c="var(--mantine-color-orange-light-color)" data-cut-off-soon>
           {t("hardblocks.cutOffIn", { count: days })}
         </Text>
       )}
