@@ -90,7 +90,7 @@ function OverbookingExplanation({ alert, timeZone }: { alert: Alert; timeZone?: 
         </Text>
       )}
       {cause.stale_channels.map((stale) => (
-        <Text key={stale.channel} c="red.8" fw={500}>
+        <Text key={stale.channel} c="red.9" fw={500}>
           {t("alertDetail.causeStale", { channel: channelName(stale.channel), behind: duration(stale.behind_by_seconds, lang) })}
         </Text>
       ))}
@@ -158,7 +158,7 @@ export function InvolvedBookings({ alert, timeZone }: { alert: Alert; timeZone?:
                   {b.reference}
                 </Anchor>
                 {b.group_id === alert.booking_group_id && (
-                  <Text size="xs" c="red.8">
+                  <Text size="xs" c="red.9">
                     {t("alertDetail.trigger")}
                   </Text>
                 )}
