@@ -117,16 +117,32 @@ def stop_stack(stack: RunningStack, timeout: float = 30) -> int:
     return stack.process.returncode
 
 
-# Scheduling (``--dist loadgroup``): the e2e tests run in xdist groups, each group on one worker, so
-# each shared stack starts once per run: the browser tests (test_dashboard*.py) on one, the other
-# tests on the shared stack on another, and each test that starts a stack of its own
-# (``@pytest.mark.own_stack``) in a group of its own. The marker is added as each item is collected:
-# xdist puts the group in the node id in its ``pytest_collection_modifyitems``, which runs before a
-# conftest's.
+# Scheduling (``--dist loadgroup``): the e2e tests run in xdist groups, each group on one worker. The
+# tests on the shared stack (``local_stack``, one per worker) form two groups of about equal length
+# (measured: ~330 s each on a loaded machine), so two stacks serve them side by side; each test that
+# starts a stack of its own (``@pytest.mark.own_stack``) is a group of its own. The marker is added
+# as each item is collected: xdist puts the group in the node id in its
+# ``pytest_collection_modifyitems``, which runs before a conftest's.
+SECOND_SHARED_STACK_MODULES = frozenset(
+    {
+        "test_dashboard_alerts",
+        "test_dashboard_allotments",
+        "test_dashboard_bookings",
+        "test_dashboard_calendar",
+        "test_dashboard_channels",
+        "test_dashboard_hardblock_pickup",
+        "test_dashboard_hardblocks",
+        "test_dashboard_portal",
+        "test_dashboard_suppliers",
+        "test_dashboard_team",
+    }
+)
+
+
 def e2e_group(item: pytest.Item) -> str:
     if item.get_closest_marker("own_stack"):
         return f"e2e_own_stack_{item.name}"
-    return "e2e_browser" if Path(item.path).name.startswith("test_dashboard") else "e2e_stacks"
+    return "e2e_shared_stack_b" if Path(item.path).stem in SECOND_SHARED_STACK_MODULES else "e2e_shared_stack_a"
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
