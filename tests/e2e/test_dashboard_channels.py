@@ -195,7 +195,7 @@ def test_the_connect_wizard_takes_an_empty_property_to_its_first_ari_push(
     expect(page.locator("tr[data-plan='NRF']")).to_have_attribute("data-unmapped", "true")
     expect(page.get_by_test_id("unmapped-warning")).to_contain_text("overbooking")
     page.get_by_role("button", name="Check against the OTA").click()
-    expect(page.get_by_text("Every mapping matches the OTA")).to_be_visible()
+    expect(page.get_by_text("The mapped codes match the OTA")).to_be_visible()
     page.evaluate("window.scrollTo(0, 0)")  # the full-page picture from the top (the header is sticky)
     shoot(page, "channels-connection", full_page=True)
 
