@@ -48,7 +48,8 @@ const cssVariables: CSSVariablesResolver = () => ({
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <MantineProvider theme={theme} cssVariablesResolver={cssVariables}>
-      <Notifications position="top-right" />
+      {/* Below the 56 px header, never over its controls. */}
+      <Notifications position="top-right" top={64} />
       <QueryClientProvider client={queryClient}>
         <BrowserRouter>
           <SessionProvider>
