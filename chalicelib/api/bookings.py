@@ -24,6 +24,7 @@ from chalicelib.domain.bookings import (
 )
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.permissions import Permission
+from chalicelib.domain.views import view_from
 from chalicelib.services import booking_query_service, booking_service
 from chalicelib.services.booking_query_service import (
     BookingDetail,
@@ -125,28 +126,13 @@ class BookingCreate(BaseModel):
         return self
 
     def to_request(self) -> booking_service.NewBooking:
-        return booking_service.NewBooking(
-            property_id=self.property_id,
+        return view_from(
+            booking_service.NewBooking,
+            self,
             source=BookingSource(self.source),
-            partner_code=self.partner_code,
-            guest_name=self.guest_name,
             guest_email=self.guest_email or "",
             guest_phone=self.guest_phone or "",
-            notes=self.notes,
-            lines=tuple(
-                booking_service.NewBookingLine(
-                    room_type_id=line.room_type_id,
-                    check_in=line.check_in,
-                    check_out=line.check_out,
-                    rooms=line.rooms,
-                    adults=line.adults,
-                    children=line.children,
-                    rate_plan_id=line.rate_plan_id,
-                    amount=line.amount,
-                    guest_name=line.guest_name,
-                )
-                for line in self.lines
-            ),
+            lines=tuple(view_from(booking_service.NewBookingLine, line) for line in self.lines),
         )
 
 
