@@ -21,7 +21,7 @@ def changed_fields(before: object | None, after: object, names: Iterable[str]) -
     }
 
 
-def view_from(view: type[View], source: object, **values: Any) -> View:
+def view_from(view: type[View], source: object, /, **values: Any) -> View:
     """An instance of the dataclass ``view``: the fields given in ``values`` as given, every other field
     copied from ``source``'s attribute of the same name (an attribute it lacks is an error, not a default)."""
     copied = {item.name: getattr(source, item.name) for item in fields(view) if item.init and item.name not in values}  # type: ignore[arg-type]
