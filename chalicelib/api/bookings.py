@@ -12,12 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint, csv_download
-from chalicelib.api.schemas import Email, PersonName, request_body_config
+from chalicelib.api.schemas import Email, PersonName, StayIn, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.bookings import (
     MAX_LINES,
-    MAX_ROOMS_PER_LINE,
     BookingFilters,
     BookingSource,
     check_idempotency_key,
@@ -82,15 +81,7 @@ class BookingOut(BookingSummaryOut, view=BookingDetail):
 # --- requests ------------------------------------------------------------------------------------
 
 
-class BookingLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    room_type_id: int = Field(ge=1)
-    check_in: date
-    check_out: date = Field(description="the day the guest leaves (the night before is the last night)")
-    rooms: int = Field(default=1, ge=1, le=MAX_ROOMS_PER_LINE)
-    adults: int = Field(default=2, ge=1, le=20)
-    children: int = Field(default=0, ge=0, le=20)
+class BookingLineIn(StayIn):
     rate_plan_id: int | None = Field(default=None, ge=1)
     amount: Decimal | None = Field(
         default=None, ge=0, description="the line's total (e.g. a partner's contract price); else priced from rates"
