@@ -11,7 +11,7 @@ from typing import Any
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.allotment_records import AGENCY_FIELDS, AgencyRecord
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, InvalidInput, existing
 from chalicelib.domain.money import check_amount, validate_currency
 from chalicelib.services.audit_service import audit_entry, audit_snapshot, audit_update
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -21,10 +21,7 @@ from chalicelib.services.scoped_reads import page_reader, record_reader
 
 def find_agency(work: UnitOfWork, caller: Caller, agency_id: int, *, for_update: bool = False) -> AgencyRecord:
     """The agency if the caller's scope includes its country; NotFound otherwise."""
-    agency = work.allotments.get_agency(caller.scope, agency_id, for_update=for_update)
-    if agency is None:
-        raise NotFound("No such agency.")
-    return agency
+    return existing(work.allotments.get_agency(caller.scope, agency_id, for_update=for_update), "No such agency.")
 
 
 def _check_credit(values: dict[str, Any]) -> None:

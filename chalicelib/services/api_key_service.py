@@ -16,7 +16,7 @@ from chalicelib.db.repositories import api_keys as key_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.api_keys import ApiKeyRecord, IssuedKey, hash_key, issue_key, key_permissions, well_formed
-from chalicelib.domain.errors import AuthenticationFailed, NotFound
+from chalicelib.domain.errors import AuthenticationFailed, NotFound, existing
 from chalicelib.domain.permissions import API_KEY_PERMISSIONS, Permission, as_permission
 from chalicelib.domain.rate_limits import api_key_limit
 from chalicelib.services import rate_limiter
@@ -79,9 +79,7 @@ def revoke_key(caller: Caller, key_id: int, *, now: datetime | None = None) -> A
     """Revoke a key of an agency in scope at once (the next request with it is a 401); revoking twice
     changes nothing."""
     with unit_of_work() as work:
-        row = work.session.get(ApiKey, key_id, with_for_update=True)
-        if row is None:
-            raise NotFound("No such API key.")
+        row = existing(work.session.get(ApiKey, key_id, with_for_update=True), "No such API key.")
         try:
             agency = find_agency(work, caller, row.agency_id)
         except NotFound:

@@ -19,7 +19,7 @@ from typing import Any
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.catalog import PropertyRecord
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput, existing
 from chalicelib.domain.hardblock_release import check_cut_off, check_release_days_before
 from chalicelib.domain.hardblocks import (
     Amendment,
@@ -51,10 +51,7 @@ def _invalid(field: str, message: str) -> InvalidInput:
 
 
 def find_block(work: UnitOfWork, caller: Caller, block_id: int, *, for_update: bool = False) -> BlockRecord:
-    block = work.hardblocks.get(caller.scope, block_id, for_update=for_update)
-    if block is None:
-        raise NotFound("No such block.")
-    return block
+    return existing(work.hardblocks.get(caller.scope, block_id, for_update=for_update), "No such block.")
 
 
 def _room_type_ids(work: UnitOfWork, prop: PropertyRecord) -> list[int]:

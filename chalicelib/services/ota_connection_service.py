@@ -29,7 +29,7 @@ from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.db.writing import flushed
 from chalicelib.domain.access import Caller
 from chalicelib.domain.catalog import PropertyStatus
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, InvalidInput, existing
 from chalicelib.domain.ota_accounts import (
     ConnectionHealth,
     effective_poll_interval,
@@ -76,10 +76,9 @@ def scoped_connection(
     work: UnitOfWork, caller: Caller, connection_id: int, *, for_update: bool = False
 ) -> ConnectionRecord:
     """The connection (with its property and account) if the property is in scope; NotFound otherwise."""
-    found = work.ota_connections.get(connection_id, caller.scope, for_update=for_update)
-    if found is None:
-        raise NotFound("No such OTA connection.")
-    return found
+    return existing(
+        work.ota_connections.get(connection_id, caller.scope, for_update=for_update), "No such OTA connection."
+    )
 
 
 def body_property(work: UnitOfWork, caller: Caller, property_id: int, field: str = "property_id") -> PropertyRef:

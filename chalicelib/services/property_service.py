@@ -25,7 +25,7 @@ from chalicelib.domain.catalog import (
     PropertyStatus,
     require_not_archived,
 )
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, InvalidInput, existing
 from chalicelib.domain.money import validate_currency
 from chalicelib.domain.timezones import today_in_timezone, validate_timezone
 from chalicelib.services.audit_service import AuditedKind, audit_entry
@@ -79,10 +79,7 @@ def property_today(prop: PropertyRecord, now: datetime | None = None) -> date:
 
 def find_property(work: UnitOfWork, caller: Caller, property_id: int, *, for_update: bool = False) -> PropertyRecord:
     """The property if the caller's scope includes it; NotFound otherwise."""
-    prop = work.properties.get(caller.scope, property_id, for_update=for_update)
-    if prop is None:
-        raise NotFound("No such property.")
-    return prop
+    return existing(work.properties.get(caller.scope, property_id, for_update=for_update), "No such property.")
 
 
 class OwnedByProperty(Protocol):

@@ -27,7 +27,7 @@ from chalicelib.domain.catalog import (
     RuleRecord,
     require_not_archived,
 )
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, InvalidInput, existing
 from chalicelib.domain.money import check_amount
 from chalicelib.domain.nights import NightRange, calendar_window, validate_night_range
 from chalicelib.domain.rates import Adjustment, AdjustmentKind, validate_adjustment
@@ -88,19 +88,13 @@ Plan = tuple[RatePlanRecord, RoomTypeRecord, PropertyRecord]
 
 
 def _find_plan(work: UnitOfWork, caller: Caller, rate_plan_id: int, *, for_update: bool = False) -> Plan:
-    found = work.rate_plans.get(caller.scope, rate_plan_id, for_update=for_update)
-    if found is None:
-        raise NotFound("No such rate plan.")
-    return found
+    return existing(work.rate_plans.get(caller.scope, rate_plan_id, for_update=for_update), "No such rate plan.")
 
 
 def _find_rule(
     work: UnitOfWork, caller: Caller, rule_id: int, *, for_update: bool = False
 ) -> tuple[RuleRecord, RatePlanRecord, RoomTypeRecord, PropertyRecord]:
-    found = work.rate_plans.get_rule(caller.scope, rule_id, for_update=for_update)
-    if found is None:
-        raise NotFound("No such seasonal rule.")
-    return found
+    return existing(work.rate_plans.get_rule(caller.scope, rule_id, for_update=for_update), "No such seasonal rule.")
 
 
 def _reprice(work: UnitOfWork, plan: RatePlanRecord, prop: PropertyRecord, nights: Iterable[date], today: date) -> None:

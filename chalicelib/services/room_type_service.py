@@ -17,7 +17,7 @@ from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.allocations import validate_allocations
 from chalicelib.domain.catalog import NewRoomType, PropertyRecord, RoomTypeRecord, require_not_archived
-from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.errors import Conflict, existing
 from chalicelib.domain.inventory import InventoryCellChange, change_total, pair_changes
 from chalicelib.domain.money import check_amount
 from chalicelib.services.audit_service import AuditedKind
@@ -45,10 +45,7 @@ def find_room_type(
     work: UnitOfWork, caller: Caller, room_type_id: int, *, for_update: bool = False
 ) -> tuple[RoomTypeRecord, PropertyRecord]:
     """The room type and its property if the caller's scope includes it; NotFound otherwise."""
-    found = work.room_types.get(caller.scope, room_type_id, for_update=for_update)
-    if found is None:
-        raise NotFound("No such room type.")
-    return found
+    return existing(work.room_types.get(caller.scope, room_type_id, for_update=for_update), "No such room type.")
 
 
 def list_room_types(caller: Caller, property_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> list[RoomTypeRecord]:

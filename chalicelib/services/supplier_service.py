@@ -31,7 +31,7 @@ from chalicelib.domain.catalog import (
     SupplierFilters,
     SupplierRecord,
 )
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput, NotFound, existing
 from chalicelib.domain.nights import NightRange, validate_night_range
 from chalicelib.domain.tokens import SigningKeyring
 from chalicelib.services.audit_service import AuditedKind, audit_change, audit_entry, audit_snapshot
@@ -132,10 +132,7 @@ def reveal_account_number(
 
 
 def _find_supplier(work: UnitOfWork, caller: Caller, supplier_id: int, *, for_update: bool = False) -> SupplierRecord:
-    supplier = work.suppliers.get(caller.scope, supplier_id, for_update=for_update)
-    if supplier is None:
-        raise NotFound("No such supplier.")
-    return supplier
+    return existing(work.suppliers.get(caller.scope, supplier_id, for_update=for_update), "No such supplier.")
 
 
 get_supplier = record_reader(_find_supplier)
@@ -236,10 +233,9 @@ def list_allocations(
 def _find_allocation(
     work: UnitOfWork, caller: Caller, allocation_id: int, *, for_update: bool = False
 ) -> tuple[AllocationRecord, SupplierRecord, RoomTypeRecord, PropertyRecord]:
-    found = work.suppliers.get_allocation(caller.scope, allocation_id, for_update=for_update)
-    if found is None:
-        raise NotFound("No such allocation.")
-    return found
+    return existing(
+        work.suppliers.get_allocation(caller.scope, allocation_id, for_update=for_update), "No such allocation."
+    )
 
 
 def _check_dates(prop: PropertyRecord, date_from: date, date_to: date, now: datetime | None) -> None:
