@@ -36,6 +36,7 @@ from chalicelib.domain.bookings import (
 from chalicelib.domain.inventory import CounterChange, InventoryCell, StayRequest, require_available
 from chalicelib.domain.nights import NightRange
 from chalicelib.domain.restrictions import require_stay_allowed
+from chalicelib.domain.views import attributes_of
 
 # --- who acts ------------------------------------------------------------------------------------
 
@@ -331,7 +332,7 @@ class NewGroup:
             check_in=min(line.values.check_in for line in lines),
             check_out=max(line.values.check_out for line in lines),
             created_by_user_id=self.actor.user_id,
-            **{name: getattr(self.request, name) for name in _AS_REQUESTED},
+            **attributes_of(self.request, _AS_REQUESTED),
             **fields,
         )
 

@@ -21,6 +21,11 @@ def changed_fields(before: object | None, after: object, names: Iterable[str]) -
     }
 
 
+def attributes_of(source: object, names: Iterable[str]) -> dict[str, Any]:
+    """The named attributes of ``source`` by name, to pass on as keyword arguments."""
+    return {name: getattr(source, name) for name in names}
+
+
 def view_from(view: type[View], source: object, /, **values: Any) -> View:
     """An instance of the dataclass ``view``: the fields given in ``values`` as given, every other field
     copied from ``source``'s attribute of the same name (an attribute it lacks is an error, not a default)."""
