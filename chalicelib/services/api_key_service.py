@@ -21,7 +21,7 @@ from chalicelib.domain.permissions import API_KEY_PERMISSIONS, Permission, as_pe
 from chalicelib.domain.rate_limits import api_key_limit
 from chalicelib.services import rate_limiter
 from chalicelib.services.agency_service import find_agency
-from chalicelib.services.audit_service import audit_entry
+from chalicelib.services.audit_service import audit_change, audit_entry
 
 KEY_AUDIT_FIELDS = ("agency_id", "name", "prefix", "permissions", "rate_limit_per_minute", "revoked_at")
 
@@ -54,16 +54,8 @@ def create_key(
             created_by_user_id=caller.user_id,
         )
         record = key_repository.api_key_record(key_repository.add(work.session, row))
-        work.audit.add(
-            audit_entry(
-                caller,
-                "api_key.created",
-                "api_key",
-                record.id,
-                None,
-                _audit_view(record),
-                country_code=agency.country_code,
-            )
+        audit_change(
+            work.audit, caller, "api_key", record.id, None, _audit_view(record), country_code=agency.country_code
         )
         return record, issued
 

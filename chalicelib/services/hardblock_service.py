@@ -39,7 +39,7 @@ from chalicelib.domain.inventory import InsufficientInventory, InventoryCell
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.services.agency_service import find_agency
 from chalicelib.services.allotment_service import Clock
-from chalicelib.services.audit_service import audit_entry
+from chalicelib.services.audit_service import audit_change, audit_entry
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import find_property, property_of, utc_now
 
@@ -159,17 +159,7 @@ def create_block(
             {**fields, "country_code": prop.country_code, "currency": prop.currency, "status": BlockStatus.ACTIVE}
         )
         block = _persist(work, caller, prop, block_id, _plan(work, prop, empty, state), {})
-        work.audit.add(
-            audit_entry(
-                caller,
-                "hardblock.created",
-                "hardblock",
-                block.id,
-                None,
-                block.snapshot(),
-                country_code=prop.country_code,
-            )
-        )
+        audit_change(work.audit, caller, "hardblock", block.id, None, block.snapshot(), country_code=prop.country_code)
         return block
 
 
