@@ -22,12 +22,23 @@ declared from the service functions with :meth:`Resource.record` instead of thre
 Their views call the service with the caller and the path id (``update``: and the PATCH body's
 changes) and answer with the response model built from the view the service returns. Their
 operation ids are ``get_<kind>``, ``update_<kind>`` and ``delete_<kind>`` (``noun`` replaces the
-kind). Routes that do more than that keep a handler of their own.
+kind). The records under a parent -- list them, add one -- are declared alike with
+:meth:`Resource.collection`::
+
+    allocations = suppliers.collection("/suppliers/{supplier_id}/allocations", AllocationOut, noun="allocation")
+    allocations.list(supplier_service.list_allocations, "The room-type allocations of a supplier")
+    allocations.create(supplier_service.create_allocation, AllocationCreate, "Allocate rooms", build=dict)
+
+``list`` answers the models of the views the service returns for the caller and the parent's id
+(operation ``list_<noun>s``); ``create`` calls the service with them and ``build(**body fields)``
+(a ``New...`` view, or ``dict``) and answers 201 with the model of the view it returns
+(``create_<noun>``). Routes that do more than that keep a handler of their own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from types import GenericAlias
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -42,6 +53,8 @@ Declare = Callable[[View], View]
 Fetch = Callable[[Caller, int], Any]
 Change = Callable[[Caller, int, dict[str, Any]], Any]
 Remove = Callable[[Caller, int], None]
+FetchAll = Callable[[Caller, int], Iterable[Any]]
+Add = Callable[[Caller, int, Any], Any]
 
 
 class ChangeBody(Protocol):
@@ -95,6 +108,9 @@ class Resource:
     def record(self, path: str, out: type[ViewModel], *, kind: str | None = None, noun: str | None = None) -> Record:
         return Record(self, path, out, kind=kind, noun=noun)
 
+    def collection(self, path: str, out: type[ViewModel], *, noun: str) -> Collection:
+        return Collection(self, path, out, noun)
+
 
 class Record:
     """The get / update / delete routes of one kind of record at ``path`` (see the module docstring)."""
@@ -140,7 +156,42 @@ class Record:
         return {"scoped_resource": self.kind, **options}
 
     def _declare(self, view: View, verb: str, declare: Declare) -> None:
-        view.__name__ = view.__qualname__ = f"{verb}_{self.noun}"  # the operation id
-        # The endpoint reads the path id's type (a 422 for "abc", an integer in the OpenAPI document) here.
-        view.__annotations__ = {"caller": Caller, self.id_name: int}
-        declare(view)
+        _declare(view, f"{verb}_{self.noun}", self.id_name, declare)
+
+
+class Collection:
+    """The list / create routes of the records under a parent at ``path`` (see the module docstring)."""
+
+    def __init__(self, resource: Resource, path: str, out: type[ViewModel], noun: str) -> None:
+        self.resource = resource
+        self.path = path
+        self.out = out
+        self.noun = noun
+        self.id_name = path_parameter_names(path)[-1]  # the parent's
+
+    def list(self, fetch: FetchAll, summary: str, **options: Any) -> None:
+        """``GET path``: the parent's records."""
+
+        def view(caller: Caller, **ids: int) -> list[ViewModel]:
+            return [self.out.of(record) for record in fetch(caller, ids[self.id_name])]
+
+        declare = self.resource.get(self.path, summary, response=GenericAlias(list, (self.out,)), **options)
+        _declare(view, f"list_{self.noun}s", self.id_name, declare)
+
+    def create(
+        self, add: Add, body: type[BaseModel], summary: str, *, build: Callable[..., Any], **options: Any
+    ) -> None:
+        """``POST path`` with ``body``: 201 with the record the service added."""
+
+        def view(caller: Caller, body: BaseModel, **ids: int) -> ViewModel:
+            return self.out.of(add(caller, ids[self.id_name], build(**body.model_dump())))
+
+        declare = self.resource.create(self.path, summary, body=body, response=self.out, **options)
+        _declare(view, f"create_{self.noun}", self.id_name, declare)
+
+
+def _declare(view: View, operation_id: str, id_name: str, declare: Declare) -> None:
+    view.__name__ = view.__qualname__ = operation_id
+    # The endpoint reads the path id's type (a 422 for "abc", an integer in the OpenAPI document) here.
+    view.__annotations__ = {"caller": Caller, id_name: int}
+    declare(view)
