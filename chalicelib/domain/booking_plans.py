@@ -36,7 +36,7 @@ from chalicelib.domain.bookings import (
 from chalicelib.domain.inventory import CounterChange, InventoryCell, StayRequest, require_available
 from chalicelib.domain.nights import NightRange
 from chalicelib.domain.restrictions import require_stay_allowed
-from chalicelib.domain.views import attributes_of
+from chalicelib.domain.views import attributes_of, view_from
 
 # --- who acts ------------------------------------------------------------------------------------
 
@@ -340,19 +340,18 @@ class NewGroup:
 def new_line(
     position: int, line: NewBookingLine, stay: NightRange, amount: Decimal, status_id: int, *, rate_plan_id: int | None
 ) -> LineValues:
-    """A new line's values: the rooms and guests ``line`` asks for on ``stay``, for ``amount``."""
-    return LineValues(
+    """A new line's values: the room type, rooms and guests ``line`` asks for, on ``stay``, for ``amount``
+    (``line_ref`` is an OTA's id of its line: none here)."""
+    return view_from(
+        LineValues,
+        line,
         position=position,
-        room_type_id=line.room_type_id,
         rate_plan_id=rate_plan_id,
         check_in=stay.check_in,
         check_out=stay.check_out,
-        rooms=line.rooms,
-        adults=line.adults,
-        children=line.children,
         amount=amount,
-        guest_name=line.guest_name,
         status_id=status_id,
+        line_ref=None,
     )
 
 
