@@ -28,6 +28,7 @@ from chalicelib.domain.catalog import PropertyRecord
 from chalicelib.domain.errors import InvalidInput, existing
 from chalicelib.domain.nights import NightRange
 from chalicelib.domain.timezones import today_in_timezone
+from chalicelib.domain.views import view_from
 from chalicelib.observability import logger
 from chalicelib.services.audit_service import audit_entry
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -196,15 +197,7 @@ def property_calendar(
         for (_, room_type_id, night), (_, rooms) in states.items():
             withheld[(room_type_id, night)] = withheld.get((room_type_id, night), 0) + rooms
         pool_inputs = [
-            PoolInput(
-                cell.room_type_id,
-                cell.night,
-                total=cell.total,
-                buffer=cell.buffer,
-                sold=cell.sold,
-                held=cell.held,
-                blocked=cell.blocked - withheld.get(key, 0),
-            )
+            view_from(PoolInput, cell, blocked=cell.blocked - withheld.get(key, 0))
             for key, cell in sorted(cells.items())
         ]
         return ResolvedAllotments(
