@@ -117,13 +117,14 @@ def export_properties(caller: Caller, query: PropertyExportQuery) -> Response:
     return csv_download(body, "properties.csv")
 
 
-@properties.create("/properties", "Create a property", error_statuses=(409, 422))
-def create_property(caller: Caller, body: PropertyCreate) -> PropertyOut:
-    record = property_service.create_property(caller, property_service.NewProperty(**body.model_dump()))
-    return PropertyOut.of(record)
-
-
 property_record = properties.record("/properties/{property_id}", PropertyOut)
+property_record.create(
+    property_service.create_property,
+    PropertyCreate,
+    "Create a property",
+    build=property_service.NewProperty,
+    error_statuses=(409, 422),
+)
 property_record.get(property_service.get_property, "One property")
 property_record.update(
     property_service.update_property,

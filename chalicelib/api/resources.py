@@ -11,17 +11,20 @@ status (201 for ``create``, 204 for ``delete``); each path id names its record k
     def create_supplier(caller: Caller, body: SupplierCreate) -> SupplierOut: ...
 
 Any other :meth:`ApiBlueprint.endpoint` option passes through (``permission=`` overrides the
-verb's). The routes every record has at its own path -- read it, edit it, delete it -- are
-declared from the service functions with :meth:`Resource.record` instead of three handlers::
+verb's). The routes every record has -- add one at the path's parent, read it, edit it, delete
+it at its own path -- are declared from the service functions with :meth:`Resource.record`
+instead of handlers::
 
-    supplier = suppliers.record("/suppliers/{supplier_id}", SupplierOut)
-    supplier.get(supplier_service.get_supplier, "One supplier")
-    supplier.update(supplier_service.update_supplier, SupplierUpdate, "Edit a supplier")
-    supplier.delete(supplier_service.delete_supplier, "Delete a supplier and its allocations")
+    prop = properties.record("/properties/{property_id}", PropertyOut)
+    prop.create(property_service.create_property, PropertyCreate, "Create a property", build=NewProperty)
+    prop.get(property_service.get_property, "One property")
+    prop.update(property_service.update_property, PropertyUpdate, "Edit a property")
+    prop.delete(property_service.archive_property, "Archive a property", verb="archive")
 
 Their views call the service with the caller and the path id (``update``: and the PATCH body's
-changes) and answer with the response model built from the view the service returns. Their
-operation ids are ``get_<kind>``, ``update_<kind>`` and ``delete_<kind>`` (``noun`` replaces the
+changes; ``create``, at ``POST /properties``: ``build(**body fields)`` instead of an id) and
+answer with the response model built from the view the service returns. Their operation ids are
+``create_<kind>``, ``get_<kind>``, ``update_<kind>`` and ``delete_<kind>`` (``noun`` replaces the
 kind). The records under a parent -- list them, add one -- are declared alike with
 :meth:`Resource.collection`::
 
@@ -143,6 +146,25 @@ class Record:
 
         declare = self.resource.patch(self.path, summary, body=body, response=self.out, **self._scope(options))
         self._declare(view, "update", declare)
+
+    def create(
+        self,
+        add: Callable[[Caller, Any], Any],
+        body: type[BaseModel],
+        summary: str,
+        *,
+        build: Callable[..., Any],
+        **options: Any,
+    ) -> None:
+        """``POST`` to the path's parent (``/suppliers`` of ``/suppliers/{supplier_id}``) with ``body``: 201
+        with the record the service added from ``build(**body fields)`` (operation ``create_<kind>``)."""
+
+        def view(caller: Caller, body: BaseModel) -> ViewModel:
+            return self.out.of(add(caller, build(**body.model_dump())))
+
+        view.__name__ = view.__qualname__ = f"create_{self.noun}"
+        view.__annotations__ = {"caller": Caller}
+        self.resource.create(self.path.rsplit("/", 1)[0], summary, body=body, response=self.out, **options)(view)
 
     def delete(self, remove: Remove, summary: str, *, verb: str = "delete", **options: Any) -> None:
         """``DELETE path``: 204 once the service removed (with ``verb="archive"``: archived) it."""
