@@ -59,9 +59,9 @@ class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="the key: send it as X-API-Key. Shown this once; only its SHA-256 is kept")
 
 
-@access.get("/agencies/{agency_id}/users", "The agency's user accounts", partner=True)
-def list_agency_users(caller: Caller, agency_id: int) -> list[UserOut]:
-    return [UserOut.of(record) for record in agency_user_service.list_users(caller, agency_id)]
+access.collection("/agencies/{agency_id}/users", UserOut, noun="agency_user").list(
+    agency_user_service.list_users, "The agency's user accounts", partner=True
+)
 
 
 @access.create(
@@ -77,9 +77,9 @@ def invite_agency_user(caller: Caller, agency_id: int, body: AgencyUserInvite) -
     return UserOut.of(invited)
 
 
-@access.get("/agencies/{agency_id}/api-keys", "The agency's API keys (never their secrets)", partner=True)
-def list_api_keys(caller: Caller, agency_id: int) -> list[ApiKeyOut]:
-    return [ApiKeyOut.of(record) for record in api_key_service.list_keys(caller, agency_id)]
+access.collection("/agencies/{agency_id}/api-keys", ApiKeyOut, noun="api_key").list(
+    api_key_service.list_keys, "The agency's API keys (never their secrets)", partner=True
+)
 
 
 @access.create(

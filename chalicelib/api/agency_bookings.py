@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.pagination import Page, PageQuery, filtered_page, filters_from
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint, csv_download
-from chalicelib.api.schemas import Email, PersonName, request_body_config
+from chalicelib.api.schemas import Email, PersonName, StayIn, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.agency_bookings import NightTake
 from chalicelib.domain.booking_requests import NewBooking, NewBookingLine
-from chalicelib.domain.bookings import MAX_LINES, MAX_ROOMS_PER_LINE
+from chalicelib.domain.bookings import MAX_LINES
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.sale_orders import SaleOrderFilters, SaleOrderLine, SaleOrderRecord, SaleOrderStatus
 from chalicelib.services import agency_booking_service, sale_order_service
@@ -27,15 +25,8 @@ agency_bookings = Resource(
 )
 
 
-class AgencyBookingLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AgencyBookingLineIn(StayIn):
     room_type_id: int = Field(ge=1, description="a room type of the contract")
-    check_in: date
-    check_out: date = Field(description="the day the guest leaves (the night before is the last night)")
-    rooms: int = Field(default=1, ge=1, le=MAX_ROOMS_PER_LINE)
-    adults: int = Field(default=2, ge=1, le=20)
-    children: int = Field(default=0, ge=0, le=20)
     guest_name: PersonName | None = None
 
 

@@ -22,6 +22,7 @@ from chalicelib.api.cookies import (
 from chalicelib.api.routing import JSON, ApiBlueprint
 from chalicelib.api.schemas import CountryCode, Email, OtpCode, Password, request_body_config
 from chalicelib.api.users import UserOut
+from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.languages import Language
 from chalicelib.services import auth_service, mfa_service, password_service, user_service
@@ -105,15 +106,11 @@ class CountrySelection(BaseModel):
     country_code: CountryCode | None = Field(description="null: all countries (country switchers only)")
 
 
-class MeResponse(BaseModel):
+class MeResponse(ViewModel, view=user_service.Profile):
     user: UserOut
-    permissions: list[str]
     active_country: str | None = Field(description="the country this request works in; null = all")
-    may_switch_country: bool
-    visible_countries: list[str]
     mfa_required: bool = Field(description="the role requires two-factor authentication")
     mfa_enrollment_required: bool = Field(description="required but not set up yet: permissions are withheld")
-    recovery_codes_left: int
     agency_name: str | None = Field(
         default=None, description="an agency's account: its agency's name (the agency is user.agency_id); staff: null"
     )
@@ -306,28 +303,14 @@ def change_password(caller: Caller, body: ChangePasswordRequest) -> Response:
     return _session_response(issued, cookies=body.use_cookies)
 
 
-def _me(profile: user_service.Profile) -> MeResponse:
-    return MeResponse(
-        user=UserOut.of(profile.user),
-        permissions=profile.permissions,
-        active_country=profile.active_country,
-        may_switch_country=profile.may_switch_country,
-        visible_countries=profile.visible_countries,
-        mfa_required=profile.mfa_required,
-        mfa_enrollment_required=profile.mfa_enrollment_required,
-        recovery_codes_left=profile.recovery_codes_left,
-        agency_name=profile.agency_name,
-    )
-
-
 @blueprint.endpoint("/me", summary="Who you are, what you may do, which countries you see", response=MeResponse)
 def me(caller: Caller) -> MeResponse:
-    return _me(user_service.profile(caller))
+    return MeResponse.of(user_service.profile(caller))
 
 
 @blueprint.endpoint("/me", "PATCH", summary="Change your own preferences (the dashboard language)", response=MeResponse)
 def update_me(caller: Caller, body: MeUpdate) -> MeResponse:
-    return _me(user_service.set_language(caller, body.language))
+    return MeResponse.of(user_service.set_language(caller, body.language))
 
 
 @blueprint.endpoint(
@@ -338,7 +321,7 @@ def select_country(caller: Caller, body: CountrySelection) -> MeResponse:
     request can also name its country with the ``X-Country`` header."""
     auth_service.select_country(caller, body.country_code)
     updated = replace(caller, active_country=body.country_code if caller.may_switch_country else caller.home_country)
-    return _me(user_service.profile(updated))
+    return MeResponse.of(user_service.profile(updated))
 
 
 @blueprint.endpoint(

@@ -12,18 +12,18 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from chalicelib.api.pagination import Page, PageQuery, filters_from
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint, csv_download
-from chalicelib.api.schemas import Email, PersonName, request_body_config
+from chalicelib.api.schemas import Email, PersonName, StayIn, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.domain.access import Caller
 from chalicelib.domain.bookings import (
     MAX_LINES,
-    MAX_ROOMS_PER_LINE,
     BookingFilters,
     BookingSource,
     check_idempotency_key,
 )
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.permissions import Permission
+from chalicelib.domain.views import view_from
 from chalicelib.services import booking_query_service, booking_service
 from chalicelib.services.booking_query_service import (
     BookingDetail,
@@ -81,15 +81,7 @@ class BookingOut(BookingSummaryOut, view=BookingDetail):
 # --- requests ------------------------------------------------------------------------------------
 
 
-class BookingLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    room_type_id: int = Field(ge=1)
-    check_in: date
-    check_out: date = Field(description="the day the guest leaves (the night before is the last night)")
-    rooms: int = Field(default=1, ge=1, le=MAX_ROOMS_PER_LINE)
-    adults: int = Field(default=2, ge=1, le=20)
-    children: int = Field(default=0, ge=0, le=20)
+class BookingLineIn(StayIn):
     rate_plan_id: int | None = Field(default=None, ge=1)
     amount: Decimal | None = Field(
         default=None, ge=0, description="the line's total (e.g. a partner's contract price); else priced from rates"
@@ -125,28 +117,13 @@ class BookingCreate(BaseModel):
         return self
 
     def to_request(self) -> booking_service.NewBooking:
-        return booking_service.NewBooking(
-            property_id=self.property_id,
+        return view_from(
+            booking_service.NewBooking,
+            self,
             source=BookingSource(self.source),
-            partner_code=self.partner_code,
-            guest_name=self.guest_name,
             guest_email=self.guest_email or "",
             guest_phone=self.guest_phone or "",
-            notes=self.notes,
-            lines=tuple(
-                booking_service.NewBookingLine(
-                    room_type_id=line.room_type_id,
-                    check_in=line.check_in,
-                    check_out=line.check_out,
-                    rooms=line.rooms,
-                    adults=line.adults,
-                    children=line.children,
-                    rate_plan_id=line.rate_plan_id,
-                    amount=line.amount,
-                    guest_name=line.guest_name,
-                )
-                for line in self.lines
-            ),
+            lines=tuple(view_from(booking_service.NewBookingLine, line) for line in self.lines),
         )
 
 

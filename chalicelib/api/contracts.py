@@ -30,7 +30,7 @@ from chalicelib.domain.allotments import (
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.nights import ALL_WEEKDAYS, NightRange, Weekday, parse_weekdays
 from chalicelib.domain.permissions import Permission
-from chalicelib.domain.views import view_from
+from chalicelib.domain.views import attributes_of, view_from
 from chalicelib.services import allotment_report_service, allotment_service, contract_service
 from chalicelib.services.allotment_report_service import MAX_RELEASING_DAYS, AgencyPickUp
 from chalicelib.services.allotment_service import ResolvedAllotments
@@ -253,13 +253,8 @@ def _steps(steps: list[ReleaseStepIn]) -> list[ReleaseStep]:
 def event_out(record: EventRecord) -> AllotmentEventOut:
     event = record.event
     return AllotmentEventOut(
-        id=record.id,
-        contract_id=record.contract_id,
-        kind=event.kind,
-        effective_at=event.effective_at,
-        sequence=event.sequence,
-        created_by_user_id=record.created_by_user_id,
-        created_at=record.created_at,
+        **attributes_of(record, ("id", "contract_id", "created_by_user_id", "created_at")),
+        **attributes_of(event, ("kind", "effective_at", "sequence")),
         **event_payload(event),
     )
 

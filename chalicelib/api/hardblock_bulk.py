@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -95,12 +96,15 @@ class BulkOut(BaseModel):
     blocks: list[AmendmentOut] = Field(description="per block (by id): the block as it is now and what changed")
 
 
-def _preview(outcomes: list[tuple[BlockRecord, BlockPlan]]) -> BulkPreviewOut:
+Outcomes = list[tuple[BlockRecord, BlockPlan]]
+
+
+def _preview(outcomes: Outcomes) -> BulkPreviewOut:
     previews = [preview_out(record, plan) for record, plan in outcomes]
     return BulkPreviewOut(refused=any(preview.refused for preview in previews), blocks=previews)
 
 
-def _applied(outcomes: list[tuple[BlockRecord, BlockPlan]]) -> BulkOut:
+def _applied(outcomes: Outcomes) -> BulkOut:
     return BulkOut(blocks=[amendment_out(record, plan) for record, plan in outcomes])
 
 
@@ -118,43 +122,36 @@ _EXTEND = (
 )
 
 
-@blocks.post(
-    "/hardblocks/bulk/release/preview",
-    "Preview a bulk release; writes nothing",
-    description=_RELEASE,
-    error_statuses=(422,),
-)
-def preview_bulk_release(caller: Caller, body: BulkReleaseIn) -> BulkPreviewOut:
+def _bulk_routes(
+    verb: str, model: type[BulkSelectionIn], change: Callable[[Caller, Any, bool], Outcomes], description: str
+) -> None:
+    """The two routes of a bulk change: ``/hardblocks/bulk/<verb>/preview`` writes nothing (operation
+    ``preview_bulk_<verb>``); ``/hardblocks/bulk/<verb>`` applies it, all or nothing (``bulk_<verb>``).
+    ``change`` runs it for the caller and the body (a ``model``), applying it or not."""
+
+    def preview(caller: Caller, body: BulkSelectionIn) -> BulkPreviewOut:
+        return _preview(change(caller, body, False))
+
+    def apply(caller: Caller, body: BulkSelectionIn) -> BulkOut:
+        return _applied(change(caller, body, True))
+
+    preview.__name__ = preview.__qualname__ = f"preview_bulk_{verb}"
+    apply.__name__ = apply.__qualname__ = f"bulk_{verb}"
+    path = f"/hardblocks/bulk/{verb}"
+    summary = f"Preview a bulk {verb}; writes nothing"
+    blocks.post(path + "/preview", summary, body=model, description=description, error_statuses=(422,))(preview)
+    summary = f"{verb.capitalize()} several blocks at once, all or nothing"
+    blocks.post(path, summary, body=model, description=description + _REFUSALS, error_statuses=(409, 422))(apply)
+
+
+def _release(caller: Caller, body: BulkReleaseIn, apply: bool) -> Outcomes:
     amendment = body.amendment(AmendmentKind.RELEASE, body.rooms)
-    return _preview(hardblock_release.bulk_release(caller, body.selection(), amendment, apply=False))
+    return hardblock_release.bulk_release(caller, body.selection(), amendment, apply=apply)
 
 
-@blocks.post(
-    "/hardblocks/bulk/release",
-    "Release several blocks at once, all or nothing",
-    description=_RELEASE + _REFUSALS,
-    error_statuses=(409, 422),
-)
-def bulk_release(caller: Caller, body: BulkReleaseIn) -> BulkOut:
-    amendment = body.amendment(AmendmentKind.RELEASE, body.rooms)
-    return _applied(hardblock_release.bulk_release(caller, body.selection(), amendment, apply=True))
+def _extend(caller: Caller, body: BulkExtendIn, apply: bool) -> Outcomes:
+    return hardblock_release.bulk_extend(caller, body.selection(), body.extension(), apply=apply)
 
 
-@blocks.post(
-    "/hardblocks/bulk/extend/preview",
-    "Preview a bulk extend; writes nothing",
-    description=_EXTEND,
-    error_statuses=(422,),
-)
-def preview_bulk_extend(caller: Caller, body: BulkExtendIn) -> BulkPreviewOut:
-    return _preview(hardblock_release.bulk_extend(caller, body.selection(), body.extension(), apply=False))
-
-
-@blocks.post(
-    "/hardblocks/bulk/extend",
-    "Extend several blocks at once, all or nothing",
-    description=_EXTEND + _REFUSALS,
-    error_statuses=(409, 422),
-)
-def bulk_extend(caller: Caller, body: BulkExtendIn) -> BulkOut:
-    return _applied(hardblock_release.bulk_extend(caller, body.selection(), body.extension(), apply=True))
+_bulk_routes("release", BulkReleaseIn, _release, _RELEASE)
+_bulk_routes("extend", BulkExtendIn, _extend, _EXTEND)

@@ -13,12 +13,11 @@ from pydantic import BaseModel, Field
 from chalicelib.api.hardblocks import BlockOut
 from chalicelib.api.resources import Resource
 from chalicelib.api.routing import ApiBlueprint, csv_download
-from chalicelib.api.schemas import Email, PersonName, request_body_config
+from chalicelib.api.schemas import Email, PersonName, StayIn, request_body_config
 from chalicelib.api.view_models import ViewModel
 from chalicelib.db.repositories.hardblock_pickups import BlockBookingRow
 from chalicelib.domain.access import Caller
 from chalicelib.domain.booking_requests import NewBooking, NewBookingLine
-from chalicelib.domain.bookings import MAX_ROOMS_PER_LINE
 from chalicelib.domain.hardblock_views import AgencyPickUp, BlockPickUp, CuttingOff, GridCell
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.rooming_lists import COLUMNS, MAX_LINES, REQUIRED
@@ -36,7 +35,7 @@ CSV = "text/csv; charset=utf-8"
 MAX_CUT_OFF_DAYS = 60
 
 
-class BlockBookingIn(BaseModel):
+class BlockBookingIn(StayIn):
     model_config = request_body_config(
         {
             "room_type_id": 1,
@@ -48,11 +47,6 @@ class BlockBookingIn(BaseModel):
     )
 
     room_type_id: int = Field(ge=1, description="a room type the block holds rooms of")
-    check_in: date
-    check_out: date = Field(description="the day the guest leaves (the night before is the last night)")
-    rooms: int = Field(default=1, ge=1, le=MAX_ROOMS_PER_LINE)
-    adults: int = Field(default=2, ge=1, le=20)
-    children: int = Field(default=0, ge=0, le=20)
     guest_name: PersonName
     guest_email: Email | None = None
     guest_phone: str | None = Field(default=None, max_length=40)

@@ -166,17 +166,16 @@ def list_ota_accounts(caller: Caller, query: AccountQuery) -> Page[OtaAccountOut
     return Page.of([OtaAccountOut.of(r) for r in records], total, query)
 
 
-@accounts.create(
-    "/ota-accounts", "Create an OTA account (credentials are encrypted, never shown again)", error_statuses=(409,)
-)
-def create_ota_account(caller: Caller, body: AccountCreate) -> OtaAccountOut:
-    """The credentials are sealed with KMS envelope encryption bound to the new account; every
-    answer after this one shows their mask only."""
-    new = ota_account_service.NewAccount(**body.model_dump())
-    return OtaAccountOut.of(ota_account_service.create_account(caller, new))
-
-
 account = accounts.record("/ota-accounts/{account_id}", OtaAccountOut)
+account.create(
+    ota_account_service.create_account,
+    AccountCreate,
+    "Create an OTA account (credentials are encrypted, never shown again)",
+    build=ota_account_service.NewAccount,
+    description="The credentials are sealed with KMS envelope encryption bound to the new account; every\n"
+    "answer after this one shows their mask only.",
+    error_statuses=(409,),
+)
 account.get(ota_account_service.get_account, "One OTA account (credentials masked)")
 account.update(
     ota_account_service.update_account,

@@ -186,14 +186,15 @@ def list_ota_connections(caller: Caller, query: ConnectionQuery) -> Page[Connect
     return Page.of([ConnectionOut.of(r) for r in records], total, query)
 
 
-@connections.create("/ota-connections", "Connect a property to an OTA account", error_statuses=(409,))
-def create_ota_connection(caller: Caller, body: ConnectionCreate) -> ConnectionOut:
-    """A property is connected once per OTA; an OTA hotel id once per account."""
-    new = ota_connection_service.NewConnection(**body.model_dump())
-    return ConnectionOut.of(ota_connection_service.create_connection(caller, new))
-
-
 connection = connections.record("/ota-connections/{connection_id}", ConnectionOut)
+connection.create(
+    ota_connection_service.create_connection,
+    ConnectionCreate,
+    "Connect a property to an OTA account",
+    build=ota_connection_service.NewConnection,
+    description="A property is connected once per OTA; an OTA hotel id once per account.",
+    error_statuses=(409,),
+)
 connection.get(ota_connection_service.get_connection, "One connection, with its sync health")
 connection.update(
     ota_connection_service.update_connection,

@@ -117,13 +117,14 @@ def export_properties(caller: Caller, query: PropertyExportQuery) -> Response:
     return csv_download(body, "properties.csv")
 
 
-@properties.create("/properties", "Create a property", error_statuses=(409, 422))
-def create_property(caller: Caller, body: PropertyCreate) -> PropertyOut:
-    record = property_service.create_property(caller, property_service.NewProperty(**body.model_dump()))
-    return PropertyOut.of(record)
-
-
 property_record = properties.record("/properties/{property_id}", PropertyOut)
+property_record.create(
+    property_service.create_property,
+    PropertyCreate,
+    "Create a property",
+    build=property_service.NewProperty,
+    error_statuses=(409, 422),
+)
 property_record.get(property_service.get_property, "One property")
 property_record.update(
     property_service.update_property,
@@ -173,19 +174,15 @@ class RoomTypeUpdate(PatchBody):
     is_active: bool | None = None
 
 
-@properties.get("/properties/{property_id}/room-types", "The room types of a property")
-def list_room_types(caller: Caller, property_id: int) -> list[RoomTypeOut]:
-    return [RoomTypeOut.of(record) for record in room_type_service.list_room_types(caller, property_id)]
-
-
-@properties.create(
-    "/properties/{property_id}/room-types",
+room_types = properties.collection("/properties/{property_id}/room-types", RoomTypeOut, noun="room_type")
+room_types.list(room_type_service.list_room_types, "The room types of a property")
+room_types.create(
+    room_type_service.create_room_type,
+    RoomTypeCreate,
     "Create a room type (and its 24 months of calendar)",
+    build=room_type_service.NewRoomType,
     error_statuses=(409, 422),
 )
-def create_room_type(caller: Caller, property_id: int, body: RoomTypeCreate) -> RoomTypeOut:
-    new = room_type_service.NewRoomType(**body.model_dump())
-    return RoomTypeOut.of(room_type_service.create_room_type(caller, property_id, new))
 
 
 room_type = properties.record("/room-types/{room_type_id}", RoomTypeOut)

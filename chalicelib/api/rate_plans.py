@@ -62,19 +62,15 @@ class RatePlanUpdate(PatchBody):
     is_active: bool | None = None
 
 
-@rate_plans.get("/room-types/{room_type_id}/rate-plans", "The rate plans of a room type")
-def list_rate_plans(caller: Caller, room_type_id: int) -> list[RatePlanOut]:
-    return [RatePlanOut.of(record) for record in rate_plan_service.list_rate_plans(caller, room_type_id)]
-
-
-@rate_plans.create(
-    "/room-types/{room_type_id}/rate-plans",
+plans = rate_plans.collection("/room-types/{room_type_id}/rate-plans", RatePlanOut, noun="rate_plan")
+plans.list(rate_plan_service.list_rate_plans, "The rate plans of a room type")
+plans.create(
+    rate_plan_service.create_rate_plan,
+    RatePlanCreate,
     "Create a rate plan (its rates are filled for the whole calendar)",
+    build=rate_plan_service.NewRatePlan,
     error_statuses=(409, 422),
 )
-def create_rate_plan(caller: Caller, room_type_id: int, body: RatePlanCreate) -> RatePlanOut:
-    new = rate_plan_service.NewRatePlan(**body.model_dump())
-    return RatePlanOut.of(rate_plan_service.create_rate_plan(caller, room_type_id, new))
 
 
 rate_plan = rate_plans.record("/rate-plans/{rate_plan_id}", RatePlanOut)
@@ -135,9 +131,9 @@ class RuleUpdate(PatchBody):
     priority: int | None = Field(default=None, ge=-1000, le=1000)
 
 
-@rate_plans.get("/rate-plans/{rate_plan_id}/rules", "The seasonal rules of a rate plan")
-def list_rules(caller: Caller, rate_plan_id: int) -> list[RuleOut]:
-    return [RuleOut.of(record) for record in rate_plan_service.list_rules(caller, rate_plan_id)]
+rate_plans.collection("/rate-plans/{rate_plan_id}/rules", RuleOut, noun="rule").list(
+    rate_plan_service.list_rules, "The seasonal rules of a rate plan"
+)
 
 
 @rate_plans.create(

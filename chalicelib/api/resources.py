@@ -11,23 +11,37 @@ status (201 for ``create``, 204 for ``delete``); each path id names its record k
     def create_supplier(caller: Caller, body: SupplierCreate) -> SupplierOut: ...
 
 Any other :meth:`ApiBlueprint.endpoint` option passes through (``permission=`` overrides the
-verb's). The routes every record has at its own path -- read it, edit it, delete it -- are
-declared from the service functions with :meth:`Resource.record` instead of three handlers::
+verb's). The routes every record has -- add one at the path's parent, read it, edit it, delete
+it at its own path -- are declared from the service functions with :meth:`Resource.record`
+instead of handlers::
 
-    supplier = suppliers.record("/suppliers/{supplier_id}", SupplierOut)
-    supplier.get(supplier_service.get_supplier, "One supplier")
-    supplier.update(supplier_service.update_supplier, SupplierUpdate, "Edit a supplier")
-    supplier.delete(supplier_service.delete_supplier, "Delete a supplier and its allocations")
+    prop = properties.record("/properties/{property_id}", PropertyOut)
+    prop.create(property_service.create_property, PropertyCreate, "Create a property", build=NewProperty)
+    prop.get(property_service.get_property, "One property")
+    prop.update(property_service.update_property, PropertyUpdate, "Edit a property")
+    prop.delete(property_service.archive_property, "Archive a property", verb="archive")
 
 Their views call the service with the caller and the path id (``update``: and the PATCH body's
-changes) and answer with the response model built from the view the service returns. Their
-operation ids are ``get_<kind>``, ``update_<kind>`` and ``delete_<kind>`` (``noun`` replaces the
-kind). Routes that do more than that keep a handler of their own.
+changes; ``create``, at ``POST /properties``: ``build(**body fields)`` instead of an id) and
+answer with the response model built from the view the service returns. Their operation ids are
+``create_<kind>``, ``get_<kind>``, ``update_<kind>`` and ``delete_<kind>`` (``noun`` replaces the
+kind). The records under a parent -- list them, add one -- are declared alike with
+:meth:`Resource.collection`::
+
+    allocations = suppliers.collection("/suppliers/{supplier_id}/allocations", AllocationOut, noun="allocation")
+    allocations.list(supplier_service.list_allocations, "The room-type allocations of a supplier")
+    allocations.create(supplier_service.create_allocation, AllocationCreate, "Allocate rooms", build=dict)
+
+``list`` answers the models of the views the service returns for the caller and the parent's id
+(operation ``list_<noun>s``); ``create`` calls the service with them and ``build(**body fields)``
+(a ``New...`` view, or ``dict``) and answers 201 with the model of the view it returns
+(``create_<noun>``). Routes that do more than that keep a handler of their own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from types import GenericAlias
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -42,6 +56,8 @@ Declare = Callable[[View], View]
 Fetch = Callable[[Caller, int], Any]
 Change = Callable[[Caller, int, dict[str, Any]], Any]
 Remove = Callable[[Caller, int], None]
+FetchAll = Callable[[Caller, int], Iterable[Any]]
+Add = Callable[[Caller, int, Any], Any]
 
 
 class ChangeBody(Protocol):
@@ -95,6 +111,9 @@ class Resource:
     def record(self, path: str, out: type[ViewModel], *, kind: str | None = None, noun: str | None = None) -> Record:
         return Record(self, path, out, kind=kind, noun=noun)
 
+    def collection(self, path: str, out: type[ViewModel], *, noun: str) -> Collection:
+        return Collection(self, path, out, noun)
+
 
 class Record:
     """The get / update / delete routes of one kind of record at ``path`` (see the module docstring)."""
@@ -128,6 +147,25 @@ class Record:
         declare = self.resource.patch(self.path, summary, body=body, response=self.out, **self._scope(options))
         self._declare(view, "update", declare)
 
+    def create(
+        self,
+        add: Callable[[Caller, Any], Any],
+        body: type[BaseModel],
+        summary: str,
+        *,
+        build: Callable[..., Any],
+        **options: Any,
+    ) -> None:
+        """``POST`` to the path's parent (``/suppliers`` of ``/suppliers/{supplier_id}``) with ``body``: 201
+        with the record the service added from ``build(**body fields)`` (operation ``create_<kind>``)."""
+
+        def view(caller: Caller, body: BaseModel) -> ViewModel:
+            return self.out.of(add(caller, build(**body.model_dump())))
+
+        view.__name__ = view.__qualname__ = f"create_{self.noun}"
+        view.__annotations__ = {"caller": Caller}
+        self.resource.create(self.path.rsplit("/", 1)[0], summary, body=body, response=self.out, **options)(view)
+
     def delete(self, remove: Remove, summary: str, *, verb: str = "delete", **options: Any) -> None:
         """``DELETE path``: 204 once the service removed (with ``verb="archive"``: archived) it."""
 
@@ -140,7 +178,42 @@ class Record:
         return {"scoped_resource": self.kind, **options}
 
     def _declare(self, view: View, verb: str, declare: Declare) -> None:
-        view.__name__ = view.__qualname__ = f"{verb}_{self.noun}"  # the operation id
-        # The endpoint reads the path id's type (a 422 for "abc", an integer in the OpenAPI document) here.
-        view.__annotations__ = {"caller": Caller, self.id_name: int}
-        declare(view)
+        _declare(view, f"{verb}_{self.noun}", self.id_name, declare)
+
+
+class Collection:
+    """The list / create routes of the records under a parent at ``path`` (see the module docstring)."""
+
+    def __init__(self, resource: Resource, path: str, out: type[ViewModel], noun: str) -> None:
+        self.resource = resource
+        self.path = path
+        self.out = out
+        self.noun = noun
+        self.id_name = path_parameter_names(path)[-1]  # the parent's
+
+    def list(self, fetch: FetchAll, summary: str, **options: Any) -> None:
+        """``GET path``: the parent's records."""
+
+        def view(caller: Caller, **ids: int) -> list[ViewModel]:
+            return [self.out.of(record) for record in fetch(caller, ids[self.id_name])]
+
+        declare = self.resource.get(self.path, summary, response=GenericAlias(list, (self.out,)), **options)
+        _declare(view, f"list_{self.noun}s", self.id_name, declare)
+
+    def create(
+        self, add: Add, body: type[BaseModel], summary: str, *, build: Callable[..., Any], **options: Any
+    ) -> None:
+        """``POST path`` with ``body``: 201 with the record the service added."""
+
+        def view(caller: Caller, body: BaseModel, **ids: int) -> ViewModel:
+            return self.out.of(add(caller, ids[self.id_name], build(**body.model_dump())))
+
+        declare = self.resource.create(self.path, summary, body=body, response=self.out, **options)
+        _declare(view, f"create_{self.noun}", self.id_name, declare)
+
+
+def _declare(view: View, operation_id: str, id_name: str, declare: Declare) -> None:
+    view.__name__ = view.__qualname__ = operation_id
+    # The endpoint reads the path id's type (a 422 for "abc", an integer in the OpenAPI document) here.
+    view.__annotations__ = {"caller": Caller, id_name: int}
+    declare(view)

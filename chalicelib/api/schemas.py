@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from chalicelib.domain.bookings import MAX_ROOMS_PER_LINE
 from chalicelib.domain.passwords import password_bytes
 
 
@@ -45,6 +47,20 @@ ChannelName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
 ]
 Rooms = Annotated[int, Field(ge=0, le=100_000)]
+
+
+class StayIn(BaseModel):
+    """What every booking line asks for: rooms of a room type for a stay, and their guests. A line
+    model adds its own fields and may restate ``room_type_id`` to describe it (it keeps its place)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    room_type_id: int = Field(ge=1)
+    check_in: date
+    check_out: date = Field(description="the day the guest leaves (the night before is the last night)")
+    rooms: int = Field(default=1, ge=1, le=MAX_ROOMS_PER_LINE)
+    adults: int = Field(default=2, ge=1, le=20)
+    children: int = Field(default=0, ge=0, le=20)
 
 
 def request_body_config(*examples: dict[str, Any]) -> ConfigDict:

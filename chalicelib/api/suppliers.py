@@ -132,18 +132,15 @@ class AllocationUpdate(PatchBody):
     notes: str | None = Field(default=None, max_length=2000)
 
 
-@suppliers.get("/suppliers/{supplier_id}/allocations", "The room-type allocations of a supplier")
-def list_allocations(caller: Caller, supplier_id: int) -> list[AllocationOut]:
-    return [AllocationOut.of(record) for record in supplier_service.list_allocations(caller, supplier_id)]
-
-
-@suppliers.create(
-    "/suppliers/{supplier_id}/allocations",
+allocations = suppliers.collection("/suppliers/{supplier_id}/allocations", AllocationOut, noun="allocation")
+allocations.list(supplier_service.list_allocations, "The room-type allocations of a supplier")
+allocations.create(
+    supplier_service.create_allocation,
+    AllocationCreate,
     "Allocate rooms of a room type to a supplier (409 if allocations would exceed the total)",
+    build=dict,
     error_statuses=(409, 422),
 )
-def create_allocation(caller: Caller, supplier_id: int, body: AllocationCreate) -> AllocationOut:
-    return AllocationOut.of(supplier_service.create_allocation(caller, supplier_id, body.model_dump()))
 
 
 allocation = suppliers.record("/allocations/{allocation_id}", AllocationOut)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -71,6 +71,10 @@ class SyncRunQuery(PageQuery):
     status: Literal["running", "ok", "partial", "failed"] | None = None
 
 
+# A request that queues a sync job: 202 once queued; 409 nothing to sync, 429 too many requests, 503 no queue.
+_QUEUES_A_JOB: dict[str, Any] = {"status": 202, "body_required": False, "error_statuses": (409, 429, 503)}
+
+
 class SyncRequestedOut(BaseModel):
     property_id: int
     trigger: str
@@ -101,9 +105,7 @@ def list_property_sync_runs(caller: Caller, property_id: int, query: SyncRunQuer
 @sync.post(
     "/properties/{property_id}/sync",
     "Sync now: queue a pull of every active connection of the property",
-    status=202,
-    body_required=False,
-    error_statuses=(409, 429, 503),
+    **_QUEUES_A_JOB,
 )
 def sync_property_now(caller: Caller, property_id: int) -> SyncRequestedOut:
     """Rate limited to 3 requests per minute per property (429 with Retry-After beyond)."""
@@ -120,9 +122,7 @@ def sync_property_now(caller: Caller, property_id: int) -> SyncRequestedOut:
 @sync.post(
     "/ota-connections/{connection_id}/full-push",
     "Push the connection's whole calendar (availability, rates, restrictions) to the OTA now",
-    status=202,
-    body_required=False,
-    error_statuses=(409, 429, 503),
+    **_QUEUES_A_JOB,
 )
 def push_full_calendar_now(caller: Caller, connection_id: int) -> FullPushRequestedOut:
     """Queued behind the connection's pending pushes; its run shows in the property's sync runs

@@ -15,3 +15,11 @@ def paginate(
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     rows = list(session.execute(statement.offset(offset).limit(limit)).all()) if total else []
     return rows, int(total)
+
+
+def paginate_entities(
+    session: Session, statement: Select[*tuple[Any, ...]], *, offset: int, limit: int
+) -> tuple[list[Any], int]:
+    """:func:`paginate` of a statement that selects one entity: the entities of the page and the total."""
+    rows, total = paginate(session, statement, offset=offset, limit=limit)
+    return [row[0] for row in rows], total

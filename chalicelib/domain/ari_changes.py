@@ -32,6 +32,7 @@ from typing import Any
 from chalicelib.domain.inventory import InventoryCell, InventoryCellChange, pair_changes
 from chalicelib.domain.nights import NightRange
 from chalicelib.domain.rates import RateCell, RateCellChange
+from chalicelib.domain.views import view_from
 
 ONE_DAY = timedelta(days=1)
 
@@ -50,15 +51,7 @@ class InventoryValues:
 
     @classmethod
     def of(cls, cell: InventoryCell) -> InventoryValues:
-        return cls(
-            availability=max(0, cell.available),
-            stop_sell=cell.stop_sell,
-            closed_to_arrival=cell.closed_to_arrival,
-            closed_to_departure=cell.closed_to_departure,
-            min_los=cell.min_los,
-            min_stay_through=cell.min_stay_through,
-            max_los=cell.max_los,
-        )
+        return view_from(cls, cell, availability=max(0, cell.available))  # a channel cannot be told "-2"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,12 @@ from datetime import timedelta
 from chalicelib.domain.ari import AriUpdate
 from chalicelib.domain.ari_changes import AriCellKey, AriChange, AriRange, InventoryValues, RateValues
 from chalicelib.domain.ota_mappings import MappingIndex
+from chalicelib.domain.views import attributes_of
 
 SELF_DECREMENTING_OTAS = frozenset({"expedia"})
 MAX_RANGES_PER_MESSAGE = 2000  # ~30 bytes each: far under SQS's 256 KiB
+# What an update tells a channel of a room type's nights (``min_stay_through`` has no place in it).
+SENT_INVENTORY_FIELDS = ("availability", "stop_sell", "closed_to_arrival", "closed_to_departure", "min_los", "max_los")
 
 IdRange = tuple[int, int]  # inclusive
 
@@ -102,13 +105,8 @@ def ota_updates(ranges: Iterable[AriRange], index: MappingIndex, currencies: Map
                     ota_room_id=ota_room,
                     start=item.nights.check_in,
                     end=last,
-                    availability=values.availability,
-                    stop_sell=values.stop_sell,
-                    closed_to_arrival=values.closed_to_arrival,
-                    closed_to_departure=values.closed_to_departure,
-                    min_los=values.min_los,
-                    max_los=values.max_los,
                     version=version,
+                    **attributes_of(values, SENT_INVENTORY_FIELDS),
                 )
             )
         else:

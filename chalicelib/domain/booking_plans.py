@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.access import Caller
-from chalicelib.domain.booking_requests import NewBooking, PricedLine, PropertyFacts
+from chalicelib.domain.booking_requests import NewBooking, NewBookingLine, PricedLine, PropertyFacts
 from chalicelib.domain.bookings import (
     CANCELLED,
     CONFIRMED,
@@ -36,6 +36,7 @@ from chalicelib.domain.bookings import (
 from chalicelib.domain.inventory import CounterChange, InventoryCell, StayRequest, require_available
 from chalicelib.domain.nights import NightRange
 from chalicelib.domain.restrictions import require_stay_allowed
+from chalicelib.domain.views import attributes_of, view_from
 
 # --- who acts ------------------------------------------------------------------------------------
 
@@ -262,82 +263,101 @@ def plan_direct_booking(
         cells.values(), [StayRequest(line.request.room_type_id, line.stay, line.request.rooms) for line in facts.lines]
     )
     moves = hold_moves(facts.lines)
-    after = apply_moves(cells, moves)
-    request, pending = facts.request, facts.pending
+    pending = facts.pending
     lines = tuple(
         LineWrite(None, _direct_line(position, priced, pending.id), InventoryEffect.HOLD, priced.nightly)
         for position, priced in enumerate(facts.lines)
     )
-    snapshot = lines_snapshot((line.values for line in lines), pending.code)
-    group = new_group_values(
-        reference,
-        facts.hotel,
-        request,
-        facts.actor,
-        lines,
-        status_id=pending.id,
-        booked_at=moment,
-        hold_expires_at=moment + facts.hold_for,
-    )
-    return BookingPlan(
-        group_id=None,
-        group=group,
-        lines=lines,
-        restatus=(),
-        moves=moves,
-        cells_before=cells,
-        cells_after=after,
-        events=(EventPlan(EventKind.CREATED, to_status=pending.code, after={"lines": snapshot}),),
-        audit=AuditPlan("booking.created", None, {"reference": reference, "status": pending.code, "lines": snapshot}),
-        actor=facts.actor,
-        moment=moment,
+    created = NewGroup(reference, facts.hotel, facts.request, facts.actor, moment)
+    return created.plan(
+        pending, lines, moves, cells, apply_moves(cells, moves), hold_expires_at=moment + facts.hold_for
     )
 
 
-def new_group_values(
-    reference: str,
-    hotel: PropertyFacts,
-    request: NewBooking,
-    actor: Actor,
-    lines: Sequence[LineWrite],
-    **fields: Any,
-) -> GroupValues:
-    """A new booking group of ``request`` at ``hotel``: its total and stay spanning ``lines``;
-    ``fields`` the path's own (status, times, the block picked up from)."""
-    return GroupValues(
-        reference=reference,
-        property_id=hotel.id,
-        country_code=hotel.country_code,
-        source=request.source,
-        channel=request.channel,
-        guest_name=request.guest_name,
-        guest_email=request.guest_email,
-        guest_phone=request.guest_phone,
-        currency=hotel.currency,
-        total_amount=sum((line.values.amount for line in lines), Decimal(0)),
-        check_in=min(line.values.check_in for line in lines),
-        check_out=max(line.values.check_out for line in lines),
-        notes=request.notes,
-        created_by_user_id=actor.user_id,
-        **fields,
+# The values of a new group that are the request's own, as it gives them.
+_AS_REQUESTED = ("source", "channel", "guest_name", "guest_email", "guest_phone", "notes")
+
+
+@dataclass(frozen=True, slots=True)
+class NewGroup:
+    """A booking group being created: of ``request`` at ``hotel``, by ``actor`` at ``moment``."""
+
+    reference: str
+    hotel: PropertyFacts
+    request: NewBooking
+    actor: Actor
+    moment: datetime
+
+    def plan(
+        self,
+        status: StatusFacts,
+        lines: Sequence[LineWrite],
+        moves: tuple[CounterMove, ...],
+        cells_before: Mapping[CellKey, InventoryCell],
+        cells_after: Mapping[CellKey, InventoryCell],
+        *,
+        audit: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> BookingPlan:
+        """The plan that creates the group in ``status`` with ``lines`` and ``moves``: its CREATED
+        event and audit row (``audit``: what the path adds to it) included; ``fields`` are the
+        group's values the path sets itself (times, the block picked up from)."""
+        snapshot = lines_snapshot((line.values for line in lines), status.code)
+        return BookingPlan(
+            group_id=None,
+            group=self._values(lines, status_id=status.id, booked_at=self.moment, **fields),
+            lines=tuple(lines),
+            restatus=(),
+            moves=moves,
+            cells_before=cells_before,
+            cells_after=cells_after,
+            events=(EventPlan(EventKind.CREATED, to_status=status.code, after={"lines": snapshot}),),
+            audit=AuditPlan(
+                "booking.created",
+                None,
+                {"reference": self.reference, "status": status.code, **(audit or {}), "lines": snapshot},
+            ),
+            actor=self.actor,
+            moment=self.moment,
+        )
+
+    def _values(self, lines: Sequence[LineWrite], **fields: Any) -> GroupValues:
+        """The group's total and stay span ``lines``."""
+        return GroupValues(
+            reference=self.reference,
+            property_id=self.hotel.id,
+            country_code=self.hotel.country_code,
+            currency=self.hotel.currency,
+            total_amount=sum((line.values.amount for line in lines), Decimal(0)),
+            check_in=min(line.values.check_in for line in lines),
+            check_out=max(line.values.check_out for line in lines),
+            created_by_user_id=self.actor.user_id,
+            **attributes_of(self.request, _AS_REQUESTED),
+            **fields,
+        )
+
+
+def new_line(
+    position: int, line: NewBookingLine, stay: NightRange, amount: Decimal, status_id: int, *, rate_plan_id: int | None
+) -> LineValues:
+    """A new line's values: the room type, rooms and guests ``line`` asks for, on ``stay``, for ``amount``
+    (``line_ref`` is an OTA's id of its line: none here)."""
+    return view_from(
+        LineValues,
+        line,
+        position=position,
+        rate_plan_id=rate_plan_id,
+        check_in=stay.check_in,
+        check_out=stay.check_out,
+        amount=amount,
+        status_id=status_id,
+        line_ref=None,
     )
 
 
 def _direct_line(position: int, priced: PricedLine, status_id: int) -> LineValues:
     line = priced.request
-    return LineValues(
-        position=position,
-        room_type_id=line.room_type_id,
-        rate_plan_id=line.rate_plan_id,
-        check_in=priced.stay.check_in,
-        check_out=priced.stay.check_out,
-        rooms=line.rooms,
-        adults=line.adults,
-        children=line.children,
-        amount=priced.total,
-        guest_name=line.guest_name,
-        status_id=status_id,
-    )
+    return new_line(position, line, priced.stay, priced.total, status_id, rate_plan_id=line.rate_plan_id)
 
 
 # --- status transitions ---------------------------------------------------------------------------

@@ -6,7 +6,9 @@ fields or nights), never exception text from a library.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -62,3 +64,10 @@ class DependencyUnavailable(DomainError):
     """A dependency we cannot do without is down (→ 503)."""
 
     code = "service_unavailable"
+
+
+def existing(value: T | None, message: str) -> T:
+    """``value``, which must exist: :class:`NotFound` with ``message`` when it is None."""
+    if value is None:
+        raise NotFound(message)
+    return value

@@ -24,17 +24,14 @@ from typing import Any
 
 from chalicelib.domain.booking_plans import (
     Actor,
-    AuditPlan,
     BookingPlan,
-    EventPlan,
-    LineValues,
     LineWrite,
+    NewGroup,
     StatusFacts,
-    lines_snapshot,
-    new_group_values,
+    new_line,
 )
 from chalicelib.domain.booking_requests import NewBooking, PropertyFacts
-from chalicelib.domain.bookings import CellKey, CounterMove, EventKind, InventoryEffect, apply_moves
+from chalicelib.domain.bookings import CellKey, CounterMove, InventoryEffect, apply_moves
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.hardblocks import BlockGuarantee, BlockKey, BlockNight, BlockState, BlockStatus
 from chalicelib.domain.inventory import CounterChange, InventoryCell
@@ -168,51 +165,18 @@ def plan_block_booking(
     lines = []
     for position, (line, stay) in enumerate(zip(request.lines, facts.stays, strict=True)):
         nightly = _nightly(before, line.room_type_id, stay, line.rooms)
-        values = LineValues(
-            position=position,
-            room_type_id=line.room_type_id,
-            rate_plan_id=None,
-            check_in=stay.check_in,
-            check_out=stay.check_out,
-            rooms=line.rooms,
-            adults=line.adults,
-            children=line.children,
-            amount=sum(nightly.values(), Decimal(0)),
-            guest_name=line.guest_name,
-            status_id=facts.confirmed.id,
-        )
+        amount = sum(nightly.values(), Decimal(0))  # at the block's rates: no rate plan
+        values = new_line(position, line, stay, amount, facts.confirmed.id, rate_plan_id=None)
         lines.append(LineWrite(None, values, InventoryEffect.SELL, nightly))
     sells = tuple(
         CounterMove(line.room_type_id, tuple(stay), line.rooms, CounterChange.SELL)
         for line, stay in zip(request.lines, facts.stays, strict=True)
     )
     moves = withholding_moves(before, after) + sells
-    snapshot = lines_snapshot((line.values for line in lines), facts.confirmed.code)
-    group = new_group_values(
-        reference,
-        facts.hotel,
-        request,
-        facts.actor,
-        lines,
-        status_id=facts.confirmed.id,
-        booked_at=moment,
-        confirmed_at=moment,
-        hardblock_id=facts.block_id,
-    )
-    after_audit = {"reference": reference, "status": facts.confirmed.code, "hardblock_id": facts.block_id}
-    return BookingPlan(
-        group_id=None,
-        group=group,
-        lines=tuple(lines),
-        restatus=(),
-        moves=moves,
-        cells_before=cells,
-        cells_after=apply_moves(cells, moves, allow_overbooking=True),  # the block's free rooms decided
-        events=(EventPlan(EventKind.CREATED, to_status=facts.confirmed.code, after={"lines": snapshot}),),
-        audit=AuditPlan("booking.created", None, {**after_audit, "lines": snapshot}),
-        actor=facts.actor,
-        moment=moment,
-    )
+    cells_after = apply_moves(cells, moves, allow_overbooking=True)  # the block's free rooms decided
+    block = {"hardblock_id": facts.block_id}
+    created = NewGroup(reference, facts.hotel, request, facts.actor, moment)
+    return created.plan(facts.confirmed, lines, moves, cells, cells_after, audit=block, confirmed_at=moment, **block)
 
 
 def block_return_plan(

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from chalicelib.domain.allotment_reports import _percent as percent
 from chalicelib.domain.hardblocks import BlockGuarantee, BlockRecord, BlockStatus
+from chalicelib.domain.views import attributes_of
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,7 @@ def block_pick_up(block: BlockRecord) -> BlockPickUp:
     return BlockPickUp(
         *_figures(held, picked, washed, 0 if cancelled else free),
         block_id=block.id,
-        agency_id=block.agency_id,
-        group_name=block.group_name,
-        status=block.status,
-        cut_off_date=block.cut_off_date,
+        **attributes_of(block, ("agency_id", "group_name", "status", "cut_off_date")),
     )
 
 

@@ -11,9 +11,9 @@ from typing import Any
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.allotment_records import AGENCY_FIELDS, AgencyRecord
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, InvalidInput, existing
 from chalicelib.domain.money import check_amount, validate_currency
-from chalicelib.services.audit_service import audit_entry, audit_snapshot, audit_update
+from chalicelib.services.audit_service import AuditedKind
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import check_country
 from chalicelib.services.scoped_reads import page_reader, record_reader
@@ -21,10 +21,7 @@ from chalicelib.services.scoped_reads import page_reader, record_reader
 
 def find_agency(work: UnitOfWork, caller: Caller, agency_id: int, *, for_update: bool = False) -> AgencyRecord:
     """The agency if the caller's scope includes its country; NotFound otherwise."""
-    agency = work.allotments.get_agency(caller.scope, agency_id, for_update=for_update)
-    if agency is None:
-        raise NotFound("No such agency.")
-    return agency
+    return existing(work.allotments.get_agency(caller.scope, agency_id, for_update=for_update), "No such agency.")
 
 
 def _check_credit(values: dict[str, Any]) -> None:
@@ -41,8 +38,7 @@ def _check_credit(values: dict[str, Any]) -> None:
         values["credit_limit"] = check_amount(limit, currency, field="credit_limit")
 
 
-def _audit_view(agency: AgencyRecord) -> dict[str, Any]:
-    return audit_snapshot(agency, AGENCY_FIELDS)
+AGENCY_AUDIT = AuditedKind("agency", AGENCY_FIELDS)
 
 
 list_agencies = page_reader(lambda work: work.allotments.agency_page)  # by name
@@ -56,17 +52,7 @@ def create_agency(caller: Caller, fields: dict[str, Any], *, uow: UnitOfWorkFact
     with uow() as work:
         values["country_code"] = check_country(work, caller, values["country_code"])
         agency = work.allotments.add_agency(values)
-        work.audit.add(
-            audit_entry(
-                caller,
-                "agency.created",
-                "agency",
-                agency.id,
-                None,
-                _audit_view(agency),
-                country_code=agency.country_code,
-            )
-        )
+        AGENCY_AUDIT.created(work.audit, caller, agency, country_code=agency.country_code)
         return agency
 
 
@@ -76,7 +62,7 @@ def update_agency(
     """Edit an agency; an unchanged edit writes no audit row."""
     with uow() as work:
         agency = find_agency(work, caller, agency_id, for_update=True)
-        before = _audit_view(agency)
+        before = AGENCY_AUDIT.snapshot(agency)
         merged = {"credit_limit": agency.credit_limit, "credit_currency": agency.credit_currency, **changes}
         _check_credit(merged)
         values = {name: merged[name] for name in changes}
@@ -85,8 +71,7 @@ def update_agency(
         if "country_code" in values:
             values["country_code"] = check_country(work, caller, values["country_code"])
         agency = work.allotments.update_agency(agency.id, values)
-        after = _audit_view(agency)
-        audit_update(work.audit, caller, "agency", agency.id, before, after, country_code=agency.country_code)
+        AGENCY_AUDIT.updated(work.audit, caller, before, agency, country_code=agency.country_code)
         return agency
 
 
@@ -100,14 +85,4 @@ def delete_agency(caller: Caller, agency_id: int, *, uow: UnitOfWorkFactory = un
                 details=[{"field": "agency_id", "message": "has contracts"}],
             )
         work.allotments.delete_agency(agency.id)
-        work.audit.add(
-            audit_entry(
-                caller,
-                "agency.deleted",
-                "agency",
-                agency.id,
-                _audit_view(agency),
-                None,
-                country_code=agency.country_code,
-            )
-        )
+        AGENCY_AUDIT.deleted(work.audit, caller, agency, country_code=agency.country_code)

@@ -36,7 +36,7 @@ from chalicelib.domain.alerts import (
     overbooking_root_cause,
     overbooking_title,
 )
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import existing
 from chalicelib.domain.inventory import InventoryCell
 from chalicelib.domain.ota_codes import channel_name
 from chalicelib.services import live_events, outbox_service
@@ -204,10 +204,7 @@ list_alerts = page_reader(lambda work: work.alerts.page)  # newest first
 
 
 def _scoped(work: UnitOfWork, caller: Caller, alert_id: int, *, for_update: bool = False) -> AlertRecord:
-    alert = work.alerts.get(alert_id, caller.scope, for_update=for_update)
-    if alert is None:
-        raise NotFound("No such alert.")
-    return alert
+    return existing(work.alerts.get(alert_id, caller.scope, for_update=for_update), "No such alert.")
 
 
 get_alert = record_reader(_scoped)

@@ -25,9 +25,10 @@ from chalicelib.domain.allotments import (
     AllotmentEvent,
 )
 from chalicelib.domain.catalog import PropertyRecord
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput, existing
 from chalicelib.domain.nights import NightRange
 from chalicelib.domain.timezones import today_in_timezone
+from chalicelib.domain.views import view_from
 from chalicelib.observability import logger
 from chalicelib.services.audit_service import audit_entry
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -113,10 +114,7 @@ def withhold_allotments(
 
 
 def find_contract(work: UnitOfWork, caller: Caller, contract_id: int, *, for_update: bool = False) -> ContractRecord:
-    contract = work.allotments.get_contract(caller.scope, contract_id, for_update=for_update)
-    if contract is None:
-        raise NotFound("No such contract.")
-    return contract
+    return existing(work.allotments.get_contract(caller.scope, contract_id, for_update=for_update), "No such contract.")
 
 
 def post_event(
@@ -189,9 +187,7 @@ def property_calendar(
 ) -> ResolvedAllotments:
     """Every contract's allotments of a property on ``nights`` and the pool they leave per room type and night."""
     with uow() as work:
-        prop = work.properties.get(caller.scope, property_id)
-        if prop is None:
-            raise NotFound("No such property.")
+        prop = existing(work.properties.get(caller.scope, property_id), "No such property.")
         resolved, states, today = _resolve(work, prop, clock())
         nights = calendar_nights(today, date_from, date_to)
         allotments = tuple(night for night in resolved.allotments if night.night in nights)
@@ -201,15 +197,7 @@ def property_calendar(
         for (_, room_type_id, night), (_, rooms) in states.items():
             withheld[(room_type_id, night)] = withheld.get((room_type_id, night), 0) + rooms
         pool_inputs = [
-            PoolInput(
-                cell.room_type_id,
-                cell.night,
-                total=cell.total,
-                buffer=cell.buffer,
-                sold=cell.sold,
-                held=cell.held,
-                blocked=cell.blocked - withheld.get(key, 0),
-            )
+            view_from(PoolInput, cell, blocked=cell.blocked - withheld.get(key, 0))
             for key, cell in sorted(cells.items())
         ]
         return ResolvedAllotments(

@@ -16,12 +16,12 @@ from chalicelib.db.repositories import api_keys as key_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.api_keys import ApiKeyRecord, IssuedKey, hash_key, issue_key, key_permissions, well_formed
-from chalicelib.domain.errors import AuthenticationFailed, NotFound
+from chalicelib.domain.errors import AuthenticationFailed, NotFound, existing
 from chalicelib.domain.permissions import API_KEY_PERMISSIONS, Permission, as_permission
 from chalicelib.domain.rate_limits import api_key_limit
 from chalicelib.services import rate_limiter
 from chalicelib.services.agency_service import find_agency
-from chalicelib.services.audit_service import audit_entry
+from chalicelib.services.audit_service import audit_change, audit_entry
 
 KEY_AUDIT_FIELDS = ("agency_id", "name", "prefix", "permissions", "rate_limit_per_minute", "revoked_at")
 
@@ -54,16 +54,8 @@ def create_key(
             created_by_user_id=caller.user_id,
         )
         record = key_repository.api_key_record(key_repository.add(work.session, row))
-        work.audit.add(
-            audit_entry(
-                caller,
-                "api_key.created",
-                "api_key",
-                record.id,
-                None,
-                _audit_view(record),
-                country_code=agency.country_code,
-            )
+        audit_change(
+            work.audit, caller, "api_key", record.id, None, _audit_view(record), country_code=agency.country_code
         )
         return record, issued
 
@@ -79,9 +71,7 @@ def revoke_key(caller: Caller, key_id: int, *, now: datetime | None = None) -> A
     """Revoke a key of an agency in scope at once (the next request with it is a 401); revoking twice
     changes nothing."""
     with unit_of_work() as work:
-        row = work.session.get(ApiKey, key_id, with_for_update=True)
-        if row is None:
-            raise NotFound("No such API key.")
+        row = existing(work.session.get(ApiKey, key_id, with_for_update=True), "No such API key.")
         try:
             agency = find_agency(work, caller, row.agency_id)
         except NotFound:

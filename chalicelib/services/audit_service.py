@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec, Protocol
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import Session
@@ -35,6 +35,7 @@ __all__ = [
     "AuditActor",
     "AuditFilters",
     "AuditRecord",
+    "AuditedKind",
     "audit_change",
     "audit_entry",
     "audit_snapshot",
@@ -123,6 +124,58 @@ def audit_change(
 
 
 audit_update = audit_change  # the name where both sides exist
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+Actor = Caller | AuditActor | None
+
+
+@dataclass(frozen=True)
+class AuditedKind:
+    """One kind of audited record: the entity type its audit rows name and the fields they show.
+
+    A service declares it once (``RATE_PLAN = AuditedKind("rate_plan", (...))``) and stores the
+    rows of its changes with it: ``created`` / ``deleted`` snapshot the record, ``updated`` compares
+    a ``snapshot`` taken before the change with the record after it (see :func:`audit_change`).
+    """
+
+    entity_type: str
+    fields: tuple[str, ...]
+
+    def snapshot(self, record: object) -> dict[str, Any]:
+        return audit_snapshot(record, self.fields)
+
+    def created(self, audit: AuditRepository, caller: Actor, record: _Identified, *, country_code: str | None) -> None:
+        self._change(audit, caller, record.id, None, self.snapshot(record), country_code)
+
+    def updated(
+        self,
+        audit: AuditRepository,
+        caller: Actor,
+        before: Mapping[str, Any],
+        record: _Identified,
+        *,
+        country_code: str | None,
+    ) -> None:
+        self._change(audit, caller, record.id, before, self.snapshot(record), country_code)
+
+    def deleted(self, audit: AuditRepository, caller: Actor, record: _Identified, *, country_code: str | None) -> None:
+        self._change(audit, caller, record.id, self.snapshot(record), None, country_code)
+
+    def _change(
+        self,
+        audit: AuditRepository,
+        caller: Actor,
+        entity_id: int,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+        country_code: str | None,
+    ) -> None:
+        audit_change(audit, caller, self.entity_type, entity_id, before, after, country_code=country_code)
 
 
 def _on_session(build: Callable[P, AuditEntry]) -> Callable[Concatenate[Session, P], AuditLog]:

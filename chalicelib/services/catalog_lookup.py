@@ -8,12 +8,12 @@ from sqlalchemy.orm import Session
 from chalicelib.db.models import Property
 from chalicelib.db.repositories import properties as property_repository
 from chalicelib.domain.access import Caller
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import existing
 
 
 def scoped_property(session: Session, caller: Caller, property_id: int, *, for_update: bool = False) -> Property:
     """The property if the caller's scope includes it; NotFound otherwise."""
-    prop = property_repository.scoped_property(session, property_id, caller.scope, for_update=for_update)
-    if prop is None:
-        raise NotFound("No such property.")
-    return prop
+    return existing(
+        property_repository.scoped_property(session, property_id, caller.scope, for_update=for_update),
+        "No such property.",
+    )

@@ -28,7 +28,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import validate_currency
 from chalicelib.services.agency_service import find_agency
 from chalicelib.services.allotment_service import Clock, find_contract, withhold_allotments
-from chalicelib.services.audit_service import audit_entry
+from chalicelib.services.audit_service import audit_change
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import find_property, property_of, utc_now
 from chalicelib.services.scoped_reads import page_reader, record_reader
@@ -85,16 +85,8 @@ def create_contract(
         contract = find_contract(work, caller, contract.id)
         work.allotments.add_version(contract, caller.user_id)
         withhold_allotments(work, prop, clock())
-        work.audit.add(
-            audit_entry(
-                caller,
-                "contract.created",
-                "contract",
-                contract.id,
-                None,
-                contract.snapshot(),
-                country_code=contract.country_code,
-            )
+        audit_change(
+            work.audit, caller, "contract", contract.id, None, contract.snapshot(), country_code=contract.country_code
         )
         return contract
 
@@ -155,15 +147,7 @@ def _write_version(
     updated = work.allotments.update_contract(contract.id, {"version": contract.version + 1})
     work.allotments.add_version(updated, caller.user_id)
     withhold_allotments(work, property_of(work, updated), clock())
-    work.audit.add(
-        audit_entry(
-            caller,
-            "contract.updated",
-            "contract",
-            contract.id,
-            before,
-            updated.snapshot(),
-            country_code=updated.country_code,
-        )
+    audit_change(
+        work.audit, caller, "contract", contract.id, before, updated.snapshot(), country_code=updated.country_code
     )
     return updated

@@ -19,7 +19,7 @@ from typing import Any
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.catalog import PropertyRecord
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput, existing
 from chalicelib.domain.hardblock_release import check_cut_off, check_release_days_before
 from chalicelib.domain.hardblocks import (
     Amendment,
@@ -39,7 +39,7 @@ from chalicelib.domain.inventory import InsufficientInventory, InventoryCell
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.services.agency_service import find_agency
 from chalicelib.services.allotment_service import Clock
-from chalicelib.services.audit_service import audit_entry
+from chalicelib.services.audit_service import audit_change, audit_entry
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import find_property, property_of, utc_now
 
@@ -51,10 +51,7 @@ def _invalid(field: str, message: str) -> InvalidInput:
 
 
 def find_block(work: UnitOfWork, caller: Caller, block_id: int, *, for_update: bool = False) -> BlockRecord:
-    block = work.hardblocks.get(caller.scope, block_id, for_update=for_update)
-    if block is None:
-        raise NotFound("No such block.")
-    return block
+    return existing(work.hardblocks.get(caller.scope, block_id, for_update=for_update), "No such block.")
 
 
 def _room_type_ids(work: UnitOfWork, prop: PropertyRecord) -> list[int]:
@@ -162,17 +159,7 @@ def create_block(
             {**fields, "country_code": prop.country_code, "currency": prop.currency, "status": BlockStatus.ACTIVE}
         )
         block = _persist(work, caller, prop, block_id, _plan(work, prop, empty, state), {})
-        work.audit.add(
-            audit_entry(
-                caller,
-                "hardblock.created",
-                "hardblock",
-                block.id,
-                None,
-                block.snapshot(),
-                country_code=prop.country_code,
-            )
-        )
+        audit_change(work.audit, caller, "hardblock", block.id, None, block.snapshot(), country_code=prop.country_code)
         return block
 
 

@@ -24,7 +24,7 @@ from chalicelib.db.repositories import users as user_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain import passwords, sealing, totp
 from chalicelib.domain.access import Caller
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from chalicelib.domain.errors import Conflict, InvalidInput, PermissionDenied, existing
 from chalicelib.domain.permissions import may_administer, requires_second_factor
 from chalicelib.domain.rate_limits import REAUTHENTICATION_PER_ACCOUNT
 from chalicelib.domain.tokens import SigningKeyring
@@ -94,9 +94,7 @@ def _limit_reauthentication(caller: Caller) -> None:
 
 
 def _reauthenticate(session: Session, caller: Caller, password: str) -> User:
-    user = session.get(User, caller.user_id)
-    if user is None:
-        raise NotFound("No such user.")
+    user = existing(session.get(User, caller.user_id), "No such user.")
     if not passwords.verify_password(password, user.password_hash):
         raise InvalidInput("The password is not correct.", details=[{"field": "password", "message": "is not correct"}])
     return user
@@ -260,9 +258,9 @@ def reset_for_user(caller: Caller, user_id: int) -> None:
             details=[{"field": "user_id", "message": "is your own account"}],
         )
     with unit_of_work() as uow:
-        user = user_repository.scoped_user(uow.session, user_id, caller.scope, for_update=True)
-        if user is None:
-            raise NotFound("No such user.")
+        user = existing(
+            user_repository.scoped_user(uow.session, user_id, caller.scope, for_update=True), "No such user."
+        )
         role = uow.session.get(Role, user.role_id)
         if role is None or not may_administer(caller.permissions, role.permissions):
             raise PermissionDenied("You may not administer this account.")

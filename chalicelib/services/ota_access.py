@@ -24,7 +24,7 @@ from chalicelib.aws.credential_vault import CredentialVault, EncryptedCredential
 from chalicelib.db.models import OtaAccount, OtaConnection, Property
 from chalicelib.db.repositories import ota as ota_repository
 from chalicelib.db.unit_of_work import unit_of_work
-from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.errors import Conflict, existing
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_credentials import mask_credentials
 from chalicelib.domain.ota_results import DiscoveredHotel, ErrorKind, SyncError
@@ -153,9 +153,7 @@ class ConnectionTarget:
 def load_connection_target(connection_id: int) -> ConnectionTarget:
     """The connection with its account's endpoint (every country: for the sync engine)."""
     with unit_of_work() as uow:
-        found = ota_repository.connection_with_account(uow.session, connection_id)
-        if found is None:
-            raise NotFound("No such OTA connection.")
+        found = existing(ota_repository.connection_with_account(uow.session, connection_id), "No such OTA connection.")
         return ConnectionTarget.of(*found)
 
 

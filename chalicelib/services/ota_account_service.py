@@ -22,7 +22,7 @@ from chalicelib.db.models import Country, OtaAccount
 from chalicelib.db.repositories import ota as ota_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, InvalidInput, existing
 from chalicelib.domain.ota_accounts import AccountStatus, base_url_problem, credential_problems
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_results import DiscoveredHotel, ErrorKind, SyncError
@@ -78,10 +78,9 @@ def _audit_view(account: OtaAccount) -> dict[str, Any]:
 
 def scoped_account(session: Session, caller: Caller, account_id: int, *, for_update: bool = False) -> OtaAccount:
     """The account if it is within the caller's scope; NotFound (404) otherwise."""
-    account = ota_repository.scoped_account(session, account_id, caller.scope, for_update=for_update)
-    if account is None:
-        raise NotFound("No such OTA account.")
-    return account
+    return existing(
+        ota_repository.scoped_account(session, account_id, caller.scope, for_update=for_update), "No such OTA account."
+    )
 
 
 def _field_errors(problems: Sequence[tuple[str, str]], summary: str) -> InvalidInput:

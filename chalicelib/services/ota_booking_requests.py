@@ -43,19 +43,17 @@ def booking_request(
             problems.append({"field": f"rooms[{position}].ota_room_id", "message": f"{room.ota_room_id} is not mapped"})
             continue
         rate_plan_id = index.rate_plan_for(room.ota_room_id, room.ota_rate_plan_id) if room.ota_rate_plan_id else None
-        lines.append(
-            OtaBookingLine(
-                room_type_id=room_type_id,
-                rate_plan_id=rate_plan_id,
-                check_in=room.check_in,
-                check_out=room.check_out,
-                rooms=room.quantity,
-                adults=room.adults,
-                children=room.children,
-                nightly_amounts=room.nightly_rates,
-                guest_name=room.guest_name,
-            )
+        # the stay and guests as the OTA sent them (it names no line of its own: line_ref None)
+        line = view_from(
+            OtaBookingLine,
+            room,
+            room_type_id=room_type_id,
+            rate_plan_id=rate_plan_id,
+            rooms=room.quantity,
+            nightly_amounts=room.nightly_rates,
+            line_ref=None,
         )
+        lines.append(line)
     if problems:
         if reservation.action is not ReservationAction.CANCEL:
             raise Unmapped(

@@ -29,7 +29,7 @@ from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.db.writing import flushed
 from chalicelib.domain.access import Caller
 from chalicelib.domain.catalog import PropertyStatus
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, InvalidInput, existing
 from chalicelib.domain.ota_accounts import (
     ConnectionHealth,
     effective_poll_interval,
@@ -48,7 +48,7 @@ from chalicelib.domain.ota_connections import (
 from chalicelib.domain.ota_results import SyncError
 from chalicelib.domain.sync_schedule import plan_pulls
 from chalicelib.services import ota_access
-from chalicelib.services.audit_service import audit_change, audit_entry, audit_snapshot
+from chalicelib.services.audit_service import AuditedKind, audit_entry
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.scoped_reads import page_reader, record_reader
 
@@ -65,7 +65,9 @@ __all__ = [
     "update_connection",
 ]
 
-CONNECTION_AUDIT_FIELDS = ("property_id", "ota_account_id", "ota_hotel_id", "is_active", "poll_interval_seconds")
+CONNECTION_AUDIT = AuditedKind(
+    "ota_connection", ("property_id", "ota_account_id", "ota_hotel_id", "is_active", "poll_interval_seconds")
+)
 MAX_ERROR_TEXT = 2000
 
 HotelDiscovery = Callable[[ota_access.AccountEndpoint, Sequence[str]], ota_access.HotelsFound]
@@ -76,10 +78,9 @@ def scoped_connection(
     work: UnitOfWork, caller: Caller, connection_id: int, *, for_update: bool = False
 ) -> ConnectionRecord:
     """The connection (with its property and account) if the property is in scope; NotFound otherwise."""
-    found = work.ota_connections.get(connection_id, caller.scope, for_update=for_update)
-    if found is None:
-        raise NotFound("No such OTA connection.")
-    return found
+    return existing(
+        work.ota_connections.get(connection_id, caller.scope, for_update=for_update), "No such OTA connection."
+    )
 
 
 def body_property(work: UnitOfWork, caller: Caller, property_id: int, field: str = "property_id") -> PropertyRef:
@@ -130,10 +131,6 @@ def check_connectable(
             f"(connection {connection_id}, account {account_name!r}).",
             details=[{"field": "property_id", "message": f"already connected to {ota.display_name}"}],
         )
-
-
-def _audit_view(connection: ConnectionRecord) -> dict[str, Any]:
-    return audit_snapshot(connection, CONNECTION_AUDIT_FIELDS)
 
 
 def _verify_hotel(endpoint: ota_access.AccountEndpoint, ota_hotel_id: str, discover: HotelDiscovery) -> None:
@@ -222,15 +219,7 @@ def add_connection(
         ),
         conflict_message="The property or the OTA hotel was connected meanwhile: reload.",
     )
-    audit_change(
-        work.audit,
-        caller,
-        "ota_connection",
-        connection.id,
-        None,
-        _audit_view(connection),
-        country_code=hotel.country_code,
-    )
+    CONNECTION_AUDIT.created(work.audit, caller, connection, country_code=hotel.country_code)
     return connection
 
 
@@ -265,8 +254,8 @@ def update_connection(
                 "ota_connection.updated",
                 "ota_connection",
                 connection.id,
-                _audit_view(connection),
-                _audit_view(updated),
+                CONNECTION_AUDIT.snapshot(connection),
+                CONNECTION_AUDIT.snapshot(updated),
                 country_code=connection.country_code,
             )
         )
@@ -310,15 +299,7 @@ def delete_connection(caller: Caller, connection_id: int, *, uow: UnitOfWorkFact
     """Disconnect the property (its mappings and proposals go with the connection)."""
     with uow() as work:
         connection = scoped_connection(work, caller, connection_id, for_update=True)
-        audit_change(
-            work.audit,
-            caller,
-            "ota_connection",
-            connection.id,
-            _audit_view(connection),
-            None,
-            country_code=connection.country_code,
-        )
+        CONNECTION_AUDIT.deleted(work.audit, caller, connection, country_code=connection.country_code)
         work.ota_connections.delete(connection.id)
 
 

@@ -23,7 +23,7 @@ from typing import Generic, TypeVar
 
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller, CountryScope
-from chalicelib.domain.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, DependencyUnavailable, InvalidInput, existing
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_connections import (
     ConnectionRecord,
@@ -435,10 +435,9 @@ def _already_mapped(subject: str, field: str) -> Conflict:
 def _scoped_mapping(
     kind: _MappingKind[_Mapping], work: UnitOfWork, caller: Caller, mapping_id: int, *, for_update: bool = False
 ) -> _Mapping:
-    found = kind.scoped(work.ota_mappings, mapping_id, caller.scope, for_update)
-    if found is None:
-        raise NotFound(f"No such {kind.what} mapping.")
-    return found
+    return existing(
+        kind.scoped(work.ota_mappings, mapping_id, caller.scope, for_update), f"No such {kind.what} mapping."
+    )
 
 
 def _get_mapping(kind: _MappingKind[_Mapping], caller: Caller, mapping_id: int, uow: UnitOfWorkFactory) -> _Mapping:

@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, InvalidInput, existing
 from chalicelib.domain.ota_connections import (
     AccountRef,
     ConnectionRecord,
@@ -133,9 +133,7 @@ def import_discovery(
 def _import_target(
     work: UnitOfWork, caller: Caller, account_id: int, property_id: int, ota_hotel_id: str
 ) -> tuple[AccountRef, PropertyRef]:
-    account = work.ota_connections.account(account_id, caller.scope)
-    if account is None:
-        raise NotFound("No such OTA account.")
+    account = existing(work.ota_connections.account(account_id, caller.scope), "No such OTA account.")
     hotel = body_property(work, caller, property_id)
     connection = work.ota_connections.connection_for_property(hotel.id, account.id)
     if connection is not None and connection.ota_hotel_id != ota_hotel_id:
@@ -193,10 +191,9 @@ def list_proposals(
 
 
 def _scoped_proposal(work: UnitOfWork, caller: Caller, proposal_id: int, *, for_update: bool = False) -> ProposalRecord:
-    found = work.mapping_proposals.get(proposal_id, caller.scope, for_update=for_update)
-    if found is None:
-        raise NotFound("No such mapping proposal.")
-    return found
+    return existing(
+        work.mapping_proposals.get(proposal_id, caller.scope, for_update=for_update), "No such mapping proposal."
+    )
 
 
 def get_proposal(caller: Caller, proposal_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> ProposalRecord:

@@ -22,7 +22,7 @@ from chalicelib.db.repositories.rate_limits import record_hit
 from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work
 from chalicelib.domain import passwords
 from chalicelib.domain.access import Caller
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput, existing
 from chalicelib.domain.rate_limits import (
     PASSWORD_RESET_EMAILS_PER_ACCOUNT,
     PASSWORD_RESET_PER_IP,
@@ -146,9 +146,7 @@ def change_password(
     keyring = signing_keyring()
     now = datetime.now(UTC)
     with unit_of_work() as uow:
-        user = uow.session.get(User, caller.user_id, with_for_update=True)
-        if user is None:
-            raise NotFound("No such user.")
+        user = existing(uow.session.get(User, caller.user_id, with_for_update=True), "No such user.")
         if not passwords.verify_password(current_password, user.password_hash):
             raise InvalidInput(
                 "The current password is not correct.",

@@ -25,10 +25,10 @@ from chalicelib.domain.catalog import (
     PropertyStatus,
     require_not_archived,
 )
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, InvalidInput, existing
 from chalicelib.domain.money import validate_currency
 from chalicelib.domain.timezones import today_in_timezone, validate_timezone
-from chalicelib.services.audit_service import audit_change, audit_entry, audit_snapshot, audit_update
+from chalicelib.services.audit_service import AuditedKind, audit_entry
 from chalicelib.services.catalog_lookup import scoped_property
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.scoped_reads import page_reader, record_reader
@@ -48,21 +48,24 @@ __all__ = [
     "update_property",
 ]
 
-PROPERTY_AUDIT_FIELDS = (
-    "code",
-    "name",
-    "country_code",
-    "timezone",
-    "currency",
-    "address",
-    "city",
-    "region",
-    "postal_code",
-    "status",
-    "buffer_rooms",
+PROPERTY_AUDIT = AuditedKind(
+    "property",
+    (
+        "code",
+        "name",
+        "country_code",
+        "timezone",
+        "currency",
+        "address",
+        "city",
+        "region",
+        "postal_code",
+        "status",
+        "buffer_rooms",
+    ),
 )
 EXPORT_LIMIT = 10_000
-EXPORT_COLUMNS = ("id", *PROPERTY_AUDIT_FIELDS, "created_at", "updated_at")
+EXPORT_COLUMNS = ("id", *PROPERTY_AUDIT.fields, "created_at", "updated_at")
 
 
 def utc_now() -> datetime:
@@ -76,10 +79,7 @@ def property_today(prop: PropertyRecord, now: datetime | None = None) -> date:
 
 def find_property(work: UnitOfWork, caller: Caller, property_id: int, *, for_update: bool = False) -> PropertyRecord:
     """The property if the caller's scope includes it; NotFound otherwise."""
-    prop = work.properties.get(caller.scope, property_id, for_update=for_update)
-    if prop is None:
-        raise NotFound("No such property.")
-    return prop
+    return existing(work.properties.get(caller.scope, property_id, for_update=for_update), "No such property.")
 
 
 class OwnedByProperty(Protocol):
@@ -153,8 +153,7 @@ def create_property(caller: Caller, new: NewProperty, *, uow: UnitOfWorkFactory 
         new = dataclasses.replace(new, country_code=check_country(work, caller, new.country_code))
         _check_code_free(work, new.code)
         prop = work.properties.add(new, archived_at=utc_now() if new.status == PropertyStatus.ARCHIVED else None)
-        after = audit_snapshot(prop, PROPERTY_AUDIT_FIELDS)
-        audit_change(work.audit, caller, "property", prop.id, None, after, country_code=prop.country_code)
+        PROPERTY_AUDIT.created(work.audit, caller, prop, country_code=prop.country_code)
         return prop
 
 
@@ -171,7 +170,7 @@ def update_property(
     changes = dict(changes)
     with uow() as work:
         prop = find_property(work, caller, property_id, for_update=True)
-        before = audit_snapshot(prop, PROPERTY_AUDIT_FIELDS)
+        before = PROPERTY_AUDIT.snapshot(prop)
         if "timezone" in changes:
             validate_timezone(changes["timezone"])
         if "currency" in changes:
@@ -188,8 +187,8 @@ def update_property(
         if "status" in changes and changes["status"] != prop.status:
             changes["archived_at"] = utc_now() if changes["status"] == PropertyStatus.ARCHIVED else None
         updated = work.properties.update(prop.id, changes)
-        after = audit_snapshot(updated, PROPERTY_AUDIT_FIELDS)
-        audit_update(work.audit, caller, "property", prop.id, before, after, country_code=updated.country_code)
+        PROPERTY_AUDIT.updated(work.audit, caller, before, updated, country_code=updated.country_code)
+        after = PROPERTY_AUDIT.snapshot(updated)
         if updated.status != PropertyStatus.ARCHIVED and any(
             before[key] != after[key] for key in ("buffer_rooms", "timezone", "status")
         ):
@@ -203,7 +202,7 @@ def archive_property(caller: Caller, property_id: int, *, uow: UnitOfWorkFactory
         prop = find_property(work, caller, property_id, for_update=True)
         if prop.status == PropertyStatus.ARCHIVED:
             return
-        before = audit_snapshot(prop, PROPERTY_AUDIT_FIELDS)
+        before = PROPERTY_AUDIT.snapshot(prop)
         work.properties.update(prop.id, {"status": PropertyStatus.ARCHIVED, "archived_at": utc_now()})
         work.audit.add(
             audit_entry(

@@ -27,11 +27,11 @@ from chalicelib.domain.catalog import (
     RuleRecord,
     require_not_archived,
 )
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, InvalidInput, existing
 from chalicelib.domain.money import check_amount
 from chalicelib.domain.nights import NightRange, calendar_window, validate_night_range
 from chalicelib.domain.rates import Adjustment, AdjustmentKind, validate_adjustment
-from chalicelib.services.audit_service import audit_change, audit_snapshot, audit_update
+from chalicelib.services.audit_service import AuditedKind
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import property_today
 from chalicelib.services.room_type_service import find_room_type
@@ -52,29 +52,35 @@ __all__ = [
     "update_rule",
 ]
 
-PLAN_AUDIT_FIELDS = (
-    "room_type_id",
-    "code",
-    "name",
-    "currency",
-    "base_rate",
-    "parent_id",
-    "derivation_kind",
-    "derivation_value",
-    "channel",
-    "is_active",
+RATE_PLAN_AUDIT = AuditedKind(
+    "rate_plan",
+    (
+        "room_type_id",
+        "code",
+        "name",
+        "currency",
+        "base_rate",
+        "parent_id",
+        "derivation_kind",
+        "derivation_value",
+        "channel",
+        "is_active",
+    ),
 )
 PRICING_FIELDS = ("base_rate", "parent_id", "derivation_kind", "derivation_value")
-RULE_AUDIT_FIELDS = (
-    "rate_plan_id",
-    "name",
-    "date_from",
-    "date_to",
-    "weekdays",
-    "rate",
-    "adjustment_kind",
-    "adjustment_value",
-    "priority",
+RULE_AUDIT = AuditedKind(
+    "rate_plan_rule",
+    (
+        "rate_plan_id",
+        "name",
+        "date_from",
+        "date_to",
+        "weekdays",
+        "rate",
+        "adjustment_kind",
+        "adjustment_value",
+        "priority",
+    ),
 )
 RULE_PRICE_FIELDS = ("rate", "adjustment_kind", "adjustment_value")
 
@@ -82,19 +88,13 @@ Plan = tuple[RatePlanRecord, RoomTypeRecord, PropertyRecord]
 
 
 def _find_plan(work: UnitOfWork, caller: Caller, rate_plan_id: int, *, for_update: bool = False) -> Plan:
-    found = work.rate_plans.get(caller.scope, rate_plan_id, for_update=for_update)
-    if found is None:
-        raise NotFound("No such rate plan.")
-    return found
+    return existing(work.rate_plans.get(caller.scope, rate_plan_id, for_update=for_update), "No such rate plan.")
 
 
 def _find_rule(
     work: UnitOfWork, caller: Caller, rule_id: int, *, for_update: bool = False
 ) -> tuple[RuleRecord, RatePlanRecord, RoomTypeRecord, PropertyRecord]:
-    found = work.rate_plans.get_rule(caller.scope, rule_id, for_update=for_update)
-    if found is None:
-        raise NotFound("No such seasonal rule.")
-    return found
+    return existing(work.rate_plans.get_rule(caller.scope, rule_id, for_update=for_update), "No such seasonal rule.")
 
 
 def _reprice(work: UnitOfWork, plan: RatePlanRecord, prop: PropertyRecord, nights: Iterable[date], today: date) -> None:
@@ -182,8 +182,7 @@ def create_rate_plan(
         plan = work.rate_plans.add(room_type.id, values)
         catalog = work.rate_plans.catalog(room_type.id)
         work.catalog_calendar.price_new_plan(prop.id, catalog, plan.id, property_today(prop, now))
-        after = audit_snapshot(plan, PLAN_AUDIT_FIELDS)
-        audit_change(work.audit, caller, "rate_plan", plan.id, None, after, country_code=prop.country_code)
+        RATE_PLAN_AUDIT.created(work.audit, caller, plan, country_code=prop.country_code)
         return plan
 
 
@@ -202,7 +201,7 @@ def update_rate_plan(
         require_not_archived(prop)
         work.room_types.lock([room_type.id])
         plan, room_type, prop = _find_plan(work, caller, rate_plan_id, for_update=True)
-        before = audit_snapshot(plan, PLAN_AUDIT_FIELDS)
+        before = RATE_PLAN_AUDIT.snapshot(plan)
         if "code" in changes:
             _check_plan_code_free(work, room_type.id, changes["code"], except_id=plan.id)
         if changes.get("parent_id") is None and "parent_id" in changes:
@@ -214,8 +213,7 @@ def update_rate_plan(
         updated = work.rate_plans.update(plan.id, {**changes, **{name: pricing[name] for name in PRICING_FIELDS}})
         today = property_today(prop, now)
         _reprice(work, updated, prop, calendar_window(today), today)
-        after = audit_snapshot(updated, PLAN_AUDIT_FIELDS)
-        audit_update(work.audit, caller, "rate_plan", plan.id, before, after, country_code=prop.country_code)
+        RATE_PLAN_AUDIT.updated(work.audit, caller, before, updated, country_code=prop.country_code)
         return updated
 
 
@@ -230,9 +228,8 @@ def delete_rate_plan(caller: Caller, rate_plan_id: int, *, uow: UnitOfWorkFactor
                 f"Rate plans {', '.join(map(str, children))} are derived from this plan; change or delete them first.",
                 details=[{"field": "rate_plan_id", "derived_plans": children, "message": "has derived plans"}],
             )
-        before = audit_snapshot(plan, PLAN_AUDIT_FIELDS)
         work.rate_plans.delete(plan.id)
-        audit_change(work.audit, caller, "rate_plan", rate_plan_id, before, None, country_code=prop.country_code)
+        RATE_PLAN_AUDIT.deleted(work.audit, caller, plan, country_code=prop.country_code)
 
 
 # --- seasonal rules ------------------------------------------------------------------------------
@@ -286,8 +283,7 @@ def create_rule(
         nights, normalised = _checked_rule(values, plan.currency, today)
         rule = work.rate_plans.add_rule(plan.id, {**values, **normalised})
         _reprice(work, plan, prop, nights, today)
-        after = audit_snapshot(rule, RULE_AUDIT_FIELDS)
-        audit_change(work.audit, caller, "rate_plan_rule", rule.id, None, after, country_code=prop.country_code)
+        RULE_AUDIT.created(work.audit, caller, rule, country_code=prop.country_code)
         return rule
 
 
@@ -306,7 +302,7 @@ def update_rule(
         require_not_archived(prop)
         work.room_types.lock([room_type.id])
         rule, plan, room_type, prop = _find_rule(work, caller, rule_id, for_update=True)
-        before = audit_snapshot(rule, RULE_AUDIT_FIELDS)
+        before = RULE_AUDIT.snapshot(rule)
         old_nights = NightRange.through(rule.date_from, rule.date_to)
         if changes.get("rate") is not None:
             changes.setdefault("adjustment_kind", None)
@@ -318,8 +314,7 @@ def update_rule(
         nights, normalised = _checked_rule(merged, plan.currency, today)
         updated = work.rate_plans.update_rule(rule.id, {**changes, **normalised})
         _reprice(work, plan, prop, [*old_nights, *nights], today)
-        after = audit_snapshot(updated, RULE_AUDIT_FIELDS)
-        audit_update(work.audit, caller, "rate_plan_rule", rule.id, before, after, country_code=prop.country_code)
+        RULE_AUDIT.updated(work.audit, caller, before, updated, country_code=prop.country_code)
         return updated
 
 
@@ -330,9 +325,8 @@ def delete_rule(
     with uow() as work:
         rule, plan, room_type, prop = _find_rule(work, caller, rule_id)
         work.room_types.lock([room_type.id])
-        before = audit_snapshot(rule, RULE_AUDIT_FIELDS)
         nights = NightRange.through(rule.date_from, rule.date_to)
         work.rate_plans.delete_rule(rule.id)
         if prop.status != PropertyStatus.ARCHIVED:
             _reprice(work, plan, prop, nights, property_today(prop, now))
-        audit_change(work.audit, caller, "rate_plan_rule", rule_id, before, None, country_code=prop.country_code)
+        RULE_AUDIT.deleted(work.audit, caller, rule, country_code=prop.country_code)

@@ -19,7 +19,7 @@ from chalicelib.db.repositories import users as user_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.db.writing import inserted
 from chalicelib.domain.access import Caller
-from chalicelib.domain.errors import Conflict, NotFound, PermissionDenied
+from chalicelib.domain.errors import Conflict, PermissionDenied, existing
 from chalicelib.domain.permissions import SUPER_ADMIN_ROLE, Permission, may_grant, permission_names
 from chalicelib.domain.views import view_from
 from chalicelib.services.audit_service import record_audit
@@ -66,10 +66,7 @@ def get_role(role_id: int) -> RoleRecord:
 
 
 def _existing(session: Session, role_id: int, *, for_update: bool = False) -> Role:
-    role = user_repository.role_by_id(session, role_id, for_update=for_update)
-    if role is None:
-        raise NotFound("No such role.")
-    return role
+    return existing(user_repository.role_by_id(session, role_id, for_update=for_update), "No such role.")
 
 
 def _check_grant(caller: Caller, permissions: Permission) -> None:

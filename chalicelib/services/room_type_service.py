@@ -17,10 +17,10 @@ from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
 from chalicelib.domain.allocations import validate_allocations
 from chalicelib.domain.catalog import NewRoomType, PropertyRecord, RoomTypeRecord, require_not_archived
-from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.errors import Conflict, existing
 from chalicelib.domain.inventory import InventoryCellChange, change_total, pair_changes
 from chalicelib.domain.money import check_amount
-from chalicelib.services.audit_service import audit_change, audit_snapshot, audit_update
+from chalicelib.services.audit_service import AuditedKind
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import find_property, property_today
 
@@ -35,15 +35,9 @@ __all__ = [
     "update_room_type",
 ]
 
-ROOM_TYPE_AUDIT_FIELDS = (
-    "property_id",
-    "code",
-    "name",
-    "total_rooms",
-    "max_occupancy",
-    "base_rate",
-    "buffer_rooms",
-    "is_active",
+ROOM_TYPE_AUDIT = AuditedKind(
+    "room_type",
+    ("property_id", "code", "name", "total_rooms", "max_occupancy", "base_rate", "buffer_rooms", "is_active"),
 )
 
 
@@ -51,10 +45,7 @@ def find_room_type(
     work: UnitOfWork, caller: Caller, room_type_id: int, *, for_update: bool = False
 ) -> tuple[RoomTypeRecord, PropertyRecord]:
     """The room type and its property if the caller's scope includes it; NotFound otherwise."""
-    found = work.room_types.get(caller.scope, room_type_id, for_update=for_update)
-    if found is None:
-        raise NotFound("No such room type.")
-    return found
+    return existing(work.room_types.get(caller.scope, room_type_id, for_update=for_update), "No such room type.")
 
 
 def list_room_types(caller: Caller, property_id: int, *, uow: UnitOfWorkFactory = unit_of_work) -> list[RoomTypeRecord]:
@@ -86,8 +77,7 @@ def create_room_type(
         room_type = work.room_types.add(prop.id, dataclasses.replace(new, base_rate=base_rate), prop.currency)
         work.room_types.lock([room_type.id])
         work.catalog_calendar.sync_room_type(room_type.id, property_today(prop, now))
-        after = audit_snapshot(room_type, ROOM_TYPE_AUDIT_FIELDS)
-        audit_change(work.audit, caller, "room_type", room_type.id, None, after, country_code=prop.country_code)
+        ROOM_TYPE_AUDIT.created(work.audit, caller, room_type, country_code=prop.country_code)
         return room_type
 
 
@@ -117,7 +107,7 @@ def update_room_type(
         # The lock first: the total is checked against counters bookings move under the same lock.
         work.room_types.lock([room_type.id])
         room_type, prop = find_room_type(work, caller, room_type_id, for_update=True)
-        before = audit_snapshot(room_type, ROOM_TYPE_AUDIT_FIELDS)
+        before = ROOM_TYPE_AUDIT.snapshot(room_type)
         if "base_rate" in changes:
             changes["base_rate"] = check_amount(changes["base_rate"], prop.currency, field="base_rate")
         if "code" in changes:
@@ -138,8 +128,7 @@ def update_room_type(
             before["buffer_rooms"] != updated.buffer_rooms or before["is_active"] != updated.is_active
         ):
             work.catalog_calendar.sync_room_type(updated.id, today)
-        after = audit_snapshot(updated, ROOM_TYPE_AUDIT_FIELDS)
-        audit_update(work.audit, caller, "room_type", updated.id, before, after, country_code=prop.country_code)
+        ROOM_TYPE_AUDIT.updated(work.audit, caller, before, updated, country_code=prop.country_code)
         return updated
 
 
@@ -164,6 +153,5 @@ def delete_room_type(
                     for cell in committed
                 ],
             )
-        before = audit_snapshot(room_type, ROOM_TYPE_AUDIT_FIELDS)
         work.room_types.delete(room_type.id)
-        audit_change(work.audit, caller, "room_type", room_type_id, before, None, country_code=prop.country_code)
+        ROOM_TYPE_AUDIT.deleted(work.audit, caller, room_type, country_code=prop.country_code)

@@ -34,7 +34,7 @@ from chalicelib.domain.bookings import (
     EventKind,
     InventoryEffect,
 )
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput, existing
 from chalicelib.domain.sale_orders import AgencyBookingState, SaleOrderFilters, SaleOrderRecord, sale_order_lines
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.services.agency_booking_service import AgencyBookingView, agency_booking_view, allotted, pick_up_audit
@@ -67,13 +67,9 @@ def _locked_booking(
     work: SqlUnitOfWork, caller: Caller | None, booking_id: int
 ) -> tuple[AgencyBookingLink, ContractRecord]:
     """The agency booking and its contract (404 outside the caller's scope), with every lock taken."""
-    link = work.agency_sales.agency_booking(booking_id)
-    if link is None:
-        raise NotFound("No such agency booking.")
+    link = existing(work.agency_sales.agency_booking(booking_id), "No such agency booking.")
     scope = caller.scope if caller is not None else CountryScope.everywhere()
-    contract = work.allotments.get_contract(scope, link.contract_id)
-    if contract is None:
-        raise NotFound("No such agency booking.")
+    contract = existing(work.allotments.get_contract(scope, link.contract_id), "No such agency booking.")
     prop = property_of(work, contract)
     work.room_types.lock([rt.id for rt in work.room_types.of_property(prop.id, prop.currency)])
     return link, contract
@@ -199,10 +195,7 @@ def list_sale_orders(
 
 def get_sale_order(caller: Caller, sale_order_id: int) -> SaleOrderRecord:
     with unit_of_work() as work:
-        record = work.agency_sales.get_sale_order(caller.scope, sale_order_id)
-        if record is None:
-            raise NotFound("No such sale order.")
-        return record
+        return existing(work.agency_sales.get_sale_order(caller.scope, sale_order_id), "No such sale order.")
 
 
 def export_csv(caller: Caller, filters: SaleOrderFilters) -> str:

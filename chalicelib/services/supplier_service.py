@@ -31,10 +31,10 @@ from chalicelib.domain.catalog import (
     SupplierFilters,
     SupplierRecord,
 )
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput, NotFound, existing
 from chalicelib.domain.nights import NightRange, validate_night_range
 from chalicelib.domain.tokens import SigningKeyring
-from chalicelib.services.audit_service import audit_change, audit_entry, audit_snapshot, audit_update
+from chalicelib.services.audit_service import AuditedKind, audit_change, audit_entry, audit_snapshot
 from chalicelib.services.ports import UnitOfWork, UnitOfWorkFactory
 from chalicelib.services.property_service import property_today
 from chalicelib.services.room_type_service import find_room_type
@@ -71,7 +71,9 @@ SUPPLIER_AUDIT_FIELDS = (
     "notes",
     "is_active",
 )
-ALLOCATION_AUDIT_FIELDS = ("supplier_id", "room_type_id", "date_from", "date_to", "rooms", "notes")
+ALLOCATION_AUDIT = AuditedKind(
+    "supplier_allocation", ("supplier_id", "room_type_id", "date_from", "date_to", "rooms", "notes")
+)
 _ACCOUNT_NUMBER = re.compile(r"^[A-Za-z0-9]{4,34}$")
 
 Keyring = Callable[[], SigningKeyring]
@@ -130,10 +132,7 @@ def reveal_account_number(
 
 
 def _find_supplier(work: UnitOfWork, caller: Caller, supplier_id: int, *, for_update: bool = False) -> SupplierRecord:
-    supplier = work.suppliers.get(caller.scope, supplier_id, for_update=for_update)
-    if supplier is None:
-        raise NotFound("No such supplier.")
-    return supplier
+    return existing(work.suppliers.get(caller.scope, supplier_id, for_update=for_update), "No such supplier.")
 
 
 get_supplier = record_reader(_find_supplier)
@@ -234,10 +233,9 @@ def list_allocations(
 def _find_allocation(
     work: UnitOfWork, caller: Caller, allocation_id: int, *, for_update: bool = False
 ) -> tuple[AllocationRecord, SupplierRecord, RoomTypeRecord, PropertyRecord]:
-    found = work.suppliers.get_allocation(caller.scope, allocation_id, for_update=for_update)
-    if found is None:
-        raise NotFound("No such allocation.")
-    return found
+    return existing(
+        work.suppliers.get_allocation(caller.scope, allocation_id, for_update=for_update), "No such allocation."
+    )
 
 
 def _check_dates(prop: PropertyRecord, date_from: date, date_to: date, now: datetime | None) -> None:
@@ -287,10 +285,7 @@ def create_allocation(
         _check_dates(prop, fields["date_from"], fields["date_to"], now)
         allocation = work.suppliers.add_allocation(supplier.id, fields)
         _validate(work, room_type, prop, now)
-        after = audit_snapshot(allocation, ALLOCATION_AUDIT_FIELDS)
-        audit_change(
-            work.audit, caller, "supplier_allocation", allocation.id, None, after, country_code=supplier.country_code
-        )
+        ALLOCATION_AUDIT.created(work.audit, caller, allocation, country_code=supplier.country_code)
         return allocation
 
 
@@ -307,15 +302,12 @@ def update_allocation(
         _, _, room_type, _ = _find_allocation(work, caller, allocation_id)
         work.room_types.lock([room_type.id])
         allocation, supplier, room_type, prop = _find_allocation(work, caller, allocation_id, for_update=True)
-        before = audit_snapshot(allocation, ALLOCATION_AUDIT_FIELDS)
+        before = ALLOCATION_AUDIT.snapshot(allocation)
         date_from = changes.get("date_from", allocation.date_from)
         _check_dates(prop, date_from, changes.get("date_to", allocation.date_to), now)
         updated = work.suppliers.update_allocation(allocation.id, changes)
         _validate(work, room_type, prop, now)
-        after = audit_snapshot(updated, ALLOCATION_AUDIT_FIELDS)
-        audit_update(
-            work.audit, caller, "supplier_allocation", updated.id, before, after, country_code=supplier.country_code
-        )
+        ALLOCATION_AUDIT.updated(work.audit, caller, before, updated, country_code=supplier.country_code)
         return updated
 
 
@@ -323,8 +315,5 @@ def delete_allocation(caller: Caller, allocation_id: int, *, uow: UnitOfWorkFact
     with uow() as work:
         allocation, supplier, room_type, _ = _find_allocation(work, caller, allocation_id)
         work.room_types.lock([room_type.id])
-        before = audit_snapshot(allocation, ALLOCATION_AUDIT_FIELDS)
         work.suppliers.delete_allocation(allocation.id)
-        audit_change(
-            work.audit, caller, "supplier_allocation", allocation_id, before, None, country_code=supplier.country_code
-        )
+        ALLOCATION_AUDIT.deleted(work.audit, caller, allocation, country_code=supplier.country_code)

@@ -22,7 +22,7 @@ from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.db.writing import inserted
 from chalicelib.domain import passwords
 from chalicelib.domain.access import Caller
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, existing
 from chalicelib.domain.languages import Language
 from chalicelib.domain.permissions import (
     SUPER_ADMIN_ROLE,
@@ -111,9 +111,7 @@ def _agency_name(session: Session, agency_id: int | None) -> str | None:
 def set_language(caller: Caller, language: Language) -> Profile:
     """``PATCH /me``: the dashboard language of the caller's own account (audited); the updated profile."""
     with unit_of_work() as uow:
-        user = uow.session.get(User, caller.user_id, with_for_update=True)
-        if user is None:
-            raise NotFound("No such user.")
+        user = existing(uow.session.get(User, caller.user_id, with_for_update=True), "No such user.")
         if user.language != language:
             before = audit_snapshot(user, ("language",))
             user.language = language
@@ -149,17 +147,11 @@ def get_user(caller: Caller, user_id: int) -> UserRecord:
 
 
 def _scoped_user(session: Session, caller: Caller, user_id: int, *, for_update: bool = False) -> User:
-    user = user_repository.scoped_user(session, user_id, caller.scope, for_update=for_update)
-    if user is None:
-        raise NotFound("No such user.")
-    return user
+    return existing(user_repository.scoped_user(session, user_id, caller.scope, for_update=for_update), "No such user.")
 
 
 def _role(session: Session, role_id: int) -> Role:
-    role = user_repository.role_by_id(session, role_id)
-    if role is None:
-        raise NotFound("No such role.")
-    return role
+    return existing(user_repository.role_by_id(session, role_id), "No such role.")
 
 
 def _assignable_role(session: Session, caller: Caller, role_id: int) -> Role:
@@ -337,9 +329,10 @@ def create_superadmin(email: str, full_name: str, password: str) -> int:
         session = uow.session
         if user_repository.email_taken(session, email):
             raise Conflict("An account with this email already exists.")
-        role = user_repository.role_by_name(session, SUPER_ADMIN_ROLE)
-        if role is None:
-            raise NotFound("The Super Admin role is missing: run the migrations first (make migrate).")
+        role = existing(
+            user_repository.role_by_name(session, SUPER_ADMIN_ROLE),
+            "The Super Admin role is missing: run the migrations first (make migrate).",
+        )
         password_service.validate_new_password(password, email=email, full_name=full_name, field="password")
         password_hash = passwords.hash_password(password, rounds=get_settings().bcrypt_rounds)
         actor = AuditActor(user_id=None, email="cli:create_superadmin")

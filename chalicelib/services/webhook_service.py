@@ -31,7 +31,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.aws.credential_vault import CredentialVault, EncryptedCredentials
 from chalicelib.db.repositories import webhooks as webhook_repository
 from chalicelib.db.unit_of_work import unit_of_work
-from chalicelib.domain.errors import DependencyUnavailable, NotFound
+from chalicelib.domain.errors import DependencyUnavailable, existing
 from chalicelib.domain.ota_accounts import AccountStatus
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_credentials import WEBHOOK_SECRET, CredentialsUnavailable
@@ -75,9 +75,7 @@ def receive(
     vault: CredentialVault | None = None,
 ) -> WebhookOutcome:
     """Handle one notification (see the module docstring for every answer)."""
-    ota = webhooks.webhook_ota(ota_name)
-    if ota is None:
-        raise NotFound(f"No webhook receiver for {ota_name[:40]!r}.")
+    ota = existing(webhooks.webhook_ota(ota_name), f"No webhook receiver for {ota_name[:40]!r}.")
     fmt = webhooks.WEBHOOK_OTAS[ota]
     if len(raw_body) > webhooks.MAX_WEBHOOK_BODY_BYTES:
         raise webhooks.MalformedNotification("body", f"larger than {webhooks.MAX_WEBHOOK_BODY_BYTES} bytes")

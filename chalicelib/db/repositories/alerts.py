@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from chalicelib.db.models import Alert
-from chalicelib.db.pagination import paginate
+from chalicelib.db.pagination import paginate_entities
 from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.scoping import scoped, scoped_row
 from chalicelib.db.writing import flushed
@@ -71,10 +71,9 @@ def list_alerts(
         conditions.append(Alert.created_at < filters.until)
     if conditions:
         statement = statement.where(and_(*conditions))
-    rows, total = paginate(
+    return paginate_entities(
         session, statement.order_by(Alert.created_at.desc(), Alert.id.desc()), offset=offset, limit=limit
     )
-    return [row[0] for row in rows], total
 
 
 def wake_snoozed(session: Session, now: datetime) -> list[Alert]:

@@ -358,10 +358,5 @@ def upsert_nights(session: Session, rows: list[dict[str, Any]], changes: Callabl
 
 
 def _event_record(row: AllotmentEventRecord) -> EventRecord:
-    return EventRecord(
-        id=row.id,
-        contract_id=row.contract_id,
-        event=event_from_payload(row.contract_id, row.kind, row.effective_at, row.sequence, row.payload),
-        created_by_user_id=row.created_by_user_id,
-        created_at=row.created_at,
-    )
+    event = event_from_payload(row.contract_id, row.kind, row.effective_at, row.sequence, row.payload)
+    return view_from(EventRecord, row, event=event)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from chalicelib.db.filtering import escape_like, where_equal, where_within
 from chalicelib.db.models import ActivityLog, AuditLog
-from chalicelib.db.pagination import paginate
+from chalicelib.db.pagination import paginate_entities
 from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
@@ -30,10 +30,9 @@ def list_audit(
         (AuditLog.actor_user_id, filters.actor_user_id),
     )
     statement = where_within(statement, AuditLog.occurred_at, filters.since, filters.until)
-    rows, total = paginate(
+    return paginate_entities(
         session, statement.order_by(AuditLog.occurred_at.desc(), AuditLog.id.desc()), offset=offset, limit=limit
     )
-    return [row[0] for row in rows], total
 
 
 def list_activity(
@@ -50,10 +49,9 @@ def list_activity(
     if filters.path_prefix:
         statement = statement.where(ActivityLog.path.like(escape_like(filters.path_prefix) + "%"))
     statement = where_within(statement, ActivityLog.occurred_at, filters.since, filters.until)
-    rows, total = paginate(
+    return paginate_entities(
         session, statement.order_by(ActivityLog.occurred_at.desc(), ActivityLog.id.desc()), offset=offset, limit=limit
     )
-    return [row[0] for row in rows], total
 
 
 class SqlAuditRepository(SessionRepository):

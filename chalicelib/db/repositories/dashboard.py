@@ -48,6 +48,7 @@ from chalicelib.domain.dashboard import (
 from chalicelib.domain.ota_accounts import ConnectionHealth
 from chalicelib.domain.sync_runs import SyncRunStatus
 from chalicelib.domain.sync_status import STALE_AFTER_INTERVALS, is_stale
+from chalicelib.domain.views import view_from
 
 # A UTC timestamp's local date is within a day of its UTC date: this margin lets an index on the
 # timestamp narrow the rows before the exact test in each property's time zone.
@@ -196,23 +197,7 @@ class SqlDashboardRepository(SessionRepository):
             .order_by(BookingGroup.booked_at.desc(), BookingGroup.id.desc())
             .limit(limit)
         )
-        return [
-            RecentBooking(
-                id=group.id,
-                reference=group.reference,
-                property_id=group.property_id,
-                property_name=name,
-                channel=group.channel,
-                status=status,
-                guest_name=group.guest_name,
-                check_in=group.check_in,
-                check_out=group.check_out,
-                currency=group.currency,
-                total_amount=group.total_amount,
-                booked_at=group.booked_at,
-            )
-            for group, name, status in rows
-        ]
+        return [view_from(RecentBooking, group, property_name=name, status=status) for group, name, status in rows]
 
     def _open_alerts(self, scope: CountryScope, wanted: SummaryFilter) -> ColumnElement[bool]:
         condition = and_(Alert.status.in_(sorted(OPEN_STATUSES)), in_scope(Alert.country_code, scope))

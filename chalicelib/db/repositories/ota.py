@@ -26,7 +26,7 @@ from chalicelib.db.models import (
     RoomType,
     RoomTypeMapping,
 )
-from chalicelib.db.pagination import paginate
+from chalicelib.db.pagination import paginate, paginate_entities
 from chalicelib.db.repositories.settings import stored_setting
 from chalicelib.db.scoping import first_row, scoped, scoped_row
 from chalicelib.domain.access import CountryScope
@@ -474,8 +474,7 @@ def proposals_of(
     statement = statement.order_by(
         MappingProposal.ota_room_id, MappingProposal.ota_rate_plan_id.nulls_first(), MappingProposal.id
     )
-    rows, total = paginate(session, statement, offset=offset, limit=limit)
-    return [row[0] for row in rows], total
+    return paginate_entities(session, statement, offset=offset, limit=limit)
 
 
 def proposals_for_items(

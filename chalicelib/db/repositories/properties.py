@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from chalicelib.db.filtering import containing
 from chalicelib.db.locks import lock_room_types
 from chalicelib.db.models import Country, Property, RatePlan, RatePlanRule, RoomType
-from chalicelib.db.pagination import paginate
+from chalicelib.db.pagination import paginate_entities
 from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.repositories.calendar import amount_at_scale
 from chalicelib.db.scoping import SelectT, first_row, scoped, scoped_row
@@ -58,8 +58,7 @@ def _property_query(scope: CountryScope, filters: PropertyFilters) -> Select[Any
 def list_properties(
     session: Session, scope: CountryScope, filters: PropertyFilters, *, offset: int, limit: int
 ) -> tuple[list[Property], int]:
-    rows, total = paginate(session, _property_query(scope, filters), offset=offset, limit=limit)
-    return [row[0] for row in rows], total
+    return paginate_entities(session, _property_query(scope, filters), offset=offset, limit=limit)
 
 
 def iter_properties(session: Session, scope: CountryScope, filters: PropertyFilters, limit: int) -> Iterator[Property]:

@@ -6,7 +6,7 @@ Sale orders are scoped like their contract: the property's country and the agenc
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -199,17 +199,7 @@ class SqlSaleOrderRepository:
         self._session.add(row)
         self._session.flush()
         row.number = sale_order_number(row.id, confirmed_on)
-        self._session.add_all(
-            SaleOrderLineRow(
-                sale_order_id=row.id,
-                room_type_id=line.room_type_id,
-                night=line.night,
-                rooms=line.rooms,
-                rate=line.rate,
-                amount=line.amount,
-            )
-            for line in lines
-        )
+        self._session.add_all(SaleOrderLineRow(sale_order_id=row.id, **asdict(line)) for line in lines)
         self._session.flush()
         return row.id
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from chalicelib.db.filtering import where_equal
 from chalicelib.db.models import OtaAccount, OtaConnection, Property, SyncRun
-from chalicelib.db.pagination import paginate
+from chalicelib.db.pagination import paginate, paginate_entities
 from chalicelib.db.repositories.base import SessionRepository
 from chalicelib.db.scoping import scoped
 from chalicelib.domain.access import CountryScope
@@ -27,8 +27,7 @@ def properties_with_connections(
     statement = scoped(select(Property).where(has_connection), Property.country_code, scope)
     if property_id is not None:
         statement = statement.where(Property.id == property_id)
-    rows, total = paginate(session, statement.order_by(Property.id), offset=offset, limit=limit)
-    return [row[0] for row in rows], total
+    return paginate_entities(session, statement.order_by(Property.id), offset=offset, limit=limit)
 
 
 def connections_of(session: Session, property_ids: Sequence[int]) -> list[tuple[OtaConnection, OtaAccount]]:
