@@ -22,7 +22,7 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from chalicelib.config import Settings, SettingsError, get_settings
-from chalicelib.db.driver import install_placeholder_cache
+from chalicelib.db.driver import install_placeholder_cache, install_single_round_trip
 
 
 @dataclass
@@ -90,6 +90,7 @@ def get_engine() -> Engine:
 def _build_engine(url: URL, settings: Settings) -> Engine:
     if url.get_driver_name() == "pg8000":
         install_placeholder_cache()
+        install_single_round_trip()
     engine = create_engine(
         url,
         pool_size=settings.db_pool_size,
