@@ -54,7 +54,7 @@ def install_single_round_trip() -> None:
         return
     from pg8000.core import CoreConnection
 
-    CoreConnection.execute_unnamed = single_round_trip(CoreConnection.execute_unnamed)  # type: ignore[method-assign]
+    CoreConnection.execute_unnamed = single_round_trip(CoreConnection.execute_unnamed)
     _installed.add("round trip")
 
 

@@ -74,7 +74,7 @@ def test_negative_control_pg8000s_own_exchange_takes_three(database_url: str, mo
 def test_values_of_every_bound_type_come_back_unchanged(database_url: str) -> None:
     values: dict[str, Any] = {
         "i": 7,
-        "s": "Nguyễn's \"room\" 🏨",
+        "s": 'Nguyễn\'s "room" 🏨',
         "none": None,
         "d": Decimal("1234567.89"),
         "day": date(2027, 2, 28),
@@ -90,7 +90,16 @@ def test_values_of_every_bound_type_come_back_unchanged(database_url: str) -> No
         connection.execute(text("SELECT 1"))
         trips, rows = round_trips(connection, socket, sql, **values)
     assert trips == 1
-    assert list(rows[0]) == [7, values["s"], None, values["d"], values["day"], values["moment"], {"a": [1, None, "x"]}, True]
+    assert list(rows[0]) == [
+        7,
+        values["s"],
+        None,
+        values["d"],
+        values["day"],
+        values["moment"],
+        {"a": [1, None, "x"]},
+        True,
+    ]
 
 
 def test_row_counts_and_returning(database_url: str) -> None:
@@ -100,7 +109,10 @@ def test_row_counts_and_returning(database_url: str) -> None:
             text("INSERT INTO t (name) SELECT unnest(CAST(:names AS text[])) RETURNING id"), {"names": ["a", "b", "c"]}
         ).all()
         assert len(inserted) == 3
-        assert connection.execute(text("UPDATE t SET name = name || :x WHERE id > :low"), {"x": "!", "low": 1}).rowcount == 2
+        assert (
+            connection.execute(text("UPDATE t SET name = name || :x WHERE id > :low"), {"x": "!", "low": 1}).rowcount
+            == 2
+        )
         assert connection.execute(text("SELECT name FROM t WHERE id = :id"), {"id": 99}).all() == []
 
 

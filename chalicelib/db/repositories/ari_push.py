@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Integer, and_, delete, func, literal, or_, select, update
+from sqlalchemy import BigInteger, Date, Integer, TextClause, and_, delete, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -46,12 +46,61 @@ def claim_unrelayed(
     return [(row_id, property_id) for row_id, property_id in session.execute(statement)]
 
 
-def mark_relayed(session: Session, ids: Sequence[int], moment: datetime) -> None:
+def _claim_statement(of_properties: bool) -> TextClause:
+    wanted = "AND property_id = ANY(CAST(:property_ids AS integer[]))" if of_properties else ""
+    return text(f"""
+WITH claimed AS (
+  UPDATE ari_changes SET relayed_at = :moment
+  WHERE id IN (
+    SELECT id FROM ari_changes WHERE relayed_at IS NULL {wanted}
+    ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED
+  )
+  RETURNING id, property_id
+)
+SELECT c.property_id, array_agg(c.id ORDER BY c.id),
+       ARRAY(SELECT oc.id FROM ota_connections AS oc JOIN ota_accounts AS a ON a.id = oc.ota_account_id
+             WHERE oc.property_id = c.property_id AND oc.is_active AND a.status = :active ORDER BY oc.id)
+FROM claimed AS c GROUP BY c.property_id ORDER BY c.property_id
+""")
+
+
+_CLAIM_OF_PROPERTIES = _claim_statement(True)
+_CLAIM_ALL = _claim_statement(False)
+
+
+def claim_for_relay(
+    session: Session, property_ids: Iterable[int] | None, moment: datetime, *, limit: int = 5000
+) -> list[tuple[int, list[int], list[int]]]:
+    """Claim unrelayed outbox rows (of ``property_ids``, or of every property), oldest first, and mark
+    them relayed at ``moment``, in one statement that also reads where each property's ARI goes:
+    (property id, its claimed row ids, the ids of its active connections through active accounts:
+    where its ARI goes).
+
+    Rows another relay holds are skipped (it relays them). The marks commit with the relay's
+    transaction: a relay that dies or rolls back leaves the rows unrelayed; one whose send failed
+    puts them back (:func:`put_back`).
+    """
+    params: dict[str, object] = {"moment": moment, "limit": limit, "active": AccountStatus.ACTIVE.value}
+    if property_ids is None:
+        statement = _CLAIM_ALL
+    else:
+        params["property_ids"] = sorted(set(property_ids))
+        if not params["property_ids"]:
+            return []
+        statement = _CLAIM_OF_PROPERTIES
+    return [
+        (property_id, list(ids), list(connections))
+        for property_id, ids, connections in session.execute(statement, params)
+    ]
+
+
+def put_back(session: Session, ids: Sequence[int]) -> None:
+    """Unmark rows :func:`claim_for_relay` marked (their send failed): the next relay takes them."""
     if ids:
         session.execute(
             update(AriChangeRecord)
             .where(AriChangeRecord.id.in_(list(ids)))
-            .values(relayed_at=moment)
+            .values(relayed_at=None)
             .execution_options(synchronize_session=False)
         )
 
@@ -67,27 +116,6 @@ def purge_relayed(session: Session, relayed_before: datetime, limit: int) -> int
     )
     result = session.execute(delete(AriChangeRecord).where(AriChangeRecord.id.in_(oldest)))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def active_connection_ids(session: Session, property_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Property → ids of its active connections through active accounts (where its ARI goes)."""
-    ids = sorted(set(property_ids))
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(OtaConnection.property_id, OtaConnection.id)
-        .join(OtaAccount, OtaAccount.id == OtaConnection.ota_account_id)
-        .where(
-            OtaConnection.property_id.in_(ids),
-            OtaConnection.is_active.is_(True),
-            OtaAccount.status == AccountStatus.ACTIVE,
-        )
-        .order_by(OtaConnection.id)
-    )
-    found: dict[int, list[int]] = {}
-    for property_id, connection_id in rows:
-        found.setdefault(property_id, []).append(connection_id)
-    return found
 
 
 # --- the worker -----------------------------------------------------------------------------------
