@@ -12,6 +12,9 @@ rest skipped up to the Sync, and raised as before. COPY (a ``stream``) keeps pg8
 On the booking path this is two round trips fewer per statement, and under the advisory lock
 the difference between 12 round trips and 4.
 
+**Dates.** pg8000 parses every date and timestamp with ``strptime``; :func:`install_fast_dates`
+gives a connection the standard library's ``fromisoformat`` for them (same values).
+
 **The placeholder rewrite.** SQLAlchemy hands pg8000 each statement with ``%s`` placeholders
 ("format" paramstyle); pg8000 rewrites them into PostgreSQL's ``$1, $2, ...`` by scanning the
 statement character by character in Python, on every execute (profiled: ~0.1-0.3 ms per
@@ -23,6 +26,7 @@ statements the scanner refuses go to pg8000's own function as before.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from functools import lru_cache
 from struct import Struct
 from typing import Any
@@ -111,6 +115,34 @@ def single_round_trip(original: Callable[..., Any]) -> Callable[..., Any]:
 
     execute_unnamed.original = original  # type: ignore[attr-defined]  # pg8000's own, for the tests' control
     return execute_unnamed
+
+
+DATE_OID, TIMESTAMP_OID, TIMESTAMPTZ_OID = 1082, 1114, 1184
+
+
+def install_fast_dates(dbapi_connection: Any) -> None:
+    """Parse dates and timestamps on ``dbapi_connection`` (a pg8000 connection) with the standard
+    library's C ``fromisoformat`` instead of pg8000's ``strptime`` (about 20 times slower: 6 timestamps
+    read per booking cost more than the statement that read them); whatever ``fromisoformat`` does not
+    take (infinity, BC, years past 9999) goes to pg8000's own parser as before."""
+    from pg8000 import converters
+
+    for oid, original, parse in (
+        (DATE_OID, converters.date_in, date.fromisoformat),
+        (TIMESTAMP_OID, converters.timestamp_in, datetime.fromisoformat),
+        (TIMESTAMPTZ_OID, converters.timestamptz_in, datetime.fromisoformat),
+    ):
+        dbapi_connection.register_in_adapter(oid, iso_or(parse, original))
+
+
+def iso_or(parse: Callable[[str], Any], original: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(data: str) -> Any:
+        try:
+            return parse(data)
+        except ValueError:
+            return original(data)
+
+    return convert
 
 
 def cached_converter(

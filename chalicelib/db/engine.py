@@ -22,7 +22,7 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from chalicelib.config import Settings, SettingsError, get_settings
-from chalicelib.db.driver import install_placeholder_cache, install_single_round_trip
+from chalicelib.db.driver import install_fast_dates, install_placeholder_cache, install_single_round_trip
 
 
 @dataclass
@@ -103,9 +103,12 @@ def _build_engine(url: URL, settings: Settings) -> Engine:
     )
     _treat_socket_errors_as_disconnects(engine)
     timeout_ms = settings.db_statement_timeout_ms
+    fast_dates = url.get_driver_name() == "pg8000"
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        if fast_dates:
+            install_fast_dates(dbapi_connection)
         cursor = dbapi_connection.cursor()
         cursor.execute("SET TIME ZONE 'UTC'")
         if timeout_ms:
