@@ -64,7 +64,7 @@ FROM claimed AS c GROUP BY c.property_id ORDER BY c.property_id
 """)
 
 
-_CLAIM_OF_PROPERTIES = _claim_statement(True)
+CLAIM_OF_PROPERTIES = _claim_statement(True)
 _CLAIM_ALL = _claim_statement(False)
 
 
@@ -87,7 +87,7 @@ def claim_for_relay(
         params["property_ids"] = sorted(set(property_ids))
         if not params["property_ids"]:
             return []
-        statement = _CLAIM_OF_PROPERTIES
+        statement = CLAIM_OF_PROPERTIES
     return [
         (property_id, list(ids), list(connections))
         for property_id, ids, connections in session.execute(statement, params)

@@ -51,7 +51,7 @@ FROM claimed AS c ORDER BY c.id
 """)
 
 
-_CLAIM_OF_IDS = _claim_statement(True)
+CLAIM_OF_IDS = _claim_statement(True)
 _CLAIM_DUE = _claim_statement(False)
 
 
@@ -71,7 +71,7 @@ def claim_for_publishing(
         params["ids"] = sorted(set(ids))
         if not params["ids"]:
             return []
-        statement = _CLAIM_OF_IDS
+        statement = CLAIM_OF_IDS
     return [
         ClaimedMessage(row_id, topic, payload, attempts, None if recipients is None else list(recipients))
         for row_id, topic, payload, attempts, recipients in session.execute(statement, params)
