@@ -22,7 +22,12 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from chalicelib.config import Settings, SettingsError, get_settings
-from chalicelib.db.driver import install_fast_dates, install_placeholder_cache, install_single_round_trip
+from chalicelib.db.driver import (
+    install_fast_dates,
+    install_placeholder_cache,
+    install_single_round_trip,
+    ping_and_begin,
+)
 
 
 @dataclass
@@ -127,7 +132,7 @@ def _treat_socket_errors_as_disconnects(engine: Engine) -> None:
     reconnecting.
     """
     dialect = engine.dialect
-    ping = dialect.do_ping
+    ping = ping_and_begin if engine.url.get_driver_name() == "pg8000" else dialect.do_ping
     interface_error = dialect.loaded_dbapi.InterfaceError
 
     def do_ping(dbapi_connection: Any) -> bool:

@@ -130,3 +130,40 @@ def test_errors_at_parse_and_bind_are_raised_and_the_connection_recovers(databas
             connection.execute(text("INSERT INTO u VALUES (:n)"), {"n": "one"})
         connection.rollback()
         assert connection.execute(text("SELECT CAST(:x AS int) * 2"), {"x": 21}).scalar() == 42
+
+
+def test_dates_and_timestamps_read_as_pg8000_read_them(database_url: str) -> None:
+    sql = (
+        "SELECT DATE '2027-02-28', TIMESTAMP '2027-02-28 13:45:01.5', TIMESTAMPTZ '2027-02-28 13:45:01+07',"
+        " TIMESTAMPTZ '2027-02-28 13:45:00.123456+00', DATE 'infinity', TIMESTAMPTZ '-infinity', DATE '0044-03-15 BC'"
+    )
+    with get_engine().connect() as connection:
+        row = list(connection.execute(text(sql)).one())
+    assert row == [
+        date(2027, 2, 28),
+        datetime(2027, 2, 28, 13, 45, 1, 500000),
+        datetime(2027, 2, 28, 6, 45, 1, tzinfo=UTC),  # the session's time zone is UTC
+        datetime(2027, 2, 28, 13, 45, 0, 123456, tzinfo=UTC),
+        "infinity",
+        "-infinity",
+        "0044-03-15 BC",
+    ]
+
+
+def test_the_pre_ping_is_one_round_trip_and_opens_the_transaction(database_url: str) -> None:
+    engine = get_engine()
+    with engine.connect() as connection:
+        dbapi = connection.connection.dbapi_connection
+        assert dbapi is not None
+        connection.rollback()
+        socket = CountingSocket(dbapi._sock)  # type: ignore[attr-defined]
+        dbapi._sock = socket  # type: ignore[attr-defined]
+        try:
+            assert engine.dialect.do_ping(dbapi) is True
+            assert socket.flushes == 1
+            assert dbapi._in_transaction  # type: ignore[attr-defined]
+            # the checkout's work runs in that transaction: no BEGIN of its own
+            assert connection.execute(text("SELECT CAST(:x AS int)"), {"x": 5}).scalar() == 5
+            assert socket.flushes == 2
+        finally:
+            dbapi._sock = socket.wrapped  # type: ignore[attr-defined]
