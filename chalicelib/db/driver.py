@@ -55,13 +55,43 @@ def install_placeholder_cache() -> None:
 
 
 def install_single_round_trip() -> None:
-    """Make pg8000 run each parameterised statement (and COMMIT / ROLLBACK) in one round trip. Idempotent."""
+    """Make pg8000 run each parameterised statement (and COMMIT / ROLLBACK) in one round trip, and
+    remember each connection's row descriptions. Idempotent; before the first connection is made."""
     if "round trip" in _installed:
         return
     from pg8000.core import CoreConnection
 
     CoreConnection.execute_unnamed = single_round_trip(CoreConnection.execute_unnamed)
+    CoreConnection.handle_ROW_DESCRIPTION = remembered_row_descriptions(CoreConnection.handle_ROW_DESCRIPTION)
     _installed.add("round trip")
+
+
+ROW_DESCRIPTIONS = 512
+
+
+def remembered_row_descriptions(original: Callable[..., Any]) -> Callable[..., Any]:
+    """pg8000's RowDescription handler, decoding each distinct description once per connection.
+
+    The same statement answers the same bytes every time; pg8000 decodes them column by column
+    into dicts and converter lists on every execute (the largest pg8000 item on the booking path
+    after the socket). The decoded pair is kept per connection (its converters are that connection's).
+    """
+
+    def handle_row_description(self: Any, data: bytes, context: Any) -> None:
+        known: dict[bytes, tuple[Any, Any]] | None = self.__dict__.get("_known_row_descriptions")
+        if known is None:
+            known = self._known_row_descriptions = {}
+        found = known.get(data)
+        if found is None:
+            original(self, data, context)
+            if len(known) < ROW_DESCRIPTIONS:
+                known[data] = (context.columns, context.input_funcs)
+            return
+        context.columns, context.input_funcs = found
+        if context.rows is None:
+            context.rows = []
+
+    return handle_row_description
 
 
 def message_train(statement: bytes, oids: tuple[int, ...] | list[int], params: tuple[Any, ...] | list[Any],
@@ -155,6 +185,7 @@ def install_fast_dates(dbapi_connection: Any) -> None:
         (TIMESTAMPTZ_OID, converters.timestamptz_in, datetime.fromisoformat),
     ):
         dbapi_connection.register_in_adapter(oid, iso_or(parse, original))
+    dbapi_connection.__dict__.pop("_known_row_descriptions", None)  # decoded with the former converters
 
 
 def iso_or(parse: Callable[[str], Any], original: Callable[[str], Any]) -> Callable[[str], Any]:
