@@ -105,15 +105,10 @@ PGBENCH_PARAMETERS = {
 
 
 # After the commit a booking relays its live row and its ARI rows in one transaction (the statements
-# of chalicelib.db.repositories.outbox and .ari_push); the live row is the one this client just wrote.
-PGBENCH_LIVE_RELAY = {
-    "now": "now()",
-    "max_attempts": "12",
-    "limit": "100",
-    "live": "'live'",
-    "ids": "ARRAY[currval(pg_get_serial_sequence('outbox_messages', 'id'))]",
-}
-PGBENCH_ARI_RELAY = {"moment": "now()", "limit": "5000", "active": "'active'", "property_ids": "ARRAY[:property]"}
+# of chalicelib.db.repositories.outbox and .ari_push), claiming both by the ids its write returned
+# (pgbench keeps them with \gset).
+PGBENCH_LIVE_RELAY = {"now": "now()", "max_attempts": "12", "limit": "100", "live": "'live'", "ids": "ARRAY[:live_id]"}
+PGBENCH_ARI_RELAY = {"moment": "now()", "limit": "5000", "active": "'active'", "ids": "':ari_ids'"}
 
 
 def _substitute(sql: str, parameters: dict[str, str]) -> str:
@@ -127,18 +122,18 @@ def _substitute(sql: str, parameters: dict[str, str]) -> str:
 def pgbench_script(*, with_relay: bool = True) -> str:
     """:data:`PGBENCH_HEAD`, then the writer's statement with each bound parameter replaced by its SQL,
     then (``with_relay``) the relay transaction after the commit (the two claim statements)."""
-    from chalicelib.db.repositories.ari_push import CLAIM_OF_PROPERTIES
+    from chalicelib.db.repositories import ari_push, outbox
     from chalicelib.db.repositories.booking_inserts import insert_group_statement
-    from chalicelib.db.repositories.outbox import CLAIM_OF_IDS
     from chalicelib.domain.booking_plans import GroupValues, LineValues
 
     group = [field.name for field in dataclasses.fields(GroupValues)]
     lines = [field.name for field in dataclasses.fields(LineValues)]
     write = _substitute(insert_group_statement(group, lines), PGBENCH_PARAMETERS)
-    live = _substitute(CLAIM_OF_IDS.text, PGBENCH_LIVE_RELAY)
-    ari = _substitute(CLAIM_OF_PROPERTIES.text, PGBENCH_ARI_RELAY)
-    booking = f"{PGBENCH_HEAD}{write};\nCOMMIT;\n"
-    return f"{booking}BEGIN;\n{live};\n{ari};\nCOMMIT;\n" if with_relay else booking
+    if not with_relay:
+        return f"{PGBENCH_HEAD}{write};\nCOMMIT;\n"
+    live = _substitute(outbox.CLAIM_OF_IDS.text, PGBENCH_LIVE_RELAY)
+    ari = _substitute(ari_push.CLAIM_OF_IDS.text, PGBENCH_ARI_RELAY)
+    return f"{PGBENCH_HEAD}{write}\n\\gset\nCOMMIT;\nBEGIN;\n{live};\n{ari};\nCOMMIT;\n"
 
 
 @contextmanager

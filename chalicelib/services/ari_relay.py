@@ -2,8 +2,9 @@
 
 Calendar and booking writes append outbox rows in their transaction (``calendar.add_ari_changes``)
 and call :func:`relay_after_commit`; once that transaction has committed, its unit of work relays
-the property's unrelayed rows (so a push starts within milliseconds), in the one after-commit
-transaction it shares with the notification outbox's relay. The minutely housekeeping task
+the property's unrelayed rows, or (a new booking) the rows that write appended, by id (so a push
+starts within milliseconds), in the one after-commit transaction it shares with the notification
+outbox's relay. The minutely housekeeping task
 :func:`sweep` relays whatever a crash, a failed send or a missing hook left behind.
 
 A relay claims unrelayed rows with ``FOR UPDATE SKIP LOCKED`` and marks them relayed in the same
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
@@ -98,14 +100,20 @@ def relay(
 
 
 def relay_in_session(
-    session: Session, property_ids: list[int] | None, *, now: datetime | None = None, limit: int = RELAY_BATCH
+    session: Session,
+    property_ids: list[int] | None,
+    *,
+    row_ids: list[int] | None = None,
+    now: datetime | None = None,
+    limit: int = RELAY_BATCH,
 ) -> tuple[RelayReport, str | None]:
-    """:func:`relay` in the caller's transaction: claim and mark the rows (one statement, with each
-    property's connections), send one message per connection and id range. If a send fails the
-    rows are put back and the report says why (the second item); the caller commits either way.
+    """:func:`relay` in the caller's transaction (``row_ids``: those rows, not the properties'): claim and
+    mark the rows (one statement, with each property's connections), send one message per connection
+    and id range. If a send fails the rows are put back and the report says why (the second item);
+    the caller commits either way.
     """
     moment = now or datetime.now(UTC)
-    claimed = ari_push_repository.claim_for_relay(session, property_ids, moment, limit=limit)
+    claimed = ari_push_repository.claim_for_relay(session, property_ids, moment, limit=limit, row_ids=row_ids)
     if not claimed:
         return RelayReport(0, 0), None
     messages = [
@@ -130,33 +138,43 @@ def relay_in_session(
     return RelayReport(len(rows), len(messages)), None
 
 
-def relay_after_commit(session: Session, property_id: int) -> None:
-    """Relay ``property_id``'s outbox rows once ``session``'s unit of work has committed, in the one
-    after-commit transaction the outbox relay shares (:meth:`SqlUnitOfWork.after_commit_together`).
+def relay_after_commit(session: Session, property_id: int, row_ids: Sequence[int] | None = None) -> None:
+    """Relay ``property_id``'s outbox rows (``row_ids``: just those, the rows a write appended) once
+    ``session``'s unit of work has committed, in the one after-commit transaction the outbox relay
+    shares (:meth:`SqlUnitOfWork.after_commit_together`).
 
-    Without a unit of work (a session opened otherwise) nothing is registered: the sweeper relays.
+    Without a unit of work (a session opened otherwise) nothing is registered: the sweeper relays,
+    as it relays rows of the property that a crashed invocation left when only ``row_ids`` are relayed.
     """
     uow = unit_of_work_of(session)
     if uow is None:
         return
-    uow.after_commit_together("ari.relay", property_id, _relay_quietly)
+    uow.after_commit_together("ari.relay", (property_id, None if row_ids is None else tuple(row_ids)), _relay_quietly)
 
 
-def _relay_quietly(session: Session, property_ids: list[int]) -> None:
+def _relay_quietly(session: Session, items: list[tuple[int, tuple[int, ...] | None]]) -> None:
     # The write has committed and its caller must get its answer even if the relay cannot run
     # now: the sweeper relays what is left.
-    wanted = sorted(set(property_ids))
-    report, refused = relay_in_session(session, wanted)
-    if refused is not None:
-        logger.warning("ARI relay after commit failed; the sweeper will retry", extra={"error": refused})
-        return
-    logger.debug("ARI relayed after commit", extra=report.as_counts())
-    if report.rows == RELAY_BATCH:  # a big write (a new 24-month calendar): the rest in their own transactions
-        try:
-            while relay(wanted).rows == RELAY_BATCH:
-                pass
-        except (SQLAlchemyError, BotoCoreError, ClientError, RelayFailed, OSError) as exc:
-            logger.warning("ARI relay after commit failed; the sweeper will retry", extra={"error": type(exc).__name__})
+    whole = sorted({property_id for property_id, row_ids in items if row_ids is None})
+    rows = sorted({row_id for _, row_ids in items if row_ids is not None for row_id in row_ids})
+    for property_ids, row_ids in ((whole, None), (None, rows)):
+        if not (property_ids or row_ids):
+            continue
+        report, refused = relay_in_session(session, property_ids, row_ids=row_ids)
+        if refused is not None:
+            logger.warning("ARI relay after commit failed; the sweeper will retry", extra={"error": refused})
+            continue
+        logger.debug("ARI relayed after commit", extra=report.as_counts())
+        if property_ids and report.rows == RELAY_BATCH:  # a big write (a 24-month calendar): the rest on their own
+            _relay_the_rest(property_ids)
+
+
+def _relay_the_rest(property_ids: list[int]) -> None:
+    try:
+        while relay(property_ids).rows == RELAY_BATCH:
+            pass
+    except (SQLAlchemyError, BotoCoreError, ClientError, RelayFailed, OSError) as exc:
+        logger.warning("ARI relay after commit failed; the sweeper will retry", extra={"error": type(exc).__name__})
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

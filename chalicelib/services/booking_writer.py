@@ -156,7 +156,7 @@ def _create_group(session: Session, plan: BookingPlan) -> PersistedBooking:
     )
     outbox_service.relay_after_commit(session, inserted.live_message_id)
     if ari:
-        ari_relay.relay_after_commit(session, plan.group.property_id)
+        ari_relay.relay_after_commit(session, plan.group.property_id, inserted.ari_ids)
     group = BookingGroup(id=inserted.group_id, **values, **stamps)
     line_rows = [
         BookingLine(id=line_id, group_id=group.id, **line, **stamps)

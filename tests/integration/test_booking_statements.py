@@ -101,9 +101,10 @@ def test_one_direct_booking_sends_a_fixed_handful_of_statements(database_url: st
     assert sum("pg_advisory_xact_lock" in sql for sql in trace.booking) == 2
     assert not [sql for sql in trace.booking if sql.split()[0] in {"INSERT", "UPDATE", "DELETE"}]
     # one transaction after the commit: the live relay (claim and mark, recipients read with them) and
-    # the ARI relay (claim and mark, the property's connections read with them)
+    # the ARI relay (claim and mark by id, the property's connections read with them)
     assert [sql.split()[0] for sql in trace.after] == ["WITH", "WITH"], trace.after
     assert "outbox_messages" in trace.after[0] and "ari_changes" in trace.after[1]
+    assert "id = ANY" in trace.after[1]  # the ARI rows the write appended, claimed by id (not the property's scan)
     assert trace.commits == 2  # the booking's, the relays'
     assert trace.most_out == 1  # one connection: the relays no longer open a second one
     # and that one write wrote everything: 2 lines, 4 nights, 1 event, audit, live, 4 ARI rows
