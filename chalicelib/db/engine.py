@@ -22,7 +22,12 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from chalicelib.config import Settings, SettingsError, get_settings
-from chalicelib.db.driver import install_placeholder_cache
+from chalicelib.db.driver import (
+    install_fast_dates,
+    install_placeholder_cache,
+    install_single_round_trip,
+    ping_and_begin,
+)
 
 
 @dataclass
@@ -90,6 +95,7 @@ def get_engine() -> Engine:
 def _build_engine(url: URL, settings: Settings) -> Engine:
     if url.get_driver_name() == "pg8000":
         install_placeholder_cache()
+        install_single_round_trip()
     engine = create_engine(
         url,
         pool_size=settings.db_pool_size,
@@ -102,9 +108,12 @@ def _build_engine(url: URL, settings: Settings) -> Engine:
     )
     _treat_socket_errors_as_disconnects(engine)
     timeout_ms = settings.db_statement_timeout_ms
+    fast_dates = url.get_driver_name() == "pg8000"
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        if fast_dates:
+            install_fast_dates(dbapi_connection)
         cursor = dbapi_connection.cursor()
         cursor.execute("SET TIME ZONE 'UTC'")
         if timeout_ms:
@@ -123,7 +132,7 @@ def _treat_socket_errors_as_disconnects(engine: Engine) -> None:
     reconnecting.
     """
     dialect = engine.dialect
-    ping = dialect.do_ping
+    ping = ping_and_begin if engine.url.get_driver_name() == "pg8000" else dialect.do_ping
     interface_error = dialect.loaded_dbapi.InterfaceError
 
     def do_ping(dbapi_connection: Any) -> bool:

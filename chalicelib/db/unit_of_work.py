@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from chalicelib.db.engine import session_factory
@@ -36,8 +37,10 @@ from chalicelib.db.repositories.sale_orders import SqlSaleOrderRepository
 from chalicelib.db.repositories.settings import SqlSettingsRepository
 from chalicelib.db.repositories.suppliers import SqlSupplierRepository
 from chalicelib.db.repositories.sync_status import SqlSyncStatusRepository
+from chalicelib.observability import logger
 
 AfterCommitHook = Callable[[], None]
+InSessionHook = Callable[[Session, list[Any]], None]
 
 
 class SqlUnitOfWork:
@@ -52,6 +55,7 @@ class SqlUnitOfWork:
         self.session = session
         self._after_commit: list[AfterCommitHook] = []
         self._batches: dict[str, list[Any]] = {}
+        self._together: dict[str, tuple[InSessionHook, list[Any]]] = {}
 
     def after_commit(self, hook: AfterCommitHook) -> None:
         self._after_commit.append(hook)
@@ -64,6 +68,32 @@ class SqlUnitOfWork:
             items = self._batches[key] = []
             self.after_commit(lambda: run(list(items)))
         items.append(item)
+
+    def after_commit_together(self, key: str, item: Any, run: InSessionHook) -> None:
+        """Like :meth:`after_commit_batched`, but every key registered this way runs in ONE new unit of
+        work after the commit: ``run(session, items)`` per key, in the order the keys were first
+        registered, then one commit (the outbox relays: one transaction, one connection checkout).
+
+        A ``run`` must put back what it could not do rather than raise: an exception rolls back the
+        work of every key (what they had claimed stays for the sweepers) and is not raised to the caller.
+        """
+        found = self._together.get(key)
+        if found is None:
+            if not self._together:
+                self.after_commit(self._run_together)
+            found = self._together[key] = (run, [])
+        found[1].append(item)
+
+    def _run_together(self) -> None:
+        together, self._together = self._together, {}
+        try:
+            with unit_of_work() as uow:
+                for run, items in together.values():
+                    run(uow.session, list(items))
+        except (SQLAlchemyError, OSError) as exc:
+            # The business transaction has committed and its caller must get its answer; the sweepers
+            # relay what is left.
+            logger.warning("after-commit work failed; the sweepers will retry", extra={"error": type(exc).__name__})
 
     def run_after_commit_hooks(self) -> None:
         hooks, self._after_commit = self._after_commit, []

@@ -2,21 +2,25 @@
 
 Calendar and booking writes append outbox rows in their transaction (``calendar.add_ari_changes``)
 and call :func:`relay_after_commit`; once that transaction has committed, its unit of work relays
-the property's unrelayed rows (so a push starts within milliseconds). The minutely housekeeping
-task :func:`sweep` relays whatever a crash, a failed send or a missing hook left behind.
+the property's unrelayed rows, or (a new booking) the rows that write appended, by id (so a push
+starts within milliseconds), in the one after-commit transaction it shares with the notification
+outbox's relay. The minutely housekeeping task
+:func:`sweep` relays whatever a crash, a failed send or a missing hook left behind.
 
-A relay claims unrelayed rows with ``FOR UPDATE SKIP LOCKED`` (concurrent relayers take disjoint
-rows; a row is relayed by whoever holds it), sends one message per connection of the property
-naming the rows as id ranges (:class:`AriPushMessage`), and marks the rows relayed in the same
-transaction. If a send fails the transaction rolls back and the rows stay for the next relay; if
-the commit fails after a send, the rows are sent again with the same deduplication id and the
-worker, which coalesces against acknowledged versions, sends nothing twice.
+A relay claims unrelayed rows with ``FOR UPDATE SKIP LOCKED`` and marks them relayed in the same
+statement, which also reads each property's connections (concurrent relayers take disjoint rows;
+a row is relayed by whoever holds it); it sends one message per connection of the property
+naming the rows as id ranges (:class:`AriPushMessage`) before its transaction commits. If a send
+fails the rows are put back (or the transaction rolls back) and stay for the next relay; if the
+commit fails after a send, the rows are sent again with the same deduplication id and the worker,
+which coalesces against acknowledged versions, sends nothing twice.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
@@ -84,51 +88,93 @@ class RelayReport:
 def relay(
     property_ids: list[int] | None = None, *, now: datetime | None = None, limit: int = RELAY_BATCH
 ) -> RelayReport:
-    """Relay unrelayed outbox rows (of ``property_ids``, or of every property) in one transaction."""
-    moment = now or datetime.now(UTC)
+    """Relay unrelayed outbox rows (of ``property_ids``, or of every property) in one transaction.
+
+    Raises :class:`RelayFailed` (nothing of this relay marked relayed) if SQS refused a message.
+    """
     with unit_of_work() as uow:
-        claimed = ari_push_repository.claim_unrelayed(uow.session, property_ids, limit=limit)
-        if not claimed:
-            return RelayReport(0, 0)
-        by_property: dict[int, list[int]] = {}
-        for row_id, property_id in claimed:
-            by_property.setdefault(property_id, []).append(row_id)
-        connections = ari_push_repository.active_connection_ids(uow.session, by_property)
-        messages = [
-            AriPushMessage(connection_id=connection_id, property_id=property_id, ranges=chunk).outgoing()
-            for property_id, ids in sorted(by_property.items())
-            for chunk in chunk_ranges(id_ranges(ids))
-            for connection_id in connections.get(property_id, [])
-        ]
-        if messages:
+        report, refused = relay_in_session(uow.session, property_ids, now=now, limit=limit)
+        if refused:
+            raise RelayFailed(refused)
+    return report
+
+
+def relay_in_session(
+    session: Session,
+    property_ids: list[int] | None,
+    *,
+    row_ids: list[int] | None = None,
+    now: datetime | None = None,
+    limit: int = RELAY_BATCH,
+) -> tuple[RelayReport, str | None]:
+    """:func:`relay` in the caller's transaction (``row_ids``: those rows, not the properties'): claim and
+    mark the rows (one statement, with each property's connections), send one message per connection
+    and id range. If a send fails the rows are put back and the report says why (the second item);
+    the caller commits either way.
+    """
+    moment = now or datetime.now(UTC)
+    claimed = ari_push_repository.claim_for_relay(session, property_ids, moment, limit=limit, row_ids=row_ids)
+    if not claimed:
+        return RelayReport(0, 0), None
+    messages = [
+        AriPushMessage(connection_id=connection_id, property_id=property_id, ranges=chunk).outgoing()
+        for property_id, ids, connections in claimed
+        for chunk in chunk_ranges(id_ranges(ids))
+        for connection_id in connections
+    ]
+    rows = [row_id for _, ids, _ in claimed for row_id in ids]
+    refused: str | None = None
+    if messages:
+        try:
             result = send_messages(ARI_PUSH_QUEUE, messages)
+        except (BotoCoreError, ClientError) as exc:
+            refused = f"ARI push messages not sent: {type(exc).__name__}"
+        else:
             if result.failed:
-                raise RelayFailed(f"{len(result.failed)} ARI push message(s) refused: {result.failed[0]}")
-        ari_push_repository.mark_relayed(uow.session, [row_id for row_id, _ in claimed], moment)
-    return RelayReport(len(claimed), len(messages))
+                refused = f"{len(result.failed)} ARI push message(s) refused: {result.failed[0]}"
+    if refused is not None:
+        ari_push_repository.put_back(session, rows)
+        return RelayReport(0, 0), refused
+    return RelayReport(len(rows), len(messages)), None
 
 
-def relay_after_commit(session: Session, property_id: int) -> None:
-    """Relay ``property_id``'s outbox rows once ``session``'s unit of work has committed.
+def relay_after_commit(session: Session, property_id: int, row_ids: Sequence[int] | None = None) -> None:
+    """Relay ``property_id``'s outbox rows (``row_ids``: just those, the rows a write appended) once
+    ``session``'s unit of work has committed, in the one after-commit transaction the outbox relay
+    shares (:meth:`SqlUnitOfWork.after_commit_together`).
 
-    Without a unit of work (a session opened otherwise) nothing is registered: the sweeper relays.
+    Without a unit of work (a session opened otherwise) nothing is registered: the sweeper relays,
+    as it relays rows of the property that a crashed invocation left when only ``row_ids`` are relayed.
     """
     uow = unit_of_work_of(session)
     if uow is None:
         return
-    uow.after_commit_batched("ari.relay", property_id, lambda property_ids: _relay_quietly(sorted(set(property_ids))))
+    uow.after_commit_together("ari.relay", (property_id, None if row_ids is None else tuple(row_ids)), _relay_quietly)
 
 
-def _relay_quietly(property_ids: list[int]) -> None:
+def _relay_quietly(session: Session, items: list[tuple[int, tuple[int, ...] | None]]) -> None:
     # The write has committed and its caller must get its answer even if the relay cannot run
     # now: the sweeper relays what is left.
+    whole = sorted({property_id for property_id, row_ids in items if row_ids is None})
+    rows = sorted({row_id for _, row_ids in items if row_ids is not None for row_id in row_ids})
+    for property_ids, row_ids in ((whole, None), (None, rows)):
+        if not (property_ids or row_ids):
+            continue
+        report, refused = relay_in_session(session, property_ids, row_ids=row_ids)
+        if refused is not None:
+            logger.warning("ARI relay after commit failed; the sweeper will retry", extra={"error": refused})
+            continue
+        logger.debug("ARI relayed after commit", extra=report.as_counts())
+        if property_ids and report.rows == RELAY_BATCH:  # a big write (a 24-month calendar): the rest on their own
+            _relay_the_rest(property_ids)
+
+
+def _relay_the_rest(property_ids: list[int]) -> None:
     try:
-        while (report := relay(property_ids)).rows == RELAY_BATCH:  # a big write (a new 24-month calendar)
+        while relay(property_ids).rows == RELAY_BATCH:
             pass
     except (SQLAlchemyError, BotoCoreError, ClientError, RelayFailed, OSError) as exc:
         logger.warning("ARI relay after commit failed; the sweeper will retry", extra={"error": type(exc).__name__})
-        return
-    logger.debug("ARI relayed after commit", extra=report.as_counts())
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

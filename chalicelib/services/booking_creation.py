@@ -108,12 +108,13 @@ def create_booking(
         )
         reference = format_reference(secrets.token_bytes(5))
         written = persist_plan(session, plan_direct_booking(loaded.facts, cells, reference=reference, moment=moment))
-        response = _answer(loaded, written, caller)
-        if claim_id is not None:
+        if claim_id is not None:  # the key and its answer commit together
+            response = _answer(loaded, written, caller)
             idempotency_repository.complete(session, claim_id, 201, response, str(written.group.id))
-        return CreatedBooking(
-            group_id=written.group.id, reference=written.group.reference, response=response, replayed=False
-        )
+            return CreatedBooking(written.group.id, written.group.reference, response, replayed=False)
+    # Without a key the answer is built once the locks are released (from the rows written: no query).
+    response = _answer(loaded, written, caller)
+    return CreatedBooking(written.group.id, written.group.reference, response, replayed=False)
 
 
 @dataclass(frozen=True)

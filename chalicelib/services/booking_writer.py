@@ -10,7 +10,7 @@ Direct and partner bookings, status transitions, hold expiry and OTA revisions a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -129,15 +129,17 @@ def _create_group(session: Session, plan: BookingPlan) -> PersistedBooking:
     lines = [{name: getattr(write.values, name) for name in _LINE_FIELDS} for write in writes]
     events = [_event_values(plan.actor, event, moment) for event in plan.events]
     counters, ari = _counters_and_ari(plan)
-    entry = asdict(
-        audit_entry(
-            audit_actor(plan.actor),
-            plan.audit.action,
-            "booking",
-            "",  # the group's id, set by the statement
-            plan.audit.before,
-            plan.audit.after,
-            country_code=plan.group.country_code,
+    entry = dict(  # shallow: the values are encoded to JSON at once (dataclasses.asdict copies them deeply)
+        vars(
+            audit_entry(
+                audit_actor(plan.actor),
+                plan.audit.action,
+                "booking",
+                "",  # the group's id, set by the statement
+                plan.audit.before,
+                plan.audit.after,
+                country_code=plan.group.country_code,
+            )
         )
     )
     del entry["entity_id"]
@@ -154,7 +156,7 @@ def _create_group(session: Session, plan: BookingPlan) -> PersistedBooking:
     )
     outbox_service.relay_after_commit(session, inserted.live_message_id)
     if ari:
-        ari_relay.relay_after_commit(session, plan.group.property_id)
+        ari_relay.relay_after_commit(session, plan.group.property_id, inserted.ari_ids)
     group = BookingGroup(id=inserted.group_id, **values, **stamps)
     line_rows = [
         BookingLine(id=line_id, group_id=group.id, **line, **stamps)

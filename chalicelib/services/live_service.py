@@ -122,18 +122,20 @@ def fan_out(
     return f"sent {counts['sent']}, gone {counts['gone']}, failed {counts['failed']}"
 
 
-def fan_out_in_session(session: Session, payload: Mapping[str, Any]) -> str:
-    """:func:`fan_out` reading the recipients (and forgetting gone ones) in ``session``: the outbox
-    relay's own transaction, so relaying a live row needs no second database connection."""
+def fan_out_in_session(session: Session, payload: Mapping[str, Any], *, recipients: list[str] | None = None) -> str:
+    """:func:`fan_out` reading the recipients (unless the relay's claim already read them: ``recipients``)
+    and forgetting gone ones in ``session``: the outbox relay's own transaction, so relaying a live
+    row needs no second database connection."""
 
     def forget(connection_ids: list[str]) -> None:
         live_repository.delete_connections(session, connection_ids)
 
-    return fan_out(
-        payload,
-        recipients=lambda country_code: live_repository.connections_hearing(session, country_code),
-        forget=forget,
-    )
+    def hearing(country_code: str | None) -> list[str]:
+        if recipients is not None:
+            return recipients
+        return live_repository.connections_hearing(session, country_code)
+
+    return fan_out(payload, recipients=hearing, forget=forget)
 
 
 def purge_spent(now: datetime | None = None) -> dict[str, int]:

@@ -2,9 +2,10 @@
 
 A service that must notify (an alert was raised) calls :func:`publish_after_commit` with its unit
 of work: the row is written in the same transaction (no dual write), and once that transaction
-commits the same invocation relays its own rows (:func:`relay`), so a notification leaves within
-milliseconds. A crash between the commit and the relay leaves the row unpublished; the
-housekeeping schedule's :func:`sweep` relays it. Delivery is therefore at least once.
+commits the same invocation relays its own rows (:func:`relay_in_session`, in the one after-commit
+transaction it shares with the ARI outbox relay), so a notification leaves within milliseconds. A
+crash between the commit and the relay leaves the row unpublished; the housekeeping schedule's
+:func:`sweep` relays it. Delivery is therefore at least once.
 
 Each topic has a publisher (:data:`PUBLISHERS`); a topic without one waits (the sync engine will
 add ``ota_ack`` and friends). Failures are retried with exponential backoff up to
@@ -13,16 +14,16 @@ add ``ota_ack`` and friends). Failures are retried with exponential backoff up t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from chalicelib.aws.notifications import NotificationFailed, publish_alert
 from chalicelib.db.repositories import outbox as outbox_repository
+from chalicelib.db.repositories.outbox import ClaimedMessage
 from chalicelib.db.unit_of_work import SqlUnitOfWork, unit_of_work, unit_of_work_of
 from chalicelib.domain.live import LIVE_TOPIC
 from chalicelib.observability import logger
@@ -30,15 +31,19 @@ from chalicelib.services.live_service import fan_out_in_session
 
 ALERTS_TOPIC = "alerts"
 
-Publisher = Callable[[Session, Mapping[str, Any]], str]
-"""Publishes one row's payload; gets the relay's session (reads it needs go there, not to a second connection)."""
+Publisher = Callable[[Session, ClaimedMessage], str]
+"""Publishes one claimed row; gets the relay's session (reads it needs go there, not to a second connection)."""
 
 
-def _publish_alert(_session: Session, payload: Mapping[str, Any]) -> str:
-    return publish_alert(payload)
+def _publish_alert(_session: Session, message: ClaimedMessage) -> str:
+    return publish_alert(message.payload)
 
 
-PUBLISHERS: dict[str, Publisher] = {ALERTS_TOPIC: _publish_alert, LIVE_TOPIC: fan_out_in_session}
+def _publish_live(session: Session, message: ClaimedMessage) -> str:
+    return fan_out_in_session(session, message.payload, recipients=message.recipients)
+
+
+PUBLISHERS: dict[str, Publisher] = {ALERTS_TOPIC: _publish_alert, LIVE_TOPIC: _publish_live}
 
 MAX_ATTEMPTS = 12
 BATCH = 100
@@ -47,7 +52,7 @@ BATCH = 100
 def publish_after_commit(uow: SqlUnitOfWork, topic: str, payload: dict[str, Any]) -> int:
     """Write an outbox row in ``uow``'s transaction and relay it right after that commits; its id."""
     message_id = outbox_repository.add(uow.session, topic, payload)
-    uow.after_commit_batched("outbox.relay", message_id, _relay_quietly)
+    uow.after_commit_together("outbox.relay", message_id, _relay_quietly)
     return message_id
 
 
@@ -56,7 +61,7 @@ def relay_after_commit(session: Session, message_id: int) -> None:
     once its unit of work commits (without one, the sweeper relays it)."""
     uow = unit_of_work_of(session)
     if uow is not None:
-        uow.after_commit_batched("outbox.relay", message_id, _relay_quietly)
+        uow.after_commit_together("outbox.relay", message_id, _relay_quietly)
 
 
 def publish_in_session(session: Session, topic: str, payload: dict[str, Any]) -> int:
@@ -68,13 +73,10 @@ def publish_in_session(session: Session, topic: str, payload: dict[str, Any]) ->
     return outbox_repository.add(session, topic, payload)
 
 
-def _relay_quietly(ids: list[int]) -> None:
-    # The business transaction has committed: its caller must get its answer even if the relay
-    # cannot run now. The sweeper relays whatever is left.
-    try:
-        relay(ids)
-    except (SQLAlchemyError, OSError) as exc:
-        logger.warning("outbox relay after commit failed; the sweeper will retry", extra={"error": type(exc).__name__})
+def _relay_quietly(session: Session, ids: list[int]) -> None:
+    # In the one after-commit transaction (SqlUnitOfWork.after_commit_together), which logs its
+    # database errors: a publisher's failure puts its row back, the sweeper relays it later.
+    relay_in_session(session, ids)
 
 
 @dataclass(frozen=True)
@@ -84,34 +86,38 @@ class RelayReport:
 
 
 def relay(ids: Iterable[int] | None = None, *, now: datetime | None = None, limit: int = BATCH) -> RelayReport:
-    """Publish unpublished, due rows (only ``ids`` if given); rows another relay holds are skipped.
+    """Publish unpublished, due rows (only ``ids`` if given) in one transaction; rows another relay holds
+    are skipped."""
+    with unit_of_work() as uow:
+        return relay_in_session(uow.session, ids, now=now, limit=limit)
 
-    One statement claims the rows and marks them published; a row whose publisher fails is put
-    back for a later attempt, all in this one transaction.
+
+def relay_in_session(
+    session: Session, ids: Iterable[int] | None = None, *, now: datetime | None = None, limit: int = BATCH
+) -> RelayReport:
+    """:func:`relay` in the caller's transaction.
+
+    One statement claims the rows and marks them published (a ``live`` row's recipients read with
+    it); a row whose publisher fails is put back for a later attempt, in the same transaction.
     """
     published = failed = 0
-    with unit_of_work() as uow:
-        moment = now or datetime.now(UTC)
-        rows = outbox_repository.claim_for_publishing(
-            uow.session, ids=ids, limit=limit, max_attempts=MAX_ATTEMPTS, now=moment
-        )
-        for row in rows:
-            publisher = PUBLISHERS.get(row.topic)
-            if publisher is None:
-                error = f"no publisher for topic {row.topic!r}"
+    moment = now or datetime.now(UTC)
+    rows = outbox_repository.claim_for_publishing(session, ids=ids, limit=limit, max_attempts=MAX_ATTEMPTS, now=moment)
+    for row in rows:
+        publisher = PUBLISHERS.get(row.topic)
+        if publisher is None:
+            error = f"no publisher for topic {row.topic!r}"
+        else:
+            try:
+                publisher(session, row)
+            except NotificationFailed as exc:
+                error = str(exc)
+                logger.warning("outbox publish failed", extra={"outbox_id": row.id, "topic": row.topic, "error": error})
             else:
-                try:
-                    publisher(uow.session, row.payload)
-                except NotificationFailed as exc:
-                    error = str(exc)
-                    logger.warning(
-                        "outbox publish failed", extra={"outbox_id": row.id, "topic": row.topic, "error": error}
-                    )
-                else:
-                    published += 1
-                    continue
-            outbox_repository.mark_failed(uow.session, row, error, now or datetime.now(UTC), _backoff(row.attempts))
-            failed += 1
+                published += 1
+                continue
+        outbox_repository.mark_failed(session, row, error, now or datetime.now(UTC), _backoff(row.attempts))
+        failed += 1
     return RelayReport(published=published, failed=failed)
 
 

@@ -55,12 +55,14 @@ ARI_COLUMNS = ("property_id", "room_type_id", "rate_plan_id", "night", "version"
 
 @dataclass(frozen=True)
 class InsertedGroup:
-    """The ids the statement gave: the group's, its lines' (in the order given), its events', the live row's."""
+    """The ids the statement gave: the group's, its lines' (in the order given), its events', the live
+    row's, the ARI outbox rows' (the relay after the commit claims them by id)."""
 
     group_id: int
     line_ids: tuple[int, ...]
     event_ids: tuple[int, ...]
     live_message_id: int
+    ari_ids: tuple[int, ...] = ()
 
 
 def _columns(names: Sequence[str], prefix: str = "") -> str:
@@ -105,15 +107,17 @@ WITH g AS (
 ), r AS (
   INSERT INTO ari_changes ({_columns(ARI_COLUMNS)})
   SELECT {_columns(ARI_COLUMNS, "v.")} FROM jsonb_populate_recordset(NULL::ari_changes, CAST(:ari AS jsonb)) AS v
+  RETURNING id
 ), o AS (
   INSERT INTO outbox_messages (topic, payload)
   SELECT :topic, jsonb_set(CAST(:live AS jsonb), '{{id}}', to_jsonb(g.id)) FROM g
   RETURNING id
 )
-SELECT g.id,
-       ARRAY(SELECT l.id FROM l ORDER BY l.position),
-       ARRAY(SELECT e.id FROM e ORDER BY e.id),
-       (SELECT o.id FROM o)
+SELECT g.id AS group_id,
+       ARRAY(SELECT l.id FROM l ORDER BY l.position) AS line_ids,
+       ARRAY(SELECT e.id FROM e ORDER BY e.id) AS event_ids,
+       (SELECT o.id FROM o) AS live_id,
+       ARRAY(SELECT r.id FROM r ORDER BY r.id) AS ari_ids
 FROM g
 """
 
@@ -160,7 +164,7 @@ def insert_group(
             "ari": _json(ari),
         },
     ).one()
-    return InsertedGroup(row[0], tuple(row[1]), tuple(row[2]), row[3])
+    return InsertedGroup(row[0], tuple(row[1]), tuple(row[2]), row[3], tuple(row[4]))
 
 
 def _json(value: Any) -> str:

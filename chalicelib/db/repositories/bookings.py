@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -100,20 +101,40 @@ def property_with_status(
 ) -> tuple[Property | None, BookingStatus | None, Any]:
     """The property if within ``scope`` (else all three None), the status ``status_code`` and one
     setting's stored value (None if unset), read in one statement (what a booking reads before its locks)."""
+    countries = None if scope.agency_id is not None or scope.countries is None else sorted(scope.countries)
+    if scope.agency_id is not None or countries == []:
+        return None, None, None  # an agency's account or an empty scope sees no property (``in_scope``)
+    statement = _property_with_status_statement(status_code, setting_key, countries is not None)
+    params: dict[str, Any] = {"property_id": property_id}
+    if countries is not None:
+        params["countries"] = countries
+    row = session.execute(statement, params).first()
+    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
+
+
+@lru_cache(maxsize=16)
+def _property_with_status_statement(status_code: str, setting_key: str, of_countries: bool) -> Select[Any]:
+    """Built once per shape (the booking path runs it on every booking; building costs more than running)."""
     statement = (
         select(Property, BookingStatus, stored_setting(setting_key))
         .outerjoin(BookingStatus, BookingStatus.code == status_code)
-        .where(Property.id == property_id)
+        .where(Property.id == bindparam("property_id"))
     )
-    row = session.execute(scoped(statement, Property.country_code, scope)).first()
-    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
+    if of_countries:
+        statement = statement.where(Property.country_code.in_(bindparam("countries", expanding=True)))
+    return statement
+
+
+_ROOM_TYPES_OF_PROPERTY = select(RoomType).where(
+    RoomType.property_id == bindparam("property_id"), RoomType.id.in_(bindparam("ids", expanding=True))
+)
 
 
 def room_types_of_property(session: Session, property_id: int, ids: Iterable[int]) -> dict[int, RoomType]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = session.scalars(select(RoomType).where(RoomType.property_id == property_id, RoomType.id.in_(wanted)))
+    rows = session.scalars(_ROOM_TYPES_OF_PROPERTY, {"property_id": property_id, "ids": wanted})
     return {room_type.id: room_type for room_type in rows}
 
 

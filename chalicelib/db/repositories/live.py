@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -73,19 +73,19 @@ def purge_connections(session: Session, connected_before: datetime) -> int:
     return len(result.all())
 
 
-def connections_hearing(session: Session, country_code: str | None) -> list[str]:
-    """Connection ids of active users whose scope includes ``country_code`` (a country-less event:
-    every-country scopes only). A disabled user's open socket hears nothing more."""
-    statement = (
-        select(LiveConnection.connection_id)
-        .join(User, User.id == LiveConnection.user_id)
-        .where(User.is_active.is_(True))
-        .order_by(LiveConnection.connection_id)
+def hearing_sql(country: str) -> str:
+    """SQL selecting the ids of connections of active users whose scope includes the country the SQL
+    expression ``country`` gives (NULL, a country-less event: every-country scopes only), ordered.
+    A disabled user's open socket hears nothing more."""
+    return (
+        "SELECT lc.connection_id FROM live_connections AS lc JOIN users AS u ON u.id = lc.user_id"
+        f" WHERE u.is_active AND (lc.countries IS NULL OR {country} = ANY(lc.countries)) ORDER BY lc.connection_id"
     )
-    if country_code is None:
-        statement = statement.where(LiveConnection.countries.is_(None))
-    else:
-        statement = statement.where(
-            or_(LiveConnection.countries.is_(None), LiveConnection.countries.any_() == country_code)
-        )
-    return list(session.scalars(statement))
+
+
+_HEARING = text(hearing_sql("CAST(:country AS varchar)"))
+
+
+def connections_hearing(session: Session, country_code: str | None) -> list[str]:
+    """Connection ids of active users whose scope includes ``country_code`` (:func:`hearing_sql`)."""
+    return list(session.scalars(_HEARING, {"country": country_code}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -48,9 +49,19 @@ def poll_interval_setting(stored: Any) -> int:
 def booking_expiry_setting(stored: Any) -> int:
     """``booking_expiry_minutes`` from its stored value (None or out of range: the deployment's, as
     :func:`load_app_settings` reads it)."""
+    if type(stored) is int:  # what the settings page stores: validated once per value, not per booking
+        valid = _stored_expiry(stored)
+        if valid is not None:
+            return valid
     key = "booking_expiry_minutes"
     value = stored if _valid(key, stored) else get_settings().booking_expiry_minutes
     return AppSettings.model_validate({key: value}).booking_expiry_minutes
+
+
+@lru_cache(maxsize=64)
+def _stored_expiry(stored: int) -> int | None:
+    key = "booking_expiry_minutes"
+    return AppSettings.model_validate({key: stored}).booking_expiry_minutes if _valid(key, stored) else None
 
 
 def latest_setting_row(session: Session) -> AppSetting | None:

@@ -118,6 +118,30 @@ def test_a_row_held_by_one_relayer_is_skipped_by_another_not_sent_twice(push_wor
     assert ari_relay.relay().rows == 3
 
 
+def test_a_refused_send_puts_the_rows_back_and_the_live_row_relayed_with_them_stays_published(
+    push_world: PushWorld,
+) -> None:
+    from chalicelib.aws import clients
+    from chalicelib.aws.queues import reset_queue_urls
+    from chalicelib.db.models import OutboxMessage
+    from local.aws_bootstrap import ensure_queue
+
+    # Given the ARI push queue gone: SQS refuses every send
+    clients.sqs().delete_queue(QueueUrl=queue_url(ARI_PUSH_QUEUE))
+    # When a booking commits (its ARI rows and its live row are relayed in one transaction after the commit)
+    booking_service.ingest_ota_reservation(ota_request(push_world.hotel, "BK-F", "1", first=1, nights=2))
+    # Then its ARI rows were put back for the sweeper, and its live row was published all the same
+    assert len(unrelayed_ids()) == 2
+    with unit_of_work() as uow:
+        live = uow.session.execute(select(OutboxMessage.published_at, OutboxMessage.attempts)).all()
+    assert len(live) == 1 and live[0][0] is not None and live[0][1] == 1
+    # ...and once the queue is back, the sweeper relays them, once
+    ensure_queue(ARI_PUSH_QUEUE)
+    reset_queue_urls()
+    assert ari_relay.sweep() == {"ari_rows_relayed": 2, "ari_messages_sent": len(OTAS)}
+    assert unrelayed_ids() == []
+
+
 def test_a_property_without_connections_marks_rows_relayed_and_sends_nothing(push_world: PushWorld) -> None:
     from tests.booking_factories import make_hotel
 
