@@ -70,7 +70,7 @@ from chalicelib.domain.sync_runs import (
     warnings_json,
 )
 from chalicelib.domain.timezones import today_in_timezone
-from chalicelib.observability import logger
+from chalicelib.observability import logger, trace
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.services import alert_service, live_events, ota_access, ota_mapping_service
 from chalicelib.services.ari_relay import AriPushMessage
@@ -101,6 +101,8 @@ class PushReport:
     already_applied_by_ota: int = 0
     unmapped_cells: int = 0
     errors: list[str] = field(default_factory=list)
+    ota_started_at: float | None = None  # epoch seconds around the OTA call (the push path's trace)
+    ota_finished_at: float | None = None
 
     def counts(self) -> dict[str, int]:
         return {
@@ -129,6 +131,7 @@ def push(
     another worker still holds the connection's lease after ``lease_wait_seconds``.
     """
     kind = "full_push" if message.kind == "full_push" else "push"
+    received_at = time.time()
     try:
         target = ota_access.load_connection_target(message.connection_id)
     except NotFound:
@@ -162,6 +165,18 @@ def push(
         if not released:
             _release_lease_quietly(target.connection_id, owner)
     logger.info("ARI push", extra={"connection_id": target.connection_id, "status": report.status, **report.counts()})
+    trace(
+        "ari.push.done",
+        connection_id=target.connection_id,
+        ota=target.ota.value,
+        kind=kind,
+        status=report.status,
+        ranges=message.ranges[:50],
+        updates=report.updates,
+        received_at=round(received_at, 4),
+        ota_started_at=report.ota_started_at and round(report.ota_started_at, 4),
+        ota_finished_at=report.ota_finished_at and round(report.ota_finished_at, 4),
+    )
     return report
 
 
@@ -198,7 +213,9 @@ def _push_under_lease(
     report.already_applied_by_ota = len(split.already_applied)
     result: PushResult | None = None
     if built.updates:  # no transaction is open here
+        report.ota_started_at = time.time()
         result = adapter.push_ari(target.ota_hotel_id, built.updates)
+        report.ota_finished_at = time.time()
         report.messages_sent = result.messages_sent
         report.errors = [error.message for error in result.errors]
     if result is not None and result.errors:

@@ -31,7 +31,7 @@ from chalicelib.aws.resources import ARI_PUSH_QUEUE
 from chalicelib.db.repositories import ari_push as ari_push_repository
 from chalicelib.db.unit_of_work import unit_of_work, unit_of_work_of
 from chalicelib.domain.ari_push import chunk_ranges, id_ranges
-from chalicelib.observability import logger
+from chalicelib.observability import logger, trace
 
 RELAY_BATCH = 5000
 # Relayed outbox rows are kept a week, then purged (hourly). A connection that failed for longer
@@ -105,6 +105,12 @@ def relay(
             if result.failed:
                 raise RelayFailed(f"{len(result.failed)} ARI push message(s) refused: {result.failed[0]}")
         ari_push_repository.mark_relayed(uow.session, [row_id for row_id, _ in claimed], moment)
+    trace(
+        "ari.relay.sent",
+        property_ids=sorted(by_property),
+        ranges=id_ranges(sorted(row_id for row_id, _ in claimed))[:50],
+        messages=len(messages),
+    )
     return RelayReport(len(claimed), len(messages))
 
 

@@ -66,7 +66,7 @@ from chalicelib.domain.ota_pacing import deferred_by_budget
 from chalicelib.domain.ota_reservation import Acknowledgement, OtaReservation
 from chalicelib.domain.ota_results import AckResult, ErrorKind, SyncError
 from chalicelib.domain.sync_runs import SyncRunKind, SyncRunRecord, SyncRunStatus, SyncRunTrigger, errors_json
-from chalicelib.observability import logger
+from chalicelib.observability import TRACE_ATTRIBUTE, logger, trace
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.ota.transport import HttpSettings, RetryPolicy
 from chalicelib.services import (
@@ -180,6 +180,7 @@ def sync_property(
     holder = f"{message_id or 'direct'}:{uuid.uuid4().hex[:12]}"
     lease = property_sync_lease(job.property_id)
     if not _take_lease_or_hand_over(job.property_id, holder, lease_wait_seconds):
+        trace("sync.job.handed_over", property_id=job.property_id, message_id=message_id)
         logger.info(
             "property sync handed over: the worker syncing it will pull again",
             extra={"property_id": job.property_id, "trigger": job.trigger},
@@ -190,6 +191,7 @@ def sync_property(
     try:
         while True:
             outcome.passes += 1
+            trace("sync.pass.started", property_id=job.property_id, message_id=message_id, number=outcome.passes)
             targets, default_interval = ota_connection_service.property_sync_targets(job.property_id)
             # A scheduled job pulls the connections due at its second; a rerun (another job handed
             # over to this one, whatever it asked for) pulls them all.
@@ -341,8 +343,16 @@ def _pull_connection(
 ) -> SyncError | None:
     """Pull, store, acknowledge one connection; the pull's error (None: it worked)."""
     with source(target) as (loaded, adapter):
+        pull_started = time.time()
         result = adapter.pull_reservations(loaded.ota_hotel_id)
         received = now()
+        trace(
+            "sync.pull.answered",
+            connection_id=target.connection_id,
+            ota=target.ota.value,
+            pull_started_at=round(pull_started, 4),
+            reservation_ids=[reservation.reservation_id for reservation in result.reservations][:100],
+        )
         pending = _item_errors(result.item_errors, counts, errors)
         if result.error is not None:  # what did come (e.g. one of Booking.com's two documents) is still stored
             errors.append(result.error)
@@ -412,6 +422,8 @@ def _store_reservations(
             )
             continue
         # --- end issue 16.3 ---
+        # The reservation's id on every line logged while it is stored (the ARI relay's included).
+        logger.thread_safe_append_keys(ota_reservation_id=reservation.reservation_id)
         try:
             request = booking_request(reservation, target.property_id, index, received_at=received, freshness=freshness)
             ingested = booking_service.ingest_ota_reservation(request)
@@ -429,6 +441,14 @@ def _store_reservations(
                 sync_repository.PendingItem(reservation.reservation_id, reservation.revision, False, exc.message)
             )
             continue
+        finally:
+            logger.thread_safe_remove_keys(["ota_reservation_id"])
+        trace(
+            "sync.booking.stored",
+            ota=target.ota.value,
+            ota_reservation_id=reservation.reservation_id,
+            outcome=ingested.outcome.value,
+        )
         counter = _OUTCOME_COUNTER[ingested.outcome]
         setattr(counts, counter, getattr(counts, counter) + 1)
         stored.append((reservation, ingested.revision_record_id, ingested.booking_reference))
@@ -486,6 +506,24 @@ def handle_sync_jobs_batch(
 
     def record_handler(record: SyncJobRecord) -> PropertySyncOutcome:
         job = record.body
+        trace_attribute = record.messageAttributes.get(TRACE_ATTRIBUTE)
+        trace_id = trace_attribute.stringValue if trace_attribute is not None else None
+        logger.thread_safe_append_keys(trace_id=trace_id)
+        try:
+            return traced_handler(record, job, trace_id)
+        finally:
+            logger.thread_safe_remove_keys(["trace_id"])
+
+    def traced_handler(record: SyncJobRecord, job: SyncJobMessage, trace_id: str | None) -> PropertySyncOutcome:
+        sent = record.attributes.SentTimestamp
+        trace(
+            "sync.job.received",
+            property_id=job.property_id,
+            trigger=job.trigger,
+            message_id=record.messageId,
+            sent_at=sent.timestamp() if sent is not None else None,
+            connection_ids=job.connection_ids,
+        )
         if job.property_id in synced:
             pulled = synced[job.property_id]
             if pulled is None or (job.connection_ids is not None and pulled.issuperset(job.connection_ids)):
