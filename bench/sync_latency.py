@@ -45,6 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import event, insert, select
 from sqlalchemy.engine import Engine
 
+from bench.push_path_trace import Trace, load_average, print_breakdown
+
 OTAS = ("booking_com", "expedia", "agoda", "traveloka")
 CREDENTIALS = {
     "booking_com": {"username": "ptx-machine", "password": "machine-pass-1"},
@@ -549,18 +551,21 @@ def measure_loop(
 
     clients = {ota: SimulatorClient(urls[ota]) for ota in OTAS}
     created_at: dict[date, float] = {}
+    reservation_ids: dict[date, str] = {}
+    print(f"{mode:8s} start: {load_average()}")
     seen: dict[str, dict[date, float]] = {ota: {} for ota in others}
 
     def create_all() -> None:
         for night in nights:
             created_at[night] = time.time()
-            clients[source].create_reservation(
+            created = clients[source].create_reservation(
                 hotel_id=DEMO_OTA_HOTEL_IDS[source][LOOP_PROPERTY],
                 room_id=room,
                 rate_plan_id="BAR",
                 check_in=night.isoformat(),
                 check_out=(night + timedelta(days=1)).isoformat(),
             )
+            reservation_ids[night] = str(created.get("reservation_id"))
             time.sleep(1 / rate)
 
     creator = threading.Thread(target=create_all, daemon=True)
@@ -593,6 +598,18 @@ def measure_loop(
         )
     else:
         print(f"{mode:8s}: nothing arrived within {timeout:.0f} s")
+    print(f"{mode:8s} end:   {load_average()}")
+    time.sleep(1)  # the last trace lines reach the pipe
+    trace = Trace.parse(list(stack.lines))
+    print_breakdown(
+        mode,
+        [
+            trace.hops(reservation_ids[night], created_at[night], max(seen[ota][night] for ota in others), others)
+            for night in nights
+            if night in reservation_ids and all(night in seen[ota] for ota in others)
+        ],
+        len(nights),
+    )
     for client in clients.values():
         client.close()
     api.close()

@@ -152,6 +152,7 @@ class PropertySyncOutcome:
     property_id: int
     skipped: bool = False  # another worker held the property and will pull again for this job
     passes: int = 0
+    pulled: frozenset[int] | None = None  # the connections asked for, all passes together (None: every one)
     connections: list[ConnectionOutcome] = field(default_factory=list)
 
 
@@ -179,38 +180,36 @@ def sync_property(
     source = adapter_source or default_adapter_source()
     holder = f"{message_id or 'direct'}:{uuid.uuid4().hex[:12]}"
     lease = property_sync_lease(job.property_id)
-    if not _take_lease_or_hand_over(job.property_id, holder, lease_wait_seconds):
+    if not _take_lease_or_hand_over(job.property_id, holder, lease_wait_seconds, job.connection_ids):
         trace("sync.job.handed_over", property_id=job.property_id, message_id=message_id)
         logger.info(
             "property sync handed over: the worker syncing it will pull again",
             extra={"property_id": job.property_id, "trigger": job.trigger},
         )
         return PropertySyncOutcome(property_id=job.property_id, skipped=True)
-    outcome = PropertySyncOutcome(property_id=job.property_id)
+    outcome = PropertySyncOutcome(property_id=job.property_id, pulled=_scope_of(job.connection_ids))
     released = False
     try:
+        rerun: lease_repository.Rerun | None = None
         while True:
             outcome.passes += 1
             trace("sync.pass.started", property_id=job.property_id, message_id=message_id, number=outcome.passes)
             targets, default_interval = ota_connection_service.property_sync_targets(job.property_id)
-            # A scheduled job pulls the connections due at its second; a rerun (another job handed
-            # over to this one, whatever it asked for) pulls them all.
-            for target in _targets_of_pass(job, targets, first_pass=outcome.passes == 1):
+            # A scheduled or webhook job pulls the connections it names; a rerun (other jobs handed
+            # over to this one) pulls what they asked for, together (every connection if one asked).
+            for target in _targets_of_pass(job, targets, rerun):
                 outcome.connections.append(_sync_connection(target, job, message_id, source, now, default_interval))
             if outcome.passes >= MAX_PASSES:
                 break
             with unit_of_work() as uow:
-                again = lease_repository.continue_or_release(uow.session, lease, holder, LEASE_SECONDS)
-            if not again:
+                rerun = lease_repository.continue_or_rerun(uow.session, lease, holder, LEASE_SECONDS)
+            if rerun is None:
                 released = True
                 break
+            outcome.pulled = _union(outcome.pulled, _scope_of(rerun.connection_ids))
     finally:
         if not released:
-            with unit_of_work() as uow:
-                released_lease = lease_repository.release_lease(uow.session, lease, holder)
-            if released_lease is not None and released_lease.rerun_requested:
-                # A rerun was asked for after the last allowed pass: a fresh job does it.
-                enqueue_property_syncs([job.property_id], "retry", hint="rerun after the pass limit")
+            _release_after_last_pass(job.property_id, holder)
     failed = [c for c in outcome.connections if c.internal_error]
     logger.info(
         "property sync",
@@ -230,12 +229,35 @@ def sync_property(
     return outcome
 
 
+def _scope_of(connection_ids: Sequence[int] | None) -> frozenset[int] | None:
+    return frozenset(connection_ids) if connection_ids is not None else None
+
+
+def _union(a: frozenset[int] | None, b: frozenset[int] | None) -> frozenset[int] | None:
+    return None if a is None or b is None else a | b
+
+
+def _release_after_last_pass(property_id: int, holder: str) -> None:
+    with unit_of_work() as uow:
+        released_lease = lease_repository.release_lease(uow.session, property_sync_lease(property_id), holder)
+    if released_lease is not None and released_lease.rerun_requested:
+        # A rerun was asked for after the last allowed pass: a fresh job does it.
+        ids = released_lease.rerun_connection_ids
+        enqueue_property_syncs(
+            [property_id], "retry", hint="rerun after the pass limit", connection_ids=list(ids) if ids else None
+        )
+
+
 def _targets_of_pass(
-    job: SyncJobMessage, targets: Sequence[ota_access.ConnectionTarget], *, first_pass: bool
+    job: SyncJobMessage, targets: Sequence[ota_access.ConnectionTarget], rerun: lease_repository.Rerun | None
 ) -> list[ota_access.ConnectionTarget]:
-    """The connections a pass pulls. A scheduled pull of a connection that failed since the
-    schedule was made is dropped: its backoff, not the schedule, says when to try again."""
-    if not first_pass or job.connection_ids is None:
+    """The connections a pass pulls: the job's (``rerun`` None: the first pass), or the rerun's
+    (None: every one). A scheduled pull of a connection that failed since the schedule was made is
+    dropped: its backoff, not the schedule, says when to try again."""
+    if rerun is not None:
+        scope = rerun.connection_ids
+        return sorted((t for t in targets if scope is None or t.connection_id in scope), key=lambda t: t.connection_id)
+    if job.connection_ids is None:
         return sorted(targets, key=lambda t: t.connection_id)
     wanted = set(job.connection_ids)
 
@@ -248,7 +270,9 @@ def _targets_of_pass(
     ]
 
 
-def _take_lease_or_hand_over(property_id: int, holder: str, wait_seconds: float) -> bool:
+def _take_lease_or_hand_over(
+    property_id: int, holder: str, wait_seconds: float, connection_ids: Sequence[int] | None = None
+) -> bool:
     """True: this job holds the lease. False: a live holder was asked to pull once more (the job is done).
 
     A lease that expires between the two steps is taken over; ``wait_seconds`` bounds the retries.
@@ -260,7 +284,7 @@ def _take_lease_or_hand_over(property_id: int, holder: str, wait_seconds: float)
             if lease_repository.take_lease(uow.session, lease, holder, LEASE_SECONDS):
                 return True
         with unit_of_work() as uow:
-            if lease_repository.request_rerun(uow.session, lease):
+            if lease_repository.request_rerun(uow.session, lease, connection_ids):
                 return False
         if time.monotonic() >= deadline:
             raise PropertyBusy(f"property {property_id}: the lease could be neither taken nor handed over")
@@ -530,10 +554,8 @@ def handle_sync_jobs_batch(
                 return PropertySyncOutcome(property_id=job.property_id, skipped=True)
         outcome = sync_property(job, message_id=record.messageId, adapter_source=adapter_source)
         if not outcome.skipped:
-            if job.connection_ids is None or outcome.passes > 1:
-                synced[job.property_id] = None
-            else:
-                synced[job.property_id] = (synced.get(job.property_id) or frozenset()) | frozenset(job.connection_ids)
+            before = synced.get(job.property_id, frozenset())
+            synced[job.property_id] = _union(before, outcome.pulled)
         return outcome
 
     return process_partial_response(

@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.aws.credential_vault import CredentialVault, EncryptedCredentials
+from chalicelib.aws.credential_vault import CredentialVault, DataKeyCache, EncryptedCredentials
 from chalicelib.db.repositories import webhooks as webhook_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.errors import DependencyUnavailable, NotFound
@@ -40,6 +40,9 @@ from chalicelib.ota import webhooks
 from chalicelib.services import ota_access, sync_jobs
 
 RECEIPT_RETENTION = timedelta(days=3)
+# Unwrapped data keys for the container's life (bounded), as the sync worker keeps them: a webhook
+# makes no KMS call once its account's key was opened.
+RECEIVER_DATA_KEYS = DataKeyCache(max_entries=512)
 
 Status = Literal["enqueued", "duplicate", "ignored"]
 
@@ -115,7 +118,7 @@ def receive(
             )
             outcomes.append(WebhookOutcome("ignored", "unknown hotel"))
             continue
-        sender = _verified_sender(found, verifies, vault or CredentialVault(), opened)
+        sender = _verified_sender(found, verifies, vault or CredentialVault(data_keys=RECEIVER_DATA_KEYS), opened)
         if not (sender.is_active and sender.account_active):
             outcomes.append(WebhookOutcome("ignored", "connection inactive", sender.property_id))
             continue

@@ -46,9 +46,15 @@ class Recorder:
         count = 0
         for i, (key, _, start, end) in enumerate(self.spans):
             for other_key, _, other_start, other_end in self.spans[i + 1 :]:
-                if key == other_key and start < other_end and other_start < end and (start, end) != (
-                    other_start,
-                    other_end,
+                if (
+                    key == other_key
+                    and start < other_end
+                    and other_start < end
+                    and (start, end)
+                    != (
+                        other_start,
+                        other_end,
+                    )
                 ):
                     count += 1
         return count
