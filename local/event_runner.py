@@ -6,7 +6,10 @@ and drives them the way AWS would:
 * every ``@app.schedule`` handler fires on its schedule (``rate(...)`` or ``cron(...)``), with a
   real-shaped EventBridge "Scheduled Event"; locally each one also fires once at start, so you
   see it work without waiting for the first tick;
-* every ``@app.on_sqs_message`` handler gets its queue long-polled; each batch becomes a
+* every ``@app.on_sqs_message`` handler gets its queue long-polled as Lambda's event source
+  mapping does it: several pollers per queue (``POLLERS_PER_QUEUE``, five, as Lambda starts a
+  standard queue with), each in 20 s long polls, so a message is handed over as soon as it
+  arrives and one slow batch does not hold up the next; each batch becomes a
   real-shaped SQS event (distinct messageIds, receipt handles, attributes including
   ApproximateReceiveCount, message attributes in Lambda's casing, eventSourceARN). Records the
   handler did not list in ``batchItemFailures`` are deleted; the listed ones are left on the queue,
@@ -16,8 +19,11 @@ and drives them the way AWS would:
 * FIFO queues (``.fifo``): each group's messages are handed over in the order they were first
   received (SQS keeps it on redelivery; moto may not, and its SequenceNumbers are random), and once
   a message of a group failed, the later messages of that group in the batch are left on the queue too (as Lambda
-  does), so a group's order survives failures; SQS (moto) holds a group back while any of its
-  messages is in flight.
+  does), so a group's order survives failures. SQS holds a group back while any of its messages
+  is in flight, and never gives one message to two consumers at once; moto does not quite, so the
+  runner enforces both across its pollers (:mod:`local.poller_gate`).
+* :meth:`EventRunner.stop` returns once no handler is running, without waiting for pollers idle in
+  a long poll; whatever such a poll still receives is given back to the queue.
 
 It prints one readable line per event. Nothing here is imported by the deployed app.
 """
@@ -25,7 +31,6 @@ It prints one readable line per event. Nothing here is imported by the deployed 
 from __future__ import annotations
 
 import json
-import re
 import sys
 import threading
 import time
@@ -36,106 +41,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from chalice.app import Chalice, ScheduledEventConfig, ScheduleExpression, SQSEventConfig
+from chalice.app import Chalice, ScheduledEventConfig, SQSEventConfig
 
 from chalicelib.aws import clients
 from chalicelib.config import get_settings
 from local.poller_gate import PollerGate
+from local.schedules import Schedule
 
 ACCOUNT_ID = "123456789012"
 # Lambda's SQS event source mapping: 20 s long polls, five pollers per queue to start with (a FIFO
 # queue's concurrency is per message group, at most one batch per group at a time).
 LONG_POLL_SECONDS = 20
 POLLERS_PER_QUEUE = 5
-
-
-# --- schedules -----------------------------------------------------------------------------------
-_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
-_CRON = re.compile(r"^cron\((.+)\)$")
-_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-_DOW_NAMES = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
-_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-_MONTH_NAMES = {name: number for number, name in enumerate(_MONTHS, start=1)}
-
-
-def _expand_cron_field(spec: str, low: int, high: int, names: dict[str, int] | None = None) -> set[int] | None:
-    """Values a cron field allows; None for '*' or '?' (anything)."""
-    if spec in {"*", "?"}:
-        return None
-    values: set[int] = set()
-    for part in spec.split(","):
-        step = 1
-        if "/" in part:
-            part, step_text = part.split("/", 1)
-            step = int(step_text)
-        if part in {"*", ""}:
-            start, end = low, high
-        elif "-" in part:
-            a, b = part.split("-", 1)
-            start, end = _cron_value(a, names), _cron_value(b, names)
-        else:
-            start = _cron_value(part, names)
-            end = high if "/" in spec else start
-        values.update(range(start, end + 1, step))
-    return values
-
-
-def _cron_value(text: str, names: dict[str, int] | None) -> int:
-    text = text.upper()
-    if names and text in names:
-        return names[text]
-    return int(text)
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """When a schedule expression fires next (EventBridge semantics, UTC)."""
-
-    expression: str
-    interval: timedelta | None = None
-    cron_fields: tuple[set[int] | None, ...] = ()
-
-    @classmethod
-    def parse(cls, expression: str | ScheduleExpression) -> Schedule:
-        text = expression if isinstance(expression, str) else expression.to_string()
-        text = text.strip()
-        rate = _RATE.match(text)
-        if rate:
-            unit = rate.group(2).rstrip("s")
-            return cls(text, interval=timedelta(seconds=int(rate.group(1)) * _UNIT_SECONDS[unit]))
-        cron = _CRON.match(text)
-        if cron:
-            parts = cron.group(1).split()
-            if len(parts) != 6:
-                raise ValueError(f"cron needs 6 fields (min hour dom month dow year): {text}")
-            minutes, hours, dom, month, dow, _year = parts
-            fields = (
-                _expand_cron_field(minutes, 0, 59),
-                _expand_cron_field(hours, 0, 23),
-                _expand_cron_field(dom, 1, 31),
-                _expand_cron_field(month, 1, 12, _MONTH_NAMES),
-                _expand_cron_field(dow, 1, 7, _DOW_NAMES),
-            )
-            return cls(text, cron_fields=fields)
-        raise ValueError(f"unsupported schedule expression: {text}")
-
-    def next_after(self, moment: datetime) -> datetime:
-        if self.interval is not None:
-            return moment + self.interval
-        candidate = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
-        minutes, hours, dom, month, dow = self.cron_fields
-        for _ in range(366 * 24 * 60):
-            aws_dow = (candidate.isoweekday() % 7) + 1  # SUN=1 .. SAT=7
-            if (
-                (month is None or candidate.month in month)
-                and (dom is None or candidate.day in dom)
-                and (dow is None or aws_dow in dow)
-                and (hours is None or candidate.hour in hours)
-                and (minutes is None or candidate.minute in minutes)
-            ):
-                return candidate
-            candidate += timedelta(minutes=1)
-        raise ValueError(f"{self.expression} never fires")
 
 
 # --- Lambda-shaped context and events ----------------------------------------------------------
