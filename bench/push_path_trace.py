@@ -30,7 +30,7 @@ HOPS = (
     ("relayed → last push picked up", "ari-push queue, poller, that connection's earlier pushes"),
     ("picked up → OTA call started", "push worker: lease, reads"),
     ("OTA call started → answered", "OTA: the push"),
-    ("answered → seen by the bench", "bench reader (every 0.1 s, three simulators)"),
+    ("answered → seen by the bench", "bench readers (one per simulator, every 0.1 s)"),
 )
 INFORMATIONAL = (("job queued → job received", "sync-jobs queue and poller only"),)
 

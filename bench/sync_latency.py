@@ -19,7 +19,10 @@
     other simulator shows the night's availability one lower than before (read through the
     simulators' control API every 0.1 s). ``webhook``: on Agoda (BookingHint → receiver → sync
     job); ``polling``: on Traveloka (no webhooks: the minutely dispatcher and the demo
-    connections' poll interval). p50/p95/max over ``--bookings`` reservations per mode.
+    connections' poll interval). p50/p95/max over ``--bookings`` reservations per mode, the load
+    average before and after, and where the seconds went: each reservation followed through the
+    stack's trace lines, hop by hop (``bench/push_path_trace.py``). A single reservation on a
+    quiet stack: ``--mode webhook --bookings 5 --rate 0.2``.
 """
 
 from __future__ import annotations
@@ -570,9 +573,10 @@ def measure_loop(
 
     creator = threading.Thread(target=create_all, daemon=True)
     started = time.monotonic()
-    creator.start()
-    while time.monotonic() - started < timeout:
-        for ota in others:
+
+    def read(ota: str) -> None:
+        """One reader per simulator (every 0.1 s), so one slow answer does not delay the others' moments."""
+        while time.monotonic() - started < timeout:
             moment = time.time()
             for cell in clients[ota].ari(DEMO_OTA_HOTEL_IDS[ota][LOOP_PROPERTY], room):
                 if cell.get("rate_plan_id") or cell.get("availability") is None:
@@ -580,9 +584,16 @@ def measure_loop(
                 night = date.fromisoformat(cell["date"])
                 if night in baseline and night not in seen[ota] and int(cell["availability"]) == baseline[night] - 1:
                     seen[ota][night] = moment
-        if not creator.is_alive() and all(len(seen[ota]) == len(nights) for ota in others):
-            break
-        time.sleep(0.1)
+            if not creator.is_alive() and len(seen[ota]) == len(nights):
+                return
+            time.sleep(0.1)
+
+    readers = [threading.Thread(target=read, args=(ota,), daemon=True) for ota in others]
+    creator.start()
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(max(0.0, timeout - (time.monotonic() - started)) + 5)
     creator.join(5)
     latencies = [
         max(seen[ota][night] for ota in others) - created_at[night]
