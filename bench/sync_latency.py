@@ -578,7 +578,7 @@ def measure_loop(
         """One reader per simulator (every 0.1 s), so one slow answer does not delay the others' moments."""
         while time.monotonic() - started < timeout:
             moment = time.time()
-            for cell in clients[ota].ari(DEMO_OTA_HOTEL_IDS[ota][LOOP_PROPERTY], room):
+            for cell in clients[ota].ari(DEMO_OTA_HOTEL_IDS[ota][LOOP_PROPERTY], room, "-"):  # room-level cells
                 if cell.get("rate_plan_id") or cell.get("availability") is None:
                     continue
                 night = date.fromisoformat(cell["date"])
