@@ -19,7 +19,10 @@
     other simulator shows the night's availability one lower than before (read through the
     simulators' control API every 0.1 s). ``webhook``: on Agoda (BookingHint → receiver → sync
     job); ``polling``: on Traveloka (no webhooks: the minutely dispatcher and the demo
-    connections' poll interval). p50/p95/max over ``--bookings`` reservations per mode.
+    connections' poll interval). p50/p95/max over ``--bookings`` reservations per mode, the load
+    average before and after, and where the seconds went: each reservation followed through the
+    stack's trace lines, hop by hop (``bench/push_path_trace.py``). A single reservation on a
+    quiet stack: ``--mode webhook --bookings 5 --rate 0.2``.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import event, insert, select
 from sqlalchemy.engine import Engine
+
+from bench.push_path_trace import Trace, load_average, print_breakdown
 
 OTAS = ("booking_com", "expedia", "agoda", "traveloka")
 CREDENTIALS = {
@@ -549,35 +554,46 @@ def measure_loop(
 
     clients = {ota: SimulatorClient(urls[ota]) for ota in OTAS}
     created_at: dict[date, float] = {}
+    reservation_ids: dict[date, str] = {}
+    print(f"{mode:8s} start: {load_average()}")
     seen: dict[str, dict[date, float]] = {ota: {} for ota in others}
 
     def create_all() -> None:
         for night in nights:
             created_at[night] = time.time()
-            clients[source].create_reservation(
+            created = clients[source].create_reservation(
                 hotel_id=DEMO_OTA_HOTEL_IDS[source][LOOP_PROPERTY],
                 room_id=room,
                 rate_plan_id="BAR",
                 check_in=night.isoformat(),
                 check_out=(night + timedelta(days=1)).isoformat(),
             )
+            reservation_ids[night] = str(created.get("reservation_id"))
             time.sleep(1 / rate)
 
     creator = threading.Thread(target=create_all, daemon=True)
     started = time.monotonic()
-    creator.start()
-    while time.monotonic() - started < timeout:
-        for ota in others:
+
+    def read(ota: str) -> None:
+        """One reader per simulator (every 0.1 s), so one slow answer does not delay the others' moments."""
+        while time.monotonic() - started < timeout:
             moment = time.time()
-            for cell in clients[ota].ari(DEMO_OTA_HOTEL_IDS[ota][LOOP_PROPERTY], room):
+            for cell in clients[ota].ari(DEMO_OTA_HOTEL_IDS[ota][LOOP_PROPERTY], room, "-"):  # room-level cells
                 if cell.get("rate_plan_id") or cell.get("availability") is None:
                     continue
                 night = date.fromisoformat(cell["date"])
                 if night in baseline and night not in seen[ota] and int(cell["availability"]) == baseline[night] - 1:
                     seen[ota][night] = moment
-        if not creator.is_alive() and all(len(seen[ota]) == len(nights) for ota in others):
-            break
-        time.sleep(0.1)
+            if not creator.is_alive() and len(seen[ota]) == len(nights):
+                return
+            time.sleep(0.1)
+
+    readers = [threading.Thread(target=read, args=(ota,), daemon=True) for ota in others]
+    creator.start()
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(max(0.0, timeout - (time.monotonic() - started)) + 5)
     creator.join(5)
     latencies = [
         max(seen[ota][night] for ota in others) - created_at[night]
@@ -593,6 +609,18 @@ def measure_loop(
         )
     else:
         print(f"{mode:8s}: nothing arrived within {timeout:.0f} s")
+    print(f"{mode:8s} end:   {load_average()}")
+    time.sleep(1)  # the last trace lines reach the pipe
+    trace = Trace.parse(list(stack.lines))
+    print_breakdown(
+        mode,
+        [
+            trace.hops(reservation_ids[night], created_at[night], max(seen[ota][night] for ota in others), others)
+            for night in nights
+            if night in reservation_ids and all(night in seen[ota] for ota in others)
+        ],
+        len(nights),
+    )
     for client in clients.values():
         client.close()
     api.close()

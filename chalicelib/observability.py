@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import traceback
+import uuid
 from types import TracebackType
 from typing import Any
 
@@ -108,3 +110,23 @@ def redact(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [redact(item) for item in value]
     return value
+
+
+# --- the push path's trace (issue 17 item 2) ---------------------------------------------------
+# A webhook gets a trace id; it travels on the sync job as this SQS message attribute, and the
+# worker puts it (and the reservation being stored) on its log lines, so one reservation can be
+# followed receive → job → pull → ingest → ARI relay → push. ``bench/sync_latency.py latency``
+# reads these lines back and prints where the seconds went.
+TRACE_ATTRIBUTE = "trace_id"
+TRACE_MESSAGE = "trace"
+
+
+def new_trace_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def trace(stage: str, **fields: Any) -> None:
+    """One structured line of the trace: the stage, the wall-clock moment (epoch seconds), fields.
+
+    Fields are identifiers, counts and moments only (never a payload or a credential)."""
+    logger.info(TRACE_MESSAGE, extra={"trace_stage": stage, "trace_at": round(time.time(), 4), **fields})

@@ -6,7 +6,10 @@ and drives them the way AWS would:
 * every ``@app.schedule`` handler fires on its schedule (``rate(...)`` or ``cron(...)``), with a
   real-shaped EventBridge "Scheduled Event"; locally each one also fires once at start, so you
   see it work without waiting for the first tick;
-* every ``@app.on_sqs_message`` handler gets its queue long-polled; each batch becomes a
+* every ``@app.on_sqs_message`` handler gets its queue long-polled as Lambda's event source
+  mapping does it: several pollers per queue (``POLLERS_PER_QUEUE``, five, as Lambda starts a
+  standard queue with), each in 20 s long polls, so a message is handed over as soon as it
+  arrives and one slow batch does not hold up the next; each batch becomes a
   real-shaped SQS event (distinct messageIds, receipt handles, attributes including
   ApproximateReceiveCount, message attributes in Lambda's casing, eventSourceARN). Records the
   handler did not list in ``batchItemFailures`` are deleted; the listed ones are left on the queue,
@@ -16,8 +19,11 @@ and drives them the way AWS would:
 * FIFO queues (``.fifo``): each group's messages are handed over in the order they were first
   received (SQS keeps it on redelivery; moto may not, and its SequenceNumbers are random), and once
   a message of a group failed, the later messages of that group in the batch are left on the queue too (as Lambda
-  does), so a group's order survives failures; SQS (moto) holds a group back while any of its
-  messages is in flight.
+  does), so a group's order survives failures. SQS holds a group back while any of its messages
+  is in flight, and never gives one message to two consumers at once; moto does not quite, so the
+  runner enforces both across its pollers (:mod:`local.poller_gate`).
+* :meth:`EventRunner.stop` returns once no handler is running, without waiting for pollers idle in
+  a long poll; whatever such a poll still receives is given back to the queue.
 
 It prints one readable line per event. Nothing here is imported by the deployed app.
 """
@@ -25,7 +31,6 @@ It prints one readable line per event. Nothing here is imported by the deployed 
 from __future__ import annotations
 
 import json
-import re
 import sys
 import threading
 import time
@@ -36,101 +41,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from chalice.app import Chalice, ScheduledEventConfig, ScheduleExpression, SQSEventConfig
+from chalice.app import Chalice, ScheduledEventConfig, SQSEventConfig
 
 from chalicelib.aws import clients
 from chalicelib.config import get_settings
+from local.poller_gate import PollerGate
+from local.schedules import Schedule
 
 ACCOUNT_ID = "123456789012"
-
-
-# --- schedules -----------------------------------------------------------------------------------
-_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
-_CRON = re.compile(r"^cron\((.+)\)$")
-_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-_DOW_NAMES = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
-_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-_MONTH_NAMES = {name: number for number, name in enumerate(_MONTHS, start=1)}
-
-
-def _expand_cron_field(spec: str, low: int, high: int, names: dict[str, int] | None = None) -> set[int] | None:
-    """Values a cron field allows; None for '*' or '?' (anything)."""
-    if spec in {"*", "?"}:
-        return None
-    values: set[int] = set()
-    for part in spec.split(","):
-        step = 1
-        if "/" in part:
-            part, step_text = part.split("/", 1)
-            step = int(step_text)
-        if part in {"*", ""}:
-            start, end = low, high
-        elif "-" in part:
-            a, b = part.split("-", 1)
-            start, end = _cron_value(a, names), _cron_value(b, names)
-        else:
-            start = _cron_value(part, names)
-            end = high if "/" in spec else start
-        values.update(range(start, end + 1, step))
-    return values
-
-
-def _cron_value(text: str, names: dict[str, int] | None) -> int:
-    text = text.upper()
-    if names and text in names:
-        return names[text]
-    return int(text)
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """When a schedule expression fires next (EventBridge semantics, UTC)."""
-
-    expression: str
-    interval: timedelta | None = None
-    cron_fields: tuple[set[int] | None, ...] = ()
-
-    @classmethod
-    def parse(cls, expression: str | ScheduleExpression) -> Schedule:
-        text = expression if isinstance(expression, str) else expression.to_string()
-        text = text.strip()
-        rate = _RATE.match(text)
-        if rate:
-            unit = rate.group(2).rstrip("s")
-            return cls(text, interval=timedelta(seconds=int(rate.group(1)) * _UNIT_SECONDS[unit]))
-        cron = _CRON.match(text)
-        if cron:
-            parts = cron.group(1).split()
-            if len(parts) != 6:
-                raise ValueError(f"cron needs 6 fields (min hour dom month dow year): {text}")
-            minutes, hours, dom, month, dow, _year = parts
-            fields = (
-                _expand_cron_field(minutes, 0, 59),
-                _expand_cron_field(hours, 0, 23),
-                _expand_cron_field(dom, 1, 31),
-                _expand_cron_field(month, 1, 12, _MONTH_NAMES),
-                _expand_cron_field(dow, 1, 7, _DOW_NAMES),
-            )
-            return cls(text, cron_fields=fields)
-        raise ValueError(f"unsupported schedule expression: {text}")
-
-    def next_after(self, moment: datetime) -> datetime:
-        if self.interval is not None:
-            return moment + self.interval
-        candidate = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
-        minutes, hours, dom, month, dow = self.cron_fields
-        for _ in range(366 * 24 * 60):
-            aws_dow = (candidate.isoweekday() % 7) + 1  # SUN=1 .. SAT=7
-            if (
-                (month is None or candidate.month in month)
-                and (dom is None or candidate.day in dom)
-                and (dow is None or aws_dow in dow)
-                and (hours is None or candidate.hour in hours)
-                and (minutes is None or candidate.minute in minutes)
-            ):
-                return candidate
-            candidate += timedelta(minutes=1)
-        raise ValueError(f"{self.expression} never fires")
+# Lambda's SQS event source mapping: 20 s long polls, five pollers per queue to start with (a FIFO
+# queue's concurrency is per message group, at most one batch per group at a time).
+LONG_POLL_SECONDS = 20
+POLLERS_PER_QUEUE = 5
 
 
 # --- Lambda-shaped context and events ----------------------------------------------------------
@@ -270,7 +192,8 @@ class EventRunner:
         self,
         app: Chalice,
         *,
-        wait_time_seconds: int = 1,
+        wait_time_seconds: int = LONG_POLL_SECONDS,
+        pollers: int = POLLERS_PER_QUEUE,
         fire_schedules_at_start: bool = True,
         out: TextIO | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -280,12 +203,15 @@ class EventRunner:
         # handler name → a replacement (event, context) callable; tests use it to pass dependencies
         self.handlers = dict(handlers or {})
         self.wait_time_seconds = wait_time_seconds
+        self.pollers = max(1, pollers)
         self.fire_schedules_at_start = fire_schedules_at_start
         self.out = out or sys.stdout
         self.clock = clock
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._print_lock = threading.Lock()
+        self._handling = threading.Condition()  # counts pollers between a receive and their last delete
+        self._handling_count = 0
         self._dlq_depths: dict[str, int] = {}
         self._fifo_seen: dict[str, int] = {}  # FIFO message id → order of first receipt
         self.schedules = {
@@ -301,6 +227,9 @@ class EventRunner:
             )
             for source in app.event_sources
             if isinstance(source, SQSEventConfig)
+        }
+        self._gates = {
+            name: PollerGate(fifo=source.queue_name.endswith(".fifo")) for name, source in self.queues.items()
         }
 
     # -- output ---------------------------------------------------------------------------------
@@ -336,11 +265,11 @@ class EventRunner:
                 source.dlq_name = dlq_arn.rsplit(":", 1)[-1]
 
     def poll_queue(self, name: str, wait_time_seconds: int | None = None) -> BatchOutcome | None:
-        """Receive one batch and run the handler on it; None when the queue had nothing."""
+        """Receive one batch and run the handler on it (then, on a FIFO queue, whatever other pollers
+        deferred to this one: see :mod:`local.poller_gate`); None when there was nothing to run."""
         source = self.queues[name]
         self._resolve(source)
-        sqs = clients.sqs()
-        response = sqs.receive_message(
+        response = clients.sqs().receive_message(
             QueueUrl=source.url,
             MaxNumberOfMessages=source.batch_size,
             WaitTimeSeconds=self.wait_time_seconds if wait_time_seconds is None else wait_time_seconds,
@@ -350,7 +279,54 @@ class EventRunner:
         messages = response.get("Messages", [])
         if not messages:
             return None
-        message_ids = [m["MessageId"] for m in messages]
+        gate = self._gates[name]
+        claim = gate.claim(gate.poller_id(), messages)
+        touched = list(claim.mine)
+        outcome: BatchOutcome | None = None
+        with self._handling:
+            self._handling_count += 1
+        try:
+            if self._stop.is_set():  # stopping: hand nothing over, let SQS offer it again
+                self._give_back(source, claim.mine)
+                return None
+            batch, failed_groups = claim.mine, set[str]()
+            while batch:
+                result = self._invoke(source, batch)
+                outcome = outcome or result
+                gate.done(batch)
+                if not gate.fifo:
+                    break
+                failed_groups |= {_group_of(m) for m in batch if m["MessageId"] in result.failed_ids}
+                batch, left = gate.take_deferred(claim, failed_groups)
+                touched += batch
+                if left:
+                    self.say(
+                        "sqs", name, f"{len(left)} record(s) left for redelivery behind a failed one of their group"
+                    )
+        finally:
+            gate.done(touched)
+            gate.release_all(claim, lambda stranded: self._give_back(source, stranded))
+            with self._handling:
+                self._handling_count -= 1
+                self._handling.notify_all()
+        return outcome
+
+    def _give_back(self, source: _QueueSource, messages: list[dict[str, Any]]) -> None:
+        """Make received messages visible again now (they were not handed to the handler)."""
+        for start in range(0, len(messages), 10):
+            chunk = messages[start : start + 10]
+            clients.sqs().change_message_visibility_batch(
+                QueueUrl=source.url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                    for i, m in enumerate(chunk)
+                ],
+            )
+
+    def _invoke(self, source: _QueueSource, messages: list[dict[str, Any]]) -> BatchOutcome:
+        """One handler invocation on ``messages``; the ones it did not fail are deleted."""
+        name = source.handler_name
+        sqs = clients.sqs()
         handler = self.handlers.get(name) or self.app.handler_map[name]
         started = time.perf_counter()
         error: str | None = None
@@ -358,7 +334,7 @@ class EventRunner:
         fifo = source.queue_name.endswith(".fifo")
         if fifo:
             messages = self._fifo_order(messages)
-            message_ids = [m["MessageId"] for m in messages]
+        message_ids = [m["MessageId"] for m in messages]
         try:
             result = handler(sqs_event(messages, source.arn), LocalLambdaContext(function_name=name))
             failed = self._failed_ids(result, message_ids)
@@ -431,9 +407,15 @@ class EventRunner:
         for name, schedule in self.schedules.items():
             self._spawn(f"schedule-{name}", self._schedule_loop, name, schedule)
         for name in self.queues:
-            self._spawn(f"sqs-{name}", self._queue_loop, name)
+            for number in range(1, self.pollers + 1):
+                self._spawn(f"sqs-{name}-{number}", self._queue_loop, name)
         self._spawn("dlq-watch", self._dlq_loop)
-        self.say("started", "", f"{len(self.schedules)} schedule(s), {len(self.queues)} queue(s)")
+        self.say(
+            "started",
+            "",
+            f"{len(self.schedules)} schedule(s), {len(self.queues)} queue(s), {self.pollers} poller(s) per queue "
+            f"(long polls of {self.wait_time_seconds} s)",
+        )
 
     def _spawn(self, name: str, target: Callable[..., None], *args: Any) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
@@ -456,6 +438,8 @@ class EventRunner:
             try:
                 self.poll_queue(name)
             except Exception as exc:  # noqa: BLE001 - keep polling, as the event source mapping does
+                if self._stop.is_set():
+                    return
                 self.say("sqs", name, f"poll error: {type(exc).__name__}: {exc}")
                 self._stop.wait(2)
 
@@ -467,7 +451,20 @@ class EventRunner:
                 self.say("dlq", "", f"check failed: {type(exc).__name__}: {exc}")
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Stop firing and polling. Returns once no handler is running (or after ``timeout``), without
+        waiting for pollers idle in a long poll: whatever such a poll still returns is given back to
+        the queue, not handed over."""
         self._stop.set()
+        deadline = time.monotonic() + timeout
+        with self._handling:
+            self._handling.wait_for(lambda: self._handling_count == 0, timeout=timeout)
+        for thread in self._threads:
+            if not thread.name.startswith("sqs-"):
+                thread.join(max(0.0, deadline - time.monotonic()))
+
+    def join(self, timeout: float = 30.0) -> bool:
+        """After :meth:`stop`: wait for every thread to end, long polls included; True if all did."""
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(thread.is_alive() for thread in self._threads)

@@ -4,13 +4,37 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 from moto.server import ThreadedMotoServer
+from moto.sqs import models as sqs_models
 
 from local.postgres import free_port
 
 # moto accepts any credentials; boto3 still wants some to sign requests with.
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+
+
+# moto's long poll waits for "any visible message" and then looks for one it may hand over; on a
+# FIFO queue a visible message of a group still in flight satisfies the wait but cannot be handed
+# over, so every idle poller of that queue spins (no sleep) until its poll ends. SQS does not burn
+# anything; with several pollers per queue (the event runner, as Lambda) the spin takes the CPU.
+HELD_BACK_RECHECK_SECONDS = 0.05
+
+
+def _wait_for_messages_without_spinning(queue: Any, timeout: int) -> None:
+    """``Queue.wait_for_messages``: wait for a new message, and while the visible ones are all
+    held back, look again every ``HELD_BACK_RECHECK_SECONDS`` instead of at once."""
+    with queue._messages_lock:
+        if queue.messages:
+            queue._messages_lock.wait(timeout=min(timeout, HELD_BACK_RECHECK_SECONDS))
+        else:
+            queue._messages_lock.wait_for(lambda: queue.messages, timeout=timeout)
+
+
+def patch_long_poll_spin() -> None:
+    """Install :func:`_wait_for_messages_without_spinning` on moto's SQS queues (idempotent)."""
+    setattr(sqs_models.Queue, "wait_for_messages", _wait_for_messages_without_spinning)  # noqa: B010
 
 
 class MotoServer:
@@ -27,6 +51,7 @@ class MotoServer:
     def start(self) -> MotoServer:
         # werkzeug logs every AWS API call; the event runner's own lines say what matters.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        patch_long_poll_spin()
         self._server.start()
         return self
 

@@ -37,17 +37,20 @@ from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 from sqlalchemy.orm import Session
 
+from chalicelib.aws.credential_vault import CredentialVault, DataKeyCache
 from chalicelib.aws.queues import send_messages
 from chalicelib.aws.resources import ARI_PUSH_QUEUE
 from chalicelib.db.repositories import ari_push as ari_push_repository
@@ -70,7 +73,7 @@ from chalicelib.domain.sync_runs import (
     warnings_json,
 )
 from chalicelib.domain.timezones import today_in_timezone
-from chalicelib.observability import logger
+from chalicelib.observability import logger, trace
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.services import alert_service, live_events, ota_access, ota_mapping_service
 from chalicelib.services.ari_relay import AriPushMessage
@@ -79,6 +82,9 @@ LEASE_SECONDS = ARI_PUSH_QUEUE.visibility_timeout_seconds  # a killed worker's l
 LEASE_WAIT_SECONDS = 5.0
 LEASE_POLL_SECONDS = 0.25
 NIGHTLY_WINDOW = timedelta(hours=3)  # a connection missed by an outage is still resynced that night
+GROUP_CONCURRENCY = 4  # connections of one batch pushed side by side (each its own OTA)
+# Unwrapped data keys for the container's life (bounded), as the sync worker keeps them.
+PUSH_VAULT = CredentialVault(data_keys=DataKeyCache(max_entries=512))
 
 
 class AriPushFailed(RuntimeError):
@@ -101,6 +107,8 @@ class PushReport:
     already_applied_by_ota: int = 0
     unmapped_cells: int = 0
     errors: list[str] = field(default_factory=list)
+    ota_started_at: float | None = None  # epoch seconds around the OTA call (the push path's trace)
+    ota_finished_at: float | None = None
 
     def counts(self) -> dict[str, int]:
         return {
@@ -129,6 +137,7 @@ def push(
     another worker still holds the connection's lease after ``lease_wait_seconds``.
     """
     kind = "full_push" if message.kind == "full_push" else "push"
+    received_at = time.time()
     try:
         target = ota_access.load_connection_target(message.connection_id)
     except NotFound:
@@ -142,7 +151,7 @@ def push(
     released = False
     adapter = None
     try:
-        adapter = ota_access.build_account_adapter(target.endpoint, options=options)
+        adapter = ota_access.build_account_adapter(target.endpoint, options=options, vault=PUSH_VAULT)
         report = PushReport(target.connection_id, kind, "ok")
         _push_under_lease(
             adapter,
@@ -162,6 +171,18 @@ def push(
         if not released:
             _release_lease_quietly(target.connection_id, owner)
     logger.info("ARI push", extra={"connection_id": target.connection_id, "status": report.status, **report.counts()})
+    trace(
+        "ari.push.done",
+        connection_id=target.connection_id,
+        ota=target.ota.value,
+        kind=kind,
+        status=report.status,
+        ranges=message.ranges[:50],
+        updates=report.updates,
+        received_at=round(received_at, 4),
+        ota_started_at=report.ota_started_at and round(report.ota_started_at, 4),
+        ota_finished_at=report.ota_finished_at and round(report.ota_finished_at, 4),
+    )
     return report
 
 
@@ -198,7 +219,9 @@ def _push_under_lease(
     report.already_applied_by_ota = len(split.already_applied)
     result: PushResult | None = None
     if built.updates:  # no transaction is open here
+        report.ota_started_at = time.time()
         result = adapter.push_ari(target.ota_hotel_id, built.updates)
+        report.ota_finished_at = time.time()
         report.messages_sent = result.messages_sent
         report.errors = [error.message for error in result.errors]
     if result is not None and result.errors:
@@ -368,20 +391,49 @@ def handle_ari_push_batch(
 ) -> PartialItemFailureResponse:
     """FIFO batch entry point: a failed message fails the rest of its group (order is kept), other
     connections' messages go on; consecutive change messages of a connection are pushed as one
-    (:func:`merge_batch`). ``options``: adapter settings (tests shorten timeouts)."""
-    merged = merge_batch(list(event.get("Records", [])))
+    (:func:`merge_batch`). ``options``: adapter settings (tests shorten timeouts).
+
+    The groups of a batch (one per connection) are pushed side by side, up to
+    :data:`GROUP_CONCURRENCY` at a time, each group's messages in order: a batch naming four
+    connections waits for the slowest OTA, not for the sum of the four."""
+    records = list(event.get("Records", []))
+    merged = merge_batch(records)
 
     def handle(record: AriPushRecord) -> PushReport:
         if record.messageId in merged and merged[record.messageId] is None:
             return PushReport(record.body.connection_id, "push", "skipped", errors=["merged into an earlier message"])
         return push_record(record, options=options, message=merged.get(record.messageId))
 
-    return process_partial_response(
-        event=event,
-        record_handler=handle,
-        processor=SqsFifoPartialProcessor(model=AriPushRecord, skip_group_on_error=True),
-        context=context,
-    )
+    def one_group(group: list[dict[str, Any]]) -> list[str]:
+        try:
+            response = process_partial_response(
+                event={**event, "Records": group},
+                record_handler=handle,
+                processor=SqsFifoPartialProcessor(model=AriPushRecord, skip_group_on_error=True),
+                context=context,
+            )
+        except BatchProcessingError:  # every record of the group failed
+            return [str(record.get("messageId")) for record in group]
+        return [str(item["itemIdentifier"]) for item in response["batchItemFailures"]]
+
+    groups = group_records(records)
+    if len(groups) <= 1:
+        failed = one_group(records) if records else []
+    else:
+        with ThreadPoolExecutor(max_workers=min(GROUP_CONCURRENCY, len(groups)), thread_name_prefix="ari-push") as pool:
+            failed = [message_id for failures in pool.map(one_group, groups) for message_id in failures]
+    if records and len(failed) == len(records):
+        raise BatchProcessingError(f"all {len(records)} ARI push message(s) failed", [])
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+
+
+def group_records(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """A FIFO batch's records by message group (first appearance order), each group in batch order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        group = str((record.get("attributes") or {}).get("MessageGroupId") or "")
+        groups.setdefault(group, []).append(record)
+    return list(groups.values())
 
 
 # --- the nightly full resync -------------------------------------------------------------------------

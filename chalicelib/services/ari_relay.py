@@ -35,7 +35,7 @@ from chalicelib.aws.resources import ARI_PUSH_QUEUE
 from chalicelib.db.repositories import ari_push as ari_push_repository
 from chalicelib.db.unit_of_work import unit_of_work, unit_of_work_of
 from chalicelib.domain.ari_push import chunk_ranges, id_ranges
-from chalicelib.observability import logger
+from chalicelib.observability import logger, trace
 
 RELAY_BATCH = 5000
 # Relayed outbox rows are kept a week, then purged (hourly). A connection that failed for longer
@@ -135,6 +135,12 @@ def relay_in_session(
     if refused is not None:
         ari_push_repository.put_back(session, rows)
         return RelayReport(0, 0), refused
+    trace(
+        "ari.relay.sent",
+        property_ids=sorted(property_id for property_id, _, _ in claimed),
+        ranges=id_ranges(sorted(rows))[:50],
+        messages=len(messages),
+    )
     return RelayReport(len(rows), len(messages)), None
 
 

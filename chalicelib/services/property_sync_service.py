@@ -66,7 +66,7 @@ from chalicelib.domain.ota_pacing import deferred_by_budget
 from chalicelib.domain.ota_reservation import Acknowledgement, OtaReservation
 from chalicelib.domain.ota_results import AckResult, ErrorKind, SyncError
 from chalicelib.domain.sync_runs import SyncRunKind, SyncRunRecord, SyncRunStatus, SyncRunTrigger, errors_json
-from chalicelib.observability import logger
+from chalicelib.observability import TRACE_ATTRIBUTE, logger, trace
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.ota.transport import HttpSettings, RetryPolicy
 from chalicelib.services import (
@@ -152,6 +152,7 @@ class PropertySyncOutcome:
     property_id: int
     skipped: bool = False  # another worker held the property and will pull again for this job
     passes: int = 0
+    pulled: frozenset[int] | None = None  # the connections asked for, all passes together (None: every one)
     connections: list[ConnectionOutcome] = field(default_factory=list)
 
 
@@ -179,36 +180,36 @@ def sync_property(
     source = adapter_source or default_adapter_source()
     holder = f"{message_id or 'direct'}:{uuid.uuid4().hex[:12]}"
     lease = property_sync_lease(job.property_id)
-    if not _take_lease_or_hand_over(job.property_id, holder, lease_wait_seconds):
+    if not _take_lease_or_hand_over(job.property_id, holder, lease_wait_seconds, job.connection_ids):
+        trace("sync.job.handed_over", property_id=job.property_id, message_id=message_id)
         logger.info(
             "property sync handed over: the worker syncing it will pull again",
             extra={"property_id": job.property_id, "trigger": job.trigger},
         )
         return PropertySyncOutcome(property_id=job.property_id, skipped=True)
-    outcome = PropertySyncOutcome(property_id=job.property_id)
+    outcome = PropertySyncOutcome(property_id=job.property_id, pulled=_scope_of(job.connection_ids))
     released = False
     try:
+        rerun: lease_repository.Rerun | None = None
         while True:
             outcome.passes += 1
+            trace("sync.pass.started", property_id=job.property_id, message_id=message_id, number=outcome.passes)
             targets, default_interval = ota_connection_service.property_sync_targets(job.property_id)
-            # A scheduled job pulls the connections due at its second; a rerun (another job handed
-            # over to this one, whatever it asked for) pulls them all.
-            for target in _targets_of_pass(job, targets, first_pass=outcome.passes == 1):
+            # A scheduled or webhook job pulls the connections it names; a rerun (other jobs handed
+            # over to this one) pulls what they asked for, together (every connection if one asked).
+            for target in _targets_of_pass(job, targets, rerun):
                 outcome.connections.append(_sync_connection(target, job, message_id, source, now, default_interval))
             if outcome.passes >= MAX_PASSES:
                 break
             with unit_of_work() as uow:
-                again = lease_repository.continue_or_release(uow.session, lease, holder, LEASE_SECONDS)
-            if not again:
+                rerun = lease_repository.continue_or_rerun(uow.session, lease, holder, LEASE_SECONDS)
+            if rerun is None:
                 released = True
                 break
+            outcome.pulled = _union(outcome.pulled, _scope_of(rerun.connection_ids))
     finally:
         if not released:
-            with unit_of_work() as uow:
-                released_lease = lease_repository.release_lease(uow.session, lease, holder)
-            if released_lease is not None and released_lease.rerun_requested:
-                # A rerun was asked for after the last allowed pass: a fresh job does it.
-                enqueue_property_syncs([job.property_id], "retry", hint="rerun after the pass limit")
+            _release_after_last_pass(job.property_id, holder)
     failed = [c for c in outcome.connections if c.internal_error]
     logger.info(
         "property sync",
@@ -228,12 +229,35 @@ def sync_property(
     return outcome
 
 
+def _scope_of(connection_ids: Sequence[int] | None) -> frozenset[int] | None:
+    return frozenset(connection_ids) if connection_ids is not None else None
+
+
+def _union(a: frozenset[int] | None, b: frozenset[int] | None) -> frozenset[int] | None:
+    return None if a is None or b is None else a | b
+
+
+def _release_after_last_pass(property_id: int, holder: str) -> None:
+    with unit_of_work() as uow:
+        released_lease = lease_repository.release_lease(uow.session, property_sync_lease(property_id), holder)
+    if released_lease is not None and released_lease.rerun_requested:
+        # A rerun was asked for after the last allowed pass: a fresh job does it.
+        ids = released_lease.rerun_connection_ids
+        enqueue_property_syncs(
+            [property_id], "retry", hint="rerun after the pass limit", connection_ids=list(ids) if ids else None
+        )
+
+
 def _targets_of_pass(
-    job: SyncJobMessage, targets: Sequence[ota_access.ConnectionTarget], *, first_pass: bool
+    job: SyncJobMessage, targets: Sequence[ota_access.ConnectionTarget], rerun: lease_repository.Rerun | None
 ) -> list[ota_access.ConnectionTarget]:
-    """The connections a pass pulls. A scheduled pull of a connection that failed since the
-    schedule was made is dropped: its backoff, not the schedule, says when to try again."""
-    if not first_pass or job.connection_ids is None:
+    """The connections a pass pulls: the job's (``rerun`` None: the first pass), or the rerun's
+    (None: every one). A scheduled pull of a connection that failed since the schedule was made is
+    dropped: its backoff, not the schedule, says when to try again."""
+    if rerun is not None:
+        scope = rerun.connection_ids
+        return sorted((t for t in targets if scope is None or t.connection_id in scope), key=lambda t: t.connection_id)
+    if job.connection_ids is None:
         return sorted(targets, key=lambda t: t.connection_id)
     wanted = set(job.connection_ids)
 
@@ -246,7 +270,9 @@ def _targets_of_pass(
     ]
 
 
-def _take_lease_or_hand_over(property_id: int, holder: str, wait_seconds: float) -> bool:
+def _take_lease_or_hand_over(
+    property_id: int, holder: str, wait_seconds: float, connection_ids: Sequence[int] | None = None
+) -> bool:
     """True: this job holds the lease. False: a live holder was asked to pull once more (the job is done).
 
     A lease that expires between the two steps is taken over; ``wait_seconds`` bounds the retries.
@@ -258,7 +284,7 @@ def _take_lease_or_hand_over(property_id: int, holder: str, wait_seconds: float)
             if lease_repository.take_lease(uow.session, lease, holder, LEASE_SECONDS):
                 return True
         with unit_of_work() as uow:
-            if lease_repository.request_rerun(uow.session, lease):
+            if lease_repository.request_rerun(uow.session, lease, connection_ids):
                 return False
         if time.monotonic() >= deadline:
             raise PropertyBusy(f"property {property_id}: the lease could be neither taken nor handed over")
@@ -341,8 +367,16 @@ def _pull_connection(
 ) -> SyncError | None:
     """Pull, store, acknowledge one connection; the pull's error (None: it worked)."""
     with source(target) as (loaded, adapter):
+        pull_started = time.time()
         result = adapter.pull_reservations(loaded.ota_hotel_id)
         received = now()
+        trace(
+            "sync.pull.answered",
+            connection_id=target.connection_id,
+            ota=target.ota.value,
+            pull_started_at=round(pull_started, 4),
+            reservation_ids=[reservation.reservation_id for reservation in result.reservations][:100],
+        )
         pending = _item_errors(result.item_errors, counts, errors)
         if result.error is not None:  # what did come (e.g. one of Booking.com's two documents) is still stored
             errors.append(result.error)
@@ -412,6 +446,8 @@ def _store_reservations(
             )
             continue
         # --- end issue 16.3 ---
+        # The reservation's id on every line logged while it is stored (the ARI relay's included).
+        logger.thread_safe_append_keys(ota_reservation_id=reservation.reservation_id)
         try:
             request = booking_request(reservation, target.property_id, index, received_at=received, freshness=freshness)
             ingested = booking_service.ingest_ota_reservation(request)
@@ -429,6 +465,14 @@ def _store_reservations(
                 sync_repository.PendingItem(reservation.reservation_id, reservation.revision, False, exc.message)
             )
             continue
+        finally:
+            logger.thread_safe_remove_keys(["ota_reservation_id"])
+        trace(
+            "sync.booking.stored",
+            ota=target.ota.value,
+            ota_reservation_id=reservation.reservation_id,
+            outcome=ingested.outcome.value,
+        )
         counter = _OUTCOME_COUNTER[ingested.outcome]
         setattr(counts, counter, getattr(counts, counter) + 1)
         stored.append((reservation, ingested.revision_record_id, ingested.booking_reference))
@@ -486,16 +530,32 @@ def handle_sync_jobs_batch(
 
     def record_handler(record: SyncJobRecord) -> PropertySyncOutcome:
         job = record.body
+        trace_attribute = record.messageAttributes.get(TRACE_ATTRIBUTE)
+        trace_id = trace_attribute.stringValue if trace_attribute is not None else None
+        logger.thread_safe_append_keys(trace_id=trace_id)
+        try:
+            return traced_handler(record, job, trace_id)
+        finally:
+            logger.thread_safe_remove_keys(["trace_id"])
+
+    def traced_handler(record: SyncJobRecord, job: SyncJobMessage, trace_id: str | None) -> PropertySyncOutcome:
+        sent = record.attributes.SentTimestamp
+        trace(
+            "sync.job.received",
+            property_id=job.property_id,
+            trigger=job.trigger,
+            message_id=record.messageId,
+            sent_at=sent.timestamp() if sent is not None else None,
+            connection_ids=job.connection_ids,
+        )
         if job.property_id in synced:
             pulled = synced[job.property_id]
             if pulled is None or (job.connection_ids is not None and pulled.issuperset(job.connection_ids)):
                 return PropertySyncOutcome(property_id=job.property_id, skipped=True)
         outcome = sync_property(job, message_id=record.messageId, adapter_source=adapter_source)
         if not outcome.skipped:
-            if job.connection_ids is None or outcome.passes > 1:
-                synced[job.property_id] = None
-            else:
-                synced[job.property_id] = (synced.get(job.property_id) or frozenset()) | frozenset(job.connection_ids)
+            before = synced.get(job.property_id, frozenset())
+            synced[job.property_id] = _union(before, outcome.pulled)
         return outcome
 
     return process_partial_response(

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.aws.queues import OutgoingMessage, SendResult, send_messages
 from chalicelib.aws.resources import SYNC_JOBS_QUEUE
+from chalicelib.observability import TRACE_ATTRIBUTE
 
 SyncTrigger = Literal["schedule", "manual", "webhook", "retry"]
 
@@ -59,16 +60,27 @@ def enqueue_property_syncs(
     spread_seconds: int = 0,
     hint: str | None = None,
     now: datetime | None = None,
+    connection_ids: Sequence[int] | None = None,
+    trace_id: str | None = None,
 ) -> SendResult:
-    """Send one sync job per property (deduplicated, batched); entries SQS refused are reported."""
+    """Send one sync job per property (deduplicated, batched); entries SQS refused are reported.
+
+    ``connection_ids``: pull only those connections (a webhook names the one that notified);
+    ``trace_id``: carried as the ``trace_id`` message attribute (the push path's trace)."""
     unique: Sequence[int] = sorted(set(property_ids))
     moment = now or datetime.now(UTC)
     delays = jitter_delays(len(unique), spread_seconds)
+    wanted = sorted(set(connection_ids)) if connection_ids is not None else None
     jobs = [
-        (SyncJobMessage(property_id=property_id, trigger=trigger, enqueued_at=moment, hint=hint), delay)
+        (
+            SyncJobMessage(
+                property_id=property_id, trigger=trigger, enqueued_at=moment, hint=hint, connection_ids=wanted
+            ),
+            delay,
+        )
         for property_id, delay in zip(unique, delays, strict=True)
     ]
-    return _send(jobs)
+    return _send(jobs, trace_id=trace_id)
 
 
 @dataclass(frozen=True)
@@ -98,12 +110,13 @@ def enqueue_scheduled_pulls(pulls: Iterable[ScheduledPull], *, now: datetime | N
     return _send(jobs)
 
 
-def _send(jobs: Sequence[tuple[SyncJobMessage, int]]) -> SendResult:
+def _send(jobs: Sequence[tuple[SyncJobMessage, int]], *, trace_id: str | None = None) -> SendResult:
+    traced = {TRACE_ATTRIBUTE: trace_id} if trace_id else {}
     messages = [
         OutgoingMessage(
             body=job.model_dump(mode="json", exclude_none=True),
             delay_seconds=min(max(delay, 0), MAX_DELAY_SECONDS),
-            attributes={"trigger": job.trigger},
+            attributes={"trigger": job.trigger, **traced},
         )
         for job, delay in jobs
     ]

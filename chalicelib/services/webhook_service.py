@@ -28,18 +28,21 @@ from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.aws.credential_vault import CredentialVault, EncryptedCredentials
+from chalicelib.aws.credential_vault import CredentialVault, DataKeyCache, EncryptedCredentials
 from chalicelib.db.repositories import webhooks as webhook_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.errors import DependencyUnavailable, existing
 from chalicelib.domain.ota_accounts import AccountStatus
 from chalicelib.domain.ota_codes import OtaCode
 from chalicelib.domain.ota_credentials import WEBHOOK_SECRET, CredentialsUnavailable
-from chalicelib.observability import logger
+from chalicelib.observability import logger, new_trace_id, trace
 from chalicelib.ota import webhooks
 from chalicelib.services import ota_access, sync_jobs
 
 RECEIPT_RETENTION = timedelta(days=3)
+# Unwrapped data keys for the container's life (bounded), as the sync worker keeps them: a webhook
+# makes no KMS call once its account's key was opened.
+RECEIVER_DATA_KEYS = DataKeyCache(max_entries=512)
 
 Status = Literal["enqueued", "duplicate", "ignored"]
 
@@ -113,12 +116,12 @@ def receive(
             )
             outcomes.append(WebhookOutcome("ignored", "unknown hotel"))
             continue
-        sender = _verified_sender(found, verifies, vault or CredentialVault(), opened)
+        sender = _verified_sender(found, verifies, vault or CredentialVault(data_keys=RECEIVER_DATA_KEYS), opened)
         if not (sender.is_active and sender.account_active):
             outcomes.append(WebhookOutcome("ignored", "connection inactive", sender.property_id))
             continue
         to_enqueue.append((notification, sender))
-    outcomes.extend(_enqueue_once(ota, notification, sender) for notification, sender in to_enqueue)
+    outcomes.extend(_enqueue_once(ota, notification, sender, moment) for notification, sender in to_enqueue)
     return _overall(outcomes)
 
 
@@ -173,7 +176,9 @@ def _verified_sender(
     raise webhooks.WebhookUnauthenticated("The webhook secret or signature does not match.")
 
 
-def _enqueue_once(ota: OtaCode, notification: webhooks.Notification, sender: Candidate) -> WebhookOutcome:
+def _enqueue_once(
+    ota: OtaCode, notification: webhooks.Notification, sender: Candidate, received_at: float
+) -> WebhookOutcome:
     # The job is sent inside the transaction that records the receipt: if SQS refuses it, the
     # receipt rolls back and the OTA's retry gets through; if the commit fails after the send,
     # the retry enqueues a second (harmless, idempotent) sync.
@@ -188,8 +193,16 @@ def _enqueue_once(ota: OtaCode, notification: webhooks.Notification, sender: Can
         if not fresh:
             logger.info("webhook repeated", extra={"ota": ota.value, "property_id": sender.property_id})
             return WebhookOutcome("duplicate", None, sender.property_id)
+        trace_id = new_trace_id()
         try:
-            result = sync_jobs.enqueue_property_syncs([sender.property_id], "webhook", hint=notification.hint)
+            # Only the connection that notified: the others have nothing new because of this hint.
+            result = sync_jobs.enqueue_property_syncs(
+                [sender.property_id],
+                "webhook",
+                hint=notification.hint,
+                connection_ids=[sender.connection_id],
+                trace_id=trace_id,
+            )
         except (BotoCoreError, ClientError) as exc:
             logger.warning("sync job not queued", extra={"error": type(exc).__name__})
             raise DependencyUnavailable("The sync job could not be queued; retry shortly.") from None
@@ -198,6 +211,15 @@ def _enqueue_once(ota: OtaCode, notification: webhooks.Notification, sender: Can
     logger.info(
         "webhook enqueued a sync",
         extra={"ota": ota.value, "property_id": sender.property_id, "hint": notification.hint},
+    )
+    trace(
+        "webhook.enqueued",
+        trace_id=trace_id,
+        ota=ota.value,
+        property_id=sender.property_id,
+        connection_id=sender.connection_id,
+        reservation_ids=list(notification.reservation_ids)[:20],
+        received_at=round(received_at, 4),
     )
     return WebhookOutcome("enqueued", None, sender.property_id)
 

@@ -478,15 +478,17 @@ class Simulator:
         return nights
 
     def ari_view(self, hotel_id: str, room_id: str | None, rate_plan_id: str | None) -> list[dict[str, Any]]:
-        with self.lock:
-            cells = [
-                {"hotel_id": h, "room_id": r, "rate_plan_id": p or None, "date": d, **_jsonable(values)}
-                for (h, r, p, d), values in sorted(self.ari.items())
-                if h == hotel_id
-                and (room_id is None or r == room_id)
-                and (rate_plan_id is None or p == (rate_plan_id if rate_plan_id != "-" else ""))
+        plan = None if rate_plan_id is None else (rate_plan_id if rate_plan_id != "-" else "")
+        with self.lock:  # only the matching cells are copied, then sorted (the lock blocks the OTA side)
+            matching = [
+                (key, dict(values))
+                for key, values in self.ari.items()
+                if key[0] == hotel_id and (room_id is None or key[1] == room_id) and (plan is None or key[2] == plan)
             ]
-        return cells
+        return [
+            {"hotel_id": h, "room_id": r, "rate_plan_id": p or None, "date": d, **_jsonable(values)}
+            for (h, r, p, d), values in sorted(matching, key=lambda item: item[0])
+        ]
 
     # -- faults and limits ---------------------------------------------------------------------------------
 

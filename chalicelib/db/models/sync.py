@@ -23,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chalicelib.db.base import Base, StrEnumText
@@ -87,6 +87,8 @@ class Lease(Base):
     acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     rerun_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    # The connections the requested rerun must pull (NULL: every one).
+    rerun_connection_ids: Mapped[list[int] | None] = mapped_column(ARRAY(Integer), nullable=True)
 
 
 class PendingOtaAck(Base):

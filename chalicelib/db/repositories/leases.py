@@ -6,11 +6,12 @@ agree. Each call runs in the caller's (short) transaction, which commits before 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Integer, case, cast, delete, func, null, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 
 from chalicelib.db.models import Lease
@@ -18,9 +19,22 @@ from chalicelib.db.models import Lease
 
 @dataclass(frozen=True)
 class ReleasedLease:
-    """A lease that was still ours when we gave it up; ``rerun_requested``: somebody asked for another pass."""
+    """A lease that was still ours when we gave it up; ``rerun_requested``: somebody asked for another
+    pass, of ``rerun_connection_ids`` (None: every connection)."""
 
     rerun_requested: bool
+    rerun_connection_ids: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """Another pass was asked for: of these connections (None: every connection)."""
+
+    connection_ids: tuple[int, ...] | None
+
+
+def _scope(ids: list[int] | None) -> tuple[int, ...] | None:
+    return tuple(sorted(set(ids))) if ids is not None else None
 
 
 def take_lease(session: Session, resource: str, holder: str, seconds: int) -> bool:
@@ -39,17 +53,30 @@ def take_lease(session: Session, resource: str, holder: str, seconds: int) -> bo
 def release_lease(session: Session, resource: str, holder: str) -> ReleasedLease | None:
     """Give the lease up; None when ``holder`` no longer held it (it expired and was taken over)."""
     row = session.execute(
-        delete(Lease).where(Lease.resource == resource, Lease.holder == holder).returning(Lease.rerun_requested)
+        delete(Lease)
+        .where(Lease.resource == resource, Lease.holder == holder)
+        .returning(Lease.rerun_requested, Lease.rerun_connection_ids)
     ).first()
-    return ReleasedLease(bool(row[0])) if row is not None else None
+    return ReleasedLease(bool(row[0]), _scope(row[1]) if row[0] else None) if row is not None else None
 
 
-def request_rerun(session: Session, resource: str) -> bool:
-    """Ask the live holder of ``resource``'s lease for one more pass; False when no lease is live."""
+def request_rerun(session: Session, resource: str, connection_ids: Sequence[int] | None = None) -> bool:
+    """Ask the live holder of ``resource``'s lease for one more pass, of ``connection_ids`` (None:
+    every connection; requests add up); False when no lease is live."""
+    wanted = sorted(set(connection_ids)) if connection_ids is not None else None
+    scope = (
+        case(
+            (Lease.rerun_requested.is_(False), cast(wanted, ARRAY(Integer))),
+            (Lease.rerun_connection_ids.is_(None), null()),
+            else_=func.array_cat(Lease.rerun_connection_ids, cast(wanted, ARRAY(Integer))),
+        )
+        if wanted is not None
+        else null()
+    )
     flagged = session.scalar(
         update(Lease)
         .where(Lease.resource == resource, Lease.expires_at > func.now())
-        .values(rerun_requested=True)
+        .values(rerun_requested=True, rerun_connection_ids=scope)
         .returning(Lease.resource)
         .execution_options(synchronize_session=False)
     )
@@ -57,7 +84,13 @@ def request_rerun(session: Session, resource: str) -> bool:
 
 
 def continue_or_release(session: Session, resource: str, holder: str, seconds: int) -> bool:
-    """After a pass: keep the lease (renewed, flag cleared) if a rerun was asked for, else release it.
+    """:func:`continue_or_rerun`, as a yes (another pass) or no (released)."""
+    return continue_or_rerun(session, resource, holder, seconds) is not None
+
+
+def continue_or_rerun(session: Session, resource: str, holder: str, seconds: int) -> Rerun | None:
+    """After a pass: keep the lease (renewed, flag cleared) if a rerun was asked for and say of which
+    connections, else release it (None).
 
     The lease row is locked first, so a job asking for a rerun either lands before this decision
     (and gets its pass) or finds no lease and takes it itself: no request is lost in between.
@@ -71,13 +104,15 @@ def continue_or_release(session: Session, resource: str, holder: str, seconds: i
         .returning(Lease.resource)
     )
     if released is not None:
-        return False
+        return None
     lease = session.scalar(select(Lease).where(Lease.resource == resource, Lease.holder == holder).with_for_update())
     if lease is None:
-        return False
+        return None
     if lease.rerun_requested:
+        rerun = Rerun(_scope(lease.rerun_connection_ids))
         lease.rerun_requested = False
+        lease.rerun_connection_ids = None
         lease.expires_at = func.now() + timedelta(seconds=seconds)  # SQL: the database clock, set on flush
-        return True
+        return rerun
     session.delete(lease)
-    return False
+    return None

@@ -43,8 +43,10 @@ def spy_on_push_ari(monkeypatch: pytest.MonkeyPatch, before_call: Any) -> None:
     """Every adapter the worker builds runs ``before_call()`` right before each ``push_ari``."""
     real_build = ota_access.build_account_adapter
 
-    def build(endpoint: ota_access.AccountEndpoint, *, options: AdapterOptions | None = None) -> OtaAdapter:
-        adapter = real_build(endpoint, options=options)
+    def build(
+        endpoint: ota_access.AccountEndpoint, *, options: AdapterOptions | None = None, vault: Any = None
+    ) -> OtaAdapter:
+        adapter = real_build(endpoint, options=options, vault=vault)
         real_push = adapter.push_ari
 
         def push_ari(hotel_id: str, updates: Sequence[Any]) -> Any:
