@@ -48,8 +48,7 @@ const cssVariables: CSSVariablesResolver = () => ({
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <MantineProvider theme={theme} cssVariablesResolver={cssVariables}>
-      {/* Below the 56 px header, never over its controls. */}
-      <Notifications position="top-right" top={64} />
+      <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
         <BrowserRouter>
           <SessionProvider>
