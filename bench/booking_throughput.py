@@ -14,11 +14,12 @@ connection each, as 16 concurrent Lambda containers would run it (threads in one
 measure the GIL instead). Totals are large, so nothing is refused.
 
 The ceiling is the same SQL transaction driven by ``pgbench`` with 16 clients against the same
-database: the two reads before the lock, the lock, the cells and the one write, generated from
-the writer's own SQL text: what PostgreSQL itself sustains on this machine, without Python, the
-ORM or the driver. Printed beside it: pgbench on that transaction followed by the relay
-transaction a booking runs after its commit (the live and ARI outbox claims, from the relays' own
-SQL text), i.e. all the SQL a booking sends. Prints the rates, their ratios and the load average.
+database: the one read before the lock, the lock, the cells and the one write, generated from
+the repositories' own SQL text: what PostgreSQL itself sustains on this machine, without Python,
+the ORM or the driver (pgbench sends the COMMIT on its own; the service sends it behind the
+write). Printed beside it: pgbench on that transaction followed by the relay transaction a booking
+runs after its commit (the live and ARI outbox claims, from the relays' own SQL text), i.e. all
+the SQL a booking sends. Prints the rates, their ratios and the load average.
 Never passes or fails on a time.
 
     .venv/bin/python bench/booking_throughput.py [SECONDS]
@@ -48,26 +49,32 @@ CLIENTS = 16
 SPREAD_ROOM_TYPES = 100
 DAYS = 365
 
-# The booking transaction as create_booking sends it, with pgbench variables: the two reads before
-# the lock, the lock, the cells, then the one write statement — the very SQL text of
-# chalicelib.db.repositories.booking_inserts, its JSON parameters built by SQL from the variables.
-PGBENCH_HEAD = """
+# The booking transaction as create_booking sends it, with pgbench variables: the one read before
+# the lock (property, status, setting, room types), the lock, the cells, then the one write statement
+# — the very SQL text of chalicelib.db.repositories (bookings, inventory_cells, locks, booking_inserts),
+# its parameters (the write's JSON ones built by SQL) from the variables. pgbench sends each statement
+# and the COMMIT in a round trip of its own (the service sends its COMMIT behind the write).
+PGBENCH_VARIABLES = """
 \\set rt random(:first_rt, :last_rt)
 \\set len random(1, 3)
 \\set d0 :base + random(0, :span)
 \\set d1 :d0 + :len
 \\set n random(1, 1000000000)
 BEGIN;
-SELECT p.*, s.*, (SELECT value FROM app_settings WHERE key = 'booking_expiry_minutes')
-  FROM properties AS p LEFT OUTER JOIN booking_statuses AS s ON s.code = 'pending'
-  WHERE p.id = :property AND p.country_code IN ('VN');
-SELECT * FROM room_types WHERE property_id = :property AND id IN (:rt);
-SELECT pg_advisory_xact_lock(2, :rt);
-SELECT room_type_id, night - DATE '2000-01-01' - :d0, total, sold, held, blocked, buffer, manual_buffer, stop_sell,
-    closed_to_arrival, closed_to_departure, min_los, max_los, version FROM inventory_days
-  WHERE room_type_id IN (:rt) AND night >= DATE '2000-01-01' + :d0 AND night < DATE '2000-01-01' + :d1 + 1
-  ORDER BY room_type_id, night;
 """
+PGBENCH_READ = {
+    "property_id": ":property",
+    "status_code": "'pending'",
+    "setting_key": "'booking_expiry_minutes'",
+    "room_type_ids": "ARRAY[:rt]",
+    "countries": "ARRAY['VN']",
+}
+PGBENCH_LOCK = {"namespace": "2", "key": ":rt"}
+PGBENCH_CELLS = {
+    "room_type_ids": "ARRAY[:rt]",
+    "first_night": "DATE '2000-01-01' + :d0",
+    "end_night": "DATE '2000-01-01' + :d1 + 1",
+}
 
 _STAY = "DATE '2000-01-01' + :d0, 'check_out', DATE '2000-01-01' + :d1"
 _CELLS = (
@@ -120,20 +127,30 @@ def _substitute(sql: str, parameters: dict[str, str]) -> str:
 
 
 def pgbench_script(*, with_relay: bool = True) -> str:
-    """:data:`PGBENCH_HEAD`, then the writer's statement with each bound parameter replaced by its SQL,
+    """The variables, the statements before the write (:data:`PGBENCH_READ` …), then the writer's
+    statement with each bound parameter replaced by its SQL,
     then (``with_relay``) the relay transaction after the commit (the two claim statements)."""
-    from chalicelib.db.repositories import ari_push, outbox
+    from chalicelib.db import locks
+    from chalicelib.db.repositories import ari_push, bookings, inventory_cells, outbox
     from chalicelib.db.repositories.booking_inserts import insert_group_statement
     from chalicelib.domain.booking_plans import GroupValues, LineValues
 
     group = [field.name for field in dataclasses.fields(GroupValues)]
     lines = [field.name for field in dataclasses.fields(LineValues)]
+    head = PGBENCH_VARIABLES.lstrip() + "".join(
+        f"{_substitute(statement.text, parameters)};\n"
+        for statement, parameters in (
+            (bookings._BOOKING_TARGETS_IN_COUNTRIES, PGBENCH_READ),
+            (locks._LOCK, PGBENCH_LOCK),
+            (inventory_cells._LOAD_CELLS, PGBENCH_CELLS),
+        )
+    )
     write = _substitute(insert_group_statement(group, lines), PGBENCH_PARAMETERS)
     if not with_relay:
-        return f"{PGBENCH_HEAD}{write};\nCOMMIT;\n"
+        return f"{head}{write};\nCOMMIT;\n"
     live = _substitute(outbox.CLAIM_OF_IDS.text, PGBENCH_LIVE_RELAY)
     ari = _substitute(ari_push.CLAIM_OF_IDS.text, PGBENCH_ARI_RELAY)
-    return f"{PGBENCH_HEAD}{write}\n\\gset\nCOMMIT;\nBEGIN;\n{live};\n{ari};\nCOMMIT;\n"
+    return f"{head}{write}\n\\gset\nCOMMIT;\nBEGIN;\n{live};\n{ari};\nCOMMIT;\n"
 
 
 @contextmanager

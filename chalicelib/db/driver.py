@@ -27,7 +27,8 @@ statements the scanner refuses go to pg8000's own function as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from functools import lru_cache
 from struct import Struct
@@ -123,18 +124,27 @@ def message_train(statement: bytes, oids: tuple[int, ...] | list[int], params: t
 
 
 def single_round_trip(original: Callable[..., Any]) -> Callable[..., Any]:
-    """pg8000's ``CoreConnection.execute_unnamed`` sending one message train and reading one answer."""
+    """pg8000's ``CoreConnection.execute_unnamed`` sending one message train and reading one answer.
+
+    A COMMIT (or ROLLBACK) of a connection that is in no transaction is not sent: the server would
+    only answer a warning (the transaction was committed behind its last statement, :func:`commit_behind`).
+    """
     from pg8000.converters import make_params
-    from pg8000.core import Context, _flush, _write
+    from pg8000.core import IDLE, Context, _flush, _write
+    from pg8000.exceptions import DatabaseError, Error
 
     def execute_unnamed(self: Any, statement: str, vals: Any = (), oids: Any = (), stream: Any = None) -> Any:
         if stream is not None:  # COPY: pg8000's own exchange
             return original(self, statement, vals=vals, oids=oids, stream=stream)
         context = Context(statement)
+        if self._transaction_status == IDLE and statement in _ENDS:
+            return context
         params = make_params(self.py_types, vals)  # before anything is sent: a value pg8000 cannot send raises here
         encoding = self._client_encoding
+        train = message_train(statement.encode(encoding), oids, params, encoding)
+        commit = self.__dict__.pop(_COMMIT_BEHIND, False) and statement not in _ENDS
         try:
-            _write(self._sock, message_train(statement.encode(encoding), oids, params, encoding))
+            _write(self._sock, train + _COMMIT if commit else train)
             _flush(self._sock)
         except AttributeError:
             if self._sock is None:
@@ -142,11 +152,46 @@ def single_round_trip(original: Callable[..., Any]) -> Callable[..., Any]:
 
                 raise InterfaceError("connection is closed") from None
             raise
-        self.handle_messages(context)
+        if not commit:
+            self.handle_messages(context)
+            return context
+        try:
+            self.handle_messages(context)
+        except DatabaseError:  # the server skipped to the Sync and answers the COMMIT with a ROLLBACK
+            with suppress(Error):  # pg8000 calls that answer "in failed transaction block"
+                self.handle_messages(Context("COMMIT"))
+            raise
+        self.handle_messages(Context("COMMIT"))  # a COMMIT that fails raises, the transaction rolled back
         return context
 
     execute_unnamed.original = original  # type: ignore[attr-defined]  # pg8000's own, for the tests' control
     return execute_unnamed
+
+
+_ENDS = frozenset({"commit", "rollback"})
+_COMMIT_BEHIND = "_ptx_commit_behind"
+_COMMIT = b"Q" + _LENGTH.pack(4 + len(b"COMMIT") + 1) + b"COMMIT" + _NULL  # a simple query
+
+
+@contextmanager
+def commit_behind(dbapi_connection: Any) -> Iterator[None]:
+    """The next statement run on ``dbapi_connection`` (a pg8000 connection with
+    :func:`install_single_round_trip`) inside the block has a COMMIT sent behind it, in the same
+    exchange: one round trip for the transaction's last statement and its commit.
+
+    The statement's error, if any, is raised as before and the COMMIT then ends the failed
+    transaction as a ROLLBACK; a COMMIT that fails raises (the transaction is rolled back). The
+    caller's own COMMIT afterwards is not sent (nothing is open); a statement run after it starts
+    a new transaction, as pg8000 always does. Other drivers: nothing is sent ahead.
+    """
+    if "round trip" not in _installed or not hasattr(dbapi_connection, "_transaction_status"):
+        yield
+        return
+    dbapi_connection.__dict__[_COMMIT_BEHIND] = True
+    try:
+        yield
+    finally:
+        dbapi_connection.__dict__.pop(_COMMIT_BEHIND, None)
 
 
 def ping_and_begin(dbapi_connection: Any) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from chalicelib.db import lean
 from chalicelib.domain.locks import ota_reservation_lock_key, room_type_lock_keys
 
 _LOCK = text("SELECT pg_advisory_xact_lock(CAST(:namespace AS integer), CAST(:key AS integer))")
@@ -22,7 +23,7 @@ def lock_room_types(session: Session, room_type_ids: Iterable[int]) -> None:
     leave the order to the planner).
     """
     for namespace, key in room_type_lock_keys(room_type_ids):
-        session.execute(_LOCK, {"namespace": namespace, "key": key})
+        lean.fetch_all(session, _LOCK, {"namespace": namespace, "key": key})
 
 
 def lock_ota_reservation(session: Session, ota: str, reservation_id: str) -> None:

@@ -22,10 +22,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from chalicelib.db.models import BookingStatus, Property, RoomType
 from chalicelib.db.repositories import bookings as booking_repository
 from chalicelib.db.repositories import idempotency as idempotency_repository
 from chalicelib.db.repositories import inventory_cells
+from chalicelib.db.repositories.bookings import HotelRow, RoomTypeRow, StatusRow
 from chalicelib.db.repositories.settings import booking_expiry_setting
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.access import Caller
@@ -34,6 +34,7 @@ from chalicelib.domain.booking_requests import (
     CREATE_OPERATION,
     NewBooking,
     PricedLine,
+    PropertyFacts,
     RatePlanFacts,
     RoomTypeFacts,
     price_line,
@@ -43,7 +44,7 @@ from chalicelib.domain.bookings import PENDING, ActorSource, BookingSource, Idem
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.timezones import today_in_timezone
 from chalicelib.services.booking_query_service import build_detail, detail_json
-from chalicelib.services.booking_support import RoomTypeLocker, lock_room_types, property_facts
+from chalicelib.services.booking_support import RoomTypeLocker, lock_room_types
 from chalicelib.services.booking_writer import PersistedBooking, persist_plan, status_facts
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -107,7 +108,9 @@ def create_booking(
             max(line.stay.check_out for line in lines),  # the departure day's cell, for closed-to-departure
         )
         reference = format_reference(secrets.token_bytes(5))
-        written = persist_plan(session, plan_direct_booking(loaded.facts, cells, reference=reference, moment=moment))
+        plan = plan_direct_booking(loaded.facts, cells, reference=reference, moment=moment)
+        # Without a key the write is the transaction's last statement: its COMMIT rides with it.
+        written = persist_plan(session, plan, commit=claim_id is None)
         if claim_id is not None:  # the key and its answer commit together
             response = _answer(loaded, written, caller)
             idempotency_repository.complete(session, claim_id, 201, response, str(written.group.id))
@@ -120,27 +123,34 @@ def create_booking(
 @dataclass(frozen=True)
 class _Loaded:
     facts: DirectBookingFacts
-    hotel: Property
-    room_types: dict[int, RoomType]
-    pending: BookingStatus
+    hotel: HotelRow
+    room_types: dict[int, RoomTypeRow]
+    pending: StatusRow
 
 
 def _load(session: Session, caller: Caller, request: NewBooking, moment: datetime) -> _Loaded:
     """Everything the plan needs but the counters, checked and priced (422 naming the fields)."""
-    hotel, pending, stored_expiry = (
-        booking_repository.property_with_status(
-            session, request.property_id, caller.scope, PENDING, "booking_expiry_minutes"
+    targets = (
+        booking_repository.booking_targets(
+            session,
+            request.property_id,
+            caller.scope,
+            PENDING,
+            "booking_expiry_minutes",
+            [line.room_type_id for line in request.lines],
         )
         if request.lines
-        else (None, None, None)
+        else booking_repository.BookingTargets(None, None, None, {})
     )
-    room_types = booking_repository.room_types_of_property(
-        session, hotel.id if hotel else 0, [line.room_type_id for line in request.lines]
-    )
+    hotel, pending, room_types = targets.hotel, targets.status, targets.room_types
     plans = booking_repository.rate_plans_by_id(
         session, [line.rate_plan_id for line in request.lines if line.rate_plan_id is not None]
     )
-    hotel_facts = property_facts(hotel) if hotel is not None else None
+    hotel_facts = (
+        PropertyFacts(hotel.id, hotel.name, hotel.status, hotel.country_code, hotel.currency, hotel.timezone)
+        if hotel is not None
+        else None
+    )
     room_type_facts = {rt.id: RoomTypeFacts(rt.id, rt.is_active, rt.base_rate) for rt in room_types.values()}
     plan_facts = {plan.id: RatePlanFacts(plan.id, plan.room_type_id, plan.is_active) for plan in plans.values()}
     today = today_in_timezone(moment, hotel.timezone) if hotel is not None else moment.date()
@@ -149,7 +159,7 @@ def _load(session: Session, caller: Caller, request: NewBooking, moment: datetim
     assert hotel_facts is not None, "validated"
     if pending is None:  # the migration seeds it and it cannot be deleted
         raise RuntimeError(f"booking status {PENDING!r} is missing")
-    hold_for = timedelta(minutes=booking_expiry_setting(stored_expiry))
+    hold_for = timedelta(minutes=booking_expiry_setting(targets.stored_setting))
     priced: list[PricedLine] = []
     for index, (line, stay) in enumerate(zip(request.lines, stays, strict=True)):
         rates = (

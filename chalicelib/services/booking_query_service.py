@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
@@ -22,10 +22,8 @@ from chalicelib.db.models import (
     BookingEvent,
     BookingGroup,
     BookingLine,
-    BookingStatus,
     OtaReservationRevision,
     Property,
-    RoomType,
 )
 from chalicelib.db.repositories import bookings as booking_repository
 from chalicelib.db.unit_of_work import unit_of_work
@@ -36,6 +34,41 @@ from chalicelib.domain.permissions import Permission, as_permission, has
 from chalicelib.domain.views import view_from
 
 MAX_EXPORT_ROWS = 10_000
+
+
+class NamedRow(Protocol):
+    """What a booking shows of its property and of a line's room type (an ORM row or a plain one)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+class StatusRow(Protocol):
+    """What a booking shows of a status (:class:`StatusView`'s fields; an ORM row or a plain one)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def colour(self) -> str: ...
+
+    @property
+    def icon(self) -> str: ...
+
+    @property
+    def inventory_effect(self) -> str: ...
+
+    @property
+    def is_terminal(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -154,11 +187,11 @@ def sees_guests(viewer: Caller | None) -> bool:
     return viewer is None or has(as_permission(viewer.permissions), Permission.GUEST_DATA_VIEW)
 
 
-def status_view(status: BookingStatus) -> StatusView:
+def status_view(status: StatusRow) -> StatusView:
     return view_from(StatusView, status)
 
 
-def line_view(line: BookingLine, room_type: RoomType, status: BookingStatus, *, guests: bool) -> LineView:
+def line_view(line: BookingLine, room_type: NamedRow, status: StatusRow, *, guests: bool) -> LineView:
     return view_from(
         LineView,
         line,
@@ -171,7 +204,7 @@ def line_view(line: BookingLine, room_type: RoomType, status: BookingStatus, *, 
 
 
 def _summary_fields(
-    group: BookingGroup, status: BookingStatus, hotel: Property, lines: Sequence[LineView], *, guests: bool
+    group: BookingGroup, status: StatusRow, hotel: NamedRow, lines: Sequence[LineView], *, guests: bool
 ) -> dict[str, Any]:
     return {
         "id": group.id,
@@ -212,9 +245,9 @@ def revision_view(revision: OtaReservationRevision) -> RevisionView:
 
 def build_detail(
     group: BookingGroup,
-    status: BookingStatus,
-    hotel: Property,
-    lines: Iterable[tuple[BookingLine, RoomType, BookingStatus]],
+    status: StatusRow,
+    hotel: NamedRow,
+    lines: Iterable[tuple[BookingLine, NamedRow, StatusRow]],
     events: Iterable[BookingEvent],
     revisions: Iterable[OtaReservationRevision],
     viewer: Caller | None,

@@ -20,6 +20,7 @@ from chalicelib.db.models import BookingEvent, BookingGroup, BookingLine, Bookin
 from chalicelib.db.repositories import booking_inserts, inventory_cells
 from chalicelib.db.repositories import bookings as booking_repository
 from chalicelib.db.repositories import calendar as calendar_repository
+from chalicelib.db.repositories.bookings import StatusRow
 from chalicelib.domain.access import Caller
 from chalicelib.domain.ari_changes import ari_changes
 from chalicelib.domain.booking_plans import (
@@ -54,7 +55,7 @@ class PersistedBooking:
 # --- snapshots ------------------------------------------------------------------------------------
 
 
-def status_facts(status: BookingStatus) -> StatusFacts:
+def status_facts(status: BookingStatus | StatusRow) -> StatusFacts:
     return StatusFacts(status.id, status.code, InventoryEffect(status.inventory_effect))
 
 
@@ -71,10 +72,15 @@ def snapshot_lines(lines: Iterable[BookingLine]) -> list[LineSnapshot]:
 # --- writing ----------------------------------------------------------------------------------------
 
 
-def persist_plan(session: Session, plan: BookingPlan) -> PersistedBooking:
-    """Write ``plan`` in ``session``'s transaction (see the module's docstring)."""
+def persist_plan(session: Session, plan: BookingPlan, *, commit: bool = False) -> PersistedBooking:
+    """Write ``plan`` in ``session``'s transaction (see the module's docstring).
+
+    ``commit``: nothing follows in the transaction, so a new group's one statement may carry the
+    COMMIT in the same round trip (the caller's commit then sends nothing); other plans commit with
+    the caller's transaction as always.
+    """
     if _creates_group_only(plan):
-        return _create_group(session, plan)
+        return _create_group(session, plan, commit=commit)
     group = _write_group(session, plan)
     if plan.group_id is None:
         live_events.booking_created(session, group.id, group.property_id, group.country_code)
@@ -116,7 +122,7 @@ def _creates_group_only(plan: BookingPlan) -> bool:
     )
 
 
-def _create_group(session: Session, plan: BookingPlan) -> PersistedBooking:
+def _create_group(session: Session, plan: BookingPlan, *, commit: bool) -> PersistedBooking:
     """The group, its lines, nights, events, audit row and live row, the counters and their ARI
     outbox rows, in one statement (``booking_inserts``).
 
@@ -153,6 +159,7 @@ def _create_group(session: Session, plan: BookingPlan) -> PersistedBooking:
         live_events.booking_created_message(plan.group.property_id, plan.group.country_code),
         counters,
         ari,
+        commit=commit,
     )
     outbox_service.relay_after_commit(session, inserted.live_message_id)
     if ari:

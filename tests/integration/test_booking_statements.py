@@ -1,9 +1,10 @@
-"""A lean booking transaction: the statements one direct booking sends, counted (no timing).
+"""A lean booking transaction: the statements one direct booking sends, and its round trips, counted (no timing).
 
-Before the locks: the property with the pending status and the hold setting in one statement,
-then the room types. Under the locks: one lock per room type, the cells, and one statement that
-writes everything (group, lines, nights, event, audit row, live row, counters, ARI rows). After
-the commit the two outbox relays run in one transaction, a statement each, on the same one connection.
+Before the locks: one statement reading the property, the pending status, the hold setting and
+the room types. Under the locks: one lock per room type, the cells, and one statement that
+writes everything (group, lines, nights, event, audit row, live row, counters, ARI rows), its
+COMMIT sent behind it in the same round trip. After the commit the two outbox relays run in one
+transaction, a statement each, on the same one connection.
 """
 
 from __future__ import annotations
@@ -72,6 +73,68 @@ def traced() -> Iterator[Trace]:
             event.remove(target, name, hook)
 
 
+class RoundTrips:
+    """Round trips (message trains flushed) on the pooled connection, grouped: the pre-ping, the
+    statements after it, the COMMIT (0: it went with the last statement)."""
+
+    def __init__(self, wrapped: Any) -> None:
+        self.wrapped = wrapped
+        self.trips: list[tuple[str, int]] = []
+        self.phase = "statement"
+
+    def flush(self) -> None:
+        if not self.trips or self.trips[-1][0] != self.phase:
+            self.trips.append((self.phase, 0))
+        self.trips[-1] = (self.phase, self.trips[-1][1] + 1)
+        self.wrapped.flush()
+
+    def mark(self, phase: str) -> None:
+        self.phase = phase
+        if phase == "commit":
+            self.trips.append(("commit", 0))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped, name)
+
+
+@contextmanager
+def counted_round_trips() -> Iterator[RoundTrips]:
+    """Counts the round trips of the engine's one idle connection (the one the next unit of work
+    checks out: every booking here runs on one connection at a time)."""
+    engine = get_engine()
+    with engine.connect() as connection:
+        dbapi = connection.connection.dbapi_connection
+    assert dbapi is not None
+    socket = RoundTrips(dbapi._sock)  # type: ignore[attr-defined]
+    original_ping = engine.dialect.do_ping
+
+    def ping(dbapi_connection: Any) -> bool:
+        socket.mark("ping")
+        try:
+            return original_ping(dbapi_connection)
+        finally:
+            socket.mark("statement")
+
+    def commit(*args: Any) -> None:
+        socket.mark("commit")
+
+    def begin(*args: Any) -> None:
+        socket.mark("statement")
+
+    dbapi._sock = socket  # type: ignore[attr-defined]
+    setattr(engine.dialect, "do_ping", ping)  # noqa: B010 - an instance override, restored below
+    event.listen(engine, "commit", commit)
+    event.listen(engine.pool, "checkin", begin)
+    try:
+        yield socket
+    finally:
+        event.remove(engine.pool, "checkin", begin)
+        event.remove(engine, "commit", commit)
+        setattr(engine.dialect, "do_ping", original_ping)  # noqa: B010
+        dbapi._sock = socket.wrapped  # type: ignore[attr-defined]
+    assert socket.trips, "the booking ran on another connection"
+
+
 def _count(model: Any) -> int:
     with unit_of_work() as uow:
         return int(uow.session.scalar(select(func.count()).select_from(model)) or 0)
@@ -92,11 +155,11 @@ def test_one_direct_booking_sends_a_fixed_handful_of_statements(database_url: st
     tables = (BookingLine, BookingNight, BookingEvent, AuditLog, OutboxMessage, AriChangeRecord)
     rows_before = {model: _count(model) for model in tables}
 
-    with traced() as trace:
+    with traced() as trace, counted_round_trips() as socket:
         created = booking_service.create_booking(caller, request)
 
-    # 2 before the locks, 2 locks (one per room type), the cells, one write
-    assert len(trace.booking) == 6, trace.booking
+    # 1 before the locks, 2 locks (one per room type), the cells, one write
+    assert len(trace.booking) == 5, trace.booking
     assert [sql.split()[0] for sql in trace.under_lock()] == ["SELECT", "SELECT", "SELECT", "WITH"]
     assert sum("pg_advisory_xact_lock" in sql for sql in trace.booking) == 2
     assert not [sql for sql in trace.booking if sql.split()[0] in {"INSERT", "UPDATE", "DELETE"}]
@@ -119,6 +182,30 @@ def test_one_direct_booking_sends_a_fixed_handful_of_statements(database_url: st
     }
     assert not counter_mismatches_of(hotel.room_type_ids)
     assert created.response["timeline"][0]["kind"] == "created"
+    # round trips: the booking's ping + BEGIN, its 5 statements (the last one carrying the COMMIT);
+    # the relays' ping + BEGIN, 2 claims, COMMIT
+    assert socket.trips == [("ping", 1), ("statement", 5), ("commit", 0), ("ping", 1), ("statement", 2), ("commit", 1)]
+
+
+def test_with_an_idempotency_key_the_commit_is_a_round_trip_of_its_own(database_url: str) -> None:
+    """The control: the key's answer is stored after the write, so the write is not the last statement."""
+    hotel = make_hotel(rooms=(5,))
+    caller = make_caller()
+
+    def request() -> NewBooking:
+        return NewBooking(
+            property_id=hotel.property_id,
+            guest_name="Keyed Guest",
+            lines=(NewBookingLine(hotel.room_type_ids[0], hotel.night(1), hotel.night(2)),),
+        )
+
+    booking_service.create_booking(caller, request(), idempotency_key="warm-up")
+    with counted_round_trips() as socket:
+        booking_service.create_booking(caller, request(), idempotency_key="counted")
+
+    # ping + BEGIN; the key's claim (expired row deleted, key inserted), 1 read, the lock, the cells,
+    # the write, the key's answer; COMMIT
+    assert socket.trips[:3] == [("ping", 1), ("statement", 7), ("commit", 1)]
 
 
 def counter_mismatches_of(room_type_ids: list[int]) -> list[Any]:

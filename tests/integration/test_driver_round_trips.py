@@ -4,6 +4,7 @@ exactly as before: values of every type the app binds, row counts, and errors at
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -15,6 +16,7 @@ from pg8000.core import CoreConnection
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from chalicelib.db.driver import commit_behind
 from chalicelib.db.engine import get_engine
 
 
@@ -167,3 +169,102 @@ def test_the_pre_ping_is_one_round_trip_and_opens_the_transaction(database_url: 
             assert socket.flushes == 2
         finally:
             dbapi._sock = socket.wrapped  # type: ignore[attr-defined]
+
+
+# --- the COMMIT sent behind a transaction's last statement -----------------------------------------
+
+
+@contextmanager
+def probe_table(unique: str = "") -> Iterator[str]:
+    """A real table (a temporary one is invisible to a second connection), dropped afterwards."""
+    name = f"commit_behind_probe_{uuid.uuid4().hex[:8]}"
+    with get_engine().begin() as connection:
+        connection.execute(text(f"CREATE TABLE {name} (n int {unique})"))
+    try:
+        yield name
+    finally:
+        with get_engine().begin() as connection:
+            connection.execute(text(f"DROP TABLE {name}"))
+
+
+def insert_trips(connection: Any, socket: CountingSocket, table: str, n: int) -> int:
+    before = socket.flushes
+    connection.execute(text(f"INSERT INTO {table} VALUES (:n)"), {"n": n})
+    return socket.flushes - before
+
+
+def committed_rows(table: str) -> list[int]:
+    """The table's rows as another connection sees them (what is committed)."""
+    with get_engine().connect() as other:
+        return [row[0] for row in other.execute(text(f"SELECT n FROM {table} ORDER BY n"))]
+
+
+def test_a_commit_behind_the_last_statement_makes_one_round_trip_of_both(database_url: str) -> None:
+    with probe_table() as table, counted() as (connection, socket):
+        dbapi = connection.connection.dbapi_connection
+        connection.execute(text("SELECT 1"))
+        # control: the statement, then the commit, as two round trips
+        trips = insert_trips(connection, socket, table, 1)
+        before = socket.flushes
+        connection.commit()
+        assert (trips, socket.flushes - before) == (1, 1)
+        connection.execute(text("SELECT 1"))
+        with commit_behind(dbapi):
+            trips = insert_trips(connection, socket, table, 2)
+        assert trips == 1
+        assert not dbapi._in_transaction  # type: ignore[union-attr]
+        assert committed_rows(table) == [1, 2]  # committed before the caller's own commit
+        before = socket.flushes
+        connection.commit()  # nothing left to commit: nothing is sent
+        assert socket.flushes == before
+        # the connection goes on as usual: a new transaction, committed by its own COMMIT
+        insert_trips(connection, socket, table, 3)
+        connection.commit()
+        assert committed_rows(table) == [1, 2, 3]
+
+
+def test_a_failing_last_statement_is_raised_and_nothing_is_committed(database_url: str) -> None:
+    with probe_table("UNIQUE") as table, counted() as (connection, socket):
+        dbapi = connection.connection.dbapi_connection
+        connection.execute(text(f"INSERT INTO {table} VALUES (:n)"), {"n": 1})
+        connection.execute(text(f"INSERT INTO {table} VALUES (:n)"), {"n": 2})  # same transaction
+        before = socket.flushes
+        with pytest.raises(IntegrityError), commit_behind(dbapi):
+            connection.execute(text(f"INSERT INTO {table} VALUES (:n)"), {"n": 1})
+        assert socket.flushes - before == 1
+        assert not dbapi._in_transaction  # type: ignore[union-attr]  # ended: the COMMIT rolled it back
+        connection.rollback()
+        assert committed_rows(table) == []  # the two rows before it were not committed
+        assert connection.execute(text("SELECT CAST(:x AS int) * 2"), {"x": 21}).scalar() == 42
+
+
+def test_a_failing_commit_is_raised_and_nothing_is_committed(database_url: str) -> None:
+    with probe_table("UNIQUE DEFERRABLE INITIALLY DEFERRED") as table, get_engine().connect() as connection:
+        dbapi = connection.connection.dbapi_connection
+        connection.execute(text(f"INSERT INTO {table} VALUES (:n)"), {"n": 1})
+        with pytest.raises(IntegrityError, match="duplicate key"), commit_behind(dbapi):
+            connection.execute(text(f"INSERT INTO {table} VALUES (:n)"), {"n": 1})  # the check runs at COMMIT
+        connection.rollback()
+        assert committed_rows(table) == []
+        # control: without the COMMIT behind it the statement itself succeeds (the check is deferred)
+        connection.execute(text(f"INSERT INTO {table} VALUES (:n)"), {"n": 1})
+        connection.execute(text(f"INSERT INTO {table} VALUES (:n)"), {"n": 1})
+        with pytest.raises(DBAPIError, match="duplicate key"):
+            connection.commit()
+        connection.rollback()
+        assert committed_rows(table) == []
+
+
+def test_commit_behind_applies_to_one_statement_only(database_url: str) -> None:
+    with probe_table() as table, counted() as (connection, socket):
+        dbapi = connection.connection.dbapi_connection
+        connection.execute(text("SELECT 1"))
+        with commit_behind(dbapi):
+            connection.execute(text(f"INSERT INTO {table} VALUES (:n)"), {"n": 1})
+            connection.execute(text(f"INSERT INTO {table} VALUES (:n)"), {"n": 2})  # a new transaction
+        assert dbapi._in_transaction  # type: ignore[union-attr]
+        assert committed_rows(table) == [1]
+        before = socket.flushes
+        connection.rollback()
+        assert socket.flushes - before == 1
+        assert committed_rows(table) == [1]

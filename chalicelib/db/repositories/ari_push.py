@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Date, Integer, TextClause, and_, delete, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from chalicelib.db import lean
 from chalicelib.db.models import (
     AriAcknowledgedVersion,
     AriChangeRecord,
@@ -105,7 +106,7 @@ def claim_for_relay(
         statement = CLAIM_OF_PROPERTIES
     return [
         (property_id, list(ids), list(connections))
-        for property_id, ids, connections in session.execute(statement, params)
+        for property_id, ids, connections in lean.fetch_all(session, statement, params)
     ]
 
 

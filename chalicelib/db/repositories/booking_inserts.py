@@ -19,9 +19,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
+from chalicelib.db import lean
 from chalicelib.domain.live import LIVE_TOPIC
 
 EVENT_COLUMNS = (
@@ -122,7 +123,7 @@ FROM g
 """
 
 
-_statements: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
+_statements: dict[tuple[tuple[str, ...], tuple[str, ...]], TextClause] = {}
 
 
 def insert_group(
@@ -135,6 +136,8 @@ def insert_group(
     live: Mapping[str, Any],
     counters: Sequence[Mapping[str, Any]],
     ari: Sequence[Mapping[str, Any]],
+    *,
+    commit: bool = False,
 ) -> InsertedGroup:
     """Insert a group with its lines, nights (each naming its line's ``position``), events, audit row
     (``entity_id``: the group's id) and live ``booking.created`` row (``id``: the group's id); in the
@@ -143,6 +146,9 @@ def insert_group(
 
     ``group`` and each line map column names to values (``created_at`` / ``updated_at`` included,
     no id); lines carry their ``position``.
+
+    ``commit``: this is the transaction's last statement; its COMMIT goes in the same exchange
+    (``lean.fetch_all``): the group is committed when this returns.
     """
     key = (tuple(group), tuple(lines[0]) if lines else ())
     statement = _statements.get(key)
@@ -150,7 +156,8 @@ def insert_group(
         line_columns = tuple(name for name in key[1] if name not in {"created_at", "updated_at"})
         group_columns = tuple(name for name in key[0] if name not in {"created_at", "updated_at"})
         statement = _statements[key] = text(insert_group_statement(group_columns, line_columns))
-    row = session.execute(
+    (row,) = lean.fetch_all(
+        session,
         statement,
         {
             "group": _json(group),
@@ -163,7 +170,8 @@ def insert_group(
             "counters": _json(counters),
             "ari": _json(ari),
         },
-    ).one()
+        commit=commit,
+    )
     return InsertedGroup(row[0], tuple(row[1]), tuple(row[2]), row[3], tuple(row[4]))
 
 

@@ -6,13 +6,26 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, delete, exists, func, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    TextClause,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from chalicelib.db import lean
 from chalicelib.db.filtering import containing, where_equal, where_within
 from chalicelib.db.models import (
     BookingEvent,
@@ -28,11 +41,11 @@ from chalicelib.db.models import (
     RoomType,
 )
 from chalicelib.db.pagination import paginate
-from chalicelib.db.repositories.settings import stored_setting
 from chalicelib.db.scoping import fetch_one, scoped, scoped_row
 from chalicelib.domain.access import CountryScope
 from chalicelib.domain.alerts import BookingOnNight
 from chalicelib.domain.bookings import BookingFilters, InventoryEffect
+from chalicelib.domain.catalog import PropertyStatus
 
 # --- statuses ------------------------------------------------------------------------------------
 
@@ -96,33 +109,115 @@ def property_in_scope(session: Session, property_id: int, scope: CountryScope) -
     return session.scalar(scoped(select(Property).where(Property.id == property_id), Property.country_code, scope))
 
 
-def property_with_status(
-    session: Session, property_id: int, scope: CountryScope, status_code: str, setting_key: str
-) -> tuple[Property | None, BookingStatus | None, Any]:
-    """The property if within ``scope`` (else all three None), the status ``status_code`` and one
-    setting's stored value (None if unset), read in one statement (what a booking reads before its locks)."""
+@dataclass(frozen=True, slots=True)
+class HotelRow:
+    """What a new booking reads of its property."""
+
+    id: int
+    code: str
+    name: str
+    status: PropertyStatus
+    country_code: str
+    currency: str
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRow:
+    """What a new booking reads of its status (what a booking's answer shows of it)."""
+
+    id: int
+    code: str
+    label: str
+    colour: str
+    icon: str
+    inventory_effect: InventoryEffect
+    is_terminal: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RoomTypeRow:
+    """What a new booking reads of a room type."""
+
+    id: int
+    code: str
+    name: str
+    is_active: bool
+    base_rate: Decimal
+
+
+@dataclass(frozen=True)
+class BookingTargets:
+    """:func:`booking_targets`: the property (None outside the scope, then nothing else either), the
+    status, one setting's stored value (None if unset) and the property's room types asked for."""
+
+    hotel: HotelRow | None
+    status: StatusRow | None
+    stored_setting: Any
+    room_types: dict[int, RoomTypeRow]
+
+
+_NO_TARGETS = BookingTargets(None, None, None, {})
+
+
+def booking_targets(
+    session: Session,
+    property_id: int,
+    scope: CountryScope,
+    status_code: str,
+    setting_key: str,
+    room_type_ids: Iterable[int],
+) -> BookingTargets:
+    """Everything a new booking reads before its locks, in one statement: the property if within
+    ``scope``, the status ``status_code``, the setting ``setting_key``'s stored value, and those of
+    ``room_type_ids`` that are the property's (one row per room type; run on the driver's cursor)."""
     countries = None if scope.agency_id is not None or scope.countries is None else sorted(scope.countries)
     if scope.agency_id is not None or countries == []:
-        return None, None, None  # an agency's account or an empty scope sees no property (``in_scope``)
-    statement = _property_with_status_statement(status_code, setting_key, countries is not None)
-    params: dict[str, Any] = {"property_id": property_id}
+        return _NO_TARGETS  # an agency's account or an empty scope sees no property (``in_scope``)
+    params: dict[str, Any] = {
+        "property_id": property_id,
+        "status_code": status_code,
+        "setting_key": setting_key,
+        "room_type_ids": sorted(set(room_type_ids)),
+    }
     if countries is not None:
         params["countries"] = countries
-    row = session.execute(statement, params).first()
-    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
-
-
-@lru_cache(maxsize=16)
-def _property_with_status_statement(status_code: str, setting_key: str, of_countries: bool) -> Select[Any]:
-    """Built once per shape (the booking path runs it on every booking; building costs more than running)."""
-    statement = (
-        select(Property, BookingStatus, stored_setting(setting_key))
-        .outerjoin(BookingStatus, BookingStatus.code == status_code)
-        .where(Property.id == bindparam("property_id"))
+    rows = lean.fetch_all(
+        session, _BOOKING_TARGETS_IN_COUNTRIES if countries is not None else _BOOKING_TARGETS, params, autoflush=True
     )
-    if of_countries:
-        statement = statement.where(Property.country_code.in_(bindparam("countries", expanding=True)))
-    return statement
+    if not rows:
+        return _NO_TARGETS
+    first = rows[0]
+    hotel = HotelRow(first[0], first[1], first[2], PropertyStatus(first[3]), first[4], first[5], first[6])
+    status = (
+        None
+        if first[7] is None
+        else StatusRow(first[7], first[8], first[9], first[10], first[11], InventoryEffect(first[12]), first[13])
+    )
+    room_types = {
+        row[15]: RoomTypeRow(row[15], row[16], row[17], row[18], row[19]) for row in rows if row[15] is not None
+    }
+    return BookingTargets(hotel, status, first[14], room_types)
+
+
+def _booking_targets_statement(of_countries: bool) -> TextClause:
+    in_countries = " AND p.country_code = ANY(CAST(:countries AS text[]))" if of_countries else ""
+    return text(
+        "SELECT p.id, p.code, p.name, p.status, p.country_code, p.currency, p.timezone,"
+        " s.id, s.code, s.label, s.colour, s.icon, s.inventory_effect, s.is_terminal,"
+        " (SELECT value FROM app_settings WHERE key = :setting_key),"
+        " rt.id, rt.code, rt.name, rt.is_active, rt.base_rate"
+        " FROM properties AS p"
+        " LEFT OUTER JOIN booking_statuses AS s ON s.code = :status_code"
+        " LEFT OUTER JOIN room_types AS rt ON rt.property_id = p.id"
+        " AND rt.id = ANY(CAST(:room_type_ids AS integer[]))"
+        f" WHERE p.id = :property_id{in_countries}"
+        " ORDER BY rt.id"
+    )
+
+
+_BOOKING_TARGETS = _booking_targets_statement(False)
+_BOOKING_TARGETS_IN_COUNTRIES = _booking_targets_statement(True)
 
 
 _ROOM_TYPES_OF_PROPERTY = select(RoomType).where(

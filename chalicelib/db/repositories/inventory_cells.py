@@ -10,10 +10,11 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, bindparam, select, text, type_coerce
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from chalicelib.db import lean
 from chalicelib.db.models import InventoryDay
 from chalicelib.domain.inventory import INVENTORY_FIELDS, InventoryCell, InventoryCellChange
 
@@ -21,21 +22,17 @@ CellKey = tuple[int, date]
 
 
 _CELL_FIELDS = (*INVENTORY_FIELDS, "version")
-# Built once: the booking path reads its cells under the room types' locks, where every microsecond
-# of Python is a wait for the next booking of the room type. Nights come back as whole days after the
-# first night (the driver parses an integer far faster than a date).
-_LOAD_CELLS = (
-    select(
-        InventoryDay.room_type_id,
-        type_coerce(InventoryDay.night - bindparam("first_night", type_=Date), Integer),
-        *(getattr(InventoryDay, name) for name in _CELL_FIELDS),
-    )
-    .where(
-        InventoryDay.room_type_id.in_(bindparam("room_type_ids", expanding=True)),
-        InventoryDay.night >= bindparam("first_night", type_=Date),
-        InventoryDay.night < bindparam("end_night", type_=Date),
-    )
-    .order_by(InventoryDay.room_type_id, InventoryDay.night)
+# Built once and run on the driver's cursor (``lean``): the booking path reads its cells under the
+# room types' locks, where every microsecond of Python is a wait for the next booking of the room
+# type. Nights come back as whole days after the first night (the driver parses an integer far
+# faster than a date).
+_LOAD_CELLS = text(
+    "SELECT room_type_id, CAST(night - CAST(:first_night AS date) AS integer), "
+    + ", ".join(_CELL_FIELDS)
+    + " FROM inventory_days"
+    " WHERE room_type_id = ANY(CAST(:room_type_ids AS integer[]))"
+    " AND night >= CAST(:first_night AS date) AND night < CAST(:end_night AS date)"
+    " ORDER BY room_type_id, night"
 )
 
 
@@ -46,8 +43,11 @@ def load_cells(
     ids = sorted(set(room_type_ids))
     if not ids:
         return {}
-    rows = session.execute(
-        _LOAD_CELLS, {"room_type_ids": ids, "first_night": first_night, "end_night": last_night + timedelta(days=1)}
+    rows = lean.fetch_all(
+        session,
+        _LOAD_CELLS,
+        {"room_type_ids": ids, "first_night": first_night, "end_night": last_night + timedelta(days=1)},
+        autoflush=True,  # as the ORM select it replaced: pending changes are flushed before the read
     )
     nights = [first_night + timedelta(days=offset) for offset in range((last_night - first_night).days + 1)]
     cells = {}

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import TextClause, text, update
 from sqlalchemy.orm import Session
 
+from chalicelib.db import lean
 from chalicelib.db.models import OutboxMessage
 from chalicelib.db.repositories.live import hearing_sql
 from chalicelib.domain.live import LIVE_TOPIC
@@ -74,7 +75,7 @@ def claim_for_publishing(
         statement = CLAIM_OF_IDS
     return [
         ClaimedMessage(row_id, topic, payload, attempts, None if recipients is None else list(recipients))
-        for row_id, topic, payload, attempts, recipients in session.execute(statement, params)
+        for row_id, topic, payload, attempts, recipients in lean.fetch_all(session, statement, params)
     ]
 
 
