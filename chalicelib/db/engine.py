@@ -145,14 +145,29 @@ def _treat_socket_errors_as_disconnects(engine: Engine) -> None:
 
 
 def session_factory() -> sessionmaker[Session]:
+    settings = get_settings()
+    last = _last_factory
+    if last is not None and last[0] is settings and settings.database_url:
+        return last[1]  # the same settings and a fixed URL: the same engine (parsing the URL costs per call)
     engine = get_engine()
     key = engine.url.render_as_string(hide_password=False)
-    return _session_factories[key]
+    factory = _session_factories[key]
+    _remember_factory((settings, factory))
+    return factory
+
+
+_last_factory: tuple[Settings, sessionmaker[Session]] | None = None
+
+
+def _remember_factory(entry: tuple[Settings, sessionmaker[Session]] | None) -> None:
+    global _last_factory  # one slot, replaced whole: read without the lock
+    _last_factory = entry
 
 
 def dispose_engines() -> None:
     """Close every pooled connection (tests switching databases, process shutdown)."""
     with _lock:
+        _remember_factory(None)
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()

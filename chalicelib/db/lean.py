@@ -63,11 +63,9 @@ def fetch_all(
     """
     if autoflush and session.autoflush:
         session.flush()
-    connection = session.connection()
+    connection, dbapi_connection = _connection_of(session)
     sql, positions = _compile(statement, connection.dialect)[1:]
     args: Any = tuple(params[name] for name in positions) if positions is not None else dict(params)
-    dbapi_connection = connection.connection.dbapi_connection
-    assert dbapi_connection is not None, "a connection in a transaction"
     cursor = dbapi_connection.cursor()
     observed = connection._has_events or connection.engine._has_events
     if observed:
@@ -87,6 +85,23 @@ def fetch_all(
         for after in connection.dispatch.after_cursor_execute:
             after(connection, cursor, sql, args, None, False)
     return rows
+
+
+def _connection_of(session: Session) -> tuple[Connection, Any]:
+    """The session's connection in its current transaction and the driver's connection under it,
+    remembered per transaction (``session.connection()`` costs more than running a statement)."""
+    transaction = session.get_transaction()
+    found = session.info.get(_CONNECTION)
+    if transaction is not None and found is not None and found[0] is transaction and not found[1].invalidated:
+        return found[1], found[2]
+    connection = session.connection()  # begins the transaction if none is open
+    dbapi_connection = connection.connection.dbapi_connection
+    assert dbapi_connection is not None, "a connection in a transaction"
+    session.info[_CONNECTION] = (session.get_transaction(), connection, dbapi_connection)
+    return connection, dbapi_connection
+
+
+_CONNECTION = "lean.connection"
 
 
 def _raise(connection: Connection, error: Exception, sql: str, args: Any, cursor: Any) -> None:

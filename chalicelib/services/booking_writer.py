@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -39,6 +39,7 @@ from chalicelib.domain.inventory import InventoryCell, InventoryCellChange, pair
 from chalicelib.services import ari_relay, live_events, outbox_service
 from chalicelib.services.audit_service import AuditActor, audit_entry, record_audit
 
+RowT = TypeVar("RowT", BookingGroup, BookingLine, BookingEvent)
 _GROUP_FIELDS = tuple(field.name for field in fields(GroupValues))
 _LINE_FIELDS = tuple(field.name for field in fields(LineValues))
 
@@ -164,19 +165,27 @@ def _create_group(session: Session, plan: BookingPlan, *, commit: bool) -> Persi
     outbox_service.relay_after_commit(session, inserted.live_message_id)
     if ari:
         ari_relay.relay_after_commit(session, plan.group.property_id, inserted.ari_ids)
-    group = BookingGroup(id=inserted.group_id, **values, **stamps)
+    group = _as_written(session, BookingGroup, {"id": inserted.group_id, **values, **stamps})
     line_rows = [
-        BookingLine(id=line_id, group_id=group.id, **line, **stamps)
+        _as_written(session, BookingLine, {"id": line_id, "group_id": group.id, **line, **stamps})
         for line_id, line in zip(inserted.line_ids, lines, strict=True)
     ]
     event_rows = [
-        BookingEvent(id=event_id, group_id=group.id, **event)
+        _as_written(session, BookingEvent, {"id": event_id, "group_id": group.id, **event})
         for event_id, event in zip(inserted.event_ids, events, strict=True)
     ]
-    for row in (group, *line_rows, *event_rows):
-        make_transient_to_detached(row)
-        session.add(row)
     return PersistedBooking(group, line_rows, event_rows)
+
+
+def _as_written(session: Session, model: type[RowT], values: dict[str, Any]) -> RowT:
+    """A ``model`` row holding ``values`` (the columns just written), in ``session`` as if loaded
+    (persistent, no query). Built without the constructor, whose per-attribute change events record
+    a history that ``make_transient_to_detached`` discards at once (the same attributes are set)."""
+    row: RowT = model.__mapper__.class_manager.new_instance()
+    row.__dict__.update(values)
+    make_transient_to_detached(row)
+    session.add(row)
+    return row
 
 
 def _counters_and_ari(plan: BookingPlan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
