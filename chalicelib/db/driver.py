@@ -14,6 +14,10 @@ the difference between 12 round trips and 4.
 
 **The pre-ping** (:func:`ping_and_begin`): BEGIN and SELECT 1 in one simple query.
 
+**The COMMIT behind the last statement** (:func:`commit_behind`): a transaction whose last
+statement is known (a direct booking's one write) sends its COMMIT in the same message train,
+one round trip for both; the caller's own COMMIT then finds nothing open and sends nothing.
+
 **Dates.** pg8000 parses every date and timestamp with ``strptime``; :func:`install_fast_dates`
 gives a connection the standard library's ``fromisoformat`` for them (same values).
 
@@ -64,7 +68,38 @@ def install_single_round_trip() -> None:
 
     CoreConnection.execute_unnamed = single_round_trip(CoreConnection.execute_unnamed)
     CoreConnection.handle_ROW_DESCRIPTION = remembered_row_descriptions(CoreConnection.handle_ROW_DESCRIPTION)
+    CoreConnection.handle_messages = whole_message_reads(CoreConnection.handle_messages)
     _installed.add("round trip")
+
+
+def whole_message_reads(original: Callable[..., Any]) -> Callable[..., Any]:
+    """pg8000's ``handle_messages`` reading each message's header and body with one buffered read each.
+
+    pg8000 reads them through a helper that copies every read twice (into a bytearray, then back to
+    bytes), ~110 reads per booking; the buffered socket already returns the whole size asked for
+    unless the connection ends, so the helper is only needed then (a short read: it raises as before).
+    """
+    from pg8000.core import READY_FOR_QUERY, _read, ci_unpack
+
+    def handle_messages(self: Any, context: Any) -> None:
+        sock = self._sock
+        read = sock.read
+        handlers = self.message_types
+        code = None
+        while code != READY_FOR_QUERY:
+            header = read(5)
+            if len(header) != 5:
+                header += _read(sock, 5 - len(header))
+            code, length = ci_unpack(header)
+            data = read(length - 4)
+            if len(data) != length - 4:
+                data += _read(sock, length - 4 - len(data))
+            handlers[code](data, context)
+        if context.error is not None:
+            raise context.error
+
+    handle_messages.original = original  # type: ignore[attr-defined]
+    return handle_messages
 
 
 ROW_DESCRIPTIONS = 512
