@@ -81,11 +81,11 @@ def create_booking(
     control passes another (one that takes nothing, to show the test would catch an oversell).
     """
     moment = now or datetime.now(UTC)
-    fingerprint = request.fingerprint()
     with unit_of_work() as uow:
         session = uow.session
         claim_id: int | None = None
         if idempotency_key is not None:
+            fingerprint = request.fingerprint()  # only a key's request is compared
             claim = idempotency_repository.claim(
                 session,
                 caller.user_id,
