@@ -376,7 +376,7 @@ def _run_pgbench(
         "property": setup.property_id,
         "pending": setup.pending,
         "user_id": setup.user_id,
-        "run": len(room_types) % 10,  # the hot and the spread run's references differ
+        "run": len(room_types) % 10 * 2 + with_relay,  # each pgbench run its own references
     }
     command = [str(pgbench), "-n", "-c", str(CLIENTS), "-j", "2", "-T", str(int(seconds)), "-f", str(script),
                "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "postgres"]  # type: ignore[attr-defined]  # fmt: skip
