@@ -31,7 +31,7 @@ statements the scanner refuses go to pg8000's own function as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from functools import lru_cache
@@ -227,6 +227,56 @@ def commit_behind(dbapi_connection: Any) -> Iterator[None]:
         yield
     finally:
         dbapi_connection.__dict__.pop(_COMMIT_BEHIND, None)
+
+
+def one_exchange_available(dbapi_connection: Any) -> bool:
+    """Whether :func:`execute_in_one_exchange` can run on ``dbapi_connection`` (pg8000, this module's exchange)."""
+    return "round trip" in _installed and hasattr(dbapi_connection, "_transaction_status")
+
+
+def execute_in_one_exchange(dbapi_connection: Any, statements: Sequence[tuple[str, Any]]) -> list[list[Any]]:
+    """Run ``statements`` ("format"-style SQL, positional values) in order in ONE round trip; their rows.
+
+    Each statement's message train (ending with its own Sync) follows the one before without waiting
+    for its answer. The server still runs them one after another, each only once the one before has
+    finished: a statement after ``pg_advisory_xact_lock`` starts, and takes its snapshot, once the
+    lock is granted. The first error is raised (as pg8000's cursor raises it) after every answer has
+    been read; the statements after it fail with the aborted transaction and are not run.
+    """
+    import pg8000.legacy
+    from pg8000.converters import make_params
+    from pg8000.core import Context, _flush, _write
+    from pg8000.dbapi import IntegrityError, ProgrammingError
+    from pg8000.exceptions import DatabaseError, Error, InterfaceError
+
+    connection = dbapi_connection
+    if not connection._in_transaction and not connection.autocommit:
+        connection.execute_simple("begin transaction")
+    encoding = connection._client_encoding
+    trains = bytearray()
+    contexts = []
+    for sql, values in statements:
+        statement, vals = pg8000.legacy.convert_paramstyle("format", sql, values)
+        trains += message_train(statement.encode(encoding), (), make_params(connection.py_types, vals), encoding)
+        contexts.append(Context(statement))
+    _write(connection._sock, bytes(trains))
+    _flush(connection._sock)
+    first: Error | None = None
+    for context in contexts:
+        try:
+            connection.handle_messages(context)
+        except Error as error:
+            first = first or error
+    if isinstance(first, DatabaseError):
+        message = first.args[0]
+        if not isinstance(message, dict):
+            raise ProgrammingError(message) from first
+        code = message.get("C")
+        kind = InterfaceError if code == "28000" else IntegrityError if code == "23505" else ProgrammingError
+        raise kind(message) from first
+    if first is not None:
+        raise first
+    return [[] if context.rows is None else context.rows for context in contexts]
 
 
 def ping_and_begin(dbapi_connection: Any) -> bool:

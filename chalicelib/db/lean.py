@@ -22,13 +22,13 @@ runs it on the DB-API cursor of the session's connection, in the session's trans
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import TextClause
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
-from chalicelib.db.driver import commit_behind
+from chalicelib.db.driver import commit_behind, execute_in_one_exchange, one_exchange_available
 
 _Compiled = tuple[TextClause, str, tuple[str, ...] | None]
 _compiled: dict[tuple[int, str], _Compiled] = {}
@@ -87,6 +87,38 @@ def fetch_all(
     return rows
 
 
+def fetch_all_in_one_exchange(
+    session: Session, statements: Sequence[tuple[TextClause, Mapping[str, Any]]], *, autoflush: bool = False
+) -> list[list[Sequence[Any]]]:
+    """Run ``statements`` in order in ``session``'s transaction, sent in one round trip
+    (:func:`chalicelib.db.driver.execute_in_one_exchange`; other drivers: one after another); the rows
+    of each. Listeners see each statement; the first error is raised as :func:`fetch_all` raises it."""
+    if autoflush and session.autoflush:
+        session.flush()
+    connection, dbapi_connection = _connection_of(session)
+    if not one_exchange_available(dbapi_connection):
+        return [fetch_all(session, statement, params) for statement, params in statements]
+    batch = []
+    for statement, params in statements:
+        sql, positions = _compile(statement, connection.dialect)[1:]
+        assert positions is not None, "pg8000 takes positional parameters"
+        batch.append((sql, tuple(params[name] for name in positions)))
+    observed = connection._has_events or connection.engine._has_events
+    if observed:
+        for index, (sql, args) in enumerate(batch):
+            for before in connection.dispatch.before_cursor_execute:
+                batch[index] = before(connection, None, sql, args, None, False)
+    try:
+        answers = execute_in_one_exchange(dbapi_connection, batch)
+    except connection.dialect.loaded_dbapi.Error as error:
+        _raise(connection, error, "; ".join(sql for sql, _ in batch), None, None)
+    if observed:
+        for sql, args in batch:
+            for after in connection.dispatch.after_cursor_execute:
+                after(connection, None, sql, args, None, False)
+    return list(answers)
+
+
 def _connection_of(session: Session) -> tuple[Connection, Any]:
     """The session's connection in its current transaction and the driver's connection under it,
     remembered per transaction (``session.connection()`` costs more than running a statement)."""
@@ -104,5 +136,5 @@ def _connection_of(session: Session) -> tuple[Connection, Any]:
 _CONNECTION = "lean.connection"
 
 
-def _raise(connection: Connection, error: Exception, sql: str, args: Any, cursor: Any) -> None:
+def _raise(connection: Connection, error: Exception, sql: str, args: Any, cursor: Any) -> NoReturn:
     connection._handle_dbapi_exception(error, sql, args, cursor, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, text
+from sqlalchemy import TextClause, func, select, text
 from sqlalchemy.orm import Session
 
 from chalicelib.db import lean
@@ -24,6 +24,12 @@ def lock_room_types(session: Session, room_type_ids: Iterable[int]) -> None:
     """
     for namespace, key in room_type_lock_keys(room_type_ids):
         lean.fetch_all(session, _LOCK, {"namespace": namespace, "key": key})
+
+
+def room_type_lock_statements(room_type_ids: Iterable[int]) -> list[tuple[TextClause, dict[str, int]]]:
+    """The statements :func:`lock_room_types` runs, in order, for a caller that sends them together with
+    the statement that needs them (``inventory_cells.lock_and_load_cells``)."""
+    return [(_LOCK, {"namespace": namespace, "key": key}) for namespace, key in room_type_lock_keys(room_type_ids)]
 
 
 def lock_ota_reservation(session: Session, ota: str, reservation_id: str) -> None:

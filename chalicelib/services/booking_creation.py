@@ -43,6 +43,7 @@ from chalicelib.domain.booking_requests import (
 from chalicelib.domain.bookings import PENDING, ActorSource, BookingSource, IdempotencyKeyReused, format_reference
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.timezones import today_in_timezone
+from chalicelib.services import booking_support
 from chalicelib.services.booking_query_service import build_detail, detail_json
 from chalicelib.services.booking_support import RoomTypeLocker, lock_room_types
 from chalicelib.services.booking_writer import PersistedBooking, persist_plan, status_facts
@@ -100,13 +101,14 @@ def create_booking(
             claim_id = claim.new_row_id
         loaded = _load(session, caller, request, moment)
         lines = loaded.facts.lines
-        lock_room_types(session, {line.request.room_type_id for line in lines})
-        cells = inventory_cells.load_cells(
-            session,
-            {line.request.room_type_id for line in lines},
-            min(line.stay.check_in for line in lines),
-            max(line.stay.check_out for line in lines),  # the departure day's cell, for closed-to-departure
-        )
+        room_type_ids = {line.request.room_type_id for line in lines}
+        first_night = min(line.stay.check_in for line in lines)
+        last_night = max(line.stay.check_out for line in lines)  # the departure day's cell, for closed-to-departure
+        if lock_room_types is booking_support.lock_room_types:  # the real locks go with the cells read: one round trip
+            cells = inventory_cells.lock_and_load_cells(session, room_type_ids, first_night, last_night)
+        else:
+            lock_room_types(session, room_type_ids)
+            cells = inventory_cells.load_cells(session, room_type_ids, first_night, last_night)
         reference = format_reference(secrets.token_bytes(5))
         plan = plan_direct_booking(loaded.facts, cells, reference=reference, moment=moment)
         # Without a key the write is the transaction's last statement: its COMMIT rides with it.

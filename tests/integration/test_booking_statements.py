@@ -1,9 +1,9 @@
 """A lean booking transaction: the statements one direct booking sends, and its round trips, counted (no timing).
 
 Before the locks: one statement reading the property, the pending status, the hold setting and
-the room types. Under the locks: one lock per room type, the cells, and one statement that
-writes everything (group, lines, nights, event, audit row, live row, counters, ARI rows), its
-COMMIT sent behind it in the same round trip. After the commit the two outbox relays run in one
+the room types. Under the locks: one lock per room type and the cells (sent together, one round
+trip), and one statement that writes everything (group, lines, nights, event, audit row, live
+row, counters, ARI rows), its COMMIT sent behind it in the same round trip. After the commit the two outbox relays run in one
 transaction, a statement each, on the same one connection.
 """
 
@@ -182,9 +182,9 @@ def test_one_direct_booking_sends_a_fixed_handful_of_statements(database_url: st
     }
     assert not counter_mismatches_of(hotel.room_type_ids)
     assert created.response["timeline"][0]["kind"] == "created"
-    # round trips: the booking's ping + BEGIN, its 5 statements (the last one carrying the COMMIT);
-    # the relays' ping + BEGIN, 2 claims, COMMIT
-    assert socket.trips == [("ping", 1), ("statement", 5), ("commit", 0), ("ping", 1), ("statement", 2), ("commit", 1)]
+    # round trips: the booking's ping + BEGIN; the read; the 2 locks with the cells; the write carrying the
+    # COMMIT. The relays' ping + BEGIN, 2 claims, COMMIT
+    assert socket.trips == [("ping", 1), ("statement", 3), ("commit", 0), ("ping", 1), ("statement", 2), ("commit", 1)]
 
 
 def test_with_an_idempotency_key_the_commit_is_a_round_trip_of_its_own(database_url: str) -> None:
@@ -203,9 +203,9 @@ def test_with_an_idempotency_key_the_commit_is_a_round_trip_of_its_own(database_
     with counted_round_trips() as socket:
         booking_service.create_booking(caller, request(), idempotency_key="counted")
 
-    # ping + BEGIN; the key's claim (expired row deleted, key inserted), 1 read, the lock, the cells,
+    # ping + BEGIN; the key's claim (expired row deleted, key inserted), 1 read, the lock with the cells,
     # the write, the key's answer; COMMIT
-    assert socket.trips[:3] == [("ping", 1), ("statement", 7), ("commit", 1)]
+    assert socket.trips[:3] == [("ping", 1), ("statement", 6), ("commit", 1)]
 
 
 def counter_mismatches_of(room_type_ids: list[int]) -> list[Any]:

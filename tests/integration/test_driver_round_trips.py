@@ -4,6 +4,7 @@ exactly as before: values of every type the app binds, row counts, and errors at
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,12 +12,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pg8000.dbapi
 import pytest
 from pg8000.core import CoreConnection
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from chalicelib.db.driver import commit_behind
+from chalicelib.db.driver import commit_behind, execute_in_one_exchange
 from chalicelib.db.engine import get_engine
 
 
@@ -268,3 +270,78 @@ def test_commit_behind_applies_to_one_statement_only(database_url: str) -> None:
         connection.rollback()
         assert socket.flushes - before == 1
         assert committed_rows(table) == [1]
+
+
+# --- statements sent together ----------------------------------------------------------------------
+
+
+def test_statements_sent_together_make_one_round_trip_and_run_in_order(database_url: str) -> None:
+    with probe_table() as table, counted() as (connection, socket):
+        dbapi = connection.connection.dbapi_connection
+        connection.execute(text("SELECT 1"))
+        before = socket.flushes
+        answers = execute_in_one_exchange(
+            dbapi,
+            [
+                (f"INSERT INTO {table} VALUES (%s), (%s)", (1, 2)),
+                (f"SELECT n * %s FROM {table} ORDER BY n", (10,)),  # sees the insert before it
+            ],
+        )
+        assert socket.flushes - before == 1
+        assert answers == [[], [[10], [20]]]
+        # control: the same two one after another, two round trips
+        before = socket.flushes
+        connection.execute(text(f"INSERT INTO {table} VALUES (:n)"), {"n": 3})
+        connection.execute(text(f"SELECT n FROM {table}"))
+        assert socket.flushes - before == 2
+        connection.rollback()
+
+
+def test_the_first_error_is_raised_and_the_statements_after_it_do_not_run(database_url: str) -> None:
+    with probe_table("UNIQUE") as table, get_engine().connect() as connection:
+        dbapi = connection.connection.dbapi_connection
+        connection.execute(text(f"INSERT INTO {table} VALUES (:n)"), {"n": 1})
+        with pytest.raises(pg8000.dbapi.IntegrityError, match="duplicate key"):
+            execute_in_one_exchange(
+                dbapi,
+                [
+                    (f"INSERT INTO {table} VALUES (%s)", (1,)),
+                    (f"INSERT INTO {table} VALUES (%s)", (2,)),
+                ],
+            )
+        connection.rollback()
+        assert connection.execute(text("SELECT CAST(:x AS int) * 2"), {"x": 21}).scalar() == 42
+        connection.commit()
+        assert committed_rows(table) == []
+
+
+def test_a_statement_after_a_lock_waits_for_the_lock(database_url: str) -> None:
+    """The read sent with the lock starts once the lock is granted: it sees what the lock's holder committed."""
+    with probe_table() as table, get_engine().connect() as holder, get_engine().connect() as waiter:
+        holder.execute(text("SELECT pg_advisory_xact_lock(2, 987654)"))
+        holder.execute(text(f"INSERT INTO {table} VALUES (:n)"), {"n": 7})
+        dbapi = waiter.connection.dbapi_connection
+        # control: the same read sent alone does not wait, and sees nothing yet
+        assert execute_in_one_exchange(dbapi, [(f"SELECT n FROM {table}", ())]) == [[]]
+        found: list[list[list[Any]]] = []
+        thread = threading.Thread(
+            target=lambda: found.extend(
+                execute_in_one_exchange(
+                    dbapi, [("SELECT pg_advisory_xact_lock(2, 987654)", ()), (f"SELECT n FROM {table}", ())]
+                )
+            )
+        )
+        thread.start()
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 987654 AND NOT granted"
+        with get_engine().connect() as observer:
+            for _ in range(3000):  # until the waiter's backend waits on the lock (bounded)
+                if observer.execute(text(waiting)).scalar():
+                    break
+                observer.rollback()
+                thread.join(0.01)
+            else:
+                pytest.fail("the waiter never waited for the lock")
+        holder.commit()
+        thread.join(60)
+        assert found == [[[""]], [[7]]]
+        waiter.rollback()

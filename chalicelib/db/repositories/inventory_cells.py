@@ -6,7 +6,7 @@ write, so the values read here cannot change before the transaction writes them 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from chalicelib.db import lean
+from chalicelib.db import lean, locks
 from chalicelib.db.models import InventoryDay
 from chalicelib.domain.inventory import INVENTORY_FIELDS, InventoryCell, InventoryCellChange
 
@@ -49,6 +49,26 @@ def load_cells(
         {"room_type_ids": ids, "first_night": first_night, "end_night": last_night + timedelta(days=1)},
         autoflush=True,  # as the ORM select it replaced: pending changes are flushed before the read
     )
+    return _cells(rows, first_night, last_night)
+
+
+def lock_and_load_cells(
+    session: Session, room_type_ids: Iterable[int], first_night: date, last_night: date
+) -> dict[CellKey, InventoryCell]:
+    """:func:`chalicelib.db.locks.lock_room_types`, then :func:`load_cells`, sent in one round trip: the
+    server reads the cells once every lock is granted (each statement starts when the one before ends)."""
+    ids = sorted(set(room_type_ids))
+    if not ids:
+        return {}
+    read = (
+        _LOAD_CELLS,
+        {"room_type_ids": ids, "first_night": first_night, "end_night": last_night + timedelta(days=1)},
+    )
+    answers = lean.fetch_all_in_one_exchange(session, [*locks.room_type_lock_statements(ids), read], autoflush=True)
+    return _cells(answers[-1], first_night, last_night)
+
+
+def _cells(rows: Iterable[Sequence[Any]], first_night: date, last_night: date) -> dict[CellKey, InventoryCell]:
     nights = [first_night + timedelta(days=offset) for offset in range((last_night - first_night).days + 1)]
     cells = {}
     for row in rows:
