@@ -70,11 +70,20 @@ def test_a_test_s_rows_sequences_and_sessions_are_gone_before_the_next_test(reus
     after.close()
 
 
-def test_a_schema_change_gets_a_new_copy_of_the_template(reused: ReusedDatabase) -> None:
+@pytest.mark.parametrize(
+    "change",
+    [
+        "CREATE TABLE left_behind (x int)",
+        "ALTER TABLE activity_log RENAME TO activity_log_gone",  # counts and OIDs unchanged
+        "ALTER TABLE countries ALTER COLUMN name SET DEFAULT 'x'",
+        "ALTER TABLE countries DISABLE TRIGGER ALL",
+    ],
+)
+def test_a_schema_change_gets_a_new_copy_of_the_template(reused: ReusedDatabase, change: str) -> None:
     url = reused.take()
     session = _connect(url)
     template = _state(session)
-    session.run("CREATE TABLE left_behind (x int)")
+    session.run(change)
     session.close()
 
     reused.give_back()
@@ -82,4 +91,16 @@ def test_a_schema_change_gets_a_new_copy_of_the_template(reused: ReusedDatabase)
     assert reused.made == 2
     fresh = _connect(url)
     assert _state(fresh) == template
+    assert (
+        fresh.run("SELECT count(*) FROM pg_tables WHERE tablename IN ('left_behind', 'activity_log_gone')")[0][0] == 0
+    )
     fresh.close()
+
+
+def test_a_wipe_that_fails_gets_a_new_copy(reused: ReusedDatabase) -> None:
+    url = reused.take()
+    # Whatever a test leaves that the fingerprint does not see and the wipe trips over:
+    reused._wipe = reused._wipe.replace("BEGIN;", "BEGIN; SELECT 1/0;")
+
+    assert reused.take() == url
+    assert reused.made == 2
