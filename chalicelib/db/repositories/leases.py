@@ -2,6 +2,8 @@
 
 Every statement is one round trip and uses the database's clock, so workers' clocks need not
 agree. Each call runs in the caller's (short) transaction, which commits before the OTA call.
+Giving a lease up can carry the holder's last writes (``with_writes``: statements sent as
+data-modifying CTEs of the same statement), so ending a pass costs one round trip, not several.
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import Integer, case, cast, delete, func, null, or_, select, update
+from sqlalchemy import Integer, UpdateBase, case, cast, delete, func, null, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningDelete
 
 from chalicelib.db.models import Lease
 
@@ -50,13 +54,31 @@ def take_lease(session: Session, resource: str, holder: str, seconds: int) -> bo
     return taken == holder
 
 
-def release_lease(session: Session, resource: str, holder: str) -> ReleasedLease | None:
+def _first_row(
+    session: Session, statement: ReturningDelete[*tuple[Any, ...]], with_writes: Sequence[UpdateBase]
+) -> Any:
+    """``statement``'s first returned row (None: none); ``with_writes`` run in the same statement (as
+    data-modifying CTEs, which PostgreSQL always executes) and so in the same round trip."""
+    if not with_writes:
+        return session.execute(statement).first()
+    lease = statement.cte("lease")
+    combined = select(lease)
+    for index, write in enumerate(with_writes):
+        combined = combined.add_cte(write.cte(f"write_{index}"))
+    return session.execute(combined).first()
+
+
+def release_lease(
+    session: Session, resource: str, holder: str, *, with_writes: Sequence[UpdateBase] = ()
+) -> ReleasedLease | None:
     """Give the lease up; None when ``holder`` no longer held it (it expired and was taken over)."""
-    row = session.execute(
+    row = _first_row(
+        session,
         delete(Lease)
         .where(Lease.resource == resource, Lease.holder == holder)
-        .returning(Lease.rerun_requested, Lease.rerun_connection_ids)
-    ).first()
+        .returning(Lease.rerun_requested, Lease.rerun_connection_ids),
+        with_writes,
+    )
     return ReleasedLease(bool(row[0]), _scope(row[1]) if row[0] else None) if row is not None else None
 
 
@@ -88,9 +110,11 @@ def continue_or_release(session: Session, resource: str, holder: str, seconds: i
     return continue_or_rerun(session, resource, holder, seconds) is not None
 
 
-def continue_or_rerun(session: Session, resource: str, holder: str, seconds: int) -> Rerun | None:
+def continue_or_rerun(
+    session: Session, resource: str, holder: str, seconds: int, *, with_writes: Sequence[UpdateBase] = ()
+) -> Rerun | None:
     """After a pass: keep the lease (renewed, flag cleared) if a rerun was asked for and say of which
-    connections, else release it (None).
+    connections, else release it (None). ``with_writes`` go in the first statement.
 
     The lease row is locked first, so a job asking for a rerun either lands before this decision
     (and gets its pass) or finds no lease and takes it itself: no request is lost in between.
@@ -98,10 +122,12 @@ def continue_or_rerun(session: Session, resource: str, holder: str, seconds: int
     # The usual case in one statement: no rerun asked for, so the lease goes. A concurrent request
     # either committed first (PostgreSQL re-checks the condition on the row it waited for: not
     # deleted, handled below) or comes after and finds no lease.
-    released = session.scalar(
+    released = _first_row(
+        session,
         delete(Lease)
         .where(Lease.resource == resource, Lease.holder == holder, Lease.rerun_requested.is_(False))
-        .returning(Lease.resource)
+        .returning(Lease.resource),
+        with_writes,
     )
     if released is not None:
         return None

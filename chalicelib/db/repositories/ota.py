@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Integer, Select, case, column, func, or_, select, update, values
+from sqlalchemy import DateTime, Integer, Select, Table, Update, case, column, func, or_, select, update, values
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -309,27 +309,47 @@ def set_next_polls(session: Session, next_polls: Sequence[tuple[int, datetime]])
     )
 
 
-def record_empty_poll(session: Session, connection_id: int, polled_at: datetime, interval_seconds: int) -> bool:
-    """A successful pull that brought nothing, in one UPDATE (no read): streak cleared, health ok,
-    ``empty_polls`` + 1, next poll one interval on but never before the pulls already scheduled.
-    False when the connection no longer exists."""
-    proposed = polled_at + timedelta(seconds=interval_seconds)
-    result = session.execute(
-        update(OtaConnection)
-        .where(OtaConnection.id == connection_id)
+@dataclass(frozen=True)
+class EmptyPoll:
+    """A successful pull that brought nothing: when, and the earliest next poll it proposes."""
+
+    connection_id: int
+    polled_at: datetime
+    interval_seconds: int
+
+
+def empty_polls_statement(polls: Sequence[EmptyPoll]) -> Update:
+    """One UPDATE for many empty polls (``UPDATE ... FROM (VALUES ...)``, no read): streak cleared,
+    health ok, ``empty_polls`` + 1, next poll one interval on but never before the pulls already
+    scheduled. A statement, so the worker can send it in the round trip that ends its pass."""
+    rows = values(
+        column("id", Integer),
+        column("polled_at", DateTime(timezone=True)),
+        column("proposed", DateTime(timezone=True)),
+        name="polls",
+    ).data([(p.connection_id, p.polled_at, p.polled_at + timedelta(seconds=p.interval_seconds)) for p in polls])
+    connections: Table = OtaConnection.__table__  # type: ignore[assignment]
+    return (
+        update(connections)
+        .where(connections.c.id == rows.c.id)
         .values(
-            last_poll_at=polled_at,
-            last_success_at=polled_at,
+            last_poll_at=rows.c.polled_at,
+            last_success_at=rows.c.polled_at,
             consecutive_failures=0,
             health=ConnectionHealth.OK,
-            empty_polls=OtaConnection.empty_polls + 1,
+            empty_polls=connections.c.empty_polls + 1,
             next_poll_at=case(
-                (OtaConnection.is_active.is_(False), None),
-                else_=func.greatest(proposed, func.coalesce(OtaConnection.scheduled_until, proposed)),
+                (connections.c.is_active.is_(False), None),
+                else_=func.greatest(rows.c.proposed, func.coalesce(connections.c.scheduled_until, rows.c.proposed)),
             ),
         )
-        .execution_options(synchronize_session=False)
     )
+
+
+def record_empty_poll(session: Session, connection_id: int, polled_at: datetime, interval_seconds: int) -> bool:
+    """One empty poll on its own (see :func:`empty_polls_statement`); False when the connection no
+    longer exists."""
+    result = session.execute(empty_polls_statement([EmptyPoll(connection_id, polled_at, interval_seconds)]))
     return bool(getattr(result, "rowcount", 0))
 
 

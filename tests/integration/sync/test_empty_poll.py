@@ -1,6 +1,6 @@
 """A lean empty poll: a pull that brings nothing reads the property's connections, credentials and
-settings in one statement, writes one row per connection (its empty-poll counter, no run row) and
-makes no KMS call once the data key is cached."""
+settings in one statement, writes its connections' empty-poll counters (no run row) in the
+statement that gives the lease up, and makes no KMS call once the data key is cached."""
 
 from __future__ import annotations
 
@@ -86,11 +86,15 @@ def test_an_empty_poll_reads_once_and_writes_one_row_per_connection(database_url
     with counted() as statements, kms_decrypts() as decrypts:
         outcome = property_sync_service.sync_property(job(hotel.id), adapter_source=source)
 
-    # Then: the lease taken and released, one read of connections + credentials + settings, and one
-    # UPDATE per connection (its counter and next poll); no run row, no KMS call
+    # Then: the lease taken, one read of connections + credentials + settings, and one statement
+    # ending the pass: every connection's empty poll (its counter and next poll) written with the
+    # lease's release; no run row, no KMS call
     assert [c.status for c in outcome.connections] == ["ok", "ok"]
-    assert len(statements.sql) == 2 + 1 + len(OTAS), statements.sql
-    assert len(statements.writes()) == 2 + len(OTAS)  # the lease's take and release are writes too
+    assert len(statements.sql) == 3, statements.sql
+    take, read, end = statements.sql
+    assert statements.writes() == [take] and "INTO leases" in take
+    assert "ota_connections" in read and "leases" not in read
+    assert "UPDATE ota_connections" in end and "DELETE FROM leases" in end
     assert decrypts == []
     assert set(empty_polls(hotel.id).values()) == {2}
     assert run_rows(hotel.id) == 0
@@ -147,4 +151,4 @@ def test_the_accounts_shared_budget_costs_one_statement_per_paced_request(
     assert [c.status for c in outcome.connections] == ["ok", "ok"]
     slots = [s for s in statements.sql if "ota_account_budgets" in s]
     assert len(slots) == 1  # Agoda's one request; Booking.com's pull takes none
-    assert len(statements.sql) == 2 + 1 + len(OTAS) + len(slots), statements.sql
+    assert len(statements.sql) == 3 + len(slots), statements.sql
