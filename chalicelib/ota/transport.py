@@ -215,7 +215,7 @@ class OtaHttp:
         self.clock = clock or SystemClock()
         self.rng = rng
         self._transport = transport
-        self._clients = clients or SHARED_CLIENTS
+        self._clients = clients if clients is not None else SHARED_CLIENTS
         self._client: httpx.Client | None = None
         self.attempts = 0  # total HTTP attempts made (tests and metrics)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from chalicelib.aws.credential_vault import CredentialVault, EncryptedCredentials
@@ -31,6 +31,7 @@ from chalicelib.domain.ota_results import DiscoveredHotel, ErrorKind, SyncError
 from chalicelib.domain.views import view_from
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.ota.factory import DEFAULT_BASE_URLS, UnknownOta, build_adapter
+from chalicelib.ota.tokens import SHARED_TOKENS
 from chalicelib.ota.transport import HttpSettings, RetryPolicy
 from chalicelib.services.account_pacing import paced_options
 
@@ -105,12 +106,16 @@ def build_account_adapter(
     endpoint: AccountEndpoint, *, options: AdapterOptions | None = None, vault: CredentialVault | None = None
 ) -> OtaAdapter:
     """The account's adapter; its credentials provider decrypts inside each call and keeps nothing,
-    and every request waits for the account's shared budget (``account_pacing``).
+    every request waits for the account's shared budget (``account_pacing``), and bearer tokens
+    exchanged for the credentials are kept in the container's cache (``ota.tokens.SHARED_TOKENS``).
 
     Raises :class:`AdapterUnavailable` when the account has no usable endpoint.
     """
     provider = (vault or CredentialVault()).credentials_provider(endpoint.account_id, endpoint.envelope)
-    paced = paced_options(endpoint.ota, endpoint.account_id, options or AdapterOptions())
+    chosen = options or AdapterOptions()
+    if chosen.tokens is None:  # bearer tokens (Booking.com's JWT) kept for the container, not one adapter
+        chosen = replace(chosen, tokens=SHARED_TOKENS)
+    paced = paced_options(endpoint.ota, endpoint.account_id, chosen)
     try:
         return build_adapter(endpoint.ota, provider, base_url=endpoint.base_url, options=paced)
     except (UnknownOta, ValueError) as exc:
