@@ -137,9 +137,10 @@ def _verified_tls() -> ssl.SSLContext:
         return _TLS
 
 
-def _no_cookies() -> httpx.Cookies:
-    """A cookie jar that accepts none: a shared client must not carry one account's cookie to another."""
-    return httpx.Cookies(http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[])))
+def _no_cookies() -> http.cookiejar.CookieJar:
+    """A cookie jar that accepts none: a shared client must not carry one account's cookie to another.
+    (Passed to httpx as the jar itself: httpx copies an ``httpx.Cookies`` into a default jar.)"""
+    return http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
 
 class SharedClients:
