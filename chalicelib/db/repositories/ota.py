@@ -11,7 +11,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Integer, Select, Table, Update, case, column, func, or_, select, update, values
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    case,
+    column,
+    func,
+    or_,
+    select,
+    update,
+    values,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -319,15 +334,23 @@ class EmptyPoll:
 
 
 def empty_polls_statement(polls: Sequence[EmptyPoll]) -> Update:
-    """One UPDATE for many empty polls (``UPDATE ... FROM (VALUES ...)``, no read): streak cleared,
+    """One UPDATE for many empty polls (``UPDATE ... FROM unnest(...)``, no read): streak cleared,
     health ok, ``empty_polls`` + 1, next poll one interval on but never before the pulls already
-    scheduled. A statement, so the worker can send it in the round trip that ends its pass."""
-    rows = values(
-        column("id", Integer),
-        column("polled_at", DateTime(timezone=True)),
-        column("proposed", DateTime(timezone=True)),
-        name="polls",
-    ).data([(p.connection_id, p.polled_at, p.polled_at + timedelta(seconds=p.interval_seconds)) for p in polls])
+    scheduled. The rows travel as three array parameters, so the SQL text is the same for any
+    number of polls (compiled once per container); a statement, so the worker can send it in the
+    round trip that ends its pass."""
+    stamp = DateTime(timezone=True)
+    rows = (
+        func.unnest(
+            bindparam("poll_ids", [p.connection_id for p in polls], type_=ARRAY(Integer)),
+            bindparam("polled_at", [p.polled_at for p in polls], type_=ARRAY(stamp)),
+            bindparam(
+                "proposed", [p.polled_at + timedelta(seconds=p.interval_seconds) for p in polls], type_=ARRAY(stamp)
+            ),
+        )
+        .table_valued(column("id", Integer), column("polled_at", stamp), column("proposed", stamp))
+        .render_derived(name="polls")
+    )
     connections: Table = OtaConnection.__table__  # type: ignore[assignment]
     return (
         update(connections)
