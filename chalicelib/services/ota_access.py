@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from chalicelib.aws.credential_vault import CredentialVault, EncryptedCredentials
 from chalicelib.db.models import OtaAccount, OtaConnection, Property
@@ -153,6 +154,31 @@ class ConnectionTarget:
             country_code=hotel.country_code,
             endpoint=AccountEndpoint.of(account),
         )
+
+
+def target_of_row(row: Mapping[Any, Any]) -> ConnectionTarget:
+    """A connection as ``ota_repository.property_sync_read`` reads it (plain columns, no ORM objects)."""
+    return ConnectionTarget(
+        connection_id=row["connection_id"],
+        property_id=row["property_id"],
+        country_code=row["country_code"],
+        ota_hotel_id=row["ota_hotel_id"],
+        poll_interval_seconds=row["poll_interval_seconds"],
+        is_active=row["is_active"],
+        endpoint=AccountEndpoint(
+            account_id=row["account_id"],
+            ota=OtaCode(row["ota_code"]),
+            base_url=row["base_url"],
+            envelope=EncryptedCredentials(
+                key_id=row["credentials_key_id"],
+                encrypted_data_key=bytes(row["credentials_encrypted_data_key"]),
+                nonce=bytes(row["credentials_nonce"]),
+                ciphertext=bytes(row["credentials_ciphertext"]),
+            ),
+        ),
+        consecutive_failures=row["consecutive_failures"],
+        last_error_at=row["last_error_at"],
+    )
 
 
 def load_connection_target(connection_id: int) -> ConnectionTarget:

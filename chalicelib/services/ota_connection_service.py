@@ -366,8 +366,16 @@ def property_sync_targets(property_id: int) -> tuple[list[ota_access.ConnectionT
     """The property's active connections (endpoints and sealed credentials included) and the global
     poll interval, read in one statement: what every pull of the property starts with."""
     with unit_of_work() as uow:
-        rows, stored_interval = ota_repository.property_sync_connections(uow.session, property_id)
-        return [ota_access.ConnectionTarget.of(*row) for row in rows], poll_interval_setting(stored_interval)
+        rows = ota_repository.property_sync_rows(uow.session, property_id)
+    return sync_targets_of(rows)
+
+
+def sync_targets_of(rows: Sequence[Mapping[Any, Any]]) -> tuple[list[ota_access.ConnectionTarget], int]:
+    """:func:`property_sync_targets` from ``ota_repository.property_sync_read``'s rows (the sync
+    worker reads them with the lease it takes)."""
+    stored_interval = rows[0]["stored_interval"] if rows else None
+    targets = sorted((ota_access.target_of_row(row) for row in rows), key=lambda target: target.connection_id)
+    return targets, poll_interval_setting(stored_interval)
 
 
 def empty_poll(

@@ -186,7 +186,8 @@ def sync_property(
     source = adapter_source or default_adapter_source()
     holder = f"{message_id or 'direct'}:{uuid.uuid4().hex[:12]}"
     lease = property_sync_lease(job.property_id)
-    if not _take_lease_or_hand_over(job.property_id, holder, lease_wait_seconds, job.connection_ids):
+    started = _take_lease_or_hand_over(job.property_id, holder, lease_wait_seconds, job.connection_ids)
+    if started is None:
         trace("sync.job.handed_over", property_id=job.property_id, message_id=message_id)
         logger.info(
             "property sync handed over: the worker syncing it will pull again",
@@ -201,7 +202,9 @@ def sync_property(
         while True:
             outcome.passes += 1
             trace("sync.pass.started", property_id=job.property_id, message_id=message_id, number=outcome.passes)
-            targets, default_interval = ota_connection_service.property_sync_targets(job.property_id)
+            # The first pass pulls what was read with the lease; a rerun reads again.
+            targets, default_interval = started or ota_connection_service.property_sync_targets(job.property_id)
+            started = None
             # A scheduled or webhook job pulls the connections it names; a rerun (other jobs handed
             # over to this one) pulls what they asked for, together (every connection if one asked).
             for target in _targets_of_pass(job, targets, rerun):
@@ -291,8 +294,10 @@ def _targets_of_pass(
 
 def _take_lease_or_hand_over(
     property_id: int, holder: str, wait_seconds: float, connection_ids: Sequence[int] | None = None
-) -> bool:
-    """True: this job holds the lease. False: a live holder was asked to pull once more (the job is done).
+) -> tuple[list[ota_access.ConnectionTarget], int] | None:
+    """This job holds the lease: the property's connections and poll interval, read in the same
+    statement (``leases.take_lease_and_read``). None: a live holder was asked to pull once more
+    (the job is done).
 
     A lease that expires between the two steps is taken over; ``wait_seconds`` bounds the retries.
     """
@@ -300,11 +305,14 @@ def _take_lease_or_hand_over(
     deadline = time.monotonic() + wait_seconds
     while True:
         with unit_of_work() as uow:
-            if lease_repository.take_lease(uow.session, lease, holder, LEASE_SECONDS):
-                return True
+            rows = lease_repository.take_lease_and_read(
+                uow.session, lease, holder, LEASE_SECONDS, ota_repository.property_sync_read(property_id)
+            )
+        if rows is not None:
+            return ota_connection_service.sync_targets_of(rows)
         with unit_of_work() as uow:
             if lease_repository.request_rerun(uow.session, lease, connection_ids):
-                return False
+                return None
         if time.monotonic() >= deadline:
             raise PropertyBusy(f"property {property_id}: the lease could be neither taken nor handed over")
         time.sleep(LEASE_POLL_SECONDS)

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Integer, UpdateBase, case, cast, delete, func, null, or_, select, update
+from sqlalchemy import Integer, Select, UpdateBase, case, cast, delete, func, null, or_, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningDelete
+from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert
 
 from chalicelib.db.models import Lease
 
@@ -41,17 +42,36 @@ def _scope(ids: list[int] | None) -> tuple[int, ...] | None:
     return tuple(sorted(set(ids))) if ids is not None else None
 
 
-def take_lease(session: Session, resource: str, holder: str, seconds: int) -> bool:
-    """Take ``resource``'s lease for ``seconds`` unless another holder has an unexpired one."""
+def _take(resource: str, holder: str, seconds: int) -> ReturningInsert[str]:
     expires_at = func.now() + timedelta(seconds=seconds)
     statement = insert(Lease).values(resource=resource, holder=holder, acquired_at=func.now(), expires_at=expires_at)
-    upsert = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[Lease.resource],
         set_={"holder": holder, "acquired_at": func.now(), "expires_at": expires_at},
         where=or_(Lease.expires_at <= func.now(), Lease.holder == holder),
     ).returning(Lease.holder)
-    taken: str | None = session.scalar(upsert)
+
+
+def take_lease(session: Session, resource: str, holder: str, seconds: int) -> bool:
+    """Take ``resource``'s lease for ``seconds`` unless another holder has an unexpired one."""
+    taken: str | None = session.scalar(_take(resource, holder, seconds))
     return taken == holder
+
+
+def take_lease_and_read(
+    session: Session, resource: str, holder: str, seconds: int, read: Select[*tuple[Any, ...]]
+) -> list[RowMapping] | None:
+    """:func:`take_lease` and, only if the lease was taken, ``read`` — in one statement (the lease's
+    upsert as a data-modifying CTE, ``read`` joined to it ``LATERAL``): the rows ``read`` returned
+    ([] when none), or None when another holder has the lease (nothing was read)."""
+    lease = _take(resource, holder, seconds).cte("lease")
+    rows = read.subquery().lateral("read")
+    found = session.execute(select(lease.c.holder, rows).select_from(lease.outerjoin(rows, true()))).mappings().all()
+    if not found or found[0]["holder"] != holder:
+        return None
+    names = [name for name in found[0] if name != "holder"]
+    # The lease's row with no row of ``read`` joined is all NULL on read's side.
+    return [row for row in found if any(row[name] is not None for name in names)]
 
 
 def _first_row(

@@ -27,6 +27,7 @@ from sqlalchemy import (
     values,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -391,14 +392,32 @@ def active_connections_of_property(
     return [(row[0], row[1], row[2]) for row in session.execute(statement)]
 
 
-def property_sync_connections(
-    session: Session, property_id: int
-) -> tuple[list[tuple[OtaConnection, Property, OtaAccount]], Any]:
-    """What a property's sync needs, in one statement: its active connections (of active accounts)
-    with their accounts' endpoints and sealed credentials, and the stored global poll interval."""
-    statement = (
-        _connections()
-        .add_columns(stored_setting("sync_poll_interval_seconds"))
+def property_sync_read(property_id: int) -> Select[*tuple[Any, ...]]:
+    """What a property's sync needs, as one SELECT of plain columns (no ORM objects to build): its
+    active connections (of active accounts) with their accounts' endpoints and sealed credentials,
+    and the stored global poll interval (``stored_interval``, on every row). A statement, so the
+    worker can send it with the lease it takes (``leases.take_lease_and_read``)."""
+    return (
+        select(
+            OtaConnection.id.label("connection_id"),
+            OtaConnection.property_id,
+            Property.country_code,
+            OtaConnection.ota_hotel_id,
+            OtaConnection.poll_interval_seconds,
+            OtaConnection.is_active,
+            OtaConnection.consecutive_failures,
+            OtaConnection.last_error_at,
+            OtaAccount.id.label("account_id"),
+            OtaAccount.ota_code,
+            OtaAccount.base_url,
+            OtaAccount.credentials_key_id,
+            OtaAccount.credentials_encrypted_data_key,
+            OtaAccount.credentials_nonce,
+            OtaAccount.credentials_ciphertext,
+            stored_setting("sync_poll_interval_seconds").label("stored_interval"),
+        )
+        .join(Property, Property.id == OtaConnection.property_id)
+        .join(OtaAccount, OtaAccount.id == OtaConnection.ota_account_id)
         .where(
             OtaConnection.property_id == property_id,
             OtaConnection.is_active.is_(True),
@@ -406,8 +425,11 @@ def property_sync_connections(
         )
         .order_by(OtaConnection.id)
     )
-    rows = session.execute(statement).all()
-    return [(row[0], row[1], row[2]) for row in rows], (rows[0][3] if rows else None)
+
+
+def property_sync_rows(session: Session, property_id: int) -> list[RowMapping]:
+    """:func:`property_sync_read`'s rows, in connection id order."""
+    return list(session.execute(property_sync_read(property_id)).mappings())
 
 
 # --- mappings ---------------------------------------------------------------------------------------------
