@@ -12,12 +12,13 @@ property. For each of its active connections, in id order:
 4. ``ota_connection_service.record_poll_result`` (health, backoff, next poll) and one
    ``sync_runs`` row (kind ``pull``) with the counts, duration and errors — except for an empty
    poll of a healthy connection (most polls): no run row, and the pass's empty polls are written
-   by the statement that ends the pass (one ``UPDATE ... FROM (VALUES)`` sent with the lease's
+   by the statement that ends the pass (one ``UPDATE ... FROM unnest(...)`` sent with the lease's
    release, ``ota_repository.empty_polls_statement``); a pull the account's budget deferred
    (``account_pacing.defer_pull``): one UPDATE, no failure.
 
-A job reads its connections, sealed credentials and the interval setting in one statement; data
-keys are cached for the container's life (``WORKER_DATA_KEYS``), and so are the HTTP clients
+A job reads its connections, sealed credentials and the interval setting in the statement that
+takes the lease (``leases.take_lease_and_read``), so an empty poll of n connections costs two
+statements, plus the account budget's slot per Agoda or Traveloka request; data keys are cached for the container's life (``WORKER_DATA_KEYS``), and so are the HTTP clients
 (one per OTA endpoint: ``chalicelib.ota.transport.SHARED_CLIENTS``). A scheduled job names the
 connections due at its second (``sync_dispatch_service``); the others pull every one.
 
