@@ -18,9 +18,10 @@ property. For each of its active connections, in id order:
 
 A job reads its connections, sealed credentials and the interval setting in the statement that
 takes the lease (``leases.take_lease_and_read``), so an empty poll of n connections costs two
-statements, plus the account budget's slot per Agoda or Traveloka request; data keys are cached for the container's life (``WORKER_DATA_KEYS``), and so are the HTTP clients
-(one per OTA endpoint: ``chalicelib.ota.transport.SHARED_CLIENTS``). A scheduled job names the
-connections due at its second (``sync_dispatch_service``); the others pull every one.
+statements, plus the account budget's slot per Agoda or Traveloka request. Data keys are cached
+for the container's life (``WORKER_DATA_KEYS``), and so are the HTTP clients (one per OTA
+endpoint: ``chalicelib.ota.transport.SHARED_CLIENTS``). A scheduled job names the connections
+due at its second (``sync_dispatch_service``); the others pull every one.
 
 Revisions not stored or not acknowledged are kept in ``pending_ota_acks`` (first seen, last
 error) for the unacknowledged-booking alert, and forgotten once acknowledged.
