@@ -308,7 +308,12 @@ def _take_lease_or_hand_over(
     while True:
         with unit_of_work() as uow:
             rows = lease_repository.take_lease_and_read(
-                uow.session, lease, holder, LEASE_SECONDS, ota_repository.property_sync_read(property_id)
+                uow.session,
+                lease,
+                holder,
+                LEASE_SECONDS,
+                ota_repository.property_sync_read(),
+                {ota_repository.SYNC_PROPERTY_ID: property_id},
             )
         if rows is not None:
             return ota_connection_service.sync_targets_of(rows)

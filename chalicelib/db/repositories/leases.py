@@ -8,12 +8,28 @@ data-modifying CTEs of the same statement), so ending a pass costs one round tri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, UpdateBase, case, cast, delete, func, null, or_, select, true, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    UpdateBase,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    null,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
@@ -42,7 +58,8 @@ def _scope(ids: list[int] | None) -> tuple[int, ...] | None:
     return tuple(sorted(set(ids))) if ids is not None else None
 
 
-def _take(resource: str, holder: str, seconds: int) -> ReturningInsert[str]:
+def _take(resource: Any, holder: Any, seconds: int) -> ReturningInsert[str]:
+    """The lease's upsert; ``resource`` and ``holder`` are values, or bound parameters."""
     expires_at = func.now() + timedelta(seconds=seconds)
     statement = insert(Lease).values(resource=resource, holder=holder, acquired_at=func.now(), expires_at=expires_at)
     return statement.on_conflict_do_update(
@@ -58,15 +75,33 @@ def take_lease(session: Session, resource: str, holder: str, seconds: int) -> bo
     return taken == holder
 
 
-def take_lease_and_read(
-    session: Session, resource: str, holder: str, seconds: int, read: Select[*tuple[Any, ...]]
-) -> list[RowMapping] | None:
-    """:func:`take_lease` and, only if the lease was taken, ``read`` — in one statement (the lease's
-    upsert as a data-modifying CTE, ``read`` joined to it ``LATERAL``): the rows ``read`` returned
-    ([] when none), or None when another holder has the lease (nothing was read)."""
-    lease = _take(resource, holder, seconds).cte("lease")
+_RESOURCE, _HOLDER = "lease_resource", "lease_holder"  # take_lease_and_read's bound parameters
+
+
+@lru_cache(maxsize=16)
+def _take_and_read(seconds: int, read: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    """The statement of :func:`take_lease_and_read`, built once per (seconds, read) and container;
+    the lease's resource and holder are its bound parameters."""
+    lease = _take(bindparam(_RESOURCE, type_=String), bindparam(_HOLDER, type_=String), seconds).cte("lease")
     rows = read.subquery().lateral("read")
-    found = session.execute(select(lease.c.holder, rows).select_from(lease.outerjoin(rows, true()))).mappings().all()
+    return select(lease.c.holder, rows).select_from(lease.outerjoin(rows, true()))
+
+
+def take_lease_and_read(
+    session: Session,
+    resource: str,
+    holder: str,
+    seconds: int,
+    read: Select[*tuple[Any, ...]],
+    params: Mapping[str, Any] | None = None,
+) -> list[RowMapping] | None:
+    """:func:`take_lease` and, only if the lease was taken, ``read`` (with its bound ``params``) —
+    in one statement (the lease's upsert as a data-modifying CTE, ``read`` joined to it
+    ``LATERAL``): the rows ``read`` returned ([] when none), or None when another holder has the
+    lease (nothing was read). ``read`` should be built once (the combined statement is cached
+    per ``read``)."""
+    statement = _take_and_read(seconds, read)
+    found = session.execute(statement, {_RESOURCE: resource, _HOLDER: holder, **(params or {})}).mappings().all()
     if not found or found[0]["holder"] != holder:
         return None
     names = [name for name in found[0] if name != "holder"]

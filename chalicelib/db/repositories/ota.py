@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -392,11 +393,16 @@ def active_connections_of_property(
     return [(row[0], row[1], row[2]) for row in session.execute(statement)]
 
 
-def property_sync_read(property_id: int) -> Select[*tuple[Any, ...]]:
+SYNC_PROPERTY_ID = "sync_property_id"  # the bound parameter of property_sync_read()
+
+
+@cache
+def property_sync_read() -> Select[*tuple[Any, ...]]:
     """What a property's sync needs, as one SELECT of plain columns (no ORM objects to build): its
     active connections (of active accounts) with their accounts' endpoints and sealed credentials,
-    and the stored global poll interval (``stored_interval``, on every row). A statement, so the
-    worker can send it with the lease it takes (``leases.take_lease_and_read``)."""
+    and the stored global poll interval (``stored_interval``, on every row). The property is the
+    bound parameter ``SYNC_PROPERTY_ID``: the statement is built once per container, and the
+    worker sends it with the lease it takes (``leases.take_lease_and_read``)."""
     return (
         select(
             OtaConnection.id.label("connection_id"),
@@ -419,7 +425,7 @@ def property_sync_read(property_id: int) -> Select[*tuple[Any, ...]]:
         .join(Property, Property.id == OtaConnection.property_id)
         .join(OtaAccount, OtaAccount.id == OtaConnection.ota_account_id)
         .where(
-            OtaConnection.property_id == property_id,
+            OtaConnection.property_id == bindparam(SYNC_PROPERTY_ID, type_=Integer),
             OtaConnection.is_active.is_(True),
             OtaAccount.status == AccountStatus.ACTIVE,
         )
@@ -428,8 +434,8 @@ def property_sync_read(property_id: int) -> Select[*tuple[Any, ...]]:
 
 
 def property_sync_rows(session: Session, property_id: int) -> list[RowMapping]:
-    """:func:`property_sync_read`'s rows, in connection id order."""
-    return list(session.execute(property_sync_read(property_id)).mappings())
+    """:func:`property_sync_read`'s rows for ``property_id``, in connection id order."""
+    return list(session.execute(property_sync_read(), {SYNC_PROPERTY_ID: property_id}).mappings())
 
 
 # --- mappings ---------------------------------------------------------------------------------------------

@@ -158,18 +158,19 @@ def test_the_read_that_comes_with_the_lease_happens_only_when_the_lease_is_taken
 ) -> None:
     hotel = connect_property(sims, OTAS)
     lease = property_sync_lease(hotel.id)
-    read = ota_repository.property_sync_read(hotel.id)
+    read = ota_repository.property_sync_read()
+    params = {ota_repository.SYNC_PROPERTY_ID: hotel.id}
     with unit_of_work() as uow:
-        rows = lease_repository.take_lease_and_read(uow.session, lease, "first", 60, read)
+        rows = lease_repository.take_lease_and_read(uow.session, lease, "first", 60, read, params)
     assert rows is not None
     assert sorted(row["connection_id"] for row in rows) == sorted(hotel.connections.values())
     # Another holder finds the lease taken: nothing read, nothing taken
     with unit_of_work() as uow:
-        assert lease_repository.take_lease_and_read(uow.session, lease, "second", 60, read) is None
+        assert lease_repository.take_lease_and_read(uow.session, lease, "second", 60, read, params) is None
     # A property with no active connection: the lease is still taken (renewed here), nothing to read
     with unit_of_work() as uow:
         uow.session.execute(update(OtaConnection).where(OtaConnection.property_id == hotel.id).values(is_active=False))
     with unit_of_work() as uow:
-        assert lease_repository.take_lease_and_read(uow.session, lease, "first", 60, read) == []
+        assert lease_repository.take_lease_and_read(uow.session, lease, "first", 60, read, params) == []
     with unit_of_work() as uow:
         assert not lease_repository.take_lease(uow.session, lease, "second", 60)
