@@ -216,9 +216,10 @@ def sync_property(
                     empty.append(pulled.empty_poll)
             if outcome.passes >= MAX_PASSES:
                 break
+            writes, params = _empty_poll_writes(empty)
             with unit_of_work() as uow:
                 rerun = lease_repository.continue_or_rerun(
-                    uow.session, lease, holder, LEASE_SECONDS, with_writes=_empty_poll_writes(empty)
+                    uow.session, lease, holder, LEASE_SECONDS, with_writes=writes, params=params
                 )
             empty = []
             if rerun is None:
@@ -255,14 +256,18 @@ def _union(a: frozenset[int] | None, b: frozenset[int] | None) -> frozenset[int]
     return None if a is None or b is None else a | b
 
 
-def _empty_poll_writes(polls: Sequence[ota_repository.EmptyPoll]) -> list[Update]:
-    return [ota_repository.empty_polls_statement(polls)] if polls else []
+def _empty_poll_writes(polls: Sequence[ota_repository.EmptyPoll]) -> tuple[list[Update], dict[str, Any]]:
+    """The statement writing a pass's empty polls, and its parameters (none when there are none)."""
+    if not polls:
+        return [], {}
+    return [ota_repository.empty_polls_statement()], ota_repository.empty_polls_params(polls)
 
 
 def _release_after_last_pass(property_id: int, holder: str, empty: Sequence[ota_repository.EmptyPoll]) -> None:
+    writes, params = _empty_poll_writes(empty)
     with unit_of_work() as uow:
         released_lease = lease_repository.release_lease(
-            uow.session, property_sync_lease(property_id), holder, with_writes=_empty_poll_writes(empty)
+            uow.session, property_sync_lease(property_id), holder, with_writes=writes, params=params
         )
     if released_lease is not None and released_lease.rerun_requested:
         # A rerun was asked for after the last allowed pass: a fresh job does it.

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert
+from sqlalchemy.sql.dml import ReturningInsert
 
 from chalicelib.db.models import Lease
 
@@ -109,31 +109,54 @@ def take_lease_and_read(
     return [row for row in found if any(row[name] is not None for name in names)]
 
 
-def _first_row(
-    session: Session, statement: ReturningDelete[*tuple[Any, ...]], with_writes: Sequence[UpdateBase]
-) -> Any:
-    """``statement``'s first returned row (None: none); ``with_writes`` run in the same statement (as
-    data-modifying CTEs, which PostgreSQL always executes) and so in the same round trip."""
+_RELEASE = "release"  # the lease goes, whatever was asked for
+_RELEASE_UNLESS_RERUN = "release unless rerun"  # the lease goes unless a rerun was asked for
+
+
+@lru_cache(maxsize=16)
+def _release(kind: str, with_writes: tuple[UpdateBase, ...]) -> Any:
+    """The lease's DELETE (resource and holder bound), with ``with_writes`` as data-modifying CTEs of
+    the same statement (PostgreSQL always executes them): built once per container."""
+    ours = (Lease.resource == bindparam(_RESOURCE, type_=String), Lease.holder == bindparam(_HOLDER, type_=String))
+    statement = (
+        delete(Lease).where(*ours).returning(Lease.rerun_requested, Lease.rerun_connection_ids)
+        if kind == _RELEASE
+        else delete(Lease).where(*ours, Lease.rerun_requested.is_(False)).returning(Lease.resource)
+    )
     if not with_writes:
-        return session.execute(statement).first()
+        return statement
     lease = statement.cte("lease")
     combined = select(lease)
     for index, write in enumerate(with_writes):
         combined = combined.add_cte(write.cte(f"write_{index}"))
-    return session.execute(combined).first()
+    return combined
+
+
+def _first_row(
+    session: Session,
+    kind: str,
+    resource: str,
+    holder: str,
+    with_writes: Sequence[UpdateBase],
+    params: Mapping[str, Any] | None,
+) -> Any:
+    """The released lease's row (None: none); ``with_writes`` (bound by ``params``) run in the same
+    statement and so in the same round trip. Each write should be built once (statements are
+    cached per write)."""
+    statement = _release(kind, tuple(with_writes))
+    return session.execute(statement, {_RESOURCE: resource, _HOLDER: holder, **(params or {})}).first()
 
 
 def release_lease(
-    session: Session, resource: str, holder: str, *, with_writes: Sequence[UpdateBase] = ()
+    session: Session,
+    resource: str,
+    holder: str,
+    *,
+    with_writes: Sequence[UpdateBase] = (),
+    params: Mapping[str, Any] | None = None,
 ) -> ReleasedLease | None:
     """Give the lease up; None when ``holder`` no longer held it (it expired and was taken over)."""
-    row = _first_row(
-        session,
-        delete(Lease)
-        .where(Lease.resource == resource, Lease.holder == holder)
-        .returning(Lease.rerun_requested, Lease.rerun_connection_ids),
-        with_writes,
-    )
+    row = _first_row(session, _RELEASE, resource, holder, with_writes, params)
     return ReleasedLease(bool(row[0]), _scope(row[1]) if row[0] else None) if row is not None else None
 
 
@@ -166,7 +189,13 @@ def continue_or_release(session: Session, resource: str, holder: str, seconds: i
 
 
 def continue_or_rerun(
-    session: Session, resource: str, holder: str, seconds: int, *, with_writes: Sequence[UpdateBase] = ()
+    session: Session,
+    resource: str,
+    holder: str,
+    seconds: int,
+    *,
+    with_writes: Sequence[UpdateBase] = (),
+    params: Mapping[str, Any] | None = None,
 ) -> Rerun | None:
     """After a pass: keep the lease (renewed, flag cleared) if a rerun was asked for and say of which
     connections, else release it (None). ``with_writes`` go in the first statement.
@@ -177,13 +206,7 @@ def continue_or_rerun(
     # The usual case in one statement: no rerun asked for, so the lease goes. A concurrent request
     # either committed first (PostgreSQL re-checks the condition on the row it waited for: not
     # deleted, handled below) or comes after and finds no lease.
-    released = _first_row(
-        session,
-        delete(Lease)
-        .where(Lease.resource == resource, Lease.holder == holder, Lease.rerun_requested.is_(False))
-        .returning(Lease.resource),
-        with_writes,
-    )
+    released = _first_row(session, _RELEASE_UNLESS_RERUN, resource, holder, with_writes, params)
     if released is not None:
         return None
     lease = session.scalar(select(Lease).where(Lease.resource == resource, Lease.holder == holder).with_for_update())

@@ -335,20 +335,19 @@ class EmptyPoll:
     interval_seconds: int
 
 
-def empty_polls_statement(polls: Sequence[EmptyPoll]) -> Update:
+@cache
+def empty_polls_statement() -> Update:
     """One UPDATE for many empty polls (``UPDATE ... FROM unnest(...)``, no read): streak cleared,
     health ok, ``empty_polls`` + 1, next poll one interval on but never before the pulls already
-    scheduled. The rows travel as three array parameters, so the SQL text is the same for any
-    number of polls (compiled once per container); a statement, so the worker can send it in the
-    round trip that ends its pass."""
+    scheduled. The rows travel as three array parameters (:func:`empty_polls_params`), so the
+    statement is built and compiled once per container whatever the number of polls; a statement,
+    so the worker can send it in the round trip that ends its pass."""
     stamp = DateTime(timezone=True)
     rows = (
         func.unnest(
-            bindparam("poll_ids", [p.connection_id for p in polls], type_=ARRAY(Integer)),
-            bindparam("polled_at", [p.polled_at for p in polls], type_=ARRAY(stamp)),
-            bindparam(
-                "proposed", [p.polled_at + timedelta(seconds=p.interval_seconds) for p in polls], type_=ARRAY(stamp)
-            ),
+            bindparam("poll_ids", type_=ARRAY(Integer)),
+            bindparam("polled_at", type_=ARRAY(stamp)),
+            bindparam("proposed", type_=ARRAY(stamp)),
         )
         .table_valued(column("id", Integer), column("polled_at", stamp), column("proposed", stamp))
         .render_derived(name="polls")
@@ -371,10 +370,20 @@ def empty_polls_statement(polls: Sequence[EmptyPoll]) -> Update:
     )
 
 
+def empty_polls_params(polls: Sequence[EmptyPoll]) -> dict[str, list[Any]]:
+    """:func:`empty_polls_statement`'s parameters for ``polls``."""
+    return {
+        "poll_ids": [p.connection_id for p in polls],
+        "polled_at": [p.polled_at for p in polls],
+        "proposed": [p.polled_at + timedelta(seconds=p.interval_seconds) for p in polls],
+    }
+
+
 def record_empty_poll(session: Session, connection_id: int, polled_at: datetime, interval_seconds: int) -> bool:
     """One empty poll on its own (see :func:`empty_polls_statement`); False when the connection no
     longer exists."""
-    result = session.execute(empty_polls_statement([EmptyPoll(connection_id, polled_at, interval_seconds)]))
+    params = empty_polls_params([EmptyPoll(connection_id, polled_at, interval_seconds)])
+    result = session.execute(empty_polls_statement(), params)
     return bool(getattr(result, "rowcount", 0))
 
 
