@@ -14,11 +14,11 @@ import ssl
 
 @functools.cache
 def verifying_context() -> ssl.SSLContext:
-    """Certificates and host names checked, exactly as httpx's own default (certifi's bundle, or
-    ``SSL_CERT_FILE``/``SSL_CERT_DIR``): pass it as ``verify=`` to every ``httpx.Client``."""
+    """Certificates and host names checked against certifi's bundle, as httpx's own default for a
+    client with ``trust_env=False`` (ours all are): pass it as ``verify=`` to every ``httpx.Client``."""
     import httpx  # not at import: the database-only paths never load it
 
-    return httpx.create_ssl_context()
+    return httpx.create_ssl_context(trust_env=False)
 
 
 @functools.cache

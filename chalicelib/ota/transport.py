@@ -17,7 +17,7 @@ status, attempt and time taken. Never a header, a body or a credential.
 One HTTP client per endpoint and container (:data:`SHARED_CLIENTS`): every adapter of the
 container that talks to the same base URL with the same timeouts sends through the same
 ``httpx.Client``, so its connections (and TLS sessions) are kept alive across pulls and warm
-Lambda invocations, and the CA bundle is read once per container (``_verified_tls``) instead of
+Lambda invocations, and the CA bundle is read once per container (``chalicelib.tls``) instead of
 once per adapter (an httpx client built per adapter loaded certifi's bundle each time: ~20 ms of
 CPU per pull). The shared clients keep no cookies (one account's must never reach another's
 request) and carry no credentials: headers are per request. An injected transport (tests) gets a
@@ -30,7 +30,6 @@ import email.utils
 import http.cookiejar
 import logging
 import random
-import ssl
 import threading
 import time
 from collections import OrderedDict
@@ -55,6 +54,7 @@ from chalicelib.ota.errors import (
     OtaTimeout,
     OtaUnavailable,
 )
+from chalicelib.tls import verifying_context
 
 T = TypeVar("T")
 
@@ -124,19 +124,6 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-_TLS_LOCK = threading.Lock()
-_TLS: ssl.SSLContext | None = None
-
-
-def _verified_tls() -> ssl.SSLContext:
-    """httpx's default verification context (certifi's CA bundle), built once per container."""
-    global _TLS
-    with _TLS_LOCK:
-        if _TLS is None:
-            _TLS = httpx.create_ssl_context(trust_env=False)
-        return _TLS
-
-
 def _no_cookies() -> http.cookiejar.CookieJar:
     """A cookie jar that accepts none: a shared client must not carry one account's cookie to another.
     (Passed to httpx as the jar itself: httpx copies an ``httpx.Cookies`` into a default jar.)"""
@@ -165,7 +152,7 @@ class SharedClients:
                     timeout=settings.timeout(),
                     follow_redirects=False,
                     trust_env=False,
-                    verify=_verified_tls(),
+                    verify=verifying_context(),
                     cookies=_no_cookies(),
                 )
                 self.built += 1
