@@ -216,7 +216,9 @@ def identity(database_url: str, moto_server: object, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-1")
     monkeypatch.setenv("BCRYPT_ROUNDS", "4")
     reset_settings()
-    reset_clients()
+    # boto3 clients are kept from test to test (cached per service, region and endpoint: the
+    # worker's moto server); building them was a tenth of an API test's CPU. ``aws`` still starts
+    # and ends with new ones, for the tests that hook into a client's events.
     reset_signing_keys()
     ensure_identity_resources()
     # A fresh keyring per test, whatever an earlier test did to the session's secret.
@@ -226,7 +228,6 @@ def identity(database_url: str, moto_server: object, monkeypatch: pytest.MonkeyP
     )
     with Client(app) as client:
         yield Identity(client)
-    reset_clients()
     reset_signing_keys()
     reset_settings()
 
