@@ -4,8 +4,10 @@ PostgreSQL: ``TEST_DATABASE_URL`` (a superuser/CREATEDB URL) when set; otherwise
 cluster per process (per xdist worker), started here (as an unprivileged account when run as
 root, fsync off) from a copy of the run's seed data directory (``tests/support/pg_seed.py``:
 initdb and the migrations run once per run) and removed at the end. Every test that asks for
-``database_url`` gets its own database copied from the migrated template (~60 ms), so tests are
-isolated and may commit and use many connections at once (the booking race tests do).
+``database_url`` gets a database in the migrated template's state, its own while it runs, so tests
+are isolated and may commit and use many connections at once (the booking race tests do): each
+worker copies the template once and wipes that copy back to it before every test
+(``tests/support/reused_database.py``; a copy per test cost PostgreSQL 0.1 to 0.2 s of CPU).
 
 AWS: one moto server per process (per worker); ``aws`` hands each test the app's resources
 bootstrapped and empty: queues purged, attributes restored, a fresh JWT keyring, no emails
@@ -28,6 +30,7 @@ from chalicelib.aws.signing_keys import reset_signing_keys
 from chalicelib.config import reset_settings
 from chalicelib.db.engine import dispose_engines
 from tests.support import pg_seed
+from tests.support.reused_database import ReusedDatabase
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 RUN_ID = uuid.uuid4().hex[:8]
@@ -102,14 +105,19 @@ def template_database(postgres_admin_url: str) -> Iterator[str]:
     drop_database(postgres_admin_url, name)
 
 
-@pytest.fixture
-def database_url(postgres_admin_url: str, template_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh, migrated database of this test's own; DATABASE_URL points the app at it."""
-    from local.postgres import create_database, drop_database
+@pytest.fixture(scope="session")
+def reused_database(postgres_admin_url: str, template_database: str) -> Iterator[ReusedDatabase]:
+    """The worker's test database, made from the template once and wiped back to it before each test."""
+    database = ReusedDatabase(postgres_admin_url, template_database, f"ptx_test_{RUN_ID}_{_worker_name()}")
+    yield database
+    dispose_engines()
+    database.drop()
 
-    name = f"ptx_test_{RUN_ID}_{uuid.uuid4().hex[:8]}"
-    create_database(postgres_admin_url, name, template=template_database)
-    url = _with_database(postgres_admin_url, name)
+
+@pytest.fixture
+def database_url(reused_database: ReusedDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A database in the migrated template's state, this test's alone; DATABASE_URL points the app at it."""
+    url = reused_database.take()
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DB_POOL_SIZE", "5")
     monkeypatch.setenv("DB_MAX_OVERFLOW", "60")
@@ -119,7 +127,11 @@ def database_url(postgres_admin_url: str, template_database: str, monkeypatch: p
     finally:
         dispose_engines()
         reset_settings()
-        drop_database(postgres_admin_url, name)
+        reused_database.give_back()
+
+
+def _worker_name() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @pytest.fixture(scope="session")
@@ -204,7 +216,9 @@ def identity(database_url: str, moto_server: object, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-1")
     monkeypatch.setenv("BCRYPT_ROUNDS", "4")
     reset_settings()
-    reset_clients()
+    # boto3 clients are kept from test to test (cached per service, region and endpoint: the
+    # worker's moto server); building them was a tenth of an API test's CPU. ``aws`` still starts
+    # and ends with new ones, for the tests that hook into a client's events.
     reset_signing_keys()
     ensure_identity_resources()
     # A fresh keyring per test, whatever an earlier test did to the session's secret.
@@ -214,7 +228,6 @@ def identity(database_url: str, moto_server: object, monkeypatch: pytest.MonkeyP
     )
     with Client(app) as client:
         yield Identity(client)
-    reset_clients()
     reset_signing_keys()
     reset_settings()
 

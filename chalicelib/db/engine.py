@@ -13,6 +13,7 @@ The URL comes from ``DATABASE_URL`` or, in AWS, from the Secrets Manager secret 
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from chalicelib.db.driver import (
     install_single_round_trip,
     ping_and_begin,
 )
+from chalicelib.tls import database_context
 
 
 @dataclass
@@ -93,9 +95,11 @@ def get_engine() -> Engine:
 
 
 def _build_engine(url: URL, settings: Settings) -> Engine:
+    connect_args: dict[str, Any] = {"application_name": "ptx-cm"}
     if url.get_driver_name() == "pg8000":
         install_placeholder_cache()
         install_single_round_trip()
+        connect_args["ssl_context"] = _tls_for(url)
     engine = create_engine(
         url,
         pool_size=settings.db_pool_size,
@@ -103,7 +107,7 @@ def _build_engine(url: URL, settings: Settings) -> Engine:
         pool_pre_ping=True,
         pool_recycle=settings.db_pool_recycle_seconds,
         pool_timeout=10,
-        connect_args={"application_name": "ptx-cm"},
+        connect_args=connect_args,
         hide_parameters=True,  # bound values (hashes, guest data) never in exception messages or logs
     )
     _treat_socket_errors_as_disconnects(engine)
@@ -121,6 +125,17 @@ def _build_engine(url: URL, settings: Settings) -> Engine:
         cursor.close()
 
     return engine
+
+
+_LOOPBACK_HOSTS = frozenset({None, "127.0.0.1", "localhost", "::1"})
+
+
+def _tls_for(url: URL) -> ssl.SSLContext | bool:
+    """No TLS to a database on this machine (the local stack, the tests); to any other host TLS is
+    required, with one context for the process (pg8000 would build a context per connection)."""
+    if url.host in _LOOPBACK_HOSTS:
+        return False
+    return database_context()
 
 
 def _treat_socket_errors_as_disconnects(engine: Engine) -> None:

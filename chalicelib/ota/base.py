@@ -44,6 +44,7 @@ from chalicelib.domain.ota_results import (
 )
 from chalicelib.ota.budget import Clock, RequestBudget, SystemClock, default_budget
 from chalicelib.ota.errors import InvalidField, MissingField, OtaAuthenticationFailed, OtaError
+from chalicelib.ota.tokens import TokenCache
 from chalicelib.ota.transport import HttpSettings, OtaHttp, RetryPolicy
 
 CredentialsProvider = Callable[[], OtaCredentials]
@@ -96,6 +97,9 @@ class AdapterOptions:
     transport: httpx.BaseTransport | None = None
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # aware, UTC
     limits: AriLimits | None = None  # None: ARI_LIMITS[ota]
+    # Bearer tokens exchanged for the credentials (Booking.com's JWT). None: the adapter keeps its
+    # own for its life; ``ota_access`` passes the container's (chalicelib.ota.tokens.SHARED_TOKENS).
+    tokens: TokenCache | None = None
 
 
 @dataclass

@@ -42,9 +42,10 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
+from typing import TypeVar
 
 from chalicelib.domain.ari import AriUpdate, Restriction
 from chalicelib.domain.ota_codes import OtaCode
@@ -72,6 +73,7 @@ from chalicelib.ota.errors import (
     OtaRetryRequested,
 )
 from chalicelib.ota.opentravel import OTA_NS, UIT_RESERVATION, ReadOptions, read_hotel_reservation
+from chalicelib.ota.tokens import TokenCache, TokenKey
 from chalicelib.ota.transport import HttpReply
 from chalicelib.ota.xml_support import Element, XmlReader, element, local_name, namespace_of, parse_untrusted, to_bytes
 
@@ -94,6 +96,8 @@ RESERVATION_ID_TYPES = (UIT_RESERVATION,)
 JWT_LIFETIME_SECONDS = 3600.0
 JWT_RENEW_MARGIN_SECONDS = 300.0
 
+T = TypeVar("T")
+
 _KIND_NEW = "new"
 _KIND_MODIFY = "modify"
 
@@ -113,9 +117,12 @@ class BookingComAdapter(BaseAdapter):
     ) -> None:
         super().__init__(base_url, credentials, options=options)
         self.reader = XmlReader(self.ota, OTA_NS)
-        # The JWT is a derived, hour-long token (not the stored secret); it lives only as long as
-        # this adapter object, i.e. one invocation.
-        self._jwt: tuple[str, float] | None = None
+        # The JWT is a derived, hour-long token (not the stored secret), kept until shortly before
+        # it expires: in the container's cache when ota_access built the adapter, else in this
+        # adapter's own (chalicelib.ota.tokens).
+        tokens = self.options.tokens
+        self.tokens = tokens if tokens is not None else TokenCache(max_entries=4, clock=self.options.clock)
+        self._exchanged: set[str] = set()  # tokens this adapter got from Booking.com itself
 
     # -- auth -------------------------------------------------------------------------------------------
 
@@ -127,10 +134,14 @@ class BookingComAdapter(BaseAdapter):
         token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
         return {"Authorization": f"Basic {token}"}
 
+    def _token_key(self, credentials: OtaCredentials) -> TokenKey:
+        return TokenKey.of(self.base_url, credentials.require(CLIENT_ID), credentials.require(CLIENT_SECRET))
+
     def _bearer_token(self, credentials: OtaCredentials) -> str:
-        now = self.options.clock.monotonic()
-        if self._jwt is not None and now < self._jwt[1]:
-            return self._jwt[0]
+        key = self._token_key(credentials)
+        kept = self.tokens.get(key)
+        if kept is not None:
+            return kept
         body = json.dumps(
             {"client_id": credentials.require(CLIENT_ID), "client_secret": credentials.require(CLIENT_SECRET)}
         ).encode()
@@ -157,8 +168,56 @@ class BookingComAdapter(BaseAdapter):
             content=body,
             headers={"Content-Type": "application/json"},
         )
-        self._jwt = (token, now + max(lifetime - JWT_RENEW_MARGIN_SECONDS, 60.0))
+        self.tokens.put(key, token, max(lifetime - JWT_RENEW_MARGIN_SECONDS, 60.0))
+        self._exchanged.add(token)
         return token
+
+    def _renewed_headers(self, headers: dict[str, str]) -> bool:
+        """After Booking.com refused a kept JWT (expired early, revoked): forget it and put a fresh
+        one in ``headers`` (True). False when the refused token is not a kept one (Basic auth, or a
+        JWT just exchanged): the refusal stands."""
+        scheme, _, token = headers.get("Authorization", "").partition(" ")
+        if scheme != "Bearer" or token in self._exchanged:
+            return False
+        credentials = self._credentials()
+        self.tokens.drop(self._token_key(credentials), token)
+        headers["Authorization"] = f"Bearer {self._bearer_token(credentials)}"
+        del credentials
+        return True
+
+    def _authorized(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        budget_key: str,
+        parse: Callable[[HttpReply], T],
+        headers: dict[str, str],
+        content: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> T:
+        """``http.exchange`` with the operation's headers; a kept JWT that Booking.com refuses is
+        renewed once (the operation's later requests use the new one)."""
+
+        def send() -> T:
+            return self.http.exchange(
+                method,
+                path,
+                operation=operation,
+                budget_key=budget_key,
+                parse=parse,
+                content=content,
+                params=params,
+                headers=headers,
+            )
+
+        try:
+            return send()
+        except OtaAuthenticationFailed:
+            if not self._renewed_headers(headers):
+                raise
+        return send()
 
     def _xml_headers(self, credentials: OtaCredentials) -> dict[str, str]:
         return {**self._auth_headers(credentials), "Content-Type": "application/xml", "Accept": "application/xml"}
@@ -169,7 +228,7 @@ class BookingComAdapter(BaseAdapter):
         self, path: str, root_name: str, body: bytes, operation: str, ota_hotel_id: str, headers: dict[str, str]
     ) -> Element:
         """POST an OpenTravel message for the hotel; its answer (``root_name``) parsed and checked."""
-        return self.http.exchange(
+        return self._authorized(
             "POST",
             path,
             operation=operation,
@@ -232,7 +291,7 @@ class BookingComAdapter(BaseAdapter):
                 f"connected to Booking.com: hotel {hotel.ota_hotel_id} ({hotel.name}) "
                 f"with {len(hotel.rooms)} room type(s)"
             )
-        root = self.http.exchange(
+        root = self._authorized(
             "GET",
             PATH_RESERVATIONS,
             operation=READ,
@@ -269,7 +328,7 @@ class BookingComAdapter(BaseAdapter):
                 ota_hotel_id=root.get("hotel_id", hotel_id), name=root.get("hotel_name", ""), rooms=rooms
             )
 
-        return self.http.exchange(
+        return self._authorized(
             "POST",
             PATH_ROOM_RATES,
             operation=READ,
@@ -293,7 +352,7 @@ class BookingComAdapter(BaseAdapter):
             (_KIND_MODIFY, PATH_MODIFICATIONS, "OTA_HotelResModifyNotifRQ", "HotelResModifies/HotelResModify"),
         ):
             try:
-                root = self.http.exchange(
+                root = self._authorized(
                     "GET",
                     path,
                     operation=POLL,

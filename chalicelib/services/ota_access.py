@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from chalicelib.aws.credential_vault import CredentialVault, EncryptedCredentials
 from chalicelib.db.models import OtaAccount, OtaConnection, Property
@@ -31,6 +32,7 @@ from chalicelib.domain.ota_results import DiscoveredHotel, ErrorKind, SyncError
 from chalicelib.domain.views import view_from
 from chalicelib.ota.base import AdapterOptions, OtaAdapter
 from chalicelib.ota.factory import DEFAULT_BASE_URLS, UnknownOta, build_adapter
+from chalicelib.ota.tokens import SHARED_TOKENS
 from chalicelib.ota.transport import HttpSettings, RetryPolicy
 from chalicelib.services.account_pacing import paced_options
 
@@ -105,12 +107,16 @@ def build_account_adapter(
     endpoint: AccountEndpoint, *, options: AdapterOptions | None = None, vault: CredentialVault | None = None
 ) -> OtaAdapter:
     """The account's adapter; its credentials provider decrypts inside each call and keeps nothing,
-    and every request waits for the account's shared budget (``account_pacing``).
+    every request waits for the account's shared budget (``account_pacing``), and bearer tokens
+    exchanged for the credentials are kept in the container's cache (``ota.tokens.SHARED_TOKENS``).
 
     Raises :class:`AdapterUnavailable` when the account has no usable endpoint.
     """
     provider = (vault or CredentialVault()).credentials_provider(endpoint.account_id, endpoint.envelope)
-    paced = paced_options(endpoint.ota, endpoint.account_id, options or AdapterOptions())
+    chosen = options or AdapterOptions()
+    if chosen.tokens is None:  # bearer tokens (Booking.com's JWT) kept for the container, not one adapter
+        chosen = replace(chosen, tokens=SHARED_TOKENS)
+    paced = paced_options(endpoint.ota, endpoint.account_id, chosen)
     try:
         return build_adapter(endpoint.ota, provider, base_url=endpoint.base_url, options=paced)
     except (UnknownOta, ValueError) as exc:
@@ -148,6 +154,31 @@ class ConnectionTarget:
             country_code=hotel.country_code,
             endpoint=AccountEndpoint.of(account),
         )
+
+
+def target_of_row(row: Mapping[Any, Any]) -> ConnectionTarget:
+    """A connection as ``ota_repository.property_sync_read`` reads it (plain columns, no ORM objects)."""
+    return ConnectionTarget(
+        connection_id=row["connection_id"],
+        property_id=row["property_id"],
+        country_code=row["country_code"],
+        ota_hotel_id=row["ota_hotel_id"],
+        poll_interval_seconds=row["poll_interval_seconds"],
+        is_active=row["is_active"],
+        endpoint=AccountEndpoint(
+            account_id=row["account_id"],
+            ota=OtaCode(row["ota_code"]),
+            base_url=row["base_url"],
+            envelope=EncryptedCredentials(
+                key_id=row["credentials_key_id"],
+                encrypted_data_key=bytes(row["credentials_encrypted_data_key"]),
+                nonce=bytes(row["credentials_nonce"]),
+                ciphertext=bytes(row["credentials_ciphertext"]),
+            ),
+        ),
+        consecutive_failures=row["consecutive_failures"],
+        last_error_at=row["last_error_at"],
+    )
 
 
 def load_connection_target(connection_id: int) -> ConnectionTarget:

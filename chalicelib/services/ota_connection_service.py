@@ -366,17 +366,34 @@ def property_sync_targets(property_id: int) -> tuple[list[ota_access.ConnectionT
     """The property's active connections (endpoints and sealed credentials included) and the global
     poll interval, read in one statement: what every pull of the property starts with."""
     with unit_of_work() as uow:
-        rows, stored_interval = ota_repository.property_sync_connections(uow.session, property_id)
-        return [ota_access.ConnectionTarget.of(*row) for row in rows], poll_interval_setting(stored_interval)
+        rows = ota_repository.property_sync_rows(uow.session, property_id)
+    return sync_targets_of(rows)
+
+
+def sync_targets_of(rows: Sequence[Mapping[Any, Any]]) -> tuple[list[ota_access.ConnectionTarget], int]:
+    """:func:`property_sync_targets` from ``ota_repository.property_sync_read``'s rows (the sync
+    worker reads them with the lease it takes)."""
+    stored_interval = rows[0]["stored_interval"] if rows else None
+    targets = sorted((ota_access.target_of_row(row) for row in rows), key=lambda target: target.connection_id)
+    return targets, poll_interval_setting(stored_interval)
+
+
+def empty_poll(
+    target: ota_access.ConnectionTarget, *, polled_at: datetime, default_interval_seconds: int
+) -> ota_repository.EmptyPoll:
+    """What to record of a pull that worked and brought nothing (``empty_polls`` + 1, the next poll
+    one interval on): the sync worker writes its pass's empty polls in one statement."""
+    interval = effective_poll_interval(target.poll_interval_seconds, default_interval_seconds, target.ota)
+    return ota_repository.EmptyPoll(target.connection_id, polled_at, interval)
 
 
 def record_empty_poll(
     target: ota_access.ConnectionTarget, *, polled_at: datetime, default_interval_seconds: int
 ) -> bool:
-    """A pull that worked and brought nothing: one UPDATE (``empty_polls`` + 1), no read, no run row."""
-    interval = effective_poll_interval(target.poll_interval_seconds, default_interval_seconds, target.ota)
+    """A pull that worked and brought nothing, on its own: one UPDATE, no read, no run row."""
+    poll = empty_poll(target, polled_at=polled_at, default_interval_seconds=default_interval_seconds)
     with unit_of_work() as uow:
-        return ota_repository.record_empty_poll(uow.session, target.connection_id, polled_at, interval)
+        return ota_repository.record_empty_poll(uow.session, poll.connection_id, poll.polled_at, poll.interval_seconds)
 
 
 def record_poll_result(

@@ -11,12 +11,17 @@ property. For each of its active connections, in id order:
    included: they are stored), and ``booking_service.record_ota_acknowledgement`` on each;
 4. ``ota_connection_service.record_poll_result`` (health, backoff, next poll) and one
    ``sync_runs`` row (kind ``pull``) with the counts, duration and errors — except for an empty
-   poll of a healthy connection (most polls): one UPDATE (``record_empty_poll``), no run row; a
-   pull the account's budget deferred (``account_pacing.defer_pull``): one UPDATE, no failure.
+   poll of a healthy connection (most polls): no run row, and the pass's empty polls are written
+   by the statement that ends the pass (one ``UPDATE ... FROM unnest(...)`` sent with the lease's
+   release, ``ota_repository.empty_polls_statement``); a pull the account's budget deferred
+   (``account_pacing.defer_pull``): one UPDATE, no failure.
 
-A job reads its connections, sealed credentials and the interval setting in one statement; data
-keys are cached for the container's life (``WORKER_DATA_KEYS``). A scheduled job names the
-connections due at its second (``sync_dispatch_service``); the others pull every one.
+A job reads its connections, sealed credentials and the interval setting in the statement that
+takes the lease (``leases.take_lease_and_read``), so an empty poll of n connections costs two
+statements, plus the account budget's slot per Agoda or Traveloka request. Data keys are cached
+for the container's life (``WORKER_DATA_KEYS``), and so are the HTTP clients (one per OTA
+endpoint: ``chalicelib.ota.transport.SHARED_CLIENTS``). A scheduled job names the connections
+due at its second (``sync_dispatch_service``); the others pull every one.
 
 Revisions not stored or not acknowledged are kept in ``pending_ota_acks`` (first seen, last
 error) for the unacknowledged-booking alert, and forgotten once acknowledged.
@@ -52,10 +57,12 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
+from sqlalchemy import Update
 
 from chalicelib.aws.credential_vault import CredentialVault, DataKeyCache
 from chalicelib.aws.resources import SYNC_JOBS_QUEUE
 from chalicelib.db.repositories import leases as lease_repository
+from chalicelib.db.repositories import ota as ota_repository
 from chalicelib.db.repositories import sync as sync_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.errors import InvalidInput, NotFound
@@ -145,6 +152,7 @@ class ConnectionOutcome:
     counts: PullCounts
     error: SyncError | None = None
     internal_error: str | None = None
+    empty_poll: ota_repository.EmptyPoll | None = None  # written when the pass ends
 
 
 @dataclass
@@ -180,7 +188,8 @@ def sync_property(
     source = adapter_source or default_adapter_source()
     holder = f"{message_id or 'direct'}:{uuid.uuid4().hex[:12]}"
     lease = property_sync_lease(job.property_id)
-    if not _take_lease_or_hand_over(job.property_id, holder, lease_wait_seconds, job.connection_ids):
+    started = _take_lease_or_hand_over(job.property_id, holder, lease_wait_seconds, job.connection_ids)
+    if started is None:
         trace("sync.job.handed_over", property_id=job.property_id, message_id=message_id)
         logger.info(
             "property sync handed over: the worker syncing it will pull again",
@@ -189,27 +198,37 @@ def sync_property(
         return PropertySyncOutcome(property_id=job.property_id, skipped=True)
     outcome = PropertySyncOutcome(property_id=job.property_id, pulled=_scope_of(job.connection_ids))
     released = False
+    empty: list[ota_repository.EmptyPoll] = []  # the pass's empty polls, written when it ends
     try:
         rerun: lease_repository.Rerun | None = None
         while True:
             outcome.passes += 1
             trace("sync.pass.started", property_id=job.property_id, message_id=message_id, number=outcome.passes)
-            targets, default_interval = ota_connection_service.property_sync_targets(job.property_id)
+            # The first pass pulls what was read with the lease; a rerun reads again.
+            targets, default_interval = started or ota_connection_service.property_sync_targets(job.property_id)
+            started = None
             # A scheduled or webhook job pulls the connections it names; a rerun (other jobs handed
             # over to this one) pulls what they asked for, together (every connection if one asked).
             for target in _targets_of_pass(job, targets, rerun):
-                outcome.connections.append(_sync_connection(target, job, message_id, source, now, default_interval))
+                pulled = _sync_connection(target, job, message_id, source, now, default_interval)
+                outcome.connections.append(pulled)
+                if pulled.empty_poll is not None:
+                    empty.append(pulled.empty_poll)
             if outcome.passes >= MAX_PASSES:
                 break
+            writes, params = _empty_poll_writes(empty)
             with unit_of_work() as uow:
-                rerun = lease_repository.continue_or_rerun(uow.session, lease, holder, LEASE_SECONDS)
+                rerun = lease_repository.continue_or_rerun(
+                    uow.session, lease, holder, LEASE_SECONDS, with_writes=writes, params=params
+                )
+            empty = []
             if rerun is None:
                 released = True
                 break
             outcome.pulled = _union(outcome.pulled, _scope_of(rerun.connection_ids))
     finally:
         if not released:
-            _release_after_last_pass(job.property_id, holder)
+            _release_after_last_pass(job.property_id, holder, empty)
     failed = [c for c in outcome.connections if c.internal_error]
     logger.info(
         "property sync",
@@ -237,9 +256,19 @@ def _union(a: frozenset[int] | None, b: frozenset[int] | None) -> frozenset[int]
     return None if a is None or b is None else a | b
 
 
-def _release_after_last_pass(property_id: int, holder: str) -> None:
+def _empty_poll_writes(polls: Sequence[ota_repository.EmptyPoll]) -> tuple[list[Update], dict[str, Any]]:
+    """The statement writing a pass's empty polls, and its parameters (none when there are none)."""
+    if not polls:
+        return [], {}
+    return [ota_repository.empty_polls_statement()], ota_repository.empty_polls_params(polls)
+
+
+def _release_after_last_pass(property_id: int, holder: str, empty: Sequence[ota_repository.EmptyPoll]) -> None:
+    writes, params = _empty_poll_writes(empty)
     with unit_of_work() as uow:
-        released_lease = lease_repository.release_lease(uow.session, property_sync_lease(property_id), holder)
+        released_lease = lease_repository.release_lease(
+            uow.session, property_sync_lease(property_id), holder, with_writes=writes, params=params
+        )
     if released_lease is not None and released_lease.rerun_requested:
         # A rerun was asked for after the last allowed pass: a fresh job does it.
         ids = released_lease.rerun_connection_ids
@@ -272,8 +301,10 @@ def _targets_of_pass(
 
 def _take_lease_or_hand_over(
     property_id: int, holder: str, wait_seconds: float, connection_ids: Sequence[int] | None = None
-) -> bool:
-    """True: this job holds the lease. False: a live holder was asked to pull once more (the job is done).
+) -> tuple[list[ota_access.ConnectionTarget], int] | None:
+    """This job holds the lease: the property's connections and poll interval, read in the same
+    statement (``leases.take_lease_and_read``). None: a live holder was asked to pull once more
+    (the job is done).
 
     A lease that expires between the two steps is taken over; ``wait_seconds`` bounds the retries.
     """
@@ -281,11 +312,19 @@ def _take_lease_or_hand_over(
     deadline = time.monotonic() + wait_seconds
     while True:
         with unit_of_work() as uow:
-            if lease_repository.take_lease(uow.session, lease, holder, LEASE_SECONDS):
-                return True
+            rows = lease_repository.take_lease_and_read(
+                uow.session,
+                lease,
+                holder,
+                LEASE_SECONDS,
+                ota_repository.property_sync_read(),
+                {ota_repository.SYNC_PROPERTY_ID: property_id},
+            )
+        if rows is not None:
+            return ota_connection_service.sync_targets_of(rows)
         with unit_of_work() as uow:
             if lease_repository.request_rerun(uow.session, lease, connection_ids):
-                return False
+                return None
         if time.monotonic() >= deadline:
             raise PropertyBusy(f"property {property_id}: the lease could be neither taken nor handed over")
         time.sleep(LEASE_POLL_SECONDS)
@@ -328,9 +367,10 @@ def _sync_connection(
         account_pacing.defer_pull(target.connection_id, started, pull_error.retry_after_seconds)
         return ConnectionOutcome(target.connection_id, target.ota.value, "deferred", counts, pull_error)
     if status is SyncRunStatus.OK and counts == PullCounts() and not errors and target.consecutive_failures == 0:
-        # An empty poll of a healthy connection: one UPDATE (its empty-poll counter), no run row.
-        ota_connection_service.record_empty_poll(target, polled_at=started, default_interval_seconds=default_interval)
-        return ConnectionOutcome(target.connection_id, target.ota.value, status, counts)
+        # An empty poll of a healthy connection: no run row; its counter and next poll are written
+        # with the pass's others, in the statement that ends the pass.
+        poll = ota_connection_service.empty_poll(target, polled_at=started, default_interval_seconds=default_interval)
+        return ConnectionOutcome(target.connection_id, target.ota.value, status, counts, empty_poll=poll)
     finished = now()
     ota_connection_service.record_poll_result(
         target.connection_id, polled_at=started, error=poll_error, default_interval_seconds=default_interval

@@ -65,6 +65,11 @@ class BookingComSimulator(Simulator):
         self._jwt_key = secrets.token_bytes(32)
         self.jwt_lifetime_seconds = 3600
 
+    def revoke_tokens(self) -> None:
+        """Every JWT issued so far is refused from now on (a new signing key), as when Booking.com
+        revokes a machine account's tokens before they expire."""
+        self._jwt_key = secrets.token_bytes(32)
+
     # -- notifications --------------------------------------------------------------------------------
 
     def webhook_call(self, revision: Revision, target: WebhookTarget) -> WebhookCall | None:

@@ -6,10 +6,14 @@ from typing import Any
 
 import httpx
 
+from chalicelib.tls import verifying_context
+
 
 class SimulatorClient:
     def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
-        self._http = httpx.Client(base_url=base_url.rstrip("/") + "/_control", timeout=timeout, trust_env=False)
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/") + "/_control", timeout=timeout, trust_env=False, verify=verifying_context()
+        )
 
     def close(self) -> None:
         self._http.close()

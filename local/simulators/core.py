@@ -66,6 +66,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from chalicelib.tls import verifying_context
+
 OPERATIONS = ("reservations", "ack", "ari", "discovery", "token", "any")
 FAULT_KINDS = (
     "latency",
@@ -632,7 +634,12 @@ class Simulator:
             }
             try:
                 response = httpx.post(
-                    call.url, content=call.body, headers=call.headers, timeout=target.timeout_seconds, trust_env=False
+                    call.url,
+                    content=call.body,
+                    headers=call.headers,
+                    timeout=target.timeout_seconds,
+                    trust_env=False,
+                    verify=verifying_context(),
                 )
                 entry["status"] = response.status_code
                 entry["delivered"] = 200 <= response.status_code < 300 and self.webhook_accepted(

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from local.postgres import EmbeddedPostgres, free_port
-from tests.support import pg_seed
+from tests.support import http, pg_seed
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 STARTUP_WAIT_SECONDS = 300
@@ -95,7 +95,7 @@ def start_stack(extra_env: dict[str, str] | None = None, *, fresh_data: bool = F
         if process.poll() is not None:
             raise AssertionError(f"stack exited with {process.returncode}:\n{stack.output()[-4000:]}")
         try:
-            if httpx.get(f"{stack.base_url}/health/ready", timeout=2).status_code == 200:
+            if http.get(f"{stack.base_url}/health/ready", timeout=2).status_code == 200:
                 stack.seconds_to_ready = time.monotonic() - started
                 return stack
         except httpx.HTTPError:

@@ -26,6 +26,7 @@ from chalicelib.services import allotment_service
 from local.demo_seed import DEMO_PASSWORD
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_ari_push_on_stack import shown, simulator_urls
+from tests.support import http
 
 ROOM = "STD"
 NIGHTS = (16, 17)  # days from today: nights the demo bookings leave alone
@@ -39,7 +40,7 @@ class Client:
         self.base, self.headers = base, headers
 
     def call(self, method: str, path: str, body: Any = None, **params: Any) -> httpx.Response:
-        return httpx.request(
+        return http.request(
             method, f"{self.base}{path}", headers=self.headers, json=body, params=params or None, timeout=30
         )
 
@@ -50,7 +51,7 @@ class Client:
 
 
 def login(base: str, email: str, password: str) -> Client:
-    answer = httpx.post(f"{base}/auth/login", json={"email": email, "password": password}, timeout=30)
+    answer = http.post(f"{base}/auth/login", json={"email": email, "password": password}, timeout=30)
     assert answer.status_code == 200, answer.text
     return Client(base, {"Authorization": f"Bearer {answer.json()['access_token']}"})
 

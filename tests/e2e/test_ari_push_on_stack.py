@@ -9,11 +9,10 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
-
 from local.demo_seed import DEMO_PASSWORD
 from local.simulators import DEMO_HOTEL_IDS
 from tests.e2e.conftest import RunningStack
+from tests.support import http
 
 
 def simulator_urls(local_stack: RunningStack) -> dict[str, str]:
@@ -22,7 +21,7 @@ def simulator_urls(local_stack: RunningStack) -> dict[str, str]:
 
 
 def shown(url: str, ota: str, room: str) -> dict[str, int]:
-    cells = httpx.get(
+    cells = http.get(
         f"{url}/_control/ari", params={"hotel_id": DEMO_HOTEL_IDS[ota], "room_id": room}, timeout=10
     ).json()
     return {
@@ -34,11 +33,11 @@ def shown(url: str, ota: str, room: str) -> dict[str, int]:
 
 def test_the_demo_calendar_reaches_every_simulator_with_our_numbers(local_stack: RunningStack) -> None:
     base = local_stack.base_url
-    login = httpx.post(
+    login = http.post(
         f"{base}/auth/login", json={"email": "manager.vn@demo.ptx-cm.local", "password": DEMO_PASSWORD}, timeout=30
     )
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-    answer = httpx.get(f"{base}/properties", headers=headers, params={"page_size": 50}, timeout=10)
+    answer = http.get(f"{base}/properties", headers=headers, params={"page_size": 50}, timeout=10)
     assert answer.status_code == 200, answer.text
     properties = answer.json()
     hotel = next(p for p in properties["items"] if p["code"] == "SGN-RIV")
@@ -46,7 +45,7 @@ def test_the_demo_calendar_reaches_every_simulator_with_our_numbers(local_stack:
 
     def ours() -> dict[str, dict[str, int]]:
         first = date.today() + timedelta(days=1)
-        grid: dict[str, Any] = httpx.get(
+        grid: dict[str, Any] = http.get(
             f"{base}/properties/{hotel['id']}/calendar",
             headers=headers,
             params={"date_from": first.isoformat(), "date_to": (first + timedelta(days=20)).isoformat()},

@@ -21,7 +21,6 @@ from types import SimpleNamespace
 from urllib.parse import quote, urlparse
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Response, expect, sync_playwright
 from sqlalchemy import create_engine, text
@@ -33,6 +32,7 @@ from local.demo_seed import DEMO_PASSWORD
 from local.simulators.client import SimulatorClient
 from tests.conftest import sent_emails
 from tests.e2e.conftest import PROJECT_DIR, RunningStack
+from tests.support import http
 
 CHROMIUM = "/usr/bin/chromium"
 AXE_SCRIPT = PROJECT_DIR / "dashboard" / "node_modules" / "axe-core" / "axe.min.js"
@@ -136,16 +136,14 @@ def moto_of(stack: RunningStack) -> SimpleNamespace:
 
 def enroll_two_factor(stack: RunningStack, email: str) -> str:
     """Turns TOTP on for ``email`` over the API (as the person would in an authenticator app); the secret."""
-    login = httpx.post(f"{stack.base_url}/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=30)
+    login = http.post(f"{stack.base_url}/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=30)
     assert login.status_code == 200, login.text
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-    setup = httpx.post(
-        f"{stack.base_url}/auth/2fa/setup", json={"password": DEMO_PASSWORD}, headers=headers, timeout=30
-    )
+    setup = http.post(f"{stack.base_url}/auth/2fa/setup", json={"password": DEMO_PASSWORD}, headers=headers, timeout=30)
     assert setup.status_code == 200, setup.text
     secret = setup.json()["secret"]
     code = totp.code_at(secret, time.time())
-    enable = httpx.post(f"{stack.base_url}/auth/2fa/enable", json={"code": code}, headers=headers, timeout=30)
+    enable = http.post(f"{stack.base_url}/auth/2fa/enable", json={"code": code}, headers=headers, timeout=30)
     assert enable.status_code == 200, enable.text
     return str(secret)
 

@@ -9,7 +9,6 @@ import re
 import time
 from datetime import date, timedelta
 
-import httpx
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, text
 
@@ -17,6 +16,7 @@ from local.demo_ota import DEMO_OTA_HOTEL_IDS
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_dashboard import TABLET, browser, database_url, field_error, shoot, sign_in  # noqa: F401 (the fixture)
 from tests.e2e.test_dashboard import page as page  # the fixture
+from tests.support import http
 
 HOTEL = "SGN-RIV"
 
@@ -28,7 +28,7 @@ def simulator_urls(stack: RunningStack) -> dict[str, str]:
 
 def stop_sold_on(url: str, ota: str, room: str, night: date) -> bool:
     """Whether the simulator shows ``room`` closed (stop-sell) on ``night``, on the room or any of its rate plans."""
-    cells = httpx.get(
+    cells = http.get(
         f"{url}/_control/ari", params={"hotel_id": DEMO_OTA_HOTEL_IDS[ota][HOTEL], "room_id": room}, timeout=10
     ).json()
     return any(cell["date"] == night.isoformat() and cell.get("stop_sell") is True for cell in cells)

@@ -18,7 +18,6 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
 from playwright.sync_api import Page, expect
 
 from local.demo_seed import DEMO_PASSWORD
@@ -27,6 +26,7 @@ from tests.e2e import test_dashboard as dash
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_dashboard import origin, shoot, sign_in
 from tests.e2e.test_dashboard_setup import _a_second_administrator, _sign_in_with_code
+from tests.support import http
 
 # The dashboard module's fixtures: its browser and a page per test.
 browser = dash.browser
@@ -40,13 +40,13 @@ WAIT_SECONDS = 240  # a wait, not a speed check: e2e stacks share the cores
 
 
 def _login(stack: RunningStack, email: str) -> dict[str, str]:
-    answer = httpx.post(f"{stack.base_url}/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=30)
+    answer = http.post(f"{stack.base_url}/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=30)
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 def _call(stack: RunningStack, headers: dict[str, str], method: str, path: str, body: Any = None) -> Any:
-    answer = httpx.request(method, f"{stack.base_url}{path}", json=body, headers=headers, timeout=60)
+    answer = http.request(method, f"{stack.base_url}{path}", json=body, headers=headers, timeout=60)
     assert answer.is_success, f"{method} {path}: {answer.status_code} {answer.text}"
     return answer.json() if answer.content else None
 
@@ -90,7 +90,7 @@ def _nights() -> list[date]:
 
 def _our_availability(stack: RunningStack, prop: dict[str, Any], nights: list[date]) -> dict[str, int]:
     query = {"date_from": nights[0].isoformat(), "date_to": nights[-1].isoformat()}
-    grid = httpx.get(
+    grid = http.get(
         f"{stack.base_url}/properties/{prop['id']}/calendar", headers=prop["headers"], params=query, timeout=30
     ).json()
     [room] = [r for r in grid["room_types"] if r["code"] == "DLX"]
@@ -260,7 +260,7 @@ def test_a_buffer_changed_in_settings_is_what_the_next_sync_sends(local_stack: R
 
     email, secret = _a_second_administrator(local_stack)
     api_headers = _sign_in_with_code(page, local_stack, email, secret, "%2Fsettings")
-    saved = httpx.get(f"{local_stack.base_url}/settings", headers=api_headers, timeout=30).json()
+    saved = http.get(f"{local_stack.base_url}/settings", headers=api_headers, timeout=30).json()
     buffer = page.get_by_label("Buffer rooms")
     expect(buffer).to_have_value(str(saved["inventory_buffer_rooms"]))  # the form has the saved values
     new_buffer = int(saved["inventory_buffer_rooms"]) + 2
@@ -269,7 +269,7 @@ def test_a_buffer_changed_in_settings_is_what_the_next_sync_sends(local_stack: R
         with page.expect_response(lambda r: r.url.endswith("/api/settings") and r.request.method == "PATCH") as sent:
             page.get_by_role("button", name="Save").click()
         assert sent.value.ok, sent.value.text()
-        current = httpx.get(f"{local_stack.base_url}/settings", headers=api_headers, timeout=30).json()
+        current = http.get(f"{local_stack.base_url}/settings", headers=api_headers, timeout=30).json()
         assert current["inventory_buffer_rooms"] == new_buffer
 
         # Sync now on the connections screen; our calendar keeps the new buffer back, Agoda follows.
@@ -282,6 +282,6 @@ def test_a_buffer_changed_in_settings_is_what_the_next_sync_sends(local_stack: R
     finally:
         # The other tests' calendars keep the buffer they found.
         restore = {"inventory_buffer_rooms": saved["inventory_buffer_rooms"]}
-        answer = httpx.patch(f"{local_stack.base_url}/settings", json=restore, headers=api_headers, timeout=60)
+        answer = http.patch(f"{local_stack.base_url}/settings", json=restore, headers=api_headers, timeout=60)
         assert answer.is_success, answer.text
         agoda.close()

@@ -11,18 +11,17 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
-
 from local.demo_ota import DEMO_OTA_HOTEL_IDS
 from local.demo_seed import DEMO_PASSWORD
 from local.simulators.client import SimulatorClient
 from tests.e2e.conftest import RunningStack
+from tests.support import http
 
 PROPERTY_CODE = "SGN-RIV"
 
 
 def _login(base: str) -> dict[str, str]:
-    response = httpx.post(
+    response = http.post(
         f"{base}/auth/login", json={"email": "manager.vn@demo.ptx-cm.local", "password": DEMO_PASSWORD}, timeout=30
     )
     assert response.status_code == 200, response.text
@@ -30,7 +29,7 @@ def _login(base: str) -> dict[str, str]:
 
 
 def _bookings(base: str, headers: dict[str, str], reservation_id: str) -> list[dict[str, Any]]:
-    page = httpx.get(
+    page = http.get(
         f"{base}/bookings", headers=headers, params={"ota": "expedia", "guest": reservation_id}, timeout=10
     ).json()
     return [item for item in page["items"] if item.get("ota_reservation_id") == reservation_id]

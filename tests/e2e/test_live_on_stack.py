@@ -8,30 +8,30 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
 from websockets.sync.client import ClientConnection, connect
 
 from local.demo_seed import DEMO_PASSWORD
 from tests.e2e.conftest import RunningStack
+from tests.support import http
 
 
 def _headers(base: str, email: str) -> dict[str, str]:
-    login = httpx.post(f"{base}/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=30)
+    login = http.post(f"{base}/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=30)
     assert login.status_code == 200, login.text
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
 def _socket(base: str, headers: dict[str, str], ready_url: str) -> ClientConnection:
-    ticket = httpx.post(f"{base}/live/ticket", headers=headers, timeout=10)
+    ticket = http.post(f"{base}/live/ticket", headers=headers, timeout=10)
     assert ticket.status_code == 201, ticket.text
     assert ticket.json()["url"] == ready_url
     return connect(f"{ticket.json()['url']}?ticket={ticket.json()['ticket']}", open_timeout=10)
 
 
 def _book(base: str, headers: dict[str, str], nights_ahead: int) -> int:
-    properties = httpx.get(f"{base}/properties", headers=headers, timeout=10).json()["items"]
+    properties = http.get(f"{base}/properties", headers=headers, timeout=10).json()["items"]
     hotel = properties[0]["id"]
-    room_type = httpx.get(f"{base}/properties/{hotel}/room-types", headers=headers, timeout=10).json()[0]["id"]
+    room_type = http.get(f"{base}/properties/{hotel}/room-types", headers=headers, timeout=10).json()[0]["id"]
     check_in = date.today() + timedelta(days=nights_ahead)
     body = {
         "property_id": hotel,
@@ -40,7 +40,7 @@ def _book(base: str, headers: dict[str, str], nights_ahead: int) -> int:
             {"room_type_id": room_type, "check_in": check_in.isoformat(), "check_out": str(check_in + timedelta(1))}
         ],
     }
-    created = httpx.post(f"{base}/bookings", headers=headers, json=body, timeout=30)
+    created = http.post(f"{base}/bookings", headers=headers, json=body, timeout=30)
     assert created.status_code == 201, created.text
     return int(created.json()["id"])
 

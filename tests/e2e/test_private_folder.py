@@ -22,6 +22,7 @@ import pytest
 
 from local.postgres import free_port, shared_data_dir
 from tests.e2e.conftest import STARTUP_WAIT_SECONDS
+from tests.support import http
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 NOT_COPIED = shutil.ignore_patterns(
@@ -71,7 +72,7 @@ def run_until_ready(clone: Path) -> list[str]:
             ready = False
             while time.monotonic() < deadline and process.poll() is None and not ready:
                 try:
-                    ready = httpx.get(f"http://127.0.0.1:{api_port}/health/ready", timeout=2).status_code == 200
+                    ready = http.get(f"http://127.0.0.1:{api_port}/health/ready", timeout=2).status_code == 200
                 except httpx.HTTPError:
                     time.sleep(0.25)
         finally:

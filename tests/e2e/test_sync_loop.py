@@ -11,12 +11,11 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
-
 from local.demo_ota import DEMO_OTA_HOTEL_IDS
 from local.demo_seed import DEMO_PASSWORD
 from local.simulators.client import SimulatorClient
 from tests.e2e.conftest import RunningStack
+from tests.support import http
 
 PROPERTY_CODE = "SGN-RIV"
 ROOM = "DLX"
@@ -24,7 +23,7 @@ OTHER_OTAS = ("booking_com", "expedia", "traveloka")
 
 
 def _login(base: str) -> dict[str, str]:
-    response = httpx.post(
+    response = http.post(
         f"{base}/auth/login", json={"email": "manager.vn@demo.ptx-cm.local", "password": DEMO_PASSWORD}, timeout=30
     )
     assert response.status_code == 200, response.text
@@ -32,14 +31,14 @@ def _login(base: str) -> dict[str, str]:
 
 
 def _property_id(base: str, headers: dict[str, str]) -> int:
-    response = httpx.get(f"{base}/properties", headers=headers, params={"page_size": 50}, timeout=10)
+    response = http.get(f"{base}/properties", headers=headers, params={"page_size": 50}, timeout=10)
     assert response.status_code == 200, response.text
     page = response.json()
     return next(item["id"] for item in page["items"] if item["code"] == PROPERTY_CODE)
 
 
 def _calendar(base: str, headers: dict[str, str], property_id: int, nights: list[date]) -> dict[date, int]:
-    grid = httpx.get(
+    grid = http.get(
         f"{base}/properties/{property_id}/calendar",
         headers=headers,
         params={"date_from": nights[0].isoformat(), "date_to": nights[-1].isoformat()},
@@ -61,7 +60,7 @@ def _shown(client: SimulatorClient, ota: str, nights: list[date]) -> dict[date, 
 
 
 def _bookings(base: str, headers: dict[str, str], reservation_id: str) -> list[dict[str, Any]]:
-    page = httpx.get(
+    page = http.get(
         f"{base}/bookings", headers=headers, params={"ota": "agoda", "guest": reservation_id}, timeout=10
     ).json()
     return [item for item in page["items"] if item.get("ota_reservation_id") == reservation_id]

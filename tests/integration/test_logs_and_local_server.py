@@ -10,7 +10,6 @@ import threading
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 from chalice.app import Chalice
 from chalice.test import Client
@@ -21,6 +20,7 @@ from chalicelib.api.routing import ApiBlueprint
 from chalicelib.db.models import User
 from chalicelib.db.unit_of_work import unit_of_work
 from tests.factories import Identity
+from tests.support import http
 from tests.support.app_logs import captured_app_logs
 from tests.support.live_api import live_api
 
@@ -68,7 +68,7 @@ def test_the_access_log_shows_paths_without_query_strings(
 ) -> None:
     secret = f"tok-{uuid.uuid4().hex}"
     with live_api() as url:
-        assert httpx.get(f"{url}/health?access_token={secret}").status_code == 200
+        assert http.get(f"{url}/health?access_token={secret}").status_code == 200
     sys.stderr.flush()
     err = capfd.readouterr().err
     assert '"GET /health?<redacted> HTTP/1.1" 200' in err
@@ -77,10 +77,10 @@ def test_the_access_log_shows_paths_without_query_strings(
 
 def test_unknown_methods_are_405_with_allow_locally(identity: Identity) -> None:
     with live_api() as url:
-        trace = httpx.request("TRACE", f"{url}/health")
-        made_up = httpx.request("BREW", f"{url}/users/1")
-        missing = httpx.request("TRACE", f"{url}/no-such-route")
-        known_but_absent = httpx.request("DELETE", f"{url}/health")
+        trace = http.request("TRACE", f"{url}/health")
+        made_up = http.request("BREW", f"{url}/users/1")
+        missing = http.request("TRACE", f"{url}/no-such-route")
+        known_but_absent = http.request("DELETE", f"{url}/health")
     assert trace.status_code == 405 and trace.headers["Allow"] == "GET"
     assert trace.json()["error"]["code"] == "method_not_allowed"
     assert made_up.status_code == 405 and made_up.headers["Allow"] == "DELETE, GET, PATCH"
@@ -98,7 +98,7 @@ def test_every_log_line_carries_its_own_requests_id_under_concurrency(identity: 
         try:
             start.wait()
             request_id = f"req-{index:04d}-{uuid.uuid4().hex[:8]}"
-            httpx.get(f"{url}/users/{900_000 + index}", headers={**headers, "X-Request-Id": request_id}, timeout=60)
+            http.get(f"{url}/users/{900_000 + index}", headers={**headers, "X-Request-Id": request_id}, timeout=60)
         except Exception as exc:
             errors.append(exc)
 

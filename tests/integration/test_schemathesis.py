@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -22,6 +21,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.factories import Identity
+from tests.support import http
 from tests.support.live_api import live_api
 
 SESSION_ENDING = {("POST", "/auth/logout")}
@@ -29,7 +29,7 @@ EXAMPLES = 2
 
 
 def run_operations(url: str, headers: dict[str, str], statuses: Counter[int]) -> list[str]:
-    document = httpx.get(f"{url}/api/openapi.json", timeout=30).json()
+    document = http.get(f"{url}/api/openapi.json", timeout=30).json()
     schema = schemathesis.openapi.from_dict(document)
     failures: list[str] = []
     operations = 0

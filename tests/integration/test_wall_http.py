@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from chalicelib.tls import verifying_context
 from tests.factories import JSON_HEADERS, Identity, body_of
 from tests.support.calendar_api import Api, new_property, new_room_type, staff_api, table_count
 from tests.support.live_api import live_api
@@ -127,7 +128,7 @@ def race(url: str, method: str, path: str, headers: dict[str, str], body: dict[s
 
     def racer() -> None:
         try:
-            with httpx.Client(base_url=url, timeout=60) as client:
+            with httpx.Client(base_url=url, timeout=60, verify=verifying_context()) as client:
                 start.wait()
                 response = client.request(method, path, headers={**JSON_HEADERS, **headers}, content=json.dumps(body))
         except Exception as exc:

@@ -9,9 +9,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Integer, Select, case, column, func, or_, select, update, values
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    case,
+    column,
+    func,
+    or_,
+    select,
+    update,
+    values,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -309,27 +326,64 @@ def set_next_polls(session: Session, next_polls: Sequence[tuple[int, datetime]])
     )
 
 
-def record_empty_poll(session: Session, connection_id: int, polled_at: datetime, interval_seconds: int) -> bool:
-    """A successful pull that brought nothing, in one UPDATE (no read): streak cleared, health ok,
-    ``empty_polls`` + 1, next poll one interval on but never before the pulls already scheduled.
-    False when the connection no longer exists."""
-    proposed = polled_at + timedelta(seconds=interval_seconds)
-    result = session.execute(
-        update(OtaConnection)
-        .where(OtaConnection.id == connection_id)
+@dataclass(frozen=True)
+class EmptyPoll:
+    """A successful pull that brought nothing: when, and the earliest next poll it proposes."""
+
+    connection_id: int
+    polled_at: datetime
+    interval_seconds: int
+
+
+@cache
+def empty_polls_statement() -> Update:
+    """One UPDATE for many empty polls (``UPDATE ... FROM unnest(...)``, no read): streak cleared,
+    health ok, ``empty_polls`` + 1, next poll one interval on but never before the pulls already
+    scheduled. The rows travel as three array parameters (:func:`empty_polls_params`), so the
+    statement is built and compiled once per container whatever the number of polls; a statement,
+    so the worker can send it in the round trip that ends its pass."""
+    stamp = DateTime(timezone=True)
+    rows = (
+        func.unnest(
+            bindparam("poll_ids", type_=ARRAY(Integer)),
+            bindparam("polled_at", type_=ARRAY(stamp)),
+            bindparam("proposed", type_=ARRAY(stamp)),
+        )
+        .table_valued(column("id", Integer), column("polled_at", stamp), column("proposed", stamp))
+        .render_derived(name="polls")
+    )
+    connections: Table = OtaConnection.__table__  # type: ignore[assignment]
+    return (
+        update(connections)
+        .where(connections.c.id == rows.c.id)
         .values(
-            last_poll_at=polled_at,
-            last_success_at=polled_at,
+            last_poll_at=rows.c.polled_at,
+            last_success_at=rows.c.polled_at,
             consecutive_failures=0,
             health=ConnectionHealth.OK,
-            empty_polls=OtaConnection.empty_polls + 1,
+            empty_polls=connections.c.empty_polls + 1,
             next_poll_at=case(
-                (OtaConnection.is_active.is_(False), None),
-                else_=func.greatest(proposed, func.coalesce(OtaConnection.scheduled_until, proposed)),
+                (connections.c.is_active.is_(False), None),
+                else_=func.greatest(rows.c.proposed, func.coalesce(connections.c.scheduled_until, rows.c.proposed)),
             ),
         )
-        .execution_options(synchronize_session=False)
     )
+
+
+def empty_polls_params(polls: Sequence[EmptyPoll]) -> dict[str, list[Any]]:
+    """:func:`empty_polls_statement`'s parameters for ``polls``."""
+    return {
+        "poll_ids": [p.connection_id for p in polls],
+        "polled_at": [p.polled_at for p in polls],
+        "proposed": [p.polled_at + timedelta(seconds=p.interval_seconds) for p in polls],
+    }
+
+
+def record_empty_poll(session: Session, connection_id: int, polled_at: datetime, interval_seconds: int) -> bool:
+    """One empty poll on its own (see :func:`empty_polls_statement`); False when the connection no
+    longer exists."""
+    params = empty_polls_params([EmptyPoll(connection_id, polled_at, interval_seconds)])
+    result = session.execute(empty_polls_statement(), params)
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -348,23 +402,49 @@ def active_connections_of_property(
     return [(row[0], row[1], row[2]) for row in session.execute(statement)]
 
 
-def property_sync_connections(
-    session: Session, property_id: int
-) -> tuple[list[tuple[OtaConnection, Property, OtaAccount]], Any]:
-    """What a property's sync needs, in one statement: its active connections (of active accounts)
-    with their accounts' endpoints and sealed credentials, and the stored global poll interval."""
-    statement = (
-        _connections()
-        .add_columns(stored_setting("sync_poll_interval_seconds"))
+SYNC_PROPERTY_ID = "sync_property_id"  # the bound parameter of property_sync_read()
+
+
+@cache
+def property_sync_read() -> Select[*tuple[Any, ...]]:
+    """What a property's sync needs, as one SELECT of plain columns (no ORM objects to build): its
+    active connections (of active accounts) with their accounts' endpoints and sealed credentials,
+    and the stored global poll interval (``stored_interval``, on every row). The property is the
+    bound parameter ``SYNC_PROPERTY_ID``: the statement is built once per container, and the
+    worker sends it with the lease it takes (``leases.take_lease_and_read``)."""
+    return (
+        select(
+            OtaConnection.id.label("connection_id"),
+            OtaConnection.property_id,
+            Property.country_code,
+            OtaConnection.ota_hotel_id,
+            OtaConnection.poll_interval_seconds,
+            OtaConnection.is_active,
+            OtaConnection.consecutive_failures,
+            OtaConnection.last_error_at,
+            OtaAccount.id.label("account_id"),
+            OtaAccount.ota_code,
+            OtaAccount.base_url,
+            OtaAccount.credentials_key_id,
+            OtaAccount.credentials_encrypted_data_key,
+            OtaAccount.credentials_nonce,
+            OtaAccount.credentials_ciphertext,
+            stored_setting("sync_poll_interval_seconds").label("stored_interval"),
+        )
+        .join(Property, Property.id == OtaConnection.property_id)
+        .join(OtaAccount, OtaAccount.id == OtaConnection.ota_account_id)
         .where(
-            OtaConnection.property_id == property_id,
+            OtaConnection.property_id == bindparam(SYNC_PROPERTY_ID, type_=Integer),
             OtaConnection.is_active.is_(True),
             OtaAccount.status == AccountStatus.ACTIVE,
         )
         .order_by(OtaConnection.id)
     )
-    rows = session.execute(statement).all()
-    return [(row[0], row[1], row[2]) for row in rows], (rows[0][3] if rows else None)
+
+
+def property_sync_rows(session: Session, property_id: int) -> list[RowMapping]:
+    """:func:`property_sync_read`'s rows for ``property_id``, in connection id order."""
+    return list(session.execute(property_sync_read(), {SYNC_PROPERTY_ID: property_id}).mappings())
 
 
 # --- mappings ---------------------------------------------------------------------------------------------

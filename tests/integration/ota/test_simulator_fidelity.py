@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.integration.ota.conftest import OtaHarness
+from tests.support import http
 from tests.support.ota_schemas import SchemaSet
 
 MONDAY = date.today() + timedelta(days=(7 - date.today().weekday()) % 7 + 14)  # a Monday, 2-3 weeks ahead
@@ -38,7 +39,7 @@ def eqc(harness: OtaHarness, updates: str) -> bytes:
 
 
 def post_eqc(harness: OtaHarness, body: bytes) -> str:
-    response = httpx.post(f"{harness.simulator.url}/eqc/ar", content=body, headers={"Content-Type": "text/xml"})
+    response = http.post(f"{harness.simulator.url}/eqc/ar", content=body, headers={"Content-Type": "text/xml"})
     return response.text
 
 
@@ -107,7 +108,7 @@ def opentravel(harness: OtaHarness, root: str, messages: str) -> bytes:
 
 def post_bdc(harness: OtaHarness, path: str, body: bytes) -> httpx.Response:
     auth = (harness.case.credentials["username"], harness.case.credentials["password"])
-    return httpx.post(
+    return http.post(
         f"{harness.simulator.url}/hotels/ota/{path}", content=body, auth=auth, headers={"Content-Type": "text/xml"}
     )
 
@@ -181,7 +182,7 @@ def set_ari(harness: OtaHarness, updates: str) -> httpx.Response:
     body = (
         f'<request timestamp="1" type="10"><criteria property_id="{harness.hotel_id}">{updates}</criteria></request>'
     ).encode()
-    return httpx.post(
+    return http.post(
         f"{harness.simulator.url}/api", params={"apiKey": harness.case.credentials["api_key"]}, content=body
     )
 
@@ -227,7 +228,7 @@ def test_agoda_refuses_what_it_cannot_apply_with_a_400_error(agoda: OtaHarness, 
 
 def test_every_simulator_refuses_an_oversized_body_unread(ota: OtaHarness) -> None:
     ota.simulator.max_request_bytes = 64 * 1024
-    response = httpx.post(f"{ota.simulator.url}/anything", content=b"<x>" + b"a" * (65 * 1024) + b"</x>")
+    response = http.post(f"{ota.simulator.url}/anything", content=b"<x>" + b"a" * (65 * 1024) + b"</x>")
     assert response.status_code == 413 and b"exceeds the limit" in response.content
     assert ota.control.requests() == []  # refused before any protocol handling
 
@@ -244,7 +245,7 @@ def test_traveloka_refuses_a_value_it_cannot_apply_instead_of_crashing(
     traveloka: OtaHarness, update: dict[str, Any]
 ) -> None:
     body = {"updates": [{"room_id": "DLX", "rate_plan_id": "BAR", "from": str(MONDAY), "to": str(MONDAY), **update}]}
-    response = httpx.post(
+    response = http.post(
         f"{traveloka.simulator.url}/v1/hotels/{traveloka.hotel_id}/ari",
         json=body,
         headers={"X-Api-Key": traveloka.case.credentials["api_key"]},

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
-import httpx
 import pytest
 
 from local.simulators import DEMO_HOTEL_IDS, start_all
 from local.simulators.client import SimulatorClient
 from tests.integration.ota.conftest import OtaHarness
+from tests.support import http
 
 
 def test_start_all_runs_the_four_simulators_with_their_demo_hotels() -> None:
@@ -19,7 +19,7 @@ def test_start_all_runs_the_four_simulators_with_their_demo_hotels() -> None:
         for code, simulator in simulators.items():
             control = SimulatorClient(simulator.url)
             assert control.health() == {"ota": code, "ok": True}
-            (hotel,) = httpx.get(f"{simulator.url}/_control/hotels", timeout=5).json()
+            (hotel,) = http.get(f"{simulator.url}/_control/hotels", timeout=5).json()
             assert hotel["hotel_id"] == DEMO_HOTEL_IDS[code]
             control.close()
         assert len({simulator.port for simulator in simulators.values()}) == 4
@@ -53,14 +53,14 @@ def test_control_api_refuses_unknown_faults_and_rooms_in_words(ota: OtaHarness) 
 
 def test_faults_are_consumed_and_listed_until_then(ota: OtaHarness) -> None:
     ota.control.add_fault("http_error", status=502, count=2, operation="discovery")
-    assert [f["count"] for f in httpx.get(f"{ota.simulator.url}/_control/faults", timeout=5).json()] == [2]
+    assert [f["count"] for f in http.get(f"{ota.simulator.url}/_control/faults", timeout=5).json()] == [2]
     adapter = ota.adapter(max_attempts=1)
     assert not adapter.discover([ota.hotel_id]).ok
     assert not adapter.discover([ota.hotel_id]).ok
     assert adapter.discover([ota.hotel_id]).ok
     ota.control.add_fault("latency", delay_seconds=0.01, count=5)
     ota.control.clear_faults()
-    assert httpx.get(f"{ota.simulator.url}/_control/faults", timeout=5).json() == []
+    assert http.get(f"{ota.simulator.url}/_control/faults", timeout=5).json() == []
 
 
 def test_the_request_log_records_path_operation_and_status_never_a_query_string(ota: OtaHarness) -> None:
@@ -78,5 +78,5 @@ def test_reset_forgets_reservations_ari_and_faults_but_keeps_hotels(ota: OtaHarn
     ota.control.add_fault("duplicate")
     ota.control.reset()
     assert ota.control.reservations() == []
-    assert httpx.get(f"{ota.simulator.url}/_control/faults", timeout=5).json() == []
+    assert http.get(f"{ota.simulator.url}/_control/faults", timeout=5).json() == []
     assert ota.adapter().discover([ota.hotel_id]).ok

@@ -1,6 +1,6 @@
-"""A lean empty poll: a pull that brings nothing reads the property's connections, credentials and
-settings in one statement, writes one row per connection (its empty-poll counter, no run row) and
-makes no KMS call once the data key is cached."""
+"""A lean empty poll: a job reads the property's connections, credentials and settings in the
+statement that takes the lease, writes its connections' empty-poll counters (no run row) in the
+statement that gives the lease up, and makes no KMS call once the data key is cached."""
 
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from chalicelib.aws import clients
 from chalicelib.db.engine import get_engine
 from chalicelib.db.models import OtaConnection, SyncRun
+from chalicelib.db.repositories import leases as lease_repository
+from chalicelib.db.repositories import ota as ota_repository
 from chalicelib.db.unit_of_work import unit_of_work
+from chalicelib.domain.leases import property_sync_lease
 from chalicelib.services import property_sync_service
 from tests.integration.sync.conftest import Sims, connect_property, fast_options, job, stored_reservations
 
@@ -30,9 +33,6 @@ class Statements:
 
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         self.sql.append(statement)
-
-    def writes(self) -> list[str]:
-        return [s for s in self.sql if s.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
 
 
 @contextmanager
@@ -86,11 +86,14 @@ def test_an_empty_poll_reads_once_and_writes_one_row_per_connection(database_url
     with counted() as statements, kms_decrypts() as decrypts:
         outcome = property_sync_service.sync_property(job(hotel.id), adapter_source=source)
 
-    # Then: the lease taken and released, one read of connections + credentials + settings, and one
-    # UPDATE per connection (its counter and next poll); no run row, no KMS call
+    # Then two statements: the lease taken with the read of connections + credentials + settings,
+    # and the one ending the pass: every connection's empty poll (its counter and next poll)
+    # written with the lease's release; no run row, no KMS call
     assert [c.status for c in outcome.connections] == ["ok", "ok"]
-    assert len(statements.sql) == 2 + 1 + len(OTAS), statements.sql
-    assert len(statements.writes()) == 2 + len(OTAS)  # the lease's take and release are writes too
+    assert len(statements.sql) == 2, statements.sql
+    start, end = statements.sql
+    assert "INSERT INTO leases" in start and "FROM ota_connections" in start and "UPDATE ota_connections" not in start
+    assert "UPDATE ota_connections" in end and "DELETE FROM leases" in end and "INSERT" not in end
     assert decrypts == []
     assert set(empty_polls(hotel.id).values()) == {2}
     assert run_rows(hotel.id) == 0
@@ -147,4 +150,27 @@ def test_the_accounts_shared_budget_costs_one_statement_per_paced_request(
     assert [c.status for c in outcome.connections] == ["ok", "ok"]
     slots = [s for s in statements.sql if "ota_account_budgets" in s]
     assert len(slots) == 1  # Agoda's one request; Booking.com's pull takes none
-    assert len(statements.sql) == 2 + 1 + len(OTAS) + len(slots), statements.sql
+    assert len(statements.sql) == 2 + len(slots), statements.sql
+
+
+def test_the_read_that_comes_with_the_lease_happens_only_when_the_lease_is_taken(
+    database_url: str, aws: object, sims: Sims
+) -> None:
+    hotel = connect_property(sims, OTAS)
+    lease = property_sync_lease(hotel.id)
+    read = ota_repository.property_sync_read()
+    params = {ota_repository.SYNC_PROPERTY_ID: hotel.id}
+    with unit_of_work() as uow:
+        rows = lease_repository.take_lease_and_read(uow.session, lease, "first", 60, read, params)
+    assert rows is not None
+    assert sorted(row["connection_id"] for row in rows) == sorted(hotel.connections.values())
+    # Another holder finds the lease taken: nothing read, nothing taken
+    with unit_of_work() as uow:
+        assert lease_repository.take_lease_and_read(uow.session, lease, "second", 60, read, params) is None
+    # A property with no active connection: the lease is still taken (renewed here), nothing to read
+    with unit_of_work() as uow:
+        uow.session.execute(update(OtaConnection).where(OtaConnection.property_id == hotel.id).values(is_active=False))
+    with unit_of_work() as uow:
+        assert lease_repository.take_lease_and_read(uow.session, lease, "first", 60, read, params) == []
+    with unit_of_work() as uow:
+        assert not lease_repository.take_lease(uow.session, lease, "second", 60)

@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from chalicelib.db.models import OtaConnection
 from chalicelib.db.repositories import leases as lease_repository
 from chalicelib.db.unit_of_work import unit_of_work
 from chalicelib.domain.leases import property_sync_lease
@@ -85,3 +88,20 @@ def test_a_rerun_pulls_only_the_connections_the_handed_over_jobs_named(
     passes = run_with_a_job_arriving_during_the_pull(hotel, None)
     assert passes == 2
     assert stored_reservations(hotel.id) == {("expedia", expedia_reservation): 1}
+
+
+def test_each_passs_empty_polls_are_written_when_it_ends_a_rerun_included(
+    database_url: str, aws: object, sims: Sims
+) -> None:
+    # Given a property on Traveloka and Expedia with nothing waiting at either
+    hotel = connect_property(sims, ("traveloka", "expedia"))
+    # When a Traveloka webhook job hands over to a Traveloka pull in progress (two passes)
+    assert run_with_a_job_arriving_during_the_pull(hotel, [hotel.connections["traveloka"]]) == 2
+    # Then both of Traveloka's empty polls were written (the first with the rerun's decision, the
+    # second with the release), and Expedia, not pulled, has none
+    with unit_of_work() as uow:
+        rows = uow.session.execute(
+            select(OtaConnection.id, OtaConnection.empty_polls).where(OtaConnection.property_id == hotel.id)
+        )
+        counted = {row[0]: row[1] for row in rows}
+    assert counted == {hotel.connections["traveloka"]: 2, hotel.connections["expedia"]: 0}
