@@ -31,7 +31,7 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
 from bench.push_path_trace import load_average
-from bench.sync_latency import OTAS, SqlCounter, seed, start_environment
+from bench.sync_latency import OTAS, SqlCounter, handle_sync_jobs, seed, start_environment
 
 
 def connections_of(property_ids: list[int]) -> dict[int, list[int]]:
@@ -65,8 +65,6 @@ def drain(expected: int, profile: cProfile.Profile | None) -> tuple[int, float]:
     from chalicelib.aws import clients
     from chalicelib.aws.queues import queue_url
     from chalicelib.aws.resources import SYNC_JOBS_QUEUE
-    from chalicelib.services import property_sync_service
-    from local.event_runner import LocalLambdaContext, sqs_event
 
     sqs = clients.sqs()
     url = queue_url(SYNC_JOBS_QUEUE)
@@ -82,16 +80,7 @@ def drain(expected: int, profile: cProfile.Profile | None) -> tuple[int, float]:
             ).get("Messages", [])
             if not messages:
                 continue
-            result = property_sync_service.handle_sync_jobs_batch(
-                sqs_event(messages, arn), LocalLambdaContext(function_name="property_sync_worker")
-            )
-            failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
-            ok = [m for m in messages if m["MessageId"] not in failed]
-            if ok:
-                sqs.delete_message_batch(
-                    QueueUrl=url,
-                    Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(ok)],
-                )
+            handle_sync_jobs(sqs, url, arn, messages)
             done += len(messages)
     finally:
         if profile is not None:

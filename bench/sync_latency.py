@@ -230,12 +230,31 @@ class WorkerStats:
     handler_cpu: float = 0.0  # inside handle_sync_jobs_batch: what the Lambda runs (no SQS polling)
 
 
+def handle_sync_jobs(sqs: Any, url: str, arn: str, messages: list[dict[str, Any]]) -> tuple[list[Any], set[str], float]:
+    """One batch through the property sync worker as Lambda's event source mapping would hand it
+    over, the messages it did not report failed deleted: (done, failed ids, the handler's thread CPU)."""
+    from chalicelib.services import property_sync_service
+    from local.event_runner import LocalLambdaContext, sqs_event
+
+    handler_start = time.thread_time()
+    result = property_sync_service.handle_sync_jobs_batch(
+        sqs_event(messages, arn), LocalLambdaContext(function_name="property_sync_worker")
+    )
+    handler_cpu = time.thread_time() - handler_start
+    failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
+    ok = [m for m in messages if m["MessageId"] not in failed]
+    if ok:
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(ok)],
+        )
+    return ok, failed, handler_cpu
+
+
 def run_workers(expected: int, workers: int, timeout: float) -> tuple[list[WorkerStats], float]:
     from chalicelib.aws import clients
     from chalicelib.aws.queues import queue_url
     from chalicelib.aws.resources import SYNC_JOBS_QUEUE
-    from chalicelib.services import property_sync_service
-    from local.event_runner import LocalLambdaContext, sqs_event
 
     url = queue_url(SYNC_JOBS_QUEUE)
     arn = clients.sqs().get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -256,18 +275,8 @@ def run_workers(expected: int, workers: int, timeout: float) -> tuple[list[Worke
             ).get("Messages", [])
             if not messages:
                 continue
-            handler_start = time.thread_time()
-            result = property_sync_service.handle_sync_jobs_batch(
-                sqs_event(messages, arn), LocalLambdaContext(function_name="property_sync_worker")
-            )
-            mine.handler_cpu += time.thread_time() - handler_start
-            failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
-            ok = [m for m in messages if m["MessageId"] not in failed]
-            if ok:
-                sqs.delete_message_batch(
-                    QueueUrl=url,
-                    Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(ok)],
-                )
+            ok, failed, handler_cpu = handle_sync_jobs(sqs, url, arn, messages)
+            mine.handler_cpu += handler_cpu
             mine.jobs += len(ok)
             mine.failed += len(failed)
             with lock:
