@@ -14,6 +14,12 @@ export default tseslint.config(
     rules: {
       ...reactHooks.configs.recommended.rules,
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      // Notices go through components/notify.ts, which names their close button (axe: button-name).
+      "no-restricted-imports": [
+        "error",
+        { paths: [{ name: "@mantine/notifications", importNames: ["notifications"], message: "Use notify() or notifyError() from components/notify." }] },
+      ],
     },
   },
+  { files: ["src/components/notify.ts", "src/components/notify.test.ts"], rules: { "no-restricted-imports": "off" } },
 );

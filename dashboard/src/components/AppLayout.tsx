@@ -1,6 +1,5 @@
 import { Alert, Anchor, AppShell, Burger, Group, Menu, NavLink, ScrollArea, Select, Text, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { notifications } from "@mantine/notifications";
 import { useTranslation } from "react-i18next";
 import { Link, Outlet, useLocation, useNavigate } from "react-router-dom";
 
@@ -13,6 +12,7 @@ import { TEAM_NAVIGATION } from "../screens/team/navigation";
 import { useAgencyAccount } from "../screens/portal/agencyAccount";
 import { AgencyLabel, PortalNavigation } from "../screens/portal/PortalChrome";
 import { LanguageSwitcher } from "./LanguageSwitcher";
+import { notifyError } from "./notify";
 
 const ALL_COUNTRIES = "__all__";
 
@@ -37,7 +37,7 @@ function CountrySwitch() {
       onChange={(value) => {
         if (!value) return;
         switchCountry(value === ALL_COUNTRIES ? null : value).catch((error: Error) =>
-          notifications.show({ color: "red", title: t("common.errorTitle"), message: error.message }),
+          notifyError(error.message),
         );
       }}
     />

@@ -1,5 +1,4 @@
 import { Select } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
@@ -8,6 +7,7 @@ import { api } from "../api/client";
 import { unwrap } from "../api/errors";
 import { ME_KEY, useSession } from "../auth/session";
 import { isLanguage, LANGUAGES } from "../i18n";
+import { notifyError } from "./notify";
 
 /** The language menu. Signed in, the choice is saved on the user (PATCH /me), and the app speaks the
  * user's saved language whenever their profile loads (after sign-in, on another device). */
@@ -27,7 +27,7 @@ export function LanguageSwitcher() {
     try {
       queryClient.setQueryData(ME_KEY, unwrap(await api.PATCH("/me", { body: { language } })));
     } catch (error) {
-      notifications.show({ color: "red", title: t("common.errorTitle"), message: (error as Error).message });
+      notifyError((error as Error).message);
     }
   };
 

@@ -1,7 +1,6 @@
 import { Button, Group, MultiSelect, Pagination, Paper, Select, SimpleGrid, TextInput, Title } from "@mantine/core";
 import { DatePickerInput } from "@mantine/dates";
 import { useDebouncedValue } from "@mantine/hooks";
-import { notifications } from "@mantine/notifications";
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import dayjs from "dayjs";
 import { useEffect, useState } from "react";
@@ -16,6 +15,7 @@ import { useSession } from "../auth/session";
 import { BookingsTable } from "../components/BookingsTable";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { useProperties } from "../components/useProperties";
+import { notify } from "../components/notify";
 
 const PAGE_SIZE = 25;
 const OTAS = ["booking_com", "expedia", "agoda", "traveloka"] as const;
@@ -63,7 +63,7 @@ function ExportButton({ query }: { query: ExportQuery }) {
   const exportCsv = useMutation({
     mutationFn: async () => unwrap(await api.GET("/bookings/export", { params: { query }, parseAs: "blob" })),
     onSuccess: (blob) => saveBlob(blob, "bookings.csv"),
-    onError: (error) => notifications.show({ color: "red", title: t("bookings.exportFailed"), message: error.message }),
+    onError: (error) => notify(error.message, "red", t("bookings.exportFailed")),
   });
   return (
     <Button variant="default" loading={exportCsv.isPending} onClick={() => exportCsv.mutate()}>

@@ -1,11 +1,11 @@
 import { Button, Paper, PasswordInput, Stack, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { notifications } from "@mantine/notifications";
 import { useTranslation } from "react-i18next";
 
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
 import { FormError, useApiSubmit } from "../components/useApiSubmit";
+import { notify } from "../components/notify";
 
 export default function ChangePassword() {
   const { t } = useTranslation();
@@ -25,7 +25,7 @@ export default function ChangePassword() {
       }),
     );
     form.reset();
-    notifications.show({ color: "green", message: t("auth.changeDone") });
+    notify(t("auth.changeDone"));
   });
 
   return (

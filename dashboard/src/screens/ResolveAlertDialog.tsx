@@ -1,12 +1,12 @@
 import { Button, Group, Modal, Stack, Text, Textarea } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { notifications } from "@mantine/notifications";
 import { useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
 import { FormError, useApiSubmit } from "../components/useApiSubmit";
+import { notify } from "../components/notify";
 
 interface Props {
   alert: { id: number; title: string } | null;
@@ -22,7 +22,7 @@ export function ResolveAlertDialog({ alert, onClose }: Props) {
     if (!alert) return;
     unwrap(await api.POST("/alerts/{alert_id}/resolve", { params: { path: { alert_id: alert.id } }, body: { note } }));
     await Promise.all([queryClient.invalidateQueries({ queryKey: ["alerts"] }), queryClient.invalidateQueries({ queryKey: ["summary"] })]);
-    notifications.show({ color: "green", message: t("alerts.resolved", { title: alert.title }) });
+    notify(t("alerts.resolved", { title: alert.title }));
     form.reset();
     onClose();
   });

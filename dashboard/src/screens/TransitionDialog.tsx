@@ -1,6 +1,5 @@
 import { Alert, Button, Group, Modal, Radio, Stack, Text, Textarea } from "@mantine/core";
 import { useForm, type UseFormReturnType } from "@mantine/form";
-import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -8,6 +7,7 @@ import { useTranslation } from "react-i18next";
 import { api, type Schemas } from "../api/client";
 import { ApiError, unwrap } from "../api/errors";
 import { ErrorState, LoadingState } from "../components/States";
+import { notify } from "../components/notify";
 
 type Dialog = Schemas["TransitionDialogOut"];
 export interface TransitionValues {
@@ -102,7 +102,7 @@ export function TransitionDialog({ bookingId, reference, opened, onClose }: Prop
         }),
       ),
     onSuccess: async (booking) => {
-      notifications.show({ color: "green", message: t("booking.transitionDone", { reference, status: booking.status.label }) });
+      notify(t("booking.transitionDone", { reference, status: booking.status.label }));
       queryClient.setQueryData(["booking", bookingId], booking);
       await queryClient.invalidateQueries({ queryKey: ["bookings"] });
       form.reset();

@@ -1,5 +1,4 @@
 import { Button, Group, Select } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -7,6 +6,7 @@ import { useTranslation } from "react-i18next";
 import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { ResolveAlertDialog } from "../ResolveAlertDialog";
+import { notify, notifyError } from "../../components/notify";
 
 type Alert = Schemas["AlertOut"];
 
@@ -21,12 +21,12 @@ export function AlertActions({ alert }: { alert: Alert }) {
   const refresh = () =>
     Promise.all([queryClient.invalidateQueries({ queryKey: ["alerts"] }), queryClient.invalidateQueries({ queryKey: ["summary"] })]);
   const path = { params: { path: { alert_id: alert.id } } };
-  const onError = (error: Error) => notifications.show({ color: "red", title: t("common.errorTitle"), message: error.message });
+  const onError = (error: Error) => notifyError(error.message);
   const acknowledge = useMutation({
     mutationFn: async () => unwrap(await api.POST("/alerts/{alert_id}/acknowledge", path)),
     onSuccess: async () => {
       await refresh();
-      notifications.show({ color: "green", message: t("alertDetail.acknowledged") });
+      notify(t("alertDetail.acknowledged"));
     },
     onError,
   });
@@ -37,7 +37,7 @@ export function AlertActions({ alert }: { alert: Alert }) {
     },
     onSuccess: async () => {
       await refresh();
-      notifications.show({ color: "green", message: t("alertDetail.snoozedFor", { count: Number(hours) }) });
+      notify(t("alertDetail.snoozedFor", { count: Number(hours) }));
     },
     onError,
   });

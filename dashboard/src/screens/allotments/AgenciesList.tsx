@@ -9,8 +9,9 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatMoney } from "../../components/format";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { ListPagination, notify, PageHeader, queryState, StatusSelect, TermStatus } from "./parts";
+import { ListPagination, PageHeader, queryState, StatusSelect, TermStatus } from "./parts";
 import { useUrlFilters, useUrlSearch } from "./useAllotmentData";
+import { notify } from "../../components/notify";
 
 type Agency = Schemas["AgencyOut"];
 const PAGE_SIZE = 25;
@@ -64,7 +65,7 @@ function AgencyForm({ agency, onDone }: { agency: Agency | null; onDone: () => v
     };
     if (agency) unwrap(await api.PATCH("/agencies/{agency_id}", { params: { path: { agency_id: agency.id } }, body: fields }));
     else unwrap(await api.POST("/agencies", { body: { ...fields, code: values.code.trim() } }));
-    notify(t("allotments.agencies.saved", { name: fields.name }), t("common.close"));
+    notify(t("allotments.agencies.saved", { name: fields.name }));
     await queryClient.invalidateQueries({ queryKey: ["agencies"] });
     onDone();
   });

@@ -16,8 +16,9 @@ import { RangeControls, useCalendarRange } from "./AllotmentCalendar";
 import { AllotmentGrid } from "./AllotmentGrid";
 import { ContractForm } from "./ContractForm";
 import { changedFields, releaseStepsText } from "./contractTerms";
-import { notify, queryState, TermStatus } from "./parts";
+import { queryState, TermStatus } from "./parts";
 import { useAgencies, useRoomTypes } from "./useAllotmentData";
+import { notify } from "../../components/notify";
 
 type Contract = Schemas["ContractOut"];
 type EventKind = Schemas["AllotmentEventKind"];
@@ -131,7 +132,7 @@ function EventForm({ contract, roomTypeOptions }: { contract: Contract; roomType
         },
       }),
     );
-    notify(t("allotments.events.added", { kind: t(`allotments.eventKinds.${v.kind}`) }), t("common.close"));
+    notify(t("allotments.events.added", { kind: t(`allotments.eventKinds.${v.kind}`) }));
     form.reset();
     await queryClient.invalidateQueries({ queryKey: ["contract", contract.id] });
     await queryClient.invalidateQueries({ queryKey: ["allotments"] });

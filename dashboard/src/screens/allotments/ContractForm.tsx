@@ -8,8 +8,9 @@ import { unwrap } from "../../api/errors";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
 import { useProperties } from "../../components/useProperties";
 import { emptySeason, termsFromApi, termsToApi, validateTerms, WEEKDAYS, type ReleaseStepDraft, type SeasonDraft } from "./contractTerms";
-import { notify } from "./parts";
+
 import { propertyOptions, useAgencies, useRoomTypes } from "./useAllotmentData";
+import { notify } from "../../components/notify";
 
 type Contract = Schemas["ContractOut"];
 const MODES = ["allotment", "free_sale"] as const;
@@ -82,7 +83,7 @@ export function ContractForm({ contract, onSaved, readOnly = false }: { contract
             body: { ...header, ...terms, agency_id: Number(v.agency_id), property_id: Number(v.property_id) },
           }),
         );
-    notify(t("allotments.contracts.saved", { name: saved.name, version: saved.version }), t("common.close"));
+    notify(t("allotments.contracts.saved", { name: saved.name, version: saved.version }));
     queryClient.setQueryData(["contract", saved.id], saved);
     await queryClient.invalidateQueries({ queryKey: ["contracts"] });
     await queryClient.invalidateQueries({ queryKey: ["allotments"] });

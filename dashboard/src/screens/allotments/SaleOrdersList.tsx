@@ -9,8 +9,9 @@ import { ApiError, unwrap } from "../../api/errors";
 import { formatDate, formatDateTime, formatMoney } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
 import { useAgencyAccount } from "../portal/agencyAccount";
-import { ListPagination, notify, PageHeader, queryState, TermFilters, TermStatus } from "./parts";
+import { ListPagination, PageHeader, queryState, TermFilters, TermStatus } from "./parts";
 import { useAgencies, useRoomTypes, useUrlFilters } from "./useAllotmentData";
+import { notifyError } from "../../components/notify";
 
 type SaleOrder = Schemas["SaleOrderOut"];
 const PAGE_SIZE = 25;
@@ -93,7 +94,7 @@ export default function SaleOrdersList() {
       if (!result.response.ok) throw new ApiError(result.response.status, result.error);
       saveBlob(result.data as Blob, "sale-orders.csv");
     } catch (error) {
-      notify(error instanceof Error ? error.message : String(error), t("common.close"), "red", t("common.errorTitle"));
+      notifyError(error instanceof Error ? error.message : String(error));
     } finally {
       setExporting(false);
     }

@@ -1,6 +1,5 @@
 // Small pieces the allotment screens share.
 import { Box, Group, Pagination, Paper, Select, SimpleGrid, Title } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
 import type { UseQueryResult } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
@@ -142,11 +141,6 @@ export const ALLOTMENT_NAVIGATION: { to: string; label: string; permission: stri
   { to: "/hardblock-pick-up", label: "hardblockPickup.nav.report", permission: "CONTRACTS_READ" },
   { to: "/hardblock-rooming-list", label: "hardblockPickup.nav.rooming", permission: "BOOKINGS_CREATE" },
 ];
-
-/** A passing notice (saved, added, failed); its close button has a name, which Mantine's lacks. */
-export function notify(message: string, closeLabel: string, color: "green" | "red" = "green", title?: string) {
-  notifications.show({ color, message, title, closeButtonProps: { "aria-label": closeLabel } });
-}
 
 /** A box that scrolls sideways when its table is wider than the screen; focusable, so the
  * keyboard can scroll it too (axe: scrollable-region-focusable). */

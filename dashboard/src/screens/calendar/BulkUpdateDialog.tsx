@@ -1,6 +1,5 @@
 import { Alert, Button, Checkbox, Group, Modal, NumberInput, Radio, SimpleGrid, Stack, Table, Text } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { notifications } from "@mantine/notifications";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -12,6 +11,7 @@ import { formatDate } from "../../components/format";
 import { FormError } from "../../components/useApiSubmit";
 import { bulkBody, changesNothing, emptyValues, TOGGLES, WEEKDAYS, type BulkBody, type BulkTarget, type BulkValues } from "./bulkBody";
 import type { Grid } from "./CalendarGrid";
+import { notify } from "../../components/notify";
 
 type Result = Schemas["BulkUpdateOut"];
 interface Change {
@@ -75,7 +75,7 @@ export function BulkUpdateDialog({ opened, onClose, grid, target }: Props) {
       if (step === "preview") setPreview({ body: bodyKey, result });
       else {
         await queryClient.invalidateQueries({ queryKey: ["calendar"] });
-        notifications.show({ color: "green", message: t("calendar.bulk.applied", { count: result.inventory_cells + result.rate_cells }) });
+        notify(t("calendar.bulk.applied", { count: result.inventory_cells + result.rate_cells }));
         close();
       }
     } catch (error) {

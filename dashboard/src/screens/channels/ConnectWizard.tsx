@@ -7,10 +7,11 @@ import { Link, useSearchParams } from "react-router-dom";
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { ErrorState, LoadingState } from "../../components/States";
-import { notify, PageHeader } from "../allotments/parts";
+import { PageHeader } from "../allotments/parts";
 import { canOpenStep, currentStep, mappingCoverage, WIZARD_STEPS } from "./channelLogic";
 import { ProposalsTable, READABLE_ALERT, useMappings, usePropertyCatalog, useProposals } from "./parts";
 import { AccountStep, DiscoverStep, TestStep } from "./WizardSteps";
+import { notifyError } from "../../components/notify";
 
 /** Step 5: what is mapped, what is not (and why it matters), and the switch that starts the sync. */
 function ActivateStep({ connectionId, propertyId, onActivated }: { connectionId: number; propertyId: number; onActivated: () => void }) {
@@ -31,7 +32,7 @@ function ActivateStep({ connectionId, propertyId, onActivated }: { connectionId:
       onActivated();
       await queryClient.invalidateQueries({ queryKey: ["sync-status"] });
     },
-    onError: (error) => notify(error.message, t("common.close"), "red", t("common.errorTitle")),
+    onError: (error) => notifyError(error.message),
   });
   return (
     <Stack gap="sm">

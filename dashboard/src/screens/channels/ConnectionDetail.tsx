@@ -11,10 +11,11 @@ import { Field } from "../../components/Field";
 import { formatDateTime, formatPercent } from "../../components/format";
 import { ErrorState, LoadingState } from "../../components/States";
 import { useProperties } from "../../components/useProperties";
-import { notify, PageHeader } from "../allotments/parts";
+import { PageHeader } from "../allotments/parts";
 import { MappingEditor } from "./MappingEditor";
 import { HealthBadge, ProposalsTable, useProposals } from "./parts";
 import { FullPushButton, SyncNowButton } from "./SyncActions";
+import { notify, notifyError } from "../../components/notify";
 
 type Connection = Schemas["ConnectionOut"];
 const MIN_POLL = 20;
@@ -29,11 +30,11 @@ function ConnectionSettings({ connection }: { connection: Connection }) {
     mutationFn: async (body: { is_active?: boolean; poll_interval_seconds?: number | null }) =>
       unwrap(await api.PATCH("/ota-connections/{connection_id}", { params: { path: { connection_id: connection.id } }, body })),
     onSuccess: async () => {
-      notify(t("channels.connection.saved"), t("common.close"));
+      notify(t("channels.connection.saved"));
       await queryClient.invalidateQueries({ queryKey: ["ota-connection", connection.id] });
       await queryClient.invalidateQueries({ queryKey: ["sync-status"] });
     },
-    onError: (error) => notify(error.message, t("common.close"), "red", t("common.errorTitle")),
+    onError: (error) => notifyError(error.message),
   });
   const typed = interval === "" ? null : Number(interval);
   return (

@@ -6,9 +6,10 @@ import { useTranslation } from "react-i18next";
 import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
-import { notify, ScrollBox } from "../allotments/parts";
+import { ScrollBox } from "../allotments/parts";
 import { mappingCoverage } from "./channelLogic";
 import { READABLE_ALERT, useMappings, usePropertyCatalog } from "./parts";
+import { notifyError } from "../../components/notify";
 
 type Connection = Schemas["ConnectionOut"];
 type MappingCheck = Schemas["MappingCheckOut"];
@@ -93,7 +94,7 @@ export function MappingEditor({ connection }: { connection: Connection }) {
   const writable = can("OTA_CONNECTIONS_WRITE");
   const coverage = mappingCoverage(catalog.roomTypes, catalog.ratePlans, mappings.roomItems, mappings.planItems);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["ota-mappings", connection.id] });
-  const failed = (error: unknown) => notify(error instanceof Error ? error.message : String(error), t("common.close"), "red", t("common.errorTitle"));
+  const failed = (error: unknown) => notifyError(error instanceof Error ? error.message : String(error));
   const path = { params: { path: { connection_id: connection.id } } };
   const mapRoom = async (roomTypeId: number, otaRoomId: string) => {
     try {

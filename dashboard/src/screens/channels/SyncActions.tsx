@@ -7,7 +7,7 @@ import { useTranslation } from "react-i18next";
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
-import { notify } from "../allotments/parts";
+import { notify, notifyError } from "../../components/notify";
 
 export function SyncNowButton({ propertyId, name, size = "xs" }: { propertyId: number; name: string; size?: "xs" | "sm" }) {
   const { t } = useTranslation();
@@ -16,11 +16,11 @@ export function SyncNowButton({ propertyId, name, size = "xs" }: { propertyId: n
   const sync = useMutation({
     mutationFn: async () => unwrap(await api.POST("/properties/{property_id}/sync", { params: { path: { property_id: propertyId } } })),
     onSuccess: async (queued) => {
-      notify(t("channels.syncNowQueued", { name, count: queued.connection_ids.length }), t("common.close"));
+      notify(t("channels.syncNowQueued", { name, count: queued.connection_ids.length }));
       await queryClient.invalidateQueries({ queryKey: ["sync-status"] });
       await queryClient.invalidateQueries({ queryKey: ["sync-runs", propertyId] });
     },
-    onError: (error) => notify(error.message, t("common.close"), "red", t("common.errorTitle")),
+    onError: (error) => notifyError(error.message),
   });
   if (!can("SYNC_TRIGGER")) return null;
   return (
@@ -35,8 +35,8 @@ export function FullPushButton({ connectionId, disabled }: { connectionId: numbe
   const { can } = useSession();
   const push = useMutation({
     mutationFn: async () => unwrap(await api.POST("/ota-connections/{connection_id}/full-push", { params: { path: { connection_id: connectionId } } })),
-    onSuccess: () => notify(t("channels.fullPushQueued"), t("common.close")),
-    onError: (error) => notify(error.message, t("common.close"), "red", t("common.errorTitle")),
+    onSuccess: () => notify(t("channels.fullPushQueued")),
+    onError: (error) => notifyError(error.message),
   });
   if (!can("SYNC_TRIGGER")) return null;
   return (

@@ -10,9 +10,10 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
 import { useProperties } from "../../components/useProperties";
-import { notify } from "../allotments/parts";
+
 import { credentialFields, hotelIdsFrom, needsHotelIds, OTAS } from "./channelLogic";
 import { READABLE_ALERT } from "./parts";
+import { notify, notifyError } from "../../components/notify";
 
 type Account = Schemas["OtaAccountOut"];
 type TestResult = Schemas["AccountTestOut"];
@@ -87,7 +88,7 @@ function ReplaceCredentials({ account }: { account: Account }) {
   const { submit, busy, formError } = useApiSubmit(form, async (values) => {
     const body = { credentials: onlyFields(account.ota, values.credentials) };
     unwrap(await api.PATCH("/ota-accounts/{account_id}", { params: { path: { account_id: account.id } }, body }));
-    notify(t("channels.wizard.credentialsReplaced"), t("common.close"));
+    notify(t("channels.wizard.credentialsReplaced"));
     await queryClient.invalidateQueries({ queryKey: ["ota-accounts"] });
     form.reset();
   });
@@ -123,7 +124,7 @@ export function TestStep({ account, onTested }: { account: Account; onTested: (o
       setResult(answer);
       onTested(answer.ok);
     },
-    onError: (error) => notify(error.message, t("common.close"), "red", t("common.errorTitle")),
+    onError: (error) => notifyError(error.message),
   });
   return (
     <Stack gap="sm">
@@ -183,17 +184,17 @@ export function DiscoverStep({ account, onImported }: { account: Account; onImpo
     mutationFn: async () =>
       unwrap(await api.GET("/ota-accounts/{account_id}/discovery", { params: { path: { account_id: account.id }, query: { hotel_id: hotelIdsFrom(ids) } } })),
     onSuccess: (found) => setHotel(found.hotels.find((h) => h.connection_id === null)?.ota_hotel_id ?? null),
-    onError: (error) => notify(error.message, t("common.close"), "red", t("common.errorTitle")),
+    onError: (error) => notifyError(error.message),
   });
   const importHotel = useMutation({
     mutationFn: async () =>
       unwrap(await api.POST("/ota-accounts/{account_id}/discovery/import", { params: { path: { account_id: account.id } }, body: { property_id: Number(propertyId), ota_hotel_id: hotel ?? "" } })),
     onSuccess: async (result) => {
-      notify(t("channels.wizard.imported", { count: result.proposals.length }), t("common.close"));
+      notify(t("channels.wizard.imported", { count: result.proposals.length }));
       await queryClient.invalidateQueries({ queryKey: ["ota-accounts"] });
       onImported(result.connection.id, result.connection.property_id);
     },
-    onError: (error) => notify(error.message, t("common.close"), "red", t("common.errorTitle")),
+    onError: (error) => notifyError(error.message),
   });
   const found = discover.data;
   const options = properties.items.filter((p) => p.country_code === account.country_code).map((p) => ({ value: String(p.id), label: `${p.code} · ${p.name}` }));

@@ -8,8 +8,9 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { useRoomTypes } from "../setup/RoomTypes";
-import { notify, ScrollBox } from "../allotments/parts";
+import { ScrollBox } from "../allotments/parts";
 import { HEALTH_COLOURS, healthLevel, type MappableRatePlan } from "./channelLogic";
+import { notify, notifyError } from "../../components/notify";
 
 export type Proposal = Schemas["ProposalOut"];
 
@@ -91,7 +92,7 @@ export function ProposalsTable({ connectionId, propertyId }: { connectionId: num
   const proposals = useProposals(connectionId);
   const catalog = usePropertyCatalog(propertyId);
   const refresh = useRefreshConnection(connectionId);
-  const failed = (error: Error) => notify(error.message, t("common.close"), "red", t("common.errorTitle"));
+  const failed = (error: Error) => notifyError(error.message);
   const decide = useMutation({
     mutationFn: async ({ proposal, accept }: { proposal: Proposal; accept: boolean }) => {
       const path = { params: { path: { proposal_id: proposal.id } } };
@@ -105,7 +106,7 @@ export function ProposalsTable({ connectionId, propertyId }: { connectionId: num
     mutationFn: async () =>
       unwrap(await api.POST("/ota-connections/{connection_id}/mapping-proposals/accept-all", { params: { path: { connection_id: connectionId } } })),
     onSuccess: async (accepted) => {
-      notify(t("channels.proposals.acceptedAll", { count: accepted.length }), t("common.close"));
+      notify(t("channels.proposals.acceptedAll", { count: accepted.length }));
       await refresh();
     },
     onError: failed,

@@ -12,13 +12,14 @@ import { formatDate } from "../../components/format";
 import { ErrorState, LoadingState } from "../../components/States";
 import { useProperties } from "../../components/useProperties";
 import NotFound from "../NotFound";
-import { notify, queryState } from "../allotments/parts";
+import { queryState } from "../allotments/parts";
 import { useAgencies, useRoomTypes } from "../allotments/useAllotmentData";
 import { AmendmentForm } from "./AmendmentForm";
 import { BlockGrid } from "./BlockGrid";
 import { blockTotals, versionSummary, type AmendmentBody } from "./blockValues";
 import { DiffPreview } from "./DiffPreview";
 import { BlockStatusBadge, GuaranteeBadge, holderName } from "./parts";
+import { notify } from "../../components/notify";
 
 type Block = Schemas["BlockOut"];
 type Preview = Schemas["AmendmentPreviewOut"];
@@ -103,7 +104,7 @@ function BlockScreen({ block }: { block: Block }) {
     queryClient.setQueryData(["hardblock", updated.id], updated);
     await queryClient.invalidateQueries({ queryKey: ["hardblocks"] });
     setPending(null);
-    notify(message, t("common.close"));
+    notify(message);
   };
   const apply = useMutation({
     mutationFn: async (body: AmendmentBody) =>

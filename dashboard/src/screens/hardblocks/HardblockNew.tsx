@@ -8,10 +8,11 @@ import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
 import { useProperties } from "../../components/useProperties";
-import { notify } from "../allotments/parts";
+
 import { propertyOptions, useAgencies, useRoomTypes } from "../allotments/useAllotmentData";
 import { allocationsBody, emptyAllocation, type AllocationDraft } from "./blockValues";
 import { GUARANTEES } from "./parts";
+import { notify } from "../../components/notify";
 
 interface BlockValues extends Record<string, unknown> {
   property_id: string | null;
@@ -63,7 +64,7 @@ export default function HardblockNew() {
         },
       }),
     );
-    notify(t("hardblocks.created", { id: block.id }), t("common.close"));
+    notify(t("hardblocks.created", { id: block.id }));
     await queryClient.invalidateQueries({ queryKey: ["hardblocks"] });
     navigate(`/hardblocks/${block.id}`);
   });

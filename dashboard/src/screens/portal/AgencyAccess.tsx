@@ -11,9 +11,10 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDateTime, formatMoney } from "../../components/format";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { notify, PageHeader, queryState, TermStatus } from "../allotments/parts";
+import { PageHeader, queryState, TermStatus } from "../allotments/parts";
 import { useAgencyAccount } from "./agencyAccount";
 import { ApiKeys } from "./ApiKeys";
+import { notify } from "../../components/notify";
 
 type Agency = Schemas["AgencyOut"];
 
@@ -67,7 +68,7 @@ function InviteUser({ agencyId }: { agencyId: number }) {
   const { submit, busy, formError } = useApiSubmit(form, async (values) => {
     const body = { email: values.email.trim(), full_name: values.full_name.trim(), admin: values.admin };
     unwrap(await api.POST("/agencies/{agency_id}/users", { params: { path: { agency_id: agencyId } }, body }));
-    notify(t("portal.users.invited", { email: body.email }), t("common.close"));
+    notify(t("portal.users.invited", { email: body.email }));
     form.reset();
     await queryClient.invalidateQueries({ queryKey: ["agency-users", agencyId] });
   });

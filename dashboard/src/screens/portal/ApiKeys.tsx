@@ -11,7 +11,8 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDateTime } from "../../components/format";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { notify, queryState } from "../allotments/parts";
+import { queryState } from "../allotments/parts";
+import { notify, notifyError } from "../../components/notify";
 
 type ApiKey = Schemas["ApiKeyOut"];
 /** What a key may hold: the partner rights (never PARTNER_ADMIN: a key manages no keys). */
@@ -100,11 +101,11 @@ function RevokeDialog({ apiKey, onClose }: { apiKey: ApiKey | null; onClose: () 
     setBusy(true);
     try {
       unwrap(await api.DELETE("/api-keys/{api_key_id}", { params: { path: { api_key_id: key.id } } }));
-      notify(t("portal.keys.revoked", { name: key.name }), t("common.close"));
+      notify(t("portal.keys.revoked", { name: key.name }));
       await queryClient.invalidateQueries({ queryKey: ["api-keys", key.agency_id] });
       onClose();
     } catch (error) {
-      notify(error instanceof Error ? error.message : String(error), t("common.close"), "red", t("common.errorTitle"));
+      notifyError(error instanceof Error ? error.message : String(error));
     } finally {
       setBusy(false);
     }

@@ -8,10 +8,11 @@ import { api, type Schemas } from "../../api/client";
 import { saveBlob } from "../../api/download";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
-import { ListPagination, notify, PageHeader, queryState } from "../allotments/parts";
+import { ListPagination, PageHeader, queryState } from "../allotments/parts";
 import { useUrlFilters, useUrlSearch } from "../allotments/useAllotmentData";
 import { PropertyForm } from "./PropertyForm";
 import { PropertyStatus } from "./PropertyStatus";
+import { notify, notifyError } from "../../components/notify";
 
 type Property = Schemas["PropertyOut"];
 type Status = Property["status"];
@@ -41,10 +42,10 @@ function ArchiveButton({ property }: { property: Property }) {
       else unwrap(await api.DELETE("/properties/{property_id}", path));
     },
     onSuccess: async () => {
-      notify(t(archived ? "setup.properties.restored" : "setup.properties.archived", { name: property.name }), t("common.close"));
+      notify(t(archived ? "setup.properties.restored" : "setup.properties.archived", { name: property.name }));
       await queryClient.invalidateQueries({ queryKey: ["properties"] });
     },
-    onError: (error) => notify(error.message, t("common.close"), "red", t("common.errorTitle")),
+    onError: (error) => notifyError(error.message),
   });
   return (
     <Button
@@ -65,7 +66,7 @@ function ExportButton({ query }: { query: ReturnType<typeof useListQuery> }) {
   const exportCsv = useMutation({
     mutationFn: async () => unwrap(await api.GET("/properties/export.csv", { params: { query }, parseAs: "blob" })),
     onSuccess: (blob) => saveBlob(blob as Blob, "properties.csv"),
-    onError: (error) => notify(error.message, t("common.close"), "red", t("bookings.exportFailed")),
+    onError: (error) => notify(error.message, "red", t("bookings.exportFailed")),
   });
   return (
     <Button variant="default" loading={exportCsv.isPending} onClick={() => exportCsv.mutate()}>

@@ -7,8 +7,9 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { notify } from "../allotments/parts";
+
 import { propertyBody, propertyValues, TIME_ZONES } from "./propertyValues";
+import { notify } from "../../components/notify";
 
 type Property = Schemas["PropertyOut"];
 
@@ -36,7 +37,7 @@ export function PropertyForm({ property, onDone }: { property: Property | null; 
     const saved = property
       ? unwrap(await api.PATCH("/properties/{property_id}", { params: { path: { property_id: property.id } }, body }))
       : unwrap(await api.POST("/properties", { body }));
-    notify(t("setup.properties.saved", { name: saved.name }), t("common.close"));
+    notify(t("setup.properties.saved", { name: saved.name }));
     await queryClient.invalidateQueries({ queryKey: ["properties"] });
     onDone(saved);
   });

@@ -9,9 +9,10 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDate, formatMoney } from "../../components/format";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { notify, queryState, ScrollBox } from "../allotments/parts";
+import { queryState, ScrollBox } from "../allotments/parts";
 import { derivationText, ratePlanBody, ratePlanValues } from "./ratePlanValues";
 import { Rules } from "./Rules";
+import { notify } from "../../components/notify";
 
 type Property = Schemas["PropertyOut"];
 type RoomType = Schemas["RoomTypeOut"];
@@ -34,7 +35,7 @@ function RatePlanForm({ roomType, plans, plan, onDone }: { roomType: RoomType; p
   const { submit, busy, formError } = useApiSubmit(form, async (values) => {
     if (plan) unwrap(await api.PATCH("/rate-plans/{rate_plan_id}", { params: { path: { rate_plan_id: plan.id } }, body: ratePlanBody(values, true) }));
     else unwrap(await api.POST("/room-types/{room_type_id}/rate-plans", { params: { path: { room_type_id: roomType.id } }, body: ratePlanBody(values) }));
-    notify(t("setup.ratePlans.saved", { name: values.name.trim() }), t("common.close"));
+    notify(t("setup.ratePlans.saved", { name: values.name.trim() }));
     await queryClient.invalidateQueries({ queryKey: ["rate-plans", roomType.id] });
     await queryClient.invalidateQueries({ queryKey: ["rate-grid", roomType.property_id] });
     onDone();
@@ -165,7 +166,7 @@ export function RatePlans({ property, roomType }: { property: Property; roomType
   const remove = useMutation({
     mutationFn: async (plan: RatePlan) => unwrap(await api.DELETE("/rate-plans/{rate_plan_id}", { params: { path: { rate_plan_id: plan.id } } })),
     onSuccess: async (_, plan) => {
-      notify(t("setup.ratePlans.deleted", { name: plan.name }), t("common.close"));
+      notify(t("setup.ratePlans.deleted", { name: plan.name }));
       setDeleting(null);
       await queryClient.invalidateQueries({ queryKey: ["rate-plans", roomType.id] });
       await queryClient.invalidateQueries({ queryKey: ["rate-grid", roomType.property_id] });

@@ -9,7 +9,8 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatMoney } from "../../components/format";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { notify, queryState } from "../allotments/parts";
+import { queryState } from "../allotments/parts";
+import { notify } from "../../components/notify";
 
 type Property = Schemas["PropertyOut"];
 type RoomType = Schemas["RoomTypeOut"];
@@ -51,7 +52,7 @@ function RoomTypeForm({ property, roomType, onDone }: { property: Property; room
         }),
       );
     else unwrap(await api.POST("/properties/{property_id}/room-types", { params: { path: { property_id: property.id } }, body: fields }));
-    notify(t("setup.roomTypes.saved", { name: fields.name }), t("common.close"));
+    notify(t("setup.roomTypes.saved", { name: fields.name }));
     await queryClient.invalidateQueries({ queryKey: ["room-types", property.id] });
     onDone();
   });

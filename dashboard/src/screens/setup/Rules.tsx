@@ -7,8 +7,9 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { formatDate, formatMoney } from "../../components/format";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { notify, queryState } from "../allotments/parts";
+import { queryState } from "../allotments/parts";
 import { derivationText, ruleBody, ruleValues, WEEKDAYS } from "./ratePlanValues";
+import { notify, notifyError } from "../../components/notify";
 
 type RatePlan = Schemas["RatePlanOut"];
 type Rule = Schemas["RuleOut"];
@@ -25,7 +26,7 @@ function RuleForm({ plan, onSaved }: { plan: RatePlan; onSaved: () => Promise<vo
   });
   const { submit, busy, formError } = useApiSubmit(form, async (values) => {
     unwrap(await api.POST("/rate-plans/{rate_plan_id}/rules", { params: { path: { rate_plan_id: plan.id } }, body: ruleBody(values) }));
-    notify(t("setup.rules.saved"), t("common.close"));
+    notify(t("setup.rules.saved"));
     form.reset();
     await onSaved();
   });
@@ -101,7 +102,7 @@ export function Rules({ plan, propertyId, writable }: { plan: RatePlan; property
   const remove = useMutation({
     mutationFn: async (rule: Rule) => unwrap(await api.DELETE("/rate-plan-rules/{rule_id}", { params: { path: { rule_id: rule.id } } })),
     onSuccess: refresh,
-    onError: (error) => notify(error.message, t("common.close"), "red", t("common.errorTitle")),
+    onError: (error) => notifyError(error.message),
   });
   const effect = (rule: Rule) =>
     rule.rate !== null ? formatMoney(rule.rate, plan.currency, i18n.language) : derivationText(rule.adjustment_kind, rule.adjustment_value);

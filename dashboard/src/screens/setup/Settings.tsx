@@ -9,8 +9,9 @@ import { useSession } from "../../auth/session";
 import { formatDateTime } from "../../components/format";
 import { EmptyState } from "../../components/States";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { notify, PageHeader, queryState } from "../allotments/parts";
+import { PageHeader, queryState } from "../allotments/parts";
 import { changedSettings, SETTING_FIELDS, type SettingValues } from "./settingsFields";
+import { notify } from "../../components/notify";
 
 type SettingsOut = Schemas["SettingsOut"];
 
@@ -33,7 +34,7 @@ function SettingsForm({ settings }: { settings: SettingsOut }) {
     const updated = unwrap(await api.PATCH("/settings", { body: body as Schemas["SettingsUpdate"] }));
     queryClient.setQueryData(["settings"], updated);
     form.resetDirty(valuesOf(updated));
-    notify(t("setup.settings.saved"), t("common.close"));
+    notify(t("setup.settings.saved"));
   });
   return (
     <form onSubmit={submit} noValidate>

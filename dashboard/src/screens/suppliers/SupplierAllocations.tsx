@@ -9,8 +9,9 @@ import { unwrap } from "../../api/errors";
 import { formatDate } from "../../components/format";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
 import { useProperties } from "../../components/useProperties";
-import { notify, queryState } from "../allotments/parts";
+import { queryState } from "../allotments/parts";
 import { propertyOptions, useRoomTypes } from "../allotments/useAllotmentData";
+import { notify, notifyError } from "../../components/notify";
 
 type Supplier = Schemas["SupplierOut"];
 type Allocation = Schemas["AllocationOut"];
@@ -52,7 +53,7 @@ function AllocationForm({ supplier, allocation, onDone }: { supplier: Supplier; 
           body: { ...fields, room_type_id: Number(v.room_type_id) },
         }),
       );
-    notify(t("suppliers.allocations.saved"), t("common.close"));
+    notify(t("suppliers.allocations.saved"));
     await queryClient.invalidateQueries({ queryKey: ["supplier-allocations", supplier.id] });
     onDone();
   });
@@ -94,10 +95,10 @@ export function SupplierAllocations({ supplier, writable }: { supplier: Supplier
   const remove = useMutation({
     mutationFn: async (allocation: Allocation) => unwrap(await api.DELETE("/allocations/{allocation_id}", { params: { path: { allocation_id: allocation.id } } })),
     onSuccess: async () => {
-      notify(t("suppliers.allocations.removed"), t("common.close"));
+      notify(t("suppliers.allocations.removed"));
       await queryClient.invalidateQueries({ queryKey: ["supplier-allocations", supplier.id] });
     },
-    onError: (error) => notify(error.message, t("common.close"), "red"),
+    onError: (error) => notifyError(error.message),
   });
   const body =
     queryState(allocations, t("suppliers.allocations.empty"), (rows) => rows.length === 0) ??

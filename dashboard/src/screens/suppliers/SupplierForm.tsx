@@ -7,8 +7,9 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { notify } from "../allotments/parts";
+
 import { supplierBody, supplierValues } from "./supplierValues";
+import { notify } from "../../components/notify";
 
 type Supplier = Schemas["SupplierOut"];
 
@@ -28,7 +29,7 @@ export function SupplierForm({ supplier, onDone }: { supplier: Supplier | null; 
     const body = supplierBody(values, supplier !== null);
     if (supplier) unwrap(await api.PATCH("/suppliers/{supplier_id}", { params: { path: { supplier_id: supplier.id } }, body }));
     else unwrap(await api.POST("/suppliers", { body }));
-    notify(t("suppliers.saved", { name: body.name }), t("common.close"));
+    notify(t("suppliers.saved", { name: body.name }));
     await queryClient.invalidateQueries({ queryKey: ["suppliers"] });
     onDone();
   });

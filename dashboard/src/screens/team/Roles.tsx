@@ -9,10 +9,11 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { EmptyState } from "../../components/States";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { notify, PageHeader, queryState } from "../allotments/parts";
+import { PageHeader, queryState } from "../allotments/parts";
 import { groupByArea, maskLabel, maskOf, type PermissionBit } from "./permissionMask";
 import { usePermissionCatalogue, useRoles } from "./teamData";
 import { HeaderRow } from "./HeaderRow";
+import { notify, notifyError } from "../../components/notify";
 
 type Role = Schemas["RoleOut"];
 
@@ -63,7 +64,7 @@ function RoleForm({ role, catalogue, onDone }: { role: Role | null; catalogue: P
       const changes = { ...body, ...(role.is_system ? { name: undefined } : {}) };
       unwrap(await api.PATCH("/roles/{role_id}", { params: { path: { role_id: role.id } }, body: changes }));
     } else unwrap(await api.POST("/roles", { body }));
-    notify(t("team.roles.saved", { name: body.name }), t("common.close"));
+    notify(t("team.roles.saved", { name: body.name }));
     await queryClient.invalidateQueries({ queryKey: ["roles"] });
     onDone();
   });
@@ -98,10 +99,10 @@ function DeleteRole({ role }: { role: Role }) {
   const remove = useMutation({
     mutationFn: async () => unwrap(await api.DELETE("/roles/{role_id}", { params: { path: { role_id: role.id } } })),
     onSuccess: async () => {
-      notify(t("team.roles.deleted", { name: role.name }), t("common.close"));
+      notify(t("team.roles.deleted", { name: role.name }));
       await queryClient.invalidateQueries({ queryKey: ["roles"] });
     },
-    onError: (error) => notify(error.message, t("common.close"), "red", t("common.errorTitle")),
+    onError: (error) => notifyError(error.message),
   });
   return (
     <Button size="xs" variant="subtle" color="red" loading={remove.isPending} onClick={() => remove.mutate()} aria-label={t("team.roles.deleteNamed", { name: role.name })}>

@@ -10,10 +10,11 @@ import { useSession } from "../../auth/session";
 import { formatDateTime } from "../../components/format";
 import { EmptyState } from "../../components/States";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { ListPagination, notify, PageHeader, queryState } from "../allotments/parts";
+import { ListPagination, PageHeader, queryState } from "../allotments/parts";
 import { useUrlFilters, useUrlSearch } from "../allotments/useAllotmentData";
 import { useRoles } from "./teamData";
 import { HeaderRow } from "./HeaderRow";
+import { notify, notifyError } from "../../components/notify";
 
 type User = Schemas["UserOut"];
 const PAGE_SIZE = 25;
@@ -51,7 +52,7 @@ function UserForm({ user, onDone }: { user: User | null; onDone: () => void }) {
     const common = { email: values.email.trim(), full_name: values.full_name.trim(), role_id: Number(values.role_id), country_code: values.country_code || null };
     if (user) unwrap(await api.PATCH("/users/{user_id}", { params: { path: { user_id: user.id } }, body: common }));
     else unwrap(await api.POST("/users", { body: { ...common, password: values.password || null } }));
-    notify(t(user ? "team.users.saved" : values.password ? "team.users.created" : "team.users.invited", { email: common.email }), t("common.close"));
+    notify(t(user ? "team.users.saved" : values.password ? "team.users.created" : "team.users.invited", { email: common.email }));
     await queryClient.invalidateQueries({ queryKey: ["users"] });
     onDone();
   });
@@ -99,10 +100,10 @@ function UserActions({ user, onEdit }: { user: User; onEdit: () => void }) {
   const queryClient = useQueryClient();
   const path = { params: { path: { user_id: user.id } } };
   const done = (key: string) => async () => {
-    notify(t(key, { email: user.email }), t("common.close"));
+    notify(t(key, { email: user.email }));
     await queryClient.invalidateQueries({ queryKey: ["users"] });
   };
-  const failed = (error: Error) => notify(error.message, t("common.close"), "red", t("common.errorTitle"));
+  const failed = (error: Error) => notifyError(error.message);
   const toggle = useMutation({
     mutationFn: async () => unwrap(await (user.is_active ? api.POST("/users/{user_id}/disable", path) : api.POST("/users/{user_id}/enable", path))),
     onSuccess: done(user.is_active ? "team.users.disabled" : "team.users.enabled"),

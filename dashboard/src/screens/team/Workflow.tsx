@@ -10,11 +10,12 @@ import { useSession } from "../../auth/session";
 import { EmptyState } from "../../components/States";
 import { StatusBadge } from "../../components/StatusBadge";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { notify, PageHeader, queryState } from "../allotments/parts";
+import { PageHeader, queryState } from "../allotments/parts";
 import { STATUS_ICONS, StatusIcon } from "./StatusIcon";
 import { usePermissionCatalogue, useRoles } from "./teamData";
 import { WorkflowGraph } from "./WorkflowGraph";
 import { HeaderRow } from "./HeaderRow";
+import { notify } from "../../components/notify";
 
 type Status = Schemas["BookingStatusOut"];
 type Transition = Schemas["TransitionOut"];
@@ -48,7 +49,7 @@ function useRemoval(action: () => Promise<unknown>, doneKey: string, onDone: () 
   return useMutation({
     mutationFn: action,
     onSuccess: async () => {
-      notify(t(doneKey), t("common.close"));
+      notify(t(doneKey));
       await queryClient.invalidateQueries({ queryKey: KEY });
       onDone();
     },
@@ -103,7 +104,7 @@ function StatusForm({ status, onDone }: { status: Status | null; onDone: () => v
     async ({ code, ...values }) => {
       if (status) unwrap(await api.PATCH("/booking-statuses/{status_id}", { params: { path: { status_id: status.id } }, body: values }));
       else unwrap(await api.POST("/booking-statuses", { body: { code, ...values } }));
-      notify(t("team.workflow.statusSaved", { label: values.label }), t("common.close"));
+      notify(t("team.workflow.statusSaved", { label: values.label }));
       await queryClient.invalidateQueries({ queryKey: KEY });
       onDone();
     },
@@ -158,7 +159,7 @@ function TransitionForm({ workflow, transition, onDone }: { workflow: Workflow; 
       const permission = values.permission as Schemas["TransitionCreate"]["permission"];
       if (transition) unwrap(await api.PATCH("/booking-status-transitions/{transition_id}", { params: { path: { transition_id: transition.id } }, body: { permission } }));
       else unwrap(await api.POST("/booking-status-transitions", { body: { from_status: values.from_status!, to_status: values.to_status!, permission } }));
-      notify(t("team.workflow.transitionSaved"), t("common.close"));
+      notify(t("team.workflow.transitionSaved"));
       await queryClient.invalidateQueries({ queryKey: KEY });
       onDone();
     },

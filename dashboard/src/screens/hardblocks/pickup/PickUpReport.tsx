@@ -8,8 +8,9 @@ import { saveBlob } from "../../../api/download";
 import { unwrap } from "../../../api/errors";
 import { formatDate, formatPercent, localDate } from "../../../components/format";
 import { useProperties } from "../../../components/useProperties";
-import { notify, PageHeader, queryState, ScrollBox } from "../../allotments/parts";
+import { PageHeader, queryState, ScrollBox } from "../../allotments/parts";
 import { propertyOptions, useAgencies, useUrlFilters } from "../../allotments/useAllotmentData";
+import { notifyError } from "../../../components/notify";
 
 type BlockRow = Schemas["BlockPickUpOut"];
 
@@ -98,7 +99,7 @@ export default function PickUpReport() {
   const exportCsv = useMutation({
     mutationFn: async () => unwrap(await api.GET("/hardblocks/pick-up-report/export", { params: { query }, parseAs: "blob" })),
     onSuccess: (blob) => saveBlob(blob as Blob, "hardblock-pick-up.csv"),
-    onError: (error) => notify(error.message, t("common.close"), "red", t("common.errorTitle")),
+    onError: (error) => notifyError(error.message),
   });
 
   const who = (row: { agency_id?: number | null; group_name?: string }) => (row.agency_id ? agencies.name(row.agency_id) : row.group_name || t("hardblockPickup.group"));
