@@ -16,7 +16,9 @@ runs it on the DB-API cursor of the session's connection, in the session's trans
 * ``autoflush`` flushes pending ORM changes first, as ``session.execute`` does for ORM statements.
 
 ``commit=True`` sends the transaction's COMMIT behind the statement in the same exchange
-(:func:`chalicelib.db.driver.commit_behind`); the statement must be the transaction's last.
+(:func:`chalicelib.db.driver.commit_behind`); the statement must be the transaction's last. The
+session then remembers it (:func:`committed_behind`): the unit of work runs its after-commit work
+even if the code after that statement raises, since what it wrote is already in the database.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from chalicelib.db.driver import commit_behind, execute_in_one_exchange, one_exc
 _Compiled = tuple[TextClause, str, tuple[str, ...] | None]
 _compiled: dict[tuple[int, str], _Compiled] = {}
 CACHED_STATEMENTS = 256
+_COMMITTED_BEHIND = "lean.committed_behind"
 
 
 def _compile(statement: TextClause, dialect: Dialect) -> _Compiled:
@@ -75,6 +78,7 @@ def fetch_all(
         if commit:
             with commit_behind(dbapi_connection):
                 cursor.execute(sql, args)
+            session.info[_COMMITTED_BEHIND] = True
         else:
             cursor.execute(sql, args)
         rows: list[Sequence[Any]] = list(cursor.fetchall()) if cursor.description is not None else []
@@ -85,6 +89,11 @@ def fetch_all(
         for after in connection.dispatch.after_cursor_execute:
             after(connection, cursor, sql, args, None, False)
     return rows
+
+
+def committed_behind(session: Session) -> bool:
+    """Whether a statement of ``session`` was sent with the transaction's COMMIT (``fetch_all(commit=True)``)."""
+    return bool(session.info.get(_COMMITTED_BEHIND))
 
 
 def fetch_all_in_one_exchange(

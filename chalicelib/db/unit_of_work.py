@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from chalicelib.db.engine import session_factory
+from chalicelib.db.lean import committed_behind
 from chalicelib.db.repositories.alerts import SqlAlertRepository
 from chalicelib.db.repositories.allotment_calendar import SqlAllotmentCalendar
 from chalicelib.db.repositories.allotments import SqlAllotmentRepository
@@ -194,8 +195,16 @@ def unit_of_work() -> Iterator[SqlUnitOfWork]:
     try:
         with session.begin():
             yield uow
-    finally:
+    except BaseException:
+        committed = committed_behind(session)
         session.close()
+        if committed:
+            # The last statement carried the COMMIT (db/lean.py): its writes stand whatever failed
+            # after it, so what they registered for after the commit (the relays) runs, then the error.
+            logger.error("a unit of work failed after its transaction had committed; its after-commit work runs")
+            uow.run_after_commit_hooks()
+        raise
+    session.close()
     uow.run_after_commit_hooks()
 
 

@@ -13,13 +13,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event, func, select
 
 from chalicelib.db.engine import get_engine
-from chalicelib.db.models import AriChangeRecord, AuditLog, BookingEvent, BookingLine, BookingNight, OutboxMessage
+from chalicelib.db.models import (
+    AriChangeRecord,
+    AuditLog,
+    BookingEvent,
+    BookingGroup,
+    BookingLine,
+    BookingNight,
+    OutboxMessage,
+)
 from chalicelib.db.repositories.bookings import counter_mismatches
 from chalicelib.db.unit_of_work import unit_of_work
-from chalicelib.services import booking_service
+from chalicelib.services import booking_service, booking_writer
 from chalicelib.services.booking_service import NewBooking, NewBookingLine
 from tests.booking_factories import make_caller, make_hotel
 
@@ -211,3 +220,56 @@ def test_with_an_idempotency_key_the_commit_is_a_round_trip_of_its_own(database_
 def counter_mismatches_of(room_type_ids: list[int]) -> list[Any]:
     with unit_of_work() as uow:
         return list(counter_mismatches(uow.session, room_type_ids))
+
+
+def test_a_failure_after_the_committed_write_still_relays_what_was_committed(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a key the write carries its COMMIT: a failure after it, still inside the transaction
+    (here, taking the written rows into the session), cannot undo the booking, so the work registered for after the commit (the live and ARI relays)
+    still runs before the error reaches the caller; the channels do not wait for the sweeper."""
+    hotel = make_hotel(rooms=(5,))
+    caller = make_caller()
+
+    def request(guest: str) -> NewBooking:
+        return NewBooking(
+            property_id=hotel.property_id,
+            guest_name=guest,
+            lines=(NewBookingLine(hotel.room_type_ids[0], hotel.night(1), hotel.night(3)),),
+        )
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("the rows could not be taken")
+
+    monkeypatch.setattr(booking_writer, "_as_written", broken)
+    with traced() as trace, pytest.raises(RuntimeError, match="could not be taken"):
+        booking_service.create_booking(caller, request("Committed Guest"))
+    assert _guests(hotel.property_id) == ["Committed Guest"]
+    # SQLAlchemy saw no COMMIT (it went with the write): the relays' statements follow the write's
+    statements = trace.booking + trace.after
+    after_write = statements[next(i for i, sql in enumerate(statements) if "INSERT INTO booking_groups" in sql) + 1 :]
+    assert [sql.split()[0] for sql in after_write] == ["WITH", "WITH"], after_write
+    assert "outbox_messages" in after_write[0] and "ari_changes" in after_write[1]
+    assert not _unrelayed(hotel.property_id)
+
+    # The control: with a key the answer is part of the transaction, so the same failure rolls it all back.
+    with traced() as trace, pytest.raises(RuntimeError, match="could not be taken"):
+        booking_service.create_booking(caller, request("Rolled Back Guest"), idempotency_key="rolled-back")
+    assert _guests(hotel.property_id) == ["Committed Guest"]
+    assert trace.commits == 0 and trace.after == []
+
+
+def _guests(property_id: int) -> list[str]:
+    with unit_of_work() as uow:
+        return list(uow.session.scalars(select(BookingGroup.guest_name).where(BookingGroup.property_id == property_id)))
+
+
+def _unrelayed(property_id: int) -> list[int]:
+    with unit_of_work() as uow:
+        return list(
+            uow.session.scalars(
+                select(AriChangeRecord.id).where(
+                    AriChangeRecord.property_id == property_id, AriChangeRecord.relayed_at.is_(None)
+                )
+            )
+        )
