@@ -17,6 +17,7 @@ context variables and the logger's keys per thread, so request ids never cross.
 from __future__ import annotations
 
 import json
+import socket
 import uuid
 from pathlib import Path
 from typing import Any
@@ -123,29 +124,73 @@ class ApiRequestHandler(ChaliceRequestHandler):
 class ApiHTTPServer(ThreadedHTTPServer):
     # The stdlib's listen backlog of 5 resets connections when a burst of clients connects at once.
     request_queue_size = 128
+    # A socket already bound to the API's address (:func:`reserve_address`), used instead of binding anew.
+    reserved: socket.socket | None = None
+
+    def server_bind(self) -> None:
+        if self.reserved is None:
+            super().server_bind()
+            return
+        # getattr/setattr: mypy cannot type the stdlib attribute once this class assigns it
+        getattr(self, "socket").close()  # noqa: B009 - the unbound socket socketserver made
+        setattr(self, "socket", self.reserved)  # noqa: B010
+        host, port = self.reserved.getsockname()
+        self.server_address = (host, port)
+        self.server_name = socket.getfqdn(host)
+        self.server_port = port
+
+
+def reserve_address(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port`` (0 = a free port), for :func:`start_server` to listen on later.
+
+    Bound at once, so nothing can take the port during the seconds the stack needs before the API
+    starts (a port found free and bound only later can be taken meanwhile by any process's outgoing
+    connection); a port in use fails here, before anything else has started.
+    """
+    reserved = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # what the stdlib server sets
+        reserved.bind((host, port))
+    except OSError:
+        reserved.close()
+        raise
+    return reserved
 
 
 def build_server(
-    app: Chalice, project_dir: str, host: str, port: int, dashboard_dir: Path | None = None
+    app: Chalice,
+    project_dir: str,
+    host: str,
+    port: int,
+    dashboard_dir: Path | None = None,
+    reserved: socket.socket | None = None,
 ) -> LocalDevServer:
-    """Chalice's local server for ``app`` with :class:`ApiRequestHandler` (``port`` 0 = a free port),
-    serving the built dashboard from ``dashboard_dir`` when given."""
+    """Chalice's local server for ``app`` with :class:`ApiRequestHandler` (``port`` 0 = a free port;
+    ``reserved``: listen on that bound socket instead), serving the built dashboard from
+    ``dashboard_dir`` when given."""
     config = CLIFactory(project_dir).create_config_obj(chalice_stage_name="dev")
     if not isinstance(app, LocalChalice):  # what chalice.local.create_local_server does:
         CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)  # current_request per thread
         app.__class__ = CustomLocalChalice
     handler = type("DashboardApiRequestHandler", (ApiRequestHandler,), {"dashboard_dir": dashboard_dir})
-    return LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=ApiHTTPServer)
+    server_cls = type("ReservedApiHTTPServer", (ApiHTTPServer,), {"reserved": reserved}) if reserved else ApiHTTPServer
+    return LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=server_cls)
 
 
 def start_server(
-    app: Chalice, project_dir: str, host: str, port: int, dashboard_dir: Path | None = None
+    app: Chalice,
+    project_dir: str,
+    host: str,
+    port: int,
+    dashboard_dir: Path | None = None,
+    reserved: socket.socket | None = None,
 ) -> tuple[HTTPServerThread, int]:
-    """Serve ``app`` on a thread; returns the thread (``.shutdown()`` stops it) and the bound port."""
+    """Serve ``app`` on a thread (on the ``reserved`` socket when given); returns the thread
+    (``.shutdown()`` stops it) and the bound port."""
     servers: list[LocalDevServer] = []
 
     def factory() -> LocalDevServer:
-        servers.append(build_server(app, project_dir, host, port, dashboard_dir))
+        servers.append(build_server(app, project_dir, host, port, dashboard_dir, reserved))
         return servers[0]
 
     thread = HTTPServerThread(factory)

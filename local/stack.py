@@ -9,8 +9,9 @@ connections (``local.demo_ota``), the live-updates WebSocket API emulator on ws:
 (``local.live_server``), the API on http://localhost:8000 and the event runner (schedules + SQS
 event source emulation). Ctrl-C (SIGINT) or SIGTERM stops all of it.
 
-Settings (environment): PTX_API_PORT (8000), PTX_LOCAL_DIR (.local), PTX_PG_DATA
-(<local dir>/pgdata, or /var/tmp/ptx-cm-<hash>/pgdata when PostgreSQL's account cannot reach it),
+Settings (environment): PTX_API_PORT (8000; 0 = a free port, said in the first line, "api: ..."),
+PTX_LOCAL_DIR (.local), PTX_PG_DATA (<local dir>/pgdata, or /var/tmp/ptx-cm-<hash>/pgdata when
+PostgreSQL's account cannot reach it),
 PTX_PG_PORT (54329), PTX_MOTO_PORT (free port), PTX_API_HOST (127.0.0.1),
 PTX_SIMULATOR_BASE_PORT (8100: simulators on 8101-8104; 0 = free ports),
 PTX_DEMO_BOOKING_INTERVAL (5: seconds between demo reservations across the simulators; 0 = off),
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
+    from local.api_server import reserve_address
     from local.postgres import (
         EmbeddedPostgres,
         PostgresNotFound,
@@ -91,6 +93,14 @@ def main(argv: list[str] | None = None) -> int:
         reachable_data_dir,
     )
 
+    try:  # first: a port in use fails now, and nothing can take it while the rest starts
+        api_socket = reserve_address(args.api_host, args.api_port)
+    except OSError as exc:
+        where = f"{args.api_host}:{args.api_port}"
+        print(f"error: the API cannot listen on {where} ({exc}); choose a port with PTX_API_PORT", file=sys.stderr)
+        return 2
+    args.api_port = api_socket.getsockname()[1]
+    say(f"api: http://{args.api_host}:{args.api_port} reserved (serving once the stack is ready)")
     local_dir = Path(args.local_dir).resolve()
     local_dir.mkdir(parents=True, exist_ok=True)
     pg_data = Path(args.pg_data).resolve() if args.pg_data else reachable_data_dir(local_dir / "pgdata")
@@ -191,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         from local.demo_seed import DEMO_PASSWORD
 
         dashboard_dir = DEFAULT_BUILD_DIR if is_built() else None
-        server_thread, _ = start_server(app, str(PROJECT_DIR), args.api_host, args.api_port, dashboard_dir)
+        server_thread, _ = start_server(app, str(PROJECT_DIR), args.api_host, args.api_port, dashboard_dir, api_socket)
         shutdown.append(("api", server_thread.shutdown))
 
         from local.event_runner import EventRunner

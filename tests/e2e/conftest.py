@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -45,16 +46,24 @@ class RunningStack:
         raise AssertionError(f"no line containing {fragment!r} within {timeout}s:\n{self.output()[-4000:]}")
 
 
+_RESERVED_API = re.compile(r"api: http://[^\s:]+:(\d+) reserved")
+
+
+def reserved_api_port(output: str) -> int | None:
+    """The port the stack bound for its API (its first line, "api: http://host:port reserved")."""
+    found = _RESERVED_API.search(output)
+    return int(found.group(1)) if found else None
+
+
 def start_stack(extra_env: dict[str, str] | None = None, *, fresh_data: bool = False) -> RunningStack:
     """``python -m local.stack`` on free ports, its data on a copy of the run's seed data directory
     (initialised and migrated once per run, tests/support/pg_seed.py) unless ``fresh_data``."""
     local_dir = Path(tempfile.mkdtemp(prefix="ptx-e2e-"))
     if not fresh_data:
         EmbeddedPostgres(local_dir / "pgdata").initialise(copy_of=pg_seed.seed_data_dir())
-    api_port = free_port()
     env = {
         **os.environ,
-        "PTX_API_PORT": str(api_port),
+        "PTX_API_PORT": "0",  # the stack binds a free port at once and says which (reserved_api_port)
         "PTX_LOCAL_DIR": str(local_dir),
         "PTX_PG_PORT": str(free_port()),
         "PTX_SIMULATOR_BASE_PORT": "0",  # free ports: a `make run` may hold 8101-8104
@@ -80,7 +89,7 @@ def start_stack(extra_env: dict[str, str] | None = None, *, fresh_data: bool = F
         stderr=subprocess.STDOUT,
         text=True,
     )
-    stack = RunningStack(process, f"http://127.0.0.1:{api_port}", local_dir, 0.0)
+    stack = RunningStack(process, "", local_dir, 0.0)
 
     def pump() -> None:
         assert process.stdout is not None
@@ -94,6 +103,12 @@ def start_stack(extra_env: dict[str, str] | None = None, *, fresh_data: bool = F
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"stack exited with {process.returncode}:\n{stack.output()[-4000:]}")
+        if not stack.base_url:
+            api_port = reserved_api_port(stack.output())
+            if api_port is None:
+                time.sleep(0.1)
+                continue
+            stack.base_url = f"http://127.0.0.1:{api_port}"
         try:
             if http.get(f"{stack.base_url}/health/ready", timeout=2).status_code == 200:
                 stack.seconds_to_ready = time.monotonic() - started

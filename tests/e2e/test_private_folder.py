@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from local.postgres import free_port, shared_data_dir
-from tests.e2e.conftest import STARTUP_WAIT_SECONDS
+from tests.e2e.conftest import STARTUP_WAIT_SECONDS, reserved_api_port
 from tests.support import http
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -46,10 +46,9 @@ def private_clone() -> Iterator[Path]:
 def run_until_ready(clone: Path) -> list[str]:
     """`python -m local.stack` (what `make run` runs) from the clone until /health/ready is 200,
     then Ctrl-C; returns its output lines."""
-    api_port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PTX_")},
-        "PTX_API_PORT": str(api_port),
+        "PTX_API_PORT": "0",
         "PTX_PG_PORT": str(free_port()),
         "PTX_SIMULATOR_BASE_PORT": "0",
         "PTX_LIVE_PORT": "0",
@@ -70,7 +69,12 @@ def run_until_ready(clone: Path) -> list[str]:
         try:
             deadline = time.monotonic() + STARTUP_WAIT_SECONDS
             ready = False
+            api_port = None
             while time.monotonic() < deadline and process.poll() is None and not ready:
+                if api_port is None:  # read without moving the offset the stack writes at
+                    api_port = reserved_api_port(os.pread(output.fileno(), 1 << 16, 0).decode(errors="replace"))
+                    time.sleep(0.1)
+                    continue
                 try:
                     ready = http.get(f"http://127.0.0.1:{api_port}/health/ready", timeout=2).status_code == 200
                 except httpx.HTTPError:
