@@ -20,6 +20,7 @@ import ctypes
 import hashlib
 import os
 import pwd
+import random
 import re
 import shutil
 import signal
@@ -78,10 +79,35 @@ def find_pg_bin_dir(search_globs: Sequence[str] = _SEARCH_GLOBS, path: str | Non
     raise PostgresNotFound()
 
 
+EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LOWEST_CHOSEN_PORT = 10000
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port free on 127.0.0.1 now, for a server that binds it a moment later.
+
+    Chosen at random below the kernel's ephemeral range (32768+ by default): the kernel hands ports
+    in that range to every outgoing connection and every bind to port 0, so a port found free there
+    can be taken by any process before our server binds it; below it only another explicit choice can.
+    Where the range cannot be read, the kernel's pick (port 0).
+    """
+    try:
+        lowest_ephemeral = int(EPHEMERAL_RANGE_FILE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        lowest_ephemeral = 0
+    candidates = (
+        random.sample(range(LOWEST_CHOSEN_PORT, lowest_ephemeral), 50)
+        if lowest_ephemeral > LOWEST_CHOSEN_PORT + 50
+        else []
+    )
+    for port in [*candidates, 0]:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise OSError("no free port on 127.0.0.1")
 
 
 def _unprivileged_account() -> pwd.struct_passwd | None:
