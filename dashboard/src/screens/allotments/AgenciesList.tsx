@@ -9,9 +9,11 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatMoney } from "../../components/format";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { ListPagination, PageHeader, queryState, StatusSelect, TermStatus } from "./parts";
-import { useUrlFilters, useUrlSearch } from "./useAllotmentData";
+import { StatusSelect, TermStatus } from "./parts";
 import { notify } from "../../components/notify";
+import { ListPagination, queryState } from "../../components/ListFrame";
+import { PageHeader } from "../../components/Page";
+import { useUrlFilters, useUrlSearch } from "../../components/useUrlFilters";
 
 type Agency = Schemas["AgencyOut"];
 const PAGE_SIZE = 25;

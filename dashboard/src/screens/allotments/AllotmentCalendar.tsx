@@ -11,8 +11,9 @@ import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { useProperties } from "../../components/useProperties";
 import { AllotmentGrid } from "./AllotmentGrid";
 import { nightsOf } from "./calendarNights";
-import { queryState } from "./parts";
-import { propertyOptions, useRoomTypes, useUrlFilters } from "./useAllotmentData";
+import { propertyOptions, useRoomTypes } from "./useAllotmentData";
+import { queryState } from "../../components/ListFrame";
+import { useUrlFilters } from "../../components/useUrlFilters";
 
 const SPANS = [7, 14, 31] as const;
 

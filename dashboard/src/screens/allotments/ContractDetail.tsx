@@ -16,9 +16,10 @@ import { RangeControls, useCalendarRange } from "./AllotmentCalendar";
 import { AllotmentGrid } from "./AllotmentGrid";
 import { ContractForm } from "./ContractForm";
 import { changedFields, releaseStepsText } from "./contractTerms";
-import { queryState, TermStatus } from "./parts";
+import { TermStatus } from "./parts";
 import { useAgencies, useRoomTypes } from "./useAllotmentData";
 import { notify } from "../../components/notify";
+import { queryState } from "../../components/ListFrame";
 
 type Contract = Schemas["ContractOut"];
 type EventKind = Schemas["AllotmentEventKind"];

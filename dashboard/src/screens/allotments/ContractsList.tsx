@@ -9,8 +9,11 @@ import { useSession } from "../../auth/session";
 import { formatDate } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
 import { useAgencyAccount } from "../portal/agencyAccount";
-import { ListPagination, PageHeader, queryState, TermFilters, TermStatus } from "./parts";
-import { useAgencies, useUrlFilters, useUrlSearch } from "./useAllotmentData";
+import { TermFilters, TermStatus } from "./parts";
+import { useAgencies } from "./useAllotmentData";
+import { ListPagination, queryState } from "../../components/ListFrame";
+import { PageHeader } from "../../components/Page";
+import { useUrlFilters, useUrlSearch } from "../../components/useUrlFilters";
 
 const PAGE_SIZE = 25;
 const STATUSES = ["draft", "active", "suspended", "ended"] as const;

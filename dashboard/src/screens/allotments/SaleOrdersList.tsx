@@ -9,9 +9,12 @@ import { ApiError, unwrap } from "../../api/errors";
 import { formatDate, formatDateTime, formatMoney } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
 import { useAgencyAccount } from "../portal/agencyAccount";
-import { ListPagination, PageHeader, queryState, TermFilters, TermStatus } from "./parts";
-import { useAgencies, useRoomTypes, useUrlFilters } from "./useAllotmentData";
+import { TermFilters, TermStatus } from "./parts";
+import { useAgencies, useRoomTypes } from "./useAllotmentData";
 import { notifyError } from "../../components/notify";
+import { ListPagination, queryState } from "../../components/ListFrame";
+import { PageHeader } from "../../components/Page";
+import { useUrlFilters } from "../../components/useUrlFilters";
 
 type SaleOrder = Schemas["SaleOrderOut"];
 const PAGE_SIZE = 25;

@@ -8,11 +8,12 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDateTime } from "../../components/format";
 import { EmptyState } from "../../components/States";
-import { ListPagination, PageHeader, queryState } from "../allotments/parts";
-import { useUrlFilters } from "../allotments/useAllotmentData";
 import { AuditDiff } from "./AuditDiff";
 import { splitAction } from "./diff";
-import { HeaderRow } from "../team/HeaderRow";
+import { HeaderRow } from "../../components/ListFrame";
+import { ListPagination, queryState } from "../../components/ListFrame";
+import { PageHeader } from "../../components/Page";
+import { useUrlFilters } from "../../components/useUrlFilters";
 
 type Filters = ReturnType<typeof useUrlFilters>;
 const PAGE_SIZE = 25;

@@ -7,11 +7,12 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { formatDateTime, formatPercent } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
-import { ListPagination, PageHeader, queryState, ScrollBox } from "../allotments/parts";
-import { useUrlFilters } from "../allotments/useAllotmentData";
 import { failureRateColour } from "./channelLogic";
 import { HealthBadge, READABLE_ALERT } from "./parts";
 import { SyncNowButton } from "./SyncActions";
+import { ListPagination, queryState } from "../../components/ListFrame";
+import { PageHeader, ScrollBox } from "../../components/Page";
+import { useUrlFilters } from "../../components/useUrlFilters";
 
 type PropertySync = Schemas["PropertySyncOut"];
 type QueueDepth = Schemas["QueueDepthOut"];

@@ -6,10 +6,10 @@ import { useTranslation } from "react-i18next";
 import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
-import { ScrollBox } from "../allotments/parts";
 import { mappingCoverage } from "./channelLogic";
 import { READABLE_ALERT, useMappings, usePropertyCatalog } from "./parts";
 import { notifyError } from "../../components/notify";
+import { ScrollBox } from "../../components/Page";
 
 type Connection = Schemas["ConnectionOut"];
 type MappingCheck = Schemas["MappingCheckOut"];

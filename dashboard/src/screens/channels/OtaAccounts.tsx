@@ -7,9 +7,10 @@ import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDateTime } from "../../components/format";
-import { ListPagination, PageHeader, queryState } from "../allotments/parts";
-import { useUrlFilters, useUrlSearch } from "../allotments/useAllotmentData";
 import { OTAS, type Ota } from "./channelLogic";
+import { ListPagination, queryState } from "../../components/ListFrame";
+import { PageHeader } from "../../components/Page";
+import { useUrlFilters, useUrlSearch } from "../../components/useUrlFilters";
 
 const PAGE_SIZE = 25;
 

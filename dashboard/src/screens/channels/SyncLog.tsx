@@ -7,9 +7,10 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { formatDateTime } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
-import { ListPagination, PageHeader, queryState, ScrollBox } from "../allotments/parts";
-import { useUrlFilters } from "../allotments/useAllotmentData";
 import { countEntries, issueText } from "./channelLogic";
+import { ListPagination, queryState } from "../../components/ListFrame";
+import { PageHeader, ScrollBox } from "../../components/Page";
+import { useUrlFilters } from "../../components/useUrlFilters";
 
 type Run = Schemas["SyncRunOut"];
 const PAGE_SIZE = 25;

@@ -8,9 +8,9 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { useRoomTypes } from "../setup/RoomTypes";
-import { ScrollBox } from "../allotments/parts";
 import { HEALTH_COLOURS, healthLevel, type MappableRatePlan } from "./channelLogic";
 import { notify, notifyError } from "../../components/notify";
+import { ScrollBox } from "../../components/Page";
 
 export type Proposal = Schemas["ProposalOut"];
 

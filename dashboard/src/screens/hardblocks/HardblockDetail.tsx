@@ -12,7 +12,6 @@ import { formatDate } from "../../components/format";
 import { ErrorState, LoadingState } from "../../components/States";
 import { useProperties } from "../../components/useProperties";
 import NotFound from "../NotFound";
-import { queryState } from "../allotments/parts";
 import { useAgencies, useRoomTypes } from "../allotments/useAllotmentData";
 import { AmendmentForm } from "./AmendmentForm";
 import { BlockGrid } from "./BlockGrid";
@@ -20,6 +19,7 @@ import { blockTotals, versionSummary, type AmendmentBody } from "./blockValues";
 import { DiffPreview } from "./DiffPreview";
 import { BlockStatusBadge, GuaranteeBadge, holderName } from "./parts";
 import { notify } from "../../components/notify";
+import { queryState } from "../../components/ListFrame";
 
 type Block = Schemas["BlockOut"];
 type Preview = Schemas["AmendmentPreviewOut"];

@@ -8,10 +8,12 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDate } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
-import { ListPagination, PageHeader, queryState } from "../allotments/parts";
-import { propertyOptions, useAgencies, useUrlFilters } from "../allotments/useAllotmentData";
+import { propertyOptions, useAgencies } from "../allotments/useAllotmentData";
 import { blockTotals } from "./blockValues";
 import { BLOCK_STATUSES, BlockStatusBadge, GuaranteeBadge, holderName } from "./parts";
+import { ListPagination, queryState } from "../../components/ListFrame";
+import { PageHeader } from "../../components/Page";
+import { useUrlFilters } from "../../components/useUrlFilters";
 
 const PAGE_SIZE = 25;
 type Block = Schemas["BlockOut"];

@@ -11,10 +11,12 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDateTime, formatMoney } from "../../components/format";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { PageHeader, queryState, TermStatus } from "../allotments/parts";
+import { TermStatus } from "../allotments/parts";
 import { useAgencyAccount } from "./agencyAccount";
 import { ApiKeys } from "./ApiKeys";
 import { notify } from "../../components/notify";
+import { PageHeader } from "../../components/Page";
+import { queryState } from "../../components/ListFrame";
 
 type Agency = Schemas["AgencyOut"];
 

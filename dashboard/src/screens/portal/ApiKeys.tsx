@@ -11,8 +11,8 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDateTime } from "../../components/format";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { queryState } from "../allotments/parts";
 import { notify, notifyError } from "../../components/notify";
+import { queryState } from "../../components/ListFrame";
 
 type ApiKey = Schemas["ApiKeyOut"];
 /** What a key may hold: the partner rights (never PARTNER_ADMIN: a key manages no keys). */

@@ -8,11 +8,12 @@ import { api, type Schemas } from "../../api/client";
 import { saveBlob } from "../../api/download";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
-import { ListPagination, PageHeader, queryState } from "../allotments/parts";
-import { useUrlFilters, useUrlSearch } from "../allotments/useAllotmentData";
 import { PropertyForm } from "./PropertyForm";
 import { PropertyStatus } from "./PropertyStatus";
 import { notify, notifyError } from "../../components/notify";
+import { ListPagination, queryState } from "../../components/ListFrame";
+import { PageHeader } from "../../components/Page";
+import { useUrlFilters, useUrlSearch } from "../../components/useUrlFilters";
 
 type Property = Schemas["PropertyOut"];
 type Status = Property["status"];

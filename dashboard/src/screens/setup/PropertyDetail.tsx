@@ -9,10 +9,10 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { Field } from "../../components/Field";
 import { ErrorState, LoadingState } from "../../components/States";
-import { PageHeader } from "../allotments/parts";
 import { PropertyForm } from "./PropertyForm";
 import { RatePlans } from "./RatePlans";
 import { RoomTypes, useRoomTypes } from "./RoomTypes";
+import { PageHeader } from "../../components/Page";
 
 export default function PropertyDetail() {
   const { t } = useTranslation();

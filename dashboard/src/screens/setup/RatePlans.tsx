@@ -9,10 +9,11 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDate, formatMoney } from "../../components/format";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { queryState, ScrollBox } from "../allotments/parts";
 import { derivationText, ratePlanBody, ratePlanValues } from "./ratePlanValues";
 import { Rules } from "./Rules";
 import { notify } from "../../components/notify";
+import { queryState } from "../../components/ListFrame";
+import { ScrollBox } from "../../components/Page";
 
 type Property = Schemas["PropertyOut"];
 type RoomType = Schemas["RoomTypeOut"];

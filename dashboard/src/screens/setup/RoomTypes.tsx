@@ -9,8 +9,8 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatMoney } from "../../components/format";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { queryState } from "../allotments/parts";
 import { notify } from "../../components/notify";
+import { queryState } from "../../components/ListFrame";
 
 type Property = Schemas["PropertyOut"];
 type RoomType = Schemas["RoomTypeOut"];

@@ -7,9 +7,9 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { formatDate, formatMoney } from "../../components/format";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { queryState } from "../allotments/parts";
 import { derivationText, ruleBody, ruleValues, WEEKDAYS } from "./ratePlanValues";
 import { notify, notifyError } from "../../components/notify";
+import { queryState } from "../../components/ListFrame";
 
 type RatePlan = Schemas["RatePlanOut"];
 type Rule = Schemas["RuleOut"];

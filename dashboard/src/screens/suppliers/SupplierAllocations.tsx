@@ -9,9 +9,9 @@ import { unwrap } from "../../api/errors";
 import { formatDate } from "../../components/format";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
 import { useProperties } from "../../components/useProperties";
-import { queryState } from "../allotments/parts";
 import { propertyOptions, useRoomTypes } from "../allotments/useAllotmentData";
 import { notify, notifyError } from "../../components/notify";
+import { queryState } from "../../components/ListFrame";
 
 type Supplier = Schemas["SupplierOut"];
 type Allocation = Schemas["AllocationOut"];

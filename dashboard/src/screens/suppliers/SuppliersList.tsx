@@ -7,10 +7,11 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { StatusBadge } from "../../components/StatusBadge";
-import { ListPagination, PageHeader, queryState } from "../allotments/parts";
-import { useUrlFilters, useUrlSearch } from "../allotments/useAllotmentData";
 import { SupplierAllocations } from "./SupplierAllocations";
 import { SupplierForm } from "./SupplierForm";
+import { ListPagination, queryState } from "../../components/ListFrame";
+import { PageHeader } from "../../components/Page";
+import { useUrlFilters, useUrlSearch } from "../../components/useUrlFilters";
 
 type Supplier = Schemas["SupplierOut"];
 const PAGE_SIZE = 25;

@@ -9,11 +9,12 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { EmptyState } from "../../components/States";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { PageHeader, queryState } from "../allotments/parts";
 import { groupByArea, maskLabel, maskOf, type PermissionBit } from "./permissionMask";
 import { usePermissionCatalogue, useRoles } from "./teamData";
-import { HeaderRow } from "./HeaderRow";
+import { HeaderRow } from "../../components/ListFrame";
 import { notify, notifyError } from "../../components/notify";
+import { PageHeader } from "../../components/Page";
+import { queryState } from "../../components/ListFrame";
 
 type Role = Schemas["RoleOut"];
 

@@ -10,11 +10,12 @@ import { useSession } from "../../auth/session";
 import { formatDateTime } from "../../components/format";
 import { EmptyState } from "../../components/States";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { ListPagination, PageHeader, queryState } from "../allotments/parts";
-import { useUrlFilters, useUrlSearch } from "../allotments/useAllotmentData";
 import { useRoles } from "./teamData";
-import { HeaderRow } from "./HeaderRow";
+import { HeaderRow } from "../../components/ListFrame";
 import { notify, notifyError } from "../../components/notify";
+import { ListPagination, queryState } from "../../components/ListFrame";
+import { PageHeader } from "../../components/Page";
+import { useUrlFilters, useUrlSearch } from "../../components/useUrlFilters";
 
 type User = Schemas["UserOut"];
 const PAGE_SIZE = 25;

@@ -10,12 +10,13 @@ import { useSession } from "../../auth/session";
 import { EmptyState } from "../../components/States";
 import { StatusBadge } from "../../components/StatusBadge";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { PageHeader, queryState } from "../allotments/parts";
 import { STATUS_ICONS, StatusIcon } from "./StatusIcon";
 import { usePermissionCatalogue, useRoles } from "./teamData";
 import { WorkflowGraph } from "./WorkflowGraph";
-import { HeaderRow } from "./HeaderRow";
+import { HeaderRow } from "../../components/ListFrame";
 import { notify } from "../../components/notify";
+import { PageHeader } from "../../components/Page";
+import { queryState } from "../../components/ListFrame";
 
 type Status = Schemas["BookingStatusOut"];
 type Transition = Schemas["TransitionOut"];

@@ -8,9 +8,11 @@ import { saveBlob } from "../../../api/download";
 import { unwrap } from "../../../api/errors";
 import { formatDate, formatPercent, localDate } from "../../../components/format";
 import { useProperties } from "../../../components/useProperties";
-import { PageHeader, queryState, ScrollBox } from "../../allotments/parts";
-import { propertyOptions, useAgencies, useUrlFilters } from "../../allotments/useAllotmentData";
+import { propertyOptions, useAgencies } from "../../allotments/useAllotmentData";
 import { notifyError } from "../../../components/notify";
+import { PageHeader, ScrollBox } from "../../../components/Page";
+import { queryState } from "../../../components/ListFrame";
+import { useUrlFilters } from "../../../components/useUrlFilters";
 
 type BlockRow = Schemas["BlockPickUpOut"];
 

@@ -8,8 +8,8 @@ import { Link } from "react-router-dom";
 import { api } from "../../../api/client";
 import { ApiError, unwrap } from "../../../api/errors";
 import { useProperties } from "../../../components/useProperties";
-import { PageHeader } from "../../allotments/parts";
 import { useAgencies } from "../../allotments/useAllotmentData";
+import { PageHeader } from "../../../components/Page";
 
 export const ROOMING_LIST_HEADER = "guest_name,guest_email,guest_phone,room_type,check_in,check_out,rooms,adults,children,notes";
 

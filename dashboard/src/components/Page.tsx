@@ -1,0 +1,55 @@
+// The frame of a screen and of its sections: title with main action, titled panels, sideways scroll.
+import { Box, Group, Paper, Text, Title } from "@mantine/core";
+import type { ReactNode } from "react";
+
+/** A screen's title, with its main action (New …, Export) on the right. */
+export function PageHeader({ title, action }: { title: string; action?: ReactNode }) {
+  return (
+    <Group justify="space-between" mb="md">
+      <Title order={1} size="h2">
+        {title}
+      </Title>
+      {action}
+    </Group>
+  );
+}
+
+/** A bordered section of a detail screen, named by its heading (an h2 with the given id); `help`
+ * is a dimmed line under the heading. */
+export function SectionPanel({ id, title, help, children }: { id: string; title: string; help?: string; children: ReactNode }) {
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby={id}>
+      <Title order={2} size="h4" id={id} mb={help ? "xs" : "sm"}>
+        {title}
+      </Title>
+      {help && (
+        <Text size="sm" c="dimmed" mb="sm">
+          {help}
+        </Text>
+      )}
+      {children}
+    </Paper>
+  );
+}
+
+/** A section's heading (an h2 with the given id, which names the section) with its action on the right. */
+export function SectionHeader({ id, title, action }: { id: string; title: string; action?: ReactNode }) {
+  return (
+    <Group justify="space-between" mb="sm">
+      <Title order={2} size="h3" id={id}>
+        {title}
+      </Title>
+      {action}
+    </Group>
+  );
+}
+
+/** A box that scrolls sideways when its table is wider than the screen; focusable, so the
+ * keyboard can scroll it too (axe: scrollable-region-focusable). */
+export function ScrollBox({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Box role="region" aria-label={label} tabIndex={0} mb="sm" style={{ overflowX: "auto" }}>
+      {children}
+    </Box>
+  );
+}
