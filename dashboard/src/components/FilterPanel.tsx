@@ -51,3 +51,19 @@ export function FilterSelect({
     />
   );
 }
+
+/** The active / inactive choice (URL parameter `is_active`: "true" or "false"), labelled Status. */
+export function ActiveFilter({ filters, active, inactive }: { filters: UrlFilters; active: string; inactive: string }) {
+  const { t } = useTranslation();
+  return (
+    <FilterSelect
+      filters={filters}
+      param="is_active"
+      label={t("allotments.status")}
+      data={[
+        { value: "true", label: active },
+        { value: "false", label: inactive },
+      ]}
+    />
+  );
+}
