@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Badge, Group, NumberInput, Select, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -9,7 +9,7 @@ import { ApiError, unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDate, formatDateTime, formatMoney } from "../../components/format";
 import { EmptyState, ErrorState, LoadingState } from "../../components/States";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
+import { useApiSubmit, FormActions } from "../../components/useApiSubmit";
 import { useProperties } from "../../components/useProperties";
 import NotFound from "../NotFound";
 import { RangeControls, useCalendarRange } from "./AllotmentCalendar";
@@ -19,7 +19,8 @@ import { changedFields, releaseStepsText } from "./contractTerms";
 import { TermStatus } from "./parts";
 import { useAgencies, useRoomTypes } from "./useAllotmentData";
 import { notify } from "../../components/notify";
-import { queryState } from "../../components/ListFrame";
+import { queryState, QueryTable } from "../../components/ListFrame";
+import { SectionPanel } from "../../components/Page";
 
 type Contract = Schemas["ContractOut"];
 type EventKind = Schemas["AllotmentEventKind"];
@@ -91,12 +92,9 @@ function PickUpReport({ contract, range, roomTypeName }: { contract: Contract; r
       </Table.ScrollContainer>
     );
   return (
-    <Paper withBorder p="md" component="section" aria-labelledby="pick-up-heading">
-      <Title order={2} size="h4" id="pick-up-heading" mb="sm">
-        {t("allotments.pickUp.title")}
-      </Title>
+    <SectionPanel id="pick-up-heading" title={t("allotments.pickUp.title")}>
       {body}
-    </Paper>
+    </SectionPanel>
   );
 }
 
@@ -139,10 +137,7 @@ function EventForm({ contract, roomTypeOptions }: { contract: Contract; roomType
     await queryClient.invalidateQueries({ queryKey: ["allotments"] });
   });
   return (
-    <Paper withBorder p="md" component="section" aria-labelledby="event-form-heading">
-      <Title order={2} size="h4" id="event-form-heading" mb="sm">
-        {t("allotments.events.add")}
-      </Title>
+    <SectionPanel id="event-form-heading" title={t("allotments.events.add")}>
       <form onSubmit={submit} noValidate>
         <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} spacing="sm">
           <Select
@@ -159,16 +154,9 @@ function EventForm({ contract, roomTypeOptions }: { contract: Contract; roomType
           <NumberInput label={t("allotments.seasons.rooms")} min={1} allowDecimal={false} {...form.getInputProps("rooms")} />
           <TextInput label={t("allotments.seasons.rate", { currency: contract.currency })} inputMode="decimal" {...form.getInputProps("rate")} />
         </SimpleGrid>
-        <Stack mt="sm">
-          <FormError message={formError} />
-          <Group justify="flex-end">
-            <Button type="submit" loading={busy}>
-              {t("allotments.events.submit")}
-            </Button>
-          </Group>
-        </Stack>
+        <FormActions error={formError} busy={busy} label={t("allotments.events.submit")} spaced />
       </form>
-    </Paper>
+    </SectionPanel>
   );
 }
 
@@ -181,52 +169,40 @@ function ContractEvents({ contract }: { contract: Contract }) {
     queryKey: ["contract", contract.id, "events"],
     queryFn: async () => unwrap(await api.GET("/contracts/{contract_id}/events", { params: { path: { contract_id: contract.id } } })),
   });
-  let body = queryState(events, t("allotments.events.empty"), (rows) => rows.length === 0);
-  if (!body && events.data)
-    body = (
-      <Table.ScrollContainer minWidth={720}>
-        <Table striped verticalSpacing={4} fz="sm">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("allotments.events.effectiveAt")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.events.kind")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.roomType")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.events.nights")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.seasons.rooms")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.calendar.rate")}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {events.data.map((event) => (
-              <Table.Tr key={event.id}>
-                <Table.Td style={{ whiteSpace: "nowrap" }}>
-                  {formatDateTime(event.effective_at, i18n.language, properties.timeZone(contract.property_id))}
-                  {event.sequence > 0 && ` #${event.sequence}`}
-                </Table.Td>
-                <Table.Td>
-                  <Badge variant="light">{t(`allotments.eventKinds.${event.kind}`)}</Badge>
-                </Table.Td>
-                <Table.Td>{event.room_type_id ? roomTypes.name(event.room_type_id) : t("allotments.events.everyRoomType")}</Table.Td>
-                <Table.Td style={{ whiteSpace: "nowrap" }}>
-                  {event.date_from ? `${formatDate(event.date_from, i18n.language)} – ${formatDate(event.date_to, i18n.language)}` : t("allotments.events.everyNight")}
-                </Table.Td>
-                <Table.Td>{event.rooms ?? "—"}</Table.Td>
-                <Table.Td>{event.rate ? formatMoney(event.rate, contract.currency, i18n.language) : "—"}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-    );
+  const body = (
+    <QueryTable
+      query={events}
+      empty={t("allotments.events.empty")}
+      minWidth={720}
+      compact
+      columns={[t("allotments.events.effectiveAt"), t("allotments.events.kind"), t("allotments.roomType"), t("allotments.events.nights"), t("allotments.seasons.rooms"), t("allotments.calendar.rate")]}
+      rows={(items) =>
+        items.map((event) => (
+          <Table.Tr key={event.id}>
+            <Table.Td style={{ whiteSpace: "nowrap" }}>
+              {formatDateTime(event.effective_at, i18n.language, properties.timeZone(contract.property_id))}
+              {event.sequence > 0 && ` #${event.sequence}`}
+            </Table.Td>
+            <Table.Td>
+              <Badge variant="light">{t(`allotments.eventKinds.${event.kind}`)}</Badge>
+            </Table.Td>
+            <Table.Td>{event.room_type_id ? roomTypes.name(event.room_type_id) : t("allotments.events.everyRoomType")}</Table.Td>
+            <Table.Td style={{ whiteSpace: "nowrap" }}>
+              {event.date_from ? `${formatDate(event.date_from, i18n.language)} – ${formatDate(event.date_to, i18n.language)}` : t("allotments.events.everyNight")}
+            </Table.Td>
+            <Table.Td>{event.rooms ?? "—"}</Table.Td>
+            <Table.Td>{event.rate ? formatMoney(event.rate, contract.currency, i18n.language) : "—"}</Table.Td>
+          </Table.Tr>
+        ))
+      }
+    />
+  );
   return (
     <Stack gap="md">
       {can("CONTRACTS_WRITE") && contract.status !== "ended" && <EventForm contract={contract} roomTypeOptions={roomTypes.options} />}
-      <Paper withBorder p="md" component="section" aria-labelledby="events-heading">
-        <Title order={2} size="h4" id="events-heading" mb="sm">
-          {t("allotments.events.title")}
-        </Title>
+      <SectionPanel id="events-heading" title={t("allotments.events.title")}>
         {body}
-      </Paper>
+      </SectionPanel>
     </Stack>
   );
 }

@@ -11,6 +11,7 @@ import { emptySeason, termsFromApi, termsToApi, validateTerms, WEEKDAYS, type Re
 
 import { propertyOptions, useAgencies, useRoomTypes } from "./useAllotmentData";
 import { notify } from "../../components/notify";
+import { SectionPanel } from "../../components/Page";
 
 type Contract = Schemas["ContractOut"];
 const MODES = ["allotment", "free_sale"] as const;
@@ -97,10 +98,7 @@ export function ContractForm({ contract, onSaved, readOnly = false }: { contract
       {/* A disabled fieldset: those who may only read see the terms, every control inert. */}
       <fieldset disabled={readOnly} style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}>
       <Stack gap="md">
-        <Paper withBorder p="md" component="section" aria-labelledby="contract-heading">
-          <Title order={2} size="h4" id="contract-heading" mb="sm">
-            {t("allotments.contracts.header")}
-          </Title>
+        <SectionPanel id="contract-heading" title={t("allotments.contracts.header")}>
           <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="sm">
             <Select
               label={t("allotments.agency")}
@@ -142,7 +140,7 @@ export function ContractForm({ contract, onSaved, readOnly = false }: { contract
             <Textarea label={t("allotments.contracts.conditions")} autosize minRows={2} key={form.key("conditions")} {...form.getInputProps("conditions")} />
             <Textarea label={t("allotments.notes")} autosize minRows={2} key={form.key("notes")} {...form.getInputProps("notes")} />
           </SimpleGrid>
-        </Paper>
+        </SectionPanel>
 
         <Paper withBorder p="md" component="section" aria-labelledby="seasons-heading">
           <Group justify="space-between" mb="sm">

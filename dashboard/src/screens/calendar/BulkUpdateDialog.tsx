@@ -1,4 +1,4 @@
-import { Alert, Button, Checkbox, Group, Modal, NumberInput, Radio, SimpleGrid, Stack, Table, Text } from "@mantine/core";
+import { Alert, Button, Checkbox, Group, NumberInput, Radio, SimpleGrid, Stack, Table, Text } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -12,6 +12,7 @@ import { FormError } from "../../components/useApiSubmit";
 import { bulkBody, changesNothing, emptyValues, TOGGLES, WEEKDAYS, type BulkBody, type BulkTarget, type BulkValues } from "./bulkBody";
 import type { Grid } from "./CalendarGrid";
 import { notify } from "../../components/notify";
+import { EditModal } from "../../components/EditModal";
 
 type Result = Schemas["BulkUpdateOut"];
 interface Change {
@@ -95,7 +96,7 @@ export function BulkUpdateDialog({ opened, onClose, grid, target }: Props) {
   );
 
   return (
-    <Modal opened={opened} onClose={close} title={t("calendar.bulk.title")} size="xl" closeButtonProps={{ "aria-label": t("common.close") }}>
+    <EditModal opened={opened} onClose={close} title={t("calendar.bulk.title")} size="xl">
       <form
         noValidate
         onSubmit={(event) => {
@@ -205,6 +206,6 @@ export function BulkUpdateDialog({ opened, onClose, grid, target }: Props) {
           </Group>
         </Stack>
       </form>
-    </Modal>
+    </EditModal>
   );
 }

@@ -6,10 +6,10 @@ import { useTranslation } from "react-i18next";
 import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { formatDate, formatMoney } from "../../components/format";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
+import { useApiSubmit, FormActions } from "../../components/useApiSubmit";
 import { derivationText, ruleBody, ruleValues, WEEKDAYS } from "./ratePlanValues";
 import { notify, notifyError } from "../../components/notify";
-import { queryState } from "../../components/ListFrame";
+import { QueryTable } from "../../components/ListFrame";
 
 type RatePlan = Schemas["RatePlanOut"];
 type Rule = Schemas["RuleOut"];
@@ -76,12 +76,7 @@ function RuleForm({ plan, onSaved }: { plan: RatePlan; onSaved: () => Promise<vo
           )}
           <NumberInput label={t("setup.rules.priority")} description={t("setup.rules.priorityHelp")} allowDecimal={false} {...form.getInputProps("priority")} />
         </SimpleGrid>
-        <FormError message={formError} />
-        <Group justify="flex-end">
-          <Button type="submit" loading={busy}>
-            {t("setup.rules.add")}
-          </Button>
-        </Group>
+        <FormActions error={formError} busy={busy} label={t("setup.rules.add")} />
       </Stack>
     </form>
   );
@@ -106,44 +101,34 @@ export function Rules({ plan, propertyId, writable }: { plan: RatePlan; property
   });
   const effect = (rule: Rule) =>
     rule.rate !== null ? formatMoney(rule.rate, plan.currency, i18n.language) : derivationText(rule.adjustment_kind, rule.adjustment_value);
-  const body =
-    queryState(rules, t("setup.rules.empty"), (items) => items.length === 0) ??
-    (rules.data && (
-      <Table.ScrollContainer minWidth={600}>
-        <Table striped verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("setup.rules.name")}</Table.Th>
-              <Table.Th scope="col">{t("setup.rules.nights")}</Table.Th>
-              <Table.Th scope="col">{t("setup.rules.weekdays")}</Table.Th>
-              <Table.Th scope="col">{t("setup.rules.effect")}</Table.Th>
-              <Table.Th scope="col">{t("setup.rules.priority")}</Table.Th>
-              {writable && <Table.Th scope="col">{t("allotments.actions")}</Table.Th>}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rules.data.map((rule) => (
-              <Table.Tr key={rule.id}>
-                <Table.Td>{rule.name || "—"}</Table.Td>
-                <Table.Td style={{ whiteSpace: "nowrap" }}>
-                  {formatDate(rule.date_from, i18n.language)} – {formatDate(rule.date_to, i18n.language)}
-                </Table.Td>
-                <Table.Td>{rule.weekdays.length === 7 ? t("setup.rules.everyDay") : rule.weekdays.map((d) => t(`setup.rules.days.${d}`)).join(", ")}</Table.Td>
-                <Table.Td>{effect(rule)}</Table.Td>
-                <Table.Td>{rule.priority}</Table.Td>
-                {writable && (
-                  <Table.Td>
-                    <Button size="xs" variant="subtle" color="red" loading={remove.isPending && remove.variables?.id === rule.id} onClick={() => remove.mutate(rule)}>
-                      {t("setup.rules.remove")}
-                    </Button>
-                  </Table.Td>
-                )}
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-    ));
+  const body = (
+    <QueryTable
+      query={rules}
+      empty={t("setup.rules.empty")}
+      minWidth={600}
+      columns={[t("setup.rules.name"), t("setup.rules.nights"), t("setup.rules.weekdays"), t("setup.rules.effect"), t("setup.rules.priority"), writable && t("allotments.actions")]}
+      rows={(items) =>
+        items.map((rule) => (
+          <Table.Tr key={rule.id}>
+            <Table.Td>{rule.name || "—"}</Table.Td>
+            <Table.Td style={{ whiteSpace: "nowrap" }}>
+              {formatDate(rule.date_from, i18n.language)} – {formatDate(rule.date_to, i18n.language)}
+            </Table.Td>
+            <Table.Td>{rule.weekdays.length === 7 ? t("setup.rules.everyDay") : rule.weekdays.map((d) => t(`setup.rules.days.${d}`)).join(", ")}</Table.Td>
+            <Table.Td>{effect(rule)}</Table.Td>
+            <Table.Td>{rule.priority}</Table.Td>
+            {writable && (
+              <Table.Td>
+                <Button size="xs" variant="subtle" color="red" loading={remove.isPending && remove.variables?.id === rule.id} onClick={() => remove.mutate(rule)}>
+                  {t("setup.rules.remove")}
+                </Button>
+              </Table.Td>
+            )}
+          </Table.Tr>
+        ))
+      }
+    />
+  );
   return (
     <Stack gap="md">
       {body}

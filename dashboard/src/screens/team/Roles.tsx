@@ -1,4 +1,4 @@
-import { Badge, Button, Checkbox, Fieldset, Group, Modal, SimpleGrid, Stack, Table, Text, Textarea, TextInput } from "@mantine/core";
+import { Badge, Button, Checkbox, Fieldset, Group, SimpleGrid, Stack, Table, Text, Textarea, TextInput } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -8,13 +8,14 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { EmptyState } from "../../components/States";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
+import { useApiSubmit, FormActions } from "../../components/useApiSubmit";
 import { groupByArea, maskLabel, maskOf, type PermissionBit } from "./permissionMask";
 import { usePermissionCatalogue, useRoles } from "./teamData";
 import { HeaderRow } from "../../components/ListFrame";
 import { notify, notifyError } from "../../components/notify";
 import { PageHeader } from "../../components/Page";
 import { queryState } from "../../components/ListFrame";
+import { EditModal } from "../../components/EditModal";
 
 type Role = Schemas["RoleOut"];
 
@@ -80,15 +81,7 @@ function RoleForm({ role, catalogue, onDone }: { role: Role | null; catalogue: P
           onChange={(names) => form.setFieldValue("permissions", names)}
           error={form.errors.permissions}
         />
-        <FormError message={formError} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={busy}>
-            {t("common.save")}
-          </Button>
-        </Group>
+        <FormActions error={formError} busy={busy} onCancel={onDone} />
       </Stack>
     </form>
   );
@@ -164,15 +157,14 @@ export default function Roles() {
         {t(writable ? "team.roles.intro" : "team.roles.readOnly")}
       </Text>
       {body}
-      <Modal
-        closeButtonProps={{ "aria-label": t("common.close") }}
+      <EditModal
         opened={editing !== undefined}
         onClose={() => setEditing(undefined)}
         title={editing ? t("team.roles.editNamed", { name: editing.name }) : t("team.roles.new")}
         size="xl"
       >
         {editing !== undefined && catalogue.data && <RoleForm role={editing} catalogue={catalogue.data} onDone={() => setEditing(undefined)} />}
-      </Modal>
+      </EditModal>
     </>
   );
 }
