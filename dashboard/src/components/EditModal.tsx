@@ -1,5 +1,5 @@
 import { Modal, type ModalProps } from "@mantine/core";
-import { useState } from "react";
+import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 
 /** A dialog (edit, create, confirm): Mantine's Modal with its close button named "Close" in the
@@ -9,8 +9,24 @@ export function EditModal(props: Omit<ModalProps, "closeButtonProps">) {
   return <Modal {...props} closeButtonProps={{ "aria-label": t("common.close") }} />;
 }
 
-/** What an edit/create dialog is open on: `undefined` closed, `null` a new item, else the item edited. */
-export function useEditTarget<T>() {
-  const [target, setTarget] = useState<T | null | undefined>(undefined);
-  return { target, open: (item: T | null) => setTarget(item), close: () => setTarget(undefined), opened: target !== undefined };
+/** The edit/create dialog of a list: open while `target` is not undefined (null: a new item);
+ * its content drawn for the target, and only while open. */
+export function EditDialog<T>({
+  target,
+  onClose,
+  title,
+  size,
+  children,
+}: {
+  target: T | null | undefined;
+  onClose: () => void;
+  title: string;
+  size?: ModalProps["size"];
+  children: (item: T | null) => ReactNode;
+}) {
+  return (
+    <EditModal opened={target !== undefined} onClose={onClose} title={title} size={size}>
+      {target !== undefined && children(target)}
+    </EditModal>
+  );
 }

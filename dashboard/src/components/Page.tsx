@@ -1,6 +1,7 @@
 // The frame of a screen and of its sections: title with main action, titled panels, sideways scroll.
-import { Box, Group, Paper, Text, Title } from "@mantine/core";
+import { Box, Button, Group, Paper, Text, Title } from "@mantine/core";
 import type { ReactNode } from "react";
+import { Link } from "react-router-dom";
 
 /** A screen's title, with its main action (New …, Export) on the right. */
 export function PageHeader({ title, action }: { title: string; action?: ReactNode }) {
@@ -11,6 +12,15 @@ export function PageHeader({ title, action }: { title: string; action?: ReactNod
       </Title>
       {action}
     </Group>
+  );
+}
+
+/** A screen's main action that goes to another screen (New …): a button that is a link. */
+export function LinkButton({ to, children }: { to: string; children: ReactNode }) {
+  return (
+    <Button component={Link} to={to}>
+      {children}
+    </Button>
   );
 }
 

@@ -15,7 +15,7 @@ import { PagedTable } from "../../components/ListFrame";
 import { PageHeader } from "../../components/Page";
 import { useUrlFilters } from "../../components/useUrlFilters";
 import { FilterPanel, SearchFilter } from "../../components/FilterPanel";
-import { EditModal } from "../../components/EditModal";
+import { EditDialog } from "../../components/EditModal";
 
 type Agency = Schemas["AgencyOut"];
 const PAGE_SIZE = 25;
@@ -159,14 +159,9 @@ export default function AgenciesList() {
         <StatusSelect statuses={STATUSES} value={status} onChange={(value) => filters.update({ status: value })} />
       </FilterPanel>
       <PagedTable query={agencies} empty={t("allotments.agencies.empty")} minWidth={720} columns={columns} rows={rows} onPage={(p) => filters.update({ page: String(p) })} />
-      <EditModal
-        opened={editing !== undefined}
-        onClose={() => setEditing(undefined)}
-        title={editing ? t("allotments.agencies.editNamed", { name: editing.name }) : t("allotments.agencies.new")}
-        size="lg"
-      >
-        {editing !== undefined && <AgencyForm agency={editing} onDone={() => setEditing(undefined)} />}
-      </EditModal>
+      <EditDialog target={editing} onClose={() => setEditing(undefined)} title={editing ? t("allotments.agencies.editNamed", { name: editing.name }) : t("allotments.agencies.new")} size="lg">
+        {(agency) => <AgencyForm agency={agency} onDone={() => setEditing(undefined)} />}
+      </EditDialog>
     </>
   );
 }

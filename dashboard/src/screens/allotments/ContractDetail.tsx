@@ -19,7 +19,7 @@ import { changedFields, releaseStepsText } from "./contractTerms";
 import { TermStatus } from "./parts";
 import { useAgencies, useRoomTypes } from "./useAllotmentData";
 import { notify } from "../../components/notify";
-import { queryState, QueryTable } from "../../components/ListFrame";
+import { QueryTable, TableFrame } from "../../components/ListFrame";
 import { SectionPanel } from "../../components/Page";
 
 type Contract = Schemas["ContractOut"];
@@ -58,39 +58,31 @@ function PickUpReport({ contract, range, roomTypeName }: { contract: Contract; r
     queryFn: async () =>
       unwrap(await api.GET("/contracts/{contract_id}/pick-up", { params: { path: { contract_id: contract.id }, query: { date_from: range.first, date_to: range.last } } })),
   });
-  let body = queryState(report, t("allotments.pickUp.empty"), (rows) => rows.length === 0);
-  if (!body && report.data)
-    body = (
-      <Table.ScrollContainer minWidth={560}>
-        <Table striped verticalSpacing={4} fz="sm">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("allotments.roomType")}</Table.Th>
-              {(["nights", "contracted", "pickedUp", "released", "remaining", "percent"] as const).map((key) => (
-                <Table.Th key={key} scope="col" style={{ textAlign: "right" }}>
-                  {t(`allotments.pickUp.${key}`)}
-                </Table.Th>
-              ))}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {report.data.map((row) => (
-              <Table.Tr key={row.room_type_id} data-room-type={row.room_type_id}>
-                <Table.Td>{roomTypeName(row.room_type_id)}</Table.Td>
-                {[row.nights, row.contracted, row.picked_up, row.released, row.remaining].map((value, index) => (
-                  <Table.Td key={index} style={{ textAlign: "right" }}>
-                    {value}
-                  </Table.Td>
-                ))}
-                <Table.Td style={{ textAlign: "right" }}>
-                  {new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 1 }).format(Number(row.pick_up_percent))} %
-                </Table.Td>
-              </Table.Tr>
+  const numbers = ["nights", "contracted", "pickedUp", "released", "remaining", "percent"] as const;
+  const body = (
+    <QueryTable
+      query={report}
+      empty={t("allotments.pickUp.empty")}
+      minWidth={560}
+      compact
+      columns={[t("allotments.roomType"), ...numbers.map((key) => ({ label: t(`allotments.pickUp.${key}`), numeric: true as const }))]}
+      rows={(items) =>
+        items.map((row) => (
+          <Table.Tr key={row.room_type_id} data-room-type={row.room_type_id}>
+            <Table.Td>{roomTypeName(row.room_type_id)}</Table.Td>
+            {[row.nights, row.contracted, row.picked_up, row.released, row.remaining].map((value, index) => (
+              <Table.Td key={index} style={{ textAlign: "right" }}>
+                {value}
+              </Table.Td>
             ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-    );
+            <Table.Td style={{ textAlign: "right" }}>
+              {new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 1 }).format(Number(row.pick_up_percent))} %
+            </Table.Td>
+          </Table.Tr>
+        ))
+      }
+    />
+  );
   return (
     <SectionPanel id="pick-up-heading" title={t("allotments.pickUp.title")}>
       {body}
@@ -217,37 +209,28 @@ function ContractVersions({ contract }: { contract: Contract }) {
   if (versions.isError) return <ErrorState error={versions.error} onRetry={() => void versions.refetch()} />;
   const list = versions.data;
   return (
-    <Table.ScrollContainer minWidth={640}>
-      <Table striped verticalSpacing={4} fz="sm">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">{t("allotments.contracts.version")}</Table.Th>
-            <Table.Th scope="col">{t("allotments.status")}</Table.Th>
-            <Table.Th scope="col">{t("allotments.contracts.seasons")}</Table.Th>
-            <Table.Th scope="col">{t("allotments.release.title")}</Table.Th>
-            <Table.Th scope="col">{t("allotments.versions.changed")}</Table.Th>
+    <TableFrame
+      minWidth={640}
+      compact
+      columns={[t("allotments.contracts.version"), t("allotments.status"), t("allotments.contracts.seasons"), t("allotments.release.title"), t("allotments.versions.changed")]}
+    >
+      {[...list].reverse().map(({ version, contract: snapshot }) => {
+        const index = list.findIndex((v) => v.version === version);
+        const changed = changedFields(list[index - 1]?.contract, snapshot);
+        const steps = (snapshot.release_steps ?? []) as { days_before: number; rooms_kept: number }[];
+        return (
+          <Table.Tr key={version}>
+            <Table.Td>{version}</Table.Td>
+            <Table.Td>
+              <TermStatus status={String(snapshot.status)} />
+            </Table.Td>
+            <Table.Td>{Array.isArray(snapshot.seasons) ? snapshot.seasons.length : 0}</Table.Td>
+            <Table.Td>{releaseStepsText(steps, t("allotments.release.daysShort")) || "—"}</Table.Td>
+            <Table.Td>{index === 0 ? t("allotments.versions.created") : changed.map((f) => t(`allotments.versions.fields.${f}`, f)).join(", ") || "—"}</Table.Td>
           </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {[...list].reverse().map(({ version, contract: snapshot }) => {
-            const index = list.findIndex((v) => v.version === version);
-            const changed = changedFields(list[index - 1]?.contract, snapshot);
-            const steps = (snapshot.release_steps ?? []) as { days_before: number; rooms_kept: number }[];
-            return (
-              <Table.Tr key={version}>
-                <Table.Td>{version}</Table.Td>
-                <Table.Td>
-                  <TermStatus status={String(snapshot.status)} />
-                </Table.Td>
-                <Table.Td>{Array.isArray(snapshot.seasons) ? snapshot.seasons.length : 0}</Table.Td>
-                <Table.Td>{releaseStepsText(steps, t("allotments.release.daysShort")) || "—"}</Table.Td>
-                <Table.Td>{index === 0 ? t("allotments.versions.created") : changed.map((f) => t(`allotments.versions.fields.${f}`, f)).join(", ") || "—"}</Table.Td>
-              </Table.Tr>
-            );
-          })}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+        );
+      })}
+    </TableFrame>
   );
 }
 

@@ -1,4 +1,4 @@
-import { Anchor, Button, Table } from "@mantine/core";
+import { Anchor, Table } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
@@ -12,7 +12,7 @@ import { useAgencyAccount } from "../portal/agencyAccount";
 import { TermFilters, TermStatus } from "./parts";
 import { useAgencies } from "./useAllotmentData";
 import { PagedTable } from "../../components/ListFrame";
-import { PageHeader } from "../../components/Page";
+import { PageHeader, LinkButton } from "../../components/Page";
 import { useUrlFilters } from "../../components/useUrlFilters";
 import { SearchFilter } from "../../components/FilterPanel";
 
@@ -75,11 +75,7 @@ export default function ContractsList() {
       <PageHeader
         title={t("allotments.contracts.title")}
         action={
-          can("CONTRACTS_WRITE") && (
-            <Button component={Link} to="/contracts/new">
-              {t("allotments.contracts.new")}
-            </Button>
-          )
+          can("CONTRACTS_WRITE") && <LinkButton to="/contracts/new">{t("allotments.contracts.new")}</LinkButton>
         }
       />
       <TermFilters filters={filters} statuses={STATUSES}>

@@ -9,7 +9,7 @@ import { useSession } from "../../auth/session";
 import { formatDateTime } from "../../components/format";
 import { OTAS, type Ota } from "./channelLogic";
 import { PagedTable } from "../../components/ListFrame";
-import { PageHeader } from "../../components/Page";
+import { PageHeader, LinkButton } from "../../components/Page";
 import { useUrlFilters } from "../../components/useUrlFilters";
 import { FilterPanel, FilterSelect, SearchFilter } from "../../components/FilterPanel";
 
@@ -77,11 +77,7 @@ export default function OtaAccounts() {
       <PageHeader
         title={t("channels.accounts.title")}
         action={
-          mayConnect && (
-            <Button component={Link} to="/ota-accounts/connect">
-              {t("channels.accounts.connect")}
-            </Button>
-          )
+          mayConnect && <LinkButton to="/ota-accounts/connect">{t("channels.accounts.connect")}</LinkButton>
         }
       />
       <Text size="sm" c="dimmed" mb="md">

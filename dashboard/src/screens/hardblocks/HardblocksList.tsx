@@ -1,4 +1,4 @@
-import { Anchor, Button, Table, Text } from "@mantine/core";
+import { Anchor, Table, Text } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
@@ -12,7 +12,7 @@ import { useAgencies } from "../allotments/useAllotmentData";
 import { blockTotals } from "./blockValues";
 import { BLOCK_STATUSES, BlockStatusBadge, GuaranteeBadge, holderName } from "./parts";
 import { PagedTable, type Column } from "../../components/ListFrame";
-import { PageHeader } from "../../components/Page";
+import { PageHeader, LinkButton } from "../../components/Page";
 import { useUrlFilters } from "../../components/useUrlFilters";
 import { FilterPanel, FilterSelect } from "../../components/FilterPanel";
 import { AgencyPropertyFilters } from "../allotments/parts";
@@ -100,11 +100,7 @@ export default function HardblocksList() {
       <PageHeader
         title={t("hardblocks.title")}
         action={
-          can("CONTRACTS_WRITE") && (
-            <Button component={Link} to="/hardblocks/new">
-              {t("hardblocks.new")}
-            </Button>
-          )
+          can("CONTRACTS_WRITE") && <LinkButton to="/hardblocks/new">{t("hardblocks.new")}</LinkButton>
         }
       />
       <Text size="sm" c="dimmed" mb="sm">

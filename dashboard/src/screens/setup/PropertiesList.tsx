@@ -15,7 +15,7 @@ import { PagedTable } from "../../components/ListFrame";
 import { PageHeader } from "../../components/Page";
 import { useUrlFilters } from "../../components/useUrlFilters";
 import { FilterPanel, FilterSelect, SearchFilter } from "../../components/FilterPanel";
-import { EditModal } from "../../components/EditModal";
+import { EditDialog } from "../../components/EditModal";
 
 type Property = Schemas["PropertyOut"];
 type Status = Property["status"];
@@ -145,14 +145,9 @@ export default function PropertiesList() {
         />
       </FilterPanel>
       <PagedTable query={properties} empty={t("setup.properties.empty")} minWidth={760} columns={columns} rows={rows} onPage={(p) => filters.update({ page: String(p) })} />
-      <EditModal
-        opened={editing !== undefined}
-        onClose={() => setEditing(undefined)}
-        title={editing ? t("setup.properties.editNamed", { name: editing.name }) : t("setup.properties.new")}
-        size="lg"
-      >
-        {editing !== undefined && <PropertyForm property={editing} onDone={() => setEditing(undefined)} />}
-      </EditModal>
+      <EditDialog target={editing} onClose={() => setEditing(undefined)} title={editing ? t("setup.properties.editNamed", { name: editing.name }) : t("setup.properties.new")} size="lg">
+        {(property) => <PropertyForm property={property} onDone={() => setEditing(undefined)} />}
+      </EditDialog>
     </>
   );
 }

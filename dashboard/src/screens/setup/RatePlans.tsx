@@ -13,7 +13,7 @@ import { derivationText, ratePlanBody, ratePlanValues } from "./ratePlanValues";
 import { Rules } from "./Rules";
 import { notify } from "../../components/notify";
 import { queryState, QueryTable } from "../../components/ListFrame";
-import { ScrollBox } from "../../components/Page";
+import { ScrollBox, SectionHeader } from "../../components/Page";
 import { EditModal } from "../../components/EditModal";
 
 type Property = Schemas["PropertyOut"];
@@ -217,12 +217,7 @@ export function RatePlans({ property, roomType }: { property: Property; roomType
   );
   return (
     <section aria-labelledby="rate-plans-heading">
-      <Group justify="space-between" mb="sm">
-        <Title order={2} size="h3" id="rate-plans-heading">
-          {t("setup.ratePlans.titleFor", { name: roomType.name })}
-        </Title>
-        {writable && <Button onClick={() => setCreating(true)}>{t("setup.ratePlans.new")}</Button>}
-      </Group>
+      <SectionHeader id="rate-plans-heading" title={t("setup.ratePlans.titleFor", { name: roomType.name })} action={writable && <Button onClick={() => setCreating(true)}>{t("setup.ratePlans.new")}</Button>} />
       {body}
       <Group align="flex-end" justify="space-between" mt="md" mb="xs">
         <Title order={3} size="h4">

@@ -1,4 +1,4 @@
-import { Button, Group, NumberInput, SimpleGrid, Stack, Switch, Table, TextInput, Title } from "@mantine/core";
+import { Button, Group, NumberInput, SimpleGrid, Stack, Switch, Table, TextInput } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -11,7 +11,8 @@ import { formatMoney } from "../../components/format";
 import { useApiSubmit, FormActions } from "../../components/useApiSubmit";
 import { notify } from "../../components/notify";
 import { QueryTable } from "../../components/ListFrame";
-import { EditModal } from "../../components/EditModal";
+import { EditDialog } from "../../components/EditModal";
+import { SectionHeader } from "../../components/Page";
 
 type Property = Schemas["PropertyOut"];
 type RoomType = Schemas["RoomTypeOut"];
@@ -144,21 +145,11 @@ export function RoomTypes({ property, selected, onSelect }: { property: Property
   );
   return (
     <section aria-labelledby="room-types-heading">
-      <Group justify="space-between" mb="sm">
-        <Title order={2} size="h3" id="room-types-heading">
-          {t("setup.roomTypes.title")}
-        </Title>
-        {writable && <Button onClick={() => setEditing(null)}>{t("setup.roomTypes.new")}</Button>}
-      </Group>
+      <SectionHeader id="room-types-heading" title={t("setup.roomTypes.title")} action={writable && <Button onClick={() => setEditing(null)}>{t("setup.roomTypes.new")}</Button>} />
       {body}
-      <EditModal
-        opened={editing !== undefined}
-        onClose={() => setEditing(undefined)}
-        title={editing ? t("setup.roomTypes.editNamed", { name: editing.name }) : t("setup.roomTypes.new")}
-        size="lg"
-      >
-        {editing !== undefined && <RoomTypeForm property={property} roomType={editing} onDone={() => setEditing(undefined)} />}
-      </EditModal>
+      <EditDialog target={editing} onClose={() => setEditing(undefined)} title={editing ? t("setup.roomTypes.editNamed", { name: editing.name }) : t("setup.roomTypes.new")} size="lg">
+        {(roomType) => <RoomTypeForm property={property} roomType={roomType} onDone={() => setEditing(undefined)} />}
+      </EditDialog>
     </section>
   );
 }

@@ -13,7 +13,7 @@ import { PagedTable } from "../../components/ListFrame";
 import { PageHeader } from "../../components/Page";
 import { useUrlFilters } from "../../components/useUrlFilters";
 import { ActiveFilter, FilterPanel, FilterSelect, SearchFilter } from "../../components/FilterPanel";
-import { EditModal } from "../../components/EditModal";
+import { EditModal, EditDialog } from "../../components/EditModal";
 
 type Supplier = Schemas["SupplierOut"];
 const PAGE_SIZE = 25;
@@ -76,14 +76,9 @@ export default function SuppliersList() {
         <ActiveFilter filters={filters} active={t("suppliers.activeShort")} inactive={t("suppliers.inactive")} />
       </FilterPanel>
       <PagedTable query={suppliers} empty={t("suppliers.empty")} minWidth={760} columns={columns} rows={rows} onPage={(p) => filters.update({ page: String(p) })} />
-      <EditModal
-        opened={editing !== undefined}
-        onClose={() => setEditing(undefined)}
-        title={editing ? t("suppliers.editNamed", { name: editing.name }) : t("suppliers.new")}
-        size="lg"
-      >
-        {editing !== undefined && <SupplierForm supplier={editing} onDone={() => setEditing(undefined)} />}
-      </EditModal>
+      <EditDialog target={editing} onClose={() => setEditing(undefined)} title={editing ? t("suppliers.editNamed", { name: editing.name }) : t("suppliers.new")} size="lg">
+        {(supplier) => <SupplierForm supplier={supplier} onDone={() => setEditing(undefined)} />}
+      </EditDialog>
       <EditModal
         opened={allocationsOf !== null}
         onClose={() => setAllocationsOf(null)}

@@ -16,7 +16,7 @@ import { notify, notifyError } from "../../components/notify";
 import { PageHeader } from "../../components/Page";
 import { useUrlFilters } from "../../components/useUrlFilters";
 import { ActiveFilter, FilterPanel, FilterSelect, SearchFilter } from "../../components/FilterPanel";
-import { EditModal } from "../../components/EditModal";
+import { EditDialog } from "../../components/EditModal";
 
 type User = Schemas["UserOut"];
 const PAGE_SIZE = 25;
@@ -193,14 +193,9 @@ export default function Users() {
         <ActiveFilter filters={filters} active={t("team.users.active")} inactive={t("team.users.inactive")} />
       </FilterPanel>
       <PagedTable query={users} empty={t("team.users.empty")} minWidth={900} columns={columns} rows={rows} onPage={(p) => filters.update({ page: String(p) })} />
-      <EditModal
-        opened={editing !== undefined}
-        onClose={() => setEditing(undefined)}
-        title={editing ? t("team.users.editNamed", { email: editing.email }) : t("team.users.new")}
-        size="lg"
-      >
-        {editing !== undefined && <UserForm user={editing} onDone={() => setEditing(undefined)} />}
-      </EditModal>
+      <EditDialog target={editing} onClose={() => setEditing(undefined)} title={editing ? t("team.users.editNamed", { email: editing.email }) : t("team.users.new")} size="lg">
+        {(user) => <UserForm user={user} onDone={() => setEditing(undefined)} />}
+      </EditDialog>
     </>
   );
 }
