@@ -90,22 +90,23 @@ export interface Page<T> {
   pages: number;
 }
 
-/** A paged list: its states, the table (its caption the total, busy while the next page loads)
- * and the pagination below. */
+/** A paged list: its states, the table (its caption the total, busy while the next page loads;
+ * rows highlighted under the pointer unless `hover` is false) and the pagination below. */
 export function PagedTable<T>({
   query,
   empty,
   rows,
   onPage,
+  hover = true,
   ...frame
-}: FrameProps & { query: UseQueryResult<Page<T>>; empty: string; rows: (items: T[]) => ReactNode; onPage: (page: number) => void }) {
+}: FrameProps & { query: UseQueryResult<Page<T>>; empty: string; rows: (items: T[]) => ReactNode; onPage: (page: number) => void; hover?: boolean }) {
   const { t } = useTranslation();
   const state = queryState(query, empty, (page) => page.items.length === 0);
   if (state || !query.data) return state;
   const { items, total, pages, page } = query.data;
   return (
     <>
-      <TableFrame {...frame} hover busy={query.isFetching} caption={t("allotments.total", { count: total })}>
+      <TableFrame {...frame} hover={hover} busy={query.isFetching} caption={t("allotments.total", { count: total })}>
         {rows(items)}
       </TableFrame>
       <ListPagination pages={pages} page={page} onChange={onPage} />

@@ -9,7 +9,7 @@ import { useSession } from "../../auth/session";
 import { formatDate } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
 import { useAgencyAccount } from "../portal/agencyAccount";
-import { TermFilters, TermStatus } from "./parts";
+import { TermFilters, TermStatus, termQuery } from "./parts";
 import { useAgencies } from "./useAllotmentData";
 import { PagedTable } from "../../components/ListFrame";
 import { PageHeader, LinkButton } from "../../components/Page";
@@ -35,13 +35,10 @@ export default function ContractsList() {
   const filters = useUrlFilters();
   const agencies = useAgencies();
   const properties = useProperties();
-  const status = filters.get("status") as Contract["status"] | null;
   const query = {
     page: filters.page,
     page_size: PAGE_SIZE,
-    ...(filters.id("agency_id") ? { agency_id: filters.id("agency_id") } : {}),
-    ...(filters.id("property_id") ? { property_id: filters.id("property_id") } : {}),
-    ...(status ? { status } : {}),
+    ...termQuery<Contract["status"]>(filters),
     ...(filters.get("q") ? { q: filters.get("q") as string } : {}),
   };
   const contracts = useQuery({

@@ -26,6 +26,16 @@ export function TermStatus({ status }: { status: string }) {
   return <StatusBadge status={{ code: status, label: t(`allotments.statuses.${status}`, status), colour: COLOURS[status] ?? "gray" }} />;
 }
 
+/** The agency, property and status filters in the URL, as a list's API query (those set). */
+export function termQuery<Status extends string>(filters: UrlFilters) {
+  const status = filters.get("status") as Status | null;
+  return {
+    ...(filters.id("agency_id") ? { agency_id: filters.id("agency_id") } : {}),
+    ...(filters.id("property_id") ? { property_id: filters.id("property_id") } : {}),
+    ...(status ? { status } : {}),
+  };
+}
+
 /** The filters shared by the contract and sale order lists: agency, property and status, kept in the URL.
  * An agency's account sees one agency, and no property list: status alone (and the search). */
 export function TermFilters({ filters, statuses, children }: { filters: UrlFilters; statuses: readonly string[]; children?: ReactNode }) {

@@ -15,7 +15,7 @@ import { PagedTable, type Column } from "../../components/ListFrame";
 import { PageHeader, LinkButton } from "../../components/Page";
 import { useUrlFilters } from "../../components/useUrlFilters";
 import { FilterPanel, FilterSelect } from "../../components/FilterPanel";
-import { AgencyPropertyFilters } from "../allotments/parts";
+import { AgencyPropertyFilters, termQuery } from "../allotments/parts";
 
 const PAGE_SIZE = 25;
 type Block = Schemas["BlockOut"];
@@ -51,14 +51,7 @@ export default function HardblocksList() {
   const filters = useUrlFilters();
   const agencies = useAgencies();
   const properties = useProperties();
-  const status = filters.get("status") as Block["status"] | null;
-  const query = {
-    page: filters.page,
-    page_size: PAGE_SIZE,
-    ...(filters.id("agency_id") ? { agency_id: filters.id("agency_id") } : {}),
-    ...(filters.id("property_id") ? { property_id: filters.id("property_id") } : {}),
-    ...(status ? { status } : {}),
-  };
+  const query = { page: filters.page, page_size: PAGE_SIZE, ...termQuery<Block["status"]>(filters) };
   const blocks = useQuery({
     queryKey: ["hardblocks", query],
     queryFn: async () => unwrap(await api.GET("/hardblocks", { params: { query } })),

@@ -10,7 +10,7 @@ import { useSession } from "../../auth/session";
 import { formatDate, formatMoney } from "../../components/format";
 import { FormError, useApiSubmit, FormActions } from "../../components/useApiSubmit";
 import { derivationText, ratePlanBody, ratePlanValues } from "./ratePlanValues";
-import { Rules } from "./Rules";
+import { DerivationKindSelect, Rules } from "./Rules";
 import { notify } from "../../components/notify";
 import { queryState, QueryTable } from "../../components/ListFrame";
 import { ScrollBox, SectionHeader } from "../../components/Page";
@@ -65,15 +65,7 @@ function RatePlanForm({ roomType, plans, plan, onDone }: { roomType: RoomType; p
                 data={parents.map((p) => ({ value: String(p.id), label: `${p.code} · ${p.name}` }))}
                 {...form.getInputProps("parent_id")}
               />
-              <Select
-                label={t("setup.ratePlans.derivationKind")}
-                data={[
-                  { value: "percent", label: t("setup.ratePlans.percent") },
-                  { value: "fixed", label: t("setup.ratePlans.fixed") },
-                ]}
-                allowDeselect={false}
-                {...form.getInputProps("derivation_kind")}
-              />
+              <DerivationKindSelect {...form.getInputProps("derivation_kind")} />
               <TextInput
                 label={t("setup.ratePlans.derivationValue")}
                 description={t("setup.ratePlans.derivationHelp")}

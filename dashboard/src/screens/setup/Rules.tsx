@@ -1,4 +1,4 @@
-import { Button, Checkbox, Group, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Table, TextInput, Title } from "@mantine/core";
+import { Button, Checkbox, Group, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Table, TextInput, Title, type SelectProps } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -13,6 +13,22 @@ import { QueryTable } from "../../components/ListFrame";
 
 type RatePlan = Schemas["RatePlanOut"];
 type Rule = Schemas["RuleOut"];
+
+/** Percent or fixed amount: how a derived plan, or a rule, changes the rate it starts from. */
+export function DerivationKindSelect(props: Omit<SelectProps, "label" | "data" | "allowDeselect">) {
+  const { t } = useTranslation();
+  return (
+    <Select
+      label={t("setup.ratePlans.derivationKind")}
+      data={[
+        { value: "percent", label: t("setup.ratePlans.percent") },
+        { value: "fixed", label: t("setup.ratePlans.fixed") },
+      ]}
+      allowDeselect={false}
+      {...props}
+    />
+  );
+}
 
 function RuleForm({ plan, onSaved }: { plan: RatePlan; onSaved: () => Promise<void> }) {
   const { t } = useTranslation();
@@ -62,15 +78,7 @@ function RuleForm({ plan, onSaved }: { plan: RatePlan; onSaved: () => Promise<vo
             <TextInput label={t("setup.rules.rate", { currency: plan.currency })} inputMode="decimal" {...form.getInputProps("rate")} />
           ) : (
             <>
-              <Select
-                label={t("setup.ratePlans.derivationKind")}
-                data={[
-                  { value: "percent", label: t("setup.ratePlans.percent") },
-                  { value: "fixed", label: t("setup.ratePlans.fixed") },
-                ]}
-                allowDeselect={false}
-                {...form.getInputProps("adjustment_kind")}
-              />
+              <DerivationKindSelect {...form.getInputProps("adjustment_kind")} />
               <TextInput label={t("setup.ratePlans.derivationValue")} inputMode="decimal" {...form.getInputProps("adjustment_value")} />
             </>
           )}
