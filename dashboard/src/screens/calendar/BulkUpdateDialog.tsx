@@ -13,6 +13,7 @@ import { bulkBody, changesNothing, emptyValues, TOGGLES, WEEKDAYS, type BulkBody
 import type { Grid } from "./CalendarGrid";
 import { notify } from "../../components/notify";
 import { EditModal } from "../../components/EditModal";
+import { HeaderRow } from "../../components/ListFrame";
 
 type Result = Schemas["BulkUpdateOut"];
 interface Change {
@@ -164,14 +165,7 @@ export function BulkUpdateDialog({ opened, onClose, grid, target }: Props) {
               {lines.length > 0 && (
                 <Table.ScrollContainer minWidth={520} mah={260}>
                   <Table striped verticalSpacing={4} fz="sm">
-                    <Table.Thead>
-                      <Table.Tr>
-                        <Table.Th scope="col">{t("calendar.roomType")}</Table.Th>
-                        <Table.Th scope="col">{t("calendar.bulk.night")}</Table.Th>
-                        <Table.Th scope="col">{t("calendar.bulk.field")}</Table.Th>
-                        <Table.Th scope="col">{t("calendar.bulk.beforeAfter")}</Table.Th>
-                      </Table.Tr>
-                    </Table.Thead>
+                    <HeaderRow labels={[t("calendar.roomType"), t("calendar.bulk.night"), t("calendar.bulk.field"), t("calendar.bulk.beforeAfter")]} />
                     <Table.Tbody>
                       {lines.slice(0, PREVIEW_ROWS).map(({ change, field, values }) => (
                         <Table.Tr key={`${change.kind}-${change.room_type_id}-${change.rate_plan_id ?? 0}-${change.night}-${field}`} data-change-field={field} data-change-night={change.night}>

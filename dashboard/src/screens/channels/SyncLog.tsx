@@ -8,7 +8,7 @@ import { unwrap } from "../../api/errors";
 import { formatDateTime } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
 import { countEntries, issueText } from "./channelLogic";
-import { ListPagination, queryState } from "../../components/ListFrame";
+import { ListPagination, queryState, HeaderRow } from "../../components/ListFrame";
 import { PageHeader, ScrollBox } from "../../components/Page";
 import { useUrlFilters } from "../../components/useUrlFilters";
 
@@ -77,18 +77,7 @@ export default function SyncLog() {
         <ScrollBox label={t("channels.syncLog.title")}>
           <Table striped verticalSpacing="xs" miw={960} aria-busy={runs.isFetching}>
             <Table.Caption>{t("allotments.total", { count: runs.data.total })}</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("channels.syncLog.started")}</Table.Th>
-                <Table.Th scope="col">{t("channels.ota")}</Table.Th>
-                <Table.Th scope="col">{t("channels.syncLog.kind")}</Table.Th>
-                <Table.Th scope="col">{t("channels.syncLog.trigger")}</Table.Th>
-                <Table.Th scope="col">{t("channels.syncLog.outcome")}</Table.Th>
-                <Table.Th scope="col">{t("channels.syncLog.duration")}</Table.Th>
-                <Table.Th scope="col">{t("channels.syncLog.counts")}</Table.Th>
-                <Table.Th scope="col">{t("channels.syncLog.issues")}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <HeaderRow labels={[t("channels.syncLog.started"), t("channels.ota"), t("channels.syncLog.kind"), t("channels.syncLog.trigger"), t("channels.syncLog.outcome"), t("channels.syncLog.duration"), t("channels.syncLog.counts"), t("channels.syncLog.issues")]} />
             <Table.Tbody>
               {runs.data.items.map((run) => (
                 <Table.Tr key={run.id} data-run-kind={run.kind} data-run-status={run.status}>

@@ -11,7 +11,7 @@ import { useProperties } from "../../../components/useProperties";
 import { propertyOptions, useAgencies } from "../../allotments/useAllotmentData";
 import { notifyError } from "../../../components/notify";
 import { PageHeader, ScrollBox } from "../../../components/Page";
-import { queryState } from "../../../components/ListFrame";
+import { queryState, HeaderRow } from "../../../components/ListFrame";
 import { useUrlFilters } from "../../../components/useUrlFilters";
 
 type BlockRow = Schemas["BlockPickUpOut"];
@@ -46,18 +46,7 @@ function CuttingOff() {
       {body ??
         (soon.data && (
           <Table verticalSpacing="xs">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("hardblockPickup.block")}</Table.Th>
-                <Table.Th scope="col">{t("hardblockPickup.cutOff")}</Table.Th>
-                <Table.Th scope="col" style={{ textAlign: "right" }}>
-                  {t("hardblockPickup.freeRooms")}
-                </Table.Th>
-                <Table.Th scope="col" style={{ textAlign: "right" }}>
-                  {t("hardblockPickup.pickedUp")}
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <HeaderRow labels={[t("hardblockPickup.block"), t("hardblockPickup.cutOff"), { label: t("hardblockPickup.freeRooms"), numeric: true }, { label: t("hardblockPickup.pickedUp"), numeric: true }]} />
             <Table.Tbody>
               {soon.data.map((row) => (
                 <Table.Tr key={row.block_id}>
@@ -143,20 +132,7 @@ export default function PickUpReport() {
         </ScrollBox>
         <Table striped verticalSpacing="xs" mt="md">
           <Table.Caption>{t("hardblockPickup.report.byAgency")}</Table.Caption>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("hardblockPickup.agency")}</Table.Th>
-              <Table.Th scope="col" style={{ textAlign: "right" }}>
-                {t("hardblockPickup.blocks")}
-              </Table.Th>
-              <Table.Th scope="col" style={{ textAlign: "right" }}>
-                {t("hardblockPickup.pickUpPercent")}
-              </Table.Th>
-              <Table.Th scope="col" style={{ textAlign: "right" }}>
-                {t("hardblockPickup.washPercent")}
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <HeaderRow labels={[t("hardblockPickup.agency"), { label: t("hardblockPickup.blocks"), numeric: true }, { label: t("hardblockPickup.pickUpPercent"), numeric: true }, { label: t("hardblockPickup.washPercent"), numeric: true }]} />
           <Table.Tbody>
             {report.data.agencies.map((row) => (
               <Table.Tr key={row.agency_id ?? "groups"}>
