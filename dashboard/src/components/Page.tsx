@@ -24,14 +24,24 @@ export function LinkButton({ to, children }: { to: string; children: ReactNode }
   );
 }
 
-/** A bordered section of a detail screen, named by its heading (an h2 with the given id); `help`
- * is a dimmed line under the heading. */
-export function SectionPanel({ id, title, help, children }: { id: string; title: string; help?: string; children: ReactNode }) {
+/** A bordered section of a detail screen, named by its heading (an h2 with the given id); `action`
+ * (Add …) on the heading's right; `help` is a dimmed line under the heading. */
+export function SectionPanel({ id, title, action, help, children }: { id: string; title: string; action?: ReactNode; help?: string; children: ReactNode }) {
+  const heading = (
+    <Title order={2} size="h4" id={id} mb={action ? undefined : help ? "xs" : "sm"}>
+      {title}
+    </Title>
+  );
   return (
     <Paper withBorder p="md" component="section" aria-labelledby={id}>
-      <Title order={2} size="h4" id={id} mb={help ? "xs" : "sm"}>
-        {title}
-      </Title>
+      {action ? (
+        <Group justify="space-between" mb={help ? "xs" : "sm"}>
+          {heading}
+          {action}
+        </Group>
+      ) : (
+        heading
+      )}
       {help && (
         <Text size="sm" c="dimmed" mb="sm">
           {help}

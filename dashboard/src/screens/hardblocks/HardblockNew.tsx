@@ -1,4 +1,4 @@
-import { Anchor, Button, Fieldset, Group, NumberInput, Paper, Radio, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { Anchor, Button, Fieldset, Group, NumberInput, Radio, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -104,15 +104,15 @@ export default function HardblockNew() {
               <Textarea label={t("allotments.notes")} autosize minRows={1} key={form.key("notes")} {...form.getInputProps("notes")} />
             </SimpleGrid>
           </SectionPanel>
-          <Paper withBorder p="md" component="section" aria-labelledby="allocations-heading">
-            <Group justify="space-between" mb="sm">
-              <Title order={2} size="h4" id="allocations-heading">
-                {t("hardblocks.allocations")}
-              </Title>
+          <SectionPanel
+            id="allocations-heading"
+            title={t("hardblocks.allocations")}
+            action={
               <Button size="xs" variant="light" onClick={() => form.insertListItem("allocations", emptyAllocation(roomTypes.options[0]?.value ?? null))}>
                 {t("hardblocks.addAllocation")}
               </Button>
-            </Group>
+            }
+          >
             <Text size="sm" c="dimmed" mb="sm">
               {values.property_id ? t("hardblocks.allocationsHelp") : t("allotments.seasons.pickProperty")}
             </Text>
@@ -140,7 +140,7 @@ export default function HardblockNew() {
                 );
               })}
             </Stack>
-          </Paper>
+          </SectionPanel>
           <FormActions error={formError} busy={busy} label={t("hardblocks.create")} />
         </Stack>
       </form>
