@@ -1,4 +1,4 @@
-import { Anchor, Badge, List, Paper, Select, SimpleGrid, Stack, Table, Text } from "@mantine/core";
+import { Anchor, Badge, List, Select, Stack, Table, Text } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
@@ -11,6 +11,7 @@ import { countEntries, issueText } from "./channelLogic";
 import { ListPagination, queryState, HeaderRow } from "../../components/ListFrame";
 import { PageHeader, ScrollBox } from "../../components/Page";
 import { useUrlFilters } from "../../components/useUrlFilters";
+import { FilterPanel } from "../../components/FilterPanel";
 
 type Run = Schemas["SyncRunOut"];
 const PAGE_SIZE = 25;
@@ -114,19 +115,17 @@ export default function SyncLog() {
       <Text size="sm" c="dimmed" mb="md">
         {t("channels.syncLog.intro", { zone: zone ?? "UTC" })}
       </Text>
-      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-          <Select label={t("channels.syncLog.outcome")} data={OUTCOMES.map((s) => ({ value: s, label: t(`channels.syncLog.outcomes.${s}`) }))} value={status} onChange={(value) => filters.update({ status: value })} clearable />
-          <Select label={t("channels.syncLog.kind")} data={KINDS.map((k) => ({ value: k, label: t(`channels.syncLog.kinds.${k}`) }))} value={kind} onChange={(value) => filters.update({ kind: value })} clearable />
-          <Select
-            label={t("channels.syncLog.connection")}
-            data={(connections.data?.items ?? []).map((c) => ({ value: String(c.id), label: `${c.ota_name} · ${c.ota_hotel_id}` }))}
-            value={connectionId ? String(connectionId) : null}
-            onChange={(value) => filters.update({ connection_id: value })}
-            clearable
-          />
-        </SimpleGrid>
-      </Paper>
+      <FilterPanel cols={{ base: 1, sm: 3 }}>
+        <Select label={t("channels.syncLog.outcome")} data={OUTCOMES.map((s) => ({ value: s, label: t(`channels.syncLog.outcomes.${s}`) }))} value={status} onChange={(value) => filters.update({ status: value })} clearable />
+        <Select label={t("channels.syncLog.kind")} data={KINDS.map((k) => ({ value: k, label: t(`channels.syncLog.kinds.${k}`) }))} value={kind} onChange={(value) => filters.update({ kind: value })} clearable />
+        <Select
+          label={t("channels.syncLog.connection")}
+          data={(connections.data?.items ?? []).map((c) => ({ value: String(c.id), label: `${c.ota_name} · ${c.ota_hotel_id}` }))}
+          value={connectionId ? String(connectionId) : null}
+          onChange={(value) => filters.update({ connection_id: value })}
+          clearable
+        />
+      </FilterPanel>
       {body}
     </>
   );

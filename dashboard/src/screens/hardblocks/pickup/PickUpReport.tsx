@@ -1,5 +1,5 @@
 // The hardblock pick-up report: pick-up % and wash per block and per agency, and the blocks cutting off soon.
-import { Badge, Button, Paper, Select, SimpleGrid, Table, Text, TextInput, Title } from "@mantine/core";
+import { Badge, Button, Paper, Select, Table, Text, TextInput, Title } from "@mantine/core";
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 
@@ -13,6 +13,7 @@ import { notifyError } from "../../../components/notify";
 import { PageHeader, ScrollBox } from "../../../components/Page";
 import { queryState, HeaderRow } from "../../../components/ListFrame";
 import { useUrlFilters } from "../../../components/useUrlFilters";
+import { FilterPanel } from "../../../components/FilterPanel";
 
 type BlockRow = Schemas["BlockPickUpOut"];
 
@@ -161,21 +162,19 @@ export default function PickUpReport() {
         {t("hardblockPickup.report.help")}
       </Text>
       <CuttingOff />
-      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-          <Select
-            label={t("bookings.property")}
-            placeholder={t("hardblockPickup.allProperties")}
-            data={propertyOptions(properties.items)}
-            value={filters.get("property_id")}
-            onChange={(value) => filters.update({ property_id: value })}
-            clearable
-            searchable
-          />
-          <TextInput type="date" label={t("hardblockPickup.dateFrom")} value={dateFrom} onChange={(event) => filters.update({ date_from: event.currentTarget.value || null })} />
-          <TextInput type="date" label={t("hardblockPickup.dateTo")} value={dateTo} onChange={(event) => filters.update({ date_to: event.currentTarget.value || null })} />
-        </SimpleGrid>
-      </Paper>
+      <FilterPanel cols={{ base: 1, sm: 3 }}>
+        <Select
+          label={t("bookings.property")}
+          placeholder={t("hardblockPickup.allProperties")}
+          data={propertyOptions(properties.items)}
+          value={filters.get("property_id")}
+          onChange={(value) => filters.update({ property_id: value })}
+          clearable
+          searchable
+        />
+        <TextInput type="date" label={t("hardblockPickup.dateFrom")} value={dateFrom} onChange={(event) => filters.update({ date_from: event.currentTarget.value || null })} />
+        <TextInput type="date" label={t("hardblockPickup.dateTo")} value={dateTo} onChange={(event) => filters.update({ date_to: event.currentTarget.value || null })} />
+      </FilterPanel>
       {body}
     </>
   );
