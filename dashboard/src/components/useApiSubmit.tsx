@@ -1,6 +1,7 @@
-import { Alert } from "@mantine/core";
+import { Alert, Button, Group, Stack } from "@mantine/core";
 import type { UseFormReturnType } from "@mantine/form";
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 
 import { showApiErrors } from "./formErrors";
 
@@ -34,4 +35,27 @@ export function FormError({ message }: { message: string | null }) {
       {message}
     </Alert>
   );
+}
+
+/** A form's foot: its error (from useApiSubmit), then Cancel (when `onCancel`) and the submit
+ * button ("Save" unless `label`), busy while the submit runs. `spaced`: in a stack of its own,
+ * set off from the fields above. */
+export function FormActions({ error, busy, label, onCancel, spaced }: { error: string | null; busy: boolean; label?: ReactNode; onCancel?: () => void; spaced?: boolean }) {
+  const { t } = useTranslation();
+  const actions = (
+    <>
+      <FormError message={error} />
+      <Group justify="flex-end">
+        {onCancel && (
+          <Button variant="default" onClick={onCancel}>
+            {t("common.cancel")}
+          </Button>
+        )}
+        <Button type="submit" loading={busy}>
+          {label ?? t("common.save")}
+        </Button>
+      </Group>
+    </>
+  );
+  return spaced ? <Stack mt="sm">{actions}</Stack> : actions;
 }

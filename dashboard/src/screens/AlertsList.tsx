@@ -12,6 +12,7 @@ import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { useProperties } from "../components/useProperties";
 import { SeverityBadge } from "./alerts/SeverityBadge";
 import { ResolveAlertDialog } from "./ResolveAlertDialog";
+import { HeaderRow } from "../components/ListFrame";
 
 const PAGE_SIZE = 25;
 const STATES = ["open", "new", "acknowledged", "snoozed", "resolved", "all"] as const;
@@ -52,16 +53,7 @@ export default function AlertsList() {
         <Table.ScrollContainer minWidth={720}>
           <Table striped verticalSpacing="xs" aria-busy={alerts.isFetching}>
             <Table.Caption>{t("alerts.total", { count: alerts.data.total })}</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("alerts.severity")}</Table.Th>
-                <Table.Th scope="col">{t("alerts.alert")}</Table.Th>
-                <Table.Th scope="col">{t("bookings.property")}</Table.Th>
-                <Table.Th scope="col">{t("alerts.night")}</Table.Th>
-                <Table.Th scope="col">{t("alerts.lastSeen")}</Table.Th>
-                <Table.Th scope="col">{t("alerts.state")}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <HeaderRow labels={[t("alerts.severity"), t("alerts.alert"), t("bookings.property"), t("alerts.night"), t("alerts.lastSeen"), t("alerts.state")]} />
             <Table.Tbody>
               {alerts.data.items.map((alert) => (
                 <Table.Tr key={alert.id} data-alert-type={alert.type} data-alert-id={alert.id}>

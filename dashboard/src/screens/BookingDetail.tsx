@@ -13,6 +13,7 @@ import { StatusBadge } from "../components/StatusBadge";
 import { useProperties } from "../components/useProperties";
 import NotFound from "./NotFound";
 import { TransitionDialog } from "./TransitionDialog";
+import { HeaderRow } from "../components/ListFrame";
 
 type Booking = Schemas["BookingOut"];
 
@@ -118,18 +119,7 @@ export default function BookingDetail() {
               </Title>
               <Table.ScrollContainer minWidth={480}>
                 <Table>
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th scope="col">{t("booking.roomType")}</Table.Th>
-                      <Table.Th scope="col">{t("bookings.stay")}</Table.Th>
-                      <Table.Th scope="col">{t("booking.nights")}</Table.Th>
-                      <Table.Th scope="col">{t("bookings.rooms")}</Table.Th>
-                      <Table.Th scope="col">{t("booking.guests")}</Table.Th>
-                      <Table.Th scope="col" style={{ textAlign: "right" }}>
-                        {t("bookings.amount")}
-                      </Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
+                  <HeaderRow labels={[t("booking.roomType"), t("bookings.stay"), t("booking.nights"), t("bookings.rooms"), t("booking.guests"), { label: t("bookings.amount"), numeric: true }]} />
                   <Table.Tbody>
                     {b.lines.map((line) => (
                       <Table.Tr key={line.id}>

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Card, Grid, Group, Paper, Progress, Select, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Card, Grid, Group, Progress, Select, Stack, Text, Title } from "@mantine/core";
 import { DatePickerInput } from "@mantine/dates";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import dayjs from "dayjs";
@@ -14,6 +14,7 @@ import { formatDateTime, formatMoney, formatNumber } from "../components/format"
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { useProperties } from "../components/useProperties";
 import { KpiCards } from "./home/KpiCards";
+import { FilterPanel } from "../components/FilterPanel";
 
 // The chart is its own chunk, fetched after the figures.
 const OccupancyChart = lazy(() => import("./home/OccupancyChart"));
@@ -206,32 +207,30 @@ export default function Home() {
       <Title order={1} size="h2" mb="md">
         {t("home.title")}
       </Title>
-      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-          <DatePickerInput
-            type="range"
-            label={t("home.window")}
-            value={range}
-            allowSingleDateInRange
-            error={windowError}
-            onChange={([from, to]) => {
-              if (from && !to) return; // wait for the second date
-              update({ date_from: from ? dayjs(from).format("YYYY-MM-DD") : null, date_to: to ? dayjs(to).format("YYYY-MM-DD") : null });
-            }}
+      <FilterPanel cols={{ base: 1, sm: 2 }}>
+        <DatePickerInput
+          type="range"
+          label={t("home.window")}
+          value={range}
+          allowSingleDateInRange
+          error={windowError}
+          onChange={([from, to]) => {
+            if (from && !to) return; // wait for the second date
+            update({ date_from: from ? dayjs(from).format("YYYY-MM-DD") : null, date_to: to ? dayjs(to).format("YYYY-MM-DD") : null });
+          }}
+        />
+        {can("PROPERTIES_READ") && (
+          <Select
+            label={t("bookings.property")}
+            placeholder={t("home.allProperties")}
+            data={properties.items.map((p) => ({ value: String(p.id), label: `${p.name} (${p.code})` }))}
+            value={propertyId}
+            onChange={(value) => update({ property_id: value })}
+            clearable
+            searchable
           />
-          {can("PROPERTIES_READ") && (
-            <Select
-              label={t("bookings.property")}
-              placeholder={t("home.allProperties")}
-              data={properties.items.map((p) => ({ value: String(p.id), label: `${p.name} (${p.code})` }))}
-              value={propertyId}
-              onChange={(value) => update({ property_id: value })}
-              clearable
-              searchable
-            />
-          )}
-        </SimpleGrid>
-      </Paper>
+        )}
+      </FilterPanel>
       {body}
     </>
   );

@@ -1,12 +1,13 @@
-import { Button, Group, Modal, Stack, Text, Textarea } from "@mantine/core";
+import { Stack, Text, Textarea } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
-import { FormError, useApiSubmit } from "../components/useApiSubmit";
+import { useApiSubmit, FormActions } from "../components/useApiSubmit";
 import { notify } from "../components/notify";
+import { EditModal } from "../components/EditModal";
 
 interface Props {
   alert: { id: number; title: string } | null;
@@ -27,22 +28,14 @@ export function ResolveAlertDialog({ alert, onClose }: Props) {
     onClose();
   });
   return (
-    <Modal opened={alert !== null} onClose={onClose} title={t("alerts.resolveTitle")} centered closeButtonProps={{ "aria-label": t("common.close") }}>
+    <EditModal opened={alert !== null} onClose={onClose} title={t("alerts.resolveTitle")} centered>
       <form onSubmit={submit} noValidate>
         <Stack>
           <Text size="sm">{alert?.title}</Text>
           <Textarea label={t("alerts.note")} placeholder={t("alerts.notePlaceholder")} autosize minRows={2} data-autofocus {...form.getInputProps("note")} />
-          <FormError message={formError} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" loading={busy}>
-              {t("alerts.resolve")}
-            </Button>
-          </Group>
+          <FormActions error={formError} busy={busy} label={t("alerts.resolve")} onCancel={onClose} />
         </Stack>
       </form>
-    </Modal>
+    </EditModal>
   );
 }

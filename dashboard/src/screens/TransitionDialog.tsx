@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Modal, Radio, Stack, Text, Textarea } from "@mantine/core";
+import { Alert, Button, Group, Radio, Stack, Text, Textarea } from "@mantine/core";
 import { useForm, type UseFormReturnType } from "@mantine/form";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -8,6 +8,7 @@ import { api, type Schemas } from "../api/client";
 import { ApiError, unwrap } from "../api/errors";
 import { ErrorState, LoadingState } from "../components/States";
 import { notify } from "../components/notify";
+import { EditModal } from "../components/EditModal";
 
 type Dialog = Schemas["TransitionDialogOut"];
 export interface TransitionValues {
@@ -134,8 +135,8 @@ export function TransitionDialog({ bookingId, reference, opened, onClose }: Prop
     );
 
   return (
-    <Modal opened={opened} onClose={onClose} title={t("booking.dialogTitle", { reference })} closeButtonProps={{ "aria-label": t("common.close") }}>
+    <EditModal opened={opened} onClose={onClose} title={t("booking.dialogTitle", { reference })}>
       {content}
-    </Modal>
+    </EditModal>
   );
 }

@@ -4,6 +4,7 @@ import { Link } from "react-router-dom";
 
 import type { Schemas } from "../../api/client";
 import { formatDate, formatDateTime } from "../../components/format";
+import { HeaderRow } from "../../components/ListFrame";
 
 type Alert = Schemas["AlertOut"];
 
@@ -142,14 +143,7 @@ export function InvolvedBookings({ alert, timeZone }: { alert: Alert; timeZone?:
   return (
     <Table.ScrollContainer minWidth={520}>
       <Table>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">{t("bookings.reference")}</Table.Th>
-            <Table.Th scope="col">{t("bookings.channel")}</Table.Th>
-            <Table.Th scope="col">{t("bookings.rooms")}</Table.Th>
-            <Table.Th scope="col">{t("alertDetail.arrived")}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <HeaderRow labels={[t("bookings.reference"), t("bookings.channel"), t("bookings.rooms"), t("alertDetail.arrived")]} />
         <Table.Tbody>
           {bookings.map((b) => (
             <Table.Tr key={`${b.group_id}-${b.arrived_at}`}>

@@ -1,4 +1,4 @@
-import { Button, Group, Modal, NumberInput, Paper, Select, SimpleGrid, Stack, Table, TextInput, Textarea } from "@mantine/core";
+import { Button, NumberInput, Select, SimpleGrid, Stack, Table, TextInput, Textarea } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -8,10 +8,14 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatMoney } from "../../components/format";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { ListPagination, PageHeader, queryState, StatusSelect, TermStatus } from "./parts";
-import { useUrlFilters, useUrlSearch } from "./useAllotmentData";
+import { useApiSubmit, FormActions } from "../../components/useApiSubmit";
+import { StatusSelect, TermStatus } from "./parts";
 import { notify } from "../../components/notify";
+import { PagedTable } from "../../components/ListFrame";
+import { PageHeader } from "../../components/Page";
+import { useUrlFilters } from "../../components/useUrlFilters";
+import { FilterPanel, SearchFilter } from "../../components/FilterPanel";
+import { EditDialog } from "../../components/EditModal";
 
 type Agency = Schemas["AgencyOut"];
 const PAGE_SIZE = 25;
@@ -91,15 +95,7 @@ function AgencyForm({ agency, onDone }: { agency: Agency | null; onDone: () => v
           <NumberInput label={t("allotments.agencies.paymentTerms")} min={0} max={365} allowDecimal={false} {...form.getInputProps("payment_terms_days")} />
         </SimpleGrid>
         <Textarea label={t("allotments.notes")} autosize minRows={2} {...form.getInputProps("notes")} />
-        <FormError message={formError} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={busy}>
-            {t("common.save")}
-          </Button>
-        </Group>
+        <FormActions error={formError} busy={busy} onCancel={onDone} />
       </Stack>
     </form>
   );
@@ -109,7 +105,6 @@ export default function AgenciesList() {
   const { t, i18n } = useTranslation();
   const { can } = useSession();
   const filters = useUrlFilters();
-  const [search, setSearch] = useUrlSearch(filters, "search");
   const [editing, setEditing] = useState<Agency | null | undefined>(undefined);
 
   const status = filters.get("status") as Agency["status"] | null;
@@ -125,56 +120,33 @@ export default function AgenciesList() {
     placeholderData: keepPreviousData,
   });
 
-  let body = queryState(agencies, t("allotments.agencies.empty"), (page) => page.items.length === 0);
-  if (!body && agencies.data)
-    body = (
-      <>
-        <Table.ScrollContainer minWidth={720}>
-          <Table striped highlightOnHover verticalSpacing="xs" aria-busy={agencies.isFetching}>
-            <Table.Caption>{t("allotments.total", { count: agencies.data.total })}</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("allotments.agencies.code")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.agencies.name")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.agencies.country")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.agencies.contact")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.status")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.agencies.credit")}</Table.Th>
-                {can("AGENCIES_WRITE") && <Table.Th scope="col">{t("allotments.actions")}</Table.Th>}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {agencies.data.items.map((agency) => (
-                <Table.Tr key={agency.id}>
-                  <Table.Td fw={500}>{agency.code}</Table.Td>
-                  <Table.Td>{agency.name}</Table.Td>
-                  <Table.Td>{agency.country_code}</Table.Td>
-                  <Table.Td>{[agency.contact_name, agency.email].filter(Boolean).join(" · ") || "—"}</Table.Td>
-                  <Table.Td>
-                    <TermStatus status={agency.status} />
-                  </Table.Td>
-                  <Table.Td style={{ whiteSpace: "nowrap" }}>
-                    {agency.credit_limit && agency.credit_currency
-                      ? formatMoney(agency.credit_limit, agency.credit_currency, i18n.language)
-                      : t("allotments.agencies.noLimitShort")}
-                    {" · "}
-                    {t("allotments.agencies.termsDays", { count: agency.payment_terms_days })}
-                  </Table.Td>
-                  {can("AGENCIES_WRITE") && (
-                    <Table.Td>
-                      <Button size="xs" variant="light" onClick={() => setEditing(agency)} aria-label={t("allotments.agencies.editNamed", { name: agency.name })}>
-                        {t("allotments.edit")}
-                      </Button>
-                    </Table.Td>
-                  )}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-        <ListPagination pages={agencies.data.pages} page={agencies.data.page} onChange={(p) => filters.update({ page: String(p) })} />
-      </>
-    );
+  const columns = [t("allotments.agencies.code"), t("allotments.agencies.name"), t("allotments.agencies.country"), t("allotments.agencies.contact"), t("allotments.status"), t("allotments.agencies.credit"), can("AGENCIES_WRITE") && t("allotments.actions")];
+  const rows = (items: Agency[]) =>
+    items.map((agency) => (
+      <Table.Tr key={agency.id}>
+        <Table.Td fw={500}>{agency.code}</Table.Td>
+        <Table.Td>{agency.name}</Table.Td>
+        <Table.Td>{agency.country_code}</Table.Td>
+        <Table.Td>{[agency.contact_name, agency.email].filter(Boolean).join(" · ") || "—"}</Table.Td>
+        <Table.Td>
+          <TermStatus status={agency.status} />
+        </Table.Td>
+        <Table.Td style={{ whiteSpace: "nowrap" }}>
+          {agency.credit_limit && agency.credit_currency
+            ? formatMoney(agency.credit_limit, agency.credit_currency, i18n.language)
+            : t("allotments.agencies.noLimitShort")}
+          {" · "}
+          {t("allotments.agencies.termsDays", { count: agency.payment_terms_days })}
+        </Table.Td>
+        {can("AGENCIES_WRITE") && (
+          <Table.Td>
+            <Button size="xs" variant="light" onClick={() => setEditing(agency)} aria-label={t("allotments.agencies.editNamed", { name: agency.name })}>
+              {t("allotments.edit")}
+            </Button>
+          </Table.Td>
+        )}
+      </Table.Tr>
+    ));
 
   return (
     <>
@@ -182,26 +154,14 @@ export default function AgenciesList() {
         title={t("allotments.agencies.title")}
         action={can("AGENCIES_WRITE") && <Button onClick={() => setEditing(null)}>{t("allotments.agencies.new")}</Button>}
       />
-      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-          <TextInput
-            label={t("allotments.agencies.search")}
-            type="search"
-            value={search}
-            onChange={(event) => setSearch(event.currentTarget.value)}
-          />
-          <StatusSelect statuses={STATUSES} value={status} onChange={(value) => filters.update({ status: value })} />
-        </SimpleGrid>
-      </Paper>
-      {body}
-      <Modal
-        opened={editing !== undefined}
-        onClose={() => setEditing(undefined)}
-        title={editing ? t("allotments.agencies.editNamed", { name: editing.name }) : t("allotments.agencies.new")}
-        size="lg"
-      >
-        {editing !== undefined && <AgencyForm agency={editing} onDone={() => setEditing(undefined)} />}
-      </Modal>
+      <FilterPanel cols={{ base: 1, sm: 2 }}>
+        <SearchFilter filters={filters} label={t("allotments.agencies.search")} />
+        <StatusSelect statuses={STATUSES} value={status} onChange={(value) => filters.update({ status: value })} />
+      </FilterPanel>
+      <PagedTable query={agencies} empty={t("allotments.agencies.empty")} minWidth={720} columns={columns} rows={rows} onPage={(p) => filters.update({ page: String(p) })} />
+      <EditDialog target={editing} onClose={() => setEditing(undefined)} title={editing ? t("allotments.agencies.editNamed", { name: editing.name }) : t("allotments.agencies.new")} size="lg">
+        {(agency) => <AgencyForm agency={agency} onDone={() => setEditing(undefined)} />}
+      </EditDialog>
     </>
   );
 }

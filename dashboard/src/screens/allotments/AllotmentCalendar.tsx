@@ -11,8 +11,9 @@ import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { useProperties } from "../../components/useProperties";
 import { AllotmentGrid } from "./AllotmentGrid";
 import { nightsOf } from "./calendarNights";
-import { queryState } from "./parts";
-import { propertyOptions, useRoomTypes, useUrlFilters } from "./useAllotmentData";
+import { propertyOptions, useRoomTypes } from "./useAllotmentData";
+import { queryState, HeaderRow } from "../../components/ListFrame";
+import { useUrlFilters } from "../../components/useUrlFilters";
 
 const SPANS = [7, 14, 31] as const;
 
@@ -58,17 +59,7 @@ function ReleasingPanel({ propertyId, contractName, roomTypeName }: { propertyId
     body = (
       <Table.ScrollContainer minWidth={520}>
         <Table striped verticalSpacing={4} fz="sm">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("allotments.calendar.releaseDate")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.contract")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.roomType")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.night")}</Table.Th>
-              <Table.Th scope="col" style={{ textAlign: "right" }}>
-                {t("allotments.calendar.remaining")}
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <HeaderRow labels={[t("allotments.calendar.releaseDate"), t("allotments.contract"), t("allotments.roomType"), t("allotments.night"), { label: t("allotments.calendar.remaining"), numeric: true }]} />
           <Table.Tbody>
             {releasing.data.map((row) => (
               <Table.Tr key={`${row.contract_id}-${row.room_type_id}-${row.night}`}>

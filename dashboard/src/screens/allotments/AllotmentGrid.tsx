@@ -5,7 +5,7 @@ import type { Schemas } from "../../api/client";
 import { formatDate, formatMoney } from "../../components/format";
 import { EmptyState } from "../../components/States";
 import { groupAllotments, nightsOf } from "./calendarNights";
-import { ScrollBox } from "./parts";
+import { ScrollBox } from "../../components/Page";
 
 type Calendar = Schemas["AllotmentCalendarOut"];
 type Night = Schemas["AllotmentNightOut"];

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Badge, Group, NumberInput, Select, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -9,16 +9,18 @@ import { ApiError, unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDate, formatDateTime, formatMoney } from "../../components/format";
 import { EmptyState, ErrorState, LoadingState } from "../../components/States";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
+import { useApiSubmit, FormActions } from "../../components/useApiSubmit";
 import { useProperties } from "../../components/useProperties";
 import NotFound from "../NotFound";
 import { RangeControls, useCalendarRange } from "./AllotmentCalendar";
 import { AllotmentGrid } from "./AllotmentGrid";
 import { ContractForm } from "./ContractForm";
 import { changedFields, releaseStepsText } from "./contractTerms";
-import { queryState, TermStatus } from "./parts";
+import { TermStatus } from "./parts";
 import { useAgencies, useRoomTypes } from "./useAllotmentData";
 import { notify } from "../../components/notify";
+import { QueryTable, TableFrame } from "../../components/ListFrame";
+import { SectionPanel } from "../../components/Page";
 
 type Contract = Schemas["ContractOut"];
 type EventKind = Schemas["AllotmentEventKind"];
@@ -56,46 +58,35 @@ function PickUpReport({ contract, range, roomTypeName }: { contract: Contract; r
     queryFn: async () =>
       unwrap(await api.GET("/contracts/{contract_id}/pick-up", { params: { path: { contract_id: contract.id }, query: { date_from: range.first, date_to: range.last } } })),
   });
-  let body = queryState(report, t("allotments.pickUp.empty"), (rows) => rows.length === 0);
-  if (!body && report.data)
-    body = (
-      <Table.ScrollContainer minWidth={560}>
-        <Table striped verticalSpacing={4} fz="sm">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("allotments.roomType")}</Table.Th>
-              {(["nights", "contracted", "pickedUp", "released", "remaining", "percent"] as const).map((key) => (
-                <Table.Th key={key} scope="col" style={{ textAlign: "right" }}>
-                  {t(`allotments.pickUp.${key}`)}
-                </Table.Th>
-              ))}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {report.data.map((row) => (
-              <Table.Tr key={row.room_type_id} data-room-type={row.room_type_id}>
-                <Table.Td>{roomTypeName(row.room_type_id)}</Table.Td>
-                {[row.nights, row.contracted, row.picked_up, row.released, row.remaining].map((value, index) => (
-                  <Table.Td key={index} style={{ textAlign: "right" }}>
-                    {value}
-                  </Table.Td>
-                ))}
-                <Table.Td style={{ textAlign: "right" }}>
-                  {new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 1 }).format(Number(row.pick_up_percent))} %
-                </Table.Td>
-              </Table.Tr>
+  const numbers = ["nights", "contracted", "pickedUp", "released", "remaining", "percent"] as const;
+  const body = (
+    <QueryTable
+      query={report}
+      empty={t("allotments.pickUp.empty")}
+      minWidth={560}
+      compact
+      columns={[t("allotments.roomType"), ...numbers.map((key) => ({ label: t(`allotments.pickUp.${key}`), numeric: true as const }))]}
+      rows={(items) =>
+        items.map((row) => (
+          <Table.Tr key={row.room_type_id} data-room-type={row.room_type_id}>
+            <Table.Td>{roomTypeName(row.room_type_id)}</Table.Td>
+            {[row.nights, row.contracted, row.picked_up, row.released, row.remaining].map((value, index) => (
+              <Table.Td key={index} style={{ textAlign: "right" }}>
+                {value}
+              </Table.Td>
             ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-    );
+            <Table.Td style={{ textAlign: "right" }}>
+              {new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 1 }).format(Number(row.pick_up_percent))} %
+            </Table.Td>
+          </Table.Tr>
+        ))
+      }
+    />
+  );
   return (
-    <Paper withBorder p="md" component="section" aria-labelledby="pick-up-heading">
-      <Title order={2} size="h4" id="pick-up-heading" mb="sm">
-        {t("allotments.pickUp.title")}
-      </Title>
+    <SectionPanel id="pick-up-heading" title={t("allotments.pickUp.title")}>
       {body}
-    </Paper>
+    </SectionPanel>
   );
 }
 
@@ -138,10 +129,7 @@ function EventForm({ contract, roomTypeOptions }: { contract: Contract; roomType
     await queryClient.invalidateQueries({ queryKey: ["allotments"] });
   });
   return (
-    <Paper withBorder p="md" component="section" aria-labelledby="event-form-heading">
-      <Title order={2} size="h4" id="event-form-heading" mb="sm">
-        {t("allotments.events.add")}
-      </Title>
+    <SectionPanel id="event-form-heading" title={t("allotments.events.add")}>
       <form onSubmit={submit} noValidate>
         <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} spacing="sm">
           <Select
@@ -158,16 +146,9 @@ function EventForm({ contract, roomTypeOptions }: { contract: Contract; roomType
           <NumberInput label={t("allotments.seasons.rooms")} min={1} allowDecimal={false} {...form.getInputProps("rooms")} />
           <TextInput label={t("allotments.seasons.rate", { currency: contract.currency })} inputMode="decimal" {...form.getInputProps("rate")} />
         </SimpleGrid>
-        <Stack mt="sm">
-          <FormError message={formError} />
-          <Group justify="flex-end">
-            <Button type="submit" loading={busy}>
-              {t("allotments.events.submit")}
-            </Button>
-          </Group>
-        </Stack>
+        <FormActions error={formError} busy={busy} label={t("allotments.events.submit")} spaced />
       </form>
-    </Paper>
+    </SectionPanel>
   );
 }
 
@@ -180,52 +161,40 @@ function ContractEvents({ contract }: { contract: Contract }) {
     queryKey: ["contract", contract.id, "events"],
     queryFn: async () => unwrap(await api.GET("/contracts/{contract_id}/events", { params: { path: { contract_id: contract.id } } })),
   });
-  let body = queryState(events, t("allotments.events.empty"), (rows) => rows.length === 0);
-  if (!body && events.data)
-    body = (
-      <Table.ScrollContainer minWidth={720}>
-        <Table striped verticalSpacing={4} fz="sm">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("allotments.events.effectiveAt")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.events.kind")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.roomType")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.events.nights")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.seasons.rooms")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.calendar.rate")}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {events.data.map((event) => (
-              <Table.Tr key={event.id}>
-                <Table.Td style={{ whiteSpace: "nowrap" }}>
-                  {formatDateTime(event.effective_at, i18n.language, properties.timeZone(contract.property_id))}
-                  {event.sequence > 0 && ` #${event.sequence}`}
-                </Table.Td>
-                <Table.Td>
-                  <Badge variant="light">{t(`allotments.eventKinds.${event.kind}`)}</Badge>
-                </Table.Td>
-                <Table.Td>{event.room_type_id ? roomTypes.name(event.room_type_id) : t("allotments.events.everyRoomType")}</Table.Td>
-                <Table.Td style={{ whiteSpace: "nowrap" }}>
-                  {event.date_from ? `${formatDate(event.date_from, i18n.language)} – ${formatDate(event.date_to, i18n.language)}` : t("allotments.events.everyNight")}
-                </Table.Td>
-                <Table.Td>{event.rooms ?? "—"}</Table.Td>
-                <Table.Td>{event.rate ? formatMoney(event.rate, contract.currency, i18n.language) : "—"}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-    );
+  const body = (
+    <QueryTable
+      query={events}
+      empty={t("allotments.events.empty")}
+      minWidth={720}
+      compact
+      columns={[t("allotments.events.effectiveAt"), t("allotments.events.kind"), t("allotments.roomType"), t("allotments.events.nights"), t("allotments.seasons.rooms"), t("allotments.calendar.rate")]}
+      rows={(items) =>
+        items.map((event) => (
+          <Table.Tr key={event.id}>
+            <Table.Td style={{ whiteSpace: "nowrap" }}>
+              {formatDateTime(event.effective_at, i18n.language, properties.timeZone(contract.property_id))}
+              {event.sequence > 0 && ` #${event.sequence}`}
+            </Table.Td>
+            <Table.Td>
+              <Badge variant="light">{t(`allotments.eventKinds.${event.kind}`)}</Badge>
+            </Table.Td>
+            <Table.Td>{event.room_type_id ? roomTypes.name(event.room_type_id) : t("allotments.events.everyRoomType")}</Table.Td>
+            <Table.Td style={{ whiteSpace: "nowrap" }}>
+              {event.date_from ? `${formatDate(event.date_from, i18n.language)} – ${formatDate(event.date_to, i18n.language)}` : t("allotments.events.everyNight")}
+            </Table.Td>
+            <Table.Td>{event.rooms ?? "—"}</Table.Td>
+            <Table.Td>{event.rate ? formatMoney(event.rate, contract.currency, i18n.language) : "—"}</Table.Td>
+          </Table.Tr>
+        ))
+      }
+    />
+  );
   return (
     <Stack gap="md">
       {can("CONTRACTS_WRITE") && contract.status !== "ended" && <EventForm contract={contract} roomTypeOptions={roomTypes.options} />}
-      <Paper withBorder p="md" component="section" aria-labelledby="events-heading">
-        <Title order={2} size="h4" id="events-heading" mb="sm">
-          {t("allotments.events.title")}
-        </Title>
+      <SectionPanel id="events-heading" title={t("allotments.events.title")}>
         {body}
-      </Paper>
+      </SectionPanel>
     </Stack>
   );
 }
@@ -240,37 +209,28 @@ function ContractVersions({ contract }: { contract: Contract }) {
   if (versions.isError) return <ErrorState error={versions.error} onRetry={() => void versions.refetch()} />;
   const list = versions.data;
   return (
-    <Table.ScrollContainer minWidth={640}>
-      <Table striped verticalSpacing={4} fz="sm">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">{t("allotments.contracts.version")}</Table.Th>
-            <Table.Th scope="col">{t("allotments.status")}</Table.Th>
-            <Table.Th scope="col">{t("allotments.contracts.seasons")}</Table.Th>
-            <Table.Th scope="col">{t("allotments.release.title")}</Table.Th>
-            <Table.Th scope="col">{t("allotments.versions.changed")}</Table.Th>
+    <TableFrame
+      minWidth={640}
+      compact
+      columns={[t("allotments.contracts.version"), t("allotments.status"), t("allotments.contracts.seasons"), t("allotments.release.title"), t("allotments.versions.changed")]}
+    >
+      {[...list].reverse().map(({ version, contract: snapshot }) => {
+        const index = list.findIndex((v) => v.version === version);
+        const changed = changedFields(list[index - 1]?.contract, snapshot);
+        const steps = (snapshot.release_steps ?? []) as { days_before: number; rooms_kept: number }[];
+        return (
+          <Table.Tr key={version}>
+            <Table.Td>{version}</Table.Td>
+            <Table.Td>
+              <TermStatus status={String(snapshot.status)} />
+            </Table.Td>
+            <Table.Td>{Array.isArray(snapshot.seasons) ? snapshot.seasons.length : 0}</Table.Td>
+            <Table.Td>{releaseStepsText(steps, t("allotments.release.daysShort")) || "—"}</Table.Td>
+            <Table.Td>{index === 0 ? t("allotments.versions.created") : changed.map((f) => t(`allotments.versions.fields.${f}`, f)).join(", ") || "—"}</Table.Td>
           </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {[...list].reverse().map(({ version, contract: snapshot }) => {
-            const index = list.findIndex((v) => v.version === version);
-            const changed = changedFields(list[index - 1]?.contract, snapshot);
-            const steps = (snapshot.release_steps ?? []) as { days_before: number; rooms_kept: number }[];
-            return (
-              <Table.Tr key={version}>
-                <Table.Td>{version}</Table.Td>
-                <Table.Td>
-                  <TermStatus status={String(snapshot.status)} />
-                </Table.Td>
-                <Table.Td>{Array.isArray(snapshot.seasons) ? snapshot.seasons.length : 0}</Table.Td>
-                <Table.Td>{releaseStepsText(steps, t("allotments.release.daysShort")) || "—"}</Table.Td>
-                <Table.Td>{index === 0 ? t("allotments.versions.created") : changed.map((f) => t(`allotments.versions.fields.${f}`, f)).join(", ") || "—"}</Table.Td>
-              </Table.Tr>
-            );
-          })}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+        );
+      })}
+    </TableFrame>
   );
 }
 

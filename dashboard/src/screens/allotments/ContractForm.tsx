@@ -1,4 +1,4 @@
-import { ActionIcon, Button, Checkbox, Fieldset, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { ActionIcon, Button, Checkbox, Fieldset, Group, NumberInput, Select, SimpleGrid, Stack, Text, TextInput, Textarea } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -11,6 +11,7 @@ import { emptySeason, termsFromApi, termsToApi, validateTerms, WEEKDAYS, type Re
 
 import { propertyOptions, useAgencies, useRoomTypes } from "./useAllotmentData";
 import { notify } from "../../components/notify";
+import { SectionPanel } from "../../components/Page";
 
 type Contract = Schemas["ContractOut"];
 const MODES = ["allotment", "free_sale"] as const;
@@ -97,10 +98,7 @@ export function ContractForm({ contract, onSaved, readOnly = false }: { contract
       {/* A disabled fieldset: those who may only read see the terms, every control inert. */}
       <fieldset disabled={readOnly} style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}>
       <Stack gap="md">
-        <Paper withBorder p="md" component="section" aria-labelledby="contract-heading">
-          <Title order={2} size="h4" id="contract-heading" mb="sm">
-            {t("allotments.contracts.header")}
-          </Title>
+        <SectionPanel id="contract-heading" title={t("allotments.contracts.header")}>
           <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="sm">
             <Select
               label={t("allotments.agency")}
@@ -142,17 +140,17 @@ export function ContractForm({ contract, onSaved, readOnly = false }: { contract
             <Textarea label={t("allotments.contracts.conditions")} autosize minRows={2} key={form.key("conditions")} {...form.getInputProps("conditions")} />
             <Textarea label={t("allotments.notes")} autosize minRows={2} key={form.key("notes")} {...form.getInputProps("notes")} />
           </SimpleGrid>
-        </Paper>
+        </SectionPanel>
 
-        <Paper withBorder p="md" component="section" aria-labelledby="seasons-heading">
-          <Group justify="space-between" mb="sm">
-            <Title order={2} size="h4" id="seasons-heading">
-              {t("allotments.seasons.title")}
-            </Title>
+        <SectionPanel
+          id="seasons-heading"
+          title={t("allotments.seasons.title")}
+          action={
             <Button size="xs" variant="light" onClick={() => form.insertListItem("seasons", emptySeason(roomTypes.options[0]?.value ?? null))}>
               {t("allotments.seasons.add")}
             </Button>
-          </Group>
+          }
+        >
           {!values.property_id && (
             <Text size="sm" c="dimmed" mb="sm">
               {t("allotments.seasons.pickProperty")}
@@ -209,20 +207,18 @@ export function ContractForm({ contract, onSaved, readOnly = false }: { contract
               );
             })}
           </Stack>
-        </Paper>
+        </SectionPanel>
 
-        <Paper withBorder p="md" component="section" aria-labelledby="release-heading">
-          <Group justify="space-between" mb="xs">
-            <Title order={2} size="h4" id="release-heading">
-              {t("allotments.release.title")}
-            </Title>
+        <SectionPanel
+          id="release-heading"
+          title={t("allotments.release.title")}
+          help={t("allotments.release.help")}
+          action={
             <Button size="xs" variant="light" onClick={() => form.insertListItem("release_steps", { days_before: "", rooms_kept: 0 })}>
               {t("allotments.release.add")}
             </Button>
-          </Group>
-          <Text size="sm" c="dimmed" mb="sm">
-            {t("allotments.release.help")}
-          </Text>
+          }
+        >
           <Stack gap="xs">
             {values.release_steps.length === 0 && <Text c="dimmed">{t("allotments.release.none")}</Text>}
             {values.release_steps.map((_, index) => {
@@ -259,7 +255,7 @@ export function ContractForm({ contract, onSaved, readOnly = false }: { contract
               );
             })}
           </Stack>
-        </Paper>
+        </SectionPanel>
         <FormError message={formError} />
         {!readOnly && (
           <Group justify="flex-end">

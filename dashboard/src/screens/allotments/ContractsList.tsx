@@ -1,4 +1,4 @@
-import { Anchor, Button, Table, TextInput } from "@mantine/core";
+import { Anchor, Table } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
@@ -9,8 +9,12 @@ import { useSession } from "../../auth/session";
 import { formatDate } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
 import { useAgencyAccount } from "../portal/agencyAccount";
-import { ListPagination, PageHeader, queryState, TermFilters, TermStatus } from "./parts";
-import { useAgencies, useUrlFilters, useUrlSearch } from "./useAllotmentData";
+import { TermFilters, TermStatus, termQuery } from "./parts";
+import { useAgencies } from "./useAllotmentData";
+import { PagedTable } from "../../components/ListFrame";
+import { PageHeader, LinkButton } from "../../components/Page";
+import { useUrlFilters } from "../../components/useUrlFilters";
+import { SearchFilter } from "../../components/FilterPanel";
 
 const PAGE_SIZE = 25;
 const STATUSES = ["draft", "active", "suspended", "ended"] as const;
@@ -31,14 +35,10 @@ export default function ContractsList() {
   const filters = useUrlFilters();
   const agencies = useAgencies();
   const properties = useProperties();
-  const status = filters.get("status") as Contract["status"] | null;
-  const [search, setSearch] = useUrlSearch(filters, "q");
   const query = {
     page: filters.page,
     page_size: PAGE_SIZE,
-    ...(filters.id("agency_id") ? { agency_id: filters.id("agency_id") } : {}),
-    ...(filters.id("property_id") ? { property_id: filters.id("property_id") } : {}),
-    ...(status ? { status } : {}),
+    ...termQuery<Contract["status"]>(filters),
     ...(filters.get("q") ? { q: filters.get("q") as string } : {}),
   };
   const contracts = useQuery({
@@ -47,71 +47,38 @@ export default function ContractsList() {
     placeholderData: keepPreviousData,
   });
 
-  let body = queryState(contracts, t("allotments.contracts.empty"), (page) => page.items.length === 0);
-  if (!body && contracts.data)
-    body = (
-      <>
-        <Table.ScrollContainer minWidth={760}>
-          <Table striped highlightOnHover verticalSpacing="xs" aria-busy={contracts.isFetching}>
-            <Table.Caption>{t("allotments.total", { count: contracts.data.total })}</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("allotments.contracts.name")}</Table.Th>
-                {!portal && <Table.Th scope="col">{t("allotments.agency")}</Table.Th>}
-                <Table.Th scope="col">{t("bookings.property")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.contracts.mode")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.contracts.seasons")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.status")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.contracts.version")}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {contracts.data.items.map((contract) => (
-                <Table.Tr key={contract.id} data-contract={contract.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/contracts/${contract.id}`} fw={500}>
-                      {contract.name}
-                    </Anchor>
-                  </Table.Td>
-                  {!portal && <Table.Td>{agencies.name(contract.agency_id)}</Table.Td>}
-                  <Table.Td>{properties.name(contract.property_id)}</Table.Td>
-                  <Table.Td>{t(`allotments.modes.${contract.mode}`)}</Table.Td>
-                  <Table.Td style={{ whiteSpace: "nowrap" }}>{seasonSpan(contract, i18n.language)}</Table.Td>
-                  <Table.Td>
-                    <TermStatus status={contract.status} />
-                  </Table.Td>
-                  <Table.Td>{contract.version}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-        <ListPagination pages={contracts.data.pages} page={contracts.data.page} onChange={(p) => filters.update({ page: String(p) })} />
-      </>
-    );
+  const columns = [t("allotments.contracts.name"), !portal && t("allotments.agency"), t("bookings.property"), t("allotments.contracts.mode"), t("allotments.contracts.seasons"), t("allotments.status"), t("allotments.contracts.version")];
+  const rows = (items: Contract[]) =>
+    items.map((contract) => (
+      <Table.Tr key={contract.id} data-contract={contract.id}>
+        <Table.Td>
+          <Anchor component={Link} to={`/contracts/${contract.id}`} fw={500}>
+            {contract.name}
+          </Anchor>
+        </Table.Td>
+        {!portal && <Table.Td>{agencies.name(contract.agency_id)}</Table.Td>}
+        <Table.Td>{properties.name(contract.property_id)}</Table.Td>
+        <Table.Td>{t(`allotments.modes.${contract.mode}`)}</Table.Td>
+        <Table.Td style={{ whiteSpace: "nowrap" }}>{seasonSpan(contract, i18n.language)}</Table.Td>
+        <Table.Td>
+          <TermStatus status={contract.status} />
+        </Table.Td>
+        <Table.Td>{contract.version}</Table.Td>
+      </Table.Tr>
+    ));
 
   return (
     <>
       <PageHeader
         title={t("allotments.contracts.title")}
         action={
-          can("CONTRACTS_WRITE") && (
-            <Button component={Link} to="/contracts/new">
-              {t("allotments.contracts.new")}
-            </Button>
-          )
+          can("CONTRACTS_WRITE") && <LinkButton to="/contracts/new">{t("allotments.contracts.new")}</LinkButton>
         }
       />
       <TermFilters filters={filters} statuses={STATUSES}>
-        <TextInput
-          label={t("allotments.contracts.search")}
-          description={t("allotments.contracts.searchHelp")}
-          type="search"
-          value={search}
-          onChange={(event) => setSearch(event.currentTarget.value)}
-        />
+        <SearchFilter filters={filters} param="q" label={t("allotments.contracts.search")} description={t("allotments.contracts.searchHelp")} />
       </TermFilters>
-      {body}
+      <PagedTable query={contracts} empty={t("allotments.contracts.empty")} minWidth={760} columns={columns} rows={rows} onPage={(p) => filters.update({ page: String(p) })} />
     </>
   );
 }

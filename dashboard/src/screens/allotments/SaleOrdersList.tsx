@@ -9,9 +9,12 @@ import { ApiError, unwrap } from "../../api/errors";
 import { formatDate, formatDateTime, formatMoney } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
 import { useAgencyAccount } from "../portal/agencyAccount";
-import { ListPagination, PageHeader, queryState, TermFilters, TermStatus } from "./parts";
-import { useAgencies, useRoomTypes, useUrlFilters } from "./useAllotmentData";
+import { TermFilters, TermStatus, termQuery } from "./parts";
+import { useAgencies, useRoomTypes } from "./useAllotmentData";
 import { notifyError } from "../../components/notify";
+import { PagedTable, type Column, HeaderRow } from "../../components/ListFrame";
+import { PageHeader } from "../../components/Page";
+import { useUrlFilters } from "../../components/useUrlFilters";
 
 type SaleOrder = Schemas["SaleOrderOut"];
 const PAGE_SIZE = 25;
@@ -35,21 +38,15 @@ function SaleOrderLines({ order }: { order: SaleOrder }) {
   return (
     <Table verticalSpacing={2} fz="sm" withTableBorder>
       <Table.Caption style={{ captionSide: "top", textAlign: "left" }}>{t("allotments.saleOrders.linesOf", { number: order.number })}</Table.Caption>
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th scope="col">{t("allotments.night")}</Table.Th>
-          <Table.Th scope="col">{t("allotments.roomType")}</Table.Th>
-          <Table.Th scope="col" style={{ textAlign: "right" }}>
-            {t("allotments.seasons.rooms")}
-          </Table.Th>
-          <Table.Th scope="col" style={{ textAlign: "right" }}>
-            {t("allotments.calendar.rate")}
-          </Table.Th>
-          <Table.Th scope="col" style={{ textAlign: "right" }}>
-            {t("bookings.amount")}
-          </Table.Th>
-        </Table.Tr>
-      </Table.Thead>
+      <HeaderRow
+        labels={[
+          t("allotments.night"),
+          t("allotments.roomType"),
+          { label: t("allotments.seasons.rooms"), numeric: true },
+          { label: t("allotments.calendar.rate"), numeric: true },
+          { label: t("bookings.amount"), numeric: true },
+        ]}
+      />
       <Table.Tbody>
         {order.lines.map((line) => (
           <Table.Tr key={`${line.night}-${line.room_type_id}`}>
@@ -74,12 +71,7 @@ export default function SaleOrdersList() {
   const properties = useProperties();
   const [open, setOpen] = useState<number | null>(null);
   const [exporting, setExporting] = useState(false);
-  const status = filters.get("status") as SaleOrder["status"] | null;
-  const filterQuery = {
-    ...(filters.id("agency_id") ? { agency_id: filters.id("agency_id") } : {}),
-    ...(filters.id("property_id") ? { property_id: filters.id("property_id") } : {}),
-    ...(status ? { status } : {}),
-  };
+  const filterQuery = termQuery<SaleOrder["status"]>(filters);
   const query = { page: filters.page, page_size: PAGE_SIZE, ...filterQuery };
   const orders = useQuery({
     queryKey: ["sale-orders", query],
@@ -100,77 +92,51 @@ export default function SaleOrdersList() {
     }
   };
 
-  let body = queryState(orders, t("allotments.saleOrders.empty"), (page) => page.items.length === 0);
-  if (!body && orders.data)
-    body = (
-      <>
-        <Table.ScrollContainer minWidth={820}>
-          <Table striped verticalSpacing="xs" aria-busy={orders.isFetching}>
-            <Table.Caption>{t("allotments.total", { count: orders.data.total })}</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("allotments.saleOrders.number")}</Table.Th>
-                {!portal && <Table.Th scope="col">{t("allotments.agency")}</Table.Th>}
-                <Table.Th scope="col">{t("bookings.property")}</Table.Th>
-                <Table.Th scope="col">{t("bookings.reference")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.saleOrders.confirmedAt")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.status")}</Table.Th>
-                <Table.Th scope="col" style={{ textAlign: "right" }}>
-                  {t("allotments.saleOrders.total")}
-                </Table.Th>
-                <Table.Th scope="col">{t("allotments.saleOrders.lines")}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {orders.data.items.map((order) => (
-                <Fragment key={order.id}>
-                  <Table.Tr data-sale-order={order.number}>
-                    <Table.Td fw={500} style={{ whiteSpace: "nowrap" }}>
-                      {order.number}
-                    </Table.Td>
-                    {!portal && <Table.Td>{agencies.name(order.agency_id)}</Table.Td>}
-                    <Table.Td>{properties.name(order.property_id)}</Table.Td>
-                    <Table.Td>
-                      {portal ? (
-                        order.booking_reference
-                      ) : (
-                        <Anchor component={Link} to={`/bookings/${order.booking_id}`}>
-                          {order.booking_reference}
-                        </Anchor>
-                      )}
-                    </Table.Td>
-                    <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(order.confirmed_at, i18n.language, properties.timeZone(order.property_id))}</Table.Td>
-                    <Table.Td>
-                      <TermStatus status={order.status} />
-                    </Table.Td>
-                    <Table.Td style={{ textAlign: "right", whiteSpace: "nowrap" }}>{formatMoney(order.total, order.currency, i18n.language)}</Table.Td>
-                    <Table.Td>
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        aria-expanded={open === order.id}
-                        aria-controls={`sale-order-lines-${order.id}`}
-                        onClick={() => setOpen(open === order.id ? null : order.id)}
-                      >
-                        {open === order.id ? t("allotments.saleOrders.hideLines") : t("allotments.saleOrders.showLines", { count: order.lines.length })}
-                      </Button>
-                    </Table.Td>
-                  </Table.Tr>
-                  {open === order.id && (
-                    <Table.Tr id={`sale-order-lines-${order.id}`}>
-                      <Table.Td colSpan={portal ? 7 : 8}>
-                        <SaleOrderLines order={order} />
-                      </Table.Td>
-                    </Table.Tr>
-                  )}
-                </Fragment>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-        <ListPagination pages={orders.data.pages} page={orders.data.page} onChange={(p) => filters.update({ page: String(p) })} />
-      </>
-    );
+  const columns: Column[] = [t("allotments.saleOrders.number"), !portal && t("allotments.agency"), t("bookings.property"), t("bookings.reference"), t("allotments.saleOrders.confirmedAt"), t("allotments.status"), { label: t("allotments.saleOrders.total"), numeric: true }, t("allotments.saleOrders.lines")];
+  const rows = (items: SaleOrder[]) =>
+    items.map((order) => (
+      <Fragment key={order.id}>
+        <Table.Tr data-sale-order={order.number}>
+          <Table.Td fw={500} style={{ whiteSpace: "nowrap" }}>
+            {order.number}
+          </Table.Td>
+          {!portal && <Table.Td>{agencies.name(order.agency_id)}</Table.Td>}
+          <Table.Td>{properties.name(order.property_id)}</Table.Td>
+          <Table.Td>
+            {portal ? (
+              order.booking_reference
+            ) : (
+              <Anchor component={Link} to={`/bookings/${order.booking_id}`}>
+                {order.booking_reference}
+              </Anchor>
+            )}
+          </Table.Td>
+          <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(order.confirmed_at, i18n.language, properties.timeZone(order.property_id))}</Table.Td>
+          <Table.Td>
+            <TermStatus status={order.status} />
+          </Table.Td>
+          <Table.Td style={{ textAlign: "right", whiteSpace: "nowrap" }}>{formatMoney(order.total, order.currency, i18n.language)}</Table.Td>
+          <Table.Td>
+            <Button
+              size="xs"
+              variant="subtle"
+              aria-expanded={open === order.id}
+              aria-controls={`sale-order-lines-${order.id}`}
+              onClick={() => setOpen(open === order.id ? null : order.id)}
+            >
+              {open === order.id ? t("allotments.saleOrders.hideLines") : t("allotments.saleOrders.showLines", { count: order.lines.length })}
+            </Button>
+          </Table.Td>
+        </Table.Tr>
+        {open === order.id && (
+          <Table.Tr id={`sale-order-lines-${order.id}`}>
+            <Table.Td colSpan={portal ? 7 : 8}>
+              <SaleOrderLines order={order} />
+            </Table.Td>
+          </Table.Tr>
+        )}
+      </Fragment>
+    ));
 
   return (
     <>
@@ -186,7 +152,7 @@ export default function SaleOrdersList() {
       <Text size="xs" c="dimmed" mb="sm">
         {t("allotments.saleOrders.exportHelp")}
       </Text>
-      {body}
+      <PagedTable query={orders} hover={false} empty={t("allotments.saleOrders.empty")} minWidth={820} columns={columns} rows={rows} onPage={(p) => filters.update({ page: String(p) })} />
     </>
   );
 }

@@ -1,14 +1,14 @@
 // Small pieces the allotment screens share.
-import { Box, Group, Pagination, Paper, Select, SimpleGrid, Title } from "@mantine/core";
-import type { UseQueryResult } from "@tanstack/react-query";
+import { Select } from "@mantine/core";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 
-import { EmptyState, ErrorState, LoadingState } from "../../components/States";
+import { FilterPanel, FilterSelect } from "../../components/FilterPanel";
 import { StatusBadge } from "../../components/StatusBadge";
 import { useProperties } from "../../components/useProperties";
 import { useAgencyAccount } from "../portal/agencyAccount";
-import { propertyOptions, useAgencies, useUrlFilters } from "./useAllotmentData";
+import { propertyOptions, useAgencies } from "./useAllotmentData";
+import type { UrlFilters } from "../../components/useUrlFilters";
 
 const COLOURS: Record<string, string> = {
   active: "green",
@@ -26,82 +26,47 @@ export function TermStatus({ status }: { status: string }) {
   return <StatusBadge status={{ code: status, label: t(`allotments.statuses.${status}`, status), colour: COLOURS[status] ?? "gray" }} />;
 }
 
-export function ListPagination({ pages, page, onChange }: { pages: number; page: number; onChange: (page: number) => void }) {
-  const { t } = useTranslation();
-  if (pages <= 1) return null;
-  return (
-    <Group justify="center" mt="md">
-      <Pagination
-        total={pages}
-        value={page}
-        onChange={onChange}
-        getControlProps={(control) => ({ "aria-label": `${t("bookings.pagination")}: ${control}` })}
-        getItemProps={(p) => ({ "aria-label": `${t("bookings.pagination")} ${p}` })}
-      />
-    </Group>
-  );
-}
-
-/** A screen's title, with its main action (New …, Export) on the right. */
-export function PageHeader({ title, action }: { title: string; action?: ReactNode }) {
-  return (
-    <Group justify="space-between" mb="md">
-      <Title order={1} size="h2">
-        {title}
-      </Title>
-      {action}
-    </Group>
-  );
-}
-
-/** What a query shows before its data: loading, the error (with retry), or the empty message;
- * null when there is data to show. */
-export function queryState<T>(query: UseQueryResult<T>, emptyMessage: string, isEmpty: (data: T) => boolean): ReactNode | null {
-  if (query.isPending) return <LoadingState />;
-  if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
-  return isEmpty(query.data) ? <EmptyState message={emptyMessage} /> : null;
+/** The agency, property and status filters in the URL, as a list's API query (those set). */
+export function termQuery<Status extends string>(filters: UrlFilters) {
+  const status = filters.get("status") as Status | null;
+  return {
+    ...(filters.id("agency_id") ? { agency_id: filters.id("agency_id") } : {}),
+    ...(filters.id("property_id") ? { property_id: filters.id("property_id") } : {}),
+    ...(status ? { status } : {}),
+  };
 }
 
 /** The filters shared by the contract and sale order lists: agency, property and status, kept in the URL.
  * An agency's account sees one agency, and no property list: status alone (and the search). */
-export function TermFilters({ filters, statuses, children }: { filters: ReturnType<typeof useUrlFilters>; statuses: readonly string[]; children?: ReactNode }) {
-  const { t } = useTranslation();
+export function TermFilters({ filters, statuses, children }: { filters: UrlFilters; statuses: readonly string[]; children?: ReactNode }) {
   const portal = useAgencyAccount() !== null;
-  const agencies = useAgencies();
-  const properties = useProperties();
   const status = <StatusSelect statuses={statuses} value={filters.get("status")} onChange={(value) => filters.update({ status: value })} />;
   if (portal)
     return (
-      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-          {children}
-          {status}
-        </SimpleGrid>
-      </Paper>
+      <FilterPanel cols={{ base: 1, sm: 2 }}>
+        {children}
+        {status}
+      </FilterPanel>
     );
   return (
-    <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-      <SimpleGrid cols={{ base: 1, sm: children ? 2 : 3, lg: children ? 4 : 3 }} spacing="sm">
-        {children}
-        <Select
-          label={t("allotments.agency")}
-          data={agencies.options}
-          value={filters.get("agency_id")}
-          onChange={(value) => filters.update({ agency_id: value })}
-          clearable
-          searchable
-        />
-        <Select
-          label={t("bookings.property")}
-          data={propertyOptions(properties.items)}
-          value={filters.get("property_id")}
-          onChange={(value) => filters.update({ property_id: value })}
-          clearable
-          searchable
-        />
-        {status}
-      </SimpleGrid>
-    </Paper>
+    <FilterPanel cols={{ base: 1, sm: children ? 2 : 3, lg: children ? 4 : 3 }}>
+      {children}
+      <AgencyPropertyFilters filters={filters} />
+      {status}
+    </FilterPanel>
+  );
+}
+
+/** The agency and property filters (searchable choices kept in the URL) of the allotment and hardblock lists. */
+export function AgencyPropertyFilters({ filters }: { filters: UrlFilters }) {
+  const { t } = useTranslation();
+  const agencies = useAgencies();
+  const properties = useProperties();
+  return (
+    <>
+      <FilterSelect filters={filters} param="agency_id" label={t("allotments.agency")} data={agencies.options} searchable />
+      <FilterSelect filters={filters} param="property_id" label={t("bookings.property")} data={propertyOptions(properties.items)} searchable />
+    </>
   );
 }
 
@@ -141,13 +106,3 @@ export const ALLOTMENT_NAVIGATION: { to: string; label: string; permission: stri
   { to: "/hardblock-pick-up", label: "hardblockPickup.nav.report", permission: "CONTRACTS_READ" },
   { to: "/hardblock-rooming-list", label: "hardblockPickup.nav.rooming", permission: "BOOKINGS_CREATE" },
 ];
-
-/** A box that scrolls sideways when its table is wider than the screen; focusable, so the
- * keyboard can scroll it too (axe: scrollable-region-focusable). */
-export function ScrollBox({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <Box role="region" aria-label={label} tabIndex={0} mb="sm" style={{ overflowX: "auto" }}>
-      {children}
-    </Box>
-  );
-}

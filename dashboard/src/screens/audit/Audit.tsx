@@ -1,4 +1,4 @@
-import { Button, Paper, Select, SimpleGrid, Table, Tabs, Text, TextInput } from "@mantine/core";
+import { Button, Select, Table, Tabs, Text, TextInput } from "@mantine/core";
 import { keepPreviousData, useQuery, type UseQueryResult } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -8,11 +8,13 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDateTime } from "../../components/format";
 import { EmptyState } from "../../components/States";
-import { ListPagination, PageHeader, queryState } from "../allotments/parts";
-import { useUrlFilters } from "../allotments/useAllotmentData";
 import { AuditDiff } from "./AuditDiff";
 import { splitAction } from "./diff";
-import { HeaderRow } from "../team/HeaderRow";
+import { HeaderRow } from "../../components/ListFrame";
+import { ListPagination, queryState } from "../../components/ListFrame";
+import { PageHeader } from "../../components/Page";
+import { useUrlFilters } from "../../components/useUrlFilters";
+import { FilterPanel } from "../../components/FilterPanel";
 
 type Filters = ReturnType<typeof useUrlFilters>;
 const PAGE_SIZE = 25;
@@ -58,13 +60,11 @@ function LogList<T>({ filters, result, empty, fields, headers, rows }: LogListPr
   const state = queryState(result, empty, (page) => page.items.length === 0);
   return (
     <>
-      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-          {fields}
-          <TextInput label={t("audit.since")} type="datetime-local" value={filters.get("since") ?? ""} onChange={(e) => filters.update({ since: e.currentTarget.value || null })} />
-          <TextInput label={t("audit.until")} type="datetime-local" value={filters.get("until") ?? ""} onChange={(e) => filters.update({ until: e.currentTarget.value || null })} />
-        </SimpleGrid>
-      </Paper>
+      <FilterPanel cols={{ base: 1, sm: 3 }}>
+        {fields}
+        <TextInput label={t("audit.since")} type="datetime-local" value={filters.get("since") ?? ""} onChange={(e) => filters.update({ since: e.currentTarget.value || null })} />
+        <TextInput label={t("audit.until")} type="datetime-local" value={filters.get("until") ?? ""} onChange={(e) => filters.update({ until: e.currentTarget.value || null })} />
+      </FilterPanel>
       {state ??
         (result.data && (
           <>

@@ -2,6 +2,7 @@ import { Table, Text } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 
 import { diffRows } from "./diff";
+import { HeaderRow } from "../../components/ListFrame";
 
 const TINT = { added: "#e6fcf5", removed: "#fff5f5", changed: "#fff9db", same: undefined } as const;
 
@@ -13,14 +14,7 @@ export function AuditDiff({ before, after, caption }: { before: Record<string, u
   return (
     <Table withTableBorder verticalSpacing={4} fz="sm" data-testid="audit-diff">
       <Table.Caption>{caption}</Table.Caption>
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th scope="col">{t("audit.field")}</Table.Th>
-          <Table.Th scope="col">{t("audit.before")}</Table.Th>
-          <Table.Th scope="col">{t("audit.after")}</Table.Th>
-          <Table.Th scope="col">{t("audit.change")}</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
+      <HeaderRow labels={[t("audit.field"), t("audit.before"), t("audit.after"), t("audit.change")]} />
       <Table.Tbody>
         {rows.map((row) => (
           <Table.Tr key={row.field} data-field={row.field} data-change={row.change} style={{ background: TINT[row.change] }}>

@@ -10,6 +10,7 @@ import { formatDateTime, formatMoney, formatStay } from "../../components/format
 import { StatusBadge } from "../../components/StatusBadge";
 import { useProperties } from "../../components/useProperties";
 import { formatCountdown, holdRemainingMs } from "./hold";
+import { HeaderRow } from "../../components/ListFrame";
 
 type Booking = Schemas["BookingOut"];
 
@@ -59,16 +60,7 @@ export function HoldPanel({ hold, receivedAt, onStartAgain }: { hold: Booking; r
         </Group>
         <Table.ScrollContainer minWidth={480}>
           <Table verticalSpacing="xs">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("booking.roomType")}</Table.Th>
-                <Table.Th scope="col">{t("bookings.stay")}</Table.Th>
-                <Table.Th scope="col">{t("bookings.rooms")}</Table.Th>
-                <Table.Th scope="col" style={{ textAlign: "right" }}>
-                  {t("bookings.amount")}
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <HeaderRow labels={[t("booking.roomType"), t("bookings.stay"), t("bookings.rooms"), { label: t("bookings.amount"), numeric: true }]} />
             <Table.Tbody>
               {booking.lines.map((line) => (
                 <Table.Tr key={line.id}>

@@ -1,4 +1,4 @@
-import { Alert, Button, Checkbox, Group, Modal, NumberInput, Radio, SimpleGrid, Stack, Table, Text } from "@mantine/core";
+import { Alert, Button, Checkbox, Group, NumberInput, Radio, SimpleGrid, Stack, Table, Text } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -12,6 +12,8 @@ import { FormError } from "../../components/useApiSubmit";
 import { bulkBody, changesNothing, emptyValues, TOGGLES, WEEKDAYS, type BulkBody, type BulkTarget, type BulkValues } from "./bulkBody";
 import type { Grid } from "./CalendarGrid";
 import { notify } from "../../components/notify";
+import { EditModal } from "../../components/EditModal";
+import { HeaderRow } from "../../components/ListFrame";
 
 type Result = Schemas["BulkUpdateOut"];
 interface Change {
@@ -95,7 +97,7 @@ export function BulkUpdateDialog({ opened, onClose, grid, target }: Props) {
   );
 
   return (
-    <Modal opened={opened} onClose={close} title={t("calendar.bulk.title")} size="xl" closeButtonProps={{ "aria-label": t("common.close") }}>
+    <EditModal opened={opened} onClose={close} title={t("calendar.bulk.title")} size="xl">
       <form
         noValidate
         onSubmit={(event) => {
@@ -163,14 +165,7 @@ export function BulkUpdateDialog({ opened, onClose, grid, target }: Props) {
               {lines.length > 0 && (
                 <Table.ScrollContainer minWidth={520} mah={260}>
                   <Table striped verticalSpacing={4} fz="sm">
-                    <Table.Thead>
-                      <Table.Tr>
-                        <Table.Th scope="col">{t("calendar.roomType")}</Table.Th>
-                        <Table.Th scope="col">{t("calendar.bulk.night")}</Table.Th>
-                        <Table.Th scope="col">{t("calendar.bulk.field")}</Table.Th>
-                        <Table.Th scope="col">{t("calendar.bulk.beforeAfter")}</Table.Th>
-                      </Table.Tr>
-                    </Table.Thead>
+                    <HeaderRow labels={[t("calendar.roomType"), t("calendar.bulk.night"), t("calendar.bulk.field"), t("calendar.bulk.beforeAfter")]} />
                     <Table.Tbody>
                       {lines.slice(0, PREVIEW_ROWS).map(({ change, field, values }) => (
                         <Table.Tr key={`${change.kind}-${change.room_type_id}-${change.rate_plan_id ?? 0}-${change.night}-${field}`} data-change-field={field} data-change-night={change.night}>
@@ -205,6 +200,6 @@ export function BulkUpdateDialog({ opened, onClose, grid, target }: Props) {
           </Group>
         </Stack>
       </form>
-    </Modal>
+    </EditModal>
   );
 }

@@ -7,11 +7,11 @@ import { Link, useSearchParams } from "react-router-dom";
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { ErrorState, LoadingState } from "../../components/States";
-import { PageHeader } from "../allotments/parts";
 import { canOpenStep, currentStep, mappingCoverage, WIZARD_STEPS } from "./channelLogic";
 import { ProposalsTable, READABLE_ALERT, useMappings, usePropertyCatalog, useProposals } from "./parts";
 import { AccountStep, DiscoverStep, TestStep } from "./WizardSteps";
 import { notifyError } from "../../components/notify";
+import { PageHeader } from "../../components/Page";
 
 /** Step 5: what is mapped, what is not (and why it matters), and the switch that starts the sync. */
 function ActivateStep({ connectionId, propertyId, onActivated }: { connectionId: number; propertyId: number; onActivated: () => void }) {

@@ -11,11 +11,11 @@ import { Field } from "../../components/Field";
 import { formatDateTime, formatPercent } from "../../components/format";
 import { ErrorState, LoadingState } from "../../components/States";
 import { useProperties } from "../../components/useProperties";
-import { PageHeader } from "../allotments/parts";
 import { MappingEditor } from "./MappingEditor";
 import { HealthBadge, ProposalsTable, useProposals } from "./parts";
 import { FullPushButton, SyncNowButton } from "./SyncActions";
 import { notify, notifyError } from "../../components/notify";
+import { PageHeader } from "../../components/Page";
 
 type Connection = Schemas["ConnectionOut"];
 const MIN_POLL = 20;

@@ -7,11 +7,12 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { formatDateTime, formatPercent } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
-import { ListPagination, PageHeader, queryState, ScrollBox } from "../allotments/parts";
-import { useUrlFilters } from "../allotments/useAllotmentData";
 import { failureRateColour } from "./channelLogic";
 import { HealthBadge, READABLE_ALERT } from "./parts";
 import { SyncNowButton } from "./SyncActions";
+import { ListPagination, queryState, HeaderRow } from "../../components/ListFrame";
+import { PageHeader, ScrollBox } from "../../components/Page";
+import { useUrlFilters } from "../../components/useUrlFilters";
 
 type PropertySync = Schemas["PropertySyncOut"];
 type QueueDepth = Schemas["QueueDepthOut"];
@@ -35,14 +36,7 @@ function QueueDepths({ queues }: { queues: QueueDepth[] }) {
         </Alert>
       )}
       <Table verticalSpacing={4} data-testid="queue-depths">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">{t("channels.queues.name")}</Table.Th>
-            <Table.Th scope="col">{t("channels.queues.visible")}</Table.Th>
-            <Table.Th scope="col">{t("channels.queues.inFlight")}</Table.Th>
-            <Table.Th scope="col">{t("channels.queues.delayed")}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <HeaderRow labels={[t("channels.queues.name"), t("channels.queues.visible"), t("channels.queues.inFlight"), t("channels.queues.delayed")]} />
         <Table.Tbody>
           {queues.map((q) => (
             <Table.Tr key={q.name} data-queue={q.name}>
@@ -88,17 +82,7 @@ function PropertyConnections({ property }: { property: PropertySync }) {
       ) : (
         <ScrollBox label={t("channels.connections.tableOf", { name: property.property_name })}>
           <Table striped verticalSpacing="xs" miw={900}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("channels.ota")}</Table.Th>
-                <Table.Th scope="col">{t("channels.hotelId")}</Table.Th>
-                <Table.Th scope="col">{t("channels.connections.health")}</Table.Th>
-                <Table.Th scope="col">{t("channels.connections.lastPoll")}</Table.Th>
-                <Table.Th scope="col">{t("channels.connections.nextPoll")}</Table.Th>
-                <Table.Th scope="col">{t("channels.connections.failureRate")}</Table.Th>
-                <Table.Th scope="col">{t("channels.connections.lastError")}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <HeaderRow labels={[t("channels.ota"), t("channels.hotelId"), t("channels.connections.health"), t("channels.connections.lastPoll"), t("channels.connections.nextPoll"), t("channels.connections.failureRate"), t("channels.connections.lastError")]} />
             <Table.Tbody>
               {property.connections.map((c) => (
                 <Table.Tr key={c.connection_id} data-connection={c.connection_id}>

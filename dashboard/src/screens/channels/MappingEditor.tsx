@@ -6,10 +6,11 @@ import { useTranslation } from "react-i18next";
 import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
-import { ScrollBox } from "../allotments/parts";
 import { mappingCoverage } from "./channelLogic";
 import { READABLE_ALERT, useMappings, usePropertyCatalog } from "./parts";
 import { notifyError } from "../../components/notify";
+import { ScrollBox } from "../../components/Page";
+import { HeaderRow } from "../../components/ListFrame";
 
 type Connection = Schemas["ConnectionOut"];
 type MappingCheck = Schemas["MappingCheckOut"];
@@ -145,13 +146,7 @@ export function MappingEditor({ connection }: { connection: Connection }) {
       <ScrollBox label={t("channels.mapping.roomTypes")}>
         <Table verticalSpacing="xs" miw={640} captionSide="top">
           <Table.Caption>{t("channels.mapping.roomTypes")}</Table.Caption>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("channels.mapping.ours")}</Table.Th>
-              <Table.Th scope="col">{t("channels.mapping.otaRoom")}</Table.Th>
-              {writable && <Table.Th scope="col">{t("allotments.actions")}</Table.Th>}
-            </Table.Tr>
-          </Table.Thead>
+          <HeaderRow labels={[t("channels.mapping.ours"), t("channels.mapping.otaRoom"), writable && t("allotments.actions")]} />
           <Table.Tbody>
             {catalog.roomTypes.map((room) => {
               const mapping = mappings.roomItems.find((m) => m.room_type_id === room.id);
@@ -179,13 +174,7 @@ export function MappingEditor({ connection }: { connection: Connection }) {
       <ScrollBox label={t("channels.mapping.ratePlans")}>
         <Table verticalSpacing="xs" miw={640} captionSide="top">
           <Table.Caption>{t("channels.mapping.ratePlans")}</Table.Caption>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("channels.mapping.ours")}</Table.Th>
-              <Table.Th scope="col">{t("channels.mapping.otaRate")}</Table.Th>
-              {writable && <Table.Th scope="col">{t("allotments.actions")}</Table.Th>}
-            </Table.Tr>
-          </Table.Thead>
+          <HeaderRow labels={[t("channels.mapping.ours"), t("channels.mapping.otaRate"), writable && t("allotments.actions")]} />
           <Table.Tbody>
             {catalog.ratePlans.map((plan) => {
               const mapping = mappings.planItems.find((m) => m.rate_plan_id === plan.id);

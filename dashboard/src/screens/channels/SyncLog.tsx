@@ -1,4 +1,4 @@
-import { Anchor, Badge, List, Paper, Select, SimpleGrid, Stack, Table, Text } from "@mantine/core";
+import { Anchor, Badge, List, Select, Stack, Table, Text } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
@@ -7,9 +7,11 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { formatDateTime } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
-import { ListPagination, PageHeader, queryState, ScrollBox } from "../allotments/parts";
-import { useUrlFilters } from "../allotments/useAllotmentData";
 import { countEntries, issueText } from "./channelLogic";
+import { ListPagination, queryState, HeaderRow } from "../../components/ListFrame";
+import { PageHeader, ScrollBox } from "../../components/Page";
+import { useUrlFilters } from "../../components/useUrlFilters";
+import { FilterPanel } from "../../components/FilterPanel";
 
 type Run = Schemas["SyncRunOut"];
 const PAGE_SIZE = 25;
@@ -76,18 +78,7 @@ export default function SyncLog() {
         <ScrollBox label={t("channels.syncLog.title")}>
           <Table striped verticalSpacing="xs" miw={960} aria-busy={runs.isFetching}>
             <Table.Caption>{t("allotments.total", { count: runs.data.total })}</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("channels.syncLog.started")}</Table.Th>
-                <Table.Th scope="col">{t("channels.ota")}</Table.Th>
-                <Table.Th scope="col">{t("channels.syncLog.kind")}</Table.Th>
-                <Table.Th scope="col">{t("channels.syncLog.trigger")}</Table.Th>
-                <Table.Th scope="col">{t("channels.syncLog.outcome")}</Table.Th>
-                <Table.Th scope="col">{t("channels.syncLog.duration")}</Table.Th>
-                <Table.Th scope="col">{t("channels.syncLog.counts")}</Table.Th>
-                <Table.Th scope="col">{t("channels.syncLog.issues")}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <HeaderRow labels={[t("channels.syncLog.started"), t("channels.ota"), t("channels.syncLog.kind"), t("channels.syncLog.trigger"), t("channels.syncLog.outcome"), t("channels.syncLog.duration"), t("channels.syncLog.counts"), t("channels.syncLog.issues")]} />
             <Table.Tbody>
               {runs.data.items.map((run) => (
                 <Table.Tr key={run.id} data-run-kind={run.kind} data-run-status={run.status}>
@@ -124,19 +115,17 @@ export default function SyncLog() {
       <Text size="sm" c="dimmed" mb="md">
         {t("channels.syncLog.intro", { zone: zone ?? "UTC" })}
       </Text>
-      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-          <Select label={t("channels.syncLog.outcome")} data={OUTCOMES.map((s) => ({ value: s, label: t(`channels.syncLog.outcomes.${s}`) }))} value={status} onChange={(value) => filters.update({ status: value })} clearable />
-          <Select label={t("channels.syncLog.kind")} data={KINDS.map((k) => ({ value: k, label: t(`channels.syncLog.kinds.${k}`) }))} value={kind} onChange={(value) => filters.update({ kind: value })} clearable />
-          <Select
-            label={t("channels.syncLog.connection")}
-            data={(connections.data?.items ?? []).map((c) => ({ value: String(c.id), label: `${c.ota_name} · ${c.ota_hotel_id}` }))}
-            value={connectionId ? String(connectionId) : null}
-            onChange={(value) => filters.update({ connection_id: value })}
-            clearable
-          />
-        </SimpleGrid>
-      </Paper>
+      <FilterPanel cols={{ base: 1, sm: 3 }}>
+        <Select label={t("channels.syncLog.outcome")} data={OUTCOMES.map((s) => ({ value: s, label: t(`channels.syncLog.outcomes.${s}`) }))} value={status} onChange={(value) => filters.update({ status: value })} clearable />
+        <Select label={t("channels.syncLog.kind")} data={KINDS.map((k) => ({ value: k, label: t(`channels.syncLog.kinds.${k}`) }))} value={kind} onChange={(value) => filters.update({ kind: value })} clearable />
+        <Select
+          label={t("channels.syncLog.connection")}
+          data={(connections.data?.items ?? []).map((c) => ({ value: String(c.id), label: `${c.ota_name} · ${c.ota_hotel_id}` }))}
+          value={connectionId ? String(connectionId) : null}
+          onChange={(value) => filters.update({ connection_id: value })}
+          clearable
+        />
+      </FilterPanel>
       {body}
     </>
   );

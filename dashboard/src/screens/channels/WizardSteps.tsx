@@ -8,7 +8,7 @@ import { useTranslation } from "react-i18next";
 import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
+import { FormError, useApiSubmit, FormActions } from "../../components/useApiSubmit";
 import { useProperties } from "../../components/useProperties";
 
 import { credentialFields, hotelIdsFrom, needsHotelIds, OTAS } from "./channelLogic";
@@ -69,12 +69,7 @@ export function AccountStep({ onCreated }: { onCreated: (account: Account) => vo
           <TextInput label={t("channels.wizard.baseUrl")} description={t("channels.wizard.baseUrlHelp")} {...form.getInputProps("base_url")} />
           <CredentialInputs ota={form.getValues().ota} form={form} />
         </SimpleGrid>
-        <FormError message={formError} />
-        <Group justify="flex-end">
-          <Button type="submit" loading={busy}>
-            {t("channels.wizard.saveAccount")}
-          </Button>
-        </Group>
+        <FormActions error={formError} busy={busy} label={t("channels.wizard.saveAccount")} />
       </Stack>
     </form>
   );

@@ -8,9 +8,10 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { useRoomTypes } from "../setup/RoomTypes";
-import { ScrollBox } from "../allotments/parts";
 import { HEALTH_COLOURS, healthLevel, type MappableRatePlan } from "./channelLogic";
 import { notify, notifyError } from "../../components/notify";
+import { ScrollBox } from "../../components/Page";
+import { HeaderRow } from "../../components/ListFrame";
 
 export type Proposal = Schemas["ProposalOut"];
 
@@ -130,16 +131,7 @@ export function ProposalsTable({ connectionId, propertyId }: { connectionId: num
       </Group>
       <ScrollBox label={t("channels.proposals.title")}>
         <Table striped verticalSpacing="xs" miw={720}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("channels.proposals.kind")}</Table.Th>
-              <Table.Th scope="col">{t("channels.proposals.otaItem")}</Table.Th>
-              <Table.Th scope="col">{t("channels.proposals.suggestion")}</Table.Th>
-              <Table.Th scope="col">{t("channels.proposals.reason")}</Table.Th>
-              <Table.Th scope="col">{t("channels.proposals.status")}</Table.Th>
-              {writable && <Table.Th scope="col">{t("allotments.actions")}</Table.Th>}
-            </Table.Tr>
-          </Table.Thead>
+          <HeaderRow labels={[t("channels.proposals.kind"), t("channels.proposals.otaItem"), t("channels.proposals.suggestion"), t("channels.proposals.reason"), t("channels.proposals.status"), writable && t("allotments.actions")]} />
           <Table.Tbody>
             {items.map((p) => {
               const item = p.kind === "room_type" ? `${p.ota_room_name || p.ota_room_id} (${p.ota_room_id})` : `${p.ota_rate_plan_name || p.ota_rate_plan_id} (${p.ota_room_id} / ${p.ota_rate_plan_id})`;

@@ -1,4 +1,4 @@
-import { Button, Group, MultiSelect, NumberInput, Paper, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Button, Group, MultiSelect, NumberInput, Select, SimpleGrid, Stack, TextInput } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useTranslation } from "react-i18next";
 
@@ -7,6 +7,7 @@ import { unwrap } from "../../api/errors";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
 import { amendmentBody, emptyAmendment, type AmendmentBody, type AmendmentDraft } from "./blockValues";
 import { GUARANTEES } from "./parts";
+import { SectionPanel } from "../../components/Page";
 
 type Block = Schemas["BlockOut"];
 type Preview = Schemas["AmendmentPreviewOut"];
@@ -38,13 +39,7 @@ export function AmendmentForm({
     onPreview(body, preview);
   });
   return (
-    <Paper withBorder p="md" component="section" aria-labelledby="amend-heading">
-      <Title order={2} size="h4" id="amend-heading" mb="xs">
-        {t("hardblocks.amend.title")}
-      </Title>
-      <Text size="sm" c="dimmed" mb="sm">
-        {t(`hardblocks.amend.help.${kind}`)}
-      </Text>
+    <SectionPanel id="amend-heading" title={t("hardblocks.amend.title")} help={t(`hardblocks.amend.help.${kind}`)}>
       <form onSubmit={submit} noValidate>
         <Stack gap="sm">
           <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="sm">
@@ -102,6 +97,6 @@ export function AmendmentForm({
           </Group>
         </Stack>
       </form>
-    </Paper>
+    </SectionPanel>
   );
 }

@@ -4,8 +4,8 @@ import { useTranslation } from "react-i18next";
 import type { Schemas } from "../../api/client";
 import { formatMoney } from "../../components/format";
 import { EmptyState } from "../../components/States";
-import { ScrollBox } from "../allotments/parts";
 import { blockGrid } from "./blockValues";
+import { ScrollBox } from "../../components/Page";
 
 type Block = Schemas["BlockOut"];
 const ROWS = ["rooms", "picked_up", "released", "rate"] as const;

@@ -5,9 +5,9 @@ import { useTranslation } from "react-i18next";
 import type { Schemas } from "../../api/client";
 import { formatDate, formatMoney } from "../../components/format";
 import { useChannelName } from "../alerts/AlertRootCause";
-import { ScrollBox } from "../allotments/parts";
 import { NightsHead, RowHeads } from "./BlockGrid";
 import { cellKey, diffGrid, otasTold, poolEffect, trend } from "./blockValues";
+import { ScrollBox } from "../../components/Page";
 
 type Preview = Schemas["AmendmentPreviewOut"];
 type Diff = Schemas["BlockDiffOut"];

@@ -1,4 +1,4 @@
-import { Anchor, Button, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Button, Group, Paper, SimpleGrid, Stack, Table, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -12,7 +12,6 @@ import { formatDate } from "../../components/format";
 import { ErrorState, LoadingState } from "../../components/States";
 import { useProperties } from "../../components/useProperties";
 import NotFound from "../NotFound";
-import { queryState } from "../allotments/parts";
 import { useAgencies, useRoomTypes } from "../allotments/useAllotmentData";
 import { AmendmentForm } from "./AmendmentForm";
 import { BlockGrid } from "./BlockGrid";
@@ -20,6 +19,8 @@ import { blockTotals, versionSummary, type AmendmentBody } from "./blockValues";
 import { DiffPreview } from "./DiffPreview";
 import { BlockStatusBadge, GuaranteeBadge, holderName } from "./parts";
 import { notify } from "../../components/notify";
+import { QueryTable } from "../../components/ListFrame";
+import { SectionPanel } from "../../components/Page";
 
 type Block = Schemas["BlockOut"];
 type Preview = Schemas["AmendmentPreviewOut"];
@@ -35,56 +36,40 @@ function Versions({ block, onRevert }: { block: Block; onRevert: (version: numbe
     queryKey: ["hardblock", block.id, "versions", block.version],
     queryFn: async () => unwrap(await api.GET("/hardblocks/{block_id}/versions", { params: { path: { block_id: block.id } } })),
   });
-  let body = queryState(versions, t("hardblocks.versions.empty"), (rows) => rows.length === 0);
-  if (!body && versions.data)
-    body = (
-      <Table.ScrollContainer minWidth={560}>
-        <Table striped verticalSpacing={4} fz="sm">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("allotments.contracts.version")}</Table.Th>
-              <Table.Th scope="col">{t("hardblocks.guarantee")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.status")}</Table.Th>
-              <Table.Th scope="col" style={{ textAlign: "right" }}>
-                {t("hardblocks.roomNights")}
-              </Table.Th>
-              <Table.Th scope="col">{t("allotments.actions")}</Table.Th>
+  const body = (
+    <QueryTable
+      query={versions}
+      empty={t("hardblocks.versions.empty")}
+      minWidth={560}
+      compact
+      columns={[t("allotments.contracts.version"), t("hardblocks.guarantee"), t("allotments.status"), { label: t("hardblocks.roomNights"), numeric: true }, t("allotments.actions")]}
+      rows={(items) =>
+        [...items].reverse().map(({ version, block: snapshot }) => {
+          const summary = versionSummary(snapshot);
+          const current = version === block.version;
+          return (
+            <Table.Tr key={version} data-version={version}>
+              <Table.Td>{current ? t("hardblocks.versions.current", { version }) : version}</Table.Td>
+              <Table.Td>{t(`hardblocks.guarantees.${summary.guarantee}`, summary.guarantee)}</Table.Td>
+              <Table.Td>{t(`hardblocks.statuses.${summary.status}`, summary.status)}</Table.Td>
+              <Table.Td style={{ textAlign: "right" }}>{summary.rooms}</Table.Td>
+              <Table.Td>
+                {!current && can("CONTRACTS_WRITE") && (
+                  <Button size="compact-xs" variant="light" onClick={() => onRevert(version)}>
+                    {t("hardblocks.versions.revertTo", { version })}
+                  </Button>
+                )}
+              </Table.Td>
             </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {[...versions.data].reverse().map(({ version, block: snapshot }) => {
-              const summary = versionSummary(snapshot);
-              const current = version === block.version;
-              return (
-                <Table.Tr key={version} data-version={version}>
-                  <Table.Td>{current ? t("hardblocks.versions.current", { version }) : version}</Table.Td>
-                  <Table.Td>{t(`hardblocks.guarantees.${summary.guarantee}`, summary.guarantee)}</Table.Td>
-                  <Table.Td>{t(`hardblocks.statuses.${summary.status}`, summary.status)}</Table.Td>
-                  <Table.Td style={{ textAlign: "right" }}>{summary.rooms}</Table.Td>
-                  <Table.Td>
-                    {!current && can("CONTRACTS_WRITE") && (
-                      <Button size="compact-xs" variant="light" onClick={() => onRevert(version)}>
-                        {t("hardblocks.versions.revertTo", { version })}
-                      </Button>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              );
-            })}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-    );
+          );
+        })
+      }
+    />
+  );
   return (
-    <Paper withBorder p="md" component="section" aria-labelledby="versions-heading">
-      <Title order={2} size="h4" id="versions-heading" mb="xs">
-        {t("hardblocks.versions.title")}
-      </Title>
-      <Text size="sm" c="dimmed" mb="sm">
-        {t("hardblocks.versions.help")}
-      </Text>
+    <SectionPanel id="versions-heading" title={t("hardblocks.versions.title")} help={t("hardblocks.versions.help")}>
       {body}
-    </Paper>
+    </SectionPanel>
   );
 }
 
@@ -154,12 +139,9 @@ function BlockScreen({ block }: { block: Block }) {
           <Field label={t("allotments.notes")} value={block.notes} />
         </SimpleGrid>
       </Paper>
-      <Paper withBorder p="md" component="section" aria-labelledby="grid-heading">
-        <Title order={2} size="h4" id="grid-heading" mb="sm">
-          {t("hardblocks.gridTitle")}
-        </Title>
+      <SectionPanel id="grid-heading" title={t("hardblocks.gridTitle")}>
         <BlockGrid block={block} roomTypeName={roomTypes.name} />
-      </Paper>
+      </SectionPanel>
       {writable && block.status === "active" && (
         <AmendmentForm
           key={block.version} // an applied change starts a blank form

@@ -1,4 +1,4 @@
-import { Anchor, Button, Fieldset, Group, NumberInput, Paper, Radio, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { Anchor, Button, Fieldset, Group, NumberInput, Radio, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -6,13 +6,14 @@ import { Link, useNavigate } from "react-router-dom";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
+import { useApiSubmit, FormActions } from "../../components/useApiSubmit";
 import { useProperties } from "../../components/useProperties";
 
 import { propertyOptions, useAgencies, useRoomTypes } from "../allotments/useAllotmentData";
 import { allocationsBody, emptyAllocation, type AllocationDraft } from "./blockValues";
 import { GUARANTEES } from "./parts";
 import { notify } from "../../components/notify";
+import { SectionPanel } from "../../components/Page";
 
 interface BlockValues extends Record<string, unknown> {
   property_id: string | null;
@@ -79,10 +80,7 @@ export default function HardblockNew() {
       </Title>
       <form onSubmit={submit} noValidate>
         <Stack gap="md">
-          <Paper withBorder p="md" component="section" aria-labelledby="block-heading">
-            <Title order={2} size="h4" id="block-heading" mb="sm">
-              {t("hardblocks.block")}
-            </Title>
+          <SectionPanel id="block-heading" title={t("hardblocks.block")}>
             <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="sm">
               <Select label={t("bookings.property")} data={propertyOptions(properties.items)} searchable required key={form.key("property_id")} {...form.getInputProps("property_id")} />
               <Select
@@ -105,16 +103,16 @@ export default function HardblockNew() {
               </Radio.Group>
               <Textarea label={t("allotments.notes")} autosize minRows={1} key={form.key("notes")} {...form.getInputProps("notes")} />
             </SimpleGrid>
-          </Paper>
-          <Paper withBorder p="md" component="section" aria-labelledby="allocations-heading">
-            <Group justify="space-between" mb="sm">
-              <Title order={2} size="h4" id="allocations-heading">
-                {t("hardblocks.allocations")}
-              </Title>
+          </SectionPanel>
+          <SectionPanel
+            id="allocations-heading"
+            title={t("hardblocks.allocations")}
+            action={
               <Button size="xs" variant="light" onClick={() => form.insertListItem("allocations", emptyAllocation(roomTypes.options[0]?.value ?? null))}>
                 {t("hardblocks.addAllocation")}
               </Button>
-            </Group>
+            }
+          >
             <Text size="sm" c="dimmed" mb="sm">
               {values.property_id ? t("hardblocks.allocationsHelp") : t("allotments.seasons.pickProperty")}
             </Text>
@@ -142,13 +140,8 @@ export default function HardblockNew() {
                 );
               })}
             </Stack>
-          </Paper>
-          <FormError message={formError} />
-          <Group justify="flex-end">
-            <Button type="submit" loading={busy}>
-              {t("hardblocks.create")}
-            </Button>
-          </Group>
+          </SectionPanel>
+          <FormActions error={formError} busy={busy} label={t("hardblocks.create")} />
         </Stack>
       </form>
     </Stack>

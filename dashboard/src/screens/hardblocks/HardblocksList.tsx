@@ -1,4 +1,4 @@
-import { Anchor, Button, Paper, Select, SimpleGrid, Table, Text } from "@mantine/core";
+import { Anchor, Table, Text } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
@@ -8,10 +8,14 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDate } from "../../components/format";
 import { useProperties } from "../../components/useProperties";
-import { ListPagination, PageHeader, queryState } from "../allotments/parts";
-import { propertyOptions, useAgencies, useUrlFilters } from "../allotments/useAllotmentData";
+import { useAgencies } from "../allotments/useAllotmentData";
 import { blockTotals } from "./blockValues";
 import { BLOCK_STATUSES, BlockStatusBadge, GuaranteeBadge, holderName } from "./parts";
+import { PagedTable, type Column } from "../../components/ListFrame";
+import { PageHeader, LinkButton } from "../../components/Page";
+import { useUrlFilters } from "../../components/useUrlFilters";
+import { FilterPanel, FilterSelect } from "../../components/FilterPanel";
+import { AgencyPropertyFilters, termQuery } from "../allotments/parts";
 
 const PAGE_SIZE = 25;
 type Block = Schemas["BlockOut"];
@@ -47,119 +51,59 @@ export default function HardblocksList() {
   const filters = useUrlFilters();
   const agencies = useAgencies();
   const properties = useProperties();
-  const status = filters.get("status") as Block["status"] | null;
-  const query = {
-    page: filters.page,
-    page_size: PAGE_SIZE,
-    ...(filters.id("agency_id") ? { agency_id: filters.id("agency_id") } : {}),
-    ...(filters.id("property_id") ? { property_id: filters.id("property_id") } : {}),
-    ...(status ? { status } : {}),
-  };
+  const query = { page: filters.page, page_size: PAGE_SIZE, ...termQuery<Block["status"]>(filters) };
   const blocks = useQuery({
     queryKey: ["hardblocks", query],
     queryFn: async () => unwrap(await api.GET("/hardblocks", { params: { query } })),
     placeholderData: keepPreviousData,
   });
 
-  let body = queryState(blocks, t("hardblocks.empty"), (page) => page.items.length === 0);
-  if (!body && blocks.data)
-    body = (
-      <>
-        <Table.ScrollContainer minWidth={860}>
-          <Table striped highlightOnHover verticalSpacing="xs" aria-busy={blocks.isFetching}>
-            <Table.Caption>{t("allotments.total", { count: blocks.data.total })}</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("hardblocks.block")}</Table.Th>
-                <Table.Th scope="col">{t("hardblocks.holder")}</Table.Th>
-                <Table.Th scope="col">{t("bookings.property")}</Table.Th>
-                <Table.Th scope="col">{t("hardblocks.nights")}</Table.Th>
-                <Table.Th scope="col" style={{ textAlign: "right" }}>
-                  {t("hardblocks.roomNights")}
-                </Table.Th>
-                <Table.Th scope="col">{t("hardblocks.cutOff")}</Table.Th>
-                <Table.Th scope="col">{t("hardblocks.guarantee")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.status")}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {blocks.data.items.map((block) => {
-                const totals = blockTotals(block.nights);
-                return (
-                  <Table.Tr key={block.id} data-block={block.id}>
-                    <Table.Td style={{ whiteSpace: "nowrap" }}>
-                      <Anchor component={Link} to={`/hardblocks/${block.id}`} fw={500}>
-                        {t("hardblocks.blockN", { id: block.id })}
-                      </Anchor>
-                    </Table.Td>
-                    <Table.Td>{holderName(block, agencies.name)}</Table.Td>
-                    <Table.Td>{properties.name(block.property_id)}</Table.Td>
-                    <Table.Td style={{ whiteSpace: "nowrap" }}>
-                      {totals.first ? `${formatDate(totals.first, i18n.language)} – ${formatDate(totals.last, i18n.language)}` : "—"}
-                    </Table.Td>
-                    <Table.Td style={{ textAlign: "right" }}>{totals.rooms}</Table.Td>
-                    <Table.Td>
-                      <CutOff block={block} />
-                    </Table.Td>
-                    <Table.Td>
-                      <GuaranteeBadge guarantee={block.guarantee} />
-                    </Table.Td>
-                    <Table.Td>
-                      <BlockStatusBadge status={block.status} />
-                    </Table.Td>
-                  </Table.Tr>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-        <ListPagination pages={blocks.data.pages} page={blocks.data.page} onChange={(p) => filters.update({ page: String(p) })} />
-      </>
-    );
+  const columns: Column[] = [t("hardblocks.block"), t("hardblocks.holder"), t("bookings.property"), t("hardblocks.nights"), { label: t("hardblocks.roomNights"), numeric: true }, t("hardblocks.cutOff"), t("hardblocks.guarantee"), t("allotments.status")];
+  const rows = (items: Block[]) =>
+    items.map((block) => {
+      const totals = blockTotals(block.nights);
+      return (
+        <Table.Tr key={block.id} data-block={block.id}>
+          <Table.Td style={{ whiteSpace: "nowrap" }}>
+            <Anchor component={Link} to={`/hardblocks/${block.id}`} fw={500}>
+              {t("hardblocks.blockN", { id: block.id })}
+            </Anchor>
+          </Table.Td>
+          <Table.Td>{holderName(block, agencies.name)}</Table.Td>
+          <Table.Td>{properties.name(block.property_id)}</Table.Td>
+          <Table.Td style={{ whiteSpace: "nowrap" }}>
+            {totals.first ? `${formatDate(totals.first, i18n.language)} – ${formatDate(totals.last, i18n.language)}` : "—"}
+          </Table.Td>
+          <Table.Td style={{ textAlign: "right" }}>{totals.rooms}</Table.Td>
+          <Table.Td>
+            <CutOff block={block} />
+          </Table.Td>
+          <Table.Td>
+            <GuaranteeBadge guarantee={block.guarantee} />
+          </Table.Td>
+          <Table.Td>
+            <BlockStatusBadge status={block.status} />
+          </Table.Td>
+        </Table.Tr>
+      );
+    });
 
   return (
     <>
       <PageHeader
         title={t("hardblocks.title")}
         action={
-          can("CONTRACTS_WRITE") && (
-            <Button component={Link} to="/hardblocks/new">
-              {t("hardblocks.new")}
-            </Button>
-          )
+          can("CONTRACTS_WRITE") && <LinkButton to="/hardblocks/new">{t("hardblocks.new")}</LinkButton>
         }
       />
       <Text size="sm" c="dimmed" mb="sm">
         {t("hardblocks.intro")}
       </Text>
-      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-          <Select
-            label={t("allotments.agency")}
-            data={agencies.options}
-            value={filters.get("agency_id")}
-            onChange={(value) => filters.update({ agency_id: value })}
-            clearable
-            searchable
-          />
-          <Select
-            label={t("bookings.property")}
-            data={propertyOptions(properties.items)}
-            value={filters.get("property_id")}
-            onChange={(value) => filters.update({ property_id: value })}
-            clearable
-            searchable
-          />
-          <Select
-            label={t("allotments.status")}
-            data={BLOCK_STATUSES.map((s) => ({ value: s, label: t(`hardblocks.statuses.${s}`) }))}
-            value={filters.get("status")}
-            onChange={(value) => filters.update({ status: value })}
-            clearable
-          />
-        </SimpleGrid>
-      </Paper>
-      {body}
+      <FilterPanel cols={{ base: 1, sm: 3 }}>
+        <AgencyPropertyFilters filters={filters} />
+        <FilterSelect filters={filters} param="status" label={t("allotments.status")} data={BLOCK_STATUSES.map((s) => ({ value: s, label: t(`hardblocks.statuses.${s}`) }))} />
+      </FilterPanel>
+      <PagedTable query={blocks} empty={t("hardblocks.empty")} minWidth={860} columns={columns} rows={rows} onPage={(p) => filters.update({ page: String(p) })} />
     </>
   );
 }

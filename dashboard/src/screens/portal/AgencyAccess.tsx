@@ -1,6 +1,6 @@
 // "My agency" in the agency's portal: its details; for its admin (PARTNER_ADMIN) also its users,
 // whom they invite, and the API keys of its systems (ApiKeys.tsx).
-import { Button, Checkbox, Group, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Checkbox, Group, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -10,11 +10,13 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDateTime, formatMoney } from "../../components/format";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { PageHeader, queryState, TermStatus } from "../allotments/parts";
+import { useApiSubmit, FormActions } from "../../components/useApiSubmit";
+import { TermStatus } from "../allotments/parts";
 import { useAgencyAccount } from "./agencyAccount";
 import { ApiKeys } from "./ApiKeys";
 import { notify } from "../../components/notify";
+import { PageHeader, SectionPanel } from "../../components/Page";
+import { queryState, QueryTable } from "../../components/ListFrame";
 
 type Agency = Schemas["AgencyOut"];
 
@@ -82,14 +84,7 @@ function InviteUser({ agencyId }: { agencyId: number }) {
         <TextInput label={t("portal.users.fullName")} required {...form.getInputProps("full_name")} />
       </SimpleGrid>
       <Checkbox mt="sm" label={t("portal.users.admin")} description={t("portal.users.adminHelp")} {...form.getInputProps("admin", { type: "checkbox" })} />
-      <Stack mt="sm">
-        <FormError message={formError} />
-        <Group justify="flex-end">
-          <Button type="submit" loading={busy}>
-            {t("portal.users.send")}
-          </Button>
-        </Group>
-      </Stack>
+      <FormActions error={formError} busy={busy} label={t("portal.users.send")} spaced />
     </form>
   );
 }
@@ -100,49 +95,39 @@ function AgencyUsers({ agencyId }: { agencyId: number }) {
     queryKey: ["agency-users", agencyId],
     queryFn: async () => unwrap(await api.GET("/agencies/{agency_id}/users", { params: { path: { agency_id: agencyId } } })),
   });
-  let body = queryState(users, t("portal.users.empty"), (rows) => rows.length === 0);
-  if (!body && users.data)
-    body = (
-      <Table.ScrollContainer minWidth={560}>
-        <Table striped verticalSpacing={4} fz="sm">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("portal.users.fullName")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.agencies.email")}</Table.Th>
-              <Table.Th scope="col">{t("portal.users.role")}</Table.Th>
-              <Table.Th scope="col">{t("portal.users.lastLogin")}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {users.data.map((user) => (
-              <Table.Tr key={user.id}>
-                <Table.Td>
-                  {user.full_name}{" "}
-                  {!user.is_active && (
-                    <Text span size="sm" c="dimmed">
-                      ({t("portal.users.disabled")})
-                    </Text>
-                  )}
-                </Table.Td>
-                <Table.Td>{user.email}</Table.Td>
-                <Table.Td>{user.role_name}</Table.Td>
-                <Table.Td style={{ whiteSpace: "nowrap" }}>{user.last_login_at ? formatDateTime(user.last_login_at, i18n.language) : t("portal.users.never")}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-    );
+  const body = (
+    <QueryTable
+      query={users}
+      empty={t("portal.users.empty")}
+      minWidth={560}
+      compact
+      columns={[t("portal.users.fullName"), t("allotments.agencies.email"), t("portal.users.role"), t("portal.users.lastLogin")]}
+      rows={(items) =>
+        items.map((user) => (
+          <Table.Tr key={user.id}>
+            <Table.Td>
+              {user.full_name}{" "}
+              {!user.is_active && (
+                <Text span size="sm" c="dimmed">
+                  ({t("portal.users.disabled")})
+                </Text>
+              )}
+            </Table.Td>
+            <Table.Td>{user.email}</Table.Td>
+            <Table.Td>{user.role_name}</Table.Td>
+            <Table.Td style={{ whiteSpace: "nowrap" }}>{user.last_login_at ? formatDateTime(user.last_login_at, i18n.language) : t("portal.users.never")}</Table.Td>
+          </Table.Tr>
+        ))
+      }
+    />
+  );
   return (
-    <Paper withBorder p="md" component="section" aria-labelledby="agency-users-heading">
-      <Title order={2} size="h4" id="agency-users-heading" mb="sm">
-        {t("portal.users.title")}
-      </Title>
+    <SectionPanel id="agency-users-heading" title={t("portal.users.title")}>
       <Stack gap="md">
         {body}
         <InviteUser agencyId={agencyId} />
       </Stack>
-    </Paper>
+    </SectionPanel>
   );
 }
 

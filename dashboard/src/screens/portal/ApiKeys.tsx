@@ -1,6 +1,6 @@
 // The API keys of an agency's systems, for its admin: create (the key is shown once), see when
 // each was last used, revoke.
-import { Alert, Button, Checkbox, Code, CopyButton, Group, Modal, NumberInput, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Checkbox, Code, CopyButton, Group, NumberInput, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -10,9 +10,11 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDateTime } from "../../components/format";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { queryState } from "../allotments/parts";
+import { useApiSubmit, FormActions } from "../../components/useApiSubmit";
 import { notify, notifyError } from "../../components/notify";
+import { QueryTable } from "../../components/ListFrame";
+import { SectionPanel } from "../../components/Page";
+import { EditModal } from "../../components/EditModal";
 
 type ApiKey = Schemas["ApiKeyOut"];
 /** What a key may hold: the partner rights (never PARTNER_ADMIN: a key manages no keys). */
@@ -57,14 +59,7 @@ function NewKeyForm({ agencyId, onCreated }: { agencyId: number; onCreated: (key
           ))}
         </Group>
       </Checkbox.Group>
-      <Stack mt="sm">
-        <FormError message={formError} />
-        <Group justify="flex-end">
-          <Button type="submit" loading={busy}>
-            {t("portal.keys.create")}
-          </Button>
-        </Group>
-      </Stack>
+      <FormActions error={formError} busy={busy} label={t("portal.keys.create")} spaced />
     </form>
   );
 }
@@ -72,7 +67,7 @@ function NewKeyForm({ agencyId, onCreated }: { agencyId: number; onCreated: (key
 function KeyShownOnce({ secret, onClose }: { secret: string | null; onClose: () => void }) {
   const { t } = useTranslation();
   return (
-    <Modal opened={secret !== null} onClose={onClose} title={t("portal.keys.createdTitle")} size="lg" closeButtonProps={{ "aria-label": t("common.close") }}>
+    <EditModal opened={secret !== null} onClose={onClose} title={t("portal.keys.createdTitle")} size="lg">
       <Stack>
         <Alert color="yellow">{t("portal.keys.shownOnce")}</Alert>
         <Code block data-api-key>
@@ -89,7 +84,7 @@ function KeyShownOnce({ secret, onClose }: { secret: string | null; onClose: () 
           <Button onClick={onClose}>{t("common.close")}</Button>
         </Group>
       </Stack>
-    </Modal>
+    </EditModal>
   );
 }
 
@@ -111,7 +106,7 @@ function RevokeDialog({ apiKey, onClose }: { apiKey: ApiKey | null; onClose: () 
     }
   };
   return (
-    <Modal opened={apiKey !== null} onClose={onClose} title={t("portal.keys.revokeTitle", { name: apiKey?.name ?? "" })} closeButtonProps={{ "aria-label": t("common.close") }}>
+    <EditModal opened={apiKey !== null} onClose={onClose} title={t("portal.keys.revokeTitle", { name: apiKey?.name ?? "" })}>
       <Text mb="md">{t("portal.keys.revokeText")}</Text>
       <Group justify="flex-end">
         <Button variant="default" onClick={onClose}>
@@ -121,7 +116,7 @@ function RevokeDialog({ apiKey, onClose }: { apiKey: ApiKey | null; onClose: () 
           {t("portal.keys.revoke")}
         </Button>
       </Group>
-    </Modal>
+    </EditModal>
   );
 }
 
@@ -133,62 +128,47 @@ export function ApiKeys({ agencyId }: { agencyId: number }) {
     queryKey: ["api-keys", agencyId],
     queryFn: async () => unwrap(await api.GET("/agencies/{agency_id}/api-keys", { params: { path: { agency_id: agencyId } } })),
   });
-  let body = queryState(keys, t("portal.keys.empty"), (rows) => rows.length === 0);
-  if (!body && keys.data)
-    body = (
-      <Table.ScrollContainer minWidth={720}>
-        <Table striped verticalSpacing={4} fz="sm">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("portal.keys.name")}</Table.Th>
-              <Table.Th scope="col">{t("portal.keys.prefix")}</Table.Th>
-              <Table.Th scope="col">{t("portal.keys.permissions")}</Table.Th>
-              <Table.Th scope="col">{t("portal.keys.rateLimit")}</Table.Th>
-              <Table.Th scope="col">{t("portal.keys.lastUsed")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.actions")}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {keys.data.map((key) => (
-              <Table.Tr key={key.id} data-api-key-row={key.prefix}>
-                <Table.Td fw={500}>{key.name}</Table.Td>
-                <Table.Td>
-                  <Code>{`ptx_${key.prefix}_…`}</Code>
-                </Table.Td>
-                <Table.Td>{key.permissions.map((p) => t(`portal.permissions.${p}`, p)).join(", ")}</Table.Td>
-                <Table.Td>{key.rate_limit_per_minute}</Table.Td>
-                <Table.Td style={{ whiteSpace: "nowrap" }}>{key.last_used_at ? formatDateTime(key.last_used_at, i18n.language) : t("portal.users.never")}</Table.Td>
-                <Table.Td>
-                  {key.revoked_at ? (
-                    <Text size="sm" fw={500} data-revoked>
-                      {t("portal.keys.revokedOn", { date: formatDateTime(key.revoked_at, i18n.language) })}
-                    </Text>
-                  ) : (
-                    <Button size="xs" variant="subtle" color="red" onClick={() => setRevoking(key)} aria-label={t("portal.keys.revokeTitle", { name: key.name })}>
-                      {t("portal.keys.revoke")}
-                    </Button>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-    );
+  const body = (
+    <QueryTable
+      query={keys}
+      empty={t("portal.keys.empty")}
+      minWidth={720}
+      compact
+      columns={[t("portal.keys.name"), t("portal.keys.prefix"), t("portal.keys.permissions"), t("portal.keys.rateLimit"), t("portal.keys.lastUsed"), t("allotments.actions")]}
+      rows={(items) =>
+        items.map((key) => (
+          <Table.Tr key={key.id} data-api-key-row={key.prefix}>
+            <Table.Td fw={500}>{key.name}</Table.Td>
+            <Table.Td>
+              <Code>{`ptx_${key.prefix}_…`}</Code>
+            </Table.Td>
+            <Table.Td>{key.permissions.map((p) => t(`portal.permissions.${p}`, p)).join(", ")}</Table.Td>
+            <Table.Td>{key.rate_limit_per_minute}</Table.Td>
+            <Table.Td style={{ whiteSpace: "nowrap" }}>{key.last_used_at ? formatDateTime(key.last_used_at, i18n.language) : t("portal.users.never")}</Table.Td>
+            <Table.Td>
+              {key.revoked_at ? (
+                <Text size="sm" fw={500} data-revoked>
+                  {t("portal.keys.revokedOn", { date: formatDateTime(key.revoked_at, i18n.language) })}
+                </Text>
+              ) : (
+                <Button size="xs" variant="subtle" color="red" onClick={() => setRevoking(key)} aria-label={t("portal.keys.revokeTitle", { name: key.name })}>
+                  {t("portal.keys.revoke")}
+                </Button>
+              )}
+            </Table.Td>
+          </Table.Tr>
+        ))
+      }
+    />
+  );
   return (
-    <Paper withBorder p="md" component="section" aria-labelledby="api-keys-heading">
-      <Title order={2} size="h4" id="api-keys-heading" mb="xs">
-        {t("portal.keys.title")}
-      </Title>
-      <Text size="sm" c="dimmed" mb="sm">
-        {t("portal.keys.help")}
-      </Text>
+    <SectionPanel id="api-keys-heading" title={t("portal.keys.title")} help={t("portal.keys.help")}>
       <Stack gap="md">
         {body}
         <NewKeyForm agencyId={agencyId} onCreated={setSecret} />
       </Stack>
       <KeyShownOnce secret={secret} onClose={() => setSecret(null)} />
       <RevokeDialog apiKey={revoking} onClose={() => setRevoking(null)} />
-    </Paper>
+    </SectionPanel>
   );
 }

@@ -12,8 +12,8 @@ import { useTranslation } from "react-i18next";
 import { API_BASE, authFetch } from "../../api/client";
 import { ApiError } from "../../api/errors";
 import { ErrorState, LoadingState } from "../../components/States";
-import { PageHeader } from "../allotments/parts";
 import { throughSession, withBrowserBase } from "./apiReference";
+import { PageHeader } from "../../components/Page";
 
 export default function ApiDocs() {
   const { t } = useTranslation();

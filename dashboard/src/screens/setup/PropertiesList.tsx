@@ -1,4 +1,4 @@
-import { Anchor, Button, Group, Modal, Paper, Select, SimpleGrid, Table, TextInput } from "@mantine/core";
+import { Anchor, Button, Group, Table } from "@mantine/core";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -8,11 +8,14 @@ import { api, type Schemas } from "../../api/client";
 import { saveBlob } from "../../api/download";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
-import { ListPagination, PageHeader, queryState } from "../allotments/parts";
-import { useUrlFilters, useUrlSearch } from "../allotments/useAllotmentData";
 import { PropertyForm } from "./PropertyForm";
 import { PropertyStatus } from "./PropertyStatus";
 import { notify, notifyError } from "../../components/notify";
+import { PagedTable } from "../../components/ListFrame";
+import { PageHeader } from "../../components/Page";
+import { useUrlFilters } from "../../components/useUrlFilters";
+import { FilterPanel, FilterSelect, SearchFilter } from "../../components/FilterPanel";
+import { EditDialog } from "../../components/EditModal";
 
 type Property = Schemas["PropertyOut"];
 type Status = Property["status"];
@@ -79,7 +82,6 @@ export default function PropertiesList() {
   const { t } = useTranslation();
   const { me, can } = useSession();
   const filters = useUrlFilters();
-  const [search, setSearch] = useUrlSearch(filters, "search");
   const [editing, setEditing] = useState<Property | null | undefined>(undefined);
   const listQuery = useListQuery(filters);
   const query = { page: filters.page, page_size: PAGE_SIZE, ...listQuery };
@@ -90,59 +92,35 @@ export default function PropertiesList() {
   });
   const writable = can("PROPERTIES_WRITE");
 
-  let body = queryState(properties, t("setup.properties.empty"), (page) => page.items.length === 0);
-  if (!body && properties.data)
-    body = (
-      <>
-        <Table.ScrollContainer minWidth={760}>
-          <Table striped highlightOnHover verticalSpacing="xs" aria-busy={properties.isFetching}>
-            <Table.Caption>{t("allotments.total", { count: properties.data.total })}</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("setup.properties.code")}</Table.Th>
-                <Table.Th scope="col">{t("setup.properties.name")}</Table.Th>
-                <Table.Th scope="col">{t("setup.properties.country")}</Table.Th>
-                <Table.Th scope="col">{t("setup.properties.city")}</Table.Th>
-                <Table.Th scope="col">{t("setup.properties.timezone")}</Table.Th>
-                <Table.Th scope="col">{t("setup.properties.currency")}</Table.Th>
-                <Table.Th scope="col">{t("allotments.status")}</Table.Th>
-                {writable && <Table.Th scope="col">{t("allotments.actions")}</Table.Th>}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {properties.data.items.map((property) => (
-                <Table.Tr key={property.id}>
-                  <Table.Td fw={500}>{property.code}</Table.Td>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/properties/${property.id}`}>
-                      {property.name}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{property.country_code}</Table.Td>
-                  <Table.Td>{property.city || "—"}</Table.Td>
-                  <Table.Td>{property.timezone}</Table.Td>
-                  <Table.Td>{property.currency}</Table.Td>
-                  <Table.Td>
-                    <PropertyStatus status={property.status} />
-                  </Table.Td>
-                  {writable && (
-                    <Table.Td>
-                      <Group gap={4} wrap="nowrap">
-                        <Button size="xs" variant="light" onClick={() => setEditing(property)} aria-label={t("setup.properties.editNamed", { name: property.name })}>
-                          {t("allotments.edit")}
-                        </Button>
-                        <ArchiveButton property={property} />
-                      </Group>
-                    </Table.Td>
-                  )}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-        <ListPagination pages={properties.data.pages} page={properties.data.page} onChange={(p) => filters.update({ page: String(p) })} />
-      </>
-    );
+  const columns = [t("setup.properties.code"), t("setup.properties.name"), t("setup.properties.country"), t("setup.properties.city"), t("setup.properties.timezone"), t("setup.properties.currency"), t("allotments.status"), writable && t("allotments.actions")];
+  const rows = (items: Property[]) =>
+    items.map((property) => (
+      <Table.Tr key={property.id}>
+        <Table.Td fw={500}>{property.code}</Table.Td>
+        <Table.Td>
+          <Anchor component={Link} to={`/properties/${property.id}`}>
+            {property.name}
+          </Anchor>
+        </Table.Td>
+        <Table.Td>{property.country_code}</Table.Td>
+        <Table.Td>{property.city || "—"}</Table.Td>
+        <Table.Td>{property.timezone}</Table.Td>
+        <Table.Td>{property.currency}</Table.Td>
+        <Table.Td>
+          <PropertyStatus status={property.status} />
+        </Table.Td>
+        {writable && (
+          <Table.Td>
+            <Group gap={4} wrap="nowrap">
+              <Button size="xs" variant="light" onClick={() => setEditing(property)} aria-label={t("setup.properties.editNamed", { name: property.name })}>
+                {t("allotments.edit")}
+              </Button>
+              <ArchiveButton property={property} />
+            </Group>
+          </Table.Td>
+        )}
+      </Table.Tr>
+    ));
 
   return (
     <>
@@ -155,36 +133,21 @@ export default function PropertiesList() {
           </Group>
         }
       />
-      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-          <TextInput label={t("setup.properties.search")} type="search" value={search} onChange={(event) => setSearch(event.currentTarget.value)} />
-          <Select
-            label={t("setup.properties.country")}
-            data={(me?.visible_countries ?? []).map((code) => ({ value: code, label: code }))}
-            value={filters.get("country_code")}
-            onChange={(value) => filters.update({ country_code: value })}
-            clearable
-          />
-          <Select
-            label={t("allotments.status")}
-            placeholder={t("setup.properties.notArchived")}
-            data={STATUSES.map((s) => ({ value: s, label: t(`setup.properties.statuses.${s}`) }))}
-            value={filters.get("status")}
-            onChange={(value) => filters.update({ status: value })}
-            clearable
-          />
-        </SimpleGrid>
-      </Paper>
-      {body}
-      <Modal
-        closeButtonProps={{ "aria-label": t("common.close") }}
-        opened={editing !== undefined}
-        onClose={() => setEditing(undefined)}
-        title={editing ? t("setup.properties.editNamed", { name: editing.name }) : t("setup.properties.new")}
-        size="lg"
-      >
-        {editing !== undefined && <PropertyForm property={editing} onDone={() => setEditing(undefined)} />}
-      </Modal>
+      <FilterPanel cols={{ base: 1, sm: 3 }}>
+        <SearchFilter filters={filters} label={t("setup.properties.search")} />
+        <FilterSelect filters={filters} param="country_code" label={t("setup.properties.country")} data={(me?.visible_countries ?? []).map((code) => ({ value: code, label: code }))} />
+        <FilterSelect
+          filters={filters}
+          param="status"
+          label={t("allotments.status")}
+          placeholder={t("setup.properties.notArchived")}
+          data={STATUSES.map((s) => ({ value: s, label: t(`setup.properties.statuses.${s}`) }))}
+        />
+      </FilterPanel>
+      <PagedTable query={properties} empty={t("setup.properties.empty")} minWidth={760} columns={columns} rows={rows} onPage={(p) => filters.update({ page: String(p) })} />
+      <EditDialog target={editing} onClose={() => setEditing(undefined)} title={editing ? t("setup.properties.editNamed", { name: editing.name }) : t("setup.properties.new")} size="lg">
+        {(property) => <PropertyForm property={property} onDone={() => setEditing(undefined)} />}
+      </EditDialog>
     </>
   );
 }

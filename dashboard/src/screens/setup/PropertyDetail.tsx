@@ -1,4 +1,4 @@
-import { Anchor, Button, Modal, Paper, SimpleGrid, Stack } from "@mantine/core";
+import { Anchor, Button, Paper, SimpleGrid, Stack } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -9,10 +9,11 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { Field } from "../../components/Field";
 import { ErrorState, LoadingState } from "../../components/States";
-import { PageHeader } from "../allotments/parts";
 import { PropertyForm } from "./PropertyForm";
 import { RatePlans } from "./RatePlans";
 import { RoomTypes, useRoomTypes } from "./RoomTypes";
+import { PageHeader } from "../../components/Page";
+import { EditModal } from "../../components/EditModal";
 
 export default function PropertyDetail() {
   const { t } = useTranslation();
@@ -59,9 +60,9 @@ export default function PropertyDetail() {
           <RatePlans key={roomType.id} property={data} roomType={roomType} />
         </Paper>
       )}
-      <Modal closeButtonProps={{ "aria-label": t("common.close") }} opened={editing} onClose={() => setEditing(false)} title={t("setup.properties.editNamed", { name: data.name })} size="lg">
+      <EditModal opened={editing} onClose={() => setEditing(false)} title={t("setup.properties.editNamed", { name: data.name })} size="lg">
         {editing && <PropertyForm property={data} onDone={() => setEditing(false)} />}
-      </Modal>
+      </EditModal>
     </Stack>
   );
 }

@@ -1,4 +1,4 @@
-import { Button, Group, Modal, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Button, Group, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -8,11 +8,13 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDate, formatMoney } from "../../components/format";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { queryState, ScrollBox } from "../allotments/parts";
+import { FormError, useApiSubmit, FormActions } from "../../components/useApiSubmit";
 import { derivationText, ratePlanBody, ratePlanValues } from "./ratePlanValues";
-import { Rules } from "./Rules";
+import { DerivationKindSelect, Rules } from "./Rules";
 import { notify } from "../../components/notify";
+import { queryState, QueryTable } from "../../components/ListFrame";
+import { ScrollBox, SectionHeader } from "../../components/Page";
+import { EditModal } from "../../components/EditModal";
 
 type Property = Schemas["PropertyOut"];
 type RoomType = Schemas["RoomTypeOut"];
@@ -63,15 +65,7 @@ function RatePlanForm({ roomType, plans, plan, onDone }: { roomType: RoomType; p
                 data={parents.map((p) => ({ value: String(p.id), label: `${p.code} · ${p.name}` }))}
                 {...form.getInputProps("parent_id")}
               />
-              <Select
-                label={t("setup.ratePlans.derivationKind")}
-                data={[
-                  { value: "percent", label: t("setup.ratePlans.percent") },
-                  { value: "fixed", label: t("setup.ratePlans.fixed") },
-                ]}
-                allowDeselect={false}
-                {...form.getInputProps("derivation_kind")}
-              />
+              <DerivationKindSelect {...form.getInputProps("derivation_kind")} />
               <TextInput
                 label={t("setup.ratePlans.derivationValue")}
                 description={t("setup.ratePlans.derivationHelp")}
@@ -90,15 +84,7 @@ function RatePlanForm({ roomType, plans, plan, onDone }: { roomType: RoomType; p
           )}
           <TextInput label={t("setup.ratePlans.channel")} description={t("setup.ratePlans.channelHelp")} {...form.getInputProps("channel")} />
         </SimpleGrid>
-        <FormError message={formError} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={busy}>
-            {t("common.save")}
-          </Button>
-        </Group>
+        <FormActions error={formError} busy={busy} onCancel={onDone} />
       </Stack>
     </form>
   );
@@ -180,64 +166,50 @@ export function RatePlans({ property, roomType }: { property: Property; roomType
   });
   const writable = can("RATES_WRITE");
   const codeOf = (id: number | null) => plans.data?.find((p) => p.id === id)?.code ?? `#${id}`;
-  const body =
-    queryState(plans, t("setup.ratePlans.empty"), (items) => items.length === 0) ??
-    (plans.data && (
-      <Table.ScrollContainer minWidth={640}>
-        <Table striped verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("setup.ratePlans.code")}</Table.Th>
-              <Table.Th scope="col">{t("setup.ratePlans.name")}</Table.Th>
-              <Table.Th scope="col">{t("setup.ratePlans.pricing")}</Table.Th>
-              <Table.Th scope="col">{t("setup.ratePlans.channel")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.actions")}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {plans.data.map((plan) => (
-              <Table.Tr key={plan.id} data-plan={plan.code}>
-                <Table.Td fw={500}>{plan.code}</Table.Td>
-                <Table.Td>{plan.name}</Table.Td>
-                <Table.Td>
-                  {plan.parent_id
-                    ? t("setup.ratePlans.follows", { parent: codeOf(plan.parent_id), adjustment: derivationText(plan.derivation_kind, plan.derivation_value) })
-                    : plan.base_rate !== null
-                      ? formatMoney(plan.base_rate, plan.currency, i18n.language)
-                      : t("setup.ratePlans.roomTypeRate")}
-                </Table.Td>
-                <Table.Td>{plan.channel ?? t("setup.ratePlans.allChannels")}</Table.Td>
-                <Table.Td>
-                  <Group gap="xs" wrap="nowrap">
-                    <Button size="xs" variant="light" onClick={() => setRulesOf(plan)} aria-label={t("setup.rules.showFor", { name: plan.name })}>
-                      {t("setup.rules.title")}
+  const body = (
+    <QueryTable
+      query={plans}
+      empty={t("setup.ratePlans.empty")}
+      minWidth={640}
+      columns={[t("setup.ratePlans.code"), t("setup.ratePlans.name"), t("setup.ratePlans.pricing"), t("setup.ratePlans.channel"), t("allotments.actions")]}
+      rows={(items) =>
+        items.map((plan) => (
+          <Table.Tr key={plan.id} data-plan={plan.code}>
+            <Table.Td fw={500}>{plan.code}</Table.Td>
+            <Table.Td>{plan.name}</Table.Td>
+            <Table.Td>
+              {plan.parent_id
+                ? t("setup.ratePlans.follows", { parent: codeOf(plan.parent_id), adjustment: derivationText(plan.derivation_kind, plan.derivation_value) })
+                : plan.base_rate !== null
+                  ? formatMoney(plan.base_rate, plan.currency, i18n.language)
+                  : t("setup.ratePlans.roomTypeRate")}
+            </Table.Td>
+            <Table.Td>{plan.channel ?? t("setup.ratePlans.allChannels")}</Table.Td>
+            <Table.Td>
+              <Group gap="xs" wrap="nowrap">
+                <Button size="xs" variant="light" onClick={() => setRulesOf(plan)} aria-label={t("setup.rules.showFor", { name: plan.name })}>
+                  {t("setup.rules.title")}
+                </Button>
+                {writable && (
+                  <>
+                    <Button size="xs" variant="default" onClick={() => setEditing(plan)} aria-label={t("setup.ratePlans.editNamed", { name: plan.name })}>
+                      {t("allotments.edit")}
                     </Button>
-                    {writable && (
-                      <>
-                        <Button size="xs" variant="default" onClick={() => setEditing(plan)} aria-label={t("setup.ratePlans.editNamed", { name: plan.name })}>
-                          {t("allotments.edit")}
-                        </Button>
-                        <Button size="xs" variant="subtle" color="red" onClick={() => setDeleting(plan)} aria-label={t("setup.ratePlans.deleteNamed", { name: plan.name })}>
-                          {t("setup.ratePlans.delete")}
-                        </Button>
-                      </>
-                    )}
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-    ));
+                    <Button size="xs" variant="subtle" color="red" onClick={() => setDeleting(plan)} aria-label={t("setup.ratePlans.deleteNamed", { name: plan.name })}>
+                      {t("setup.ratePlans.delete")}
+                    </Button>
+                  </>
+                )}
+              </Group>
+            </Table.Td>
+          </Table.Tr>
+        ))
+      }
+    />
+  );
   return (
     <section aria-labelledby="rate-plans-heading">
-      <Group justify="space-between" mb="sm">
-        <Title order={2} size="h3" id="rate-plans-heading">
-          {t("setup.ratePlans.titleFor", { name: roomType.name })}
-        </Title>
-        {writable && <Button onClick={() => setCreating(true)}>{t("setup.ratePlans.new")}</Button>}
-      </Group>
+      <SectionHeader id="rate-plans-heading" title={t("setup.ratePlans.titleFor", { name: roomType.name })} action={writable && <Button onClick={() => setCreating(true)}>{t("setup.ratePlans.new")}</Button>} />
       {body}
       <Group align="flex-end" justify="space-between" mt="md" mb="xs">
         <Title order={3} size="h4">
@@ -249,14 +221,13 @@ export function RatePlans({ property, roomType }: { property: Property; roomType
       <Text size="xs" c="dimmed">
         {t("setup.ratePlans.computedHelp")}
       </Text>
-      <Modal closeButtonProps={{ "aria-label": t("common.close") }} opened={creating} onClose={() => setCreating(false)} title={t("setup.ratePlans.new")} size="lg">
+      <EditModal opened={creating} onClose={() => setCreating(false)} title={t("setup.ratePlans.new")} size="lg">
         {creating && plans.data && <RatePlanForm roomType={roomType} plans={plans.data} onDone={() => setCreating(false)} />}
-      </Modal>
-      <Modal closeButtonProps={{ "aria-label": t("common.close") }} opened={editing !== null} onClose={() => setEditing(null)} title={editing ? t("setup.ratePlans.editNamed", { name: editing.name }) : ""} size="lg">
+      </EditModal>
+      <EditModal opened={editing !== null} onClose={() => setEditing(null)} title={editing ? t("setup.ratePlans.editNamed", { name: editing.name }) : ""} size="lg">
         {editing && plans.data && <RatePlanForm roomType={roomType} plans={plans.data} plan={editing} onDone={() => setEditing(null)} />}
-      </Modal>
-      <Modal
-        closeButtonProps={{ "aria-label": t("common.close") }}
+      </EditModal>
+      <EditModal
         opened={deleting !== null}
         onClose={() => {
           remove.reset();
@@ -278,10 +249,10 @@ export function RatePlans({ property, roomType }: { property: Property; roomType
             </Group>
           </Stack>
         )}
-      </Modal>
-      <Modal closeButtonProps={{ "aria-label": t("common.close") }} opened={rulesOf !== null} onClose={() => setRulesOf(null)} title={rulesOf ? t("setup.rules.titleFor", { name: rulesOf.name }) : ""} size="xl">
+      </EditModal>
+      <EditModal opened={rulesOf !== null} onClose={() => setRulesOf(null)} title={rulesOf ? t("setup.rules.titleFor", { name: rulesOf.name }) : ""} size="xl">
         {rulesOf && <Rules plan={rulesOf} propertyId={property.id} writable={writable} />}
-      </Modal>
+      </EditModal>
     </section>
   );
 }

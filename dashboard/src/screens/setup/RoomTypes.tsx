@@ -1,4 +1,4 @@
-import { Button, Group, Modal, NumberInput, SimpleGrid, Stack, Switch, Table, TextInput, Title } from "@mantine/core";
+import { Button, Group, NumberInput, SimpleGrid, Stack, Switch, Table, TextInput } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -8,9 +8,11 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatMoney } from "../../components/format";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { queryState } from "../allotments/parts";
+import { useApiSubmit, FormActions } from "../../components/useApiSubmit";
 import { notify } from "../../components/notify";
+import { QueryTable } from "../../components/ListFrame";
+import { EditDialog } from "../../components/EditModal";
+import { SectionHeader } from "../../components/Page";
 
 type Property = Schemas["PropertyOut"];
 type RoomType = Schemas["RoomTypeOut"];
@@ -80,15 +82,7 @@ function RoomTypeForm({ property, roomType, onDone }: { property: Property; room
           />
         </SimpleGrid>
         {roomType && <Switch label={t("setup.roomTypes.active")} {...form.getInputProps("is_active", { type: "checkbox" })} />}
-        <FormError message={formError} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={busy}>
-            {t("common.save")}
-          </Button>
-        </Group>
+        <FormActions error={formError} busy={busy} onCancel={onDone} />
       </Stack>
     </form>
   );
@@ -108,76 +102,54 @@ export function RoomTypes({ property, selected, onSelect }: { property: Property
   const roomTypes = useRoomTypes(property.id);
   const [editing, setEditing] = useState<RoomType | null | undefined>(undefined);
   const writable = can("PROPERTIES_WRITE");
-  const body =
-    queryState(roomTypes, t("setup.roomTypes.empty"), (items) => items.length === 0) ??
-    (roomTypes.data && (
-      <Table.ScrollContainer minWidth={680}>
-        <Table striped verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("setup.roomTypes.code")}</Table.Th>
-              <Table.Th scope="col">{t("setup.roomTypes.name")}</Table.Th>
-              <Table.Th scope="col">{t("setup.roomTypes.totalRooms")}</Table.Th>
-              <Table.Th scope="col">{t("setup.roomTypes.maxOccupancy")}</Table.Th>
-              <Table.Th scope="col">{t("setup.roomTypes.baseRateShort")}</Table.Th>
-              <Table.Th scope="col">{t("setup.properties.buffer")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.actions")}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {roomTypes.data.map((roomType) => (
-              <Table.Tr key={roomType.id} data-room-type={roomType.code}>
-                <Table.Td fw={500}>{roomType.code}</Table.Td>
-                <Table.Td>
-                  {roomType.name}
-                  {!roomType.is_active && ` (${t("setup.roomTypes.inactive")})`}
-                </Table.Td>
-                <Table.Td>{roomType.total_rooms}</Table.Td>
-                <Table.Td>{roomType.max_occupancy}</Table.Td>
-                <Table.Td>{formatMoney(roomType.base_rate, property.currency, i18n.language)}</Table.Td>
-                <Table.Td>{roomType.buffer_rooms ?? t("setup.roomTypes.inherits")}</Table.Td>
-                <Table.Td>
-                  <Group gap={4} wrap="nowrap">
-                    <Button
-                      size="xs"
-                      variant={selected === roomType.id ? "filled" : "light"}
-                      aria-pressed={selected === roomType.id}
-                      onClick={() => onSelect(roomType.id)}
-                      aria-label={t("setup.ratePlans.showFor", { name: roomType.name })}
-                    >
-                      {t("setup.ratePlans.title")}
-                    </Button>
-                    {writable && (
-                      <Button size="xs" variant="default" onClick={() => setEditing(roomType)} aria-label={t("setup.roomTypes.editNamed", { name: roomType.name })}>
-                        {t("allotments.edit")}
-                      </Button>
-                    )}
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-    ));
+  const body = (
+    <QueryTable
+      query={roomTypes}
+      empty={t("setup.roomTypes.empty")}
+      minWidth={680}
+      columns={[t("setup.roomTypes.code"), t("setup.roomTypes.name"), t("setup.roomTypes.totalRooms"), t("setup.roomTypes.maxOccupancy"), t("setup.roomTypes.baseRateShort"), t("setup.properties.buffer"), t("allotments.actions")]}
+      rows={(items) =>
+        items.map((roomType) => (
+          <Table.Tr key={roomType.id} data-room-type={roomType.code}>
+            <Table.Td fw={500}>{roomType.code}</Table.Td>
+            <Table.Td>
+              {roomType.name}
+              {!roomType.is_active && ` (${t("setup.roomTypes.inactive")})`}
+            </Table.Td>
+            <Table.Td>{roomType.total_rooms}</Table.Td>
+            <Table.Td>{roomType.max_occupancy}</Table.Td>
+            <Table.Td>{formatMoney(roomType.base_rate, property.currency, i18n.language)}</Table.Td>
+            <Table.Td>{roomType.buffer_rooms ?? t("setup.roomTypes.inherits")}</Table.Td>
+            <Table.Td>
+              <Group gap={4} wrap="nowrap">
+                <Button
+                  size="xs"
+                  variant={selected === roomType.id ? "filled" : "light"}
+                  aria-pressed={selected === roomType.id}
+                  onClick={() => onSelect(roomType.id)}
+                  aria-label={t("setup.ratePlans.showFor", { name: roomType.name })}
+                >
+                  {t("setup.ratePlans.title")}
+                </Button>
+                {writable && (
+                  <Button size="xs" variant="default" onClick={() => setEditing(roomType)} aria-label={t("setup.roomTypes.editNamed", { name: roomType.name })}>
+                    {t("allotments.edit")}
+                  </Button>
+                )}
+              </Group>
+            </Table.Td>
+          </Table.Tr>
+        ))
+      }
+    />
+  );
   return (
     <section aria-labelledby="room-types-heading">
-      <Group justify="space-between" mb="sm">
-        <Title order={2} size="h3" id="room-types-heading">
-          {t("setup.roomTypes.title")}
-        </Title>
-        {writable && <Button onClick={() => setEditing(null)}>{t("setup.roomTypes.new")}</Button>}
-      </Group>
+      <SectionHeader id="room-types-heading" title={t("setup.roomTypes.title")} action={writable && <Button onClick={() => setEditing(null)}>{t("setup.roomTypes.new")}</Button>} />
       {body}
-      <Modal
-        closeButtonProps={{ "aria-label": t("common.close") }}
-        opened={editing !== undefined}
-        onClose={() => setEditing(undefined)}
-        title={editing ? t("setup.roomTypes.editNamed", { name: editing.name }) : t("setup.roomTypes.new")}
-        size="lg"
-      >
-        {editing !== undefined && <RoomTypeForm property={property} roomType={editing} onDone={() => setEditing(undefined)} />}
-      </Modal>
+      <EditDialog target={editing} onClose={() => setEditing(undefined)} title={editing ? t("setup.roomTypes.editNamed", { name: editing.name }) : t("setup.roomTypes.new")} size="lg">
+        {(roomType) => <RoomTypeForm property={property} roomType={roomType} onDone={() => setEditing(undefined)} />}
+      </EditDialog>
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import { Button, Checkbox, Group, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Table, TextInput, Title } from "@mantine/core";
+import { Button, Checkbox, Group, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Table, TextInput, Title, type SelectProps } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -6,13 +6,29 @@ import { useTranslation } from "react-i18next";
 import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { formatDate, formatMoney } from "../../components/format";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { queryState } from "../allotments/parts";
+import { useApiSubmit, FormActions } from "../../components/useApiSubmit";
 import { derivationText, ruleBody, ruleValues, WEEKDAYS } from "./ratePlanValues";
 import { notify, notifyError } from "../../components/notify";
+import { QueryTable } from "../../components/ListFrame";
 
 type RatePlan = Schemas["RatePlanOut"];
 type Rule = Schemas["RuleOut"];
+
+/** Percent or fixed amount: how a derived plan, or a rule, changes the rate it starts from. */
+export function DerivationKindSelect(props: Omit<SelectProps, "label" | "data" | "allowDeselect">) {
+  const { t } = useTranslation();
+  return (
+    <Select
+      label={t("setup.ratePlans.derivationKind")}
+      data={[
+        { value: "percent", label: t("setup.ratePlans.percent") },
+        { value: "fixed", label: t("setup.ratePlans.fixed") },
+      ]}
+      allowDeselect={false}
+      {...props}
+    />
+  );
+}
 
 function RuleForm({ plan, onSaved }: { plan: RatePlan; onSaved: () => Promise<void> }) {
   const { t } = useTranslation();
@@ -62,26 +78,13 @@ function RuleForm({ plan, onSaved }: { plan: RatePlan; onSaved: () => Promise<vo
             <TextInput label={t("setup.rules.rate", { currency: plan.currency })} inputMode="decimal" {...form.getInputProps("rate")} />
           ) : (
             <>
-              <Select
-                label={t("setup.ratePlans.derivationKind")}
-                data={[
-                  { value: "percent", label: t("setup.ratePlans.percent") },
-                  { value: "fixed", label: t("setup.ratePlans.fixed") },
-                ]}
-                allowDeselect={false}
-                {...form.getInputProps("adjustment_kind")}
-              />
+              <DerivationKindSelect {...form.getInputProps("adjustment_kind")} />
               <TextInput label={t("setup.ratePlans.derivationValue")} inputMode="decimal" {...form.getInputProps("adjustment_value")} />
             </>
           )}
           <NumberInput label={t("setup.rules.priority")} description={t("setup.rules.priorityHelp")} allowDecimal={false} {...form.getInputProps("priority")} />
         </SimpleGrid>
-        <FormError message={formError} />
-        <Group justify="flex-end">
-          <Button type="submit" loading={busy}>
-            {t("setup.rules.add")}
-          </Button>
-        </Group>
+        <FormActions error={formError} busy={busy} label={t("setup.rules.add")} />
       </Stack>
     </form>
   );
@@ -106,44 +109,34 @@ export function Rules({ plan, propertyId, writable }: { plan: RatePlan; property
   });
   const effect = (rule: Rule) =>
     rule.rate !== null ? formatMoney(rule.rate, plan.currency, i18n.language) : derivationText(rule.adjustment_kind, rule.adjustment_value);
-  const body =
-    queryState(rules, t("setup.rules.empty"), (items) => items.length === 0) ??
-    (rules.data && (
-      <Table.ScrollContainer minWidth={600}>
-        <Table striped verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("setup.rules.name")}</Table.Th>
-              <Table.Th scope="col">{t("setup.rules.nights")}</Table.Th>
-              <Table.Th scope="col">{t("setup.rules.weekdays")}</Table.Th>
-              <Table.Th scope="col">{t("setup.rules.effect")}</Table.Th>
-              <Table.Th scope="col">{t("setup.rules.priority")}</Table.Th>
-              {writable && <Table.Th scope="col">{t("allotments.actions")}</Table.Th>}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rules.data.map((rule) => (
-              <Table.Tr key={rule.id}>
-                <Table.Td>{rule.name || "—"}</Table.Td>
-                <Table.Td style={{ whiteSpace: "nowrap" }}>
-                  {formatDate(rule.date_from, i18n.language)} – {formatDate(rule.date_to, i18n.language)}
-                </Table.Td>
-                <Table.Td>{rule.weekdays.length === 7 ? t("setup.rules.everyDay") : rule.weekdays.map((d) => t(`setup.rules.days.${d}`)).join(", ")}</Table.Td>
-                <Table.Td>{effect(rule)}</Table.Td>
-                <Table.Td>{rule.priority}</Table.Td>
-                {writable && (
-                  <Table.Td>
-                    <Button size="xs" variant="subtle" color="red" loading={remove.isPending && remove.variables?.id === rule.id} onClick={() => remove.mutate(rule)}>
-                      {t("setup.rules.remove")}
-                    </Button>
-                  </Table.Td>
-                )}
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-    ));
+  const body = (
+    <QueryTable
+      query={rules}
+      empty={t("setup.rules.empty")}
+      minWidth={600}
+      columns={[t("setup.rules.name"), t("setup.rules.nights"), t("setup.rules.weekdays"), t("setup.rules.effect"), t("setup.rules.priority"), writable && t("allotments.actions")]}
+      rows={(items) =>
+        items.map((rule) => (
+          <Table.Tr key={rule.id}>
+            <Table.Td>{rule.name || "—"}</Table.Td>
+            <Table.Td style={{ whiteSpace: "nowrap" }}>
+              {formatDate(rule.date_from, i18n.language)} – {formatDate(rule.date_to, i18n.language)}
+            </Table.Td>
+            <Table.Td>{rule.weekdays.length === 7 ? t("setup.rules.everyDay") : rule.weekdays.map((d) => t(`setup.rules.days.${d}`)).join(", ")}</Table.Td>
+            <Table.Td>{effect(rule)}</Table.Td>
+            <Table.Td>{rule.priority}</Table.Td>
+            {writable && (
+              <Table.Td>
+                <Button size="xs" variant="subtle" color="red" loading={remove.isPending && remove.variables?.id === rule.id} onClick={() => remove.mutate(rule)}>
+                  {t("setup.rules.remove")}
+                </Button>
+              </Table.Td>
+            )}
+          </Table.Tr>
+        ))
+      }
+    />
+  );
   return (
     <Stack gap="md">
       {body}

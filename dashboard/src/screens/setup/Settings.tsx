@@ -9,9 +9,10 @@ import { useSession } from "../../auth/session";
 import { formatDateTime } from "../../components/format";
 import { EmptyState } from "../../components/States";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { PageHeader, queryState } from "../allotments/parts";
 import { changedSettings, SETTING_FIELDS, type SettingValues } from "./settingsFields";
 import { notify } from "../../components/notify";
+import { PageHeader } from "../../components/Page";
+import { queryState } from "../../components/ListFrame";
 
 type SettingsOut = Schemas["SettingsOut"];
 

@@ -7,11 +7,11 @@ import { useTranslation } from "react-i18next";
 import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { formatDate } from "../../components/format";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
+import { useApiSubmit, FormActions } from "../../components/useApiSubmit";
 import { useProperties } from "../../components/useProperties";
-import { queryState } from "../allotments/parts";
 import { propertyOptions, useRoomTypes } from "../allotments/useAllotmentData";
 import { notify, notifyError } from "../../components/notify";
+import { QueryTable } from "../../components/ListFrame";
 
 type Supplier = Schemas["SupplierOut"];
 type Allocation = Schemas["AllocationOut"];
@@ -68,15 +68,7 @@ function AllocationForm({ supplier, allocation, onDone }: { supplier: Supplier; 
           <TextInput type="date" label={t("allotments.seasons.lastNight")} required {...form.getInputProps("date_to")} />
           <TextInput label={t("allotments.notes")} {...form.getInputProps("notes")} />
         </SimpleGrid>
-        <FormError message={formError} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={busy}>
-            {t("common.save")}
-          </Button>
-        </Group>
+        <FormActions error={formError} busy={busy} onCancel={onDone} />
       </Stack>
     </form>
   );
@@ -100,49 +92,39 @@ export function SupplierAllocations({ supplier, writable }: { supplier: Supplier
     },
     onError: (error) => notifyError(error.message),
   });
-  const body =
-    queryState(allocations, t("suppliers.allocations.empty"), (rows) => rows.length === 0) ??
-    (allocations.data && (
-      <Table.ScrollContainer minWidth={560}>
-        <Table striped verticalSpacing={4} fz="sm">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("bookings.property")}</Table.Th>
-              <Table.Th scope="col">{t("allotments.roomType")}</Table.Th>
-              <Table.Th scope="col">{t("hardblocks.nights")}</Table.Th>
-              <Table.Th scope="col" style={{ textAlign: "right" }}>
-                {t("suppliers.allocations.rooms")}
-              </Table.Th>
-              {writable && <Table.Th scope="col">{t("allotments.actions")}</Table.Th>}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {allocations.data.map((a) => (
-              <Table.Tr key={a.id} data-allocation={a.id}>
-                <Table.Td>{properties.name(a.property_id)}</Table.Td>
-                <Table.Td>
-                  <RoomTypeName propertyId={a.property_id} roomTypeId={a.room_type_id} />
-                </Table.Td>
-                <Table.Td style={{ whiteSpace: "nowrap" }}>{`${formatDate(a.date_from, i18n.language)} – ${formatDate(a.date_to, i18n.language)}`}</Table.Td>
-                <Table.Td style={{ textAlign: "right" }}>{a.rooms}</Table.Td>
-                {writable && (
-                  <Table.Td>
-                    <Group gap="xs" wrap="nowrap">
-                      <Button size="compact-xs" variant="light" onClick={() => setEditing(a)} aria-label={t("suppliers.allocations.editNamed", { id: a.id })}>
-                        {t("allotments.edit")}
-                      </Button>
-                      <Button size="compact-xs" variant="subtle" color="red" onClick={() => remove.mutate(a)} aria-label={t("suppliers.allocations.removeNamed", { id: a.id })}>
-                        {t("allotments.remove")}
-                      </Button>
-                    </Group>
-                  </Table.Td>
-                )}
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-    ));
+  const body = (
+    <QueryTable
+      query={allocations}
+      empty={t("suppliers.allocations.empty")}
+      minWidth={560}
+      compact
+      columns={[t("bookings.property"), t("allotments.roomType"), t("hardblocks.nights"), { label: t("suppliers.allocations.rooms"), numeric: true }, writable && t("allotments.actions")]}
+      rows={(items) =>
+        items.map((a) => (
+          <Table.Tr key={a.id} data-allocation={a.id}>
+            <Table.Td>{properties.name(a.property_id)}</Table.Td>
+            <Table.Td>
+              <RoomTypeName propertyId={a.property_id} roomTypeId={a.room_type_id} />
+            </Table.Td>
+            <Table.Td style={{ whiteSpace: "nowrap" }}>{`${formatDate(a.date_from, i18n.language)} – ${formatDate(a.date_to, i18n.language)}`}</Table.Td>
+            <Table.Td style={{ textAlign: "right" }}>{a.rooms}</Table.Td>
+            {writable && (
+              <Table.Td>
+                <Group gap="xs" wrap="nowrap">
+                  <Button size="compact-xs" variant="light" onClick={() => setEditing(a)} aria-label={t("suppliers.allocations.editNamed", { id: a.id })}>
+                    {t("allotments.edit")}
+                  </Button>
+                  <Button size="compact-xs" variant="subtle" color="red" onClick={() => remove.mutate(a)} aria-label={t("suppliers.allocations.removeNamed", { id: a.id })}>
+                    {t("allotments.remove")}
+                  </Button>
+                </Group>
+              </Table.Td>
+            )}
+          </Table.Tr>
+        ))
+      }
+    />
+  );
   return (
     <Stack gap="sm">
       <Text size="sm" c="dimmed">

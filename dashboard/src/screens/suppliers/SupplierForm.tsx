@@ -1,4 +1,4 @@
-import { Button, Checkbox, Group, SimpleGrid, Stack, Switch, TextInput, Textarea, Title } from "@mantine/core";
+import { Checkbox, SimpleGrid, Stack, Switch, TextInput, Textarea, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -6,7 +6,7 @@ import { useTranslation } from "react-i18next";
 import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
+import { useApiSubmit, FormActions } from "../../components/useApiSubmit";
 
 import { supplierBody, supplierValues } from "./supplierValues";
 import { notify } from "../../components/notify";
@@ -63,15 +63,7 @@ export function SupplierForm({ supplier, onDone }: { supplier: Supplier | null; 
         {masked && <Checkbox label={t("suppliers.removeAccount", { masked })} {...form.getInputProps("remove_account", { type: "checkbox" })} />}
         <Textarea label={t("allotments.notes")} autosize minRows={2} {...form.getInputProps("notes")} />
         <Switch label={t("suppliers.active")} {...form.getInputProps("is_active", { type: "checkbox" })} />
-        <FormError message={formError} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={busy}>
-            {t("common.save")}
-          </Button>
-        </Group>
+        <FormActions error={formError} busy={busy} onCancel={onDone} />
       </Stack>
     </form>
   );

@@ -1,4 +1,4 @@
-import { Badge, Button, Checkbox, Fieldset, Group, Modal, SimpleGrid, Stack, Table, Text, Textarea, TextInput } from "@mantine/core";
+import { Badge, Button, Checkbox, Fieldset, Group, SimpleGrid, Stack, Table, Text, Textarea, TextInput } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -8,12 +8,13 @@ import { api, type Schemas } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { EmptyState } from "../../components/States";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { PageHeader, queryState } from "../allotments/parts";
+import { useApiSubmit, FormActions } from "../../components/useApiSubmit";
 import { groupByArea, maskLabel, maskOf, type PermissionBit } from "./permissionMask";
 import { usePermissionCatalogue, useRoles } from "./teamData";
-import { HeaderRow } from "./HeaderRow";
+import { QueryTable } from "../../components/ListFrame";
 import { notify, notifyError } from "../../components/notify";
+import { PageHeader } from "../../components/Page";
+import { EditDialog } from "../../components/EditModal";
 
 type Role = Schemas["RoleOut"];
 
@@ -79,15 +80,7 @@ function RoleForm({ role, catalogue, onDone }: { role: Role | null; catalogue: P
           onChange={(names) => form.setFieldValue("permissions", names)}
           error={form.errors.permissions}
         />
-        <FormError message={formError} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={busy}>
-            {t("common.save")}
-          </Button>
-        </Group>
+        <FormActions error={formError} busy={busy} onCancel={onDone} />
       </Stack>
     </form>
   );
@@ -120,42 +113,41 @@ export default function Roles() {
   const catalogue = usePermissionCatalogue();
   const [editing, setEditing] = useState<Role | null | undefined>(undefined);
   if (!allowed) return <EmptyState message={t("setup.notAllowed")} />;
-  let body = queryState(roles, t("team.roles.empty"), (items) => items.length === 0);
-  if (!body && roles.data)
-    body = (
-      <Table.ScrollContainer minWidth={760}>
-        <Table striped verticalSpacing="xs">
-          <HeaderRow labels={[t("team.roles.name"), t("team.roles.description"), t("team.roles.permissions"), t("team.roles.users"), writable && t("allotments.actions")]} />
-          <Table.Tbody>
-            {roles.data.map((role) => (
-              <Table.Tr key={role.id} data-role={role.name}>
-                <Table.Td fw={500}>
-                  {role.name} {role.is_system && <Badge size="xs" variant="light" color="gray" styles={{ root: { color: "#212529" } }}>{t("team.roles.preset")}</Badge>}
-                </Table.Td>
-                <Table.Td>{role.description || "—"}</Table.Td>
-                <Table.Td>
-                  {t("team.roles.permissionCount", { count: role.permissions.length })}
-                  <Text size="xs" c="dimmed">
-                    {maskLabel(role.permission_mask)}
-                  </Text>
-                </Table.Td>
-                <Table.Td>{role.user_count}</Table.Td>
-                {writable && (
-                  <Table.Td>
-                    <Group gap={4} wrap="nowrap">
-                      <Button size="xs" variant="light" onClick={() => setEditing(role)} aria-label={t("team.roles.editNamed", { name: role.name })}>
-                        {t("allotments.edit")}
-                      </Button>
-                      {!role.is_system && <DeleteRole role={role} />}
-                    </Group>
-                  </Table.Td>
-                )}
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-    );
+  const body = (
+    <QueryTable
+      query={roles}
+      empty={t("team.roles.empty")}
+      minWidth={760}
+      columns={[t("team.roles.name"), t("team.roles.description"), t("team.roles.permissions"), t("team.roles.users"), writable && t("allotments.actions")]}
+      rows={(items) =>
+        items.map((role) => (
+          <Table.Tr key={role.id} data-role={role.name}>
+            <Table.Td fw={500}>
+              {role.name} {role.is_system && <Badge size="xs" variant="light" color="gray" styles={{ root: { color: "#212529" } }}>{t("team.roles.preset")}</Badge>}
+            </Table.Td>
+            <Table.Td>{role.description || "—"}</Table.Td>
+            <Table.Td>
+              {t("team.roles.permissionCount", { count: role.permissions.length })}
+              <Text size="xs" c="dimmed">
+                {maskLabel(role.permission_mask)}
+              </Text>
+            </Table.Td>
+            <Table.Td>{role.user_count}</Table.Td>
+            {writable && (
+              <Table.Td>
+                <Group gap={4} wrap="nowrap">
+                  <Button size="xs" variant="light" onClick={() => setEditing(role)} aria-label={t("team.roles.editNamed", { name: role.name })}>
+                    {t("allotments.edit")}
+                  </Button>
+                  {!role.is_system && <DeleteRole role={role} />}
+                </Group>
+              </Table.Td>
+            )}
+          </Table.Tr>
+        ))
+      }
+    />
+  );
   return (
     <>
       <PageHeader title={t("team.roles.title")} action={writable && <Button onClick={() => setEditing(null)}>{t("team.roles.new")}</Button>} />
@@ -163,15 +155,9 @@ export default function Roles() {
         {t(writable ? "team.roles.intro" : "team.roles.readOnly")}
       </Text>
       {body}
-      <Modal
-        closeButtonProps={{ "aria-label": t("common.close") }}
-        opened={editing !== undefined}
-        onClose={() => setEditing(undefined)}
-        title={editing ? t("team.roles.editNamed", { name: editing.name }) : t("team.roles.new")}
-        size="xl"
-      >
-        {editing !== undefined && catalogue.data && <RoleForm role={editing} catalogue={catalogue.data} onDone={() => setEditing(undefined)} />}
-      </Modal>
+      <EditDialog target={editing} onClose={() => setEditing(undefined)} title={editing ? t("team.roles.editNamed", { name: editing.name }) : t("team.roles.new")} size="xl">
+        {(role) => catalogue.data && <RoleForm role={role} catalogue={catalogue.data} onDone={() => setEditing(undefined)} />}
+      </EditDialog>
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Modal, Paper, PasswordInput, Select, SimpleGrid, Stack, Table, Text, TextInput } from "@mantine/core";
+import { Badge, Button, Group, PasswordInput, Select, SimpleGrid, Stack, Table, Text, TextInput } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -9,12 +9,14 @@ import { unwrap } from "../../api/errors";
 import { useSession } from "../../auth/session";
 import { formatDateTime } from "../../components/format";
 import { EmptyState } from "../../components/States";
-import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { ListPagination, PageHeader, queryState } from "../allotments/parts";
-import { useUrlFilters, useUrlSearch } from "../allotments/useAllotmentData";
+import { useApiSubmit, FormActions } from "../../components/useApiSubmit";
 import { useRoles } from "./teamData";
-import { HeaderRow } from "./HeaderRow";
+import { PagedTable } from "../../components/ListFrame";
 import { notify, notifyError } from "../../components/notify";
+import { PageHeader } from "../../components/Page";
+import { useUrlFilters } from "../../components/useUrlFilters";
+import { ActiveFilter, FilterPanel, FilterSelect, SearchFilter } from "../../components/FilterPanel";
+import { EditDialog } from "../../components/EditModal";
 
 type User = Schemas["UserOut"];
 const PAGE_SIZE = 25;
@@ -80,15 +82,7 @@ function UserForm({ user, onDone }: { user: User | null; onDone: () => void }) {
             <PasswordInput label={t("team.users.password")} description={t("team.users.passwordHelp")} {...form.getInputProps("password")} />
           )}
         </SimpleGrid>
-        <FormError message={formError} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" loading={busy}>
-            {user ? t("common.save") : t("team.users.invite")}
-          </Button>
-        </Group>
+        <FormActions error={formError} busy={busy} label={user ? t("common.save") : t("team.users.invite")} onCancel={onDone} />
       </Stack>
     </form>
   );
@@ -144,7 +138,6 @@ export default function Users() {
   const allowed = can("USERS_READ");
   const writable = can("USERS_WRITE");
   const filters = useUrlFilters();
-  const [search, setSearch] = useUrlSearch(filters, "search");
   const [editing, setEditing] = useState<User | null | undefined>(undefined);
   const roles = useRoles(allowed);
   const active = filters.get("is_active");
@@ -164,41 +157,28 @@ export default function Users() {
   });
   if (!allowed) return <EmptyState message={t("setup.notAllowed")} />;
 
-  let body = queryState(users, t("team.users.empty"), (page) => page.items.length === 0);
-  if (!body && users.data)
-    body = (
-      <>
-        <Table.ScrollContainer minWidth={900}>
-          <Table striped highlightOnHover verticalSpacing="xs" aria-busy={users.isFetching}>
-            <Table.Caption>{t("allotments.total", { count: users.data.total })}</Table.Caption>
-            <HeaderRow labels={[t("team.users.name"), t("team.users.email"), t("team.users.role"), t("team.users.country"), t("team.users.twoFactor"), t("allotments.status"), t("team.users.lastLogin"), writable && t("allotments.actions")]} />
-            <Table.Tbody>
-              {users.data.items.map((user) => (
-                <Table.Tr key={user.id} data-user={user.email}>
-                  <Table.Td fw={500}>{user.full_name}</Table.Td>
-                  <Table.Td>{user.email}</Table.Td>
-                  <Table.Td>{user.role_name}</Table.Td>
-                  <Table.Td>{user.country_code ?? t("nav.allCountries")}</Table.Td>
-                  <Table.Td>{user.mfa_enabled ? t("team.users.on") : t("team.users.off")}</Table.Td>
-                  <Table.Td>
-                    <Badge color={user.is_active ? "green" : "gray"} variant="light" styles={{ root: { color: "#212529", maxWidth: "none", flexShrink: 0 }, label: { overflow: "visible" } }}>
-                      {t(user.is_active ? "team.users.active" : "team.users.inactive")}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>{user.last_login_at ? formatDateTime(user.last_login_at, i18n.language) : t("team.users.never")}</Table.Td>
-                  {writable && (
-                    <Table.Td>
-                      <UserActions user={user} onEdit={() => setEditing(user)} />
-                    </Table.Td>
-                  )}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-        <ListPagination pages={users.data.pages} page={users.data.page} onChange={(p) => filters.update({ page: String(p) })} />
-      </>
-    );
+  const columns = [t("team.users.name"), t("team.users.email"), t("team.users.role"), t("team.users.country"), t("team.users.twoFactor"), t("allotments.status"), t("team.users.lastLogin"), writable && t("allotments.actions")];
+  const rows = (items: User[]) =>
+    items.map((user) => (
+      <Table.Tr key={user.id} data-user={user.email}>
+        <Table.Td fw={500}>{user.full_name}</Table.Td>
+        <Table.Td>{user.email}</Table.Td>
+        <Table.Td>{user.role_name}</Table.Td>
+        <Table.Td>{user.country_code ?? t("nav.allCountries")}</Table.Td>
+        <Table.Td>{user.mfa_enabled ? t("team.users.on") : t("team.users.off")}</Table.Td>
+        <Table.Td>
+          <Badge color={user.is_active ? "green" : "gray"} variant="light" styles={{ root: { color: "#212529", maxWidth: "none", flexShrink: 0 }, label: { overflow: "visible" } }}>
+            {t(user.is_active ? "team.users.active" : "team.users.inactive")}
+          </Badge>
+        </Table.Td>
+        <Table.Td>{user.last_login_at ? formatDateTime(user.last_login_at, i18n.language) : t("team.users.never")}</Table.Td>
+        {writable && (
+          <Table.Td>
+            <UserActions user={user} onEdit={() => setEditing(user)} />
+          </Table.Td>
+        )}
+      </Table.Tr>
+    ));
 
   return (
     <>
@@ -206,45 +186,16 @@ export default function Users() {
       <Text size="sm" c="dimmed" mb="sm">
         {t("team.users.intro")}
       </Text>
-      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-        <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} spacing="sm">
-          <TextInput label={t("team.users.search")} type="search" value={search} onChange={(event) => setSearch(event.currentTarget.value)} />
-          <Select
-            label={t("team.users.country")}
-            data={(me?.visible_countries ?? []).map((code) => ({ value: code, label: code }))}
-            value={filters.get("country_code")}
-            onChange={(value) => filters.update({ country_code: value })}
-            clearable
-          />
-          <Select
-            label={t("team.users.role")}
-            data={(roles.data ?? []).map((r) => ({ value: String(r.id), label: r.name }))}
-            value={filters.get("role_id")}
-            onChange={(value) => filters.update({ role_id: value })}
-            clearable
-          />
-          <Select
-            label={t("allotments.status")}
-            data={[
-              { value: "true", label: t("team.users.active") },
-              { value: "false", label: t("team.users.inactive") },
-            ]}
-            value={active}
-            onChange={(value) => filters.update({ is_active: value })}
-            clearable
-          />
-        </SimpleGrid>
-      </Paper>
-      {body}
-      <Modal
-        closeButtonProps={{ "aria-label": t("common.close") }}
-        opened={editing !== undefined}
-        onClose={() => setEditing(undefined)}
-        title={editing ? t("team.users.editNamed", { email: editing.email }) : t("team.users.new")}
-        size="lg"
-      >
-        {editing !== undefined && <UserForm user={editing} onDone={() => setEditing(undefined)} />}
-      </Modal>
+      <FilterPanel cols={{ base: 1, sm: 2, lg: 4 }}>
+        <SearchFilter filters={filters} label={t("team.users.search")} />
+        <FilterSelect filters={filters} param="country_code" label={t("team.users.country")} data={(me?.visible_countries ?? []).map((code) => ({ value: code, label: code }))} />
+        <FilterSelect filters={filters} param="role_id" label={t("team.users.role")} data={(roles.data ?? []).map((r) => ({ value: String(r.id), label: r.name }))} />
+        <ActiveFilter filters={filters} active={t("team.users.active")} inactive={t("team.users.inactive")} />
+      </FilterPanel>
+      <PagedTable query={users} empty={t("team.users.empty")} minWidth={900} columns={columns} rows={rows} onPage={(p) => filters.update({ page: String(p) })} />
+      <EditDialog target={editing} onClose={() => setEditing(undefined)} title={editing ? t("team.users.editNamed", { email: editing.email }) : t("team.users.new")} size="lg">
+        {(user) => <UserForm user={user} onDone={() => setEditing(undefined)} />}
+      </EditDialog>
     </>
   );
 }

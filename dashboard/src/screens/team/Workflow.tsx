@@ -1,4 +1,4 @@
-import { Alert, Button, ColorInput, Group, Modal, NumberInput, Paper, Select, SimpleGrid, Stack, Switch, Table, Text, TextInput } from "@mantine/core";
+import { Alert, Button, ColorInput, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Switch, Table, Text, TextInput } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -10,12 +10,14 @@ import { useSession } from "../../auth/session";
 import { EmptyState } from "../../components/States";
 import { StatusBadge } from "../../components/StatusBadge";
 import { FormError, useApiSubmit } from "../../components/useApiSubmit";
-import { PageHeader, queryState } from "../allotments/parts";
 import { STATUS_ICONS, StatusIcon } from "./StatusIcon";
 import { usePermissionCatalogue, useRoles } from "./teamData";
 import { WorkflowGraph } from "./WorkflowGraph";
-import { HeaderRow } from "./HeaderRow";
+import { HeaderRow } from "../../components/ListFrame";
 import { notify } from "../../components/notify";
+import { PageHeader } from "../../components/Page";
+import { queryState } from "../../components/ListFrame";
+import { EditModal } from "../../components/EditModal";
 
 type Status = Schemas["BookingStatusOut"];
 type Transition = Schemas["TransitionOut"];
@@ -277,8 +279,7 @@ export default function WorkflowEditor() {
             <TransitionTable workflow={workflow.data} onEdit={(transition) => setDialog({ kind: "transition", transition })} />
           </Stack>
         ))}
-      <Modal
-        closeButtonProps={{ "aria-label": t("common.close") }}
+      <EditModal
         opened={dialog !== null}
         onClose={close}
         size="lg"
@@ -294,7 +295,7 @@ export default function WorkflowEditor() {
       >
         {dialog?.kind === "status" && <StatusForm status={dialog.status} onDone={close} />}
         {dialog?.kind === "transition" && workflow.data && <TransitionForm workflow={workflow.data} transition={dialog.transition} onDone={close} />}
-      </Modal>
+      </EditModal>
     </>
   );
 }

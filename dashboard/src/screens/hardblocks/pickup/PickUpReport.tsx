@@ -1,5 +1,5 @@
 // The hardblock pick-up report: pick-up % and wash per block and per agency, and the blocks cutting off soon.
-import { Badge, Button, Paper, Select, SimpleGrid, Table, Text, TextInput, Title } from "@mantine/core";
+import { Badge, Button, Paper, Select, Table, Text, TextInput, Title } from "@mantine/core";
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 
@@ -8,9 +8,12 @@ import { saveBlob } from "../../../api/download";
 import { unwrap } from "../../../api/errors";
 import { formatDate, formatPercent, localDate } from "../../../components/format";
 import { useProperties } from "../../../components/useProperties";
-import { PageHeader, queryState, ScrollBox } from "../../allotments/parts";
-import { propertyOptions, useAgencies, useUrlFilters } from "../../allotments/useAllotmentData";
+import { propertyOptions, useAgencies } from "../../allotments/useAllotmentData";
 import { notifyError } from "../../../components/notify";
+import { PageHeader, ScrollBox } from "../../../components/Page";
+import { queryState, HeaderRow } from "../../../components/ListFrame";
+import { useUrlFilters } from "../../../components/useUrlFilters";
+import { FilterPanel } from "../../../components/FilterPanel";
 
 type BlockRow = Schemas["BlockPickUpOut"];
 
@@ -44,18 +47,7 @@ function CuttingOff() {
       {body ??
         (soon.data && (
           <Table verticalSpacing="xs">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("hardblockPickup.block")}</Table.Th>
-                <Table.Th scope="col">{t("hardblockPickup.cutOff")}</Table.Th>
-                <Table.Th scope="col" style={{ textAlign: "right" }}>
-                  {t("hardblockPickup.freeRooms")}
-                </Table.Th>
-                <Table.Th scope="col" style={{ textAlign: "right" }}>
-                  {t("hardblockPickup.pickedUp")}
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <HeaderRow labels={[t("hardblockPickup.block"), t("hardblockPickup.cutOff"), { label: t("hardblockPickup.freeRooms"), numeric: true }, { label: t("hardblockPickup.pickedUp"), numeric: true }]} />
             <Table.Tbody>
               {soon.data.map((row) => (
                 <Table.Tr key={row.block_id}>
@@ -141,20 +133,7 @@ export default function PickUpReport() {
         </ScrollBox>
         <Table striped verticalSpacing="xs" mt="md">
           <Table.Caption>{t("hardblockPickup.report.byAgency")}</Table.Caption>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t("hardblockPickup.agency")}</Table.Th>
-              <Table.Th scope="col" style={{ textAlign: "right" }}>
-                {t("hardblockPickup.blocks")}
-              </Table.Th>
-              <Table.Th scope="col" style={{ textAlign: "right" }}>
-                {t("hardblockPickup.pickUpPercent")}
-              </Table.Th>
-              <Table.Th scope="col" style={{ textAlign: "right" }}>
-                {t("hardblockPickup.washPercent")}
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <HeaderRow labels={[t("hardblockPickup.agency"), { label: t("hardblockPickup.blocks"), numeric: true }, { label: t("hardblockPickup.pickUpPercent"), numeric: true }, { label: t("hardblockPickup.washPercent"), numeric: true }]} />
           <Table.Tbody>
             {report.data.agencies.map((row) => (
               <Table.Tr key={row.agency_id ?? "groups"}>
@@ -183,21 +162,19 @@ export default function PickUpReport() {
         {t("hardblockPickup.report.help")}
       </Text>
       <CuttingOff />
-      <Paper withBorder p="md" mb="md" component="section" aria-label={t("bookings.filters")}>
-        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-          <Select
-            label={t("bookings.property")}
-            placeholder={t("hardblockPickup.allProperties")}
-            data={propertyOptions(properties.items)}
-            value={filters.get("property_id")}
-            onChange={(value) => filters.update({ property_id: value })}
-            clearable
-            searchable
-          />
-          <TextInput type="date" label={t("hardblockPickup.dateFrom")} value={dateFrom} onChange={(event) => filters.update({ date_from: event.currentTarget.value || null })} />
-          <TextInput type="date" label={t("hardblockPickup.dateTo")} value={dateTo} onChange={(event) => filters.update({ date_to: event.currentTarget.value || null })} />
-        </SimpleGrid>
-      </Paper>
+      <FilterPanel cols={{ base: 1, sm: 3 }}>
+        <Select
+          label={t("bookings.property")}
+          placeholder={t("hardblockPickup.allProperties")}
+          data={propertyOptions(properties.items)}
+          value={filters.get("property_id")}
+          onChange={(value) => filters.update({ property_id: value })}
+          clearable
+          searchable
+        />
+        <TextInput type="date" label={t("hardblockPickup.dateFrom")} value={dateFrom} onChange={(event) => filters.update({ date_from: event.currentTarget.value || null })} />
+        <TextInput type="date" label={t("hardblockPickup.dateTo")} value={dateTo} onChange={(event) => filters.update({ date_to: event.currentTarget.value || null })} />
+      </FilterPanel>
       {body}
     </>
   );

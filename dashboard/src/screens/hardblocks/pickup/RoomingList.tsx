@@ -8,8 +8,9 @@ import { Link } from "react-router-dom";
 import { api } from "../../../api/client";
 import { ApiError, unwrap } from "../../../api/errors";
 import { useProperties } from "../../../components/useProperties";
-import { PageHeader } from "../../allotments/parts";
 import { useAgencies } from "../../allotments/useAllotmentData";
+import { PageHeader } from "../../../components/Page";
+import { HeaderRow } from "../../../components/ListFrame";
 
 export const ROOMING_LIST_HEADER = "guest_name,guest_email,guest_phone,room_type,check_in,check_out,rooms,adults,children,notes";
 
@@ -36,13 +37,7 @@ function Problems({ error }: { error: ApiError }) {
         {t("hardblockPickup.rooming.nothingWritten")}
       </Text>
       <Table verticalSpacing={2} fz="sm" withTableBorder>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">{t("hardblockPickup.rooming.line")}</Table.Th>
-            <Table.Th scope="col">{t("hardblockPickup.rooming.column")}</Table.Th>
-            <Table.Th scope="col">{t("hardblockPickup.rooming.problem")}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <HeaderRow labels={[t("hardblockPickup.rooming.line"), t("hardblockPickup.rooming.column"), t("hardblockPickup.rooming.problem")]} />
         <Table.Tbody>
           {problems.map((problem, index) => (
             <Table.Tr key={index}>
