@@ -14,12 +14,17 @@ export default tseslint.config(
     rules: {
       ...reactHooks.configs.recommended.rules,
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
-      // Notices go through components/notify.ts, which names their close button (axe: button-name).
+      // Notices and dialogs go through components/notify.ts and EditModal.tsx, which name their close buttons (axe: button-name).
       "no-restricted-imports": [
         "error",
-        { paths: [{ name: "@mantine/notifications", importNames: ["notifications"], message: "Use notify() or notifyError() from components/notify." }] },
+        {
+          paths: [
+            { name: "@mantine/notifications", importNames: ["notifications"], message: "Use notify() or notifyError() from components/notify." },
+            { name: "@mantine/core", importNames: ["Modal"], message: "Use EditModal from components/EditModal (its close button is named)." },
+          ],
+        },
       ],
     },
   },
-  { files: ["src/components/notify.ts", "src/components/notify.test.ts"], rules: { "no-restricted-imports": "off" } },
+  { files: ["src/components/notify.ts", "src/components/notify.test.ts", "src/components/EditModal.tsx"], rules: { "no-restricted-imports": "off" } },
 );
