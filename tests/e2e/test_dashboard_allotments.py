@@ -16,6 +16,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from local.demo_seed import DEMO_PROPERTIES
 from tests.e2e import test_dashboard as dash
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_dashboard import TABLET, field_error, origin, shoot, sign_in
@@ -25,6 +26,7 @@ browser = dash.browser
 page = dash.page
 
 MANAGER = "manager.vn@demo.ptx-cm.local"
+DEMO_PROPERTY_CODES = {code for code, *_ in DEMO_PROPERTIES}
 CONTRACTED = 2
 
 
@@ -42,6 +44,17 @@ def api(
     return response.json()
 
 
+def demo_hotel(page: Page, stack: RunningStack, headers: dict[str, str], country: str = "VN") -> Any:
+    """The first demo hotel of ``country`` (``local.demo_seed``): its room types are mapped on every
+    simulator. Not simply the first property of the country: other tests on a shared stack add
+    properties (with no room types, or none that an OTA maps) whose names may sort first."""
+    return next(
+        p
+        for p in api(page, stack, headers, "GET", "/properties?page_size=200")["items"]
+        if p["country_code"] == country and p["code"] in DEMO_PROPERTY_CODES
+    )
+
+
 def cell_of(grid: Locator, row: str, night: date) -> Locator:
     """A calendar cell: the row (contracted, picked_up, remaining, ...) on one night."""
     return grid.locator(f"tr[data-row='{row}'] td[data-night='{night.isoformat()}']")
@@ -57,11 +70,7 @@ def test_a_contract_made_in_the_season_editor_fills_the_calendar_and_its_sale_sh
     local_stack: RunningStack, page: Page
 ) -> None:
     api_headers = sign_in(page, local_stack, MANAGER)
-    prop = next(
-        p
-        for p in api(page, local_stack, api_headers, "GET", "/properties?page_size=200")["items"]
-        if p["country_code"] == "VN"
-    )
+    prop = demo_hotel(page, local_stack, api_headers)
     room_type = next(
         r for r in api(page, local_stack, api_headers, "GET", f"/properties/{prop['id']}/room-types") if r["is_active"]
     )

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e import test_dashboard as dash
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_dashboard import shoot, sign_in
-from tests.e2e.test_dashboard_allotments import MANAGER, api
+from tests.e2e.test_dashboard_allotments import MANAGER, api, demo_hotel
 
 browser = dash.browser
 page = dash.page
@@ -28,11 +28,7 @@ def test_a_rooming_list_with_a_bad_line_books_nothing_then_the_corrected_one_sho
     local_stack: RunningStack, page: Page
 ) -> None:
     headers = sign_in(page, local_stack, MANAGER)
-    prop = next(
-        p
-        for p in api(page, local_stack, headers, "GET", "/properties?page_size=200")["items"]
-        if p["country_code"] == "VN"
-    )
+    prop = demo_hotel(page, local_stack, headers)
     room_type = next(
         r for r in api(page, local_stack, headers, "GET", f"/properties/{prop['id']}/room-types") if r["is_active"]
     )

@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e import test_dashboard as dash
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_dashboard import TABLET, origin, shoot, sign_in
-from tests.e2e.test_dashboard_allotments import MANAGER, api
+from tests.e2e.test_dashboard_allotments import MANAGER, api, demo_hotel
 
 # The dashboard module's fixtures: its browser and a page per test.
 browser = dash.browser
@@ -56,11 +56,7 @@ def agency_with_contract(
 
 def test_an_agency_user_lands_on_its_portal_and_sees_only_its_agency(local_stack: RunningStack, page: Page) -> None:
     staff = sign_in(page, local_stack, MANAGER)
-    prop = next(
-        p
-        for p in api(page, local_stack, staff, "GET", "/properties?page_size=200")["items"]
-        if p["country_code"] == "VN"
-    )
+    prop = demo_hotel(page, local_stack, staff)
     room = next(
         r for r in api(page, local_stack, staff, "GET", f"/properties/{prop['id']}/room-types") if r["is_active"]
     )

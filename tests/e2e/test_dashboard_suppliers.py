@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e import test_dashboard as dash
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_dashboard import field_error, origin, shoot, sign_in
-from tests.e2e.test_dashboard_allotments import MANAGER, api, choose
+from tests.e2e.test_dashboard_allotments import MANAGER, api, choose, demo_hotel
 
 browser = dash.browser
 page = dash.page
@@ -31,11 +31,7 @@ def test_a_supplier_with_masked_bank_details_and_an_allocation(local_stack: Runn
     headers = sign_in(page, local_stack, MANAGER)
     suffix = uuid.uuid4().hex[:6].upper()
     name = f"Binh An Holdings {suffix}"
-    prop = next(
-        p
-        for p in api(page, local_stack, headers, "GET", "/properties?page_size=200")["items"]
-        if p["country_code"] == "VN"
-    )
+    prop = demo_hotel(page, local_stack, headers)
     room_type = api(page, local_stack, headers, "GET", f"/properties/{prop['id']}/room-types")[0]
 
     page.get_by_role("link", name="Suppliers").click()
@@ -107,11 +103,7 @@ def test_a_supplier_with_masked_bank_details_and_an_allocation(local_stack: Runn
 def test_a_rate_plan_is_edited_and_deleted_on_the_property_screen(local_stack: RunningStack, page: Page) -> None:
     headers = sign_in(page, local_stack, MANAGER)
     suffix = uuid.uuid4().hex[:4].upper()
-    prop = next(
-        p
-        for p in api(page, local_stack, headers, "GET", "/properties?page_size=200")["items"]
-        if p["country_code"] == "VN"
-    )
+    prop = demo_hotel(page, local_stack, headers)
     room_type = api(page, local_stack, headers, "GET", f"/properties/{prop['id']}/room-types")[0]
     plans = f"/room-types/{room_type['id']}/rate-plans"
     base = api(
