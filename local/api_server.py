@@ -124,13 +124,10 @@ class ApiRequestHandler(ChaliceRequestHandler):
 class ApiHTTPServer(ThreadedHTTPServer):
     # The stdlib's listen backlog of 5 resets connections when a burst of clients connects at once.
     request_queue_size = 128
-    # A socket already bound to the API's address (:func:`reserve_address`), used instead of binding anew.
-    reserved: socket.socket | None = None
+    # The socket already bound to the API's address (:func:`reserve_address`), used instead of binding anew.
+    reserved: socket.socket
 
     def server_bind(self) -> None:
-        if self.reserved is None:
-            super().server_bind()
-            return
         # getattr/setattr: mypy cannot type the stdlib attribute once this class assigns it
         getattr(self, "socket").close()  # noqa: B009 - the unbound socket socketserver made
         setattr(self, "socket", self.reserved)  # noqa: B010
@@ -158,39 +155,29 @@ def reserve_address(host: str, port: int) -> socket.socket:
 
 
 def build_server(
-    app: Chalice,
-    project_dir: str,
-    host: str,
-    port: int,
-    dashboard_dir: Path | None = None,
-    reserved: socket.socket | None = None,
+    app: Chalice, project_dir: str, address: socket.socket, dashboard_dir: Path | None = None
 ) -> LocalDevServer:
-    """Chalice's local server for ``app`` with :class:`ApiRequestHandler` (``port`` 0 = a free port;
-    ``reserved``: listen on that bound socket instead), serving the built dashboard from
-    ``dashboard_dir`` when given."""
+    """Chalice's local server for ``app`` with :class:`ApiRequestHandler`, listening on ``address``
+    (:func:`reserve_address`), serving the built dashboard from ``dashboard_dir`` when given."""
     config = CLIFactory(project_dir).create_config_obj(chalice_stage_name="dev")
     if not isinstance(app, LocalChalice):  # what chalice.local.create_local_server does:
         CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)  # current_request per thread
         app.__class__ = CustomLocalChalice
     handler = type("DashboardApiRequestHandler", (ApiRequestHandler,), {"dashboard_dir": dashboard_dir})
-    server_cls = type("ReservedApiHTTPServer", (ApiHTTPServer,), {"reserved": reserved}) if reserved else ApiHTTPServer
+    server_cls = type("ReservedApiHTTPServer", (ApiHTTPServer,), {"reserved": address})
+    host, port = address.getsockname()
     return LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=server_cls)
 
 
 def start_server(
-    app: Chalice,
-    project_dir: str,
-    host: str,
-    port: int,
-    dashboard_dir: Path | None = None,
-    reserved: socket.socket | None = None,
+    app: Chalice, project_dir: str, address: socket.socket, dashboard_dir: Path | None = None
 ) -> tuple[HTTPServerThread, int]:
-    """Serve ``app`` on a thread (on the ``reserved`` socket when given); returns the thread
-    (``.shutdown()`` stops it) and the bound port."""
+    """Serve ``app`` on a thread, on ``address`` (:func:`reserve_address`); returns the thread
+    (``.shutdown()`` stops it) and the port."""
     servers: list[LocalDevServer] = []
 
     def factory() -> LocalDevServer:
-        servers.append(build_server(app, project_dir, host, port, dashboard_dir, reserved))
+        servers.append(build_server(app, project_dir, address, dashboard_dir))
         return servers[0]
 
     thread = HTTPServerThread(factory)
@@ -198,5 +185,5 @@ def start_server(
     while not servers and thread.is_alive():
         thread.join(0.01)
     if not servers:
-        raise OSError(f"the API server could not listen on {host}:{port}")
+        raise OSError(f"the API server could not listen on {address.getsockname()}")
     return thread, int(servers[0].server.server_address[1])

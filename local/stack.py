@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         from local.demo_seed import DEMO_PASSWORD
 
         dashboard_dir = DEFAULT_BUILD_DIR if is_built() else None
-        server_thread, _ = start_server(app, str(PROJECT_DIR), args.api_host, args.api_port, dashboard_dir, api_socket)
+        server_thread, _ = start_server(app, str(PROJECT_DIR), api_socket, dashboard_dir)
         shutdown.append(("api", server_thread.shutdown))
 
         from local.event_runner import EventRunner

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from app import app
-from local.api_server import start_server
+from local.api_server import reserve_address, start_server
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 def live_api(dashboard_dir: Path | None = None) -> Iterator[str]:
     """Yields the base URL (``http://127.0.0.1:<port>``); the server stops on exit. With
     ``dashboard_dir``, it serves that build of the dashboard too, as ``make run`` does."""
-    thread, port = start_server(app, str(PROJECT_DIR), "127.0.0.1", 0, dashboard_dir)
+    thread, port = start_server(app, str(PROJECT_DIR), reserve_address("127.0.0.1", 0), dashboard_dir)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
