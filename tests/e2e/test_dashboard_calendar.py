@@ -119,11 +119,12 @@ def test_bulk_close_one_night_with_preview_then_apply_reaches_the_simulators(
         dialog.get_by_role("button", name="Apply").click()
     assert done.value.status == 200, done.value.text()
     assert done.value.json()["changes"] == preview["changes"]  # exactly what the preview showed
-    expect(dialog).to_be_hidden()
-    expect(cell).to_have_attribute("data-state", "stop-sold")
-    # The notice says what was applied, and its close button has a name (axe: button-name).
+    # The notice says what was applied, and its close button has a name (axe: button-name); checked
+    # first, as the notice closes itself after 4 s.
     notice = page.get_by_role("alert").filter(has_text="Applied: 1 cell changed")
     expect(notice.get_by_role("button", name="Close")).to_be_visible()
+    expect(dialog).to_be_hidden()
+    expect(cell).to_have_attribute("data-state", "stop-sold")
 
     # Every connected simulator receives the closure (relayed after commit, pushed by the ARI worker).
     channels = page.request.get(
